@@ -1,0 +1,187 @@
+"""Geometry checks and CRS handling: every layer ends in one projected CRS in metres."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from risk.contract import Findings
+from risk.mapping import LayerMapping
+
+_SET_CRS_FIX = (
+    "Set the CRS at the source (QGIS: Layer > Set CRS, then export again), or give it "
+    'under [{layer}] in the mapping file, e.g. crs = "EPSG:2154"'
+)
+
+
+def parse_crs(value: str, layer: str, file: str, findings: Findings) -> CRS | None:
+    try:
+        return CRS.from_user_input(value)
+    except CRSError:
+        findings.error(
+            layer,
+            file,
+            "bad_crs",
+            f"the mapping's crs '{value}' is not a known coordinate reference system",
+            'Use an EPSG code such as "EPSG:2154" (Lambert-93) or "EPSG:26917"',
+        )
+        return None
+
+
+def check_geometry(
+    table: gpd.GeoDataFrame,
+    layer: str,
+    file: str,
+    lm: LayerMapping,
+    findings: Findings,
+    *,
+    kinds: tuple[str, ...],
+    repair: bool,
+) -> gpd.GeoDataFrame | None:
+    """Check CRS, geometry types, emptiness and validity of a layer.
+
+    ``kinds`` are the allowed geometry types (``"LineString"``, ``"Polygon"``,
+    ``"Point"``; their Multi- forms are allowed too). With ``repair``, invalid
+    geometries are made valid and empty ones removed (the row is kept without
+    geometry); without it both are errors.
+    """
+    if table.crs is None:
+        if lm.crs:
+            crs = parse_crs(lm.crs, layer, file, findings)
+            if crs is None:
+                return None
+            table = table.set_crs(crs)
+        else:
+            findings.error(
+                layer,
+                file,
+                "missing_crs",
+                "the layer has geometry but no coordinate reference system (CRS)",
+                _SET_CRS_FIX.format(layer=layer),
+            )
+            return None
+    geoms = table.geometry.to_numpy()
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    allowed = set(kinds) | {"Multi" + k for k in kinds}
+    types = pd.Series(shapely.get_type_id(geoms), index=table.index)
+    type_names = types.map(lambda t: _TYPE_NAMES.get(int(t), "Unknown"))
+    wrong = ~missing & ~empty & ~type_names.isin(allowed).to_numpy()
+    if wrong.any():
+        found = type_names[wrong].value_counts().to_dict()
+        findings.error(
+            layer,
+            file,
+            "wrong_geometry_type",
+            f"{int(wrong.sum()):,} geometries are not {' or '.join(kinds)} (found {found})",
+            f"{layer} must hold {' / '.join(sorted(allowed))} geometries",
+            rows=table.loc[wrong, "_row"].to_numpy(),
+        )
+    check = ~missing & ~empty & ~wrong
+    invalid = np.zeros(len(table), dtype=bool)
+    invalid[check] = ~shapely.is_valid(geoms[check])
+    if invalid.any():
+        first = int(np.flatnonzero(invalid)[0])
+        reason = shapely.is_valid_reason(geoms[first])
+        ident = _row_ident(table, first)
+        if repair:
+            geoms = geoms.copy()
+            geoms[invalid] = shapely.make_valid(geoms[invalid])
+            findings.warn(
+                layer,
+                file,
+                "invalid_geometry",
+                f"{int(invalid.sum()):,} invalid geometries were repaired (first: {ident}, "
+                f"{reason})",
+                rows=table.loc[invalid, "_row"].to_numpy(),
+            )
+        else:
+            findings.error(
+                layer,
+                file,
+                "invalid_geometry",
+                f"{int(invalid.sum()):,} of {len(table):,} geometries are invalid (first: "
+                f"{ident}, {reason})",
+                "Repair them at the source or pass --repair-geometry",
+                rows=table.loc[invalid, "_row"].to_numpy(),
+            )
+    if empty.any():
+        ident = _row_ident(table, int(np.flatnonzero(empty)[0]))
+        if repair:
+            geoms = geoms.copy()
+            geoms[empty] = None
+            findings.warn(
+                layer,
+                file,
+                "empty_geometry",
+                f"{int(empty.sum()):,} empty geometries were removed (first: {ident}); "
+                "those rows are kept without a location",
+                rows=table.loc[empty, "_row"].to_numpy(),
+            )
+        else:
+            findings.error(
+                layer,
+                file,
+                "empty_geometry",
+                f"{int(empty.sum()):,} of {len(table):,} geometries are empty (first: {ident})",
+                "Fix or delete them at the source, or pass --repair-geometry to keep those "
+                "rows without a location",
+                rows=table.loc[empty, "_row"].to_numpy(),
+            )
+    return table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs=table.crs))
+
+
+def _row_ident(table: pd.DataFrame, position: int) -> str:
+    for column in ("pipe_id", "break_id", "weld_id", "station_id"):
+        if column in table:
+            return f"{column} '{table[column].iloc[position]}'"
+    return f"row {table['_row'].iloc[position]}"
+
+
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
+
+
+def working_crs(crs: CRS, geometry: gpd.GeoSeries) -> CRS:
+    """The CRS to work in: ``crs`` itself when projected, else the local UTM zone."""
+    if crs.is_projected:
+        return crs
+    estimated = gpd.GeoSeries(geometry.dropna(), crs=crs).estimate_utm_crs()
+    return estimated
+
+
+def points_from_xy(
+    table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, findings: Findings
+) -> gpd.GeoDataFrame | None:
+    """Build point geometry from numeric ``x``/``y`` columns with the mapping's CRS."""
+    from risk.validate import parse_numbers
+
+    if not lm.crs:
+        findings.error(
+            layer,
+            file,
+            "missing_crs",
+            "the layer has x/y coordinates but no coordinate reference system (CRS)",
+            f'Add crs = "EPSG:xxxx" under [{layer}] in the mapping file',
+        )
+        return None
+    crs = parse_crs(lm.crs, layer, file, findings)
+    x = parse_numbers(table, "x", layer, file, findings)
+    y = parse_numbers(table, "y", layer, file, findings)
+    if crs is None:
+        return None
+    geometry = shapely.points(x.to_numpy(), y.to_numpy())
+    geometry[np.isnan(x.to_numpy()) | np.isnan(y.to_numpy())] = None
+    return gpd.GeoDataFrame(table.drop(columns=["x", "y"]), geometry=geometry, crs=crs)

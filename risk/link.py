@@ -1,0 +1,128 @@
+"""Link breaks and welds to pipes: by ``pipe_id``, else to the nearest pipe within a tolerance.
+
+Nothing is dropped: a record that cannot be linked keeps ``pipe_id`` missing and
+says why in ``unlinked_reason``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+#: Why a record is not linked to a pipe of the inventory.
+UNLINKED_REASONS = {
+    "not_in_inventory": "its pipe_id is not in the pipe inventory and it has no location",
+    "not_in_inventory_no_geometry": (
+        "its pipe_id is not in the inventory, and pipes have no geometry to link it by location"
+    ),
+    "excluded_pipe": "its pipe was left out by the mapping's exclude rule",
+    "too_far": "no pipe within the link tolerance of its location",
+    "no_location": "it has neither a pipe_id nor a location",
+    "no_pipe_geometry": "it has no pipe_id, and pipes have no geometry to link it by location",
+    "before_install": (
+        "it is dated before its pipe was installed: it belonged to a pipe since replaced "
+        "(the inventory is a survivor snapshot)"
+    ),
+    "after_removal": "it is dated after its pipe was removed",
+    "no_date": "it has no date",
+}
+
+
+def link_to_pipes(
+    records: pd.DataFrame,
+    pipes: pd.DataFrame,
+    *,
+    tolerance_m: float,
+    excluded_ids: set[str] | frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Return ``pipe_id``, ``link_method``, ``link_distance_m``, ``unlinked_reason`` per record.
+
+    Parameters
+    ----------
+    records : DataFrame or GeoDataFrame
+        With ``reported_pipe_id`` (may be missing) and, optionally, point geometry
+        in the same projected CRS as ``pipes``.
+    pipes : DataFrame or GeoDataFrame
+        Canonical pipes, with geometry when available.
+    tolerance_m : float
+        Largest distance in metres from a record's location to the pipe it links to.
+    excluded_ids : set of str
+        Pipe ids removed by the mapping; their records stay unlinked.
+    """
+    index = records.index
+    reported = records["reported_pipe_id"]
+    known = reported.isin(pipes["pipe_id"]).fillna(False).astype(bool)
+    excluded = reported.isin(list(excluded_ids)).fillna(False).astype(bool)
+    out = pd.DataFrame(
+        {
+            "pipe_id": reported.where(known).astype("string"),
+            "link_method": pd.Series(np.where(known, "pipe_id", "unlinked"), index=index),
+            "link_distance_m": np.nan,
+            "unlinked_reason": pd.Series(pd.NA, index=index, dtype="string"),
+        },
+        index=index,
+    )
+    record_has_point = isinstance(records, gpd.GeoDataFrame)
+    if record_has_point:
+        has_point = ~(shapely.is_missing(records.geometry.values) | records.geometry.is_empty)
+    else:
+        has_point = pd.Series(False, index=index)
+    pipes_have_geometry = isinstance(pipes, gpd.GeoDataFrame)
+
+    todo = ~known & ~excluded
+    out.loc[excluded, "unlinked_reason"] = "excluded_pipe"
+    by_location = todo & has_point
+    if pipes_have_geometry and by_location.any():
+        nearest = _nearest(records.loc[by_location], pipes)
+        close = nearest["distance_m"] <= tolerance_m
+        hit = nearest.index[close]
+        out.loc[hit, "pipe_id"] = nearest.loc[hit, "pipe_id"].astype("string")
+        out.loc[hit, "link_method"] = "nearest"
+        out.loc[nearest.index, "link_distance_m"] = nearest["distance_m"]
+        out.loc[nearest.index[~close], "unlinked_reason"] = "too_far"
+    elif by_location.any():
+        reason = np.where(
+            reported[by_location].notna(), "not_in_inventory_no_geometry", "no_pipe_geometry"
+        )
+        out.loc[by_location, "unlinked_reason"] = reason
+    no_point = todo & ~has_point
+    out.loc[no_point & reported.notna(), "unlinked_reason"] = "not_in_inventory"
+    out.loc[no_point & reported.isna(), "unlinked_reason"] = "no_location"
+    return out
+
+
+def _nearest(points: gpd.GeoDataFrame, pipes: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Nearest pipe and distance in metres for each point (ties broken by pipe_id)."""
+    left = gpd.GeoDataFrame({"_key": points.index}, geometry=points.geometry.values, crs=points.crs)
+    right = pipes[["pipe_id", "geometry"]]
+    right = right[~shapely.is_missing(right.geometry.values) & ~right.geometry.is_empty]
+    joined = gpd.sjoin_nearest(left, right, how="left", distance_col="distance_m")
+    joined = joined.sort_values(["_key", "distance_m", "pipe_id"]).drop_duplicates("_key")
+    return joined.set_index("_key")[["pipe_id", "distance_m"]].reindex(points.index)
+
+
+def unlink_by_date(links: pd.DataFrame, dates: pd.Series, pipes: pd.DataFrame) -> pd.DataFrame:
+    """Unlink breaks dated before their pipe's install year or after its removal."""
+    links = links.copy()
+    attrs = pipes.set_index("pipe_id")[["install_year", "removed_year"]]
+    linked = links["pipe_id"].notna()
+    install = links["pipe_id"].map(attrs["install_year"]).astype("Float64")
+    removed = links["pipe_id"].map(attrs["removed_year"]).astype("Float64")
+    year = dates.dt.year.astype("Float64")
+    before = (linked & (year < install)).fillna(False).astype(bool)
+    after = (linked & (year > removed)).fillna(False).astype(bool)
+    no_date = dates.isna()
+    for mask, reason in (
+        (before, "before_install"),
+        (after, "after_removal"),
+        (no_date, "no_date"),
+    ):
+        mask = mask & links["pipe_id"].notna()
+        links.loc[mask, "unlinked_reason"] = reason
+        links.loc[mask, "pipe_id"] = pd.NA
+        links.loc[mask, "link_method"] = "unlinked"
+    no_date_unlinked = no_date & links["unlinked_reason"].isna()
+    links.loc[no_date_unlinked, "unlinked_reason"] = "no_date"
+    return links

@@ -1,0 +1,193 @@
+"""The data-quality report written by ``risk ingest``: counts, gaps and every warning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from risk.contract import Problem
+from risk.link import UNLINKED_REASONS
+from risk.utility import UtilityData
+
+
+def records_complete_from(counts_per_year: pd.Series) -> int | None:
+    """First year from which yearly break counts look complete.
+
+    The record is taken as complete from the first year whose count reaches half
+    the median of the years that have records: a common sign that a utility
+    started recording systematically (earlier years hold only a few remembered
+    events).
+
+    >>> records_complete_from(pd.Series({1990: 2, 1995: 5, 1997: 90, 1998: 110, 1999: 100}))
+    1997
+    """
+    counts = counts_per_year[counts_per_year > 0].sort_index()
+    if counts.empty:
+        return None
+    reference = counts.median()
+    for year, count in counts.items():
+        if count >= 0.5 * reference:
+            return int(year)
+    return int(counts.index.min())
+
+
+def build_report(
+    data: UtilityData,
+    *,
+    folder: Path,
+    files: dict[str, Path],
+    mapping,
+    problems: list[Problem],
+    link_tolerance_m: float,
+) -> dict:
+    """A JSON-able summary of what was read, what was linked and what looks wrong."""
+    pipes = data.pipes
+    length_km = pipes["length_m"].fillna(0) / 1000.0
+    by_material = length_km.groupby(pipes["material"]).sum().sort_values(ascending=False)
+    decade = (pipes["install_year"] // 10 * 10).astype("Int64")
+    report = {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "folder": str(folder),
+        "mapping": mapping.source,
+        "crs": data.crs,
+        "files": {layer: str(path) for layer, path in files.items()},
+        "pipes": {
+            "count": len(pipes),
+            "length_km": round(float(length_km.sum()), 3),
+            "with_geometry": bool(data.has_geometry),
+            "km_by_material": {k: round(float(v), 3) for k, v in by_material.items()},
+            "count_by_install_decade": {
+                str(int(k)): int(v) for k, v in decade.value_counts().sort_index().items()
+            },
+            "install_year_range": _range(pipes["install_year"]),
+            "missing_values": {
+                c: int(pipes[c].isna().sum())
+                for c in ("material", "diameter_mm", "install_year", "length_m")
+            },
+            "unknown_material": int((pipes["material"] == "unknown").sum()),
+        },
+        "breaks": _break_summary(data.breaks, link_tolerance_m),
+        "layers": {
+            name: (len(getattr(data, name)) if getattr(data, name) is not None else None)
+            for name in ("soils", "weather", "stations", "welds")
+        },
+        "weather_frequency": data.weather_frequency,
+        "warnings": [p.to_dict() for p in problems if p.severity == "warning"],
+    }
+    return report
+
+
+def _range(values: pd.Series) -> list[int] | None:
+    values = values.dropna()
+    return [int(values.min()), int(values.max())] if len(values) else None
+
+
+def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
+    if breaks.empty:
+        return {"count": 0}
+    years = breaks["date"].dt.year.dropna().astype(int)
+    per_year = years.value_counts().sort_index()
+    linked = breaks["pipe_id"].notna()
+    linked_years = breaks.loc[linked, "date"].dt.year.dropna().astype(int)
+    return {
+        "count": len(breaks),
+        "linked": int(linked.sum()),
+        "link_tolerance_m": link_tolerance_m,
+        "linked_by": {
+            k: int(v) for k, v in breaks.loc[linked, "link_method"].value_counts().items()
+        },
+        "unlinked_by_reason": {
+            k: int(v) for k, v in breaks.loc[~linked, "unlinked_reason"].value_counts().items()
+        },
+        "date_range": [str(breaks["date"].min().date()), str(breaks["date"].max().date())]
+        if breaks["date"].notna().any()
+        else None,
+        "count_by_year": {str(k): int(v) for k, v in per_year.items()},
+        "linked_count_by_year": {
+            str(k): int(v) for k, v in linked_years.value_counts().sort_index().items()
+        },
+        "records_complete_from": records_complete_from(per_year),
+        "kinds": {k: int(v) for k, v in breaks["kind"].value_counts().items()},
+    }
+
+
+def render_markdown(report: dict) -> str:
+    """The report as Markdown, for people."""
+    p = report["pipes"]
+    b = report["breaks"]
+    lines = [
+        "# Data-quality report",
+        "",
+        f"- Folder: `{report['folder']}`"
+        + (f", mapping `{report['mapping']}`" if report["mapping"] else ""),
+        f"- Created: {report['created_at']}; working CRS: {report['crs'] or 'none (attribute-only)'}",
+        f"- Pipes: {p['count']:,}, {p['length_km']:,.1f} km"
+        + (
+            ""
+            if p["with_geometry"]
+            else " — **attribute-only inventory: spatial features unavailable**"
+        ),
+        f"- Install years: {p['install_year_range']}",
+        "",
+        "## Network length by material (km)",
+        "",
+        "| material | km |",
+        "|---|---:|",
+    ]
+    lines += [f"| {m} | {km:,.1f} |" for m, km in p["km_by_material"].items()]
+    lines += ["", "## Failure records", ""]
+    if b["count"]:
+        lines += [
+            f"- {b['count']:,} records from {b['date_range'][0]} to {b['date_range'][1]}"
+            if b["date_range"]
+            else f"- {b['count']:,} records",
+            f"- Linked to a pipe: {b['linked']:,} ({_share(b['linked'], b['count'])}): "
+            + ", ".join(f"{k} {v:,}" for k, v in b["linked_by"].items()),
+            f"- Records look complete from **{b['records_complete_from']}** "
+            "(earlier years hold too few records to trust; the model trains from then)",
+            "",
+        ]
+        if b["unlinked_by_reason"]:
+            lines += ["| not linked because | records |", "|---|---:|"]
+            lines += [
+                f"| {UNLINKED_REASONS.get(k, k)} | {v:,} |"
+                for k, v in b["unlinked_by_reason"].items()
+            ]
+            if (
+                b["unlinked_by_reason"].get("not_in_inventory", 0)
+                + b["unlinked_by_reason"].get("before_install", 0)
+                + b["unlinked_by_reason"].get("not_in_inventory_no_geometry", 0)
+            ):
+                lines += [
+                    "",
+                    "> **Survivor inventory.** Breaks reference pipes that are no longer in the "
+                    "inventory, or predate the current pipe: the inventory lists today's pipes "
+                    "only. Replaced pipes, often the worst ones, are missing, so failure rates "
+                    "per material and age computed from it are biased low for old pipes.",
+                ]
+        lines += ["", "| year | records | linked |", "|---|---:|---:|"]
+        lines += [
+            f"| {y} | {n:,} | {b['linked_count_by_year'].get(y, 0):,} |"
+            for y, n in b["count_by_year"].items()
+        ]
+    else:
+        lines.append("- No failure history given.")
+    lines += ["", f"## Warnings ({len(report['warnings'])})", ""]
+    for w in report["warnings"]:
+        rows = (
+            f" (rows {', '.join(map(str, w['rows'][:5]))}{' …' if w['count'] > 5 else ''})"
+            if w["rows"]
+            else ""
+        )
+        lines.append(
+            f"- **{w['layer']}** `{Path(w['file']).name}`: {w['message']}{rows}. {w['fix']}".rstrip()
+        )
+    if not report["warnings"]:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "-"

@@ -1,0 +1,313 @@
+"""Turn a raw layer into contract columns and types, collecting every problem.
+
+Each function adds problems to a :class:`risk.contract.Findings` instead of
+raising, so that a user sees everything to fix in one run.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from risk.contract import MATERIAL_ALIASES, MATERIALS, Findings
+from risk.mapping import LayerMapping
+
+_TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
+_FALSE = {"false", "no", "n", "0", "f", "non", "faux"}
+
+
+def _rows(table: pd.DataFrame, mask) -> np.ndarray:
+    return table.loc[mask, "_row"].to_numpy()
+
+
+def _examples(values: pd.Series, n: int = 3) -> str:
+    shown = [repr(v) for v in pd.unique(values.astype(str))[:n]]
+    return ", ".join(shown)
+
+
+def select_rows(table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, findings: Findings):
+    """Apply the mapping's ``keep`` rules (on source columns) and ``drop`` list."""
+    for column, allowed in lm.keep.items():
+        if column not in table:
+            findings.error(
+                layer,
+                file,
+                "mapping",
+                f"the mapping's keep rule names column '{column}', which is not in the file",
+                f"Columns are: {', '.join(map(str, table.columns[:30]))}",
+            )
+            continue
+        kept = table[column].astype(str).isin([str(v) for v in allowed])
+        if (~kept).any():
+            findings.warn(
+                layer,
+                file,
+                "kept_out",
+                f"{int((~kept).sum()):,} rows left out by the mapping rule keep {column} in "
+                f"{allowed} (values seen: {_examples(table.loc[~kept, column])})",
+            )
+        table = table[kept]
+    dropped = [c for c in lm.drop if c in table]
+    return table.drop(columns=dropped)
+
+
+def rename_columns(
+    table: pd.DataFrame,
+    spec: dict[str, tuple[str, bool]],
+    layer: str,
+    file: str,
+    lm: LayerMapping,
+    findings: Findings,
+) -> pd.DataFrame:
+    """Rename mapped and case-variant columns to contract names; check required ones."""
+    renames: dict[str, str] = {}
+    for contract, source in lm.columns.items():
+        if source not in table:
+            findings.error(
+                layer,
+                file,
+                "missing_columns",
+                f"the mapping says {contract} = '{source}', but the file has no column "
+                f"'{source}' (columns: {', '.join(map(str, table.columns[:30]))})",
+                f"Fix [{layer}.columns] in the mapping file",
+            )
+            continue
+        renames[source] = contract
+    lower = {str(c).lower(): c for c in table.columns if c not in renames}
+    for contract in spec:
+        if contract in renames.values() or contract in table.columns:
+            continue
+        if contract in lower:
+            renames[lower[contract]] = contract
+    # A source column renamed onto an existing contract name replaces it.
+    clash = [c for c in renames.values() if c in table.columns and c not in renames]
+    table = table.drop(columns=clash).rename(columns=renames)
+    return table
+
+
+def require_columns(
+    table: pd.DataFrame, names: list[str], layer: str, file: str, findings: Findings
+) -> bool:
+    missing = [c for c in names if c not in table]
+    if missing:
+        findings.error(
+            layer,
+            file,
+            "missing_columns",
+            f"missing required columns {missing} (the file has: "
+            f"{', '.join(map(str, [c for c in table.columns if c != '_row'][:30]))})",
+            f"Rename them in the file, or map your column names in a mapping file: "
+            f'[{layer}.columns] {missing[0]} = "YOUR_COLUMN"',
+        )
+        return False
+    return True
+
+
+def parse_ids(table: pd.DataFrame, column: str) -> pd.Series:
+    """Identifiers as text: ``134292.0`` (an integer read as a float) becomes ``134292``."""
+    values = table[column]
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values == np.floor(values))
+        text = values.astype(object).where(~whole, values.where(whole).astype("Int64"))
+        values = text
+    out = values.astype("string").str.strip()
+    out = out.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return out.mask(out == "")
+
+
+def parse_numbers(
+    table: pd.DataFrame, column: str, layer: str, file: str, findings: Findings, *, unit: str = ""
+) -> pd.Series:
+    raw = table[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return raw.astype("float64")
+    text = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = numbers.isna() & text.notna() & (text != "")
+    if bad.any():
+        findings.error(
+            layer,
+            file,
+            "wrong_type",
+            f"column '{column}' must hold numbers{unit}; {int(bad.sum()):,} values are not "
+            f"numbers (for example {_examples(raw[bad])})",
+            "Correct or empty those cells",
+            rows=_rows(table, bad),
+        )
+    return numbers
+
+
+def parse_dates(
+    table: pd.DataFrame,
+    column: str,
+    layer: str,
+    file: str,
+    lm: LayerMapping,
+    findings: Findings,
+) -> pd.Series:
+    """Dates as datetime64 (day precision); unparseable text is an error naming the rows."""
+    raw = table[column]
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        out = pd.to_datetime(raw)
+        if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_localize(None)
+        return out.dt.floor("D").astype("datetime64[ns]")
+    text = raw.astype("string").str.strip()
+    text = text.mask(text == "")
+    fmt = lm.date_format or "ISO8601"
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        hint = (
+            f"Dates must match the mapping's date_format '{lm.date_format}'"
+            if lm.date_format
+            else "Use ISO dates (2017-12-01), or give the format under "
+            f'[{layer}] in the mapping file, e.g. date_format = "%d/%m/%Y" '
+            'or "%m/%d/%Y %I:%M:%S %p"'
+        )
+        findings.error(
+            layer,
+            file,
+            "wrong_type",
+            f"column '{column}' must hold dates; {int(bad.sum()):,} values could not be read "
+            f"(for example {_examples(raw[bad])})",
+            hint,
+            rows=_rows(table, bad),
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed.dt.floor("D").astype("datetime64[ns]")
+
+
+def parse_years(
+    table: pd.DataFrame, column: str, layer: str, file: str, lm: LayerMapping, findings: Findings
+) -> pd.Series:
+    """A year column may hold years (1937, 1937.0) or dates; the year is kept (Int64)."""
+    raw = table[column]
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return raw.dt.year.astype("Int64")
+    text = raw.astype("string").str.strip()
+    text = text.mask(text == "")
+    as_number = pd.to_numeric(text, errors="coerce")
+    is_year = as_number.notna() & (as_number == np.floor(as_number.fillna(0)))
+    years = as_number.where(is_year).astype("Int64")
+    rest = text.notna() & ~is_year
+    if rest.any():
+        sub = table.loc[rest, [column, "_row"]]
+        dates = parse_dates(sub, column, layer, file, lm, findings)
+        years = years.copy()
+        years.loc[rest] = dates.dt.year.astype("Int64")
+    return years
+
+
+def parse_bools(
+    table: pd.DataFrame, column: str, layer: str, file: str, lm: LayerMapping, findings: Findings
+) -> pd.Series:
+    raw = table[column]
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype("boolean")
+    custom = {str(k).strip().lower(): bool(v) for k, v in lm.values.get(column, {}).items()}
+    text = raw.astype("string").str.strip().str.lower()
+    text = text.str.replace(r"\.0$", "", regex=True)
+    out = pd.Series(pd.NA, index=table.index, dtype="boolean")
+    out[text.isin(list(_TRUE))] = True
+    out[text.isin(list(_FALSE))] = False
+    for code, value in custom.items():
+        out[text == code] = value
+    bad = out.isna() & text.notna() & (text != "")
+    if bad.any():
+        findings.error(
+            layer,
+            file,
+            "wrong_type",
+            f"column '{column}' must hold yes/no values; {int(bad.sum()):,} values are not "
+            f"recognised (for example {_examples(raw[bad])})",
+            f"Use true/false, yes/no, 1/0, oui/non, or map your codes under "
+            f"[{layer}.values.{column}] in the mapping file",
+            rows=_rows(table, bad),
+        )
+    return out
+
+
+def parse_text(table: pd.DataFrame, column: str, lm: LayerMapping) -> pd.Series:
+    """Text with the mapping's value translations applied (exact codes, then as-is)."""
+    text = table[column].astype("string").str.strip()
+    text = text.mask(text == "")
+    codes = {str(k): str(v) for k, v in lm.values.get(column, {}).items()}
+    if codes:
+        text = text.replace(codes)
+    return text
+
+
+def _alias_key(code: str) -> str:
+    return re.sub(r"[\s\-_./]+", "", code.upper())
+
+
+def canonical_materials(
+    table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, findings: Findings
+) -> pd.Series:
+    """Map material codes to :data:`risk.contract.MATERIALS`; others become ``unknown``."""
+    raw = parse_text(table, "material", lm)
+    lookup: dict[str, str] = {}
+    for code in pd.unique(raw.dropna()):
+        if code in MATERIALS:
+            lookup[code] = code
+        elif code.lower() in MATERIALS:
+            lookup[code] = code.lower()
+        else:
+            lookup[code] = MATERIAL_ALIASES.get(_alias_key(code), "")
+    out = raw.map(lookup).astype("string")
+    unknown = out.isna() | (out == "")
+    out = out.mask(unknown, "unknown")
+    unmapped = unknown & raw.notna()
+    if unmapped.any():
+        counts = raw[unmapped].value_counts()
+        listed = ", ".join(f"'{k}' ({v:,})" for k, v in counts.head(10).items())
+        findings.warn(
+            layer,
+            file,
+            "unknown_material",
+            f"{int(unmapped.sum()):,} pipes have material codes that are not recognised and "
+            f"became 'unknown': {listed}",
+            f"Map them under [{layer}.values.material] in the mapping file "
+            f"(canonical: {', '.join(MATERIALS)})",
+            rows=_rows(table, unmapped),
+        )
+    if raw.isna().any():
+        findings.warn(
+            layer,
+            file,
+            "missing_values",
+            f"{int(raw.isna().sum()):,} pipes have no material ('unknown')",
+            rows=_rows(table, raw.isna()),
+        )
+    return out
+
+
+def check_year_range(
+    years: pd.Series,
+    table: pd.DataFrame,
+    column: str,
+    layer: str,
+    file: str,
+    findings: Findings,
+    *,
+    earliest: int,
+) -> pd.Series:
+    """Years before ``earliest`` or after this year are warned about and set missing."""
+    this_year = date.today().year
+    bad = years.notna() & ((years < earliest) | (years > this_year))
+    if bad.any():
+        findings.warn(
+            layer,
+            file,
+            "implausible_year",
+            f"{int(bad.sum()):,} values of '{column}' are before {earliest} or in the future "
+            f"(for example {_examples(years[bad])}); they are treated as missing",
+            "Correct them at the source",
+            rows=_rows(table, bad),
+        )
+    return years.mask(bad)

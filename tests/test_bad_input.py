@@ -1,0 +1,253 @@
+"""Bad input: a clear message naming file, rows, expectation and fix; exit 2; nothing written."""
+
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+
+EXIT_BAD_INPUT = 2
+
+
+def ingest_fails(run, folder, workspace, *extra) -> str:
+    """Run ``risk ingest``; assert it failed on input and wrote nothing; return stderr."""
+    code, out, err = run("ingest", folder, "--workspace", workspace, *extra)
+    assert code == EXIT_BAD_INPUT, err
+    assert "nothing was written" in err
+    assert not workspace.exists()
+    assert [p for p in workspace.parent.iterdir() if p.name.startswith(f".{workspace.name}")] == []
+    return err
+
+
+def write_pipes_csv(folder, **changes):
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": ["A", "B", "C", "D"],
+            "material": ["CI", "PVC", "DI", "AC"],
+            "diameter_mm": ["100", "150", "200", "80"],
+            "install_year": ["1950", "1980", "1975", "1965"],
+            "length_m": ["10.5", "20", "30", "40"],
+        }
+    )
+    for column, values in changes.items():
+        if values is None:
+            pipes = pipes.drop(columns=column)
+        else:
+            pipes[column] = values
+    folder.mkdir(exist_ok=True)
+    pipes.to_csv(folder / "pipes.csv", index=False)
+    return folder
+
+
+def write_pipes_gpkg(folder, geometries, crs="EPSG:2154"):
+    folder.mkdir(exist_ok=True)
+    gpd.GeoDataFrame(
+        {
+            "pipe_id": [f"P{i}" for i in range(len(geometries))],
+            "material": "PVC",
+            "diameter_mm": 100.0,
+            "install_year": 1990,
+        },
+        geometry=geometries,
+        crs=crs,
+    ).to_file(folder / "pipes.gpkg")
+    return folder
+
+
+LINES = [LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 100)])]
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_missing_crs(run, tmp_path):
+    folder = write_pipes_gpkg(tmp_path / "u", LINES, crs=None)
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "pipes.gpkg" in err
+    assert "no coordinate reference system" in err
+    assert "Set CRS" in err and 'crs = "EPSG:2154"' in err
+
+
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
+def test_missing_crs_can_be_given_in_the_mapping(run, tmp_path):
+    folder = write_pipes_gpkg(tmp_path / "u", LINES, crs=None)
+    (folder / "mapping.toml").write_text('[pipes]\ncrs = "EPSG:2154"\n')
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+
+
+def test_missing_required_columns(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u", diameter_mm=None, material=None)
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "pipes.csv" in err
+    assert "missing required columns ['material', 'diameter_mm']" in err
+    assert "[pipes.columns] material" in err  # how to fix it
+
+
+def test_length_is_required_without_geometry(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u", length_m=None)
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "['length_m']" in err and "no geometry" in err
+
+
+def test_duplicate_pipe_id(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u", pipe_id=["A", "B", "A", "D"])
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "pipe_id values appear more than once" in err
+    assert "'A' on rows [1, 3]" in err
+    assert "must be unique" in err
+
+
+def test_invalid_geometry(run, tmp_path):
+    bad = LineString([(5, 5), (5, 5)])  # a line with one distinct point
+    folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], bad, LINES[1]])
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "1 of 3 geometries are invalid" in err
+    assert "pipe_id 'P1'" in err and "Too few points" in err
+    assert "--repair-geometry" in err
+
+
+def test_empty_geometry(run, tmp_path):
+    folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], LineString(), LINES[1]])
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "1 of 3 geometries are empty" in err and "pipe_id 'P1'" in err
+    assert "(rows 2)" in err
+
+
+def test_repair_geometry_keeps_the_pipe(run, tmp_path):
+    folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], LineString(), LINES[1]])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws", "--repair-geometry")
+    assert code == 0, err
+    assert "empty geometries were removed" in out
+    assert len(pd.read_parquet(tmp_path / "ws" / "pipes.parquet")) == 3
+
+
+def test_wrong_geometry_type(run, tmp_path):
+    from shapely.geometry import Point
+
+    folder = write_pipes_gpkg(tmp_path / "u", [Point(0, 0), Point(1, 1)])
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "2 geometries are not LineString" in err and "Point" in err
+
+
+def test_wrong_types(run, tmp_path):
+    folder = write_pipes_csv(
+        tmp_path / "u",
+        diameter_mm=["100", "big", "200", "80"],
+        install_year=["1950", "1980", "soon", "1965"],
+    )
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "column 'diameter_mm' must hold numbers (mm); 1 values are not numbers" in err
+    assert "'big'" in err and "(rows 2)" in err
+    assert "column 'install_year' must hold dates" in err and "'soon'" in err and "(rows 3)" in err
+
+
+def test_bad_break_dates_name_the_format(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u")
+    pd.DataFrame({"date": ["2019-01-02", "12/31/2019"], "pipe_id": ["A", "B"]}).to_csv(
+        folder / "breaks.csv", index=False
+    )
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "breaks.csv" in err and "'12/31/2019'" in err and "date_format" in err
+
+
+def test_empty_file(run, tmp_path):
+    folder = tmp_path / "u"
+    folder.mkdir()
+    (folder / "pipes.csv").write_bytes(b"")
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "pipes.csv: the file is empty" in err
+
+
+def test_header_only_file(run, tmp_path):
+    folder = tmp_path / "u"
+    folder.mkdir()
+    (folder / "pipes.csv").write_text("pipe_id,material,diameter_mm,install_year,length_m\n")
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "a header but no rows" in err
+
+
+def test_non_utf8_csv(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u", material=["Fonte", "Béton", "PVC", "PVC"])
+    raw = (folder / "pipes.csv").read_text(encoding="utf-8")
+    (folder / "pipes.csv").write_bytes(raw.encode("latin-1"))
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "pipes.csv: the file is not UTF-8 text (byte 0xe9" in err
+    assert "Re-save it as 'CSV UTF-8'" in err and 'encoding = "latin-1"' in err
+    # and the fix works
+    (folder / "mapping.toml").write_text('[pipes]\nencoding = "latin-1"\n')
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+
+
+def test_unknown_extension(run, tmp_path):
+    folder = tmp_path / "u"
+    folder.mkdir()
+    (folder / "pipes.xlsx").write_bytes(b"PK\x03\x04 not really a spreadsheet")
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "pipes.xlsx: unsupported file type '.xlsx'" in err
+    assert "CSV UTF-8" in err
+
+
+def test_no_pipes_at_all(run, tmp_path):
+    folder = tmp_path / "u"
+    folder.mkdir()
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "no pipe inventory found" in err
+
+
+def test_all_problems_are_reported_at_once(run, tmp_path):
+    folder = write_pipes_csv(
+        tmp_path / "u", pipe_id=["A", "A", "C", "D"], diameter_mm=["x", "1", "2", "3"]
+    )
+    pd.DataFrame({"pipe_id": ["A"]}).to_csv(folder / "breaks.csv", index=False)
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "3 problem(s)" in err
+    assert "more than once" in err and "must hold numbers" in err and "breaks.csv" in err
+
+
+def test_a_break_far_from_any_pipe_is_reported_and_kept(run, tiny, tmp_path):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    far = pd.DataFrame({"date": ["2020-06-01"], "x": [843_500.0], "y": [6_519_000.0]})
+    pd.concat([breaks, far]).to_csv(tiny / "breaks.csv", index=False)
+    code, out, err = run("ingest", tiny, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "1 of 10 breaks are not linked" in out and "no pipe within the link tolerance" in out
+    assert re.search(r"10 m; nearest pipe at 1,2\d\d m", out)
+    saved = pd.read_parquet(tmp_path / "ws" / "breaks.parquet")
+    assert len(saved) == 10  # kept, not dropped
+    assert (saved["unlinked_reason"] == "too_far").sum() == 1
+
+
+def test_a_break_far_from_any_pipe_is_fatal_when_strict(run, tiny, tmp_path):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    far = pd.DataFrame({"date": ["2020-06-01"], "x": [843_500.0], "y": [6_519_000.0]})
+    pd.concat([breaks, far]).to_csv(tiny / "breaks.csv", index=False)
+    err = ingest_fails(run, tiny, tmp_path / "ws", "--strict")
+    assert "breaks.csv" in err and "no pipe within the link tolerance" in err and "(rows 10)" in err
+
+
+def test_failed_ingest_keeps_the_previous_workspace(run, tiny, tmp_path):
+    workspace = tmp_path / "ws"
+    code, _, err = run("ingest", tiny, "--workspace", workspace)
+    assert code == 0, err
+    before = (workspace / "pipes.parquet").read_bytes()
+    (tiny / "pipes.geojson").write_text("{ not json")
+    code, _, err = run("ingest", tiny, "--workspace", workspace)
+    assert code == EXIT_BAD_INPUT and "cannot read the file" in err
+    assert (workspace / "pipes.parquet").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[pipes\n", "not a valid TOML file"),
+        ("[pipez]\n", "unknown section [pipez]"),
+        ("[pipes]\ncolumn = {}\n", "unknown key(s) ['column'] in [pipes]"),
+        ('[pipes.columns]\npipe_id = "NOPE"\n', "the file has no column 'NOPE'"),
+    ],
+)
+def test_bad_mapping_files(run, tmp_path, text, message):
+    folder = write_pipes_csv(tmp_path / "u")
+    (folder / "mapping.toml").write_text(text)
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert message in err

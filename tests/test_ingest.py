@@ -1,0 +1,130 @@
+"""Ingestion of good input: canonical tables, links, CRS, report, workspace."""
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from risk.contract import MATERIALS
+from risk.ingest import read_utility
+from risk.report import records_complete_from
+from risk.workspace import load_workspace, write_workspace
+
+
+def test_tiny_folder_is_read_into_canonical_tables(tiny):
+    data = read_utility(tiny)
+    pipes = data.pipes
+    assert isinstance(pipes, gpd.GeoDataFrame) and data.has_geometry
+    assert len(pipes) == 16 and pipes["pipe_id"].is_unique
+    assert set(pipes["material"]) <= set(MATERIALS)
+    assert pipes.set_index("pipe_id").loc["P-0001", "material"] == "cast_iron"  # "FONTE"
+    assert pipes.set_index("pipe_id").loc["P-0007", "material"] == "ductile_iron"
+    assert pipes.set_index("pipe_id").loc["P-0010", "material"] == "unknown"  # "ZZ"
+    assert pipes["lined"].sum() == 1  # "oui"
+    # lon/lat input is reprojected to a projected CRS in metres; 100 m blocks
+    assert data.crs == "EPSG:32631"
+    assert pipes["length_m"].between(99, 101).all()
+    assert str(pipes["install_year"].dtype) == "Int64"
+
+
+def test_breaks_link_by_id_then_by_location_and_none_is_dropped(tiny):
+    data = read_utility(tiny)
+    breaks = data.breaks.set_index("break_id")
+    assert len(breaks) == 9  # every record kept, linked or not
+    assert breaks.loc["B0000001", "pipe_id"] == "P-0001"
+    assert breaks.loc["B0000001", "link_method"] == "pipe_id"
+    located = breaks.loc["B0000007"]
+    assert located["link_method"] == "nearest"
+    assert located["pipe_id"] == "P-0005"
+    assert located["link_distance_m"] == pytest.approx(2.0, abs=0.01)
+    assert breaks.loc["B0000008", "pipe_id"] == "P-0010"
+    assert pd.isna(breaks.loc["B0000009", "pipe_id"])
+    assert breaks.loc["B0000009", "unlinked_reason"] == "not_in_inventory"
+    assert breaks.loc["B0000009", "reported_pipe_id"] == "P-9999"
+    assert len(data.linked_breaks) == 8
+
+
+def test_link_tolerance_is_respected(tiny):
+    data = read_utility(tiny, link_tolerance_m=1.5)
+    breaks = data.breaks.set_index("break_id")
+    assert breaks.loc["B0000007", "unlinked_reason"] == "too_far"  # 2 m away
+    assert breaks.loc["B0000008", "pipe_id"] == "P-0010"  # 1 m away
+
+
+def test_optional_layers_are_read_and_reprojected(tiny):
+    data = read_utility(tiny)
+    assert data.soils.crs == data.pipes.crs  # soils came in Lambert-93
+    assert {"alea_argile", "corrosivite", "ph"} <= set(data.soils.columns)
+    assert data.weather_frequency == "monthly"
+    assert "source" not in data.weather  # text column dropped, with a warning
+    assert data.welds["pipe_id"].tolist() == ["P-0005", "P-0005", "P-0014", "P-0014"]
+    codes = {w["code"] for w in data.meta["report"]["warnings"]}
+    assert {"unknown_material", "dropped_columns", "outside_soils"} <= codes
+
+
+def test_missing_optional_layers_are_fine(tiny):
+    for name in ("soils.geojson", "weather.csv", "welds.csv", "breaks.csv"):
+        (tiny / name).unlink()
+    data = read_utility(tiny)
+    assert data.soils is None and data.weather is None and data.welds is None
+    assert len(data.breaks) == 0 and "pipe_id" in data.breaks
+
+
+def test_attribute_only_inventory_with_mapping(attribute_only):
+    data = read_utility(attribute_only)  # mapping.toml inside the folder is used
+    assert not data.has_geometry and data.crs is None
+    pipes = data.pipes.set_index("pipe_id")
+    assert list(pipes.index) == ["101", "102", "103", "104", "105", "106"]
+    assert pipes.loc["102", "install_year"] == 1962  # from "6/1/1962 12:00:00 AM"
+    assert pipes.loc["105", "material"] == "unknown"
+    assert "Condition Score" not in data.pipes  # unmapped columns never reach the model
+    breaks = data.breaks.set_index("break_id")
+    assert len(breaks) == 5  # the SERVICE row is left out by the keep rule, and reported
+    assert breaks.loc["B0000005", "unlinked_reason"] == "before_install"  # 1940 on a 1978 pipe
+    report = data.meta["report"]
+    assert report["breaks"]["unlinked_by_reason"] == {"before_install": 1}
+    assert any(w["code"] == "kept_out" for w in report["warnings"])
+
+
+def test_unknown_material_warning_counts_codes(attribute_only):
+    report = read_utility(attribute_only).meta["report"]
+    (warning,) = [w for w in report["warnings"] if w["code"] == "unknown_material"]
+    assert "'XX9' (1)" in warning["message"] and warning["rows"] == [5]
+
+
+def test_workspace_round_trip(tiny, tmp_path):
+    data = read_utility(tiny)
+    out = write_workspace(data, tmp_path / "ws")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "breaks.parquet",
+        "meta.json",
+        "pipes.parquet",
+        "report.json",
+        "report.md",
+        "soils.parquet",
+        "weather.parquet",
+        "welds.parquet",
+    ]
+    back = load_workspace(out)
+    assert back.crs == data.crs
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.pipes.drop(columns="geometry")),
+        pd.DataFrame(data.pipes.drop(columns="geometry")),
+    )
+    assert back.breaks["pipe_id"].tolist() == data.breaks["pipe_id"].tolist()
+    assert json.loads((out / "meta.json").read_text())["fingerprint"] == data.meta["fingerprint"]
+
+
+def test_rewriting_a_workspace_replaces_it_whole(tiny, tmp_path):
+    out = write_workspace(read_utility(tiny), tmp_path / "ws")
+    (tiny / "welds.csv").unlink()
+    write_workspace(read_utility(tiny), out)
+    assert not (out / "welds.parquet").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_records_complete_from_finds_the_start_of_systematic_recording():
+    counts = pd.Series({1985: 3, 1987: 2, 1996: 1, 1997: 99, 1998: 106, 2005: 60, 2010: 120})
+    assert records_complete_from(counts) == 1997
+    assert records_complete_from(pd.Series(dtype=int)) is None
