@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from risk.contract import DEFAULT_LINK_TOLERANCE_M, DataContractError
@@ -107,6 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
+@contextmanager
+def _progress(title: str):
+    """A step-by-step progress bar on stderr, drawn only on a terminal."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=title, unit=" steps", file=sys.stderr, disable=not sys.stderr.isatty())
+    try:
+        yield lambda name: (bar.set_postfix_str(name), bar.update(1))
+    finally:
+        bar.close()
+
+
 def _say(args, text: str) -> None:
     """Progress for people on stderr; stdout stays clean for --json."""
     print(text, file=sys.stderr)
@@ -117,17 +130,18 @@ def _ingest(folder: Path, *, mapping, workspace, link_tolerance_m, repair_geomet
     from risk.workspace import DEFAULT_WORKSPACE_ROOT, write_workspace
 
     start = time.perf_counter()
-    _say(args, f"Reading {folder} ...")
-    data = read_utility(
-        folder,
-        mapping=mapping,
-        link_tolerance_m=link_tolerance_m,
-        repair_geometry=repair_geometry,
-        strict=strict,
-    )
-    workspace = workspace or DEFAULT_WORKSPACE_ROOT / folder.resolve().name
-    _say(args, f"Writing workspace {workspace} ...")
-    write_workspace(data, workspace)
+    with _progress(f"Loading {folder}") as step:
+        data = read_utility(
+            folder,
+            mapping=mapping,
+            link_tolerance_m=link_tolerance_m,
+            repair_geometry=repair_geometry,
+            strict=strict,
+            progress=step,
+        )
+        workspace = workspace or DEFAULT_WORKSPACE_ROOT / folder.resolve().name
+        step("write workspace")
+        write_workspace(data, workspace)
     return data, workspace, time.perf_counter() - start
 
 

@@ -192,6 +192,8 @@ class Findings:
     """Collects problems while reading so that all of them are reported at once."""
 
     problems: list[Problem] = field(default_factory=list)
+    #: Source columns each layer ignores because the contract has no place for them.
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)
 
     def error(self, layer: str, file: str, code: str, message: str, fix: str = "", rows=()):
         self._add("error", layer, file, code, message, fix, rows)

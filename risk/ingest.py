@@ -10,6 +10,7 @@ must be fixed. Fatal problems raise :class:`risk.contract.DataContractError`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def read_utility(
     link_tolerance_m: float = DEFAULT_LINK_TOLERANCE_M,
     repair_geometry: bool = False,
     strict: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> UtilityData:
     """Read and validate a utility folder into canonical tables.
 
@@ -79,6 +81,8 @@ def read_utility(
         Repair invalid geometries and drop empty ones instead of failing.
     strict : bool
         Treat every warning as fatal.
+    progress : callable, optional
+        Called with the name of each step as it starts (the CLI draws a progress bar).
 
     Returns
     -------
@@ -111,6 +115,7 @@ def read_utility(
     if link_tolerance_m <= 0:
         raise ValueError(f"link_tolerance_m must be > 0 metres. Got {link_tolerance_m} instead.")
 
+    step = progress or (lambda name: None)
     findings = Findings()
     files: dict[str, Path] = {}
     raw: dict[str, pd.DataFrame] = {}
@@ -120,6 +125,7 @@ def read_utility(
         if path is None:
             continue
         files[layer] = path
+        step(f"read {layer}")
         table = read_layer(path, layer, lm, findings)
         if table is None:
             continue
@@ -146,6 +152,7 @@ def read_utility(
     for layer, table in raw.items():
         lm = mapping.layer(layer)
         file = str(files[layer])
+        step(f"check {layer}")
         if layer == "pipes":
             layers[layer], excluded_ids = _pipes(table, file, lm, findings, repair_geometry)
         else:
@@ -159,6 +166,7 @@ def read_utility(
     if breaks is None:
         breaks = _empty_breaks()
     if len(breaks):
+        step("link breaks")
         links = link_to_pipes(
             breaks, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids
         )
@@ -181,6 +189,7 @@ def read_utility(
             )
     soils = layers.get("soils")
     if soils is not None and isinstance(pipes, gpd.GeoDataFrame):
+        step("overlay soils")
         _warn_outside_soils(pipes, soils, str(files["soils"]), findings)
 
     weather = layers.get("weather")
@@ -210,6 +219,7 @@ def read_utility(
         files=files,
         mapping=mapping,
         problems=findings.problems,
+        ignored_columns=findings.ignored_columns,
         link_tolerance_m=link_tolerance_m,
     )
     data.meta["records_complete_from"] = data.meta["report"]["breaks"].get("records_complete_from")

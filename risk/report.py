@@ -41,6 +41,7 @@ def build_report(
     mapping,
     problems: list[Problem],
     link_tolerance_m: float,
+    ignored_columns: dict[str, list[str]] | None = None,
 ) -> dict:
     """A JSON-able summary of what was read, what was linked and what looks wrong."""
     pipes = data.pipes
@@ -74,6 +75,7 @@ def build_report(
             for name in ("soils", "weather", "stations", "welds")
         },
         "weather_frequency": data.weather_frequency,
+        "ignored_columns": ignored_columns or {},
         "warnings": [p.to_dict() for p in problems if p.severity == "warning"],
     }
     return report
@@ -174,6 +176,17 @@ def render_markdown(report: dict) -> str:
         ]
     else:
         lines.append("- No failure history given.")
+    ignored = {k: v for k, v in report.get("ignored_columns", {}).items() if v}
+    if ignored:
+        lines += ["", "## Columns not read", ""]
+        lines += [
+            "Not part of the data contract, so never used by the model "
+            "(map a column in the mapping file to use it):",
+            "",
+        ]
+        lines += [
+            f"- {layer}: {', '.join(f'`{c}`' for c in cols)}" for layer, cols in ignored.items()
+        ]
     lines += ["", f"## Warnings ({len(report['warnings'])})", ""]
     for w in report["warnings"]:
         rows = (

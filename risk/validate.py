@@ -85,6 +85,9 @@ def rename_columns(
     # A source column renamed onto an existing contract name replaces it.
     clash = [c for c in renames.values() if c in table.columns and c not in renames]
     table = table.drop(columns=clash).rename(columns=renames)
+    findings.ignored_columns[layer] = [
+        str(c) for c in table.columns if c not in spec and c not in ("_row", "geometry", "x", "y")
+    ]
     return table
 
 

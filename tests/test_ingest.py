@@ -128,3 +128,24 @@ def test_records_complete_from_finds_the_start_of_systematic_recording():
     counts = pd.Series({1985: 3, 1987: 2, 1996: 1, 1997: 99, 1998: 106, 2005: 60, 2010: 120})
     assert records_complete_from(counts) == 1997
     assert records_complete_from(pd.Series(dtype=int)) is None
+
+
+def test_columns_outside_the_contract_are_listed_as_not_read(attribute_only):
+    report = read_utility(attribute_only).meta["report"]
+    assert report["ignored_columns"]["pipes"] == ["Condition Score"]
+
+
+def test_cli_json_output_is_parseable(run, attribute_only, tmp_path):
+    code, out, err = run("ingest", attribute_only, "--workspace", tmp_path / "ws", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["ok"] and summary["report"]["pipes"]["count"] == 6
+    assert (tmp_path / "ws" / "report.md").read_text().startswith("# Data-quality report")
+
+
+def test_cli_json_output_on_bad_input_lists_problems(run, attribute_only, tmp_path):
+    (attribute_only / "mains.csv").write_text("ID,MAT\n1,CI\n")
+    code, out, _ = run("ingest", attribute_only, "--workspace", tmp_path / "ws", "--json")
+    assert code == 2
+    problems = json.loads(out)["problems"]
+    assert problems[0]["code"] == "missing_columns" and problems[0]["file"].endswith("mains.csv")
