@@ -1,0 +1,261 @@
+"""Dispatch: turn risk scores into per-crew, per-day inspection lists in a sensible order.
+
+>>> plan = plan_inspections(scores, pipes, crews, start=date(2026, 11, 23))  # doctest: +SKIP
+
+The riskiest pipes that are not excluded are taken, in the model's inspection rank, until the
+crews' capacity is used; they are then split into compact geographic groups, one per crew
+and working day (recursive bisection of the map, weighted by each day's capacity), and each
+group is put in a nearest-neighbour visiting order. Without geometry, groups follow the
+pressure zone and the rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+#: What to look for on each material, for the crew sheet.
+LOOK_FOR = {
+    "cast_iron": "circumferential cracks and corroded joints; listen on valves and hydrants",
+    "ductile_iron": "external corrosion pits and joint leaks",
+    "steel": "corrosion at welds and pinholes along the seam",
+    "galvanized_steel": "corrosion at threads and fittings",
+    "asbestos_cement": "longitudinal cracks after dry summers (asbestos rules for any cut)",
+    "concrete": "leaks at bell-and-spigot joints",
+    "pvc": "joint leaks and longitudinal splits",
+    "pe": "leaks at fusion joints and fittings",
+    "copper": "pinholes and fitting leaks",
+    "lead": "leaks at joints (lead pipe: plan replacement)",
+}
+GENERAL_CHECK = (
+    "Listen along the pipe with a ground microphone; check valves, hydrants and service "
+    "connections; note damp ground, subsidence or unusually green grass"
+)
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A field crew: what it can check in one working day, and which days it works.
+
+    Parameters
+    ----------
+    name : str
+    km_per_day : float, optional
+        Length of pipe the crew can survey in a day, in kilometres.
+    checks_per_day : int, optional
+        Number of pipes the crew can check in a day (used when ``km_per_day`` is not given).
+    days : tuple of date
+        The crew's working days.
+    """
+
+    name: str
+    days: tuple[date, ...]
+    km_per_day: float | None = None
+    checks_per_day: int | None = None
+
+    def __post_init__(self):
+        if (self.km_per_day is None) == (self.checks_per_day is None):
+            raise ValueError(
+                f"Crew '{self.name}' needs exactly one capacity: km_per_day or checks_per_day."
+            )
+        capacity = self.km_per_day if self.km_per_day is not None else self.checks_per_day
+        if not capacity > 0:
+            raise ValueError(f"Crew '{self.name}' capacity must be > 0. Got {capacity} instead.")
+        if not self.days:
+            raise ValueError(f"Crew '{self.name}' has no working days.")
+
+
+def working_days(start: date, n_days: int) -> tuple[date, ...]:
+    """The next ``n_days`` weekdays from ``start`` (inclusive)."""
+    days, day = [], start
+    while len(days) < n_days:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return tuple(days)
+
+
+def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
+    """Read crews from a CSV with ``name`` and ``km_per_day`` or ``checks_per_day``.
+
+    An optional ``days`` column lists working days as ``2026-11-23;2026-11-24``; crews
+    without it work the next ``n_days`` weekdays from ``start``.
+    """
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    problems = []
+    if "name" not in table:
+        problems.append("a 'name' column")
+    if "km_per_day" not in table and "checks_per_day" not in table:
+        problems.append("a 'km_per_day' or 'checks_per_day' column")
+    if problems:
+        raise ValueError(
+            f"{path}: crews need {' and '.join(problems)} (found {list(table.columns)}). "
+            "Example:\nname,km_per_day\nEquipe Nord,3.5"
+        )
+    crews = []
+    for row_number, row in enumerate(table.to_dict("records"), start=1):
+        try:
+            days = (
+                tuple(date.fromisoformat(d.strip()) for d in row["days"].split(";") if d.strip())
+                if row.get("days")
+                else working_days(start, n_days)
+            )
+            km = float(row["km_per_day"]) if row.get("km_per_day") else None
+            checks = int(row["checks_per_day"]) if row.get("checks_per_day") else None
+            crews.append(Crew(row["name"], days, km_per_day=km, checks_per_day=checks))
+        except ValueError as exc:
+            raise ValueError(f"{path}, row {row_number}: {exc}") from exc
+    return crews
+
+
+def plan_inspections(
+    scores: pd.DataFrame,
+    pipes: pd.DataFrame,
+    crews: list[Crew],
+    *,
+    exclude: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Per crew and day, the pipes to inspect and in which order.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``pipe_id``, ``rank`` (1 = inspect first) and ``expected_failures``; ``probability``
+        and ``top_reasons`` are carried to the lists when present.
+    pipes : DataFrame or GeoDataFrame
+        Canonical pipes (``pipe_id``, ``length_m``, ``material``, ...), with geometry when
+        available.
+    crews : list of Crew
+    exclude : DataFrame, optional
+        ``pipe_id`` and ``reason`` (inspected recently, already scheduled, out of service):
+        these pipes are not planned.
+
+    Returns
+    -------
+    DataFrame (GeoDataFrame with geometry)
+        One row per planned inspection: ``crew``, ``date``, ``visit_order``, ``pipe_id``,
+        ``rank``, ``probability``, ``expected_failures``, ``length_m``, ``material``,
+        ``diameter_mm``, ``install_year``, ``top_reasons``, ``look_for``.
+    """
+    if not crews:
+        raise ValueError("No crews given: add at least one crew to plan inspections.")
+    missing = {"pipe_id", "rank", "expected_failures"} - set(scores.columns)
+    if missing:
+        raise ValueError(f"scores lack columns {sorted(missing)}; produce them with 'risk score'.")
+    by_km = crews[0].km_per_day is not None
+    if any((c.km_per_day is not None) != by_km for c in crews):
+        raise ValueError(
+            "All crews must use the same capacity unit (km_per_day or checks_per_day)."
+        )
+
+    attributes = [
+        c
+        for c in ("pipe_id", "length_m", "material", "diameter_mm", "install_year", "pressure_zone")
+        if c in pipes
+    ]
+    table = scores.merge(pd.DataFrame(pipes[attributes]), on="pipe_id", how="inner")
+    if exclude is not None and len(exclude):
+        table = table[~table["pipe_id"].isin(exclude["pipe_id"])]
+    if not by_km:
+        table = table.sort_values(["expected_failures", "pipe_id"], ascending=[False, True])
+    else:
+        table = table.sort_values(["rank", "pipe_id"])
+
+    slots = [
+        (crew.name, day, crew.km_per_day or crew.checks_per_day)
+        for crew in crews
+        for day in crew.days
+    ]
+    capacity = sum(s[2] for s in slots)
+    cost = table["length_m"].fillna(0).to_numpy() / 1000.0 if by_km else np.ones(len(table))
+    chosen = table[np.cumsum(cost) <= capacity + 1e-9].copy()
+    chosen["_cost"] = cost[: len(chosen)]
+
+    has_geometry = isinstance(pipes, gpd.GeoDataFrame)
+    if has_geometry and len(chosen):
+        geometry = pipes.set_index("pipe_id").geometry.reindex(chosen["pipe_id"]).to_numpy()
+        points = shapely.line_interpolate_point(geometry, 0.5, normalized=True)
+        chosen["_x"], chosen["_y"] = shapely.get_x(points), shapely.get_y(points)
+        groups = _bisect(chosen, list(range(len(slots))), [s[2] for s in slots])
+    else:
+        groups = _fill_in_order(chosen, [s[2] for s in slots])
+
+    rows = []
+    for slot, index in groups.items():
+        if not len(index):
+            continue
+        group = chosen.loc[index]
+        if has_geometry:
+            group = group.iloc[_visiting_order(group["_x"].to_numpy(), group["_y"].to_numpy())]
+        crew, day, _ = slots[slot]
+        group = group.assign(
+            crew=crew, date=pd.Timestamp(day), visit_order=np.arange(1, len(group) + 1)
+        )
+        rows.append(group)
+    plan = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else chosen.iloc[:0].assign(crew="", date=pd.NaT, visit_order=0)
+    )
+    plan["look_for"] = plan["material"].map(LOOK_FOR).fillna("").astype(str)
+    plan["look_for"] = np.where(plan["look_for"] != "", plan["look_for"] + ". ", "") + GENERAL_CHECK
+    columns = [
+        "crew", "date", "visit_order", "pipe_id", "rank", "probability", "expected_failures",
+        "length_m", "material", "diameter_mm", "install_year", "pressure_zone", "top_reasons", "look_for",
+    ]  # fmt: skip
+    plan = plan[[c for c in columns if c in plan]].sort_values(["crew", "date", "visit_order"])
+    plan = plan.reset_index(drop=True)
+    if has_geometry:
+        geometry = pipes.set_index("pipe_id").geometry.reindex(plan["pipe_id"]).to_numpy()
+        plan = gpd.GeoDataFrame(plan, geometry=geometry, crs=pipes.crs)
+    return plan
+
+
+def _bisect(chosen: pd.DataFrame, slots: list[int], capacities: list[float]) -> dict[int, pd.Index]:
+    """Split the chosen pipes into one compact group per slot, weighted by capacity."""
+    if len(slots) == 1 or len(chosen) == 0:
+        out = {s: pd.Index([]) for s in slots}
+        out[slots[0]] = chosen.index
+        return out
+    half = len(slots) // 2
+    left_slots, right_slots = slots[:half], slots[half:]
+    share = sum(capacities[s] for s in left_slots) / sum(capacities[s] for s in slots)
+    xs, ys = chosen["_x"].to_numpy(), chosen["_y"].to_numpy()
+    axis = "_x" if np.ptp(xs) >= np.ptp(ys) else "_y"
+    ordered = chosen.sort_values([axis, "pipe_id"])
+    cumulative = np.cumsum(ordered["_cost"].to_numpy())
+    cut = int(np.searchsorted(cumulative, share * cumulative[-1], side="right"))
+    out = _bisect(ordered.iloc[:cut], left_slots, capacities)
+    out.update(_bisect(ordered.iloc[cut:], right_slots, capacities))
+    return out
+
+
+def _fill_in_order(chosen: pd.DataFrame, capacities: list[float]) -> dict[int, pd.Index]:
+    """Without geometry: keep pressure zones together, then fill the slots in rank order."""
+    keys = ["pressure_zone", "rank"] if "pressure_zone" in chosen else ["rank"]
+    ordered = chosen.sort_values(keys, na_position="last")
+    bounds = np.cumsum(capacities)
+    slot_of = np.searchsorted(bounds, np.cumsum(ordered["_cost"].to_numpy()) - 1e-9, side="left")
+    slot_of = np.minimum(slot_of, len(capacities) - 1)
+    return {s: ordered.index[slot_of == s] for s in range(len(capacities))}
+
+
+def _visiting_order(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Nearest-neighbour tour starting from the westernmost stop."""
+    n = len(xs)
+    order = [int(np.argmin(xs))]
+    left = np.ones(n, dtype=bool)
+    left[order[0]] = False
+    for _ in range(n - 1):
+        last = order[-1]
+        d = np.hypot(xs - xs[last], ys - ys[last])
+        d[~left] = np.inf
+        nxt = int(np.argmin(d))
+        order.append(nxt)
+        left[nxt] = False
+    return np.array(order)

@@ -1,0 +1,122 @@
+"""Dispatch: capacity, exclusions, geographic grouping, visiting order, exports."""
+
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+
+from risk.dispatch import Crew, plan_inspections, read_crews, working_days
+from risk.sheets import export_plan
+
+
+def town(n_west=6, n_east=6):
+    """Two clusters of 100 m pipes 5 km apart; ranks alternate between them."""
+    lines, ids = [], []
+    for i in range(n_west):
+        lines.append(LineString([(0, i * 150), (100, i * 150)]))
+        ids.append(f"W{i}")
+    for i in range(n_east):
+        lines.append(LineString([(5000, i * 150), (5100, i * 150)]))
+        ids.append(f"E{i}")
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": ids, "length_m": 100.0, "material": "cast_iron", "diameter_mm": 100.0,
+         "install_year": 1950, "pressure_zone": ["west"] * n_west + ["east"] * n_east},
+        geometry=lines, crs="EPSG:2154",
+    )  # fmt: skip
+    west, east = ids[:n_west], ids[n_west:]
+    order = [p for pair in zip(west, east, strict=True) for p in pair] if east else west
+    scores = pd.DataFrame(
+        {"pipe_id": order, "rank": range(1, len(order) + 1),
+         "expected_failures": [1.0 / r for r in range(1, len(order) + 1)],
+         "probability": 0.5, "top_reasons": "cast iron, 76 years"}
+    )  # fmt: skip
+    return pipes, scores
+
+
+MONDAY = date(2026, 11, 23)
+
+
+def test_capacity_in_km_takes_the_riskiest_pipes_that_fit():
+    pipes, scores = town()
+    crews = [Crew("A", (MONDAY,), km_per_day=0.5)]
+    plan = plan_inspections(scores, pipes, crews)
+    assert sorted(plan["rank"]) == [1, 2, 3, 4, 5]  # 5 x 100 m
+    assert plan["length_m"].sum() <= 500
+
+
+def test_two_crews_get_compact_groups_one_per_cluster():
+    pipes, scores = town()
+    crews = [Crew("A", (MONDAY,), km_per_day=0.6), Crew("B", (MONDAY,), km_per_day=0.6)]
+    plan = plan_inspections(scores, pipes, crews)
+    assert len(plan) == 12
+    for _, group in plan.groupby("crew"):
+        assert group["pipe_id"].str[0].nunique() == 1  # all west or all east
+    assert sorted(plan.groupby("crew")["visit_order"].max()) == [6, 6]
+
+
+def test_visiting_order_walks_along_the_street():
+    pipes, scores = town(n_west=6, n_east=0)
+    scores = scores.sort_values("pipe_id").assign(rank=[3, 1, 6, 2, 5, 4])
+    plan = plan_inspections(scores, pipes, [Crew("A", (MONDAY,), checks_per_day=6)])
+    # stops are 150 m apart in a row: a nearest-neighbour tour visits them in line
+    assert plan["pipe_id"].tolist() == ["W0", "W1", "W2", "W3", "W4", "W5"]
+
+
+def test_exclusions_are_not_planned():
+    pipes, scores = town()
+    exclude = pd.DataFrame({"pipe_id": ["W0", "E0"], "reason": "inspected recently"})
+    plan = plan_inspections(
+        scores, pipes, [Crew("A", (MONDAY,), checks_per_day=3)], exclude=exclude
+    )
+    assert not plan["pipe_id"].isin(["W0", "E0"]).any()
+    assert sorted(plan["rank"]) == [3, 4, 5]
+
+
+def test_checks_per_day_over_several_days():
+    pipes, scores = town()
+    crews = [Crew("A", working_days(MONDAY, 2), checks_per_day=4)]
+    plan = plan_inspections(scores, pipes, crews)
+    assert plan.groupby("date").size().tolist() == [4, 4]
+
+
+def test_attribute_only_inventory_groups_by_zone():
+    pipes, scores = town()
+    plan = plan_inspections(
+        scores,
+        pd.DataFrame(pipes.drop(columns="geometry")),
+        [Crew("A", working_days(MONDAY, 2), checks_per_day=6)],
+    )
+    assert not isinstance(plan, gpd.GeoDataFrame)
+    assert plan.groupby("date")["pressure_zone"].nunique().tolist() == [1, 1]
+
+
+def test_working_days_skip_weekends():
+    friday = date(2026, 11, 27)
+    assert working_days(friday, 2) == (friday, date(2026, 11, 30))
+
+
+def test_bad_crews_are_explained(tmp_path):
+    with pytest.raises(ValueError, match="exactly one capacity"):
+        Crew("A", (MONDAY,))
+    with pytest.raises(ValueError, match="capacity must be > 0"):
+        Crew("A", (MONDAY,), km_per_day=0)
+    (tmp_path / "crews.csv").write_text("team,km\nNord,3\n")
+    with pytest.raises(ValueError, match=r"crews need a 'name' column and a 'km_per_day'"):
+        read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
+    (tmp_path / "crews.csv").write_text("name,km_per_day\nNord,fast\n")
+    with pytest.raises(ValueError, match="row 1"):
+        read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
+
+
+def test_export_writes_csv_geojson_and_printable_sheets(tmp_path):
+    pipes, scores = town()
+    plan = plan_inspections(scores, pipes, [Crew("Équipe Nord", (MONDAY,), checks_per_day=4)])
+    files = export_plan(plan, tmp_path)
+    assert pd.read_csv(files["csv"])["pipe_id"].tolist() == plan["pipe_id"].tolist()
+    geo = gpd.read_file(files["geojson"])
+    assert geo.crs.to_epsg() == 4326 and len(geo) == 4
+    sheet = files["html"].read_text()
+    assert "Équipe Nord — 2026-11-23" in sheet and "<svg" in sheet
+    assert sheet.count("☐ leak") == 4 and "circumferential cracks" in sheet

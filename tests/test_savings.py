@@ -1,0 +1,72 @@
+"""Water saved: hand-checked volumes, monthly accrual, households, night-flow check."""
+
+import pandas as pd
+import pytest
+
+from risk.savings import (
+    SavingsSettings,
+    leak_savings,
+    monthly_savings,
+    summarise_savings,
+    verify_with_night_flow,
+)
+
+OUTCOMES = pd.DataFrame(
+    {
+        "pipe_id": ["P1", "P2", "P3"],
+        "result": ["leak_found", "nothing_found", "leak_found"],
+        "inspected_on": ["2026-01-10", "2026-01-11", "2026-02-01"],
+        "repair_date": ["2026-01-15", None, None],
+        "flow_m3_per_h": [2.0, None, None],
+    }
+)
+SETTINGS = SavingsSettings(survey_interval_years=2.0, repair_days=10.0, household_m3_per_year=100.0)
+
+
+def test_saved_volume_follows_the_awareness_location_repair_logic():
+    leaks = leak_savings(OUTCOMES, SETTINGS).set_index("pipe_id")
+    assert list(leaks.index) == ["P1", "P3"]  # "nothing found" saves nothing
+    natural = 2.0 * 365.25 / 2 + 10.0  # half a survey cycle, then the usual repair time
+    # P1: repaired 5 days after it was found
+    assert leaks.loc["P1", "avoided_days"] == pytest.approx(natural - 5)
+    assert leaks.loc["P1", "saved_m3"] == pytest.approx(2.0 * 24 * (natural - 5))
+    # P3: no flow, no repair date: the defaults are used and flagged
+    assert leaks.loc["P3", "flow_assumed"]
+    assert leaks.loc["P3", "repair_date"] == pd.Timestamp("2026-02-11")
+    assert leaks.loc["P3", "saved_m3"] == pytest.approx(0.5 * 24 * (natural - 10))
+
+
+def test_monthly_accrual_adds_up_to_the_total():
+    leaks = leak_savings(OUTCOMES, SETTINGS)
+    months = monthly_savings(leaks, SETTINGS)
+    assert months["saved_m3"].sum() == pytest.approx(leaks["saved_m3"].sum())
+    first = months.iloc[0]
+    assert first["month"] == "2026-01" and first["leaks_repaired"] == 1
+    assert first["saved_m3"] == pytest.approx(2.0 * 24 * 17)  # 15 to 31 January
+    assert months["households"].iloc[-1] == pytest.approx(leaks["saved_m3"].sum() / 100.0)
+
+
+def test_savings_to_date_stop_at_the_as_of_date():
+    leaks = leak_savings(OUTCOMES, SETTINGS)
+    summary = summarise_savings(leaks, SETTINGS, as_of="2026-01-31")
+    assert summary["leaks_found"] == 2 and summary["flows_assumed"] == 1
+    assert summary["saved_m3_to_date"] == pytest.approx(2.0 * 24 * 17)
+    assert summary["households_for_a_year"] == pytest.approx(summary["saved_m3_total"] / 100.0)
+
+
+def test_night_flow_drop_is_compared_with_the_estimate():
+    leaks = leak_savings(OUTCOMES.iloc[:1], SETTINGS)
+    days = pd.date_range("2025-12-01", "2026-02-28")
+    flow = [10.0 if d < pd.Timestamp("2026-01-15") else 8.5 for d in days]
+    night = pd.DataFrame({"zone": "Z1", "date": days, "min_night_flow_m3_per_h": flow})
+    table = verify_with_night_flow(leaks, night, pd.DataFrame({"pipe_id": ["P1"], "zone": ["Z1"]}))
+    row = table.iloc[0]
+    assert row["observed_drop_m3_per_h"] == pytest.approx(1.5)
+    assert row["observed_over_estimated"] == pytest.approx(0.75)
+
+
+def test_settings_are_checked():
+    with pytest.raises(ValueError, match="'household_m3_per_year' setting must be > 0"):
+        SavingsSettings(household_m3_per_year=0)
+    with pytest.raises(ValueError, match="lacks columns"):
+        verify_with_night_flow(leak_savings(OUTCOMES), pd.DataFrame({"zone": []}), pd.DataFrame())
