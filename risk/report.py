@@ -16,9 +16,10 @@ def records_complete_from(counts_per_year: pd.Series) -> int | None:
     """First year from which yearly break counts look complete.
 
     The record is taken as complete from the first year whose count reaches half
-    the median of the years that have records: a common sign that a utility
-    started recording systematically (earlier years hold only a few remembered
-    events).
+    the median of the five years after it: a jump that marks when a utility started
+    recording systematically (earlier years hold only a few remembered events), and
+    at least a quarter of the median yearly count. Comparing with the following years, not the whole series, keeps a network whose
+    failures grow over time from looking incomplete at its start.
 
     >>> records_complete_from(pd.Series({1990: 2, 1995: 5, 1997: 90, 1998: 110, 1999: 100}))
     1997
@@ -26,9 +27,12 @@ def records_complete_from(counts_per_year: pd.Series) -> int | None:
     counts = counts_per_year[counts_per_year > 0].sort_index()
     if counts.empty:
         return None
-    reference = counts.median()
+    years = range(int(counts.index.min()), int(counts.index.max()) + 1)
+    counts = counts.reindex(years, fill_value=0)
+    floor = 0.25 * counts[counts > 0].median()
     for year, count in counts.items():
-        if count >= 0.5 * reference:
+        following = counts.loc[year + 1 : year + 5]
+        if count >= floor and (following.empty or count >= 0.5 * following.median()):
             return int(year)
     return int(counts.index.min())
 

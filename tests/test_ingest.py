@@ -128,6 +128,8 @@ def test_records_complete_from_finds_the_start_of_systematic_recording():
     counts = pd.Series({1985: 3, 1987: 2, 1996: 1, 1997: 99, 1998: 106, 2005: 60, 2010: 120})
     assert records_complete_from(counts) == 1997
     assert records_complete_from(pd.Series(dtype=int)) is None
+    growing = pd.Series({2000: 256, 2001: 362, 2002: 307, 2003: 509, 2004: 400, 2010: 900})
+    assert records_complete_from(growing) == 2000
 
 
 def test_columns_outside_the_contract_are_listed_as_not_read(attribute_only):
