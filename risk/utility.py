@@ -36,6 +36,10 @@ class UtilityData:
     welds : DataFrame or GeoDataFrame or None
         ``weld_id``, ``pipe_id`` (linked, missing when unlinked), ``kind``,
         ``grade``, ``condition``, ``year``, ``link_method``.
+    inspections : DataFrame or None
+        Field inspection evidence (``pipe_id``, ``date``, ``leak_found``), from the outcome
+        store through :func:`risk.feedback.inspection_evidence`; "nothing found" rows are
+        negative evidence the features use.
     crs : str or None
         The projected CRS (metres) of every geometry, as "EPSG:xxxx" or WKT.
     """
@@ -46,6 +50,7 @@ class UtilityData:
     weather: pd.DataFrame | None = None
     stations: gpd.GeoDataFrame | None = None
     welds: pd.DataFrame | None = None
+    inspections: pd.DataFrame | None = None
     crs: str | None = None
     weather_frequency: str | None = None
     meta: dict = field(default_factory=dict)

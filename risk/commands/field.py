@@ -1,0 +1,313 @@
+"""``risk dispatch``, ``risk outcomes``, ``risk savings`` and ``risk simulate-loop``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from risk.commands._common import emit, is_workspace, read_table, say, write_table
+
+
+def register(add) -> None:
+    p = add(
+        "dispatch",
+        "Plan inspections: per crew and day, the riskiest pipes not inspected recently, in "
+        "compact groups and a visiting order; CSV, GeoJSON and printable sheets.",
+        """  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --days 5
+  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --assign --user anne
+
+crews.csv:
+  name,km_per_day            (or name,checks_per_day; optional days column: 2026-01-05;2026-01-06)
+  Equipe Nord,3.5""",
+    )
+    p.add_argument("workspace", type=Path, help="a workspace (risk ingest) holding scores")
+    p.add_argument("--crews", type=Path, required=True, help="CSV of crews and capacities")
+    p.add_argument("--start", required=True, help="first working day, e.g. 2026-01-05")
+    p.add_argument("--days", type=int, default=5, help="working days (default: %(default)s)")
+    p.add_argument("--scores", type=Path, help="default: <workspace>/scores.parquet")
+    p.add_argument(
+        "--recent-days",
+        type=int,
+        default=365,
+        help="skip pipes inspected within this many days (default: %(default)s)",
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder for the lists (default: <workspace>/plans/<start>)"
+    )
+    p.add_argument("--assign", action="store_true", help="save the plan as crews' assignments")
+    p.add_argument("--user", default="cli", help="who assigns (audited)")
+    p.set_defaults(func=cmd_dispatch)
+
+    p = add(
+        "outcomes",
+        "Record, import or export field outcomes (leak found / nothing found / no access).",
+        """  risk outcomes record data/workspace/town --pipe-id P000123 --result leak_found \\
+      --leak-kind joint --flow-m3-per-h 0.8 --inspected-on 2026-01-05 --user anne
+  risk outcomes record data/workspace/town --pipe-id P000124 --result nothing_found \\
+      --inspected-on 2026-01-05 --user anne
+  risk outcomes import data/workspace/town outcomes.csv --user anne
+  risk outcomes export data/workspace/town all-outcomes.csv""",
+    )
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    r = sub.add_parser("record", help="record one outcome")
+    r.add_argument("workspace", type=Path)
+    r.add_argument("--pipe-id", required=True)
+    r.add_argument("--result", required=True, choices=("leak_found", "nothing_found", "no_access"))
+    r.add_argument("--inspected-on", required=True, help="date of the inspection")
+    r.add_argument("--leak-kind", help="main, joint, service, valve, hydrant or other")
+    r.add_argument("--flow-m3-per-h", type=float, help="estimated leak flow (m3/h)")
+    r.add_argument("--repair-date")
+    r.add_argument("--assignment-id", type=int)
+    r.add_argument("--notes")
+    r.add_argument("--user", required=True, help="who records it (audited)")
+    r.add_argument(
+        "--key", help="idempotency key: the same key again never records twice (default: new)"
+    )
+    r.set_defaults(func=cmd_outcomes_record)
+    i = sub.add_parser("import", help="import a CSV of outcomes: all rows or none")
+    i.add_argument("workspace", type=Path)
+    i.add_argument("file", type=Path)
+    i.add_argument("--user", required=True)
+    i.set_defaults(func=cmd_outcomes_import)
+    e = sub.add_parser("export", help="export every outcome to CSV")
+    e.add_argument("workspace", type=Path)
+    e.add_argument("file", type=Path)
+    e.set_defaults(func=cmd_outcomes_export)
+    for q in (r, i, e):
+        q.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+    p = add(
+        "savings",
+        "Water saved by the leaks found: m3 and households, per month and cumulative; "
+        "optionally checked against district minimum night flows.",
+        """  risk savings data/workspace/town
+  risk savings data/workspace/town --survey-interval-years 4 --out savings.csv
+  risk savings data/workspace/town --night-flow night_flow.csv   (zone,date,min_night_flow_m3_per_h)""",
+    )
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--as-of", help="savings to date (default: today)")
+    p.add_argument("--survey-interval-years", type=float, default=3.0)
+    p.add_argument("--repair-days", type=float, default=7.0)
+    p.add_argument("--household-m3-per-year", type=float, default=120.0)
+    p.add_argument("--night-flow", type=Path, help="CSV: zone, date, min_night_flow_m3_per_h")
+    p.add_argument("--out", type=Path, help="CSV of the monthly table")
+    p.set_defaults(func=cmd_savings)
+
+    p = add(
+        "simulate-loop",
+        "Play the field loop on the sample utility (crews' findings read from its hidden "
+        "leaks): rounds of dispatch, inspection and retraining, model vs age vs random.",
+        """  risk simulate-loop data/sample/town
+  risk simulate-loop data/sample/town --rounds 6 --km-per-round 10 --out loop.csv""",
+    )
+    p.add_argument("sample", type=Path, help="a folder written by risk generate")
+    p.add_argument("--rounds", type=int, default=4)
+    p.add_argument("--km-per-round", type=float, default=20.0)
+    p.add_argument("--out", type=Path, help="CSV of the per-round table")
+    p.set_defaults(func=cmd_simulate_loop)
+
+
+def _store(workspace: Path):
+    from risk.auth import store_location
+    from risk.store import OutcomeStore
+
+    if not is_workspace(workspace):
+        raise ValueError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
+    return OutcomeStore(store_location(workspace))
+
+
+def exclusions(store, *, today: date, recent_days: int) -> pd.DataFrame:
+    """Pipes not to plan: inspected within ``recent_days``, or already planned."""
+    outcomes = store.outcomes()
+    recent = outcomes[
+        outcomes["inspected_on"] >= pd.Timestamp(today) - pd.Timedelta(days=recent_days)
+    ]
+    planned = store.assignments()
+    planned = planned[planned["status"] == "planned"] if len(planned) else planned
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"pipe_id": recent["pipe_id"].astype(str), "reason": "inspected recently"}
+            ),
+            pd.DataFrame({"pipe_id": planned["pipe_id"].astype(str), "reason": "already planned"})
+            if len(planned)
+            else pd.DataFrame({"pipe_id": [], "reason": []}),
+        ],
+        ignore_index=True,
+    )
+
+
+def cmd_dispatch(args) -> int:
+    from risk.dispatch import plan_inspections, read_crews
+    from risk.sheets import export_plan
+    from risk.workspace import load_workspace
+
+    start = date.fromisoformat(args.start)
+    crews = read_crews(args.crews, start=start, n_days=args.days)
+    scores_file = args.scores or args.workspace / "scores.parquet"
+    if not scores_file.is_file():
+        raise FileNotFoundError(
+            f"{scores_file} not found: score the network first (risk score {args.workspace} "
+            "--as-of DATE)"
+        )
+    scores = read_table(scores_file)
+    data = load_workspace(args.workspace)
+    with _store(args.workspace) as store:
+        exclude = exclusions(store, today=start, recent_days=args.recent_days)
+        plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
+        out = args.out or args.workspace / "plans" / start.isoformat()
+        files = export_plan(plan, out)
+        if args.assign:
+            store.add_assignments(
+                plan, user=args.user, round_id=f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
+            )
+    km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
+    text = (
+        f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "
+        f"{len(exclude):,} pipes excluded.\n"
+        + "\n".join(f"  {kind}: {path}" for kind, path in files.items())
+        + ("\nSaved as assignments." if args.assign else "\nNot assigned (use --assign).")
+    )
+    emit(
+        args,
+        {"inspections": len(plan), "km": km, "files": {k: str(v) for k, v in files.items()}},
+        text,
+    )
+    return 0
+
+
+def cmd_outcomes_record(args) -> int:
+    outcome = {
+        "pipe_id": args.pipe_id,
+        "result": args.result,
+        "inspected_on": args.inspected_on,
+        "leak_kind": args.leak_kind,
+        "flow_m3_per_h": args.flow_m3_per_h,
+        "repair_date": args.repair_date,
+        "assignment_id": args.assignment_id,
+        "notes": args.notes,
+    }
+    key = args.key or uuid.uuid4().hex
+    with _store(args.workspace) as store:
+        result = store.record(
+            {k: v for k, v in outcome.items() if v is not None}, user=args.user, idempotency_key=key
+        )
+    state = "Recorded" if result.created else "Already recorded (same key), nothing added"
+    emit(
+        args,
+        {"outcome_id": result.outcome_id, "created": result.created, "key": key},
+        f"{state}: outcome {result.outcome_id} (key {key}).",
+    )
+    return 0
+
+
+def cmd_outcomes_import(args) -> int:
+    with _store(args.workspace) as store:
+        results = store.import_csv(args.file, user=args.user)
+    created = sum(r.created for r in results)
+    emit(
+        args,
+        {"rows": len(results), "created": created},
+        f"Imported {args.file}: {created:,} new outcomes, {len(results) - created:,} already stored.",
+    )
+    return 0
+
+
+def cmd_outcomes_export(args) -> int:
+    with _store(args.workspace) as store:
+        count = store.export_csv(args.file)
+    emit(
+        args,
+        {"rows": count, "file": str(args.file)},
+        f"Exported {count:,} outcomes to {args.file}.",
+    )
+    return 0
+
+
+def cmd_savings(args) -> int:
+    from risk.savings import (
+        SavingsSettings,
+        leak_savings,
+        monthly_savings,
+        summarise_savings,
+        verify_with_night_flow,
+    )
+    from risk.workspace import load_workspace
+
+    settings = SavingsSettings(
+        survey_interval_years=args.survey_interval_years,
+        repair_days=args.repair_days,
+        household_m3_per_year=args.household_m3_per_year,
+    )
+    as_of = pd.Timestamp(args.as_of or date.today())
+    with _store(args.workspace) as store:
+        outcomes = store.outcomes()
+    leaks = leak_savings(outcomes, settings)
+    months = monthly_savings(leaks, settings, as_of=as_of) if len(leaks) else monthly_savings(leaks)
+    summary = summarise_savings(leaks, settings, as_of=as_of)
+    if args.out:
+        write_table(months, args.out)
+    lines = [
+        f"Leaks found: {summary['leaks_found']:,} ({summary['flow_found_m3_per_h']:,.1f} m3/h; "
+        f"{summary['flows_assumed']} without an estimated flow, counted at "
+        f"{settings.default_flow_m3_per_h} m3/h)",
+        f"Water saved to {as_of.date()}: {summary['saved_m3_to_date'] or 0:,.0f} m3; in total "
+        f"{summary['saved_m3_total']:,.0f} m3 = a year's water for "
+        f"{summary['households_for_a_year']:,.0f} households "
+        f"({settings.household_m3_per_year:g} m3 each)",
+    ]
+    if len(months):
+        lines.append(months.tail(12).to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    check = None
+    if args.night_flow:
+        data = load_workspace(args.workspace)
+        zones = pd.DataFrame(
+            {"pipe_id": data.pipes["pipe_id"].astype(str), "zone": data.pipes["pressure_zone"]}
+        )
+        check = verify_with_night_flow(leaks, read_table(args.night_flow), zones)
+        lines.append("Night-flow check (median before first / after last repair, 28 days):")
+        lines.append(check.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    emit(
+        args,
+        {
+            "summary": summary,
+            "months": months.to_dict("records"),
+            "night_flow_check": None if check is None else check.to_dict("records"),
+        },
+        "\n".join(lines),
+    )
+    return 0
+
+
+def cmd_simulate_loop(args) -> int:
+    from risk.loop import simulate_field_loop
+
+    say(f"Simulating {args.rounds} rounds of {args.km_per_round:g} km for each strategy ...")
+    table = simulate_field_loop(args.sample, rounds=args.rounds, km_per_round=args.km_per_round)
+    if args.out:
+        write_table(table, args.out)
+    total = table.groupby("strategy", sort=False).agg(
+        km=("km_inspected", "sum"), leaks=("leaks_found", "sum")
+    )
+    total["leaks_per_km"] = total["leaks"] / total["km"]
+    lines = [
+        table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"),
+        "",
+        total.to_string(float_format=lambda v: f"{v:,.2f}"),
+    ]
+    if {"model", "random"} <= set(total.index):
+        lines.append(
+            f"Model finds {total.loc['model', 'leaks_per_km'] / max(total.loc['random', 'leaks_per_km'], 1e-9):.1f}x "
+            "the leaks per km of random choice"
+            + (
+                f" and {total.loc['model', 'leaks_per_km'] / max(total.loc['age', 'leaks_per_km'], 1e-9):.1f}x "
+                "those of age-based choice."
+                if "age" in total.index
+                else "."
+            )
+        )
+    emit(args, {"rounds": table.to_dict("records")}, "\n".join(lines))
+    return 0

@@ -1,0 +1,207 @@
+"""``risk train``, ``risk score`` and ``risk evaluate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from risk.commands._common import (
+    emit,
+    load_network,
+    say,
+    source_folder,
+    with_outcomes,
+    write_table,
+)
+
+HORIZONS = (1, 3, 5)
+
+
+def register(add) -> None:
+    p = add(
+        "train",
+        "Train the risk model on the history before a date and save it as a model version.",
+        """  risk train data/workspace/town --as-of 2026-01-01
+  risk train data/workspace/kitchener --as-of 2020-01-01 --horizon-years 3""",
+    )
+    _network_arguments(p)
+    p.add_argument("--models-dir", type=Path, help="default: <workspace>/models")
+    p.set_defaults(func=cmd_train)
+
+    p = add(
+        "score",
+        "Score every pipe in service at a date: probability, expected failures, inspection "
+        "rank and reasons.",
+        """  risk score data/workspace/town --as-of 2026-01-01
+  risk score ../shared/data/kitchener --mapping data/mappings/kitchener.toml \\
+      --as-of 2020-01-01 --out kitchener-2020.csv
+  risk score data/workspace/town --as-of 2026-01-01 --model data/workspace/town/models/<version>""",
+    )
+    _network_arguments(p)
+    p.add_argument(
+        "--out", type=Path, help="CSV or Parquet to write (default: <workspace>/scores.parquet)"
+    )
+    p.add_argument("--model", type=Path, help="a saved model version to use instead of training")
+    p.add_argument(
+        "--no-outcomes",
+        action="store_true",
+        help="ignore the field outcomes recorded in the workspace's outcome store",
+    )
+    p.set_defaults(func=cmd_score)
+
+    p = add(
+        "evaluate",
+        "Walk-forward backtest: for each year, train on the past, score, and measure on that "
+        "year against baselines (random, age, material x decade, prior failures, Weibull).",
+        """  risk evaluate data/workspace/town --years 2021-2025
+  risk evaluate ../shared/data/kitchener --mapping data/mappings/kitchener.toml --years 2015-2019""",
+    )
+    p.add_argument("folder", type=Path, help="a workspace, or a utility folder")
+    p.add_argument("--mapping", type=Path, help="mapping file (utility folders only)")
+    p.add_argument("--years", required=True, help="evaluation years, e.g. 2015-2019 or 2017,2019")
+    p.add_argument("--horizon-years", type=int, choices=HORIZONS, default=1)
+    p.add_argument("--out", type=Path, help="report folder (default: <workspace>/backtest)")
+    p.add_argument("--truth", type=Path, help="generator truth folder (default: <source>/truth)")
+    p.set_defaults(func=cmd_evaluate)
+
+
+def _network_arguments(p) -> None:
+    p.add_argument("folder", type=Path, help="a workspace (risk ingest), or a utility folder")
+    p.add_argument("--mapping", type=Path, help="mapping file (utility folders only)")
+    p.add_argument(
+        "--as-of", required=True, help="date, e.g. 2026-01-01: only earlier records are used"
+    )
+    p.add_argument("--horizon-years", type=int, choices=HORIZONS, default=1)
+
+
+def parse_years(text: str) -> list[int]:
+    """``2015-2019`` or ``2015,2017`` as a list of years.
+
+    >>> parse_years("2015-2017")
+    [2015, 2016, 2017]
+    """
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            years = list(range(first, last + 1))
+        else:
+            years = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--years must look like 2015-2019 or 2015,2017. Got {text!r}.") from None
+    if not years:
+        raise ValueError(f"--years names no year: {text!r}")
+    return years
+
+
+def _as_of(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text).normalize()
+    except ValueError:
+        raise ValueError(f"--as-of must be a date such as 2026-01-01. Got {text!r}.") from None
+
+
+def cmd_train(args) -> int:
+    from risk.scoring import save_model, train_model
+
+    data, workspace = load_network(args.folder, args.mapping)
+    data, n_outcomes = with_outcomes(data, workspace)
+    models_dir = args.models_dir or (workspace / "models" if workspace else None)
+    if models_dir is None:
+        raise ValueError("give --models-dir (the input is a utility folder, not a workspace)")
+    say(f"Training on the history before {args.as_of} ({n_outcomes:,} field outcomes) ...")
+    model = train_model(
+        data,
+        _as_of(args.as_of),
+        horizon_years=args.horizon_years,
+        records_start_year=data.meta.get("records_complete_from"),
+    )
+    folder = save_model(model, models_dir)
+    emit(
+        args, {"model": str(folder)}, f"Model saved: {folder} (card: {folder / 'model_card.json'})"
+    )
+    return 0
+
+
+def cmd_score(args) -> int:
+    from risk.scoring import load_model, save_model, score_utility
+
+    data, workspace = load_network(args.folder, args.mapping)
+    out = args.out or (workspace / "scores.parquet" if workspace else None)
+    if out is None:
+        raise ValueError(
+            "give --out FILE (.csv or .parquet): the input is a utility folder, not a workspace"
+        )
+    n_outcomes = 0
+    if not args.no_outcomes:
+        data, n_outcomes = with_outcomes(data, workspace)
+    as_of = _as_of(args.as_of)
+    model = load_model(args.model) if args.model else None
+    if model is None:
+        from risk.scoring import train_model
+
+        say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
+        model = train_model(
+            data,
+            as_of,
+            horizon_years=args.horizon_years,
+            records_start_year=data.meta.get("records_complete_from"),
+        )
+        if workspace is not None:
+            save_model(model, workspace / "models")
+    say("Scoring and explaining ...")
+    scores = score_utility(data, as_of, horizon_years=args.horizon_years, model=model)
+    write_table(scores, out)
+    top = scores.head(3)
+    lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
+    lines += [
+        f"  #{r.rank} {r.pipe_id}: p={r.probability:.2f}, {r.top_reasons}"
+        for r in top.itertuples(index=False)
+    ]
+    emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from risk.backtest import evaluate_utility
+
+    years = parse_years(args.years)
+    data, workspace = load_network(args.folder, args.mapping)
+    out = args.out or (
+        workspace / "backtest"
+        if workspace
+        else Path("data") / "workspace" / Path(args.folder).resolve().name / "backtest"
+    )
+    truth = args.truth or source_folder(data, args.folder) / "truth"
+    truth = truth if (Path(truth) / "expected_failures.parquet").is_file() else None
+    say(f"Walk-forward backtest over {years[0]}-{years[-1]} ...")
+    result = evaluate_utility(
+        data,
+        years,
+        horizon_years=args.horizon_years,
+        truth_dir=truth,
+        out_dir=out,
+        records_start_year=data.meta.get("records_complete_from"),
+        title=f"Backtest — {Path(args.folder).resolve().name}",
+    )
+    summary = result["summary"]
+    lines = [
+        f"Walk-forward backtest, years {years[0]}-{years[-1]}, horizon {args.horizon_years} y:"
+    ]
+    lines.append(f"{'method':<22}{'@1%':>7}{'@5%':>7}{'@10%':>7}{'AUC':>7}")
+    for method, m in summary.items():
+        lines.append(
+            f"{method:<22}{m.get('capture_at_1pct', float('nan')):>7.3f}"
+            f"{m.get('capture_at_5pct', float('nan')):>7.3f}"
+            f"{m.get('capture_at_10pct', float('nan')):>7.3f}"
+            f"{(m.get('roc_auc') or float('nan')):>7.3f}"
+        )
+    lines.append("(share of each year's failures found in the riskiest 1/5/10 % of length)")
+    lines.append(f"Report: {Path(out) / 'backtest.html'}")
+    emit(
+        args,
+        {"out": str(out), "summary": json.loads(json.dumps(summary, default=str))},
+        "\n".join(lines),
+    )
+    return 0
