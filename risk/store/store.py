@@ -1,0 +1,603 @@
+"""The outcome store: record what field crews found, never lose or duplicate it, audit every write.
+
+>>> store = OutcomeStore("data/workspace/town/outcomes.sqlite")  # doctest: +SKIP
+>>> store.record(
+...     {"pipe_id": "P-0042", "result": "leak_found", "leak_kind": "joint",
+...      "flow_m3_per_h": 0.8, "inspected_on": "2026-11-20"},
+...     user="amira", idempotency_key="form-5f2c9e",
+... )  # doctest: +SKIP
+RecordResult(outcome_id=1, created=True, idempotency_key='form-5f2c9e')
+
+Every write is one transaction together with its audit rows. A submission carries an
+idempotency key: sending it again returns the stored outcome instead of a second one (the
+database's UNIQUE constraint decides, so this holds for concurrent retries too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from risk.contract import DataContractError, Findings
+from risk.store.csv_files import read_outcomes_csv, write_csv_atomically
+from risk.store.db import WRITE_OPTION, create_engine, to_url, upgrade_engine
+from risk.store.models import (
+    ASSIGNMENT_STATUSES,
+    assignments_table,
+    audit_table,
+    outcomes_table,
+)
+from risk.store.validation import LAYER, CleanOutcome, check_outcomes, check_plan
+
+#: Columns of ``OutcomeStore.outcomes()`` and of exported CSV files, in order.
+OUTCOME_EXPORT_COLUMNS = [c.name for c in outcomes_table.columns]
+ASSIGNMENT_COLUMNS = [c.name for c in assignments_table.columns]
+AUDIT_COLUMNS = [c.name for c in audit_table.columns]
+
+#: PostgreSQL errors after which a write transaction is run again: deadlock detected and
+#: serialization failure (concurrent batches sharing keys in a different order).
+_RETRYABLE_SQLSTATES = ("40P01", "40001")
+_MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """The stored outcome of a submission; ``created`` is False when it was already stored."""
+
+    outcome_id: int
+    created: bool
+    idempotency_key: str = ""
+
+
+class IdempotencyConflictError(ValueError):
+    """An idempotency key was reused for an outcome with different content."""
+
+
+class OutcomeStore:
+    """Inspections planned for field crews, what they found, and who wrote what.
+
+    Parameters
+    ----------
+    url_or_path : str or Path
+        A SQLite file path (created when missing) or a database URL such as
+        ``postgresql://user@host:5432/risk``.
+    upgrade : bool, default True
+        Create or upgrade the schema on open (Alembic migrations). Safe from several
+        processes at once.
+
+    Use as a context manager, or call :meth:`close`, to release the database connections.
+    """
+
+    def __init__(self, url_or_path: str | Path | sa.URL, *, upgrade: bool = True):
+        self.url = to_url(url_or_path)
+        self._engine = create_engine(self.url)
+        if upgrade:
+            try:
+                self.upgrade()
+            except BaseException:
+                self._engine.dispose()
+                raise
+
+    def __repr__(self) -> str:
+        return f"OutcomeStore({self.url.render_as_string(hide_password=True)!r})"
+
+    def __enter__(self) -> OutcomeStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every database connection of this store."""
+        self._engine.dispose()
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine (read-only queries; write through the methods)."""
+        return self._engine
+
+    def upgrade(self) -> str:
+        """Create or upgrade the schema to the newest revision; returns that revision."""
+        return upgrade_engine(self._engine)
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def record(
+        self,
+        outcome: Mapping,
+        *,
+        user: str,
+        idempotency_key: str,
+        crew: str | None = None,
+        today: dt.date | None = None,
+    ) -> RecordResult:
+        """Store one outcome in one transaction, or return the one stored under the same key.
+
+        Parameters
+        ----------
+        outcome : mapping
+            ``pipe_id``, ``result``, ``inspected_on`` and optionally ``assignment_id``,
+            ``leak_kind``, ``flow_m3_per_h``, ``repair_date``, ``notes``.
+        user : str
+            Who records it (stored as ``recorded_by`` and in the audit log).
+        idempotency_key : str
+            Unique per submission (e.g. a UUID made when the form opens): a retry with the
+            same key returns the stored outcome with ``created=False``.
+        crew : str, optional
+            The recording user's crew: when given, an outcome for an assignment of another
+            crew raises ``PermissionError`` (see :meth:`check_can_record`).
+        today : date, optional
+            Latest accepted inspection day (default: today).
+
+        Raises
+        ------
+        DataContractError
+            The outcome is invalid (every problem listed); nothing was written.
+        IdempotencyConflictError
+            The key was already used for an outcome with different content.
+        PermissionError
+            ``crew`` is given and the assignment belongs to another crew.
+        """
+        key = _require_text(idempotency_key, "idempotency_key")
+        given = outcome.get("idempotency_key")
+        if given not in (None, "") and str(given).strip() != key:
+            raise ValueError(
+                f"The outcome carries idempotency_key {given!r} but the call passes {key!r}; "
+                "pass the key once, as the idempotency_key argument."
+            )
+        row = {**outcome, "idempotency_key": key}
+        clean, problems = check_outcomes([row], file="<outcome>", today=today)
+        if problems:
+            raise DataContractError(problems)
+        return self._write_outcomes(clean, user=user, file="<outcome>", crew=crew)[0]
+
+    def record_many(
+        self,
+        rows: Iterable[Mapping] | pd.DataFrame,
+        *,
+        user: str,
+        file: str = "<rows>",
+        crew: str | None = None,
+        today: dt.date | None = None,
+    ) -> list[RecordResult]:
+        """Check every row, then store them all in one transaction, or none.
+
+        Rows without an ``idempotency_key`` get one derived from their content, so storing
+        the same rows again creates nothing. Returns one result per row, in input order.
+
+        Raises
+        ------
+        DataContractError
+            Any row is invalid, refers to an unknown assignment, or reuses a stored key with
+            different content; every problem is listed with its row number and nothing is
+            written.
+        """
+        if isinstance(rows, pd.DataFrame):
+            columns = [str(c) for c in rows.columns]
+            rows = rows.to_dict("records")
+        else:
+            rows = list(rows)
+            columns = None
+        clean, problems = check_outcomes(rows, file=file, columns=columns, today=today)
+        if problems:
+            raise DataContractError(problems)
+        return self._write_outcomes(clean, user=user, file=file, crew=crew)
+
+    def import_csv(
+        self, path: str | Path, *, user: str, today: dt.date | None = None
+    ) -> list[RecordResult]:
+        """Store the outcomes of a UTF-8 CSV file: all of them or, on any problem, none.
+
+        The header names the columns of :meth:`record_many`; ``idempotency_key`` is optional,
+        and the ``outcome_id``, ``recorded_by`` and ``recorded_at`` columns of an exported
+        file are ignored, so re-importing an export or the same file again creates nothing.
+        """
+        columns, rows = read_outcomes_csv(path)
+        clean, problems = check_outcomes(rows, file=str(path), columns=columns, today=today)
+        if problems:
+            raise DataContractError(problems)
+        return self._write_outcomes(clean, user=user, file=str(path), crew=None)
+
+    def outcomes(self) -> pd.DataFrame:
+        """Every stored outcome, oldest first (dates as datetime64, ``assignment_id`` Int64)."""
+        query = sa.select(outcomes_table).order_by(outcomes_table.c.outcome_id)
+        with self._engine.connect() as connection:
+            table = pd.DataFrame(connection.execute(query).all(), columns=OUTCOME_EXPORT_COLUMNS)
+        for column in ("inspected_on", "repair_date", "recorded_at"):
+            table[column] = pd.to_datetime(table[column])
+        table["assignment_id"] = table["assignment_id"].astype("Int64")
+        table["flow_m3_per_h"] = table["flow_m3_per_h"].astype(float)
+        return table
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write every outcome to a UTF-8 CSV (dates as YYYY-MM-DD); returns the row count.
+
+        The file can be imported again (into this or another store) without duplicates.
+        """
+        table = self.outcomes()
+        for column in ("inspected_on", "repair_date"):
+            table[column] = table[column].dt.strftime("%Y-%m-%d")
+        table["recorded_at"] = table["recorded_at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        write_csv_atomically(table, path)
+        return len(table)
+
+    # -- assignments ---------------------------------------------------------------------------
+
+    def add_assignments(self, plan: pd.DataFrame, *, user: str, round_id: str) -> pd.DataFrame:
+        """Store planned inspections, e.g. the output of ``risk.dispatch.plan_inspections``.
+
+        Parameters
+        ----------
+        plan : DataFrame
+            ``pipe_id``, ``crew``, ``planned_date`` (or ``date``) and optionally
+            ``visit_order`` (default: the row order within each crew and day). Other columns
+            are ignored.
+        user : str
+            Who plans (``created_by`` and the audit log).
+        round_id : str
+            Name of this round of inspections; a round is added once.
+
+        Returns
+        -------
+        DataFrame
+            The stored assignments with their ``assignment_id``.
+        """
+        _require_user(user)
+        round_id = _require_text(round_id, "round_id")
+        rows = check_plan(plan)
+        now = _utcnow()
+        with self._write() as connection:
+            existing = connection.execute(
+                sa.select(sa.func.count())
+                .select_from(assignments_table)
+                .where(assignments_table.c.round_id == round_id)
+            ).scalar_one()
+            if existing:
+                raise ValueError(
+                    f"Round {round_id!r} already has {existing} assignments; nothing was "
+                    "added. Use a new round_id, or cancel the old assignments first."
+                )
+            for row in rows:
+                values = {
+                    **row,
+                    "round_id": round_id,
+                    "status": "planned",
+                    "created_by": user,
+                    "created_at": now,
+                }
+                result = connection.execute(sa.insert(assignments_table).values(values))
+                assignment_id = result.inserted_primary_key[0]
+                _audit(
+                    connection, user, "add_assignment", "assignments", assignment_id, None, values
+                )
+        return self.assignments(round_id=round_id)
+
+    def assignments(
+        self,
+        *,
+        round_id: str | None = None,
+        crew: str | None = None,
+        status: str | None = None,
+    ) -> pd.DataFrame:
+        """Planned inspections, by day, crew and visit order; filters combine."""
+        query = sa.select(assignments_table)
+        for column, value in (("round_id", round_id), ("crew", crew), ("status", status)):
+            if value is not None:
+                query = query.where(assignments_table.c[column] == value)
+        query = query.order_by(
+            assignments_table.c.planned_date,
+            assignments_table.c.crew,
+            assignments_table.c.visit_order,
+            assignments_table.c.assignment_id,
+        )
+        with self._engine.connect() as connection:
+            table = pd.DataFrame(connection.execute(query).all(), columns=ASSIGNMENT_COLUMNS)
+        for column in ("planned_date", "created_at"):
+            table[column] = pd.to_datetime(table[column])
+        for column in ("assignment_id", "visit_order"):
+            table[column] = table[column].astype("int64")
+        return table
+
+    def set_assignment_status(self, assignment_id: int, status: str, *, user: str) -> str:
+        """Mark an assignment ``planned``, ``done`` or ``cancelled``; returns the old status."""
+        _require_user(user)
+        if status not in ASSIGNMENT_STATUSES:
+            raise ValueError(
+                f"Assignment status must be one of {', '.join(ASSIGNMENT_STATUSES)}. "
+                f"Got {status!r} instead."
+            )
+        with self._write() as connection:
+            old = _assignment(connection, assignment_id)["status"]
+            if old != status:
+                connection.execute(
+                    sa.update(assignments_table)
+                    .where(assignments_table.c.assignment_id == assignment_id)
+                    .values(status=status)
+                )
+                _audit(
+                    connection,
+                    user,
+                    "set_assignment_status",
+                    "assignments",
+                    assignment_id,
+                    {"status": old},
+                    {"status": status},
+                )
+        return old
+
+    def check_can_record(self, user: str, crew_of_user: str, assignment_id: int | None) -> None:
+        """Raise ``PermissionError`` unless ``user`` of crew ``crew_of_user`` owns the assignment.
+
+        Outcomes without an assignment (a leak found on the way) are open to every crew.
+        Raises ``LookupError`` when the assignment does not exist.
+        """
+        with self._engine.connect() as connection:
+            _check_crew(connection, user, crew_of_user, assignment_id)
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def audit(self) -> pd.DataFrame:
+        """The audit log, oldest first: who (``user``) did what (``action``) to which row."""
+        query = sa.select(audit_table).order_by(audit_table.c.audit_id)
+        with self._engine.connect() as connection:
+            table = pd.DataFrame(connection.execute(query).all(), columns=AUDIT_COLUMNS)
+        table["at"] = pd.to_datetime(table["at"])
+        return table
+
+    # -- internals -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """A connection in a write transaction, committed on success, rolled back on error."""
+        with self._engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+
+    def _write_outcomes(
+        self, clean: list[CleanOutcome], *, user: str, file: str, crew: str | None
+    ) -> list[RecordResult]:
+        """Store checked outcomes in one transaction, retried when PostgreSQL breaks a deadlock."""
+        _require_user(user)
+        if not clean:
+            return []
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                return self._write_outcomes_once(clean, user=user, file=file, crew=crew)
+            except sa.exc.DBAPIError as exc:
+                retryable = getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+                if not retryable or attempt == _MAX_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_outcomes_once(
+        self, clean: list[CleanOutcome], *, user: str, file: str, crew: str | None
+    ) -> list[RecordResult]:
+        now = _utcnow()
+        with self._write() as connection:
+            findings = Findings()
+            _check_assignments(connection, clean, file, findings)
+            findings.raise_if_errors()
+            if crew is not None:
+                for assignment_id in sorted({o.assignment_id for o in clean} - {None}):
+                    _check_crew(connection, user, crew, assignment_id)
+
+            results: list[RecordResult] = []
+            conflicts: list[tuple[CleanOutcome, dict]] = []
+            for outcome in clean:
+                result, stored = _insert_outcome(connection, outcome, user, now)
+                if result is None:
+                    conflicts.append((outcome, stored))
+                else:
+                    results.append(result)
+            if conflicts:
+                _raise_conflicts(conflicts, file)
+
+            completed = {o.assignment_id for o, r in zip(clean, results, strict=True) if r.created}
+            for assignment_id in sorted(completed - {None}):
+                _mark_done(connection, assignment_id, user)
+        return results
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _require_text(value, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string. Got {value!r} instead.")
+    return value.strip()
+
+
+def _require_user(user) -> str:
+    if not isinstance(user, str) or not user.strip():
+        raise ValueError(
+            f"user must name who writes (it goes to the audit log). Got {user!r} instead."
+        )
+    return user
+
+
+def _jsonable(values: Mapping) -> dict:
+    def convert(value):
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return value
+
+    return json.loads(json.dumps({k: convert(v) for k, v in values.items()}))
+
+
+def _audit(connection, user, action, table_name, row_id, before, after) -> None:
+    connection.execute(
+        sa.insert(audit_table).values(
+            at=_utcnow(),
+            user=user,
+            action=action,
+            table_name=table_name,
+            row_id=int(row_id),
+            before=None if before is None else _jsonable(before),
+            after=None if after is None else _jsonable(after),
+        )
+    )
+
+
+def _insert_outcome(
+    connection: sa.Connection, outcome: CleanOutcome, user: str, now: dt.datetime
+) -> tuple[RecordResult | None, dict]:
+    """Insert one outcome, or find the one stored under its key.
+
+    Returns ``(result, stored)``; ``result`` is None when the key holds different content.
+    The UNIQUE constraint on the key decides, inside a savepoint, so concurrent writers of the
+    same key end with one row.
+    """
+    key = outcome.idempotency_key
+    values = {**outcome.content(), "idempotency_key": key, "recorded_by": user, "recorded_at": now}
+    try:
+        with connection.begin_nested():
+            inserted = connection.execute(sa.insert(outcomes_table).values(values))
+    except sa.exc.IntegrityError:
+        stored = (
+            connection.execute(
+                sa.select(outcomes_table).where(outcomes_table.c.idempotency_key == key)
+            )
+            .mappings()
+            .first()
+        )
+        if stored is None:  # another constraint failed: validation should have caught it
+            raise
+        stored = dict(stored)
+        if {c: stored[c] for c in outcome.content()} != outcome.content():
+            return None, stored
+        return RecordResult(stored["outcome_id"], False, key), stored
+    outcome_id = inserted.inserted_primary_key[0]
+    _audit(connection, user, "record_outcome", "outcomes", outcome_id, None, values)
+    return RecordResult(outcome_id, True, key), values
+
+
+def _raise_conflicts(conflicts: list[tuple[CleanOutcome, dict]], file: str) -> None:
+    if file == "<outcome>":
+        outcome, stored = conflicts[0]
+        differs = [c for c, v in outcome.content().items() if stored[c] != v]
+        raise IdempotencyConflictError(
+            f"idempotency_key {outcome.idempotency_key!r} was already used by outcome "
+            f"{stored['outcome_id']} (recorded by {stored['recorded_by']} at "
+            f"{stored['recorded_at']:%Y-%m-%d %H:%M} UTC) with different "
+            f"{', '.join(differs)}; nothing was written. A key identifies one submission: "
+            "send a new outcome with a new key."
+        )
+    findings = Findings()
+    findings.error(
+        LAYER,
+        file,
+        "idempotency_key_stored_conflict",
+        f"column 'idempotency_key' repeats a stored key with different content in "
+        f"{len(conflicts)} row(s) (first: {conflicts[0][0].idempotency_key!r}, stored as "
+        f"outcome {conflicts[0][1]['outcome_id']}); expected new keys for new outcomes",
+        "Give these rows new keys, or remove them if they are already stored",
+        rows=sorted(o.row for o, _ in conflicts),
+    )
+    findings.raise_if_errors()
+
+
+def _assignment(connection: sa.Connection, assignment_id) -> dict:
+    row = (
+        connection.execute(
+            sa.select(assignments_table).where(assignments_table.c.assignment_id == assignment_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise LookupError(
+            f"No assignment {assignment_id!r} in the outcome store. Check the id on the "
+            "inspection list."
+        )
+    return dict(row)
+
+
+def _check_assignments(
+    connection: sa.Connection, clean: list[CleanOutcome], file: str, findings: Findings
+) -> None:
+    """Every referenced assignment exists and is for the outcome's pipe."""
+    ids = sorted({o.assignment_id for o in clean} - {None})
+    if not ids:
+        return
+    pipes = dict(
+        connection.execute(
+            sa.select(assignments_table.c.assignment_id, assignments_table.c.pipe_id).where(
+                assignments_table.c.assignment_id.in_(ids)
+            )
+        ).all()
+    )
+    unknown = [o for o in clean if o.assignment_id is not None and o.assignment_id not in pipes]
+    if unknown:
+        findings.error(
+            LAYER,
+            file,
+            "assignment_id_unknown",
+            f"column 'assignment_id' refers to no planned inspection in {len(unknown)} row(s) "
+            f"(first: {unknown[0].assignment_id}); expected the id of a stored assignment",
+            "Copy the assignment_id from the inspection list, or leave it empty",
+            rows=[o.row for o in unknown],
+        )
+    other_pipe = [
+        o for o in clean if o.assignment_id in pipes and pipes[o.assignment_id] != o.pipe_id
+    ]
+    if other_pipe:
+        first = other_pipe[0]
+        findings.error(
+            LAYER,
+            file,
+            "pipe_id_not_assigned",
+            f"column 'pipe_id' differs from the pipe of the assignment in {len(other_pipe)} "
+            f"row(s) (first: {first.pipe_id!r}, but assignment {first.assignment_id} is for "
+            f"{pipes[first.assignment_id]!r}); expected the assigned pipe",
+            "Correct pipe_id, or leave assignment_id empty for a pipe checked off-plan",
+            rows=[o.row for o in other_pipe],
+        )
+
+
+def _check_crew(connection, user: str, crew_of_user: str, assignment_id) -> None:
+    if assignment_id is None:
+        return
+    owner = _assignment(connection, assignment_id)["crew"]
+    if owner != crew_of_user:
+        raise PermissionError(
+            f"{user} (crew {crew_of_user!r}) cannot record outcomes for assignment "
+            f"{assignment_id}: it belongs to crew {owner!r}. Ask a supervisor to reassign it, "
+            "or record the outcome without an assignment."
+        )
+
+
+def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None:
+    """An outcome completes its assignment (audited; no-op when already done)."""
+    table = assignments_table
+    old = connection.execute(
+        sa.select(table.c.status).where(table.c.assignment_id == assignment_id)
+    ).scalar_one()
+    if old == "done":
+        return
+    updated = connection.execute(
+        sa.update(table)
+        .where(table.c.assignment_id == assignment_id, table.c.status == old)
+        .values(status="done")
+    )
+    if updated.rowcount == 1:
+        _audit(
+            connection,
+            user,
+            "set_assignment_status",
+            "assignments",
+            assignment_id,
+            {"status": old},
+            {"status": "done"},
+        )

@@ -1,0 +1,502 @@
+"""Checks of outcome rows (and of inspection plans) before anything is written: every problem,
+reported once.
+
+Rows come from a CSV file, a DataFrame or the dashboard's form; values may be strings (CSV),
+numbers, dates or missing (``None``, ``NaN``, empty string). :func:`check_outcomes` returns
+the cleaned rows and the problems, grouped per kind with their 1-based row numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from risk.contract import Findings, Problem
+from risk.store.models import LEAK_KINDS, MAX_KEY_LENGTH, RESULTS
+
+LAYER = "outcomes"
+
+#: Columns of an outcome row: name -> required.
+OUTCOME_COLUMNS: dict[str, bool] = {
+    "pipe_id": True,
+    "result": True,
+    "inspected_on": True,
+    "assignment_id": False,
+    "leak_kind": False,
+    "flow_m3_per_h": False,
+    "repair_date": False,
+    "notes": False,
+    "idempotency_key": False,
+}
+
+#: Columns that ``OutcomeStore.export_csv`` writes and an import accepts but ignores (the
+#: store sets them), so that an exported file can be re-imported without duplicates.
+EXPORT_ONLY_COLUMNS = ("outcome_id", "recorded_by", "recorded_at")
+
+#: Longest pipe_id, in characters.
+MAX_PIPE_ID_LENGTH = 200
+
+_EXAMPLE_HEADER = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date,notes"
+
+
+@dataclass(frozen=True)
+class CleanOutcome:
+    """One checked outcome, ready to store; ``row`` is its 1-based row number in the input."""
+
+    row: int
+    pipe_id: str
+    result: str
+    inspected_on: dt.date
+    assignment_id: int | None = None
+    leak_kind: str | None = None
+    flow_m3_per_h: float | None = None
+    repair_date: dt.date | None = None
+    notes: str | None = None
+    given_key: str | None = None
+
+    def content(self) -> dict:
+        """What the crew recorded: two submissions with equal content are the same outcome."""
+        fields = asdict(self)
+        del fields["row"], fields["given_key"]
+        return fields
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key given with the row, or one derived from its content."""
+        return self.given_key or derive_key(self.content())
+
+
+def derive_key(content: Mapping) -> str:
+    """Deterministic idempotency key of an outcome's content (``auto-`` + 32 hex digits).
+
+    Re-importing the same rows gives the same keys, so nothing is stored twice.
+
+    >>> derive_key({"pipe_id": "P1", "result": "nothing_found"})
+    'auto-beb9e864db59242d86844a7fbb5041fa'
+    """
+    canonical = json.dumps(
+        {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in content.items()},
+        sort_keys=True,
+        ensure_ascii=True,
+    )
+    return "auto-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def check_columns(columns: Iterable[str], *, file: str, findings: Findings) -> bool:
+    """Record missing and unknown columns; True when every required column is present."""
+    columns = list(columns)
+    known = set(OUTCOME_COLUMNS) | set(EXPORT_ONLY_COLUMNS)
+    missing = [c for c, required in OUTCOME_COLUMNS.items() if required and c not in columns]
+    unknown = [c for c in columns if c not in known]
+    if missing:
+        findings.error(
+            LAYER,
+            file,
+            "missing_columns",
+            f"missing required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(columns) or 'none'})",
+            f"Add them to the header row, e.g. '{_EXAMPLE_HEADER}'",
+        )
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(OUTCOME_COLUMNS), n=1)
+            hints.append(f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name))
+        findings.error(
+            LAYER,
+            file,
+            "unknown_columns",
+            f"unknown column(s) {', '.join(hints)}; an outcome has only "
+            f"{', '.join(OUTCOME_COLUMNS)}",
+            "Rename or remove these columns",
+        )
+    return not missing
+
+
+def check_outcomes(
+    rows: Iterable[Mapping],
+    *,
+    file: str,
+    columns: Iterable[str] | None = None,
+    today: dt.date | None = None,
+) -> tuple[list[CleanOutcome], list[Problem]]:
+    """Check outcome rows; returns the cleaned rows and every problem found.
+
+    Parameters
+    ----------
+    rows : iterable of mappings
+        One mapping per outcome, keyed by the columns of :data:`OUTCOME_COLUMNS`.
+    file : str
+        Name of the input in messages (the CSV path, ``<form>``, ...).
+    columns : iterable of str, optional
+        The input's columns; by default the union of the rows' keys.
+    today : date, optional
+        Inspections after this day are refused (default: today on this machine).
+
+    Returns
+    -------
+    clean : list of CleanOutcome
+        The rows that passed, in input order (meaningful only when there are no problems).
+    problems : list of Problem
+        Every problem, one per kind and column, with the rows concerned.
+    """
+    rows = list(rows)
+    if columns is None:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+    today = today or dt.date.today()
+    findings = Findings()
+    if not check_columns(columns, file=file, findings=findings):
+        return [], findings.errors
+
+    issues = _Issues()
+    clean = []
+    for number, row in enumerate(rows, start=1):
+        outcome = _check_row(row, number, issues, today)
+        if outcome is not None:
+            clean.append(outcome)
+    _check_repeated_keys(clean, issues)
+    issues.report(findings, file)
+    return clean, findings.errors
+
+
+# -- one row -----------------------------------------------------------------------------------
+
+# (code, column) -> (what is wrong, what was expected, how to fix)
+_MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("missing", "pipe_id"): ("is empty", "the inspected pipe's pipe_id", "Fill in pipe_id"),
+    ("missing", "result"): (
+        "is empty",
+        f"one of {', '.join(RESULTS)}",
+        "Fill in what the crew found",
+    ),
+    ("missing", "inspected_on"): (
+        "is empty",
+        "the inspection date as YYYY-MM-DD",
+        "Fill in the day of the inspection",
+    ),
+    ("unknown", "result"): (
+        "has an unknown value",
+        f"one of {', '.join(RESULTS)}",
+        "Use no_access when the crew could not reach the pipe",
+    ),
+    ("unknown", "leak_kind"): (
+        "has an unknown value",
+        f"one of {', '.join(LEAK_KINDS)}",
+        "Use 'other' and describe the leak in notes when no kind fits",
+    ),
+    ("missing", "leak_kind"): (
+        "is empty where result is leak_found",
+        f"one of {', '.join(LEAK_KINDS)}",
+        "Give the kind of leak for every leak found",
+    ),
+    ("without_leak", "leak_kind"): (
+        "is filled where result is not leak_found",
+        "no leak_kind unless a leak was found",
+        "Clear leak_kind, or set result to leak_found",
+    ),
+    ("without_leak", "flow_m3_per_h"): (
+        "is filled where result is not leak_found",
+        "no flow unless a leak was found",
+        "Clear flow_m3_per_h, or set result to leak_found",
+    ),
+    ("not_number", "flow_m3_per_h"): (
+        "is not a number",
+        "a flow in m3/h such as 1.5 (dot as decimal separator, no unit)",
+        "Write the estimated flow in m3/h, or leave it empty when unknown",
+    ),
+    ("negative", "flow_m3_per_h"): (
+        "is negative",
+        "a flow of 0 m3/h or more",
+        "Write the estimated leak flow as a positive number of m3/h",
+    ),
+    ("not_date", "inspected_on"): (
+        "is not a date",
+        "a date written YYYY-MM-DD, e.g. 2026-11-20",
+        "Write dates as YYYY-MM-DD (ISO 8601)",
+    ),
+    ("not_date", "repair_date"): (
+        "is not a date",
+        "a date written YYYY-MM-DD, e.g. 2026-11-20",
+        "Write dates as YYYY-MM-DD (ISO 8601), or leave repair_date empty",
+    ),
+    ("future", "inspected_on"): (
+        "is in the future",
+        "the day of an inspection that has already happened (today or before)",
+        "Check the date: outcomes are recorded after the inspection",
+    ),
+    ("before_inspection", "repair_date"): (
+        "is before inspected_on",
+        "a repair on or after the day of the inspection",
+        "Check both dates, or leave repair_date empty until the repair is done",
+    ),
+    ("not_id", "assignment_id"): (
+        "is not a whole number",
+        "the number of a planned inspection, or empty",
+        "Copy the assignment_id from the inspection list, or leave it empty",
+    ),
+    ("too_long", "pipe_id"): (
+        f"is longer than {MAX_PIPE_ID_LENGTH} characters",
+        "a pipe_id of the network",
+        "Check that the column holds pipe ids",
+    ),
+    ("too_long", "idempotency_key"): (
+        f"is longer than {MAX_KEY_LENGTH} characters",
+        "a short unique key per submission (a UUID is fine)",
+        "Use shorter keys, or drop the column to let the store derive them",
+    ),
+    ("conflict", "idempotency_key"): (
+        "repeats a key with different content",
+        "one key per distinct outcome",
+        "Give each outcome its own key; rows with the same key must be identical",
+    ),
+}
+
+
+class _Issues:
+    """Offending rows per (code, column), with the first offending value."""
+
+    def __init__(self):
+        self.rows: dict[tuple[str, str], list[int]] = {}
+        self.first_value: dict[tuple[str, str], object] = {}
+
+    def add(self, code: str, column: str, row: int, value) -> None:
+        key = (code, column)
+        self.rows.setdefault(key, []).append(row)
+        self.first_value.setdefault(key, value)
+
+    def report(self, findings: Findings, file: str) -> None:
+        for key, rows in self.rows.items():
+            code, column = key
+            what, expected, fix = _MESSAGES[key]
+            value = self.first_value[key]
+            shown = f" (first: {value!r})" if value is not None else ""
+            plural = "row" if len(rows) == 1 else "rows"
+            message = (
+                f"column '{column}' {what} in {len(rows)} {plural}{shown}; expected {expected}"
+            )
+            findings.error(LAYER, file, f"{column}_{code}", message, fix, rows=rows)
+
+
+def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> CleanOutcome | None:
+    values = {column: blank_to_none(row.get(column)) for column in OUTCOME_COLUMNS}
+    before = sum(len(r) for r in issues.rows.values())
+
+    pipe_id = _text(values["pipe_id"])
+    if pipe_id is None:
+        issues.add("missing", "pipe_id", number, None)
+    elif len(pipe_id) > MAX_PIPE_ID_LENGTH:
+        issues.add("too_long", "pipe_id", number, pipe_id[:40] + "...")
+
+    result = _text(values["result"])
+    if result is None:
+        issues.add("missing", "result", number, None)
+    elif result.lower() not in RESULTS:
+        issues.add("unknown", "result", number, result)
+    else:
+        result = result.lower()
+    leak = result == "leak_found"
+
+    leak_kind = _text(values["leak_kind"])
+    if leak_kind is not None:
+        leak_kind = leak_kind.lower()
+        if leak_kind not in LEAK_KINDS:
+            issues.add("unknown", "leak_kind", number, values["leak_kind"])
+        elif result in RESULTS and not leak:
+            issues.add("without_leak", "leak_kind", number, leak_kind)
+    elif leak:
+        issues.add("missing", "leak_kind", number, None)
+
+    flow = values["flow_m3_per_h"]
+    if flow is not None:
+        flow = _number(flow)
+        if flow is None:
+            issues.add("not_number", "flow_m3_per_h", number, values["flow_m3_per_h"])
+        elif flow < 0:
+            issues.add("negative", "flow_m3_per_h", number, flow)
+        elif result in RESULTS and not leak:
+            issues.add("without_leak", "flow_m3_per_h", number, flow)
+
+    inspected_on = values["inspected_on"]
+    if inspected_on is None:
+        issues.add("missing", "inspected_on", number, None)
+    else:
+        inspected_on = to_date(inspected_on)
+        if inspected_on is None:
+            issues.add("not_date", "inspected_on", number, values["inspected_on"])
+        elif inspected_on > today:
+            issues.add("future", "inspected_on", number, inspected_on.isoformat())
+
+    repair_date = values["repair_date"]
+    if repair_date is not None:
+        repair_date = to_date(repair_date)
+        if repair_date is None:
+            issues.add("not_date", "repair_date", number, values["repair_date"])
+        elif isinstance(inspected_on, dt.date) and repair_date < inspected_on:
+            issues.add("before_inspection", "repair_date", number, repair_date.isoformat())
+
+    assignment_id = values["assignment_id"]
+    if assignment_id is not None:
+        assignment_id = _whole_number(assignment_id)
+        if assignment_id is None:
+            issues.add("not_id", "assignment_id", number, values["assignment_id"])
+
+    key = _text(values["idempotency_key"])
+    if key is not None and len(key) > MAX_KEY_LENGTH:
+        issues.add("too_long", "idempotency_key", number, key[:40] + "...")
+
+    if sum(len(r) for r in issues.rows.values()) > before:
+        return None
+    notes = values["notes"]
+    return CleanOutcome(
+        row=number,
+        pipe_id=pipe_id,
+        result=result,
+        inspected_on=inspected_on,
+        assignment_id=assignment_id,
+        leak_kind=leak_kind,
+        flow_m3_per_h=flow,
+        repair_date=repair_date,
+        notes=None if notes is None else str(notes),
+        given_key=key,
+    )
+
+
+def _check_repeated_keys(clean: list[CleanOutcome], issues: _Issues) -> None:
+    """Rows sharing an explicit key must be identical (then they are one outcome)."""
+    first: dict[str, CleanOutcome] = {}
+    for outcome in clean:
+        if outcome.given_key is None:
+            continue
+        seen = first.setdefault(outcome.given_key, outcome)
+        if seen is not outcome and seen.content() != outcome.content():
+            issues.add("conflict", "idempotency_key", outcome.row, outcome.given_key)
+
+
+# -- plans of inspections -------------------------------------------------------------------
+
+
+def check_plan(plan: pd.DataFrame) -> list[dict]:
+    """Rows of a dispatch plan as assignment values (``pipe_id``, ``crew``, ``planned_date``,
+    ``visit_order``); raises ``DataContractError`` listing every problem."""
+    file = "<plan>"
+    findings = Findings()
+    if not isinstance(plan, pd.DataFrame):
+        raise TypeError(f"add_assignments expects a DataFrame. Got {type(plan).__name__}.")
+    table = plan.copy()
+    if "planned_date" not in table and "date" in table:
+        table = table.rename(columns={"date": "planned_date"})
+    missing = [c for c in ("pipe_id", "crew", "planned_date") if c not in table]
+    if missing:
+        findings.error(
+            "assignments",
+            file,
+            "missing_columns",
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(map(str, plan.columns))})",
+            "Pass the output of risk.dispatch.plan_inspections, or name the columns "
+            "pipe_id, crew, planned_date (and visit_order)",
+        )
+        findings.raise_if_errors()
+    table = table.reset_index(drop=True)
+    dates = table["planned_date"].map(lambda v: to_date(blank_to_none(v)))
+    for column, bad in (
+        ("pipe_id", table["pipe_id"].isna() | (table["pipe_id"].astype(str).str.strip() == "")),
+        ("crew", table["crew"].isna() | (table["crew"].astype(str).str.strip() == "")),
+        ("planned_date", dates.isna()),  # None when missing or not a date
+    ):
+        if bad.any():
+            findings.error(
+                "assignments",
+                file,
+                f"{column}_missing",
+                f"column '{column}' is empty or invalid in {int(bad.sum())} row(s)",
+                f"Give every planned inspection a {column}",
+                rows=(table.index[bad] + 1).tolist(),
+            )
+    if "visit_order" in table:
+        order = pd.to_numeric(table["visit_order"], errors="coerce")
+        bad = order.isna() | (order < 1) | (order % 1 != 0)
+        if bad.any():
+            findings.error(
+                "assignments",
+                file,
+                "visit_order_invalid",
+                f"column 'visit_order' is not a whole number >= 1 in {int(bad.sum())} row(s)",
+                "Number the visits of each crew and day 1, 2, 3, ... or drop the column",
+                rows=(table.index[bad] + 1).tolist(),
+            )
+    findings.raise_if_errors()
+    table["planned_date"] = dates
+    if "visit_order" not in table:
+        table["visit_order"] = table.groupby(["crew", "planned_date"]).cumcount() + 1
+    return [
+        {
+            "pipe_id": str(row.pipe_id).strip(),
+            "crew": str(row.crew).strip(),
+            "planned_date": row.planned_date,
+            "visit_order": int(row.visit_order),
+        }
+        for row in table.itertuples(index=False)
+    ]
+
+
+# -- values ------------------------------------------------------------------------------------
+
+
+def blank_to_none(value):
+    """None for missing values (None, NaN, NA, NaT, blank strings), else the value."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value).strip()
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _whole_number(value) -> int | None:
+    number = _number(value)
+    if number is None or not number.is_integer() or number < 1:
+        return None
+    return int(number)
+
+
+def to_date(value) -> dt.date | None:
+    """A date from a date, datetime or ISO string (YYYY-MM-DD); None when it is none of these."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        try:  # "2026-11-20 00:00:00" or "2026-11-20T08:15" from spreadsheets and forms
+            return dt.datetime.fromisoformat(text).date()
+        except ValueError:
+            return None
+    return None

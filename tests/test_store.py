@@ -1,0 +1,469 @@
+"""The outcome store: validation, idempotency, assignments, audit log, schema.
+
+Every test runs on SQLite, and on PostgreSQL when RISK_TEST_POSTGRES_URL is set.
+"""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from store_writer import BACKENDS, database_url, outcome
+
+from risk.contract import DataContractError
+from risk.store import IdempotencyConflictError, OutcomeStore, RecordResult, upgrade
+from risk.store.db import head_revision
+from risk.store.models import Base
+
+STORE_TABLES = ("assignments", "outcomes", "audit_log")
+
+TODAY = dt.date(2026, 11, 21)
+LEAK = {
+    "pipe_id": "P-0042",
+    "result": "leak_found",
+    "leak_kind": "joint",
+    "flow_m3_per_h": 0.8,
+    "inspected_on": "2026-11-20",
+    "repair_date": "2026-11-21",
+    "notes": "Fuite au joint, près du compteur",
+}
+HEADER = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date,notes\n"
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    with database_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(url):
+    with OutcomeStore(url) as store:
+        yield store
+
+
+def assert_nothing_written(store: OutcomeStore) -> None:
+    assert store.outcomes().empty
+    assert store.audit().empty
+
+
+def write_csv(path, text: str, encoding: str = "utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# -- recording and idempotency -----------------------------------------------------------------
+
+
+def test_record_stores_the_outcome_and_reads_it_back(store):
+    result = store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+
+    assert result == RecordResult(1, True, "form-1")
+    table = store.outcomes()
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["pipe_id"], row["result"], row["leak_kind"]) == ("P-0042", "leak_found", "joint")
+    assert row["flow_m3_per_h"] == 0.8
+    assert row["inspected_on"] == pd.Timestamp("2026-11-20")
+    assert row["repair_date"] == pd.Timestamp("2026-11-21")
+    assert row["notes"] == LEAK["notes"]
+    assert row["recorded_by"] == "amira"
+    assert pd.isna(row["assignment_id"])
+
+
+def test_a_retried_submission_returns_the_stored_outcome(store):
+    first = store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+    retry = store.record(dict(LEAK), user="amira", idempotency_key="form-1", today=TODAY)
+
+    assert retry == RecordResult(first.outcome_id, False, "form-1")
+    assert len(store.outcomes()) == 1
+    assert len(store.audit()) == 1  # the retry wrote nothing
+
+
+def test_the_same_key_with_different_content_is_refused(store):
+    store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+    changed = LEAK | {"flow_m3_per_h": 2.0, "notes": "bigger"}
+
+    with pytest.raises(IdempotencyConflictError, match=r"'form-1' was already used by outcome 1"):
+        store.record(changed, user="amira", idempotency_key="form-1", today=TODAY)
+    with pytest.raises(IdempotencyConflictError, match="different flow_m3_per_h, notes"):
+        store.record(changed, user="amira", idempotency_key="form-1", today=TODAY)
+    assert store.outcomes()["flow_m3_per_h"].tolist() == [0.8]
+    assert len(store.audit()) == 1
+
+
+def test_record_many_derives_keys_so_repeating_a_batch_creates_nothing(store):
+    rows = [outcome(i) for i in range(6)]
+
+    first = store.record_many(rows, user="amira")
+    again = store.record_many(rows, user="amira")
+
+    assert [r.created for r in first] == [True] * 6
+    assert [r.created for r in again] == [False] * 6
+    assert [r.outcome_id for r in again] == [r.outcome_id for r in first]
+    assert all(r.idempotency_key.startswith("auto-") for r in first)
+    assert len(store.outcomes()) == 6
+
+
+# -- validation: every bad row kind, nothing written --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"result": "leak"}, r"column 'result' has an unknown value in 1 row \(first: 'leak'\); "
+         r"expected one of leak_found, nothing_found, no_access \(rows 2\)"),
+        ({"leak_kind": None}, r"column 'leak_kind' is empty where result is leak_found .*"
+         r"expected one of main, joint, service, valve, hydrant, other \(rows 2\)"),
+        ({"leak_kind": "crack"}, r"column 'leak_kind' has an unknown value .*'crack'"),
+        ({"flow_m3_per_h": -3}, r"column 'flow_m3_per_h' is negative in 1 row \(first: -3.0\); "
+         r"expected a flow of 0 m3/h or more \(rows 2\)"),
+        ({"flow_m3_per_h": "1,5"}, r"'flow_m3_per_h' is not a number .*dot as decimal separator"),
+        ({"inspected_on": "2026-11-22", "repair_date": None},
+         r"column 'inspected_on' is in the future in 1 row \(first: '2026-11-22'\).*Check the"),
+        ({"inspected_on": "20/11/2026"}, r"'inspected_on' is not a date .*YYYY-MM-DD"),
+        ({"repair_date": "2026-11-19"}, r"column 'repair_date' is before inspected_on in 1 row "
+         r"\(first: '2026-11-19'\).*\(rows 2\)"),
+        ({"result": "nothing_found", "leak_kind": None},
+         r"column 'flow_m3_per_h' is filled where result is not leak_found.*Clear flow_m3_per_h"),
+        ({"pipe_id": " "}, r"column 'pipe_id' is empty in 1 row; .*\(rows 2\). Fill in pipe_id"),
+        ({"assignment_id": "A7"}, r"'assignment_id' is not a whole number"),
+    ],
+)  # fmt: skip
+def test_each_bad_row_kind_is_named_and_nothing_is_written(store, changes, message):
+    rows = [outcome(1), LEAK | changes]
+
+    with pytest.raises(DataContractError, match=message) as raised:
+        store.record_many(rows, user="amira", file="form.csv", today=TODAY)
+
+    assert str(raised.value).startswith("1 problem(s) in the input; nothing was written:")
+    assert "form.csv: " in str(raised.value)
+    assert_nothing_written(store)
+
+
+def test_record_refuses_an_invalid_outcome(store):
+    with pytest.raises(DataContractError, match="'result' has an unknown value"):
+        store.record(LEAK | {"result": "LEAK!"}, user="amira", idempotency_key="k", today=TODAY)
+    with pytest.raises(ValueError, match="user must name who writes"):
+        store.record(LEAK, user=" ", idempotency_key="k", today=TODAY)
+    with pytest.raises(ValueError, match="idempotency_key must be a non-empty string"):
+        store.record(LEAK, user="amira", idempotency_key="", today=TODAY)
+    assert_nothing_written(store)
+
+
+def test_import_reports_every_problem_with_file_rows_and_fix(store, tmp_path):
+    path = write_csv(
+        tmp_path / "week47.csv",
+        HEADER
+        + "P-1,nothing_found,2026-11-20,,,,\n"
+        + "P-2,leak,2026-11-20,,,,\n"
+        + "P-3,leak_found,2026-11-20,,,,no kind\n"
+        + "P-4,leak_found,2026-11-20,joint,-1,,\n"
+        + "P-5,leak_found,2026-11-20,main,1.0,2026-11-01,\n"
+        + "P-6,bogus,2030-01-01,,,,\n",
+    )
+
+    with pytest.raises(DataContractError) as raised:
+        store.import_csv(path, user="amira", today=TODAY)
+
+    text = str(raised.value)
+    assert text.startswith("5 problem(s) in the input; nothing was written:")
+    assert f"{path}: column 'result' has an unknown value in 2 rows (first: 'leak')" in text
+    assert "(rows 2, 6)" in text
+    assert "'leak_kind' is empty where result is leak_found in 1 row" in text
+    assert "(rows 3)" in text and "(rows 4)" in text and "(rows 5)" in text
+    assert "column 'inspected_on' is in the future" in text
+    assert {p.code for p in raised.value.problems} == {
+        "result_unknown",
+        "leak_kind_missing",
+        "flow_m3_per_h_negative",
+        "repair_date_before_inspection",
+        "inspected_on_future",
+    }
+    assert_nothing_written(store)
+
+
+def test_import_names_unknown_and_missing_columns(store, tmp_path):
+    path = write_csv(
+        tmp_path / "outcomes.csv",
+        "pipe_id,reslt,flow_m3h,inspected_on\nP-1,nothing_found,,2026-11-20\n",
+    )
+
+    with pytest.raises(DataContractError) as raised:
+        store.import_csv(path, user="amira", today=TODAY)
+
+    text = str(raised.value)
+    assert (
+        "missing required column(s) result (found: pipe_id, reslt, flow_m3h, inspected_on)" in text
+    )
+    assert "Add them to the header row" in text
+    assert "unknown column(s) 'reslt' (did you mean 'result'?), 'flow_m3h' (did you mean " in text
+    assert "Rename or remove these columns" in text
+    assert_nothing_written(store)
+
+
+def test_import_refuses_a_file_that_is_not_utf8(store, tmp_path):
+    text = HEADER + "P-1,nothing_found,2026-11-20,,,,ok\nP-2,nothing_found,2026-11-20,,,,près\n"
+    path = write_csv(tmp_path / "latin1.csv", text, encoding="latin-1")
+
+    expected = r"latin1.csv: is not UTF-8 text: byte 0xe8 on line 3"
+    with pytest.raises(DataContractError, match=expected) as raised:
+        store.import_csv(path, user="amira", today=TODAY)
+
+    assert "Save it again as UTF-8" in str(raised.value)
+    assert_nothing_written(store)
+
+
+def test_import_refuses_an_empty_file(store, tmp_path):
+    with pytest.raises(DataContractError, match="is empty; expected a header row"):
+        store.import_csv(write_csv(tmp_path / "empty.csv", "\n"), user="amira")
+    assert_nothing_written(store)
+
+
+def test_import_accepts_a_bom_and_mixed_case_header_and_is_idempotent(store, tmp_path):
+    path = write_csv(
+        tmp_path / "crew.csv",
+        "\ufeffPipe_ID,Result,Inspected_On,Leak_Kind,flow_m3_per_h,repair_date,notes\n"
+        "P-1,nothing_found,2026-11-20,,,,\n"
+        "P-2,Leak_Found,2026-11-20,Service,0.5,,à l'angle\n",
+    )
+
+    first = store.import_csv(path, user="amira", today=TODAY)
+    again = store.import_csv(path, user="bruno", today=TODAY)
+
+    assert [r.created for r in first] == [True, True]
+    assert [r.created for r in again] == [False, False]
+    table = store.outcomes()
+    assert table["result"].tolist() == ["nothing_found", "leak_found"]
+    assert table["leak_kind"].tolist()[1] == "service"
+    assert table["notes"].tolist()[1] == "à l'angle"
+
+
+def test_import_refuses_a_stored_key_with_new_content(store, tmp_path):
+    store.record(outcome(1), user="amira", idempotency_key="k-1")
+    path = write_csv(
+        tmp_path / "fix.csv",
+        "idempotency_key,pipe_id,result,inspected_on\n"
+        "k-2,P-0002,nothing_found,2026-11-20\n"
+        "k-1,P-0001,no_access,2026-11-20\n",
+    )
+
+    with pytest.raises(DataContractError, match=r"repeats a stored key .*'k-1'.*\(rows 2\)"):
+        store.import_csv(path, user="amira", today=TODAY)
+
+    assert store.outcomes()["idempotency_key"].tolist() == ["k-1"]
+    assert len(store.audit()) == 1
+
+
+def test_repeated_keys_within_a_file_must_hold_the_same_outcome(store):
+    rows = [
+        outcome(1, idempotency_key="k"),
+        outcome(1, idempotency_key="k"),
+        outcome(2, idempotency_key="k"),
+    ]
+    with pytest.raises(
+        DataContractError, match=r"repeats a key with different content.*\(rows 3\)"
+    ):
+        store.record_many(rows, user="amira")
+    assert_nothing_written(store)
+
+    results = store.record_many(rows[:2], user="amira")
+    assert [(r.outcome_id, r.created) for r in results] == [(1, True), (1, False)]
+
+
+def test_export_then_import_elsewhere_keeps_every_outcome_once(store, tmp_path):
+    store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+    store.record_many([outcome(i) for i in range(1, 5)], user="bruno")
+    path = tmp_path / "export.csv"
+
+    assert store.export_csv(path) == 5
+    assert path.read_text(encoding="utf-8").splitlines()[0] == (
+        "outcome_id,idempotency_key,pipe_id,assignment_id,result,leak_kind,flow_m3_per_h,"
+        "repair_date,inspected_on,notes,recorded_by,recorded_at"
+    )
+    assert [r.created for r in store.import_csv(path, user="carla", today=TODAY)] == [False] * 5
+
+    with OutcomeStore(tmp_path / "copy.sqlite") as copy:
+        assert [r.created for r in copy.import_csv(path, user="carla", today=TODAY)] == [True] * 5
+        columns = ["idempotency_key", "pipe_id", "result", "leak_kind", "flow_m3_per_h", "notes"]
+        pd.testing.assert_frame_equal(copy.outcomes()[columns], store.outcomes()[columns])
+
+
+# -- assignments and crews ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def planned(store):
+    """Three planned inspections: two for crew A, one for crew B."""
+    plan = pd.DataFrame(
+        {
+            "crew": ["A", "A", "B"],
+            "date": pd.to_datetime(["2026-11-23", "2026-11-23", "2026-11-24"]),
+            "visit_order": [1, 2, 1],
+            "pipe_id": ["P-0001", "P-0002", "P-0003"],
+            "rank": [1, 2, 3],
+        }
+    )
+    return store.add_assignments(plan, user="planner", round_id="2026-W48")
+
+
+def test_add_assignments_stores_the_plan_once(store, planned):
+    assert planned["assignment_id"].tolist() == [1, 2, 3]
+    assert planned["status"].tolist() == ["planned"] * 3
+    assert planned["planned_date"].tolist()[2] == pd.Timestamp("2026-11-24")
+    assert store.assignments(crew="A")["pipe_id"].tolist() == ["P-0001", "P-0002"]
+    audit = store.audit()
+    assert audit["action"].tolist() == ["add_assignment"] * 3
+    assert audit["user"].unique().tolist() == ["planner"]
+
+    with pytest.raises(ValueError, match="Round '2026-W48' already has 3 assignments"):
+        store.add_assignments(planned, user="planner", round_id="2026-W48")
+
+
+def test_add_assignments_names_bad_plan_rows(store):
+    plan = pd.DataFrame(
+        {"pipe_id": ["P-1", None], "crew": ["A", "A"], "planned_date": ["x", "2026-11-23"]}
+    )
+    with pytest.raises(DataContractError) as raised:
+        store.add_assignments(plan, user="planner", round_id="r1")
+    text = str(raised.value)
+    assert "column 'pipe_id' is empty or invalid in 1 row(s) (rows 2)" in text
+    assert "column 'planned_date' is empty or invalid in 1 row(s) (rows 1)" in text
+    assert_nothing_written(store)
+
+
+def test_an_outcome_completes_its_assignment(store, planned):
+    row = outcome(1, assignment_id=1)
+    store.record(row, user="amira", idempotency_key="k1", crew="A")
+    store.record(row, user="amira", idempotency_key="k1", crew="A")  # retry: no second update
+
+    assert store.assignments()["status"].tolist() == ["done", "planned", "planned"]
+    audit = store.audit().iloc[3:]
+    assert audit["action"].tolist() == ["record_outcome", "set_assignment_status"]
+    status_change = audit.iloc[1]
+    assert (status_change["before"], status_change["after"]) == (
+        {"status": "planned"},
+        {"status": "done"},
+    )
+
+
+def test_unknown_or_mismatched_assignments_are_refused(store, planned):
+    rows = [outcome(1, assignment_id=1), outcome(2, assignment_id=99), outcome(5, assignment_id=3)]
+    with pytest.raises(DataContractError) as raised:
+        store.record_many(rows, user="amira")
+    text = str(raised.value)
+    assert "column 'assignment_id' refers to no planned inspection in 1 row(s) (first: 99)" in text
+    assert "(first: 'P-0005', but assignment 3 is for 'P-0003')" in text
+    assert len(store.outcomes()) == 0
+    assert store.assignments()["status"].tolist() == ["planned"] * 3
+
+
+def test_a_crew_member_records_only_their_own_assignments(store, planned):
+    store.check_can_record("amira", "A", 1)
+    store.check_can_record("amira", "A", None)  # off-plan finding
+    expected = r"amira \(crew 'A'\) cannot record outcomes for assignment 3: it belongs to crew 'B'"
+    with pytest.raises(PermissionError, match=expected):
+        store.check_can_record("amira", "A", 3)
+    with pytest.raises(LookupError, match="No assignment 42"):
+        store.check_can_record("amira", "A", 42)
+
+    with pytest.raises(PermissionError, match="belongs to crew 'B'"):
+        store.record(outcome(3, assignment_id=3), user="amira", idempotency_key="k", crew="A")
+    assert store.outcomes().empty
+    assert store.assignments()["status"].tolist() == ["planned"] * 3
+
+
+def test_set_assignment_status_is_audited(store, planned):
+    assert store.set_assignment_status(2, "cancelled", user="planner") == "planned"
+    assert store.set_assignment_status(2, "cancelled", user="planner") == "cancelled"
+
+    last = store.audit().iloc[-1]
+    assert (last["user"], last["action"], last["table_name"], last["row_id"]) == (
+        "planner",
+        "set_assignment_status",
+        "assignments",
+        2,
+    )
+    assert len(store.audit()) == 4  # three additions, one change
+    with pytest.raises(ValueError, match="must be one of planned, done, cancelled. Got 'closed'"):
+        store.set_assignment_status(2, "closed", user="planner")
+
+
+# -- audit log -----------------------------------------------------------------------------------
+
+
+def test_every_write_is_in_the_audit_log(store):
+    store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+    store.record_many([outcome(1), outcome(2)], user="bruno")
+
+    audit = store.audit()
+    assert audit["user"].tolist() == ["amira", "bruno", "bruno"]
+    assert set(audit["action"]) == {"record_outcome"}
+    assert set(audit["table_name"]) == {"outcomes"}
+    assert sorted(audit["row_id"]) == sorted(store.outcomes()["outcome_id"])
+    first = audit.iloc[0]
+    assert first["before"] is None
+    assert first["after"]["flow_m3_per_h"] == 0.8
+    assert first["after"]["inspected_on"] == "2026-11-20"
+    assert first["after"]["idempotency_key"] == "form-1"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"],
+)
+def test_the_database_rejects_changes_to_the_audit_log(store, statement):
+    store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+
+    with store.engine.connect() as connection:
+        with pytest.raises(sa.exc.DBAPIError, match="audit_log is append-only"):
+            with connection.begin():
+                connection.exec_driver_sql(statement)
+
+    assert store.audit()["action"].tolist() == ["record_outcome"]
+
+
+# -- schema --------------------------------------------------------------------------------------
+
+
+def test_migrations_create_the_models_and_upgrade_is_repeatable(url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    head = head_revision()
+    assert head >= "0001"
+    assert upgrade(url) == head
+    assert upgrade(url) == head
+
+    def ours(item, name, type_, reflected, compare_to):
+        table = name if type_ == "table" else getattr(item, "table", None)
+        return getattr(table, "name", table) in STORE_TABLES
+
+    with OutcomeStore(url) as store, store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": ours})
+        assert context.get_current_revision() == head
+        assert set(sa.inspect(connection).get_table_names()) >= set(STORE_TABLES)
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(tmp_path):
+    with OutcomeStore(tmp_path / "o.sqlite") as store, store.engine.connect() as connection:
+        pragma = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        }
+    assert pragma == {
+        "journal_mode": "wal",
+        "synchronous": 2,
+        "foreign_keys": 1,
+        "busy_timeout": 30000,
+    }
+
+
+def test_store_urls_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="runs on SQLite or PostgreSQL, not 'mysql'"):
+        OutcomeStore("mysql://u@h/db")
+    with pytest.raises(ValueError, match="is a folder; give a file path"):
+        OutcomeStore(tmp_path)
+    with pytest.raises(ValueError, match="in-memory SQLite outcome store would lose"):
+        OutcomeStore("sqlite://")
