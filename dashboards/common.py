@@ -1,0 +1,245 @@
+"""What every page shares: the project folder, cached loaders, sign-in and the sidebar.
+
+Written once here, used by ``app.py`` and the pages. Loaders are cached: small tables with
+``st.cache_data`` (copied per use), the network and the map geometry with
+``st.cache_resource`` (one read-only object shared by every session: copying 100,000 pipes on
+every rerun would cost more than drawing them). Every cache key includes the file's
+modification time, so re-running ``risk ingest``/``risk score`` shows the new results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from risk import auth, maplayers
+from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, t
+from risk.store import OutcomeStore
+from risk.workspace import load_workspace
+
+#: Session-state keys.
+USER_KEY = "user"
+LANG_KEY = "lang"
+
+
+# -- the project folder ---------------------------------------------------------------------
+
+
+def workspace_dir() -> Path:
+    """The project folder: ``--workspace DIR`` after ``--`` on the command line, else the
+    environment variable ``RISK_WORKSPACE``."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg == "--workspace" and i + 1 < len(args):
+            return Path(args[i + 1])
+        if arg.startswith("--workspace="):
+            return Path(arg.split("=", 1)[1])
+    if os.environ.get("RISK_WORKSPACE"):
+        return Path(os.environ["RISK_WORKSPACE"])
+    st.error(t("app.no_workspace", lang()))
+    st.stop()
+
+
+def _mtime(path: Path) -> float:
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
+# -- cached loaders -------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _utility(path: str, mtime: float):
+    return load_workspace(path)
+
+
+def load_utility(workspace: Path):
+    """The ingested network (read-only, shared)."""
+    return _utility(str(workspace), _mtime(workspace / "meta.json"))
+
+
+@st.cache_data(show_spinner=False)
+def _scores(path: str, mtime: float) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if mtime else None
+
+
+def load_scores(workspace: Path) -> pd.DataFrame | None:
+    """``scores.parquet`` from ``risk score``, or None when the network is not scored yet."""
+    file = workspace / "scores.parquet"
+    return _scores(str(file), _mtime(file))
+
+
+@st.cache_data(show_spinner=False)
+def _json(path: str, mtime: float):
+    return json.loads(Path(path).read_text(encoding="utf-8")) if mtime else None
+
+
+def load_json(file: Path):
+    """A JSON file (backtest report, model card), or None when missing."""
+    return _json(str(file), _mtime(file))
+
+
+@st.cache_resource(show_spinner=False)
+def _paths(path: str, mtime: float):
+    return maplayers.lonlat_paths(_utility(path, mtime).pipes)
+
+
+def load_paths(workspace: Path) -> maplayers.LonLatPaths:
+    """Pipe geometry in lon/lat for the map, computed once per network."""
+    return _paths(str(workspace), _mtime(workspace / "meta.json"))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> OutcomeStore:
+    return OutcomeStore(url)
+
+
+def get_store(workspace: Path) -> OutcomeStore:
+    """The project's outcome store (opened, and migrated, once per process)."""
+    return _store(auth.store_location(workspace))
+
+
+def backtest_file(workspace: Path, suffix: str) -> Path:
+    """``backtest/report.<suffix>`` of the project (or ``backtest/backtest.<suffix>``, the
+    names ``risk.backtest.write_backtest`` uses)."""
+    folder = workspace / "backtest"
+    for name in (f"report.{suffix}", f"backtest.{suffix}"):
+        if (folder / name).is_file():
+            return folder / name
+    return folder / f"report.{suffix}"
+
+
+def model_cards(workspace: Path) -> list[Path]:
+    """Model cards of the project, newest name first: ``models/<version>/model_card.json``
+    (``risk.scoring.save_model``) or ``models/*.json``."""
+    folder = workspace / "models"
+    cards = [*folder.glob("*/model_card.json"), *folder.glob("*.json")]
+    return sorted(
+        cards, key=lambda p: p.parent.name if p.name == "model_card.json" else p.stem, reverse=True
+    )
+
+
+def settings(workspace: Path) -> dict:
+    """The project's ``settings.toml``."""
+    file = workspace / "settings.toml"
+    return _settings(str(workspace), _mtime(file))
+
+
+@st.cache_data(show_spinner=False)
+def _settings(path: str, mtime: float) -> dict:
+    return auth.read_settings(path)
+
+
+# -- language and user ----------------------------------------------------------------------
+
+
+def lang() -> str:
+    """The interface language of this session."""
+    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+
+
+def tr(key: str, **kwargs) -> str:
+    """``t(key)`` in this session's language."""
+    return t(key, lang(), **kwargs)
+
+
+def current_user() -> auth.User | None:
+    """The signed-in user of this session, or None."""
+    return st.session_state.get(USER_KEY)
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+    except Exception:  # noqa: BLE001 - a malformed secrets file must not break sign-in
+        return False
+
+
+def sign_in(workspace: Path) -> auth.User | None:
+    """The signed-in user: this session's, or the one the utility's identity provider (OIDC)
+    signed in, matched by e-mail. An e-mail without an account is refused (an administrator
+    adds it with ``risk users add``)."""
+    user = current_user()
+    if user is not None:
+        return user
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        email = getattr(st.user, "email", None)
+        user = auth.user_for_email(get_store(workspace), email)
+        if user is None:
+            st.error(tr("signin.unknown_email", email=email or ""))
+            st.button(tr("signin.logout"), on_click=st.logout)
+            return None
+        _signed_in(user)
+    return user
+
+
+def sign_in_form(workspace: Path) -> None:
+    """The sign-in form, in the page (not the sidebar, which is folded away on phones)."""
+    with st.form("signin"):
+        st.subheader(tr("signin.title"))
+        username = st.text_input(tr("signin.username"), key="signin_username")
+        password = st.text_input(tr("signin.password"), type="password", key="signin_password")
+        submitted = st.form_submit_button(tr("signin.submit"), type="primary")
+    if submitted:
+        user = auth.verify(get_store(workspace), username, password)
+        if user is None:
+            st.error(tr("signin.failed"))
+        else:
+            _signed_in(user)
+            st.rerun()
+    if _oidc_configured():
+        st.button(tr("signin.oidc"), on_click=st.login)
+
+
+def _signed_in(user: auth.User) -> None:
+    st.session_state[USER_KEY] = user
+    st.session_state[LANG_KEY] = user.language
+
+
+def sign_out() -> None:
+    for key in (USER_KEY, "outcome_key", "last_outcome", "plan"):
+        st.session_state.pop(key, None)
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def sidebar(workspace: Path, user: auth.User | None) -> None:
+    """Project name, language switch (remembered with the user) and who is signed in."""
+    st.sidebar.caption(tr("app.project", name=workspace.name))
+    codes = list(LANGUAGE_NAMES)
+    chosen = st.sidebar.selectbox(
+        tr("app.language"),
+        codes,
+        index=codes.index(lang()) if lang() in codes else 0,
+        format_func=LANGUAGE_NAMES.get,
+        key="language_choice",
+    )
+    if chosen != lang():
+        st.session_state[LANG_KEY] = chosen
+        if user is not None:
+            auth.set_language(get_store(workspace), user.username, chosen, by=user.username)
+            st.session_state[USER_KEY] = auth.User(
+                user.username, user.role, user.crew, user.email, chosen, user.active
+            )
+        st.rerun()
+    if user is not None:
+        role = tr(f"role.{user.role}")
+        crew = f" · {user.crew}" if user.crew else ""
+        st.sidebar.markdown(tr("app.signed_in_as", user=user.username, role=role) + crew)
+        st.sidebar.button(tr("signin.logout"), on_click=sign_out, key="logout")
+
+
+def require(page: str) -> tuple[Path, auth.User]:
+    """The project folder and the user, stopping the page when the role may not open it."""
+    workspace = workspace_dir()
+    user = current_user()
+    if user is None or not user.may_open(page):
+        st.error(tr("app.forbidden"))
+        st.stop()
+    return workspace, user

@@ -1,0 +1,134 @@
+"""Dispatch (engineers): crews and dates in, inspection lists out; review, assign, export."""
+
+import datetime as dt
+
+import common
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from risk import auth, impact, maplayers
+from risk.dispatch import Crew, plan_inspections, working_days
+from risk.i18n import format_number, format_quantity
+from risk.sheets import export_plan, render_sheets
+
+workspace, user = common.require("dispatch")
+lang = common.lang()
+tr = common.tr
+data = common.load_utility(workspace)
+scores = common.load_scores(workspace)
+store = common.get_store(workspace)
+
+st.title(tr("dispatch.title"))
+if scores is None:
+    st.warning(tr("map.no_scores"))
+    st.stop()
+
+# -- crews, dates, exclusions ---------------------------------------------------------------
+st.subheader(tr("dispatch.crews"))
+unit = st.radio(
+    tr("dispatch.capacity"),
+    ["km_per_day", "checks_per_day"],
+    format_func=lambda u: tr(f"dispatch.{u}"),
+    horizontal=True,
+    key="capacity_unit",
+)
+default_crews = pd.DataFrame({"name": ["Crew 1"], "km_per_day": [3.0], "checks_per_day": [20]})
+crews_table = st.data_editor(
+    default_crews,
+    num_rows="dynamic",
+    key="crews",
+    column_config={
+        "name": st.column_config.TextColumn(tr("dispatch.crew_name"), required=True),
+        "km_per_day": st.column_config.NumberColumn(tr("dispatch.km_per_day"), min_value=0.1),
+        "checks_per_day": st.column_config.NumberColumn(
+            tr("dispatch.checks_per_day"), min_value=1, step=1
+        ),
+    },
+)
+c1, c2, c3 = st.columns(3)
+start = c1.date_input(tr("dispatch.start"), dt.date.today(), key="start")
+n_days = c2.number_input(tr("dispatch.days"), 1, 60, 5, key="n_days")
+recent_days = c3.number_input(tr("dispatch.recent_days"), 0, 3650, 365, key="recent_days")
+skip_planned = st.checkbox(tr("dispatch.skip_planned"), value=True, key="skip_planned")
+
+if st.button(tr("dispatch.generate"), type="primary", key="generate"):
+    crews = []
+    try:
+        for row in crews_table.dropna(subset=["name"]).itertuples(index=False):
+            capacity = getattr(row, unit)
+            crews.append(
+                Crew(
+                    str(row.name),
+                    working_days(start, int(n_days)),
+                    km_per_day=float(capacity) if unit == "km_per_day" else None,
+                    checks_per_day=int(capacity) if unit == "checks_per_day" else None,
+                )
+            )
+        exclude = impact.dispatch_exclusions(
+            store.outcomes(),
+            store.assignments(),
+            today=dt.date.today(),
+            recent_days=int(recent_days),
+            exclude_planned=skip_planned,
+        )
+        plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
+    except (ValueError, TypeError) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["plan"] = plan
+        st.session_state["plan_excluded"] = len(exclude)
+
+plan = st.session_state.get("plan")
+if plan is None:
+    st.stop()
+
+# -- review ---------------------------------------------------------------------------------
+st.subheader(tr("dispatch.review"))
+km = plan["length_m"].sum() / 1000 if len(plan) else 0.0
+st.caption(
+    tr(
+        "dispatch.summary",
+        n=format_number(len(plan), lang),
+        km=format_quantity(km, "km", lang, decimals=1),
+        excluded=format_number(st.session_state.get("plan_excluded", 0), lang),
+    )
+)
+if isinstance(plan, gpd.GeoDataFrame) and len(plan):
+    paths = maplayers.lonlat_paths(plan)
+    groups = plan["crew"].astype(str) + " · " + pd.to_datetime(plan["date"]).dt.strftime("%Y-%m-%d")
+    deck = maplayers.make_deck(
+        maplayers.group_layers(paths, plan["pipe_id"].to_numpy(), groups), paths.bounds
+    )
+    st.pydeck_chart(deck, height=420, key="plan_map")
+shown = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
+st.dataframe(shown, hide_index=True, key="plan_table")
+
+# -- assign and export ----------------------------------------------------------------------
+c1, c2 = st.columns([2, 1])
+round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username}", key="round_id")
+if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not len(plan)):
+    try:
+        stored = auth.assign(store, user, plan, round_id=round_id)
+    except (ValueError, PermissionError) as exc:
+        st.error(str(exc))
+    else:
+        export_plan(plan, workspace / "plans" / round_id)
+        st.success(tr("dispatch.assigned", n=len(stored), round=round_id))
+
+csv = shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)).to_csv(index=False)
+d1, d2, d3 = st.columns(3)
+d1.download_button(tr("dispatch.csv"), csv, "plan.csv", "text/csv", key="dl_csv")
+if isinstance(plan, gpd.GeoDataFrame) and len(plan):
+    geojson = gpd.GeoDataFrame(
+        shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)),
+        geometry=plan.geometry.values,
+        crs=plan.crs,
+    ).to_crs(4326)
+    d2.download_button(
+        tr("dispatch.geojson"), geojson.to_json(), "plan.geojson", "application/geo+json",
+        key="dl_geojson",
+    )  # fmt: skip
+d3.download_button(
+    tr("dispatch.sheets"), render_sheets(plan), "sheets.html", "text/html", key="dl_html"
+)

@@ -1,0 +1,469 @@
+"""Accounts, roles and what each role may do, enforced in the package, not only in the UI.
+
+>>> create_user("data/workspace/town/outcomes.sqlite", "anne", "a long secret", "crew",
+...             crew="Nord")  # doctest: +SKIP
+>>> verify("data/workspace/town/outcomes.sqlite", "anne", "a long secret")  # doctest: +SKIP
+User(username='anne', role='crew', crew='Nord', ...)
+
+Accounts live in the ``users`` table of the workspace's outcome store (SQLite file or
+PostgreSQL), created by the store's Alembic migrations. Passwords are kept only as scrypt
+hashes with a random per-user salt, compared in constant time. Utilities with an identity
+provider sign in through OIDC (``st.login``); the e-mail it returns is mapped to an account,
+and so to a role, with :func:`user_for_email`.
+
+Roles: ``engineer`` (risk map, model, dispatch), ``crew`` (own inspection list and outcome
+form), ``manager`` (impact), ``admin`` (everything, and accounts). Writes go through
+:func:`record_outcome` and :func:`assign`, which check the role and, for crews, that the
+assignment is their own; the store audits every write with the user.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import secrets
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from risk.store import OutcomeStore, RecordResult
+from risk.store.db import WRITE_OPTION
+from risk.store.models import Base, audit_table
+
+#: Roles of the dashboards.
+ROLES = ("engineer", "crew", "manager", "admin")
+#: Languages of the interface.
+LANGUAGES = ("en", "fr")
+#: Pages each role may open (page names of ``dashboards/app.py``).
+PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "engineer": ("risk_map", "model", "dispatch", "impact"),
+    "crew": ("crew",),
+    "manager": ("impact", "model", "risk_map"),
+    "admin": ("risk_map", "model", "dispatch", "crew", "impact", "admin"),
+}
+#: Roles that may record field outcomes.
+RECORDING_ROLES = ("crew", "engineer", "admin")
+#: Roles that may plan and assign inspections.
+PLANNING_ROLES = ("engineer", "admin")
+#: Shortest accepted password, in characters.
+MIN_PASSWORD_LENGTH = 8
+
+#: scrypt cost: N (CPU/memory), r (block size), p (parallelism); 32 MiB, ~0.1 s a hash.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+_SALT_BYTES = 16
+_KEY_BYTES = 32
+
+users_table = sa.Table(
+    "users",
+    Base.metadata,
+    sa.Column("user_id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(200), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(400)),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("crew", sa.String(200)),
+    sa.Column("email", sa.String(320), unique=True),
+    sa.Column("language", sa.String(5), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint(f"role IN ({', '.join(map(repr, ROLES))})", name="role"),
+    sa.CheckConstraint(f"language IN ({', '.join(map(repr, LANGUAGES))})", name="language"),
+    sa.CheckConstraint("role <> 'crew' OR crew IS NOT NULL", name="crew_member"),
+    extend_existing=True,
+)
+#: Columns shown by :func:`list_users` (never the password hash).
+USER_COLUMNS = ["username", "role", "crew", "email", "language", "active", "created_at"]
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person: what they may see and do."""
+
+    username: str
+    role: str
+    crew: str | None = None
+    email: str | None = None
+    language: str = "en"
+    active: bool = True
+
+    def may_open(self, page: str) -> bool:
+        """True when the role gives access to ``page`` (a page name of the app)."""
+        return page in PAGES_BY_ROLE.get(self.role, ())
+
+
+# -- passwords ---------------------------------------------------------------------------------
+
+
+def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
+    """A salted scrypt hash, ``scrypt$N$r$p$salt$key`` (base64), with a fresh random salt."""
+    salt = secrets.token_bytes(_SALT_BYTES)
+    key = _scrypt(password, salt, n, r, p)
+    return "$".join(["scrypt", str(n), str(r), str(p), _b64(salt), _b64(key)])
+
+
+def check_password(password: str, encoded: str | None) -> bool:
+    """True when ``password`` matches ``encoded`` (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, key = (encoded or "").split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(key)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r, dklen=_KEY_BYTES
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash checked when the user does not exist, so that both cases take the same time."""
+    return hash_password(secrets.token_hex(16))
+
+
+# -- the workspace's store ---------------------------------------------------------------------
+
+
+def read_settings(workspace: str | Path) -> dict:
+    """The workspace's ``settings.toml`` as a dict (empty when there is none)."""
+    file = Path(workspace) / "settings.toml"
+    if not file.is_file():
+        return {}
+    with file.open("rb") as handle:
+        try:
+            return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(
+                f"{file}: not valid TOML ({exc}). Fix the file or remove it."
+            ) from None
+
+
+def store_location(workspace: str | Path) -> str:
+    """Where a workspace's outcome store is: ``store_url`` in ``settings.toml``, else
+    ``<workspace>/outcomes.sqlite``."""
+    url = read_settings(workspace).get("store_url")
+    return str(url) if url else str(Path(workspace) / "outcomes.sqlite")
+
+
+def _open(store_url: str | Path | OutcomeStore) -> tuple[OutcomeStore, bool]:
+    if isinstance(store_url, OutcomeStore):
+        return store_url, False
+    return OutcomeStore(store_url), True
+
+
+# -- accounts ----------------------------------------------------------------------------------
+
+
+def create_user(
+    store_url: str | Path | OutcomeStore,
+    username: str,
+    password: str | None,
+    role: str,
+    crew: str | None = None,
+    *,
+    email: str | None = None,
+    language: str = "en",
+    created_by: str = "admin",
+) -> User:
+    """Add an account; ``password`` may be None for accounts that sign in only through OIDC.
+
+    Raises ValueError listing every problem (unknown role, crew member without a crew, short
+    password, taken name or e-mail); nothing is written then. The creation is audited, without
+    the password hash.
+    """
+    username = (username or "").strip()
+    email = email.strip().lower() if email else None
+    crew = crew.strip() if crew else None
+    problems = []
+    if not username:
+        problems.append("the username is empty")
+    if role not in ROLES:
+        problems.append(f"the role must be one of {', '.join(ROLES)} (got {role!r})")
+    if role == "crew" and not crew:
+        problems.append("a crew member needs a crew name (crew='...')")
+    if language not in LANGUAGES:
+        problems.append(f"the language must be one of {', '.join(LANGUAGES)} (got {language!r})")
+    if password is None and not email:
+        problems.append("give a password, or an e-mail for sign-in through the identity provider")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    store, owned = _open(store_url)
+    try:
+        if username and get_user(store, username, include_inactive=True) is not None:
+            problems.append(f"the username {username!r} is taken")
+        if email and user_for_email(store, email) is not None:
+            problems.append(f"the e-mail {email!r} belongs to another account")
+        if problems:
+            raise ValueError(f"Cannot create user {username!r}: " + "; ".join(problems) + ".")
+        values = {
+            "username": username,
+            "password_hash": hash_password(password) if password is not None else None,
+            "role": role,
+            "crew": crew,
+            "email": email,
+            "language": language,
+            "active": True,
+            "created_by": created_by,
+            "created_at": _utcnow(),
+        }
+        with _write(store) as connection:
+            user_id = connection.execute(
+                sa.insert(users_table).values(values)
+            ).inserted_primary_key[0]
+            public = {k: v for k, v in values.items() if k != "password_hash"}
+            _audit(connection, created_by, "create_user", user_id, None, public)
+    finally:
+        if owned:
+            store.close()
+    return User(username, role, crew, email, language, True)
+
+
+def verify(store_url: str | Path | OutcomeStore, username: str, password: str) -> User | None:
+    """The account when ``username`` and ``password`` match an active account, else None.
+
+    Takes the same time whether or not the user exists (a dummy hash is checked).
+    """
+    store, owned = _open(store_url)
+    try:
+        row = _user_row(
+            store, sa.func.lower(users_table.c.username) == (username or "").strip().lower()
+        )
+    finally:
+        if owned:
+            store.close()
+    if row is None or not row["password_hash"]:
+        check_password(password or "", _dummy_hash())
+        return None
+    if not check_password(password or "", row["password_hash"]) or not row["active"]:
+        return None
+    return _to_user(row)
+
+
+def get_user(
+    store_url: str | Path | OutcomeStore, username: str, *, include_inactive: bool = False
+) -> User | None:
+    """The account named ``username`` (case-insensitive), or None."""
+    store, owned = _open(store_url)
+    try:
+        row = _user_row(store, sa.func.lower(users_table.c.username) == username.strip().lower())
+    finally:
+        if owned:
+            store.close()
+    if row is None or (not row["active"] and not include_inactive):
+        return None
+    return _to_user(row)
+
+
+def user_for_email(store_url: str | Path | OutcomeStore, email: str | None) -> User | None:
+    """The active account with this e-mail (as returned by the identity provider), or None."""
+    if not email:
+        return None
+    store, owned = _open(store_url)
+    try:
+        row = _user_row(store, users_table.c.email == email.strip().lower())
+    finally:
+        if owned:
+            store.close()
+    return _to_user(row) if row is not None and row["active"] else None
+
+
+def list_users(store_url: str | Path | OutcomeStore) -> pd.DataFrame:
+    """Every account (``username``, ``role``, ``crew``, ``email``, ``language``, ``active``,
+    ``created_at``), by name; never the password hashes."""
+    store, owned = _open(store_url)
+    try:
+        query = sa.select(*[users_table.c[c] for c in USER_COLUMNS]).order_by(
+            users_table.c.username
+        )
+        with store.engine.connect() as connection:
+            rows = connection.execute(query).all()
+    finally:
+        if owned:
+            store.close()
+    return pd.DataFrame(rows, columns=USER_COLUMNS)
+
+
+def set_language(
+    store_url: str | Path | OutcomeStore, username: str, language: str, *, by: str
+) -> None:
+    """Remember the interface language of ``username`` (audited)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"The language must be one of {', '.join(LANGUAGES)}. Got {language!r}.")
+    _update_user(store_url, username, {"language": language}, by=by, action="set_language")
+
+
+def set_password(
+    store_url: str | Path | OutcomeStore, username: str, password: str, *, by: str
+) -> None:
+    """Replace the password of ``username`` (audited without the hash)."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    _update_user(
+        store_url,
+        username,
+        {"password_hash": hash_password(password)},
+        by=by,
+        action="set_password",
+    )
+
+
+def set_active(
+    store_url: str | Path | OutcomeStore, username: str, active: bool, *, by: str
+) -> None:
+    """Enable or disable an account (audited); a disabled account cannot sign in."""
+    _update_user(store_url, username, {"active": bool(active)}, by=by, action="set_active")
+
+
+def _update_user(store_url, username: str, values: dict, *, by: str, action: str) -> None:
+    store, owned = _open(store_url)
+    try:
+        with _write(store) as connection:
+            row = (
+                connection.execute(
+                    sa.select(users_table).where(
+                        sa.func.lower(users_table.c.username) == username.strip().lower()
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                raise LookupError(
+                    f"No user {username!r}. List the accounts with 'risk users list'."
+                )
+            connection.execute(
+                sa.update(users_table)
+                .where(users_table.c.user_id == row["user_id"])
+                .values(**values)
+            )
+            before = {k: row[k] for k in values if k != "password_hash"}
+            after = {k: v for k, v in values.items() if k != "password_hash"}
+            _audit(connection, by, action, row["user_id"], before, after)
+    finally:
+        if owned:
+            store.close()
+
+
+def _user_row(store: OutcomeStore, condition) -> dict | None:
+    with store.engine.connect() as connection:
+        row = connection.execute(sa.select(users_table).where(condition)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def _to_user(row: dict) -> User:
+    return User(
+        username=row["username"],
+        role=row["role"],
+        crew=row["crew"],
+        email=row["email"],
+        language=row["language"],
+        active=bool(row["active"]),
+    )
+
+
+def _write(store: OutcomeStore):
+    class _Tx:
+        def __enter__(self):
+            self.connection = store.engine.connect()
+            self.connection.execution_options(**{WRITE_OPTION: True})
+            self.tx = self.connection.begin()
+            return self.connection
+
+        def __exit__(self, exc_type, *_):
+            try:
+                if exc_type is None:
+                    self.tx.commit()
+                else:
+                    self.tx.rollback()
+            finally:
+                self.connection.close()
+
+    return _Tx()
+
+
+def _audit(connection, user: str, action: str, row_id: int, before, after) -> None:
+    def plain(values):
+        if values is None:
+            return None
+        return {
+            k: (v.isoformat() if isinstance(v, dt.date | dt.datetime) else v)
+            for k, v in values.items()
+        }
+
+    connection.execute(
+        sa.insert(audit_table).values(
+            at=_utcnow(),
+            user=user,
+            action=action,
+            table_name="users",
+            row_id=row_id,
+            before=plain(before),
+            after=plain(after),
+        )
+    )
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# -- what each role may do (checked here, whatever the interface shows) -----------------------
+
+
+def require_role(user: User | None, roles: tuple[str, ...], action: str) -> User:
+    """Raise PermissionError unless ``user`` is signed in with one of ``roles``."""
+    if user is None or not user.active:
+        raise PermissionError(f"Sign in to {action}.")
+    if user.role not in roles:
+        raise PermissionError(
+            f"{user.username} ({user.role}) may not {action}; this needs the role "
+            f"{' or '.join(roles)}."
+        )
+    return user
+
+
+def record_outcome(
+    store: OutcomeStore, user: User | None, outcome: dict, *, idempotency_key: str
+) -> RecordResult:
+    """Record a field outcome as ``user``: crews only for their own assignments.
+
+    The crew check runs in the store's write transaction (``crew=``), so hiding buttons is not
+    what protects other crews' lists. A retry with the same ``idempotency_key`` returns the
+    stored outcome (``created=False``) instead of recording it twice.
+    """
+    user = require_role(user, RECORDING_ROLES, "record outcomes")
+    crew = user.crew if user.role == "crew" else None
+    if user.role == "crew" and not crew:
+        raise PermissionError(f"{user.username} has no crew: ask an administrator to set it.")
+    return store.record(outcome, user=user.username, idempotency_key=idempotency_key, crew=crew)
+
+
+def visible_assignments(store: OutcomeStore, user: User | None, **filters) -> pd.DataFrame:
+    """The assignments ``user`` may see: a crew member only their crew's, others all."""
+    user = require_role(user, ROLES, "see inspection lists")
+    if user.role == "crew":
+        filters["crew"] = user.crew
+    return store.assignments(**filters)
+
+
+def assign(
+    store: OutcomeStore, user: User | None, plan: pd.DataFrame, *, round_id: str
+) -> pd.DataFrame:
+    """Store a dispatch plan as assignments, as ``user`` (engineers and admins only)."""
+    user = require_role(user, PLANNING_ROLES, "assign inspections")
+    return store.add_assignments(plan, user=user.username, round_id=round_id)

@@ -1,0 +1,553 @@
+"""Map layers for the dashboards: a compact pydeck payload for 100,000+ pipes.
+
+>>> paths = lonlat_paths(pipes)  # doctest: +SKIP
+>>> deck = risk_deck(paths, pipes, scores)  # doctest: +SKIP
+
+What the browser receives is kept small and built with numpy, never one shapely or pyproj
+call per pipe:
+
+* geometry is simplified in metres (default 0.5 m), split into parts, reprojected to
+  EPSG:4326 in one call and rounded to 5 decimals (about 1 m);
+* each path is a flat ``[lon, lat, lon, lat, ...]`` list (``positionFormat: "XY"``) and each
+  row carries only ``p`` (the path) and ``id`` (the pipe, for the tooltip and the selection);
+* the colour is not sent per row: there is one layer per risk band, with a constant colour.
+
+No basemap is requested unless the utility configures its own (see :func:`basemap_style`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import pyproj
+import shapely
+from pydeck.bindings.json_tools import default_serialize
+
+#: Risk bands by inspection rank: (name, share of the network up to this band, RGB colour).
+RISK_BANDS: tuple[tuple[str, float, tuple[int, int, int]], ...] = (
+    ("very_high", 0.02, (165, 0, 38)),
+    ("high", 0.10, (230, 70, 50)),
+    ("medium", 0.25, (245, 160, 40)),
+    ("low", 0.50, (230, 210, 90)),
+    ("very_low", 1.0, (120, 150, 165)),
+)
+#: Colour of pipes that have no score.
+UNSCORED_COLOUR = (150, 150, 150)
+#: Line width of each band, in pixels (riskier pipes are drawn wider).
+_BAND_WIDTH_PX = {"very_high": 4, "high": 3, "medium": 2, "low": 2, "very_low": 1, "unscored": 1}
+#: Layer id prefix of the pipe layers; the selection event is keyed by layer id.
+PIPE_LAYER_PREFIX = "pipes-"
+
+
+@dataclass(frozen=True)
+class LonLatPaths:
+    """Pipe geometry in lon/lat, as flat arrays (one path per part of a MultiLineString).
+
+    Attributes
+    ----------
+    pipe_row : ndarray of int
+        For each path, the row position of its pipe in the pipes table.
+    offsets : ndarray of int
+        ``n_paths + 1`` vertex offsets: path ``k`` is ``coords[offsets[k]:offsets[k + 1]]``.
+    coords : ndarray of float, shape (n_vertices, 2)
+        Longitude and latitude, rounded.
+    """
+
+    pipe_row: np.ndarray
+    offsets: np.ndarray
+    coords: np.ndarray
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of all paths."""
+        if not len(self.coords):
+            return (0.0, 0.0, 0.0, 0.0)
+        lo, hi = self.coords.min(axis=0), self.coords.max(axis=0)
+        return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def lonlat_paths(
+    pipes: gpd.GeoDataFrame, *, decimals: int = 5, simplify_m: float = 0.5
+) -> LonLatPaths:
+    """Reproject pipe geometry to lon/lat once, vectorised; simplified and rounded.
+
+    Parameters
+    ----------
+    pipes : GeoDataFrame
+        Canonical pipes with LineString/MultiLineString geometry in a projected CRS.
+    decimals : int
+        Decimals kept of each coordinate (5 is about 1 m).
+    simplify_m : float
+        Simplification tolerance in metres before reprojection (0 to keep every vertex).
+    """
+    if pipes.crs is None:
+        raise ValueError(
+            "pipes have no CRS: the map needs one to place them. Set it with "
+            "GeoDataFrame.set_crs(...) or re-run 'risk ingest'."
+        )
+    geoms = pipes.geometry.to_numpy()
+    if simplify_m > 0 and pipes.crs.is_projected:
+        geoms = shapely.simplify(geoms, simplify_m)
+    parts, pipe_row = shapely.get_parts(geoms, return_index=True)
+    keep = ~shapely.is_empty(parts)
+    parts, pipe_row = parts[keep], pipe_row[keep]
+    xy, part_of = shapely.get_coordinates(parts, return_index=True)
+    counts = np.bincount(part_of, minlength=len(parts))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    if not pipes.crs.equals(pyproj.CRS.from_epsg(4326)):
+        to_wgs84 = pyproj.Transformer.from_crs(pipes.crs, 4326, always_xy=True)
+        lon, lat = to_wgs84.transform(xy[:, 0], xy[:, 1])
+        xy = np.column_stack([lon, lat])
+    return LonLatPaths(pipe_row=pipe_row, offsets=offsets, coords=np.round(xy, decimals))
+
+
+def risk_bands(rank: pd.Series, n_pipes: int) -> pd.Series:
+    """Band name of each pipe from its inspection rank (1 = riskiest); missing rank: 'unscored'.
+
+    >>> risk_bands(pd.Series([1, 5, 20, 40, 90, None]), 100).tolist()
+    ['very_high', 'high', 'medium', 'low', 'very_low', 'unscored']
+    """
+    share = pd.to_numeric(rank, errors="coerce").to_numpy(dtype=float) / max(n_pipes, 1)
+    limits = np.array([limit for _, limit, _ in RISK_BANDS])
+    names = np.array([name for name, _, _ in RISK_BANDS] + ["unscored"], dtype=object)
+    position = np.searchsorted(limits, share, side="left")
+    position = np.where(np.isnan(share), len(RISK_BANDS), np.minimum(position, len(RISK_BANDS)))
+    return pd.Series(names[position], index=rank.index, dtype=object)
+
+
+def band_colour(band: str) -> tuple[int, int, int]:
+    """RGB colour of a risk band."""
+    for name, _, colour in RISK_BANDS:
+        if name == band:
+            return colour
+    return UNSCORED_COLOUR
+
+
+def path_records(paths: LonLatPaths, ids: np.ndarray, rows: np.ndarray) -> list[dict]:
+    """Rows of a PathLayer for the paths of the pipes at ``rows``: ``{"p": [...], "id": ...}``.
+
+    The coordinates are converted to Python floats in one call; each record only slices
+    that list, so building 100,000 records takes a fraction of a second.
+    """
+    take = np.isin(paths.pipe_row, rows)
+    starts = paths.offsets[:-1][take] * 2
+    ends = paths.offsets[1:][take] * 2
+    flat = paths.coords.ravel().tolist()
+    path_ids = np.asarray(ids, dtype=object)[paths.pipe_row[take]].tolist()
+    return [
+        {"p": flat[a:b], "id": pid}
+        for a, b, pid in zip(starts.tolist(), ends.tolist(), path_ids, strict=True)
+    ]
+
+
+def pipe_layers(
+    paths: LonLatPaths, ids: np.ndarray, bands: pd.Series, visible: np.ndarray | None = None
+) -> list[pdk.Layer]:
+    """One pickable PathLayer per risk band present, riskiest drawn last (on top).
+
+    ``ids`` and ``bands`` follow the row order of the pipes table; ``visible`` is a boolean
+    mask of the rows to draw (the filters).
+    """
+    band_values = np.asarray(bands, dtype=object)
+    mask = np.ones(len(band_values), dtype=bool) if visible is None else np.asarray(visible)
+    layers = []
+    order = [name for name, _, _ in RISK_BANDS][::-1]
+    for band in ["unscored", *order]:
+        rows = np.flatnonzero(mask & (band_values == band))
+        if not len(rows):
+            continue
+        layers.append(
+            pdk.Layer(
+                "PathLayer",
+                data=path_records(paths, ids, rows),
+                id=f"{PIPE_LAYER_PREFIX}{band}",
+                get_path="p",
+                position_format=pdk.types.String("XY"),
+                get_color=list(band_colour(band)),
+                get_width=_BAND_WIDTH_PX[band],
+                width_units=pdk.types.String("pixels"),
+                width_min_pixels=1,
+                pickable=True,
+                auto_highlight=True,
+            )
+        )
+    return layers
+
+
+def located_points(table: pd.DataFrame, pipes: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Point of each row: its own geometry, else the middle of its linked pipe."""
+    own = (
+        table.geometry
+        if isinstance(table, gpd.GeoDataFrame) and "geometry" in table
+        else gpd.GeoSeries([None] * len(table), index=table.index, crs=pipes.crs)
+    )
+    if own.crs is None:
+        own = own.set_crs(pipes.crs, allow_override=True)
+    middles = shapely.line_interpolate_point(pipes.geometry.to_numpy(), 0.5, normalized=True)
+    by_pipe = pd.Series(middles, index=pipes["pipe_id"].astype(str).to_numpy())
+    by_pipe = by_pipe[~by_pipe.index.duplicated()]
+    pipe_ids = table["pipe_id"].astype("string") if "pipe_id" in table else None
+    fallback = (
+        by_pipe.reindex(pipe_ids.fillna("").to_numpy()).to_numpy()
+        if pipe_ids is not None
+        else np.full(len(table), None)
+    )
+    own_values = own.to_crs(pipes.crs).to_numpy() if own.notna().any() else own.to_numpy()
+    missing = shapely.is_missing(own_values) | shapely.is_empty(own_values)
+    values = np.where(missing, fallback, own_values)
+    return gpd.GeoSeries(values, index=table.index, crs=pipes.crs)
+
+
+def points_layer(
+    table: pd.DataFrame,
+    pipes: gpd.GeoDataFrame,
+    *,
+    layer_id: str,
+    id_column: str,
+    colour: tuple[int, int, int],
+    radius_px: int = 4,
+) -> pdk.Layer | None:
+    """A ScatterplotLayer of breaks or welds (own location, else middle of their pipe)."""
+    if table is None or not len(table):
+        return None
+    points = located_points(table, pipes)
+    ok = ~(shapely.is_missing(points.to_numpy()) | shapely.is_empty(points.to_numpy()))
+    if not ok.any():
+        return None
+    lonlat = points[ok].to_crs(4326).to_numpy()
+    x = np.round(shapely.get_x(lonlat), 5).tolist()
+    y = np.round(shapely.get_y(lonlat), 5).tolist()
+    labels = table.loc[ok, id_column].astype(str).tolist() if id_column in table else [""] * len(x)
+    data = [{"lon": a, "lat": b, "id": c} for a, b, c in zip(x, y, labels, strict=True)]
+    return pdk.Layer(
+        "ScatterplotLayer",
+        data=data,
+        id=layer_id,
+        get_position=["lon", "lat"],
+        get_fill_color=list(colour),
+        get_radius=radius_px,
+        radius_units=pdk.types.String("pixels"),
+        pickable=False,
+    )
+
+
+def soils_layer(soils: gpd.GeoDataFrame | None, *, simplify_m: float = 2.0) -> pdk.Layer | None:
+    """Soil polygons as a light PolygonLayer (exterior rings, simplified, in lon/lat)."""
+    if soils is None or not len(soils):
+        return None
+    geoms = soils.geometry.to_numpy()
+    if soils.crs is not None and soils.crs.is_projected and simplify_m > 0:
+        geoms = shapely.simplify(geoms, simplify_m)
+    polygons, row = shapely.get_parts(geoms, return_index=True)
+    rings = shapely.get_exterior_ring(polygons)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    if soils.crs is not None and not soils.crs.equals(pyproj.CRS.from_epsg(4326)):
+        lon, lat = pyproj.Transformer.from_crs(soils.crs, 4326, always_xy=True).transform(
+            xy[:, 0], xy[:, 1]
+        )
+        xy = np.column_stack([lon, lat])
+    flat = np.round(xy, 5).ravel().tolist()
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(ring_of, minlength=len(rings)))]) * 2
+    label_column = next((c for c in soils.columns if c != "geometry"), None)
+    labels = (
+        soils[label_column].astype(str).to_numpy()[row].tolist()
+        if label_column
+        else [""] * len(rings)
+    )
+    data = [
+        {"polygon": flat[a:b], "id": label}
+        for a, b, label in zip(offsets[:-1].tolist(), offsets[1:].tolist(), labels, strict=True)
+    ]
+    return pdk.Layer(
+        "PolygonLayer",
+        data=data,
+        id="soils",
+        get_polygon="polygon",
+        position_format=pdk.types.String("XY"),
+        get_fill_color=[120, 90, 60, 40],
+        get_line_color=[120, 90, 60, 160],
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=False,
+    )
+
+
+def view_state(
+    bounds: tuple[float, float, float, float], *, width_px: int = 480, height_px: int = 560
+) -> pdk.ViewState:
+    """A Web-Mercator view that fits ``bounds`` (lon/lat) in a map of about this size."""
+    minx, miny, maxx, maxy = bounds
+    lat = (miny + maxy) / 2
+    # Mercator stretches latitude by 1/cos(lat) compared with longitude.
+    stretch = 1 / max(np.cos(np.radians(lat)), 0.05)
+    span_x = max(maxx - minx, 1e-5)
+    span_y = max((maxy - miny) * stretch, 1e-5)
+    pixels_per_degree = min(width_px / span_x, height_px / span_y) * 0.9
+    zoom = float(np.clip(np.log2(pixels_per_degree * 360.0 / 512.0), 1, 20))
+    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=lat, zoom=round(zoom, 2))
+
+
+def basemap_style(settings: dict | None = None) -> str | None:
+    """The utility's own basemap as a MapLibre style URL, or None (no basemap, the default).
+
+    Read from ``[map]`` in the workspace ``settings.toml`` (``style_url`` for a hosted
+    MapLibre style, or ``tile_url`` for raster tiles such as
+    ``https://tiles.my-utility.local/{z}/{x}/{y}.png``), overridden by the environment
+    variables ``RISK_MAP_STYLE_URL`` and ``RISK_MAP_TILE_URL``. A tile URL is wrapped in a
+    one-layer raster style passed inline as a ``data:`` URL, so nothing else is fetched.
+    """
+    section = (settings or {}).get("map", {})
+    style_url = os.environ.get("RISK_MAP_STYLE_URL") or section.get("style_url")
+    if style_url:
+        return str(style_url)
+    tile_url = os.environ.get("RISK_MAP_TILE_URL") or section.get("tile_url")
+    if not tile_url:
+        return None
+    style = {
+        "version": 8,
+        "sources": {
+            "utility": {
+                "type": "raster",
+                "tiles": [str(tile_url)],
+                "tileSize": int(section.get("tile_size", 256)),
+                "attribution": str(section.get("attribution", "")),
+            }
+        },
+        "layers": [{"id": "utility", "type": "raster", "source": "utility"}],
+    }
+    return "data:application/json;charset=utf-8," + urllib.parse.quote(json.dumps(style))
+
+
+def read_settings(workspace: str | Path) -> dict:
+    """The workspace ``settings.toml`` as a dict (empty when there is none)."""
+    file = Path(workspace) / "settings.toml"
+    if not file.is_file():
+        return {}
+    with file.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+class CompactDeck(pdk.Deck):
+    """A ``pydeck.Deck`` whose JSON has no indentation (pydeck indents by 2 spaces, which
+    more than doubles the payload of a large map). ``st.pydeck_chart`` calls ``to_json``."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+
+def make_deck(
+    layers: list[pdk.Layer],
+    bounds: tuple[float, float, float, float],
+    *,
+    style_url: str | None = None,
+    tooltip: bool = True,
+) -> pdk.Deck:
+    """A Deck without any internet basemap unless ``style_url`` is given."""
+    options = {"map_provider": None}
+    if style_url:
+        options = {"map_provider": "carto", "map_style": style_url}
+    return CompactDeck(
+        layers=[layer for layer in layers if layer is not None],
+        initial_view_state=view_state(bounds),
+        tooltip={"text": "{id}"} if tooltip else False,
+        **options,
+    )
+
+
+def selected_pipe_id(event) -> str | None:
+    """The pipe id picked on the map, from a ``st.pydeck_chart`` selection event (or None)."""
+    if not event:
+        return None
+    selection = event.get("selection") if isinstance(event, dict) else event.selection
+    if not selection:
+        return None
+    objects = selection.get("objects") or {}
+    for layer_id, picked in objects.items():
+        if str(layer_id).startswith(PIPE_LAYER_PREFIX) and picked:
+            return str(picked[0].get("id"))
+    return None
+
+
+def payload_size(deck: pdk.Deck) -> int:
+    """Bytes of the JSON the browser receives for ``deck``."""
+    return len(deck.to_json().encode())
+
+
+# -- the table behind the map: attributes, scores, bands, filters ----------------------------
+
+
+def map_table(pipes: pd.DataFrame, scores: pd.DataFrame | None, *, year: int) -> pd.DataFrame:
+    """One row per pipe, in the pipes' order: attributes, ``age_years``, score and ``band``.
+
+    Columns: ``pipe_id``, ``material``, ``pressure_zone``, ``diameter_mm``, ``install_year``,
+    ``age_years``, ``length_m``, ``probability``, ``expected_failures``, ``rank`` and
+    ``band`` (see :func:`risk_bands`; ``unscored`` without scores).
+    """
+    columns = ["pipe_id", "material", "pressure_zone", "diameter_mm", "install_year", "length_m"]
+    table = pd.DataFrame({c: pipes[c] for c in columns if c in pipes}).reset_index(drop=True)
+    table["pipe_id"] = table["pipe_id"].astype(str)
+    if "pressure_zone" not in table:
+        table["pressure_zone"] = pd.NA
+    install = pd.to_numeric(table.get("install_year"), errors="coerce")
+    table["age_years"] = (year - install).astype("Float64")
+    score_columns = ["probability", "expected_failures", "rank", "top_reasons"]
+    if scores is not None and len(scores):
+        kept = [c for c in score_columns if c in scores]
+        by_pipe = scores.assign(pipe_id=scores["pipe_id"].astype(str)).drop_duplicates("pipe_id")
+        table = table.merge(by_pipe[["pipe_id", *kept]], on="pipe_id", how="left")
+    for column in score_columns:
+        if column not in table:
+            table[column] = pd.NA if column == "top_reasons" else np.nan
+    table["band"] = risk_bands(table["rank"], len(table))
+    return table
+
+
+def filter_mask(
+    table: pd.DataFrame,
+    *,
+    materials=None,
+    zones=None,
+    bands=None,
+    age_years: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """Rows of :func:`map_table` kept by the filters (None or empty: no filter).
+
+    A pipe of unknown age is kept unless an age range narrower than the data is chosen.
+    """
+    keep = np.ones(len(table), dtype=bool)
+    if materials:
+        keep &= table["material"].isin(list(materials)).to_numpy()
+    if zones:
+        keep &= table["pressure_zone"].astype("string").isin(list(zones)).fillna(False).to_numpy()
+    if bands:
+        keep &= table["band"].isin(list(bands)).to_numpy()
+    if age_years is not None:
+        age = table["age_years"].astype(float).to_numpy()
+        lo, hi = age_years
+        full = np.nanmin(age) >= lo and np.nanmax(age) <= hi if np.isfinite(age).any() else True
+        inside = (age >= lo) & (age <= hi)
+        keep &= inside | (np.isnan(age) & full)
+    return keep
+
+
+def pipe_card(table: pd.DataFrame, breaks: pd.DataFrame, pipe_id: str) -> dict | None:
+    """What the map shows for one pipe: attributes, score, reasons and failure history."""
+    rows = table[table["pipe_id"] == str(pipe_id)]
+    if not len(rows):
+        return None
+    row = rows.iloc[0]
+    history = breaks[breaks["pipe_id"].astype("string") == str(pipe_id)] if len(breaks) else breaks
+    keep = [c for c in ("date", "break_id", "kind", "flow_m3_per_h") if c in history]
+    history = pd.DataFrame(history[keep]).sort_values("date", ascending=False)
+    return {
+        "pipe_id": str(pipe_id),
+        "attributes": {
+            c: row[c]
+            for c in (
+                "material",
+                "diameter_mm",
+                "install_year",
+                "age_years",
+                "length_m",
+                "pressure_zone",
+            )
+        },
+        "probability": row["probability"],
+        "expected_failures": row["expected_failures"],
+        "rank": row["rank"],
+        "band": row["band"],
+        "top_reasons": reasons_list(row["top_reasons"]),
+        "failures": history.reset_index(drop=True),
+    }
+
+
+def reasons_list(value) -> list[str]:
+    """``top_reasons`` as a list of phrases (stored as a list, a JSON list or ``;``-joined)."""
+    if value is None or (not isinstance(value, list | tuple | np.ndarray) and pd.isna(value)):
+        return []
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return [str(v) for v in json.loads(text)]
+        except ValueError:
+            pass
+    return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
+
+
+#: Colours of crews and days on the dispatch map (colour-blind-safe palette).
+GROUP_COLOURS = (
+    (0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167),
+    (230, 159, 0), (86, 180, 233), (120, 94, 240), (100, 100, 100),
+)  # fmt: skip
+
+
+def group_layers(paths: LonLatPaths, ids: np.ndarray, groups: pd.Series) -> list[pdk.Layer]:
+    """One PathLayer per group (crew and day), each in its own colour; ids as tooltips."""
+    values = np.asarray(groups, dtype=object)
+    layers = []
+    for i, group in enumerate(pd.unique(values)):
+        rows = np.flatnonzero(values == group)
+        layers.append(
+            pdk.Layer(
+                "PathLayer",
+                data=path_records(paths, ids, rows),
+                id=f"group-{i}",
+                get_path="p",
+                position_format=pdk.types.String("XY"),
+                get_color=list(GROUP_COLOURS[i % len(GROUP_COLOURS)]),
+                get_width=4,
+                width_units=pdk.types.String("pixels"),
+                pickable=True,
+            )
+        )
+    return layers
+
+
+def stops_layers(pipes: gpd.GeoDataFrame, labels) -> list[pdk.Layer]:
+    """Numbered stops at the middle of each pipe (a visiting order on the crew's map)."""
+    middles = shapely.line_interpolate_point(pipes.geometry.to_numpy(), 0.5, normalized=True)
+    lonlat = gpd.GeoSeries(middles, crs=pipes.crs).to_crs(4326).to_numpy()
+    data = [
+        {"lon": x, "lat": y, "id": str(label)}
+        for x, y, label in zip(
+            np.round(shapely.get_x(lonlat), 6).tolist(),
+            np.round(shapely.get_y(lonlat), 6).tolist(),
+            list(labels),
+            strict=True,
+        )
+    ]
+    return [
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=data,
+            id="stops",
+            get_position=["lon", "lat"],
+            get_fill_color=[255, 255, 255],
+            get_line_color=[40, 40, 40],
+            stroked=True,
+            line_width_min_pixels=1,
+            get_radius=9,
+            radius_units=pdk.types.String("pixels"),
+        ),
+        pdk.Layer(
+            "TextLayer",
+            data=data,
+            id="stop-numbers",
+            get_position=["lon", "lat"],
+            get_text="id",
+            get_size=12,
+            get_color=[20, 20, 20],
+        ),
+    ]

@@ -1,0 +1,401 @@
+"""The dashboards in Streamlit's AppTest: every page runs for its roles, without exception.
+
+The project folder is built in code: 36 pipes on a street grid near Lyon (Lambert-93), a
+few breaks and welds, scores, a backtest report, a model card, and an outcome store with one
+account per role and today's assignments for crew "Nord".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, box
+from streamlit.testing.v1 import AppTest
+
+from risk import auth
+from risk.store import OutcomeStore
+from risk.utility import UtilityData
+from risk.workspace import write_workspace
+
+APP = str(Path(__file__).parents[1] / "dashboards" / "app.py")
+PASSWORD = "correct horse battery"
+USERS = {
+    "erin": ("engineer", None),
+    "nadia": ("crew", "Nord"),
+    "sam": ("crew", "Sud"),
+    "marc": ("manager", None),
+    "ada": ("admin", None),
+}
+TODAY = dt.date.today()
+
+
+def build_workspace(root: Path, *, n_side: int = 6, geometry: bool = True) -> Path:
+    """A small project folder: network, scores, backtest, model card, store with accounts."""
+    rng = np.random.default_rng(1)
+    n = n_side * n_side
+    x0, y0 = 842_000.0, 6_519_000.0
+    lines = [
+        LineString([(x0 + 100 * (i % n_side), y0 + 100 * (i // n_side)),
+                    (x0 + 100 * (i % n_side) + 95, y0 + 100 * (i // n_side))])
+        for i in range(n)
+    ]  # fmt: skip
+    ids = [f"P-{i:04d}" for i in range(n)]
+    attributes = pd.DataFrame(
+        {
+            "pipe_id": ids,
+            "material": rng.choice(["cast_iron", "pvc", "ductile_iron", "asbestos_cement"], n),
+            "diameter_mm": rng.choice([100.0, 150.0, 200.0], n),
+            "install_year": pd.array(rng.integers(1930, 2015, n), dtype="Int64"),
+            "length_m": 95.0,
+            "pressure_zone": rng.choice(["haut", "bas"], n),
+            "lined": False,
+            "removed_year": pd.array([pd.NA] * n, dtype="Int64"),
+        }
+    )
+    pipes = (
+        gpd.GeoDataFrame(attributes, geometry=lines, crs="EPSG:2154") if geometry else attributes
+    )
+    breaks = pd.DataFrame(
+        {
+            "break_id": [f"B{i}" for i in range(6)],
+            "date": pd.to_datetime(["2015-02-03", "2018-01-20", "2019-12-11", "2021-03-05",
+                                    "2022-07-14", "2023-11-30"]),
+            "pipe_id": ["P-0000", "P-0000", "P-0001", "P-0007", "P-0012", None],
+            "kind": "break",
+            "flow_m3_per_h": np.nan,
+            "link_method": ["pipe_id"] * 5 + ["unlinked"],
+            "link_distance_m": np.nan,
+            "unlinked_reason": [None] * 5 + ["no pipe_id and no location"],
+        }
+    )  # fmt: skip
+    if geometry:
+        breaks = gpd.GeoDataFrame(breaks, geometry=[None] * len(breaks), crs="EPSG:2154")
+    welds = pd.DataFrame(
+        {"weld_id": ["W1", "W2"], "pipe_id": ["P-0003", "P-0004"], "kind": "weld",
+         "grade": "B", "condition": None, "year": pd.array([1962, 1970], dtype="Int64"),
+         "link_method": "pipe_id"}
+    )  # fmt: skip
+    soils = (
+        gpd.GeoDataFrame(
+            {"alea_argile": ["fort", "faible"]},
+            geometry=[box(x0 - 10, y0 - 10, x0 + 300, y0 + 600), box(x0 + 300, y0 - 10, x0 + 610, y0 + 600)],
+            crs="EPSG:2154",
+        )
+        if geometry
+        else None
+    )  # fmt: skip
+    data = UtilityData(
+        pipes=pipes, breaks=breaks, soils=soils, welds=welds, crs="EPSG:2154" if geometry else None
+    )
+    workspace = write_workspace(data, root / "town")
+
+    probability = np.sort(rng.uniform(0.01, 0.4, n))[::-1]
+    pd.DataFrame(
+        {
+            "pipe_id": ids,
+            "probability": probability,
+            "expected_failures": probability * 1.1,
+            "rank": np.arange(1, n + 1),
+            "top_reasons": ["cast iron; 2 breaks in 5 years; clay soil"] * n,
+        }
+    ).to_parquet(workspace / "scores.parquet", index=False)
+
+    # As written by risk.backtest.evaluate_utility (the parts the pages read).
+    shares = [0.0, 0.05, 0.1, 0.25, 0.5, 1.0]
+    report = {
+        "curves": {
+            "shares": shares,
+            "capture": {
+                "model": [0.0, 0.3, 0.45, 0.7, 0.88, 1.0],
+                "age": [0.0, 0.1, 0.2, 0.4, 0.65, 1.0],
+                "random": shares,
+            },
+        },
+        "summary": {
+            "model": {"capture_at_1pct": 0.1, "capture_at_5pct": 0.3, "capture_at_10pct": 0.45,
+                      "roc_auc": 0.81},
+            "age": {"capture_at_1pct": 0.02, "capture_at_5pct": 0.1, "capture_at_10pct": 0.2,
+                    "roc_auc": 0.62},
+        },
+        "reliability": [
+            {"predicted": 0.02, "observed": 0.025, "count": 20},
+            {"predicted": 0.2, "observed": 0.18, "count": 16},
+        ],
+    }  # fmt: skip
+    (workspace / "backtest").mkdir()
+    # The file names of risk.backtest.write_backtest, and a card of risk.scoring.save_model.
+    (workspace / "backtest" / "backtest.json").write_text(json.dumps(report))
+    (workspace / "backtest" / "backtest.html").write_text("<html><h1>Backtest</h1></html>")
+    card_dir = workspace / "models" / "2026-01-01_h1_abc"
+    card_dir.mkdir(parents=True)
+    card = {"created": "2026-11-01T10:00:00+00:00", "as_of": "2026-01-01", "horizon_years": 1}
+    (card_dir / "model_card.json").write_text(json.dumps(card))
+
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        for name, (role, crew) in USERS.items():
+            auth.create_user(store, name, PASSWORD, role, crew)
+        plan = pd.DataFrame(
+            {
+                "pipe_id": ids[:6],
+                "crew": ["Nord"] * 3 + ["Sud"] * 3,
+                "date": pd.Timestamp(TODAY),
+                "visit_order": [1, 2, 3, 1, 2, 3],
+            }
+        )
+        store.add_assignments(plan, user="erin", round_id="round-1")
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return build_workspace(tmp_path_factory.mktemp("dash"))
+
+
+def app_as(workspace: Path, username: str | None, page: str | None = None, **state) -> AppTest:
+    """The app signed in as ``username``, switched to ``page``, after one run."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state  # noqa: B018 - create the session state before setting it
+    import os
+
+    os.environ["RISK_WORKSPACE"] = str(workspace)
+    if username is not None:
+        role, crew = USERS[username]
+        at.session_state["user"] = auth.User(username, role, crew)
+        at.session_state["lang"] = state.pop("lang", "en")
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(str(Path(APP).parent / "pages" / f"{page}.py"))
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [x.value for x in at.title] + [x.value for x in at.subheader]
+    parts += (
+        [x.value for x in at.info] + [x.value for x in at.success] + [x.value for x in at.error]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture(autouse=True)
+def _workspace_env(monkeypatch, workspace):
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+
+
+def test_sign_in_with_a_password_and_see_only_the_pages_of_the_role(workspace):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    at.text_input(key="signin_username").input("nadia")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["user"].role == "crew"
+    assert "Inspection list" in texts(at)
+
+
+def test_a_wrong_password_is_refused(workspace):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_input(key="signin_username").input("nadia")
+    at.text_input(key="signin_password").input("wrong password")
+    at.button[0].click()
+    at.run()
+    assert "user" not in at.session_state
+    assert "wrong password" in at.error[0].value
+
+
+def test_risk_map_shows_every_pipe_and_the_details_of_a_clicked_one(workspace):
+    at = app_as(workspace, "erin", "risk_map")
+    assert not at.exception
+    assert "36 of 36 pipes shown" in texts(at)
+    assert "Click a pipe" in texts(at)
+    at.session_state["map"] = {
+        "selection": {
+            "indices": {"pipes-very_high": [0]},
+            "objects": {"pipes-very_high": [{"id": "P-0000"}]},
+        }
+    }
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Pipe P-0000" in shown
+    assert "clay soil" in shown
+    assert "Failure history (2)" in shown
+
+
+def test_risk_map_filters_and_layers(workspace):
+    at = app_as(workspace, "erin", "risk_map")
+    at.multiselect(key="f_material").select("pvc")
+    at.toggle(key="l_breaks").set_value(True)
+    at.toggle(key="l_soils").set_value(True)
+    at.toggle(key="l_welds").set_value(True)
+    at.run()
+    assert not at.exception
+    assert "of 36 pipes shown" in texts(at)
+    assert "36 of 36" not in texts(at)
+
+
+def test_risk_map_in_french_formats_numbers_the_french_way(workspace):
+    at = app_as(workspace, "erin", "risk_map", lang="fr")
+    assert not at.exception
+    assert "36 conduites affichées sur 36 (3,4\u00a0km)" in texts(at)
+
+
+def test_attribute_only_inventory_gets_a_ranked_table(tmp_path, monkeypatch):
+    workspace = build_workspace(tmp_path, geometry=False)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "risk_map")
+    assert not at.exception
+    assert "no geometry" in texts(at)
+    assert len(at.dataframe) == 1
+
+
+def test_model_page_shows_the_backtest_and_the_model_cards(workspace):
+    at = app_as(workspace, "erin", "model")
+    assert not at.exception
+    shown = texts(at)
+    assert "Failures found for the length inspected" in shown
+    assert "Calibration" in shown
+    assert at.selectbox(key="model_card").value == "2026-01-01_h1_abc"
+    summary = at.dataframe[0].value  # the backtest summary
+    assert summary.iloc[0].tolist() == ["This model", "10%", "30%", "45%", "0.810"]
+
+
+def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(workspace):
+    at = app_as(workspace, "erin", "dispatch")
+    assert not at.exception
+    at.button(key="generate").click()
+    at.run()
+    assert not at.exception
+    plan = at.session_state["plan"]
+    assert len(plan) and not plan["pipe_id"].isin([f"P-{i:04d}" for i in range(6)]).any()
+    at.text_input(key="round_id").input("test-round")
+    at.button(key="assign").click()
+    at.run()
+    assert not at.exception
+    assert "inspections assigned (round test-round)" in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.assignments(round_id="test-round")) == len(plan)
+        assert set(store.audit().query("action == 'add_assignment'")["user"]) == {"erin"}
+    assert (workspace / "plans" / "test-round" / "sheets.html").is_file()
+
+
+def fill_outcome(at: AppTest, result: str = "leak_found", flow: float | None = 2.5) -> None:
+    at.radio(key="f_result").set_value(result)
+    if result == "leak_found":
+        at.selectbox(key="f_leak_kind").set_value("joint")
+    if flow is not None:
+        at.number_input(key="f_flow").set_value(flow)
+
+
+def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspace):
+    at = app_as(workspace, "nadia", "crew")
+    assert not at.exception
+    options = at.selectbox(key="f_assignment").options
+    assert len(options) == 4  # three of crew Nord + "another pipe"
+    assert "P-0003" not in texts(at)  # crew Sud's pipes are not shown
+    picked = at.selectbox(key="f_assignment").value
+    fill_outcome(at)
+    at.button[-1].click()  # the form's submit button
+    at.run()
+    assert not at.exception
+    assert "Saved: outcome" in texts(at)
+    first = at.session_state["last_outcome"]
+    assert at.selectbox(key="f_assignment").value != picked  # moved on to the next pipe
+
+    # The same submission again (a double tap or a retry) stores nothing new.
+    at.selectbox(key="f_assignment").set_value(picked)
+    fill_outcome(at)
+    at.button[-1].click()
+    at.run()
+    assert not at.exception
+    assert "Already recorded" in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        stored = store.outcomes()
+    assert (stored["pipe_id"] == first["pipe_id"]).sum() == 1
+    assert stored.loc[stored["pipe_id"] == first["pipe_id"], "recorded_by"].tolist() == ["nadia"]
+
+
+def test_crew_form_validation_lists_every_problem(workspace):
+    at = app_as(workspace, "nadia", "crew")
+    at.radio(key="f_result").set_value("leak_found")
+    at.button[-1].click()
+    at.run()
+    assert not at.exception
+    assert "A leak needs its location" in at.error[0].value
+
+
+def test_impact_counts_recorded_leaks_and_compares_with_baselines(workspace):
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        store.record(
+            {"pipe_id": "P-0030", "result": "leak_found", "leak_kind": "main",
+             "flow_m3_per_h": 1.0, "inspected_on": TODAY - dt.timedelta(days=40)},
+            user="erin", idempotency_key="impact-test",
+        )  # fmt: skip
+    at = app_as(workspace, "marc", "impact")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Leaks found"]) >= 1
+    assert metrics["Water saved to date"].endswith("m³")
+    assert "Hit rate against the old ways" in texts(at)
+    assert len(at.get("download_button")) == 2
+
+
+def test_admin_lists_and_adds_users(workspace):
+    at = app_as(workspace, "ada", "admin")
+    assert not at.exception
+    users = at.dataframe[0].value
+    assert {"erin", "nadia", "marc", "ada"} <= set(users["username"])
+    assert "password_hash" not in users.columns
+    at.text_input(key="new_username").input("zoe")
+    at.text_input(key="new_password").input("another long one")
+    at.button[-1].click()
+    at.run()
+    assert not at.exception
+    assert auth.get_user(workspace / "outcomes.sqlite", "zoe").role == "engineer"
+
+
+@pytest.mark.parametrize(
+    ("username", "page"), [("nadia", "dispatch"), ("nadia", "admin"), ("marc", "dispatch")]
+)
+def test_pages_outside_a_role_are_not_in_the_navigation(workspace, username, page):
+    at = app_as(workspace, username)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(str(Path(APP).parent / "pages" / f"{page}.py"))
+
+
+def test_every_page_runs_in_french(workspace):
+    for page in ("risk_map", "model", "dispatch", "crew", "impact", "admin"):
+        at = app_as(workspace, "ada", page, lang="fr")
+        assert not at.exception, page
+
+
+def test_an_identity_provider_sign_in_is_mapped_to_a_role_by_email(workspace):
+    auth.create_user(
+        workspace / "outcomes.sqlite", "claire", None, "manager", email="claire@utility.example"
+    )
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.user = {"is_logged_in": True, "email": "claire@utility.example"}
+    at.run()
+    assert not at.exception
+    assert at.session_state["user"].username == "claire"
+    assert "Impact" in texts(at)
+
+    stranger = AppTest.from_file(APP, default_timeout=60)
+    stranger.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    stranger.user = {"is_logged_in": True, "email": "who@else.example"}
+    stranger.run()
+    assert "user" not in stranger.session_state
+    assert "has no account here" in stranger.error[0].value
