@@ -1,0 +1,121 @@
+"""The field-loop commands end to end on the tiny fixture: dispatch, outcomes, savings, users."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture
+def workspace(run, tiny, tmp_path):
+    """The tiny utility ingested, with hand-made scores (rank by pipe number)."""
+    ws = tmp_path / "ws"
+    code, _, err = run("ingest", tiny, "--workspace", ws)
+    assert code == 0, err
+    pipes = pd.read_parquet(ws / "pipes.parquet")
+    pd.DataFrame(
+        {
+            "pipe_id": pipes["pipe_id"],
+            "probability": 0.2,
+            "expected_failures": 0.3,
+            "rank": range(1, len(pipes) + 1),
+            "top_reasons": "cast iron, 90 years",
+        }
+    ).to_parquet(ws / "scores.parquet")
+    return ws
+
+
+def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, tmp_path):
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
+    code, out, err = run(*args, "--assign", "--user", "ingrid", "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["inspections"] == 3
+    planned = pd.read_csv(first["files"]["csv"])["pipe_id"].tolist()
+    assert set(planned) == {"P-0001", "P-0002", "P-0003"}  # the three first-ranked
+    code, out, err = run(*args, "--json")
+    assert code == 0, err
+    second = pd.read_csv(json.loads(out)["files"]["csv"])["pipe_id"].tolist()
+    assert not set(second) & set(planned)  # already planned pipes are not planned again
+
+
+def test_dispatch_without_scores_says_what_to_run(run, workspace, tmp_path):
+    (workspace / "scores.parquet").unlink()
+    (tmp_path / "crews.csv").write_text("name,km_per_day\nNord,3\n")
+    code, _, err = run(
+        "dispatch", workspace, "--crews", tmp_path / "crews.csv", "--start", "2026-11-23"
+    )
+    assert code == 2 and "risk score" in err
+
+
+def test_outcome_retried_with_the_same_key_is_recorded_once(run, workspace):
+    args = [
+        "outcomes", "record", workspace, "--pipe-id", "P-0001", "--result", "leak_found",
+        "--leak-kind", "joint", "--flow-m3-per-h", "1.2", "--inspected-on", "2026-01-05",
+        "--user", "camille", "--key", "form-123", "--json",
+    ]  # fmt: skip
+    code, out, err = run(*args)
+    assert code == 0, err
+    first = json.loads(out)
+    code, out, _ = run(*args)
+    again = json.loads(out)
+    assert first["created"] and not again["created"]
+    assert again["outcome_id"] == first["outcome_id"]
+
+
+def test_bad_outcome_import_writes_nothing(run, workspace, tmp_path):
+    bad = tmp_path / "outcomes.csv"
+    bad.write_text(
+        "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h\n"
+        "P-0001,nothing_found,2026-01-05,,\n"
+        "P-0002,leak_found,2026-01-05,,-3\n"
+    )
+    code, _, err = run("outcomes", "import", workspace, bad, "--user", "camille")
+    assert code == 2
+    assert "outcomes.csv" in err and "row" in err and "flow_m3_per_h" in err
+    out_file = tmp_path / "export.csv"
+    code, _, err = run("outcomes", "export", workspace, out_file)
+    assert code == 0, err
+    assert len(pd.read_csv(out_file)) == 0  # not even the good first row
+
+
+def test_import_export_and_savings(run, workspace, tmp_path):
+    good = tmp_path / "outcomes.csv"
+    good.write_text(
+        "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date\n"
+        "P-0001,leak_found,2026-01-05,main,2.0,2026-01-10\n"
+        "P-0002,nothing_found,2026-01-05,,,\n"
+        "P-0003,no_access,2026-01-06,,,\n"
+    )
+    code, out, err = run("outcomes", "import", workspace, good, "--user", "camille")
+    assert code == 0, err and "3 new outcomes" in out
+    code, out, _ = run("outcomes", "import", workspace, good, "--user", "camille")
+    assert "0 new outcomes, 3 already stored" in out
+    code, out, err = run(
+        "savings", workspace, "--as-of", "2026-03-31", "--survey-interval-years", "2",
+        "--repair-days", "7", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    natural_days = 2 * 365.25 / 2 + 7
+    assert summary["leaks_found"] == 1
+    assert summary["saved_m3_total"] == pytest.approx(2.0 * 24 * (natural_days - 5))
+
+
+def test_users_add_and_list(run, workspace, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret\n"))
+    code, out, err = run(
+        "users", "add", workspace, "camille", "--role", "crew", "--crew", "Nord",
+        "--language", "fr", "--password-stdin",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run("users", "list", workspace, "--json")
+    users = json.loads(out)["users"]
+    assert [(u["username"], u["role"], u["crew"]) for u in users] == [("camille", "crew", "Nord")]
+    assert "secret" not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run("users", "add", workspace, "x", "--role", "crew", "--password-stdin")
+    assert code == 2 and "crew" in err
