@@ -158,6 +158,7 @@ def plan_inspections(
         for c in ("pipe_id", "length_m", "material", "diameter_mm", "install_year", "pressure_zone")
         if c in pipes
     ]
+    scores = scores.drop(columns=[c for c in attributes if c != "pipe_id" and c in scores])
     table = scores.merge(pd.DataFrame(pipes[attributes]), on="pipe_id", how="inner")
     if exclude is not None and len(exclude):
         table = table[~table["pipe_id"].isin(exclude["pipe_id"])]

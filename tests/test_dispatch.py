@@ -40,6 +40,7 @@ MONDAY = date(2026, 11, 23)
 
 def test_capacity_in_km_takes_the_riskiest_pipes_that_fit():
     pipes, scores = town()
+    scores["length_m"] = 100.0  # as risk score writes it: the pipes' own column wins
     crews = [Crew("A", (MONDAY,), km_per_day=0.5)]
     plan = plan_inspections(scores, pipes, crews)
     assert sorted(plan["rank"]) == [1, 2, 3, 4, 5]  # 5 x 100 m

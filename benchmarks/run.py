@@ -1,0 +1,118 @@
+"""Benchmark suite: wall time and peak memory of every stage at several network sizes.
+
+    python benchmarks/run.py                       # 20k, 100k and 1M segments
+    python benchmarks/run.py --sizes 20000,100000  # quicker
+
+Each stage runs in a fresh process on the sample utility (``benchmarks/stages.py``). The
+``floor`` is what no pipeline can avoid: reading the inputs plus raw XGBoost training and
+prediction on the model's own matrices; ``x floor`` compares the end-to-end ``risk score``
+with it. The table is printed and written to ``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).parent
+STAGES = ("generate", "ingest", "features", "train", "score", "dispatch", "map", "floor")
+
+
+def run_stage(stage: str, work: Path, segments: int) -> dict:
+    command = [sys.executable, str(HERE / "stages.py"), stage, str(work), str(segments)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-5:]
+        return {"stage": stage, "segments": segments, "error": " | ".join(tail)}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> pd.DataFrame:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="20000,100000,1000000")
+    parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "docs" / "performance.md")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    stages = args.stages.split(",")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.work or Path(tmp)
+        for segments in sizes:
+            work = base / f"n{segments}"
+            work.mkdir(parents=True, exist_ok=True)
+            for stage in stages:
+                result = run_stage(stage, work, segments)
+                rows.append(result)
+                print(json.dumps(result), file=sys.stderr, flush=True)
+    table = pd.DataFrame(rows)
+    text = render(table)
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+    return table
+
+
+def render(table: pd.DataFrame) -> str:
+    lines = [
+        "# Performance",
+        "",
+        f"Measured by `python benchmarks/run.py` on {date.today()}, {platform.machine()}, "
+        f"{_cores()} cores, Python {platform.python_version()}. Sample utility (`risk generate`), "
+        "as-of 2026-01-01, default model. Each stage runs in a fresh process; seconds exclude "
+        "imports; memory is the process's peak RSS.",
+        "",
+        "| segments | stage | seconds | peak MiB | x floor | notes |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    floors = (
+        table[table["stage"] == "floor"].set_index("segments")["seconds"]
+        if "seconds" in table
+        else {}
+    )
+    for row in table.to_dict("records"):
+        if isinstance(row.get("error"), str):
+            lines.append(f"| {row['segments']:,} | {row['stage']} | failed | | | {row['error']} |")
+            continue
+        ratio = ""
+        if row["stage"] == "score" and row["segments"] in floors:
+            ratio = f"{row['seconds'] / floors[row['segments']]:.2f}"
+        notes = ", ".join(
+            f"{k} {int(v):,}" if float(v).is_integer() else f"{k} {v}"
+            for k, v in row.items()
+            if k not in ("stage", "segments", "seconds", "peak_rss_mib", "error") and pd.notna(v)
+        )
+        lines.append(
+            f"| {row['segments']:,} | {row['stage']} | {row['seconds']:.1f} | "
+            f"{row['peak_rss_mib']:,.0f} | {ratio} | {notes} |"
+        )
+    scores = table[(table["stage"] == "score") & table["seconds"].notna()].set_index("segments")[
+        "seconds"
+    ]
+    if 100_000 in scores and 1_000_000 in scores:
+        lines += [
+            "",
+            f"Scaling of `risk score`, 1M over 100k: {scores[1_000_000] / scores[100_000]:.1f}x "
+            "(linear would be 10x).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""One benchmark stage in a fresh process: prints a JSON line with seconds and peak memory.
+
+    python benchmarks/stages.py STAGE WORK_DIR SEGMENTS
+
+``seconds`` times the stage's own work (imports excluded); ``peak_rss_mib`` is the
+process's peak resident memory. Used by ``benchmarks/run.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+AS_OF = "2026-01-01"
+
+
+def main(stage: str, work: Path, segments: int) -> dict:
+    town, workspace = work / "town", work / "workspace"
+    info: dict = {}
+    if stage == "generate":
+        from risk.generate import generate_utility
+
+        start = time.perf_counter()
+        generate_utility(town, n_segments=segments, seed=0)
+    elif stage == "ingest":
+        from risk.ingest import read_utility
+        from risk.workspace import write_workspace
+
+        start = time.perf_counter()
+        write_workspace(read_utility(town), workspace)
+    elif stage == "features":
+        from risk.features import build_features
+        from risk.workspace import load_workspace
+
+        data = load_workspace(workspace)
+        start = time.perf_counter()
+        X = build_features(data, AS_OF, records_start_year=data.meta.get("records_complete_from"))
+        info["features"] = X.shape[1]
+    elif stage == "train":
+        from risk.scoring import train_model
+        from risk.workspace import load_workspace
+
+        data = load_workspace(workspace)
+        start = time.perf_counter()
+        model = train_model(data, AS_OF, records_start_year=data.meta.get("records_complete_from"))
+        info["training_rows"] = model.training_rows_
+    elif stage == "score":
+        # End to end, as a user runs it: the utility folder in, the scores file out.
+        from risk.cli import main as risk
+
+        start = time.perf_counter()
+        code = risk(["score", str(town), "--as-of", AS_OF, "--out", str(work / "scores.parquet")])
+        if code != 0:
+            raise SystemExit(f"risk score failed with exit code {code}")
+    elif stage == "dispatch":
+        import pandas as pd
+
+        from risk.dispatch import Crew, plan_inspections, working_days
+        from risk.workspace import load_workspace
+
+        data = load_workspace(workspace)
+        scores = pd.read_parquet(work / "scores.parquet")
+        start = time.perf_counter()
+        crews = [
+            Crew(f"crew {k}", working_days(pd.Timestamp("2026-01-05").date(), 5), km_per_day=5)
+            for k in range(10)
+        ]
+        plan = plan_inspections(scores, data.pipes, crews)
+        info["inspections"] = len(plan)
+    elif stage == "map":
+        import pandas as pd
+
+        from risk.maplayers import lonlat_paths, make_deck, pipe_layers, risk_bands
+        from risk.workspace import load_workspace
+
+        data = load_workspace(workspace)
+        scores = pd.read_parquet(work / "scores.parquet")
+        start = time.perf_counter()
+        pipes = data.pipes
+        rank = pipes[["pipe_id"]].merge(scores, on="pipe_id", how="left")["rank"]
+        paths = lonlat_paths(pipes)
+        layers = pipe_layers(paths, pipes["pipe_id"].to_numpy(), risk_bands(rank, len(pipes)))
+        payload = make_deck(layers, paths.bounds).to_json()
+        info["payload_mib"] = round(len(payload.encode()) / 2**20, 1)
+    elif stage == "floor":
+        info.update(_floor(town, workspace))
+        start = time.perf_counter() - info.pop("seconds")
+    else:
+        raise SystemExit(f"unknown stage {stage!r}")
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"stage": stage, "segments": segments, "seconds": seconds, "peak_rss_mib": peak, **info}
+
+
+def _floor(town: Path, workspace: Path) -> dict:
+    """Reading the inputs plus raw XGBoost training and prediction on the model's matrices.
+
+    The training panel is built untimed with the model's own code; the timed part is what
+    no pipeline can avoid: reading the files, then XGBoost with the same parameters on the
+    same rows (twice, as the model fits once for calibration and once on everything).
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import xgboost as xgb
+
+    from risk.model import RiskModel, build_panel
+    from risk.workspace import load_workspace
+
+    data = load_workspace(workspace)
+    model = RiskModel()
+    panel = build_panel(data, AS_OF, panel_years=model.panel_years, verbose=False)
+    X = model.build_features(data, AS_OF)
+    numeric = panel.X.select_dtypes("number").astype("float32")
+    scoring = X[numeric.columns].astype("float32")
+    offset = np.log(np.maximum(panel.X["length_m"].to_numpy(float), 1.0) / 1000.0)
+    params = {
+        "objective": "count:poisson",
+        "tree_method": "hist",
+        "max_depth": model.max_depth,
+        "eta": model.learning_rate,
+        "subsample": model.subsample,
+        "colsample_bytree": model.colsample_bytree,
+        "min_child_weight": model.min_child_weight,
+        "nthread": model.n_jobs,
+    }
+    start = time.perf_counter()
+    for name in ("pipes", "breaks", "soils", "stations", "welds"):
+        for path in town.glob(f"{name}.*"):
+            gpd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    pd.read_csv(town / "weather.csv")
+    for _ in range(2):
+        matrix = xgb.QuantileDMatrix(numeric, label=panel.y, base_margin=offset)
+        booster = xgb.train(params, matrix, num_boost_round=model.n_estimators)
+    booster.predict(xgb.DMatrix(scoring))
+    return {"seconds": time.perf_counter() - start, "training_rows": len(numeric)}
+
+
+if __name__ == "__main__":
+    result = main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]))
+    print(json.dumps(result))
