@@ -1,0 +1,356 @@
+"""Walk-forward backtest of the risk model against baselines (and the oracle, when known).
+
+For each year Y the model and every baseline are fitted on records dated before
+1 January of Y, score the pipes in service on that date, and are measured on the
+failures of those pipes within the horizon that follows:
+
+- ``capture_at_1pct`` / ``5pct`` / ``10pct`` - share of the failures found on the riskiest
+  1 %, 5 %, 10 % of network *length* (pipes taken in rank order; the pipe crossing the
+  budget counts pro rata of its length inside it);
+- ``precision_top_100`` - share of the 100 first-ranked pipes with at least one failure;
+- ``roc_auc`` - of the probability (or score) of at least one failure, per pipe;
+- ``brier`` - mean squared error of that probability (methods that give one).
+
+With a generator truth folder (``expected_failures.parquet``: ``pipe_id``, ``year``,
+``expected_failures``), the oracle - pipes ranked by their true expected failures per km -
+is measured the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from risk.baselines import default_baselines
+from risk.features import count_failures, to_timestamp
+from risk.model import RiskModel, inspection_rank, reliability_table
+from risk.utility import UtilityData
+
+log = logging.getLogger(__name__)
+
+#: Shares of network length at which capture is reported.
+CAPTURE_SHARES = (0.01, 0.05, 0.10)
+#: Shares of network length at which capture curves are sampled (for the plots).
+CURVE_SHARES = tuple(np.round(np.r_[np.linspace(0, 0.2, 41), np.linspace(0.25, 1.0, 16)], 4))
+#: Number of first-ranked pipes of ``precision_top_100``.
+TOP_K = 100
+
+
+# ------------------------------------------------------------------- metrics
+def capture_curve(rank, length_m, failures, shares: Sequence[float]) -> np.ndarray:
+    """Share of failures found when inspecting pipes in rank order up to each length share.
+
+    Parameters
+    ----------
+    rank : array-like of int
+        Inspection rank of each pipe (1 = first).
+    length_m : array-like of float
+        Pipe lengths in metres.
+    failures : array-like of float
+        Observed failures of each pipe in the evaluation window.
+    shares : sequence of float
+        Shares of total length, in [0, 1].
+
+    Returns
+    -------
+    ndarray
+        Captured share of failures at each share of length (NaN when there is no failure).
+        The pipe crossing a budget counts pro rata of its length inside the budget.
+    """
+    rank = np.asarray(rank)
+    length_m = np.nan_to_num(np.asarray(length_m, dtype=float), nan=0.0)
+    failures = np.asarray(failures, dtype=float)
+    if not (len(rank) == len(length_m) == len(failures)):
+        raise ValueError("rank, length_m and failures must have the same length")
+    total = failures.sum()
+    shares = np.asarray(shares, dtype=float)
+    if total <= 0 or len(rank) == 0:
+        return np.full(len(shares), np.nan)
+    order = np.argsort(rank, kind="mergesort")
+    cum_length = np.r_[0.0, np.cumsum(length_m[order])]
+    cum_failures = np.r_[0.0, np.cumsum(failures[order])]
+    return np.interp(shares * cum_length[-1], cum_length, cum_failures) / total
+
+
+def capture_at_length(rank, length_m, failures, share: float) -> float:
+    """Share of failures found on the first ``share`` of network length (see :func:`capture_curve`)."""
+    return float(capture_curve(rank, length_m, failures, [share])[0])
+
+
+def precision_at_k(rank, failures, k: int = TOP_K) -> float:
+    """Share of the ``k`` first-ranked pipes with at least one failure."""
+    rank = np.asarray(rank)
+    failures = np.asarray(failures, dtype=float)
+    top = np.argsort(rank, kind="mergesort")[:k]
+    return float((failures[top] > 0).mean()) if len(top) else float("nan")
+
+
+def _metrics(rank, length_m, failures, probability=None, score=None) -> dict:
+    out = {
+        f"capture_at_{round(share * 100)}pct": capture_at_length(rank, length_m, failures, share)
+        for share in CAPTURE_SHARES
+    }
+    out["precision_top_100"] = precision_at_k(rank, failures)
+    hit = np.asarray(failures) > 0
+    ranking_score = probability if probability is not None else score
+    if ranking_score is not None and 0 < hit.sum() < len(hit):
+        out["roc_auc"] = float(roc_auc_score(hit, ranking_score))
+    else:
+        out["roc_auc"] = None
+    if probability is not None and len(hit):
+        out["brier"] = float(np.mean((np.asarray(probability, dtype=float) - hit) ** 2))
+    else:
+        out["brier"] = None
+    return out
+
+
+# ------------------------------------------------------------------- backtest
+def evaluate_utility(
+    data: UtilityData,
+    years: Sequence[int],
+    *,
+    horizon_years: int = 1,
+    truth_dir: str | Path | None = None,
+    out_dir: str | Path | None = "reports/backtest",
+    model_params: dict | None = None,
+    records_start_year: int | None = None,
+    random_state: int = 0,
+    title: str | None = None,
+) -> dict:
+    """Walk-forward backtest of the risk model and the baselines over ``years``.
+
+    Parameters
+    ----------
+    data : UtilityData
+        Canonical tables of one utility.
+    years : sequence of int
+        Evaluation years; for year Y everything is fitted on records before 1 January Y.
+    horizon_years : int
+        Outcome window after 1 January Y, in years.
+    truth_dir : path, optional
+        Folder with the generator's ``expected_failures.parquet`` (synthetic data only):
+        adds the oracle to the comparison.
+    out_dir : path or None
+        Where ``backtest.json`` and ``backtest.html`` are written; None writes nothing.
+    model_params : dict, optional
+        Parameters of :class:`risk.model.RiskModel`.
+    records_start_year : int, optional
+        First year of a complete break record, for the model's features and the baselines.
+    random_state : int
+        Seed of the model and of the random baseline.
+    title : str, optional
+        Title of the HTML report.
+
+    Returns
+    -------
+    dict
+        JSON-able: ``years`` (per-year metrics of each method), ``summary`` (mean over
+        years), ``curves`` (pooled capture curves), ``reliability``, ``feature_importance``,
+        ``timings_s`` and the settings.
+    """
+    years = [int(y) for y in years]
+    if not years:
+        raise ValueError("years must list at least one evaluation year, e.g. [2015, 2016]")
+    params = dict(model_params or {})
+    params.setdefault("random_state", random_state)
+    params["horizon_years"] = horizon_years
+    if records_start_year is not None:
+        options = dict(params.get("feature_options") or {})
+        options.setdefault("records_start_year", records_start_year)
+        params["feature_options"] = options
+    truth = _read_truth(truth_dir) if truth_dir is not None else None
+
+    per_year: list[dict] = []
+    pooled: dict[str, list] = {}
+    probabilities, outcomes = [], []
+    timings: dict[str, float] = {}
+    model = None
+    for year in years:
+        as_of = to_timestamp(year)
+        end = as_of + pd.DateOffset(years=horizon_years)
+        entry: dict = {"year": year, "as_of": str(as_of.date()), "methods": {}}
+
+        started = time.perf_counter()
+        model = RiskModel(**params).fit_utility(data, as_of)
+        X = model.build_features(data, as_of)
+        scores = model.score_frame(X)
+        timings[f"model_{year}"] = round(time.perf_counter() - started, 2)
+        failures = count_failures(data, as_of, end).reindex(X.index, fill_value=0)
+        y = failures.to_numpy(dtype=float)
+        length_m = X["length_m"].to_numpy(dtype=float)
+        entry.update(_year_counts(data, as_of, end, y, length_m))
+        entry["methods"]["model"] = _metrics(
+            scores["rank"].to_numpy(), length_m, y, probability=scores["probability"].to_numpy()
+        )
+        _pool(pooled, "model", scores["rank"].to_numpy(), length_m, y)
+        probabilities.append(scores["probability"].to_numpy())
+        outcomes.append(y > 0)
+
+        for baseline in default_baselines(
+            horizon_years=horizon_years,
+            records_start_year=records_start_year,
+            random_state=random_state,
+        ):
+            started = time.perf_counter()
+            predicted = baseline.fit(data, as_of).predict(data, as_of).reindex(X.index)
+            timings[f"{baseline.name}_{year}"] = round(time.perf_counter() - started, 2)
+            rank = inspection_rank(predicted["score"], predicted["expected_failures"].fillna(0))
+            has_probability = predicted["probability"].notna().all()
+            entry["methods"][baseline.name] = _metrics(
+                rank,
+                length_m,
+                y,
+                probability=predicted["probability"].to_numpy() if has_probability else None,
+                score=predicted["score"].to_numpy(),
+            )
+            _pool(pooled, baseline.name, rank, length_m, y)
+
+        if truth is not None:
+            oracle = _oracle_rank(truth, X, year, horizon_years)
+            if oracle is not None:
+                entry["methods"]["oracle"] = _metrics(oracle, length_m, y, score=-oracle)
+                _pool(pooled, "oracle", oracle, length_m, y)
+        per_year.append(entry)
+        summary = {k: round(v["capture_at_5pct"], 3) for k, v in entry["methods"].items()}
+        log.info("backtest %s: capture at 5%% of length %s", year, summary)
+
+    result = {
+        "title": title or "Walk-forward backtest",
+        "horizon_years": horizon_years,
+        "years": per_year,
+        "summary": _summarise(per_year),
+        "curves": {
+            "shares": list(CURVE_SHARES),
+            "capture": {name: _pooled_curve(parts) for name, parts in pooled.items()},
+        },
+        "reliability": reliability_table(np.concatenate(probabilities), np.concatenate(outcomes)),
+        "calibration_held_out": model.calibration_ if model is not None else None,
+        "feature_importance": _importance(model, X) if model is not None else {},
+        "model_params": _jsonable(model.get_params()) if model is not None else {},
+        "records_start_year": records_start_year,
+        "timings_s": timings,
+    }
+    if out_dir is not None:
+        write_backtest(result, out_dir)
+    return result
+
+
+def write_backtest(result: dict, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``backtest.json`` and the self-contained ``backtest.html`` into ``out_dir``."""
+    from risk.report_html import backtest_html
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "backtest.json"
+    html_path = out_dir / "backtest.html"
+    json_path.write_text(json.dumps(_jsonable(result), indent=2), encoding="utf-8")
+    html_path.write_text(backtest_html(result), encoding="utf-8")
+    return json_path, html_path
+
+
+# ------------------------------------------------------------------- helpers
+def _year_counts(data, as_of, end, y, length_m) -> dict:
+    breaks = data.breaks
+    window = (breaks["date"] >= as_of) & (breaks["date"] < end)
+    return {
+        "pipes": len(y),
+        "length_km": round(float(np.nansum(length_m)) / 1000.0, 3),
+        "failures": float(y.sum()),
+        "pipes_with_failure": int((y > 0).sum()),
+        "records_in_window": int(window.sum()),
+        "records_unlinked": int((window & breaks["pipe_id"].isna()).sum()),
+    }
+
+
+def _pool(pooled: dict, name: str, rank, length_m, y) -> None:
+    curve = capture_curve(rank, length_m, y, CURVE_SHARES)
+    pooled.setdefault(name, []).append((np.nan_to_num(curve) * y.sum(), y.sum()))
+
+
+def _pooled_curve(parts) -> list[float]:
+    captured = np.sum([p[0] for p in parts], axis=0)
+    total = sum(p[1] for p in parts)
+    return [round(float(v), 4) for v in (captured / total if total else captured * np.nan)]
+
+
+def _summarise(per_year: list[dict]) -> dict:
+    names = []
+    for entry in per_year:
+        names += [n for n in entry["methods"] if n not in names]
+    summary = {}
+    for name in names:
+        rows = [e["methods"][name] for e in per_year if name in e["methods"]]
+        keys = rows[0].keys()
+        summary[name] = {
+            key: (
+                float(np.mean([r[key] for r in rows if r[key] is not None]))
+                if any(r[key] is not None for r in rows)
+                else None
+            )
+            for key in keys
+        }
+    if "oracle" in summary:
+        oracle = summary["oracle"]["capture_at_5pct"]
+        for values in summary.values():
+            values["share_of_oracle_at_5pct"] = (
+                values["capture_at_5pct"] / oracle if oracle else None
+            )
+    return summary
+
+
+def _read_truth(truth_dir) -> pd.DataFrame:
+    path = Path(truth_dir) / "expected_failures.parquet"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found; truth_dir must be the generator's truth folder holding "
+            "expected_failures.parquet (pipe_id, year, expected_failures)"
+        )
+    truth = pd.read_parquet(path)
+    missing = {"pipe_id", "year", "expected_failures"} - set(truth.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    truth = truth.assign(pipe_id=truth["pipe_id"].astype("string"))
+    return truth
+
+
+def _oracle_rank(truth, X, year, horizon_years) -> np.ndarray | None:
+    window = truth[(truth["year"] >= year) & (truth["year"] < year + horizon_years)]
+    if window.empty:
+        log.warning("truth has no expected failures for %s; oracle skipped", year)
+        return None
+    expected = window.groupby("pipe_id")["expected_failures"].sum().reindex(X.index, fill_value=0)
+    length_km = np.maximum(X["length_m"].to_numpy(dtype=float) / 1000.0, 1e-6)
+    rate = pd.Series(expected.to_numpy(dtype=float) / length_km, index=X.index)
+    return inspection_rank(rate, expected)
+
+
+def _importance(model: RiskModel, X: pd.DataFrame) -> dict:
+    """Gain share per feature, and mean |contribution| per human concept (last year)."""
+    from risk.explain import concept_importance
+
+    gain = model.feature_importance()
+    return {
+        "gain_share": {k: round(float(v), 5) for k, v in gain.items()},
+        "mean_abs_contribution_by_concept": concept_importance(model, X),
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    return value

@@ -1,0 +1,476 @@
+"""Reference rankings the risk model must beat, fitted and scored like the model.
+
+Every baseline has the same interface::
+
+    baseline.fit(data, as_of)            # learns from records dated before as_of only
+    baseline.predict(data, as_of)        # DataFrame indexed by pipe_id
+
+``predict`` returns one row per pipe in service at ``as_of`` (sorted by ``pipe_id``)
+with ``score`` (higher = inspect first; pipes are ranked by it), ``expected_failures``
+within the horizon and ``probability`` of at least one failure (both missing when the
+baseline has no such notion, as for ``random`` and ``age``).
+
+- :class:`RandomBaseline` - a seeded random order (expected capture = share of length).
+- :class:`AgeBaseline` - oldest first.
+- :class:`MaterialDecadeBaseline` - historic failure rate per km-year of the pipe's
+  material x install-decade group.
+- :class:`PriorFailuresBaseline` - the pipe's own failures per km before ``as_of``.
+- :class:`WeibullBaseline` - a LEYP-style proportional-intensity model (Weibull power-law
+  ageing, covariates, intensity growing with each observed failure), fitted by maximum
+  likelihood with :func:`scipy.optimize.minimize`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from risk.features import (
+    _prepare_breaks,
+    _prepare_pipes,
+    _year_fraction,
+    in_service,
+    records_start,
+    to_timestamp,
+)
+from risk.utility import UtilityData
+
+#: Smallest length used when dividing by length, in km (some segments are centimetres).
+_MIN_LENGTH_KM = 1e-3
+
+
+def _pipes_in_service(data: UtilityData, as_of: pd.Timestamp) -> pd.DataFrame:
+    pipes = _prepare_pipes(data.pipes)
+    return pipes[in_service(pipes, as_of)].reset_index(drop=True)
+
+
+def _history(data: UtilityData, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    breaks = _prepare_breaks(data.breaks, _prepare_pipes(data.pipes))
+    return breaks[(breaks["date"] < as_of) & breaks["pipe_id"].isin(pipes["pipe_id"])]
+
+
+def _exposure_years(pipes: pd.DataFrame, as_of: pd.Timestamp, start: float) -> np.ndarray:
+    """Years each pipe was in service and observed between ``start`` and ``as_of``."""
+    install = pipes["install_year"].astype("Float64").fillna(start).to_numpy(float)
+    return np.maximum(_year_fraction(as_of) - np.maximum(install, start), 0.0)
+
+
+def _frame(pipes, score, expected=None) -> pd.DataFrame:
+    index = pd.Index(pipes["pipe_id"], name="pipe_id")
+    expected = np.full(len(pipes), np.nan) if expected is None else np.asarray(expected, float)
+    out = pd.DataFrame(
+        {
+            "score": np.asarray(score, float),
+            "expected_failures": expected,
+            "probability": 1.0 - np.exp(-expected),
+        },
+        index=index,
+    )
+    return out.sort_index()
+
+
+class _Baseline:
+    name = "baseline"
+
+    def __init__(self, *, horizon_years: int = 1):
+        self.horizon_years = horizon_years
+
+    def fit(self, data: UtilityData, as_of):
+        self.as_of_ = to_timestamp(as_of)
+        return self
+
+    def _check_fitted(self, as_of) -> pd.Timestamp:
+        if not hasattr(self, "as_of_"):
+            raise RuntimeError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        as_of = to_timestamp(as_of)
+        if as_of < self.as_of_:
+            raise ValueError(
+                f"{type(self).__name__} was fitted at {self.as_of_.date()}; predicting at an "
+                f"earlier date ({as_of.date()}) would use later records"
+            )
+        return as_of
+
+
+class RandomBaseline(_Baseline):
+    """A seeded random order of pipes, independent of the input row order.
+
+    Parameters
+    ----------
+    random_state : int
+        Seed of the random order.
+    """
+
+    name = "random"
+
+    def __init__(self, *, random_state: int = 0, horizon_years: int = 1):
+        super().__init__(horizon_years=horizon_years)
+        self.random_state = random_state
+
+    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+        as_of = self._check_fitted(as_of)
+        pipes = _pipes_in_service(data, as_of)  # sorted by pipe_id
+        score = np.random.default_rng(self.random_state).random(len(pipes))
+        return _frame(pipes, score)
+
+
+class AgeBaseline(_Baseline):
+    """Oldest pipes first (unknown install years last)."""
+
+    name = "age"
+
+    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+        as_of = self._check_fitted(as_of)
+        pipes = _pipes_in_service(data, as_of)
+        age = _year_fraction(as_of) - pipes["install_year"].astype("Float64").to_numpy(
+            float, na_value=np.nan
+        )
+        return _frame(pipes, np.nan_to_num(age, nan=-1.0))
+
+
+class MaterialDecadeBaseline(_Baseline):
+    """Failure rate per km-year of the pipe's material x install-decade group.
+
+    Rate of group g = (failures_g + m * r) / (km_years_g + m), where failures and
+    km-years of exposure are counted from ``records_start_year`` to ``as_of``, r is the
+    network-wide rate and m = ``prior_km_years`` shrinks small groups towards it.
+
+    Parameters
+    ----------
+    records_start_year : int, optional
+        First year of a complete break record (default: as found by ingestion, else the
+        year of the first break).
+    prior_km_years : float
+        Weight of the network rate in each group's rate, in km-years.
+    """
+
+    name = "material_decade"
+
+    def __init__(
+        self,
+        *,
+        records_start_year: int | None = None,
+        prior_km_years: float = 10.0,
+        horizon_years: int = 1,
+    ):
+        super().__init__(horizon_years=horizon_years)
+        self.records_start_year = records_start_year
+        self.prior_km_years = prior_km_years
+
+    @staticmethod
+    def _groups(pipes: pd.DataFrame) -> pd.Series:
+        decade = (pipes["install_year"].astype("Float64") // 10 * 10).astype("Int64")
+        decade = decade.astype("string").fillna("unknown")
+        return pipes["material"].astype("string").fillna("unknown") + "|" + decade
+
+    def fit(self, data: UtilityData, as_of) -> MaterialDecadeBaseline:
+        as_of = to_timestamp(as_of)
+        pipes = _pipes_in_service(data, as_of)
+        history = _history(data, pipes, as_of)
+        start = records_start(data, self.records_start_year, history, as_of)
+        history = history[history["date"].dt.year >= start]
+        groups = self._groups(pipes)
+        km_years = pipes["length_m"].to_numpy(float) / 1000.0 * _exposure_years(pipes, as_of, start)
+        failures = history["pipe_id"].value_counts().reindex(pipes["pipe_id"], fill_value=0)
+        table = (
+            pd.DataFrame(
+                {
+                    "group": groups.to_numpy(),
+                    "failures": failures.to_numpy(float),
+                    "km_years": km_years,
+                }
+            )
+            .groupby("group", sort=True)[["failures", "km_years"]]
+            .sum()
+        )
+        total_rate = table["failures"].sum() / max(table["km_years"].sum(), 1e-9)
+        m = float(self.prior_km_years)
+        self.rate_per_km_year_ = (table["failures"] + m * total_rate) / (table["km_years"] + m)
+        self.network_rate_per_km_year_ = float(total_rate)
+        self.as_of_ = as_of
+        return self
+
+    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+        as_of = self._check_fitted(as_of)
+        pipes = _pipes_in_service(data, as_of)
+        rate = (
+            self._groups(pipes)
+            .map(self.rate_per_km_year_)
+            .astype(float)
+            .fillna(self.network_rate_per_km_year_)
+            .to_numpy()
+        )
+        length_km = pipes["length_m"].to_numpy(float) / 1000.0
+        return _frame(pipes, rate, rate * length_km * self.horizon_years)
+
+
+class PriorFailuresBaseline(_Baseline):
+    """The pipe's own failures per km before ``as_of``; ties in a seeded random order.
+
+    The expected count is the pipe's own rate per km-year over its observed exposure.
+
+    Parameters
+    ----------
+    records_start_year : int, optional
+        First year of a complete break record (default: as found by ingestion, else the
+        year of the first break).
+    random_state : int
+        Seed of the order among pipes with equal scores (most have no failure).
+    """
+
+    name = "prior_failures"
+
+    def __init__(
+        self,
+        *,
+        records_start_year: int | None = None,
+        random_state: int = 0,
+        horizon_years: int = 1,
+    ):
+        super().__init__(horizon_years=horizon_years)
+        self.records_start_year = records_start_year
+        self.random_state = random_state
+
+    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+        as_of = self._check_fitted(as_of)
+        pipes = _pipes_in_service(data, as_of)
+        history = _history(data, pipes, as_of)
+        start = records_start(data, self.records_start_year, history, as_of)
+        history = history[history["date"].dt.year >= start]
+        failures = (
+            history["pipe_id"]
+            .value_counts()
+            .reindex(pipes["pipe_id"], fill_value=0)
+            .to_numpy(float)
+        )
+        length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)
+        per_km = failures / length_km
+        # a tie-breaker in (0, 1e-9) keeps the order among equal scores random and seeded
+        jitter = np.random.default_rng(self.random_state).random(len(pipes)) * 1e-9
+        exposure = np.maximum(_exposure_years(pipes, as_of, start), 0.5)
+        expected = failures / exposure * self.horizon_years
+        return _frame(pipes, per_km + jitter, expected)
+
+
+class WeibullBaseline(_Baseline):
+    """LEYP-style model: Weibull power-law ageing, covariates and failure history.
+
+    Intensity of pipe i at age t (years)::
+
+        lambda_i(t) = L_i * exp(x_i . beta) * delta * t ** (delta - 1) * (1 + alpha * N_i(t-))
+
+    with L_i the length in km, x_i the covariates (intercept, one indicator per material,
+    standardised log diameter, lined), delta > 0 the Weibull shape, alpha >= 0 the growth
+    of the intensity with each failure observed since ``records_start_year`` (N_i), as in
+    the Linear Extended Yule Process (Le Gat 2009). Failures before the record start are
+    unknown and N starts at 0 there (a simplification of the full LEYP, which integrates
+    over the unobserved history).
+
+    The log-likelihood of the observed failure ages over each pipe's observation window is
+    maximised with L-BFGS-B and an analytic gradient, with a small ridge penalty on beta.
+    Predicted failures in [T, T + h] are ``L exp(x.beta) (1 + alpha N(T)) ((t+h)^delta -
+    t^delta)``; the score is that count per km.
+
+    Parameters
+    ----------
+    records_start_year : int, optional
+        First year of a complete break record (default: as found by ingestion, else the
+        year of the first break).
+    ridge : float
+        L2 penalty on beta (not on the intercept).
+    """
+
+    name = "weibull_leyp"
+
+    def __init__(
+        self,
+        *,
+        records_start_year: int | None = None,
+        ridge: float = 1e-2,
+        horizon_years: int = 1,
+    ):
+        super().__init__(horizon_years=horizon_years)
+        self.records_start_year = records_start_year
+        self.ridge = ridge
+
+    def _design(self, pipes: pd.DataFrame) -> np.ndarray:
+        material = pipes["material"].astype("string").fillna("unknown").to_numpy(dtype=object)
+        columns = [np.ones(len(pipes))]
+        for value in self.materials_:
+            columns.append((material == value).astype(float))
+        diameter = pipes["diameter_mm"].astype(float).to_numpy() if "diameter_mm" in pipes else None
+        if diameter is None:
+            diameter = np.full(len(pipes), np.nan)
+        log_d = np.log(np.clip(np.nan_to_num(diameter, nan=self.diameter_median_), 10.0, None))
+        columns.append((log_d - self.log_diameter_mean_) / self.log_diameter_std_)
+        lined = (
+            pipes["lined"].astype("boolean").fillna(False).to_numpy(bool).astype(float)
+            if "lined" in pipes
+            else np.zeros(len(pipes))
+        )
+        columns.append(lined)
+        return np.column_stack(columns)
+
+    def _ages(self, pipes: pd.DataFrame, year: float) -> np.ndarray:
+        install = pipes["install_year"].astype("Float64").fillna(self.install_median_)
+        return np.maximum(year - install.to_numpy(float), 0.5)
+
+    def fit(self, data: UtilityData, as_of) -> WeibullBaseline:
+        as_of = to_timestamp(as_of)
+        pipes = _pipes_in_service(data, as_of)
+        history = _history(data, pipes, as_of)
+        start = records_start(data, self.records_start_year, history, as_of)
+        history = history[history["date"].dt.year >= start]
+        self.materials_ = sorted(pipes["material"].astype("string").fillna("unknown").unique())
+        diameter = pipes["diameter_mm"].astype(float) if "diameter_mm" in pipes else None
+        self.diameter_median_ = float(diameter.median()) if diameter is not None else 150.0
+        if not np.isfinite(self.diameter_median_):
+            self.diameter_median_ = 150.0
+        log_d = np.log(
+            np.clip(
+                np.nan_to_num(
+                    diameter.to_numpy() if diameter is not None else np.full(len(pipes), np.nan),
+                    nan=self.diameter_median_,
+                ),
+                10.0,
+                None,
+            )
+        )
+        self.log_diameter_mean_ = float(log_d.mean()) if len(log_d) else 0.0
+        self.log_diameter_std_ = float(log_d.std()) if len(log_d) and log_d.std() > 0 else 1.0
+        self.install_median_ = float(pipes["install_year"].astype("Float64").median())
+        if not np.isfinite(self.install_median_):
+            self.install_median_ = float(as_of.year - 30)
+        X = self._design(pipes)
+        now = _year_fraction(as_of)
+        install = pipes["install_year"].astype("Float64").fillna(self.install_median_)
+        install = install.to_numpy(float)
+        age_start = np.maximum(np.maximum(start, install) - install, 0.0)
+        age_end = np.maximum(now - install, age_start)
+        length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)
+        # failure ages, sorted within each pipe
+        pos = pd.Index(pipes["pipe_id"]).get_indexer(history["pipe_id"])
+        event_year = (
+            history["date"].dt.year + (history["date"].dt.day_of_year - 0.5) / 365.25
+        ).to_numpy()
+        event_age = np.clip(event_year - install[pos], age_start[pos] + 1e-6, age_end[pos])
+        order = np.lexsort((event_age, pos))
+        pos, event_age = pos[order], event_age[order]
+        # rank of each event within its pipe = failures observed before it
+        first = np.r_[True, pos[1:] != pos[:-1]]
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(pos)), 0))
+        n_before = (np.arange(len(pos)) - group_start).astype(float)
+        # intervals between events: (pipe, t0, t1, failures before)
+        counts = np.bincount(pos, minlength=len(pipes))
+        iv_pipe = np.r_[np.arange(len(pipes)), pos]
+        iv_t0 = np.r_[age_start, event_age]
+        iv_n = np.r_[np.zeros(len(pipes)), n_before + 1.0]
+        # each interval ends at the next event of the same pipe, or at age_end
+        next_age = age_end.copy()
+        iv_t1 = np.empty(len(iv_pipe))
+        # pipe-start intervals end at the first event, if any
+        first_event = np.full(len(pipes), np.nan)
+        first_event[pos[first]] = event_age[first]
+        iv_t1[: len(pipes)] = np.where(np.isnan(first_event), next_age, first_event)
+        last = np.r_[pos[1:] != pos[:-1], True] if len(pos) else np.array([], dtype=bool)
+        following = np.r_[event_age[1:], 0.0] if len(pos) else np.array([])
+        iv_t1[len(pipes) :] = np.where(last, age_end[pos], following)
+        self._fit_likelihood(X, length_km, iv_pipe, iv_t0, iv_t1, iv_n, pos, event_age, n_before)
+        self.n_failures_ = int(counts.sum())
+        self.records_start_year_ = start
+        self.as_of_ = as_of
+        return self
+
+    def _fit_likelihood(self, X, length_km, iv_pipe, iv_t0, iv_t1, iv_n, ev_pipe, ev_age, ev_n):
+        n_beta = X.shape[1]
+        ridge = np.full(n_beta, float(self.ridge))
+        ridge[0] = 0.0
+        x_iv = X[iv_pipe]
+        x_ev_sum = X[ev_pipe].sum(axis=0)
+        log_len_ev = np.log(length_km[ev_pipe]).sum()
+        log_t0 = np.log(np.maximum(iv_t0, 1e-9))
+        log_t1 = np.log(np.maximum(iv_t1, 1e-9))
+        log_ev_age = np.log(ev_age)
+        len_iv = length_km[iv_pipe]
+
+        def objective(theta):
+            log_delta, log_alpha, beta = theta[0], theta[1], theta[2:]
+            delta, alpha = np.exp(log_delta), np.exp(log_alpha)
+            eta = np.exp(np.clip(x_iv @ beta, -50, 50)) * len_iv
+            p1, p0 = np.exp(delta * log_t1), np.where(iv_t0 > 0, np.exp(delta * log_t0), 0.0)
+            growth = 1.0 + alpha * iv_n
+            cum = growth * eta * (p1 - p0)
+            loglik = (
+                log_len_ev
+                + x_ev_sum @ beta
+                + len(ev_age) * log_delta
+                + (delta - 1.0) * log_ev_age.sum()
+                + np.log1p(alpha * ev_n).sum()
+                - cum.sum()
+            )
+            d_beta = x_ev_sum - x_iv.T @ cum
+            dp = p1 * log_t1 - np.where(iv_t0 > 0, p0 * log_t0, 0.0)
+            d_log_delta = len(ev_age) + delta * log_ev_age.sum() - delta * (growth * eta * dp).sum()
+            d_log_alpha = alpha * (
+                (ev_n / (1.0 + alpha * ev_n)).sum() - (iv_n * eta * (p1 - p0)).sum()
+            )
+            penalty = 0.5 * (ridge * beta**2).sum()
+            value = -(loglik - penalty)
+            grad = -np.r_[d_log_delta, d_log_alpha, d_beta - ridge * beta]
+            return value, grad
+
+        n_events = max(len(ev_age), 1)
+        exposure = (len_iv * np.maximum(iv_t1 - iv_t0, 0)).sum()
+        theta0 = np.zeros(2 + n_beta)
+        theta0[1] = np.log(0.1)
+        theta0[2] = np.log(n_events / max(exposure, 1e-9))
+        result = minimize(
+            objective,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(np.log(0.05), np.log(10.0)), (np.log(1e-4), np.log(50.0))]
+            + [(None, None)] * n_beta,
+            options={"maxiter": 500},
+        )
+        self.delta_ = float(np.exp(result.x[0]))
+        self.alpha_ = float(np.exp(result.x[1]))
+        self.beta_ = result.x[2:]
+        self.converged_ = bool(result.success)
+        self.log_likelihood_ = float(-result.fun)
+
+    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+        as_of = self._check_fitted(as_of)
+        pipes = _pipes_in_service(data, as_of)
+        history = _history(data, pipes, as_of)
+        history = history[history["date"].dt.year >= self.records_start_year_]
+        n_prior = history["pipe_id"].value_counts().reindex(pipes["pipe_id"], fill_value=0)
+        X = self._design(pipes)
+        now = _year_fraction(as_of)
+        t0 = self._ages(pipes, now)
+        t1 = t0 + self.horizon_years
+        length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)
+        rate = np.exp(X @ self.beta_) * (1.0 + self.alpha_ * n_prior.to_numpy(float))
+        per_km = rate * (t1**self.delta_ - t0**self.delta_)
+        return _frame(pipes, per_km, per_km * length_km)
+
+
+#: Baselines run side by side with the model, in report order.
+def default_baselines(
+    *, horizon_years: int = 1, records_start_year: int | None = None, random_state: int = 0
+) -> list[_Baseline]:
+    """One instance of every baseline with shared settings."""
+    return [
+        RandomBaseline(random_state=random_state, horizon_years=horizon_years),
+        AgeBaseline(horizon_years=horizon_years),
+        MaterialDecadeBaseline(records_start_year=records_start_year, horizon_years=horizon_years),
+        PriorFailuresBaseline(
+            records_start_year=records_start_year,
+            random_state=random_state,
+            horizon_years=horizon_years,
+        ),
+        WeibullBaseline(records_start_year=records_start_year, horizon_years=horizon_years),
+    ]

@@ -1,0 +1,752 @@
+"""Leakage-safe features of every pipe in service at an as-of date.
+
+``build_features(data, as_of)`` returns one row per pipe in service at ``as_of``,
+indexed by ``pipe_id`` and sorted by it. Nothing dated on or after ``as_of`` reaches
+a feature: breaks, inspection outcomes, dated welds and weather rows are cut at
+``as_of`` before anything is computed.
+
+A pipe is *in service* at ``as_of`` when it was installed before it (a pipe installed
+in year Y counts from 1 January of Y) and its removal year, if any, is not before the
+year of ``as_of`` (a removal during the as-of year is not yet known on ``as_of``).
+
+Feature groups (each skipped, with one log line, when its layer is missing):
+
+- attributes: ``age_years``, ``install_year``, ``material``, ``diameter_mm``,
+  ``length_m``, ``lined``, ``pressure_zone``;
+- failure history on the pipe: ``failures_total``, ``failures_last_{n}y``,
+  ``years_since_last_failure``, ``failures_per_km``, ``failures_per_km_year``;
+- failures on neighbours within ``neighbour_radius_m`` (pipes with geometry only):
+  ``neighbour_failures_total``, ``neighbour_failures_last_{n}y``;
+- soils (geometry only): ``soil_<column>`` by length-weighted overlap, numbers stay
+  numbers, text becomes a category (the value covering most of the pipe);
+- weather over the last ``weather_years`` years: ``weather_<column>_mean`` for every
+  numeric column, plus freeze-thaw, freezing-index and dry-summer indices when
+  minimum/maximum temperature and precipitation columns are found; by nearest
+  station when stations are given and pipes have geometry, network-wide otherwise;
+- welds and joints: ``welds_total``, ``welds_per_km``, ``welds_grade_<grade>``;
+- inspection outcomes (``outcomes=`` or ``data.inspections``): ``inspections_total``,
+  ``inspection_leaks_found``, ``years_since_last_inspection``.
+
+Categorical columns use pandas ``category`` dtype with categories sorted from the whole
+inventory (not only from pipes in service), so the same pipe gets the same codes at
+every as-of date.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from risk.contract import MATERIALS
+from risk.utility import UtilityData
+
+log = logging.getLogger(__name__)
+
+#: Default radius around a pipe within which failures of other pipes are counted, in metres.
+DEFAULT_NEIGHBOUR_RADIUS_M = 100.0
+#: Default number of years of weather before the as-of date that features summarise.
+DEFAULT_WEATHER_YEARS = 5
+#: Default windows, in years before the as-of date, of the recent-failure counts.
+DEFAULT_FAILURE_WINDOWS_YEARS = (1, 3, 5, 10)
+#: Weather columns that are calendar fields, not measurements.
+_CALENDAR_COLUMNS = {"year", "month", "day", "doy", "dayofyear", "station_id", "n_days"}
+#: Soil columns that are identifiers or geometry bookkeeping, not soil properties (names
+#: ending in ``_id`` are identifiers too).
+_SOIL_ID_COLUMNS = {
+    "fid",
+    "id",
+    "gid",
+    "objectid",
+    "ogc_fid",
+    "shape_area",
+    "shape_length",
+    "shape__area",
+    "shape__length",
+}
+#: Name patterns used to find temperature and precipitation columns in a weather table.
+_WEATHER_ROLE_PATTERNS = {
+    "tmin": r"^(tmin|t_min|temp_?min|min_?temp|tn)(_|$)",
+    "tmax": r"^(tmax|t_max|temp_?max|max_?temp|tx)(_|$)",
+    "tmean": r"^(tmean|tavg|t_mean|t_avg|temp_?mean|mean_?temp|tmoy|tm)(_|$)",
+    "precip": r"^(precip|prec|prcp|rain|rr|pluie|precipitation)(_|$)",
+}
+#: Summer months used by the dry-summer index (northern hemisphere).
+_SUMMER_MONTHS = (6, 7, 8)
+_DAYS_PER_YEAR = 365.25
+
+
+def build_features(
+    data: UtilityData,
+    as_of,
+    *,
+    neighbour_radius_m: float = DEFAULT_NEIGHBOUR_RADIUS_M,
+    weather_years: int = DEFAULT_WEATHER_YEARS,
+    failure_windows_years: Sequence[int] = DEFAULT_FAILURE_WINDOWS_YEARS,
+    records_start_year: int | None = None,
+    weather_columns: Mapping[str, str] | None = None,
+    outcomes: pd.DataFrame | None = None,
+    verbose: bool = True,
+) -> pd.DataFrame:
+    """Features of every pipe in service at ``as_of``, using only what was known before it.
+
+    Parameters
+    ----------
+    data : UtilityData
+        Canonical tables of one utility.
+    as_of : date-like
+        The date at which features are taken. Records dated on or after it are ignored.
+    neighbour_radius_m : float
+        Failures of other pipes within this many metres of a pipe count as neighbour
+        failures (pipes with geometry only).
+    weather_years : int
+        Number of years before ``as_of`` summarised by the weather features.
+    failure_windows_years : sequence of int
+        Windows, in years before ``as_of``, of the ``failures_last_{n}y`` counts.
+    records_start_year : int, optional
+        First year from which the break record is complete; used as the start of the
+        exposure of ``failures_per_km_year``. Default: ``records_complete_from`` found by
+        ingestion (``data.meta``), else the year of the earliest linked break before
+        ``as_of``.
+    weather_columns : mapping, optional
+        Role -> weather column, for roles ``tmin``, ``tmax``, ``tmean``, ``precip``, when
+        the names are not recognised (default: detected from column names).
+    outcomes : DataFrame, optional
+        Inspection outcomes with ``pipe_id``, ``date`` and optional boolean ``leak_found``
+        (default: ``data.inspections`` when present). Inspections that found nothing are
+        evidence too: they count in ``inspections_total``.
+    verbose : bool
+        Log which feature groups are skipped and why.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``pipe_id`` (sorted), one row per pipe in service at ``as_of``.
+    """
+    builder = FeatureBuilder(
+        data,
+        neighbour_radius_m=neighbour_radius_m,
+        weather_years=weather_years,
+        failure_windows_years=failure_windows_years,
+        records_start_year=records_start_year,
+        weather_columns=weather_columns,
+        outcomes=outcomes,
+    )
+    return builder.build(as_of, verbose=verbose)
+
+
+def in_service(pipes: pd.DataFrame, as_of) -> pd.Series:
+    """Boolean mask of pipes in service at ``as_of`` (see the module docstring for the rule).
+
+    Pipes with an unknown install year are kept: they are in the ground today.
+    """
+    as_of = to_timestamp(as_of)
+    install = pipes["install_year"].astype("Float64")
+    installed = (install < _year_fraction(as_of)).fillna(True)
+    if "removed_year" in pipes:
+        removed_before = (pipes["removed_year"].astype("Float64") < as_of.year).fillna(False)
+    else:
+        removed_before = pd.Series(False, index=pipes.index)
+    return (installed & ~removed_before).astype(bool)
+
+
+def count_failures(data: UtilityData, start, end) -> pd.Series:
+    """Number of linked failures per ``pipe_id`` dated in ``[start, end)``.
+
+    Pipes without a failure in the window are absent from the result.
+    """
+    start, end = to_timestamp(start), to_timestamp(end)
+    breaks = data.linked_breaks
+    in_window = (breaks["date"] >= start) & (breaks["date"] < end)
+    counts = breaks.loc[in_window, "pipe_id"].astype("string").value_counts()
+    counts.index.name = "pipe_id"
+    return counts.rename("failures").sort_index()
+
+
+def records_start(data: UtilityData, explicit: int | None, history: pd.DataFrame, as_of) -> float:
+    """First year of a complete break record.
+
+    ``explicit`` when given, else ``records_complete_from`` found by ingestion
+    (``data.meta``), else the year of the earliest break in ``history`` (breaks before
+    ``as_of``), else the year of ``as_of``.
+    """
+    if explicit is not None:
+        return float(explicit)
+    found = (data.meta or {}).get("records_complete_from")
+    if found is not None and not pd.isna(found):
+        return float(found)
+    if len(history):
+        return float(pd.to_datetime(history["date"]).dt.year.min())
+    return float(to_timestamp(as_of).year)
+
+
+def to_timestamp(value) -> pd.Timestamp:
+    """A date-like value as a day-resolution ``Timestamp``; a bare year means 1 January."""
+    if isinstance(value, (int, np.integer)) and 1000 <= int(value) <= 9999:
+        return pd.Timestamp(year=int(value), month=1, day=1)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"as_of must be a date such as '2019-01-01' or a year such as 2019; got {value!r}"
+        ) from error
+    if pd.isna(stamp):
+        raise ValueError(f"as_of must be a date such as '2019-01-01'; got {value!r}")
+    return stamp.tz_localize(None).normalize() if stamp.tzinfo else stamp.normalize()
+
+
+@dataclass
+class FeatureBuilder:
+    """Builds features of one utility at several as-of dates, computing static parts once.
+
+    Parameters are those of :func:`build_features`. Soils and the nearest weather
+    station do not depend on the as-of date and are computed on first use.
+    """
+
+    data: UtilityData
+    neighbour_radius_m: float = DEFAULT_NEIGHBOUR_RADIUS_M
+    weather_years: int = DEFAULT_WEATHER_YEARS
+    failure_windows_years: Sequence[int] = DEFAULT_FAILURE_WINDOWS_YEARS
+    records_start_year: int | None = None
+    weather_columns: Mapping[str, str] | None = None
+    outcomes: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        _check_options(self)
+        self._pipes = _prepare_pipes(self.data.pipes)
+        self._breaks = _prepare_breaks(self.data.breaks, self._pipes)
+        self._soils: pd.DataFrame | None = None
+        self._station: pd.Series | None = None
+
+    # ------------------------------------------------------------------ public
+    def build(self, as_of, *, verbose: bool = True) -> pd.DataFrame:
+        """Features of the pipes in service at ``as_of`` (see :func:`build_features`)."""
+        as_of = to_timestamp(as_of)
+        pipes = self._pipes[in_service(self._pipes, as_of)]
+        ids = pd.Index(pipes["pipe_id"], name="pipe_id")
+        parts = [_attribute_features(pipes, as_of)]
+        parts.append(self._failure_features(pipes, as_of))
+        notes = []
+        if self.data.has_geometry:
+            parts.append(self._neighbour_features(pipes, as_of))
+            if self.data.soils is not None and len(self.data.soils):
+                parts.append(self._soil_features().reindex(ids))
+            else:
+                notes.append("no soils layer: soil features skipped")
+        else:
+            notes.append(
+                "pipes have no geometry: spatial features (soils, neighbour failures, "
+                "nearest weather station) skipped"
+            )
+        if self.data.weather is not None and len(self.data.weather):
+            parts.append(self._weather_features(pipes, as_of))
+        else:
+            notes.append("no weather layer: weather features skipped")
+        if self.data.welds is not None and len(self.data.welds):
+            parts.append(_weld_features(self.data.welds, pipes, as_of))
+        outcomes = self.outcomes
+        if outcomes is None:
+            outcomes = getattr(self.data, "inspections", None)
+        if outcomes is not None:
+            parts.append(_outcome_features(outcomes, pipes, as_of))
+        if verbose:
+            for note in notes:
+                log.info(note)
+        features = pd.concat([p.set_axis(ids, axis=0) for p in parts], axis=1)
+        return features.sort_index()
+
+    # ----------------------------------------------------------------- private
+    def _failure_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        breaks = self._breaks[self._breaks["date"] < as_of]
+        pos = pd.Index(pipes["pipe_id"]).get_indexer(breaks["pipe_id"])
+        keep = pos >= 0
+        pos = pos[keep]
+        age_years = ((as_of - breaks["date"][keep]).dt.days / _DAYS_PER_YEAR).to_numpy()
+        n = len(pipes)
+        length_km = pipes["length_m"].to_numpy(dtype=float) / 1000.0
+        out = {"failures_total": np.bincount(pos, minlength=n).astype(float)}
+        for window in self.failure_windows_years:
+            recent = age_years < window
+            out[f"failures_last_{window}y"] = np.bincount(pos[recent], minlength=n).astype(float)
+        last = np.full(n, np.inf)
+        np.minimum.at(last, pos, age_years)
+        out["years_since_last_failure"] = np.where(np.isfinite(last), last, np.nan)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["failures_per_km"] = out["failures_total"] / np.maximum(length_km, 1e-3)
+            for window in self.failure_windows_years:
+                out[f"failures_last_{window}y_per_km"] = out[
+                    f"failures_last_{window}y"
+                ] / np.maximum(length_km, 1e-3)
+            start = records_start(self.data, self.records_start_year, breaks, as_of)
+            install = pipes["install_year"].astype("Float64").fillna(start).to_numpy(float)
+            exposure_years = _year_fraction(as_of) - np.maximum(install, float(start))
+            exposure_km_years = np.maximum(length_km, 1e-3) * np.maximum(exposure_years, 0.5)
+            out["failures_per_km_year"] = out["failures_total"] / exposure_km_years
+        return pd.DataFrame(out)
+
+    def _neighbour_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        points = _break_points(self.data, self._pipes, as_of)
+        n = len(pipes)
+        window = max(self.failure_windows_years)
+        total = np.zeros(n)
+        recent = np.zeros(n)
+        if len(points):
+            geoms = gpd.GeoSeries(pipes.geometry.values, crs=self.data.pipes.crs)
+            left = gpd.GeoDataFrame({"_pos": np.arange(n)}, geometry=geoms.values, crs=geoms.crs)
+            pairs = gpd.sjoin(left, points, predicate="dwithin", distance=self.neighbour_radius_m)
+            own = (
+                pairs["break_pipe_id"].to_numpy(dtype=object)
+                == pipes["pipe_id"].to_numpy(dtype=object)[pairs["_pos"].to_numpy()]
+            )
+            pairs = pairs[~own]
+            pos = pairs["_pos"].to_numpy()
+            total = np.bincount(pos, minlength=n).astype(float)
+            is_recent = (pairs["age_years"] < window).to_numpy()
+            recent = np.bincount(pos[is_recent], minlength=n).astype(float)
+        return pd.DataFrame(
+            {"neighbour_failures_total": total, f"neighbour_failures_last_{window}y": recent}
+        )
+
+    def _soil_features(self) -> pd.DataFrame:
+        if self._soils is None:
+            self._soils = _soil_features(self._pipes, self.data.soils)
+        return self._soils
+
+    def _weather_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        weather = self.data.weather
+        frequency = self.data.weather_frequency or _detect_frequency(weather["date"])
+        roles = _weather_roles(weather, self.weather_columns)
+        by_station = (
+            "station_id" in weather
+            and self.data.stations is not None
+            and len(self.data.stations)
+            and self.data.has_geometry
+        )
+        if by_station:
+            if self._station is None:
+                self._station = _nearest_station(self._pipes, self.data.stations)
+            rows = []
+            for station_id, group in weather.groupby("station_id", sort=True):
+                summary = _summarise_weather(
+                    group, as_of, self.weather_years, frequency, roles
+                ).rename(station_id)
+                rows.append(summary)
+            table = pd.DataFrame(rows)
+            station = self._station.reindex(pipes["pipe_id"]).to_numpy()
+            return table.reindex(station).reset_index(drop=True)
+        if "station_id" in weather:
+            numeric = (
+                weather.drop(columns="station_id")
+                .groupby("date", sort=True)
+                .mean(numeric_only=True)
+            )
+            weather = numeric.reset_index()
+        summary = _summarise_weather(weather, as_of, self.weather_years, frequency, roles)
+        return pd.DataFrame(
+            np.repeat(summary.to_numpy(float)[None, :], len(pipes), axis=0),
+            columns=summary.index,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_options(builder: FeatureBuilder) -> None:
+    problems = []
+    if not builder.neighbour_radius_m > 0:
+        problems.append(f"neighbour_radius_m must be > 0; got {builder.neighbour_radius_m!r}")
+    if int(builder.weather_years) < 1:
+        problems.append(f"weather_years must be an integer >= 1; got {builder.weather_years!r}")
+    windows = list(builder.failure_windows_years)
+    if not windows or any(int(w) < 1 for w in windows):
+        problems.append(
+            f"failure_windows_years must be years >= 1 such as (1, 3, 5); got {windows!r}"
+        )
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _prepare_pipes(pipes: pd.DataFrame) -> pd.DataFrame:
+    """Check the columns features need and return a copy with ``length_m`` filled."""
+    missing = [c for c in ("pipe_id", "material", "install_year") if c not in pipes]
+    has_geometry = isinstance(pipes, gpd.GeoDataFrame) and "geometry" in pipes
+    if "length_m" not in pipes and not has_geometry:
+        missing.append("length_m")
+    if missing:
+        raise ValueError(
+            f"pipes: missing column(s) {', '.join(missing)}; features need pipe_id, material, "
+            "install_year and length_m (or geometry). Read the folder with "
+            "risk.ingest.read_utility so that columns follow the data contract."
+        )
+    pipes = pipes.copy()
+    pipes["pipe_id"] = pipes["pipe_id"].astype("string")
+    if pipes["pipe_id"].duplicated().any():
+        dup = pipes.loc[pipes["pipe_id"].duplicated(), "pipe_id"].iloc[0]
+        raise ValueError(f"pipes: pipe_id must be unique; '{dup}' appears more than once")
+    if "length_m" not in pipes:
+        pipes["length_m"] = np.nan
+    length = pipes["length_m"].astype(float)
+    if has_geometry and length.isna().any():
+        length = length.fillna(pd.Series(shapely.length(pipes.geometry.values), index=pipes.index))
+    pipes["length_m"] = length
+    pipes["install_year"] = pipes["install_year"].astype("Float64")
+    pipes = pipes.sort_values("pipe_id", kind="mergesort").reset_index(drop=True)
+    return pipes
+
+
+def _prepare_breaks(breaks: pd.DataFrame, pipes: pd.DataFrame) -> pd.DataFrame:
+    """Linked breaks (``pipe_id``, ``date``) that belong to the current pipe's life."""
+    if breaks is None or len(breaks) == 0 or "pipe_id" not in breaks:
+        return pd.DataFrame(
+            {"pipe_id": pd.Series(dtype="string"), "date": pd.Series(dtype="M8[s]")}
+        )
+    linked = breaks[breaks["pipe_id"].notna()]
+    if "date" not in linked:
+        raise ValueError("breaks: missing column 'date'; every failure record needs a date")
+    out = pd.DataFrame(
+        {
+            "pipe_id": linked["pipe_id"].astype("string").to_numpy(),
+            "date": pd.to_datetime(linked["date"]).to_numpy(),
+        }
+    )
+    out = out[out["date"].notna()]
+    install = out["pipe_id"].map(pipes.set_index("pipe_id")["install_year"]).astype("Float64")
+    before_install = (out["date"].dt.year < install).fillna(False).astype(bool)
+    return out[~before_install].reset_index(drop=True)
+
+
+def _year_fraction(as_of: pd.Timestamp) -> float:
+    """``as_of`` as a decimal year (1 January 2019 -> 2019.0)."""
+    start = pd.Timestamp(year=as_of.year, month=1, day=1)
+    days_in_year = 366 if as_of.is_leap_year else 365
+    return as_of.year + (as_of - start).days / days_in_year
+
+
+def _categories(values: pd.Series, base: Sequence[str] = ()) -> list[str]:
+    seen = values.dropna().astype(str).unique().tolist()
+    return sorted(set(base) | set(seen))
+
+
+def _attribute_features(pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    install = pipes["install_year"].astype("Float64").to_numpy(float, na_value=np.nan)
+    out = {
+        "age_years": _year_fraction(as_of) - install,
+        "install_year": install,
+        "material": pd.Categorical(
+            pipes["material"].astype("string").to_numpy(dtype=object, na_value=None),
+            categories=_categories(pipes["material"], MATERIALS),
+        ),
+        "diameter_mm": pipes["diameter_mm"].astype(float).to_numpy()
+        if "diameter_mm" in pipes
+        else np.full(len(pipes), np.nan),
+        "length_m": pipes["length_m"].to_numpy(dtype=float),
+    }
+    if "lined" in pipes:
+        out["lined"] = (
+            pipes["lined"].astype("boolean").astype("Float64").to_numpy(float, na_value=np.nan)
+        )
+    if "pressure_zone" in pipes and pipes["pressure_zone"].notna().any():
+        zone = pipes["pressure_zone"].astype("string")
+        out["pressure_zone"] = pd.Categorical(
+            zone.to_numpy(dtype=object, na_value=None), categories=_categories(zone)
+        )
+    return pd.DataFrame(out)
+
+
+def _break_points(data: UtilityData, pipes: pd.DataFrame, as_of: pd.Timestamp) -> gpd.GeoDataFrame:
+    """Locations of breaks before ``as_of``: their own point, else the middle of their pipe.
+
+    Unlinked breaks with a location count too: they are failures of nearby mains that
+    have since been replaced.
+    """
+    breaks = data.breaks
+    crs = data.pipes.crs
+    empty = gpd.GeoDataFrame(
+        {"break_pipe_id": pd.Series(dtype=object), "age_years": pd.Series(dtype=float)},
+        geometry=gpd.GeoSeries([], crs=crs).values,
+        crs=crs,
+    )
+    if breaks is None or len(breaks) == 0:
+        return empty
+    before = breaks[pd.to_datetime(breaks["date"]) < as_of]
+    pipe_id = before["pipe_id"].astype("string") if "pipe_id" in before else None
+    if isinstance(before, gpd.GeoDataFrame):
+        geometry = before.geometry.to_numpy().copy()
+        missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+    else:
+        geometry = np.full(len(before), None, dtype=object)
+        missing = np.ones(len(before), dtype=bool)
+    if pipe_id is not None and missing.any():
+        middle = pd.Series(
+            shapely.line_interpolate_point(pipes.geometry.values, 0.5, normalized=True),
+            index=pipes["pipe_id"].to_numpy(dtype=object),
+        )
+        ids = pipe_id.to_numpy(dtype=object, na_value=None)
+        fill = pd.Series(ids[missing]).map(middle).to_numpy(dtype=object)
+        geometry[missing] = fill
+    points = gpd.GeoDataFrame(
+        {
+            "break_pipe_id": (
+                pipe_id.to_numpy(dtype=object, na_value=None)
+                if pipe_id is not None
+                else np.full(len(before), None, dtype=object)
+            ),
+            "age_years": (
+                (as_of - pd.to_datetime(before["date"])).dt.days / _DAYS_PER_YEAR
+            ).to_numpy(),
+        },
+        geometry=gpd.GeoSeries(geometry, crs=crs).values,
+        crs=crs,
+    )
+    located = ~(points.geometry.isna() | points.geometry.is_empty)
+    return points[located.to_numpy()] if len(points) else empty
+
+
+def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Length-weighted soil attributes of every pipe (all pipes of the inventory)."""
+    columns = [
+        c
+        for c in soils.columns
+        if c != soils.geometry.name
+        and c.lower() not in _SOIL_ID_COLUMNS
+        and not c.lower().endswith("_id")
+    ]
+    soils = soils[[*columns, soils.geometry.name]].reset_index(drop=True)
+    left = gpd.GeoDataFrame(
+        {"_pos": np.arange(len(pipes))}, geometry=pipes.geometry.values, crs=pipes.crs
+    )
+    pairs = gpd.sjoin(left, soils[[soils.geometry.name]], predicate="intersects")
+    pipe_pos = pairs["_pos"].to_numpy()
+    soil_pos = pairs["index_right"].to_numpy()
+    overlap = shapely.length(
+        shapely.intersection(pipes.geometry.values[pipe_pos], soils.geometry.values[soil_pos])
+    )
+    n = len(pipes)
+    out = {}
+    pipe_length = np.maximum(shapely.length(pipes.geometry.values), 1e-9)
+    covered = np.bincount(pipe_pos, weights=overlap, minlength=n)
+    out["soil_covered_share"] = np.minimum(covered / pipe_length, 1.0)
+    for column in columns:
+        values = soils[column]
+        name = "soil_" + _clean_name(column)
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            v = values.astype("Float64").to_numpy(float, na_value=np.nan)[soil_pos]
+            ok = ~np.isnan(v)
+            weighted = np.bincount(pipe_pos[ok], weights=v[ok] * overlap[ok], minlength=n)
+            weight = np.bincount(pipe_pos[ok], weights=overlap[ok], minlength=n)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[name] = np.where(weight > 0, weighted / weight, np.nan)
+        else:
+            text = values.astype("string")
+            table = pd.DataFrame(
+                {
+                    "pos": pipe_pos,
+                    "value": text.to_numpy(dtype=object, na_value=None)[soil_pos],
+                    "overlap": overlap,
+                }
+            ).dropna(subset=["value"])
+            totals = table.groupby(["pos", "value"], sort=True)["overlap"].sum().reset_index()
+            totals = totals.sort_values(["pos", "overlap", "value"], ascending=[True, False, True])
+            dominant = totals.drop_duplicates("pos").set_index("pos")["value"]
+            out[name] = pd.Categorical(
+                dominant.reindex(np.arange(n)).to_numpy(dtype=object),
+                categories=_categories(text),
+            )
+    return pd.DataFrame(out, index=pd.Index(pipes["pipe_id"], name="pipe_id"))
+
+
+def _clean_name(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_") or "value"
+
+
+def _detect_frequency(dates: pd.Series) -> str:
+    days = pd.Series(pd.to_datetime(dates).drop_duplicates().sort_values()).diff().dt.days
+    return "monthly" if days.median() >= 27 else "daily"
+
+
+def _weather_roles(weather: pd.DataFrame, override: Mapping[str, str] | None) -> dict[str, str]:
+    """Which column holds tmin, tmax, tmean and precipitation (when recognised)."""
+    roles = {}
+    numeric = _numeric_weather_columns(weather)
+    for role, pattern in _WEATHER_ROLE_PATTERNS.items():
+        for column in sorted(numeric):
+            if re.match(pattern, column.lower()):
+                roles[role] = column
+                break
+    for role, column in (override or {}).items():
+        if role not in _WEATHER_ROLE_PATTERNS:
+            raise ValueError(
+                f"weather_columns: unknown role {role!r}; use {sorted(_WEATHER_ROLE_PATTERNS)}"
+            )
+        if column not in weather:
+            raise ValueError(
+                f"weather_columns: column {column!r} for {role!r} is not in the weather table "
+                f"(columns: {', '.join(map(str, weather.columns))})"
+            )
+        roles[role] = column
+    return roles
+
+
+def _numeric_weather_columns(weather: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in weather.columns
+        if c != "date"
+        and str(c).lower() not in _CALENDAR_COLUMNS
+        and pd.api.types.is_numeric_dtype(weather[c])
+        and not pd.api.types.is_bool_dtype(weather[c])
+    ]
+
+
+def _summarise_weather(
+    weather: pd.DataFrame,
+    as_of: pd.Timestamp,
+    years: int,
+    frequency: str,
+    roles: dict[str, str],
+) -> pd.Series:
+    """Weather summary over ``[as_of - years, as_of)``: means and derived indices."""
+    dates = pd.to_datetime(weather["date"])
+    if frequency == "monthly":
+        period_end = dates + pd.offsets.MonthBegin(1)
+        known = period_end <= as_of
+        days = dates.dt.days_in_month.to_numpy(float)
+    else:
+        known = dates < as_of
+        days = np.ones(len(weather))
+    start = as_of - pd.DateOffset(years=years)
+    window = known & (dates >= start)
+    columns = _numeric_weather_columns(weather)
+    recent = weather.loc[window, columns].astype(float)
+    out = {f"weather_{_clean_name(c)}_mean": recent[c].mean() for c in columns}
+    w_days = days[window.to_numpy()]
+    n_years = w_days.sum() / _DAYS_PER_YEAR if len(recent) else np.nan
+    tmin = recent[roles["tmin"]].to_numpy() if "tmin" in roles else None
+    tmax = recent[roles["tmax"]].to_numpy() if "tmax" in roles else None
+    if "tmean" in roles:
+        tmean = recent[roles["tmean"]].to_numpy()
+    elif tmin is not None and tmax is not None:
+        tmean = (tmin + tmax) / 2.0
+    else:
+        tmean = None
+    if tmin is not None and tmax is not None:
+        # Daily input: days with a frost and a thaw. Monthly input: months whose mean
+        # minimum is below and mean maximum above 0 degC (a coarser proxy).
+        crossing = ((tmin < 0) & (tmax > 0)).astype(float)
+        unit = "months" if frequency == "monthly" else "days"
+        out[f"weather_freeze_thaw_{unit}_per_year"] = (
+            np.nansum(crossing) / n_years if len(recent) else np.nan
+        )
+    if tmean is not None:
+        degree_days = np.maximum(-tmean, 0.0) * w_days
+        out["weather_freezing_index_degree_days_per_year"] = (
+            np.nansum(degree_days) / n_years if len(recent) else np.nan
+        )
+    if "precip" in roles:
+        out["weather_dry_summer_index"] = _dry_summer_index(
+            dates[known], weather.loc[known, roles["precip"]].astype(float), start
+        )
+    return pd.Series(out, dtype=float)
+
+
+def _dry_summer_index(dates: pd.Series, precip: pd.Series, start: pd.Timestamp) -> float:
+    """Mean relative summer rainfall deficit of the window's summers (positive = drier).
+
+    Each summer's (June-August) precipitation is compared with the mean summer
+    precipitation of every complete summer known before the as-of date.
+    """
+    summer = dates.dt.month.isin(_SUMMER_MONTHS).to_numpy()
+    if not summer.any():
+        return np.nan
+    per_year = (
+        pd.Series(precip.to_numpy()[summer])
+        .groupby(dates.dt.year.to_numpy()[summer])
+        .agg(["sum", "count"])
+    )
+    complete = per_year["count"] >= per_year["count"].max()
+    totals = per_year.loc[complete, "sum"]
+    if totals.empty or totals.mean() <= 0:
+        return np.nan
+    recent = totals[totals.index >= start.year]
+    if recent.empty:
+        return np.nan
+    return float((1.0 - recent / totals.mean()).mean())
+
+
+def _nearest_station(pipes: pd.DataFrame, stations: gpd.GeoDataFrame) -> pd.Series:
+    """``station_id`` of the station nearest to the middle of each pipe."""
+    middle = shapely.line_interpolate_point(pipes.geometry.values, 0.5, normalized=True)
+    left = gpd.GeoDataFrame(
+        {"pipe_id": pipes["pipe_id"].to_numpy(dtype=object)}, geometry=middle, crs=pipes.crs
+    )
+    right = stations[["station_id", stations.geometry.name]].copy()
+    right = right.to_crs(pipes.crs) if right.crs != pipes.crs else right
+    joined = gpd.sjoin_nearest(left, right, how="left", distance_col="_d")
+    joined = joined.sort_values(["pipe_id", "_d", "station_id"]).drop_duplicates("pipe_id")
+    return joined.set_index("pipe_id")["station_id"]
+
+
+def _weld_features(welds: pd.DataFrame, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Weld and joint counts per pipe; welds dated in or after the as-of year are ignored.
+
+    Undated welds count at every date (they are taken as original joints). Grade columns
+    come from every grade of the welds table so that columns are the same at every date.
+    """
+    n = len(pipes)
+    if "pipe_id" not in welds:
+        return pd.DataFrame(index=range(n))
+    welds = welds[welds["pipe_id"].notna()]
+    known = pd.Series(True, index=welds.index)
+    if "year" in welds:
+        known = (welds["year"].astype("Float64") < as_of.year).fillna(True).astype(bool)
+    current = welds[known]
+    pos = pd.Index(pipes["pipe_id"]).get_indexer(current["pipe_id"].astype("string"))
+    ok = pos >= 0
+    length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, 1e-3)
+    total = np.bincount(pos[ok], minlength=n).astype(float)
+    out = {"welds_total": total, "welds_per_km": total / length_km}
+    if "grade" in welds:
+        grades = _categories(welds["grade"])
+        current_grade = current["grade"].astype("string").to_numpy(dtype=object, na_value=None)
+        for grade in grades:
+            hit = ok & (current_grade == grade)
+            out[f"welds_grade_{_clean_name(grade)}"] = np.bincount(pos[hit], minlength=n).astype(
+                float
+            )
+    return pd.DataFrame(out)
+
+
+def _outcome_features(
+    outcomes: pd.DataFrame, pipes: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Inspections before ``as_of`` per pipe, leaks they found and years since the last one."""
+    missing = [c for c in ("pipe_id", "date") if c not in outcomes]
+    if missing:
+        raise ValueError(
+            f"outcomes: missing column(s) {', '.join(missing)}; inspection outcomes need "
+            "pipe_id, date and optionally leak_found (true/false)"
+        )
+    dates = pd.to_datetime(outcomes["date"])
+    before = (dates < as_of).to_numpy()
+    n = len(pipes)
+    pos = pd.Index(pipes["pipe_id"]).get_indexer(outcomes["pipe_id"].astype("string"))
+    ok = before & (pos >= 0)
+    found = (
+        outcomes["leak_found"].astype("boolean").fillna(False).to_numpy(bool)
+        if "leak_found" in outcomes
+        else np.zeros(len(outcomes), dtype=bool)
+    )
+    age = ((as_of - dates).dt.days / _DAYS_PER_YEAR).to_numpy()
+    last = np.full(n, np.inf)
+    np.minimum.at(last, pos[ok], age[ok])
+    return pd.DataFrame(
+        {
+            "inspections_total": np.bincount(pos[ok], minlength=n).astype(float),
+            "inspection_leaks_found": np.bincount(pos[ok & found], minlength=n).astype(float),
+            "years_since_last_inspection": np.where(np.isfinite(last), last, np.nan),
+        }
+    )

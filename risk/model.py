@@ -1,0 +1,662 @@
+"""The leak-risk model: XGBoost failure-rate regression on a pipe-year panel.
+
+``RiskModel`` is a scikit-learn style estimator. It learns the expected number of
+failures of a pipe within a horizon from its features (:mod:`risk.features`):
+
+- objective ``count:poisson`` with the pipe length as exposure (``log(length_km)`` is the
+  base margin), so the trees model a failure *rate per km* and the expected count of a
+  pipe is that rate times its length;
+- probabilities ``P(>= 1 failure within the horizon)`` are calibrated by Platt scaling
+  (a logistic curve on the logit of the raw probability) on the latest panel date, held
+  out in time from a first fit; the booster is then refitted on every panel date
+  (``calibrate=True``);
+- the inspection rank orders pipes by expected failures per km: with a budget of pipe
+  length to inspect, taking the densest pipes first maximises the failures found per km
+  inspected (the greedy solution of a fractional knapsack).
+
+``RiskModel.fit(X, y, panel_date=...)`` follows the scikit-learn contract on a feature
+table; ``RiskModel.fit_utility(data, as_of)`` builds the training panel itself: features
+at 1 January of each of the ``panel_years`` years whose outcome window ends by ``as_of``,
+labelled with the failures inside that window (see :func:`build_panel`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from risk.features import FeatureBuilder, count_failures, in_service, to_timestamp
+from risk.utility import UtilityData
+
+log = logging.getLogger(__name__)
+
+#: Horizons, in years, the model is meant for.
+SUPPORTED_HORIZONS_YEARS = (1, 3, 5)
+#: Shortest length used for the exposure offset, in metres (some segments are centimetres).
+MIN_EXPOSURE_LENGTH_M = 1.0
+
+
+class Panel(NamedTuple):
+    """A training panel: one row per pipe and panel date.
+
+    ``X`` is indexed by ``pipe_id``; ``y`` holds the failures within the horizon after
+    ``panel_date`` (same order as ``X``).
+    """
+
+    X: pd.DataFrame
+    y: np.ndarray
+    panel_date: np.ndarray
+
+
+def panel_dates(as_of, horizon_years: int, panel_years: int) -> list[pd.Timestamp]:
+    """Panel dates of a model fitted at ``as_of``: every outcome window ends by ``as_of``.
+
+    The dates are ``as_of`` shifted back by ``horizon_years``, ``horizon_years + 1``, ...
+    years, ``panel_years`` of them, oldest first.
+    """
+    as_of = to_timestamp(as_of)
+    return [as_of - pd.DateOffset(years=horizon_years + k) for k in range(panel_years - 1, -1, -1)]
+
+
+def build_panel(
+    data: UtilityData,
+    as_of,
+    *,
+    horizon_years: int = 1,
+    panel_years: int = 8,
+    feature_options: Mapping | None = None,
+    statistical_prior: bool = True,
+    verbose: bool = True,
+) -> Panel:
+    """Features and outcomes of every pipe at each panel date before ``as_of``.
+
+    Parameters
+    ----------
+    data : UtilityData
+        Canonical tables of one utility.
+    as_of : date-like
+        Nothing on or after this date is used, neither for features nor for labels.
+    horizon_years : int
+        Length of the outcome window after each panel date, in years.
+    panel_years : int
+        Number of panel dates (yearly, ending ``horizon_years`` before ``as_of``).
+    feature_options : mapping, optional
+        Keyword arguments of :func:`risk.features.build_features`.
+    statistical_prior : bool
+        Add ``leyp_rate_per_km`` (see :func:`add_statistical_prior`) at each panel date.
+
+    Returns
+    -------
+    Panel
+        ``X`` (features, indexed by ``pipe_id``), ``y`` (failures within the horizon) and
+        ``panel_date`` (the as-of date of each row).
+    """
+    builder = FeatureBuilder(data, **dict(feature_options or {}))
+    frames, labels, dates = [], [], []
+    for k, date in enumerate(panel_dates(as_of, horizon_years, panel_years)):
+        features = builder.build(date, verbose=verbose and k == 0)
+        if statistical_prior:
+            features = add_statistical_prior(features, data, date, horizon_years, feature_options)
+        end = date + pd.DateOffset(years=horizon_years)
+        failures = count_failures(data, date, end).reindex(features.index, fill_value=0)
+        frames.append(features)
+        labels.append(failures.to_numpy(dtype=float))
+        dates.append(np.full(len(features), date.to_datetime64()))
+    X = pd.concat(frames, axis=0)
+    return Panel(X, np.concatenate(labels), np.concatenate(dates))
+
+
+class RiskModel(BaseEstimator):
+    """Failure-rate model of water pipes: XGBoost Poisson regression, calibrated.
+
+    Parameters
+    ----------
+    horizon_years : int
+        Outcome window of the predictions, in years (1, 3 or 5).
+    panel_years : int
+        Number of yearly panel dates :meth:`fit_utility` trains on.
+    feature_options : dict, optional
+        Keyword arguments of :func:`risk.features.build_features` used by
+        :meth:`fit_utility` and :meth:`build_features`.
+    n_estimators : int
+        Number of boosting rounds.
+    max_depth : int
+        Depth of each tree.
+    learning_rate : float
+        Shrinkage of each tree.
+    min_child_weight : float
+        Smallest hessian sum in a leaf; for the Poisson objective about the number of
+        expected failures in the leaf.
+    subsample, colsample_bytree : float
+        Row and feature sampling per tree, in (0, 1].
+    reg_lambda : float
+        L2 penalty on leaf weights.
+    exclude_features : tuple of str
+        Features never used (exact names, or prefixes ending with ``*``), e.g. columns a
+        utility knows to be unreliable.
+    statistical_prior : bool
+        Add the rate per km of a LEYP-style statistical model (Weibull ageing, material,
+        diameter, lining, failure history), refitted at every panel date on the records
+        before it, as the feature ``leyp_rate_per_km``: the trees start from a smooth,
+        well-pooled estimate and learn what it misses (stacking).
+    monotone_history : bool
+        Constrain the rate to grow with the pipe's and its neighbours' past failures and
+        with past leaks found, and to fall with the years since the last failure: a
+        sensible prior that steadies the trees on small failure records.
+    drop_time_only_features : bool
+        Drop features that take a single value at every panel date (network-wide weather,
+        for example): they only tell panel years apart and cannot rank pipes.
+    calibrate : bool
+        Calibrate probabilities (Platt scaling) on the latest panel date held out in time.
+    random_state : int
+        Seed of row and feature sampling.
+    n_jobs : int
+        Threads of XGBoost. Results are identical across runs for a given value.
+    """
+
+    def __init__(
+        self,
+        *,
+        horizon_years: int = 1,
+        panel_years: int = 8,
+        feature_options: dict | None = None,
+        n_estimators: int = 300,
+        max_depth: int = 4,
+        learning_rate: float = 0.05,
+        min_child_weight: float = 2.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.8,
+        reg_lambda: float = 1.0,
+        exclude_features: tuple = (),
+        statistical_prior: bool = True,
+        monotone_history: bool = True,
+        drop_time_only_features: bool = True,
+        calibrate: bool = True,
+        random_state: int = 0,
+        n_jobs: int = 2,
+    ):
+        self.horizon_years = horizon_years
+        self.panel_years = panel_years
+        self.feature_options = feature_options
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.min_child_weight = min_child_weight
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.exclude_features = exclude_features
+        self.statistical_prior = statistical_prior
+        self.monotone_history = monotone_history
+        self.drop_time_only_features = drop_time_only_features
+        self.calibrate = calibrate
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: pd.DataFrame, y, *, panel_date=None) -> RiskModel:
+        """Fit on a feature table.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features as built by :func:`risk.features.build_features`; must hold
+            ``length_m``. Category columns are used as XGBoost categorical features.
+        y : array-like
+            Number of failures of each row within the horizon (>= 0).
+        panel_date : array-like, optional
+            As-of date of each row. Enables calibration on the latest date and the
+            removal of features constant within every date.
+
+        Returns
+        -------
+        RiskModel
+            ``self``, fitted.
+        """
+        self._check_params()
+        X, y, dates = self._check_training_input(X, y, panel_date)
+        order = _canonical_order(X.index, dates)
+        X, y = X.iloc[order], y[order]
+        dates = dates[order] if dates is not None else None
+
+        dropped = [c for c in X.columns if _excluded(c, self.exclude_features)]
+        if self.drop_time_only_features and dates is not None:
+            constant = [c for c in _time_only_columns(X, dates) if c not in dropped]
+            if constant:
+                log.info("features constant at every panel date, not used: %s", ", ".join(constant))
+            dropped += constant
+        self.dropped_features_ = dropped
+        self.feature_names_in_ = np.array([c for c in X.columns if c not in dropped], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.categories_ = {
+            c: list(X[c].cat.categories)
+            for c in self.feature_names_in_
+            if isinstance(X[c].dtype, pd.CategoricalDtype)
+        }
+
+        self.calibrator_ = None
+        self.count_scale_ = 1.0
+        self.calibration_ = None
+        distinct = np.unique(dates) if dates is not None else np.array([])
+        if self.calibrate and len(distinct) >= 2:
+            held_out = dates == distinct[-1]
+            early = self._train(X[~held_out], y[~held_out])
+            mu = self._raw_expected(early, X[held_out])
+            observed = y[held_out]
+            raw_probability = 1.0 - np.exp(-mu)
+            self.calibrator_ = PlattCalibrator().fit(raw_probability, observed >= 1)
+            self.count_scale_ = float(observed.sum() / mu.sum()) if mu.sum() > 0 else 1.0
+            self.calibration_ = {
+                "held_out_date": str(pd.Timestamp(distinct[-1]).date()),
+                "rows": int(held_out.sum()),
+                "failures": float(observed.sum()),
+                "raw_expected": float(mu.sum()),
+                "count_scale": self.count_scale_,
+                "reliability": reliability_table(
+                    self.calibrator_.predict(raw_probability), observed >= 1
+                ),
+            }
+        elif self.calibrate:
+            log.info("calibration needs at least two panel dates; probabilities not calibrated")
+        self.booster_ = self._train(X, y)
+        return self
+
+    def fit_utility(self, data: UtilityData, as_of) -> RiskModel:
+        """Build the training panel of ``data`` before ``as_of`` and fit on it.
+
+        Only failures dated before ``as_of`` are used, as features or as labels.
+        """
+        self._check_params()
+        panel = build_panel(
+            data,
+            as_of,
+            horizon_years=self.horizon_years,
+            panel_years=self.panel_years,
+            feature_options=self.feature_options,
+            statistical_prior=self.statistical_prior,
+        )
+        if len(panel.X) == 0:
+            raise ValueError(
+                f"no pipe in service at any panel date before {to_timestamp(as_of).date()}; "
+                "check install_year, or pick a later as_of"
+            )
+        self.fit(panel.X, panel.y, panel_date=panel.panel_date)
+        self.as_of_ = str(to_timestamp(as_of).date())
+        self.training_rows_ = len(panel.X)
+        self.training_failures_ = float(panel.y.sum())
+        return self
+
+    # --------------------------------------------------------------- prediction
+    def build_features(self, data: UtilityData, as_of, *, verbose: bool = False) -> pd.DataFrame:
+        """Features of ``data`` at ``as_of`` with this model's feature options."""
+        builder = FeatureBuilder(data, **dict(self.feature_options or {}))
+        features = builder.build(as_of, verbose=verbose)
+        if self.statistical_prior:
+            features = add_statistical_prior(
+                features, data, as_of, self.horizon_years, self.feature_options
+            )
+        return features
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Expected number of failures of each row within the horizon."""
+        check_is_fitted(self, "booster_")
+        return self._raw_expected(self.booster_, X) * self.count_scale_
+
+    def predict_probability(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of at least one failure of each row within the horizon."""
+        check_is_fitted(self, "booster_")
+        mu = self._raw_expected(self.booster_, X)
+        if self.calibrator_ is not None:
+            return self.calibrator_.predict(1.0 - np.exp(-mu))
+        return 1.0 - np.exp(-mu * self.count_scale_)
+
+    def predict_rate_per_km(self, X: pd.DataFrame) -> np.ndarray:
+        """Expected failures per km of pipe within the horizon (the ranking key)."""
+        check_is_fitted(self, "booster_")
+        margin = self.booster_.predict(self._dmatrix(X, with_offset=False), output_margin=True)
+        return np.exp(margin.astype(float)) * self.count_scale_
+
+    def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Probability, expected failures, rate per km and inspection rank per row.
+
+        ``rank`` 1 is the pipe to inspect first: highest expected failures per km, ties
+        broken by higher expected failures, then by ``pipe_id``.
+        """
+        out = pd.DataFrame(
+            {
+                "probability": self.predict_probability(X),
+                "expected_failures": self.predict(X),
+                "expected_failures_per_km": self.predict_rate_per_km(X),
+            },
+            index=X.index,
+        )
+        out["rank"] = inspection_rank(out["expected_failures_per_km"], out["expected_failures"])
+        return out
+
+    def contributions(self, X: pd.DataFrame, *, approximate: bool = False) -> pd.DataFrame:
+        """Per-feature contributions to the log failure rate (XGBoost ``pred_contribs``).
+
+        Columns are the model's features plus ``bias``; each row sums to the log of the
+        uncalibrated rate per km. ``approximate=True`` uses XGBoost's fast approximation
+        (Saabas), about 100 times faster than exact TreeSHAP.
+        """
+        check_is_fitted(self, "booster_")
+        columns = [*self.feature_names_in_, "bias"]
+        if len(X) == 0:
+            return pd.DataFrame(np.zeros((0, len(columns))), index=X.index, columns=columns)
+        values = self.booster_.predict(
+            self._dmatrix(X, with_offset=False),
+            pred_contribs=True,
+            approx_contribs=approximate,
+        )
+        return pd.DataFrame(values, index=X.index, columns=columns)
+
+    def feature_importance(self) -> pd.Series:
+        """Total gain of each feature over the trees, as a share of the total."""
+        check_is_fitted(self, "booster_")
+        gain = pd.Series(self.booster_.get_score(importance_type="total_gain"), dtype=float)
+        gain = gain.reindex(self.feature_names_in_, fill_value=0.0)
+        total = gain.sum()
+        return (gain / total if total > 0 else gain).sort_values(ascending=False)
+
+    # ----------------------------------------------------------------- internals
+    def _check_params(self) -> None:
+        checks = [
+            ("horizon_years", self.horizon_years, int, 1),
+            ("panel_years", self.panel_years, int, 1),
+            ("n_estimators", self.n_estimators, int, 1),
+            ("max_depth", self.max_depth, int, 1),
+            ("n_jobs", self.n_jobs, int, 1),
+        ]
+        for name, value, kind, low in checks:
+            if isinstance(value, bool) or not isinstance(value, (kind, np.integer)) or value < low:
+                raise ValueError(
+                    f"The '{name}' parameter of RiskModel must be an int in the range "
+                    f"[{low}, inf). Got {value!r} instead."
+                )
+        for name in ("learning_rate", "subsample", "colsample_bytree"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0 < value <= 1):
+                raise ValueError(
+                    f"The '{name}' parameter of RiskModel must be a float in the range "
+                    f"(0, 1]. Got {value!r} instead."
+                )
+        if self.horizon_years not in SUPPORTED_HORIZONS_YEARS:
+            log.warning(
+                "horizon of %s years: the model is tested for %s years",
+                self.horizon_years,
+                SUPPORTED_HORIZONS_YEARS,
+            )
+
+    def _check_training_input(self, X, y, panel_date):
+        if not isinstance(X, pd.DataFrame):
+            raise TypeError(
+                f"X must be a pandas DataFrame of features (risk.features.build_features); "
+                f"got {type(X).__name__}"
+            )
+        if "length_m" not in X:
+            raise ValueError("X has no 'length_m' column; the model needs pipe lengths as exposure")
+        y = np.asarray(y, dtype=float)
+        if y.shape != (len(X),):
+            raise ValueError(f"y must have one value per row of X ({len(X)}); got shape {y.shape}")
+        if np.isnan(y).any() or (y < 0).any():
+            raise ValueError("y must hold failure counts >= 0 without missing values")
+        dates = None
+        if panel_date is not None:
+            dates = np.asarray(pd.to_datetime(np.asarray(panel_date)), dtype="datetime64[ns]")
+            if dates.shape != (len(X),):
+                raise ValueError(
+                    f"panel_date must have one date per row of X ({len(X)}); "
+                    f"got shape {dates.shape}"
+                )
+        if len(X) == 0:
+            raise ValueError("X is empty: there is nothing to fit on")
+        return X, y, dates
+
+    def _xgb_params(self) -> dict:
+        params = {
+            "objective": "count:poisson",
+            "eta": float(self.learning_rate),
+            "max_depth": int(self.max_depth),
+            "min_child_weight": float(self.min_child_weight),
+            "subsample": float(self.subsample),
+            "colsample_bytree": float(self.colsample_bytree),
+            "lambda": float(self.reg_lambda),
+            "tree_method": "hist",
+            "seed": int(self.random_state),
+            "nthread": int(self.n_jobs),
+            "max_cat_to_onehot": 1,
+            "verbosity": 0,
+        }
+        if self.monotone_history:
+            params["monotone_constraints"] = (
+                "(" + ",".join(str(_monotone_direction(c)) for c in self.feature_names_in_) + ")"
+            )
+        return params
+
+    def _train(self, X: pd.DataFrame, y: np.ndarray) -> xgb.Booster:
+        return xgb.train(
+            self._xgb_params(),
+            self._dmatrix(X, label=y),
+            num_boost_round=int(self.n_estimators),
+        )
+
+    def _raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
+        return booster.predict(self._dmatrix(X)).astype(float)
+
+    def _dmatrix(self, X: pd.DataFrame, *, label=None, with_offset: bool = True) -> xgb.DMatrix:
+        if not hasattr(self, "feature_names_in_"):
+            raise NotFittedError(
+                "This RiskModel instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this estimator."
+            )
+        names = list(self.feature_names_in_)
+        missing = [c for c in names if c not in X]
+        if missing:
+            raise ValueError(
+                f"X lacks feature(s) the model was fitted with: {', '.join(missing)}. "
+                "Build features with the same options (RiskModel.build_features)."
+            )
+        frame = {}
+        for column in names:
+            if column in self.categories_:
+                values = X[column].astype("string").to_numpy(dtype=object, na_value=None)
+                frame[column] = pd.Categorical(values, categories=self.categories_[column])
+            else:
+                frame[column] = pd.to_numeric(X[column], errors="coerce").to_numpy(
+                    dtype=np.float32, na_value=np.nan
+                )
+        data = pd.DataFrame(frame)
+        # Without a base margin XGBoost would add its base_score; a zero margin is the
+        # log of 1 km of exposure, so the prediction is then the rate per km.
+        offset = np.zeros(len(data))
+        if with_offset:
+            length_m = np.maximum(
+                pd.to_numeric(X["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float),
+                MIN_EXPOSURE_LENGTH_M,
+            )
+            offset = np.log(length_m / 1000.0)
+        return xgb.DMatrix(
+            data,
+            label=label,
+            base_margin=offset,
+            enable_categorical=True,
+            nthread=int(self.n_jobs),
+        )
+
+
+class PlattCalibrator:
+    """Platt scaling: ``p = sigmoid(a * logit(raw) + b)``, fitted by maximum likelihood.
+
+    Two parameters, so that a year of held-out failures (often under a hundred) is
+    enough; unlike isotonic regression it never returns exactly 0 or 1.
+    """
+
+    def __init__(self, a: float = 1.0, b: float = 0.0):
+        self.a = float(a)
+        self.b = float(b)
+
+    @staticmethod
+    def _logit(probability) -> np.ndarray:
+        p = np.clip(np.asarray(probability, dtype=float), 1e-7, 1 - 1e-7)
+        return np.log(p / (1 - p))
+
+    def fit(self, probability, outcome) -> PlattCalibrator:
+        z = self._logit(probability)
+        hit = np.asarray(outcome, dtype=float)
+        if hit.sum() == 0 or hit.sum() == len(hit):
+            return self  # nothing to learn from: identity
+
+        def loss(theta):
+            eta = theta[0] * z + theta[1]
+            value = np.sum(np.logaddexp(0, eta) - hit * eta)
+            residual = 1 / (1 + np.exp(-eta)) - hit
+            return value, np.array([np.sum(residual * z), np.sum(residual)])
+
+        result = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
+        self.a, self.b = (float(v) for v in result.x)
+        return self
+
+    def predict(self, probability) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self.a * self._logit(probability) + self.b)))
+
+    def to_dict(self) -> dict:
+        return {"method": "platt", "a": self.a, "b": self.b}
+
+    @classmethod
+    def from_dict(cls, state: dict) -> PlattCalibrator:
+        return cls(state["a"], state["b"])
+
+
+def inspection_rank(rate_per_km: pd.Series, expected: pd.Series) -> np.ndarray:
+    """Rank 1..n by rate per km (desc), then expected failures (desc), then index (asc)."""
+    ids = np.asarray(rate_per_km.index.astype(str))
+    order = np.lexsort((ids, -expected.to_numpy(float), -rate_per_km.to_numpy(float)))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    return rank
+
+
+def reliability_table(probability, outcome, *, bins: int = 10) -> list[dict]:
+    """Mean predicted probability and observed frequency per quantile bin of predictions."""
+    probability = np.asarray(probability, dtype=float)
+    outcome = np.asarray(outcome, dtype=float)
+    if len(probability) == 0:
+        return []
+    order = np.argsort(probability, kind="mergesort")
+    rows = []
+    for chunk in np.array_split(order, min(bins, len(order))):
+        if len(chunk) == 0:
+            continue
+        rows.append(
+            {
+                "predicted": float(probability[chunk].mean()),
+                "observed": float(outcome[chunk].mean()),
+                "count": len(chunk),
+            }
+        )
+    return rows
+
+
+def add_statistical_prior(
+    features: pd.DataFrame,
+    data: UtilityData,
+    as_of,
+    horizon_years: int,
+    feature_options: Mapping | None = None,
+) -> pd.DataFrame:
+    """``features`` with ``leyp_rate_per_km``: a LEYP-style model's failures per km.
+
+    The model (:class:`risk.baselines.WeibullBaseline`) is fitted on the records dated
+    before ``as_of`` only. Without any failure before ``as_of`` the column is missing
+    (NaN), which XGBoost treats as unknown.
+    """
+    from risk.baselines import WeibullBaseline
+
+    out = features.copy()
+    start = dict(feature_options or {}).get("records_start_year")
+    breaks = data.linked_breaks
+    known = pd.to_datetime(breaks["date"]) < to_timestamp(as_of)
+    if not known.any() or len(features) == 0:
+        out["leyp_rate_per_km"] = np.nan
+        return out
+    prior = WeibullBaseline(records_start_year=start, horizon_years=horizon_years)
+    predicted = prior.fit(data, as_of).predict(data, as_of)
+    out["leyp_rate_per_km"] = predicted["score"].reindex(out.index).to_numpy(dtype=float)
+    return out
+
+
+def _monotone_direction(feature: str) -> int:
+    """+1 where more past failures mean more risk, -1 for time since the last failure."""
+    if feature == "years_since_last_failure":
+        return -1
+    if feature.startswith(("failures_", "neighbour_failures_", "inspection_leaks_found")):
+        return 1
+    return 0
+
+
+def _excluded(column: str, patterns) -> bool:
+    for pattern in patterns or ():
+        if pattern.endswith("*") and column.startswith(pattern[:-1]):
+            return True
+        if column == pattern:
+            return True
+    return False
+
+
+def _canonical_order(index: pd.Index, dates: np.ndarray | None) -> np.ndarray:
+    """Row order by (panel date, pipe_id), so that fitting ignores input row order."""
+    ids = np.asarray(index.astype(str))
+    if dates is None:
+        return np.argsort(ids, kind="mergesort")
+    return np.lexsort((ids, dates.astype("int64")))
+
+
+def _time_only_columns(X: pd.DataFrame, dates: np.ndarray) -> list[str]:
+    """Columns holding one value per panel date (they only identify the date)."""
+    out = []
+    if len(X) < 2:
+        return out
+    groups = pd.Series(dates).reset_index(drop=True)
+    for column in X.columns:
+        if column == "length_m":
+            continue
+        values = X[column].reset_index(drop=True)
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.cat.codes
+        per_date = values.groupby(groups).nunique(dropna=False)
+        if (per_date <= 1).all():
+            out.append(column)
+    return out
+
+
+def is_fitted(model: RiskModel) -> bool:
+    """True when ``model`` has been fitted."""
+    try:
+        check_is_fitted(model, "booster_")
+    except NotFittedError:
+        return False
+    return True
+
+
+__all__ = [
+    "Panel",
+    "PlattCalibrator",
+    "RiskModel",
+    "add_statistical_prior",
+    "build_panel",
+    "in_service",
+    "inspection_rank",
+    "is_fitted",
+    "panel_dates",
+    "reliability_table",
+]

@@ -1,0 +1,292 @@
+"""One-shot orchestration: train, score and explain; save and load model versions.
+
+>>> ranking = score_utility(data, "2020-01-01")  # doctest: +SKIP
+>>> ranking.head()  # pipe_id, probability, expected_failures, rank, top_reasons  # doctest: +SKIP
+
+``score_utility`` trains a :class:`risk.model.RiskModel` on the utility's own history
+before ``as_of`` (unless a fitted model is given) and ranks every pipe in service on that
+date for inspection. ``save_model`` writes a fitted model and its model card under a
+models directory; ``load_model`` reads it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
+from risk.features import to_timestamp
+from risk.model import PlattCalibrator, RiskModel, is_fitted
+from risk.utility import UtilityData
+
+log = logging.getLogger(__name__)
+
+#: Columns of :func:`score_utility`, in order.
+SCORE_COLUMNS = (
+    "pipe_id",
+    "probability",
+    "expected_failures",
+    "rank",
+    "top_reasons",
+    "expected_failures_per_km",
+    "length_m",
+)
+#: Version of the saved model format.
+MODEL_FORMAT_VERSION = 1
+
+
+def train_model(
+    data: UtilityData,
+    as_of,
+    *,
+    horizon_years: int = 1,
+    records_start_year: int | None = None,
+    model_params: dict | None = None,
+) -> RiskModel:
+    """Fit a :class:`RiskModel` on the utility's history before ``as_of``.
+
+    Parameters
+    ----------
+    data : UtilityData
+        Canonical tables of one utility.
+    as_of : date-like
+        Training uses records dated before it only.
+    horizon_years : int
+        Outcome window of the predictions (1, 3 or 5 years).
+    records_start_year : int, optional
+        First year of a complete break record (default: ``data.meta
+        ["records_complete_from"]`` from ingestion, else the first break's year).
+    model_params : dict, optional
+        Other :class:`RiskModel` parameters.
+    """
+    params = dict(model_params or {})
+    params["horizon_years"] = horizon_years
+    if records_start_year is not None:
+        options = dict(params.get("feature_options") or {})
+        options["records_start_year"] = records_start_year
+        params["feature_options"] = options
+    model = RiskModel(**params).fit_utility(data, as_of)
+    model.data_fingerprint_ = data_fingerprint(data)
+    return model
+
+
+def score_utility(
+    data: UtilityData,
+    as_of,
+    *,
+    horizon_years: int = 1,
+    model: RiskModel | None = None,
+    records_start_year: int | None = None,
+    model_params: dict | None = None,
+    n_exact_explanations: int = DEFAULT_N_EXACT,
+    top_n_reasons: int = DEFAULT_TOP_N,
+) -> pd.DataFrame:
+    """Risk and inspection rank of every pipe in service at ``as_of``, with reasons.
+
+    Parameters
+    ----------
+    data : UtilityData
+        Canonical tables of one utility.
+    as_of : date-like
+        Scoring date; only records dated before it are used.
+    horizon_years : int
+        Outcome window of the predictions (1, 3 or 5 years).
+    model : RiskModel, optional
+        A fitted model (e.g. from :func:`load_model`); by default one is trained on
+        ``data`` before ``as_of``. A model fitted after ``as_of`` is refused (it has seen
+        the outcomes it would predict).
+    records_start_year, model_params
+        Passed to :func:`train_model` when a model is trained.
+    n_exact_explanations : int
+        The first-ranked pipes whose reasons use exact TreeSHAP contributions; the others
+        use XGBoost's fast approximation.
+    top_n_reasons : int
+        Largest number of reasons per pipe.
+
+    Returns
+    -------
+    DataFrame
+        Sorted by ``rank``: ``pipe_id``, ``probability`` (of at least one failure within
+        the horizon), ``expected_failures`` (within the horizon), ``rank`` (1 = inspect
+        first: highest expected failures per km), ``top_reasons``,
+        ``expected_failures_per_km`` and ``length_m``.
+    """
+    as_of = to_timestamp(as_of)
+    started = time.perf_counter()
+    if model is None:
+        model = train_model(
+            data,
+            as_of,
+            horizon_years=horizon_years,
+            records_start_year=records_start_year,
+            model_params=model_params,
+        )
+    else:
+        _check_model_for(model, as_of, horizon_years)
+    trained = time.perf_counter()
+    X = model.build_features(data, as_of)
+    scores = model.score_frame(X)
+    reasons = explain_pipes(
+        model, X, scores["rank"].to_numpy(), n_exact=n_exact_explanations, top_n=top_n_reasons
+    )
+    out = pd.DataFrame(
+        {
+            "pipe_id": X.index.astype("string"),
+            "probability": scores["probability"].to_numpy(),
+            "expected_failures": scores["expected_failures"].to_numpy(),
+            "rank": scores["rank"].to_numpy(),
+            "top_reasons": reasons.to_numpy(),
+            "expected_failures_per_km": scores["expected_failures_per_km"].to_numpy(),
+            "length_m": X["length_m"].to_numpy(dtype=float),
+        }
+    )
+    out["top_reasons"] = out["top_reasons"].astype("string")
+    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
+    log.info(
+        "scored %d pipes at %s (training %.1f s, scoring and reasons %.1f s)",
+        len(out),
+        as_of.date(),
+        trained - started,
+        time.perf_counter() - trained,
+    )
+    return out[list(SCORE_COLUMNS)]
+
+
+def _check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) -> None:
+    if not is_fitted(model):
+        raise ValueError("model must be a fitted RiskModel (train_model or load_model)")
+    fitted_at = getattr(model, "as_of_", None)
+    if fitted_at is not None and to_timestamp(fitted_at) > as_of:
+        raise ValueError(
+            f"the model was fitted on records up to {fitted_at}, after as_of "
+            f"{as_of.date()}: it has seen the failures it would predict. Train a model at "
+            f"or before {as_of.date()}."
+        )
+    if model.horizon_years != horizon_years:
+        raise ValueError(
+            f"the model predicts a {model.horizon_years}-year horizon; horizon_years="
+            f"{horizon_years} was asked. Train a model for that horizon."
+        )
+
+
+# ------------------------------------------------------------- model versions
+def data_fingerprint(data: UtilityData) -> str:
+    """Ingestion fingerprint of the input files, else a hash of pipes and breaks."""
+    known = (data.meta or {}).get("fingerprint")
+    if known:
+        return str(known)
+    digest = hashlib.sha256()
+    pipes = data.pipes.drop(columns=["geometry"], errors="ignore").sort_values("pipe_id")
+    digest.update(pd.util.hash_pandas_object(pipes.astype(str), index=False).to_numpy().tobytes())
+    breaks = data.breaks[["pipe_id", "date"]].astype(str).sort_values(["pipe_id", "date"])
+    digest.update(pd.util.hash_pandas_object(breaks, index=False).to_numpy().tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def save_model(
+    model: RiskModel,
+    models_dir: str | Path = "models",
+    *,
+    metrics: dict | None = None,
+    name: str | None = None,
+) -> Path:
+    """Write a fitted model and its model card to ``models_dir/<version>/``.
+
+    The version name is ``<as_of>_h<horizon>_<hash>`` (the hash covers data fingerprint,
+    parameters and trees), unless ``name`` is given. The folder holds ``booster.json``
+    (the XGBoost trees) and ``model_card.json`` (data fingerprint, as-of date,
+    parameters, features, calibration, backtest ``metrics`` when given).
+
+    Returns
+    -------
+    Path
+        The version folder.
+    """
+    if not is_fitted(model):
+        raise ValueError("only a fitted RiskModel can be saved; call fit or fit_utility first")
+    booster = bytes(model.booster_.save_raw("json"))
+    card = {
+        "format_version": MODEL_FORMAT_VERSION,
+        "kind": "risk.model.RiskModel",
+        "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "as_of": getattr(model, "as_of_", None),
+        "horizon_years": model.horizon_years,
+        "data_fingerprint": getattr(model, "data_fingerprint_", None),
+        "training_rows": getattr(model, "training_rows_", None),
+        "training_failures": getattr(model, "training_failures_", None),
+        "parameters": _plain(model.get_params()),
+        "features": list(model.feature_names_in_),
+        "dropped_features": list(model.dropped_features_),
+        "categories": _plain(model.categories_),
+        "count_scale": model.count_scale_,
+        "calibrator": model.calibrator_.to_dict() if model.calibrator_ is not None else None,
+        "calibration": _plain(model.calibration_),
+        "feature_importance": _plain(model.feature_importance().round(6).to_dict()),
+        "metrics": _plain(metrics) if metrics else None,
+    }
+    if name is None:
+        digest = hashlib.sha256(booster)
+        digest.update(json.dumps(card["parameters"], sort_keys=True).encode())
+        digest.update(str(card["data_fingerprint"]).encode())
+        name = f"{card['as_of'] or 'unknown'}_h{model.horizon_years}_{digest.hexdigest()[:10]}"
+    folder = Path(models_dir) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "booster.json").write_bytes(booster)
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
+    return folder
+
+
+def load_model(path: str | Path) -> RiskModel:
+    """Read a model saved by :func:`save_model` (its version folder)."""
+    folder = Path(path)
+    card_path = folder / "model_card.json"
+    if not card_path.exists():
+        raise FileNotFoundError(
+            f"{card_path} not found; give the version folder written by save_model "
+            "(models/<version>/)"
+        )
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    if card.get("format_version") != MODEL_FORMAT_VERSION:
+        raise ValueError(
+            f"{card_path}: model format {card.get('format_version')!r}, this version reads "
+            f"{MODEL_FORMAT_VERSION}; retrain the model"
+        )
+    model = RiskModel(**card["parameters"])
+    booster = xgb.Booster()
+    booster.load_model(bytearray((folder / "booster.json").read_bytes()))
+    booster.set_param({"nthread": int(model.n_jobs)})
+    model.booster_ = booster
+    model.feature_names_in_ = np.array(card["features"], dtype=object)
+    model.n_features_in_ = len(card["features"])
+    model.dropped_features_ = list(card["dropped_features"])
+    model.categories_ = {k: list(v) for k, v in card["categories"].items()}
+    model.count_scale_ = float(card["count_scale"])
+    state = card["calibrator"]
+    model.calibrator_ = PlattCalibrator.from_dict(state) if state is not None else None
+    model.calibration_ = card.get("calibration")
+    model.as_of_ = card.get("as_of")
+    model.data_fingerprint_ = card.get("data_fingerprint")
+    model.training_rows_ = card.get("training_rows")
+    model.training_failures_ = card.get("training_failures")
+    return model
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    return value

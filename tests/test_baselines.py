@@ -1,0 +1,150 @@
+"""Tests of risk.baselines on hand-checked fixtures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_features import add_break, make_utility, shuffled
+
+from risk.baselines import (
+    AgeBaseline,
+    MaterialDecadeBaseline,
+    PriorFailuresBaseline,
+    RandomBaseline,
+    WeibullBaseline,
+    default_baselines,
+)
+from risk.utility import UtilityData
+
+
+@pytest.fixture
+def tiny() -> UtilityData:
+    """Four pipes, three breaks since 2000, scored on 2015-01-01."""
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": pd.array(["A", "B", "C", "D"], dtype="string"),
+            "material": pd.array(["cast_iron", "pvc", "cast_iron", "ductile_iron"], dtype="string"),
+            "diameter_mm": [150.0, 100.0, 150.0, 200.0],
+            "install_year": pd.array([1950, 1990, 1955, 1970], dtype="Int64"),
+            "length_m": [100.0, 100.0, 25.0, 200.0],
+        }
+    )
+    breaks = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2005-06-01", "2012-03-01", "2010-01-01", "2016-01-01"]),
+            "pipe_id": pd.array(["A", "A", "C", "B"], dtype="string"),
+        }
+    )
+    return UtilityData(pipes=pipes, breaks=breaks)
+
+
+def order(frame: pd.DataFrame) -> list[str]:
+    return frame.sort_values("score", ascending=False, kind="mergesort").index.tolist()
+
+
+def test_age_puts_the_oldest_first(tiny):
+    predicted = AgeBaseline().fit(tiny, "2015-01-01").predict(tiny, "2015-01-01")
+    assert order(predicted) == ["A", "C", "D", "B"]
+    assert predicted["probability"].isna().all()
+
+
+def test_prior_failures_per_km_hand_checked(tiny):
+    predicted = PriorFailuresBaseline(records_start_year=2000).fit(tiny, "2015-01-01")
+    predicted = predicted.predict(tiny, "2015-01-01")
+    assert order(predicted)[:2] == ["C", "A"]  # 40 and 20 failures per km
+    assert predicted.loc["C", "score"] == pytest.approx(40.0)
+    assert predicted.loc["A", "expected_failures"] == pytest.approx(2 / 15)
+    assert predicted.loc["B", "expected_failures"] == 0  # its 2016 break is not known yet
+
+
+def test_material_decade_rate_hand_checked(tiny):
+    baseline = MaterialDecadeBaseline(records_start_year=2000, prior_km_years=0.0)
+    predicted = baseline.fit(tiny, "2015-01-01").predict(tiny, "2015-01-01")
+    # cast iron of the 1950s: 3 failures over (0.1 + 0.025) km x 15 years
+    assert predicted.loc["A", "score"] == pytest.approx(3 / 1.875)
+    assert predicted.loc["C", "score"] == predicted.loc["A", "score"]
+    assert predicted.loc["A", "expected_failures"] == pytest.approx(3 / 1.875 * 0.1)
+    assert predicted.loc["B", "score"] == 0
+    assert predicted.loc["D", "score"] == 0
+
+
+def test_random_is_seeded_and_independent_of_row_order(tiny):
+    one = RandomBaseline(random_state=1).fit(tiny, "2015-01-01").predict(tiny, "2015-01-01")
+    again = RandomBaseline(random_state=1).fit(tiny, "2015-01-01")
+    pd.testing.assert_frame_equal(one, again.predict(shuffled(tiny), "2015-01-01"))
+    data = make_utility(100, geometry=False)
+    a = RandomBaseline(random_state=1).fit(data, 2015).predict(data, 2015)
+    b = RandomBaseline(random_state=2).fit(data, 2015).predict(data, 2015)
+    assert order(a) != order(b)
+
+
+@pytest.mark.parametrize(
+    "baseline", default_baselines(records_start_year=1995), ids=lambda b: b.name
+)
+def test_no_baseline_uses_a_failure_after_as_of(baseline):
+    data = make_utility(80, geometry=False, weather=None, welds=False)
+    before = baseline.fit(data, "2014-01-01").predict(data, "2014-01-01")
+    later = add_break(data, "P0003", "2014-02-01")
+    after = baseline.fit(later, "2014-01-01").predict(later, "2014-01-01")  # refit from scratch
+    pd.testing.assert_frame_equal(before, after)
+    assert len(before) == (data.pipes["install_year"] < 2014).sum()
+
+
+def test_unfitted_baseline_says_so(tiny):
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        AgeBaseline().predict(tiny, "2015-01-01")
+    fitted = AgeBaseline().fit(tiny, "2015-01-01")
+    with pytest.raises(ValueError, match="would use later records"):
+        fitted.predict(tiny, "2010-01-01")
+
+
+def test_weibull_recovers_the_shape_and_material_effect_of_simulated_pipes():
+    rng = np.random.default_rng(7)
+    n = 3000
+    delta, base = 2.0, 0.004  # intensity per km: base * exp(1.1 * cast_iron) * delta * t^(delta-1)
+    cast_iron = rng.random(n) < 0.5
+    install = rng.integers(1930, 1995, n)
+    start, end = 2000.0, 2020.0
+    a, b = start - install, end - install
+    scale = base * np.exp(1.1 * cast_iron)
+    counts = rng.poisson(scale * (b**delta - a**delta))
+    pipe = np.repeat(np.arange(n), counts)
+    u = rng.random(len(pipe))
+    age = (a[pipe] ** delta + u * (b[pipe] ** delta - a[pipe] ** delta)) ** (1 / delta)
+    when = install[pipe] + age
+    dates = pd.to_datetime((when - 1970) * 365.25, unit="D", origin="unix").normalize()
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": pd.array([f"P{i}" for i in range(n)], dtype="string"),
+            "material": pd.array(np.where(cast_iron, "cast_iron", "pvc"), dtype="string"),
+            "diameter_mm": 150.0,
+            "install_year": pd.array(install, dtype="Int64"),
+            "length_m": 1000.0,
+        }
+    )
+    breaks = pd.DataFrame(
+        {"date": dates, "pipe_id": pd.array([f"P{i}" for i in pipe], dtype="string")}
+    )
+    data = UtilityData(pipes=pipes, breaks=breaks)
+    model = WeibullBaseline(records_start_year=2000).fit(data, "2020-01-01")
+    assert model.converged_
+    assert model.delta_ == pytest.approx(delta, abs=0.25)
+    assert model.alpha_ < 0.15  # no failure-history effect was simulated
+    effect = (
+        model.beta_[1 + model.materials_.index("cast_iron")]
+        - model.beta_[1 + model.materials_.index("pvc")]
+    )
+    assert effect == pytest.approx(1.1, abs=0.2)
+    predicted = model.predict(data, "2020-01-01")
+    assert predicted["expected_failures"].notna().all()
+    assert predicted.loc["P0", "probability"] == pytest.approx(
+        1 - np.exp(-predicted.loc["P0", "expected_failures"])
+    )
+
+
+def test_weibull_failure_history_raises_the_intensity(tiny):
+    model = WeibullBaseline(records_start_year=2000).fit(tiny, "2015-01-01")
+    predicted = model.predict(tiny, "2015-01-01")
+    assert order(predicted)[0] in {"A", "C"}
+    assert model.alpha_ >= 0

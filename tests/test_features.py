@@ -1,0 +1,468 @@
+"""Tests of risk.features: leakage safety, vectorised counts, optional layers.
+
+``make_utility`` builds a small synthetic utility in memory; the model, baseline and
+backtest tests import it from here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Polygon
+
+from risk.features import build_features, count_failures, in_service
+from risk.utility import UtilityData
+
+MATERIALS = np.array(["cast_iron", "ductile_iron", "pvc", "asbestos_cement"])
+#: Failures per km-year of a 50-year-old pipe of each material in the synthetic town.
+BASE_RATE = {"cast_iron": 0.6, "ductile_iron": 0.15, "pvc": 0.03, "asbestos_cement": 0.25}
+
+
+def make_utility(
+    n_pipes: int = 150,
+    *,
+    seed: int = 0,
+    geometry: bool = True,
+    first_year: int = 1995,
+    last_year: int = 2019,
+    weather: str | None = "monthly",
+    soils: bool = True,
+    welds: bool = True,
+) -> UtilityData:
+    """A synthetic utility with a known failure process (rates by material, age, soil).
+
+    Pipes lie on horizontal lines 50 m apart; a corrosive soil polygon covers x < 1,000 m
+    and doubles the failure rate of metal pipes there. Failures follow a Poisson process
+    whose rate grows with age and with each earlier failure (up to three).
+    """
+    rng = np.random.default_rng(seed)
+    material = MATERIALS[rng.choice(4, n_pipes, p=[0.3, 0.25, 0.35, 0.10])]
+    install = rng.integers(1900, 2012, n_pipes)
+    install = np.where(material == "pvc", np.maximum(install, 1970), install)
+    length_m = np.round(rng.uniform(20, 400, n_pipes), 1)
+    x0 = rng.uniform(0, 2000, n_pipes)
+    y0 = (np.arange(n_pipes) % 40) * 50.0
+    pipe_id = np.array([f"P{i:04d}" for i in range(n_pipes)])
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": pd.array(pipe_id, dtype="string"),
+            "material": pd.array(material, dtype="string"),
+            "diameter_mm": rng.choice([100.0, 150.0, 200.0, 300.0], n_pipes),
+            "install_year": pd.array(install, dtype="Int64"),
+            "length_m": length_m,
+            "pressure_zone": pd.array(rng.choice(["Z1", "Z2"], n_pipes), dtype="string"),
+            "lined": rng.random(n_pipes) < 0.1,
+            "removed_year": pd.array([pd.NA] * n_pipes, dtype="Int64"),
+        }
+    )
+    corrosive = x0 + length_m / 2 < 1000
+    metal = np.isin(material, ["cast_iron", "ductile_iron"])
+    rate = np.array([BASE_RATE[m] for m in material]) * np.where(corrosive & metal, 2.0, 1.0)
+    rows = []
+    counts = np.zeros(n_pipes)
+    for year in range(first_year, last_year + 1):
+        age = np.maximum(year - install, 0)
+        mean = rate * (age / 50.0) ** 1.5 * length_m / 1000.0 * (1 + 0.8 * np.minimum(counts, 3))
+        mean = np.where(year > install, mean, 0.0)
+        n = rng.poisson(mean)
+        counts += n
+        for i in np.flatnonzero(n):
+            days = np.sort(rng.integers(0, 365, n[i]))
+            for d in days:
+                rows.append(
+                    (
+                        pipe_id[i],
+                        pd.Timestamp(year=year, month=1, day=1) + pd.Timedelta(days=int(d)),
+                    )
+                )
+    breaks = pd.DataFrame(rows, columns=["pipe_id", "date"])
+    breaks = breaks.sort_values(["date", "pipe_id"]).reset_index(drop=True)
+    breaks = pd.DataFrame(
+        {
+            "break_id": pd.array([f"B{i:06d}" for i in range(len(breaks))], dtype="string"),
+            "date": breaks["date"].astype("datetime64[s]"),
+            "pipe_id": pd.array(breaks["pipe_id"], dtype="string"),
+            "kind": "break",
+            "flow_m3_per_h": np.nan,
+            "link_method": "pipe_id",
+        }
+    )
+    data = UtilityData(pipes=pipes, breaks=breaks)
+    if geometry:
+        lines = [
+            LineString([(x, y), (x + le, y)]) for x, y, le in zip(x0, y0, length_m, strict=True)
+        ]
+        data.pipes = gpd.GeoDataFrame(pipes, geometry=lines, crs="EPSG:2154")
+        data.crs = "EPSG:2154"
+        if soils:
+            data.soils = gpd.GeoDataFrame(
+                {
+                    "corrosivity": [8.0, 2.0],
+                    "soil_class": pd.array(["clay", "sand"], dtype="string"),
+                },
+                geometry=[
+                    Polygon([(-10, -10), (1000, -10), (1000, 2100), (-10, 2100)]),
+                    Polygon([(1000, -10), (2500, -10), (2500, 2100), (1000, 2100)]),
+                ],
+                crs="EPSG:2154",
+            )
+    if weather == "monthly":
+        months = pd.date_range(f"{first_year - 2}-01-01", f"{last_year}-12-01", freq="MS")
+        data.weather = pd.DataFrame(
+            {
+                "date": months,
+                "tmin_c": -8 * np.cos(2 * np.pi * (months.month - 1) / 12)
+                + rng.normal(0, 1, len(months)),
+                "tmax_c": 20 - 12 * np.cos(2 * np.pi * (months.month - 1) / 12),
+                "precip_mm": rng.gamma(4, 20, len(months)),
+            }
+        )
+        data.weather_frequency = "monthly"
+    elif weather == "daily":
+        days = pd.date_range(f"{first_year - 2}-01-01", f"{last_year}-12-31", freq="D")
+        season = np.cos(2 * np.pi * (days.dayofyear - 15) / 365.25)
+        data.weather = pd.DataFrame(
+            {
+                "date": days,
+                "tmin_c": -10 * season + rng.normal(0, 3, len(days)),
+                "tmax_c": -10 * season + 8 + rng.normal(0, 3, len(days)),
+                "precip_mm": rng.exponential(2, len(days)),
+            }
+        )
+        data.weather_frequency = "daily"
+    if welds:
+        n_welds = n_pipes * 2
+        data.welds = pd.DataFrame(
+            {
+                "weld_id": pd.array([f"W{i}" for i in range(n_welds)], dtype="string"),
+                "pipe_id": pd.array(rng.choice(pipe_id, n_welds), dtype="string"),
+                "kind": "weld",
+                "grade": pd.array(rng.choice(["A", "B", "C"], n_welds), dtype="string"),
+                "condition": pd.array([pd.NA] * n_welds, dtype="string"),
+                "year": pd.array(
+                    np.where(rng.random(n_welds) < 0.5, rng.integers(1990, 2020, n_welds), -1),
+                    dtype="Int64",
+                ).astype("Int64"),
+            }
+        )
+        data.welds.loc[data.welds["year"] == -1, "year"] = pd.NA
+    return data
+
+
+def add_break(data: UtilityData, pipe_id: str, date: str) -> UtilityData:
+    """A copy of ``data`` with one more linked break."""
+    extra = pd.DataFrame(
+        {
+            "break_id": pd.array(["B-extra"], dtype="string"),
+            "date": pd.Series([pd.Timestamp(date)]).astype("datetime64[s]"),
+            "pipe_id": pd.array([pipe_id], dtype="string"),
+            "kind": "break",
+            "flow_m3_per_h": np.nan,
+            "link_method": "pipe_id",
+        }
+    )
+    breaks = pd.concat([data.breaks, extra], ignore_index=True)
+    return UtilityData(
+        pipes=data.pipes,
+        breaks=breaks,
+        soils=data.soils,
+        weather=data.weather,
+        stations=data.stations,
+        welds=data.welds,
+        crs=data.crs,
+        weather_frequency=data.weather_frequency,
+    )
+
+
+def shuffled(data: UtilityData, seed: int = 1) -> UtilityData:
+    """A copy of ``data`` with the rows of every table in another order."""
+    rng = np.random.default_rng(seed)
+
+    def mix(frame):
+        if frame is None:
+            return None
+        return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+    return UtilityData(
+        pipes=mix(data.pipes),
+        breaks=mix(data.breaks),
+        soils=mix(data.soils),
+        weather=mix(data.weather),
+        stations=data.stations,
+        welds=mix(data.welds),
+        crs=data.crs,
+        weather_frequency=data.weather_frequency,
+    )
+
+
+@pytest.fixture(scope="module")
+def utility() -> UtilityData:
+    return make_utility()
+
+
+# --------------------------------------------------------------------- tests
+def test_one_row_per_pipe_in_service_sorted_by_pipe_id(utility):
+    pipes = utility.pipes.copy()
+    pipes.loc[0, "install_year"] = 2015  # installed after as_of
+    pipes.loc[1, "removed_year"] = 2009  # removed before as_of
+    pipes.loc[2, "removed_year"] = 2010  # removed during the as-of year: not yet known
+    data = UtilityData(pipes=pipes, breaks=utility.breaks)
+    features = build_features(data, "2010-01-01")
+    assert features.index.name == "pipe_id"
+    assert features.index.is_unique and features.index.is_monotonic_increasing
+    assert "P0000" not in features.index
+    assert "P0001" not in features.index
+    assert "P0002" in features.index
+    expected = set(pipes.loc[pipes["install_year"] < 2010, "pipe_id"]) - {"P0001"}
+    assert set(features.index) == expected
+    assert in_service(pipes, "2010-01-01").sum() == len(expected)
+
+
+def test_install_year_counts_from_january_first(utility):
+    pipes = utility.pipes.copy()
+    pipes.loc[0, "install_year"] = 2010
+    data = UtilityData(pipes=pipes, breaks=utility.breaks.iloc[:0])
+    assert "P0000" not in build_features(data, "2010-01-01").index
+    assert "P0000" in build_features(data, "2010-06-01").index
+
+
+def test_a_failure_after_as_of_changes_no_feature(utility):
+    before = build_features(utility, "2012-01-01")
+    for date in ("2012-01-01", "2013-06-30"):
+        after = build_features(add_break(utility, "P0003", date), "2012-01-01")
+        pd.testing.assert_frame_equal(before, after)
+    changed = build_features(add_break(utility, "P0003", "2011-12-31"), "2012-01-01")
+    assert changed.loc["P0003", "failures_last_1y"] == before.loc["P0003", "failures_last_1y"] + 1
+
+
+def test_weather_and_welds_after_as_of_change_no_feature(utility):
+    before = build_features(utility, "2012-01-01")
+    weather = utility.weather.copy()
+    later = weather["date"] >= "2012-01-01"
+    weather.loc[later, ["tmin_c", "tmax_c", "precip_mm"]] = -40.0
+    welds = utility.welds.copy()
+    welds.loc[welds.index[:20], "year"] = 2013
+    welds_before = utility.welds.copy()
+    welds_before.loc[welds_before.index[:20], "year"] = 2012
+    changed = UtilityData(**{**utility.__dict__, "weather": weather, "welds": welds})
+    pd.testing.assert_frame_equal(
+        build_features(UtilityData(**{**utility.__dict__, "welds": welds_before}), "2012-01-01"),
+        build_features(changed, "2012-01-01"),
+    )
+    assert before.filter(like="weather_").equals(
+        build_features(changed, "2012-01-01").filter(like="weather_")
+    )
+
+
+def test_failure_counts_by_window_hand_checked():
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": pd.array(["A", "B"], dtype="string"),
+            "material": pd.array(["cast_iron", "pvc"], dtype="string"),
+            "diameter_mm": [150.0, 100.0],
+            "install_year": pd.array([1950, 1990], dtype="Int64"),
+            "length_m": [500.0, 100.0],
+        }
+    )
+    dates = ["2000-05-01", "2016-03-01", "2019-06-01", "2019-12-31", "2020-01-01"]
+    breaks = pd.DataFrame(
+        {
+            "date": pd.to_datetime(dates),
+            "pipe_id": pd.array(["A", "A", "A", "A", "A"], dtype="string"),
+        }
+    )
+    features = build_features(UtilityData(pipes=pipes, breaks=breaks), "2020-01-01")
+    a = features.loc["A"]
+    assert a["failures_total"] == 4
+    assert a["failures_last_1y"] == 2
+    assert a["failures_last_5y"] == 3
+    assert a["failures_per_km"] == pytest.approx(8.0)
+    assert a["years_since_last_failure"] == pytest.approx(1 / 365.25)
+    assert a["age_years"] == pytest.approx(70.0)
+    assert features.loc["B", "failures_total"] == 0
+    assert np.isnan(features.loc["B", "years_since_last_failure"])
+    assert features["material"].dtype == "category"
+    assert (
+        count_failures(UtilityData(pipes=pipes, breaks=breaks), "2019-01-01", "2020-01-01")["A"]
+        == 2
+    )
+
+
+def test_breaks_dated_before_the_pipe_was_installed_are_ignored():
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": pd.array(["A"], dtype="string"),
+            "material": pd.array(["pvc"], dtype="string"),
+            "diameter_mm": [150.0],
+            "install_year": pd.array([2005], dtype="Int64"),
+            "length_m": [100.0],
+        }
+    )
+    breaks = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2001-01-01", "2008-01-01"]),
+            "pipe_id": pd.array(["A", "A"], dtype="string"),
+        }
+    )
+    features = build_features(UtilityData(pipes=pipes, breaks=breaks), "2010-01-01")
+    assert features.loc["A", "failures_total"] == 1
+
+
+def test_row_order_of_inputs_does_not_change_features(utility):
+    pd.testing.assert_frame_equal(
+        build_features(utility, "2015-01-01"), build_features(shuffled(utility), "2015-01-01")
+    )
+
+
+def test_attribute_only_inventory_skips_spatial_features_and_says_so(caplog):
+    data = make_utility(60, geometry=False)
+    with caplog.at_level(logging.INFO, logger="risk.features"):
+        features = build_features(data, "2015-01-01")
+    assert len(features) > 0
+    assert not any(c.startswith(("soil_", "neighbour_")) for c in features.columns)
+    assert any(c.startswith("weather_") for c in features.columns)
+    messages = [r.getMessage() for r in caplog.records if "no geometry" in r.getMessage()]
+    assert len(messages) == 1
+
+
+def test_missing_optional_layers_are_skipped():
+    data = make_utility(60, weather=None, soils=False, welds=False)
+    data.breaks = data.breaks.iloc[:0]
+    features = build_features(data, "2015-01-01")
+    assert not any(c.startswith(("soil_", "weather_", "welds_")) for c in features.columns)
+    assert (features["failures_total"] == 0).all()
+    assert "neighbour_failures_total" in features
+
+
+def test_soil_attributes_are_length_weighted():
+    pipes = gpd.GeoDataFrame(
+        {
+            "pipe_id": pd.array(["A", "B"], dtype="string"),
+            "material": pd.array(["cast_iron", "pvc"], dtype="string"),
+            "diameter_mm": [150.0, 100.0],
+            "install_year": pd.array([1950, 1990], dtype="Int64"),
+            "length_m": [100.0, 100.0],
+        },
+        geometry=[LineString([(0, 0), (100, 0)]), LineString([(0, 50), (100, 50)])],
+        crs="EPSG:2154",
+    )
+    soils = gpd.GeoDataFrame(
+        {"ph": [5.0, 8.0], "kind": pd.array(["clay", "sand"], dtype="string")},
+        geometry=[
+            Polygon([(-1, -1), (25, -1), (25, 10), (-1, 10)]),
+            Polygon([(25, -1), (101, -1), (101, 10), (25, 10)]),
+        ],
+        crs="EPSG:2154",
+    )
+    breaks = pd.DataFrame({"date": pd.to_datetime([]), "pipe_id": pd.array([], dtype="string")})
+    data = UtilityData(pipes=pipes, breaks=breaks, soils=soils, crs="EPSG:2154")
+    features = build_features(data, "2020-01-01")
+    assert features.loc["A", "soil_ph"] == pytest.approx(0.25 * 5 + 0.75 * 8)
+    assert features.loc["A", "soil_kind"] == "sand"
+    assert features.loc["A", "soil_covered_share"] == pytest.approx(1.0)
+    assert np.isnan(features.loc["B", "soil_ph"])
+    assert features.loc["B", "soil_covered_share"] == 0
+    assert features["soil_kind"].dtype == "category"
+
+
+def test_neighbour_failures_count_other_pipes_within_the_radius():
+    pipes = gpd.GeoDataFrame(
+        {
+            "pipe_id": pd.array(["A", "B", "C"], dtype="string"),
+            "material": pd.array(["cast_iron"] * 3, dtype="string"),
+            "diameter_mm": [150.0] * 3,
+            "install_year": pd.array([1950] * 3, dtype="Int64"),
+            "length_m": [100.0] * 3,
+        },
+        geometry=[
+            LineString([(0, 0), (100, 0)]),
+            LineString([(0, 30), (100, 30)]),
+            LineString([(0, 1000), (100, 1000)]),
+        ],
+        crs="EPSG:2154",
+    )
+    breaks = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2015-01-01", "2016-01-01", "2001-01-01", "2021-01-01"]),
+            "pipe_id": pd.array(["B", "B", "B", "B"], dtype="string"),
+        }
+    )
+    data = UtilityData(pipes=pipes, breaks=breaks, crs="EPSG:2154")
+    features = build_features(data, "2020-01-01", neighbour_radius_m=50)
+    assert features.loc["A", "neighbour_failures_total"] == 3
+    assert features.loc["A", "neighbour_failures_last_10y"] == 2
+    assert features.loc["B", "neighbour_failures_total"] == 0  # its own failures do not count
+    assert features.loc["C", "neighbour_failures_total"] == 0
+
+
+def test_daily_weather_gives_freeze_thaw_days_and_freezing_index():
+    days = pd.date_range("2015-01-01", "2019-12-31", freq="D")
+    frost = days.month == 1  # every January day crosses 0 degC, nothing else freezes
+    weather = pd.DataFrame(
+        {
+            "date": days,
+            "t_min": np.where(frost, -2.0, 5.0),
+            "t_max": np.where(frost, 2.0, 15.0),
+            "rain_mm": 1.0,
+        }
+    )
+    data = make_utility(20, weather=None, soils=False, welds=False)
+    data.weather, data.weather_frequency = weather, "daily"
+    row = build_features(data, "2020-01-01", weather_years=5).iloc[0]
+    assert row["weather_freeze_thaw_days_per_year"] == pytest.approx(31 * 5 / (len(days) / 365.25))
+    assert row["weather_freezing_index_degree_days_per_year"] == pytest.approx(0.0)
+    assert row["weather_t_min_mean"] == pytest.approx(np.where(frost, -2.0, 5.0).mean())
+    assert row["weather_dry_summer_index"] == pytest.approx(0.0)
+
+
+def test_weather_columns_can_be_named_explicitly():
+    data = make_utility(20, soils=False, welds=False)
+    data.weather = data.weather.rename(columns={"tmin_c": "lowest", "tmax_c": "highest"})
+    plain = build_features(data, "2015-01-01")
+    assert "weather_freeze_thaw_months_per_year" not in plain
+    mapped = build_features(
+        data, "2015-01-01", weather_columns={"tmin": "lowest", "tmax": "highest"}
+    )
+    assert "weather_freeze_thaw_months_per_year" in mapped
+
+
+def test_welds_are_counted_per_pipe_and_grade(utility):
+    features = build_features(utility, "2030-01-01")
+    welds = utility.welds
+    expected = welds["pipe_id"].value_counts()
+    got = features["welds_total"]
+    assert got.sum() == len(welds)
+    assert got.loc[expected.index[0]] == expected.iloc[0]
+    assert {"welds_grade_a", "welds_grade_b", "welds_grade_c"} <= set(features.columns)
+
+
+def test_inspection_outcomes_hook():
+    data = make_utility(20, soils=False, welds=False, weather=None)
+    outcomes = pd.DataFrame(
+        {
+            "pipe_id": ["P0001", "P0001", "P0002"],
+            "date": pd.to_datetime(["2010-05-01", "2014-05-01", "2016-01-01"]),
+            "leak_found": [True, False, True],
+        }
+    )
+    features = build_features(data, "2015-01-01", outcomes=outcomes)
+    assert features.loc["P0001", "inspections_total"] == 2
+    assert features.loc["P0001", "inspection_leaks_found"] == 1
+    assert features.loc["P0002", "inspections_total"] == 0  # inspected after as_of
+
+
+def test_missing_columns_are_reported_with_a_fix():
+    pipes = pd.DataFrame({"pipe_id": ["A"], "diameter_mm": [100.0]})
+    with pytest.raises(ValueError, match="missing column.*material, install_year, length_m"):
+        build_features(UtilityData(pipes=pipes, breaks=pd.DataFrame()), "2020-01-01")
+
+
+def test_bad_options_and_dates_are_refused(utility):
+    with pytest.raises(ValueError, match="neighbour_radius_m must be > 0"):
+        build_features(utility, "2020-01-01", neighbour_radius_m=0)
+    with pytest.raises(ValueError, match="as_of must be a date"):
+        build_features(utility, "not a date")

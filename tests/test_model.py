@@ -1,0 +1,223 @@
+"""Tests of risk.model, risk.scoring and risk.explain: estimator contract, leakage, scoring."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from test_features import add_break, make_utility, shuffled
+
+from risk.backtest import capture_at_length
+from risk.explain import concept_of, explain_pipes
+from risk.features import count_failures
+from risk.model import RiskModel, build_panel, panel_dates
+from risk.scoring import load_model, save_model, score_utility, train_model
+
+#: Small and fast model settings for tests.
+FAST = {"n_estimators": 40, "max_depth": 3, "learning_rate": 0.2, "panel_years": 6, "n_jobs": 1}
+
+
+@pytest.fixture(scope="module")
+def utility():
+    return make_utility(150)
+
+
+@pytest.fixture(scope="module")
+def panel(utility):
+    return build_panel(utility, "2016-01-01", horizon_years=1, panel_years=6)
+
+
+@pytest.fixture(scope="module")
+def fitted(panel):
+    return RiskModel(**FAST).fit(panel.X, panel.y, panel_date=panel.panel_date)
+
+
+def test_panel_dates_end_one_horizon_before_as_of():
+    dates = panel_dates("2016-01-01", horizon_years=3, panel_years=2)
+    assert [d.year for d in dates] == [2012, 2013]
+
+
+def test_panel_labels_are_failures_in_the_following_horizon(utility, panel):
+    rows = panel.panel_date == np.datetime64("2015-01-01")
+    labels = pd.Series(panel.y[rows], index=panel.X.index[rows])
+    truth = count_failures(utility, "2015-01-01", "2016-01-01")
+    assert labels.sum() == truth.reindex(labels.index, fill_value=0).sum()
+    assert labels.sum() > 0
+    assert (panel.panel_date < np.datetime64("2016-01-01")).all()
+
+
+def test_unfitted_model_says_so(panel):
+    with pytest.raises(NotFittedError, match="This RiskModel instance is not fitted yet"):
+        RiskModel().predict(panel.X)
+
+
+def test_fit_returns_self_and_learned_state_ends_with_underscore(panel):
+    model = RiskModel(**FAST)
+    assert model.fit(panel.X, panel.y, panel_date=panel.panel_date) is model
+    assert model.n_features_in_ == len(model.feature_names_in_)
+    assert model.calibrator_ is not None
+    assert not hasattr(RiskModel(), "booster_")
+    assert clone(model).get_params() == model.get_params()
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(ValueError, match="The 'max_depth' parameter of RiskModel must be an int"):
+        RiskModel(max_depth=-1).fit(pd.DataFrame({"length_m": [1.0]}), [0])
+    with pytest.raises(ValueError, match="'subsample' parameter of RiskModel must be a float"):
+        RiskModel(subsample=2.0).fit(pd.DataFrame({"length_m": [1.0]}), [0])
+    with pytest.raises(ValueError, match="failure counts >= 0"):
+        RiskModel().fit(pd.DataFrame({"length_m": [1.0]}), [-1])
+
+
+def test_fit_twice_gives_identical_predictions(panel, fitted):
+    again = RiskModel(**FAST).fit(panel.X, panel.y, panel_date=panel.panel_date)
+    np.testing.assert_array_equal(fitted.predict(panel.X), again.predict(panel.X))
+    np.testing.assert_array_equal(
+        fitted.predict_probability(panel.X), again.predict_probability(panel.X)
+    )
+
+
+def test_row_order_changes_neither_fit_nor_predictions(panel, fitted):
+    order = np.random.default_rng(3).permutation(len(panel.X))
+    X, y, dates = panel.X.iloc[order], panel.y[order], panel.panel_date[order]
+    refit = RiskModel(**FAST).fit(X, y, panel_date=dates)
+    np.testing.assert_array_equal(refit.predict(panel.X), fitted.predict(panel.X))
+    np.testing.assert_array_equal(fitted.predict(X), fitted.predict(panel.X)[order])
+
+
+def test_predictions_are_probabilities_counts_and_ranks(panel, fitted):
+    X = panel.X[panel.panel_date == panel.panel_date.max()]
+    scores = fitted.score_frame(X)
+    assert scores["probability"].between(0, 1, inclusive="neither").all()
+    assert (scores["expected_failures"] >= 0).all()
+    assert sorted(scores["rank"]) == list(range(1, len(X) + 1))
+    first = scores.sort_values("rank").iloc[0]
+    assert first["expected_failures_per_km"] == scores["expected_failures_per_km"].max()
+
+
+def test_network_wide_weather_is_not_used_to_rank(fitted):
+    assert any(c.startswith("weather_") for c in fitted.dropped_features_)
+    assert not any(c.startswith("weather_") for c in fitted.feature_names_in_)
+
+
+def test_model_finds_more_failures_than_chance():
+    data = make_utility(400, seed=5)
+    scores = score_utility(data, "2018-01-01", model_params=FAST)
+    truth = count_failures(data, "2018-01-01", "2020-01-01").reindex(
+        scores["pipe_id"], fill_value=0
+    )
+    capture = capture_at_length(scores["rank"], scores["length_m"], truth.to_numpy(), 0.2)
+    assert capture > 0.4  # chance finds 0.2
+
+
+def test_score_utility_covers_every_pipe_in_service(utility):
+    scores = score_utility(utility, "2016-01-01", model_params=FAST)
+    assert list(scores.columns[:5]) == [
+        "pipe_id",
+        "probability",
+        "expected_failures",
+        "rank",
+        "top_reasons",
+    ]
+    in_service = utility.pipes["install_year"] < 2016
+    assert set(scores["pipe_id"]) == set(utility.pipes.loc[in_service, "pipe_id"])
+    assert scores["rank"].tolist() == list(range(1, len(scores) + 1))
+    assert scores["top_reasons"].str.len().gt(0).all()
+
+
+def test_a_failure_after_as_of_changes_no_score(utility):
+    before = score_utility(utility, "2016-01-01", model_params=FAST)
+    after = score_utility(
+        add_break(utility, "P0007", "2016-03-01"), "2016-01-01", model_params=FAST
+    )
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_row_order_of_inputs_changes_no_score(utility):
+    pd.testing.assert_frame_equal(
+        score_utility(utility, "2016-01-01", model_params=FAST),
+        score_utility(shuffled(utility), "2016-01-01", model_params=FAST),
+    )
+
+
+def test_attribute_only_inventory_is_scored():
+    data = make_utility(80, geometry=False, weather=None, welds=False)
+    scores = score_utility(data, "2016-01-01", model_params=FAST)
+    assert len(scores) == (data.pipes["install_year"] < 2016).sum()
+    assert scores["probability"].notna().all()
+
+
+def test_longer_horizons_are_available(utility):
+    one = train_model(utility, "2016-01-01", model_params=FAST)
+    three = train_model(utility, "2016-01-01", horizon_years=3, model_params=FAST)
+    X = one.build_features(utility, "2016-01-01")
+    assert three.predict(X).sum() > 1.5 * one.predict(X).sum()
+    with pytest.raises(ValueError, match="3-year horizon"):
+        score_utility(utility, "2016-01-01", model=three)
+
+
+def test_a_model_fitted_later_is_refused_for_an_earlier_date(utility):
+    model = train_model(utility, "2016-01-01", model_params=FAST)
+    with pytest.raises(ValueError, match="has seen the failures it would predict"):
+        score_utility(utility, "2014-01-01", model=model)
+
+
+def test_save_and_load_model(tmp_path, utility):
+    model = train_model(utility, "2016-01-01", model_params=FAST)
+    folder = save_model(model, tmp_path / "models", metrics={"capture_at_5pct": 0.3})
+    card = json.loads((folder / "model_card.json").read_text())
+    assert card["as_of"] == "2016-01-01"
+    assert card["features"] == list(model.feature_names_in_)
+    assert card["metrics"] == {"capture_at_5pct": 0.3}
+    assert card["data_fingerprint"].startswith("sha256:")
+    loaded = load_model(folder)
+    X = model.build_features(utility, "2017-01-01")
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-6)
+    np.testing.assert_allclose(loaded.predict_probability(X), model.predict_probability(X))
+    pd.testing.assert_frame_equal(
+        score_utility(utility, "2017-01-01", model=loaded),
+        score_utility(utility, "2017-01-01", model=model),
+    )
+    with pytest.raises(FileNotFoundError, match="version folder"):
+        load_model(tmp_path)
+
+
+def test_reasons_name_the_concepts_in_plain_words():
+    assert concept_of("failures_last_5y_per_km") == "failure_history"
+    assert concept_of("soil_corrosivity") == "soil"
+    assert concept_of("age_years") == concept_of("material") == "material_age"
+    data = make_utility(300, seed=2)
+    model = train_model(data, "2018-01-01", model_params=FAST)
+    X = model.build_features(data, "2018-01-01")
+    scores = model.score_frame(X)
+    reasons = explain_pipes(model, X, scores["rank"], n_exact=20)
+    top = reasons[scores["rank"] <= 10]
+    assert top.str.contains(r"failures? in the last|cast iron, \d+ years old|soil").any()
+    assert not reasons.str.contains("_").any()  # no raw feature names
+    approx = explain_pipes(model, X, scores["rank"], n_exact=0)
+    assert (approx.index == reasons.index).all()
+    busy = X["failures_last_3y"].idxmax()
+    assert "failure" in reasons[busy]
+
+
+def test_statistical_prior_is_a_feature_fitted_before_each_panel_date(utility, panel):
+    assert "leyp_rate_per_km" in panel.X
+    assert panel.X["leyp_rate_per_km"].notna().all()
+    plain = build_panel(utility, "2016-01-01", panel_years=2, statistical_prior=False)
+    assert "leyp_rate_per_km" not in plain.X
+    # the prior at the latest panel date knows nothing of that date's outcome window
+    later = add_break(utility, "P0005", "2015-06-01")
+    a = build_panel(utility, "2016-01-01", panel_years=1).X["leyp_rate_per_km"]
+    b = build_panel(later, "2016-01-01", panel_years=1).X["leyp_rate_per_km"]
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_rate_per_km_times_length_is_the_expected_count(panel, fitted):
+    X = panel.X[panel.X["length_m"] >= 1.0]
+    expected = fitted.predict(X)
+    rate = fitted.predict_rate_per_km(X)
+    np.testing.assert_allclose(rate * X["length_m"].to_numpy() / 1000.0, expected, rtol=1e-4)
