@@ -254,7 +254,8 @@ class RiskModel(BaseEstimator):
             observed = y[held_out]
             raw_probability = 1.0 - np.exp(-mu)
             self.calibrator_ = PlattCalibrator().fit(raw_probability, observed >= 1)
-            self.count_scale_ = float(observed.sum() / mu.sum()) if mu.sum() > 0 else 1.0
+            if observed.sum() > 0 and mu.sum() > 0:
+                self.count_scale_ = float(observed.sum() / mu.sum())
             self.calibration_ = {
                 "held_out_date": str(pd.Timestamp(distinct[-1]).date()),
                 "rows": int(held_out.sum()),
@@ -293,6 +294,12 @@ class RiskModel(BaseEstimator):
         self.as_of_ = str(to_timestamp(as_of).date())
         self.training_rows_ = len(panel.X)
         self.training_failures_ = float(panel.y.sum())
+        if self.training_failures_ == 0:
+            log.warning(
+                "no failure in the training panel before %s: scores rest on attributes "
+                "alone and carry little information",
+                self.as_of_,
+            )
         return self
 
     # --------------------------------------------------------------- prediction
@@ -446,14 +453,16 @@ class RiskModel(BaseEstimator):
     def _train(self, X: pd.DataFrame, y: np.ndarray) -> xgb.Booster:
         return xgb.train(
             self._xgb_params(),
-            self._dmatrix(X, label=y),
+            self._dmatrix(X, label=y, quantile=True),
             num_boost_round=int(self.n_estimators),
         )
 
     def _raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
         return booster.predict(self._dmatrix(X)).astype(float)
 
-    def _dmatrix(self, X: pd.DataFrame, *, label=None, with_offset: bool = True) -> xgb.DMatrix:
+    def _dmatrix(
+        self, X: pd.DataFrame, *, label=None, with_offset: bool = True, quantile: bool = False
+    ) -> xgb.DMatrix:
         if not hasattr(self, "feature_names_in_"):
             raise NotFittedError(
                 "This RiskModel instance is not fitted yet. Call 'fit' with appropriate "
@@ -469,8 +478,7 @@ class RiskModel(BaseEstimator):
         frame = {}
         for column in names:
             if column in self.categories_:
-                values = X[column].astype("string").to_numpy(dtype=object, na_value=None)
-                frame[column] = pd.Categorical(values, categories=self.categories_[column])
+                frame[column] = _as_categories(X[column], self.categories_[column])
             else:
                 frame[column] = pd.to_numeric(X[column], errors="coerce").to_numpy(
                     dtype=np.float32, na_value=np.nan
@@ -485,7 +493,8 @@ class RiskModel(BaseEstimator):
                 MIN_EXPOSURE_LENGTH_M,
             )
             offset = np.log(length_m / 1000.0)
-        return xgb.DMatrix(
+        matrix = xgb.QuantileDMatrix if quantile else xgb.DMatrix
+        return matrix(
             data,
             label=label,
             base_margin=offset,
@@ -602,6 +611,15 @@ def _monotone_direction(feature: str) -> int:
     if feature.startswith(("failures_", "neighbour_failures_", "inspection_leaks_found")):
         return 1
     return 0
+
+
+def _as_categories(values: pd.Series, categories: list) -> pd.Categorical:
+    """``values`` coded with the fitted ``categories`` (unseen values become missing)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        recoded = values.cat.set_categories(categories)
+        return pd.Categorical.from_codes(recoded.cat.codes.to_numpy(), categories=categories)
+    text = values.astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Categorical(text, categories=categories)
 
 
 def _excluded(column: str, patterns) -> bool:
