@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -326,15 +324,6 @@ def basemap_style(settings: dict | None = None) -> str | None:
         "layers": [{"id": "utility", "type": "raster", "source": "utility"}],
     }
     return "data:application/json;charset=utf-8," + urllib.parse.quote(json.dumps(style))
-
-
-def read_settings(workspace: str | Path) -> dict:
-    """The workspace ``settings.toml`` as a dict (empty when there is none)."""
-    file = Path(workspace) / "settings.toml"
-    if not file.is_file():
-        return {}
-    with file.open("rb") as handle:
-        return tomllib.load(handle)
 
 
 class CompactDeck(pdk.Deck):
