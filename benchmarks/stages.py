@@ -112,7 +112,14 @@ def _floor(town: Path, workspace: Path) -> dict:
 
     data = load_workspace(workspace)
     model = RiskModel()
-    panel = build_panel(data, AS_OF, panel_years=model.panel_years, verbose=False)
+    panel = build_panel(
+        data,
+        AS_OF,
+        panel_years=model.panel_years,
+        max_rows=model.max_training_rows,
+        random_state=model.random_state,
+        verbose=False,
+    )
     X = model.build_features(data, AS_OF)
     numeric = panel.X.select_dtypes("number").astype("float32")
     scoring = X[numeric.columns].astype("float32")
@@ -133,7 +140,9 @@ def _floor(town: Path, workspace: Path) -> dict:
             gpd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     pd.read_csv(town / "weather.csv")
     for _ in range(2):
-        matrix = xgb.QuantileDMatrix(numeric, label=panel.y, base_margin=offset)
+        matrix = xgb.QuantileDMatrix(
+            numeric, label=panel.y, weight=panel.weight, base_margin=offset
+        )
         booster = xgb.train(params, matrix, num_boost_round=model.n_estimators)
     booster.predict(xgb.DMatrix(scoring))
     return {"seconds": time.perf_counter() - start, "training_rows": len(numeric)}

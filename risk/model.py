@@ -23,6 +23,7 @@ labelled with the failures inside that window (see :func:`build_panel`).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -34,7 +35,13 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from risk.features import FeatureBuilder, count_failures, in_service, to_timestamp
+from risk.features import (
+    FeatureBuilder,
+    count_failures,
+    in_service,
+    stable_uniform,
+    to_timestamp,
+)
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -49,12 +56,14 @@ class Panel(NamedTuple):
     """A training panel: one row per pipe and panel date.
 
     ``X`` is indexed by ``pipe_id``; ``y`` holds the failures within the horizon after
-    ``panel_date`` (same order as ``X``).
+    ``panel_date`` (same order as ``X``); ``weight`` is 1 unless the rows were sampled
+    (then the inverse of each row's sampling rate).
     """
 
     X: pd.DataFrame
     y: np.ndarray
     panel_date: np.ndarray
+    weight: np.ndarray
 
 
 def panel_dates(as_of, horizon_years: int, panel_years: int) -> list[pd.Timestamp]:
@@ -75,6 +84,8 @@ def build_panel(
     panel_years: int = 8,
     feature_options: Mapping | None = None,
     statistical_prior: bool = True,
+    max_rows: int | None = None,
+    random_state: int = 0,
     verbose: bool = True,
 ) -> Panel:
     """Features and outcomes of every pipe at each panel date before ``as_of``.
@@ -93,26 +104,45 @@ def build_panel(
         Keyword arguments of :func:`risk.features.build_features`.
     statistical_prior : bool
         Add ``leyp_rate_per_km`` (see :func:`add_statistical_prior`) at each panel date.
+    max_rows : int, optional
+        Largest panel wanted. When pipes times panel dates exceed it, every row with a
+        failure is kept and rows without one are sampled at the rate that brings the panel
+        to about ``max_rows``, each sampled row weighing the inverse of that rate, so that
+        the weighted Poisson likelihood is unbiased (case-control sampling). The sample
+        depends on ``pipe_id``, date and ``random_state`` only, not on row order.
+    random_state : int
+        Seed of that sample.
 
     Returns
     -------
     Panel
-        ``X`` (features, indexed by ``pipe_id``), ``y`` (failures within the horizon) and
-        ``panel_date`` (the as-of date of each row).
+        ``X`` (features, indexed by ``pipe_id``), ``y`` (failures within the horizon),
+        ``panel_date`` (the as-of date of each row) and ``weight``.
     """
     builder = FeatureBuilder(data, **dict(feature_options or {}))
-    frames, labels, dates = [], [], []
-    for k, date in enumerate(panel_dates(as_of, horizon_years, panel_years)):
+    dates_wanted = panel_dates(as_of, horizon_years, panel_years)
+    rows_per_date = None if max_rows is None else max(int(max_rows) // len(dates_wanted), 1)
+    frames, labels, dates, weights = [], [], [], []
+    for k, date in enumerate(dates_wanted):
         features = builder.build(date, verbose=verbose and k == 0)
-        if statistical_prior:
-            features = add_statistical_prior(features, data, date, horizon_years, feature_options)
         end = date + pd.DateOffset(years=horizon_years)
         failures = count_failures(data, date, end).reindex(features.index, fill_value=0)
+        failures = failures.to_numpy(dtype=float)
+        weight = np.ones(len(features))
+        if rows_per_date is not None and len(features) > rows_per_date:
+            rate = rows_per_date / len(features)
+            draw = stable_uniform(features.index, random_state, f"panel {date.date()}")
+            keep = (failures > 0) | (draw < rate)
+            features, failures = features[keep], failures[keep]
+            weight = np.where(failures > 0, 1.0, 1.0 / rate)
+        if statistical_prior:
+            features = add_statistical_prior(features, data, date, horizon_years, feature_options)
         frames.append(features)
-        labels.append(failures.to_numpy(dtype=float))
+        labels.append(failures)
+        weights.append(weight)
         dates.append(np.full(len(features), date.to_datetime64()))
     X = pd.concat(frames, axis=0)
-    return Panel(X, np.concatenate(labels), np.concatenate(dates))
+    return Panel(X, np.concatenate(labels), np.concatenate(dates), np.concatenate(weights))
 
 
 class RiskModel(BaseEstimator):
@@ -157,6 +187,11 @@ class RiskModel(BaseEstimator):
         for example): they only tell panel years apart and cannot rank pipes.
     calibrate : bool
         Calibrate probabilities (Platt scaling) on the latest panel date held out in time.
+    max_training_rows : int or None
+        Largest training panel :meth:`fit_utility` builds. Beyond it, pipe-years without a
+        failure are sampled and weighted (see :func:`build_panel`); every pipe-year with a
+        failure is kept. Networks up to about 125,000 pipes (8 panel years) are not
+        sampled. ``None`` never samples.
     random_state : int
         Seed of row and feature sampling.
     n_jobs : int
@@ -181,6 +216,7 @@ class RiskModel(BaseEstimator):
         monotone_history: bool = True,
         drop_time_only_features: bool = True,
         calibrate: bool = True,
+        max_training_rows: int | None = 1_000_000,
         random_state: int = 0,
         n_jobs: int = 2,
     ):
@@ -199,11 +235,12 @@ class RiskModel(BaseEstimator):
         self.monotone_history = monotone_history
         self.drop_time_only_features = drop_time_only_features
         self.calibrate = calibrate
+        self.max_training_rows = max_training_rows
         self.random_state = random_state
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: pd.DataFrame, y, *, panel_date=None) -> RiskModel:
+    def fit(self, X: pd.DataFrame, y, *, panel_date=None, sample_weight=None) -> RiskModel:
         """Fit on a feature table.
 
         Parameters
@@ -216,6 +253,8 @@ class RiskModel(BaseEstimator):
         panel_date : array-like, optional
             As-of date of each row. Enables calibration on the latest date and the
             removal of features constant within every date.
+        sample_weight : array-like, optional
+            Weight of each row (e.g. the inverse sampling rate of a sampled panel).
 
         Returns
         -------
@@ -223,9 +262,9 @@ class RiskModel(BaseEstimator):
             ``self``, fitted.
         """
         self._check_params()
-        X, y, dates = self._check_training_input(X, y, panel_date)
+        X, y, dates, weight = self._check_training_input(X, y, panel_date, sample_weight)
         order = _canonical_order(X.index, dates)
-        X, y = X.iloc[order], y[order]
+        X, y, weight = X.iloc[order], y[order], weight[order]
         dates = dates[order] if dates is not None else None
 
         dropped = [c for c in X.columns if _excluded(c, self.exclude_features)]
@@ -249,26 +288,36 @@ class RiskModel(BaseEstimator):
         distinct = np.unique(dates) if dates is not None else np.array([])
         if self.calibrate and len(distinct) >= 2:
             held_out = dates == distinct[-1]
-            early = self._train(X[~held_out], y[~held_out])
+            started = time.perf_counter()
+            early = self._train(X[~held_out], y[~held_out], weight[~held_out])
+            log.info(
+                "calibration fit on %d rows: %.1f s",
+                (~held_out).sum(),
+                time.perf_counter() - started,
+            )
             mu = self._raw_expected(early, X[held_out])
-            observed = y[held_out]
+            observed, w = y[held_out], weight[held_out]
             raw_probability = 1.0 - np.exp(-mu)
-            self.calibrator_ = PlattCalibrator().fit(raw_probability, observed >= 1)
-            if observed.sum() > 0 and mu.sum() > 0:
-                self.count_scale_ = float(observed.sum() / mu.sum())
+            self.calibrator_ = PlattCalibrator().fit(
+                raw_probability, observed >= 1, sample_weight=w
+            )
+            if (w * observed).sum() > 0 and (w * mu).sum() > 0:
+                self.count_scale_ = float((w * observed).sum() / (w * mu).sum())
             self.calibration_ = {
                 "held_out_date": str(pd.Timestamp(distinct[-1]).date()),
                 "rows": int(held_out.sum()),
-                "failures": float(observed.sum()),
-                "raw_expected": float(mu.sum()),
+                "failures": float((w * observed).sum()),
+                "raw_expected": float((w * mu).sum()),
                 "count_scale": self.count_scale_,
                 "reliability": reliability_table(
-                    self.calibrator_.predict(raw_probability), observed >= 1
+                    self.calibrator_.predict(raw_probability), observed >= 1, sample_weight=w
                 ),
             }
         elif self.calibrate:
             log.info("calibration needs at least two panel dates; probabilities not calibrated")
-        self.booster_ = self._train(X, y)
+        started = time.perf_counter()
+        self.booster_ = self._train(X, y, weight)
+        log.info("final fit on %d rows: %.1f s", len(X), time.perf_counter() - started)
         return self
 
     def fit_utility(self, data: UtilityData, as_of) -> RiskModel:
@@ -277,6 +326,7 @@ class RiskModel(BaseEstimator):
         Only failures dated before ``as_of`` are used, as features or as labels.
         """
         self._check_params()
+        started = time.perf_counter()
         panel = build_panel(
             data,
             as_of,
@@ -284,15 +334,37 @@ class RiskModel(BaseEstimator):
             panel_years=self.panel_years,
             feature_options=self.feature_options,
             statistical_prior=self.statistical_prior,
+            max_rows=self.max_training_rows,
+            random_state=self.random_state,
         )
         if len(panel.X) == 0:
             raise ValueError(
                 f"no pipe in service at any panel date before {to_timestamp(as_of).date()}; "
                 "check install_year, or pick a later as_of"
             )
-        self.fit(panel.X, panel.y, panel_date=panel.panel_date)
+        log.info(
+            "training panel: %d rows x %d features built in %.1f s",
+            len(panel.X),
+            panel.X.shape[1],
+            time.perf_counter() - started,
+        )
+        sampled = bool((panel.weight != 1).any())
+        if sampled:
+            log.info(
+                "training panel sampled: %d pipe-years (all %d with failures) stand for %d",
+                len(panel.X),
+                int((panel.y > 0).sum()),
+                round(panel.weight.sum()),
+            )
+        self.fit(
+            panel.X,
+            panel.y,
+            panel_date=panel.panel_date,
+            sample_weight=panel.weight if sampled else None,
+        )
         self.as_of_ = str(to_timestamp(as_of).date())
         self.training_rows_ = len(panel.X)
+        self.training_rows_represented_ = round(float(panel.weight.sum()))
         self.training_failures_ = float(panel.y.sum())
         if self.training_failures_ == 0:
             log.warning(
@@ -404,7 +476,7 @@ class RiskModel(BaseEstimator):
                 SUPPORTED_HORIZONS_YEARS,
             )
 
-    def _check_training_input(self, X, y, panel_date):
+    def _check_training_input(self, X, y, panel_date, sample_weight=None):
         if not isinstance(X, pd.DataFrame):
             raise TypeError(
                 f"X must be a pandas DataFrame of features (risk.features.build_features); "
@@ -425,9 +497,20 @@ class RiskModel(BaseEstimator):
                     f"panel_date must have one date per row of X ({len(X)}); "
                     f"got shape {dates.shape}"
                 )
+        if sample_weight is None:
+            weight = np.ones(len(X))
+        else:
+            weight = np.asarray(sample_weight, dtype=float)
+            if weight.shape != (len(X),):
+                raise ValueError(
+                    f"sample_weight must have one value per row of X ({len(X)}); "
+                    f"got shape {weight.shape}"
+                )
+            if not np.isfinite(weight).all() or (weight <= 0).any():
+                raise ValueError("sample_weight must hold finite values > 0")
         if len(X) == 0:
             raise ValueError("X is empty: there is nothing to fit on")
-        return X, y, dates
+        return X, y, dates, weight
 
     def _xgb_params(self) -> dict:
         params = {
@@ -450,10 +533,10 @@ class RiskModel(BaseEstimator):
             )
         return params
 
-    def _train(self, X: pd.DataFrame, y: np.ndarray) -> xgb.Booster:
+    def _train(self, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray) -> xgb.Booster:
         return xgb.train(
             self._xgb_params(),
-            self._dmatrix(X, label=y, quantile=True),
+            self._dmatrix(X, label=y, weight=weight, quantile=True),
             num_boost_round=int(self.n_estimators),
         )
 
@@ -461,7 +544,13 @@ class RiskModel(BaseEstimator):
         return booster.predict(self._dmatrix(X)).astype(float)
 
     def _dmatrix(
-        self, X: pd.DataFrame, *, label=None, with_offset: bool = True, quantile: bool = False
+        self,
+        X: pd.DataFrame,
+        *,
+        label=None,
+        weight=None,
+        with_offset: bool = True,
+        quantile: bool = False,
     ) -> xgb.DMatrix:
         if not hasattr(self, "feature_names_in_"):
             raise NotFittedError(
@@ -497,6 +586,7 @@ class RiskModel(BaseEstimator):
         return matrix(
             data,
             label=label,
+            weight=weight,
             base_margin=offset,
             enable_categorical=True,
             nthread=int(self.n_jobs),
@@ -519,16 +609,17 @@ class PlattCalibrator:
         p = np.clip(np.asarray(probability, dtype=float), 1e-7, 1 - 1e-7)
         return np.log(p / (1 - p))
 
-    def fit(self, probability, outcome) -> PlattCalibrator:
+    def fit(self, probability, outcome, *, sample_weight=None) -> PlattCalibrator:
         z = self._logit(probability)
         hit = np.asarray(outcome, dtype=float)
+        w = np.ones(len(hit)) if sample_weight is None else np.asarray(sample_weight, float)
         if hit.sum() == 0 or hit.sum() == len(hit):
             return self  # nothing to learn from: identity
 
         def loss(theta):
             eta = theta[0] * z + theta[1]
-            value = np.sum(np.logaddexp(0, eta) - hit * eta)
-            residual = 1 / (1 + np.exp(-eta)) - hit
+            value = np.sum(w * (np.logaddexp(0, eta) - hit * eta))
+            residual = w * (1 / (1 + np.exp(-eta)) - hit)
             return value, np.array([np.sum(residual * z), np.sum(residual)])
 
         result = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B")
@@ -555,12 +646,17 @@ def inspection_rank(rate_per_km: pd.Series, expected: pd.Series) -> np.ndarray:
     return rank
 
 
-def reliability_table(probability, outcome, *, bins: int = 10) -> list[dict]:
-    """Mean predicted probability and observed frequency per quantile bin of predictions."""
+def reliability_table(probability, outcome, *, bins: int = 10, sample_weight=None) -> list[dict]:
+    """Mean predicted probability and observed frequency per quantile bin of predictions.
+
+    With ``sample_weight`` the means are weighted and ``count`` is the sum of weights
+    (rounded): the number of pipes the sampled rows stand for.
+    """
     probability = np.asarray(probability, dtype=float)
     outcome = np.asarray(outcome, dtype=float)
     if len(probability) == 0:
         return []
+    w = np.ones(len(probability)) if sample_weight is None else np.asarray(sample_weight, float)
     order = np.argsort(probability, kind="mergesort")
     rows = []
     for chunk in np.array_split(order, min(bins, len(order))):
@@ -568,9 +664,9 @@ def reliability_table(probability, outcome, *, bins: int = 10) -> list[dict]:
             continue
         rows.append(
             {
-                "predicted": float(probability[chunk].mean()),
-                "observed": float(outcome[chunk].mean()),
-                "count": len(chunk),
+                "predicted": float(np.average(probability[chunk], weights=w[chunk])),
+                "observed": float(np.average(outcome[chunk], weights=w[chunk])),
+                "count": round(float(w[chunk].sum())),
             }
         )
     return rows

@@ -99,9 +99,9 @@ def test_unfitted_baseline_says_so(tiny):
         fitted.predict(tiny, "2010-01-01")
 
 
-def test_weibull_recovers_the_shape_and_material_effect_of_simulated_pipes():
+def simulated_weibull_utility(n: int = 3000) -> UtilityData:
+    """Pipes failing as a Weibull process with shape 2 and a cast-iron effect of 1.1."""
     rng = np.random.default_rng(7)
-    n = 3000
     delta, base = 2.0, 0.004  # intensity per km: base * exp(1.1 * cast_iron) * delta * t^(delta-1)
     cast_iron = rng.random(n) < 0.5
     install = rng.integers(1930, 1995, n)
@@ -126,16 +126,24 @@ def test_weibull_recovers_the_shape_and_material_effect_of_simulated_pipes():
     breaks = pd.DataFrame(
         {"date": dates, "pipe_id": pd.array([f"P{i}" for i in pipe], dtype="string")}
     )
-    data = UtilityData(pipes=pipes, breaks=breaks)
-    model = WeibullBaseline(records_start_year=2000).fit(data, "2020-01-01")
-    assert model.converged_
-    assert model.delta_ == pytest.approx(delta, abs=0.25)
-    assert model.alpha_ < 0.15  # no failure-history effect was simulated
-    effect = (
+    return UtilityData(pipes=pipes, breaks=breaks)
+
+
+def cast_iron_effect(model: WeibullBaseline) -> float:
+    return (
         model.beta_[1 + model.materials_.index("cast_iron")]
         - model.beta_[1 + model.materials_.index("pvc")]
     )
-    assert effect == pytest.approx(1.1, abs=0.2)
+
+
+def test_weibull_recovers_the_shape_and_material_effect_of_simulated_pipes():
+    data = simulated_weibull_utility()
+    model = WeibullBaseline(records_start_year=2000).fit(data, "2020-01-01")
+    assert model.converged_
+    assert model.n_fit_pipes_ == 3000
+    assert model.delta_ == pytest.approx(2.0, abs=0.25)
+    assert model.alpha_ < 0.15  # no failure-history effect was simulated
+    assert cast_iron_effect(model) == pytest.approx(1.1, abs=0.2)
     predicted = model.predict(data, "2020-01-01")
     assert predicted["expected_failures"].notna().all()
     assert predicted.loc["P0", "probability"] == pytest.approx(
@@ -148,3 +156,19 @@ def test_weibull_failure_history_raises_the_intensity(tiny):
     predicted = model.predict(tiny, "2015-01-01")
     assert order(predicted)[0] in {"A", "C"}
     assert model.alpha_ >= 0
+
+
+def test_weibull_fitted_on_a_sample_of_a_large_network_keeps_its_estimates():
+    data = simulated_weibull_utility(6000)
+    full = WeibullBaseline(records_start_year=2000, max_fit_pipes=None).fit(data, "2020-01-01")
+    sampled = WeibullBaseline(records_start_year=2000, max_fit_pipes=2000).fit(data, "2020-01-01")
+    assert 1800 < sampled.n_fit_pipes_ < 2200
+    assert sampled.delta_ == pytest.approx(full.delta_, abs=0.3)
+    assert cast_iron_effect(sampled) == pytest.approx(cast_iron_effect(full), abs=0.3)
+    # every pipe is still scored, and the sample does not depend on row order
+    assert len(sampled.predict(data, "2020-01-01")) == 6000
+    again = WeibullBaseline(records_start_year=2000, max_fit_pipes=2000).fit(
+        shuffled(data), "2020-01-01"
+    )
+    assert again.n_fit_pipes_ == sampled.n_fit_pipes_
+    assert again.delta_ == pytest.approx(sampled.delta_, rel=1e-6)

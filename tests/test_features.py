@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon
 
-from risk.features import build_features, count_failures, in_service
+from risk.features import build_features, count_failures, in_service, positions, stable_uniform
 from risk.utility import UtilityData
 
 MATERIALS = np.array(["cast_iron", "ductile_iron", "pvc", "asbestos_cement"])
@@ -466,3 +466,20 @@ def test_bad_options_and_dates_are_refused(utility):
         build_features(utility, "2020-01-01", neighbour_radius_m=0)
     with pytest.raises(ValueError, match="as_of must be a date"):
         build_features(utility, "not a date")
+
+
+def test_positions_match_pandas_get_indexer():
+    keys = pd.Series(["b", "a", "c"], dtype="string")
+    values = pd.Series(["a", "z", None, "c", "a"], dtype="string")
+    expected = pd.Index(keys).get_indexer(values)
+    np.testing.assert_array_equal(positions(keys, values), expected)
+    assert positions(keys, values[:0]).shape == (0,)
+
+
+def test_stable_uniform_depends_on_the_identifier_and_seed_only():
+    ids = pd.Series([f"P{i}" for i in range(1000)], dtype="string")
+    draw = stable_uniform(ids, 0, "x")
+    assert ((draw >= 0) & (draw < 1)).all() and 0.45 < draw.mean() < 0.55
+    reverse = stable_uniform(ids[::-1], 0, "x")
+    np.testing.assert_array_equal(reverse, draw[::-1])
+    assert not np.array_equal(stable_uniform(ids, 1, "x"), draw)

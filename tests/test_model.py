@@ -14,7 +14,7 @@ from test_features import add_break, make_utility, shuffled
 from risk.backtest import capture_at_length
 from risk.explain import concept_of, explain_pipes
 from risk.features import count_failures
-from risk.model import RiskModel, build_panel, panel_dates
+from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
 from risk.scoring import load_model, save_model, score_utility, train_model
 
 #: Small and fast model settings for tests.
@@ -221,3 +221,56 @@ def test_rate_per_km_times_length_is_the_expected_count(panel, fitted):
     expected = fitted.predict(X)
     rate = fitted.predict_rate_per_km(X)
     np.testing.assert_allclose(rate * X["length_m"].to_numpy() / 1000.0, expected, rtol=1e-4)
+
+
+def test_a_capped_panel_keeps_every_failure_and_weighs_the_sampled_rows(utility):
+    full = build_panel(utility, "2016-01-01", panel_years=6, statistical_prior=False)
+    capped = build_panel(
+        utility, "2016-01-01", panel_years=6, statistical_prior=False, max_rows=300
+    )
+    assert len(capped.X) < len(full.X) / 2
+    assert capped.y.sum() == full.y.sum()  # every pipe-year with a failure is kept
+    assert (capped.weight[capped.y > 0] == 1).all()
+    assert (capped.weight[capped.y == 0] > 1).all()
+    # the weighted rows stand for the whole panel, within sampling noise
+    assert capped.weight.sum() == pytest.approx(len(full.X), rel=0.15)
+    # the sample depends on pipe_id and date, not on row order
+    again = build_panel(
+        shuffled(utility), "2016-01-01", panel_years=6, statistical_prior=False, max_rows=300
+    )
+    key = lambda p: sorted(zip(p.X.index, p.panel_date.astype(str), strict=True))  # noqa: E731
+    assert key(again) == key(capped)
+
+
+def test_unit_weights_change_nothing_and_bad_weights_are_refused(panel, fitted):
+    ones = np.ones(len(panel.X))
+    weighted = RiskModel(**FAST).fit(
+        panel.X, panel.y, panel_date=panel.panel_date, sample_weight=ones
+    )
+    np.testing.assert_array_equal(weighted.predict(panel.X), fitted.predict(panel.X))
+    with pytest.raises(ValueError, match="sample_weight must hold finite values > 0"):
+        RiskModel(**FAST).fit(panel.X, panel.y, sample_weight=np.zeros(len(panel.X)))
+    with pytest.raises(ValueError, match="sample_weight must have one value per row"):
+        RiskModel(**FAST).fit(panel.X, panel.y, sample_weight=[1.0])
+
+
+def test_a_model_trained_on_a_sampled_panel_says_so_and_still_ranks(utility):
+    model = RiskModel(**FAST, max_training_rows=300).fit_utility(utility, "2016-01-01")
+    assert model.training_rows_ < model.training_rows_represented_
+    X = model.build_features(utility, "2016-01-01")
+    scores = model.score_frame(X)
+    truth = count_failures(utility, "2016-01-01", "2019-01-01").reindex(X.index, fill_value=0)
+    hit = truth.to_numpy() > 0
+    top = scores["rank"].to_numpy() <= len(X) // 5
+    assert hit[top].mean() > 1.5 * hit.mean()  # the riskiest fifth is richer in failures
+
+
+def test_weighted_platt_scaling_equals_repeating_rows():
+    rng = np.random.default_rng(0)
+    raw = rng.uniform(0.01, 0.5, 200)
+    hit = rng.random(200) < raw * 1.5
+    weight = rng.integers(1, 4, 200)
+    weighted = PlattCalibrator().fit(raw, hit, sample_weight=weight)
+    repeated = PlattCalibrator().fit(np.repeat(raw, weight), np.repeat(hit, weight))
+    assert weighted.a == pytest.approx(repeated.a, rel=1e-4)
+    assert weighted.b == pytest.approx(repeated.b, rel=1e-4, abs=1e-6)
