@@ -93,6 +93,23 @@ def load_paths(workspace: Path) -> maplayers.LonLatPaths:
     return _paths(str(workspace), _mtime(workspace / "meta.json"))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _map_table(path: str, mtime: float, scores_mtime: float, year: int) -> pd.DataFrame:
+    return maplayers.map_table(
+        _utility(path, mtime).pipes,
+        _scores(str(Path(path) / "scores.parquet"), scores_mtime),
+        year=year,
+    )
+
+
+def load_map_table(workspace: Path, year: int) -> pd.DataFrame:
+    """:func:`risk.maplayers.map_table` of the project (read-only, shared): once per network,
+    scores and year instead of once per rerun."""
+    return _map_table(
+        str(workspace), _mtime(workspace / "meta.json"), _mtime(workspace / "scores.parquet"), year
+    )
+
+
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> OutcomeStore:
     return OutcomeStore(url)

@@ -334,6 +334,19 @@ class CompactDeck(pdk.Deck):
         return json.dumps(self, default=default_serialize, separators=(",", ":"))
 
 
+class JsonDeck(CompactDeck):
+    """A deck whose JSON was built (and cached) earlier. ``st.pydeck_chart`` only calls
+    ``to_json`` and reads the tooltip, so the 100,000 path records are not rebuilt and
+    re-serialised on every rerun of the page."""
+
+    def __init__(self, spec: str, *, tooltip: bool = True):
+        super().__init__(layers=[], tooltip={"text": "{id}"} if tooltip else False)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
+
+
 def make_deck(
     layers: list[pdk.Layer],
     bounds: tuple[float, float, float, float],

@@ -1,6 +1,7 @@
 """Risk map (engineers): every pipe coloured by risk, filters, and a pipe's details on click."""
 
 import datetime as dt
+import pathlib
 
 import common
 import pandas as pd
@@ -14,7 +15,7 @@ lang = common.lang()
 tr = common.tr
 data = common.load_utility(workspace)
 scores = common.load_scores(workspace)
-table = maplayers.map_table(data.pipes, scores, year=dt.date.today().year)
+table = common.load_map_table(workspace, dt.date.today().year)
 
 st.title(tr("map.title"))
 if scores is None:
@@ -106,28 +107,48 @@ show_welds = t3.toggle(
     tr("map.layer_welds"), value=False, key="l_welds", disabled=data.welds is None
 )
 
-paths = common.load_paths(workspace)
-layers = []
-if show_soils:
-    layers.append(maplayers.soils_layer(data.soils))
-layers += maplayers.pipe_layers(paths, table["pipe_id"].to_numpy(), table["band"], mask)
-if show_breaks:
-    layers.append(
-        maplayers.points_layer(
-            data.linked_breaks, data.pipes, layer_id="breaks", id_column="break_id",
-            colour=(20, 20, 160),
-        )
-    )  # fmt: skip
-if show_welds:
-    layers.append(
-        maplayers.points_layer(
-            data.welds, data.pipes, layer_id="welds", id_column="weld_id", colour=(0, 130, 90),
-            radius_px=3,
-        )
-    )  # fmt: skip
-deck = maplayers.make_deck(
-    layers, paths.bounds, style_url=maplayers.basemap_style(common.settings(workspace))
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url) -> str:
+    """The map's JSON (several MB for 100,000 pipes), built once per network, scores, filters
+    and layer toggles. ``stamp`` (modification times, year) is only part of the cache key."""
+    folder = pathlib.Path(path)
+    data, paths = common.load_utility(folder), common.load_paths(folder)
+    table = common.load_map_table(folder, stamp[-1])
+    materials, zones, bands, ages = filters
+    mask = maplayers.filter_mask(
+        table, materials=materials, zones=zones, bands=bands, age_years=ages
+    )
+    show_breaks, show_soils, show_welds = toggles
+    layers = [maplayers.soils_layer(data.soils)] if show_soils else []
+    layers += maplayers.pipe_layers(paths, table["pipe_id"].to_numpy(), table["band"], mask)
+    if show_breaks:
+        layers.append(
+            maplayers.points_layer(
+                data.linked_breaks, data.pipes, layer_id="breaks", id_column="break_id",
+                colour=(20, 20, 160),
+            )
+        )  # fmt: skip
+    if show_welds:
+        layers.append(
+            maplayers.points_layer(
+                data.welds, data.pipes, layer_id="welds", id_column="weld_id",
+                colour=(0, 130, 90), radius_px=3,
+            )
+        )  # fmt: skip
+    return maplayers.make_deck(layers, paths.bounds, style_url=style_url).to_json()
+
+
+stamp = (common._mtime(workspace / "meta.json"), common._mtime(workspace / "scores.parquet"),
+         dt.date.today().year)  # fmt: skip
+spec = map_json(
+    str(workspace),
+    stamp,
+    (tuple(materials), tuple(zones), tuple(chosen_bands), age_range),
+    (show_breaks, show_soils, show_welds),
+    maplayers.basemap_style(common.settings(workspace)),
 )
+deck = maplayers.JsonDeck(spec)
 left, right = st.columns([3, 2])
 with left:
     event = st.pydeck_chart(
