@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -24,9 +25,11 @@ def register(add) -> None:
         "train",
         "Train the risk model on the history before a date and save it as a model version.",
         """  risk train data/workspace/town --as-of 2026-01-01
-  risk train data/workspace/kitchener --as-of 2020-01-01 --horizon-years 3""",
+  risk train data/workspace/kitchener --as-of 2020-01-01 --horizon-years 3
+  risk train data/workspace/town --as-of 2026-01-01 --engine dask --scheduler tcp://10.0.0.5:8786""",
     )
     _network_arguments(p)
+    _engine_arguments(p)
     p.add_argument("--models-dir", type=Path, help="default: <workspace>/models")
     p.set_defaults(func=cmd_train)
 
@@ -37,9 +40,11 @@ def register(add) -> None:
         """  risk score data/workspace/town --as-of 2026-01-01
   risk score ../shared/data/kitchener --mapping data/mappings/kitchener.toml \\
       --as-of 2020-01-01 --out kitchener-2020.csv
-  risk score data/workspace/town --as-of 2026-01-01 --model data/workspace/town/models/<version>""",
+  risk score data/workspace/town --as-of 2026-01-01 --model data/workspace/town/models/<version>
+  risk score data/workspace/town --as-of 2026-01-01 --engine dask --workers 4""",
     )
     _network_arguments(p)
+    _engine_arguments(p)
     p.add_argument(
         "--out", type=Path, help="CSV or Parquet to write (default: <workspace>/scores.parquet)"
     )
@@ -76,6 +81,58 @@ def _network_arguments(p) -> None:
     p.add_argument("--horizon-years", type=int, choices=HORIZONS, default=1)
 
 
+def _engine_arguments(p) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: this process (default); dask: a Dask cluster, for networks beyond one "
+        "machine's memory (docs/dask.md)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: a running scheduler, e.g. tcp://10.0.0.5:8786 "
+        "(default: start a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="with --engine dask and no --scheduler: worker processes of the local cluster "
+        "(default 2, one thread each)",
+    )
+
+
+def _dask_engine(args):
+    """The Dask engine module and a client, or a ValueError saying how to get them."""
+    if args.engine != "dask":
+        if args.scheduler:
+            raise ValueError("--scheduler needs --engine dask")
+        return None, None
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1. Got {args.workers}.")
+    try:
+        from risk import dask_engine
+    except ImportError as error:
+        raise ValueError(
+            f"--engine dask needs the optional Dask packages ({error.name} is not installed). "
+            "Install them with: pip install 'leak-risk[dask]', or use --engine local."
+        ) from None
+    if not getattr(args, "verbose", False):
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    if args.scheduler:
+        say(f"Connecting to the Dask scheduler at {args.scheduler} ...")
+    else:
+        say(f"Starting a local Dask cluster ({args.workers} workers) ...")
+    try:
+        client = dask_engine.connect(args.scheduler, n_workers=args.workers)
+    except dask_engine.SchedulerUnreachableError as error:
+        raise ValueError(str(error)) from None
+    return dask_engine, client
+
+
 def parse_years(text: str) -> list[int]:
     """``2015-2019`` or ``2015,2017`` as a list of years.
 
@@ -110,13 +167,17 @@ def cmd_train(args) -> int:
     models_dir = args.models_dir or (workspace / "models" if workspace else None)
     if models_dir is None:
         raise ValueError("give --models-dir (the input is a utility folder, not a workspace)")
-    say(f"Training on the history before {args.as_of} ({n_outcomes:,} field outcomes) ...")
-    model = train_model(
-        data,
-        _as_of(args.as_of),
-        horizon_years=args.horizon_years,
-        records_start_year=data.meta.get("records_complete_from"),
-    )
+    as_of = _as_of(args.as_of)
+    start = data.meta.get("records_complete_from")
+    engine, client = _dask_engine(args)
+    say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
+    if engine is None:
+        model = train_model(data, as_of, horizon_years=args.horizon_years, records_start_year=start)
+    else:
+        with client:
+            model = engine.train_model_dask(
+                data, as_of, client, horizon_years=args.horizon_years, records_start_year=start
+            )
     folder = save_model(model, models_dir)
     emit(
         args, {"model": str(folder)}, f"Model saved: {folder} (card: {folder / 'model_card.json'})"
@@ -125,7 +186,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from risk.scoring import load_model, save_model, score_utility
+    from risk.scoring import load_model
 
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (workspace / "scores.parquet" if workspace else None)
@@ -138,9 +199,27 @@ def cmd_score(args) -> int:
         data, n_outcomes = with_outcomes(data, workspace)
     as_of = _as_of(args.as_of)
     model = load_model(args.model) if args.model else None
-    if model is None:
-        from risk.scoring import train_model
+    engine, client = _dask_engine(args)
+    if engine is None:
+        scores = _score_locally(args, data, workspace, as_of, model, n_outcomes)
+    else:
+        with client:
+            scores = _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes)
+    write_table(scores, out)
+    top = scores.head(3)
+    lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
+    lines += [
+        f"  #{r.rank} {r.pipe_id}: p={r.probability:.2f}, {r.top_reasons}"
+        for r in top.itertuples(index=False)
+    ]
+    emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
+    return 0
 
+
+def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFrame:
+    from risk.scoring import save_model, score_utility, train_model
+
+    if model is None:
         say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
         model = train_model(
             data,
@@ -151,16 +230,39 @@ def cmd_score(args) -> int:
         if workspace is not None:
             save_model(model, workspace / "models")
     say("Scoring and explaining ...")
-    scores = score_utility(data, as_of, horizon_years=args.horizon_years, model=model)
-    write_table(scores, out)
-    top = scores.head(3)
-    lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
-    lines += [
-        f"  #{r.rank} {r.pipe_id}: p={r.probability:.2f}, {r.top_reasons}"
-        for r in top.itertuples(index=False)
-    ]
-    emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
-    return 0
+    return score_utility(data, as_of, horizon_years=args.horizon_years, model=model)
+
+
+def _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes):
+    from risk.scoring import save_model
+
+    start = data.meta.get("records_complete_from")
+    options = model.feature_options if model is not None else None
+    if model is None and start is not None:
+        options = {"records_start_year": start}
+    parts = engine.partition_utility(data, client, feature_options=options)
+    say(f"{len(data.pipes):,} pipes in {parts.npartitions} spatial partitions.")
+    try:
+        if model is None:
+            say(
+                f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ..."
+            )
+            model = engine.train_model_dask(
+                data,
+                as_of,
+                client,
+                horizon_years=args.horizon_years,
+                records_start_year=start,
+                partitions=parts,
+            )
+            if workspace is not None:
+                save_model(model, workspace / "models")
+        say("Scoring and explaining ...")
+        return engine.score_utility_dask(
+            data, as_of, client, horizon_years=args.horizon_years, model=model, partitions=parts
+        )
+    finally:
+        parts.release()
 
 
 def cmd_evaluate(args) -> int:
