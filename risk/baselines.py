@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from risk.features import (
     _prepare_breaks,
@@ -399,7 +400,12 @@ class WeibullBaseline(_Baseline):
         last = np.r_[pos[1:] != pos[:-1], True] if len(pos) else np.array([], dtype=bool)
         following = np.r_[event_age[1:], 0.0] if len(pos) else np.array([])
         iv_t1[len(pipes) :] = np.where(last, age_end[pos], following)
-        self._fit_likelihood(X, length_km, iv_pipe, iv_t0, iv_t1, iv_n, pos, event_age, n_before)
+        # One BLAS thread: the fit is then the same on every machine, and faster (the
+        # matrices are tall and thin; threads mostly wait on each other).
+        with threadpool_limits(limits=1):
+            self._fit_likelihood(
+                X, length_km, iv_pipe, iv_t0, iv_t1, iv_n, pos, event_age, n_before
+            )
         self.n_failures_ = int(counts.sum())
         self.records_start_year_ = start
         self.as_of_ = as_of

@@ -141,8 +141,28 @@ def build_panel(
         labels.append(failures)
         weights.append(weight)
         dates.append(np.full(len(features), date.to_datetime64()))
-    X = pd.concat(frames, axis=0)
+    X = pd.concat(_common_categories(frames), axis=0)
     return Panel(X, np.concatenate(labels), np.concatenate(dates), np.concatenate(weights))
+
+
+def _common_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``frames`` with every category column on the sorted union of its categories.
+
+    A material or zone may appear between two panel dates; without a common list,
+    ``pd.concat`` would turn the column into plain objects.
+    """
+    if len(frames) < 2:
+        return frames
+    columns = [c for c in frames[0].columns if isinstance(frames[0][c].dtype, pd.CategoricalDtype)]
+    out = [frame.copy(deep=False) for frame in frames]
+    for column in columns:
+        union = sorted(
+            {v for frame in frames if column in frame for v in frame[column].cat.categories}
+        )
+        for frame in out:
+            if column in frame and list(frame[column].cat.categories) != union:
+                frame[column] = frame[column].cat.set_categories(union)
+    return out
 
 
 class RiskModel(BaseEstimator):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -274,3 +275,14 @@ def test_weighted_platt_scaling_equals_repeating_rows():
     repeated = PlattCalibrator().fit(np.repeat(raw, weight), np.repeat(hit, weight))
     assert weighted.a == pytest.approx(repeated.a, rel=1e-4)
     assert weighted.b == pytest.approx(repeated.b, rel=1e-4, abs=1e-6)
+
+
+def test_a_zone_that_appears_between_panel_dates_stays_a_category(utility):
+    pipes = utility.pipes.copy()
+    pipes.loc[0, ["install_year", "pressure_zone"]] = [2013, "Z9"]  # after the first dates
+    data = dataclasses.replace(utility, pipes=pipes)
+    panel = build_panel(data, "2016-01-01", panel_years=6, statistical_prior=False)
+    zone = panel.X["pressure_zone"]
+    assert isinstance(zone.dtype, pd.CategoricalDtype)
+    assert zone.notna().all()
+    assert "Z9" in list(zone.cat.categories) and (zone == "Z9").any()
