@@ -59,7 +59,7 @@ def main(argv=None) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     text = render(table)
     print(text)
-    args.out.write_text(text, encoding="utf-8")
+    args.out.write_text(text + kept_notes(args.out), encoding="utf-8")
     return table
 
 
@@ -106,6 +106,15 @@ def render(table: pd.DataFrame) -> str:
             "(linear would be 10x).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def kept_notes(path: Path) -> str:
+    """The hand-written ``## Notes`` part of an existing results file (kept on re-runs)."""
+    if not path.exists():
+        return ""
+    old = path.read_text(encoding="utf-8")
+    start = old.find("\n## Notes")
+    return old[start:] if start >= 0 else ""
 
 
 def _cores() -> int:
