@@ -253,12 +253,21 @@ class FeatureBuilder:
         self._neighbour_pairs: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ public
-    def build(self, as_of, *, verbose: bool = True) -> pd.DataFrame:
-        """Features of the pipes in service at ``as_of`` (see :func:`build_features`)."""
+    def build(self, as_of, *, verbose: bool = True, pipe_ids=None) -> pd.DataFrame:
+        """Features of the pipes in service at ``as_of`` (see :func:`build_features`).
+
+        ``pipe_ids`` limits the rows to those pipes (a sampled training panel); each row is
+        the same as in the full table, category lists included.
+        """
         as_of = to_timestamp(as_of)
         pipes = self._pipes[in_service(self._pipes, as_of)]
+        attributes = _attribute_features(pipes, as_of)
+        if pipe_ids is not None:
+            wanted = positions(pd.Series(pipe_ids), pipes["pipe_id"]) >= 0
+            pipes = pipes[wanted]
+            attributes = attributes[wanted].reset_index(drop=True)
         ids = pd.Index(pipes["pipe_id"], name="pipe_id")
-        parts = [_attribute_features(pipes, as_of)]
+        parts = [attributes]
         parts.append(self._failure_features(pipes, as_of))
         notes = []
         if self.data.has_geometry:
@@ -288,6 +297,11 @@ class FeatureBuilder:
                 log.info(note)
         features = pd.concat([p.set_axis(ids, axis=0) for p in parts], axis=1)
         return features.sort_index()
+
+    def in_service_ids(self, as_of) -> pd.Index:
+        """``pipe_id`` of the pipes in service at ``as_of``, sorted."""
+        pipes = self._pipes[in_service(self._pipes, to_timestamp(as_of))]
+        return pd.Index(pipes["pipe_id"], name="pipe_id")
 
     # ----------------------------------------------------------------- private
     def _failure_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -124,17 +124,22 @@ def build_panel(
     rows_per_date = None if max_rows is None else max(int(max_rows) // len(dates_wanted), 1)
     frames, labels, dates, weights = [], [], [], []
     for k, date in enumerate(dates_wanted):
-        features = builder.build(date, verbose=verbose and k == 0)
         end = date + pd.DateOffset(years=horizon_years)
-        failures = count_failures(data, date, end).reindex(features.index, fill_value=0)
-        failures = failures.to_numpy(dtype=float)
-        weight = np.ones(len(features))
-        if rows_per_date is not None and len(features) > rows_per_date:
-            rate = rows_per_date / len(features)
-            draw = stable_uniform(features.index, random_state, f"panel {date.date()}")
+        ids = builder.in_service_ids(date)
+        failures = count_failures(data, date, end).reindex(ids, fill_value=0).to_numpy(float)
+        weight, rows = np.ones(len(ids)), ids
+        if rows_per_date is not None and len(ids) > rows_per_date:
+            # sample first, then build the features of the sampled pipe-years only
+            rate = rows_per_date / len(ids)
+            draw = stable_uniform(ids, random_state, f"panel {date.date()}")
             keep = (failures > 0) | (draw < rate)
-            features, failures = features[keep], failures[keep]
+            rows, failures = ids[keep], failures[keep]
+            features = builder.build(date, verbose=verbose and k == 0, pipe_ids=rows)
             weight = np.where(failures > 0, 1.0, 1.0 / rate)
+        else:
+            features = builder.build(date, verbose=verbose and k == 0)
+        if not features.index.equals(rows):
+            raise RuntimeError(f"panel at {date.date()}: feature rows and labels differ")
         if statistical_prior:
             features = add_statistical_prior(features, data, date, horizon_years, feature_options)
         frames.append(features)

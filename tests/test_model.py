@@ -235,6 +235,11 @@ def test_a_capped_panel_keeps_every_failure_and_weighs_the_sampled_rows(utility)
     assert (capped.weight[capped.y == 0] > 1).all()
     # the weighted rows stand for the whole panel, within sampling noise
     assert capped.weight.sum() == pytest.approx(len(full.X), rel=0.15)
+    # features of the sampled rows are built alone, yet equal the full panel's rows
+    for date in np.unique(capped.panel_date):
+        sampled = capped.X[capped.panel_date == date]
+        whole = full.X[full.panel_date == date]
+        pd.testing.assert_frame_equal(sampled, whole.loc[sampled.index])
     # the sample depends on pipe_id and date, not on row order
     again = build_panel(
         shuffled(utility), "2016-01-01", panel_years=6, statistical_prior=False, max_rows=300
