@@ -58,6 +58,7 @@ from risk.features import (
     _categories,
     _prepare_breaks,
     _prepare_pipes,
+    break_locations,
     count_failures,
     in_service,
     positions,
@@ -645,9 +646,9 @@ def _check_partitions(parts: PartitionedUtility, model: RiskModel) -> None:
 def _dated_breaks(data: UtilityData) -> pd.DataFrame:
     """Dated breaks (``pipe_id``, ``date``), with a location when pipes have geometry.
 
-    A break without a point of its own is placed at the middle of its pipe, as
-    :func:`risk.features._break_points` does, but over the whole network so that every
-    partition sees it where the local engine does.
+    A break without a point of its own is placed at the middle of its pipe
+    (:func:`risk.features.break_locations`, as the local engine does), over the whole
+    network so that every partition sees it where the local engine does.
     """
     breaks = data.breaks
     if breaks is None or len(breaks) == 0 or "date" not in breaks:
@@ -662,19 +663,8 @@ def _dated_breaks(data: UtilityData) -> pd.DataFrame:
     table = pd.DataFrame({"pipe_id": pipe_id.to_numpy(), "date": dated["date"].to_numpy()})
     if not data.has_geometry:
         return table
-    if isinstance(dated, gpd.GeoDataFrame):
-        geometry = dated.geometry.to_numpy().copy()
-        missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
-    else:
-        geometry = np.full(len(dated), None, dtype=object)
-        missing = np.ones(len(dated), dtype=bool)
-    pipes = data.pipes
-    pos = positions(pipes["pipe_id"], pipe_id)
-    fill = missing & (pos >= 0)
-    geometry[fill] = shapely.line_interpolate_point(
-        pipes.geometry.values[pos[fill]], 0.5, normalized=True
-    )
-    return gpd.GeoDataFrame(table, geometry=geometry, crs=pipes.crs)
+    geometry = break_locations(dated, data.pipes)
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=data.pipes.crs)
 
 
 def _schema(data, breaks, outcomes, options) -> pd.DataFrame:

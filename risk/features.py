@@ -540,20 +540,7 @@ def _break_points(data: UtilityData, pipes: pd.DataFrame) -> gpd.GeoDataFrame:
         return empty
     before = breaks[pd.to_datetime(breaks["date"]).notna()]
     pipe_id = before["pipe_id"].astype("string") if "pipe_id" in before else None
-    if isinstance(before, gpd.GeoDataFrame):
-        geometry = before.geometry.to_numpy().copy()
-        missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
-    else:
-        geometry = np.full(len(before), None, dtype=object)
-        missing = np.ones(len(before), dtype=bool)
-    if pipe_id is not None and missing.any():
-        middle = pd.Series(
-            shapely.line_interpolate_point(pipes.geometry.values, 0.5, normalized=True),
-            index=pipes["pipe_id"].to_numpy(dtype=object),
-        )
-        ids = pipe_id.to_numpy(dtype=object, na_value=None)
-        fill = pd.Series(ids[missing]).map(middle).to_numpy(dtype=object)
-        geometry[missing] = fill
+    geometry = break_locations(before, pipes)
     points = gpd.GeoDataFrame(
         {
             "break_pipe_id": (
@@ -568,6 +555,23 @@ def _break_points(data: UtilityData, pipes: pd.DataFrame) -> gpd.GeoDataFrame:
     )
     located = ~(points.geometry.isna() | points.geometry.is_empty)
     return points[located.to_numpy()] if len(points) else empty
+
+
+def break_locations(breaks: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
+    """Each break's own point, else the middle of its pipe; None when neither is known."""
+    if isinstance(breaks, gpd.GeoDataFrame):
+        geometry = breaks.geometry.to_numpy().copy()
+        missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+    else:
+        geometry = np.full(len(breaks), None, dtype=object)
+        missing = np.ones(len(breaks), dtype=bool)
+    if "pipe_id" in breaks and missing.any():
+        pos = positions(pipes["pipe_id"], breaks["pipe_id"])
+        fill = missing & (pos >= 0)
+        geometry[fill] = shapely.line_interpolate_point(
+            pipes.geometry.values[pos[fill]], 0.5, normalized=True
+        )
+    return geometry
 
 
 def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
