@@ -68,13 +68,11 @@ from risk.features import (
 )
 from risk.model import (
     MIN_EXPOSURE_LENGTH_M,
-    PlattCalibrator,
     RiskModel,
     _as_categories,
     _excluded,
     inspection_rank,
     panel_dates,
-    reliability_table,
 )
 from risk.scoring import SCORE_COLUMNS, _check_model_for, data_fingerprint
 from risk.utility import UtilityData
@@ -512,7 +510,10 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
         held_out = client.gather(
             [parts.submit(k, _held_out, model, early, f) for d, k, f, _ in kept if d == last]
         )
-        _calibrate(model, pd.concat(held_out).sort_index(), last)
+        held = pd.concat(held_out).sort_index()
+        model._calibrate(
+            held["mu"].to_numpy(float), held["y"].to_numpy(float), held["w"].to_numpy(float), last
+        )
     elif model.calibrate:
         log.info("calibration needs at least two panel dates; probabilities not calibrated")
     for _, _, f, _ in kept:
@@ -786,27 +787,6 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
     booster = output["booster"]
     booster.set_param({"nthread": int(model.n_jobs)})
     return booster
-
-
-def _calibrate(model: RiskModel, held_out: pd.DataFrame, date) -> None:
-    """Platt scaling and count scale on the held-out date, as :meth:`RiskModel.fit` does."""
-    mu = held_out["mu"].to_numpy(float)
-    observed = held_out["y"].to_numpy(float)
-    w = held_out["w"].to_numpy(float)
-    raw_probability = 1.0 - np.exp(-mu)
-    model.calibrator_ = PlattCalibrator().fit(raw_probability, observed >= 1, sample_weight=w)
-    if (w * observed).sum() > 0 and (w * mu).sum() > 0:
-        model.count_scale_ = float((w * observed).sum() / (w * mu).sum())
-    model.calibration_ = {
-        "held_out_date": str(pd.Timestamp(date).date()),
-        "rows": len(held_out),
-        "failures": float((w * observed).sum()),
-        "raw_expected": float((w * mu).sum()),
-        "count_scale": model.count_scale_,
-        "reliability": reliability_table(
-            model.calibrator_.predict(raw_probability), observed >= 1, sample_weight=w
-        ),
-    }
 
 
 # ----------------------------------------------------------- worker functions

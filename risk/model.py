@@ -321,29 +321,32 @@ class RiskModel(BaseEstimator):
                 time.perf_counter() - started,
             )
             mu = self._raw_expected(early, X[held_out])
-            observed, w = y[held_out], weight[held_out]
-            raw_probability = 1.0 - np.exp(-mu)
-            self.calibrator_ = PlattCalibrator().fit(
-                raw_probability, observed >= 1, sample_weight=w
-            )
-            if (w * observed).sum() > 0 and (w * mu).sum() > 0:
-                self.count_scale_ = float((w * observed).sum() / (w * mu).sum())
-            self.calibration_ = {
-                "held_out_date": str(pd.Timestamp(distinct[-1]).date()),
-                "rows": int(held_out.sum()),
-                "failures": float((w * observed).sum()),
-                "raw_expected": float((w * mu).sum()),
-                "count_scale": self.count_scale_,
-                "reliability": reliability_table(
-                    self.calibrator_.predict(raw_probability), observed >= 1, sample_weight=w
-                ),
-            }
+            self._calibrate(mu, y[held_out], weight[held_out], distinct[-1])
         elif self.calibrate:
             log.info("calibration needs at least two panel dates; probabilities not calibrated")
         started = time.perf_counter()
         self.booster_ = self._train(X, y, weight)
         log.info("final fit on %d rows: %.1f s", len(X), time.perf_counter() - started)
         return self
+
+    def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
+        """Platt scaling and count scale from raw expected failures ``mu`` of a held-out date."""
+        raw_probability = 1.0 - np.exp(-mu)
+        self.calibrator_ = PlattCalibrator().fit(
+            raw_probability, observed >= 1, sample_weight=weight
+        )
+        if (weight * observed).sum() > 0 and (weight * mu).sum() > 0:
+            self.count_scale_ = float((weight * observed).sum() / (weight * mu).sum())
+        self.calibration_ = {
+            "held_out_date": str(pd.Timestamp(date).date()),
+            "rows": len(mu),
+            "failures": float((weight * observed).sum()),
+            "raw_expected": float((weight * mu).sum()),
+            "count_scale": self.count_scale_,
+            "reliability": reliability_table(
+                self.calibrator_.predict(raw_probability), observed >= 1, sample_weight=weight
+            ),
+        }
 
     def fit_utility(self, data: UtilityData, as_of) -> RiskModel:
         """Build the training panel of ``data`` before ``as_of`` and fit on it.
