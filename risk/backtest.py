@@ -172,14 +172,15 @@ def evaluate_utility(
     probabilities, outcomes = [], []
     timings: dict[str, float] = {}
     model = None
+    builder = RiskModel(**params).feature_builder(data)  # static parts computed once
     for year in years:
         as_of = to_timestamp(year)
         end = as_of + pd.DateOffset(years=horizon_years)
         entry: dict = {"year": year, "as_of": str(as_of.date()), "methods": {}}
 
         started = time.perf_counter()
-        model = RiskModel(**params).fit_utility(data, as_of)
-        X = model.build_features(data, as_of)
+        model = RiskModel(**params).fit_utility(data, as_of, builder=builder)
+        X = model.build_features(data, as_of, builder=builder)
         scores = model.score_frame(X)
         timings[f"model_{year}"] = round(time.perf_counter() - started, 2)
         failures = count_failures(data, as_of, end).reindex(X.index, fill_value=0)
@@ -199,7 +200,7 @@ def evaluate_utility(
             random_state=random_state,
         ):
             started = time.perf_counter()
-            predicted = baseline.fit(data, as_of).predict(data, as_of).reindex(X.index)
+            predicted = baseline.fit(builder, as_of).predict(builder, as_of).reindex(X.index)
             timings[f"{baseline.name}_{year}"] = round(time.perf_counter() - started, 2)
             rank = inspection_rank(predicted["score"], predicted["expected_failures"].fillna(0))
             has_probability = predicted["probability"].notna().all()

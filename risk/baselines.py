@@ -5,6 +5,10 @@ Every baseline has the same interface::
     baseline.fit(data, as_of)            # learns from records dated before as_of only
     baseline.predict(data, as_of)        # DataFrame indexed by pipe_id
 
+``data`` is a :class:`~risk.utility.UtilityData`, or a :class:`~risk.features.FeatureBuilder`
+of it: the builder's checked and sorted tables are then reused instead of being prepared
+again at every call (a backtest or a training panel visits many dates).
+
 ``predict`` returns one row per pipe in service at ``as_of`` (sorted by ``pipe_id``)
 with ``score`` (higher = inspect first; pipes are ranked by it), ``expected_failures``
 within the horizon and ``probability`` of at least one failure (both missing when the
@@ -28,6 +32,7 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from risk.features import (
+    FeatureBuilder,
     _prepare_breaks,
     _prepare_pipes,
     _year_fraction,
@@ -43,15 +48,26 @@ from risk.utility import UtilityData
 _MIN_LENGTH_KM = 1e-3
 
 
-def _pipes_in_service(data: UtilityData, as_of: pd.Timestamp) -> pd.DataFrame:
-    pipes = _prepare_pipes(data.pipes)
+Source = UtilityData | FeatureBuilder
+
+
+def _utility(data: Source) -> UtilityData:
+    return data.data if isinstance(data, FeatureBuilder) else data
+
+
+def _pipes_in_service(data: Source, as_of: pd.Timestamp) -> pd.DataFrame:
+    pipes = data.pipes if isinstance(data, FeatureBuilder) else _prepare_pipes(data.pipes)
     return pipes[in_service(pipes, as_of)].reset_index(drop=True)
 
 
-def _history(data: UtilityData, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    breaks = _prepare_breaks(data.breaks, _prepare_pipes(data.pipes))
+def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    if isinstance(data, FeatureBuilder):
+        breaks = data.breaks
+    else:
+        breaks = _prepare_breaks(data.breaks, _prepare_pipes(data.pipes))
+    breaks = breaks[(breaks["date"] < as_of).to_numpy()]
     known = positions(pipes["pipe_id"], breaks["pipe_id"]) >= 0
-    return breaks[(breaks["date"] < as_of).to_numpy() & known]
+    return breaks[known]
 
 
 def _exposure_years(pipes: pd.DataFrame, as_of: pd.Timestamp, start: float) -> np.ndarray:
@@ -80,7 +96,7 @@ class _Baseline:
     def __init__(self, *, horizon_years: int = 1):
         self.horizon_years = horizon_years
 
-    def fit(self, data: UtilityData, as_of):
+    def fit(self, data: Source, as_of):
         self.as_of_ = to_timestamp(as_of)
         return self
 
@@ -114,7 +130,7 @@ class RandomBaseline(_Baseline):
         super().__init__(horizon_years=horizon_years)
         self.random_state = random_state
 
-    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+    def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)  # sorted by pipe_id
         score = np.random.default_rng(self.random_state).random(len(pipes))
@@ -126,7 +142,7 @@ class AgeBaseline(_Baseline):
 
     name = "age"
 
-    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+    def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)
         age = _year_fraction(as_of) - pipes["install_year"].astype("Float64").to_numpy(
@@ -170,11 +186,11 @@ class MaterialDecadeBaseline(_Baseline):
         decade = decade.astype("string").fillna("unknown")
         return pipes["material"].astype("string").fillna("unknown") + "|" + decade
 
-    def fit(self, data: UtilityData, as_of) -> MaterialDecadeBaseline:
+    def fit(self, data: Source, as_of) -> MaterialDecadeBaseline:
         as_of = to_timestamp(as_of)
         pipes = _pipes_in_service(data, as_of)
         history = _history(data, pipes, as_of)
-        start = records_start(data, self.records_start_year, history, as_of)
+        start = records_start(_utility(data), self.records_start_year, history, as_of)
         history = history[history["date"].dt.year >= start]
         groups = self._groups(pipes)
         km_years = pipes["length_m"].to_numpy(float) / 1000.0 * _exposure_years(pipes, as_of, start)
@@ -197,7 +213,7 @@ class MaterialDecadeBaseline(_Baseline):
         self.as_of_ = as_of
         return self
 
-    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+    def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)
         rate = (
@@ -238,11 +254,11 @@ class PriorFailuresBaseline(_Baseline):
         self.records_start_year = records_start_year
         self.random_state = random_state
 
-    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+    def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)
         history = _history(data, pipes, as_of)
-        start = records_start(data, self.records_start_year, history, as_of)
+        start = records_start(_utility(data), self.records_start_year, history, as_of)
         history = history[history["date"].dt.year >= start]
         failures = (
             history["pipe_id"]
@@ -333,11 +349,11 @@ class WeibullBaseline(_Baseline):
         install = pipes["install_year"].astype("Float64").fillna(self.install_median_)
         return np.maximum(year - install.to_numpy(float), 0.5)
 
-    def fit(self, data: UtilityData, as_of) -> WeibullBaseline:
+    def fit(self, data: Source, as_of) -> WeibullBaseline:
         as_of = to_timestamp(as_of)
         pipes = _pipes_in_service(data, as_of)
         history = _history(data, pipes, as_of)
-        start = records_start(data, self.records_start_year, history, as_of)
+        start = records_start(_utility(data), self.records_start_year, history, as_of)
         history = history[history["date"].dt.year >= start]
         self.materials_ = sorted(pipes["material"].astype("string").fillna("unknown").unique())
         diameter = pipes["diameter_mm"].astype(float) if "diameter_mm" in pipes else None
@@ -469,7 +485,7 @@ class WeibullBaseline(_Baseline):
         self.converged_ = bool(result.success)
         self.log_likelihood_ = float(-result.fun)
 
-    def predict(self, data: UtilityData, as_of) -> pd.DataFrame:
+    def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)
         history = _history(data, pipes, as_of)

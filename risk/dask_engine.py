@@ -936,15 +936,9 @@ def _score(model: RiskModel, X: pd.DataFrame) -> pd.DataFrame:
             },
             index=X.index,
         )
-    return pd.DataFrame(
-        {
-            "probability": model.predict_probability(X),
-            "expected_failures": model.predict(X),
-            "expected_failures_per_km": model.predict_rate_per_km(X),
-            "length_m": X["length_m"].to_numpy(dtype=float),
-        },
-        index=X.index,
-    )
+    out = pd.DataFrame(model._predictions(X), index=X.index)
+    out["length_m"] = X["length_m"].to_numpy(dtype=float)
+    return out
 
 
 def _explain(model: RiskModel, X: pd.DataFrame, rank, n_exact: int, top_n: int) -> pd.Series:

@@ -253,6 +253,16 @@ class FeatureBuilder:
         self._neighbour_pairs: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ public
+    @property
+    def pipes(self) -> pd.DataFrame:
+        """The whole inventory, checked, ``length_m`` filled, sorted by ``pipe_id`` (read only)."""
+        return self._pipes
+
+    @property
+    def breaks(self) -> pd.DataFrame:
+        """Linked failures (``pipe_id``, ``date``) within their pipe's life (read only)."""
+        return self._breaks
+
     def build(self, as_of, *, verbose: bool = True, pipe_ids=None) -> pd.DataFrame:
         """Features of the pipes in service at ``as_of`` (see :func:`build_features`).
 

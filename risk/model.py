@@ -87,6 +87,7 @@ def build_panel(
     max_rows: int | None = None,
     random_state: int = 0,
     verbose: bool = True,
+    builder: FeatureBuilder | None = None,
 ) -> Panel:
     """Features and outcomes of every pipe at each panel date before ``as_of``.
 
@@ -112,6 +113,9 @@ def build_panel(
         depends on ``pipe_id``, date and ``random_state`` only, not on row order.
     random_state : int
         Seed of that sample.
+    builder : FeatureBuilder, optional
+        A builder of ``data`` with ``feature_options``, to reuse its static parts (soils,
+        neighbour pairs, prepared tables) across calls; by default a new one.
 
     Returns
     -------
@@ -119,7 +123,9 @@ def build_panel(
         ``X`` (features, indexed by ``pipe_id``), ``y`` (failures within the horizon),
         ``panel_date`` (the as-of date of each row) and ``weight``.
     """
-    builder = FeatureBuilder(data, **dict(feature_options or {}))
+    if builder is None:
+        builder = FeatureBuilder(data, **dict(feature_options or {}))
+    _check_builder(builder, data)
     dates_wanted = panel_dates(as_of, horizon_years, panel_years)
     rows_per_date = None if max_rows is None else max(int(max_rows) // len(dates_wanted), 1)
     frames, labels, dates, weights = [], [], [], []
@@ -141,7 +147,9 @@ def build_panel(
         if not features.index.equals(rows):
             raise RuntimeError(f"panel at {date.date()}: feature rows and labels differ")
         if statistical_prior:
-            features = add_statistical_prior(features, data, date, horizon_years, feature_options)
+            features = add_statistical_prior(
+                features, data, date, horizon_years, feature_options, builder=builder
+            )
         frames.append(features)
         labels.append(failures)
         weights.append(weight)
@@ -348,10 +356,14 @@ class RiskModel(BaseEstimator):
             ),
         }
 
-    def fit_utility(self, data: UtilityData, as_of) -> RiskModel:
+    def fit_utility(
+        self, data: UtilityData, as_of, *, builder: FeatureBuilder | None = None
+    ) -> RiskModel:
         """Build the training panel of ``data`` before ``as_of`` and fit on it.
 
         Only failures dated before ``as_of`` are used, as features or as labels.
+        ``builder`` (from :meth:`feature_builder`) reuses the static feature parts of
+        ``data`` computed by earlier calls, e.g. when scoring follows.
         """
         self._check_params()
         started = time.perf_counter()
@@ -364,6 +376,7 @@ class RiskModel(BaseEstimator):
             statistical_prior=self.statistical_prior,
             max_rows=self.max_training_rows,
             random_state=self.random_state,
+            builder=builder,
         )
         if len(panel.X) == 0:
             raise ValueError(
@@ -403,34 +416,50 @@ class RiskModel(BaseEstimator):
         return self
 
     # --------------------------------------------------------------- prediction
-    def build_features(self, data: UtilityData, as_of, *, verbose: bool = False) -> pd.DataFrame:
-        """Features of ``data`` at ``as_of`` with this model's feature options."""
-        builder = FeatureBuilder(data, **dict(self.feature_options or {}))
+    def feature_builder(self, data: UtilityData) -> FeatureBuilder:
+        """A :class:`~risk.features.FeatureBuilder` of ``data`` with this model's options.
+
+        Pass it to :meth:`fit_utility` and :meth:`build_features` on the same ``data``
+        to compute the static parts (soils, neighbour pairs, prepared tables) once.
+        """
+        return FeatureBuilder(data, **dict(self.feature_options or {}))
+
+    def build_features(
+        self,
+        data: UtilityData,
+        as_of,
+        *,
+        verbose: bool = False,
+        builder: FeatureBuilder | None = None,
+    ) -> pd.DataFrame:
+        """Features of ``data`` at ``as_of`` with this model's feature options.
+
+        ``builder`` (from :meth:`feature_builder` on the same ``data``) is reused if given.
+        """
+        if builder is None:
+            builder = self.feature_builder(data)
+        _check_builder(builder, data)
         features = builder.build(as_of, verbose=verbose)
         if self.statistical_prior:
             features = add_statistical_prior(
-                features, data, as_of, self.horizon_years, self.feature_options
+                features, data, as_of, self.horizon_years, self.feature_options, builder=builder
             )
         return features
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Expected number of failures of each row within the horizon."""
         check_is_fitted(self, "booster_")
-        return self._raw_expected(self.booster_, X) * self.count_scale_
+        return self._predictions(X)["expected_failures"]
 
     def predict_probability(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of at least one failure of each row within the horizon."""
         check_is_fitted(self, "booster_")
-        mu = self._raw_expected(self.booster_, X)
-        if self.calibrator_ is not None:
-            return self.calibrator_.predict(1.0 - np.exp(-mu))
-        return 1.0 - np.exp(-mu * self.count_scale_)
+        return self._predictions(X)["probability"]
 
     def predict_rate_per_km(self, X: pd.DataFrame) -> np.ndarray:
         """Expected failures per km of pipe within the horizon (the ranking key)."""
         check_is_fitted(self, "booster_")
-        margin = self.booster_.predict(self._dmatrix(X, with_offset=False), output_margin=True)
-        return np.exp(margin.astype(float)) * self.count_scale_
+        return self._predictions(X)["expected_failures_per_km"]
 
     def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """Probability, expected failures, rate per km and inspection rank per row.
@@ -438,14 +467,8 @@ class RiskModel(BaseEstimator):
         ``rank`` 1 is the pipe to inspect first: highest expected failures per km, ties
         broken by higher expected failures, then by ``pipe_id``.
         """
-        out = pd.DataFrame(
-            {
-                "probability": self.predict_probability(X),
-                "expected_failures": self.predict(X),
-                "expected_failures_per_km": self.predict_rate_per_km(X),
-            },
-            index=X.index,
-        )
+        check_is_fitted(self, "booster_")
+        out = pd.DataFrame(self._predictions(X), index=X.index)
         out["rank"] = inspection_rank(out["expected_failures_per_km"], out["expected_failures"])
         return out
 
@@ -568,8 +591,26 @@ class RiskModel(BaseEstimator):
             num_boost_round=int(self.n_estimators),
         )
 
+    def _predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
+        rate = self._raw_rate_per_km(self.booster_, X)
+        mu = rate * _exposure_km(X)
+        if self.calibrator_ is not None:
+            probability = self.calibrator_.predict(1.0 - np.exp(-mu))
+        else:
+            probability = 1.0 - np.exp(-mu * self.count_scale_)
+        return {
+            "probability": probability,
+            "expected_failures": mu * self.count_scale_,
+            "expected_failures_per_km": rate * self.count_scale_,
+        }
+
+    def _raw_rate_per_km(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
+        margin = booster.predict(self._dmatrix(X, with_offset=False), output_margin=True)
+        return np.exp(margin.astype(float))
+
     def _raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
-        return booster.predict(self._dmatrix(X)).astype(float)
+        return self._raw_rate_per_km(booster, X) * _exposure_km(X)
 
     def _dmatrix(
         self,
@@ -603,13 +644,7 @@ class RiskModel(BaseEstimator):
         data = pd.DataFrame(frame)
         # Without a base margin XGBoost would add its base_score; a zero margin is the
         # log of 1 km of exposure, so the prediction is then the rate per km.
-        offset = np.zeros(len(data))
-        if with_offset:
-            length_m = np.maximum(
-                pd.to_numeric(X["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float),
-                MIN_EXPOSURE_LENGTH_M,
-            )
-            offset = np.log(length_m / 1000.0)
+        offset = np.log(_exposure_km(X)) if with_offset else np.zeros(len(data))
         matrix = xgb.QuantileDMatrix if quantile else xgb.DMatrix
         return matrix(
             data,
@@ -706,12 +741,15 @@ def add_statistical_prior(
     as_of,
     horizon_years: int,
     feature_options: Mapping | None = None,
+    *,
+    builder: FeatureBuilder | None = None,
 ) -> pd.DataFrame:
     """``features`` with ``leyp_rate_per_km``: a LEYP-style model's failures per km.
 
     The model (:class:`risk.baselines.WeibullBaseline`) is fitted on the records dated
     before ``as_of`` only. Without any failure before ``as_of`` the column is missing
-    (NaN), which XGBoost treats as unknown.
+    (NaN), which XGBoost treats as unknown. ``builder``, a FeatureBuilder of ``data``,
+    lends its prepared tables instead of preparing them again.
     """
     from risk.baselines import WeibullBaseline
 
@@ -723,9 +761,24 @@ def add_statistical_prior(
         out["leyp_rate_per_km"] = np.nan
         return out
     prior = WeibullBaseline(records_start_year=start, horizon_years=horizon_years)
-    predicted = prior.fit(data, as_of).predict(data, as_of)
+    source = data if builder is None else builder
+    predicted = prior.fit(source, as_of).predict(source, as_of)
     out["leyp_rate_per_km"] = predicted["score"].reindex(out.index).to_numpy(dtype=float)
     return out
+
+
+def _exposure_km(X: pd.DataFrame) -> np.ndarray:
+    """Exposure of each row: its length in km, at least ``MIN_EXPOSURE_LENGTH_M``."""
+    length_m = pd.to_numeric(X["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float)
+    return np.maximum(length_m, MIN_EXPOSURE_LENGTH_M) / 1000.0
+
+
+def _check_builder(builder: FeatureBuilder, data: UtilityData) -> None:
+    if builder.data is not data:
+        raise ValueError(
+            "builder was made for another UtilityData; make it from this one "
+            "(RiskModel.feature_builder(data))"
+        )
 
 
 def _monotone_direction(feature: str) -> int:

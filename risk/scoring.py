@@ -66,15 +66,22 @@ def train_model(
     model_params : dict, optional
         Other :class:`RiskModel` parameters.
     """
+    model = _new_model(horizon_years, records_start_year, model_params)
+    model.fit_utility(data, as_of)
+    model.data_fingerprint_ = data_fingerprint(data)
+    return model
+
+
+def _new_model(
+    horizon_years: int, records_start_year: int | None, model_params: dict | None
+) -> RiskModel:
     params = dict(model_params or {})
     params["horizon_years"] = horizon_years
     if records_start_year is not None:
         options = dict(params.get("feature_options") or {})
         options["records_start_year"] = records_start_year
         params["feature_options"] = options
-    model = RiskModel(**params).fit_utility(data, as_of)
-    model.data_fingerprint_ = data_fingerprint(data)
-    return model
+    return RiskModel(**params)
 
 
 def score_utility(
@@ -120,18 +127,17 @@ def score_utility(
     """
     as_of = to_timestamp(as_of)
     started = time.perf_counter()
+    builder = None
     if model is None:
-        model = train_model(
-            data,
-            as_of,
-            horizon_years=horizon_years,
-            records_start_year=records_start_year,
-            model_params=model_params,
-        )
+        # as train_model, keeping the feature builder: scoring reuses its static parts
+        model = _new_model(horizon_years, records_start_year, model_params)
+        builder = model.feature_builder(data)
+        model.fit_utility(data, as_of, builder=builder)
+        model.data_fingerprint_ = data_fingerprint(data)
     else:
         _check_model_for(model, as_of, horizon_years)
     trained = time.perf_counter()
-    X = model.build_features(data, as_of)
+    X = model.build_features(data, as_of, builder=builder)
     scores = model.score_frame(X)
     reasons = explain_pipes(
         model, X, scores["rank"].to_numpy(), n_exact=n_exact_explanations, top_n=top_n_reasons
