@@ -27,8 +27,8 @@ middle of their pipe first, computed over the whole network), and categories are
 the network-wide lists. Scores of a *given* model are identical too. A model *trained* here
 is close to, not equal to, the local one: distributed XGBoost merges per-worker quantile
 sketches and draws row subsamples per worker, so the trees differ (tolerance measured in
-docs/dask.md). Reasons name the same concepts; words such as "high"/"low" compare a value
-with the median of the pipe's partition rather than of the whole network.
+docs/dask.md). Reasons of a given model are identical too: words such as "high"/"low"
+compare a value with the median of the whole network, gathered from every partition.
 """
 
 from __future__ import annotations
@@ -51,7 +51,13 @@ import xgboost.dask  # noqa: F401  (makes xgb.dask available)
 from distributed import Client, Future
 
 from risk.contract import MATERIALS
-from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
+from risk.explain import (
+    DEFAULT_N_EXACT,
+    DEFAULT_TOP_N,
+    explain_pipes,
+    feature_medians,
+    median_columns,
+)
 from risk.features import (
     DEFAULT_NEIGHBOUR_RADIUS_M,
     FeatureBuilder,
@@ -587,6 +593,7 @@ def score_utility_dask(
         scores = pd.concat(scored, axis=0)
         rank = inspection_rank(scores["expected_failures_per_km"], scores["expected_failures"])
         bounds = np.cumsum([0, *(len(s) for s in scored)])
+        medians = _network_medians(parts, chunks)
         explained = [
             parts.submit(
                 k,
@@ -596,6 +603,7 @@ def score_utility_dask(
                 rank[bounds[k] : bounds[k + 1]],
                 n_exact_explanations,
                 top_n_reasons,
+                medians,
             )
             for k, x in enumerate(chunks)
         ]
@@ -941,10 +949,27 @@ def _score(model: RiskModel, X: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _explain(model: RiskModel, X: pd.DataFrame, rank, n_exact: int, top_n: int) -> pd.Series:
+def _network_medians(parts: PartitionedUtility, chunks: list[Future]) -> dict[str, float]:
+    """:func:`risk.explain.feature_medians` over every partition's features (on the driver).
+
+    Only the columns reasons compare with their median come back, as float64: an exact
+    median over all pipes, as the local engine's.
+    """
+    columns = [parts.submit(k, _median_inputs, x) for k, x in enumerate(chunks)]
+    return feature_medians(pd.concat(parts.client.gather(columns), axis=0))
+
+
+def _median_inputs(X: pd.DataFrame) -> pd.DataFrame:
+    return X[median_columns(X)].astype(float)
+
+
+def _explain(
+    model: RiskModel, X: pd.DataFrame, rank, n_exact: int, top_n: int, medians: dict
+) -> pd.Series:
+    """Reasons of a partition's pipes, with the network's ``medians`` (see _network_medians)."""
     if len(X) == 0:
         return pd.Series([], index=X.index, dtype="string", name="top_reasons")
-    return explain_pipes(model, X, rank, n_exact=n_exact, top_n=top_n)
+    return explain_pipes(model, X, rank, n_exact=n_exact, top_n=top_n, reference_medians=medians)
 
 
 __all__ = [

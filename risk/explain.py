@@ -18,6 +18,7 @@ close concepts differently.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,7 @@ def explain_pipes(
     *,
     n_exact: int = DEFAULT_N_EXACT,
     top_n: int = DEFAULT_TOP_N,
+    reference_medians: Mapping[str, float] | None = None,
 ) -> pd.Series:
     """Top reasons of each pipe's risk, as one readable string per pipe.
 
@@ -124,6 +126,12 @@ def explain_pipes(
         Number of first-ranked pipes explained with exact TreeSHAP.
     top_n : int
         Largest number of reasons per pipe.
+    reference_medians : mapping of str to float, optional
+        Median of each numeric feature over the whole network, by column (see
+        :func:`feature_medians`): the words "high"/"low", "small"/"large" and
+        "short"/"long" compare a pipe's value with it. Default: the medians of ``X``;
+        columns the mapping lacks also use the median of ``X``. Give it when ``X`` holds
+        only part of the network, so that words do not depend on how it was cut.
 
     Returns
     -------
@@ -138,24 +146,74 @@ def explain_pipes(
         exact = np.asarray(rank) <= n_exact
     features = contributions(model, X, exact_rows=exact)
     concepts = by_concept(features)
-    radius = (model.feature_options or {}).get("neighbour_radius_m")
-    phrases = {name: _phrases(name, X, features, radius) for name in concepts.columns}
     values = concepts.to_numpy(dtype=float)
     order = np.argsort(-values, axis=1, kind="mergesort")[:, :top_n]
-    rows = np.arange(len(X))
-    names = np.asarray(concepts.columns, dtype=object)
-    text = pd.Series("", index=X.index, dtype=object)
-    for k in range(order.shape[1]):
-        column = order[:, k]
-        positive = values[rows, column] > 0
-        phrase = np.empty(len(X), dtype=object)
-        for j, name in enumerate(names):
-            hit = column == j
-            if hit.any():
-                phrase[hit] = phrases[name].to_numpy(dtype=object)[hit]
-        phrase = np.where(positive, phrase, "")
-        separator = np.where((text.to_numpy(dtype=object) != "") & positive, "; ", "")
-        text = text + separator + phrase
+    shown = np.take_along_axis(values, order, axis=1) > 0
+    medians = _medians(X, reference_medians)
+    radius = (model.feature_options or {}).get("neighbour_radius_m")
+    phrases = np.full(order.shape, "", dtype=object)  # one column per reason slot
+    for j, name in enumerate(concepts.columns):
+        # phrased only where shown: rows (ascending, each once) and slots naming concept j
+        rows, slots = np.nonzero((order == j) & shown)
+        if len(rows):
+            text = _phrases(name, X.iloc[rows], features.iloc[rows], radius, medians)
+            phrases[rows, slots] = text.to_numpy(dtype=object)
+    return _joined(phrases, shown, X.index)
+
+
+def feature_medians(X: pd.DataFrame) -> dict[str, float]:
+    """Median of each numeric feature that reasons compare values with.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Features of the pipes of reference, usually the whole network.
+
+    Returns
+    -------
+    dict
+        Column name to median (NaN when the column has no value), for the numeric
+        ``soil_*`` and ``weather_*`` columns, ``diameter_mm`` and ``length_m``: the
+        ``reference_medians`` of :func:`explain_pipes`.
+    """
+    return {column: _median(X[column]) for column in median_columns(X)}
+
+
+def median_columns(X: pd.DataFrame) -> list[str]:
+    """Columns of ``X`` whose medians :func:`feature_medians` computes."""
+    return [c for c in X.columns if _compared_with_median(c, X[c])]
+
+
+def _compared_with_median(column: str, values: pd.Series) -> bool:
+    if column in ("diameter_mm", "length_m"):
+        return True
+    return column.startswith(("soil_", "weather_")) and _is_number(values)
+
+
+def _is_number(values: pd.Series) -> bool:
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    return not categorical and pd.api.types.is_numeric_dtype(values)
+
+
+def _median(values: pd.Series) -> float:
+    return float(values.astype(float).median())
+
+
+def _medians(X: pd.DataFrame, reference: Mapping[str, float] | None) -> dict[str, float]:
+    """``reference`` medians, completed with the medians of ``X`` for columns it lacks."""
+    reference = {} if reference is None else reference
+    return {
+        column: float(reference[column]) if column in reference else _median(X[column])
+        for column in median_columns(X)
+    }
+
+
+def _joined(phrases: np.ndarray, shown: np.ndarray, index: pd.Index) -> pd.Series:
+    """Shown phrases of each row (one column per slot) joined by "; "."""
+    text = pd.Series("", index=index, dtype=object)
+    for k in range(phrases.shape[1]):
+        separator = np.where((text.to_numpy(dtype=object) != "") & shown[:, k], "; ", "")
+        text = text + separator + phrases[:, k]
     text = text.where(text != "", "no factor above the network average")
     return text.rename("top_reasons").astype("string")
 
@@ -172,18 +230,26 @@ def concept_importance(model: RiskModel, X: pd.DataFrame, *, sample: int = 20_00
 
 # ------------------------------------------------------------------ phrases
 def _number(values: pd.Series, digits: int = 0) -> pd.Series:
-    rounded = values.round(digits)
-    text = rounded.map(lambda v: f"{v:,.{digits}f}" if pd.notna(v) else "?")
-    return text.astype(object)
+    """``values`` rounded to ``digits`` decimals, with thousands separators; "?" if missing.
+
+    Each distinct rounded value is written once. Values are told apart by their bits, so
+    that -0 (a small negative value rounded) stays "-0".
+    """
+    rounded = np.ascontiguousarray(values.round(digits).to_numpy(dtype=float))
+    codes, distinct = pd.factorize(rounded.view(np.int64))
+    words = [f"{v:,.{digits}f}" if v == v else "?" for v in distinct.view(float).tolist()]
+    return pd.Series(np.array(words, dtype=object)[codes], index=values.index, dtype=object)
 
 
-def _level(values: pd.Series) -> pd.Series:
-    """'high' or 'low' against the median of the pipes explained."""
-    median = values.median()
+def _level(values: pd.Series, median: float) -> pd.Series:
+    """'high' or 'low' against ``median`` (values at the median are high)."""
     return pd.Series(np.where(values >= median, "high", "low"), index=values.index, dtype=object)
 
 
-def _phrases(concept: str, X: pd.DataFrame, features: pd.DataFrame, radius_m) -> pd.Series:
+def _phrases(
+    concept: str, X: pd.DataFrame, features: pd.DataFrame, radius_m, medians: Mapping
+) -> pd.Series:
+    """Phrase of ``concept`` for each row of ``X``; ``medians`` by column (see _medians)."""
     index = X.index
     if concept == "material_age":
         material = X.get("material", pd.Series("unknown", index=index)).astype("string")
@@ -207,7 +273,7 @@ def _phrases(concept: str, X: pd.DataFrame, features: pd.DataFrame, radius_m) ->
         where = f"within {radius_m:g} m" if radius_m else "nearby"
         return _number(X[column].astype(float)) + f" failures on other pipes {where}{span}"
     if concept in ("soil", "weather"):
-        return _strongest_column_phrases(concept, X, features)
+        return _strongest_column_phrases(concept, X, features, medians)
     if concept == "welds":
         total = X.get("welds_total", pd.Series(np.nan, index=index)).astype(float)
         per_km = X.get("welds_per_km", pd.Series(np.nan, index=index)).astype(float)
@@ -219,11 +285,13 @@ def _phrases(concept: str, X: pd.DataFrame, features: pd.DataFrame, radius_m) ->
         return _number(done) + " past inspections, " + _number(found) + " leaks found"
     if concept == "diameter":
         d = X["diameter_mm"].astype(float)
-        size = pd.Series(np.where(d < d.median(), "small", "large"), index=index, dtype=object)
+        small = d < medians["diameter_mm"]
+        size = pd.Series(np.where(small, "small", "large"), index=index, dtype=object)
         return size + " diameter (" + _number(d) + " mm)"
     if concept == "length":
         length = X["length_m"].astype(float)
-        size = pd.Series(np.where(length < length.median(), "short", "long"), index=index)
+        short = length < medians["length_m"]
+        size = pd.Series(np.where(short, "short", "long"), index=index)
         return size.astype(object) + " segment (" + _number(length) + " m)"
     if concept == "lining":
         lined = X["lined"].astype(float)
@@ -259,7 +327,9 @@ def _plural(count: pd.Series, word: str) -> pd.Series:
     return _number(count) + " " + word + pd.Series(suffix, index=count.index, dtype=object)
 
 
-def _strongest_column_phrases(prefix: str, X: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
+def _strongest_column_phrases(
+    prefix: str, X: pd.DataFrame, features: pd.DataFrame, medians: Mapping
+) -> pd.Series:
     """Phrase of the feature of a concept that raises each pipe's risk the most."""
     index = X.index
     columns = [c for c in features.columns if c.startswith(prefix + "_") and c in X]
@@ -270,13 +340,11 @@ def _strongest_column_phrases(prefix: str, X: pd.DataFrame, features: pd.DataFra
     for column in columns:
         label = column.removeprefix(prefix + "_").replace("_", " ")
         values = X[column]
-        if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(
-            values
-        ):
-            phrase = f"{prefix} {label}: " + values.astype("string").fillna("?").astype(object)
-        else:
+        if _is_number(values):
             v = values.astype(float)
-            phrase = f"{prefix} {label} " + _level(v) + " (" + _number(v, 1) + ")"
+            phrase = f"{prefix} {label} " + _level(v, medians[column]) + " (" + _number(v, 1) + ")"
+        else:
+            phrase = f"{prefix} {label}: " + values.astype("string").fillna("?").astype(object)
         score = features[column].to_numpy(dtype=float)
         better = score > best_score
         text = text.where(~better, phrase)

@@ -109,13 +109,14 @@ def local_scores(data, local_model):
     return score_utility(data, AS_OF, model=local_model)
 
 
-def test_a_given_model_scores_exactly_as_locally(client, data, local_model, local_scores):
+def test_a_given_model_scores_and_explains_exactly_as_locally(
+    client, data, local_model, local_scores
+):
     got = dask_engine.score_utility_dask(data, AS_OF, client, model=local_model, npartitions=3)
-    numbers = [c for c in SCORE_COLUMNS if c != "top_reasons"]
-    pd.testing.assert_frame_equal(got[numbers], local_scores[numbers], check_exact=True)
+    pd.testing.assert_frame_equal(got, local_scores, check_exact=True)
     assert list(got.columns) == list(SCORE_COLUMNS)
-    # the same contributions; only words such as "high"/"low" compare with another median
-    assert (got["top_reasons"] == local_scores["top_reasons"]).mean() > 0.5
+    # words such as "high"/"low" compare with the network's medians, not the partition's
+    assert got["top_reasons"].str.contains(r"\b(?:high|low|small|large|short|long)\b").any()
 
 
 @pytest.fixture(scope="module")

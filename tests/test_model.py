@@ -13,7 +13,15 @@ from sklearn.exceptions import NotFittedError
 from test_features import add_break, make_utility, shuffled
 
 from risk.backtest import capture_at_length
-from risk.explain import concept_of, explain_pipes
+from risk.explain import (
+    _number,
+    _phrases,
+    by_concept,
+    concept_of,
+    contributions,
+    explain_pipes,
+    feature_medians,
+)
 from risk.features import count_failures
 from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
 from risk.scoring import load_model, save_model, score_utility, train_model
@@ -187,14 +195,20 @@ def test_save_and_load_model(tmp_path, utility):
         load_model(tmp_path)
 
 
-def test_reasons_name_the_concepts_in_plain_words():
-    assert concept_of("failures_last_5y_per_km") == "failure_history"
-    assert concept_of("soil_corrosivity") == "soil"
-    assert concept_of("age_years") == concept_of("material") == "material_age"
+@pytest.fixture(scope="module")
+def explained():
+    """A model, the features it explains and their scores (300 pipes)."""
     data = make_utility(300, seed=2)
     model = train_model(data, "2018-01-01", model_params=FAST)
     X = model.build_features(data, "2018-01-01")
-    scores = model.score_frame(X)
+    return model, X, model.score_frame(X)
+
+
+def test_reasons_name_the_concepts_in_plain_words(explained):
+    assert concept_of("failures_last_5y_per_km") == "failure_history"
+    assert concept_of("soil_corrosivity") == "soil"
+    assert concept_of("age_years") == concept_of("material") == "material_age"
+    model, X, scores = explained
     reasons = explain_pipes(model, X, scores["rank"], n_exact=20)
     top = reasons[scores["rank"] <= 10]
     assert top.str.contains(r"failures? in the last|cast iron, \d+ years old|soil").any()
@@ -203,6 +217,65 @@ def test_reasons_name_the_concepts_in_plain_words():
     assert (approx.index == reasons.index).all()
     busy = X["failures_last_3y"].idxmax()
     assert "failure" in reasons[busy]
+
+
+def every_phrase_reasons(model, X, rank, n_exact: int, top_n: int) -> pd.Series:
+    """explain_pipes the plain way: every concept phrased for every pipe, then the best kept."""
+    features = contributions(model, X, exact_rows=np.asarray(rank) <= n_exact)
+    concepts = by_concept(features)
+    radius = (model.feature_options or {}).get("neighbour_radius_m")
+    medians = feature_medians(X)
+    phrases = {c: _phrases(c, X, features, radius, medians).tolist() for c in concepts}
+    out = []
+    for i, values in enumerate(concepts.to_numpy()):
+        best = sorted(range(len(values)), key=lambda j: -values[j])[:top_n]  # stable
+        words = [phrases[concepts.columns[j]][i] for j in best if values[j] > 0]
+        out.append("; ".join(words) or "no factor above the network average")
+    return pd.Series(out, index=X.index, name="top_reasons", dtype="string")
+
+
+@pytest.mark.parametrize("top_n", [1, 3, 20])
+def test_reasons_equal_those_of_every_concept_phrased_for_every_pipe(explained, top_n):
+    # phrases are written only where shown; the words still compare with the medians of
+    # every pipe explained
+    model, X, scores = explained
+    got = explain_pipes(model, X, scores["rank"], n_exact=20, top_n=top_n)
+    want = every_phrase_reasons(model, X, scores["rank"], 20, top_n)
+    pd.testing.assert_series_equal(got, want, check_exact=True)
+    assert got.str.contains("diameter|segment|soil corrosivity (?:high|low)").any()
+
+
+def test_reference_medians_set_the_high_low_small_large_words(explained):
+    model, X, scores = explained
+    medians = feature_medians(X)
+    assert {"diameter_mm", "length_m", "soil_corrosivity", "weather_tmin_c_mean"} <= set(medians)
+    assert "soil_soil_class" not in medians  # a category has no median
+    assert medians["diameter_mm"] == X["diameter_mm"].median()
+    default = explain_pipes(model, X, scores["rank"], n_exact=0)
+    given = explain_pipes(model, X, scores["rank"], n_exact=0, reference_medians=medians)
+    pd.testing.assert_series_equal(given, default, check_exact=True)
+
+    # medians of a network of larger, longer, more corrosive pipes: only the words change
+    bigger = {"diameter_mm": 1e9, "length_m": 1e9, "soil_corrosivity": 1e9}
+    words = explain_pipes(model, X, scores["rank"], n_exact=0, reference_medians=bigger)
+    assert default.str.contains("large diameter|long segment|corrosivity high").any()
+    assert not words.str.contains("large diameter|long segment|corrosivity high").any()
+    pd.testing.assert_series_equal(neutral(words), neutral(default))
+    # columns the mapping lacks use the medians of X
+    none_given = explain_pipes(model, X, scores["rank"], n_exact=0, reference_medians={})
+    pd.testing.assert_series_equal(none_given, default, check_exact=True)
+
+
+def neutral(reasons: pd.Series) -> pd.Series:
+    """Reasons without the words that compare with a median."""
+    return reasons.str.replace(r"\b(small|large|short|long|high|low)\b", "~", regex=True)
+
+
+def test_numbers_are_written_with_thousands_separators():
+    values = pd.Series([1234.5, 1235.5, -0.2, 0.2, np.nan, 2_000_000.0, 1234.5])
+    assert _number(values).tolist() == ["1,234", "1,236", "-0", "0", "?", "2,000,000", "1,234"]
+    assert _number(values, 1).tolist()[2:5] == ["-0.2", "0.2", "?"]
+    assert _number(values.iloc[:0]).tolist() == []
 
 
 def test_statistical_prior_is_a_feature_fitted_before_each_panel_date(utility, panel):
