@@ -98,9 +98,11 @@ def main(stage: str, work: Path, segments: int) -> dict:
 def _floor(town: Path, workspace: Path) -> dict:
     """Reading the inputs plus raw XGBoost training and prediction on the model's matrices.
 
-    The training panel is built untimed with the model's own code; the timed part is what
-    no pipeline can avoid: reading the files, then XGBoost with the same parameters on the
-    same rows (twice, as the model fits once for calibration and once on everything).
+    The training panel and the scoring features are built untimed with the model's own
+    code and converted to what XGBoost reads (the model's features, float32 and category
+    columns). The timed part is what no pipeline can avoid: reading the files, then XGBoost
+    with the model's own parameters doing the model's two fits (on the panel dates before
+    the last, for calibration, then on every date) and one prediction.
     """
     import geopandas as gpd
     import numpy as np
@@ -111,41 +113,43 @@ def _floor(town: Path, workspace: Path) -> dict:
     from risk.workspace import load_workspace
 
     data = load_workspace(workspace)
-    model = RiskModel()
+    model = RiskModel(
+        feature_options={"records_start_year": data.meta.get("records_complete_from")}
+    )
     panel = build_panel(
         data,
         AS_OF,
         panel_years=model.panel_years,
+        feature_options=model.feature_options,
         max_rows=model.max_training_rows,
         random_state=model.random_state,
         verbose=False,
     )
     X = model.build_features(data, AS_OF)
-    numeric = panel.X.select_dtypes("number").astype("float32")
-    scoring = X[numeric.columns].astype("float32")
-    offset = np.log(np.maximum(panel.X["length_m"].to_numpy(float), 1.0) / 1000.0)
-    params = {
-        "objective": "count:poisson",
-        "tree_method": "hist",
-        "max_depth": model.max_depth,
-        "eta": model.learning_rate,
-        "subsample": model.subsample,
-        "colsample_bytree": model.colsample_bytree,
-        "min_child_weight": model.min_child_weight,
-        "nthread": model.n_jobs,
-    }
+    model._select_features(panel.X, panel.panel_date)
+    train, offset = model._xgb_input(panel.X, with_offset=True)
+    scoring, zero = model._xgb_input(X, with_offset=False)
+    earlier = panel.panel_date < panel.panel_date.max()
+    fits = [earlier, np.ones(len(train), dtype=bool)]
+    params, rounds = model._xgb_params(), model.n_estimators
+
     start = time.perf_counter()
     for name in ("pipes", "breaks", "soils", "stations", "welds"):
         for path in town.glob(f"{name}.*"):
             gpd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     pd.read_csv(town / "weather.csv")
-    for _ in range(2):
+    for rows in fits:
         matrix = xgb.QuantileDMatrix(
-            numeric, label=panel.y, weight=panel.weight, base_margin=offset
+            train[rows],
+            label=panel.y[rows],
+            weight=panel.weight[rows],
+            base_margin=offset[rows],
+            enable_categorical=True,
+            nthread=model.n_jobs,
         )
-        booster = xgb.train(params, matrix, num_boost_round=model.n_estimators)
-    booster.predict(xgb.DMatrix(scoring))
-    return {"seconds": time.perf_counter() - start, "training_rows": len(numeric)}
+        booster = xgb.train(params, matrix, num_boost_round=rounds)
+    booster.predict(xgb.DMatrix(scoring, base_margin=zero, enable_categorical=True))
+    return {"seconds": time.perf_counter() - start, "training_rows": len(train)}
 
 
 if __name__ == "__main__":

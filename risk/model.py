@@ -300,21 +300,7 @@ class RiskModel(BaseEstimator):
         X, y, weight = X.iloc[order], y[order], weight[order]
         dates = dates[order] if dates is not None else None
 
-        dropped = [c for c in X.columns if _excluded(c, self.exclude_features)]
-        if self.drop_time_only_features and dates is not None:
-            constant = [c for c in _time_only_columns(X, dates) if c not in dropped]
-            if constant:
-                log.info("features constant at every panel date, not used: %s", ", ".join(constant))
-            dropped += constant
-        self.dropped_features_ = dropped
-        self.feature_names_in_ = np.array([c for c in X.columns if c not in dropped], dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.categories_ = {
-            c: list(X[c].cat.categories)
-            for c in self.feature_names_in_
-            if isinstance(X[c].dtype, pd.CategoricalDtype)
-        }
-
+        self._select_features(X, dates)
         self.calibrator_ = None
         self.count_scale_ = 1.0
         self.calibration_ = None
@@ -336,6 +322,23 @@ class RiskModel(BaseEstimator):
         self.booster_ = self._train(X, y, weight)
         log.info("final fit on %d rows: %.1f s", len(X), time.perf_counter() - started)
         return self
+
+    def _select_features(self, X: pd.DataFrame, dates) -> None:
+        """Set the features the booster uses and the categories of category columns."""
+        dropped = [c for c in X.columns if _excluded(c, self.exclude_features)]
+        if self.drop_time_only_features and dates is not None:
+            constant = [c for c in _time_only_columns(X, dates) if c not in dropped]
+            if constant:
+                log.info("features constant at every panel date, not used: %s", ", ".join(constant))
+            dropped += constant
+        self.dropped_features_ = dropped
+        self.feature_names_in_ = np.array([c for c in X.columns if c not in dropped], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.categories_ = {
+            c: list(X[c].cat.categories)
+            for c in self.feature_names_in_
+            if isinstance(X[c].dtype, pd.CategoricalDtype)
+        }
 
     def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
         """Platt scaling and count scale from raw expected failures ``mu`` of a held-out date."""
@@ -633,8 +636,22 @@ class RiskModel(BaseEstimator):
                 f"X lacks feature(s) the model was fitted with: {', '.join(missing)}. "
                 "Build features with the same options (RiskModel.build_features)."
             )
+        data, offset = self._xgb_input(X, with_offset=with_offset)
+        matrix = xgb.QuantileDMatrix if quantile else xgb.DMatrix
+        return matrix(
+            data,
+            label=label,
+            weight=weight,
+            base_margin=offset,
+            enable_categorical=True,
+            nthread=int(self.n_jobs),
+        )
+
+    def _xgb_input(self, X: pd.DataFrame, *, with_offset: bool) -> tuple[pd.DataFrame, np.ndarray]:
+        """The model's features of ``X`` as XGBoost reads them (float32, categories), and
+        the base margin (log km of exposure, or zero)."""
         frame = {}
-        for column in names:
+        for column in self.feature_names_in_:
             if column in self.categories_:
                 frame[column] = _as_categories(X[column], self.categories_[column])
             else:
@@ -645,15 +662,7 @@ class RiskModel(BaseEstimator):
         # Without a base margin XGBoost would add its base_score; a zero margin is the
         # log of 1 km of exposure, so the prediction is then the rate per km.
         offset = np.log(_exposure_km(X)) if with_offset else np.zeros(len(data))
-        matrix = xgb.QuantileDMatrix if quantile else xgb.DMatrix
-        return matrix(
-            data,
-            label=label,
-            weight=weight,
-            base_margin=offset,
-            enable_categorical=True,
-            nthread=int(self.n_jobs),
-        )
+        return data, offset
 
 
 class PlattCalibrator:
