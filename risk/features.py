@@ -370,19 +370,21 @@ class FeatureBuilder:
             pipe_pos = np.zeros(0, dtype=np.int64)
             dates = np.zeros(0, dtype="datetime64[ns]")
             if len(points):
-                left = gpd.GeoDataFrame(
-                    {"_pos": np.arange(len(self._pipes))},
-                    geometry=self._pipes.geometry.values,
-                    crs=self.data.pipes.crs,
-                )
-                pairs = gpd.sjoin(
-                    left, points, predicate="dwithin", distance=self.neighbour_radius_m
-                )
-                ids = self._pipes["pipe_id"].to_numpy(dtype=object)
-                own = pairs["break_pipe_id"].to_numpy(dtype=object) == ids[pairs["_pos"]]
-                pairs = pairs[~own]
-                pipe_pos = pairs["_pos"].to_numpy(dtype=np.int64)
-                dates = pairs["date"].to_numpy(dtype="datetime64[ns]")
+                radius = self.neighbour_radius_m
+                pipe_geoms = np.asarray(self._pipes.geometry.values)
+                point_geoms = np.asarray(points.geometry.values)
+                # the pairs of gpd.sjoin(pipes, points, predicate="dwithin"), in its order,
+                # faster: candidates by the pipe's box grown by the radius, then the distance
+                x0, y0, x1, y1 = shapely.bounds(pipe_geoms).T
+                boxes = shapely.box(x0 - radius, y0 - radius, x1 + radius, y1 + radius)
+                pipe_pos, point_pos = shapely.STRtree(point_geoms).query(boxes)
+                near = shapely.dwithin(pipe_geoms[pipe_pos], point_geoms[point_pos], radius)
+                pipe_pos, point_pos = pipe_pos[near], point_pos[near]
+                # a pipe's own breaks are not its neighbours' failures
+                break_pipe_pos = positions(self._pipes["pipe_id"], points["break_pipe_id"])
+                other = break_pipe_pos[point_pos] != pipe_pos
+                pipe_pos = pipe_pos[other].astype(np.int64)
+                dates = points["date"].to_numpy(dtype="datetime64[ns]")[point_pos[other]]
             self._neighbour_pairs = pd.DataFrame({"pipe_pos": pipe_pos, "date": dates})
         return self._neighbour_pairs
 
@@ -594,18 +596,22 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
         and not c.lower().endswith("_id")
     ]
     soils = soils[[*columns, soils.geometry.name]].reset_index(drop=True)
-    left = gpd.GeoDataFrame(
-        {"_pos": np.arange(len(pipes))}, geometry=pipes.geometry.values, crs=pipes.crs
-    )
-    pairs = gpd.sjoin(left, soils[[soils.geometry.name]], predicate="intersects")
-    pipe_pos = pairs["_pos"].to_numpy()
-    soil_pos = pairs["index_right"].to_numpy()
-    overlap = shapely.length(
-        shapely.intersection(pipes.geometry.values[pipe_pos], soils.geometry.values[soil_pos])
+    pipe_geoms = np.asarray(pipes.geometry.values)
+    # a private copy: prepared geometries must not be shared between threads (Dask workers)
+    soil_geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(soils.geometry.values)))
+    # (pipe, soil) pairs in the order of the soil layer's spatial index, as gpd.sjoin gives
+    pipe_pos, soil_pos = shapely.STRtree(soil_geoms).query(pipe_geoms, predicate="intersects")
+    # a polygon that covers a pipe overlaps it by the pipe's length: intersect only the others
+    shapely.prepare(soil_geoms)
+    length = shapely.length(pipe_geoms)
+    overlap = length[pipe_pos]
+    crossing = ~shapely.covers(soil_geoms[soil_pos], pipe_geoms[pipe_pos])
+    overlap[crossing] = shapely.length(
+        shapely.intersection(pipe_geoms[pipe_pos[crossing]], soil_geoms[soil_pos[crossing]])
     )
     n = len(pipes)
     out = {}
-    pipe_length = np.maximum(shapely.length(pipes.geometry.values), 1e-9)
+    pipe_length = np.maximum(length, 1e-9)
     covered = np.bincount(pipe_pos, weights=overlap, minlength=n)
     out["soil_covered_share"] = np.minimum(covered / pipe_length, 1.0)
     for column in columns:

@@ -631,21 +631,24 @@ def _warn_breaks(breaks, file, tolerance_m, findings: Findings) -> None:
 
 
 def _warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
-    located = pipes[~shapely.is_missing(pipes.geometry.values) & ~pipes.geometry.is_empty]
-    hits = gpd.sjoin(
-        located[["pipe_id", "geometry"]], soils[["geometry"]], how="inner", predicate="intersects"
+    geoms = np.asarray(pipes.geometry.values)
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    in_soil = np.zeros(len(pipes), dtype=bool)
+    hits, _ = shapely.STRtree(np.asarray(soils.geometry.values)).query(
+        geoms, predicate="intersects"
     )
-    outside = ~located["pipe_id"].isin(hits["pipe_id"])
+    in_soil[hits] = True
+    outside = located & ~in_soil
     if outside.any():
         findings.warn(
             "soils",
             file,
             "outside_soils",
-            f"{int(outside.sum()):,} of {len(located):,} pipes are outside every soil polygon "
-            f"(for example pipe_id {located.loc[outside, 'pipe_id'].head(3).tolist()}); their "
-            "soil features are unknown",
+            f"{int(outside.sum()):,} of {int(located.sum()):,} pipes are outside every soil "
+            f"polygon (for example pipe_id {pipes.loc[outside, 'pipe_id'].head(3).tolist()}); "
+            "their soil features are unknown",
             "Extend the soil layer to cover the whole network",
-            rows=located.loc[outside, "_row"],
+            rows=pipes.loc[outside, "_row"],
         )
 
 

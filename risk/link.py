@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.features import positions
+
 #: Why a record is not linked to a pipe of the inventory.
 UNLINKED_REASONS = {
     "not_in_inventory": "its pipe_id is not in the pipe inventory and it has no location",
@@ -53,7 +55,9 @@ def link_to_pipes(
     """
     index = records.index
     reported = records["reported_pipe_id"]
-    known = reported.isin(pipes["pipe_id"]).fillna(False).astype(bool)
+    known = pd.Series(
+        (positions(pipes["pipe_id"], reported) >= 0) & reported.notna().to_numpy(), index=index
+    )
     excluded = reported.isin(list(excluded_ids)).fillna(False).astype(bool)
     out = pd.DataFrame(
         {
@@ -106,10 +110,12 @@ def _nearest(points: gpd.GeoDataFrame, pipes: gpd.GeoDataFrame) -> pd.DataFrame:
 def unlink_by_date(links: pd.DataFrame, dates: pd.Series, pipes: pd.DataFrame) -> pd.DataFrame:
     """Unlink breaks dated before their pipe's install year or after its removal."""
     links = links.copy()
-    attrs = pipes.set_index("pipe_id")[["install_year", "removed_year"]]
+    pos = positions(pipes["pipe_id"], links["pipe_id"])  # -1 when not linked
+    install_years = pipes["install_year"].astype("Float64").array
+    removed_years = pipes["removed_year"].astype("Float64").array
+    install = pd.Series(install_years.take(pos, allow_fill=True), index=links.index)
+    removed = pd.Series(removed_years.take(pos, allow_fill=True), index=links.index)
     linked = links["pipe_id"].notna()
-    install = links["pipe_id"].map(attrs["install_year"]).astype("Float64")
-    removed = links["pipe_id"].map(attrs["removed_year"]).astype("Float64")
     year = dates.dt.year.astype("Float64")
     before = (linked & (year < install)).fillna(False).astype(bool)
     after = (linked & (year > removed)).fillna(False).astype(bool)

@@ -399,6 +399,101 @@ def test_neighbour_failures_count_other_pipes_within_the_radius():
     assert features.loc["C", "neighbour_failures_total"] == 0
 
 
+def test_soil_overlap_of_pipes_inside_across_and_outside_polygons():
+    soils = gpd.GeoDataFrame(
+        {"ph": [5.0, 8.0], "kind": pd.array(["clay", "sand"], dtype="string")},
+        geometry=[
+            Polygon([(0, 0), (50, 0), (50, 20), (0, 20)]),
+            Polygon([(50, 0), (100, 0), (100, 20), (50, 20)]),
+        ],
+        crs="EPSG:2154",
+    )
+    lines = {
+        "inside": LineString([(10, 10), (40, 10)]),  # covered by the clay polygon
+        "across": LineString([(30, 5), (80, 5)]),  # 20 m clay, 30 m sand
+        "partly_out": LineString([(80, 15), (80, 35)]),  # 5 m sand, 15 m outside
+        "on_edge": LineString([(50, 5), (50, 15)]),  # on the shared edge: covered by both
+        "touching": LineString([(100, 10), (120, 10)]),  # meets the sand polygon at a point
+        "outside": LineString([(0, 500), (100, 500)]),
+    }
+    n = len(lines)
+    pipes = gpd.GeoDataFrame(
+        {
+            "pipe_id": pd.array(list(lines), dtype="string"),
+            "material": pd.array(["pvc"] * n, dtype="string"),
+            "install_year": pd.array([1990] * n, dtype="Int64"),
+        },
+        geometry=list(lines.values()),
+        crs="EPSG:2154",
+    )
+    breaks = pd.DataFrame({"date": pd.to_datetime([]), "pipe_id": pd.array([], dtype="string")})
+    data = UtilityData(pipes=pipes, breaks=breaks, soils=soils, crs="EPSG:2154")
+    features = build_features(data, "2020-01-01", verbose=False)
+    share = features["soil_covered_share"]
+    ph = features["soil_ph"]
+    kind = features["soil_kind"]
+    assert (share["inside"], ph["inside"], kind["inside"]) == (1.0, 5.0, "clay")
+    assert share["across"] == pytest.approx(1.0)
+    assert ph["across"] == pytest.approx((20 * 5 + 30 * 8) / 50)
+    assert kind["across"] == "sand"
+    assert share["partly_out"] == pytest.approx(0.25)
+    assert ph["partly_out"] == pytest.approx(8.0)  # weighted over the covered part only
+    assert kind["partly_out"] == "sand"
+    assert share["on_edge"] == 1.0  # 10 m in each polygon, capped at the pipe's length
+    assert ph["on_edge"] == pytest.approx(6.5)
+    assert kind["on_edge"] == "clay"  # a tie goes to the first value
+    assert share["touching"] == 0 and np.isnan(ph["touching"])
+    assert share["outside"] == 0 and np.isnan(ph["outside"]) and pd.isna(kind["outside"])
+
+
+def test_neighbour_failures_match_a_brute_force_count():
+    rng = np.random.default_rng(3)
+    radius = 50.0
+    starts = rng.uniform(0, 400, size=(40, 2))
+    lines = [
+        LineString([s, s + rng.uniform(-60, 60, 2), s + rng.uniform(-60, 60, 2)]) for s in starts
+    ]
+    lines += [LineString([(0, -500), (100, -500)]), None]  # a pipe without geometry
+    ids = [f"P{i:02d}" for i in range(len(lines))]
+    pipes = gpd.GeoDataFrame(
+        {
+            "pipe_id": pd.array(ids, dtype="string"),
+            "material": pd.array(["pvc"] * len(ids), dtype="string"),
+            "install_year": pd.array([1960] * len(ids), dtype="Int64"),
+            "length_m": 100.0,
+        },
+        geometry=lines,
+        crs="EPSG:2154",
+    )
+    n = 120
+    x, y = rng.uniform(-20, 420, n), rng.uniform(-20, 420, n)
+    points = list(gpd.points_from_xy(x, y))
+    for k in rng.choice(n, 30, replace=False):
+        points[k] = None  # placed at the middle of its pipe
+    pipe_id = pd.array(rng.choice([*ids, "GONE"], n), dtype="string")
+    pipe_id[:10] = pd.NA
+    # exactly at the radius from the pipe at y = -500 (counts), and just beyond (does not)
+    points[:2] = list(gpd.points_from_xy([50, 50], [-500 + radius, -500 - radius - 0.01]))
+    dates = pd.Timestamp("2000-01-01") + pd.to_timedelta(rng.integers(0, 9000, n), unit="D")
+    breaks = gpd.GeoDataFrame({"date": dates, "pipe_id": pipe_id}, geometry=points, crs="EPSG:2154")
+    data = UtilityData(pipes=pipes, breaks=breaks, crs="EPSG:2154")
+    as_of = pd.Timestamp("2020-01-01")
+    features = build_features(data, as_of, neighbour_radius_m=radius, verbose=False)
+
+    middles = pipes.set_index("pipe_id").geometry.interpolate(0.5, normalized=True)
+    located = gpd.GeoSeries(points).fillna(middles.reindex(pipe_id).reset_index(drop=True))
+    expected = {pid: 0.0 for pid in ids}
+    for pid, line in zip(ids[:-1], lines[:-1], strict=True):
+        near = (
+            (breaks["date"] < as_of).to_numpy()
+            & (located.distance(line) <= radius).to_numpy()
+            & (pipe_id != pid).fillna(True)
+        )
+        expected[pid] = float(near.sum())
+    assert features["neighbour_failures_total"].to_dict() == expected
+    assert expected["P40"] == 1  # the break exactly at the radius
+
+
 def test_daily_weather_gives_freeze_thaw_days_and_freezing_index():
     days = pd.date_range("2015-01-01", "2019-12-31", freq="D")
     frost = days.month == 1  # every January day crosses 0 degC, nothing else freezes

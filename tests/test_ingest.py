@@ -5,9 +5,11 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import LineString, Polygon
 
-from risk.contract import MATERIALS
-from risk.ingest import read_utility
+from risk.contract import MATERIALS, Findings
+from risk.ingest import _warn_outside_soils, read_utility
+from risk.link import link_to_pipes, unlink_by_date
 from risk.report import records_complete_from
 from risk.workspace import load_workspace, write_workspace
 
@@ -151,3 +153,79 @@ def test_cli_json_output_on_bad_input_lists_problems(run, attribute_only, tmp_pa
     assert code == 2
     problems = json.loads(out)["problems"]
     assert problems[0]["code"] == "missing_columns" and problems[0]["file"].endswith("mains.csv")
+
+
+def test_pipes_outside_every_soil_polygon_are_listed():
+    lines = {
+        "inside": LineString([(1, 1), (5, 1)]),
+        "partly_inside": LineString([(5, 5), (15, 5)]),
+        "outside": LineString([(20, 20), (30, 20)]),
+        "no_geometry": None,
+        "empty": LineString(),
+        "outside_too": LineString([(-5, -5), (-1, -5)]),
+    }
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": pd.array(list(lines), dtype="string"), "_row": range(1, 7)},
+        geometry=list(lines.values()),
+        index=range(10, 16),
+        crs="EPSG:2154",
+    )
+    soils = gpd.GeoDataFrame(
+        geometry=[Polygon([(0, 0), (10, 0), (10, 10), (0, 10)])], crs="EPSG:2154"
+    )
+    findings = Findings()
+    _warn_outside_soils(pipes, soils, "soils.gpkg", findings)
+    [problem] = findings.problems
+    assert problem.code == "outside_soils" and problem.rows == (3, 6)
+    assert problem.message.startswith(
+        "2 of 4 pipes are outside every soil polygon (for example pipe_id "
+        "['outside', 'outside_too'])"
+    )
+    findings = Findings()
+    _warn_outside_soils(pipes.iloc[:2], soils, "soils.gpkg", findings)
+    assert findings.problems == []
+
+
+def test_link_by_pipe_id_then_unlink_by_date():
+    records = pd.DataFrame(
+        {"reported_pipe_id": pd.array(["P1", None, "P9", "P2", "P3", "X"], dtype="string")},
+        index=range(5, 11),
+    )
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": pd.array(["P1", "P2", "P3"], dtype="string"),
+            "install_year": pd.array([1950, 2000, None], dtype="Int64"),
+            "removed_year": pd.array([None, 2010, None], dtype="Int64"),
+        }
+    )
+    links = link_to_pipes(records, pipes, tolerance_m=5.0, excluded_ids={"X"})
+    assert links["pipe_id"].tolist() == ["P1", pd.NA, pd.NA, "P2", "P3", pd.NA]
+    linked = ["pipe_id", "unlinked", "unlinked", "pipe_id", "pipe_id", "unlinked"]
+    assert links["link_method"].tolist() == linked
+    assert links["unlinked_reason"].tolist() == [
+        pd.NA,
+        "no_location",
+        "not_in_inventory",
+        pd.NA,
+        pd.NA,
+        "excluded_pipe",
+    ]
+    dates = pd.Series(
+        pd.to_datetime(
+            ["1940-06-01", "2000-01-01", "2000-01-01", "2015-01-01", None, "2000-01-01"]
+        ),
+        index=records.index,
+    )
+    links = unlink_by_date(links, dates, pipes)
+    assert links["pipe_id"].isna().all()
+    assert links["unlinked_reason"].tolist() == [
+        "before_install",
+        "no_location",
+        "not_in_inventory",
+        "after_removal",
+        "no_date",
+        "excluded_pipe",
+    ]
+    dates[:] = pd.Timestamp("2005-01-01")
+    kept = unlink_by_date(link_to_pipes(records, pipes, tolerance_m=5.0), dates, pipes)
+    assert kept["pipe_id"].tolist() == ["P1", pd.NA, pd.NA, "P2", "P3", pd.NA]
