@@ -77,6 +77,7 @@ from risk.model import (
     RiskModel,
     _as_categories,
     _excluded,
+    fit_statistical_prior,
     inspection_rank,
     panel_dates,
 )
@@ -174,8 +175,12 @@ class PartitionedUtility:
         labels: bool = False,
         rows_per_date: int | None = None,
         random_state: int = 0,
+        warm_from=None,
     ) -> _DateContext:
-        """Network-wide quantities the partitions need at ``as_of`` (computed here, once)."""
+        """Network-wide quantities the partitions need at ``as_of`` (computed here, once).
+
+        ``warm_from``: the LEYP prior of the previous panel date (see
+        :func:`risk.model.fit_statistical_prior`)."""
         as_of = to_timestamp(as_of)
         pipes = self.attributes.pipes
         live = pipes[in_service(pipes, as_of)]
@@ -194,15 +199,12 @@ class PartitionedUtility:
         history = self._breaks[self._breaks["date"] < as_of]
         start = records_start(self.data, explicit, history, as_of)
         prior = None
-        if statistical_prior:
-            from risk.baselines import WeibullBaseline
-
-            known = pd.to_datetime(self.attributes.breaks["date"]) < as_of
-            if known.any() and len(live):
-                prior = WeibullBaseline(records_start_year=explicit, horizon_years=horizon_years)
-                # the BLAS threads of the driver, as the local engine: the optimum found
-                # depends on them at large sizes
-                prior.fit(self.attributes, as_of)
+        if statistical_prior and len(live):
+            # on the driver, as the local engine (the optimum found depends on the BLAS
+            # threads at large sizes); a panel refits it from the previous date's estimates
+            prior = fit_statistical_prior(
+                self.attributes, as_of, horizon_years, explicit, warm_from=warm_from
+            )
         rate = None
         if labels and rows_per_date is not None and len(live) > rows_per_date:
             rate = rows_per_date / len(live)
@@ -460,7 +462,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     rows_per_date = None
     if model.max_training_rows is not None:
         rows_per_date = max(int(model.max_training_rows) // len(dates), 1)
-    chunks = []  # (panel date, future of a panel chunk)
+    chunks, prior = [], None  # (panel date, future of a panel chunk)
     for date in dates:
         context = parts.context(
             date,
@@ -469,7 +471,9 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
             labels=True,
             rows_per_date=rows_per_date,
             random_state=model.random_state,
+            warm_from=prior,
         )
+        prior = context.prior
         chunks += [(date, k, f) for k, f in enumerate(parts.features(context))]
     summaries = client.gather([parts.submit(k, _summarise, f) for _, k, f in chunks])
     kept = [(*c, s) for c, s in zip(chunks, summaries, strict=True) if s["rows"]]

@@ -22,6 +22,7 @@ labelled with the failures inside that window (see :func:`build_panel`).
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ from risk.features import (
     FeatureBuilder,
     count_failures,
     in_service,
+    positions,
     stable_uniform,
     to_timestamp,
 )
@@ -104,7 +106,8 @@ def build_panel(
     feature_options : mapping, optional
         Keyword arguments of :func:`risk.features.build_features`.
     statistical_prior : bool
-        Add ``leyp_rate_per_km`` (see :func:`add_statistical_prior`) at each panel date.
+        Add ``leyp_rate_per_km`` (see :func:`add_statistical_prior`) at each panel date;
+        the prior is refitted at each date starting from the previous date's estimates.
     max_rows : int, optional
         Largest panel wanted. When pipes times panel dates exceed it, every row with a
         failure is kept and rows without one are sampled at the rate that brings the panel
@@ -128,7 +131,8 @@ def build_panel(
     _check_builder(builder, data)
     dates_wanted = panel_dates(as_of, horizon_years, panel_years)
     rows_per_date = None if max_rows is None else max(int(max_rows) // len(dates_wanted), 1)
-    frames, labels, dates, weights = [], [], [], []
+    records_start_year = dict(feature_options or {}).get("records_start_year")
+    frames, labels, dates, weights, prior = [], [], [], [], None
     for k, date in enumerate(dates_wanted):
         end = date + pd.DateOffset(years=horizon_years)
         ids = builder.in_service_ids(date)
@@ -147,9 +151,10 @@ def build_panel(
         if not features.index.equals(rows):
             raise RuntimeError(f"panel at {date.date()}: feature rows and labels differ")
         if statistical_prior:
-            features = add_statistical_prior(
-                features, data, date, horizon_years, feature_options, builder=builder
+            prior = fit_statistical_prior(
+                builder, date, horizon_years, records_start_year, warm_from=prior
             )
+            features = _with_prior(features, builder, date, prior)
         frames.append(features)
         labels.append(failures)
         weights.append(weight)
@@ -756,23 +761,69 @@ def add_statistical_prior(
     """``features`` with ``leyp_rate_per_km``: a LEYP-style model's failures per km.
 
     The model (:class:`risk.baselines.WeibullBaseline`) is fitted on the records dated
-    before ``as_of`` only. Without any failure before ``as_of`` the column is missing
-    (NaN), which XGBoost treats as unknown. ``builder``, a FeatureBuilder of ``data``,
-    lends its prepared tables instead of preparing them again.
+    before ``as_of`` only (:func:`fit_statistical_prior`). Without any failure before
+    ``as_of`` the column is missing (NaN), which XGBoost treats as unknown. ``builder``, a
+    FeatureBuilder of ``data``, lends its prepared tables instead of preparing them again.
+    """
+    source = data if builder is None else builder
+    start = dict(feature_options or {}).get("records_start_year")
+    prior = fit_statistical_prior(source, as_of, horizon_years, start) if len(features) else None
+    return _with_prior(features, source, as_of, prior)
+
+
+def fit_statistical_prior(
+    source: UtilityData | FeatureBuilder,
+    as_of,
+    horizon_years: int,
+    records_start_year: int | None = None,
+    *,
+    warm_from=None,
+):
+    """The LEYP prior (:class:`risk.baselines.WeibullBaseline`) fitted before ``as_of``.
+
+    Parameters
+    ----------
+    source : UtilityData or FeatureBuilder
+        The utility, or a builder of it (its prepared tables are reused).
+    as_of : date-like
+        Only records dated before it are used.
+    horizon_years : int
+        Outcome window of the predicted failures.
+    records_start_year : int, optional
+        First year of a complete break record.
+    warm_from : WeibullBaseline, optional
+        The prior fitted at an earlier date: the maximisation starts from its estimates
+        (a training panel refits it at every panel date).
+
+    Returns
+    -------
+    WeibullBaseline or None
+        None when no failure is recorded before ``as_of``.
     """
     from risk.baselines import WeibullBaseline
 
+    data = source.data if isinstance(source, FeatureBuilder) else source
+    if not (pd.to_datetime(data.linked_breaks["date"]) < to_timestamp(as_of)).any():
+        return None
+    if warm_from is not None:
+        prior = copy.deepcopy(warm_from)  # its estimates are the starting point
+    else:
+        prior = WeibullBaseline(
+            records_start_year=records_start_year, horizon_years=horizon_years, warm_start=True
+        )
+    return prior.fit(source, as_of)
+
+
+def _with_prior(features: pd.DataFrame, source, as_of, prior) -> pd.DataFrame:
+    """``features`` with the fitted ``prior``'s failures per km (NaN without a prior)."""
     out = features.copy()
-    start = dict(feature_options or {}).get("records_start_year")
-    breaks = data.linked_breaks
-    known = pd.to_datetime(breaks["date"]) < to_timestamp(as_of)
-    if not known.any() or len(features) == 0:
+    if prior is None or len(features) == 0:
         out["leyp_rate_per_km"] = np.nan
         return out
-    prior = WeibullBaseline(records_start_year=start, horizon_years=horizon_years)
-    source = data if builder is None else builder
-    predicted = prior.fit(source, as_of).predict(source, as_of)
-    out["leyp_rate_per_km"] = predicted["score"].reindex(out.index).to_numpy(dtype=float)
+    predicted = prior.predict(source, as_of)
+    pos = positions(predicted.index, out.index)
+    rate = predicted["score"].to_numpy(dtype=float)
+    out["leyp_rate_per_km"] = np.where(pos >= 0, rate[np.maximum(pos, 0)], np.nan)
     return out
 
 
@@ -858,6 +909,7 @@ __all__ = [
     "RiskModel",
     "add_statistical_prior",
     "build_panel",
+    "fit_statistical_prior",
     "in_service",
     "inspection_rank",
     "is_fitted",

@@ -15,6 +15,7 @@ from risk.baselines import (
     WeibullBaseline,
     default_baselines,
 )
+from risk.features import FeatureBuilder
 from risk.utility import UtilityData
 
 
@@ -172,3 +173,28 @@ def test_weibull_fitted_on_a_sample_of_a_large_network_keeps_its_estimates():
     )
     assert again.n_fit_pipes_ == sampled.n_fit_pipes_
     assert again.delta_ == pytest.approx(sampled.delta_, rel=1e-6)
+
+
+def test_weibull_warm_start_reaches_the_same_estimates_in_fewer_iterations():
+    data = simulated_weibull_utility()
+    cold = WeibullBaseline(records_start_year=2000).fit(data, "2019-01-01")
+    warm = WeibullBaseline(records_start_year=2000, warm_start=True)
+    warm.fit(data, "2018-01-01").fit(data, "2019-01-01")
+    assert warm.converged_ and cold.converged_
+    assert warm.n_iter_ < cold.n_iter_
+    assert warm.delta_ == pytest.approx(cold.delta_, rel=1e-3)
+    assert cast_iron_effect(warm) == pytest.approx(cast_iron_effect(cold), abs=1e-3)
+    expected_cold = cold.predict(data, "2019-01-01")["expected_failures"]
+    expected_warm = warm.predict(data, "2019-01-01")["expected_failures"]
+    np.testing.assert_allclose(expected_warm, expected_cold, rtol=1e-3)
+
+
+def test_weibull_accepts_a_feature_builder_in_place_of_the_utility():
+    data = simulated_weibull_utility(500)
+    builder = FeatureBuilder(data, records_start_year=2000)
+    plain = WeibullBaseline(records_start_year=2000).fit(data, "2020-01-01")
+    reused = WeibullBaseline(records_start_year=2000).fit(builder, "2020-01-01")
+    assert reused.delta_ == plain.delta_
+    pd.testing.assert_frame_equal(
+        reused.predict(builder, "2020-01-01"), plain.predict(data, "2020-01-01")
+    )
