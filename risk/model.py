@@ -23,6 +23,7 @@ labelled with the failures inside that window (see :func:`build_panel`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -128,7 +129,7 @@ def build_panel(
     """
     if builder is None:
         builder = FeatureBuilder(data, **dict(feature_options or {}))
-    _check_builder(builder, data)
+    _check_builder(builder, data, feature_options)
     dates_wanted = panel_dates(as_of, horizon_years, panel_years)
     rows_per_date = None if max_rows is None else max(int(max_rows) // len(dates_wanted), 1)
     records_start_year = dict(feature_options or {}).get("records_start_year")
@@ -446,7 +447,7 @@ class RiskModel(BaseEstimator):
         """
         if builder is None:
             builder = self.feature_builder(data)
-        _check_builder(builder, data)
+        _check_builder(builder, data, self.feature_options)
         features = builder.build(as_of, verbose=verbose)
         if self.statistical_prior:
             features = add_statistical_prior(
@@ -833,12 +834,29 @@ def _exposure_km(X: pd.DataFrame) -> np.ndarray:
     return np.maximum(length_m, MIN_EXPOSURE_LENGTH_M) / 1000.0
 
 
-def _check_builder(builder: FeatureBuilder, data: UtilityData) -> None:
+def _check_builder(builder: FeatureBuilder, data: UtilityData, options: Mapping | None) -> None:
+    """A builder lent by the caller must be of ``data`` and have the feature ``options``."""
     if builder.data is not data:
         raise ValueError(
             "builder was made for another UtilityData; make it from this one "
             "(RiskModel.feature_builder(data))"
         )
+    options = dict(options or {})
+    for field in dataclasses.fields(FeatureBuilder):
+        if field.name == "data":
+            continue
+        have, want = getattr(builder, field.name), options.get(field.name, field.default)
+        if isinstance(have, list | tuple) and isinstance(want, list | tuple):
+            same = list(have) == list(want)
+        elif isinstance(have, pd.DataFrame) or isinstance(want, pd.DataFrame):
+            same = have is want
+        else:
+            same = have == want
+        if not same:
+            raise ValueError(
+                f"builder has {field.name}={have!r} but the model's feature options say "
+                f"{want!r}; make it with RiskModel.feature_builder(data)"
+            )
 
 
 def _monotone_direction(feature: str) -> int:

@@ -22,7 +22,7 @@ import pandas as pd
 import xgboost as xgb
 
 from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
-from risk.features import to_timestamp
+from risk.features import FeatureBuilder, to_timestamp
 from risk.model import PlattCalibrator, RiskModel, is_fitted
 from risk.utility import UtilityData
 
@@ -49,6 +49,7 @@ def train_model(
     horizon_years: int = 1,
     records_start_year: int | None = None,
     model_params: dict | None = None,
+    builder: FeatureBuilder | None = None,
 ) -> RiskModel:
     """Fit a :class:`RiskModel` on the utility's history before ``as_of``.
 
@@ -65,9 +66,12 @@ def train_model(
         ["records_complete_from"]`` from ingestion, else the first break's year).
     model_params : dict, optional
         Other :class:`RiskModel` parameters.
+    builder : FeatureBuilder, optional
+        A builder of ``data`` with the model's feature options (``records_start_year``
+        and those of ``model_params``), to reuse later for scoring (:func:`score_utility`).
     """
     model = _new_model(horizon_years, records_start_year, model_params)
-    model.fit_utility(data, as_of)
+    model.fit_utility(data, as_of, builder=builder)
     model.data_fingerprint_ = data_fingerprint(data)
     return model
 
@@ -94,6 +98,7 @@ def score_utility(
     model_params: dict | None = None,
     n_exact_explanations: int = DEFAULT_N_EXACT,
     top_n_reasons: int = DEFAULT_TOP_N,
+    builder: FeatureBuilder | None = None,
 ) -> pd.DataFrame:
     """Risk and inspection rank of every pipe in service at ``as_of``, with reasons.
 
@@ -116,6 +121,9 @@ def score_utility(
         use XGBoost's fast approximation.
     top_n_reasons : int
         Largest number of reasons per pipe.
+    builder : FeatureBuilder, optional
+        A builder of ``data`` with the model's feature options, e.g. the one the model
+        was trained with: its static parts (soils, neighbour pairs) are not computed again.
 
     Returns
     -------
@@ -127,11 +135,10 @@ def score_utility(
     """
     as_of = to_timestamp(as_of)
     started = time.perf_counter()
-    builder = None
     if model is None:
         # as train_model, keeping the feature builder: scoring reuses its static parts
         model = _new_model(horizon_years, records_start_year, model_params)
-        builder = model.feature_builder(data)
+        builder = builder or model.feature_builder(data)
         model.fit_utility(data, as_of, builder=builder)
         model.data_fingerprint_ = data_fingerprint(data)
     else:

@@ -22,7 +22,7 @@ from risk.explain import (
     explain_pipes,
     feature_medians,
 )
-from risk.features import count_failures
+from risk.features import FeatureBuilder, count_failures
 from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
 from risk.scoring import load_model, save_model, score_utility, train_model
 
@@ -364,3 +364,22 @@ def test_a_zone_that_appears_between_panel_dates_stays_a_category(utility):
     assert isinstance(zone.dtype, pd.CategoricalDtype)
     assert zone.notna().all()
     assert "Z9" in list(zone.cat.categories) and (zone == "Z9").any()
+
+
+def test_a_shared_feature_builder_gives_the_same_scores(utility):
+    params = {"model_params": FAST, "records_start_year": 2000}
+    plain = score_utility(utility, "2017-01-01", **params)
+    builder = FeatureBuilder(utility, records_start_year=2000)
+    model = train_model(utility, "2017-01-01", builder=builder, **params)
+    shared = score_utility(utility, "2017-01-01", model=model, builder=builder)
+    pd.testing.assert_frame_equal(shared, plain)
+
+
+def test_a_builder_of_other_data_or_options_is_refused(utility):
+    model = RiskModel(**FAST, feature_options={"neighbour_radius_m": 50.0})
+    other = FeatureBuilder(utility, neighbour_radius_m=80.0)
+    with pytest.raises(ValueError, match="neighbour_radius_m=80.0"):
+        model.fit_utility(utility, "2016-01-01", builder=other)
+    stranger = model.feature_builder(dataclasses.replace(utility))
+    with pytest.raises(ValueError, match="another UtilityData"):
+        model.build_features(utility, "2016-01-01", builder=stranger)

@@ -217,20 +217,27 @@ def cmd_score(args) -> int:
 
 
 def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFrame:
+    from risk.features import FeatureBuilder
     from risk.scoring import save_model, score_utility, train_model
 
+    builder = None
     if model is None:
         say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
+        start = data.meta.get("records_complete_from")
+        builder = FeatureBuilder(data, records_start_year=start)  # reused for scoring
         model = train_model(
             data,
             as_of,
             horizon_years=args.horizon_years,
-            records_start_year=data.meta.get("records_complete_from"),
+            records_start_year=start,
+            builder=builder,
         )
         if workspace is not None:
             save_model(model, workspace / "models")
     say("Scoring and explaining ...")
-    return score_utility(data, as_of, horizon_years=args.horizon_years, model=model)
+    return score_utility(
+        data, as_of, horizon_years=args.horizon_years, model=model, builder=builder
+    )
 
 
 def _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes):
