@@ -36,8 +36,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -83,6 +85,11 @@ _WEATHER_ROLE_PATTERNS = {
 #: Summer months used by the dry-summer index (northern hemisphere).
 _SUMMER_MONTHS = (6, 7, 8)
 _DAYS_PER_YEAR = 365.25
+#: Threads of the heavy geometry steps (soil overlaps, neighbour pairs): Shapely releases
+#: the GIL, so chunks of the geometry arrays run at the same time on several cores.
+GEOMETRY_THREADS = os.cpu_count() or 1
+#: Below this many geometries, those steps run in one piece on the calling thread.
+_MIN_PARALLEL_GEOMETRIES = 50_000
 
 
 def build_features(
@@ -249,7 +256,7 @@ class FeatureBuilder:
         self._pipes = _prepare_pipes(self.data.pipes)
         self._breaks = _prepare_breaks(self.data.breaks, self._pipes)
         self._soils: pd.DataFrame | None = None
-        self._station: pd.Series | None = None
+        self._station: np.ndarray | None = None  # station_id per row of self._pipes
         self._neighbour_pairs: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ public
@@ -270,18 +277,21 @@ class FeatureBuilder:
         the same as in the full table, category lists included.
         """
         as_of = to_timestamp(as_of)
-        pipes = self._pipes[in_service(self._pipes, as_of)]
+        serving = in_service(self._pipes, as_of)
+        pipes = self._pipes[serving]
+        pipe_pos = np.flatnonzero(serving.to_numpy())  # rows of pipes in self._pipes
         attributes = _attribute_features(pipes, as_of)
         if pipe_ids is not None:
             wanted = positions(pd.Series(pipe_ids), pipes["pipe_id"]) >= 0
             pipes = pipes[wanted]
+            pipe_pos = pipe_pos[wanted]
             attributes = attributes[wanted].reset_index(drop=True)
         ids = pd.Index(pipes["pipe_id"], name="pipe_id")
         parts = [attributes]
         parts.append(self._failure_features(pipes, as_of))
         notes = []
         if self.data.has_geometry:
-            parts.append(self._neighbour_features(pipes, as_of))
+            parts.append(self._neighbour_features(pipes, as_of, pipe_pos))
             if self.data.soils is not None and len(self.data.soils):
                 parts.append(self._soil_features().reindex(ids))
             else:
@@ -292,7 +302,7 @@ class FeatureBuilder:
                 "nearest weather station) skipped"
             )
         if self.data.weather is not None and len(self.data.weather):
-            parts.append(self._weather_features(pipes, as_of))
+            parts.append(self._weather_features(pipes, as_of, pipe_pos))
         else:
             notes.append("no weather layer: weather features skipped")
         if self.data.welds is not None and len(self.data.welds):
@@ -342,12 +352,17 @@ class FeatureBuilder:
             out["failures_per_km_year"] = out["failures_total"] / exposure_km_years
         return pd.DataFrame(out)
 
-    def _neighbour_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    def _neighbour_features(
+        self, pipes: pd.DataFrame, as_of: pd.Timestamp, pipe_pos: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """``pipe_pos``: row of each of ``pipes`` in ``self._pipes`` (found when not given)."""
         pairs = self._neighbour_break_pairs()
         pairs = pairs[pairs["date"] < as_of]
+        if pipe_pos is None:
+            pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
         # positions in the whole inventory -> positions among the pipes in service
         in_service_pos = np.full(len(self._pipes), -1)
-        in_service_pos[positions(self._pipes["pipe_id"], pipes["pipe_id"])] = np.arange(len(pipes))
+        in_service_pos[pipe_pos] = np.arange(len(pipes))
         pos = in_service_pos[pairs["pipe_pos"].to_numpy()]
         age_years = ((as_of - pairs["date"]).dt.days / _DAYS_PER_YEAR).to_numpy()
         keep = pos >= 0
@@ -375,11 +390,17 @@ class FeatureBuilder:
                 point_geoms = np.asarray(points.geometry.values)
                 # the pairs of gpd.sjoin(pipes, points, predicate="dwithin"), in its order,
                 # faster: candidates by the pipe's box grown by the radius, then the distance
-                x0, y0, x1, y1 = shapely.bounds(pipe_geoms).T
-                boxes = shapely.box(x0 - radius, y0 - radius, x1 + radius, y1 + radius)
-                pipe_pos, point_pos = shapely.STRtree(point_geoms).query(boxes)
-                near = shapely.dwithin(pipe_geoms[pipe_pos], point_geoms[point_pos], radius)
-                pipe_pos, point_pos = pipe_pos[near], point_pos[near]
+                tree = shapely.STRtree(point_geoms)  # built here, then only read by threads
+
+                def near_pairs(start: int, geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+                    x0, y0, x1, y1 = shapely.bounds(geoms).T
+                    boxes = shapely.box(x0 - radius, y0 - radius, x1 + radius, y1 + radius)
+                    # grouped by pipe in pipe order: chunks concatenate to the whole query
+                    pipe_pos, point_pos = tree.query(boxes)
+                    near = shapely.dwithin(geoms[pipe_pos], point_geoms[point_pos], radius)
+                    return pipe_pos[near] + start, point_pos[near]
+
+                pipe_pos, point_pos = _map_chunks(near_pairs, pipe_geoms)
                 # a pipe's own breaks are not its neighbours' failures
                 break_pipe_pos = positions(self._pipes["pipe_id"], points["break_pipe_id"])
                 other = break_pipe_pos[point_pos] != pipe_pos
@@ -393,7 +414,10 @@ class FeatureBuilder:
             self._soils = _soil_features(self._pipes, self.data.soils)
         return self._soils
 
-    def _weather_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    def _weather_features(
+        self, pipes: pd.DataFrame, as_of: pd.Timestamp, pipe_pos: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """``pipe_pos``: row of each of ``pipes`` in ``self._pipes`` (found when not given)."""
         weather = self.data.weather
         frequency = self.data.weather_frequency or _detect_frequency(weather["date"])
         roles = _weather_roles(weather, self.weather_columns)
@@ -405,7 +429,9 @@ class FeatureBuilder:
         )
         if by_station:
             if self._station is None:
-                self._station = _nearest_station(self._pipes, self.data.stations)
+                # the station of each row of self._pipes, looked up by position at every date
+                nearest = _nearest_station(self._pipes, self.data.stations)
+                self._station = nearest.reindex(self._pipes["pipe_id"]).to_numpy()
             rows = []
             for station_id, group in weather.groupby("station_id", sort=True):
                 summary = _summarise_weather(
@@ -413,8 +439,9 @@ class FeatureBuilder:
                 ).rename(station_id)
                 rows.append(summary)
             table = pd.DataFrame(rows)
-            station = self._station.reindex(pipes["pipe_id"]).to_numpy()
-            return table.reindex(station).reset_index(drop=True)
+            if pipe_pos is None:
+                pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
+            return table.reindex(self._station[pipe_pos]).reset_index(drop=True)
         if "station_id" in weather:
             numeric = (
                 weather.drop(columns="station_id")
@@ -586,6 +613,36 @@ def break_locations(breaks: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
     return geometry
 
 
+def _map_chunks(
+    func: Callable[..., tuple[np.ndarray, ...]], *arrays, n_chunks: int | None = None
+) -> tuple[np.ndarray, ...]:
+    """``func(start, *chunks)`` on consecutive chunks of the aligned ``arrays``, in threads.
+
+    ``func`` gets the position of the chunk's first row and the chunk of each array, and
+    returns a tuple of arrays; each array of the answer is the concatenation of the
+    chunks' in chunk order, so the result equals ``func(0, *arrays)`` when ``func`` works
+    row by row (shift positions it returns by ``start``). ``n_chunks`` defaults to
+    :data:`GEOMETRY_THREADS`, or one (on the calling thread) below
+    ``_MIN_PARALLEL_GEOMETRIES`` rows. For Shapely functions, which release the GIL; an
+    object shared by the chunks must be safe to read from several threads at once
+    (prepared geometries are not: each chunk prepares its own copy).
+    """
+    n = len(arrays[0])
+    if n_chunks is None:
+        n_chunks = GEOMETRY_THREADS if n >= _MIN_PARALLEL_GEOMETRIES else 1
+    n_chunks = max(1, min(int(n_chunks), n))
+    if n_chunks == 1:
+        return tuple(func(0, *arrays))
+    bounds = [n * k // n_chunks for k in range(n_chunks + 1)]
+    with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+        futures = [
+            pool.submit(func, start, *(a[start:stop] for a in arrays))
+            for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        results = [future.result() for future in futures]
+    return tuple(np.concatenate(parts) for parts in zip(*results, strict=True))
+
+
 def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
     """Length-weighted soil attributes of every pipe (all pipes of the inventory)."""
     columns = [
@@ -597,18 +654,26 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
     ]
     soils = soils[[*columns, soils.geometry.name]].reset_index(drop=True)
     pipe_geoms = np.asarray(pipes.geometry.values)
-    # a private copy: prepared geometries must not be shared between threads (Dask workers)
-    soil_geoms = shapely.from_wkb(shapely.to_wkb(np.asarray(soils.geometry.values)))
-    # (pipe, soil) pairs in the order of the soil layer's spatial index, as gpd.sjoin gives
-    pipe_pos, soil_pos = shapely.STRtree(soil_geoms).query(pipe_geoms, predicate="intersects")
-    # a polygon that covers a pipe overlaps it by the pipe's length: intersect only the others
-    shapely.prepare(soil_geoms)
+    soil_wkb = shapely.to_wkb(np.asarray(soils.geometry.values))
+
+    def overlaps(start: int, geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+        # a private copy per chunk: prepared geometries must not be shared between threads
+        # (chunks in threads here, Dask workers' threads)
+        soil_geoms = shapely.from_wkb(soil_wkb)
+        # (pipe, soil) pairs in the order of the soil layer's spatial index, as gpd.sjoin
+        # gives: grouped by pipe in pipe order, so chunks concatenate to the whole query
+        pipe_pos, soil_pos = shapely.STRtree(soil_geoms).query(geoms, predicate="intersects")
+        # a polygon that covers a pipe overlaps it by the pipe's length: intersect the others
+        shapely.prepare(soil_geoms)
+        overlap = shapely.length(geoms)[pipe_pos]
+        crossing = ~shapely.covers(soil_geoms[soil_pos], geoms[pipe_pos])
+        overlap[crossing] = shapely.length(
+            shapely.intersection(geoms[pipe_pos[crossing]], soil_geoms[soil_pos[crossing]])
+        )
+        return pipe_pos + start, soil_pos, overlap
+
+    pipe_pos, soil_pos, overlap = _map_chunks(overlaps, pipe_geoms)
     length = shapely.length(pipe_geoms)
-    overlap = length[pipe_pos]
-    crossing = ~shapely.covers(soil_geoms[soil_pos], pipe_geoms[pipe_pos])
-    overlap[crossing] = shapely.length(
-        shapely.intersection(pipe_geoms[pipe_pos[crossing]], soil_geoms[soil_pos[crossing]])
-    )
     n = len(pipes)
     out = {}
     pipe_length = np.maximum(length, 1e-9)

@@ -14,7 +14,15 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon
 
-from risk.features import build_features, count_failures, in_service, positions, stable_uniform
+from risk.features import (
+    FeatureBuilder,
+    _map_chunks,
+    build_features,
+    count_failures,
+    in_service,
+    positions,
+    stable_uniform,
+)
 from risk.utility import UtilityData
 
 MATERIALS = np.array(["cast_iron", "ductile_iron", "pvc", "asbestos_cement"])
@@ -578,3 +586,67 @@ def test_stable_uniform_depends_on_the_identifier_and_seed_only():
     reverse = stable_uniform(ids[::-1], 0, "x")
     np.testing.assert_array_equal(reverse, draw[::-1])
     assert not np.array_equal(stable_uniform(ids, 1, "x"), draw)
+
+
+def test_map_chunks_concatenates_chunks_in_order_with_their_offsets():
+    values = np.arange(10) * 10
+
+    def evens(start, chunk, doubled):
+        keep = chunk % 20 == 0
+        return np.flatnonzero(keep) + start, doubled[keep]
+
+    expected = evens(0, values, values * 2)
+    for n_chunks in (1, 2, 3, 7, 10, 50):
+        got = _map_chunks(evens, values, values * 2, n_chunks=n_chunks)
+        assert len(got) == 2
+        for part, want in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(part, want)
+    empty = _map_chunks(evens, values[:0], values[:0], n_chunks=4)
+    assert [len(part) for part in empty] == [0, 0]
+
+
+def test_geometry_work_in_threaded_chunks_gives_the_same_features(monkeypatch):
+    data = make_utility(300, seed=4)
+    # two weather stations, west and east, so that weather goes by nearest station
+    west, east = data.weather.copy(), data.weather.copy()
+    east["tmin_c"] += 5.0
+    data.weather = pd.concat(
+        [west.assign(station_id="W"), east.assign(station_id="E")], ignore_index=True
+    )
+    data.stations = gpd.GeoDataFrame(
+        {"station_id": ["W", "E"]},
+        geometry=gpd.points_from_xy([0.0, 2500.0], [1000.0, 1000.0]),
+        crs="EPSG:2154",
+    )
+    for pid in ("P0003", "P0010", "P0042", "P0100"):
+        data = add_break(data, pid, "2008-06-01")
+    dates = ("2005-01-01", "2012-01-01")
+    whole = FeatureBuilder(data)
+    expected = {d: whole.build(d, verbose=False) for d in dates}
+    assert expected[dates[1]]["neighbour_failures_total"].sum() > 0
+    assert expected[dates[1]]["soil_covered_share"].gt(0).all()
+
+    monkeypatch.setattr("risk.features._MIN_PARALLEL_GEOMETRIES", 1)
+    monkeypatch.setattr("risk.features.GEOMETRY_THREADS", 3)
+    chunked = FeatureBuilder(data)
+    for d in dates:
+        pd.testing.assert_frame_equal(
+            chunked.build(d, verbose=False), expected[d], check_exact=True
+        )
+    pd.testing.assert_frame_equal(
+        chunked._neighbour_break_pairs(), whole._neighbour_break_pairs(), check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        chunked._soil_features(), whole._soil_features(), check_exact=True
+    )
+    # a sample of rows (the training panel) equals the same rows of the full table
+    table = expected[dates[1]]
+    rows = table.index[::7]
+    sample = FeatureBuilder(data).build(dates[1], verbose=False, pipe_ids=rows)
+    pd.testing.assert_frame_equal(sample, table.loc[rows], check_exact=True)
+    # each pipe gets the weather of the station nearest to its middle
+    middle = data.pipes.set_index("pipe_id").geometry.interpolate(0.5, normalized=True)
+    east_side = (middle.x > 1250).reindex(table.index)
+    warmer = table["weather_tmin_c_mean"] > table["weather_tmin_c_mean"].min()
+    assert east_side.any() and (~east_side).any()
+    assert (warmer == east_side).all()
