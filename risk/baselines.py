@@ -61,13 +61,22 @@ def _pipes_in_service(data: Source, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Failures before ``as_of`` of ``pipes`` (those in service at ``as_of``, from
+    :func:`_pipes_in_service`), with ``pipe_row``: the row of their pipe in ``pipes``."""
     if isinstance(data, FeatureBuilder):
-        breaks = data.breaks
-    else:
-        breaks = _prepare_breaks(data.breaks, _prepare_pipes(data.pipes))
+        # integer rows instead of identifier lookups (a builder knows each break's pipe row)
+        live = in_service(data.pipes, as_of).to_numpy()
+        if live.sum() != len(pipes):
+            raise RuntimeError("pipes must be the builder's pipes in service at as_of")
+        rows = data.break_pipe_rows
+        keep = (data.breaks["date"] < as_of).to_numpy() & (rows >= 0)
+        keep[keep] = live[rows[keep]]
+        row_in_pipes = np.cumsum(live) - 1
+        return data.breaks[keep].assign(pipe_row=row_in_pipes[rows[keep]])
+    breaks = _prepare_breaks(data.breaks, _prepare_pipes(data.pipes))
     breaks = breaks[(breaks["date"] < as_of).to_numpy()]
-    known = positions(pipes["pipe_id"], breaks["pipe_id"]) >= 0
-    return breaks[known]
+    pipe_row = positions(pipes["pipe_id"], breaks["pipe_id"])
+    return breaks[pipe_row >= 0].assign(pipe_row=pipe_row[pipe_row >= 0])
 
 
 def _exposure_years(pipes: pd.DataFrame, as_of: pd.Timestamp, start: float) -> np.ndarray:
@@ -194,12 +203,12 @@ class MaterialDecadeBaseline(_Baseline):
         history = history[history["date"].dt.year >= start]
         groups = self._groups(pipes)
         km_years = pipes["length_m"].to_numpy(float) / 1000.0 * _exposure_years(pipes, as_of, start)
-        failures = history["pipe_id"].value_counts().reindex(pipes["pipe_id"], fill_value=0)
+        failures = np.bincount(history["pipe_row"], minlength=len(pipes))
         table = (
             pd.DataFrame(
                 {
                     "group": groups.to_numpy(),
-                    "failures": failures.to_numpy(float),
+                    "failures": failures.astype(float),
                     "km_years": km_years,
                 }
             )
@@ -260,12 +269,7 @@ class PriorFailuresBaseline(_Baseline):
         history = _history(data, pipes, as_of)
         start = records_start(_utility(data), self.records_start_year, history, as_of)
         history = history[history["date"].dt.year >= start]
-        failures = (
-            history["pipe_id"]
-            .value_counts()
-            .reindex(pipes["pipe_id"], fill_value=0)
-            .to_numpy(float)
-        )
+        failures = np.bincount(history["pipe_row"], minlength=len(pipes)).astype(float)
         length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)
         per_km = failures / length_km
         # a tie-breaker in (0, 1e-9) keeps the order among equal scores random and seeded
@@ -387,7 +391,10 @@ class WeibullBaseline(_Baseline):
             share = self.max_fit_pipes / len(pipes)
             sampled = stable_uniform(pipes["pipe_id"], self.random_state, "leyp") < share
             pipes = pipes[sampled].reset_index(drop=True)
-            history = history[positions(pipes["pipe_id"], history["pipe_id"]) >= 0]
+            kept = sampled[history["pipe_row"].to_numpy()]
+            row_in_sample = np.cumsum(sampled) - 1
+            history = history[kept]
+            history = history.assign(pipe_row=row_in_sample[history["pipe_row"].to_numpy()])
             self.n_fit_pipes_ = len(pipes)
         X = self._design(pipes)
         now = _year_fraction(as_of)
@@ -397,7 +404,7 @@ class WeibullBaseline(_Baseline):
         age_end = np.maximum(now - install, age_start)
         length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)
         # failure ages, sorted within each pipe
-        pos = positions(pipes["pipe_id"], history["pipe_id"])
+        pos = history["pipe_row"].to_numpy()
         event_year = (
             history["date"].dt.year + (history["date"].dt.day_of_year - 0.5) / 365.25
         ).to_numpy()
@@ -502,7 +509,7 @@ class WeibullBaseline(_Baseline):
         pipes = _pipes_in_service(data, as_of)
         history = _history(data, pipes, as_of)
         history = history[history["date"].dt.year >= self.records_start_year_]
-        n_prior = np.bincount(positions(pipes["pipe_id"], history["pipe_id"]), minlength=len(pipes))
+        n_prior = np.bincount(history["pipe_row"], minlength=len(pipes))
         X = self._design(pipes)
         now = _year_fraction(as_of)
         t0 = self._ages(pipes, now)

@@ -255,6 +255,7 @@ class FeatureBuilder:
         _check_options(self)
         self._pipes = _prepare_pipes(self.data.pipes)
         self._breaks = _prepare_breaks(self.data.breaks, self._pipes)
+        self._break_rows = positions(self._pipes["pipe_id"], self._breaks["pipe_id"])
         self._soils: pd.DataFrame | None = None
         self._station: np.ndarray | None = None  # station_id per row of self._pipes
         self._neighbour_pairs: pd.DataFrame | None = None
@@ -269,6 +270,11 @@ class FeatureBuilder:
     def breaks(self) -> pd.DataFrame:
         """Linked failures (``pipe_id``, ``date``) within their pipe's life (read only)."""
         return self._breaks
+
+    @property
+    def break_pipe_rows(self) -> np.ndarray:
+        """Row in :attr:`pipes` of the pipe of each of :attr:`breaks` (read only)."""
+        return self._break_rows
 
     def build(self, as_of, *, verbose: bool = True, pipe_ids=None) -> pd.DataFrame:
         """Features of the pipes in service at ``as_of`` (see :func:`build_features`).
@@ -288,7 +294,7 @@ class FeatureBuilder:
             attributes = attributes[wanted].reset_index(drop=True)
         ids = pd.Index(pipes["pipe_id"], name="pipe_id")
         parts = [attributes]
-        parts.append(self._failure_features(pipes, as_of))
+        parts.append(self._failure_features(pipes, as_of, pipe_pos))
         notes = []
         if self.data.has_geometry:
             parts.append(self._neighbour_features(pipes, as_of, pipe_pos))
@@ -324,9 +330,16 @@ class FeatureBuilder:
         return pd.Index(pipes["pipe_id"], name="pipe_id")
 
     # ----------------------------------------------------------------- private
-    def _failure_features(self, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-        breaks = self._breaks[self._breaks["date"] < as_of]
-        pos = positions(pipes["pipe_id"], breaks["pipe_id"])
+    def _failure_features(
+        self, pipes: pd.DataFrame, as_of: pd.Timestamp, pipe_pos: np.ndarray
+    ) -> pd.DataFrame:
+        before = (self._breaks["date"] < as_of).to_numpy()
+        breaks = self._breaks[before]
+        # row among ``pipes`` (whose rows in self._pipes are pipe_pos) of each break's pipe
+        row_in_pipes = np.full(len(self._pipes), -1)
+        row_in_pipes[pipe_pos] = np.arange(len(pipe_pos))
+        rows = self._break_rows[before]
+        pos = np.where(rows >= 0, row_in_pipes[np.maximum(rows, 0)], -1)
         keep = pos >= 0
         pos = pos[keep]
         age_years = ((as_of - breaks["date"][keep]).dt.days / _DAYS_PER_YEAR).to_numpy()

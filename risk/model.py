@@ -817,7 +817,7 @@ def fit_statistical_prior(
 
 def _with_prior(features: pd.DataFrame, source, as_of, prior) -> pd.DataFrame:
     """``features`` with the fitted ``prior``'s failures per km (NaN without a prior)."""
-    out = features.copy()
+    out = features.copy(deep=False)  # a new column only: the others are not copied
     if prior is None or len(features) == 0:
         out["leyp_rate_per_km"] = np.nan
         return out
