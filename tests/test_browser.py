@@ -177,3 +177,39 @@ def test_a_crew_records_a_leak_and_the_manager_sees_it(server, browser):
     admin.close()
 
     assert not internet, f"the app requested the internet: {internet[:3]}"
+
+
+def test_clicking_a_pipe_on_the_map_shows_its_card(server, browser):
+    import io
+
+    from PIL import Image
+
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    sign_in(page, url, "ada")
+    page.get_by_text("Click a pipe to see its details.").wait_for(timeout=20_000)
+    canvas = page.locator("canvas").first
+    canvas.wait_for(state="attached", timeout=20_000)
+    # wait until the pipes are drawn, then click the middle of a drawn (coloured) pixel
+    deadline, hit = time.monotonic() + 60, None
+    while hit is None and time.monotonic() < deadline:
+        image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+        width, height = image.size
+        pixels = image.load()
+        coloured = [
+            (x, y)
+            for x in range(8, width - 8, 3)
+            for y in range(8, height - 8, 3)
+            if max(pixels[x, y]) - min(pixels[x, y]) > 60  # a band colour, not grey/white
+            and all(max(pixels[x + d, y]) - min(pixels[x + d, y]) > 60 for d in (-1, 1))
+        ]
+        hit = coloured[len(coloured) // 2] if coloured else None
+        if hit is None:
+            time.sleep(0.5)
+    assert hit is not None, "no pipe drawn on the map"
+    canvas.click(position={"x": hit[0], "y": hit[1]})
+    page.get_by_role("heading", name="Pipe ").first.wait_for(timeout=20_000)
+    assert page.get_by_text("Inspection rank").first.is_visible()
+    shoot(page, "risk-map-card")
+    context.close()

@@ -69,9 +69,26 @@ def test_deck_json_is_compact_and_requests_no_basemap():
     # pydeck's "no style given" sentinel: Streamlit then draws no basemap (fetches nothing).
     assert spec["mapStyle"] == "__MAP_STYLE__"
     layer = spec["layers"][-1]
-    assert layer["id"] == "pipes-very_high" and layer["positionFormat"] == "XY"
-    assert set(layer["data"][0]) == {"p", "id"}  # no per-row colour: one layer per band
-    assert sum(len(x["data"]) for x in spec["layers"]) == 50
+    assert layer["id"] == "pipes-very_high" and layer["@@type"] == "LineLayer"
+    assert set(layer["data"][0]) == {"s", "t", "id"}  # no per-row colour: one layer per band
+    assert sum(len(x["data"]) for x in spec["layers"]) == 50  # one segment per 2-vertex pipe
+
+
+def test_segments_follow_each_pipe_path_and_skip_single_points():
+    paths = maplayers.LonLatPaths(
+        pipe_row=np.array([0, 1, 2, 2]),
+        offsets=np.array([0, 3, 4, 6, 8]),
+        coords=np.array([[0, 0], [1, 0], [1, 1], [5, 5], [2, 2], [3, 3], [7, 7], [8, 8]], float),
+    )
+    ids = np.array(["A", "B", "C"], dtype=object)
+    rows = maplayers.segment_records(paths, ids, np.array([0, 1, 2]))
+    assert rows == [
+        {"s": [0.0, 0.0], "t": [1.0, 0.0], "id": "A"},
+        {"s": [1.0, 0.0], "t": [1.0, 1.0], "id": "A"},
+        {"s": [2.0, 2.0], "t": [3.0, 3.0], "id": "C"},  # B is a single point: no segment
+        {"s": [7.0, 7.0], "t": [8.0, 8.0], "id": "C"},  # a MultiLineString's second part
+    ]
+    assert maplayers.segment_records(paths, ids, np.array([2]))[0]["id"] == "C"
 
 
 def test_selection_event_gives_the_pipe_id():
