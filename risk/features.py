@@ -85,9 +85,21 @@ _WEATHER_ROLE_PATTERNS = {
 #: Summer months used by the dry-summer index (northern hemisphere).
 _SUMMER_MONTHS = (6, 7, 8)
 _DAYS_PER_YEAR = 365.25
+
+
+def _geometry_threads() -> int:
+    value = os.environ.get("RISK_GEOMETRY_THREADS", "")
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"RISK_GEOMETRY_THREADS must be a whole number >= 1; got {value!r}")
+    return int(value)
+
+
 #: Threads of the heavy geometry steps (soil overlaps, neighbour pairs): Shapely releases
-#: the GIL, so chunks of the geometry arrays run at the same time on several cores.
-GEOMETRY_THREADS = os.cpu_count() or 1
+#: the GIL, so chunks of the geometry arrays run at the same time on several cores. The
+#: machine's cores, unless the environment variable ``RISK_GEOMETRY_THREADS`` says otherwise.
+GEOMETRY_THREADS = _geometry_threads()
 #: Below this many geometries, those steps run in one piece on the calling thread.
 _MIN_PARALLEL_GEOMETRIES = 50_000
 

@@ -650,3 +650,15 @@ def test_geometry_work_in_threaded_chunks_gives_the_same_features(monkeypatch):
     warmer = table["weather_tmin_c_mean"] > table["weather_tmin_c_mean"].min()
     assert east_side.any() and (~east_side).any()
     assert (warmer == east_side).all()
+
+
+def test_geometry_threads_come_from_the_environment(monkeypatch):
+    from risk.features import _geometry_threads
+
+    monkeypatch.setenv("RISK_GEOMETRY_THREADS", "3")
+    assert _geometry_threads() == 3
+    monkeypatch.setenv("RISK_GEOMETRY_THREADS", "0")
+    with pytest.raises(ValueError, match="RISK_GEOMETRY_THREADS"):
+        _geometry_threads()
+    monkeypatch.delenv("RISK_GEOMETRY_THREADS")
+    assert _geometry_threads() >= 1
