@@ -311,7 +311,7 @@ class FeatureBuilder:
         if self.data.has_geometry:
             parts.append(self._neighbour_features(pipes, as_of, pipe_pos))
             if self.data.soils is not None and len(self.data.soils):
-                parts.append(self._soil_features().reindex(ids))
+                parts.append(self._soil_features().iloc[pipe_pos])  # in self._pipes order
             else:
                 notes.append("no soils layer: soil features skipped")
         else:
