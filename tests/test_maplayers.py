@@ -1,7 +1,6 @@
 """Map payload: vectorised reprojection, compact rows, bands, filters, basemap settings."""
 
 import json
-import time
 import urllib.parse
 
 import geopandas as gpd
@@ -143,18 +142,15 @@ def test_pipe_card_reasons_and_history():
     assert maplayers.reasons_list("a; b") == ["a", "b"]
 
 
-def test_100k_segments_build_fast_and_small():
+def test_100k_segments_make_a_small_payload():
+    # speed is measured by benchmarks/run.py (the map stage), not asserted here
     pipes = grid(100_000)
-    start = time.perf_counter()
     paths = maplayers.lonlat_paths(pipes)
     bands = maplayers.risk_bands(pd.Series(np.arange(1, 100_001)), 100_000)
     deck = maplayers.make_deck(
         maplayers.pipe_layers(paths, pipes["pipe_id"].to_numpy(), bands), paths.bounds
     )
-    size = maplayers.payload_size(deck)
-    elapsed = time.perf_counter() - start
-    assert size < 70 * 100_000  # under 70 bytes a two-vertex pipe
-    assert elapsed < 10
+    assert maplayers.payload_size(deck) < 70 * 100_000  # under 70 bytes a two-vertex pipe
 
 
 def test_numbers_follow_the_language():
