@@ -335,18 +335,22 @@ def _strongest_column_phrases(
     columns = [c for c in features.columns if c.startswith(prefix + "_") and c in X]
     if not columns:
         return pd.Series(prefix, index=index, dtype=object)
-    best_score = np.full(len(index), -np.inf)
-    text = pd.Series(prefix, index=index, dtype=object)
-    for column in columns:
+    # the first column with the largest contribution wins (missing ones never do); only
+    # the winners' phrases are written
+    scores = np.nan_to_num(features[columns].to_numpy(dtype=float), nan=-np.inf)
+    best = np.argmax(scores, axis=1)
+    best[~(scores.max(axis=1, initial=-np.inf) > -np.inf)] = -1  # no winner: the prefix
+    text = np.full(len(index), prefix, dtype=object)
+    for k, column in enumerate(columns):
+        rows = np.flatnonzero(best == k)
+        if not len(rows):
+            continue
         label = column.removeprefix(prefix + "_").replace("_", " ")
-        values = X[column]
-        if _is_number(values):
+        values = X[column].iloc[rows]
+        if _is_number(X[column]):
             v = values.astype(float)
             phrase = f"{prefix} {label} " + _level(v, medians[column]) + " (" + _number(v, 1) + ")"
         else:
             phrase = f"{prefix} {label}: " + values.astype("string").fillna("?").astype(object)
-        score = features[column].to_numpy(dtype=float)
-        better = score > best_score
-        text = text.where(~better, phrase)
-        best_score = np.where(better, score, best_score)
-    return text
+        text[rows] = phrase.to_numpy(dtype=object)
+    return pd.Series(text, index=index, dtype=object)
