@@ -504,12 +504,17 @@ class WeibullBaseline(_Baseline):
         self.converged_ = bool(result.success)
         self.log_likelihood_ = float(-result.fun)
 
-    def predict(self, data: Source, as_of) -> pd.DataFrame:
+    def predict(self, data: Source, as_of, *, pipe_ids=None) -> pd.DataFrame:
+        """As every baseline; ``pipe_ids`` limits the rows to those pipes (in service)."""
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)
         history = _history(data, pipes, as_of)
         history = history[history["date"].dt.year >= self.records_start_year_]
         n_prior = np.bincount(history["pipe_row"], minlength=len(pipes))
+        if pipe_ids is not None:
+            rows = positions(pipes["pipe_id"], pd.Series(pipe_ids))
+            rows = np.sort(rows[rows >= 0])
+            pipes, n_prior = pipes.iloc[rows].reset_index(drop=True), n_prior[rows]
         X = self._design(pipes)
         now = _year_fraction(as_of)
         t0 = self._ages(pipes, now)

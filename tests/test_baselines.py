@@ -198,3 +198,12 @@ def test_weibull_accepts_a_feature_builder_in_place_of_the_utility():
     pd.testing.assert_frame_equal(
         reused.predict(builder, "2020-01-01"), plain.predict(data, "2020-01-01")
     )
+
+
+def test_weibull_predicts_a_subset_of_pipes_as_the_full_table():
+    data = simulated_weibull_utility(500)
+    model = WeibullBaseline(records_start_year=2000).fit(data, "2020-01-01")
+    full = model.predict(data, "2020-01-01")
+    wanted = ["P7", "P3", "P499", "not-a-pipe"]
+    part = model.predict(data, "2020-01-01", pipe_ids=wanted)
+    pd.testing.assert_frame_equal(part, full.loc[sorted(wanted[:3])])
