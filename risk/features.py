@@ -268,6 +268,8 @@ class FeatureBuilder:
         self._pipes = _prepare_pipes(self.data.pipes)
         self._breaks = _prepare_breaks(self.data.breaks, self._pipes)
         self._break_rows = positions(self._pipes["pipe_id"], self._breaks["pipe_id"])
+        # the attributes alone: the pipes of each date are taken from it without geometry
+        self._table = pd.DataFrame(self._pipes.drop(columns="geometry", errors="ignore"))
         self._soils: pd.DataFrame | None = None
         self._station: np.ndarray | None = None  # station_id per row of self._pipes
         self._neighbour_pairs: pd.DataFrame | None = None
@@ -275,8 +277,9 @@ class FeatureBuilder:
     # ------------------------------------------------------------------ public
     @property
     def pipes(self) -> pd.DataFrame:
-        """The whole inventory, checked, ``length_m`` filled, sorted by ``pipe_id`` (read only)."""
-        return self._pipes
+        """Attributes of the whole inventory, checked, ``length_m`` filled, sorted by
+        ``pipe_id``, without geometry (read only)."""
+        return self._table
 
     @property
     def breaks(self) -> pd.DataFrame:
@@ -295,8 +298,8 @@ class FeatureBuilder:
         the same as in the full table, category lists included.
         """
         as_of = to_timestamp(as_of)
-        serving = in_service(self._pipes, as_of)
-        pipes = self._pipes[serving]
+        serving = in_service(self._table, as_of)
+        pipes = self._table[serving]
         pipe_pos = np.flatnonzero(serving.to_numpy())  # rows of pipes in self._pipes
         attributes = _attribute_features(pipes, as_of)
         if pipe_ids is not None:
@@ -338,7 +341,7 @@ class FeatureBuilder:
 
     def in_service_ids(self, as_of) -> pd.Index:
         """``pipe_id`` of the pipes in service at ``as_of``, sorted."""
-        pipes = self._pipes[in_service(self._pipes, to_timestamp(as_of))]
+        pipes = self._table[in_service(self._table, to_timestamp(as_of))]
         return pd.Index(pipes["pipe_id"], name="pipe_id")
 
     # ----------------------------------------------------------------- private
