@@ -821,9 +821,12 @@ def _with_prior(features: pd.DataFrame, source, as_of, prior) -> pd.DataFrame:
     if prior is None or len(features) == 0:
         out["leyp_rate_per_km"] = np.nan
         return out
-    predicted = prior.predict(source, as_of, pipe_ids=out.index)
+    predicted = prior.predict(source, as_of, pipe_ids=out.index)["score"]
+    if predicted.index.equals(out.index):  # the usual case: the same pipes, both sorted
+        out["leyp_rate_per_km"] = predicted.to_numpy(dtype=float)
+        return out
     pos = positions(predicted.index, out.index)
-    rate = predicted["score"].to_numpy(dtype=float)
+    rate = predicted.to_numpy(dtype=float)
     out["leyp_rate_per_km"] = np.where(pos >= 0, rate[np.maximum(pos, 0)], np.nan)
     return out
 
