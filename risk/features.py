@@ -27,9 +27,9 @@ Feature groups (each skipped, with one log line, when its layer is missing):
 - inspection outcomes (``outcomes=`` or ``data.inspections``): ``inspections_total``,
   ``inspection_leaks_found``, ``years_since_last_inspection``.
 
-Categorical columns use pandas ``category`` dtype with categories sorted from the whole
-inventory (not only from pipes in service), so the same pipe gets the same codes at
-every as-of date.
+Categorical columns use pandas ``category`` dtype with the sorted values of the pipes in
+service at the as-of date (materials always include the data contract's list); a model
+maps them to its own category lists by name (``RiskModel``).
 """
 
 from __future__ import annotations
@@ -273,6 +273,10 @@ class FeatureBuilder:
         self._soils: pd.DataFrame | None = None
         self._station: np.ndarray | None = None  # station_id per row of self._pipes
         self._neighbour_pairs: pd.DataFrame | None = None
+        # computed on first use, then read at every date:
+        self._rows: dict | None = None  # per-row arrays of the attributes (_row_arrays)
+        self._pairs_by_date: tuple[np.ndarray, np.ndarray] | None = None
+        self._weld_rows: dict | None = None  # welds by row of self._pipes (_weld_arrays)
 
     # ------------------------------------------------------------------ public
     @property
@@ -298,15 +302,13 @@ class FeatureBuilder:
         the same as in the full table, category lists included.
         """
         as_of = to_timestamp(as_of)
-        serving = in_service(self._table, as_of)
-        pipes = self._table[serving]
-        pipe_pos = np.flatnonzero(serving.to_numpy())  # rows of pipes in self._pipes
-        attributes = _attribute_features(pipes, as_of)
+        serving_pos = np.flatnonzero(self._serving(as_of))  # rows of pipes in self._pipes
+        pipe_pos = serving_pos
         if pipe_ids is not None:
-            wanted = positions(pd.Series(pipe_ids), pipes["pipe_id"]) >= 0
-            pipes = pipes[wanted]
-            pipe_pos = pipe_pos[wanted]
-            attributes = attributes[wanted].reset_index(drop=True)
+            wanted = positions(pd.Series(pipe_ids), self._table["pipe_id"].iloc[serving_pos])
+            pipe_pos = serving_pos[wanted >= 0]
+        pipes = self._table.iloc[pipe_pos]
+        attributes = self._attribute_features(as_of, serving_pos, pipe_pos)
         ids = pd.Index(pipes["pipe_id"], name="pipe_id")
         parts = [attributes]
         parts.append(self._failure_features(pipes, as_of, pipe_pos))
@@ -327,7 +329,7 @@ class FeatureBuilder:
         else:
             notes.append("no weather layer: weather features skipped")
         if self.data.welds is not None and len(self.data.welds):
-            parts.append(_weld_features(self.data.welds, pipes, as_of))
+            parts.append(self._weld_features(as_of, pipe_pos))
         outcomes = self.outcomes
         if outcomes is None:
             outcomes = getattr(self.data, "inspections", None)
@@ -341,10 +343,142 @@ class FeatureBuilder:
 
     def in_service_ids(self, as_of) -> pd.Index:
         """``pipe_id`` of the pipes in service at ``as_of``, sorted."""
-        pipes = self._table[in_service(self._table, to_timestamp(as_of))]
-        return pd.Index(pipes["pipe_id"], name="pipe_id")
+        return pd.Index(self._table["pipe_id"].iloc[self.in_service_rows(as_of)], name="pipe_id")
+
+    def in_service_rows(self, as_of) -> np.ndarray:
+        """Rows of :attr:`pipes` in service at ``as_of`` (see :func:`in_service`)."""
+        return np.flatnonzero(self._serving(to_timestamp(as_of)))
+
+    def failure_counts(self, start, end) -> np.ndarray:
+        """Failures of :attr:`breaks` dated in ``[start, end)``, per row of :attr:`pipes`.
+
+        The same as :func:`count_failures` for pipes in service at ``start`` (a failure
+        dated before its pipe's install year cannot fall in their window).
+        """
+        dates = self._breaks["date"]
+        inside = ((dates >= to_timestamp(start)) & (dates < to_timestamp(end))).to_numpy()
+        rows = self._break_rows[inside]
+        return np.bincount(rows[rows >= 0], minlength=len(self._table)).astype(float)
 
     # ----------------------------------------------------------------- private
+    def _row_arrays(self) -> dict:
+        """The attributes as arrays, one value per row of ``self._pipes``; text columns as
+        codes into their sorted categories (``None`` for a column the pipes lack)."""
+        if self._rows is None:
+            table = self._table
+
+            def coded(column: str, base: Sequence[str] = ()) -> tuple[np.ndarray, list, np.ndarray]:
+                text = table[column].astype("string")
+                categories = _categories(text, base)
+                codes = pd.Categorical(
+                    text.to_numpy(dtype=object, na_value=None), categories=categories
+                ).codes
+                return codes, categories, np.isin(categories, list(base))
+
+            def floats(column: str, dtype: str = "Float64") -> np.ndarray:
+                return table[column].astype(dtype).to_numpy(float, na_value=np.nan)
+
+            self._rows = {
+                "install_year": floats("install_year"),
+                "removed_year": floats("removed_year") if "removed_year" in table else None,
+                "material": coded("material", MATERIALS),
+                "diameter_mm": floats("diameter_mm")
+                if "diameter_mm" in table
+                else np.full(len(table), np.nan),
+                "length_m": table["length_m"].to_numpy(dtype=float),
+                "lined": table["lined"]
+                .astype("boolean")
+                .astype("Float64")
+                .to_numpy(float, na_value=np.nan)
+                if "lined" in table
+                else None,
+                "pressure_zone": coded("pressure_zone") if "pressure_zone" in table else None,
+            }
+        return self._rows
+
+    def _serving(self, as_of: pd.Timestamp) -> np.ndarray:
+        """:func:`in_service` on the inventory, from the per-row arrays."""
+        rows = self._row_arrays()
+        install = rows["install_year"]
+        serving = np.isnan(install) | (install < _year_fraction(as_of))
+        if rows["removed_year"] is not None:
+            serving &= ~(rows["removed_year"] < as_of.year)  # False where unknown
+        return serving
+
+    def _attribute_features(
+        self, as_of: pd.Timestamp, serving_pos: np.ndarray, pipe_pos: np.ndarray
+    ) -> pd.DataFrame:
+        """Attributes of the rows ``pipe_pos`` of ``self._pipes``; category lists are those
+        of the pipes in service (rows ``serving_pos``), materials with the contract's."""
+        rows = self._row_arrays()
+        install = rows["install_year"][pipe_pos]
+        out = {
+            "age_years": _year_fraction(as_of) - install,
+            "install_year": install,
+            "material": _in_service_categories(rows["material"], serving_pos, pipe_pos),
+            "diameter_mm": rows["diameter_mm"][pipe_pos],
+            "length_m": rows["length_m"][pipe_pos],
+        }
+        if rows["lined"] is not None:
+            out["lined"] = rows["lined"][pipe_pos]
+        zone = rows["pressure_zone"]
+        if zone is not None and (zone[0][serving_pos] >= 0).any():
+            out["pressure_zone"] = _in_service_categories(zone, serving_pos, pipe_pos)
+        return pd.DataFrame(out)
+
+    def _weld_arrays(self) -> dict:
+        """Welds with a pipe: the row of their pipe in ``self._pipes`` (-1 for an unknown
+        pipe), their year (NaN when undated) and grade codes into the sorted grades."""
+        if self._weld_rows is None:
+            welds = self.data.welds
+            welds = welds[welds["pipe_id"].notna()] if "pipe_id" in welds else welds.iloc[:0]
+            arrays = {
+                "row": positions(self._pipes["pipe_id"], welds["pipe_id"])
+                if "pipe_id" in welds
+                else np.zeros(0, dtype=np.int64),
+                "year": welds["year"].astype("Float64").to_numpy(float, na_value=np.nan)
+                if "year" in welds
+                else np.full(len(welds), np.nan),
+                "grades": None,
+            }
+            if "grade" in welds:
+                grades = _categories(welds["grade"])
+                text = welds["grade"].astype("string").to_numpy(dtype=object, na_value=None)
+                arrays["grades"] = grades
+                arrays["grade_code"] = pd.Categorical(text, categories=grades).codes
+            self._weld_rows = arrays
+        return self._weld_rows
+
+    def _weld_features(self, as_of: pd.Timestamp, pipe_pos: np.ndarray) -> pd.DataFrame:
+        """Weld and joint counts of the rows ``pipe_pos`` of ``self._pipes``; welds dated in
+        or after the as-of year are ignored.
+
+        Undated welds count at every date (they are taken as original joints). Grade
+        columns come from every grade of the welds table so that columns are the same at
+        every date.
+        """
+        n = len(pipe_pos)
+        if "pipe_id" not in self.data.welds:
+            return pd.DataFrame(index=range(n))
+        welds = self._weld_arrays()
+        row_in_pipes = np.full(len(self._pipes), -1)
+        row_in_pipes[pipe_pos] = np.arange(n)
+        row = welds["row"]
+        pos = np.where(row >= 0, row_in_pipes[np.maximum(row, 0)], -1)
+        # dated in or after the as-of year: not known yet (NaN < year is False: undated)
+        ok = (pos >= 0) & ~(welds["year"] >= as_of.year)
+        length_km = np.maximum(self._row_arrays()["length_m"][pipe_pos] / 1000.0, 1e-3)
+        total = np.bincount(pos[ok], minlength=n).astype(float)
+        out = {"welds_total": total, "welds_per_km": total / length_km}
+        if welds["grades"] is not None:
+            code = welds["grade_code"]
+            for k, grade in enumerate(welds["grades"]):
+                hit = ok & (code == k)
+                out[f"welds_grade_{_clean_name(grade)}"] = np.bincount(
+                    pos[hit], minlength=n
+                ).astype(float)
+        return pd.DataFrame(out)
+
     def _failure_features(
         self, pipes: pd.DataFrame, as_of: pd.Timestamp, pipe_pos: np.ndarray
     ) -> pd.DataFrame:
@@ -384,21 +518,30 @@ class FeatureBuilder:
         self, pipes: pd.DataFrame, as_of: pd.Timestamp, pipe_pos: np.ndarray | None = None
     ) -> pd.DataFrame:
         """``pipe_pos``: row of each of ``pipes`` in ``self._pipes`` (found when not given)."""
-        pairs = self._neighbour_break_pairs()
-        pairs = pairs[pairs["date"] < as_of]
+        if self._pairs_by_date is None:
+            pairs = self._neighbour_break_pairs()
+            dates = pairs["date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            order = np.argsort(dates, kind="stable")
+            self._pairs_by_date = (pairs["pipe_pos"].to_numpy()[order], dates[order])
+        pair_pipe_pos, pair_ns = self._pairs_by_date
+        window = max(self.failure_windows_years)
+        # breaks before as_of, then the recent ones among them: a break is younger than
+        # the window when its whole days to as_of (a midnight) are fewer than the window's
+        # days, that is when it is later than as_of minus the window's days rounded up
+        day_ns = 86_400 * 10**9
+        earlier = np.searchsorted(pair_ns, as_of.value, side="left")
+        window_ns = int(np.ceil(window * _DAYS_PER_YEAR)) * day_ns
+        recent_from = np.searchsorted(pair_ns, as_of.value - window_ns, side="right")
         if pipe_pos is None:
             pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
         # positions in the whole inventory -> positions among the pipes in service
         in_service_pos = np.full(len(self._pipes), -1)
         in_service_pos[pipe_pos] = np.arange(len(pipes))
-        pos = in_service_pos[pairs["pipe_pos"].to_numpy()]
-        age_years = ((as_of - pairs["date"]).dt.days / _DAYS_PER_YEAR).to_numpy()
-        keep = pos >= 0
-        pos, age_years = pos[keep], age_years[keep]
+        pos = in_service_pos[pair_pipe_pos[:earlier]]
         n = len(pipes)
-        window = max(self.failure_windows_years)
-        total = np.bincount(pos, minlength=n).astype(float)
-        recent = np.bincount(pos[age_years < window], minlength=n).astype(float)
+        total = np.bincount(pos[pos >= 0], minlength=n).astype(float)
+        recent = pos[min(recent_from, earlier) :]
+        recent = np.bincount(recent[recent >= 0], minlength=n).astype(float)
         return pd.DataFrame(
             {"neighbour_failures_total": total, f"neighbour_failures_last_{window}y": recent}
         )
@@ -564,30 +707,21 @@ def _categories(values: pd.Series, base: Sequence[str] = ()) -> list[str]:
     return sorted(set(base) | set(seen))
 
 
-def _attribute_features(pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    install = pipes["install_year"].astype("Float64").to_numpy(float, na_value=np.nan)
-    out = {
-        "age_years": _year_fraction(as_of) - install,
-        "install_year": install,
-        "material": pd.Categorical(
-            pipes["material"].astype("string").to_numpy(dtype=object, na_value=None),
-            categories=_categories(pipes["material"], MATERIALS),
-        ),
-        "diameter_mm": pipes["diameter_mm"].astype(float).to_numpy()
-        if "diameter_mm" in pipes
-        else np.full(len(pipes), np.nan),
-        "length_m": pipes["length_m"].to_numpy(dtype=float),
-    }
-    if "lined" in pipes:
-        out["lined"] = (
-            pipes["lined"].astype("boolean").astype("Float64").to_numpy(float, na_value=np.nan)
-        )
-    if "pressure_zone" in pipes and pipes["pressure_zone"].notna().any():
-        zone = pipes["pressure_zone"].astype("string")
-        out["pressure_zone"] = pd.Categorical(
-            zone.to_numpy(dtype=object, na_value=None), categories=_categories(zone)
-        )
-    return pd.DataFrame(out)
+def _in_service_categories(
+    coded: tuple[np.ndarray, list, np.ndarray], serving_pos: np.ndarray, pipe_pos: np.ndarray
+) -> pd.Categorical:
+    """Rows ``pipe_pos`` of a coded column (codes, sorted categories, base mask) as a
+    Categorical on the categories of the rows ``serving_pos`` plus the base ones."""
+    codes, categories, base = coded
+    seen = codes[serving_pos]
+    kept = base.copy()
+    kept[seen[seen >= 0]] = True
+    new_code = np.cumsum(kept) - 1
+    picked = codes[pipe_pos]
+    return pd.Categorical.from_codes(
+        np.where(picked >= 0, new_code[np.maximum(picked, 0)], -1),
+        categories=[c for c, keep in zip(categories, kept, strict=True) if keep],
+    )
 
 
 def _break_points(data: UtilityData, pipes: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -865,36 +999,6 @@ def _nearest_station(pipes: pd.DataFrame, stations: gpd.GeoDataFrame) -> pd.Seri
     joined = gpd.sjoin_nearest(left, right, how="left", distance_col="_d")
     joined = joined.sort_values(["pipe_id", "_d", "station_id"]).drop_duplicates("pipe_id")
     return joined.set_index("pipe_id")["station_id"]
-
-
-def _weld_features(welds: pd.DataFrame, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Weld and joint counts per pipe; welds dated in or after the as-of year are ignored.
-
-    Undated welds count at every date (they are taken as original joints). Grade columns
-    come from every grade of the welds table so that columns are the same at every date.
-    """
-    n = len(pipes)
-    if "pipe_id" not in welds:
-        return pd.DataFrame(index=range(n))
-    welds = welds[welds["pipe_id"].notna()]
-    known = pd.Series(True, index=welds.index)
-    if "year" in welds:
-        known = (welds["year"].astype("Float64") < as_of.year).fillna(True).astype(bool)
-    current = welds[known]
-    pos = positions(pipes["pipe_id"], current["pipe_id"])
-    ok = pos >= 0
-    length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, 1e-3)
-    total = np.bincount(pos[ok], minlength=n).astype(float)
-    out = {"welds_total": total, "welds_per_km": total / length_km}
-    if "grade" in welds:
-        grades = _categories(welds["grade"])
-        current_grade = current["grade"].astype("string").to_numpy(dtype=object, na_value=None)
-        for grade in grades:
-            hit = ok & (current_grade == grade)
-            out[f"welds_grade_{_clean_name(grade)}"] = np.bincount(pos[hit], minlength=n).astype(
-                float
-            )
-    return pd.DataFrame(out)
 
 
 def _outcome_features(

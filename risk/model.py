@@ -39,7 +39,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from risk.features import (
     FeatureBuilder,
-    count_failures,
     in_service,
     positions,
     stable_uniform,
@@ -136,8 +135,9 @@ def build_panel(
     frames, labels, dates, weights, prior = [], [], [], [], None
     for k, date in enumerate(dates_wanted):
         end = date + pd.DateOffset(years=horizon_years)
-        ids = builder.in_service_ids(date)
-        failures = count_failures(data, date, end).reindex(ids, fill_value=0).to_numpy(float)
+        serving = builder.in_service_rows(date)
+        ids = pd.Index(builder.pipes["pipe_id"].iloc[serving], name="pipe_id")
+        failures = builder.failure_counts(date, end)[serving]
         weight, rows = np.ones(len(ids)), ids
         if rows_per_date is not None and len(ids) > rows_per_date:
             # sample first, then build the features of the sampled pipe-years only

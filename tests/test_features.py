@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon
 
+from risk import contract
 from risk.features import (
     FeatureBuilder,
     _map_chunks,
@@ -405,6 +406,56 @@ def test_neighbour_failures_count_other_pipes_within_the_radius():
     assert features.loc["A", "neighbour_failures_last_10y"] == 2
     assert features.loc["B", "neighbour_failures_total"] == 0  # its own failures do not count
     assert features.loc["C", "neighbour_failures_total"] == 0
+
+
+def test_neighbour_windows_count_whole_days_to_the_as_of_date():
+    """Breaks at any time of day: before as_of counts, and the recent window holds the
+    breaks less than its length (in days of 365.25) before as_of, as Timedelta.days."""
+    pipes = gpd.GeoDataFrame(
+        {
+            "pipe_id": pd.array(["A", "B"], dtype="string"),
+            "material": pd.array(["pvc", "pvc"], dtype="string"),
+            "install_year": pd.array([1950, 1950], dtype="Int64"),
+            "length_m": [100.0, 100.0],
+        },
+        geometry=[LineString([(0, 0), (100, 0)]), LineString([(0, 10), (100, 10)])],
+        crs="EPSG:2154",
+    )
+    as_of = pd.Timestamp("2020-01-01")
+    dates = as_of - pd.to_timedelta(
+        ["0s", "1s", "3652D", "3652D 23:59:59", "3653D", "3653D 00:00:01", "4000D 12:00:00"]
+    )
+    breaks = pd.DataFrame({"date": dates, "pipe_id": pd.array(["B"] * 7, dtype="string")})
+    data = UtilityData(pipes=pipes, breaks=breaks, crs="EPSG:2154")
+    features = build_features(data, as_of, neighbour_radius_m=50, verbose=False)
+    before = dates[dates < as_of]
+    expected_recent = ((as_of - before).days / 365.25 < 10).sum()
+    assert features.loc["A", "neighbour_failures_total"] == len(before) == 6
+    assert features.loc["A", "neighbour_failures_last_10y"] == expected_recent == 3
+
+
+def test_category_lists_are_those_of_the_pipes_in_service_at_each_date():
+    data = make_utility(60, seed=4)
+    pipes = data.pipes.copy()
+    pipes["material"] = pipes["material"].astype(object)
+    pipes.loc[0, ["install_year", "material", "pressure_zone"]] = [2015, "bronze", "Z9"]
+    pipes.loc[1, "material"] = None
+    pipes["material"] = pipes["material"].astype("string")
+    data = UtilityData(pipes=pipes, breaks=data.breaks, crs=data.crs)
+    builder = FeatureBuilder(data)
+    early = builder.build("2010-01-01", verbose=False)
+    late = builder.build("2019-01-01", verbose=False)
+    assert "bronze" not in early["material"].cat.categories  # not in service yet
+    assert "bronze" in late["material"].cat.categories
+    assert "Z9" not in early["pressure_zone"].cat.categories
+    assert "Z9" in late["pressure_zone"].cat.categories
+    assert set(contract.MATERIALS) <= set(early["material"].cat.categories)  # always
+    assert early["material"].isna().sum() == 1
+    assert late.loc[pipes.loc[0, "pipe_id"], "material"] == "bronze"
+    # a sample of rows keeps the category lists of all the pipes in service
+    rows = late.index[::5]
+    sample = builder.build("2019-01-01", verbose=False, pipe_ids=rows)
+    pd.testing.assert_frame_equal(sample, late.loc[rows], check_exact=True)
 
 
 def test_soil_overlap_of_pipes_inside_across_and_outside_polygons():
