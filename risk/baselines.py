@@ -56,7 +56,9 @@ def _utility(data: Source) -> UtilityData:
 
 
 def _pipes_in_service(data: Source, as_of: pd.Timestamp) -> pd.DataFrame:
-    pipes = data.pipes if isinstance(data, FeatureBuilder) else _prepare_pipes(data.pipes)
+    if isinstance(data, FeatureBuilder):
+        return data.pipes.iloc[data.in_service_rows(as_of)].reset_index(drop=True)
+    pipes = _prepare_pipes(data.pipes)
     return pipes[in_service(pipes, as_of)].reset_index(drop=True)
 
 
@@ -65,7 +67,8 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     :func:`_pipes_in_service`), with ``pipe_row``: the row of their pipe in ``pipes``."""
     if isinstance(data, FeatureBuilder):
         # integer rows instead of identifier lookups (a builder knows each break's pipe row)
-        live = in_service(data.pipes, as_of).to_numpy()
+        live = np.zeros(len(data.pipes), dtype=bool)
+        live[data.in_service_rows(as_of)] = True
         if live.sum() != len(pipes):
             raise RuntimeError("pipes must be the builder's pipes in service at as_of")
         rows = data.break_pipe_rows
@@ -77,6 +80,22 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     breaks = breaks[(breaks["date"] < as_of).to_numpy()]
     pipe_row = positions(pipes["pipe_id"], breaks["pipe_id"])
     return breaks[pipe_row >= 0].assign(pipe_row=pipe_row[pipe_row >= 0])
+
+
+def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row of ``X`` (rows of a group are equal) and one row per group.
+
+    ``np.unique(X, axis=0)`` in effect, without sorting rows: columns are factorised one
+    after another into a running group number.
+    """
+    group = np.zeros(len(X), dtype=np.int64)
+    for column in X.T:
+        codes, uniques = pd.factorize(column)
+        group, _ = pd.factorize(group * len(uniques) + codes)
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    first = np.zeros(n_groups, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]  # the first row of each group
+    return group, X[first]
 
 
 def _exposure_years(pipes: pd.DataFrame, as_of: pd.Timestamp, start: float) -> np.ndarray:
@@ -389,7 +408,11 @@ class WeibullBaseline(_Baseline):
         self.n_fit_pipes_ = len(pipes)
         if self.max_fit_pipes is not None and len(pipes) > self.max_fit_pipes:
             share = self.max_fit_pipes / len(pipes)
-            sampled = stable_uniform(pipes["pipe_id"], self.random_state, "leyp") < share
+            if isinstance(data, FeatureBuilder):  # drawn once for all the builder's pipes
+                draw = data.uniform(self.random_state, "leyp")[data.in_service_rows(as_of)]
+            else:
+                draw = stable_uniform(pipes["pipe_id"], self.random_state, "leyp")
+            sampled = draw < share
             pipes = pipes[sampled].reset_index(drop=True)
             kept = sampled[history["pipe_row"].to_numpy()]
             row_in_sample = np.cumsum(sampled) - 1
@@ -445,35 +468,42 @@ class WeibullBaseline(_Baseline):
         n_beta = X.shape[1]
         ridge = np.full(n_beta, float(self.ridge))
         ridge[0] = 0.0
-        x_iv = X[iv_pipe]
+        # Pipes share few distinct covariate rows (material, diameter class, lining): the
+        # linear predictor and its gradient are computed once per distinct row.
+        x_group, x_distinct = _distinct_rows(X)
+        iv_group = x_group[iv_pipe]
+        n_groups = len(x_distinct)
         x_ev_sum = X[ev_pipe].sum(axis=0)
         log_len_ev = np.log(length_km[ev_pipe]).sum()
-        log_t0 = np.log(np.maximum(iv_t0, 1e-9))
+        started = iv_t0 > 0  # intervals starting after age 0 (t0^delta is then > 0)
+        log_t0 = np.where(started, np.log(np.maximum(iv_t0, 1e-9)), 0.0)
         log_t1 = np.log(np.maximum(iv_t1, 1e-9))
-        log_ev_age = np.log(ev_age)
+        started = started.astype(float)
+        sum_log_ev_age = np.log(ev_age).sum()
         len_iv = length_km[iv_pipe]
 
         def objective(theta):
             log_delta, log_alpha, beta = theta[0], theta[1], theta[2:]
             delta, alpha = np.exp(log_delta), np.exp(log_alpha)
-            eta = np.exp(np.clip(x_iv @ beta, -50, 50)) * len_iv
-            p1, p0 = np.exp(delta * log_t1), np.where(iv_t0 > 0, np.exp(delta * log_t0), 0.0)
-            growth = 1.0 + alpha * iv_n
-            cum = growth * eta * (p1 - p0)
+            eta = np.exp(np.clip(x_distinct @ beta, -50, 50))[iv_group] * len_iv
+            p1, p0 = np.exp(delta * log_t1), np.exp(delta * log_t0) * started
+            base = eta * (p1 - p0)  # expected failures of each interval without growth
+            growth_eta = (1.0 + alpha * iv_n) * eta
+            cum = (1.0 + alpha * iv_n) * base
             loglik = (
                 log_len_ev
                 + x_ev_sum @ beta
                 + len(ev_age) * log_delta
-                + (delta - 1.0) * log_ev_age.sum()
+                + (delta - 1.0) * sum_log_ev_age
                 + np.log1p(alpha * ev_n).sum()
                 - cum.sum()
             )
-            d_beta = x_ev_sum - x_iv.T @ cum
-            dp = p1 * log_t1 - np.where(iv_t0 > 0, p0 * log_t0, 0.0)
-            d_log_delta = len(ev_age) + delta * log_ev_age.sum() - delta * (growth * eta * dp).sum()
-            d_log_alpha = alpha * (
-                (ev_n / (1.0 + alpha * ev_n)).sum() - (iv_n * eta * (p1 - p0)).sum()
+            d_beta = x_ev_sum - x_distinct.T @ np.bincount(
+                iv_group, weights=cum, minlength=n_groups
             )
+            dp = p1 * log_t1 - p0 * log_t0
+            d_log_delta = len(ev_age) + delta * sum_log_ev_age - delta * (growth_eta @ dp)
+            d_log_alpha = alpha * ((ev_n / (1.0 + alpha * ev_n)).sum() - iv_n @ base)
             penalty = 0.5 * (ridge * beta**2).sum()
             value = -(loglik - penalty)
             grad = -np.r_[d_log_delta, d_log_alpha, d_beta - ridge * beta]

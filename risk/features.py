@@ -277,6 +277,7 @@ class FeatureBuilder:
         self._rows: dict | None = None  # per-row arrays of the attributes (_row_arrays)
         self._pairs_by_date: tuple[np.ndarray, np.ndarray] | None = None
         self._weld_rows: dict | None = None  # welds by row of self._pipes (_weld_arrays)
+        self._uniform: dict[tuple[int, str], np.ndarray] = {}
 
     # ------------------------------------------------------------------ public
     @property
@@ -348,6 +349,12 @@ class FeatureBuilder:
     def in_service_rows(self, as_of) -> np.ndarray:
         """Rows of :attr:`pipes` in service at ``as_of`` (see :func:`in_service`)."""
         return np.flatnonzero(self._serving(to_timestamp(as_of)))
+
+    def uniform(self, seed: int, salt: str = "") -> np.ndarray:
+        """:func:`stable_uniform` of each row of :attr:`pipes` (drawn once per seed and salt)."""
+        if (seed, salt) not in self._uniform:
+            self._uniform[seed, salt] = stable_uniform(self._table["pipe_id"], seed, salt)
+        return self._uniform[seed, salt]
 
     def failure_counts(self, start, end) -> np.ndarray:
         """Failures of :attr:`breaks` dated in ``[start, end)``, per row of :attr:`pipes`.

@@ -207,3 +207,14 @@ def test_weibull_predicts_a_subset_of_pipes_as_the_full_table():
     wanted = ["P7", "P3", "P499", "not-a-pipe"]
     part = model.predict(data, "2020-01-01", pipe_ids=wanted)
     pd.testing.assert_frame_equal(part, full.loc[sorted(wanted[:3])])
+
+
+def test_distinct_rows_group_equal_rows_only():
+    from risk.baselines import _distinct_rows
+
+    rng = np.random.default_rng(0)
+    X = np.c_[np.ones(500), rng.integers(0, 2, (500, 3)), rng.choice([-0.5, 0.25, 1.75], 500)]
+    group, distinct = _distinct_rows(X)
+    np.testing.assert_array_equal(distinct[group], X)  # each row is its group's row
+    assert len(distinct) == len(np.unique(X, axis=0))  # and equal rows share a group
+    assert len(_distinct_rows(np.zeros((0, 3)))[1]) == 0
