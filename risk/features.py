@@ -860,20 +860,22 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
                 out[name] = np.where(weight > 0, weighted / weight, np.nan)
         else:
             text = values.astype("string")
-            table = pd.DataFrame(
-                {
-                    "pos": pipe_pos,
-                    "value": text.to_numpy(dtype=object, na_value=None)[soil_pos],
-                    "overlap": overlap,
-                }
-            ).dropna(subset=["value"])
-            totals = table.groupby(["pos", "value"], sort=True)["overlap"].sum().reset_index()
-            totals = totals.sort_values(["pos", "overlap", "value"], ascending=[True, False, True])
-            dominant = totals.drop_duplicates("pos").set_index("pos")["value"]
-            out[name] = pd.Categorical(
-                dominant.reindex(np.arange(n)).to_numpy(dtype=object),
-                categories=_categories(text),
-            )
+            categories = _categories(text)
+            codes = pd.Categorical(
+                text.to_numpy(dtype=object, na_value=None), categories=categories
+            ).codes[soil_pos]
+            # overlap of each (pipe, value) pair, then the value covering most of each
+            # pipe (ties: the first value in sorted order)
+            ok = codes >= 0
+            pair = pipe_pos[ok].astype(np.int64) * max(len(categories), 1) + codes[ok]
+            pairs, inverse = np.unique(pair, return_inverse=True)
+            total = np.bincount(inverse, weights=overlap[ok])
+            pair_pipe, pair_code = np.divmod(pairs, max(len(categories), 1))
+            order = np.lexsort((pair_code, -total, pair_pipe))
+            first = order[np.diff(pair_pipe[order], prepend=-1) != 0]
+            dominant = np.full(n, -1, dtype=np.int64)
+            dominant[pair_pipe[first]] = pair_code[first]
+            out[name] = pd.Categorical.from_codes(dominant, categories=categories)
     return pd.DataFrame(out, index=pd.Index(pipes["pipe_id"], name="pipe_id"))
 
 
