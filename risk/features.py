@@ -608,8 +608,7 @@ class FeatureBuilder:
         if by_station:
             if self._station is None:
                 # the station of each row of self._pipes, looked up by position at every date
-                nearest = _nearest_station(self._pipes, self.data.stations)
-                self._station = nearest.reindex(self._pipes["pipe_id"]).to_numpy()
+                self._station = _nearest_station(self._pipes, self.data.stations)
             rows = []
             for station_id, group in weather.groupby("station_id", sort=True):
                 summary = _summarise_weather(
@@ -997,17 +996,27 @@ def _dry_summer_index(dates: pd.Series, precip: pd.Series, start: pd.Timestamp) 
     return float((1.0 - recent / totals.mean()).mean())
 
 
-def _nearest_station(pipes: pd.DataFrame, stations: gpd.GeoDataFrame) -> pd.Series:
-    """``station_id`` of the station nearest to the middle of each pipe."""
-    middle = shapely.line_interpolate_point(pipes.geometry.values, 0.5, normalized=True)
-    left = gpd.GeoDataFrame(
-        {"pipe_id": pipes["pipe_id"].to_numpy(dtype=object)}, geometry=middle, crs=pipes.crs
-    )
-    right = stations[["station_id", stations.geometry.name]].copy()
-    right = right.to_crs(pipes.crs) if right.crs != pipes.crs else right
-    joined = gpd.sjoin_nearest(left, right, how="left", distance_col="_d")
-    joined = joined.sort_values(["pipe_id", "_d", "station_id"]).drop_duplicates("pipe_id")
-    return joined.set_index("pipe_id")["station_id"]
+def _nearest_station(pipes: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> np.ndarray:
+    """``station_id`` of the station nearest to the middle of each pipe, row by row (the
+    smallest ``station_id`` among equally near ones; missing for a pipe without geometry)."""
+    middle = shapely.line_interpolate_point(np.asarray(pipes.geometry.values), 0.5, normalized=True)
+    stations = stations.to_crs(pipes.crs) if stations.crs != pipes.crs else stations
+    station_id = stations["station_id"].reset_index(drop=True)
+    rank = station_id.rank(method="dense").to_numpy()  # the order of sort_values
+    tree = shapely.STRtree(np.asarray(stations.geometry.values))  # only read by the threads
+
+    def nearest(start: int, points: np.ndarray) -> tuple[np.ndarray, ...]:
+        (pipe_pos, station_pos), distance = tree.query_nearest(
+            points, all_matches=True, return_distance=True
+        )
+        return pipe_pos + start, station_pos, distance
+
+    pipe_pos, station_pos, distance = _map_chunks(nearest, middle)
+    order = np.lexsort((rank[station_pos], distance, pipe_pos))
+    first = order[np.diff(pipe_pos[order], prepend=-1) != 0]  # the nearest of each pipe
+    out = np.full(len(pipes), None, dtype=object)
+    out[pipe_pos[first]] = station_id.to_numpy(dtype=object)[station_pos[first]]
+    return out
 
 
 def _outcome_features(

@@ -713,3 +713,22 @@ def test_geometry_threads_come_from_the_environment(monkeypatch):
         _geometry_threads()
     monkeypatch.delenv("RISK_GEOMETRY_THREADS")
     assert _geometry_threads() >= 1
+
+
+def test_nearest_station_of_each_pipe_middle_ties_to_the_smallest_id():
+    from shapely.geometry import Point
+
+    from risk.features import _nearest_station
+
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": ["A", "B", "C"]},
+        geometry=[LineString([(0, 0), (10, 0)]), LineString([(100, 0), (110, 0)]), None],
+        crs="EPSG:2154",
+    )
+    # A's middle (5, 0) is 5 m from S2 and S1; B's middle is nearest to S3
+    stations = gpd.GeoDataFrame(
+        {"station_id": ["S2", "S1", "S3"]},
+        geometry=[Point(5, 5), Point(5, -5), Point(105, 20)],
+        crs="EPSG:2154",
+    )
+    assert list(_nearest_station(pipes, stations)) == ["S1", "S3", None]
