@@ -36,10 +36,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -50,6 +48,7 @@ import pyarrow.compute as pc
 import shapely
 
 from risk.contract import MATERIALS
+from risk.geometry import map_chunks
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -85,23 +84,6 @@ _WEATHER_ROLE_PATTERNS = {
 #: Summer months used by the dry-summer index (northern hemisphere).
 _SUMMER_MONTHS = (6, 7, 8)
 _DAYS_PER_YEAR = 365.25
-
-
-def _geometry_threads() -> int:
-    value = os.environ.get("RISK_GEOMETRY_THREADS", "")
-    if not value:
-        return os.cpu_count() or 1
-    if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"RISK_GEOMETRY_THREADS must be a whole number >= 1; got {value!r}")
-    return int(value)
-
-
-#: Threads of the heavy geometry steps (soil overlaps, neighbour pairs): Shapely releases
-#: the GIL, so chunks of the geometry arrays run at the same time on several cores. The
-#: machine's cores, unless the environment variable ``RISK_GEOMETRY_THREADS`` says otherwise.
-GEOMETRY_THREADS = _geometry_threads()
-#: Below this many geometries, those steps run in one piece on the calling thread.
-_MIN_PARALLEL_GEOMETRIES = 50_000
 
 
 def build_features(
@@ -468,10 +450,7 @@ class FeatureBuilder:
         if "pipe_id" not in self.data.welds:
             return pd.DataFrame(index=range(n))
         welds = self._weld_arrays()
-        row_in_pipes = np.full(len(self._pipes), -1)
-        row_in_pipes[pipe_pos] = np.arange(n)
-        row = welds["row"]
-        pos = np.where(row >= 0, row_in_pipes[np.maximum(row, 0)], -1)
+        pos = _positions_among(welds["row"], pipe_pos, len(self._pipes))
         # dated in or after the as-of year: not known yet (NaN < year is False: undated)
         ok = (pos >= 0) & ~(welds["year"] >= as_of.year)
         length_km = np.maximum(self._row_arrays()["length_m"][pipe_pos] / 1000.0, 1e-3)
@@ -492,10 +471,7 @@ class FeatureBuilder:
         before = (self._breaks["date"] < as_of).to_numpy()
         breaks = self._breaks[before]
         # row among ``pipes`` (whose rows in self._pipes are pipe_pos) of each break's pipe
-        row_in_pipes = np.full(len(self._pipes), -1)
-        row_in_pipes[pipe_pos] = np.arange(len(pipe_pos))
-        rows = self._break_rows[before]
-        pos = np.where(rows >= 0, row_in_pipes[np.maximum(rows, 0)], -1)
+        pos = _positions_among(self._break_rows[before], pipe_pos, len(self._pipes))
         keep = pos >= 0
         pos = pos[keep]
         age_years = ((as_of - breaks["date"][keep]).dt.days / _DAYS_PER_YEAR).to_numpy()
@@ -541,10 +517,7 @@ class FeatureBuilder:
         recent_from = np.searchsorted(pair_ns, as_of.value - window_ns, side="right")
         if pipe_pos is None:
             pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
-        # positions in the whole inventory -> positions among the pipes in service
-        in_service_pos = np.full(len(self._pipes), -1)
-        in_service_pos[pipe_pos] = np.arange(len(pipes))
-        pos = in_service_pos[pair_pipe_pos[:earlier]]
+        pos = _positions_among(pair_pipe_pos[:earlier], pipe_pos, len(self._pipes))
         n = len(pipes)
         total = np.bincount(pos[pos >= 0], minlength=n).astype(float)
         recent = pos[min(recent_from, earlier) :]
@@ -578,7 +551,7 @@ class FeatureBuilder:
                     near = shapely.dwithin(geoms[pipe_pos], point_geoms[point_pos], radius)
                     return pipe_pos[near] + start, point_pos[near]
 
-                pipe_pos, point_pos = _map_chunks(near_pairs, pipe_geoms)
+                pipe_pos, point_pos = map_chunks(near_pairs, pipe_geoms)
                 # a pipe's own breaks are not its neighbours' failures
                 break_pipe_pos = positions(self._pipes["pipe_id"], points["break_pipe_id"])
                 other = break_pipe_pos[point_pos] != pipe_pos
@@ -713,6 +686,14 @@ def _categories(values: pd.Series, base: Sequence[str] = ()) -> list[str]:
     return sorted(set(base) | set(seen))
 
 
+def _positions_among(rows: np.ndarray, pipe_pos: np.ndarray, n_rows: int) -> np.ndarray:
+    """Position among ``pipe_pos`` of each of ``rows`` (both rows of a table of ``n_rows``
+    rows; -1 in ``rows`` for none), -1 when it is not among them."""
+    among = np.full(n_rows + 1, -1)  # the last slot answers the rows -1
+    among[pipe_pos] = np.arange(len(pipe_pos))
+    return among[rows]
+
+
 def _in_service_categories(
     coded: tuple[np.ndarray, list, np.ndarray], serving_pos: np.ndarray, pipe_pos: np.ndarray
 ) -> pd.Categorical:
@@ -781,36 +762,6 @@ def break_locations(breaks: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
     return geometry
 
 
-def _map_chunks(
-    func: Callable[..., tuple[np.ndarray, ...]], *arrays, n_chunks: int | None = None
-) -> tuple[np.ndarray, ...]:
-    """``func(start, *chunks)`` on consecutive chunks of the aligned ``arrays``, in threads.
-
-    ``func`` gets the position of the chunk's first row and the chunk of each array, and
-    returns a tuple of arrays; each array of the answer is the concatenation of the
-    chunks' in chunk order, so the result equals ``func(0, *arrays)`` when ``func`` works
-    row by row (shift positions it returns by ``start``). ``n_chunks`` defaults to
-    :data:`GEOMETRY_THREADS`, or one (on the calling thread) below
-    ``_MIN_PARALLEL_GEOMETRIES`` rows. For Shapely functions, which release the GIL; an
-    object shared by the chunks must be safe to read from several threads at once
-    (prepared geometries are not: each chunk prepares its own copy).
-    """
-    n = len(arrays[0])
-    if n_chunks is None:
-        n_chunks = GEOMETRY_THREADS if n >= _MIN_PARALLEL_GEOMETRIES else 1
-    n_chunks = max(1, min(int(n_chunks), n))
-    if n_chunks == 1:
-        return tuple(func(0, *arrays))
-    bounds = [n * k // n_chunks for k in range(n_chunks + 1)]
-    with ThreadPoolExecutor(max_workers=n_chunks) as pool:
-        futures = [
-            pool.submit(func, start, *(a[start:stop] for a in arrays))
-            for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
-        results = [future.result() for future in futures]
-    return tuple(np.concatenate(parts) for parts in zip(*results, strict=True))
-
-
 def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
     """Length-weighted soil attributes of every pipe (all pipes of the inventory)."""
     columns = [
@@ -840,7 +791,7 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
         )
         return pipe_pos + start, soil_pos, overlap
 
-    pipe_pos, soil_pos, overlap = _map_chunks(overlaps, pipe_geoms)
+    pipe_pos, soil_pos, overlap = map_chunks(overlaps, pipe_geoms)
     length = shapely.length(pipe_geoms)
     n = len(pipes)
     out = {}
@@ -1011,7 +962,7 @@ def _nearest_station(pipes: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> np.
         )
         return pipe_pos + start, station_pos, distance
 
-    pipe_pos, station_pos, distance = _map_chunks(nearest, middle)
+    pipe_pos, station_pos, distance = map_chunks(nearest, middle)
     order = np.lexsort((rank[station_pos], distance, pipe_pos))
     first = order[np.diff(pipe_pos[order], prepend=-1) != 0]  # the nearest of each pipe
     out = np.full(len(pipes), None, dtype=object)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -185,3 +189,51 @@ def points_from_xy(
     geometry = shapely.points(x.to_numpy(), y.to_numpy())
     geometry[np.isnan(x.to_numpy()) | np.isnan(y.to_numpy())] = None
     return gpd.GeoDataFrame(table.drop(columns=["x", "y"]), geometry=geometry, crs=crs)
+
+
+def _geometry_threads() -> int:
+    value = os.environ.get("RISK_GEOMETRY_THREADS", "")
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"RISK_GEOMETRY_THREADS must be a whole number >= 1; got {value!r}")
+    return int(value)
+
+
+#: Threads of the heavy geometry steps (soil overlaps, neighbour pairs, nearest stations,
+#: the soil-coverage check of ingestion): Shapely releases
+#: the GIL, so chunks of the geometry arrays run at the same time on several cores. The
+#: machine's cores, unless the environment variable ``RISK_GEOMETRY_THREADS`` says otherwise.
+GEOMETRY_THREADS = _geometry_threads()
+#: Below this many geometries, those steps run in one piece on the calling thread.
+MIN_PARALLEL_GEOMETRIES = 50_000
+
+
+def map_chunks(
+    func: Callable[..., tuple[np.ndarray, ...]], *arrays, n_chunks: int | None = None
+) -> tuple[np.ndarray, ...]:
+    """``func(start, *chunks)`` on consecutive chunks of the aligned ``arrays``, in threads.
+
+    ``func`` gets the position of the chunk's first row and the chunk of each array, and
+    returns a tuple of arrays; each array of the answer is the concatenation of the
+    chunks' in chunk order, so the result equals ``func(0, *arrays)`` when ``func`` works
+    row by row (shift positions it returns by ``start``). ``n_chunks`` defaults to
+    :data:`GEOMETRY_THREADS`, or one (on the calling thread) below
+    ``MIN_PARALLEL_GEOMETRIES`` rows. For Shapely functions, which release the GIL; an
+    object shared by the chunks must be safe to read from several threads at once
+    (prepared geometries are not: each chunk prepares its own copy).
+    """
+    n = len(arrays[0])
+    if n_chunks is None:
+        n_chunks = GEOMETRY_THREADS if n >= MIN_PARALLEL_GEOMETRIES else 1
+    n_chunks = max(1, min(int(n_chunks), n))
+    if n_chunks == 1:
+        return tuple(func(0, *arrays))
+    bounds = [n * k // n_chunks for k in range(n_chunks + 1)]
+    with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+        futures = [
+            pool.submit(func, start, *(a[start:stop] for a in arrays))
+            for start, stop in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        results = [future.result() for future in futures]
+    return tuple(np.concatenate(parts) for parts in zip(*results, strict=True))

@@ -33,7 +33,7 @@ from risk.contract import (
     Findings,
     Problem,
 )
-from risk.geometry import check_geometry, points_from_xy, working_crs
+from risk.geometry import check_geometry, map_chunks, points_from_xy, working_crs
 from risk.io import find_layer_file, read_layer
 from risk.link import link_to_pipes, unlink_by_date
 from risk.mapping import LayerMapping, Mapping, read_mapping
@@ -634,10 +634,13 @@ def _warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
     geoms = np.asarray(pipes.geometry.values)
     located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     in_soil = np.zeros(len(pipes), dtype=bool)
-    hits, _ = shapely.STRtree(np.asarray(soils.geometry.values)).query(
-        geoms, predicate="intersects"
-    )
-    in_soil[hits] = True
+    tree = shapely.STRtree(np.asarray(soils.geometry.values))  # only read by the threads
+
+    def hits(start: int, chunk: np.ndarray) -> tuple[np.ndarray]:
+        return (tree.query(chunk, predicate="intersects")[0] + start,)
+
+    (hit,) = map_chunks(hits, geoms)
+    in_soil[hit] = True
     outside = located & ~in_soil
     if outside.any():
         findings.warn(

@@ -192,6 +192,11 @@ def parse_years(
     raw = table[column]
     if pd.api.types.is_datetime64_any_dtype(raw):
         return raw.dt.year.astype("Int64")
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        number = raw.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isnan(number) | (np.isfinite(number) & (number == np.floor(number)))
+        if whole.all():  # years already: nothing to parse (else the checks below report)
+            return pd.Series(number, index=raw.index).astype("Int64")
     text = raw.astype("string").str.strip()
     text = text.mask(text == "")
     as_number = pd.to_numeric(text, errors="coerce")

@@ -17,13 +17,13 @@ from shapely.geometry import LineString, Polygon
 from risk import contract
 from risk.features import (
     FeatureBuilder,
-    _map_chunks,
     build_features,
     count_failures,
     in_service,
     positions,
     stable_uniform,
 )
+from risk.geometry import map_chunks
 from risk.utility import UtilityData
 
 MATERIALS = np.array(["cast_iron", "ductile_iron", "pvc", "asbestos_cement"])
@@ -648,11 +648,11 @@ def test_map_chunks_concatenates_chunks_in_order_with_their_offsets():
 
     expected = evens(0, values, values * 2)
     for n_chunks in (1, 2, 3, 7, 10, 50):
-        got = _map_chunks(evens, values, values * 2, n_chunks=n_chunks)
+        got = map_chunks(evens, values, values * 2, n_chunks=n_chunks)
         assert len(got) == 2
         for part, want in zip(got, expected, strict=True):
             np.testing.assert_array_equal(part, want)
-    empty = _map_chunks(evens, values[:0], values[:0], n_chunks=4)
+    empty = map_chunks(evens, values[:0], values[:0], n_chunks=4)
     assert [len(part) for part in empty] == [0, 0]
 
 
@@ -677,8 +677,8 @@ def test_geometry_work_in_threaded_chunks_gives_the_same_features(monkeypatch):
     assert expected[dates[1]]["neighbour_failures_total"].sum() > 0
     assert expected[dates[1]]["soil_covered_share"].gt(0).all()
 
-    monkeypatch.setattr("risk.features._MIN_PARALLEL_GEOMETRIES", 1)
-    monkeypatch.setattr("risk.features.GEOMETRY_THREADS", 3)
+    monkeypatch.setattr("risk.geometry.MIN_PARALLEL_GEOMETRIES", 1)
+    monkeypatch.setattr("risk.geometry.GEOMETRY_THREADS", 3)
     chunked = FeatureBuilder(data)
     for d in dates:
         pd.testing.assert_frame_equal(
@@ -704,7 +704,7 @@ def test_geometry_work_in_threaded_chunks_gives_the_same_features(monkeypatch):
 
 
 def test_geometry_threads_come_from_the_environment(monkeypatch):
-    from risk.features import _geometry_threads
+    from risk.geometry import _geometry_threads
 
     monkeypatch.setenv("RISK_GEOMETRY_THREADS", "3")
     assert _geometry_threads() == 3

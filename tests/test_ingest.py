@@ -3,6 +3,7 @@
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon
@@ -229,3 +230,32 @@ def test_link_by_pipe_id_then_unlink_by_date():
     dates[:] = pd.Timestamp("2005-01-01")
     kept = unlink_by_date(link_to_pipes(records, pipes, tolerance_m=5.0), dates, pipes)
     assert kept["pipe_id"].tolist() == ["P1", pd.NA, pd.NA, "P2", "P3", pd.NA]
+
+
+def test_year_columns_of_numbers_text_or_dates_give_the_same_years():
+    from risk.mapping import LayerMapping
+    from risk.validate import parse_years
+
+    lm = LayerMapping()
+    expected = pd.array([1937, pd.NA, 2001], dtype="Int64")
+    for raw in (
+        pd.array([1937, pd.NA, 2001], dtype="Int64"),
+        np.array([1937.0, np.nan, 2001.0]),
+        pd.array(["1937", None, " 2001 "], dtype="string"),
+        pd.to_datetime(["1937-05-01", None, "2001-12-31"]),
+    ):
+        table = pd.DataFrame({"install_year": raw, "_row": [2, 3, 4]})
+        findings = Findings()
+        years = parse_years(table, "install_year", "pipes", "pipes.csv", lm, findings)
+        assert list(years.array) == list(expected) and findings.problems == []
+    # numbers that are not whole years are read as the text would be
+    results = []
+    for raw in (np.array([1937.5, 2001.0, np.nan]), pd.array(["1937.5", "2001", None])):
+        table = pd.DataFrame({"install_year": raw, "_row": [2, 3, 4]})
+        results.append(parse_years(table, "install_year", "pipes", "p.csv", lm, Findings()))
+    pd.testing.assert_series_equal(results[0], results[1])
+    # text that is neither a year nor a date is reported with its row
+    table = pd.DataFrame({"install_year": ["abc", "2001", None], "_row": [2, 3, 4]})
+    findings = Findings()
+    parse_years(table, "install_year", "pipes", "pipes.csv", lm, findings)
+    assert [p.rows for p in findings.problems] == [(2,)]
