@@ -82,16 +82,10 @@ def contributions(model: RiskModel, X: pd.DataFrame, *, exact_rows=None) -> pd.D
         Rows computed with exact TreeSHAP; default none (all approximate).
     """
     exact = np.zeros(len(X), dtype=bool) if exact_rows is None else np.asarray(exact_rows, bool)
-    out = model.contributions(X.iloc[:0], approximate=True)
-    parts = []
-    if (~exact).any():
-        parts.append(model.contributions(X[~exact], approximate=True))
+    out = model.contributions(X, approximate=True)  # every row in one pass, then the exact
     if exact.any():
-        parts.append(model.contributions(X[exact], approximate=False))
-    if parts:
-        positions = np.r_[np.flatnonzero(~exact), np.flatnonzero(exact)]
-        stacked = pd.concat(parts, axis=0)
-        out = stacked.iloc[np.argsort(positions, kind="mergesort")]
+        rows = np.flatnonzero(exact)
+        out.iloc[rows] = model.contributions(X.iloc[rows], approximate=False).to_numpy()
     return out
 
 
@@ -156,7 +150,10 @@ def explain_pipes(
         # phrased only where shown: rows (ascending, each once) and slots naming concept j
         rows, slots = np.nonzero((order == j) & shown)
         if len(rows):
-            text = _phrases(name, X.iloc[rows], features.iloc[rows], radius, medians)
+            # a concept's phrase reads the concept's own columns only
+            x = X[[c for c in X.columns if concept_of(c) == name]].iloc[rows]
+            f = features[[c for c in features.columns if concept_of(c) == name]].iloc[rows]
+            text = _phrases(name, x, f, radius, medians)
             phrases[rows, slots] = text.to_numpy(dtype=object)
     return _joined(phrases, shown, X.index)
 
