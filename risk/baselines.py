@@ -82,6 +82,14 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     return breaks[pipe_row >= 0].assign(pipe_row=pipe_row[pipe_row >= 0])
 
 
+def _builder_rows_in_service(builder: FeatureBuilder, as_of, rows: np.ndarray) -> np.ndarray:
+    """``rows`` of the builder's pipes that are in service at ``as_of``, sorted."""
+    serving = np.zeros(len(builder.pipes), dtype=bool)
+    serving[builder.in_service_rows(as_of)] = True
+    rows = rows[(rows >= 0) & (rows < len(serving))]
+    return np.sort(rows[serving[rows]])
+
+
 def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The group of each row of ``X`` (rows of a group are equal) and one row per group.
 
@@ -379,6 +387,18 @@ class WeibullBaseline(_Baseline):
         install = pipes["install_year"].astype("Float64").fillna(self.install_median_)
         return np.maximum(year - install.to_numpy(float), 0.5)
 
+    def _builder_rows(self, builder, as_of: pd.Timestamp, rows: np.ndarray):
+        """The pipes at ``rows`` of a builder's pipes (those in service at ``as_of``) and
+        their failures observed since the record start, before ``as_of``."""
+        if not isinstance(builder, FeatureBuilder):
+            raise TypeError("pipe_rows needs a FeatureBuilder as data")
+        rows = _builder_rows_in_service(builder, as_of, rows)
+        dates, break_rows = builder.breaks["date"], builder.break_pipe_rows
+        counted = ((dates < as_of) & (dates.dt.year >= self.records_start_year_)).to_numpy()
+        counted = counted & (break_rows >= 0)
+        n_prior = np.bincount(break_rows[counted], minlength=len(builder.pipes))[rows]
+        return builder.pipes.iloc[rows].reset_index(drop=True), n_prior
+
     def fit(self, data: Source, as_of) -> WeibullBaseline:
         as_of = to_timestamp(as_of)
         pipes = _pipes_in_service(data, as_of)
@@ -534,13 +554,20 @@ class WeibullBaseline(_Baseline):
         self.converged_ = bool(result.success)
         self.log_likelihood_ = float(-result.fun)
 
-    def predict(self, data: Source, as_of, *, pipe_ids=None) -> pd.DataFrame:
-        """As every baseline; ``pipe_ids`` limits the rows to those pipes (in service)."""
+    def predict(self, data: Source, as_of, *, pipe_ids=None, pipe_rows=None) -> pd.DataFrame:
+        """As every baseline; ``pipe_ids`` limits the rows to those pipes (in service).
+
+        ``pipe_rows`` does the same by row of a :class:`~risk.features.FeatureBuilder`'s
+        ``pipes`` (``data`` must be that builder), without identifier lookups.
+        """
         as_of = self._check_fitted(as_of)
-        pipes = _pipes_in_service(data, as_of)
-        history = _history(data, pipes, as_of)
-        history = history[history["date"].dt.year >= self.records_start_year_]
-        n_prior = np.bincount(history["pipe_row"], minlength=len(pipes))
+        if pipe_rows is not None:
+            pipes, n_prior = self._builder_rows(data, as_of, np.asarray(pipe_rows))
+        else:
+            pipes = _pipes_in_service(data, as_of)
+            history = _history(data, pipes, as_of)
+            history = history[history["date"].dt.year >= self.records_start_year_]
+            n_prior = np.bincount(history["pipe_row"], minlength=len(pipes))
         if pipe_ids is not None:
             rows = positions(pipes["pipe_id"], pd.Series(pipe_ids))
             rows = np.sort(rows[rows >= 0])

@@ -278,18 +278,24 @@ class FeatureBuilder:
         """Row in :attr:`pipes` of the pipe of each of :attr:`breaks` (read only)."""
         return self._break_rows
 
-    def build(self, as_of, *, verbose: bool = True, pipe_ids=None) -> pd.DataFrame:
+    def build(self, as_of, *, verbose: bool = True, pipe_ids=None, pipe_rows=None) -> pd.DataFrame:
         """Features of the pipes in service at ``as_of`` (see :func:`build_features`).
 
         ``pipe_ids`` limits the rows to those pipes (a sampled training panel); each row is
-        the same as in the full table, category lists included.
+        the same as in the full table, category lists included. ``pipe_rows`` does the
+        same by row of :attr:`pipes`.
         """
         as_of = to_timestamp(as_of)
-        serving_pos = np.flatnonzero(self._serving(as_of))  # rows of pipes in self._pipes
+        serving = self._serving(as_of)
+        serving_pos = np.flatnonzero(serving)  # rows of pipes in self._pipes
         pipe_pos = serving_pos
         if pipe_ids is not None:
             wanted = positions(pd.Series(pipe_ids), self._table["pipe_id"].iloc[serving_pos])
             pipe_pos = serving_pos[wanted >= 0]
+        if pipe_rows is not None:
+            wanted = np.zeros(len(serving), dtype=bool)
+            wanted[np.asarray(pipe_rows, dtype=np.int64)] = True
+            pipe_pos = pipe_pos[wanted[pipe_pos]]
         pipes = self._table.iloc[pipe_pos]
         attributes = self._attribute_features(as_of, serving_pos, pipe_pos)
         ids = pd.Index(pipes["pipe_id"], name="pipe_id")

@@ -144,8 +144,8 @@ def build_panel(
             rate = rows_per_date / len(ids)
             draw = stable_uniform(ids, random_state, f"panel {date.date()}")
             keep = (failures > 0) | (draw < rate)
-            rows, failures = ids[keep], failures[keep]
-            features = builder.build(date, verbose=verbose and k == 0, pipe_ids=rows)
+            rows, failures, serving = ids[keep], failures[keep], serving[keep]
+            features = builder.build(date, verbose=verbose and k == 0, pipe_rows=serving)
             weight = np.where(failures > 0, 1.0, 1.0 / rate)
         else:
             features = builder.build(date, verbose=verbose and k == 0)
@@ -155,7 +155,7 @@ def build_panel(
             prior = fit_statistical_prior(
                 builder, date, horizon_years, records_start_year, warm_from=prior
             )
-            features = _with_prior(features, builder, date, prior)
+            features = _with_prior(features, builder, date, prior, pipe_rows=serving)
         frames.append(features)
         labels.append(failures)
         weights.append(weight)
@@ -815,13 +815,19 @@ def fit_statistical_prior(
     return prior.fit(source, as_of)
 
 
-def _with_prior(features: pd.DataFrame, source, as_of, prior) -> pd.DataFrame:
-    """``features`` with the fitted ``prior``'s failures per km (NaN without a prior)."""
+def _with_prior(features: pd.DataFrame, source, as_of, prior, pipe_rows=None) -> pd.DataFrame:
+    """``features`` with the fitted ``prior``'s failures per km (NaN without a prior).
+
+    ``pipe_rows``: the rows of ``features`` in the pipes of ``source`` (a FeatureBuilder).
+    """
     out = features.copy(deep=False)  # a new column only: the others are not copied
     if prior is None or len(features) == 0:
         out["leyp_rate_per_km"] = np.nan
         return out
-    predicted = prior.predict(source, as_of, pipe_ids=out.index)["score"]
+    if pipe_rows is not None:
+        predicted = prior.predict(source, as_of, pipe_rows=pipe_rows)["score"]
+    else:
+        predicted = prior.predict(source, as_of, pipe_ids=out.index)["score"]
     if predicted.index.equals(out.index):  # the usual case: the same pipes, both sorted
         out["leyp_rate_per_km"] = predicted.to_numpy(dtype=float)
         return out

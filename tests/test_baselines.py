@@ -218,3 +218,20 @@ def test_distinct_rows_group_equal_rows_only():
     np.testing.assert_array_equal(distinct[group], X)  # each row is its group's row
     assert len(distinct) == len(np.unique(X, axis=0))  # and equal rows share a group
     assert len(_distinct_rows(np.zeros((0, 3)))[1]) == 0
+
+
+def test_leyp_predictions_by_builder_rows_equal_those_by_pipe_ids():
+    data = make_utility(200, seed=5)
+    builder = FeatureBuilder(data)
+    model = WeibullBaseline(records_start_year=2000).fit(builder, "2015-01-01")
+    rows = builder.in_service_rows("2016-01-01")[::3]
+    ids = builder.pipes["pipe_id"].iloc[rows]
+    by_ids = model.predict(builder, "2016-01-01", pipe_ids=ids)
+    pd.testing.assert_frame_equal(model.predict(builder, "2016-01-01", pipe_rows=rows), by_ids)
+    pd.testing.assert_frame_equal(model.predict(data, "2016-01-01", pipe_ids=ids), by_ids)
+    features = builder.build("2016-01-01", verbose=False, pipe_ids=ids)
+    pd.testing.assert_frame_equal(
+        builder.build("2016-01-01", verbose=False, pipe_rows=rows), features
+    )
+    with pytest.raises(TypeError, match="FeatureBuilder"):
+        model.predict(data, "2016-01-01", pipe_rows=rows)
