@@ -908,15 +908,24 @@ def _time_only_columns(X: pd.DataFrame, dates: np.ndarray) -> list[str]:
     out = []
     if len(X) < 2:
         return out
-    groups = pd.Series(dates).reset_index(drop=True)
+    group, distinct = pd.factorize(np.asarray(dates))
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]  # the first row of each date
     for column in X.columns:
         if column == "length_m":
             continue
-        values = X[column].reset_index(drop=True)
+        values = X[column]
         if isinstance(values.dtype, pd.CategoricalDtype):
             values = values.cat.codes
-        per_date = values.groupby(groups).nunique(dropna=False)
-        if (per_date <= 1).all():
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            # every row equals its date's first row (missing equals missing)
+            v = values.to_numpy(dtype=float, na_value=np.nan)
+            ref = v[first[group]]
+            one_value = bool(((v == ref) | (np.isnan(v) & np.isnan(ref))).all())
+        else:
+            per_date = values.reset_index(drop=True).groupby(group).nunique(dropna=False)
+            one_value = bool((per_date <= 1).all())
+        if one_value:
             out.append(column)
     return out
 

@@ -383,3 +383,22 @@ def test_a_builder_of_other_data_or_options_is_refused(utility):
     stranger = model.feature_builder(dataclasses.replace(utility))
     with pytest.raises(ValueError, match="another UtilityData"):
         model.build_features(utility, "2016-01-01", builder=stranger)
+
+
+def test_time_only_columns_are_those_with_one_value_per_panel_date():
+    from risk.model import _time_only_columns
+
+    dates = np.array(["2019-01-01", "2020-01-01", "2019-01-01", "2020-01-01"], dtype="M8[ns]")
+    X = pd.DataFrame(
+        {
+            "weather_tmin_c_mean": [1.5, 2.0, 1.5, 2.0],  # one value per date
+            "age_years": [10.0, 11.0, 30.0, 31.0],
+            "zone": pd.Categorical(["a", "b", "a", "b"]),
+            "all_missing": [np.nan] * 4,
+            "partly_missing": [np.nan, 1.0, 2.0, 1.0],
+            "flag": [True, False, True, False],
+            "length_m": [5.0, 6.0, 5.0, 6.0],  # never dropped: it is the exposure
+        }
+    )
+    assert _time_only_columns(X, dates) == ["weather_tmin_c_mean", "zone", "all_missing", "flag"]
+    assert _time_only_columns(X.iloc[:1], dates[:1]) == []
