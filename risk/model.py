@@ -311,10 +311,12 @@ class RiskModel(BaseEstimator):
         self.count_scale_ = 1.0
         self.calibration_ = None
         distinct = np.unique(dates) if dates is not None else np.array([])
+        # what XGBoost reads, converted once for both fits
+        data, offset = self._xgb_input(X, with_offset=True)
         if self.calibrate and len(distinct) >= 2:
             held_out = dates == distinct[-1]
             started = time.perf_counter()
-            early = self._train(X[~held_out], y[~held_out], weight[~held_out])
+            early = self._train(data[~held_out], offset[~held_out], y[~held_out], weight[~held_out])
             log.info(
                 "calibration fit on %d rows: %.1f s",
                 (~held_out).sum(),
@@ -325,7 +327,7 @@ class RiskModel(BaseEstimator):
         elif self.calibrate:
             log.info("calibration needs at least two panel dates; probabilities not calibrated")
         started = time.perf_counter()
-        self.booster_ = self._train(X, y, weight)
+        self.booster_ = self._train(data, offset, y, weight)
         log.info("final fit on %d rows: %.1f s", len(X), time.perf_counter() - started)
         return self
 
@@ -593,12 +595,17 @@ class RiskModel(BaseEstimator):
             )
         return params
 
-    def _train(self, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray) -> xgb.Booster:
-        return xgb.train(
-            self._xgb_params(),
-            self._dmatrix(X, label=y, weight=weight, quantile=True),
-            num_boost_round=int(self.n_estimators),
+    def _train(self, data: pd.DataFrame, offset, y: np.ndarray, weight: np.ndarray) -> xgb.Booster:
+        """A booster on ``data`` and ``offset`` from :meth:`_xgb_input`."""
+        matrix = xgb.QuantileDMatrix(
+            data,
+            label=y,
+            weight=weight,
+            base_margin=offset,
+            enable_categorical=True,
+            nthread=int(self.n_jobs),
         )
+        return xgb.train(self._xgb_params(), matrix, num_boost_round=int(self.n_estimators))
 
     def _predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
@@ -628,7 +635,6 @@ class RiskModel(BaseEstimator):
         label=None,
         weight=None,
         with_offset: bool = True,
-        quantile: bool = False,
     ) -> xgb.DMatrix:
         if not hasattr(self, "feature_names_in_"):
             raise NotFittedError(
@@ -643,8 +649,7 @@ class RiskModel(BaseEstimator):
                 "Build features with the same options (RiskModel.build_features)."
             )
         data, offset = self._xgb_input(X, with_offset=with_offset)
-        matrix = xgb.QuantileDMatrix if quantile else xgb.DMatrix
-        return matrix(
+        return xgb.DMatrix(
             data,
             label=label,
             weight=weight,
