@@ -67,8 +67,7 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     :func:`_pipes_in_service`), with ``pipe_row``: the row of their pipe in ``pipes``."""
     if isinstance(data, FeatureBuilder):
         # integer rows instead of identifier lookups (a builder knows each break's pipe row)
-        live = np.zeros(len(data.pipes), dtype=bool)
-        live[data.in_service_rows(as_of)] = True
+        live = data.in_service_mask(as_of)
         if live.sum() != len(pipes):
             raise RuntimeError("pipes must be the builder's pipes in service at as_of")
         rows = data.break_pipe_rows
@@ -84,8 +83,7 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
 
 def _builder_rows_in_service(builder: FeatureBuilder, as_of, rows: np.ndarray) -> np.ndarray:
     """``rows`` of the builder's pipes that are in service at ``as_of``, sorted."""
-    serving = np.zeros(len(builder.pipes), dtype=bool)
-    serving[builder.in_service_rows(as_of)] = True
+    serving = builder.in_service_mask(as_of)
     rows = rows[(rows >= 0) & (rows < len(serving))]
     return np.sort(rows[serving[rows]])
 
@@ -508,8 +506,8 @@ class WeibullBaseline(_Baseline):
             eta = np.exp(np.clip(x_distinct @ beta, -50, 50))[iv_group] * len_iv
             p1, p0 = np.exp(delta * log_t1), np.exp(delta * log_t0) * started
             base = eta * (p1 - p0)  # expected failures of each interval without growth
-            growth_eta = (1.0 + alpha * iv_n) * eta
-            cum = (1.0 + alpha * iv_n) * base
+            growth = 1.0 + alpha * iv_n
+            growth_eta, cum = growth * eta, growth * base
             loglik = (
                 log_len_ev
                 + x_ev_sum @ beta

@@ -150,14 +150,22 @@ def in_service(pipes: pd.DataFrame, as_of) -> pd.Series:
 
     Pipes with an unknown install year are kept: they are in the ground today.
     """
-    as_of = to_timestamp(as_of)
-    install = pipes["install_year"].astype("Float64")
-    installed = (install < _year_fraction(as_of)).fillna(True)
-    if "removed_year" in pipes:
-        removed_before = (pipes["removed_year"].astype("Float64") < as_of.year).fillna(False)
-    else:
-        removed_before = pd.Series(False, index=pipes.index)
-    return (installed & ~removed_before).astype(bool)
+
+    def years(column: str) -> np.ndarray | None:
+        if column not in pipes:
+            return None
+        return pipes[column].astype("Float64").to_numpy(float, na_value=np.nan)
+
+    mask = _in_service_mask(years("install_year"), years("removed_year"), to_timestamp(as_of))
+    return pd.Series(mask, index=pipes.index)
+
+
+def _in_service_mask(install: np.ndarray, removed: np.ndarray | None, as_of) -> np.ndarray:
+    """The rule of :func:`in_service` on arrays of years (NaN where unknown)."""
+    serving = np.isnan(install) | (install < _year_fraction(as_of))
+    if removed is not None:
+        serving &= ~(removed < as_of.year)  # NaN < year is False: not removed
+    return serving
 
 
 def count_failures(data: UtilityData, start, end) -> pd.Series:
@@ -286,7 +294,7 @@ class FeatureBuilder:
         same by row of :attr:`pipes`.
         """
         as_of = to_timestamp(as_of)
-        serving = self._serving(as_of)
+        serving = self.in_service_mask(as_of)
         serving_pos = np.flatnonzero(serving)  # rows of pipes in self._pipes
         pipe_pos = serving_pos
         if pipe_ids is not None:
@@ -334,9 +342,14 @@ class FeatureBuilder:
         """``pipe_id`` of the pipes in service at ``as_of``, sorted."""
         return pd.Index(self._table["pipe_id"].iloc[self.in_service_rows(as_of)], name="pipe_id")
 
+    def in_service_mask(self, as_of) -> np.ndarray:
+        """:func:`in_service` of :attr:`pipes`, as a boolean array."""
+        rows = self._row_arrays()
+        return _in_service_mask(rows["install_year"], rows["removed_year"], to_timestamp(as_of))
+
     def in_service_rows(self, as_of) -> np.ndarray:
         """Rows of :attr:`pipes` in service at ``as_of`` (see :func:`in_service`)."""
-        return np.flatnonzero(self._serving(to_timestamp(as_of)))
+        return np.flatnonzero(self.in_service_mask(as_of))
 
     def uniform(self, seed: int, salt: str = "") -> np.ndarray:
         """:func:`stable_uniform` of each row of :attr:`pipes` (drawn once per seed and salt)."""
@@ -391,15 +404,6 @@ class FeatureBuilder:
             }
         return self._rows
 
-    def _serving(self, as_of: pd.Timestamp) -> np.ndarray:
-        """:func:`in_service` on the inventory, from the per-row arrays."""
-        rows = self._row_arrays()
-        install = rows["install_year"]
-        serving = np.isnan(install) | (install < _year_fraction(as_of))
-        if rows["removed_year"] is not None:
-            serving &= ~(rows["removed_year"] < as_of.year)  # False where unknown
-        return serving
-
     def _attribute_features(
         self, as_of: pd.Timestamp, serving_pos: np.ndarray, pipe_pos: np.ndarray
     ) -> pd.DataFrame:
@@ -425,12 +429,10 @@ class FeatureBuilder:
         """Welds with a pipe: the row of their pipe in ``self._pipes`` (-1 for an unknown
         pipe), their year (NaN when undated) and grade codes into the sorted grades."""
         if self._weld_rows is None:
-            welds = self.data.welds
-            welds = welds[welds["pipe_id"].notna()] if "pipe_id" in welds else welds.iloc[:0]
+            welds = self.data.welds  # with a pipe_id column (see _weld_features)
+            welds = welds[welds["pipe_id"].notna()]
             arrays = {
-                "row": positions(self._pipes["pipe_id"], welds["pipe_id"])
-                if "pipe_id" in welds
-                else np.zeros(0, dtype=np.int64),
+                "row": positions(self._pipes["pipe_id"], welds["pipe_id"]),
                 "year": welds["year"].astype("Float64").to_numpy(float, na_value=np.nan)
                 if "year" in welds
                 else np.full(len(welds), np.nan),

@@ -597,15 +597,19 @@ class RiskModel(BaseEstimator):
 
     def _train(self, data: pd.DataFrame, offset, y: np.ndarray, weight: np.ndarray) -> xgb.Booster:
         """A booster on ``data`` and ``offset`` from :meth:`_xgb_input`."""
-        matrix = xgb.QuantileDMatrix(
+        matrix = self._matrix(xgb.QuantileDMatrix, data, offset, label=y, weight=weight)
+        return xgb.train(self._xgb_params(), matrix, num_boost_round=int(self.n_estimators))
+
+    def _matrix(self, kind, data: pd.DataFrame, offset, *, label=None, weight=None):
+        """An XGBoost matrix of ``kind`` on the output of :meth:`_xgb_input`."""
+        return kind(
             data,
-            label=y,
+            label=label,
             weight=weight,
             base_margin=offset,
             enable_categorical=True,
             nthread=int(self.n_jobs),
         )
-        return xgb.train(self._xgb_params(), matrix, num_boost_round=int(self.n_estimators))
 
     def _predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
@@ -649,14 +653,7 @@ class RiskModel(BaseEstimator):
                 "Build features with the same options (RiskModel.build_features)."
             )
         data, offset = self._xgb_input(X, with_offset=with_offset)
-        return xgb.DMatrix(
-            data,
-            label=label,
-            weight=weight,
-            base_margin=offset,
-            enable_categorical=True,
-            nthread=int(self.n_jobs),
-        )
+        return self._matrix(xgb.DMatrix, data, offset, label=label, weight=weight)
 
     def _xgb_input(self, X: pd.DataFrame, *, with_offset: bool) -> tuple[pd.DataFrame, np.ndarray]:
         """The model's features of ``X`` as XGBoost reads them (float32, categories), and
