@@ -106,3 +106,17 @@ def load_workspace(path: str | Path) -> UtilityData:
         weather_frequency=meta.pop("weather_frequency", None),
         meta=meta,
     )
+
+
+def known_pipe_ids(workspace: str | Path) -> set[str]:
+    """Every ``pipe_id`` of the workspace's current inventory and of its earlier versions.
+
+    Field records may point at a pipe that a later reload no longer lists (renewed, renamed,
+    abandoned): such records are kept, and a write about such a pipe is still allowed.
+    """
+    path = Path(workspace)
+    file = path / "pipes.parquet"
+    if not file.is_file():
+        return set()
+    ids = pd.read_parquet(file, columns=["pipe_id"])["pipe_id"]
+    return set(ids.dropna().astype(str))
