@@ -1,9 +1,31 @@
-"""The workspace: canonical tables on disk (GeoParquet), written all at once or not at all."""
+"""The workspace: one utility's loaded network and its records, on disk.
+
+A workspace holds two kinds of things:
+
+- **network data**, written by ``risk ingest``: the canonical tables (GeoParquet), the
+  data-quality report and ``meta.json``. Each load is a new *inventory version* under
+  ``inventory/vNNNN/``; the root ``meta.json`` names the current one.
+- **the utility's records**: the outcome store (``outcomes.sqlite``: field outcomes,
+  assignments, accounts, audit log), ``settings.toml``, ``models/``, ``plans/``,
+  ``scores.parquet``, ``backtest/``, ``crews.csv``. Ingestion never deletes, moves or
+  rewrites any of them.
+
+A reload commits in one atomic step, the replacement of ``meta.json``: a run that fails or is
+killed before it leaves the previous version current and every record as it was; a run
+killed after it leaves the new version current. Leftovers of a killed run are removed by the
+next one.
+
+>>> write_workspace(read_utility("my-utility"), "data/workspace/my-utility")  # doctest: +SKIP
+>>> load_workspace("data/workspace/my-utility").pipes.head()  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +33,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from risk.contract import Problem
 from risk.report import render_markdown
 from risk.utility import UtilityData
 
@@ -18,6 +41,14 @@ _TABLES = ("pipes", "breaks", "soils", "weather", "stations", "welds")
 
 #: Default parent folder of workspaces (git-ignored).
 DEFAULT_WORKSPACE_ROOT = Path("data") / "workspace"
+
+#: Inventory versions whose full tables are kept; the pipe ids of every version are kept
+#: forever (``known_pipes.parquet``), so records on long-gone pipes still resolve.
+KEEP_INVENTORY_VERSIONS = 3
+
+_INVENTORY = "inventory"
+_KNOWN_PIPES = "known_pipes.parquet"
+_VERSION = re.compile(r"^v(\d{4,})$")
 
 
 def fingerprint(paths) -> str:
@@ -31,60 +62,222 @@ def fingerprint(paths) -> str:
     return digest.hexdigest()
 
 
-def write_workspace(data: UtilityData, out_dir: str | Path) -> Path:
-    """Write ``data`` and its report to ``out_dir`` atomically.
+# -- where things are --------------------------------------------------------------------------
 
-    Everything is written to a temporary sibling folder first, which then replaces
-    ``out_dir`` in one rename: an interrupted run leaves the previous workspace
-    (or nothing) in place, never half a result.
+
+def _read_meta(workspace: Path) -> dict | None:
+    file = workspace / "meta.json"
+    if not file.is_file():
+        return None
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{file}: not valid JSON ({exc}). The file is written by 'risk ingest'; run it "
+            f"again to rebuild the network data (records are kept)."
+        ) from None
+
+
+def data_folder(workspace: str | Path) -> Path:
+    """The folder holding the current inventory's tables (the workspace itself for a
+    workspace written before inventory versions)."""
+    workspace = Path(workspace)
+    meta = _read_meta(workspace) or {}
+    version = meta.get("inventory_version")
+    return workspace / _INVENTORY / version if version else workspace
+
+
+def inventory_versions(workspace: str | Path) -> list[str]:
+    """Names of the inventory versions kept in the workspace, oldest first."""
+    folder = Path(workspace) / _INVENTORY
+    if not folder.is_dir():
+        return []
+    names = [p.name for p in folder.iterdir() if p.is_dir() and _VERSION.match(p.name)]
+    return sorted(names, key=lambda n: int(n[1:]))
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def write_workspace(data: UtilityData, out_dir: str | Path) -> Path:
+    """Write ``data`` and its report as a new inventory version of the workspace ``out_dir``.
+
+    Records already in the workspace (outcome store, settings, models, plans, scores) are
+    never touched. The new version becomes current in one atomic rename of ``meta.json``;
+    before that the previous version stays current, so an interrupted run never leaves
+    half a result. Only one ingestion may write a workspace at a time.
+
+    The report gains a ``records`` section: how many field records point at pipes that the
+    new inventory no longer lists (they are kept).
     """
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        for name in _TABLES:
-            table = getattr(data, name)
-            if table is None:
-                continue
-            if isinstance(table, gpd.GeoDataFrame):
-                table.to_parquet(tmp / f"{name}.parquet", index=False, write_covering_bbox=False)
-            else:
-                pd.DataFrame(table).to_parquet(tmp / f"{name}.parquet", index=False)
-        report = data.meta.get("report", {})
-        (tmp / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _lock(out_dir):
+        _remove_leftovers(out_dir)
+        previous_meta = _read_meta(out_dir)
+        previous = _known_pipes_table(out_dir) if previous_meta else None
+        versions = inventory_versions(out_dir)
+        number = int(versions[-1][1:]) + 1 if versions else 1
+        version = f"v{number:04d}"
+        inventory = out_dir / _INVENTORY
+        inventory.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=inventory))
+        try:
+            report = dict(data.meta.get("report", {}))
+            report["records"] = records_on_missing_pipes(out_dir, data.pipes["pipe_id"])
+            report["warnings"] = [*report.get("warnings", []), *_records_warning(report)]
+            _write_tables(data, tmp)
+            known = _known_pipes(previous, data.pipes["pipe_id"], version)
+            known.to_parquet(tmp / _KNOWN_PIPES, index=False)
+            (tmp / "report.json").write_text(json.dumps(report, indent=2, default=str))
+            if report:
+                (tmp / "report.md").write_text(render_markdown(report), encoding="utf-8")
+            meta = {k: v for k, v in data.meta.items() if k != "report"}
+            meta.update(
+                crs=data.crs, weather_frequency=data.weather_frequency, inventory_version=version
+            )
+            if previous_meta and previous_meta.get("inventory_version"):
+                meta["previous_inventory_version"] = previous_meta["inventory_version"]
+            meta_text = json.dumps(meta, indent=2, default=str)
+            (tmp / "meta.json").write_text(meta_text)
+            _fsync_tree(tmp)
+            tmp.rename(inventory / version)
+            _atomic_text(out_dir / "meta.json", meta_text)  # the commit point
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        data.meta["report"] = report
         if report:
-            (tmp / "report.md").write_text(render_markdown(report), encoding="utf-8")
-        meta = {k: v for k, v in data.meta.items() if k != "report"}
-        meta.update(crs=data.crs, weather_frequency=data.weather_frequency)
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            out_dir.rename(old)
-        tmp.rename(out_dir)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            _atomic_text(out_dir / "report.md", render_markdown(report))
+        _remove_old_data(out_dir, keep=version)
     return out_dir
 
 
+def _records_warning(report: dict) -> list[dict]:
+    records = report["records"]
+    if not (records["outcomes"] or records["assignments"]):
+        return []
+    shown = ", ".join(records["pipe_ids"][:10])
+    more = f" and {records['pipes'] - 10:,} more" if records["pipes"] > 10 else ""
+    problem = Problem(
+        "warning",
+        "records",
+        "outcome store",
+        "records_on_missing_pipes",
+        f"{records['outcomes']:,} field outcomes and {records['assignments']:,} assignments "
+        f"are on {records['pipes']:,} pipes that this inventory no longer lists ({shown}{more}); "
+        "they are kept, with their pipe_id, and still count in the pipes' history",
+        "If pipes were renamed, keep their old pipe_id in the GIS export or tell us the "
+        "correspondence; renewed or abandoned pipes need nothing",
+    )
+    return [problem.to_dict()]
+
+
+def _write_tables(data: UtilityData, folder: Path) -> None:
+    for name in _TABLES:
+        table = getattr(data, name)
+        if table is None:
+            continue
+        if isinstance(table, gpd.GeoDataFrame):
+            table.to_parquet(folder / f"{name}.parquet", index=False, write_covering_bbox=False)
+        else:
+            pd.DataFrame(table).to_parquet(folder / f"{name}.parquet", index=False)
+
+
+def _known_pipes(previous: pd.DataFrame | None, pipe_ids: pd.Series, version: str) -> pd.DataFrame:
+    """Every pipe id ever loaded: ``pipe_id``, ``first_version``, ``last_version``."""
+    current = pd.DataFrame({"pipe_id": pd.unique(pipe_ids.dropna().astype(str))})
+    current["first_version"] = version
+    current["last_version"] = version
+    if previous is None or previous.empty:
+        return current
+    previous = previous.set_index("pipe_id")
+    current = current.set_index("pipe_id")
+    seen = current.index.intersection(previous.index)
+    current.loc[seen, "first_version"] = previous.loc[seen, "first_version"]
+    gone = previous.loc[previous.index.difference(current.index)]
+    table = pd.concat([current, gone]).reset_index()
+    return table.astype({"pipe_id": str, "first_version": str, "last_version": str})
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fsync_tree(folder: Path) -> None:
+    for file in folder.iterdir():
+        if file.is_file():
+            with file.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def _lock(workspace: Path):
+    """An exclusive lock on the workspace's network data (released when the process dies)."""
+    import fcntl
+
+    with (workspace / ".ingest.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(
+                f"{workspace} is being loaded by another 'risk ingest'; wait for it to finish"
+            ) from None
+        yield
+
+
+def _remove_leftovers(workspace: Path) -> None:
+    """Temporary folders and uncommitted versions left by a killed run."""
+    current = (_read_meta(workspace) or {}).get("inventory_version")
+    current_number = int(current[1:]) if current else 0
+    inventory = workspace / _INVENTORY
+    if inventory.is_dir():
+        for entry in inventory.iterdir():
+            if entry.name.startswith(".") and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            elif _VERSION.match(entry.name) and int(entry.name[1:]) > current_number:
+                shutil.rmtree(entry, ignore_errors=True)
+    for entry in workspace.iterdir():
+        if entry.name.startswith((".meta.json.", ".report.md.")):
+            entry.unlink(missing_ok=True)
+
+
+def _remove_old_data(workspace: Path, *, keep: str) -> None:
+    """After a commit: the tables of a workspace written before inventory versions, and
+    versions beyond :data:`KEEP_INVENTORY_VERSIONS` (their pipe ids stay known)."""
+    for name in _TABLES:
+        (workspace / f"{name}.parquet").unlink(missing_ok=True)
+    (workspace / "report.json").unlink(missing_ok=True)
+    versions = [v for v in inventory_versions(workspace) if int(v[1:]) <= int(keep[1:])]
+    for old in versions[:-KEEP_INVENTORY_VERSIONS]:
+        shutil.rmtree(workspace / _INVENTORY / old, ignore_errors=True)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
 def load_workspace(path: str | Path) -> UtilityData:
-    """Read a workspace written by :func:`write_workspace` back into a UtilityData."""
+    """Read the current inventory of a workspace written by :func:`write_workspace`."""
     path = Path(path)
-    meta_file = path / "meta.json"
-    if not meta_file.is_file():
+    meta = _read_meta(path)
+    if meta is None:
         raise FileNotFoundError(
             f"{path} is not a workspace (no meta.json). Create one with: risk ingest DIR "
             f"--workspace {path}"
         )
-    meta = json.loads(meta_file.read_text())
+    folder = data_folder(path)
     tables = {}
     for name in _TABLES:
-        file = path / f"{name}.parquet"
+        file = folder / f"{name}.parquet"
         if not file.is_file():
             tables[name] = None
             continue
@@ -92,7 +285,7 @@ def load_workspace(path: str | Path) -> UtilityData:
             tables[name] = gpd.read_parquet(file)
         except ValueError:
             tables[name] = pd.read_parquet(file)
-    report_file = path / "report.json"
+    report_file = folder / "report.json"
     if report_file.is_file():
         meta["report"] = json.loads(report_file.read_text())
     return UtilityData(
@@ -108,6 +301,18 @@ def load_workspace(path: str | Path) -> UtilityData:
     )
 
 
+def _known_pipes_table(workspace: Path) -> pd.DataFrame | None:
+    folder = data_folder(workspace)
+    file = folder / _KNOWN_PIPES
+    if file.is_file():
+        return pd.read_parquet(file)
+    pipes = folder / "pipes.parquet"
+    if not pipes.is_file():
+        return None
+    ids = pd.read_parquet(pipes, columns=["pipe_id"])["pipe_id"].dropna().astype(str)
+    return pd.DataFrame({"pipe_id": ids, "first_version": "v0000", "last_version": "v0000"})
+
+
 def known_pipe_ids(workspace: str | Path) -> set[str]:
     """Every ``pipe_id`` of the workspace's current inventory and of its earlier versions.
 
@@ -115,8 +320,39 @@ def known_pipe_ids(workspace: str | Path) -> set[str]:
     abandoned): such records are kept, and a write about such a pipe is still allowed.
     """
     path = Path(workspace)
-    file = path / "pipes.parquet"
-    if not file.is_file():
+    if _read_meta(path) is None:
         return set()
-    ids = pd.read_parquet(file, columns=["pipe_id"])["pipe_id"]
-    return set(ids.dropna().astype(str))
+    table = _known_pipes_table(path)
+    return set() if table is None else set(table["pipe_id"])
+
+
+def records_on_missing_pipes(workspace: str | Path, pipe_ids) -> dict:
+    """Field records of the workspace on pipes that ``pipe_ids`` (a new inventory) lacks.
+
+    Returns counts of outcomes and open assignments on such pipes and up to 50 of the pipe
+    ids; the records themselves are kept. Empty counts when the workspace has no store yet.
+    """
+    from risk.auth import store_location
+    from risk.store import OutcomeStore
+
+    empty = {"outcomes": 0, "assignments": 0, "pipes": 0, "pipe_ids": []}
+    location = store_location(workspace)
+    if location.endswith(".sqlite") and not Path(location).is_file():
+        return empty
+    with OutcomeStore(location) as store:
+        outcomes = store.outcomes()
+        assignments = store.assignments()
+    present = set(pd.Series(pipe_ids).dropna().astype(str))
+    out_o = outcomes[~outcomes["pipe_id"].astype(str).isin(present)] if len(outcomes) else outcomes
+    out_a = (
+        assignments[~assignments["pipe_id"].astype(str).isin(present)]
+        if len(assignments)
+        else assignments
+    )
+    missing = sorted(set(out_o.get("pipe_id", [])) | set(out_a.get("pipe_id", [])))
+    return {
+        "outcomes": int(len(out_o)),
+        "assignments": int(len(out_a)),
+        "pipes": len(missing),
+        "pipe_ids": [str(p) for p in missing[:50]],
+    }

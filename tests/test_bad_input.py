@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString
 
+from risk.workspace import load_workspace
+
 EXIT_BAD_INPUT = 2
 
 
@@ -118,7 +120,7 @@ def test_repair_geometry_keeps_the_pipe(run, tmp_path):
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws", "--repair-geometry")
     assert code == 0, err
     assert "empty geometries were removed" in out
-    assert len(pd.read_parquet(tmp_path / "ws" / "pipes.parquet")) == 3
+    assert len(load_workspace(tmp_path / "ws").pipes) == 3
 
 
 def test_wrong_geometry_type(run, tmp_path):
@@ -213,7 +215,7 @@ def test_a_break_far_from_any_pipe_is_reported_and_kept(run, tiny, tmp_path):
     assert code == 0, err
     assert "1 of 10 breaks are not linked" in out and "no pipe within the link tolerance" in out
     assert re.search(r"10 m; nearest pipe at 1,2\d\d m", out)
-    saved = pd.read_parquet(tmp_path / "ws" / "breaks.parquet")
+    saved = pd.DataFrame(load_workspace(tmp_path / "ws").breaks)
     assert len(saved) == 10  # kept, not dropped
     assert (saved["unlinked_reason"] == "too_far").sum() == 1
 
@@ -230,11 +232,12 @@ def test_failed_ingest_keeps_the_previous_workspace(run, tiny, tmp_path):
     workspace = tmp_path / "ws"
     code, _, err = run("ingest", tiny, "--workspace", workspace)
     assert code == 0, err
-    before = (workspace / "pipes.parquet").read_bytes()
+    before = (workspace / "meta.json").read_bytes()
     (tiny / "pipes.geojson").write_text("{ not json")
     code, _, err = run("ingest", tiny, "--workspace", workspace)
     assert code == EXIT_BAD_INPUT and "cannot read the file" in err
-    assert (workspace / "pipes.parquet").read_bytes() == before
+    assert (workspace / "meta.json").read_bytes() == before
+    assert len(load_workspace(workspace).pipes) > 0
 
 
 @pytest.mark.parametrize(

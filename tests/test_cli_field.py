@@ -6,6 +6,8 @@ import json
 import pandas as pd
 import pytest
 
+from risk.workspace import load_workspace
+
 
 @pytest.fixture
 def workspace(run, tiny, tmp_path):
@@ -13,7 +15,7 @@ def workspace(run, tiny, tmp_path):
     ws = tmp_path / "ws"
     code, _, err = run("ingest", tiny, "--workspace", ws)
     assert code == 0, err
-    pipes = pd.read_parquet(ws / "pipes.parquet")
+    pipes = pd.DataFrame(load_workspace(ws).pipes)
     pd.DataFrame(
         {
             "pipe_id": pipes["pipe_id"],

@@ -100,7 +100,14 @@ def test_workspace_round_trip(tiny, tmp_path):
     data = read_utility(tiny)
     out = write_workspace(data, tmp_path / "ws")
     assert sorted(p.name for p in out.iterdir()) == [
+        ".ingest.lock",
+        "inventory",
+        "meta.json",
+        "report.md",
+    ]
+    assert sorted(p.name for p in (out / "inventory" / "v0001").iterdir()) == [
         "breaks.parquet",
+        "known_pipes.parquet",
         "meta.json",
         "pipes.parquet",
         "report.json",
@@ -119,12 +126,14 @@ def test_workspace_round_trip(tiny, tmp_path):
     assert json.loads((out / "meta.json").read_text())["fingerprint"] == data.meta["fingerprint"]
 
 
-def test_rewriting_a_workspace_replaces_it_whole(tiny, tmp_path):
+def test_rewriting_a_workspace_makes_a_new_inventory_version(tiny, tmp_path):
     out = write_workspace(read_utility(tiny), tmp_path / "ws")
     (tiny / "welds.csv").unlink()
     write_workspace(read_utility(tiny), out)
-    assert not (out / "welds.parquet").exists()
+    assert load_workspace(out).welds is None
+    assert json.loads((out / "meta.json").read_text())["inventory_version"] == "v0002"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in (out / "inventory").iterdir() if p.name.startswith(".")] == []
 
 
 def test_records_complete_from_finds_the_start_of_systematic_recording():

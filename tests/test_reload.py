@@ -1,0 +1,186 @@
+"""A workspace's records outlive its data: reloads, failed reloads and killed reloads."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from risk.auth import create_user, store_location
+from risk.store import OutcomeStore
+from risk.workspace import known_pipe_ids, load_workspace
+
+RECORD_FILES = ("settings.toml", "crews.csv", "scores.parquet", "models/v1/model_card.json",
+                "plans/2026-01-05/plan.csv", "backtest/backtest.json")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _records(workspace: Path) -> dict:
+    """Everything a utility must never lose, in comparable form."""
+    with OutcomeStore(store_location(workspace)) as store:
+        outcomes = store.outcomes().drop(columns=["recorded_at"])
+        assignments = store.assignments()
+        audit = store.audit()
+        users = pd.read_sql_table("users", store.engine).drop(columns=["created_at"])
+    files = {name: _digest(workspace / name) for name in RECORD_FILES}
+    def rows(table: pd.DataFrame) -> list[dict]:
+        return table.astype(object).where(table.notna(), None).to_dict("records")
+
+    return {
+        "outcomes": rows(outcomes),
+        "assignments": rows(assignments),
+        "audit": len(audit),
+        "users": rows(users),
+        "files": files,
+    }
+
+
+@pytest.fixture
+def recorded(run, tiny, tmp_path):
+    """The tiny utility loaded, with outcomes, assignments, accounts, audit and record files."""
+    workspace = tmp_path / "ws"
+    code, _, err = run("ingest", tiny, "--workspace", workspace)
+    assert code == 0, err
+    with OutcomeStore(store_location(workspace)) as store:
+        create_user(store, "anne", "a long secret", "crew", "Nord")
+        plan = pd.DataFrame(
+            {"pipe_id": ["P-0014", "P-0015", "P-0016"], "crew": "Nord",
+             "planned_date": pd.Timestamp("2026-01-05")}
+        )
+        store.add_assignments(plan, user="anne", round_id="r1")
+        for pipe_id, result in (("P-0014", "nothing_found"), ("P-0015", "leak_found"),
+                                ("P-0016", "no_access")):
+            kind = "joint" if result == "leak_found" else None
+            store.record(
+                {"pipe_id": pipe_id, "result": result, "inspected_on": "2026-01-05",
+                 "leak_kind": kind},
+                user="anne",
+                idempotency_key=f"k-{pipe_id}",
+            )
+    for name in RECORD_FILES:
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_text(f"# record {name}\n")
+    return workspace
+
+
+def _remove_and_rename(tiny: Path) -> None:
+    """The next GIS export: P-0016 abandoned, P-0015 renamed P-0015-R."""
+    pipes = gpd.read_file(tiny / "pipes.geojson")
+    pipes = pipes[pipes["pipe_id"] != "P-0016"].copy()
+    pipes.loc[pipes["pipe_id"] == "P-0015", "pipe_id"] = "P-0015-R"
+    (tiny / "pipes.geojson").unlink()
+    pipes.to_file(tiny / "pipes.geojson", driver="GeoJSON")
+
+
+def test_reloads_keep_every_record(run, tiny, recorded):
+    before = _records(recorded)
+    code, out, err = run("ingest", tiny, "--workspace", recorded)  # same data again
+    assert code == 0, err
+    assert _records(recorded) == before
+    assert json.loads((recorded / "meta.json").read_text())["inventory_version"] == "v0002"
+
+    _remove_and_rename(tiny)
+    code, out, err = run("ingest", tiny, "--workspace", recorded)
+    assert code == 0, err
+    assert _records(recorded) == before
+    assert "field outcomes" in out and "P-0015, P-0016" in out
+    report = load_workspace(recorded).meta["report"]
+    assert report["records"] == {
+        "outcomes": 2, "assignments": 2, "pipes": 2, "pipe_ids": ["P-0015", "P-0016"]
+    }
+    assert "P-0015, P-0016" in (recorded / "report.md").read_text()
+    assert "P-0015-R" in set(load_workspace(recorded).pipes["pipe_id"])
+    assert {"P-0015", "P-0016", "P-0015-R"} <= known_pipe_ids(recorded)
+
+
+def test_a_failed_reload_keeps_data_and_records(run, tiny, recorded):
+    before = _records(recorded)
+    meta = (recorded / "meta.json").read_bytes()
+    (tiny / "pipes.geojson").write_text("{ not json")
+    code, _, err = run("ingest", tiny, "--workspace", recorded)
+    assert code == 2 and "pipes.geojson" in err
+    assert (recorded / "meta.json").read_bytes() == meta
+    assert _records(recorded) == before
+    assert len(load_workspace(recorded).pipes) == 16
+
+
+_KILL = textwrap.dedent(
+    """
+    import os, signal, sys
+    import risk.workspace as ws
+    point = sys.argv[1]
+    real = getattr(ws, point)
+    def killed(*args, **kwargs):
+        if point == "_atomic_text":  # the commit point: die before it happens
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+    setattr(ws, point, killed)
+    from risk.cli import main
+    sys.exit(main(["ingest", sys.argv[2], "--workspace", sys.argv[3]]))
+    """
+)
+
+
+@pytest.mark.parametrize("point", ["_write_tables", "_fsync_tree", "_atomic_text"])
+def test_a_reload_killed_half_way_keeps_data_and_records(tiny, recorded, point):
+    before = _records(recorded)
+    meta = (recorded / "meta.json").read_bytes()
+    _remove_and_rename(tiny)
+    done = subprocess.run(
+        [sys.executable, "-c", _KILL, point, str(tiny), str(recorded)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert (recorded / "meta.json").read_bytes() == meta  # the previous version is current
+    assert _records(recorded) == before
+    assert "P-0016" in set(load_workspace(recorded).pipes["pipe_id"])
+    # The next reload cleans the leftovers and succeeds, records still there.
+    done = subprocess.run(
+        [sys.executable, "-m", "risk.cli", "ingest", str(tiny), "--workspace", str(recorded)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert _records(recorded) == before
+    assert "P-0015-R" in set(load_workspace(recorded).pipes["pipe_id"])
+    leftovers = [p.name for p in (recorded / "inventory").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+    assert sorted(p.name for p in (recorded / "inventory").iterdir()) == ["v0001", "v0002"]
+
+
+def test_old_versions_are_pruned_but_their_pipe_ids_stay_known(run, tiny, recorded):
+    _remove_and_rename(tiny)
+    for _ in range(4):
+        code, _, err = run("ingest", tiny, "--workspace", recorded)
+        assert code == 0, err
+    versions = sorted(p.name for p in (recorded / "inventory").iterdir())
+    assert versions == ["v0003", "v0004", "v0005"]
+    assert {"P-0016", "P-0015-R"} <= known_pipe_ids(recorded)
+
+
+def test_a_workspace_of_the_old_layout_is_read_and_upgraded(run, tiny, tmp_path):
+    from risk.ingest import read_utility
+
+    old = tmp_path / "old"
+    old.mkdir()
+    data = read_utility(tiny)
+    data.pipes.to_parquet(old / "pipes.parquet", index=False)
+    data.breaks.to_parquet(old / "breaks.parquet", index=False)
+    (old / "meta.json").write_text(json.dumps({"crs": data.crs}))
+    (old / "settings.toml").write_text("# mine\n")
+    assert len(load_workspace(old).pipes) == 16 and "P-0016" in known_pipe_ids(old)
+    _remove_and_rename(tiny)
+    code, _, err = run("ingest", tiny, "--workspace", old)
+    assert code == 0, err
+    assert not (old / "pipes.parquet").exists() and (old / "settings.toml").read_text() == "# mine\n"
+    assert "P-0016" in known_pipe_ids(old) and "P-0015-R" in known_pipe_ids(old)
