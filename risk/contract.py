@@ -136,6 +136,19 @@ PLAUSIBLE_DIAMETER_MM = (10.0, 4000.0)
 #: Default tolerance for linking a break or weld to the nearest pipe, in metres.
 DEFAULT_LINK_TOLERANCE_M = 10.0
 
+#: Longest file value (or column name) shown in a message; longer ones are cut with "…".
+MAX_VALUE_CHARS = 60
+#: Longest message (and fix) of a problem; a 500,000-character cell must not flood a terminal.
+MAX_MESSAGE_CHARS = 1_000
+#: Text cells longer than this are reported as a warning (usually an export error).
+MAX_CELL_CHARS = 1_000
+
+
+def shorten(text, limit: int = MAX_VALUE_CHARS) -> str:
+    """``text`` as a string of at most ``limit`` characters, cut with "…" when longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -155,13 +168,13 @@ class Problem:
     rows: tuple[int, ...] = ()
 
     def __str__(self) -> str:
-        text = f"{self.file}: {self.message}"
+        text = f"{self.file}: {shorten(self.message, MAX_MESSAGE_CHARS)}"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:5])
             more = f" and {self.count - 5:,} more" if self.count > 5 else ""
             text += f" (rows {shown}{more})"
         if self.fix:
-            text += f". {self.fix}"
+            text += f". {shorten(self.fix, MAX_MESSAGE_CHARS)}"
         return text
 
     def to_dict(self) -> dict:
@@ -170,8 +183,8 @@ class Problem:
             "layer": self.layer,
             "file": self.file,
             "code": self.code,
-            "message": self.message,
-            "fix": self.fix,
+            "message": shorten(self.message, MAX_MESSAGE_CHARS),
+            "fix": shorten(self.fix, MAX_MESSAGE_CHARS),
             "count": self.count,
             "rows": list(self.rows[:20]),
         }
@@ -203,6 +216,7 @@ class Findings:
 
     def _add(self, severity, layer, file, code, message, fix, rows):
         rows = tuple(int(r) for r in rows)
+        message, fix = shorten(message, MAX_MESSAGE_CHARS), shorten(fix, MAX_MESSAGE_CHARS)
         self.problems.append(
             Problem(severity, layer, file, code, message, fix, count=len(rows), rows=rows[:20])
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from risk.contract import Problem
+from risk.contract import MAX_MESSAGE_CHARS, Problem, shorten
 from risk.link import UNLINKED_REASONS
 from risk.utility import UtilityData
 
@@ -79,7 +79,10 @@ def build_report(
             for name in ("soils", "weather", "stations", "welds")
         },
         "weather_frequency": data.weather_frequency,
-        "ignored_columns": ignored_columns or {},
+        "ignored_columns": {
+            layer: [shorten(c) for c in columns]
+            for layer, columns in (ignored_columns or {}).items()
+        },
         "warnings": [p.to_dict() for p in problems if p.severity == "warning"],
     }
     return report
@@ -115,8 +118,17 @@ def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
             str(k): int(v) for k, v in linked_years.value_counts().sort_index().items()
         },
         "records_complete_from": records_complete_from(per_year),
-        "kinds": {k: int(v) for k, v in breaks["kind"].value_counts().items()},
+        "kinds": _short_counts(breaks["kind"].value_counts()),
     }
+
+
+def _short_counts(counts: pd.Series) -> dict[str, int]:
+    """Counts per (free-text) value, each value cut to a short length."""
+    out: dict[str, int] = {}
+    for value, count in counts.items():
+        key = shorten(value)
+        out[key] = out.get(key, 0) + int(count)
+    return out
 
 
 def render_markdown(report: dict) -> str:
@@ -189,7 +201,8 @@ def render_markdown(report: dict) -> str:
             "",
         ]
         lines += [
-            f"- {layer}: {', '.join(f'`{c}`' for c in cols)}" for layer, cols in ignored.items()
+            f"- {layer}: {', '.join(f'`{shorten(c)}`' for c in cols)}"
+            for layer, cols in ignored.items()
         ]
     lines += ["", f"## Warnings ({len(report['warnings'])})", ""]
     for w in report["warnings"]:
@@ -198,8 +211,10 @@ def render_markdown(report: dict) -> str:
             if w["rows"]
             else ""
         )
+        message = shorten(w["message"], MAX_MESSAGE_CHARS)
+        fix = shorten(w["fix"], MAX_MESSAGE_CHARS)
         lines.append(
-            f"- **{w['layer']}** `{Path(w['file']).name}`: {w['message']}{rows}. {w['fix']}".rstrip()
+            f"- **{w['layer']}** `{Path(w['file']).name}`: {message}{rows}. {fix}".rstrip()
         )
     if not report["warnings"]:
         lines.append("None.")

@@ -6,14 +6,14 @@ raising, so that a user sees everything to fix in one run.
 
 from __future__ import annotations
 
-import re
+import difflib
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from risk.contract import MATERIAL_ALIASES, MATERIALS, Findings
-from risk.mapping import LayerMapping
+from risk.contract import MATERIAL_ALIASES, MATERIALS, Findings, shorten
+from risk.mapping import SEPARATORS, LayerMapping, alias_key
 
 _TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
 _FALSE = {"false", "no", "n", "0", "f", "non", "faux"}
@@ -24,8 +24,29 @@ def _rows(table: pd.DataFrame, mask) -> np.ndarray:
 
 
 def _examples(values: pd.Series, n: int = 3) -> str:
-    shown = [repr(v) for v in pd.unique(values.astype(str))[:n]]
+    """A few distinct values for a message, each cut to a short length."""
+    shown = [repr(shorten(v)) for v in pd.unique(values.astype(str))[:n]]
     return ", ".join(shown)
+
+
+def _names(columns, n: int = 30) -> str:
+    """Column names for a message: at most ``n``, each cut to a short length."""
+    names = [str(c) for c in columns if c != "_row"]
+    more = f" and {len(names) - n:,} more" if len(names) > n else ""
+    return ", ".join(shorten(c) for c in names[:n]) + more
+
+
+def separator_hint(columns, layer: str) -> str:
+    """When a column name holds a separator (``a;b;c``), how to read the file properly."""
+    for sep in SEPARATORS[1:]:
+        if any(sep in str(c) for c in columns):
+            shown = "\\t" if sep == "\t" else sep
+            name = "tab" if sep == "\t" else f"'{sep}'"
+            return (
+                f'The file seems to use {name} as separator: add separator = "{shown}" '
+                f"under [{layer}] in the mapping file, or re-save it with commas"
+            )
+    return ""
 
 
 def select_rows(table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, findings: Findings):
@@ -36,8 +57,9 @@ def select_rows(table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, fi
                 layer,
                 file,
                 "mapping",
-                f"the mapping's keep rule names column '{column}', which is not in the file",
-                f"Columns are: {', '.join(map(str, table.columns[:30]))}",
+                f"the mapping's keep rule names column '{shorten(column)}', which is not in "
+                f"the file{_did_you_mean(column, table.columns)}",
+                f"Fix [{layer}.keep] in the mapping file; columns are: {_names(table.columns)}",
             )
             continue
         kept = table[column].astype(str).isin([str(v) for v in allowed])
@@ -46,8 +68,9 @@ def select_rows(table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, fi
                 layer,
                 file,
                 "kept_out",
-                f"{int((~kept).sum()):,} rows left out by the mapping rule keep {column} in "
-                f"{allowed} (values seen: {_examples(table.loc[~kept, column])})",
+                f"{int((~kept).sum()):,} rows left out by the mapping rule keep "
+                f"{shorten(column)} in {shorten(allowed, 200)} "
+                f"(values seen: {_examples(table.loc[~kept, column])})",
             )
         table = table[kept]
     dropped = [c for c in lm.drop if c in table]
@@ -70,8 +93,9 @@ def rename_columns(
                 layer,
                 file,
                 "missing_columns",
-                f"the mapping says {contract} = '{source}', but the file has no column "
-                f"'{source}' (columns: {', '.join(map(str, table.columns[:30]))})",
+                f"the mapping says {contract} = '{shorten(source)}', but the file has no "
+                f"column '{shorten(source)}'{_did_you_mean(source, table.columns)} "
+                f"(columns: {_names(table.columns)})",
                 f"Fix [{layer}.columns] in the mapping file",
             )
             continue
@@ -96,17 +120,24 @@ def require_columns(
 ) -> bool:
     missing = [c for c in names if c not in table]
     if missing:
+        fix = separator_hint(table.columns, layer) or (
+            f"Rename them in the file, or map your column names in a mapping file: "
+            f'[{layer}.columns] {missing[0]} = "YOUR_COLUMN"'
+        )
         findings.error(
             layer,
             file,
             "missing_columns",
-            f"missing required columns {missing} (the file has: "
-            f"{', '.join(map(str, [c for c in table.columns if c != '_row'][:30]))})",
-            f"Rename them in the file, or map your column names in a mapping file: "
-            f'[{layer}.columns] {missing[0]} = "YOUR_COLUMN"',
+            f"missing required columns {missing} (the file has: {_names(table.columns)})",
+            fix,
         )
         return False
     return True
+
+
+def _did_you_mean(name, columns) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=1, cutoff=0.7)
+    return f" (did you mean '{shorten(close[0])}'?)" if close else ""
 
 
 def parse_ids(table: pd.DataFrame, column: str) -> pd.Series:
@@ -250,10 +281,6 @@ def parse_text(table: pd.DataFrame, column: str, lm: LayerMapping) -> pd.Series:
     return text
 
 
-def _alias_key(code: str) -> str:
-    return re.sub(r"[\s\-_./]+", "", code.upper())
-
-
 def canonical_materials(
     table: pd.DataFrame, layer: str, file: str, lm: LayerMapping, findings: Findings
 ) -> pd.Series:
@@ -266,14 +293,14 @@ def canonical_materials(
         elif code.lower() in MATERIALS:
             lookup[code] = code.lower()
         else:
-            lookup[code] = MATERIAL_ALIASES.get(_alias_key(code), "")
+            lookup[code] = MATERIAL_ALIASES.get(alias_key(code), "")
     out = raw.map(lookup).astype("string")
     unknown = out.isna() | (out == "")
     out = out.mask(unknown, "unknown")
     unmapped = unknown & raw.notna()
     if unmapped.any():
         counts = raw[unmapped].value_counts()
-        listed = ", ".join(f"'{k}' ({v:,})" for k, v in counts.head(10).items())
+        listed = ", ".join(f"'{shorten(k)}' ({v:,})" for k, v in counts.head(10).items())
         findings.warn(
             layer,
             file,
