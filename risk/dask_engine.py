@@ -595,7 +595,11 @@ def score_utility_dask(
         (fitted,) = client.scatter([model], broadcast=True)
         scored = client.gather([parts.submit(k, _score, fitted, x) for k, x in enumerate(chunks)])
         scores = pd.concat(scored, axis=0)
-        rank = inspection_rank(scores["expected_failures_per_km"], scores["expected_failures"])
+        rank = inspection_rank(
+            scores["expected_failures_per_km"],
+            scores["expected_failures"],
+            length_m=scores["length_m"],
+        )
         bounds = np.cumsum([0, *(len(s) for s in scored)])
         medians = _network_medians(parts, chunks)
         explained = [

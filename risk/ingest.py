@@ -35,8 +35,16 @@ from risk.contract import (
 )
 from risk.geometry import check_geometry, map_chunks, points_from_xy, working_crs
 from risk.io import find_layer_file, read_layer
-from risk.link import link_to_pipes, unlink_by_date
+from risk.link import link_to_pipes, unlink_by_date, unlink_implausible_dates
 from risk.mapping import LayerMapping, Mapping, read_mapping
+from risk.plausibility import (
+    MIN_SEGMENT_LENGTH_M,
+    check_crs_fit,
+    check_short_segments,
+    check_weather,
+    drop_duplicate_breaks,
+    implausible_break_dates,
+)
 from risk.report import build_report
 from risk.utility import UtilityData
 from risk.validate import (
@@ -131,7 +139,8 @@ def read_utility(
             continue
         if len(table) == 0:
             severity = findings.error if layer == "pipes" else findings.warn
-            severity(layer, str(path), "no_rows", "the file has a header but no rows", "")
+            fix = "Export it again with its rows: the file holds only the column names"
+            severity(layer, str(path), "no_rows", "the file has a header but no rows", fix)
             if layer == "pipes":
                 continue
         table = table.reset_index(drop=True)
@@ -158,23 +167,40 @@ def read_utility(
         else:
             layers[layer] = _READERS[layer](table, file, lm, findings, repair_geometry)
 
-    crs = _unify_crs(layers)
+    check_crs_fit(layers, files, findings)
+    crs = _unify_crs(layers, files, findings)
     findings.raise_if_errors()
-    pipes = layers["pipes"]
+    pipes_lm = mapping.layer("pipes")
+    pipes, merged_ids = check_short_segments(
+        layers["pipes"],
+        str(files["pipes"]),
+        findings,
+        min_length_m=pipes_lm.min_length_m or MIN_SEGMENT_LENGTH_M,
+        action=pipes_lm.short_segments,
+    )
 
     breaks = layers.get("breaks")
     if breaks is None:
         breaks = _empty_breaks()
     if len(breaks):
         step("link breaks")
+        breaks = drop_duplicate_breaks(
+            breaks,
+            str(files["breaks"]),
+            findings,
+            keep=mapping.layer("breaks").duplicates == "keep",
+        )
+        breaks = _follow_merged(breaks, merged_ids)
         links = link_to_pipes(
             breaks, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids
         )
         links = unlink_by_date(links, breaks["date"], pipes)
+        links = unlink_implausible_dates(links, implausible_break_dates(breaks["date"]))
         breaks = breaks.drop(columns=["pipe_id"], errors="ignore").join(links)
         _warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings)
     welds = layers.get("welds")
     if welds is not None and len(welds):
+        welds = _follow_merged(welds, merged_ids)
         links = link_to_pipes(welds, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids)
         welds = welds.join(links.drop(columns="link_distance_m"))
         unlinked = welds["pipe_id"].isna()
@@ -193,7 +219,17 @@ def read_utility(
         _warn_outside_soils(pipes, soils, str(files["soils"]), findings)
 
     weather = layers.get("weather")
-    frequency = _weather_frequency(weather) if weather is not None else None
+    frequency = None
+    if weather is not None:
+        stations = layers.get("stations")
+        weather = check_weather(
+            weather,
+            str(files["weather"]),
+            findings,
+            missing_values=mapping.layer("weather").missing_values,
+            station_ids=None if stations is None else stations["station_id"],
+        )
+        frequency = _weather_frequency(weather)
 
     if strict and findings.warnings:
         raise DataContractError(
@@ -241,6 +277,7 @@ def _pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
     if not has_geometry:
         required.append("length_m")
     if not require_columns(table, required, "pipes", file, findings):
+        _note_missing_crs(table, "pipes", file, lm, findings)
         if not has_geometry and "length_m" not in table:
             findings.problems[-1] = Problem(
                 **{
@@ -348,6 +385,21 @@ def _pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
     return out, excluded
 
 
+def _note_missing_crs(table, layer: str, file: str, lm: LayerMapping, findings: Findings) -> None:
+    """When a layer is refused early (columns), still say that its CRS is missing too, so that
+    one run lists everything to fix."""
+    if isinstance(table, gpd.GeoDataFrame) and table.crs is None and not lm.crs:
+        findings.error(
+            layer,
+            file,
+            "missing_crs",
+            "the layer has geometry but no coordinate reference system (CRS): for a shapefile, "
+            "the .prj file is missing",
+            "Export the layer again with its .prj, or give the CRS under "
+            f'[{layer}] in the mapping file, e.g. crs = "EPSG:2154"',
+        )
+
+
 def _exclude(out: pd.DataFrame, layer: str, file: str, lm: LayerMapping, findings: Findings):
     excluded: set[str] = set()
     for column, values in lm.exclude.items():
@@ -390,6 +442,7 @@ def _breaks(table, file, lm, findings, repair):
     table = select_rows(table, "breaks", file, lm, findings)
     table = rename_columns(table, BREAK_COLUMNS, "breaks", file, lm, findings)
     if not require_columns(table, ["date"], "breaks", file, findings):
+        _note_missing_crs(table, "breaks", file, lm, findings)
         return None
     has_location = isinstance(table, gpd.GeoDataFrame) or ("x" in table and "y" in table)
     if "pipe_id" not in table and not has_location:
@@ -583,8 +636,21 @@ _READERS = {
 # --- cross-layer steps --------------------------------------------------------------------
 
 
-def _unify_crs(layers: dict) -> str | None:
-    """Bring every geometry to one projected CRS (the pipes', else the first layer's)."""
+def _follow_merged(records: pd.DataFrame, merged_ids: dict[str, str]) -> pd.DataFrame:
+    """Records reported on a short segment merged into its neighbour follow it there."""
+    if not merged_ids:
+        return records
+    records = records.copy()
+    records["reported_pipe_id"] = records["reported_pipe_id"].replace(merged_ids)
+    return records
+
+
+def _unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
+    """Bring every geometry to one projected CRS (the pipes', else the first layer's).
+
+    A geometry that cannot be expressed in that CRS (infinite coordinates) is an error
+    naming the layer and its rows, never stored.
+    """
     geo = [
         (name, t)
         for name, t in layers.items()
@@ -597,6 +663,20 @@ def _unify_crs(layers: dict) -> str | None:
     for name, table in geo:
         if table.crs != target:
             layers[name] = table.to_crs(target)
+            geoms = np.asarray(layers[name].geometry.values)
+            located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            bad = np.zeros(len(geoms), dtype=bool)
+            bad[located] = ~np.isfinite(shapely.bounds(geoms[located])).all(axis=1)
+            if bad.any():
+                findings.error(
+                    name,
+                    str(files.get(name, name)),
+                    "crs_mismatch",
+                    f"{int(bad.sum()):,} geometries cannot be converted from {table.crs} to "
+                    f"{target.name}: their coordinates do not fit the declared CRS",
+                    "Check the layer's CRS at the source (QGIS: Layer > Set CRS)",
+                    rows=layers[name].loc[bad, "_row"].to_numpy(),
+                )
     pipes = layers.get("pipes")
     if isinstance(pipes, gpd.GeoDataFrame):
         from_geometry = pipes.geometry.length.where(~shapely.is_missing(pipes.geometry.values))

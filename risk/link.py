@@ -29,6 +29,10 @@ UNLINKED_REASONS = {
     ),
     "after_removal": "it is dated after its pipe was removed",
     "no_date": "it has no date",
+    "implausible_date": (
+        "its date is before 1900 or a placeholder for an empty date (1899-12-30, 1899-12-31, "
+        "1900-01-01 in spreadsheets, 1970-01-01 in databases)"
+    ),
 }
 
 
@@ -131,4 +135,14 @@ def unlink_by_date(links: pd.DataFrame, dates: pd.Series, pipes: pd.DataFrame) -
         links.loc[mask, "link_method"] = "unlinked"
     no_date_unlinked = no_date & links["unlinked_reason"].isna()
     links.loc[no_date_unlinked, "unlinked_reason"] = "no_date"
+    return links
+
+
+def unlink_implausible_dates(links: pd.DataFrame, implausible: pd.Series) -> pd.DataFrame:
+    """Unlink records whose date is implausible (see :mod:`risk.plausibility`); kept."""
+    links = links.copy()
+    mask = implausible.reindex(links.index, fill_value=False).astype(bool)
+    links.loc[mask, "unlinked_reason"] = "implausible_date"
+    links.loc[mask, "pipe_id"] = pd.NA
+    links.loc[mask, "link_method"] = "unlinked"
     return links

@@ -44,6 +44,7 @@ from risk.features import (
     stable_uniform,
     to_timestamp,
 )
+from risk.plausibility import MIN_SEGMENT_LENGTH_M
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -476,11 +477,14 @@ class RiskModel(BaseEstimator):
         """Probability, expected failures, rate per km and inspection rank per row.
 
         ``rank`` 1 is the pipe to inspect first: highest expected failures per km, ties
-        broken by higher expected failures, then by ``pipe_id``.
+        broken by higher expected failures, then by ``pipe_id`` (segments shorter than
+        :data:`risk.plausibility.MIN_SEGMENT_LENGTH_M` never first, see :func:`inspection_rank`).
         """
         check_is_fitted(self, "booster_")
         out = pd.DataFrame(self._predictions(X), index=X.index)
-        out["rank"] = inspection_rank(out["expected_failures_per_km"], out["expected_failures"])
+        out["rank"] = inspection_rank(
+            out["expected_failures_per_km"], out["expected_failures"], length_m=X["length_m"]
+        )
         return out
 
     def contributions(self, X: pd.DataFrame, *, approximate: bool = False) -> pd.DataFrame:
@@ -717,10 +721,22 @@ class PlattCalibrator:
         return cls(state["a"], state["b"])
 
 
-def inspection_rank(rate_per_km: pd.Series, expected: pd.Series) -> np.ndarray:
-    """Rank 1..n by rate per km (desc), then expected failures (desc), then index (asc)."""
+def inspection_rank(
+    rate_per_km: pd.Series, expected: pd.Series, *, length_m: pd.Series | None = None
+) -> np.ndarray:
+    """Rank 1..n by rate per km (desc), then expected failures (desc), then index (asc).
+
+    With ``length_m``, a segment shorter than :data:`risk.plausibility.MIN_SEGMENT_LENGTH_M`
+    is ranked by its rate times its share of that length, as if its failures were spread
+    over the threshold: a stub never comes first for being short, and one of zero length
+    comes last.
+    """
     ids = np.asarray(rate_per_km.index.astype(str))
-    order = np.lexsort((ids, -expected.to_numpy(float), -rate_per_km.to_numpy(float)))
+    key = rate_per_km.to_numpy(float)
+    if length_m is not None:
+        share = np.asarray(length_m, dtype=float) / MIN_SEGMENT_LENGTH_M
+        key = key * np.clip(np.nan_to_num(share, nan=1.0), 0.0, 1.0)
+    order = np.lexsort((ids, -expected.to_numpy(float), -key))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
     return rank

@@ -5,6 +5,8 @@ import re
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
+import shapely.affinity
 from shapely.geometry import LineString
 
 from risk.workspace import load_workspace
@@ -43,7 +45,9 @@ def write_pipes_csv(folder, **changes):
 
 
 def write_pipes_gpkg(folder, geometries, crs="EPSG:2154"):
+    """Pipes in a GeoPackage; the hand-drawn coordinates are moved to Paris (Lambert-93)."""
     folder.mkdir(exist_ok=True)
+    geometries = [shapely.affinity.translate(g, 650_000, 6_860_000) for g in geometries]
     gpd.GeoDataFrame(
         {
             "pipe_id": [f"P{i}" for i in range(len(geometries))],

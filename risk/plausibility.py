@@ -1,0 +1,462 @@
+"""Checks that look across rows of a layer: what a careful analyst would question in an export.
+
+Each check names the file, the rows and what was done with them (a warning in the report), or
+refuses the input (an error) when using it would give silently wrong results:
+
+- coordinates that do not fit the layer's declared CRS (metres labelled as degrees);
+- segments shorter than :data:`MIN_SEGMENT_LENGTH_M` (kept, dropped or merged into their
+  neighbour, as the mapping says);
+- duplicated break rows (dropped unless the mapping keeps them);
+- break dates that are placeholders or before 1900 (kept, never linked to a pipe);
+- weather sentinels such as -9999 (treated as missing), impossible values, and gaps (missing
+  years, months or stations).
+"""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from risk.contract import Findings
+
+#: Segments shorter than this (metres) are reported; the mapping's ``[pipes] min_length_m``
+#: changes it and ``short_segments = "drop"`` or ``"merge"`` acts on them.
+MIN_SEGMENT_LENGTH_M = 1.0
+
+#: Break dates before this are not plausible failure records of a water main.
+EARLIEST_PLAUSIBLE_BREAK_DATE = pd.Timestamp("1900-01-01")
+
+#: Dates that stand for "empty" in spreadsheets and databases: Excel's day 0 and 1
+#: (1899-12-30/31, 1900-01-01) and the Unix epoch.
+PLACEHOLDER_DATES = tuple(
+    pd.Timestamp(d) for d in ("1899-12-30", "1899-12-31", "1900-01-01", "1970-01-01")
+)
+
+#: Numbers that weather exports use for "no value"; the mapping's ``[weather]
+#: missing_values`` adds to them.
+WEATHER_SENTINELS = (-9999.0, -9999.9, -999.0, -999.9, -99.9, 9999.0, 99999.0, -99999.0)
+
+#: Plausible ranges of weather columns recognised by name (outside: treated as missing).
+_WEATHER_RANGES = (
+    (re.compile(r"(^|_)(t|temp|tmin|tmax|tmean|tavg|temperature)(_|$)|_c$", re.I), -90.0, 60.0),
+    (re.compile(r"precip|rain|snow|_mm$", re.I), 0.0, 2000.0),
+)
+
+_DEGREE_BOUNDS = (-180.0, -90.0, 180.0, 90.0)
+
+
+# -- coordinates against the declared CRS --------------------------------------------------------
+
+
+def check_crs_fit(layers: dict, files: dict, findings: Findings) -> None:
+    """Refuse layers whose coordinates lie outside their CRS's area of use.
+
+    Metres labelled EPSG:4326, or degrees labelled as a national grid, would otherwise be
+    reprojected to infinite or absurd coordinates. The error names the CRSs that would fit:
+    those of the other layers, or longitude/latitude. Layers found unfit are set to None.
+    """
+    declared = {
+        name: table.crs
+        for name, table in layers.items()
+        if isinstance(table, gpd.GeoDataFrame) and table.crs is not None
+    }
+    bounds = {name: _data_bounds(layers[name]) for name in declared}
+    unfit = [
+        name
+        for name, crs in declared.items()
+        if bounds[name] is not None and not _fits(bounds[name], crs)
+    ]
+    for name in unfit:
+        crs = declared[name]
+        candidates = [
+            f"{_crs_name(other)} (the CRS of {other_name})"
+            for other_name, other in declared.items()
+            if other_name not in unfit and other != crs and _fits(bounds[name], other)
+        ]
+        if _inside(bounds[name], _DEGREE_BOUNDS) and not crs.is_geographic:
+            candidates.append("EPSG:4326 (longitude/latitude in degrees)")
+        hint = (
+            "coordinates would fit " + " or ".join(dict.fromkeys(candidates))
+            if candidates
+            else "the numbers look like projected metres: give the layer's real CRS"
+            if not _inside(bounds[name], _DEGREE_BOUNDS)
+            else "check the CRS at the source"
+        )
+        x0, y0, x1, y1 = bounds[name]
+        findings.error(
+            name,
+            str(files.get(name, name)),
+            "crs_mismatch",
+            f"the layer declares {_crs_name(crs)}, but its coordinates ({x0:,.6g} to "
+            f"{x1:,.6g}, {y0:,.6g} to {y1:,.6g}) lie outside that CRS's area of use; "
+            f"{hint}",
+            "Set the right CRS at the source (QGIS: Layer > Set CRS, not Reproject), or give "
+            f'it under [{name}] in the mapping file, e.g. crs = "EPSG:2154"',
+        )
+        layers[name] = None
+
+
+def _data_bounds(table: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    geoms = np.asarray(table.geometry.values)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms):
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    return (float(x0), float(y0), float(x1), float(y1))
+
+
+def _fits(bounds, crs: CRS) -> bool:
+    if crs.is_geographic:
+        if not _inside(bounds, _DEGREE_BOUNDS):
+            return False
+    area = crs.area_of_use
+    if area is None:
+        return all(np.isfinite(bounds))
+    try:
+        box = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(
+            area.west, area.south, area.east, area.north, densify_pts=21
+        )
+    except Exception:  # noqa: BLE001 - pyproj raises several kinds for odd CRSs
+        return all(np.isfinite(bounds))
+    if not all(np.isfinite(box)):
+        return all(np.isfinite(bounds))
+    # Generous margin: areas of use are often drawn tighter than the CRS is used.
+    dx, dy = box[2] - box[0], box[3] - box[1]
+    margin = (max(0.5 * dx, 50_000.0), max(0.5 * dy, 50_000.0))
+    if crs.is_geographic:
+        margin = (max(0.5 * dx, 0.5), max(0.5 * dy, 0.5))
+    grown = (box[0] - margin[0], box[1] - margin[1], box[2] + margin[0], box[3] + margin[1])
+    return _inside(bounds, grown)
+
+
+def _inside(bounds, box) -> bool:
+    x0, y0, x1, y1 = bounds
+    return x0 >= box[0] and y0 >= box[1] and x1 <= box[2] and y1 <= box[3]
+
+
+def _crs_name(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+# -- short segments --------------------------------------------------------------------------------
+
+
+def check_short_segments(
+    pipes: pd.DataFrame, file: str, findings: Findings, *, min_length_m: float, action: str
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Report pipes shorter than ``min_length_m``; keep, drop or merge them per ``action``.
+
+    Returns the pipes and the ids merged away (``{short pipe_id: neighbour pipe_id}``), so
+    that breaks and welds reported on a merged segment follow it to its neighbour.
+    """
+    length = pipes["length_m"].astype(float)
+    short = (length < min_length_m).fillna(False).to_numpy()
+    if not short.any():
+        return pipes, {}
+    zero = int((length[short] <= 0).sum())
+    examples = ", ".join(
+        f"{pid} ({value:.2g} m)"
+        for pid, value in zip(
+            pipes.loc[short, "pipe_id"].head(5), length[short].head(5), strict=False
+        )
+    )
+    what = (
+        f"{int(short.sum()):,} pipe segments are shorter than {min_length_m:g} m"
+        + (f" ({zero:,} of zero length)" if zero else "")
+        + f", for example {examples}"
+    )
+    rows = pipes.loc[short, "_row"].to_numpy()
+    if action == "drop":
+        findings.warn(
+            "pipes",
+            file,
+            "short_segments",
+            what + '; they were left out (short_segments = "drop" in the mapping)',
+            rows=rows,
+        )
+        return pipes.loc[~short], {}
+    if action == "merge":
+        if not isinstance(pipes, gpd.GeoDataFrame):
+            findings.warn(
+                "pipes",
+                file,
+                "short_segments",
+                what + "; they are kept: merging needs geometry, which this inventory lacks",
+                'Use short_segments = "drop", or fix them at the source',
+                rows=rows,
+            )
+            return pipes, {}
+        merged, aliases = _merge_short(pipes, short)
+        kept = int(short.sum()) - len(aliases)
+        findings.warn(
+            "pipes",
+            file,
+            "short_segments",
+            what + f"; {len(aliases):,} were merged into the "
+            "neighbour they touch (same material and install year first, else the longest)"
+            + (f", {kept:,} with no longer neighbour are kept" if kept else ""),
+            rows=rows,
+        )
+        return merged, aliases
+    findings.warn(
+        "pipes",
+        file,
+        "short_segments",
+        what + "; they are kept, and ranked by their expected failures over at least "
+        f"{MIN_SEGMENT_LENGTH_M:g} m so that they never come first for being short",
+        'Fix them at the source, or set short_segments = "merge" (or "drop") under [pipes] '
+        "in the mapping file",
+        rows=rows,
+    )
+    return pipes, {}
+
+
+def _merge_short(pipes: gpd.GeoDataFrame, short: np.ndarray):
+    geoms = np.asarray(pipes.geometry.values)
+    long_pos = np.flatnonzero(~short & ~shapely.is_missing(geoms))
+    tree = shapely.STRtree(geoms[long_pos])
+    geoms = geoms.copy()
+    lengths = pipes["length_m"].to_numpy(dtype=float).copy()
+    material = pipes["material"].astype(str).to_numpy()
+    year = pipes["install_year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    aliases: dict[str, str] = {}
+    drop = np.zeros(len(pipes), dtype=bool)
+    for pos in np.flatnonzero(short):
+        geom = geoms[pos]
+        if geom is None or shapely.is_empty(geom):
+            continue
+        near = long_pos[tree.query(shapely.buffer(geom, 0.01), predicate="intersects")]
+        if not len(near):
+            continue
+        same = (material[near] == material[pos]) & (year[near] == year[pos])
+        order = np.lexsort((near, -lengths[near], ~same))
+        target = near[order[0]]
+        union = shapely.line_merge(shapely.union(geoms[target], geom))
+        geoms[target] = union
+        lengths[target] += max(lengths[pos], 0.0) if np.isfinite(lengths[pos]) else 0.0
+        aliases[str(pipes["pipe_id"].iloc[pos])] = str(pipes["pipe_id"].iloc[target])
+        drop[pos] = True
+    out = pipes.copy()
+    out["length_m"] = lengths
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=pipes.index, crs=pipes.crs))
+    return out.loc[~drop], aliases
+
+
+# -- breaks -----------------------------------------------------------------------------------------
+
+
+def drop_duplicate_breaks(
+    breaks: pd.DataFrame, file: str, findings: Findings, *, keep: bool
+) -> pd.DataFrame:
+    """Report rows that repeat another break exactly; drop the repeats unless ``keep``."""
+    columns = [c for c in ("date", "reported_pipe_id", "kind", "flow_m3_per_h") if c in breaks]
+    key = breaks[columns].copy()
+    synthetic = breaks["break_id"].astype(str) == breaks["_row"].map(lambda r: f"B{r:07d}")
+    if not synthetic.all():
+        key["break_id"] = breaks["break_id"]
+    if isinstance(breaks, gpd.GeoDataFrame):
+        key["_where"] = shapely.to_wkb(np.asarray(breaks.geometry.values), hex=True)
+    repeat = key.astype(str).duplicated(keep="first").to_numpy()
+    if not repeat.any():
+        return breaks
+    first = breaks.loc[repeat].iloc[0]
+    example = f"{first['date'].date() if pd.notna(first['date']) else 'no date'}"
+    if pd.notna(first.get("reported_pipe_id")):
+        example += f" on pipe {first['reported_pipe_id']}"
+    if keep:
+        findings.warn(
+            "breaks",
+            file,
+            "duplicate_rows",
+            f"{int(repeat.sum()):,} break rows repeat an "
+            f'earlier row exactly (first: {example}); they are kept (duplicates = "keep" in '
+            "the mapping) and each counts as a failure",
+            rows=breaks.loc[repeat, "_row"],
+        )
+        return breaks
+    findings.warn(
+        "breaks",
+        file,
+        "duplicate_rows",
+        f"{int(repeat.sum()):,} break rows repeat an earlier row exactly (first: {example}); "
+        "the repeats were dropped so that each failure counts once",
+        "If two failures really share date, pipe and place, give them distinct break ids, or "
+        'set duplicates = "keep" under [breaks] in the mapping file',
+        rows=breaks.loc[repeat, "_row"],
+    )
+    return breaks.loc[~repeat]
+
+
+def implausible_break_dates(dates: pd.Series) -> pd.Series:
+    """True where a break date is before 1900 or a spreadsheet/database placeholder."""
+    placeholder = dates.isin(list(PLACEHOLDER_DATES))
+    early = dates < EARLIEST_PLAUSIBLE_BREAK_DATE
+    return (placeholder | early).fillna(False).astype(bool)
+
+
+# -- weather ----------------------------------------------------------------------------------------
+
+
+def check_weather(
+    weather: pd.DataFrame,
+    file: str,
+    findings: Findings,
+    *,
+    missing_values=(),
+    station_ids=None,
+) -> pd.DataFrame:
+    """Sentinels and impossible values become missing (reported); gaps are reported."""
+    weather = weather.copy()
+    sentinels = [float(v) for v in (*WEATHER_SENTINELS, *missing_values)]
+    values = [c for c in weather.columns if c not in ("date", "station_id", "_row")]
+    for column in values:
+        series = weather[column]
+        hit = series.isin(sentinels).to_numpy()
+        if hit.any():
+            seen = sorted({float(v) for v in series[hit]})
+            findings.warn(
+                "weather",
+                file,
+                "sentinel_values",
+                f"column '{column}': {int(hit.sum()):,} "
+                f"values are 'no data' codes ({', '.join(f'{v:g}' for v in seen)}); they are "
+                "treated as missing",
+                "List other codes under [weather] missing_values in the mapping file",
+                rows=weather.loc[hit, "_row"],
+            )
+            weather.loc[hit, column] = np.nan
+        for pattern, low, high in _WEATHER_RANGES:
+            if pattern.search(column):
+                odd = ((weather[column] < low) | (weather[column] > high)).fillna(False)
+                odd = odd.to_numpy(dtype=bool)
+                if odd.any():
+                    findings.warn(
+                        "weather",
+                        file,
+                        "implausible_value",
+                        f"column '{column}': "
+                        f"{int(odd.sum()):,} values are outside {low:g} to {high:g} (for "
+                        f"example {weather.loc[odd, column].head(3).tolist()}); they are "
+                        "treated as missing",
+                        "Check the unit and the export",
+                        rows=weather.loc[odd, "_row"],
+                    )
+                    weather.loc[odd, column] = np.nan
+                break
+    _warn_stuck_values(weather, values, file, findings)
+    _warn_weather_gaps(weather, file, findings, station_ids=station_ids)
+    return weather
+
+
+#: A weather column that repeats one value over at least this many days, after varying
+#: before, is reported: a sensor or export defect, not weather.
+STUCK_VALUE_MIN_DAYS = 730
+
+
+def _warn_stuck_values(weather: pd.DataFrame, columns, file: str, findings: Findings) -> None:
+    """Report a long run of one repeated value in a column that varies elsewhere."""
+    dated = weather.dropna(subset=["date"]).sort_values("date")
+    groups = dated.groupby("station_id") if "station_id" in dated else [(None, dated)]
+    for station, group in groups:
+        for column in columns:
+            values = group[column]
+            if values.nunique(dropna=True) < 2:
+                continue
+            change = values.ne(values.shift()).cumsum()
+            runs = group.groupby(change)["date"].agg(["min", "max", "size"])
+            runs["value"] = values.groupby(change).first()
+            runs = runs[runs["value"].notna()]
+            days = (runs["max"] - runs["min"]).dt.days
+            long = runs[(days >= STUCK_VALUE_MIN_DAYS) & (runs["size"] >= 24)]
+            if long.empty or len(long) == len(runs):
+                continue
+            run = long.loc[(long["max"] - long["min"]).idxmax()]
+            where = f" at station {station}" if station is not None else ""
+            rows = group.loc[change == change[group["date"] == run["min"]].iloc[0], "_row"]
+            findings.warn(
+                "weather",
+                file,
+                "stuck_values",
+                f"column '{column}'{where} holds the same value ({run['value']:g}) in every row "
+                f"from {run['min'].date()} to {run['max'].date()} ({int(run['size']):,} rows) "
+                "after varying before: a recording or export defect is likely; the model "
+                "still uses it",
+                f"Check the source; if those values are not real, empty them or list "
+                f"'{column}' under [weather] drop in the mapping file",
+                rows=rows.to_numpy(),
+            )
+
+
+def _warn_weather_gaps(weather: pd.DataFrame, file: str, findings: Findings, *, station_ids):
+    dated = weather.dropna(subset=["date"])
+    if dated.empty:
+        return
+    groups = dated.groupby("station_id") if "station_id" in dated else [(None, dated)]
+    gaps = []
+    for station, group in groups:
+        years = group["date"].dt.year
+        missing_years = sorted(set(range(int(years.min()), int(years.max()) + 1)) - set(years))
+        months = group["date"].dt.to_period("M").unique()
+        span = pd.period_range(months.min(), months.max(), freq="M")
+        missing_months = [
+            str(m) for m in span.difference(pd.PeriodIndex(months)) if m.year not in missing_years
+        ]
+        if missing_years or missing_months:
+            where = f"station {station}: " if station is not None else ""
+            parts = []
+            if missing_years:
+                parts.append(f"no rows in {_ranges(missing_years)}")
+            if missing_months:
+                shown = ", ".join(missing_months[:6])
+                more = f" and {len(missing_months) - 6} more" if len(missing_months) > 6 else ""
+                parts.append(f"no rows for the months {shown}{more}")
+            gaps.append(where + "; ".join(parts))
+    if gaps:
+        findings.warn(
+            "weather",
+            file,
+            "weather_gaps",
+            "the weather record has gaps: "
+            + " | ".join(gaps[:5])
+            + (f" | and {len(gaps) - 5} more stations" if len(gaps) > 5 else "")
+            + "; weather features of those periods are unknown",
+            "Complete the export, or fill the gaps from a nearby station",
+        )
+    if station_ids is not None and "station_id" in dated:
+        listed = set(pd.Series(station_ids).dropna().astype(str))
+        present = set(dated["station_id"].dropna().astype(str))
+        if listed - present:
+            findings.warn(
+                "weather",
+                file,
+                "station_without_weather",
+                f"{len(listed - present):,} "
+                f"stations have no weather rows ({', '.join(sorted(listed - present)[:5])}); "
+                "pipes nearest to them get no weather features",
+                "Export their rows too, or remove them from the stations layer",
+            )
+        if present - listed:
+            findings.warn(
+                "weather",
+                file,
+                "unknown_station",
+                f"weather rows name {len(present - listed):,} "
+                f"stations that the stations layer lacks ({', '.join(sorted(present - listed)[:5])})"
+                "; their rows are not used",
+                "Add those stations (with their location)",
+            )
+
+
+def _ranges(years: list[int]) -> str:
+    spans, start = [], years[0]
+    for prev, year in zip(years, [*years[1:], None], strict=False):
+        if year != prev + 1:
+            spans.append(str(start) if start == prev else f"{start}-{prev}")
+            start = year
+    return ", ".join(spans)

@@ -1,0 +1,199 @@
+"""Exports that look fine but are not: CRS that does not fit the coordinates, stub segments,
+duplicated breaks, placeholder dates, weather sentinels and gaps."""
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+
+from risk.ingest import read_utility
+from risk.model import inspection_rank
+from risk.workspace import load_workspace
+
+
+def _pipes(tiny):
+    return gpd.read_file(tiny / "pipes.geojson")
+
+
+def _write_pipes(tiny, pipes):
+    (tiny / "pipes.geojson").unlink()
+    pipes.to_file(tiny / "pipes.geojson", driver="GeoJSON")
+
+
+def _fails(run, folder, workspace, *args):
+    code, out, err = run("ingest", folder, "--workspace", workspace, *args)
+    assert code == 2, out + err
+    assert not workspace.exists(), "nothing may be written"
+    return err
+
+
+def test_metres_labelled_as_degrees_are_refused_naming_the_crs_that_fits(run, tiny, tmp_path):
+    pipes = _pipes(tiny).to_crs("EPSG:2154").set_crs("EPSG:4326", allow_override=True)
+    _write_pipes(tiny, pipes)
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert "pipes.geojson" in err and "declares EPSG:4326" in err
+    assert "outside that CRS's area of use" in err
+    assert "EPSG:2154" in err and "the CRS of soils" in err  # the CRS that fits
+    assert "Set CRS" in err
+
+
+def test_degrees_labelled_as_a_national_grid_are_refused(run, tiny, tmp_path):
+    soils = gpd.read_file(tiny / "soils.geojson").to_crs("EPSG:4326")
+    soils = soils.set_crs("EPSG:2154", allow_override=True)
+    (tiny / "soils.geojson").unlink()
+    soils.to_file(tiny / "soils.geojson", driver="GeoJSON")
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert "soils.geojson" in err and "declares EPSG:2154" in err
+    assert "EPSG:4326 (longitude/latitude in degrees)" in err
+
+
+def test_a_shapefile_without_prj_and_unmapped_columns_reports_both(run, tiny, tmp_path):
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    pipes = _pipes(tiny).rename(
+        columns={
+            "pipe_id": "ID_TRONCON",
+            "install_year": "POSE",
+            "diameter_mm": "DN",
+            "pressure_zone": "ZONE",
+        }
+    )
+    pipes.to_file(folder / "pipes.shp")
+    (folder / "pipes.prj").unlink()
+    err = _fails(run, folder, tmp_path / "ws")
+    assert "missing required columns ['pipe_id', 'diameter_mm', 'install_year']" in err
+    assert "no coordinate reference system" in err and ".prj" in err
+
+
+def _with_stubs(tiny):
+    pipes = _pipes(tiny).to_crs("EPSG:2154")
+    first = pipes.geometry.iloc[0]
+    end = first.coords[-1]
+    stubs = gpd.GeoDataFrame(
+        {
+            "pipe_id": ["STUB-0", "STUB-1CM"],
+            "material": "FONTE",
+            "diameter_mm": 100,
+            "install_year": 1931,
+        },
+        geometry=[LineString([end, end]), LineString([end, (end[0] + 0.01, end[1])])],
+        crs="EPSG:2154",
+    )
+    both = pd.concat([pipes, stubs], ignore_index=True).to_crs("EPSG:4326")
+    _write_pipes(tiny, gpd.GeoDataFrame(both, crs="EPSG:4326"))
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    extra = pd.DataFrame({"date": ["2020-03-03"], "pipe_id": ["STUB-1CM"]})
+    pd.concat([breaks, extra]).to_csv(tiny / "breaks.csv", index=False)
+
+
+def test_short_segments_are_warned_about_and_kept_by_default(tiny):
+    _with_stubs(tiny)
+    data = read_utility(tiny, repair_geometry=True)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "short_segments"]
+    assert "shorter than 1 m" in warning["message"] and "STUB-1CM" in warning["message"]
+    assert "short_segments" in warning["fix"] and len(warning["rows"]) == 2
+    assert {"STUB-0", "STUB-1CM"} <= set(data.pipes["pipe_id"])
+
+
+def test_short_segments_can_be_merged_and_their_breaks_follow(tiny):
+    _with_stubs(tiny)
+    (tiny / "mapping.toml").write_text(
+        '[breaks]\ncrs = "EPSG:2154"\n[pipes]\nshort_segments = "merge"\n'
+    )
+    data = read_utility(tiny, repair_geometry=True)
+    assert not {"STUB-0", "STUB-1CM"} & set(data.pipes["pipe_id"])
+    moved = data.breaks[data.breaks["reported_pipe_id"] == "P-0001"]
+    assert pd.Timestamp("2020-03-03") in set(moved["date"])  # the stub's break, now on P-0001
+    message = " ".join(w["message"] for w in data.meta["report"]["warnings"])
+    assert "were merged into the neighbour" in message
+
+
+def test_short_segments_can_be_dropped(tiny):
+    _with_stubs(tiny)
+    (tiny / "mapping.toml").write_text(
+        '[breaks]\ncrs = "EPSG:2154"\n[pipes]\nshort_segments = "drop"\nmin_length_m = 0.5\n'
+    )
+    data = read_utility(tiny, repair_geometry=True)
+    assert not {"STUB-0", "STUB-1CM"} & set(data.pipes["pipe_id"])
+    assert len(data.pipes) == 16
+
+
+def test_a_stub_never_ranks_first_for_being_short():
+    ids = pd.Index(["zero", "one_cm", "normal", "long"])
+    rate = pd.Series([50.0, 40.0, 3.0, 2.0], index=ids)  # stubs get absurd rates per km
+    length = pd.Series([0.0, 0.01, 80.0, 300.0], index=ids)
+    expected = rate * np.maximum(length, 1.0) / 1000
+    rank = inspection_rank(rate, expected, length_m=length)
+    assert dict(zip(ids, rank, strict=False)) == {"normal": 1, "long": 2, "one_cm": 3, "zero": 4}
+    assert list(inspection_rank(rate, expected)) == [1, 2, 3, 4]  # without lengths: by rate
+
+
+def test_duplicated_break_rows_are_reported_and_dropped(run, tiny, tmp_path):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    pd.concat([breaks, breaks.iloc[[0, 0, 3]]]).to_csv(tiny / "breaks.csv", index=False)
+    code, out, err = run("ingest", tiny, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "3 break rows repeat an earlier row exactly (first: 2015-02-03 on pipe P-0001)" in out
+    assert len(load_workspace(tmp_path / "ws").breaks) == len(breaks)
+    (tiny / "mapping.toml").write_text('[breaks]\ncrs = "EPSG:2154"\nduplicates = "keep"\n')
+    kept = read_utility(tiny).breaks
+    assert len(kept) == len(breaks) + 3
+
+
+@pytest.mark.parametrize("placeholder", ["1850-06-01", "1899-12-30", "1900-01-01", "1970-01-01"])
+def test_placeholder_and_ancient_break_dates_are_reported_and_never_linked(tiny, placeholder):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    odd = pd.DataFrame({"date": [placeholder], "pipe_id": ["P-0003"]})
+    pd.concat([breaks, odd]).to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    row = data.breaks[data.breaks["date"] == pd.Timestamp(placeholder)]
+    assert len(row) == 1 and row["pipe_id"].isna().all()  # kept, not linked
+    assert row["unlinked_reason"].iloc[0] == "implausible_date"
+    (warning,) = [
+        w for w in data.meta["report"]["warnings"] if w["code"].endswith("implausible_date")
+    ]
+    assert "placeholder" in warning["message"] and warning["rows"] == [10]
+
+
+def test_weather_sentinels_become_missing_and_gaps_are_reported(tiny):
+    weather = pd.read_csv(tiny / "weather.csv", dtype={"precip_mm": float})
+    weather.loc[5, "tmin_c"] = -9999
+    weather.loc[6, "precip_mm"] = -999.9
+    weather.loc[7, "tmax_c"] = 412.0  # not a temperature
+    weather = weather[pd.to_datetime(weather["date"]).dt.year != 2016]  # a missing year
+    weather.to_csv(tiny / "weather.csv", index=False)
+    data = read_utility(tiny)
+    assert (
+        not data.weather[["tmin_c", "tmax_c", "precip_mm"]].isin([-9999, -999.9, 412]).any().any()
+    )
+    assert data.weather[["tmin_c", "precip_mm", "tmax_c"]].isna().sum().tolist() == [1, 1, 1]
+    warnings = {w["code"]: w for w in data.meta["report"]["warnings"]}
+    sentinels = [w for w in data.meta["report"]["warnings"] if w["code"] == "sentinel_values"]
+    assert "column 'tmin_c': 1 values are 'no data' codes (-9999)" in sentinels[0]["message"]
+    assert sentinels[0]["rows"] == [6] and "-999.9" in sentinels[1]["message"]
+    assert "no rows in 2016" in warnings["weather_gaps"]["message"]
+    assert "412" in json.dumps(warnings["implausible_value"])
+
+
+def test_weather_missing_values_of_the_mapping_are_treated_as_missing(tiny):
+    weather = pd.read_csv(tiny / "weather.csv")
+    weather.loc[2, "precip_mm"] = 8888
+    weather.to_csv(tiny / "weather.csv", index=False)
+    (tiny / "mapping.toml").write_text(
+        '[breaks]\ncrs = "EPSG:2154"\n[weather]\nmissing_values = [8888]\n'
+    )
+    data = read_utility(tiny)
+    assert np.isnan(data.weather["precip_mm"].iloc[2])
+
+
+def test_a_weather_column_stuck_on_one_value_for_years_is_reported(tiny):
+    weather = pd.read_csv(tiny / "weather.csv", dtype={"precip_mm": float})
+    weather.loc[len(weather) - 36 :, "precip_mm"] = 0.0  # the last three years: a dead gauge
+    weather.to_csv(tiny / "weather.csv", index=False)
+    data = read_utility(tiny)
+    (stuck,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "stuck_values"]
+    assert "column 'precip_mm' holds the same value (0)" in stuck["message"]
+    assert "(36 rows)" in stuck["message"] and "[weather] drop" in stuck["fix"]
