@@ -12,9 +12,12 @@ provider sign in through OIDC (``st.login``); the e-mail it returns is mapped to
 and so to a role, with :func:`user_for_email`.
 
 Roles: ``engineer`` (risk map, model, dispatch), ``crew`` (own inspection list and outcome
-form), ``manager`` (impact), ``admin`` (everything, and accounts). Writes go through
-:func:`record_outcome` and :func:`assign`, which check the role and, for crews, that the
-assignment is their own; the store audits every write with the user.
+form), ``manager`` (impact), ``admin`` (everything, and accounts). Writes of outcomes and
+assignments, from the dashboard and the command line alike, go through :mod:`risk.writes`,
+which checks here that the writer is an active account whose role may write
+(:func:`writer_problems`) and, for crews, that the assignment is their own; the store audits
+every write with the user. User and crew names follow the identifier rules of
+:mod:`risk.textrules` (no formula-leading character, no markup, no control characters).
 """
 
 from __future__ import annotations
@@ -25,16 +28,17 @@ import functools
 import hashlib
 import hmac
 import secrets
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
-from risk.store import OutcomeStore, RecordResult
+from risk.settings import read_settings
+from risk.store import OutcomeStore
 from risk.store.db import WRITE_OPTION
 from risk.store.models import Base, audit_table
+from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
 #: Roles of the dashboards.
 ROLES = ("engineer", "crew", "manager", "admin")
@@ -139,20 +143,6 @@ def _dummy_hash() -> str:
 # -- the workspace's store ---------------------------------------------------------------------
 
 
-def read_settings(workspace: str | Path) -> dict:
-    """The workspace's ``settings.toml`` as a dict (empty when there is none)."""
-    file = Path(workspace) / "settings.toml"
-    if not file.is_file():
-        return {}
-    with file.open("rb") as handle:
-        try:
-            return tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(
-                f"{file}: not valid TOML ({exc}). Fix the file or remove it."
-            ) from None
-
-
 def store_location(workspace: str | Path) -> str:
     """Where a workspace's outcome store is: ``store_url`` in ``settings.toml``, else
     ``<workspace>/outcomes.sqlite``."""
@@ -183,8 +173,9 @@ def create_user(
     """Add an account; ``password`` may be None for accounts that sign in only through OIDC.
 
     Raises ValueError listing every problem (unknown role, crew member without a crew, short
-    password, taken name or e-mail); nothing is written then. The creation is audited, without
-    the password hash.
+    password, taken name or e-mail, a user or crew name that breaks the identifier rules of
+    :mod:`risk.textrules` or is longer than 200 characters); nothing is written
+    then. The creation is audited, without the password hash.
     """
     username = (username or "").strip()
     email = email.strip().lower() if email else None
@@ -192,6 +183,12 @@ def create_user(
     problems = []
     if not username:
         problems.append("the username is empty")
+    elif (problem := identifier_problem(username)) is not None:
+        problems.append(f"the username {username[:60]!r} {problem} (use {IDENTIFIER_HINT})")
+    if crew and (problem := identifier_problem(crew)) is not None:
+        problems.append(f"the crew name {crew[:60]!r} {problem} (use {IDENTIFIER_HINT})")
+    if email and (problem := identifier_problem(email, max_length=320)) is not None:
+        problems.append(f"the e-mail {email[:60]!r} {problem}")
     if role not in ROLES:
         problems.append(f"the role must be one of {', '.join(ROLES)} (got {role!r})")
     if role == "crew" and not crew:
@@ -437,22 +434,6 @@ def require_role(user: User | None, roles: tuple[str, ...], action: str) -> User
     return user
 
 
-def record_outcome(
-    store: OutcomeStore, user: User | None, outcome: dict, *, idempotency_key: str
-) -> RecordResult:
-    """Record a field outcome as ``user``: crews only for their own assignments.
-
-    The crew check runs in the store's write transaction (``crew=``), so hiding buttons is not
-    what protects other crews' lists. A retry with the same ``idempotency_key`` returns the
-    stored outcome (``created=False``) instead of recording it twice.
-    """
-    user = require_role(user, RECORDING_ROLES, "record outcomes")
-    crew = user.crew if user.role == "crew" else None
-    if user.role == "crew" and not crew:
-        raise PermissionError(f"{user.username} has no crew: ask an administrator to set it.")
-    return store.record(outcome, user=user.username, idempotency_key=idempotency_key, crew=crew)
-
-
 def visible_assignments(store: OutcomeStore, user: User | None, **filters) -> pd.DataFrame:
     """The assignments ``user`` may see: a crew member only their crew's, others all."""
     user = require_role(user, ROLES, "see inspection lists")
@@ -461,9 +442,39 @@ def visible_assignments(store: OutcomeStore, user: User | None, **filters) -> pd
     return store.assignments(**filters)
 
 
-def assign(
-    store: OutcomeStore, user: User | None, plan: pd.DataFrame, *, round_id: str
-) -> pd.DataFrame:
-    """Store a dispatch plan as assignments, as ``user`` (engineers and admins only)."""
-    user = require_role(user, PLANNING_ROLES, "assign inspections")
-    return store.add_assignments(plan, user=user.username, round_id=round_id)
+def writer_problems(
+    store: OutcomeStore, user: User | str | None, roles: tuple[str, ...], action: str
+) -> tuple[User | None, list[str]]:
+    """The stored account of ``user`` (a name or a signed-in :class:`User`) and what keeps it
+    from ``action``: no such account, a disabled one, a role not in ``roles``, a crew member
+    without a crew. The account is read again from the store, so a role changed or an account
+    disabled since sign-in counts. Returns ``(account or None, problems)``."""
+    name = user.username if isinstance(user, User) else user
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name:
+        return None, [
+            f"a user name is needed to {action} (it goes to the audit log): give the name of "
+            "an account, or create one with 'risk users add WORKSPACE NAME --role ...'"
+        ]
+    if (problem := identifier_problem(name)) is not None:
+        return None, [f"the user name {name[:60]!r} {problem}; no account can have it"]
+    account = get_user(store, name, include_inactive=True)
+    if account is None:
+        return None, [
+            f"there is no account named {name!r}; create it with 'risk users add WORKSPACE "
+            f"{name} --role {'engineer' if 'engineer' in roles else roles[0]}' (or in the "
+            "Accounts page), or use an existing account ('risk users list WORKSPACE')"
+        ]
+    if not account.active:
+        return account, [
+            f"the account {account.username!r} is disabled; ask an administrator to enable it, "
+            "or use another account"
+        ]
+    if account.role not in roles:
+        needed = " or ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
+        return account, [
+            f"{account.username} ({account.role}) may not {action}; this needs the role {needed}"
+        ]
+    if account.role == "crew" and not account.crew:
+        return account, [f"{account.username} has no crew: ask an administrator to set it"]
+    return account, []

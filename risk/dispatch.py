@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.csvsafe import read_csv_rows
+from risk.textrules import IDENTIFIER_HINT, identifier_problem
+
 #: What to look for on each material, for the crew sheet.
 LOOK_FOR = {
     "cast_iron": "circumferential cracks and corroded joints; listen on valves and hydrants",
@@ -59,6 +62,11 @@ class Crew:
     checks_per_day: int | None = None
 
     def __post_init__(self):
+        problem = (
+            identifier_problem(str(self.name).strip()) if str(self.name).strip() else "is empty"
+        )
+        if problem is not None:
+            raise ValueError(f"Crew name {str(self.name)[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
         if (self.km_per_day is None) == (self.checks_per_day is None):
             raise ValueError(
                 f"Crew '{self.name}' needs exactly one capacity: km_per_day or checks_per_day."
@@ -84,21 +92,24 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
     """Read crews from a CSV with ``name`` and ``km_per_day`` or ``checks_per_day``.
 
     An optional ``days`` column lists working days as ``2026-11-23;2026-11-24``; crews
-    without it work the next ``n_days`` weekdays from ``start``.
+    without it work the next ``n_days`` weekdays from ``start``. The file is read strictly
+    (:func:`risk.csvsafe.read_csv_rows`): a file that is not UTF-8, is empty, uses ``;``
+    between columns or has broken quoting raises ``DataContractError`` (a ``ValueError``)
+    naming the file and line; a bad row raises ``ValueError`` naming the row.
     """
-    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    columns, rows = read_csv_rows(path, layer="crews", example="name,km_per_day")
     problems = []
-    if "name" not in table:
+    if "name" not in columns:
         problems.append("a 'name' column")
-    if "km_per_day" not in table and "checks_per_day" not in table:
+    if "km_per_day" not in columns and "checks_per_day" not in columns:
         problems.append("a 'km_per_day' or 'checks_per_day' column")
     if problems:
         raise ValueError(
-            f"{path}: crews need {' and '.join(problems)} (found {list(table.columns)}). "
+            f"{path}: crews need {' and '.join(problems)} (found {columns}). "
             "Example:\nname,km_per_day\nEquipe Nord,3.5"
         )
     crews = []
-    for row_number, row in enumerate(table.to_dict("records"), start=1):
+    for row_number, row in enumerate(rows, start=1):
         try:
             days = (
                 tuple(date.fromisoformat(d.strip()) for d in row["days"].split(";") if d.strip())

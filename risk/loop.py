@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from risk.csvsafe import restore_formulas
 from risk.dispatch import Crew, plan_inspections
 from risk.feedback import inspection_evidence, with_found_leaks
 from risk.ingest import read_utility
@@ -81,7 +82,7 @@ def simulate_field_loop(
             "'risk generate' (it plays the crews' part from the hidden leaks)"
         )
     data = read_utility(sample_dir)
-    leaks = pd.read_csv(truth_file, dtype={"pipe_id": str})
+    leaks = restore_formulas(pd.read_csv(truth_file, dtype={"pipe_id": str}))  # csvsafe.write_csv
     if first_day is None:
         last = data.breaks["date"].max()
         first = last + pd.Timedelta(days=1)

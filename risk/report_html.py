@@ -43,7 +43,8 @@ def backtest_html(result: dict) -> str:
         f"<style>{_STYLE}</style></head><body><h1>{title}</h1>",
         "<p class='note'>Walk-forward: for each year the model and the baselines are fitted on "
         "records dated before 1 January of that year and measured on the failures of the "
-        f"following {result['horizon_years']} year(s). Years: {', '.join(map(str, years))}. "
+        f"following {html.escape(str(result['horizon_years']))} year(s). "
+        f"Years: {html.escape(', '.join(map(str, years)))}. "
         "Capture = share of the failures found on the riskiest share of network length.</p>",
         "<h2>Mean over years</h2>",
         _summary_table(result["summary"]),
@@ -105,7 +106,7 @@ def _summary_table(summary: dict) -> str:
 
 def _per_year_table(years: list[dict]) -> str:
     names = _order({n for e in years for n in e["methods"]})
-    head = "".join(f"<th>{e['year']}</th>" for e in years)
+    head = "".join(f"<th>{html.escape(str(e['year']))}</th>" for e in years)
     rows = [f"<table><tr><th>Method</th>{head}</tr>"]
     for name in names:
         cells = "".join(
@@ -128,8 +129,8 @@ def _data_table(years: list[dict]) -> str:
     head = "".join(f"<th>{label}</th>" for _, label in keys)
     rows = [f"<table><tr><th>Year</th>{head}</tr>"]
     for entry in years:
-        cells = "".join(f"<td>{entry.get(k, '-')}</td>" for k, _ in keys)
-        rows.append(f"<tr><td>{entry['year']}</td>{cells}</tr>")
+        cells = "".join(f"<td>{html.escape(str(entry.get(k, '-')))}</td>" for k, _ in keys)
+        rows.append(f"<tr><td>{html.escape(str(entry['year']))}</td>{cells}</tr>")
     rows.append("</table>")
     return "".join(rows)
 

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.csvsafe import write_csv
+
 _CSS = """
 body { font-family: Liberation Sans, Arial, sans-serif; font-size: 11pt; margin: 1.5cm; }
 section { page-break-after: always; }
@@ -26,13 +28,15 @@ def export_plan(plan: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
     """Write ``plan.csv``, ``plan.geojson`` (with geometry) and ``sheets.html`` to ``out_dir``.
 
     Each file is written to a temporary name and renamed, so a reader never sees half a file.
+    ``plan.csv`` goes through :func:`risk.csvsafe.write_csv` (text a spreadsheet would run as a
+    formula is neutralised); the sheets escape every text they show.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     table = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
     table["date"] = pd.to_datetime(table["date"]).dt.date.astype(str)
-    written["csv"] = _atomic(out_dir / "plan.csv", lambda p: table.to_csv(p, index=False))
+    written["csv"] = write_csv(table, out_dir / "plan.csv")
     if isinstance(plan, gpd.GeoDataFrame) and len(plan):
         geo = gpd.GeoDataFrame(table, geometry=plan.geometry.values, crs=plan.crs).to_crs(4326)
         written["geojson"] = _atomic(
@@ -62,7 +66,7 @@ def render_sheets(plan: pd.DataFrame) -> str:
     for (crew, day), group in plan.groupby(["crew", "date"], sort=True):
         km = group["length_m"].sum() / 1000.0
         head = (
-            f"<h1>{html.escape(str(crew))} — {pd.Timestamp(day).date()}</h1>"
+            f"<h1>{html.escape(str(crew))} — {html.escape(str(pd.Timestamp(day).date()))}</h1>"
             f"<p class='meta'>{len(group)} pipes, {km:.2f} km. Record each outcome: "
             "leak found (kind, estimated flow m³/h) / nothing found / could not access.</p>"
         )
@@ -73,10 +77,11 @@ def render_sheets(plan: pd.DataFrame) -> str:
             year = "" if pd.isna(r.install_year) else int(r.install_year)
             diameter = "" if pd.isna(r.diameter_mm) else f"{r.diameter_mm:.0f}"
             rows.append(
-                f"<tr><td>{r.visit_order}</td><td>{html.escape(str(r.pipe_id))}</td>"
+                f"<tr><td>{html.escape(str(r.visit_order))}</td>"
+                f"<td>{html.escape(str(r.pipe_id))}</td>"
                 f"<td>{html.escape(str(r.material))}, {diameter} mm, {year}</td>"
                 f"<td>{r.length_m:.0f}</td><td>{reasons}</td>"
-                f"<td>{html.escape(r.look_for)}</td>"
+                f"<td>{html.escape(str(r.look_for))}</td>"
                 "<td class='box'>☐ leak ☐ none ☐ no access</td></tr>"
             )
         table = (
@@ -120,7 +125,7 @@ def _svg_map(group: gpd.GeoDataFrame, width: int = 640, height: int = 320) -> st
         parts.append(
             f"<circle cx='{mid[0]:.1f}' cy='{mid[1]:.1f}' r='8' fill='white' stroke='#333'/>"
             f"<text x='{mid[0]:.1f}' y='{mid[1] + 3.5:.1f}' font-size='9' text-anchor='middle'>"
-            f"{order}</text>"
+            f"{html.escape(str(order))}</text>"
         )
     bar_m = _nice_length(span / 4)
     bar_px = bar_m * scale

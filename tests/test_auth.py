@@ -1,11 +1,12 @@
 """Accounts, password hashes and role checks enforced in the package."""
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
 
-from risk import auth
+from risk import auth, writes
 from risk.store import OutcomeStore
 
 TODAY = dt.date.today()
@@ -16,6 +17,14 @@ PASSWORD = "correct horse battery"
 def store(tmp_path):
     with OutcomeStore(tmp_path / "outcomes.sqlite") as store:
         yield store
+
+
+def make_workspace(folder, pipe_ids=("P1", "P2")):
+    """The least a workspace needs for writes: meta.json and the pipes' ids (its store is
+    ``folder / "outcomes.sqlite"``, the ``store`` fixture's)."""
+    (folder / "meta.json").write_text(json.dumps({"source": "test"}))
+    pd.DataFrame({"pipe_id": list(pipe_ids)}).to_parquet(folder / "pipes.parquet")
+    return folder
 
 
 @pytest.fixture
@@ -96,32 +105,37 @@ def test_language_and_password_changes_are_remembered(store):
         auth.set_language(store, "zoe", "fr", by="admin")
 
 
-def test_a_crew_records_only_its_own_assignments(plan_store):
+def test_a_crew_records_only_its_own_assignments(plan_store, tmp_path):
+    workspace = make_workspace(tmp_path)
+    auth.create_user(plan_store, "anne", PASSWORD, "crew", crew="Nord")
     nord = auth.User("anne", "crew", "Nord")
     ids = plan_store.assignments().set_index("pipe_id")["assignment_id"]
     outcome = {"pipe_id": "P1", "assignment_id": int(ids["P1"]), "result": "nothing_found",
                "inspected_on": TODAY}  # fmt: skip
-    result = auth.record_outcome(plan_store, nord, outcome, idempotency_key="k1")
+    record = writes.record_outcome
+    result = record(workspace, nord, outcome, idempotency_key="k1", store=plan_store)
     assert result.created
-    again = auth.record_outcome(plan_store, nord, outcome, idempotency_key="k1")
+    again = record(workspace, nord, outcome, idempotency_key="k1", store=plan_store)
     assert (again.outcome_id, again.created) == (result.outcome_id, False)
 
     other = {**outcome, "pipe_id": "P2", "assignment_id": int(ids["P2"])}
     with pytest.raises(PermissionError, match="belongs to crew 'Sud'"):
-        auth.record_outcome(plan_store, nord, other, idempotency_key="k2")
+        record(workspace, nord, other, idempotency_key="k2", store=plan_store)
     assert len(plan_store.outcomes()) == 1
     assert plan_store.outcomes()["recorded_by"].tolist() == ["anne"]
 
 
-def test_managers_cannot_record_or_assign_and_crews_see_only_their_list(plan_store):
+def test_managers_cannot_record_or_assign_and_crews_see_only_their_list(plan_store, tmp_path):
+    workspace = make_workspace(tmp_path)
+    auth.create_user(plan_store, "marc", PASSWORD, "manager")
     manager = auth.User("marc", "manager")
     with pytest.raises(PermissionError, match="may not record outcomes"):
-        auth.record_outcome(
-            plan_store, manager, {"pipe_id": "P1", "result": "no_access", "inspected_on": TODAY},
-            idempotency_key="k",
+        writes.record_outcome(
+            workspace, manager, {"pipe_id": "P1", "result": "no_access", "inspected_on": TODAY},
+            idempotency_key="k", store=plan_store,
         )  # fmt: skip
     with pytest.raises(PermissionError, match="needs the role engineer or admin"):
-        auth.assign(plan_store, manager, pd.DataFrame(), round_id="r2")
+        writes.assign(workspace, manager, pd.DataFrame(), round_id="r2", store=plan_store)
     with pytest.raises(PermissionError, match="Sign in"):
         auth.visible_assignments(plan_store, None)
     crew = auth.visible_assignments(plan_store, auth.User("anne", "crew", "Nord"), crew="Sud")

@@ -6,7 +6,23 @@ import json
 import pandas as pd
 import pytest
 
+from risk import auth
 from risk.workspace import load_workspace
+
+PASSWORD = "a long secret"
+
+
+def add_account(workspace, username, role, crew=None):
+    """An account of the workspace's store, as 'risk users add' makes it."""
+    auth.create_user(auth.store_location(workspace), username, PASSWORD, role, crew)
+
+
+@pytest.fixture
+def accounts(workspace):
+    """An engineer (ingrid) and a crew member of crew Nord (camille)."""
+    add_account(workspace, "ingrid", "engineer")
+    add_account(workspace, "camille", "crew", "Nord")
+    return workspace
 
 
 @pytest.fixture
@@ -28,7 +44,7 @@ def workspace(run, tiny, tmp_path):
     return ws
 
 
-def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, tmp_path):
+def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accounts, tmp_path):
     crews = tmp_path / "crews.csv"
     crews.write_text("name,checks_per_day\nNord,3\n")
     args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
@@ -53,7 +69,7 @@ def test_dispatch_without_scores_says_what_to_run(run, workspace, tmp_path):
     assert code == 2 and "risk score" in err
 
 
-def test_outcome_retried_with_the_same_key_is_recorded_once(run, workspace):
+def test_outcome_retried_with_the_same_key_is_recorded_once(run, workspace, accounts):
     args = [
         "outcomes", "record", workspace, "--pipe-id", "P-0001", "--result", "leak_found",
         "--leak-kind", "joint", "--flow-m3-per-h", "1.2", "--inspected-on", "2026-01-05",
@@ -68,7 +84,7 @@ def test_outcome_retried_with_the_same_key_is_recorded_once(run, workspace):
     assert again["outcome_id"] == first["outcome_id"]
 
 
-def test_bad_outcome_import_writes_nothing(run, workspace, tmp_path):
+def test_bad_outcome_import_writes_nothing(run, workspace, accounts, tmp_path):
     bad = tmp_path / "outcomes.csv"
     bad.write_text(
         "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h\n"
@@ -84,7 +100,7 @@ def test_bad_outcome_import_writes_nothing(run, workspace, tmp_path):
     assert len(pd.read_csv(out_file)) == 0  # not even the good first row
 
 
-def test_import_export_and_savings(run, workspace, tmp_path):
+def test_import_export_and_savings(run, workspace, accounts, tmp_path):
     good = tmp_path / "outcomes.csv"
     good.write_text(
         "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date\n"

@@ -15,11 +15,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from risk import auth, impact, maplayers
+from risk import auth, impact, maplayers, writes
 from risk.contract import DataContractError
 from risk.dispatch import GENERAL_CHECK, LOOK_FOR
 from risk.i18n import format_date, format_quantity
 from risk.store import LEAK_KINDS, RESULTS, IdempotencyConflictError
+from risk.textrules import MAX_NOTES_LENGTH
 
 workspace, user = common.require("crew")
 lang = common.lang()
@@ -133,8 +134,8 @@ with st.form("outcome", clear_on_submit=False):
         tr("crew.flow"), min_value=0.0, value=None, step=0.1, format="%.1f", key="f_flow"
     )
     inspected_on = st.date_input(tr("crew.inspected_on"), today, max_value=today, key="f_inspected")
-    repair_date = st.date_input(tr("crew.repair_date"), None, key="f_repair")
-    notes = st.text_area(tr("crew.notes"), key="f_notes", height=80)
+    repair_date = st.date_input(tr("crew.repair_date"), None, max_value=today, key="f_repair")
+    notes = st.text_area(tr("crew.notes"), key="f_notes", height=80, max_chars=MAX_NOTES_LENGTH)
     submitted = st.form_submit_button(tr("crew.save"), type="primary", width="stretch")
 
 if submitted:
@@ -166,7 +167,9 @@ if submitted:
             last["key"] if last and last["content"] == content else st.session_state["outcome_key"]
         )
         try:
-            stored = auth.record_outcome(store, user, outcome, idempotency_key=key)
+            stored = writes.record_outcome(
+                workspace, user, outcome, idempotency_key=key, store=store
+            )
         except (DataContractError, IdempotencyConflictError, PermissionError, LookupError) as exc:
             st.error(tr("crew.not_saved", error=str(exc)))
         else:

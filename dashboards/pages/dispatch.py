@@ -7,7 +7,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from risk import auth, impact, maplayers
+from risk import impact, maplayers, writes
+from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, plan_inspections, working_days
 from risk.i18n import format_number, format_quantity
 from risk.sheets import export_plan, render_sheets
@@ -109,14 +110,14 @@ c1, c2 = st.columns([2, 1])
 round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username}", key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not len(plan)):
     try:
-        stored = auth.assign(store, user, plan, round_id=round_id)
+        stored = writes.assign(workspace, user, plan, round_id=round_id, store=store)
     except (ValueError, PermissionError) as exc:
         st.error(str(exc))
     else:
         export_plan(plan, workspace / "plans" / round_id)
         st.success(tr("dispatch.assigned", n=len(stored), round=round_id))
 
-csv = shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)).to_csv(index=False)
+csv = to_csv_text(shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)))
 d1, d2, d3 = st.columns(3)
 d1.download_button(tr("dispatch.csv"), csv, "plan.csv", "text/csv", key="dl_csv")
 if isinstance(plan, gpd.GeoDataFrame) and len(plan):

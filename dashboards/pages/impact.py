@@ -7,6 +7,7 @@ import common
 import streamlit as st
 
 from risk import impact
+from risk.csvsafe import to_csv_text
 from risk.i18n import format_number, format_quantity
 from risk.savings import SavingsSettings
 
@@ -99,10 +100,10 @@ st.caption(
 )
 d1, d2 = st.columns(2)
 d1.download_button(
-    tr("impact.export_monthly"), monthly.to_csv(index=False), "water-saved-by-month.csv",
+    tr("impact.export_monthly"), to_csv_text(monthly), "water-saved-by-month.csv",
     "text/csv", key="dl_monthly",
 )  # fmt: skip
 d2.download_button(
-    tr("impact.export_leaks"), summary["leaks"].to_csv(index=False), "leaks-found.csv",
+    tr("impact.export_leaks"), to_csv_text(summary["leaks"]), "leaks-found.csv",
     "text/csv", key="dl_leaks",
 )  # fmt: skip

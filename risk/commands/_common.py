@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from risk.contract import DataContractError, Problem
+from risk.csvsafe import decode_csv, restore_formulas, write_csv
 from risk.utility import UtilityData
 
 
@@ -83,19 +86,22 @@ def with_outcomes(data: UtilityData, workspace: Path | None) -> tuple[UtilityDat
 
 
 def write_table(table: pd.DataFrame, path: Path) -> Path:
-    """Write CSV or Parquet (by extension) atomically: a reader never sees half a file."""
+    """Write CSV or Parquet (by extension) atomically: a reader never sees half a file.
+
+    CSV goes through :func:`risk.csvsafe.write_csv`: text a spreadsheet would run as a formula
+    is neutralised (and restored by :func:`read_table`).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ValueError(f"{path}: the output must end in .csv or .parquet")
+    if suffix == ".csv":
+        return write_csv(table, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False)
-        else:
-            table.to_parquet(tmp, index=False)
+        table.to_parquet(tmp, index=False)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -104,9 +110,29 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
 
 
 def read_table(path: Path) -> pd.DataFrame:
+    """A Parquet or CSV table (``pipe_id`` as text). CSV must be UTF-8 and comma-separated;
+    a malformed file raises ``DataContractError`` naming the file (and line) with the fix.
+    The quote :func:`write_table` puts in front of formula-like text is removed."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")
     if path.suffix.lower() == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path, dtype={"pipe_id": str})
+    text = decode_csv(path, layer="table", example="column names such as pipe_id,date,...")
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype={"pipe_id": str})
+    except pd.errors.ParserError as exc:
+        raise DataContractError(
+            [
+                Problem(
+                    "error",
+                    "table",
+                    str(path),
+                    "bad_csv",
+                    f"cannot be read as CSV ({str(exc).strip()})",
+                    "Quote values that contain commas, write a quote inside a value as two "
+                    'quotes (""), and give every row as many values as the header',
+                )
+            ]
+        ) from None
+    return restore_formulas(table)

@@ -17,7 +17,9 @@ DEMO_USERS = (
     ("admin", "admin", None, "en"),
 )
 DEMO_PASSWORD = "demo-password"
-DEMO_CREWS = "name,km_per_day\nEquipe Nord,4\nEquipe Sud,4\n"
+#: The demo account that plans the first round (an engineer: assignments need one).
+DEMO_PLANNER = "ingrid"
+DEMO_CREWS = {"name": ["Equipe Nord", "Equipe Sud"], "km_per_day": [4, 4]}
 
 
 def run_demo(args) -> int:
@@ -26,11 +28,13 @@ def run_demo(args) -> int:
     from risk.commands.app import serve
     from risk.commands.data import ingest_folder
     from risk.commands.field import exclusions
+    from risk.csvsafe import write_csv
     from risk.dispatch import plan_inspections, read_crews
     from risk.generate import generate_utility
     from risk.scoring import save_model, score_utility, train_model
     from risk.sheets import export_plan
     from risk.store import OutcomeStore
+    from risk.writes import assign
 
     base = Path(args.dir)
     town = base / "sample" / "town"
@@ -60,22 +64,24 @@ def run_demo(args) -> int:
     say("5/6 Planning the first inspection round (2 crews, 5 days) ...")
     start = (as_of + pd.offsets.Week(weekday=0)).date()
     crews_file = workspace / "crews.csv"
-    crews_file.write_text(DEMO_CREWS)
+    if not crews_file.is_file():  # a record of the project: never overwritten
+        write_csv(pd.DataFrame(DEMO_CREWS), crews_file)
     crews = read_crews(crews_file, start=start, n_days=5)
     location = store_location(workspace)
     with OutcomeStore(location) as store:
-        plan = plan_inspections(
-            scores, data.pipes, crews, exclude=exclusions(store, today=start, recent_days=365)
-        )
-        files = export_plan(plan, workspace / "plans" / start.isoformat())
-        if store.assignments().empty:
-            store.add_assignments(plan, user="demo", round_id=f"{start.isoformat()}-demo")
+        # The accounts first: the round is assigned by one of them, through the guarded path.
         known = set(list_users(store)["username"])
         for username, role, crew, language in DEMO_USERS:
             if username not in known:
                 create_user(
                     store, username, DEMO_PASSWORD, role, crew, language=language, created_by="demo"
                 )
+        plan = plan_inspections(
+            scores, data.pipes, crews, exclude=exclusions(store, today=start, recent_days=365)
+        )
+        if store.assignments().empty:
+            assign(workspace, DEMO_PLANNER, plan, round_id=f"{start.isoformat()}-demo", store=store)
+        files = export_plan(plan, workspace / "plans" / start.isoformat())
     model_5 = backtest["summary"].get("model", {}).get("capture_at_5pct")
     best = max(
         (

@@ -17,7 +17,7 @@ def register(add) -> None:
         "Plan inspections: per crew and day, the riskiest pipes not inspected recently, in "
         "compact groups and a visiting order; CSV, GeoJSON and printable sheets.",
         """  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --days 5
-  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --assign --user anne
+  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --assign --user ingrid
 
 crews.csv:
   name,km_per_day            (or name,checks_per_day; optional days column: 2026-01-05;2026-01-06)
@@ -37,8 +37,14 @@ crews.csv:
     p.add_argument(
         "--out", type=Path, help="folder for the lists (default: <workspace>/plans/<start>)"
     )
-    p.add_argument("--assign", action="store_true", help="save the plan as crews' assignments")
-    p.add_argument("--user", default="cli", help="who assigns (audited)")
+    p.add_argument(
+        "--assign",
+        action="store_true",
+        help="save the plan as crews' assignments (needs --user: an engineer or admin account)",
+    )
+    p.add_argument(
+        "--user", help="with --assign: who assigns, an engineer or admin account (audited)"
+    )
     p.set_defaults(func=cmd_dispatch)
 
     p = add(
@@ -49,7 +55,11 @@ crews.csv:
   risk outcomes record data/workspace/town --pipe-id P000124 --result nothing_found \\
       --inspected-on 2026-01-05 --user anne
   risk outcomes import data/workspace/town outcomes.csv --user anne
-  risk outcomes export data/workspace/town all-outcomes.csv""",
+  risk outcomes export data/workspace/town all-outcomes.csv
+
+--user names an account of the workspace (risk users add) that may record outcomes: crew
+(only for their own crew's assignments), engineer or admin. Every pipe_id must be in the
+network; notes hold at most 2,000 characters.""",
     )
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     r = sub.add_parser("record", help="record one outcome")
@@ -62,7 +72,7 @@ crews.csv:
     r.add_argument("--repair-date")
     r.add_argument("--assignment-id", type=int)
     r.add_argument("--notes")
-    r.add_argument("--user", required=True, help="who records it (audited)")
+    r.add_argument("--user", required=True, help="who records it: an account (audited)")
     r.add_argument(
         "--key", help="idempotency key: the same key again never records twice (default: new)"
     )
@@ -70,7 +80,7 @@ crews.csv:
     i = sub.add_parser("import", help="import a CSV of outcomes: all rows or none")
     i.add_argument("workspace", type=Path)
     i.add_argument("file", type=Path)
-    i.add_argument("--user", required=True)
+    i.add_argument("--user", required=True, help="who imports it: an account (audited)")
     i.set_defaults(func=cmd_outcomes_import)
     e = sub.add_parser("export", help="export every outcome to CSV")
     e.add_argument("workspace", type=Path)
@@ -144,7 +154,14 @@ def cmd_dispatch(args) -> int:
     from risk.dispatch import plan_inspections, read_crews
     from risk.sheets import export_plan
     from risk.workspace import load_workspace
+    from risk.writes import assign
 
+    if args.assign and not args.user:
+        raise ValueError(
+            "--assign needs --user NAME: the engineer or admin account that assigns the "
+            f"inspections (audited). Create one with: risk users add {args.workspace} NAME "
+            "--role engineer"
+        )
     start = date.fromisoformat(args.start)
     crews = read_crews(args.crews, start=start, n_days=args.days)
     scores_file = args.scores or args.workspace / "scores.parquet"
@@ -158,12 +175,11 @@ def cmd_dispatch(args) -> int:
     with _store(args.workspace) as store:
         exclude = exclusions(store, today=start, recent_days=args.recent_days)
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
+        if args.assign:  # before the files: a refused assignment leaves nothing behind
+            round_id = f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
+            assign(args.workspace, args.user, plan, round_id=round_id, store=store)
         out = args.out or args.workspace / "plans" / start.isoformat()
         files = export_plan(plan, out)
-        if args.assign:
-            store.add_assignments(
-                plan, user=args.user, round_id=f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
-            )
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (
         f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "
@@ -180,6 +196,8 @@ def cmd_dispatch(args) -> int:
 
 
 def cmd_outcomes_record(args) -> int:
+    from risk.writes import record_outcome
+
     outcome = {
         "pipe_id": args.pipe_id,
         "result": args.result,
@@ -191,10 +209,12 @@ def cmd_outcomes_record(args) -> int:
         "notes": args.notes,
     }
     key = args.key or uuid.uuid4().hex
-    with _store(args.workspace) as store:
-        result = store.record(
-            {k: v for k, v in outcome.items() if v is not None}, user=args.user, idempotency_key=key
-        )
+    result = record_outcome(
+        args.workspace,
+        args.user,
+        {k: v for k, v in outcome.items() if v is not None},
+        idempotency_key=key,
+    )
     state = "Recorded" if result.created else "Already recorded (same key), nothing added"
     emit(
         args,
@@ -205,8 +225,9 @@ def cmd_outcomes_record(args) -> int:
 
 
 def cmd_outcomes_import(args) -> int:
-    with _store(args.workspace) as store:
-        results = store.import_csv(args.file, user=args.user)
+    from risk.writes import import_outcomes
+
+    results = import_outcomes(args.workspace, args.user, args.file)
     created = sum(r.created for r in results)
     emit(
         args,

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
+from risk.csvsafe import write_csv
 from risk.sample import hazard
 
 if TYPE_CHECKING:
@@ -63,15 +64,13 @@ def write_utility(town: SampleTown, out_dir: Path, *, generator_version: str) ->
     weather["date"] = weather["date"].dt.strftime("%Y-%m-%d")
     for column in ("tmin_c", "tmax_c", "precip_mm"):
         weather[column] = weather[column] + 0.0  # no "-0.0" in the file
-    weather.to_csv(out_dir / "weather.csv", index=False, lineterminator="\n")
-    town.welds.to_csv(out_dir / "welds.csv", index=False, lineterminator="\n")
+    write_csv(weather, out_dir / "weather.csv", lineterminator="\n")
+    write_csv(town.welds, out_dir / "welds.csv", lineterminator="\n")
 
     _write_expected(town, truth_dir / "expected_failures.parquet")
-    town.leaks.to_csv(truth_dir / "hidden_leaks.csv", index=False, lineterminator="\n")
+    write_csv(town.leaks, truth_dir / "hidden_leaks.csv", lineterminator="\n")
     _write_covariates(town, truth_dir / "pipe_covariates.parquet")
-    town.indices.round(4).to_csv(
-        truth_dir / "weather_indices.csv", index=False, lineterminator="\n"
-    )
+    write_csv(town.indices.round(4), truth_dir / "weather_indices.csv", lineterminator="\n")
     params = {
         "generator_version": generator_version,
         "crs": CRS,

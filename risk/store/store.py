@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from risk.contract import DataContractError, Findings
+from risk.contract import DataContractError, Findings, Problem
 from risk.store.csv_files import read_outcomes_csv, write_csv_atomically
 from risk.store.db import WRITE_OPTION, create_engine, to_url, upgrade_engine
 from risk.store.models import (
@@ -34,7 +34,14 @@ from risk.store.models import (
     audit_table,
     outcomes_table,
 )
+from risk.store.references import (
+    assignment_row,
+    check_assignments,
+    check_crew,
+    check_crew_of_rows,
+)
 from risk.store.validation import LAYER, CleanOutcome, check_outcomes, check_plan
+from risk.textrules import check_identifier
 
 #: Columns of ``OutcomeStore.outcomes()`` and of exported CSV files, in order.
 OUTCOME_EXPORT_COLUMNS = [c.name for c in outcomes_table.columns]
@@ -250,7 +257,7 @@ class OutcomeStore:
             The stored assignments with their ``assignment_id``.
         """
         _require_user(user)
-        round_id = _require_text(round_id, "round_id")
+        round_id = check_identifier(round_id, "round_id")
         rows = check_plan(plan)
         now = _utcnow()
         with self._write() as connection:
@@ -314,7 +321,7 @@ class OutcomeStore:
                 f"Got {status!r} instead."
             )
         with self._write() as connection:
-            old = _assignment(connection, assignment_id)["status"]
+            old = assignment_row(connection, assignment_id)["status"]
             if old != status:
                 connection.execute(
                     sa.update(assignments_table)
@@ -339,7 +346,23 @@ class OutcomeStore:
         Raises ``LookupError`` when the assignment does not exist.
         """
         with self._engine.connect() as connection:
-            _check_crew(connection, user, crew_of_user, assignment_id)
+            check_crew(connection, user, crew_of_user, assignment_id)
+
+    def check_references(
+        self, clean: list[CleanOutcome], *, file: str, crew: str | None = None
+    ) -> list[Problem]:
+        """Problems of checked outcomes against what is stored, without writing anything.
+
+        Every referenced assignment must exist and be for the outcome's pipe; with ``crew``
+        (the recording crew member's crew), it must belong to that crew. The write transaction
+        checks the same again; this lets a caller report every problem of an input at once.
+        """
+        findings = Findings()
+        with self._engine.connect() as connection:
+            check_assignments(connection, clean, file, findings)
+            if crew is not None:
+                check_crew_of_rows(connection, clean, crew, file, findings)
+        return findings.errors
 
     # -- audit ---------------------------------------------------------------------------------
 
@@ -383,11 +406,11 @@ class OutcomeStore:
         now = _utcnow()
         with self._write() as connection:
             findings = Findings()
-            _check_assignments(connection, clean, file, findings)
+            check_assignments(connection, clean, file, findings)
             findings.raise_if_errors()
             if crew is not None:
                 for assignment_id in sorted({o.assignment_id for o in clean} - {None}):
-                    _check_crew(connection, user, crew, assignment_id)
+                    check_crew(connection, user, crew, assignment_id)
 
             results: list[RecordResult] = []
             conflicts: list[tuple[CleanOutcome, dict]] = []
@@ -424,6 +447,7 @@ def _require_user(user) -> str:
         raise ValueError(
             f"user must name who writes (it goes to the audit log). Got {user!r} instead."
         )
+    check_identifier(user, "The user name")
     return user
 
 
@@ -506,76 +530,6 @@ def _raise_conflicts(conflicts: list[tuple[CleanOutcome, dict]], file: str) -> N
         rows=sorted(o.row for o, _ in conflicts),
     )
     findings.raise_if_errors()
-
-
-def _assignment(connection: sa.Connection, assignment_id) -> dict:
-    row = (
-        connection.execute(
-            sa.select(assignments_table).where(assignments_table.c.assignment_id == assignment_id)
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise LookupError(
-            f"No assignment {assignment_id!r} in the outcome store. Check the id on the "
-            "inspection list."
-        )
-    return dict(row)
-
-
-def _check_assignments(
-    connection: sa.Connection, clean: list[CleanOutcome], file: str, findings: Findings
-) -> None:
-    """Every referenced assignment exists and is for the outcome's pipe."""
-    ids = sorted({o.assignment_id for o in clean} - {None})
-    if not ids:
-        return
-    pipes = dict(
-        connection.execute(
-            sa.select(assignments_table.c.assignment_id, assignments_table.c.pipe_id).where(
-                assignments_table.c.assignment_id.in_(ids)
-            )
-        ).all()
-    )
-    unknown = [o for o in clean if o.assignment_id is not None and o.assignment_id not in pipes]
-    if unknown:
-        findings.error(
-            LAYER,
-            file,
-            "assignment_id_unknown",
-            f"column 'assignment_id' refers to no planned inspection in {len(unknown)} row(s) "
-            f"(first: {unknown[0].assignment_id}); expected the id of a stored assignment",
-            "Copy the assignment_id from the inspection list, or leave it empty",
-            rows=[o.row for o in unknown],
-        )
-    other_pipe = [
-        o for o in clean if o.assignment_id in pipes and pipes[o.assignment_id] != o.pipe_id
-    ]
-    if other_pipe:
-        first = other_pipe[0]
-        findings.error(
-            LAYER,
-            file,
-            "pipe_id_not_assigned",
-            f"column 'pipe_id' differs from the pipe of the assignment in {len(other_pipe)} "
-            f"row(s) (first: {first.pipe_id!r}, but assignment {first.assignment_id} is for "
-            f"{pipes[first.assignment_id]!r}); expected the assigned pipe",
-            "Correct pipe_id, or leave assignment_id empty for a pipe checked off-plan",
-            rows=[o.row for o in other_pipe],
-        )
-
-
-def _check_crew(connection, user: str, crew_of_user: str, assignment_id) -> None:
-    if assignment_id is None:
-        return
-    owner = _assignment(connection, assignment_id)["crew"]
-    if owner != crew_of_user:
-        raise PermissionError(
-            f"{user} (crew {crew_of_user!r}) cannot record outcomes for assignment "
-            f"{assignment_id}: it belongs to crew {owner!r}. Ask a supervisor to reassign it, "
-            "or record the outcome without an assignment."
-        )
 
 
 def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None:

@@ -20,6 +20,14 @@ import pandas as pd
 
 from risk.contract import Findings, Problem
 from risk.store.models import LEAK_KINDS, MAX_KEY_LENGTH, RESULTS
+from risk.textrules import (
+    EARLIEST_DATE,
+    IDENTIFIER_HINT,
+    MAX_NOTES_LENGTH,
+    MAX_TEXT_LENGTH,
+    free_text_problem,
+    identifier_problem,
+)
 
 LAYER = "outcomes"
 
@@ -41,7 +49,7 @@ OUTCOME_COLUMNS: dict[str, bool] = {
 EXPORT_ONLY_COLUMNS = ("outcome_id", "recorded_by", "recorded_at")
 
 #: Longest pipe_id, in characters.
-MAX_PIPE_ID_LENGTH = 200
+MAX_PIPE_ID_LENGTH = MAX_TEXT_LENGTH
 
 _EXAMPLE_HEADER = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date,notes"
 
@@ -231,6 +239,21 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
         "the day of an inspection that has already happened (today or before)",
         "Check the date: outcomes are recorded after the inspection",
     ),
+    ("too_early", "inspected_on"): (
+        f"is before {EARLIEST_DATE.isoformat()}",
+        f"an inspection date between {EARLIEST_DATE.isoformat()} and today",
+        "Check the year (a typo such as 1026 for 2026?)",
+    ),
+    ("future", "repair_date"): (
+        "is in the future",
+        "the day of a repair that has already been done (today or before)",
+        "Leave repair_date empty until the repair is done",
+    ),
+    ("too_early", "repair_date"): (
+        f"is before {EARLIEST_DATE.isoformat()}",
+        f"a repair date between {EARLIEST_DATE.isoformat()} and today",
+        "Check the year (a typo such as 1026 for 2026?)",
+    ),
     ("before_inspection", "repair_date"): (
         "is before inspected_on",
         "a repair on or after the day of the inspection",
@@ -245,6 +268,26 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
         f"is longer than {MAX_PIPE_ID_LENGTH} characters",
         "a pipe_id of the network",
         "Check that the column holds pipe ids",
+    ),
+    ("unsafe", "pipe_id"): (
+        "is not a valid identifier",
+        f"a pipe_id of the network: {IDENTIFIER_HINT}",
+        "Correct the pipe_id (a spreadsheet may have added a leading character)",
+    ),
+    ("unsafe", "idempotency_key"): (
+        "is not a valid identifier",
+        f"a key of {IDENTIFIER_HINT}",
+        "Use keys such as UUIDs, or drop the column to let the store derive them",
+    ),
+    ("too_long", "notes"): (
+        f"is longer than {MAX_NOTES_LENGTH:,} characters",
+        f"a note of at most {MAX_NOTES_LENGTH:,} characters (nothing is cut off silently)",
+        "Shorten the note; keep long reports in the utility's document system and refer to them",
+    ),
+    ("control", "notes"): (
+        "holds a control character",
+        "plain text (tabs and line breaks are fine)",
+        "Remove the invisible control characters (often pasted from another program)",
     ),
     ("too_long", "idempotency_key"): (
         f"is longer than {MAX_KEY_LENGTH} characters",
@@ -265,18 +308,22 @@ class _Issues:
     def __init__(self):
         self.rows: dict[tuple[str, str], list[int]] = {}
         self.first_value: dict[tuple[str, str], object] = {}
+        self.first_detail: dict[tuple[str, str], str | None] = {}
 
-    def add(self, code: str, column: str, row: int, value) -> None:
+    def add(self, code: str, column: str, row: int, value, detail: str | None = None) -> None:
         key = (code, column)
         self.rows.setdefault(key, []).append(row)
         self.first_value.setdefault(key, value)
+        self.first_detail.setdefault(key, detail)
 
     def report(self, findings: Findings, file: str) -> None:
         for key, rows in self.rows.items():
             code, column = key
             what, expected, fix = _MESSAGES[key]
             value = self.first_value[key]
-            shown = f" (first: {value!r})" if value is not None else ""
+            detail = self.first_detail[key]
+            shown = f" (first: {value!r}{', ' + detail if detail else ''})"
+            shown = shown if value is not None else ""
             plural = "row" if len(rows) == 1 else "rows"
             message = (
                 f"column '{column}' {what} in {len(rows)} {plural}{shown}; expected {expected}"
@@ -293,6 +340,8 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
         issues.add("missing", "pipe_id", number, None)
     elif len(pipe_id) > MAX_PIPE_ID_LENGTH:
         issues.add("too_long", "pipe_id", number, pipe_id[:40] + "...")
+    elif (problem := identifier_problem(pipe_id)) is not None:
+        issues.add("unsafe", "pipe_id", number, pipe_id, problem)
 
     result = _text(values["result"])
     if result is None:
@@ -332,12 +381,18 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
             issues.add("not_date", "inspected_on", number, values["inspected_on"])
         elif inspected_on > today:
             issues.add("future", "inspected_on", number, inspected_on.isoformat())
+        elif inspected_on < EARLIEST_DATE:
+            issues.add("too_early", "inspected_on", number, inspected_on.isoformat())
 
     repair_date = values["repair_date"]
     if repair_date is not None:
         repair_date = to_date(repair_date)
         if repair_date is None:
             issues.add("not_date", "repair_date", number, values["repair_date"])
+        elif repair_date > today:
+            issues.add("future", "repair_date", number, repair_date.isoformat())
+        elif repair_date < EARLIEST_DATE:
+            issues.add("too_early", "repair_date", number, repair_date.isoformat())
         elif isinstance(inspected_on, dt.date) and repair_date < inspected_on:
             issues.add("before_inspection", "repair_date", number, repair_date.isoformat())
 
@@ -350,10 +405,22 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
     key = _text(values["idempotency_key"])
     if key is not None and len(key) > MAX_KEY_LENGTH:
         issues.add("too_long", "idempotency_key", number, key[:40] + "...")
+    elif key is not None and (problem := identifier_problem(key)) is not None:
+        issues.add("unsafe", "idempotency_key", number, key, problem)
+
+    notes = values["notes"]
+    if notes is not None:
+        notes = str(notes)
+        problem = free_text_problem(notes)
+        if len(notes) > MAX_NOTES_LENGTH:
+            issues.add(
+                "too_long", "notes", number, notes[:30] + "...", f"{len(notes):,} characters"
+            )
+        elif problem is not None:
+            issues.add("control", "notes", number, notes[:30], problem)
 
     if sum(len(r) for r in issues.rows.values()) > before:
         return None
-    notes = values["notes"]
     return CleanOutcome(
         row=number,
         pipe_id=pipe_id,
@@ -363,7 +430,7 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
         leak_kind=leak_kind,
         flow_m3_per_h=flow,
         repair_date=repair_date,
-        notes=None if notes is None else str(notes),
+        notes=notes,
         given_key=key,
     )
 
@@ -429,6 +496,22 @@ def check_plan(plan: pd.DataFrame) -> list[dict]:
                 "visit_order_invalid",
                 f"column 'visit_order' is not a whole number >= 1 in {int(bad.sum())} row(s)",
                 "Number the visits of each crew and day 1, 2, 3, ... or drop the column",
+                rows=(table.index[bad] + 1).tolist(),
+            )
+    for column in ("pipe_id", "crew"):
+        texts = table[column].map(lambda v: "" if blank_to_none(v) is None else str(v).strip())
+        unsafe = texts.map(lambda t: identifier_problem(t) if t else None)
+        bad = unsafe.notna()
+        if bad.any():
+            first = int(bad.to_numpy().argmax())
+            findings.error(
+                "assignments",
+                file,
+                f"{column}_unsafe",
+                f"column '{column}' is not a valid identifier in {int(bad.sum())} row(s) "
+                f"(first: {texts.iloc[first][:60]!r}, {unsafe.iloc[first]}); expected "
+                f"{IDENTIFIER_HINT}",
+                f"Correct the {column} values",
                 rows=(table.index[bad] + 1).tolist(),
             )
     findings.raise_if_errors()

@@ -1,0 +1,269 @@
+"""CSV files the product writes and reads: safe to open in a spreadsheet, read back exactly.
+
+Supervisors open exported lists (``plan.csv``, outcome exports, scores) in Excel or
+LibreOffice, which run a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return as a formula ("CSV injection"). Following the OWASP advice, every CSV writer of the
+product goes through :func:`write_csv` (or :func:`to_csv_text` for downloads), which prefixes
+such *text* cells with a single quote ``'``: the spreadsheet shows the text instead of running
+it. Numbers in numeric columns (``-3.5``) are not text and are written unchanged.
+
+The product's own readers undo the prefix with :func:`restore_formulas` /
+:func:`restore_text`, so an export read back gives the original values exactly::
+
+    >>> neutralise_text("=SUM(A1:A3)")
+    "'=SUM(A1:A3)"
+    >>> restore_text(neutralise_text("=SUM(A1:A3)"))
+    '=SUM(A1:A3)'
+    >>> neutralise_text("'=x"), restore_text("''=x")   # a leading quote is kept exactly too
+    ("''=x", "'=x")
+
+:func:`read_csv_rows` reads a CSV strictly (UTF-8, comma-separated, well-formed quoting) and
+turns every malformation into a :class:`~risk.contract.DataContractError` naming the file,
+the line and the fix, never a parser traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from risk.contract import DataContractError, Findings
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: The prefix that makes a spreadsheet show such a cell as text.
+QUOTE = "'"
+
+
+# -- one value ---------------------------------------------------------------------------------
+
+
+def needs_quote(text: str) -> bool:
+    """True when a spreadsheet would run ``text`` as a formula, or when ``text`` starts with
+    quotes in front of such a value (so that the quote added by the writer stays reversible)."""
+    stripped = text.lstrip(QUOTE)
+    return bool(stripped) and stripped[0] in FORMULA_TRIGGERS
+
+
+def neutralise_text(value):
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run; other values
+    (numbers, None, safe text) unchanged."""
+    if isinstance(value, str) and needs_quote(value):
+        return QUOTE + value
+    return value
+
+
+def restore_text(value):
+    """Undo :func:`neutralise_text`: ``"'=SUM(A1)"`` -> ``"=SUM(A1)"``; anything else
+    unchanged (``"'abc"`` stays ``"'abc"``)."""
+    if isinstance(value, str) and value.startswith(QUOTE) and needs_quote(value[1:]):
+        return value[1:]
+    return value
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
+def _text_columns(table: pd.DataFrame) -> list:
+    return [
+        column
+        for column, dtype in table.dtypes.items()
+        if pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or isinstance(dtype, pd.CategoricalDtype)
+    ]
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells cannot run as spreadsheet formulas.
+
+    Only text cells (``str`` values of object, string or categorical columns) change; numeric
+    columns, dates and missing values are left as they are.
+    """
+    out = pd.DataFrame(table).copy()
+    for column in _text_columns(out):
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        out[column] = values.map(neutralise_text)
+    return out
+
+
+def restore_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with the quotes added by :func:`neutralise_formulas` removed."""
+    out = table.copy()
+    for column in _text_columns(out):
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        out[column] = values.map(restore_text)
+    return out
+
+
+def to_csv_text(table: pd.DataFrame, **options) -> str:
+    """``table`` as CSV text (no index) with :func:`neutralise_formulas` applied: for
+    downloads from the dashboard."""
+    return neutralise_formulas(table).to_csv(index=False, **options)
+
+
+def write_csv(table: pd.DataFrame, path: str | Path, **options) -> Path:
+    """Write ``table`` to ``path`` as UTF-8 CSV (no index), formulas neutralised, atomically.
+
+    The file is written under a temporary name, flushed to disk and renamed, so a reader (or
+    a crash) sees the old file or the new one, never half of one. ``options`` go to
+    :meth:`pandas.DataFrame.to_csv` (e.g. ``lineterminator="\\n"``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = neutralise_formulas(table)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            safe.to_csv(stream, index=False, **options)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+_SAVE_AS_CSV = (
+    "Save it as comma-separated UTF-8: in Excel 'CSV UTF-8 (Comma delimited)', in LibreOffice "
+    "character set 'Unicode (UTF-8)' and field delimiter ','"
+)
+
+
+def decode_csv(path: str | Path, *, layer: str, example: str) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), not empty, comma-separated.
+
+    Raises ``FileNotFoundError`` when the file does not exist and ``DataContractError``
+    (file, line, fix) when it is not UTF-8, is empty, or separates columns with ``;`` or tabs.
+    ``example`` is a header row shown in messages.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file. Check the path.")
+    data = path.read_bytes()
+    findings = Findings()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        findings.error(
+            layer,
+            str(path),
+            "not_utf8",
+            f"is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be read "
+            "(the file was probably saved as Latin-1 or Windows-1252)",
+            "Save it again as UTF-8: in Excel 'CSV UTF-8 (Comma delimited)', in LibreOffice "
+            "character set 'Unicode (UTF-8)'",
+        )
+        raise DataContractError(findings.errors) from None
+    if not text.strip():
+        findings.error(
+            layer,
+            str(path),
+            "empty_file",
+            f"is empty; expected a header row ({example}) and one row per line",
+            "Export the file again, or check that this is the right file",
+        )
+        raise DataContractError(findings.errors)
+    header = text.lstrip().splitlines()[0]
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if "," not in header and separator in header:
+            findings.error(
+                layer,
+                str(path),
+                "wrong_separator",
+                f"separates its columns with {name} (line 1: {header[:80]!r}); expected commas, "
+                f"e.g. {example}",
+                _SAVE_AS_CSV,
+            )
+            raise DataContractError(findings.errors)
+    return text
+
+
+def read_csv_rows(
+    path: str | Path, *, layer: str, example: str
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Columns and rows of a CSV file the product reads (outcomes, crews), strictly.
+
+    Column names are stripped and lower-cased; every value is a string (``''`` when empty),
+    with the quote :func:`write_csv` adds in front of formula-like text removed
+    (:func:`restore_text`). Blank lines are skipped; a row with fewer values than the header
+    is padded with ``''``.
+
+    Raises ``DataContractError`` naming the file, the line and the fix when the file is not
+    UTF-8, is empty, uses another separator than ``,``, has broken quoting, repeats a column
+    name or has rows with more values than the header. ``FileNotFoundError`` when the file
+    does not exist.
+    """
+    text = decode_csv(path, layer=layer, example=example)
+    findings = Findings()
+    file = str(path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            if record:  # csv gives [] for a blank line
+                records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            what = f"has a value longer than {csv.field_size_limit():,} characters"
+            fix = "Check the file: a quote is probably missing, or shorten the value"
+        elif "unexpected end of data" in str(exc):
+            what = "has a quoted value that is never closed (a '\"' without its closing '\"')"
+            fix = 'Close the quote, or write a quote inside a value as two quotes ("")'
+        else:
+            what = f"has broken quoting ({exc})"
+            fix = (
+                'Put quotes around whole values only, e.g. "near valve, north side", and write '
+                'a quote inside a value as two quotes ("")'
+            )
+        findings.error(
+            layer, file, "bad_quoting", f"{what} in the record starting on line {start}", fix
+        )
+        raise DataContractError(findings.errors) from None
+    if not records:  # only blank lines: decode_csv has refused it already
+        raise AssertionError("unreachable")  # pragma: no cover
+    _, header = records[0]
+    columns = [name.strip().lower() for name in header]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        findings.error(
+            layer,
+            file,
+            "repeated_columns",
+            f"repeats column(s) {', '.join(map(repr, repeated))} in the header (line 1)",
+            "Keep one column of each name",
+        )
+    too_long = [(line, len(values)) for line, values in records[1:] if len(values) > len(columns)]
+    if too_long:
+        lines = ", ".join(str(line) for line, _ in too_long[:5])
+        more = f" and {len(too_long) - 5:,} more" if len(too_long) > 5 else ""
+        findings.error(
+            layer,
+            file,
+            "too_many_values",
+            f"has more values than the {len(columns)} columns of the header on line(s) "
+            f"{lines}{more} (first: {too_long[0][1]} values)",
+            'Quote values that contain commas ("near valve, north side"), or remove the '
+            "extra values",
+        )
+    findings.raise_if_errors()
+    rows = []
+    for _, values in records[1:]:
+        values = values + [""] * (len(columns) - len(values))
+        rows.append({c: restore_text(v) for c, v in zip(columns, values, strict=True)})
+    return columns, rows

@@ -1,0 +1,111 @@
+"""Checks of outcomes against what the store holds: assignments exist, are for the outcome's
+pipe and, for a crew member, belong to their crew. Run inside the write transaction, and before
+it (``OutcomeStore.check_references``) to report every problem of an input at once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from risk.contract import Findings
+from risk.store.models import assignments_table
+from risk.store.validation import LAYER, CleanOutcome
+
+
+def assignment_row(connection: sa.Connection, assignment_id) -> dict:
+    row = (
+        connection.execute(
+            sa.select(assignments_table).where(assignments_table.c.assignment_id == assignment_id)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise LookupError(
+            f"No assignment {assignment_id!r} in the outcome store. Check the id on the "
+            "inspection list."
+        )
+    return dict(row)
+
+
+def check_assignments(
+    connection: sa.Connection, clean: list[CleanOutcome], file: str, findings: Findings
+) -> None:
+    """Every referenced assignment exists and is for the outcome's pipe."""
+    ids = sorted({o.assignment_id for o in clean} - {None})
+    if not ids:
+        return
+    pipes = dict(
+        connection.execute(
+            sa.select(assignments_table.c.assignment_id, assignments_table.c.pipe_id).where(
+                assignments_table.c.assignment_id.in_(ids)
+            )
+        ).all()
+    )
+    unknown = [o for o in clean if o.assignment_id is not None and o.assignment_id not in pipes]
+    if unknown:
+        findings.error(
+            LAYER,
+            file,
+            "assignment_id_unknown",
+            f"column 'assignment_id' refers to no planned inspection in {len(unknown)} row(s) "
+            f"(first: {unknown[0].assignment_id}); expected the id of a stored assignment",
+            "Copy the assignment_id from the inspection list, or leave it empty",
+            rows=[o.row for o in unknown],
+        )
+    other_pipe = [
+        o for o in clean if o.assignment_id in pipes and pipes[o.assignment_id] != o.pipe_id
+    ]
+    if other_pipe:
+        first = other_pipe[0]
+        findings.error(
+            LAYER,
+            file,
+            "pipe_id_not_assigned",
+            f"column 'pipe_id' differs from the pipe of the assignment in {len(other_pipe)} "
+            f"row(s) (first: {first.pipe_id!r}, but assignment {first.assignment_id} is for "
+            f"{pipes[first.assignment_id]!r}); expected the assigned pipe",
+            "Correct pipe_id, or leave assignment_id empty for a pipe checked off-plan",
+            rows=[o.row for o in other_pipe],
+        )
+
+
+def check_crew(connection, user: str, crew_of_user: str, assignment_id) -> None:
+    if assignment_id is None:
+        return
+    owner = assignment_row(connection, assignment_id)["crew"]
+    if owner != crew_of_user:
+        raise PermissionError(
+            f"{user} (crew {crew_of_user!r}) cannot record outcomes for assignment "
+            f"{assignment_id}: it belongs to crew {owner!r}. Ask a supervisor to reassign it, "
+            "or record the outcome without an assignment."
+        )
+
+
+def check_crew_of_rows(
+    connection: sa.Connection, clean: list[CleanOutcome], crew: str, file: str, findings: Findings
+) -> None:
+    """Rows whose assignment belongs to another crew than ``crew`` (unknown ids are left to
+    :func:`check_assignments`)."""
+    ids = sorted({o.assignment_id for o in clean} - {None})
+    if not ids:
+        return
+    owners = dict(
+        connection.execute(
+            sa.select(assignments_table.c.assignment_id, assignments_table.c.crew).where(
+                assignments_table.c.assignment_id.in_(ids)
+            )
+        ).all()
+    )
+    other = [o for o in clean if o.assignment_id in owners and owners[o.assignment_id] != crew]
+    if other:
+        first = other[0].assignment_id
+        findings.error(
+            "accounts",
+            file,
+            "assignment_of_another_crew",
+            f"column 'assignment_id' names an assignment of another crew in {len(other)} "
+            f"row(s) (first: assignment {first} belongs to crew {owners[first]!r}, not "
+            f"{crew!r}); a crew member records only for their own crew's assignments",
+            "Ask a supervisor to reassign it, or record the outcome without an assignment",
+            rows=[o.row for o in other],
+        )

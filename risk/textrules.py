@@ -1,0 +1,85 @@
+"""What text the product stores: size limits, identifiers, plausible dates.
+
+Every write checks its text against these rules and refuses (never cuts) what breaks them:
+
+- **Free text** (an outcome's ``notes``) holds at most :data:`MAX_NOTES_LENGTH` characters and
+  no control characters other than tab and line breaks.
+- **Other text fields** hold at most :data:`MAX_TEXT_LENGTH` characters.
+- **Identifiers** (``pipe_id``, crew names, round ids, idempotency keys) and **user names**
+  hold no control or invisible formatting characters, do not start with a character a
+  spreadsheet runs as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return, see
+  :mod:`risk.csvsafe`) and hold no markup characters (``<``, ``>``).
+- **Dates** of an inspection or a repair lie between :data:`EARLIEST_DATE` and today.
+
+The limits are documented in ``docs/outcome-store.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from risk.csvsafe import FORMULA_TRIGGERS
+
+#: Longest free-text note of an outcome, in characters.
+MAX_NOTES_LENGTH = 2_000
+#: Longest other text field (identifiers, user and crew names, round ids), in characters.
+MAX_TEXT_LENGTH = 200
+#: Earliest accepted inspection or repair date.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+#: Characters an identifier may not hold anywhere (HTML / XML markup).
+MARKUP_CHARACTERS = ("<", ">")
+#: Control characters free text may hold (tab, line feed, carriage return).
+FREE_TEXT_CONTROLS = ("\t", "\n", "\r")
+
+#: What an identifier should look like, for messages.
+IDENTIFIER_HINT = (
+    "letters, digits, spaces and punctuation, not starting with = + - @ (a spreadsheet would "
+    "run it as a formula), without < > and without control characters"
+)
+
+
+def _is_control(character: str) -> bool:
+    return unicodedata.category(character) in ("Cc", "Cf")
+
+
+def identifier_problem(value: str, *, max_length: int = MAX_TEXT_LENGTH) -> str | None:
+    """Why ``value`` is not acceptable as an identifier or user name, or None when it is.
+
+    >>> identifier_problem("P-0042") is None
+    True
+    >>> identifier_problem("=cmd()")
+    "starts with '=', which a spreadsheet runs as a formula"
+    """
+    if len(value) > max_length:
+        return f"is longer than {max_length} characters ({len(value):,})"
+    if value and value[0] in FORMULA_TRIGGERS:
+        return f"starts with {value[0]!r}, which a spreadsheet runs as a formula"
+    markup = sorted({c for c in value if c in MARKUP_CHARACTERS})
+    if markup:
+        return f"holds the markup character(s) {' '.join(markup)}"
+    controls = [c for c in value if _is_control(c)]
+    if controls:
+        return f"holds a control character (U+{ord(controls[0]):04X})"
+    return None
+
+
+def free_text_problem(value: str, *, max_length: int = MAX_NOTES_LENGTH) -> str | None:
+    """Why ``value`` is not acceptable as free text (a note), or None when it is."""
+    if len(value) > max_length:
+        return f"is longer than {max_length:,} characters ({len(value):,})"
+    controls = [c for c in value if _is_control(c) and c not in FREE_TEXT_CONTROLS]
+    if controls:
+        return f"holds a control character (U+{ord(controls[0]):04X})"
+    return None
+
+
+def check_identifier(value, what: str, *, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """``value`` stripped, or ``ValueError`` saying what is wrong and how to fix it."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        raise ValueError(f"{what} must not be empty.")
+    problem = identifier_problem(text, max_length=max_length)
+    if problem:
+        raise ValueError(f"{what} {text[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
+    return text

@@ -1,0 +1,313 @@
+"""The one guarded path for writing field data: outcomes and assignments.
+
+>>> record_outcome("data/workspace/town", "anne", {"pipe_id": "P-0042",
+...     "result": "nothing_found", "inspected_on": "2026-11-20"},
+...     idempotency_key="form-5f2c9e")  # doctest: +SKIP
+RecordResult(outcome_id=1, created=True, idempotency_key='form-5f2c9e')
+
+The command line (``risk outcomes record``, ``risk outcomes import``, ``risk dispatch
+--assign``), the dashboard (crew form, dispatch page) and ``risk demo`` all write through
+these functions; none of them calls the store's write methods directly. Before anything is
+written, each function checks, and reports every problem at once in one
+:class:`WriteRefusedError` (file, rows, what was expected, how to fix):
+
+- **who writes**: an existing, active account whose role may write (``RECORDING_ROLES`` for
+  outcomes, ``PLANNING_ROLES`` for assignments; a manager writes nothing), read again from the
+  store (:func:`risk.auth.writer_problems`); a crew member only for their own crew's
+  assignments. Scripts use a named account like anyone else; the store audits every write
+  with that name.
+- **which pipe**: every ``pipe_id`` is in the workspace's current or an earlier inventory
+  (:func:`risk.workspace.known_pipe_ids`).
+- **what**: the rules of :mod:`risk.store.validation` and :mod:`risk.textrules`: plausible
+  dates (from 1900 to today, a repair not before its inspection), free text within its
+  limits (refused, never cut), identifiers without formula, markup or control characters.
+
+A refusal that involves who writes is also a ``PermissionError``
+(:class:`AccountRefusedError`); every refusal is a ``DataContractError`` (so a ``ValueError``):
+the command line turns it into exit code 2 with the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from risk.auth import PLANNING_ROLES, RECORDING_ROLES, User, store_location, writer_problems
+from risk.contract import DataContractError, Findings, Problem
+from risk.store import OutcomeStore, RecordResult
+from risk.store.csv_files import read_outcomes_csv
+from risk.store.validation import blank_to_none, check_outcomes, check_plan
+from risk.textrules import IDENTIFIER_HINT, identifier_problem
+from risk.workspace import known_pipe_ids
+
+#: ``Problem.layer`` of the problems about who writes.
+ACCOUNT_LAYER = "accounts"
+#: How many unknown pipe ids a message shows.
+_EXAMPLES = 3
+
+
+class WriteRefusedError(DataContractError):
+    """A write was refused before anything was written; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        lines = [f"Refused, nothing was written: {len(self.problems)} problem(s):"]
+        lines += [f"  - {p}" for p in self.problems]
+        self.args = ("\n".join(lines),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class AccountRefusedError(WriteRefusedError, PermissionError):
+    """A refused write where (at least) the writer may not write: no account, a disabled one,
+    a role that may not write, or another crew's assignment."""
+
+
+# -- outcomes ----------------------------------------------------------------------------------
+
+
+def record_outcome(
+    workspace: str | Path,
+    user: User | str | None,
+    outcome: Mapping,
+    *,
+    idempotency_key: str,
+    store: OutcomeStore | None = None,
+    today: dt.date | None = None,
+) -> RecordResult:
+    """Record one field outcome as ``user``, after every check (see the module).
+
+    Parameters
+    ----------
+    workspace : path
+        The workspace (``risk ingest``) whose network and outcome store are meant.
+    user : str or User
+        Who records it: the name of an account, or the signed-in user of the dashboard.
+    outcome : mapping
+        ``pipe_id``, ``result``, ``inspected_on`` and optionally ``assignment_id``,
+        ``leak_kind``, ``flow_m3_per_h``, ``repair_date``, ``notes``.
+    idempotency_key : str
+        Unique per submission: a retry with the same key returns the stored outcome
+        (``created=False``) instead of recording it twice.
+    store : OutcomeStore, optional
+        The workspace's store when already open (the dashboard's); default: opened here.
+    today : date, optional
+        Latest accepted date (default: today).
+
+    Raises
+    ------
+    WriteRefusedError
+        Every problem at once (``AccountRefusedError``, also a ``PermissionError``, when one
+        is about the writer); nothing was written.
+    IdempotencyConflictError
+        The key was already used for an outcome with different content.
+    """
+    row = {**outcome, "idempotency_key": idempotency_key}
+    with _open(workspace, store) as opened:
+        account, crew = _check_outcomes(
+            opened, workspace, user, [row], file="<outcome>", columns=None, today=today
+        )
+        return opened.record(
+            outcome, user=account.username, idempotency_key=idempotency_key, crew=crew, today=today
+        )
+
+
+def record_outcomes(
+    workspace: str | Path,
+    user: User | str | None,
+    rows: Iterable[Mapping] | pd.DataFrame,
+    *,
+    file: str = "<rows>",
+    store: OutcomeStore | None = None,
+    today: dt.date | None = None,
+) -> list[RecordResult]:
+    """Record many outcomes as ``user``: all of them or, on any problem, none.
+
+    Rows without an ``idempotency_key`` get one derived from their content, so recording the
+    same rows again creates nothing. Raises :class:`WriteRefusedError` as
+    :func:`record_outcome`.
+    """
+    if isinstance(rows, pd.DataFrame):
+        columns = [str(c) for c in rows.columns]
+        rows = rows.to_dict("records")
+    else:
+        rows, columns = list(rows), None
+    with _open(workspace, store) as opened:
+        account, crew = _check_outcomes(
+            opened, workspace, user, rows, file=file, columns=columns, today=today
+        )
+        return opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
+
+
+def import_outcomes(
+    workspace: str | Path,
+    user: User | str | None,
+    path: str | Path,
+    *,
+    store: OutcomeStore | None = None,
+    today: dt.date | None = None,
+) -> list[RecordResult]:
+    """Import a UTF-8 CSV of outcomes as ``user`` (audited with that name): all rows or none.
+
+    The header names the columns of :func:`record_outcomes`; the ``outcome_id``,
+    ``recorded_by`` and ``recorded_at`` columns of an export are ignored, and the quote an
+    export puts in front of formula-like text is removed, so re-importing an export (here or
+    in another workspace) gives the same values and creates nothing twice. A malformed file
+    (not UTF-8, empty, ``;``-separated, broken quoting) is refused naming the file and line.
+    """
+    columns, rows = read_outcomes_csv(path)
+    with _open(workspace, store) as opened:
+        account, crew = _check_outcomes(
+            opened, workspace, user, rows, file=str(path), columns=columns, today=today
+        )
+        return opened.record_many(
+            rows, user=account.username, file=str(path), crew=crew, today=today
+        )
+
+
+def _check_outcomes(
+    store: OutcomeStore,
+    workspace: str | Path,
+    user: User | str | None,
+    rows: list[Mapping],
+    *,
+    file: str,
+    columns: list[str] | None,
+    today: dt.date | None,
+) -> tuple[User, str | None]:
+    """The writer's account and crew (None unless a crew member), or every problem raised."""
+    account, account_problems = writer_problems(store, user, RECORDING_ROLES, "record outcomes")
+    problems = _account_problems(account_problems)
+    clean, content = check_outcomes(rows, file=file, columns=columns, today=today)
+    problems += content
+    problems += _unknown_pipes(workspace, [r.get("pipe_id") for r in rows], file, "outcomes")
+    crew = account.crew if account is not None and account.role == "crew" else None
+    if not content:
+        problems += store.check_references(clean, file=file, crew=crew)
+    _raise(problems)
+    return account, crew
+
+
+# -- assignments -------------------------------------------------------------------------------
+
+
+def assign(
+    workspace: str | Path,
+    user: User | str | None,
+    plan: pd.DataFrame,
+    *,
+    round_id: str,
+    store: OutcomeStore | None = None,
+) -> pd.DataFrame:
+    """Store a dispatch plan as crews' assignments, as ``user`` (engineers and admins only).
+
+    ``plan`` is the output of :func:`risk.dispatch.plan_inspections` (``pipe_id``, ``crew``,
+    ``date``, ``visit_order``). Checks the writer, that every pipe is in the network, the
+    identifiers (pipe ids, crew names, ``round_id``) and that the round is new; raises
+    :class:`WriteRefusedError` with every problem, writing nothing. Returns the stored
+    assignments.
+    """
+    file = "<plan>"
+    with _open(workspace, store) as opened:
+        account, account_problems = writer_problems(
+            opened, user, PLANNING_ROLES, "assign inspections"
+        )
+        problems = _account_problems(account_problems)
+        round_text = "" if round_id is None else str(round_id).strip()
+        round_problem = "is empty" if not round_text else identifier_problem(round_text)
+        if round_problem is not None:
+            problems.append(
+                _problem(
+                    "assignments",
+                    file,
+                    "round_id_invalid",
+                    f"the round id {round_text[:60]!r} {round_problem}; expected {IDENTIFIER_HINT}",
+                    "Name the round e.g. 2026-01-05-north",
+                )
+            )
+        elif len(opened.assignments(round_id=round_text)):
+            problems.append(
+                _problem(
+                    "assignments",
+                    file,
+                    "round_id_taken",
+                    f"round {round_text!r} already has assignments",
+                    "Use a new round id, or cancel the old assignments first",
+                )
+            )
+        try:
+            check_plan(plan)
+        except DataContractError as error:
+            problems += error.problems
+        if isinstance(plan, pd.DataFrame) and "pipe_id" in plan:
+            problems += _unknown_pipes(workspace, plan["pipe_id"].tolist(), file, "assignments")
+        _raise(problems)
+        return opened.add_assignments(plan, user=account.username, round_id=round_text)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _open(workspace: str | Path, store: OutcomeStore | None) -> Iterator[OutcomeStore]:
+    """``store``, or the workspace's store opened for this call."""
+    if not (Path(workspace) / "meta.json").is_file():
+        raise ValueError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
+    if store is not None:
+        yield store
+        return
+    with OutcomeStore(store_location(workspace)) as opened:
+        yield opened
+
+
+def _problem(layer: str, file: str, code: str, message: str, fix: str, rows=()) -> Problem:
+    findings = Findings()
+    findings.error(layer, file, code, message, fix, rows=rows)
+    return findings.errors[0]
+
+
+def _account_problems(messages: list[str]) -> list[Problem]:
+    return [_problem(ACCOUNT_LAYER, "user", "account_refused", m, "") for m in messages]
+
+
+def _unknown_pipes(workspace, pipe_ids: list, file: str, layer: str) -> list[Problem]:
+    """One problem naming the rows whose ``pipe_id`` is in no inventory of the workspace."""
+    texts = [blank_to_none(v) for v in pipe_ids]
+    texts = [None if v is None else str(v).strip() for v in texts]
+    # ids that break the identifier rules are reported as such, not a second time here
+    texts = [t if t and identifier_problem(t) is None else None for t in texts]
+    if not any(texts):
+        return []
+    known = known_pipe_ids(workspace)
+    unknown = [(n, t) for n, t in enumerate(texts, start=1) if t and t not in known]
+    if not unknown:
+        return []
+    examples = list(dict.fromkeys(t for _, t in unknown))
+    shown = ", ".join(repr(t[:60]) for t in examples[:_EXAMPLES])
+    more = f" and {len(examples) - _EXAMPLES:,} more" if len(examples) > _EXAMPLES else ""
+    return [
+        _problem(
+            layer,
+            file,
+            "pipe_id_unknown",
+            f"column 'pipe_id' names a pipe that is in no inventory of {workspace} in "
+            f"{len(unknown)} row(s) ({shown}{more}); expected the pipe_id of a pipe of the "
+            "current or an earlier inventory",
+            "Check the ids against the network (risk map or pipes table); if the pipes are "
+            "new, load the new inventory first (risk ingest)",
+            rows=[n for n, _ in unknown],
+        )
+    ]
+
+
+def _raise(problems: list[Problem]) -> None:
+    if not problems:
+        return
+    if any(p.layer == ACCOUNT_LAYER for p in problems):
+        raise AccountRefusedError(problems)
+    raise WriteRefusedError(problems)
