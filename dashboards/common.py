@@ -19,6 +19,7 @@ import streamlit as st
 
 from risk import auth, maplayers
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, t
+from risk.settings import SettingsError
 from risk.store import OutcomeStore
 from risk.workspace import load_workspace
 
@@ -117,6 +118,7 @@ def _store(url: str) -> OutcomeStore:
 
 def get_store(workspace: Path) -> OutcomeStore:
     """The project's outcome store (opened, and migrated, once per process)."""
+    settings(workspace)  # a broken settings.toml stops the page with its fix
     return _store(auth.store_location(workspace))
 
 
@@ -141,9 +143,14 @@ def model_cards(workspace: Path) -> list[Path]:
 
 
 def settings(workspace: Path) -> dict:
-    """The project's ``settings.toml``."""
+    """The project's ``settings.toml``; a file that cannot be used stops the page with the
+    problems and their fix (never a traceback)."""
     file = workspace / "settings.toml"
-    return _settings(str(workspace), _mtime(file))
+    try:
+        return _settings(str(workspace), _mtime(file))
+    except SettingsError as exc:
+        st.error(str(exc))
+        st.stop()
 
 
 @st.cache_data(show_spinner=False)

@@ -124,8 +124,9 @@ def write_workspace(data: UtilityData, out_dir: str | Path) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=inventory))
         try:
             report = dict(data.meta.get("report", {}))
-            report["records"] = records_on_missing_pipes(out_dir, data.pipes["pipe_id"])
-            report["warnings"] = [*report.get("warnings", []), *_records_warning(report)]
+            if report:  # an ingestion report (tables built in code have none)
+                report["records"] = records_on_missing_pipes(out_dir, data.pipes["pipe_id"])
+                report["warnings"] = [*report.get("warnings", []), *_records_warning(report)]
             _write_tables(data, tmp)
             known = _known_pipes(previous, data.pipes["pipe_id"], version)
             known.to_parquet(tmp / _KNOWN_PIPES, index=False)

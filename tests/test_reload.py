@@ -17,8 +17,14 @@ from risk.auth import create_user, store_location
 from risk.store import OutcomeStore
 from risk.workspace import known_pipe_ids, load_workspace
 
-RECORD_FILES = ("settings.toml", "crews.csv", "scores.parquet", "models/v1/model_card.json",
-                "plans/2026-01-05/plan.csv", "backtest/backtest.json")
+RECORD_FILES = (
+    "settings.toml",
+    "crews.csv",
+    "scores.parquet",
+    "models/v1/model_card.json",
+    "plans/2026-01-05/plan.csv",
+    "backtest/backtest.json",
+)
 
 
 def _digest(path: Path) -> str:
@@ -33,6 +39,7 @@ def _records(workspace: Path) -> dict:
         audit = store.audit()
         users = pd.read_sql_table("users", store.engine).drop(columns=["created_at"])
     files = {name: _digest(workspace / name) for name in RECORD_FILES}
+
     def rows(table: pd.DataFrame) -> list[dict]:
         return table.astype(object).where(table.notna(), None).to_dict("records")
 
@@ -54,16 +61,26 @@ def recorded(run, tiny, tmp_path):
     with OutcomeStore(store_location(workspace)) as store:
         create_user(store, "anne", "a long secret", "crew", "Nord")
         plan = pd.DataFrame(
-            {"pipe_id": ["P-0014", "P-0015", "P-0016"], "crew": "Nord",
-             "planned_date": pd.Timestamp("2026-01-05")}
+            {
+                "pipe_id": ["P-0014", "P-0015", "P-0016"],
+                "crew": "Nord",
+                "planned_date": pd.Timestamp("2026-01-05"),
+            }
         )
         store.add_assignments(plan, user="anne", round_id="r1")
-        for pipe_id, result in (("P-0014", "nothing_found"), ("P-0015", "leak_found"),
-                                ("P-0016", "no_access")):
+        for pipe_id, result in (
+            ("P-0014", "nothing_found"),
+            ("P-0015", "leak_found"),
+            ("P-0016", "no_access"),
+        ):
             kind = "joint" if result == "leak_found" else None
             store.record(
-                {"pipe_id": pipe_id, "result": result, "inspected_on": "2026-01-05",
-                 "leak_kind": kind},
+                {
+                    "pipe_id": pipe_id,
+                    "result": result,
+                    "inspected_on": "2026-01-05",
+                    "leak_kind": kind,
+                },
                 user="anne",
                 idempotency_key=f"k-{pipe_id}",
             )
@@ -96,7 +113,10 @@ def test_reloads_keep_every_record(run, tiny, recorded):
     assert "field outcomes" in out and "P-0015, P-0016" in out
     report = load_workspace(recorded).meta["report"]
     assert report["records"] == {
-        "outcomes": 2, "assignments": 2, "pipes": 2, "pipe_ids": ["P-0015", "P-0016"]
+        "outcomes": 2,
+        "assignments": 2,
+        "pipes": 2,
+        "pipe_ids": ["P-0015", "P-0016"],
     }
     assert "P-0015, P-0016" in (recorded / "report.md").read_text()
     assert "P-0015-R" in set(load_workspace(recorded).pipes["pipe_id"])
@@ -139,7 +159,9 @@ def test_a_reload_killed_half_way_keeps_data_and_records(tiny, recorded, point):
     _remove_and_rename(tiny)
     done = subprocess.run(
         [sys.executable, "-c", _KILL, point, str(tiny), str(recorded)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert (recorded / "meta.json").read_bytes() == meta  # the previous version is current
@@ -148,7 +170,8 @@ def test_a_reload_killed_half_way_keeps_data_and_records(tiny, recorded, point):
     # The next reload cleans the leftovers and succeeds, records still there.
     done = subprocess.run(
         [sys.executable, "-m", "risk.cli", "ingest", str(tiny), "--workspace", str(recorded)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert _records(recorded) == before
@@ -182,5 +205,7 @@ def test_a_workspace_of_the_old_layout_is_read_and_upgraded(run, tiny, tmp_path)
     _remove_and_rename(tiny)
     code, _, err = run("ingest", tiny, "--workspace", old)
     assert code == 0, err
-    assert not (old / "pipes.parquet").exists() and (old / "settings.toml").read_text() == "# mine\n"
+    assert (
+        not (old / "pipes.parquet").exists() and (old / "settings.toml").read_text() == "# mine\n"
+    )
     assert "P-0016" in known_pipe_ids(old) and "P-0015-R" in known_pipe_ids(old)
