@@ -32,6 +32,7 @@ from risk.contract import (
     DataContractError,
     Findings,
     Problem,
+    shorten,
 )
 from risk.geometry import check_geometry, map_chunks, points_from_xy, working_crs
 from risk.io import find_layer_file, read_layer
@@ -42,10 +43,13 @@ from risk.plausibility import (
     check_crs_fit,
     check_short_segments,
     check_weather,
+    diameter_unit_problem,
     drop_duplicate_breaks,
+    id_format_hint,
     implausible_break_dates,
 )
 from risk.report import build_report
+from risk.textrules import IDENTIFIER_HINT, identifier_problems
 from risk.utility import UtilityData
 from risk.validate import (
     canonical_materials,
@@ -197,7 +201,7 @@ def read_utility(
         links = unlink_by_date(links, breaks["date"], pipes)
         links = unlink_implausible_dates(links, implausible_break_dates(breaks["date"]))
         breaks = breaks.drop(columns=["pipe_id"], errors="ignore").join(links)
-        _warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings)
+        _warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings, pipes["pipe_id"])
     welds = layers.get("welds")
     if welds is not None and len(welds):
         welds = _follow_merged(welds, merged_ids)
@@ -290,6 +294,19 @@ def _pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
         return None, set()
     out = pd.DataFrame({"_row": table["_row"].to_numpy()}, index=table.index)
     out["pipe_id"] = parse_ids(table, "pipe_id")
+    unusable = identifier_problems(out["pipe_id"])
+    if unusable.notna().any():
+        first = unusable.notna().to_numpy().argmax()
+        findings.error(
+            "pipes",
+            file,
+            "bad_id",
+            f"{int(unusable.notna().sum()):,} pipe_id values cannot be used as identifiers "
+            f"(for example {shorten(out['pipe_id'].iloc[first])!r}, which "
+            f"{unusable.iloc[first]}): field records, lists and exports name pipes by them",
+            f"Use {IDENTIFIER_HINT} at the source",
+            rows=out.loc[unusable.notna(), "_row"],
+        )
     missing = out["pipe_id"].isna()
     if missing.any():
         findings.error(
@@ -315,6 +332,17 @@ def _pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
         )
     out["material"] = canonical_materials(table, "pipes", file, lm, findings)
     diameter = parse_numbers(table, "diameter_mm", "pipes", file, findings, unit=" (mm)")
+    unit_problem = diameter_unit_problem(diameter)
+    if unit_problem:
+        findings.error(
+            "pipes",
+            file,
+            "wrong_unit",
+            f"diameter_mm must be in millimetres, but {unit_problem} (water mains are "
+            "typically 50-600 mm)",
+            "Convert the column to millimetres at the source (inches x 25.4, metres x 1000), "
+            "or map the column that holds millimetres",
+        )
     low, high = PLAUSIBLE_DIAMETER_MM
     odd = diameter.notna() & ((diameter < low) | (diameter > high))
     if odd.any():
@@ -685,7 +713,7 @@ def _unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
     return f"EPSG:{epsg}" if epsg else target.to_wkt()
 
 
-def _warn_breaks(breaks, file, tolerance_m, findings: Findings) -> None:
+def _warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Series) -> None:
     from risk.link import UNLINKED_REASONS
 
     unlinked = breaks["pipe_id"].isna()
@@ -694,6 +722,8 @@ def _warn_breaks(breaks, file, tolerance_m, findings: Findings) -> None:
     for reason, count in breaks.loc[unlinked, "unlinked_reason"].value_counts().items():
         mask = unlinked & (breaks["unlinked_reason"] == reason)
         text = UNLINKED_REASONS.get(reason, reason)
+        if reason in ("not_in_inventory", "not_in_inventory_no_geometry"):
+            text += id_format_hint(breaks.loc[mask, "reported_pipe_id"], pipe_ids)
         if reason == "too_far":
             nearest = breaks.loc[mask, "link_distance_m"]
             span = f"{nearest.min():,.0f}" + (

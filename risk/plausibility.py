@@ -57,81 +57,125 @@ def check_crs_fit(layers: dict, files: dict, findings: Findings) -> None:
     """Refuse layers whose coordinates lie outside their CRS's area of use.
 
     Metres labelled EPSG:4326, or degrees labelled as a national grid, would otherwise be
-    reprojected to infinite or absurd coordinates. The error names the CRSs that would fit:
-    those of the other layers, or longitude/latitude. Layers found unfit are set to None.
+    reprojected to infinite or absurd coordinates. When most of a layer's geometries lie
+    outside, the layer is refused (set to None) with an error naming the CRSs that would
+    fit: those of the other layers, or longitude/latitude. When only a few do (null
+    coordinates exported as 0, 0), those geometries are reported and treated as missing.
     """
     declared = {
         name: table.crs
         for name, table in layers.items()
         if isinstance(table, gpd.GeoDataFrame) and table.crs is not None
     }
-    bounds = {name: _data_bounds(layers[name]) for name in declared}
-    unfit = [
-        name
-        for name, crs in declared.items()
-        if bounds[name] is not None and not _fits(bounds[name], crs)
-    ]
-    for name in unfit:
-        crs = declared[name]
-        candidates = [
-            f"{_crs_name(other)} (the CRS of {other_name})"
-            for other_name, other in declared.items()
-            if other_name not in unfit and other != crs and _fits(bounds[name], other)
-        ]
-        if _inside(bounds[name], _DEGREE_BOUNDS) and not crs.is_geographic:
-            candidates.append("EPSG:4326 (longitude/latitude in degrees)")
-        hint = (
-            "coordinates would fit " + " or ".join(dict.fromkeys(candidates))
-            if candidates
-            else "the numbers look like projected metres: give the layer's real CRS"
-            if not _inside(bounds[name], _DEGREE_BOUNDS)
-            else "check the CRS at the source"
-        )
-        x0, y0, x1, y1 = bounds[name]
-        findings.error(
+    outside = {name: _rows_outside(layers[name], crs) for name, crs in declared.items()}
+    unfit = [name for name, (out, located) in outside.items() if out.sum() > 0.5 * located]
+    for name, crs in declared.items():
+        table = layers[name]
+        out, located = outside[name]
+        if not out.any():
+            continue
+        geoms = np.asarray(table.geometry.values)
+        bounds = tuple(float(v) for v in shapely.total_bounds(geoms[out]))
+        file = str(files.get(name, name))
+        if name in unfit:
+            _refuse(name, file, crs, bounds, declared, unfit, findings)
+            layers[name] = None
+            continue
+        x0, y0, x1, y1 = bounds
+        findings.warn(
             name,
-            str(files.get(name, name)),
-            "crs_mismatch",
-            f"the layer declares {_crs_name(crs)}, but its coordinates ({x0:,.6g} to "
-            f"{x1:,.6g}, {y0:,.6g} to {y1:,.6g}) lie outside that CRS's area of use; "
-            f"{hint}",
-            "Set the right CRS at the source (QGIS: Layer > Set CRS, not Reproject), or give "
-            f'it under [{name}] in the mapping file, e.g. crs = "EPSG:2154"',
+            file,
+            "outside_crs_area",
+            f"{int(out.sum()):,} of {located:,} geometries lie far outside the area of "
+            f"{_crs_name(crs)} where the others are (coordinates {x0:,.6g} to {x1:,.6g}, "
+            f"{y0:,.6g} to {y1:,.6g}; 0, 0 is a missing location exported as zeros); "
+            "their location is treated as missing",
+            "Correct or empty those coordinates at the source",
+            rows=table.loc[out, "_row"].to_numpy(),
         )
-        layers[name] = None
+        geoms = geoms.copy()
+        geoms[out] = None
+        layers[name] = table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs=crs))
 
 
-def _data_bounds(table: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+def _refuse(name, file, crs, bounds, declared, unfit, findings: Findings) -> None:
+    candidates = [
+        f"{_crs_name(other)} (the CRS of {other_name})"
+        for other_name, other in declared.items()
+        if other_name not in unfit and other != crs and _fits(bounds, other)
+    ]
+    if _inside(bounds, _DEGREE_BOUNDS) and not crs.is_geographic:
+        candidates.append("EPSG:4326 (longitude/latitude in degrees)")
+    if candidates:
+        hint = "coordinates would fit " + " or ".join(dict.fromkeys(candidates))
+    elif not _inside(bounds, _DEGREE_BOUNDS):
+        hint = "the numbers look like projected metres: give the layer's real CRS"
+    else:
+        hint = "check the CRS at the source"
+    x0, y0, x1, y1 = bounds
+    findings.error(
+        name,
+        file,
+        "crs_mismatch",
+        f"the layer declares {_crs_name(crs)}, but its coordinates ({x0:,.6g} to "
+        f"{x1:,.6g}, {y0:,.6g} to {y1:,.6g}) lie outside that CRS's area of use; {hint}",
+        "Set the right CRS at the source (QGIS: Layer > Set CRS, not Reproject), or give "
+        f'it under [{name}] in the mapping file, e.g. crs = "EPSG:2154"',
+    )
+
+
+def _rows_outside(table: gpd.GeoDataFrame, crs: CRS) -> tuple[np.ndarray, int]:
+    """Which rows lie outside the CRS's (generously grown) area of use; how many have a
+    location at all."""
     geoms = np.asarray(table.geometry.values)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not len(geoms):
-        return None
-    x0, y0, x1, y1 = shapely.total_bounds(geoms)
-    return (float(x0), float(y0), float(x1), float(y1))
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.zeros(len(geoms), dtype=bool)
+    box = _area_box(crs)
+    if box is None or not located.any():
+        return out, int(located.sum())
+    b = shapely.bounds(geoms[located])
+    inside = (
+        np.isfinite(b).all(axis=1)
+        & (b[:, 0] >= box[0])
+        & (b[:, 1] >= box[1])
+        & (b[:, 2] <= box[2])
+        & (b[:, 3] <= box[3])
+    )
+    out[np.flatnonzero(located)[~inside]] = True
+    return out, int(located.sum())
 
 
 def _fits(bounds, crs: CRS) -> bool:
-    if crs.is_geographic:
-        if not _inside(bounds, _DEGREE_BOUNDS):
-            return False
+    box = _area_box(crs)
+    return all(np.isfinite(bounds)) if box is None else _inside(bounds, box)
+
+
+def _area_box(crs: CRS) -> tuple[float, float, float, float] | None:
+    """The CRS's area of use in its own coordinates, grown by half its size (at least
+    50 km, or half a degree): areas of use are often drawn tighter than CRSs are used."""
     area = crs.area_of_use
     if area is None:
-        return all(np.isfinite(bounds))
+        return _DEGREE_BOUNDS if crs.is_geographic else None
     try:
         box = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform_bounds(
             area.west, area.south, area.east, area.north, densify_pts=21
         )
     except Exception:  # noqa: BLE001 - pyproj raises several kinds for odd CRSs
-        return all(np.isfinite(bounds))
+        return None
     if not all(np.isfinite(box)):
-        return all(np.isfinite(bounds))
-    # Generous margin: areas of use are often drawn tighter than the CRS is used.
+        return None
     dx, dy = box[2] - box[0], box[3] - box[1]
-    margin = (max(0.5 * dx, 50_000.0), max(0.5 * dy, 50_000.0))
+    least = 0.5 if crs.is_geographic else 50_000.0
+    mx, my = max(0.5 * dx, least), max(0.5 * dy, least)
+    grown = (box[0] - mx, box[1] - my, box[2] + mx, box[3] + my)
     if crs.is_geographic:
-        margin = (max(0.5 * dx, 0.5), max(0.5 * dy, 0.5))
-    grown = (box[0] - margin[0], box[1] - margin[1], box[2] + margin[0], box[3] + margin[1])
-    return _inside(bounds, grown)
+        grown = (
+            max(grown[0], _DEGREE_BOUNDS[0]),
+            max(grown[1], _DEGREE_BOUNDS[1]),
+            min(grown[2], _DEGREE_BOUNDS[2]),
+            min(grown[3], _DEGREE_BOUNDS[3]),
+        )
+    return grown
 
 
 def _inside(bounds, box) -> bool:
@@ -333,25 +377,50 @@ def check_weather(
             weather.loc[hit, column] = np.nan
         for pattern, low, high in _WEATHER_RANGES:
             if pattern.search(column):
-                odd = ((weather[column] < low) | (weather[column] > high)).fillna(False)
-                odd = odd.to_numpy(dtype=bool)
-                if odd.any():
-                    findings.warn(
-                        "weather",
-                        file,
-                        "implausible_value",
-                        f"column '{column}': "
-                        f"{int(odd.sum()):,} values are outside {low:g} to {high:g} (for "
-                        f"example {weather.loc[odd, column].head(3).tolist()}); they are "
-                        "treated as missing",
-                        "Check the unit and the export",
-                        rows=weather.loc[odd, "_row"],
-                    )
-                    weather.loc[odd, column] = np.nan
+                _check_range(weather, column, low, high, file, findings)
                 break
     _warn_stuck_values(weather, values, file, findings)
     _warn_weather_gaps(weather, file, findings, station_ids=station_ids)
     return weather
+
+
+#: Share of a column's values beyond which out-of-range values mean another unit (°F,
+#: tenths of a millimetre), not a few bad readings.
+UNIT_SUSPECT_SHARE = 0.05
+
+
+def _check_range(weather, column, low, high, file, findings: Findings) -> None:
+    """A few values outside the column's plausible range become missing; many mean the
+    column is in another unit: reported and kept as they are (consistent within the
+    utility, so the model can still use them)."""
+    odd = ((weather[column] < low) | (weather[column] > high)).fillna(False).to_numpy(bool)
+    if not odd.any():
+        return
+    examples = weather.loc[odd, column].head(3).tolist()
+    share = odd.sum() / max(int(weather[column].notna().sum()), 1)
+    if share > UNIT_SUSPECT_SHARE:
+        findings.warn(
+            "weather",
+            file,
+            "unit_suspect",
+            f"column '{column}': {share:.0%} of the values "
+            f"are outside {low:g} to {high:g} (for example {examples}): the column seems to "
+            "be in another unit (°F, tenths of a millimetre, ...); values kept as they are",
+            "Convert it at the source to °C or mm, so that reasons read right",
+            rows=weather.loc[odd, "_row"],
+        )
+        return
+    findings.warn(
+        "weather",
+        file,
+        "implausible_value",
+        f"column '{column}': {int(odd.sum()):,} values "
+        f"are outside {low:g} to {high:g} (for example {examples}); they are treated as "
+        "missing",
+        "Check the unit and the export",
+        rows=weather.loc[odd, "_row"],
+    )
+    weather.loc[odd, column] = np.nan
 
 
 #: A weather column that repeats one value over at least this many days, after varying
@@ -460,3 +529,48 @@ def _ranges(years: list[int]) -> str:
             spans.append(str(start) if start == prev else f"{start}-{prev}")
             start = year
     return ", ".join(spans)
+
+
+# -- identifiers and units ------------------------------------------------------------------------
+
+
+def normalised_id(ids: pd.Series) -> pd.Series:
+    """Identifiers compared loosely: upper case, no spaces or punctuation, no leading zeros."""
+    text = ids.astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+    return text.str.replace(r"^0+(?=.)", "", regex=True)
+
+
+def id_format_hint(reported: pd.Series, pipe_ids: pd.Series) -> str:
+    """A sentence when unmatched ids would match the inventory once written alike, else ''."""
+    reported = reported.dropna()
+    if reported.empty:
+        return ""
+    loose = dict(zip(normalised_id(pipe_ids.dropna()), pipe_ids.dropna(), strict=False))
+    matched = normalised_id(reported).map(loose)
+    hits = matched.notna()
+    if not hits.any():
+        return ""
+    first = reported[hits].iloc[0]
+    return (
+        f"; {int(hits.sum()):,} of them match a pipe_id once written alike (for example "
+        f"'{first}' and '{matched[hits].iloc[0]}': case, spaces, punctuation or leading zeros "
+        "differ, as when a spreadsheet turns ids into numbers)"
+    )
+
+
+#: A median pipe diameter below this (in the file's unit) means the file is not in mm.
+MIN_MEDIAN_DIAMETER_MM = 30.0
+
+
+def diameter_unit_problem(diameter: pd.Series) -> str:
+    """A sentence when the diameters look like inches or metres, else ''."""
+    values = diameter.dropna()
+    values = values[values > 0]
+    if len(values) < 5:
+        return ""
+    median = float(values.median())
+    if median < 1.5:
+        return f"the median diameter is {median:g}: the column seems to be in metres"
+    if median < MIN_MEDIAN_DIAMETER_MM:
+        return f"the median diameter is {median:g}: the column seems to be in inches"
+    return ""

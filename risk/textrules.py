@@ -64,6 +64,33 @@ def identifier_problem(value: str, *, max_length: int = MAX_TEXT_LENGTH) -> str 
     return None
 
 
+def identifier_problems(values):
+    """:func:`identifier_problem` over a whole column at once (vectorised): the reason per
+    value, missing where the value is acceptable or missing."""
+    import re
+
+    import pandas as pd
+
+    text = pd.Series(values, dtype="string")
+    out = pd.Series(pd.NA, index=text.index, dtype="string")
+    triggers = "".join(re.escape(c) for c in FORMULA_TRIGGERS)
+    rules = (
+        (text.str.len() > MAX_TEXT_LENGTH, f"is longer than {MAX_TEXT_LENGTH} characters"),
+        (
+            text.str.match(f"[{triggers}]"),
+            "starts with a character a spreadsheet runs as a formula",
+        ),
+        (text.str.contains("[<>]"), "holds a markup character (< or >)"),
+        (
+            text.str.contains(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]"),
+            "holds a control character",
+        ),
+    )
+    for hit, reason in reversed(rules):
+        out = out.mask(hit.fillna(False).astype(bool), reason)
+    return out
+
+
 def free_text_problem(value: str, *, max_length: int = MAX_NOTES_LENGTH) -> str | None:
     """Why ``value`` is not acceptable as free text (a note), or None when it is."""
     if len(value) > max_length:

@@ -197,3 +197,55 @@ def test_a_weather_column_stuck_on_one_value_for_years_is_reported(tiny):
     (stuck,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "stuck_values"]
     assert "column 'precip_mm' holds the same value (0)" in stuck["message"]
     assert "(36 rows)" in stuck["message"] and "[weather] drop" in stuck["fix"]
+
+
+def test_a_few_locations_exported_as_zeros_are_reported_and_treated_as_missing(tiny):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    zero = pd.DataFrame({"date": ["2021-06-01"], "pipe_id": [None], "x": [0.0], "y": [0.0]})
+    pd.concat([breaks, zero]).to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "outside_crs_area"]
+    assert "1 of 3 geometries lie far outside" in warning["message"] and warning["rows"] == [10]
+    row = data.breaks.iloc[-1]
+    assert row["unlinked_reason"] == "no_location" and pd.isna(row["pipe_id"])
+    assert np.isfinite(data.breaks.geometry.dropna().total_bounds).all()
+
+
+def test_a_weather_column_in_another_unit_is_reported_and_kept(tiny):
+    weather = pd.read_csv(tiny / "weather.csv")
+    weather["tmax_c"] = weather["tmax_c"] * 9 / 5 + 32  # Fahrenheit under a Celsius name
+    weather.to_csv(tiny / "weather.csv", index=False)
+    data = read_utility(tiny)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "unit_suspect"]
+    assert "column 'tmax_c'" in warning["message"] and "another unit" in warning["message"]
+    assert data.weather["tmax_c"].notna().all()  # kept, not half erased
+
+
+def test_break_ids_written_differently_from_the_inventory_are_pointed_out(tiny):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks["pipe_id"] = breaks["pipe_id"].str.replace("P-", "p ", regex=False)
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if "not in" in w["message"]]
+    assert "match a pipe_id once written alike (for example 'p 0001' and 'P-0001'" in (
+        warning["message"]
+    )
+
+
+@pytest.mark.parametrize(("factor", "unit"), [(1 / 25.4, "inches"), (1 / 1000, "metres")])
+def test_diameters_in_another_unit_are_refused(run, tiny, tmp_path, factor, unit):
+    pipes = _pipes(tiny)
+    pipes["diameter_mm"] = (pipes["diameter_mm"] * factor).round(3)
+    _write_pipes(tiny, pipes)
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert f"the column seems to be in {unit}" in err and "pipes.geojson" in err
+    assert "Convert the column to millimetres" in err
+
+
+def test_pipe_ids_that_cannot_be_identifiers_are_refused(run, tiny, tmp_path):
+    pipes = _pipes(tiny)
+    pipes.loc[2, "pipe_id"] = '=HYPERLINK("http://x")'
+    _write_pipes(tiny, pipes)
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert "1 pipe_id values cannot be used as identifiers" in err and "(rows 3)" in err
+    assert "runs as a formula" in err and "pipes.geojson" in err
