@@ -58,6 +58,10 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     assert code == 0, err
     second = pd.read_csv(json.loads(out)["files"]["csv"])["pipe_id"].tolist()
     assert not set(second) & set(planned)  # already planned pipes are not planned again
+    # The assigned round's lists are a record: the draft went elsewhere, nothing overwritten.
+    assert pd.read_csv(first["files"]["csv"])["pipe_id"].tolist() == planned
+    assert json.loads(out)["files"]["csv"].endswith("2026-11-23-draft/plan.csv")
+    assert "2026-11-23-" in first["files"]["csv"] and "draft" not in first["files"]["csv"]
 
 
 def test_dispatch_without_scores_says_what_to_run(run, workspace, tmp_path):

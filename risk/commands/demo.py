@@ -76,12 +76,18 @@ def run_demo(args) -> int:
                 create_user(
                     store, username, DEMO_PASSWORD, role, crew, language=language, created_by="demo"
                 )
-        plan = plan_inspections(
-            scores, data.pipes, crews, exclude=exclusions(store, today=start, recent_days=365)
-        )
-        if store.assignments().empty:
-            assign(workspace, DEMO_PLANNER, plan, round_id=f"{start.isoformat()}-demo", store=store)
-        files = export_plan(plan, workspace / "plans" / start.isoformat())
+        round_id = f"{start.isoformat()}-demo"
+        plan_dir = workspace / "plans" / round_id
+        plan = store.assignments()
+        if plan.empty:
+            plan = plan_inspections(
+                scores, data.pipes, crews, exclude=exclusions(store, today=start, recent_days=365)
+            )
+            assign(workspace, DEMO_PLANNER, plan, round_id=round_id, store=store)
+            files = export_plan(plan, plan_dir)
+        else:  # planned by an earlier run: the round and its sheets are records, kept
+            say("   the first round was planned by an earlier run; kept as it is")
+            files = {"html": plan_dir / "sheets.html"}
     model_5 = backtest["summary"].get("model", {}).get("capture_at_5pct")
     best = max(
         (

@@ -35,7 +35,8 @@ crews.csv:
         help="skip pipes inspected within this many days (default: %(default)s)",
     )
     p.add_argument(
-        "--out", type=Path, help="folder for the lists (default: <workspace>/plans/<start>)"
+        "--out", type=Path, help="folder for the lists (default: <workspace>/plans/<round id> when assigned, "
+        "<workspace>/plans/<start>-draft otherwise)"
     )
     p.add_argument(
         "--assign",
@@ -175,10 +176,13 @@ def cmd_dispatch(args) -> int:
     with _store(args.workspace) as store:
         exclude = exclusions(store, today=start, recent_days=args.recent_days)
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
+        # An assigned round is a record: its lists go to plans/<round id>, never over another
+        # round's; a draft (not assigned) goes to plans/<start>-draft, replaced by the next.
+        folder = f"{start.isoformat()}-draft"
         if args.assign:  # before the files: a refused assignment leaves nothing behind
-            round_id = f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
+            folder = round_id = f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
             assign(args.workspace, args.user, plan, round_id=round_id, store=store)
-        out = args.out or args.workspace / "plans" / start.isoformat()
+        out = args.out or args.workspace / "plans" / folder
         files = export_plan(plan, out)
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (
