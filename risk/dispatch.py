@@ -124,6 +124,47 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
     return crews
 
 
+#: A pipe inspected within this many days before a round is not planned again.
+DEFAULT_RECENT_DAYS = 365
+
+
+def inspection_exclusions(
+    outcomes: pd.DataFrame,
+    assignments: pd.DataFrame,
+    *,
+    start: date,
+    recent_days: int = DEFAULT_RECENT_DAYS,
+    exclude_planned: bool = True,
+) -> pd.DataFrame:
+    """Pipes a round starting on ``start`` must not plan: the one rule of the command line
+    (``risk dispatch``), the Dispatch page and ``risk demo``.
+
+    - **inspected recently**: an outcome "leak found" or "nothing found" within ``recent_days``
+      days before ``start``. "No access" is not an inspection: the pipe still needs one.
+    - **already planned**: an assignment still ``planned`` (``exclude_planned``).
+
+    Returns ``pipe_id`` and ``reason`` (``inspected_recently`` or ``already_planned``), one
+    row per pipe.
+    """
+    if recent_days < 0:
+        raise ValueError(f"recent_days must be >= 0 days. Got {recent_days} instead.")
+    parts = []
+    if len(outcomes):
+        since = pd.Timestamp(start) - pd.Timedelta(days=recent_days)
+        dates = pd.to_datetime(outcomes["inspected_on"])
+        inspected = outcomes[(outcomes["result"] != "no_access") & (dates >= since)]
+        parts.append(
+            pd.DataFrame({"pipe_id": inspected["pipe_id"], "reason": "inspected_recently"})
+        )
+    if exclude_planned and len(assignments):
+        planned = assignments[assignments["status"] == "planned"]
+        parts.append(pd.DataFrame({"pipe_id": planned["pipe_id"], "reason": "already_planned"}))
+    if not parts:
+        return pd.DataFrame({"pipe_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+    table = pd.concat(parts, ignore_index=True).astype({"pipe_id": str})
+    return table.drop_duplicates("pipe_id").reset_index(drop=True)
+
+
 def plan_inspections(
     scores: pd.DataFrame,
     pipes: pd.DataFrame,

@@ -1,8 +1,6 @@
-"""Field results for the dashboards: outcome forms, the next round's exclusions, and impact.
+"""Field results for the dashboards: outcome forms and impact.
 
 * :func:`outcome_from_form` checks what a crew typed before it reaches the store;
-* :func:`dispatch_exclusions` lists pipes not to plan again (inspected recently, or already
-  planned);
 * :func:`impact_summary` gives managers the leaks found, the length inspected, the hit rate
   (leaks found per km inspected) next to what the old ways of choosing pipes would have found,
   and the water saved (:mod:`risk.savings`).
@@ -83,38 +81,6 @@ def outcome_from_form(
         "notes": (notes or "").strip() or None,
     }
     return outcome, problems
-
-
-def dispatch_exclusions(
-    outcomes: pd.DataFrame,
-    assignments: pd.DataFrame,
-    *,
-    today: dt.date,
-    recent_days: int = 365,
-    exclude_planned: bool = True,
-) -> pd.DataFrame:
-    """Pipes not to plan: inspected in the last ``recent_days`` days, or already planned.
-
-    A ``no_access`` outcome does not count as an inspection (the pipe still needs one).
-    Returns ``pipe_id`` and ``reason`` (``inspected_recently`` or ``already_planned``).
-    """
-    parts = []
-    if len(outcomes):
-        since = pd.Timestamp(today) - pd.Timedelta(days=recent_days)
-        inspected = outcomes[
-            (outcomes["result"] != "no_access")
-            & (pd.to_datetime(outcomes["inspected_on"]) >= since)
-        ]
-        parts.append(
-            pd.DataFrame({"pipe_id": inspected["pipe_id"], "reason": "inspected_recently"})
-        )
-    if exclude_planned and len(assignments):
-        planned = assignments[assignments["status"] == "planned"]
-        parts.append(pd.DataFrame({"pipe_id": planned["pipe_id"], "reason": "already_planned"}))
-    if not parts:
-        return pd.DataFrame({"pipe_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
-    table = pd.concat(parts, ignore_index=True).astype({"pipe_id": str})
-    return table.drop_duplicates("pipe_id").reset_index(drop=True)
 
 
 def inspected_length_km(outcomes: pd.DataFrame, pipes: pd.DataFrame) -> float:

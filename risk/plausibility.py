@@ -300,13 +300,18 @@ def drop_duplicate_breaks(
 ) -> pd.DataFrame:
     """Report rows that repeat another break exactly; drop the repeats unless ``keep``."""
     columns = [c for c in ("date", "reported_pipe_id", "kind", "flow_m3_per_h") if c in breaks]
-    key = breaks[columns].copy()
+    key = pd.DataFrame({c: breaks[c].to_numpy() for c in columns})
     synthetic = breaks["break_id"].astype(str) == breaks["_row"].map(lambda r: f"B{r:07d}")
     if not synthetic.all():
-        key["break_id"] = breaks["break_id"]
+        key["break_id"] = breaks["break_id"].to_numpy()
     if isinstance(breaks, gpd.GeoDataFrame):
-        key["_where"] = shapely.to_wkb(np.asarray(breaks.geometry.values), hex=True)
-    repeat = key.astype(str).duplicated(keep="first").to_numpy()
+        geoms = np.asarray(breaks.geometry.values)
+        points = np.isin(shapely.get_type_id(geoms), (-1, 0))  # points or no location
+        if points.all():  # the usual case: compare coordinates, not serialised shapes
+            key["_x"], key["_y"] = shapely.get_x(geoms), shapely.get_y(geoms)
+        else:
+            key["_where"] = shapely.to_wkb(geoms, hex=True)
+    repeat = key.duplicated(keep="first").to_numpy()
     if not repeat.any():
         return breaks
     first = breaks.loc[repeat].iloc[0]

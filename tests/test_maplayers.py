@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString
 
 from risk import i18n, impact, maplayers
+from risk.dispatch import inspection_exclusions
 
 
 def grid(n: int, crs: str = "EPSG:2154") -> gpd.GeoDataFrame:
@@ -208,8 +209,8 @@ def test_exclusions_and_hit_rates():
          "inspected_on": pd.to_datetime(["2026-10-01", "2026-10-01", "2020-01-01"])}
     )  # fmt: skip
     assignments = pd.DataFrame({"pipe_id": ["D", "E"], "status": ["planned", "done"]})
-    excluded = impact.dispatch_exclusions(
-        outcomes, assignments, today=pd.Timestamp("2026-11-23").date()
+    excluded = inspection_exclusions(
+        outcomes, assignments, start=pd.Timestamp("2026-11-23").date()
     )
     assert excluded.to_dict("list") == {
         "pipe_id": ["A", "D"],

@@ -9,7 +9,7 @@ import streamlit as st
 
 from risk import impact, maplayers, writes
 from risk.csvsafe import to_csv_text
-from risk.dispatch import Crew, plan_inspections, working_days
+from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
 from risk.i18n import format_number, format_quantity
 from risk.sheets import export_plan, render_sheets
 
@@ -66,10 +66,10 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
                     checks_per_day=int(capacity) if unit == "checks_per_day" else None,
                 )
             )
-        exclude = impact.dispatch_exclusions(
+        exclude = inspection_exclusions(
             store.outcomes(),
             store.assignments(),
-            today=dt.date.today(),
+            start=start,
             recent_days=int(recent_days),
             exclude_planned=skip_planned,
         )

@@ -81,7 +81,7 @@ def run_demo(args) -> int:
         plan = store.assignments()
         if plan.empty:
             plan = plan_inspections(
-                scores, data.pipes, crews, exclude=exclusions(store, today=start, recent_days=365)
+                scores, data.pipes, crews, exclude=exclusions(store, start=start, recent_days=365)
             )
             assign(workspace, DEMO_PLANNER, plan, round_id=round_id, store=store)
             files = export_plan(plan, plan_dir)

@@ -130,24 +130,12 @@ def _store(workspace: Path):
     return OutcomeStore(store_location(workspace))
 
 
-def exclusions(store, *, today: date, recent_days: int) -> pd.DataFrame:
-    """Pipes not to plan: inspected within ``recent_days``, or already planned."""
-    outcomes = store.outcomes()
-    recent = outcomes[
-        outcomes["inspected_on"] >= pd.Timestamp(today) - pd.Timedelta(days=recent_days)
-    ]
-    planned = store.assignments()
-    planned = planned[planned["status"] == "planned"] if len(planned) else planned
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {"pipe_id": recent["pipe_id"].astype(str), "reason": "inspected recently"}
-            ),
-            pd.DataFrame({"pipe_id": planned["pipe_id"].astype(str), "reason": "already planned"})
-            if len(planned)
-            else pd.DataFrame({"pipe_id": [], "reason": []}),
-        ],
-        ignore_index=True,
+def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
+    """:func:`risk.dispatch.inspection_exclusions` of the store's outcomes and assignments."""
+    from risk.dispatch import inspection_exclusions
+
+    return inspection_exclusions(
+        store.outcomes(), store.assignments(), start=start, recent_days=recent_days
     )
 
 
@@ -174,7 +162,7 @@ def cmd_dispatch(args) -> int:
     scores = read_table(scores_file)
     data = load_workspace(args.workspace)
     with _store(args.workspace) as store:
-        exclude = exclusions(store, today=start, recent_days=args.recent_days)
+        exclude = exclusions(store, start=start, recent_days=args.recent_days)
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
         # An assigned round is a record: its lists go to plans/<round id>, never over another
         # round's; a draft (not assigned) goes to plans/<start>-draft, replaced by the next.
