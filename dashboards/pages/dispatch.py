@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from risk import impact, maplayers, writes
+from risk import maplayers, writes
 from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
 from risk.i18n import format_number, format_quantity
