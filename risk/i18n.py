@@ -413,6 +413,70 @@ def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
     return value.strftime("%d/%m/%Y") if lang == "fr" else value.strftime("%Y-%m-%d")
 
 
+#: Plain words for the codes of the data contract and the store (materials, results, leak
+#: kinds), per language. Codes never reach a person: :func:`label` turns them into words.
+LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "material": {
+            "cast_iron": "cast iron", "ductile_iron": "ductile iron", "steel": "steel",
+            "galvanized_steel": "galvanised steel", "asbestos_cement": "asbestos cement",
+            "concrete": "concrete", "pvc": "PVC", "pe": "polyethylene", "copper": "copper",
+            "lead": "lead", "other": "other material", "unknown": "unknown material",
+        },
+        "result": {
+            "leak_found": "leak found", "nothing_found": "nothing found",
+            "no_access": "no access",
+        },
+        "leak_kind": {
+            "main": "on the main", "joint": "at a joint", "service": "on a service pipe",
+            "valve": "at a valve", "hydrant": "at a hydrant", "other": "elsewhere",
+        },
+    },
+    "fr": {
+        "material": {
+            "cast_iron": "fonte grise", "ductile_iron": "fonte ductile", "steel": "acier",
+            "galvanized_steel": "acier galvanisé", "asbestos_cement": "amiante-ciment",
+            "concrete": "béton", "pvc": "PVC", "pe": "polyéthylène", "copper": "cuivre",
+            "lead": "plomb", "other": "autre matériau", "unknown": "matériau inconnu",
+        },
+        "result": {
+            "leak_found": "fuite trouvée", "nothing_found": "rien trouvé",
+            "no_access": "pas d'accès",
+        },
+        "leak_kind": {
+            "main": "sur la conduite", "joint": "à un joint", "service": "sur un branchement",
+            "valve": "à une vanne", "hydrant": "à un poteau incendie", "other": "ailleurs",
+        },
+    },
+}  # fmt: skip
+
+
+def label(kind: str, code, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Plain words for a code: ``label("material", "cast_iron", "fr")`` is "fonte grise".
+
+    Unknown codes read as words too (underscores become spaces); a missing value is "–",
+    never "None".
+
+    >>> label("material", "asbestos_cement")
+    'asbestos cement'
+    >>> label("result", None)
+    '–'
+    """
+    if code is None or (isinstance(code, float) and math.isnan(code)) or code is _pd_na():
+        return "–"
+    code = str(code)
+    words = LABELS.get(lang, {}).get(kind, {}).get(code)
+    words = words or LABELS[DEFAULT_LANGUAGE].get(kind, {}).get(code)
+    return words or code.replace("_", " ")
+
+
+def _pd_na():
+    """pandas' missing value (imported late: this module stays light)."""
+    import pandas as pd
+
+    return pd.NA
+
+
 def languages() -> list[str]:
     """Language codes of the catalogue."""
     return list(CATALOGUE)
