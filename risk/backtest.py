@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +123,7 @@ def evaluate_utility(
     records_start_year: int | None = None,
     random_state: int = 0,
     title: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Walk-forward backtest of the risk model and the baselines over ``years``.
 
@@ -147,6 +148,9 @@ def evaluate_utility(
         Seed of the model and of the random baseline.
     title : str, optional
         Title of the HTML report.
+    progress : callable, optional
+        Called with a short description of each step as it starts (year and method), so
+        that a long backtest says what it is doing.
 
     Returns
     -------
@@ -172,9 +176,13 @@ def evaluate_utility(
     probabilities, outcomes = [], []
     timings: dict[str, float] = {}
     model = None
+    step = progress or (lambda text: None)
+    step("preparing the network's features")
     builder = RiskModel(**params).feature_builder(data)  # static parts computed once
-    for year in years:
+    for number, year in enumerate(years, start=1):
         as_of = to_timestamp(year)
+        where = f"year {year} ({number} of {len(years)})"
+        step(f"{where}: training the model on the records before {year}")
         end = as_of + pd.DateOffset(years=horizon_years)
         entry: dict = {"year": year, "as_of": str(as_of.date()), "methods": {}}
 
@@ -194,6 +202,7 @@ def evaluate_utility(
         probabilities.append(scores["probability"].to_numpy())
         outcomes.append(y > 0)
 
+        step(f"{where}: the baselines (age, material and decade, past failures, LEYP)")
         for baseline in default_baselines(
             horizon_years=horizon_years,
             records_start_year=records_start_year,
@@ -243,16 +252,50 @@ def evaluate_utility(
     return result
 
 
+def mark_running(out_dir: str | Path, pid: int, years) -> None:
+    """Note in ``out_dir`` that a backtest runs in process ``pid`` (see :func:`backtest_state`)."""
+    from risk.workspace import write_text_atomic
+
+    started = pd.Timestamp.now().isoformat(timespec="seconds")
+    state = {"pid": pid, "years": [int(y) for y in years], "started": started}
+    write_text_atomic(Path(out_dir) / "running.json", json.dumps(state))
+
+
+def backtest_state(out_dir: str | Path) -> dict:
+    """Where a workspace's backtest stands: ``{"state": "done" | "running" | "failed" |
+    "missing", ...}``, with ``started`` and ``years`` while it runs and ``log`` when it
+    failed, so that a page can say "running since 10:02" instead of "missing"."""
+    import os
+
+    folder = Path(out_dir)
+    running = folder / "running.json"
+    if running.is_file():
+        try:
+            state = json.loads(running.read_text(encoding="utf-8"))
+            os.kill(int(state["pid"]), 0)  # is it still there?
+        except (ValueError, KeyError, ProcessLookupError, PermissionError, OSError):
+            log = folder / "run.log"
+            if not (folder / "backtest.json").is_file():
+                return {"state": "failed", "log": str(log) if log.is_file() else None}
+        else:
+            return {"state": "running", **state}
+    if (folder / "backtest.json").is_file():
+        return {"state": "done"}
+    return {"state": "missing"}
+
+
 def write_backtest(result: dict, out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``backtest.json`` and the self-contained ``backtest.html`` into ``out_dir``."""
     from risk.report_html import backtest_html
+    from risk.workspace import write_text_atomic
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / "backtest.json"
     html_path = out_dir / "backtest.html"
-    json_path.write_text(json.dumps(_jsonable(result), indent=2), encoding="utf-8")
-    html_path.write_text(backtest_html(result), encoding="utf-8")
+    write_text_atomic(html_path, backtest_html(result))
+    write_text_atomic(json_path, json.dumps(_jsonable(result), indent=2))  # pages read this one
+    (out_dir / "running.json").unlink(missing_ok=True)
     return json_path, html_path
 
 

@@ -201,6 +201,15 @@ def _known_pipes(previous: pd.DataFrame | None, pipe_ids: pd.Series, version: st
     return table.astype({"pipe_id": str, "first_version": str, "last_version": str})
 
 
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never
+    half of it (temporary file, flushed to disk, then renamed over)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_text(path, text)
+    return path
+
+
 def _atomic_text(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -42,6 +42,22 @@ def progress(title: str):
         bar.close()
 
 
+@contextmanager
+def timed_steps(title: str):
+    """Say each step of a long task on stderr with the time since it began, on a terminal
+    or not (a log, a CI job): ``[  42 s] year 2024 (1 of 2): the baselines``."""
+    import time
+
+    began = time.perf_counter()
+    say(title)
+
+    def step(text: str) -> None:
+        say(f"  [{time.perf_counter() - began:4.0f} s] {text}")
+
+    yield step
+    say(f"  [{time.perf_counter() - began:4.0f} s] done")
+
+
 def is_workspace(path: Path) -> bool:
     return (Path(path) / "meta.json").is_file()
 

@@ -24,7 +24,6 @@ DEMO_CREWS = {"name": ["Equipe Nord", "Equipe Sud"], "km_per_day": [4, 4]}
 
 def run_demo(args) -> int:
     from risk.auth import create_user, list_users, store_location
-    from risk.backtest import evaluate_utility
     from risk.commands.app import serve
     from risk.commands.data import ingest_folder
     from risk.commands.field import exclusions
@@ -47,21 +46,12 @@ def run_demo(args) -> int:
     as_of = pd.Timestamp(year=last.year + 1, month=1, day=1)
     complete = data.meta.get("records_complete_from")
     years = [as_of.year - 2, as_of.year - 1]
-    say(f"3/6 Walk-forward backtest on {years[0]}-{years[1]} against the baselines ...")
-    backtest = evaluate_utility(
-        data,
-        years,
-        truth_dir=town / "truth",
-        out_dir=workspace / "backtest",
-        records_start_year=complete,
-        title="Backtest — sample town",
-    )
-    say(f"4/6 Training on the history before {as_of.date()} and scoring every pipe ...")
+    say(f"3/6 Training on the history before {as_of.date()} and scoring every pipe ...")
     model = train_model(data, as_of, records_start_year=complete)
-    save_model(model, workspace / "models", metrics=backtest["summary"].get("model"))
+    save_model(model, workspace / "models")
     scores = score_utility(data, as_of, model=model)
     scores.to_parquet(workspace / "scores.parquet", index=False)
-    say("5/6 Planning the first inspection round (2 crews, 5 days) ...")
+    say("4/6 Planning the first inspection round (2 crews, 5 days) ...")
     start = (as_of + pd.offsets.Week(weekday=0)).date()
     crews_file = workspace / "crews.csv"
     if not crews_file.is_file():  # a record of the project: never overwritten
@@ -88,6 +78,51 @@ def run_demo(args) -> int:
         else:  # planned by an earlier run: the round and its sheets are records, kept
             say("   the first round was planned by an earlier run; kept as it is")
             files = {"html": plan_dir / "sheets.html"}
+    lines = [
+        f"Sample utility: {len(data.pipes):,} pipes, {data.pipes['length_m'].sum() / 1000:,.0f} km; "
+        f"workspace {workspace}",
+        f"Scores: {workspace / 'scores.parquet'}; first round: {len(plan)} inspections, "
+        f"sheets {files['html']}",
+        "Demo accounts (password '"
+        + DEMO_PASSWORD
+        + "'): "
+        + ", ".join(f"{u} ({r})" for u, r, _, _ in DEMO_USERS),
+    ]
+    if args.no_serve:
+        backtest = _backtest(data, years, town, workspace)
+        lines.insert(1, _backtest_line(backtest, years, workspace))
+        emit(args, {"workspace": str(workspace), "inspections": len(plan)}, "\n".join(lines))
+        return 0
+    say(f"5/6 Walk-forward backtest on {years[0]}-{years[1]}: started in the background ...")
+    start_backtest(workspace, years)
+    lines.insert(
+        1,
+        f"Backtest {years[0]}-{years[1]}: running in the background (a few minutes); the Model "
+        f"and Impact pages show it when done, and {workspace / 'backtest' / 'backtest.html'}",
+    )
+    emit(args, {"workspace": str(workspace), "inspections": len(plan)}, "\n".join(lines))
+    say("6/6 Starting the dashboard ...")
+    return serve(workspace, port=args.port)
+
+
+def _backtest(data, years, town: Path, workspace: Path) -> dict:
+    from risk.backtest import evaluate_utility
+    from risk.commands._common import timed_steps
+
+    title = f"5/6 Walk-forward backtest on {years[0]}-{years[1]} against the baselines ..."
+    with timed_steps(title) as step:
+        return evaluate_utility(
+            data,
+            years,
+            truth_dir=town / "truth",
+            out_dir=workspace / "backtest",
+            records_start_year=data.meta.get("records_complete_from"),
+            title="Backtest — sample town",
+            progress=step,
+        )
+
+
+def _backtest_line(backtest: dict, years, workspace: Path) -> str:
     model_5 = backtest["summary"].get("model", {}).get("capture_at_5pct")
     best = max(
         (
@@ -97,20 +132,29 @@ def run_demo(args) -> int:
         ),
         default=float("nan"),
     )
-    lines = [
-        f"Sample utility: {len(data.pipes):,} pipes, {data.pipes['length_m'].sum() / 1000:,.0f} km; "
-        f"workspace {workspace}",
-        f"Backtest {years[0]}-{years[1]}: the model finds {model_5:.0%} of a year's failures in the "
-        f"riskiest 5 % of length (best baseline {best:.0%}); report {workspace / 'backtest' / 'backtest.html'}",
-        f"Scores: {workspace / 'scores.parquet'}; first round: {len(plan)} inspections, "
-        f"sheets {files['html']}",
-        "Demo accounts (password '"
-        + DEMO_PASSWORD
-        + "'): "
-        + ", ".join(f"{u} ({r})" for u, r, _, _ in DEMO_USERS),
-    ]
-    emit(args, {"workspace": str(workspace), "inspections": len(plan)}, "\n".join(lines))
-    if args.no_serve:
-        return 0
-    say("6/6 Starting the dashboard ...")
-    return serve(workspace, port=args.port)
+    return (
+        f"Backtest {years[0]}-{years[1]}: the model finds {model_5:.0%} of a year's failures in "
+        f"the riskiest 5 % of length (best baseline {best:.0%}); report "
+        f"{workspace / 'backtest' / 'backtest.html'}"
+    )
+
+
+def start_backtest(workspace: Path, years) -> None:
+    """``risk evaluate`` of the workspace in a background process (log in
+    ``backtest/run.log``), so that the dashboard opens without waiting for it."""
+    import subprocess
+    import sys
+
+    from risk.backtest import mark_running
+
+    folder = Path(workspace) / "backtest"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "run.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "risk.cli", "evaluate", str(workspace),
+         "--years", f"{years[0]}-{years[-1]}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    mark_running(folder, process.pid, years)

@@ -13,6 +13,7 @@ from risk.commands._common import (
     load_network,
     say,
     source_folder,
+    timed_steps,
     with_outcomes,
     write_table,
 )
@@ -221,23 +222,24 @@ def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFr
     from risk.scoring import save_model, score_utility, train_model
 
     builder = None
-    if model is None:
-        say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
-        start = data.meta.get("records_complete_from")
-        builder = FeatureBuilder(data, records_start_year=start)  # reused for scoring
-        model = train_model(
-            data,
-            as_of,
-            horizon_years=args.horizon_years,
-            records_start_year=start,
-            builder=builder,
+    with timed_steps(f"Scoring {len(data.pipes):,} pipes at {as_of.date()} ...") as step:
+        if model is None:
+            step(f"training on the history before {as_of.date()} ({n_outcomes:,} field outcomes)")
+            start = data.meta.get("records_complete_from")
+            builder = FeatureBuilder(data, records_start_year=start)  # reused for scoring
+            model = train_model(
+                data,
+                as_of,
+                horizon_years=args.horizon_years,
+                records_start_year=start,
+                builder=builder,
+            )
+            if workspace is not None:
+                save_model(model, workspace / "models")
+        step("scoring and explaining (reasons in words for every pipe)")
+        return score_utility(
+            data, as_of, horizon_years=args.horizon_years, model=model, builder=builder
         )
-        if workspace is not None:
-            save_model(model, workspace / "models")
-    say("Scoring and explaining ...")
-    return score_utility(
-        data, as_of, horizon_years=args.horizon_years, model=model, builder=builder
-    )
 
 
 def _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes):
@@ -284,16 +286,17 @@ def cmd_evaluate(args) -> int:
     )
     truth = args.truth or source_folder(data, args.folder) / "truth"
     truth = truth if (Path(truth) / "expected_failures.parquet").is_file() else None
-    say(f"Walk-forward backtest over {years[0]}-{years[-1]} ...")
-    result = evaluate_utility(
-        data,
-        years,
-        horizon_years=args.horizon_years,
-        truth_dir=truth,
-        out_dir=out,
-        records_start_year=data.meta.get("records_complete_from"),
-        title=f"Backtest — {Path(args.folder).resolve().name}",
-    )
+    with timed_steps(f"Walk-forward backtest over {years[0]}-{years[-1]} ...") as step:
+        result = evaluate_utility(
+            data,
+            years,
+            horizon_years=args.horizon_years,
+            truth_dir=truth,
+            out_dir=out,
+            records_start_year=data.meta.get("records_complete_from"),
+            title=f"Backtest — {Path(args.folder).resolve().name}",
+            progress=step,
+        )
     summary = result["summary"]
     lines = [
         f"Walk-forward backtest, years {years[0]}-{years[-1]}, horizon {args.horizon_years} y:"
