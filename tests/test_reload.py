@@ -121,6 +121,10 @@ def test_reloads_keep_every_record(run, tiny, recorded):
     assert "P-0015, P-0016" in (recorded / "report.md").read_text()
     assert "P-0015-R" in set(load_workspace(recorded).pipes["pipe_id"])
     assert {"P-0015", "P-0016", "P-0015-R"} <= known_pipe_ids(recorded)
+    # The loop goes on: the new inventory is scored with the kept outcomes.
+    code, out, err = run("score", recorded, "--as-of", "2026-02-01")
+    assert code == 0, err
+    assert "(3 field outcomes)" in err
 
 
 def test_a_failed_reload_keeps_data_and_records(run, tiny, recorded):
