@@ -770,15 +770,66 @@ def break_locations(breaks: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
     return geometry
 
 
-def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Length-weighted soil attributes of every pipe (all pipes of the inventory)."""
-    columns = [
+#: A column with at least this many distinct values, one for more than this share of the
+#: rows, names its rows rather than describing them (a polygon code such as "S042").
+IDENTIFIER_MIN_DISTINCT = 20
+IDENTIFIER_DISTINCT_SHARE = 0.5
+
+
+def identifier_like_columns(table: pd.DataFrame, columns) -> list[str]:
+    """Columns of ``table`` that identify rows instead of describing them: text with (almost)
+    one value per row, or whole numbers all distinct. Such a column would let the model learn
+    one polygon's history and would read as a reason like "soil code: S042"; it is left out
+    (and listed in the model card).
+
+    >>> soils = pd.DataFrame({"code": [f"S{i:03d}" for i in range(30)], "clay": ["high"] * 30})
+    >>> identifier_like_columns(soils, ["code", "clay"])
+    ['code']
+    """
+    out = []
+    for column in columns:
+        values = table[column].dropna()
+        distinct = values.nunique()
+        if distinct < IDENTIFIER_MIN_DISTINCT:
+            continue
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            whole = bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
+            if whole and distinct == len(values):
+                out.append(column)
+        elif distinct > IDENTIFIER_DISTINCT_SHARE * len(values):
+            out.append(column)
+    return out
+
+
+def soil_property_columns(soils: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
+    """The soil columns used as features, and those left out as identifiers."""
+    candidates = [
         c
         for c in soils.columns
         if c != soils.geometry.name
         and c.lower() not in _SOIL_ID_COLUMNS
         and not c.lower().endswith("_id")
     ]
+    left_out = identifier_like_columns(soils, candidates)
+    return [c for c in candidates if c not in left_out], left_out
+
+
+def left_out_columns(data) -> dict[str, list[str]]:
+    """Columns of the context layers not used as features because they look like identifiers,
+    per layer (for the model card)."""
+    out = {}
+    if data.soils is not None and len(data.soils):
+        _, left_out = soil_property_columns(data.soils)
+        if left_out:
+            out["soils"] = left_out
+    return out
+
+
+def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Length-weighted soil attributes of every pipe (all pipes of the inventory)."""
+    columns, _ = soil_property_columns(soils)
     soils = soils[[*columns, soils.geometry.name]].reset_index(drop=True)
     pipe_geoms = np.asarray(pipes.geometry.values)
     soil_wkb = shapely.to_wkb(np.asarray(soils.geometry.values))

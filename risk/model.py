@@ -40,6 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from risk.features import (
     FeatureBuilder,
     in_service,
+    left_out_columns,
     positions,
     stable_uniform,
     to_timestamp,
@@ -379,6 +380,7 @@ class RiskModel(BaseEstimator):
         """
         self._check_params()
         started = time.perf_counter()
+        self.left_out_columns_ = left_out_columns(data)
         panel = build_panel(
             data,
             as_of,

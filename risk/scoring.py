@@ -237,6 +237,7 @@ def save_model(
         "parameters": _plain(model.get_params()),
         "features": list(model.feature_names_in_),
         "dropped_features": list(model.dropped_features_),
+        "left_out_columns": _plain(getattr(model, "left_out_columns_", {})),
         "categories": _plain(model.categories_),
         "count_scale": model.count_scale_,
         "calibrator": model.calibrator_.to_dict() if model.calibrator_ is not None else None,
@@ -279,6 +280,7 @@ def load_model(path: str | Path) -> RiskModel:
     model.feature_names_in_ = np.array(card["features"], dtype=object)
     model.n_features_in_ = len(card["features"])
     model.dropped_features_ = list(card["dropped_features"])
+    model.left_out_columns_ = dict(card.get("left_out_columns") or {})
     model.categories_ = {k: list(v) for k, v in card["categories"].items()}
     model.count_scale_ = float(card["count_scale"])
     state = card["calibrator"]

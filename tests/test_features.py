@@ -732,3 +732,35 @@ def test_nearest_station_of_each_pipe_middle_ties_to_the_smallest_id():
         crs="EPSG:2154",
     )
     assert list(_nearest_station(pipes, stations)) == ["S1", "S3", None]
+
+
+def test_identifier_like_soil_columns_are_left_out_and_listed_in_the_model_card(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from risk.features import _soil_features, left_out_columns, soil_property_columns
+
+    soils = gpd.GeoDataFrame(
+        {
+            "code_sol": [f"S{i:03d}" for i in range(40)],  # one value per polygon
+            "numero": range(1000, 1040),  # a number per polygon
+            "argile": ["fort", "moyen", "faible", "fort"] * 10,
+            "ph": [6.0 + (i % 7) / 10 for i in range(40)],
+        },
+        geometry=[box(i * 10, 0, i * 10 + 10, 10) for i in range(40)],
+        crs="EPSG:2154",
+    )
+    used, left_out = soil_property_columns(soils)
+    assert used == ["argile", "ph"] and left_out == ["code_sol", "numero"]
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": ["A"]}, geometry=[box(0, 0, 30, 1).boundary], crs="EPSG:2154"
+    )
+    features = _soil_features(pipes, soils)
+    assert not [c for c in features.columns if "code_sol" in c or "numero" in c]
+
+    class Data:
+        pass
+
+    data = Data()
+    data.soils = soils
+    assert left_out_columns(data) == {"soils": ["code_sol", "numero"]}
