@@ -20,25 +20,18 @@ import pandas as pd
 import shapely
 
 from risk.csvsafe import read_csv_rows
+from risk.i18n import CATALOGUE
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
-#: What to look for on each material, for the crew sheet.
+#: What to look for on each material, for the crew sheet (English; every language's words are
+#: in :mod:`risk.i18n`, keys ``look_for.<material>``).
 LOOK_FOR = {
-    "cast_iron": "circumferential cracks and corroded joints; listen on valves and hydrants",
-    "ductile_iron": "external corrosion pits and joint leaks",
-    "steel": "corrosion at welds and pinholes along the seam",
-    "galvanized_steel": "corrosion at threads and fittings",
-    "asbestos_cement": "longitudinal cracks after dry summers (asbestos rules for any cut)",
-    "concrete": "leaks at bell-and-spigot joints",
-    "pvc": "joint leaks and longitudinal splits",
-    "pe": "leaks at fusion joints and fittings",
-    "copper": "pinholes and fitting leaks",
-    "lead": "leaks at joints (lead pipe: plan replacement)",
+    key.removeprefix("look_for."): text
+    for key, text in CATALOGUE["en"].items()
+    if key.startswith("look_for.") and key != "look_for.general"
 }
-GENERAL_CHECK = (
-    "Listen along the pipe with a ground microphone; check valves, hydrants and service "
-    "connections; note damp ground, subsidence or unusually green grass"
-)
+#: What to check on every pipe (printed once per sheet, not on every row).
+GENERAL_CHECK = CATALOGUE["en"]["look_for.general"]
 
 
 @dataclass(frozen=True)

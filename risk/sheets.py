@@ -12,24 +12,42 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.crewday import look_for
 from risk.csvsafe import write_csv
+from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
 
+#: Printed on A4: the guidance once per sheet, two lines per pipe, the table's head repeated
+#: on each page, no row split across pages, no empty page at the end.
 _CSS = """
-body { font-family: Liberation Sans, Arial, sans-serif; font-size: 11pt; margin: 1.5cm; }
-section { page-break-after: always; }
-h1 { font-size: 15pt; margin: 0 0 .2em; } p.meta { margin: 0 0 .6em; color: #333; }
-table { border-collapse: collapse; width: 100%; } th, td { border: 1px solid #999;
-padding: 3px 5px; vertical-align: top; font-size: 9.5pt; } th { background: #eee; }
-td.box { white-space: nowrap; } svg { border: 1px solid #ccc; margin-bottom: .6em; }
+@page { size: A4; margin: 12mm; }
+body { font-family: "Liberation Sans", Arial, "DejaVu Sans", "Segoe UI Symbol", sans-serif;
+  font-size: 10pt; margin: 0; color: #111; }
+@media screen { body { margin: 1.5cm; max-width: 19cm; } }
+section { break-after: page; } section:last-child { break-after: auto; }
+h1 { font-size: 14pt; margin: 0 0 .1em; } p.meta { margin: 0 0 .4em; color: #333; }
+div.guide { border: 1px solid #999; padding: 3px 6px; margin: 0 0 .5em; font-size: 9pt; }
+div.guide p { margin: 0; }
+svg { border: 1px solid #ccc; margin-bottom: .4em; max-width: 100%; height: auto; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+thead { display: table-header-group; } tr { break-inside: avoid; }
+th, td { border: 1px solid #999; padding: 2px 4px; vertical-align: top; font-size: 8.5pt;
+  line-height: 1.2; overflow-wrap: anywhere; }
+th { background: #eee; text-align: left; }
+td.n, td.m { text-align: right; } td.box { font-size: 8pt; }
+td.box span { white-space: nowrap; }
+col.n { width: 4%; } col.pipe { width: 11%; } col.desc { width: 20%; } col.m { width: 5%; }
+col.why { width: 38%; } col.box { width: 22%; }
 """
 
 
-def export_plan(plan: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
+def export_plan(
+    plan: pd.DataFrame, out_dir: str | Path, *, lang: str = DEFAULT_LANGUAGE
+) -> dict[str, Path]:
     """Write ``plan.csv``, ``plan.geojson`` (with geometry) and ``sheets.html`` to ``out_dir``.
 
     Each file is written to a temporary name and renamed, so a reader never sees half a file.
     ``plan.csv`` goes through :func:`risk.csvsafe.write_csv` (text a spreadsheet would run as a
-    formula is neutralised); the sheets escape every text they show.
+    formula is neutralised); the sheets escape every text they show and are in ``lang``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -43,7 +61,8 @@ def export_plan(plan: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
             out_dir / "plan.geojson", lambda p: geo.to_file(p, driver="GeoJSON")
         )
     written["html"] = _atomic(
-        out_dir / "sheets.html", lambda p: Path(p).write_text(render_sheets(plan), encoding="utf-8")
+        out_dir / "sheets.html",
+        lambda p: Path(p).write_text(render_sheets(plan, lang=lang), encoding="utf-8"),
     )
     return written
 
@@ -60,49 +79,90 @@ def _atomic(path: Path, write) -> Path:
     return path
 
 
-def render_sheets(plan: pd.DataFrame) -> str:
-    """A self-contained printable HTML page per crew and day, with a small map."""
+def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A self-contained printable HTML page per crew and day, with a small map, in ``lang``.
+
+    The guidance is printed once per sheet: what to check on every pipe, what to look for on
+    each material of the day, how to record an outcome. Each row only says what is particular
+    to its pipe (material, diameter, year, length, why it was chosen) and has the boxes to
+    tick, so a crew-day of about 30 pipes prints on two A4 pages.
+    """
     sections = []
+    boxes = _text(t("sheets.outcomes", lang))
+    where = _text(t("sheets.where_flow", lang))
     for (crew, day), group in plan.groupby(["crew", "date"], sort=True):
-        km = group["length_m"].sum() / 1000.0
+        lengths = pd.to_numeric(group["length_m"], errors="coerce")
+        km = format_quantity(lengths.sum() / 1000.0, "km", lang, decimals=2)
+        materials = group["material"] if "material" in group else pd.Series(dtype=object)
+        advice = [
+            f"<b>{_text(label('material', m, lang))}</b>: {_text(look_for(m, lang))}"
+            for m in sorted(set(materials.dropna()), key=lambda m: label("material", m, lang))
+            if look_for(m, lang)
+        ]
         head = (
-            f"<h1>{html.escape(str(crew))} — {html.escape(str(pd.Timestamp(day).date()))}</h1>"
-            f"<p class='meta'>{len(group)} pipes, {km:.2f} km. Record each outcome: "
-            "leak found (kind, estimated flow m³/h) / nothing found / could not access.</p>"
+            f"<h1>{_text(crew)} — {_text(format_date(pd.Timestamp(day).date(), lang))}</h1>"
+            f"<p class='meta'>{_text(t('sheets.meta', lang, n=len(group), km=km))}</p>"
+            f"<div class='guide'><p><b>{_text(t('sheets.every_pipe', lang))}:</b> "
+            f"{_text(t('look_for.general', lang))}.</p>"
+            + (
+                f"<p><b>{_text(t('sheets.by_material', lang))}:</b> {'; '.join(advice)}.</p>"
+                if advice
+                else ""
+            )
+            + f"<p>{_text(t('sheets.record', lang))}</p></div>"
         )
         svg = _svg_map(group) if isinstance(group, gpd.GeoDataFrame) else ""
         rows = []
-        for r in group.itertuples(index=False):
-            reasons = html.escape(str(getattr(r, "top_reasons", "") or ""))
-            year = "" if pd.isna(r.install_year) else int(r.install_year)
-            diameter = "" if pd.isna(r.diameter_mm) else f"{r.diameter_mm:.0f}"
+        for r, length in zip(group.itertuples(index=False), lengths, strict=True):
+            material = _text(label("material", getattr(r, "material", None), lang))
+            diameter = "" if _missing(r.diameter_mm) else f", {float(r.diameter_mm):.0f} mm"
+            year = "" if _missing(r.install_year) else f", {int(r.install_year)}"
+            metres = "–" if _missing(length) else f"{float(length):.0f}"
+            reasons = getattr(r, "top_reasons", None)
             rows.append(
-                f"<tr><td>{html.escape(str(r.visit_order))}</td>"
-                f"<td>{html.escape(str(r.pipe_id))}</td>"
-                f"<td>{html.escape(str(r.material))}, {diameter} mm, {year}</td>"
-                f"<td>{r.length_m:.0f}</td><td>{reasons}</td>"
-                f"<td>{html.escape(str(r.look_for))}</td>"
-                "<td class='box'>☐ leak ☐ none ☐ no access</td></tr>"
+                f"<tr><td class='n'>{_text(r.visit_order)}</td><td>{_text(r.pipe_id)}</td>"
+                f"<td>{material}{diameter}{year}</td><td class='m'>{metres}</td>"
+                f"<td>{'' if _missing(reasons) else _text(reasons)}</td>"
+                f"<td class='box'><span>{boxes}</span><br>{where}:</td></tr>"
             )
+        columns = "".join(f"<col class='{c}'>" for c in ("n", "pipe", "desc", "m", "why", "box"))
+        header = "".join(
+            f"<th>{_text(h)}</th>"
+            for h in (
+                "#", t("sheets.col_pipe", lang), t("sheets.col_desc", lang), "m",
+                t("sheets.col_why", lang), t("sheets.col_outcome", lang),
+            )
+        )  # fmt: skip
         table = (
-            "<table><tr><th>#</th><th>pipe</th><th>material, Ø, year</th><th>m</th>"
-            "<th>why</th><th>look for</th><th>outcome</th></tr>" + "".join(rows) + "</table>"
+            f"<table><colgroup>{columns}</colgroup><thead><tr>{header}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
         )
         sections.append(f"<section>{head}{svg}{table}</section>")
-    body = "".join(sections) or "<p>No inspections planned.</p>"
+    body = "".join(sections) or f"<p>{_text(t('sheets.none', lang))}</p>"
     return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>Inspection sheets</title>"
+        f"<!doctype html><html lang='{_text(lang)}'><head><meta charset='utf-8'>"
+        f"<title>{_text(t('sheets.title', lang))}</title>"
         f"<style>{_CSS}</style></head><body>{body}</body></html>"
     )
 
 
-def _svg_map(group: gpd.GeoDataFrame, width: int = 640, height: int = 320) -> str:
+def _text(value) -> str:
+    """Any value as escaped HTML text (never markup)."""
+    return html.escape(str(value))
+
+
+def _missing(value) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _svg_map(group: gpd.GeoDataFrame, width: int = 640, height: int = 260) -> str:
     """The day's pipes as lines with numbered stops, drawn without any basemap."""
     geoms = group.geometry.to_numpy()
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    span = max(maxx - minx, maxy - miny, 1.0) * 1.1
+    # The whole width and height are used (stops 12 px inside the frame), at one scale.
+    span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    scale = min(width, height) / span
+    scale = min((width - 24) / span_x, (height - 24) / span_y)
 
     def project(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(
@@ -127,7 +187,7 @@ def _svg_map(group: gpd.GeoDataFrame, width: int = 640, height: int = 320) -> st
             f"<text x='{mid[0]:.1f}' y='{mid[1] + 3.5:.1f}' font-size='9' text-anchor='middle'>"
             f"{html.escape(str(order))}</text>"
         )
-    bar_m = _nice_length(span / 4)
+    bar_m = _nice_length(width / scale / 5)
     bar_px = bar_m * scale
     parts.append(
         f"<line x1='10' y1='{height - 12}' x2='{10 + bar_px:.1f}' y2='{height - 12}' "

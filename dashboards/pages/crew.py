@@ -1,8 +1,15 @@
-"""Crew view (field crews, on a phone): today's list in visiting order, a small map, the form.
+"""Crew view (field crews, on a phone): the next pipe and its form first, then the day's list
+and a small map of it.
+
+What to show is decided in ``risk.crewday``: the page opens on the crew's next planned day
+(the date stays changeable), the next pipe to visit is chosen, and tapping a pipe of the list
+or a numbered stop of the map chooses that one. After each save the form is blank again (no
+result, leak kind, flow or notes) and the next pipe to visit is chosen.
 
 Double taps and retries never record twice: the idempotency key is made when the form is
 first shown and kept in the session until the store confirms; a repeat of an outcome just
-recorded reuses that outcome's key, so the store answers "already recorded".
+recorded reuses that outcome's key, so the store answers "already recorded". A repeated
+submission is read as it was sent (the form is only reset on the run after a save).
 """
 
 import datetime as dt
@@ -11,14 +18,11 @@ import json
 import uuid
 
 import common
-import geopandas as gpd
-import pandas as pd
 import streamlit as st
 
-from risk import auth, impact, maplayers, writes
+from risk import auth, crewday, impact, writes
 from risk.contract import DataContractError
-from risk.dispatch import GENERAL_CHECK, LOOK_FOR
-from risk.i18n import format_date, format_quantity
+from risk.i18n import format_date
 from risk.store import LEAK_KINDS, RESULTS, IdempotencyConflictError
 from risk.textrules import MAX_NOTES_LENGTH
 
@@ -28,6 +32,24 @@ tr = common.tr
 data = common.load_utility(workspace)
 store = common.get_store(workspace)
 today = dt.date.today()
+state = st.session_state
+
+OFF_PLAN = -1
+#: The form's fields and their blank values (the inspection date is set with the day).
+BLANK = {
+    "f_other_pipe": "",
+    "f_result": None,
+    "f_leak_kind": None,
+    "f_flow": None,
+    "f_repair": None,
+    "f_notes": "",
+}
+
+
+def choose(assignment_id: int) -> None:
+    """A tap on a pipe of the list: a blank form for that pipe, brought into view."""
+    state["crew_reset"] = {"choose": assignment_id}
+
 
 st.title(tr("crew.title"))
 everything = auth.visible_assignments(store, user)
@@ -41,110 +63,128 @@ if user.role != "crew":
 else:
     crew = user.crew
 
-planned_days = sorted(everything["planned_date"].dt.date.unique())
-upcoming = [
-    d for d in planned_days if d >= today and (everything["planned_date"].dt.date == d).any()
-]
-default_day = today if today in planned_days or not upcoming else upcoming[0]
-day = st.date_input(tr("crew.day"), default_day, key="crew_day")
-todays = everything[everything["planned_date"].dt.date == day].sort_values("visit_order")
-attributes = ["pipe_id", "material", "diameter_mm", "install_year", "length_m"]
-todays = todays.merge(
-    pd.DataFrame(data.pipes[[c for c in attributes if c in data.pipes]]).astype({"pipe_id": str}),
-    on="pipe_id",
-    how="left",
-)
-pending = todays[todays["status"] == "planned"]
+day_key = f"crew_day:{crew}"
+view = crewday.crew_view(everything, data.pipes, today=today, day=state.get(day_key), lang=lang)
+if view.day is None:
+    st.info(tr("crew.nothing"))
+    st.stop()
+state.setdefault(day_key, view.day)
+options = view.options()
+
+# -- which pipe the form is for, and a blank form when asked -----------------------------------
+picked = crewday.picked_assignment(state.get("crew_map"), view)
+if picked != state.get("crew_map_seen"):  # a new tap on the map (its selection persists)
+    state["crew_map_seen"] = picked
+    if picked is not None:
+        state["crew_reset"] = {"choose": picked}
+if state.get("crew_form_day") != (crew, view.day):  # another day: its next pipe, blank form
+    state["crew_form_day"] = (crew, view.day)
+    state.setdefault("crew_reset", {})
+reset = state.pop("crew_reset", None)
+# A submission read as sent: a double tap after a save repeats the saved outcome.
+if reset is not None and not state.get("f_save"):
+    state["crew_auto"] = view.next_assignment(after=reset.get("after"))
+    chosen = reset["choose"] if reset.get("choose") is not None else state["crew_auto"]
+    state["f_assignment"] = chosen if chosen in options else OFF_PLAN
+    state.update(BLANK)
+    state["f_inspected"] = crewday.inspection_date(view.day, today)
+    state["crew_scroll"] = bool(reset)
+if state.get("f_assignment") not in (*options, OFF_PLAN):
+    state["crew_auto"] = view.next_assignment()
+    state["f_assignment"] = state["crew_auto"] or OFF_PLAN
+if state.get("crew_form_lang") != lang:  # set again, or the select keeps the old words shown
+    state["crew_form_lang"] = lang
+    state["f_assignment"] = state["f_assignment"]
+state.setdefault("f_inspected", crewday.inspection_date(view.day, today))
+state.setdefault("outcome_key", uuid.uuid4().hex)
+
+# -- the day ------------------------------------------------------------------------------------
+st.date_input(tr("crew.day"), key=day_key, format="DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD")
 st.caption(
-    tr("crew.summary", crew=crew, day=format_date(day, lang), n=len(todays), left=len(pending))
+    tr(
+        "crew.summary",
+        crew=crew,
+        day=format_date(view.day, lang),
+        n=len(view.rows),
+        left=len(view.pending),
+    )
 )
-
-# -- the list in visiting order -------------------------------------------------------------
-if not len(todays):
+if view.day == view.opening_day and view.opening in ("last", "done"):
+    st.info(tr(f"crew.opened_{view.opening}", day=format_date(view.day, lang)))
+if not len(view.rows):
     st.info(tr("crew.nothing_today"))
-for row in todays.itertuples(index=False):
-    done = row.status == "done"
-    # Material icons are bundled with Streamlit (emoji fonts are not on every device).
-    mark = {"done": ":material/check_circle:", "cancelled": ":material/cancel:"}.get(
-        row.status, ":material/radio_button_unchecked:"
-    )
-    diameter = format_quantity(row.diameter_mm, "mm", lang) if pd.notna(row.diameter_mm) else "–"
-    length = format_quantity(row.length_m, "m", lang) if pd.notna(row.length_m) else "–"
-    st.markdown(
-        f"{mark} **{row.visit_order}** · `{row.pipe_id}` — {row.material}, {diameter}, {length}"
-    )
-    if not done:
-        st.caption(f"{LOOK_FOR.get(row.material, GENERAL_CHECK)}")
+    if view.next_day is not None:
+        st.caption(tr("crew.next_day", day=format_date(view.next_day, lang)))
+elif not len(view.pending):
+    st.success(tr("crew.all_done"))
 
-# -- a small map of the day -----------------------------------------------------------------
-if len(todays) and data.has_geometry:
-    day_pipes = data.pipes.assign(pipe_id=data.pipes["pipe_id"].astype(str))
-    day_pipes = day_pipes.set_index("pipe_id").loc[todays["pipe_id"]].reset_index()
-    day_pipes = gpd.GeoDataFrame(day_pipes, geometry="geometry", crs=data.pipes.crs)
-    paths = maplayers.lonlat_paths(day_pipes)
-    layers = maplayers.group_layers(
-        paths, day_pipes["pipe_id"].to_numpy(), pd.Series(["day"] * len(day_pipes))
-    )
-    layers += maplayers.stops_layers(day_pipes, todays["visit_order"].tolist())
-    st.pydeck_chart(maplayers.make_deck(layers, paths.bounds), height=300, key="crew_map")
-
-# -- the outcome form -----------------------------------------------------------------------
-st.subheader(tr("crew.form"))
-last = st.session_state.get("last_outcome")
-if last:
-    if last["created"]:
-        st.success(tr("crew.saved", pipe_id=last["pipe_id"], outcome_id=last["outcome_id"]))
-    else:
-        st.info(tr("crew.already", pipe_id=last["pipe_id"], outcome_id=last["outcome_id"]))
-st.session_state.setdefault("outcome_key", uuid.uuid4().hex)
-
-OFF_PLAN = -1
-# Done assignments stay selectable: a double tap re-sends the same choice, which must still
-# mean the same pipe (the store then answers "already recorded").
-listed = todays[todays["status"] != "cancelled"]
-options = listed["assignment_id"].tolist() + [OFF_PLAN]
-labels = {
-    int(r.assignment_id): f"{'✓ ' if r.status == 'done' else ''}{r.visit_order} · {r.pipe_id}"
-    for r in listed.itertuples(index=False)
-}
-if st.session_state.pop("advance", False) or st.session_state.get("f_assignment") not in options:
-    # After a save, or on a new day: the next pipe still to do.
-    st.session_state["f_assignment"] = (
-        int(pending["assignment_id"].iloc[0]) if len(pending) else OFF_PLAN
-    )
-with st.form("outcome", clear_on_submit=False):
-    assignment = st.selectbox(
-        tr("crew.pipe"),
-        options,
-        format_func=lambda a: labels.get(a, tr("crew.off_plan")),
-        key="f_assignment",
-    )
-    other_pipe = st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
-    result = st.radio(
-        tr("crew.result"), list(RESULTS), format_func=lambda r: tr(f"result.{r}"), key="f_result"
-    )
-    leak_kind = st.selectbox(
-        tr("crew.leak_kind"),
-        list(LEAK_KINDS),
-        index=None,
-        format_func=lambda k: tr(f"leak_kind.{k}"),
-        key="f_leak_kind",
-    )
-    flow = st.number_input(
-        tr("crew.flow"), min_value=0.0, value=None, step=0.1, format="%.1f", key="f_flow"
-    )
-    inspected_on = st.date_input(tr("crew.inspected_on"), today, max_value=today, key="f_inspected")
-    repair_date = st.date_input(tr("crew.repair_date"), None, max_value=today, key="f_repair")
-    notes = st.text_area(tr("crew.notes"), key="f_notes", height=80, max_chars=MAX_NOTES_LENGTH)
-    submitted = st.form_submit_button(tr("crew.save"), type="primary", width="stretch")
+# -- the chosen pipe and its form ---------------------------------------------------------------
+with st.container(key="crew-pipe"):
+    last = state.get("last_outcome")
+    if last:
+        message = st.success if last["created"] else st.info
+        message(
+            tr(
+                "crew.saved" if last["created"] else "crew.already",
+                pipe_id=last["pipe_id"],
+                outcome_id=last["outcome_id"],
+            )
+        )
+    with st.container(border=True):
+        is_next = state["f_assignment"] == state.get("crew_auto")
+        st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")
+        assignment = st.selectbox(
+            tr("crew.pipe"),
+            [*options, OFF_PLAN],
+            format_func=lambda a: options.get(a, tr("crew.off_plan")),
+            label_visibility="collapsed",
+            key="f_assignment",
+        )
+        row = view.row(assignment)
+        if row is not None:
+            st.markdown(crewday.markdown_safe(row["details"]))
+            if row["look_for"]:
+                st.caption(tr("crew.look_for", what=row["look_for"]))
+        else:
+            st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
+        with st.form("outcome", clear_on_submit=False, border=False):
+            result = st.radio(
+                tr("crew.result"),
+                list(RESULTS),
+                index=None,
+                format_func=lambda r: tr(f"result.{r}"),
+                horizontal=True,
+                key="f_result",
+            )
+            leak_kind = st.radio(
+                tr("crew.leak_kind"),
+                list(LEAK_KINDS),
+                index=None,
+                format_func=lambda k: tr(f"leak_kind.{k}"),
+                horizontal=True,
+                key="f_leak_kind",
+            )
+            flow = st.number_input(
+                tr("crew.flow"), min_value=0.0, value=None, step=0.1, format="%.1f", key="f_flow"
+            )
+            with st.expander(tr("crew.more")):
+                inspected_on = st.date_input(
+                    tr("crew.inspected_on"), max_value=today, key="f_inspected"
+                )
+                repair_date = st.date_input(
+                    tr("crew.repair_date"), None, max_value=today, key="f_repair"
+                )
+                notes = st.text_area(
+                    tr("crew.notes"), key="f_notes", height=80, max_chars=MAX_NOTES_LENGTH
+                )
+            submitted = st.form_submit_button(
+                tr("crew.save"), type="primary", width="stretch", key="f_save"
+            )
+        problems_box = st.empty()
 
 if submitted:
-    on_plan = assignment != OFF_PLAN and assignment is not None
-    pipe_id = (
-        str(listed.loc[listed["assignment_id"] == assignment, "pipe_id"].iloc[0])
-        if on_plan
-        else other_pipe.strip()
-    )
+    on_plan = assignment in options
+    pipe_id = str(row["pipe_id"]) if on_plan else (state.get("f_other_pipe") or "").strip()
     outcome, problems = impact.outcome_from_form(
         pipe_id=pipe_id,
         assignment_id=int(assignment) if on_plan else None,
@@ -157,29 +197,74 @@ if submitted:
         today=today,
     )
     if problems:
-        st.error("\n".join(f"- {tr(p)}" for p in problems))
+        problems_box.error("\n".join(f"- {tr(p)}" for p in problems))
     else:
         content = hashlib.sha256(
             json.dumps(outcome, default=str, sort_keys=True).encode()
         ).hexdigest()
         # A repeat of what was just recorded (double tap) reuses its key: nothing new is stored.
-        key = (
-            last["key"] if last and last["content"] == content else st.session_state["outcome_key"]
-        )
+        key = last["key"] if last and last["content"] == content else state["outcome_key"]
         try:
             stored = writes.record_outcome(
                 workspace, user, outcome, idempotency_key=key, store=store
             )
         except (DataContractError, IdempotencyConflictError, PermissionError, LookupError) as exc:
-            st.error(tr("crew.not_saved", error=str(exc)))
+            problems_box.error(tr("crew.not_saved", error=str(exc)))
         else:
-            st.session_state["last_outcome"] = {
+            state["last_outcome"] = {
                 "key": key,
                 "content": content,
                 "pipe_id": pipe_id,
                 "outcome_id": stored.outcome_id,
                 "created": stored.created,
             }
-            st.session_state["outcome_key"] = uuid.uuid4().hex
-            st.session_state["advance"] = True
+            state["outcome_key"] = uuid.uuid4().hex
+            state["crew_reset"] = {"after": int(assignment) if on_plan else None}
             st.rerun()
+
+# -- the day's list (foldable) and its map ------------------------------------------------------
+ICONS = {
+    "done": ":material/check_circle:",
+    "cancelled": ":material/cancel:",
+    "planned": ":material/radio_button_unchecked:",
+}
+if len(view.rows):
+    with st.expander(
+        tr("crew.list", n=len(view.rows), left=len(view.pending)), expanded=True, key="crew_list"
+    ):
+        st.caption(tr("crew.list_help"))
+        for r in view.rows.itertuples(index=False):
+            chosen_row = r.assignment_id == assignment
+            st.button(
+                r.button,
+                key=f"crew_pick_{r.assignment_id}",
+                icon=":material/arrow_forward:" if chosen_row else ICONS.get(r.status),
+                type="primary" if chosen_row else "secondary",
+                disabled=r.status == "cancelled",
+                width="stretch",
+                on_click=choose,
+                args=(int(r.assignment_id),),
+            )
+        st.caption(tr("crew.every_pipe", what=crewday.general_check(lang)))
+    deck = crewday.day_deck(view, data.pipes, chosen=assignment)
+    if deck is not None:
+        st.caption(tr("crew.map_help"))
+        st.pydeck_chart(
+            deck,
+            height=280,
+            on_select="rerun",
+            selection_mode="single-object",
+            key="crew_map",
+        )
+
+# The list's rows read left-aligned; after a tap or a save, the form is brought into view.
+st.html(
+    "<style>.st-key-crew_list button > div { justify-content: flex-start; width: 100%; }"
+    ".st-key-crew-pipe { scroll-margin-top: 4rem; }</style>"
+)
+if state.pop("crew_scroll", False):
+    st.html(
+        f"<script data-n='{uuid.uuid4().hex}'>document.querySelector('.st-key-crew-pipe')"
+        "?.scrollIntoView({block: 'start'});</script>",
+        unsafe_allow_javascript=True,
+    )

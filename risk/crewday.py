@@ -1,0 +1,310 @@
+"""A field crew's day: which day to open on, the day's list in plain words, the next pipe.
+
+>>> view = crew_view(assignments, pipes, today=date(2026, 1, 2), lang="fr")  # doctest: +SKIP
+>>> view.day, view.opening  # the crew's next planned day, and why that one  # doctest: +SKIP
+(datetime.date(2026, 1, 5), 'next')
+
+The Inspection list page (``dashboards/pages/crew.py``) only renders what this module decides:
+
+* the day it opens on (:func:`opening_day`): the first day on or after today that still has
+  planned inspections; when there is none, the last day that has some (``"last"``); when every
+  inspection is recorded, the last day of the lists (``"done"``);
+* the day's list (:func:`day_list`) in visiting order, with materials, diameters and lengths
+  in the reader's language and what to look for on each material;
+* the next pipe to visit (:meth:`CrewView.next_assignment`), also after a save;
+* the small map (:func:`day_deck`), whose numbered stops can be tapped
+  (:func:`picked_assignment`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from risk import maplayers
+from risk.i18n import CATALOGUE, DEFAULT_LANGUAGE, format_quantity, label, t
+
+#: Why the view opened on its day (see :func:`opening_day`).
+OPENING_KINDS = ("next", "last", "done", "none")
+
+#: Map colours (RGB): still to visit, recorded, the pipe chosen in the form.
+PENDING_COLOUR = (0, 104, 201)
+DONE_COLOUR = (150, 150, 150)
+CHOSEN_COLOUR = (230, 85, 13)
+#: Layer ids of the crew map (the selection event is keyed by layer id).
+STOPS_LAYER = "crew-stops"
+
+
+def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What to look for on a material, in ``lang``; empty for a material without advice."""
+    key = f"look_for.{material}"
+    return t(key, lang) if key in CATALOGUE[DEFAULT_LANGUAGE] else ""
+
+
+def general_check(lang: str = DEFAULT_LANGUAGE) -> str:
+    """What to check on every pipe, in ``lang`` (shown once, not on every pipe)."""
+    return t("look_for.general", lang)
+
+
+def _dates(assignments: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(assignments["planned_date"]).dt.date
+
+
+def opening_day(assignments: pd.DataFrame, today: date) -> tuple[date | None, str]:
+    """The day a crew's list opens on, and why (one of :data:`OPENING_KINDS`).
+
+    - ``"next"``: the first day on or after ``today`` with inspections still planned;
+    - ``"last"``: none from ``today`` on, so the last day that still has planned ones;
+    - ``"done"``: every inspection is done or cancelled, so the last day of the lists;
+    - ``"none"``: no inspection is assigned (the day is None).
+
+    >>> table = pd.DataFrame({"planned_date": pd.to_datetime(["2026-01-05", "2026-01-06"]),
+    ...                       "status": ["planned", "planned"]})
+    >>> opening_day(table, date(2026, 1, 2))
+    (datetime.date(2026, 1, 5), 'next')
+    >>> opening_day(table, date(2026, 2, 1))
+    (datetime.date(2026, 1, 6), 'last')
+    """
+    if not len(assignments):
+        return None, "none"
+    dates = _dates(assignments)
+    planned = sorted(set(dates[(assignments["status"] == "planned").to_numpy()]))
+    upcoming = [d for d in planned if d >= today]
+    if upcoming:
+        return upcoming[0], "next"
+    if planned:
+        return planned[-1], "last"
+    return max(dates), "done"
+
+
+def markdown_safe(text: str) -> str:
+    """``text`` shown literally in Streamlit's Markdown (button labels, list lines)."""
+    for char in "\\`*_[]<>#~|$":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def day_list(
+    assignments: pd.DataFrame, pipes: pd.DataFrame, day: date | None, lang: str = DEFAULT_LANGUAGE
+) -> pd.DataFrame:
+    """The crew's inspections of ``day`` in visiting order, described in ``lang``.
+
+    Columns: ``assignment_id``, ``visit_order``, ``pipe_id``, ``status`` and ``material``
+    (codes, for the program), and for people: ``material_words``, ``details`` ("cast iron,
+    150 mm, 95 m"), ``look_for`` (advice for the material, may be empty), ``title``
+    ("3 · P-0042") and ``option`` (the title and the material, ✓ when recorded).
+    """
+    columns = ["assignment_id", "visit_order", "pipe_id", "status"]
+    todays = assignments.loc[_dates(assignments) == day, columns] if len(assignments) else None
+    if todays is None or day is None:
+        todays = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    todays = todays.astype({"pipe_id": str}).sort_values(["visit_order", "assignment_id"])
+    wanted = [c for c in ("pipe_id", "material", "diameter_mm", "length_m") if c in pipes]
+    attributes = pd.DataFrame(pipes[wanted]).astype({"pipe_id": str})
+    attributes = attributes.drop_duplicates("pipe_id")
+    rows = todays.merge(attributes, on="pipe_id", how="left").reset_index(drop=True)
+    for column in ("material", "diameter_mm", "length_m"):
+        if column not in rows:
+            rows[column] = np.nan
+
+    def quantity(value, unit: str) -> str:
+        return format_quantity(value, unit, lang) if pd.notna(value) else "–"
+
+    rows["material_words"] = [label("material", m, lang) for m in rows["material"]]
+    rows["details"] = [
+        t("crew.details", lang, material=m, diameter=quantity(d, "mm"), length=quantity(n, "m"))
+        for m, d, n in zip(
+            rows["material_words"], rows["diameter_mm"], rows["length_m"], strict=True
+        )
+    ]
+    rows["look_for"] = [look_for(m, lang) for m in rows["material"]]
+    rows["title"] = [
+        f"{o} · {p}" for o, p in zip(rows["visit_order"], rows["pipe_id"], strict=True)
+    ]
+    rows["option"] = [
+        f"{'✓ ' if s == 'done' else ''}{title} — {m}"
+        for s, title, m in zip(rows["status"], rows["title"], rows["material_words"], strict=True)
+    ]
+    rows["button"] = [
+        markdown_safe(f"{title} — {d}")
+        for title, d in zip(rows["title"], rows["details"], strict=True)
+    ]
+    return rows
+
+
+@dataclass(frozen=True)
+class CrewView:
+    """What the Inspection list shows for one crew: the day, why, and that day's list."""
+
+    day: date | None
+    opening_day: date | None
+    opening: str
+    next_day: date | None
+    rows: pd.DataFrame
+
+    @property
+    def pending(self) -> pd.DataFrame:
+        """The day's inspections still to do, in visiting order."""
+        return self.rows[self.rows["status"] == "planned"]
+
+    @property
+    def selectable(self) -> pd.DataFrame:
+        """The day's inspections a form may name (recorded ones too: a repeated tap must
+        still mean the same pipe; cancelled ones not)."""
+        return self.rows[self.rows["status"] != "cancelled"]
+
+    def next_assignment(self, after: int | None = None) -> int | None:
+        """The next pipe to visit: the first one still to do after the inspection
+        ``after`` (an assignment id) in visiting order, else the first one still to do."""
+        pending = self.pending
+        if not len(pending):
+            return None
+        if after is not None and (self.rows["assignment_id"] == after).any():
+            order = self.rows.loc[self.rows["assignment_id"] == after, "visit_order"].iloc[0]
+            later = pending[pending["visit_order"] > order]
+            if len(later):
+                return int(later["assignment_id"].iloc[0])
+        return int(pending["assignment_id"].iloc[0])
+
+    def row(self, assignment_id) -> pd.Series | None:
+        """The list's row of an assignment, or None."""
+        match = self.rows[self.rows["assignment_id"] == assignment_id]
+        return match.iloc[0] if len(match) else None
+
+    def options(self) -> dict[int, str]:
+        """The form's pipe choices: assignment id to label."""
+        return {int(r.assignment_id): r.option for r in self.selectable.itertuples(index=False)}
+
+
+def crew_view(
+    assignments: pd.DataFrame,
+    pipes: pd.DataFrame,
+    *,
+    today: date,
+    day: date | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+) -> CrewView:
+    """The crew's view: ``day`` (default: :func:`opening_day`) and its list.
+
+    ``assignments`` are the crew's own (``risk.auth.visible_assignments`` filtered to one
+    crew); ``pipes`` the network (for material, diameter and length).
+    """
+    first, why = opening_day(assignments, today)
+    planned = assignments[assignments["status"] == "planned"] if len(assignments) else assignments
+    upcoming = sorted(d for d in set(_dates(planned)) if d >= today) if len(planned) else []
+    shown = day if day is not None else first
+    return CrewView(
+        day=shown,
+        opening_day=first,
+        opening=why,
+        next_day=upcoming[0] if upcoming else None,
+        rows=day_list(assignments, pipes, shown, lang),
+    )
+
+
+def inspection_date(day: date | None, today: date) -> date:
+    """The form's default inspection date: the day shown, never after today."""
+    return min(day, today) if day is not None else today
+
+
+def picked_assignment(event, view: CrewView) -> int | None:
+    """The assignment tapped on the crew map (a stop or a pipe line), from the
+    ``st.pydeck_chart`` selection state; None when nothing of the day's list is picked."""
+    if not event:
+        return None
+    selection = event.get("selection") if isinstance(event, dict) else event.selection
+    objects = (selection or {}).get("objects") or {}
+    selectable = view.selectable
+    for picked in objects.values():
+        for obj in picked or []:
+            if not isinstance(obj, dict):
+                continue
+            if obj.get("aid") is not None and (selectable["assignment_id"] == obj["aid"]).any():
+                return int(obj["aid"])
+            match = selectable[selectable["pipe_id"] == str(obj.get("id"))]
+            if len(match):
+                return int(match["assignment_id"].iloc[0])
+    return None
+
+
+def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None) -> pdk.Deck | None:
+    """The day's pipes and numbered stops (tappable), without any basemap; None when the
+    network has no geometry or the day no pipe on the map."""
+    if not isinstance(pipes, gpd.GeoDataFrame) or pipes.crs is None or not len(view.rows):
+        return None
+    rows = view.rows[view.rows["status"] != "cancelled"]
+    geometry = pipes.assign(pipe_id=pipes["pipe_id"].astype(str)).drop_duplicates("pipe_id")
+    geometry = geometry.set_index("pipe_id").geometry.reindex(rows["pipe_id"]).to_numpy()
+    on_map = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+    if not on_map.any():
+        return None
+    rows = rows[on_map].reset_index(drop=True)
+    day_pipes = gpd.GeoDataFrame(rows, geometry=geometry[on_map], crs=pipes.crs)
+    paths = maplayers.lonlat_paths(day_pipes)
+    ids = rows["pipe_id"].to_numpy()
+    state = np.where(rows["status"] == "done", "done", "pending")
+    state = np.where(rows["assignment_id"] == chosen, "chosen", state)
+    colours = {"done": DONE_COLOUR, "pending": PENDING_COLOUR, "chosen": CHOSEN_COLOUR}
+    layers = [
+        pdk.Layer(
+            "PathLayer",
+            data=maplayers.path_records(paths, ids, np.flatnonzero(state == name)),
+            id=f"crew-{name}",
+            get_path="p",
+            position_format=pdk.types.String("XY"),
+            get_color=list(colour),
+            get_width=6 if name == "chosen" else 4,
+            width_units=pdk.types.String("pixels"),
+            pickable=True,
+        )
+        for name, colour in colours.items()
+        if (state == name).any()
+    ]
+    middles = shapely.line_interpolate_point(day_pipes.geometry.to_numpy(), 0.5, normalized=True)
+    lonlat = gpd.GeoSeries(middles, crs=pipes.crs).to_crs(4326).to_numpy()
+    stops = [
+        {"lon": x, "lat": y, "id": pipe, "n": str(order), "aid": int(aid),
+         "fill": [*colours[s], 255] if s == "chosen" else [255, 255, 255, 255]}
+        for x, y, pipe, order, aid, s in zip(
+            np.round(shapely.get_x(lonlat), 6).tolist(),
+            np.round(shapely.get_y(lonlat), 6).tolist(),
+            ids, rows["visit_order"], rows["assignment_id"], state, strict=True,
+        )
+    ]  # fmt: skip
+    layers += [
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=stops,
+            id=STOPS_LAYER,
+            get_position=["lon", "lat"],
+            get_fill_color="fill",
+            get_line_color=[40, 40, 40],
+            stroked=True,
+            line_width_min_pixels=1,
+            get_radius=12,
+            radius_units=pdk.types.String("pixels"),
+            pickable=True,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            data=stops,
+            id="crew-stop-numbers",
+            get_position=["lon", "lat"],
+            get_text="n",
+            get_size=13,
+            get_color=[20, 20, 20],
+        ),
+    ]
+    # Sized for a phone (the map is about 340 px wide there); no basemap is requested.
+    return maplayers.CompactDeck(
+        layers=layers,
+        initial_view_state=maplayers.view_state(paths.bounds, width_px=320, height_px=240),
+        tooltip={"text": "{id}"},
+        map_provider=None,
+    )

@@ -1,0 +1,362 @@
+"""The field crew's journey (issue #15): on a phone, in a real browser, from sign-in to the
+next pipe; and the printed sheets of a crew-day on A4.
+
+The project's round is planned for next week, never today, so the crew page must open on
+the crew's next planned day by itself. Every choice is a real tap in Chromium (nothing is
+put into the session state). Screenshots go to ``test-artifacts/``. Like
+``test_browser.py``, skipped without Playwright or Chromium, except in CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import time
+import urllib.parse
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import test_browser
+from shapely.geometry import LineString
+from test_browser import ARTIFACTS, sign_in
+from test_dashboard import TODAY, USERS, app_as, build_workspace, texts
+
+from risk import crewday
+from risk.dispatch import Crew, plan_inspections
+from risk.sheets import render_sheets
+from risk.store import OutcomeStore
+
+#: The app and Chromium of tests/test_browser.py; the app serves ``app_workspace`` below.
+server = test_browser.server
+browser = test_browser.browser
+
+NEXT_WEEK = TODAY + dt.timedelta(days=7)
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1400, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def app_workspace(tmp_path_factory):
+    """Crew Nord's day next week: 27 pipes (3 from ``build_workspace`` and 24 more); one
+    overdue inspection last week and one the day after, which the page must not open on."""
+    workspace = build_workspace(tmp_path_factory.mktemp("journey"), planned_date=NEXT_WEEK)
+    more = pd.DataFrame(
+        {
+            "pipe_id": [f"P-{i:04d}" for i in range(6, 32)],
+            "crew": "Nord",
+            "date": [pd.Timestamp(NEXT_WEEK)] * 24
+            + [pd.Timestamp(TODAY - dt.timedelta(days=7)), pd.Timestamp(NEXT_WEEK + dt.timedelta(days=1))],
+            "visit_order": [*range(4, 28), 1, 1],
+        }
+    )  # fmt: skip
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        store.add_assignments(more, user="erin", round_id="round-2")
+    return workspace
+
+
+# -- what the page decides (risk.crewday) -----------------------------------------------------
+
+
+def _assignments(rows) -> pd.DataFrame:
+    table = pd.DataFrame(
+        rows, columns=["assignment_id", "pipe_id", "planned_date", "visit_order", "status"]
+    )
+    table["planned_date"] = pd.to_datetime(table["planned_date"])
+    return table
+
+
+def test_the_day_a_crew_opens_on():
+    table = _assignments(
+        [(1, "A", "2026-01-02", 1, "done"), (2, "B", "2026-01-05", 1, "planned"),
+         (3, "C", "2026-01-06", 1, "planned"), (4, "D", "2025-12-30", 1, "planned")]
+    )  # fmt: skip
+    day = dt.date
+    # the first day on or after today with inspections still planned (not today, not the past)
+    assert crewday.opening_day(table, day(2026, 1, 2)) == (day(2026, 1, 5), "next")
+    assert crewday.opening_day(table, day(2026, 1, 6)) == (day(2026, 1, 6), "next")
+    # none from today on: the last day that still has planned ones, said plainly
+    assert crewday.opening_day(table, day(2026, 2, 1)) == (day(2026, 1, 6), "last")
+    done = table.assign(status="done")
+    assert crewday.opening_day(done, day(2026, 2, 1)) == (day(2026, 1, 6), "done")
+    assert crewday.opening_day(table.iloc[:0], day(2026, 2, 1)) == (None, "none")
+
+
+def test_the_days_list_is_in_plain_words_and_the_next_pipe_follows_the_last_saved():
+    table = _assignments(
+        [(7, "P2", "2026-01-05", 2, "planned"), (6, "P1", "2026-01-05", 1, "done"),
+         (8, "P3", "2026-01-05", 3, "planned"), (9, "P4", "2026-01-05", 4, "planned")]
+    )  # fmt: skip
+    pipes = pd.DataFrame(
+        {"pipe_id": ["P1", "P2", "P3", "P4"], "material": ["cast_iron", None, "pvc", "weird_stuff"],
+         "diameter_mm": [150.0, np.nan, 100.0, 80.0], "length_m": [95.0, 10.0, np.nan, 1234.5]}
+    )  # fmt: skip
+    view = crewday.crew_view(table, pipes, today=dt.date(2026, 1, 2), lang="fr")
+    assert view.day == dt.date(2026, 1, 5) and view.opening == "next"
+    assert view.rows["pipe_id"].tolist() == ["P1", "P2", "P3", "P4"]  # visiting order
+    assert view.rows["details"].tolist() == [
+        "fonte grise, 150\u00a0mm, 95\u00a0m", "–, –, 10\u00a0m", "PVC, 100\u00a0mm, –",
+        "weird stuff, 80\u00a0mm, 1\u202f234\u00a0m",
+    ]  # fmt: skip
+    shown = " ".join(view.rows[["details", "look_for", "option", "button"]].to_numpy().ravel())
+    assert "None" not in shown and "nan" not in shown and "cast_iron" not in shown
+    assert view.rows["look_for"].iloc[0].startswith("fissures circulaires")
+    assert view.next_assignment() == 7
+    assert view.next_assignment(after=8) == 9  # after a save: the next one in visiting order
+    assert view.next_assignment(after=9) == 7  # ... or back to the first one still to do
+    assert view.options()[6].startswith("✓ 1 · P1")  # a recorded pipe stays selectable
+    event = {"selection": {"objects": {crewday.STOPS_LAYER: [{"id": "P3", "aid": 8}]}}}
+    assert crewday.picked_assignment(event, view) == 8
+    assert crewday.picked_assignment({"selection": {"objects": {}}}, view) is None
+
+
+def test_a_crew_whose_lists_are_all_in_the_past_is_told_so(tmp_path, monkeypatch):
+    workspace = build_workspace(tmp_path, planned_date=TODAY - dt.timedelta(days=10))
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "nadia", "crew")
+    assert not at.exception
+    day = (TODAY - dt.timedelta(days=10)).isoformat()
+    assert at.date_input[0].value == TODAY - dt.timedelta(days=10)
+    assert f"the last day that still has pipes to inspect, {day}" in texts(at)
+    assert f"Nord, {day}: 3 pipes, 3 left to do." in texts(at)
+
+
+def test_the_crew_page_in_french_has_no_codes(app_workspace, monkeypatch):
+    monkeypatch.setenv("RISK_WORKSPACE", str(app_workspace))
+    at = app_as(app_workspace, "nadia", "crew", lang="fr")
+    assert not at.exception
+    shown = texts(at) + " ".join(str(b.label) for b in at.button)
+    shown += " ".join(at.selectbox(key="f_assignment").options)
+    assert "fonte grise" in shown or "amiante-ciment" in shown
+    for code in ("cast_iron", "ductile_iron", "asbestos_cement", "None", "00:00"):
+        assert code not in shown
+    assert f"Nord, {NEXT_WEEK.strftime('%d/%m/%Y')} : 27 conduites" in texts(at)
+
+
+# -- the journey in Chromium ------------------------------------------------------------------
+
+
+def _watch(page, requests: list[str]) -> None:
+    """Collect every request that leaves 127.0.0.1 (data: and blob: URLs stay in the page)."""
+
+    def check(request):
+        url = urllib.parse.urlsplit(request.url)
+        if url.scheme not in ("data", "blob") and url.hostname != "127.0.0.1":
+            requests.append(request.url)
+
+    page.on("request", check)
+
+
+def _shoot(page, name: str, *, full: bool = False) -> None:
+    """A screenshot; ``full``: the whole page (Streamlit scrolls inside its main block, so
+    the viewport is stretched to the page's height for the shot)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    if full:
+        height = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+        )
+        page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+        time.sleep(0.7)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.set_viewport_size(size)
+
+
+def _chosen(page, title: str) -> None:
+    """Wait until the pipe chosen in the form (the select above it) is ``title``."""
+    from playwright.sync_api import expect
+
+    chosen = page.get_by_role("combobox", name="Pipe")
+    expect(chosen).to_have_value(re.compile(rf"^{re.escape(title)} —"), timeout=20_000)
+
+
+def _outcomes(workspace) -> pd.DataFrame:
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        return store.outcomes()
+
+
+def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps(server, browser):
+    from playwright.sync_api import expect
+
+    url, workspace = server
+    outside: list[str] = []
+    try:
+        phone = browser.new_context(
+            viewport=PHONE, device_scale_factor=1, has_touch=True, is_mobile=True
+        )
+    except Exception:  # noqa: BLE001 - a Chromium without mobile emulation: a small window
+        phone = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+    page = phone.new_page()
+    _watch(page, outside)
+    sign_in(page, url, "nadia")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+
+    # Next week's list, without touching the date (today has nothing planned).
+    day = NEXT_WEEK.isoformat()
+    page.get_by_text(f"Nord, {day}: 27 pipes, 27 left to do.").wait_for(timeout=20_000)
+    assert page.get_by_text("Nothing planned").count() == 0
+    _chosen(page, "1 · P-0000")
+    # The form sits under the next pipe, above the list (not below 27 rows).
+    save = page.get_by_role("button", name="Save")
+    first = page.get_by_role("button", name="1 · P-0000")
+    assert save.bounding_box()["y"] < first.bounding_box()["y"]
+    assert save.bounding_box()["y"] < 1.2 * PHONE["height"]
+    page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
+    _shoot(page, "journey-crew-phone")
+    _shoot(page, "journey-crew-phone-full", full=True)
+
+    # Tap a later pipe: its form opens; then the first one; record a leak in three taps.
+    page.get_by_role("button", name="5 · P-0007").tap()
+    _chosen(page, "5 · P-0007")
+    expect(page.get_by_text("Chosen pipe")).to_be_visible()
+    first.tap()
+    _chosen(page, "1 · P-0000")
+    page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
+    page.locator(".st-key-f_leak_kind").get_by_text("joint", exact=True).tap()
+    save.tap()
+    expect(page.get_by_text("Saved: outcome")).to_be_visible(timeout=20_000)
+    stored = _outcomes(workspace)
+    assert stored[["pipe_id", "result", "leak_kind", "recorded_by"]].values.tolist() == [
+        ["P-0000", "leak_found", "joint", "nadia"]
+    ]
+
+    # The next pipe comes up, with a blank form: nothing carried over from the leak.
+    _chosen(page, "2 · P-0001")
+    expect(page.get_by_text("Next pipe to visit")).to_be_visible()
+    assert page.locator(".st-key-f_result input:checked").count() == 0
+    assert page.locator(".st-key-f_leak_kind input:checked").count() == 0
+    assert page.locator(".st-key-f_flow input").input_value() == ""
+    page.get_by_text(f"Nord, {day}: 27 pipes, 26 left to do.").wait_for()
+    _shoot(page, "journey-crew-phone-saved")
+
+    # A double tap on Save records once.
+    page.locator(".st-key-f_result").get_by_text("Nothing found", exact=True).tap()
+    save.dblclick()
+    _chosen(page, "3 · P-0002")
+    time.sleep(1.5)  # let a second submission, if any, reach the store
+    stored = _outcomes(workspace)
+    assert (stored["pipe_id"] == "P-0001").sum() == 1
+    assert len(stored) == 2
+
+    # The list folds away; a tap on a pipe of the map chooses that pipe.
+    page.get_by_text("The day's list").first.tap()
+    expect(page.get_by_role("button", name="27 · P-0029")).to_be_hidden()
+    canvas = page.locator("canvas").first
+    canvas.scroll_into_view_if_needed()
+    hit = _a_pipe_to_visit(canvas)
+    assert hit is not None, "no pipe still to visit drawn on the map"
+    canvas.tap(position={"x": hit[0], "y": hit[1]})
+    expect(page.get_by_role("combobox", name="Pipe")).not_to_have_value(
+        re.compile(r"^3 · P-0002 —"), timeout=20_000
+    )
+    expect(page.get_by_text("Chosen pipe")).to_be_visible()
+    phone.close()
+
+    # The same page on a desk, in English and in French.
+    desk = browser.new_context(viewport=DESK)
+    page = desk.new_page()
+    _watch(page, outside)
+    sign_in(page, url, "nadia")
+    page.get_by_text(f"Nord, {day}: 27 pipes, 25 left to do.").wait_for(timeout=20_000)
+    page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
+    _shoot(page, "journey-crew-desk", full=True)
+    page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+    page.get_by_role("option", name="Français").click()
+    page.get_by_role("heading", name="Liste d'inspection").wait_for(timeout=20_000)
+    page.get_by_text("27 conduites, 25 restantes").first.wait_for()
+    chosen = page.get_by_role("combobox", name="Conduite")
+    expect(chosen).not_to_have_value(re.compile("cast iron|ductile iron|asbestos cement"))
+    shown = page.get_by_test_id("stMain").inner_text()
+    assert "fonte grise" in shown or "amiante-ciment" in shown
+    assert not re.search(r"cast_iron|asbestos_cement|ductile_iron|\bNone\b|00:00:00", shown)
+    _shoot(page, "journey-crew-desk-fr", full=True)
+    desk.close()
+    assert not outside, f"requests left 127.0.0.1: {outside[:3]}"
+
+
+def _a_pipe_to_visit(canvas) -> tuple[int, int] | None:
+    """A point of a pipe still to visit (drawn in blue) on the crew map, found in a
+    screenshot of the canvas once the map is drawn."""
+    from PIL import Image
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        image = Image.open(io.BytesIO(canvas.screenshot())).convert("RGB")
+        pixels = np.asarray(image).astype(int)
+        blue = (pixels[..., 2] > 150) & (pixels[..., 0] < 60)  # a pipe still to visit
+        ys, xs = np.nonzero(blue)
+        if len(xs):
+            k = len(xs) // 2
+            return int(xs[k]), int(ys[k])
+        time.sleep(0.5)
+    return None
+
+
+# -- the printed sheets ----------------------------------------------------------------------
+
+
+def _plan(crews: list[Crew]) -> gpd.GeoDataFrame:
+    """The lists of ``crews`` on a street grid: mixed materials, three reasons per pipe."""
+    rng = np.random.default_rng(3)
+    n, side = 400, 20
+    x0, y0 = 842_000.0, 6_519_000.0
+    lines = [
+        LineString([(x0 + 120 * (i % side), y0 + 120 * (i // side)),
+                    (x0 + 120 * (i % side) + 110, y0 + 120 * (i // side) + 15)])
+        for i in range(n)
+    ]  # fmt: skip
+    ids = [f"P{i:06d}" for i in range(n)]
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": ids,
+         "material": rng.choice(["cast_iron", "pvc", "ductile_iron", "asbestos_cement", "steel"], n),
+         "diameter_mm": rng.choice([60.0, 100.0, 150.0, 200.0], n),
+         "install_year": pd.array(rng.integers(1930, 2015, n), dtype="Int64"),
+         "length_m": rng.uniform(60, 170, n).round(1), "pressure_zone": "haut"},
+        geometry=lines, crs="EPSG:2154",
+    )  # fmt: skip
+    probability = np.sort(rng.uniform(0.01, 0.4, n))[::-1]
+    scores = pd.DataFrame(
+        {"pipe_id": ids, "probability": probability, "expected_failures": probability,
+         "rank": np.arange(1, n + 1),
+         "top_reasons": "cast iron, 92 years old (LEYP rate 5.56/km); 1 failure in the last 5 "
+                        "years; 13 failures on other pipes nearby in the last 10 years"}
+    )  # fmt: skip
+    return plan_inspections(scores, pipes, crews)
+
+
+def _pdf_pages(page, html: str) -> int:
+    page.set_content(html)
+    pdf = page.pdf(format="A4")
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def test_a_crew_day_of_30_pipes_prints_on_two_a4_pages(browser):
+    monday, tuesday = dt.date(2026, 1, 5), dt.date(2026, 1, 6)
+    plan = _plan([Crew("Equipe Nord", (monday,), checks_per_day=30)])
+    assert len(plan) == 30
+    page = browser.new_page()
+    for lang, general in (("en", "Listen along the pipe"), ("fr", "Écouter le long")):
+        sheet = render_sheets(plan, lang=lang)
+        assert sheet.count(general) == 1  # the guidance once per sheet, not on every row
+        assert "cast_iron" not in sheet and "None" not in sheet and "00:00" not in sheet
+        assert 1 <= _pdf_pages(page, sheet) <= 2, lang
+    # A round of 2 crews x 2 days of 30 pipes: four sheets of at most two pages.
+    days = (monday, tuesday)
+    plan = _plan([Crew("Equipe Nord", days, checks_per_day=30),
+                  Crew("Equipe Sud", days, checks_per_day=30)])  # fmt: skip
+    sheet = render_sheets(plan)
+    assert sheet.count("Listen along the pipe") == 4
+    assert 4 <= _pdf_pages(page, sheet) <= 8
+    page.close()
+
+
+def test_the_crew_page_opens_on_the_crews_next_day_for_every_role(app_workspace, monkeypatch):
+    monkeypatch.setenv("RISK_WORKSPACE", str(app_workspace))
+    crew_members = [name for name, (role, _) in USERS.items() if role == "crew"]
+    for username in [*crew_members, "ada"]:
+        at = app_as(app_workspace, username, "crew")
+        assert not at.exception, username
+        assert at.date_input[0].value == NEXT_WEEK, username
+        assert "Nothing planned" not in texts(at), username
