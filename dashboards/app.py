@@ -31,10 +31,29 @@ PAGES = {
 }
 
 
-def _welcome() -> None:
-    st.title(common.tr("app.title"))
-    st.write(common.tr("app.welcome"))
-    common.sign_in_form(common.workspace_dir())
+def _welcome(page: str | None = None):
+    """The sign-in page, at the app's address or at a page's (``page``): a reload or a
+    bookmark of a page opens the sign-in form there, then that page when the role has it,
+    else the role's first page."""
+
+    def welcome() -> None:
+        st.title(common.tr("app.title"))
+        notice = st.session_state.get(common.NOTICE_KEY)
+        if notice:
+            st.error(common.tr(notice))
+        st.write(common.tr("app.welcome"))
+        user = common.sign_in_form(common.workspace_dir())
+        if user is None:
+            return
+        if page is not None and not user.may_open(page):
+            st.switch_page(_SIGN_IN_PAGES[PAGES_BY_ROLE[user.role][0]])
+        st.rerun()
+
+    return welcome
+
+
+#: The sign-in page at each page's address (this run's, for ``st.switch_page``).
+_SIGN_IN_PAGES: dict[str, st.Page] = {}
 
 
 def run() -> None:
@@ -48,13 +67,19 @@ def run() -> None:
     user = common.sign_in(workspace)
     common.sidebar(workspace, user)
     if user is None:
-        pages = [st.Page(_welcome, title=common.tr("app.title"), default=True)]
-    else:
-        # In the role's order: its first page opens after sign-in.
-        pages = [
-            st.Page(str(HERE / PAGES[name][0]), title=common.tr(PAGES[name][1]), url_path=name)
-            for name in PAGES_BY_ROLE[user.role]
-        ]
+        title = common.tr("app.title")
+        _SIGN_IN_PAGES.clear()
+        _SIGN_IN_PAGES.update(
+            {name: st.Page(_welcome(name), title=title, url_path=name) for name in PAGES}
+        )
+        pages = [st.Page(_welcome(), title=title, default=True), *_SIGN_IN_PAGES.values()]
+        st.navigation(pages, position="hidden").run()
+        return
+    # In the role's order: its first page opens after sign-in.
+    pages = [
+        st.Page(str(HERE / PAGES[name][0]), title=common.tr(PAGES[name][1]), url_path=name)
+        for name in PAGES_BY_ROLE[user.role]
+    ]
     st.navigation(pages).run()
 
 

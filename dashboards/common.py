@@ -9,6 +9,7 @@ modification time, so re-running ``risk ingest``/``risk score`` shows the new re
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -26,6 +27,10 @@ from risk.workspace import load_workspace
 #: Session-state keys.
 USER_KEY = "user"
 LANG_KEY = "lang"
+#: The sidebar's language selector (kept equal to ``LANG_KEY`` before it is drawn).
+LANGUAGE_WIDGET = "language_choice"
+#: A message for the sign-in page (an i18n key), e.g. after an account was deactivated.
+NOTICE_KEY = "signin_notice"
 
 
 # -- the project folder ---------------------------------------------------------------------
@@ -162,8 +167,19 @@ def _settings(path: str, mtime: float) -> dict:
 
 
 def lang() -> str:
-    """The interface language of this session."""
-    return st.session_state.get(LANG_KEY, DEFAULT_LANGUAGE)
+    """The interface language of this session: the signed-in account's (or the one chosen
+    in the sidebar), else the browser's when it is one of ours, else English."""
+    return st.session_state.get(LANG_KEY) or browser_language()
+
+
+def browser_language() -> str:
+    """The browser's language (``navigator.language``) when the interface has it."""
+    try:
+        locale = st.context.locale or ""
+    except Exception:  # noqa: BLE001 - no browser context (bare mode, tests)
+        locale = ""
+    code = str(locale).split("-")[0].lower()
+    return code if code in LANGUAGE_NAMES else DEFAULT_LANGUAGE
 
 
 def tr(key: str, **kwargs) -> str:
@@ -191,7 +207,16 @@ def sign_in(workspace: Path) -> auth.User | None:
     adds it with ``risk users add``)."""
     user = current_user()
     if user is not None:
-        return user
+        # Read again on every run: a deactivated account is signed out at once, a changed
+        # role counts at once (the language chosen in this session stays).
+        stored = auth.get_user(get_store(workspace), user.username)
+        if stored is None:
+            sign_out()
+            st.session_state[NOTICE_KEY] = "app.account_disabled"
+            return None
+        if stored != user:
+            st.session_state[USER_KEY] = stored
+        return stored
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         email = getattr(st.user, "email", None)
         user = auth.user_for_email(get_store(workspace), email)
@@ -203,8 +228,10 @@ def sign_in(workspace: Path) -> auth.User | None:
     return user
 
 
-def sign_in_form(workspace: Path) -> None:
-    """The sign-in form, in the page (not the sidebar, which is folded away on phones)."""
+def sign_in_form(workspace: Path) -> auth.User | None:
+    """The sign-in form, in the page (not the sidebar, which is folded away on phones).
+
+    Returns the user who just signed in (the caller opens their page), else None."""
     with st.form("signin"):
         st.subheader(tr("signin.title"))
         username = st.text_input(tr("signin.username"), key="signin_username")
@@ -216,12 +243,16 @@ def sign_in_form(workspace: Path) -> None:
             st.error(tr("signin.failed"))
         else:
             _signed_in(user)
-            st.rerun()
+            return user
     if _oidc_configured():
         st.button(tr("signin.oidc"), on_click=st.login)
+    return None
 
 
 def _signed_in(user: auth.User) -> None:
+    """Start the session of ``user``, in the language saved with the account (it wins over
+    the browser's and over what was chosen before signing in)."""
+    st.session_state.pop(NOTICE_KEY, None)
     st.session_state[USER_KEY] = user
     st.session_state[LANG_KEY] = user.language
 
@@ -233,25 +264,33 @@ def sign_out() -> None:
         st.logout()
 
 
+def _language_changed(workspace: Path) -> None:
+    """The sidebar's language was changed: use it, and save it with the signed-in account."""
+    chosen = st.session_state.get(LANGUAGE_WIDGET)
+    if chosen not in LANGUAGE_NAMES:
+        return
+    st.session_state[LANG_KEY] = chosen
+    user = current_user()
+    if user is not None and chosen != user.language:
+        auth.set_language(get_store(workspace), user.username, chosen, by=user.username)
+        st.session_state[USER_KEY] = dataclasses.replace(user, language=chosen)
+
+
 def sidebar(workspace: Path, user: auth.User | None) -> None:
-    """Project name, language switch (remembered with the user) and who is signed in."""
+    """Project name, language switch (saved with the account) and who is signed in."""
     st.sidebar.caption(tr("app.project", name=workspace.name))
-    codes = list(LANGUAGE_NAMES)
-    chosen = st.sidebar.selectbox(
+    # The selector shows this session's language; only a change by the user (on_change)
+    # sets it, never the selector's own leftover state (which once overwrote the account's
+    # language at sign-in).
+    st.session_state[LANGUAGE_WIDGET] = lang()
+    st.sidebar.selectbox(
         tr("app.language"),
-        codes,
-        index=codes.index(lang()) if lang() in codes else 0,
+        list(LANGUAGE_NAMES),
         format_func=LANGUAGE_NAMES.get,
-        key="language_choice",
+        key=LANGUAGE_WIDGET,
+        on_change=_language_changed,
+        args=(workspace,),
     )
-    if chosen != lang():
-        st.session_state[LANG_KEY] = chosen
-        if user is not None:
-            auth.set_language(get_store(workspace), user.username, chosen, by=user.username)
-            st.session_state[USER_KEY] = auth.User(
-                user.username, user.role, user.crew, user.email, chosen, user.active
-            )
-        st.rerun()
     if user is not None:
         role = tr(f"role.{user.role}")
         crew = f" · {user.crew}" if user.crew else ""

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from risk.i18n import LANGUAGE_NAMES, format_date, label, t
 from risk.settings import read_settings
 from risk.store import OutcomeStore
 from risk.store.db import WRITE_OPTION
@@ -295,65 +296,308 @@ def list_users(store_url: str | Path | OutcomeStore) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=USER_COLUMNS)
 
 
+class AccountChangeError(ValueError):
+    """An account change was refused; nothing was written.
+
+    ``code`` names the reason for a translated message (``admin.error.<code>`` in
+    :mod:`risk.i18n`): ``last_admin``, ``no_user``, ``role``, ``crew``, ``password``,
+    ``language``, ``not_admin``; ``params`` holds its details.
+    """
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+class UnknownAccountError(AccountChangeError, LookupError):
+    """There is no account of that name."""
+
+
 def set_language(
-    store_url: str | Path | OutcomeStore, username: str, language: str, *, by: str
+    store_url: str | Path | OutcomeStore, username: str, language: str, *, by: str | User
 ) -> None:
     """Remember the interface language of ``username`` (audited)."""
     if language not in LANGUAGES:
-        raise ValueError(f"The language must be one of {', '.join(LANGUAGES)}. Got {language!r}.")
+        raise AccountChangeError(
+            "language",
+            f"The language must be one of {', '.join(LANGUAGES)}. Got {language!r}.",
+        )
     _update_user(store_url, username, {"language": language}, by=by, action="set_language")
 
 
 def set_password(
-    store_url: str | Path | OutcomeStore, username: str, password: str, *, by: str
+    store_url: str | Path | OutcomeStore, username: str, password: str, *, by: str | User
 ) -> None:
-    """Replace the password of ``username`` (audited without the hash)."""
+    """Replace the password of ``username`` (audited without the hash): ``set_password``
+    when people change their own, ``reset_password`` when an administrator sets it."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountChangeError(
+            "password",
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            n=MIN_PASSWORD_LENGTH,
+        )
+    own = _name(by).lower() == username.strip().lower()
     _update_user(
         store_url,
         username,
         {"password_hash": hash_password(password)},
         by=by,
-        action="set_password",
+        action="set_password" if own else "reset_password",
+        admin_only=not own,
     )
 
 
-def set_active(
-    store_url: str | Path | OutcomeStore, username: str, active: bool, *, by: str
+def reset_password(
+    store_url: str | Path | OutcomeStore, username: str, password: str, *, by: str | User
 ) -> None:
-    """Enable or disable an account (audited); a disabled account cannot sign in."""
-    _update_user(store_url, username, {"active": bool(active)}, by=by, action="set_active")
+    """An administrator sets a new password for ``username`` (audited, without the hash)."""
+    set_password(store_url, username, password, by=by)
 
 
-def _update_user(store_url, username: str, values: dict, *, by: str, action: str) -> None:
+def set_active(
+    store_url: str | Path | OutcomeStore, username: str, active: bool, *, by: str | User
+) -> None:
+    """Enable or disable an account (audited). A disabled account cannot sign in (password
+    or identity provider), and :mod:`risk.writes` refuses its writes at once; the last
+    active administrator cannot be disabled."""
+    _update_user(
+        store_url, username, {"active": bool(active)}, by=by, action="set_active", admin_only=True
+    )
+
+
+def deactivate(store_url: str | Path | OutcomeStore, username: str, *, by: str | User) -> None:
+    """Disable an account: see :func:`set_active`."""
+    set_active(store_url, username, False, by=by)
+
+
+def reactivate(store_url: str | Path | OutcomeStore, username: str, *, by: str | User) -> None:
+    """Enable a disabled account again: see :func:`set_active`."""
+    set_active(store_url, username, True, by=by)
+
+
+def set_role(
+    store_url: str | Path | OutcomeStore,
+    username: str,
+    role: str,
+    crew: str | None = None,
+    *,
+    by: str | User,
+) -> None:
+    """Change the role of ``username`` (audited); a crew member needs a crew (``crew``, or
+    the one the account has), other roles keep none. The last active administrator cannot
+    be given another role. Takes effect at once: pages and writes re-read the account."""
+    if role not in ROLES:
+        raise AccountChangeError(
+            "role", f"The role must be one of {', '.join(ROLES)}. Got {role!r}.", role=role
+        )
+    crew = crew.strip() if crew else None
+    if crew and (problem := identifier_problem(crew)) is not None:
+        raise AccountChangeError(
+            "crew_name",
+            f"The crew name {crew[:60]!r} {problem} (use {IDENTIFIER_HINT}).",
+            crew=crew[:60],
+        )
+    values: dict = {"role": role, "crew": crew if role == "crew" else None}
+    if role == "crew" and not crew:
+        current = get_user(store_url, username, include_inactive=True)
+        if current is None or not current.crew:
+            raise AccountChangeError(
+                "crew", f"A crew member needs a crew name: give one for {username!r}."
+            )
+        values["crew"] = current.crew
+    _update_user(store_url, username, values, by=by, action="set_role", admin_only=True)
+
+
+def _name(by: str | User) -> str:
+    return by.username if isinstance(by, User) else str(by or "").strip()
+
+
+def _update_user(
+    store_url,
+    username: str,
+    values: dict,
+    *,
+    by: str | User,
+    action: str,
+    admin_only: bool = False,
+) -> None:
+    """Change one account in one write transaction with its audit row.
+
+    ``by`` is who does it: a signed-in :class:`User` (the dashboard; read again here, and it
+    must be an active administrator for ``admin_only`` changes) or a name for the audit log
+    (the command line and scripts, which reach the store directly). Refuses, writing
+    nothing, a change that would leave no active administrator.
+    """
     store, owned = _open(store_url)
     try:
         with _write(store) as connection:
-            row = (
-                connection.execute(
-                    sa.select(users_table).where(
-                        sa.func.lower(users_table.c.username) == username.strip().lower()
+            if isinstance(by, User) and admin_only:
+                actor = _row(connection, by.username)
+                if actor is None or not actor["active"] or actor["role"] != "admin":
+                    raise AccountChangeError(
+                        "not_admin",
+                        f"{by.username} may not change accounts; this needs an active "
+                        "administrator account.",
+                        user=by.username,
                     )
-                )
-                .mappings()
-                .first()
-            )
+            row = _row(connection, username)
             if row is None:
-                raise LookupError(
-                    f"No user {username!r}. List the accounts with 'risk users list'."
+                raise UnknownAccountError(
+                    "no_user",
+                    f"No user {username!r}. List the accounts with 'risk users list'.",
+                    user=username,
                 )
+            was_admin = row["active"] and row["role"] == "admin"
+            after = {**row, **values}
+            if was_admin and not (after["active"] and after["role"] == "admin"):
+                others = connection.execute(
+                    sa.select(users_table.c.user_id)
+                    .where(
+                        users_table.c.role == "admin",
+                        users_table.c.active.is_(True),
+                        users_table.c.user_id != row["user_id"],
+                    )
+                    .with_for_update()
+                ).all()
+                if not others:
+                    raise AccountChangeError(
+                        "last_admin",
+                        f"{row['username']} is the last active administrator: make another "
+                        "account an administrator first, so that someone can still manage "
+                        "the accounts.",
+                        user=row["username"],
+                    )
             connection.execute(
                 sa.update(users_table)
                 .where(users_table.c.user_id == row["user_id"])
                 .values(**values)
             )
             before = {k: row[k] for k in values if k != "password_hash"}
-            after = {k: v for k, v in values.items() if k != "password_hash"}
-            _audit(connection, by, action, row["user_id"], before, after)
+            changed = {k: v for k, v in values.items() if k != "password_hash"}
+            _audit(connection, _name(by), action, row["user_id"], before, changed)
     finally:
         if owned:
             store.close()
+
+
+def accounts_table(store_url: str | Path | OutcomeStore, lang: str = "en") -> pd.DataFrame:
+    """The accounts for people, in ``lang``: name, role, crew, e-mail, language, status and
+    the day it was created; words instead of codes, "–" where there is nothing."""
+    users = list_users(store_url)
+
+    def text(value) -> str:
+        return "–" if value is None or pd.isna(value) or not str(value).strip() else str(value)
+
+    return pd.DataFrame(
+        {
+            t("admin.col.username", lang): users["username"].astype(str),
+            t("admin.col.role", lang): [t(f"role.{r}", lang) for r in users["role"]],
+            t("admin.col.crew", lang): [text(c) for c in users["crew"]],
+            t("admin.col.email", lang): [text(e) for e in users["email"]],
+            t("admin.col.language", lang): [LANGUAGE_NAMES.get(x, text(x)) for x in users["language"]],
+            t("admin.col.status", lang): [
+                t("admin.status.active" if a else "admin.status.inactive", lang)
+                for a in users["active"]
+            ],
+            t("admin.col.created", lang): [
+                format_date(pd.Timestamp(c), lang) if c is not None and not pd.isna(c) else "–"
+                for c in users["created_at"]
+            ],
+        }
+    )  # fmt: skip
+
+
+def audit_for_people(
+    store_url: str | Path | OutcomeStore, lang: str = "en", *, limit: int = 200
+) -> pd.DataFrame:
+    """The latest ``limit`` entries of the store's audit log, latest first, in words: the
+    day, who, and what they did (account changes, outcomes, assignments); never a hash."""
+    store, owned = _open(store_url)
+    try:
+        full = store.audit()
+        audit = full.tail(limit).iloc[::-1]
+        with store.engine.connect() as connection:
+            names = dict(
+                connection.execute(sa.select(users_table.c.user_id, users_table.c.username)).all()
+            )
+    finally:
+        if owned:
+            store.close()
+    planned = full[full["action"] == "add_assignment"]
+    pipes = {
+        row_id: (after or {}).get("pipe_id")
+        for row_id, after in zip(planned["row_id"], planned["after"], strict=True)
+    }
+    what = [
+        _audit_words(
+            row.action, row.table_name, row.row_id, row.before, row.after, names, lang, pipes
+        )
+        for row in audit.itertuples(index=False)
+    ]
+    return pd.DataFrame(
+        {
+            t("admin.col.when", lang): [format_date(pd.Timestamp(a), lang) for a in audit["at"]],
+            t("admin.col.who", lang): audit["user"].astype(str).tolist(),
+            t("admin.col.what", lang): what,
+        }
+    )
+
+
+def _audit_words(action, table, row_id, before, after, names: dict, lang: str, pipes: dict) -> str:
+    before, after = before or {}, after or {}
+    if table == "users":
+        name = names.get(row_id) or after.get("username") or "–"
+        if action == "create_user":
+            return t(
+                "audit.create_user", lang, user=name, role=t(f"role.{after.get('role')}", lang)
+            )
+        if action == "set_role":
+            return t(
+                "audit.set_role",
+                lang,
+                user=name,
+                before=t(f"role.{before.get('role')}", lang),
+                after=t(f"role.{after.get('role')}", lang),
+            )
+        if action == "set_active":
+            key = "audit.reactivated" if after.get("active") else "audit.deactivated"
+            return t(key, lang, user=name)
+        if action == "set_language":
+            language = LANGUAGE_NAMES.get(after.get("language"), "–")
+            return t("audit.set_language", lang, user=name, language=language)
+        if action in ("set_password", "reset_password"):
+            return t(f"audit.{action}", lang, user=name)
+    if action == "record_outcome":
+        return t(
+            "audit.record_outcome",
+            lang,
+            pipe=after.get("pipe_id") or "–",
+            result=label("result", after.get("result"), lang),
+        )
+    if action == "add_assignment":
+        return t(
+            "audit.add_assignment",
+            lang,
+            pipe=after.get("pipe_id") or "–",
+            crew=after.get("crew") or "–",
+        )
+    if action == "set_assignment_status":
+        return t(f"audit.assignment_{after.get('status')}", lang, pipe=pipes.get(row_id) or "–")
+    return str(action).replace("_", " ")
+
+
+def _row(connection, username: str) -> dict | None:
+    row = (
+        connection.execute(
+            sa.select(users_table).where(
+                sa.func.lower(users_table.c.username) == (username or "").strip().lower()
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
 
 
 def _user_row(store: OutcomeStore, condition) -> dict | None:

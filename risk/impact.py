@@ -3,19 +3,42 @@
 * :func:`outcome_from_form` checks what a crew typed before it reaches the store;
 * :func:`impact_summary` gives managers the leaks found, the length inspected, the hit rate
   (leaks found per km inspected) next to what the old ways of choosing pipes would have found,
-  and the water saved (:mod:`risk.savings`).
+  and the water saved (:mod:`risk.savings`);
+* :func:`workspace_impact` is that summary for a workspace, with its ``[savings]`` settings:
+  the Impact page and ``risk savings`` both call it, so they give the same figures;
+* :func:`impact_texts` tells the story in words, in one language, for both of them.
+
+The field hit rate is compared with the old ways only with a warning until at least
+:data:`MIN_KM_TO_COMPARE` km have been inspected in :data:`MIN_INSPECTIONS_TO_COMPARE`
+inspections: below that, one leak more or less moves the rate by more than the differences
+between the methods.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from risk.savings import SavingsSettings, leak_savings, monthly_savings, summarise_savings
+from risk.i18n import format_date, format_number, format_percent, format_quantity, t
+from risk.savings import (
+    SavingsSettings,
+    leak_savings,
+    monthly_savings,
+    savings_settings,
+    summarise_savings,
+)
 from risk.store import LEAK_KINDS, RESULTS
+
+#: Below this length inspected (km), the field hit rate is too uncertain to compare.
+MIN_KM_TO_COMPARE = 10.0
+#: Below this number of inspections (other than "no access"), likewise.
+MIN_INSPECTIONS_TO_COMPARE = 30
+#: Share of network length at which the backtest's capture is told in words.
+STORY_SHARE = 0.05
 
 #: Baseline names of the backtest report and their label keys (see ``risk.i18n``).
 BASELINE_LABELS = {
@@ -27,6 +50,22 @@ BASELINE_LABELS = {
     "weibull_leyp": "method.weibull_leyp",
     "oracle": "method.oracle",
 }
+#: Plain-words names of the methods for managers (Impact page, ``risk savings``).
+PLAIN_LABELS = {
+    "field": "impact.method.field",
+    "model": "impact.method.model",
+    "random": "impact.method.random",
+    "age": "impact.method.age",
+    "material_decade": "impact.method.material_decade",
+    "prior_failures": "impact.method.prior_failures",
+    "weibull_leyp": "impact.method.weibull_leyp",
+}
+
+
+def method_label(method: str, lang: str) -> str:
+    """A method in plain words (``weibull_leyp`` -> "Ageing curves by material")."""
+    key = PLAIN_LABELS.get(method)
+    return t(key, lang) if key else str(method).replace("_", " ").capitalize()
 
 
 def outcome_from_form(
@@ -163,10 +202,14 @@ def impact_summary(
 ) -> dict:
     """Everything the impact page shows, in SI/metric units.
 
-    Returns a dict with ``inspections``, ``leaks_found``, ``no_access``, ``km_inspected``,
-    ``hit_rates`` (DataFrame, see :func:`hit_rates`), ``leaks`` (per leak, from
-    :func:`risk.savings.leak_savings`), ``monthly`` (m³ and households per month and
-    cumulative) and ``savings`` (:func:`risk.savings.summarise_savings`).
+    Returns a dict with ``as_of``, ``inspections``, ``leaks_found``, ``no_access``,
+    ``km_inspected``, ``network_km``, ``enough_to_compare`` (at least
+    :data:`MIN_KM_TO_COMPARE` km and :data:`MIN_INSPECTIONS_TO_COMPARE` inspections),
+    ``hit_rates`` (DataFrame, see :func:`hit_rates`), ``backtest``
+    (:func:`backtest_summary`, None without a report), ``leaks`` (per leak, from
+    :func:`risk.savings.leak_savings`), ``monthly`` (water saved **to date** per month, from
+    recorded repairs), ``savings`` (:func:`risk.savings.summarise_savings`: saved to date,
+    projected over a year, households) and ``settings``.
     """
     settings = settings or SavingsSettings()
     as_of = as_of or dt.date.today()
@@ -175,17 +218,319 @@ def impact_summary(
     km = inspected_length_km(outcomes, pipes)
     network_km = float(pd.to_numeric(pipes["length_m"], errors="coerce").sum() / 1000.0)
     found = int((outcomes["result"] == "leak_found").sum()) if len(outcomes) else 0
+    inspections = int((outcomes["result"] != "no_access").sum()) if len(outcomes) else 0
     return {
-        "inspections": int((outcomes["result"] != "no_access").sum()) if len(outcomes) else 0,
+        "as_of": pd.Timestamp(as_of).date(),
+        "inspections": inspections,
         "leaks_found": found,
         "no_access": int((outcomes["result"] == "no_access").sum()) if len(outcomes) else 0,
         "km_inspected": km,
         "network_km": network_km,
-        "hit_rates": hit_rates(found, km, network_km, report),
+        "enough_to_compare": km >= MIN_KM_TO_COMPARE and inspections >= MIN_INSPECTIONS_TO_COMPARE,
+        "hit_rates": hit_rates(found, km, network_km, report) if inspections else _no_rates(),
+        "backtest": backtest_summary(report),
         "leaks": leaks,
         "monthly": monthly,
         "savings": summarise_savings(leaks, settings, as_of=as_of),
+        "settings": settings,
     }
+
+
+def workspace_impact(
+    workspace: str | Path,
+    *,
+    store=None,
+    pipes: pd.DataFrame | None = None,
+    report: dict | None = None,
+    as_of: dt.date | None = None,
+    **overrides,
+) -> dict:
+    """:func:`impact_summary` of a workspace: its outcomes, network, backtest report and the
+    ``[savings]`` of its ``settings.toml`` (``overrides`` that are not None win, e.g. the
+    flags of ``risk savings``).
+
+    ``store``, ``pipes`` and ``report`` may be given when already loaded (the dashboard's
+    cached copies); otherwise they are read from the workspace. The Impact page and
+    ``risk savings`` both call this, so they show the same figures.
+    """
+    from risk.auth import store_location
+    from risk.store import OutcomeStore
+    from risk.workspace import data_folder
+
+    workspace = Path(workspace)
+    settings = savings_settings(workspace, **overrides)
+    if pipes is None:
+        pipes = pd.read_parquet(
+            data_folder(workspace) / "pipes.parquet", columns=["pipe_id", "length_m"]
+        )
+    if report is None:
+        report = read_backtest_report(workspace)
+    if store is None:
+        with OutcomeStore(store_location(workspace)) as opened:
+            outcomes = opened.outcomes()
+    else:
+        outcomes = store.outcomes()
+    return impact_summary(outcomes, pipes, report=report, settings=settings, as_of=as_of)
+
+
+def backtest_report_file(workspace: str | Path) -> Path:
+    """``backtest/report.json`` of a workspace, or ``backtest/backtest.json`` (the name
+    ``risk.backtest.write_backtest`` uses); the first when neither exists."""
+    folder = Path(workspace) / "backtest"
+    for name in ("report.json", "backtest.json"):
+        if (folder / name).is_file():
+            return folder / name
+    return folder / "report.json"
+
+
+def read_backtest_report(workspace: str | Path) -> dict | None:
+    """The workspace's backtest report (``risk evaluate``), or None when there is none."""
+    import json
+
+    file = backtest_report_file(workspace)
+    return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
+
+
+def backtest_summary(report: dict | None, share: float = STORY_SHARE) -> dict | None:
+    """What the backtest says, for the story: ``years`` (evaluated years, may be empty),
+    ``share`` (of network length), ``model`` (share of next-year failures the model's
+    riskiest ``share`` holds) and ``baselines`` ({method: share}, best first).
+
+    Read from the report's ``summary`` (``capture_at_5pct``, mean over years, as the Model
+    page shows it), else from its capture curves. None without a report or a model figure.
+    """
+    if not report:
+        return None
+    key = f"capture_at_{round(share * 100)}pct"
+    figures: dict[str, float] = {}
+    for method, values in (report.get("summary") or {}).items():
+        value = (values or {}).get(key)
+        if value is not None and np.isfinite(value):
+            figures[str(method)] = float(value)
+    for method, curve in report_curves(report).items():
+        if method not in figures:
+            figures[method] = capture_at(curve, share)
+    if "model" not in figures:
+        return None
+    years = sorted(
+        int(entry["year"])
+        for entry in report.get("years") or []
+        if isinstance(entry, dict) and entry.get("year") is not None
+    )
+    baselines = {
+        m: v for m, v in figures.items() if m not in ("model", "oracle") and np.isfinite(v)
+    }
+    return {
+        "years": years,
+        "share": share,
+        "model": figures["model"],
+        "baselines": dict(sorted(baselines.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def _no_rates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "method": pd.Series(dtype=str),
+            "leaks_per_km": pd.Series(dtype=float),
+            "observed": pd.Series(dtype=bool),
+        }
+    )
+
+
+# -- the story in words (the Impact page and ``risk savings``) --------------------------------
+
+
+def format_km(value: float, lang: str) -> str:
+    """A length in km with the decimals that keep a short length readable (0.14 km, 12.3 km,
+    140 km): the same text wherever the length appears."""
+    decimals = 0 if value == 0 else 2 if value < 10 else 1 if value < 100 else 0
+    return format_quantity(value, "km", lang, decimals=decimals)
+
+
+def _decimals(value: float) -> int:
+    """No decimals for a whole number (3 years), one otherwise (2.5 years)."""
+    return 0 if float(value).is_integer() else 1
+
+
+def _plural(key: str, n: float, lang: str, **kw) -> str:
+    """``key.one`` or ``key.other`` (French: 0 and 1 are singular), with ``n`` formatted."""
+    one = n <= 1 if lang == "fr" else n == 1
+    return t(f"{key}.{'one' if one else 'other'}", lang, n=format_number(n, lang), **kw)
+
+
+def _years_text(years: list[int], lang: str) -> str:
+    if not years:
+        return t("impact.backtest_past_years", lang)
+    if len(years) == 1:
+        return str(years[0])
+    return f"{years[0]}–{years[-1]}"
+
+
+def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
+    """The figures and sentences of the impact story in ``lang``, each number formatted once.
+
+    Keys: ``leaks_found``, ``inspections``, ``km_inspected``, ``hit_rate``,
+    ``saved_to_date``, ``projected_year``, ``households`` (figures as text);
+    ``to_date``, ``projected``, ``repairs`` (what the water figures mean; None without
+    leaks), ``no_leaks`` (None once a leak is found),
+    ``backtest`` (the backtest in words, or None), ``no_backtest`` (what to run, or None),
+    ``no_outcomes`` (or None), ``small_sample`` (the warning, or None) and ``assumptions``.
+    """
+    savings = summary["savings"]
+    settings = summary["settings"]
+    as_of = format_date(pd.Timestamp(summary["as_of"]), lang)
+    km = format_km(summary["km_inspected"], lang)
+    rate = _field_rate(summary)
+    texts: dict[str, str | None] = {
+        "as_of": t("impact.as_of", lang, date=as_of),
+        "leaks_found": format_number(summary["leaks_found"], lang),
+        "inspections": format_number(summary["inspections"], lang),
+        "km_inspected": km,
+        "hit_rate": format_quantity(rate, "/km", lang, decimals=2) if math.isfinite(rate) else "–",
+        "saved_to_date": format_quantity(savings["saved_m3_to_date"], "m³", lang),
+        "projected_year": format_quantity(savings["projected_m3_year"], "m³", lang),
+        "households": format_number(savings["households_for_a_year"], lang),
+    }
+    texts["to_date"] = t(
+        "impact.to_date_text",
+        lang,
+        volume=texts["saved_to_date"],
+        date=as_of,
+        repaired=format_number(savings["leaks_repaired"], lang),
+        leaks=_plural("impact.n_leaks", savings["leaks_found"], lang),
+    )
+    texts["projected"] = t(
+        "impact.projected_text",
+        lang,
+        volume=texts["projected_year"],
+        leaks=_plural("impact.n_leaks", savings["leaks_found"], lang),
+        households=_plural("impact.n_households", savings["households_for_a_year"], lang),
+    )
+    if not savings["leaks_found"]:  # nothing to explain: "0 of 0 leaks" says nothing
+        texts["to_date"] = texts["projected"] = None
+    texts["no_leaks"] = t("impact.no_leaks", lang) if not savings["leaks_found"] else None
+    waiting = savings["leaks_awaiting_repair"]
+    texts["repairs"] = (
+        _plural(
+            "impact.awaiting_repair",
+            waiting,
+            lang,
+            days=format_number(
+                settings.repair_days, lang, decimals=_decimals(settings.repair_days)
+            ),
+        )
+        if waiting
+        else None
+    )
+    texts["no_outcomes"] = t("impact.no_outcomes", lang) if not summary["inspections"] else None
+    backtest = summary.get("backtest")
+    if backtest is None:
+        texts["backtest"] = None
+        texts["no_backtest"] = t("impact.no_baselines", lang)
+    else:
+        old = [
+            f"{method_label(m, lang)} {format_percent(v, lang)}"
+            for m, v in backtest["baselines"].items()
+        ]
+        texts["backtest"] = t(
+            "impact.backtest_text" if old else "impact.backtest_text_alone",
+            lang,
+            years=_years_text(backtest["years"], lang),
+            share=format_percent(backtest["share"], lang),
+            model=format_percent(backtest["model"], lang),
+            old=", ".join(old),
+        )
+        texts["no_backtest"] = None
+    small = summary["inspections"] and not summary["enough_to_compare"]
+    texts["small_sample"] = (
+        t(
+            "impact.small_sample",
+            lang,
+            km=km,
+            inspections=_plural("impact.n_inspections", summary["inspections"], lang),
+            min_km=format_quantity(
+                MIN_KM_TO_COMPARE, "km", lang, decimals=_decimals(MIN_KM_TO_COMPARE)
+            ),
+            min_inspections=format_number(MIN_INSPECTIONS_TO_COMPARE, lang),
+        )
+        if small
+        else None
+    )
+    texts["assumptions"] = t(
+        "impact.assumptions",
+        lang,
+        years=format_number(
+            settings.survey_interval_years, lang, decimals=_decimals(settings.survey_interval_years)
+        ),
+        days=format_number(settings.repair_days, lang, decimals=_decimals(settings.repair_days)),
+        household=format_quantity(settings.household_m3_per_year, "m³", lang),
+        flow=format_quantity(settings.default_flow_m3_per_h, "m³/h", lang, decimals=1),
+    )
+    return texts
+
+
+def _field_rate(summary: dict) -> float:
+    rates = summary["hit_rates"]
+    field = rates.loc[rates["method"] == "field", "leaks_per_km"]
+    return float(field.iloc[0]) if len(field) else float("nan")
+
+
+def hit_rate_table(summary: dict, lang: str = "en") -> pd.DataFrame:
+    """The field hit rate and the old ways' on the same length, for a chart: ``method``
+    (plain words), ``leaks_per_km``, ``value`` (formatted) and ``observed``. Empty when
+    nothing was inspected or there is no backtest to compare with."""
+    rates = summary["hit_rates"]
+    if len(rates) < 2 or not np.isfinite(rates["leaks_per_km"]).all():
+        return pd.DataFrame(columns=["method", "leaks_per_km", "value", "observed"])
+    table = rates.assign(
+        method=rates["method"].map(lambda m: method_label(m, lang)),
+        value=rates["leaks_per_km"].map(lambda v: format_quantity(v, "/km", lang, decimals=2)),
+    )
+    return table[["method", "leaks_per_km", "value", "observed"]].reset_index(drop=True)
+
+
+def monthly_table(summary: dict, lang: str = "en") -> pd.DataFrame:
+    """Water saved to date per month, for people: month, repairs recorded, m³ saved and
+    cumulative m³ (formatted in ``lang``; column names in words). Households stay with the
+    headline figure (projected over a year) only, so that one word has one number."""
+    monthly = summary["monthly"]
+    return pd.DataFrame(
+        {
+            t("impact.month", lang): monthly["month"].astype(str),
+            t("impact.leaks_repaired", lang): [format_number(v, lang) for v in monthly["leaks_repaired"]],
+            t("impact.saved_m3", lang): [format_number(v, lang) for v in monthly["saved_m3"]],
+            t("impact.cumulative_m3", lang): [format_number(v, lang) for v in monthly["cumulative_m3"]],
+        }
+    )  # fmt: skip
+
+
+def leaks_export(summary: dict) -> pd.DataFrame:
+    """One row per leak found, for the CSV export: the recorded repair date only (blank when
+    none was entered), the date assumed for the projection, and the three volumes."""
+    leaks = summary["leaks"]
+    as_of = pd.Timestamp(summary["as_of"])
+    to_date = []
+    for row in leaks.itertuples(index=False):
+        if not row.repaired:
+            to_date.append(0.0)
+            continue
+        end = min(row.saved_until, as_of + pd.Timedelta(days=1))
+        days = max(0.0, (end - row.repair_date) / pd.Timedelta(days=1))
+        to_date.append(row.flow_m3_per_h * 24.0 * days)
+    return pd.DataFrame(
+        {
+            "pipe_id": leaks["pipe_id"],
+            "inspected_on": leaks["inspected_on"].dt.date,
+            "repaired_on": leaks["repair_date"].where(leaks["repaired"]).dt.date,
+            "repair_assumed_by": leaks["repair_date"].where(~leaks["repaired"]).dt.date,
+            "flow_m3_per_h": leaks["flow_m3_per_h"],
+            "flow_assumed": leaks["flow_assumed"],
+            "saved_m3_to_date": to_date,
+            "projected_m3_year": leaks["saved_m3_year"],
+            "saved_m3_until_next_survey": leaks["saved_m3"],
+        }
+    )
 
 
 def _no_leaks() -> pd.DataFrame:

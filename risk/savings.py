@@ -12,14 +12,37 @@ with ``natural_run_days = survey_interval_years * 365.25 / 2 + repair_days`` and
 ``actual_run_days`` the days from inspection to repair (the recorded repair date, else
 ``repair_days``). The volume accrues day by day from the repair, so per month it shows
 when the water was actually saved.
+
+Two figures are told apart everywhere (page, command line, exports), both from
+:func:`summarise_savings`:
+
+- **saved to date**: water no longer lost since a *recorded* repair, up to the as-of date.
+  A leak without a repair date is still running as far as anyone knows: it saves nothing
+  yet and is not counted as repaired.
+- **projected over a year**: what the leaks found save in the first year after their repair
+  (recorded, else assumed ``repair_days`` after the inspection), at most their avoided days.
+  "Households supplied for a year" is this volume over a household's annual use.
+
+The whole avoided run (``saved_m3_total``, until the next routine survey would have found
+the leak) stays in the figures for analysts; it is longer than a year with the default
+three-year survey cycle, so it is never shown next to "households for a year".
+
+:func:`savings_settings` applies a workspace's ``[savings]`` settings; the command line
+(``risk savings``) and the Impact page both compute through
+:func:`risk.impact.workspace_impact`, so they give the same figures.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+#: Days in the year of "projected over a year".
+YEAR_DAYS = 365.25
 
 
 @dataclass(frozen=True)
@@ -52,6 +75,26 @@ class SavingsSettings:
                 raise ValueError(f"The '{name}' setting must be >= 0. Got {getattr(self, name)}.")
 
 
+def savings_settings(workspace: str | Path | None = None, **overrides) -> SavingsSettings:
+    """The savings assumptions of a workspace: the defaults, then ``[savings]`` of its
+    ``settings.toml``, then ``overrides`` that are not None (e.g. command-line flags).
+
+    Raises :class:`risk.settings.SettingsError` when ``settings.toml`` cannot be used, and
+    ValueError for an override out of range or unknown.
+    """
+    from risk.settings import read_settings
+
+    known = {f.name for f in fields(SavingsSettings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(
+            f"Unknown savings setting(s) {unknown}; valid: {', '.join(sorted(known))}."
+        )
+    values = dict(read_settings(workspace).get("savings", {})) if workspace is not None else {}
+    values.update({k: float(v) for k, v in overrides.items() if v is not None})
+    return replace(SavingsSettings(), **{k: float(v) for k, v in values.items()})
+
+
 def leak_savings(outcomes: pd.DataFrame, settings: SavingsSettings | None = None) -> pd.DataFrame:
     """Water saved per leak found.
 
@@ -64,9 +107,11 @@ def leak_savings(outcomes: pd.DataFrame, settings: SavingsSettings | None = None
     Returns
     -------
     DataFrame
-        One row per leak found: ``pipe_id``, ``inspected_on``, ``repair_date`` (recorded or
-        assumed), ``flow_m3_per_h`` (recorded or default), ``flow_assumed``,
-        ``avoided_days``, ``saved_until`` and ``saved_m3``.
+        One row per leak found: ``pipe_id``, ``inspected_on``, ``repaired`` (True only when
+        a repair date was recorded), ``repair_date`` (recorded, else assumed
+        ``repair_days`` after the inspection), ``flow_m3_per_h`` (recorded or default),
+        ``flow_assumed``, ``avoided_days``, ``saved_until``, ``saved_m3`` (the whole avoided
+        run) and ``saved_m3_year`` (the first year after the repair).
     """
     s = settings or SavingsSettings()
     leaks = outcomes[outcomes["result"] == "leak_found"].copy()
@@ -74,7 +119,7 @@ def leak_savings(outcomes: pd.DataFrame, settings: SavingsSettings | None = None
     recorded_repair = (
         pd.to_datetime(leaks["repair_date"])
         if "repair_date" in leaks
-        else pd.Series(pd.NaT, index=leaks.index)
+        else pd.Series(pd.NaT, index=leaks.index, dtype="datetime64[ns]")
     )
     repair = recorded_repair.fillna(inspected + pd.Timedelta(days=s.repair_days))
     flow = (
@@ -82,13 +127,14 @@ def leak_savings(outcomes: pd.DataFrame, settings: SavingsSettings | None = None
         if "flow_m3_per_h" in leaks
         else pd.Series(np.nan, index=leaks.index)
     )
-    natural_days = s.survey_interval_years * 365.25 / 2 + s.repair_days
+    natural_days = s.survey_interval_years * YEAR_DAYS / 2 + s.repair_days
     actual_days = (repair - inspected).dt.days.astype(float)
     avoided = np.maximum(0.0, natural_days - actual_days)
     out = pd.DataFrame(
         {
             "pipe_id": leaks["pipe_id"].astype(str),
             "inspected_on": inspected.dt.normalize(),
+            "repaired": recorded_repair.notna().astype(bool),
             "repair_date": repair.dt.normalize(),
             "flow_m3_per_h": flow.fillna(s.default_flow_m3_per_h),
             "flow_assumed": flow.isna(),
@@ -97,6 +143,7 @@ def leak_savings(outcomes: pd.DataFrame, settings: SavingsSettings | None = None
     )
     out["saved_until"] = out["repair_date"] + pd.to_timedelta(out["avoided_days"], unit="D")
     out["saved_m3"] = out["flow_m3_per_h"] * 24.0 * out["avoided_days"]
+    out["saved_m3_year"] = out["flow_m3_per_h"] * 24.0 * np.minimum(YEAR_DAYS, out["avoided_days"])
     return out.reset_index(drop=True)
 
 
@@ -105,16 +152,26 @@ def monthly_savings(
 ) -> pd.DataFrame:
     """Water saved per month and cumulative, accruing daily from each repair.
 
-    Returns one row per month with ``saved_m3``, ``cumulative_m3``, ``leaks_repaired`` and
-    ``households`` (cumulative m³ over a household's annual consumption). With ``as_of``,
-    months after it are left out (savings to date); without it, up to the last saving.
+    Returns one row per month with ``leaks_repaired`` (repairs *recorded* that month),
+    ``saved_m3``, ``cumulative_m3`` and ``households`` (cumulative m³ over a household's
+    annual consumption).
+
+    With ``as_of``: what was saved **to that date**, by the leaks whose repair was recorded
+    (a leak without a repair date saves nothing yet); months after it are left out. Without
+    it: the projection of every leak found (assumed repair dates included), up to the last
+    saving.
     """
     s = settings or SavingsSettings()
     columns = ["month", "leaks_repaired", "saved_m3", "cumulative_m3", "households"]
+    repaired = leaks["repaired"] if "repaired" in leaks else pd.Series(True, index=leaks.index)
+    if as_of is not None:
+        leaks = leaks[repaired.astype(bool)]
     if leaks.empty:
         return pd.DataFrame(columns=columns)
-    end = leaks["saved_until"].max() if as_of is None else pd.Timestamp(as_of)
+    end = leaks["saved_until"].max() if as_of is None else pd.Timestamp(as_of).normalize()
     months = pd.period_range(leaks["repair_date"].min(), end, freq="M")
+    if not len(months):
+        return pd.DataFrame(columns=columns)
     starts = months.to_timestamp(how="start")
     ends = months.to_timestamp(how="end").normalize() + pd.Timedelta(days=1)
     saved = np.zeros(len(months))
@@ -126,11 +183,12 @@ def monthly_savings(
         hi = np.minimum(ends.values, np.datetime64(until))
         days = np.maximum(0, (hi - lo) / np.timedelta64(1, "D"))
         saved += flow * 24.0 * days
-    repaired = leaks["repair_date"].dt.to_period("M").value_counts()
+    recorded = leaks.loc[repaired.reindex(leaks.index).astype(bool), "repair_date"]
+    per_month = recorded.dt.to_period("M").value_counts()
     table = pd.DataFrame(
         {
             "month": months.astype(str),
-            "leaks_repaired": [int(repaired.get(m, 0)) for m in months],
+            "leaks_repaired": [int(per_month.get(m, 0)) for m in months],
             "saved_m3": saved,
         }
     )
@@ -142,20 +200,33 @@ def monthly_savings(
 def summarise_savings(
     leaks: pd.DataFrame, settings: SavingsSettings | None = None, *, as_of=None
 ) -> dict:
-    """Headline figures: leaks found, m³ saved to date and in total, households a year."""
+    """Headline figures, each with one meaning wherever it is shown.
+
+    ``leaks_found``; ``leaks_repaired`` (a repair date was recorded) and
+    ``leaks_awaiting_repair``; ``flow_found_m3_per_h`` and ``flows_assumed`` (leaks counted
+    at the default flow); ``saved_m3_to_date`` (recorded repairs, up to ``as_of``, default
+    today); ``projected_m3_year`` (every leak found, first year after its repair) and
+    ``households_for_a_year`` (that volume over a household's annual use);
+    ``saved_m3_total`` (the whole avoided run); ``as_of`` and ``settings``.
+    """
     s = settings or SavingsSettings()
-    to_date = monthly_savings(leaks, s, as_of=as_of) if as_of is not None else None
-    total_m3 = float(leaks["saved_m3"].sum()) if len(leaks) else 0.0
+    as_of = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+    to_date = monthly_savings(leaks, s, as_of=as_of)
+    n = len(leaks)
+    repaired = int(leaks["repaired"].sum()) if n and "repaired" in leaks else n
+    year_m3 = float(leaks["saved_m3_year"].sum()) if n and "saved_m3_year" in leaks else 0.0
     return {
-        "leaks_found": len(leaks),
-        "flow_found_m3_per_h": float(leaks["flow_m3_per_h"].sum()) if len(leaks) else 0.0,
-        "flows_assumed": int(leaks["flow_assumed"].sum()) if len(leaks) else 0,
-        "saved_m3_total": total_m3,
-        "saved_m3_to_date": (
-            float(to_date["saved_m3"].sum()) if to_date is not None and len(to_date) else None
-        ),
-        "households_for_a_year": total_m3 / s.household_m3_per_year,
-        "settings": s.__dict__,
+        "as_of": str(as_of.date()),
+        "leaks_found": n,
+        "leaks_repaired": repaired,
+        "leaks_awaiting_repair": n - repaired,
+        "flow_found_m3_per_h": float(leaks["flow_m3_per_h"].sum()) if n else 0.0,
+        "flows_assumed": int(leaks["flow_assumed"].sum()) if n else 0,
+        "saved_m3_to_date": float(to_date["saved_m3"].sum()) if len(to_date) else 0.0,
+        "projected_m3_year": year_m3,
+        "households_for_a_year": year_m3 / s.household_m3_per_year,
+        "saved_m3_total": float(leaks["saved_m3"].sum()) if n else 0.0,
+        "settings": dict(s.__dict__),
     }
 
 

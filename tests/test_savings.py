@@ -7,6 +7,7 @@ from risk.savings import (
     SavingsSettings,
     leak_savings,
     monthly_savings,
+    savings_settings,
     summarise_savings,
     verify_with_night_flow,
 )
@@ -51,7 +52,34 @@ def test_savings_to_date_stop_at_the_as_of_date():
     summary = summarise_savings(leaks, SETTINGS, as_of="2026-01-31")
     assert summary["leaks_found"] == 2 and summary["flows_assumed"] == 1
     assert summary["saved_m3_to_date"] == pytest.approx(2.0 * 24 * 17)
-    assert summary["households_for_a_year"] == pytest.approx(summary["saved_m3_total"] / 100.0)
+    # Households for a year come from the volume projected over a year (first year after
+    # each repair), not from the whole avoided run (longer than a year).
+    year = 2.0 * 24 * 365.25 + 0.5 * 24 * 365.25
+    assert summary["projected_m3_year"] == pytest.approx(year)
+    assert summary["households_for_a_year"] == pytest.approx(year / 100.0)
+    assert summary["saved_m3_total"] > summary["projected_m3_year"]
+
+
+def test_a_leak_without_a_repair_date_is_not_repaired_and_saves_nothing_yet():
+    leaks = leak_savings(OUTCOMES, SETTINGS).set_index("pipe_id")
+    assert leaks.loc["P1", "repaired"] and not leaks.loc["P3", "repaired"]
+    # P3 has no repair date: its assumed repair (2026-02-11) is a projection, not a fact.
+    summary = summarise_savings(leaks.reset_index(), SETTINGS, as_of="2026-03-31")
+    assert (summary["leaks_repaired"], summary["leaks_awaiting_repair"]) == (1, 1)
+    p1_only = 2.0 * 24 * (pd.Timestamp("2026-04-01") - pd.Timestamp("2026-01-15")).days
+    assert summary["saved_m3_to_date"] == pytest.approx(p1_only)
+    months = monthly_savings(leaks.reset_index(), SETTINGS, as_of="2026-03-31")
+    assert months["leaks_repaired"].tolist() == [1, 0, 0]  # January; none in February
+
+
+def test_workspace_settings_apply_and_flags_override_them(tmp_path):
+    assert savings_settings(tmp_path) == SavingsSettings()
+    (tmp_path / "settings.toml").write_text(
+        "[savings]\nrepair_days = 3\nsurvey_interval_years = 4\n"
+    )
+    settings = savings_settings(tmp_path, survey_interval_years=2, household_m3_per_year=None)
+    assert (settings.repair_days, settings.survey_interval_years) == (3.0, 2.0)
+    assert settings.household_m3_per_year == 120.0  # None: not overridden
 
 
 def test_night_flow_drop_is_compared_with_the_estimate():

@@ -1,26 +1,113 @@
-"""Accounts (administrators): the users list, adding a user, and the audit log."""
+"""Accounts (administrators): the users, adding one, changing one (role, password, access),
+and the audit log. Every change goes through :mod:`risk.auth` (audited there with the
+administrator's name; the last active administrator is kept)."""
 
 import common
 import streamlit as st
 
 from risk import auth
+from risk.i18n import LANGUAGE_NAMES
 
 workspace, user = common.require("admin")
+lang = common.lang()
 tr = common.tr
 store = common.get_store(workspace)
+DONE_KEY = "admin_done"
+
+
+def _role(role: str) -> str:
+    return tr(f"role.{role}")
+
+
+def _change(action, message: str) -> None:
+    """Run one account change; on success remember ``message`` for the next run."""
+    try:
+        action()
+    except auth.AccountChangeError as exc:
+        st.error(tr(f"admin.error.{exc.code}", **exc.params))
+    else:
+        st.session_state[DONE_KEY] = message
+        st.rerun()
+
 
 st.title(tr("admin.title"))
-st.dataframe(auth.list_users(store), hide_index=True, key="users")
+if done := st.session_state.pop(DONE_KEY, None):
+    st.success(done)
+st.dataframe(auth.accounts_table(store, lang), hide_index=True, key="users")
 
+# -- change an account: role, password, access ----------------------------------------------
+st.subheader(tr("admin.change"))
+accounts = auth.list_users(store)
+names = accounts["username"].tolist()
+roles = dict(zip(accounts["username"], accounts["role"], strict=True))
+active = dict(zip(accounts["username"], accounts["active"], strict=True))
+crews = {n: c if isinstance(c, str) else "" for n, c in zip(names, accounts["crew"], strict=True)}
+name = st.selectbox(
+    tr("admin.account"),
+    names,
+    format_func=lambda n: f"{n} ({_role(roles[n])})",
+    key="edit_user",
+)
+if name:
+    r, p, a = st.columns(3)
+    with r.form("change_role"):
+        st.markdown(f"**{tr('admin.change_role')}**")
+        new_role = st.selectbox(
+            tr("admin.new_role"),
+            auth.ROLES,
+            index=auth.ROLES.index(roles[name]),
+            format_func=_role,
+            key=f"edit_role_{name}",
+        )
+        new_crew = st.text_input(
+            tr("admin.crew_if_crew"), value=crews[name], key=f"edit_crew_{name}"
+        )
+        if st.form_submit_button(tr("admin.change_role")):
+            _change(
+                lambda: auth.set_role(store, name, new_role, new_crew or None, by=user),
+                tr("admin.role_changed", user=name, role=_role(new_role)),
+            )
+    with p.form("reset_password", clear_on_submit=True):
+        st.markdown(f"**{tr('admin.password_title')}**")
+        password = st.text_input(
+            tr("admin.new_password", n=auth.MIN_PASSWORD_LENGTH),
+            type="password",
+            key="edit_password",
+        )
+        if st.form_submit_button(tr("admin.reset_password")):
+            _change(
+                lambda: auth.reset_password(store, name, password, by=user),
+                tr("admin.password_reset", user=name),
+            )
+    with a.container(border=True):
+        st.markdown(f"**{tr('admin.access')}**")
+        if active[name]:
+            st.write(tr("admin.is_active", user=name))
+            if st.button(tr("admin.deactivate", user=name), key="deactivate"):
+                _change(
+                    lambda: auth.deactivate(store, name, by=user),
+                    tr("admin.deactivated", user=name),
+                )
+        else:
+            st.write(tr("admin.is_inactive", user=name))
+            if st.button(tr("admin.reactivate", user=name), key="reactivate"):
+                _change(
+                    lambda: auth.reactivate(store, name, by=user),
+                    tr("admin.reactivated", user=name),
+                )
+
+# -- add an account -------------------------------------------------------------------------
 with st.form("add_user", clear_on_submit=True):
     st.subheader(tr("admin.add"))
     c1, c2 = st.columns(2)
     username = c1.text_input(tr("signin.username"), key="new_username")
-    role = c2.selectbox(tr("admin.role"), auth.ROLES, format_func=lambda r: tr(f"role.{r}"))
+    role = c2.selectbox(tr("admin.role"), auth.ROLES, format_func=_role)
     password = c1.text_input(tr("signin.password"), type="password", key="new_password")
     crew = c2.text_input(tr("admin.crew"), key="new_crew")
     email = c1.text_input(tr("admin.email"), key="new_email")
-    language = c2.selectbox(tr("app.language"), auth.LANGUAGES, key="new_language")
+    language = c2.selectbox(
+        tr("admin.language"), auth.LANGUAGES, format_func=LANGUAGE_NAMES.get, key="new_language"
+    )
     added = st.form_submit_button(tr("admin.create"))
 if added:
     try:
@@ -32,8 +119,8 @@ if added:
     except (ValueError, PermissionError) as exc:
         st.error(str(exc))
     else:
-        st.success(tr("admin.created", user=username))
+        st.session_state[DONE_KEY] = tr("admin.created", user=username)
         st.rerun()
 
 with st.expander(tr("admin.audit")):
-    st.dataframe(store.audit().tail(200).iloc[::-1], hide_index=True)
+    st.dataframe(auth.audit_for_people(store, lang), hide_index=True)

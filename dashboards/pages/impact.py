@@ -1,109 +1,131 @@
-"""Impact (managers): leaks found, hit rate against the old ways, water saved, export."""
+"""Impact (managers): leaks found, the old ways compared, water saved to date and projected.
 
-import datetime as dt
+Every figure comes from one call, :func:`risk.impact.workspace_impact` (the same as
+``risk savings``), and every sentence from :func:`risk.impact.impact_texts`.
+"""
 
 import altair as alt
 import common
+import pandas as pd
 import streamlit as st
 
 from risk import impact
 from risk.csvsafe import to_csv_text
-from risk.i18n import format_number, format_quantity
-from risk.savings import SavingsSettings
 
 workspace, user = common.require("impact")
 lang = common.lang()
 tr = common.tr
-data = common.load_utility(workspace)
-store = common.get_store(workspace)
-report = common.load_json(common.backtest_file(workspace, "json"))
-savings_settings = SavingsSettings(**common.settings(workspace).get("savings", {}))
+summary = impact.workspace_impact(
+    workspace,
+    store=common.get_store(workspace),
+    pipes=common.load_utility(workspace).pipes,
+    report=common.load_json(common.backtest_file(workspace, "json")),
+)
+texts = impact.impact_texts(summary, lang)
+
+#: French number format for the charts' axes (Vega's default is English).
+LOCALE = {
+    "fr": {"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", ""]}}
+}
+
+
+def _chart(chart):
+    return chart.configure(locale=LOCALE[lang]) if lang in LOCALE else chart
+
 
 st.title(tr("impact.title"))
-summary = impact.impact_summary(
-    store.outcomes(), data.pipes, report=report, settings=savings_settings, as_of=dt.date.today()
-)
-savings = summary["savings"]
+st.caption(texts["as_of"])
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(tr("impact.leaks_found"), format_number(summary["leaks_found"], lang))
-c2.metric(
-    tr("impact.km_inspected"), format_quantity(summary["km_inspected"], "km", lang, decimals=1)
-)
-rates = summary["hit_rates"]
-field_rate = rates.loc[rates["method"] == "field", "leaks_per_km"].iloc[0]
-c3.metric(tr("impact.hit_rate"), format_quantity(field_rate, tr("impact.per_km"), lang, decimals=2))
-c4.metric(
-    tr("impact.saved_to_date"),
-    format_quantity(savings["saved_m3_to_date"] or 0.0, "m³", lang),
-)
-c1, c2, c3 = st.columns(3)
-c1.metric(tr("impact.inspections"), format_number(summary["inspections"], lang))
-c2.metric(tr("impact.saved_total"), format_quantity(savings["saved_m3_total"], "m³", lang))
-c3.metric(
-    tr("impact.households"), format_number(savings["households_for_a_year"], lang, decimals=1)
-)
+c1.metric(tr("impact.leaks_found"), texts["leaks_found"])
+c2.metric(tr("impact.km_inspected"), texts["km_inspected"])
+c3.metric(tr("impact.inspections"), texts["inspections"])
+c4.metric(tr("impact.hit_rate"), texts["hit_rate"])
 
-# -- hit rate against the baselines ---------------------------------------------------------
+# -- water saved: to date (recorded repairs) and projected over a year ----------------------
+st.subheader(tr("impact.water"))
+w1, w2, w3 = st.columns(3)
+w1.metric(tr("impact.saved_to_date"), texts["saved_to_date"])
+w2.metric(tr("impact.projected_year"), texts["projected_year"])
+w3.metric(tr("impact.households"), texts["households"])
+for sentence in (texts["to_date"], texts["projected"]):
+    if sentence:
+        st.markdown(sentence)
+if texts["repairs"]:
+    st.info(texts["repairs"])
+
+# -- against the old ways: the backtest, then the field when enough was inspected ----------
 st.subheader(tr("impact.against_baselines"))
-if len(rates) > 1:
-    shown = rates.assign(
-        label=rates["method"].map(
-            lambda m: tr("impact.field") if m == "field" else tr(impact.BASELINE_LABELS.get(m, m))
-        )
-    )
-    chart = (
-        alt.Chart(shown)
+if texts["backtest"]:
+    st.markdown(texts["backtest"])
+else:
+    st.info(texts["no_backtest"])
+if texts["no_outcomes"]:
+    st.info(texts["no_outcomes"])
+elif texts["small_sample"]:
+    st.warning(texts["small_sample"])
+rates = impact.hit_rate_table(summary, lang)
+if len(rates):
+    top = float(rates["leaks_per_km"].max()) or 1.0
+    bars = (
+        alt.Chart(rates)
         .mark_bar()
         .encode(
-            x=alt.X("leaks_per_km:Q", title=tr("impact.hit_rate_axis")),
-            y=alt.Y("label:N", sort="-x", title=None),
-            color=alt.Color("observed:N", legend=None),
+            x=alt.X("leaks_per_km:Q", axis=None, scale=alt.Scale(domain=[0, top * 1.35])),
+            y=alt.Y("method:N", sort=None, title=None, axis=alt.Axis(labelLimit=0)),
+            color=alt.Color(
+                "observed:N",
+                legend=None,
+                scale=alt.Scale(domain=[True, False], range=["#1f6fb2", "#a9b4c2"]),
+            ),
+            tooltip=[alt.Tooltip("method:N", title=" "), alt.Tooltip("value:N", title=" ")],
         )
     )
-    st.altair_chart(chart, width="stretch")
+    labels = bars.mark_text(align="left", dx=4).encode(text="value:N", color=alt.value("#333"))
+    st.altair_chart(
+        _chart((bars + labels).properties(height=36 * len(rates) + 10)), width="stretch"
+    )
     st.caption(tr("impact.baselines_help"))
-else:
-    st.info(tr("impact.no_baselines"))
 
-# -- water saved per month ------------------------------------------------------------------
+# -- water saved per month, to date ---------------------------------------------------------
 st.subheader(tr("impact.monthly"))
 monthly = summary["monthly"]
-if len(monthly):
-    base = alt.Chart(monthly).encode(x=alt.X("month:O", title=tr("impact.month")))
-    bars = base.mark_bar().encode(y=alt.Y("saved_m3:Q", title=tr("impact.saved_m3")))
-    line = base.mark_line(color="black", point=True).encode(
-        y=alt.Y("cumulative_m3:Q", title=tr("impact.cumulative_m3"))
+if len(monthly) and monthly["saved_m3"].sum() > 0:
+    # One scale for both (two axes would make the line and the bars look unrelated).
+    saved, cumulative = tr("impact.saved_m3"), tr("impact.cumulative_m3")
+    long = pd.concat(
+        [
+            pd.DataFrame({"month": monthly["month"], "what": saved, "m3": monthly["saved_m3"]}),
+            pd.DataFrame(
+                {"month": monthly["month"], "what": cumulative, "m3": monthly["cumulative_m3"]}
+            ),
+        ]
     )
-    st.altair_chart(alt.layer(bars, line).resolve_scale(y="independent"), width="stretch")
-    table = monthly.rename(
-        columns={
-            "month": tr("impact.month"),
-            "leaks_repaired": tr("impact.leaks_repaired"),
-            "saved_m3": tr("impact.saved_m3"),
-            "cumulative_m3": tr("impact.cumulative_m3"),
-            "households": tr("impact.households_col"),
-        }
+    colour = alt.Color(
+        "what:N",
+        title=None,
+        scale=alt.Scale(domain=[saved, cumulative], range=["#1f6fb2", "#333333"]),
+        legend=alt.Legend(orient="top", labelLimit=0),
     )
-    st.dataframe(table, hide_index=True)
+    base = alt.Chart(long).encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("m3:Q", title="m³", axis=alt.Axis(format=",.0f")),
+        color=colour,
+    )
+    bars = base.transform_filter(alt.datum.what == saved).mark_bar(size=28)
+    line = base.transform_filter(alt.datum.what == cumulative).mark_line(point=True)
+    st.altair_chart(_chart(alt.layer(bars, line).properties(height=260)), width="stretch")
+    st.dataframe(impact.monthly_table(summary, lang), hide_index=True)
 else:
-    st.info(tr("impact.no_leaks"))
+    st.info(tr("impact.no_repairs_yet") if summary["leaks_found"] else tr("impact.no_leaks"))
 
-st.caption(
-    tr(
-        "impact.assumptions",
-        years=format_number(savings_settings.survey_interval_years, lang, decimals=1),
-        days=format_number(savings_settings.repair_days, lang),
-        household=format_quantity(savings_settings.household_m3_per_year, "m³", lang),
-        flow=format_quantity(savings_settings.default_flow_m3_per_h, "m³/h", lang, decimals=1),
-    )
-)
+st.caption(texts["assumptions"])
 d1, d2 = st.columns(2)
 d1.download_button(
     tr("impact.export_monthly"), to_csv_text(monthly), "water-saved-by-month.csv",
     "text/csv", key="dl_monthly",
 )  # fmt: skip
 d2.download_button(
-    tr("impact.export_leaks"), to_csv_text(summary["leaks"]), "leaks-found.csv",
+    tr("impact.export_leaks"), to_csv_text(impact.leaks_export(summary)), "leaks-found.csv",
     "text/csv", key="dl_leaks",
 )  # fmt: skip

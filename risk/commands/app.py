@@ -19,7 +19,15 @@ def register(add) -> None:
         "Manage local accounts (engineer, crew, manager, admin) of a workspace's dashboard.",
         """  risk users add data/workspace/town anne --role crew --crew "Equipe Nord" --language fr
   echo 'a long secret' | risk users add data/workspace/town marc --role manager --password-stdin
-  risk users list data/workspace/town""",
+  risk users list data/workspace/town
+  risk users set-role data/workspace/town anne --role engineer --by ada
+  risk users reset-password data/workspace/town anne --by ada      (asks for the new password)
+  risk users deactivate data/workspace/town anne --by ada
+  risk users reactivate data/workspace/town anne --by ada
+
+Every change is in the store's audit log with who made it: --by names an active
+administrator account; without it, "command line (<your system user>)". The last active
+administrator can be neither deactivated nor given another role.""",
     )
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = sub.add_parser("add", help="create an account (asks for the password)")
@@ -34,7 +42,30 @@ def register(add) -> None:
     lst = sub.add_parser("list", help="list accounts")
     lst.add_argument("workspace", type=Path)
     lst.set_defaults(func=cmd_users_list)
-    for q in (a, lst):
+    role = sub.add_parser("set-role", help="change an account's role")
+    role.add_argument("workspace", type=Path)
+    role.add_argument("username")
+    role.add_argument("--role", required=True, choices=("engineer", "crew", "manager", "admin"))
+    role.add_argument("--crew", help="crew name (for --role crew, unless the account has one)")
+    role.set_defaults(func=cmd_users_set_role)
+    reset = sub.add_parser("reset-password", help="set a new password (asks for it)")
+    reset.add_argument("workspace", type=Path)
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+    reset.set_defaults(func=cmd_users_reset_password)
+    off = sub.add_parser("deactivate", help="stop an account: no sign-in, no writes")
+    off.add_argument("workspace", type=Path)
+    off.add_argument("username")
+    off.set_defaults(func=cmd_users_deactivate)
+    on = sub.add_parser("reactivate", help="let a deactivated account sign in again")
+    on.add_argument("workspace", type=Path)
+    on.add_argument("username")
+    on.set_defaults(func=cmd_users_reactivate)
+    for q in (role, reset, off, on):
+        q.add_argument(
+            "--by", help="the administrator making the change (an active admin account; audited)"
+        )
+    for q in (a, lst, role, reset, off, on):
         q.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
     p = add(
@@ -93,6 +124,82 @@ def cmd_users_list(args) -> int:
     return 0
 
 
+def _actor(store, by: str | None):
+    """Who makes an account change from the command line: the active administrator
+    account named by ``--by`` (checked in :mod:`risk.auth`), else "command line (<system
+    user>)" for the audit log."""
+    from risk.auth import get_user
+
+    if by:
+        account = get_user(store, by, include_inactive=True)
+        if account is None:
+            raise ValueError(
+                f"--by {by!r}: there is no such account; name an active administrator "
+                "('risk users list')."
+            )
+        return account
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return f"command line ({who})"
+
+
+def _change_user(args, change, message: str) -> int:
+    from risk.auth import store_location
+    from risk.store import OutcomeStore
+
+    _check(args.workspace)
+    with OutcomeStore(store_location(args.workspace)) as store:
+        change(store, _actor(store, args.by))
+    emit(args, {"username": args.username, "done": message}, message)
+    return 0
+
+
+def cmd_users_set_role(args) -> int:
+    from risk.auth import set_role
+
+    return _change_user(
+        args,
+        lambda store, by: set_role(store, args.username, args.role, args.crew, by=by),
+        f"{args.username} is now {args.role}.",
+    )
+
+
+def cmd_users_reset_password(args) -> int:
+    from risk.auth import reset_password
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"New password for {args.username}: ")
+    return _change_user(
+        args,
+        lambda store, by: reset_password(store, args.username, password, by=by),
+        f"New password set for {args.username}.",
+    )
+
+
+def cmd_users_deactivate(args) -> int:
+    from risk.auth import deactivate
+
+    return _change_user(
+        args,
+        lambda store, by: deactivate(store, args.username, by=by),
+        f"{args.username} is deactivated: no sign-in, no writes.",
+    )
+
+
+def cmd_users_reactivate(args) -> int:
+    from risk.auth import reactivate
+
+    return _change_user(
+        args,
+        lambda store, by: reactivate(store, args.username, by=by),
+        f"{args.username} can sign in again.",
+    )
+
+
 def serve(workspace: Path, *, port: int = 8501, address: str = "127.0.0.1") -> int:
     """Run the Streamlit app on ``workspace`` until interrupted."""
     _check(workspace)
@@ -100,6 +207,9 @@ def serve(workspace: Path, *, port: int = 8501, address: str = "127.0.0.1") -> i
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port), "--server.address", address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # No "Deploy" button or developer menu for the utility's users (also in
+        # .streamlit/config.toml, which Streamlit reads only from the current folder).
+        "--client.toolbarMode", "viewer",
         "--", "--workspace", str(Path(workspace).resolve()),
     ]  # fmt: skip
     print(f"Dashboard on http://{address}:{port} (Ctrl+C to stop)", file=sys.stderr)

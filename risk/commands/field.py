@@ -92,19 +92,36 @@ network; notes hold at most 2,000 characters.""",
 
     p = add(
         "savings",
-        "Water saved by the leaks found: m3 and households, per month and cumulative; "
-        "optionally checked against district minimum night flows.",
+        "Water saved by the leaks found: to date (recorded repairs) and projected over a year, "
+        "in m3 and households, per month; the same figures as the Impact page. Optionally "
+        "checked against district minimum night flows.",
         """  risk savings data/workspace/town
   risk savings data/workspace/town --survey-interval-years 4 --out savings.csv
-  risk savings data/workspace/town --night-flow night_flow.csv   (zone,date,min_night_flow_m3_per_h)""",
+  risk savings data/workspace/town --night-flow night_flow.csv   (zone,date,min_night_flow_m3_per_h)
+
+The assumptions come from [savings] in the workspace's settings.toml (as on the Impact
+page); a flag given here overrides that one setting for this run.""",
     )
     p.add_argument("workspace", type=Path)
     p.add_argument("--as-of", help="savings to date (default: today)")
-    p.add_argument("--survey-interval-years", type=float, default=3.0)
-    p.add_argument("--repair-days", type=float, default=7.0)
-    p.add_argument("--household-m3-per-year", type=float, default=120.0)
+    p.add_argument(
+        "--survey-interval-years",
+        type=float,
+        help="override [savings] survey_interval_years (default 3)",
+    )
+    p.add_argument("--repair-days", type=float, help="override [savings] repair_days (default 7)")
+    p.add_argument(
+        "--household-m3-per-year",
+        type=float,
+        help="override [savings] household_m3_per_year (default 120)",
+    )
+    p.add_argument(
+        "--default-flow-m3-per-h",
+        type=float,
+        help="override [savings] default_flow_m3_per_h (default 0.5)",
+    )
     p.add_argument("--night-flow", type=Path, help="CSV: zone, date, min_night_flow_m3_per_h")
-    p.add_argument("--out", type=Path, help="CSV of the monthly table")
+    p.add_argument("--out", type=Path, help="CSV of the monthly table (saved to date)")
     p.set_defaults(func=cmd_savings)
 
     p = add(
@@ -241,56 +258,67 @@ def cmd_outcomes_export(args) -> int:
 
 
 def cmd_savings(args) -> int:
-    from risk.savings import (
-        SavingsSettings,
-        leak_savings,
-        monthly_savings,
-        summarise_savings,
-        verify_with_night_flow,
-    )
+    from risk.impact import impact_texts, monthly_table, workspace_impact
+    from risk.savings import verify_with_night_flow
     from risk.workspace import load_workspace
 
-    settings = SavingsSettings(
+    if not is_workspace(args.workspace):
+        raise ValueError(
+            f"{args.workspace} is not a workspace; create one with: risk ingest FOLDER"
+        )
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    # The same call as the Impact page: the workspace's [savings] settings, flags override.
+    summary = workspace_impact(
+        args.workspace,
+        as_of=as_of,
         survey_interval_years=args.survey_interval_years,
         repair_days=args.repair_days,
         household_m3_per_year=args.household_m3_per_year,
+        default_flow_m3_per_h=args.default_flow_m3_per_h,
     )
-    as_of = pd.Timestamp(args.as_of or date.today())
-    with _store(args.workspace) as store:
-        outcomes = store.outcomes()
-    leaks = leak_savings(outcomes, settings)
-    months = monthly_savings(leaks, settings, as_of=as_of) if len(leaks) else monthly_savings(leaks)
-    summary = summarise_savings(leaks, settings, as_of=as_of)
+    texts = impact_texts(summary, "en")
+    months = summary["monthly"]
     if args.out:
         write_table(months, args.out)
     lines = [
-        f"Leaks found: {summary['leaks_found']:,} ({summary['flow_found_m3_per_h']:,.1f} m3/h; "
-        f"{summary['flows_assumed']} without an estimated flow, counted at "
-        f"{settings.default_flow_m3_per_h} m3/h)",
-        f"Water saved to {as_of.date()}: {summary['saved_m3_to_date'] or 0:,.0f} m3; in total "
-        f"{summary['saved_m3_total']:,.0f} m3 = a year's water for "
-        f"{summary['households_for_a_year']:,.0f} households "
-        f"({settings.household_m3_per_year:g} m3 each)",
-    ]
+        texts["as_of"],
+        f"Leaks found: {texts['leaks_found']}; length inspected: {texts['km_inspected']}; "
+        f"inspections: {texts['inspections']}; leaks per km inspected: {texts['hit_rate']}",
+        *(s for s in (texts["no_leaks"], texts["to_date"], texts["projected"]) if s),
+        *([texts["repairs"]] if texts["repairs"] else []),
+        texts["backtest"] or texts["no_backtest"],
+        *([texts["no_outcomes"] or texts["small_sample"]] if texts["no_outcomes"] or texts["small_sample"] else []),
+        texts["assumptions"],
+    ]  # fmt: skip
     if len(months):
-        lines.append(months.tail(12).to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+        lines.append("Water saved per month, to date:")
+        lines.append(monthly_table(summary, "en").tail(12).to_string(index=False))
     check = None
     if args.night_flow:
         data = load_workspace(args.workspace)
         zones = pd.DataFrame(
             {"pipe_id": data.pipes["pipe_id"].astype(str), "zone": data.pipes["pressure_zone"]}
         )
-        check = verify_with_night_flow(leaks, read_table(args.night_flow), zones)
-        lines.append("Night-flow check (median before first / after last repair, 28 days):")
+        leaks = summary["leaks"]
+        check = verify_with_night_flow(leaks[leaks["repaired"]], read_table(args.night_flow), zones)
+        lines.append("Night-flow check of recorded repairs (median 28 days before / after):")
         lines.append(check.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     emit(
         args,
         {
-            "summary": summary,
+            "summary": summary["savings"],
+            "field": {
+                "inspections": summary["inspections"],
+                "leaks_found": summary["leaks_found"],
+                "km_inspected": summary["km_inspected"],
+                "enough_to_compare": summary["enough_to_compare"],
+                "hit_rates": summary["hit_rates"].to_dict("records"),
+            },
+            "backtest": summary["backtest"],
             "months": months.to_dict("records"),
             "night_flow_check": None if check is None else check.to_dict("records"),
         },
-        "\n".join(lines),
+        "\n".join(line.replace("**", "") for line in lines),
     )
     return 0
 
