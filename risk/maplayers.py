@@ -44,6 +44,8 @@ UNSCORED_COLOUR = (150, 150, 150)
 _BAND_WIDTH_PX = {"very_high": 4, "high": 3, "medium": 2, "low": 2, "very_low": 1, "unscored": 1}
 #: Layer id prefix of the pipe layers; the selection event is keyed by layer id.
 PIPE_LAYER_PREFIX = "pipes-"
+#: Bands in the order their layers are drawn: the riskiest last, on top.
+DRAW_ORDER = ("unscored", *[name for name, _, _ in RISK_BANDS][::-1])
 
 
 @dataclass(frozen=True)
@@ -167,20 +169,28 @@ def segment_records(paths: LonLatPaths, ids: np.ndarray, rows: np.ndarray) -> li
 
 
 def pipe_layers(
-    paths: LonLatPaths, ids: np.ndarray, bands: pd.Series, visible: np.ndarray | None = None
+    paths: LonLatPaths,
+    ids: np.ndarray,
+    bands: pd.Series,
+    visible: np.ndarray | None = None,
+    *,
+    pickable: bool = True,
 ) -> list[pdk.Layer]:
-    """One pickable LineLayer per risk band present, riskiest drawn last (on top).
+    """One LineLayer per risk band present, riskiest drawn last (on top).
 
     ``ids`` and ``bands`` follow the row order of the pipes table; ``visible`` is a boolean
     mask of the rows to draw (the filters). Each straight segment of a pipe is one line
     (see :func:`segment_records`): a browser without a GPU draws 100,000 pipes as lines in
     about a third of the time it takes as paths, which look the same at 1-3 pixels wide.
+
+    ``pickable=False`` for the risk map: there the server finds the clicked pipe
+    (:func:`nearest_pipe`); deck.gl's GPU picking of every segment on each mouse-down
+    takes 0.6-1.9 s for 20,000 pipes without a GPU, longer than its click window.
     """
     band_values = np.asarray(bands, dtype=object)
     mask = np.ones(len(band_values), dtype=bool) if visible is None else np.asarray(visible)
     layers = []
-    order = [name for name, _, _ in RISK_BANDS][::-1]
-    for band in ["unscored", *order]:
+    for band in DRAW_ORDER:
         rows = np.flatnonzero(mask & (band_values == band))
         if not len(rows):
             continue
@@ -195,11 +205,161 @@ def pipe_layers(
                 get_width=_BAND_WIDTH_PX[band],
                 width_units=pdk.types.String("pixels"),
                 width_min_pixels=1,
-                pickable=True,
-                auto_highlight=True,
+                pickable=pickable,
+                auto_highlight=pickable,
             )
         )
     return layers
+
+
+# -- a click on the map: the nearest shown pipe, found on the server -------------------------
+
+#: Web-Mercator "world" units across the whole world at zoom 0 (deck.gl's convention:
+#: one 512-pixel tile); at zoom z a world unit is 2**z screen pixels.
+WORLD_SIZE = 512.0
+
+
+def world_xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Web-Mercator world coordinates of lon/lat (deck.gl's ``lngLatToWorld``)."""
+    lam = np.radians(np.asarray(lon, dtype=float))
+    phi = np.radians(np.clip(np.asarray(lat, dtype=float), -85.0511, 85.0511))
+    x = WORLD_SIZE * (lam + np.pi) / (2 * np.pi)
+    y = WORLD_SIZE * (np.pi + np.log(np.tan(np.pi / 4 + phi / 2))) / (2 * np.pi)
+    return x, y
+
+
+@dataclass(frozen=True)
+class SegmentIndex:
+    """Every straight segment of the map's pipes, in world coordinates, for
+    :func:`nearest_pipe` (about 40 bytes a segment; built once per network)."""
+
+    pipe_row: np.ndarray
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+
+
+def segment_index(paths: LonLatPaths) -> SegmentIndex:
+    """The segments of :func:`segment_records` (same vertices), vectorised."""
+    starts, ends = paths.offsets[:-1], paths.offsets[1:]
+    n_segments = np.maximum(ends - starts - 1, 0)
+    part = np.repeat(np.arange(len(starts)), n_segments)
+    within = np.arange(n_segments.sum()) - np.repeat(np.cumsum(n_segments) - n_segments, n_segments)
+    first = starts[part] + within
+    x, y = world_xy(paths.coords[:, 0], paths.coords[:, 1]) if len(paths.coords) else ([], [])
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return SegmentIndex(
+        pipe_row=paths.pipe_row[part], x0=x[first], y0=y[first], x1=x[first + 1], y1=y[first + 1]
+    )
+
+
+def nearest_pipe(
+    index: SegmentIndex,
+    lon: float,
+    lat: float,
+    zoom: float,
+    *,
+    tolerance_px: float = 8.0,
+    visible: np.ndarray | None = None,
+    bands: pd.Series | np.ndarray | None = None,
+) -> int | None:
+    """Row of the pipe drawn nearest to a clicked point, or None when none is within
+    ``tolerance_px`` screen pixels at ``zoom`` (the map's own zoom when clicked).
+
+    ``visible`` (a boolean mask over the pipes table's rows, the filters) leaves out the
+    pipes that are not drawn. The distance is to each straight segment, in Web-Mercator
+    pixels, as the browser measures it for the hover label. Two pipes at the same distance
+    (a click on the vertex they share): the one drawn on top wins, that is the riskier band
+    (``bands``, per row), then the later row, as in the browser. 100,000 pipes take a few
+    milliseconds (numpy, no spatial index needed).
+
+    >>> paths = LonLatPaths(np.array([0, 1]), np.array([0, 2, 4]),
+    ...                     np.array([[4.80, 45.70], [4.81, 45.70], [4.80, 45.71], [4.81, 45.71]]))
+    >>> nearest_pipe(segment_index(paths), 4.805, 45.7001, 15)
+    0
+    >>> nearest_pipe(segment_index(paths), 4.805, 45.705, 15) is None
+    True
+    """
+    if not len(index.pipe_row) or not np.isfinite([lon, lat, zoom]).all():
+        return None
+    px, py = world_xy(lon, lat)
+    dx, dy = index.x1 - index.x0, index.y1 - index.y0
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(length2 > 0, ((px - index.x0) * dx + (py - index.y0) * dy) / length2, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    d2 = (index.x0 + t * dx - px) ** 2 + (index.y0 + t * dy - py) ** 2
+    if visible is not None:
+        d2 = np.where(np.asarray(visible, dtype=bool)[index.pipe_row], d2, np.inf)
+    best = int(np.argmin(d2))
+    limit = (float(tolerance_px) / 2.0 ** float(zoom)) ** 2
+    if not d2[best] <= limit:
+        return None
+    rows = index.pipe_row[d2 <= d2[best]]
+    if len(rows) > 1:
+        order = {name: k for k, name in enumerate(DRAW_ORDER)}
+        layer = (
+            np.array([order.get(b, 0) for b in np.asarray(bands, dtype=object)[rows]])
+            if bands is not None
+            else np.zeros(len(rows))
+        )
+        return int(rows[np.lexsort((rows, layer))[-1]])
+    return int(index.pipe_row[best])
+
+
+def selection_outline(paths: LonLatPaths, row: int, *, key: str = "") -> dict | None:
+    """The selected pipe for the map: ``{"key", "paths": [[lon, lat, ...], ...],
+    "centre": [lon, lat]}`` (its parts as flat lists and the middle of its vertices)."""
+    parts = np.flatnonzero(paths.pipe_row == row)
+    if not len(parts):
+        return None
+    flat = [paths.coords[paths.offsets[k] : paths.offsets[k + 1]].ravel().tolist() for k in parts]
+    vertices = np.concatenate(
+        [paths.coords[paths.offsets[k] : paths.offsets[k + 1]] for k in parts]
+    )
+    lo, hi = vertices.min(axis=0), vertices.max(axis=0)
+    centre = [round(float(v), 6) for v in (lo + hi) / 2]
+    return {"key": key or f"row-{row}", "paths": flat, "centre": centre}
+
+
+def view_on_pipe(
+    paths: LonLatPaths,
+    row: int,
+    *,
+    width_px: int = 700,
+    height_px: int = 620,
+    context: float = 6.0,
+    max_zoom: float = 17.0,
+) -> dict | None:
+    """Map view centred on one pipe, zoomed in so that the pipe and its streets around are
+    seen (the pipe spans about 1/``context`` of the map); None when it has no geometry."""
+    outline = selection_outline(paths, row)
+    if outline is None:
+        return None
+    parts = np.flatnonzero(paths.pipe_row == row)
+    vertices = np.concatenate(
+        [paths.coords[paths.offsets[k] : paths.offsets[k + 1]] for k in parts]
+    )
+    x, y = world_xy(vertices[:, 0], vertices[:, 1])
+    span = max(float(np.ptp(x)), float(np.ptp(y)), 1e-9)
+    zoom = float(np.log2(min(width_px, height_px) / (span * context)))
+    lon, lat = outline["centre"]
+    return {"longitude": lon, "latitude": lat, "zoom": round(float(np.clip(zoom, 3, max_zoom)), 2)}
+
+
+def basemap_tiles(settings: dict | None = None) -> dict | None:
+    """The utility's own raster tiles for the risk map (``[map] tile_url``, or the
+    environment variable ``RISK_MAP_TILE_URL``), or None: no basemap, nothing fetched."""
+    section = (settings or {}).get("map", {})
+    url = os.environ.get("RISK_MAP_TILE_URL") or section.get("tile_url")
+    if not url:
+        return None
+    return {
+        "url": str(url),
+        "tile_size": int(section.get("tile_size", 256)),
+        "attribution": str(section.get("attribution", "")),
+    }
 
 
 def located_points(table: pd.DataFrame, pipes: gpd.GeoDataFrame) -> gpd.GeoSeries:
@@ -509,10 +669,14 @@ def reasons_list(value) -> list[str]:
     return [part.strip() for part in text.replace("|", ";").split(";") if part.strip()]
 
 
-#: Colours of crews and days on the dispatch map (colour-blind-safe palette).
+#: Colours of crews and days on the dispatch map: a colour-blind-safe palette first, then
+#: darker and lighter tones, so that two weeks of two crews never share a colour.
 GROUP_COLOURS = (
     (0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167),
     (230, 159, 0), (86, 180, 233), (120, 94, 240), (100, 100, 100),
+    (0, 60, 110), (140, 50, 0), (0, 95, 70), (150, 60, 110),
+    (160, 110, 0), (30, 120, 170), (70, 40, 160), (40, 40, 40),
+    (120, 170, 215), (240, 150, 100), (110, 200, 170), (235, 175, 210),
 )  # fmt: skip
 
 
@@ -536,6 +700,14 @@ def group_layers(paths: LonLatPaths, ids: np.ndarray, groups: pd.Series) -> list
             )
         )
     return layers
+
+
+def group_legend(groups) -> list[tuple[str, tuple[int, int, int]]]:
+    """(group, colour) of each layer of :func:`group_layers`, in the same order."""
+    return [
+        (str(group), GROUP_COLOURS[i % len(GROUP_COLOURS)])
+        for i, group in enumerate(pd.unique(np.asarray(groups, dtype=object)))
+    ]
 
 
 def stops_layers(pipes: gpd.GeoDataFrame, labels) -> list[pdk.Layer]:

@@ -11,6 +11,7 @@ Install: ``pip install playwright`` and
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -58,9 +59,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a free port, serving a fresh project folder; stopped afterwards."""
-    workspace = build_workspace(tmp_path_factory.mktemp("browser"))
+def app_workspace(tmp_path_factory) -> Path:
+    """The project folder the app serves (a test module may override this fixture)."""
+    return build_workspace(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def server(app_workspace, tmp_path_factory):
+    """The app on a free port, serving ``app_workspace``; stopped afterwards."""
+    workspace = app_workspace
     port = _free_port()
     log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
     process = subprocess.Popen(
@@ -132,9 +139,8 @@ def test_a_crew_records_a_leak_and_the_manager_sees_it(server, browser):
     page.get_by_role("heading", name="Inspection list").wait_for()
     page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
     shoot(page, "crew-list")
-    page.get_by_text("Leak found").click()
-    page.get_by_role("combobox", name="Where was the leak?").click()
-    page.get_by_role("option", name="joint").click()
+    page.get_by_text("Leak found").click()  # the leak kinds are one tap each (radio buttons)
+    page.get_by_role("radiogroup", name="Where was the leak?").get_by_text("joint").click()
     page.get_by_role("spinbutton", name="Estimated flow (m³/h)").fill("2.5")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved: outcome").wait_for(timeout=20_000)
@@ -158,7 +164,8 @@ def test_a_crew_records_a_leak_and_the_manager_sees_it(server, browser):
     page.on("request", watch)
     sign_in(page, url, "ada")
     page.get_by_role("heading", name="Risk map").wait_for()
-    page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
+    map_frame = page.frame_locator("iframe[title='pipe_map.pipe_map']")
+    map_frame.locator("canvas").last.wait_for(state="attached", timeout=20_000)
     time.sleep(1.5)
     shoot(page, "risk-map")
     for link, heading, name in [
@@ -188,9 +195,11 @@ def test_clicking_a_pipe_on_the_map_shows_its_card(server, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     sign_in(page, url, "ada")
-    page.get_by_text("Click a pipe to see its details.").wait_for(timeout=20_000)
-    canvas = page.locator("canvas").first
-    canvas.wait_for(state="attached", timeout=20_000)
+    page.get_by_text("Click a pipe on the map").wait_for(timeout=20_000)
+    # The risk map is its own component (a frame): the server finds the clicked pipe.
+    frame = page.frame_locator("iframe[title='pipe_map.pipe_map']")
+    frame.locator("canvas").last.wait_for(state="attached", timeout=20_000)
+    canvas = frame.locator("#map")
     # wait until the pipes are drawn, then click the middle of a drawn (coloured) pixel
     deadline, hit = time.monotonic() + 60, None
     while hit is None and time.monotonic() < deadline:
@@ -209,7 +218,7 @@ def test_clicking_a_pipe_on_the_map_shows_its_card(server, browser):
             time.sleep(0.5)
     assert hit is not None, "no pipe drawn on the map"
     canvas.click(position={"x": hit[0], "y": hit[1]})
-    page.get_by_role("heading", name="Pipe ").first.wait_for(timeout=20_000)
+    page.get_by_role("heading", name=re.compile(r"^Pipe P-")).wait_for(timeout=20_000)
     assert page.get_by_text("Inspection rank").first.is_visible()
     shoot(page, "risk-map-card")
     context.close()

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from pyproj import Transformer
 from shapely.geometry import LineString, box
 from streamlit.testing.v1 import AppTest
 
@@ -35,8 +36,13 @@ USERS = {
 TODAY = dt.date.today()
 
 
-def build_workspace(root: Path, *, n_side: int = 6, geometry: bool = True) -> Path:
-    """A small project folder: network, scores, backtest, model card, store with accounts."""
+def build_workspace(
+    root: Path, *, n_side: int = 6, geometry: bool = True, planned_date: dt.date | None = None
+) -> Path:
+    """A small project folder: network, scores, backtest, model card, store with accounts.
+
+    Crews Nord and Sud have three inspections each on ``planned_date`` (default: today).
+    """
     rng = np.random.default_rng(1)
     n = n_side * n_side
     x0, y0 = 842_000.0, 6_519_000.0
@@ -144,7 +150,7 @@ def build_workspace(root: Path, *, n_side: int = 6, geometry: bool = True) -> Pa
             {
                 "pipe_id": ids[:6],
                 "crew": ["Nord"] * 3 + ["Sud"] * 3,
-                "date": pd.Timestamp(TODAY),
+                "date": pd.Timestamp(planned_date or TODAY),
                 "visit_order": [1, 2, 3, 1, 2, 3],
             }
         )
@@ -220,12 +226,12 @@ def test_risk_map_shows_every_pipe_and_the_details_of_a_clicked_one(workspace):
     assert not at.exception
     assert "36 of 36 pipes shown" in texts(at)
     assert "Click a pipe" in texts(at)
+    # The map sends the clicked place; the server finds the pipe drawn there (P-0000 runs
+    # east from x=842,000, y=6,519,000 in Lambert-93).
+    lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(842_040.0, 6_519_000.5)
     at.session_state["map"] = {
-        "selection": {
-            "indices": {"pipes-very_high": [0]},
-            "objects": {"pipes-very_high": [{"id": "P-0000"}]},
-        }
-    }
+        "lon": lon, "lat": lat, "zoom": 17.0, "tolerance_px": 8, "nonce": "click-1"
+    }  # fmt: skip
     at.run()
     assert not at.exception
     shown = texts(at)
@@ -294,7 +300,7 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
 def fill_outcome(at: AppTest, result: str = "leak_found", flow: float | None = 2.5) -> None:
     at.radio(key="f_result").set_value(result)
     if result == "leak_found":
-        at.selectbox(key="f_leak_kind").set_value("joint")
+        at.radio(key="f_leak_kind").set_value("joint")
     if flow is not None:
         at.number_input(key="f_flow").set_value(flow)
 
@@ -306,18 +312,22 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
     assert len(options) == 4  # three of crew Nord + "another pipe"
     assert "P-0003" not in texts(at)  # crew Sud's pipes are not shown
     picked = at.selectbox(key="f_assignment").value
+    assert at.radio(key="f_result").value is None  # nothing preselected
     fill_outcome(at)
-    at.button[-1].click()  # the form's submit button
+    at.button(key="f_save").click()  # the form's submit button
     at.run()
     assert not at.exception
     assert "Saved: outcome" in texts(at)
     first = at.session_state["last_outcome"]
     assert at.selectbox(key="f_assignment").value != picked  # moved on to the next pipe
+    # ... with a blank form: no result, leak kind or flow carried over to the next pipe
+    assert at.radio(key="f_result").value is None and at.radio(key="f_leak_kind").value is None
+    assert at.number_input(key="f_flow").value is None
 
     # The same submission again (a double tap or a retry) stores nothing new.
     at.selectbox(key="f_assignment").set_value(picked)
     fill_outcome(at)
-    at.button[-1].click()
+    at.button(key="f_save").click()
     at.run()
     assert not at.exception
     assert "Already recorded" in texts(at)
@@ -330,7 +340,7 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
 def test_crew_form_validation_lists_every_problem(workspace):
     at = app_as(workspace, "nadia", "crew")
     at.radio(key="f_result").set_value("leak_found")
-    at.button[-1].click()
+    at.button(key="f_save").click()
     at.run()
     assert not at.exception
     assert "A leak needs its location" in at.error[0].value
@@ -355,9 +365,9 @@ def test_impact_counts_recorded_leaks_and_compares_with_baselines(workspace):
 def test_admin_lists_and_adds_users(workspace):
     at = app_as(workspace, "ada", "admin")
     assert not at.exception
-    users = at.dataframe[0].value
-    assert {"erin", "nadia", "marc", "ada"} <= set(users["username"])
-    assert "password_hash" not in users.columns
+    users = at.dataframe[0].value  # in words: column names, roles, dates without times
+    assert {"erin", "nadia", "marc", "ada"} <= set(users["User name"])
+    assert "password_hash" not in users.columns and "None" not in users.to_string()
     at.text_input(key="new_username").input("zoe")
     at.text_input(key="new_password").input("another long one")
     at.button[-1].click()

@@ -1,4 +1,5 @@
-"""Dispatch (engineers): crews and dates in, inspection lists out; review, assign, export."""
+"""Dispatch (engineers): the rounds already planned, the project's crews and the next round's
+first day in; inspection lists out; review, assign, export."""
 
 import datetime as dt
 
@@ -7,10 +8,10 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from risk import maplayers, writes
+from risk import auth, maplayers, rounds, writes
 from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
-from risk.i18n import format_number, format_quantity
+from risk.i18n import format_date, format_number, format_quantity
 from risk.sheets import export_plan, render_sheets
 
 workspace, user = common.require("dispatch")
@@ -24,21 +25,41 @@ st.title(tr("dispatch.title"))
 if scores is None:
     st.warning(tr("map.no_scores"))
     st.stop()
+assignments = store.assignments()
+
+# -- the rounds already planned -------------------------------------------------------------
+st.subheader(tr("dispatch.planned_rounds"))
+st.caption(rounds.rounds_summary(assignments, lang))
+if len(assignments):
+    planned = rounds.rounds_table(assignments, lang)
+    st.dataframe(planned, hide_index=True, height=min(38 + 35 * len(planned), 280), key="rounds")
 
 # -- crews, dates, exclusions ---------------------------------------------------------------
 st.subheader(tr("dispatch.crews"))
+try:
+    crews_default, unit_default, source = rounds.project_crews(
+        workspace, assignments, auth.list_users(store)
+    )
+except ValueError as exc:  # a crews.csv that cannot be read: say why, plan without it
+    st.error(tr("dispatch.crews_bad_file", error=str(exc)))
+    crews_default, unit_default, source = rounds.project_crews(
+        workspace, assignments, auth.list_users(store), use_file=False
+    )
+st.caption(tr(f"dispatch.crews_from.{source}", names=", ".join(crews_default["name"])))
+units = ["km_per_day", "checks_per_day"]
 unit = st.radio(
     tr("dispatch.capacity"),
-    ["km_per_day", "checks_per_day"],
+    units,
+    index=units.index(unit_default),
     format_func=lambda u: tr(f"dispatch.{u}"),
     horizontal=True,
     key="capacity_unit",
 )
-default_crews = pd.DataFrame({"name": ["Crew 1"], "km_per_day": [3.0], "checks_per_day": [20]})
 crews_table = st.data_editor(
-    default_crews,
+    crews_default[["name", unit]],
     num_rows="dynamic",
-    key="crews",
+    key=f"crews_{unit}",
+    hide_index=True,
     column_config={
         "name": st.column_config.TextColumn(tr("dispatch.crew_name"), required=True),
         "km_per_day": st.column_config.NumberColumn(tr("dispatch.km_per_day"), min_value=0.1),
@@ -47,8 +68,16 @@ crews_table = st.data_editor(
         ),
     },
 )
+next_start = rounds.next_round_start(assignments, today=dt.date.today())
+last_day = rounds.last_planned_day(assignments)
 c1, c2, c3 = st.columns(3)
-start = c1.date_input(tr("dispatch.start"), dt.date.today(), key="start")
+start = c1.date_input(
+    tr("dispatch.start"),
+    next_start,
+    key="start",
+    format="DD/MM/YYYY" if lang == "fr" else "YYYY/MM/DD",
+    help=tr("dispatch.start_help", day=format_date(last_day, lang)) if last_day else None,
+)
 n_days = c2.number_input(tr("dispatch.days"), 1, 60, 5, key="n_days")
 recent_days = c3.number_input(tr("dispatch.recent_days"), 0, 3650, 365, key="recent_days")
 skip_planned = st.checkbox(tr("dispatch.skip_planned"), value=True, key="skip_planned")
@@ -68,7 +97,7 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
             )
         exclude = inspection_exclusions(
             store.outcomes(),
-            store.assignments(),
+            assignments,
             start=start,
             recent_days=int(recent_days),
             exclude_planned=skip_planned,
@@ -97,15 +126,30 @@ st.caption(
 )
 if isinstance(plan, gpd.GeoDataFrame) and len(plan):
     paths = maplayers.lonlat_paths(plan)
-    groups = plan["crew"].astype(str) + " · " + pd.to_datetime(plan["date"]).dt.strftime("%Y-%m-%d")
+    groups = [
+        f"{crew} · {format_date(pd.Timestamp(day).date(), lang)}"
+        for crew, day in zip(plan["crew"], plan["date"], strict=True)
+    ]
     deck = maplayers.make_deck(
-        maplayers.group_layers(paths, plan["pipe_id"].to_numpy(), groups), paths.bounds
+        maplayers.group_layers(paths, plan["pipe_id"].to_numpy(), pd.Series(groups)), paths.bounds
     )
     st.pydeck_chart(deck, height=420, key="plan_map")
-shown = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
-st.dataframe(shown, hide_index=True, key="plan_table")
+    st.markdown(
+        f"<small>{tr('dispatch.legend')}</small><br>"
+        + " &nbsp; ".join(
+            f"<span style='white-space:nowrap'><span style='color:rgb{colour}'>■</span> "
+            f"{group}</span>"
+            for group, colour in maplayers.group_legend(groups)
+        ),
+        unsafe_allow_html=True,
+    )
+st.dataframe(rounds.plan_table(plan, lang), hide_index=True, key="plan_table")
+check = rounds.general_check(lang)
+if check:
+    st.caption(tr("dispatch.every_pipe", what=check))
 
 # -- assign and export ----------------------------------------------------------------------
+shown = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
 c1, c2 = st.columns([2, 1])
 round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username}", key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not len(plan)):
@@ -114,7 +158,7 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not l
     except (ValueError, PermissionError) as exc:
         st.error(str(exc))
     else:
-        export_plan(plan, workspace / "plans" / round_id)
+        export_plan(plan, workspace / "plans" / round_id, lang=lang)
         st.success(tr("dispatch.assigned", n=len(stored), round=round_id))
 
 csv = to_csv_text(shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)))
@@ -131,5 +175,5 @@ if isinstance(plan, gpd.GeoDataFrame) and len(plan):
         key="dl_geojson",
     )  # fmt: skip
 d3.download_button(
-    tr("dispatch.sheets"), render_sheets(plan), "sheets.html", "text/html", key="dl_html"
+    tr("dispatch.sheets"), render_sheets(plan, lang=lang), "sheets.html", "text/html", key="dl_html"
 )

@@ -1,11 +1,12 @@
-"""Model (engineers, managers): backtest against the old ways, calibration, model versions."""
+"""Model (engineers, managers): the model in words, its backtest against the old ways,
+calibration, and its versions."""
 
 import altair as alt
 import common
 import pandas as pd
 import streamlit as st
 
-from risk import impact
+from risk import impact, modelcard
 from risk.i18n import format_number, format_percent
 
 workspace, user = common.require("model")
@@ -18,8 +19,53 @@ def label(method: str) -> str:
     return tr(key) if key else method
 
 
+def calibration_chart(table: pd.DataFrame):
+    """Predicted against observed failure frequency, with the diagonal of a perfect model."""
+    top = float(max(table["predicted"].max(), table["observed"].max(), 1e-6))
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x="x:Q", y="y:Q")
+    )
+    points = (
+        alt.Chart(table)
+        .mark_circle(size=80)
+        .encode(
+            x=alt.X("predicted:Q", title=tr("model.predicted"), axis=alt.Axis(format="%")),
+            y=alt.Y("observed:Q", title=tr("model.observed"), axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("predicted:Q", title=tr("model.predicted"), format=".1%"),
+                alt.Tooltip("observed:Q", title=tr("model.observed"), format=".1%"),
+                alt.Tooltip("count:Q", title=tr("model.pipes"), format=","),
+            ],
+        )
+    )
+    return diagonal + points
+
+
 st.title(tr("model.title"))
 report = common.load_json(common.backtest_file(workspace, "json"))
+files = common.model_cards(workspace)
+cards = [(modelcard.card_name(f), common.load_json(f) or {}) for f in files]
+
+# -- the model in words ---------------------------------------------------------------------
+card = {}
+if not cards:
+    st.info(tr("model.no_cards"))
+else:
+    names = [name for name, _ in cards]
+    chosen = st.selectbox(tr("model.version_shown"), names, key="model_card")
+    card = dict(cards[names.index(chosen)][1])
+    page = modelcard.describe_card(card, lang, report=report)
+    st.subheader(tr("model.what_predicts"))
+    st.markdown(page["predicts"])
+    if page["trained"] or page["method"]:
+        st.subheader(tr("model.learned"))
+        st.markdown(" ".join(p for p in (page["trained"], page["method"]) if p))
+    if page["backtest"]:
+        st.subheader(tr("model.how_well"))
+        st.markdown("\n".join(f"- {sentence}" for sentence in page["backtest"]))
+
 if report is None:
     st.info(tr("model.no_report"))
 else:
@@ -60,29 +106,32 @@ else:
             rows.append(row)
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="summary")
 
-    # -- calibration --------------------------------------------------------------------
-    st.subheader(tr("model.calibration"))
-    calibration = impact.calibration_table(report)
-    if len(calibration):
-        top = float(max(calibration["predicted"].max(), calibration["observed"].max(), 1e-6))
-        diagonal = (
-            alt.Chart(pd.DataFrame({"x": [0.0, top], "y": [0.0, top]}))
-            .mark_line(strokeDash=[4, 4], color="gray")
-            .encode(x="x:Q", y="y:Q")
-        )
-        points = (
-            alt.Chart(calibration)
-            .mark_circle(size=80)
-            .encode(
-                x=alt.X("predicted:Q", title=tr("model.predicted")),
-                y=alt.Y("observed:Q", title=tr("model.observed")),
-                tooltip=["predicted", "observed", "count"],
+if card:
+    features = modelcard.features_table(card, lang)
+    if len(features):
+        st.subheader(tr("model.looks_at"))
+        st.caption(tr("model.looks_at_help"))
+        st.markdown(
+            "\n".join(
+                f"- **{what}**{f' ({weight})' if weight != '–' else ''}{tr('punct.colon')}{details}"
+                for what, details, weight in features.itertuples(index=False)
             )
         )
-        st.altair_chart(diagonal + points, width="stretch")
-    else:
-        st.info(tr("model.no_calibration"))
 
+# -- calibration ----------------------------------------------------------------------------
+st.subheader(tr("model.calibration"))
+sentence = modelcard.describe_card(card, lang)["calibration"] if card else None
+if sentence:
+    st.markdown(sentence)
+calibration = modelcard.reliability_table(card)
+if not len(calibration):
+    calibration = impact.calibration_table(report)
+if len(calibration):
+    st.altair_chart(calibration_chart(calibration), width="stretch")
+else:
+    st.info(tr("model.no_calibration"))
+
+if report is not None:
     html_file = common.backtest_file(workspace, "html")
     if html_file.is_file():
         with st.expander(tr("model.full_report")):
@@ -95,23 +144,8 @@ else:
             st.iframe(html_file, height=800)
 
 # -- model versions -------------------------------------------------------------------------
-st.subheader(tr("model.versions"))
-cards = common.model_cards(workspace)
-if not cards:
-    st.info(tr("model.no_cards"))
-else:
-    names = [c.parent.name if c.name == "model_card.json" else c.stem for c in cards]
-    summary = []
-    for name, file in zip(names, cards, strict=True):
-        card = common.load_json(file) or {}
-        summary.append(
-            {
-                tr("model.version"): name,
-                tr("model.trained"): card.get("created", ""),
-                tr("model.as_of"): card.get("as_of", ""),
-                tr("model.horizon"): card.get("horizon_years", ""),
-            }
-        )
-    st.dataframe(pd.DataFrame(summary), hide_index=True)
-    chosen = st.selectbox(tr("model.card"), names, key="model_card")
-    st.json(common.load_json(cards[names.index(chosen)]), expanded=False)
+if cards:
+    st.subheader(tr("model.versions"))
+    st.dataframe(modelcard.versions_table(cards, lang), hide_index=True, key="versions")
+    with st.expander(tr("model.raw_card")):
+        st.json(card, expanded=False)

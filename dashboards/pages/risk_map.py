@@ -1,21 +1,29 @@
-"""Risk map (engineers): every pipe coloured by risk, filters, and a pipe's details on click."""
+"""Risk map (engineers): every pipe coloured by risk, filters, and a pipe's card.
+
+Three ways to a pipe's card: click it on the map (the server finds the nearest drawn pipe,
+see ``pipe_map.py``), search its id (or street, zone), or select it in the ranked list; the
+last two also move the map to the pipe.
+"""
 
 import datetime as dt
+import hashlib
 import pathlib
 
 import common
-import pandas as pd
+import numpy as np
+import pipe_map
 import streamlit as st
 
-from risk import maplayers
-from risk.i18n import format_number, format_percent, format_quantity
+from risk import maplayers, pipecard
+from risk.i18n import format_number, format_quantity, label
 
 workspace, user = common.require("risk_map")
 lang = common.lang()
 tr = common.tr
 data = common.load_utility(workspace)
 scores = common.load_scores(workspace)
-table = common.load_map_table(workspace, dt.date.today().year)
+year = dt.date.today().year
+table = common.load_map_table(workspace, year)
 
 st.title(tr("map.title"))
 if scores is None:
@@ -26,7 +34,10 @@ bands = [name for name, _, _ in maplayers.RISK_BANDS] + ["unscored"]
 with st.expander(tr("map.filters"), expanded=False):
     c1, c2, c3 = st.columns(3)
     materials = c1.multiselect(
-        tr("map.material"), sorted(table["material"].dropna().unique()), key="f_material"
+        tr("map.material"),
+        sorted(table["material"].dropna().unique()),
+        format_func=lambda m: label("material", m, lang),
+        key="f_material",
     )
     zones = c2.multiselect(
         tr("map.zone"), sorted(table["pressure_zone"].dropna().astype(str).unique()), key="f_zone"
@@ -53,48 +64,134 @@ st.caption(
         km=format_quantity(table.loc[mask, "length_m"].sum() / 1000, "km", lang, decimals=1),
     )
 )
+query = st.text_input(tr("map.search"), key="map_query", placeholder=tr("map.search_hint"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def segments(path: str, stamp: float) -> maplayers.SegmentIndex:
+    """Every drawn segment, for finding the clicked pipe (once per network)."""
+    return maplayers.segment_index(common.load_paths(pathlib.Path(path)))
+
+
+# -- which pipe is open: the last click, search or list selection wins ------------------------
+state = st.session_state
+listed = pipecard.search_pipes(table, query, visible=mask)[: pipecard.RANKED_ROWS]
+shown_list = f"ranked_{state.get('ranked_version', 0)}"  # the list as drawn last time
+note = None
+
+
+def open_pipe(pipe_id, *, move: bool, from_list: bool = False) -> None:
+    state["map_pipe"] = pipe_id
+    if move:  # search and list: the map goes to the pipe (a click leaves the view as it is)
+        state["map_move"] = state.get("map_move", 0) + 1
+    if not from_list:  # a fresh list: its old selection would otherwise stay highlighted
+        state["ranked_version"] = state.get("ranked_version", 0) + 1
+
+
+click = state.get("map")
+if data.has_geometry and click and click.get("nonce") != state.get("map_seen"):
+    state["map_seen"] = click.get("nonce")
+    row = maplayers.nearest_pipe(
+        segments(str(workspace), common._mtime(workspace / "meta.json")),
+        click.get("lon"), click.get("lat"), click.get("zoom"),
+        tolerance_px=min(max(float(click.get("tolerance_px") or 8), 4), 30),
+        visible=mask, bands=table["band"],
+    )  # fmt: skip
+    if row is None:
+        note = tr("map.no_pipe_here")
+    else:
+        open_pipe(str(table["pipe_id"].iloc[row]), move=False)
+if query.strip() != state.get("map_query_seen", ""):
+    state["map_query_seen"] = query.strip()
+    found = pipecard.search_pipes(table, query, visible=mask)
+    first = str(table["pipe_id"].iloc[found[0]]) if len(found) else None
+    if first is not None and (len(found) == 1 or first.casefold() == query.strip().casefold()):
+        open_pipe(first, move=True)  # the pipe asked for (or the only match)
+    elif query.strip():
+        note = (
+            tr("map.search_found", n=format_number(len(found), lang), query=query.strip())
+            if len(found)
+            else tr("map.search_none", query=query.strip())
+        )
+picked = ((state.get(shown_list) or {}).get("selection") or {}).get("rows") or []
+if picked and picked[0] < len(listed):
+    pipe_id = str(table["pipe_id"].iloc[listed[picked[0]]])
+    if pipe_id != state.get("ranked_seen"):
+        state["ranked_seen"] = pipe_id
+        open_pipe(pipe_id, move=True, from_list=True)
+selected = state.get("map_pipe")
+rows_of_selected = np.flatnonzero(table["pipe_id"].to_numpy() == selected)
+selected_row = int(rows_of_selected[0]) if len(rows_of_selected) else None
 
 
 def show_card(pipe_id: str) -> None:
-    card = maplayers.pipe_card(table, data.breaks, pipe_id)
+    store = common.get_store(workspace)
+    card = pipecard.pipe_card(
+        table, data, pipe_id, lang=lang, outcomes=store.outcomes(), assignments=store.assignments()
+    )
     if card is None:
         return
-    st.subheader(tr("map.pipe", pipe_id=card["pipe_id"]))
-    a = card["attributes"]
-    c1, c2, c3 = st.columns(3)
-    c1.metric(tr("map.probability"), format_percent(card["probability"], lang, decimals=1))
-    c2.metric(tr("map.rank"), format_number(card["rank"], lang))
-    c3.metric(tr("map.band"), tr(f"band.{card['band']}"))
+    st.subheader(tr("map.pipe", pipe_id=card["pipe_id"]), anchor="pipe-card")
+    st.markdown(card["description"])
+    c1, c2 = st.columns(2)
+    c1.metric(tr("map.probability"), card["probability"])
+    c2.metric(tr("map.expected"), card["expected_failures"])
+    colour = maplayers.band_colour(card["band"])
+    colon = tr("punct.colon")
     st.markdown(
-        tr(
-            "map.attributes",
-            material=a["material"],
-            diameter=format_quantity(a["diameter_mm"], "mm", lang),
-            year=str(int(a["install_year"])) if pd.notna(a["install_year"]) else "–",
-            length=format_quantity(a["length_m"], "m", lang),
-            zone=a["pressure_zone"] if pd.notna(a["pressure_zone"]) else "–",
-        )
+        f"**{tr('map.rank')}**{colon}{card['rank']}  \n**{tr('map.band')}**{colon}"
+        f"<span style='color:rgb{colour}'>■</span> {card['band_words']}",
+        unsafe_allow_html=True,
     )
-    if card["top_reasons"]:
-        st.markdown(f"**{tr('map.reasons')}**")
-        st.markdown("\n".join(f"- {reason}" for reason in card["top_reasons"]))
-    st.markdown(f"**{tr('map.history', n=len(card['failures']))}**")
-    if len(card["failures"]):
-        st.dataframe(card["failures"], hide_index=True, width="stretch")
+    if selected_row is not None and not mask[selected_row]:
+        st.caption(tr("map.hidden_by_filters"))
+    st.markdown(f"**{tr('map.reasons')}**")
+    st.markdown("\n".join(f"- {reason}" for reason in card["reasons"]) or tr("map.no_reasons"))
+    for line in card["planned"]:
+        st.markdown(line)
+    st.markdown(f"**{tr('map.history', n=len(card['breaks']))}**")
+    if len(card["breaks"]):
+        st.dataframe(card["breaks"], hide_index=True, width="stretch")
+    else:
+        st.caption(tr("map.no_history"))
+    st.markdown(f"**{tr('map.soils')}**")
+    st.markdown("\n".join(f"- {s}" for s in card["soils"]) or tr("map.no_soils"))
+    st.markdown(f"**{tr('map.welds')}**")
+    st.markdown(", ".join(card["welds"]) if card["welds"] else tr("map.no_welds"))
+    st.markdown(f"**{tr('map.inspections')}**")
+    if len(card["inspections"]):
+        st.dataframe(card["inspections"], hide_index=True, width="stretch")
+    else:
+        st.caption(tr("map.no_inspections"))
+
+
+def ranked_list() -> None:
+    st.subheader(
+        tr("map.ranked_matches", query=query.strip()) if query.strip() else tr("map.ranked")
+    )
+    help_text = tr("map.ranked_help")
+    if len(listed) == pipecard.RANKED_ROWS:
+        help_text += " " + tr("map.ranked_more", n=format_number(len(listed), lang))
+    st.caption(help_text)
+    st.dataframe(
+        pipecard.ranked_table(table, listed, lang),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"ranked_{state.get('ranked_version', 0)}",
+        width="stretch",
+        height=min(36 + 35 * max(len(listed), 1), 390),
+    )
 
 
 if not data.has_geometry:
-    # Attribute-only inventory: a ranked table instead of a map.
+    # Attribute-only inventory: the ranked list and the card, without a map.
     st.info(tr("map.no_geometry"))
-    ranked = table[mask].sort_values("rank", na_position="last").reset_index(drop=True)
-    shown = ranked[["rank", "pipe_id", "material", "diameter_mm", "install_year", "length_m",
-                    "pressure_zone", "probability"]]  # fmt: skip
-    event = st.dataframe(
-        shown, hide_index=True, on_select="rerun", selection_mode="single-row", key="ranked"
-    )
-    picked = event.selection.rows if event else []
-    if picked:
-        show_card(ranked.iloc[picked[0]]["pipe_id"])
+    if note:
+        st.info(note)
+    if selected is not None:
+        show_card(selected)
+    ranked_list()
     st.stop()
 
 # -- the map --------------------------------------------------------------------------------
@@ -121,7 +218,9 @@ def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url)
     )
     show_breaks, show_soils, show_welds = toggles
     layers = [maplayers.soils_layer(data.soils)] if show_soils else []
-    layers += maplayers.pipe_layers(paths, table["pipe_id"].to_numpy(), table["band"], mask)
+    layers += maplayers.pipe_layers(
+        paths, table["pipe_id"].to_numpy(), table["band"], mask, pickable=not pipe_map.available()
+    )
     if show_breaks:
         layers.append(
             maplayers.points_layer(
@@ -139,29 +238,65 @@ def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url)
     return maplayers.make_deck(layers, paths.bounds, style_url=style_url).to_json()
 
 
+settings = common.settings(workspace)
+tiles = maplayers.basemap_tiles(settings)
+style_url = None if tiles else maplayers.basemap_style(settings)
 stamp = (common._mtime(workspace / "meta.json"), common._mtime(workspace / "scores.parquet"),
-         dt.date.today().year)  # fmt: skip
-spec = map_json(
-    str(workspace),
+         year)  # fmt: skip
+cache_key = (
     stamp,
     (tuple(materials), tuple(zones), tuple(chosen_bands), age_range),
     (show_breaks, show_soils, show_welds),
-    maplayers.basemap_style(common.settings(workspace)),
+    style_url,
 )
-deck = maplayers.JsonDeck(spec)
+spec = map_json(str(workspace), *cache_key)
+paths = common.load_paths(workspace)
 left, right = st.columns([3, 2])
 with left:
-    event = st.pydeck_chart(
-        deck, on_select="rerun", selection_mode="single-object", key="map", height=620
-    )
+    if pipe_map.available():
+        view = None
+        if selected_row is not None and state.get("map_move"):
+            view = maplayers.view_on_pipe(paths, selected_row)
+        if view is not None:  # the map moves once per search or list selection
+            view["key"] = f"move-{state['map_move']}"
+        pipe_map.pipe_map(
+            spec,
+            spec_key=hashlib.sha1(repr(cache_key).encode()).hexdigest(),
+            height=560,
+            labels={
+                "bands": {b: tr(f"band.{b}") for b in bands},
+                "loading": tr("map.loading"),
+                "reload": tr("map.reload"),
+                "zoom_in": tr("map.zoom_in"),
+                "zoom_out": tr("map.zoom_out"),
+                "home": tr("map.home"),
+            },
+            selected=maplayers.selection_outline(paths, selected_row, key=str(selected))
+            if selected_row is not None
+            else None,
+            view=view,
+            tiles=tiles,
+            key="map",
+        )
+    else:  # no deck.gl bundle to serve: Streamlit's own chart (clicks need a small network)
+        event = st.pydeck_chart(
+            maplayers.JsonDeck(spec), on_select="rerun", selection_mode="single-object",
+            key="map_chart", height=560,
+        )  # fmt: skip
+        picked_id = maplayers.selected_pipe_id(event)
+        if picked_id is not None and picked_id != selected:
+            selected = picked_id
+            state["map_pipe"] = picked_id
     legend = " ".join(
         f"<span style='color:rgb{colour}'>■</span> {tr(f'band.{name}')}"
         for name, _, colour in maplayers.RISK_BANDS
     )
     st.markdown(legend, unsafe_allow_html=True)
 with right:
-    pipe_id = maplayers.selected_pipe_id(event)
-    if pipe_id is None:
-        st.info(tr("map.click"))
+    if note:
+        st.info(note)
+    if selected is None:
+        st.info(tr("map.click_or_search"))
     else:
-        show_card(pipe_id)
+        show_card(selected)
+ranked_list()

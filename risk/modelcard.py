@@ -1,0 +1,234 @@
+"""A model card (``models/<version>/model_card.json``, :func:`risk.scoring.save_model`) read
+as a page: what the model predicts, what it learned from, how it did in the backtest, what
+it looks at and how its probabilities are calibrated, in the reader's language.
+
+>>> page = describe_card(card, lang="fr", report=backtest_report)  # doctest: +SKIP
+>>> page["predicts"]  # doctest: +SKIP
+'Il prédit la probabilité de casse de chaque conduite pour la prochaine année, ...'
+
+Every part is optional: a card without backtest figures or calibration simply has fewer
+paragraphs (``None``), never a raw key or "None".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from risk.explain import concept_of
+from risk.i18n import format_date, format_number, format_percent, t
+from risk.pipecard import column_words
+
+#: Concepts in the order a reader expects them (others follow, by weight).
+CONCEPTS = (
+    "material_age", "failure_history", "neighbour_failures", "soil", "weather", "welds",
+    "inspections", "diameter", "length", "lining", "pressure_zone",
+)  # fmt: skip
+
+
+def _date(value, lang: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return format_date(pd.Timestamp(value).date(), lang)
+    except (ValueError, TypeError):
+        return None
+
+
+def _number(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
+
+
+def card_name(path) -> str:
+    """A card's version name: its folder (``models/<version>/model_card.json``) or stem."""
+    from pathlib import Path
+
+    path = Path(path)
+    return path.parent.name if path.name == "model_card.json" else path.stem
+
+
+def versions_table(cards: list[tuple[str, dict]], lang: str = "en") -> pd.DataFrame:
+    """One row per model version: name, date trained, data up to, horizon (no times)."""
+    return pd.DataFrame(
+        {
+            t("model.version", lang): [name for name, _ in cards],
+            t("model.trained", lang): [_date(c.get("created"), lang) or "–" for _, c in cards],
+            t("model.as_of", lang): [_date(c.get("as_of"), lang) or "–" for _, c in cards],
+            t("model.horizon", lang): [
+                format_number(h, lang) if _number(h) is not None else "–"
+                for h in (c.get("horizon_years") for _, c in cards)
+            ],
+        }
+    )
+
+
+def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
+    """The features the model uses, grouped into concepts in words, with each concept's
+    share of the model's feature importance (when the card has it), largest first."""
+    features = list(card.get("features") or [])
+    importance = card.get("feature_importance") or {}
+    total = sum(v for v in (_number(x) for x in importance.values()) if v) or None
+    groups: dict[str, list[str]] = {}
+    weight: dict[str, float] = {}
+    for feature in features:
+        concept = concept_of(feature)
+        groups.setdefault(concept, []).append(column_words(feature, lang))
+        weight[concept] = weight.get(concept, 0.0) + (_number(importance.get(feature)) or 0.0)
+    order = sorted(
+        groups,
+        key=lambda c: (-(weight[c] if total else 0), CONCEPTS.index(c) if c in CONCEPTS else 99),
+    )
+    what, details, share = (
+        t("model.col.what", lang),
+        t("model.col.details", lang),
+        t("model.col.weight", lang),
+    )
+    rows = [
+        {
+            what: t(f"concept.{c}", lang) if c in CONCEPTS else column_words(c, lang),
+            details: ", ".join(dict.fromkeys(groups[c])),
+            share: format_percent(weight[c] / total, lang) if total else "–",
+        }
+        for c in order
+    ]
+    return pd.DataFrame(rows, columns=[what, details, share])
+
+
+def reliability_table(card: dict) -> pd.DataFrame:
+    """The card's calibration bins: ``predicted``, ``observed``, ``count`` (may be empty)."""
+    bins = ((card.get("calibration") or {}).get("reliability")) or []
+    table = pd.DataFrame(list(bins))
+    if not {"predicted", "observed"} <= set(table.columns):
+        return pd.DataFrame(columns=["predicted", "observed", "count"])
+    if "count" not in table:
+        table["count"] = float("nan")
+    return table[["predicted", "observed", "count"]]
+
+
+def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -> dict:
+    """The card in words: ``predicts``, ``trained``, ``method``, ``backtest`` (list of
+    sentences), ``calibration`` (each a text, or None when the card lacks it).
+
+    ``report``, the backtest report (``backtest/*.json``), gives the backtest figures when
+    the card has none, and the years they come from.
+    """
+    horizon = _number(card.get("horizon_years")) or 1
+    as_of = _date(card.get("as_of"), lang)
+    created = _date(card.get("created"), lang)
+    years = format_number(horizon, lang)
+    predicts = t(f"modelcard.predicts.{'one' if horizon == 1 else 'other'}", lang, years=years) + (
+        " " + t("modelcard.as_of", lang, date=as_of) if as_of else ""
+    )
+    trained = []
+    if created:
+        trained.append(t("modelcard.created", lang, date=created))
+    rows, failures = _number(card.get("training_rows")), _number(card.get("training_failures"))
+    params = card.get("parameters") or {}
+    if rows:
+        panel = _number(params.get("panel_years"))
+        trained.append(
+            t(
+                "modelcard.rows",
+                lang,
+                rows=format_number(rows, lang),
+                failures=format_number(failures or 0, lang),
+                panel=t("modelcard.panel", lang, years=format_number(panel, lang)) if panel else "",
+            )
+        )
+    start = (params.get("feature_options") or {}).get("records_start_year")
+    if start:
+        trained.append(t("modelcard.records_from", lang, year=int(start)))
+    method = None
+    trees = _number(params.get("n_estimators"))
+    if trees:
+        method = t(
+            "modelcard.trees", lang, trees=format_number(trees, lang),
+            depth=format_number(_number(params.get("max_depth")) or 0, lang),
+        )  # fmt: skip
+        if params.get("statistical_prior"):
+            method += " " + t("modelcard.prior", lang)
+    metrics = card.get("metrics") or ((report or {}).get("summary") or {}).get("model") or {}
+    backtest = _backtest_sentences(metrics, lang, report)
+    return {
+        "predicts": predicts,
+        "trained": " ".join(trained) or None,
+        "method": method,
+        "backtest": backtest,
+        "calibration": _calibration_sentence(card, lang),
+    }
+
+
+def _joined(items: list[str], lang: str) -> str:
+    """ "a, b and c" in ``lang``."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {t('modelcard.and', lang)} {items[-1]}"
+
+
+def _backtest_sentences(metrics: dict, lang: str, report: dict | None) -> list[str]:
+    out = []
+    shares = [(s, _number(metrics.get(f"capture_at_{s}pct"))) for s in (1, 5, 10)]
+    shares = [(format_percent(s / 100, lang), v) for s, v in shares if v is not None]
+    if shares:
+        years = [str(y.get("year")) for y in (report or {}).get("years") or [] if y.get("year")]
+        when = t("modelcard.backtest_years", lang, years=_joined(years, lang)) if years else ""
+        more = [
+            t("modelcard.capture_part", lang, share=share, found=format_percent(found, lang))
+            for share, found in shares[1:]
+        ]
+        sentence = t(
+            "modelcard.capture",
+            lang,
+            when=when,
+            share=shares[0][0],
+            found=format_percent(shares[0][1], lang),
+            more=(", " + _joined(more, lang)) if more else "",
+        ).strip()
+        out.append(sentence[0].upper() + sentence[1:])
+    precision = _number(metrics.get("precision_top_100"))
+    if precision is not None:
+        out.append(t("modelcard.precision", lang, n=format_number(round(precision * 100), lang)))
+    oracle = _number(metrics.get("share_of_oracle_at_5pct"))
+    if oracle is not None:
+        out.append(t("modelcard.oracle", lang, share=format_percent(oracle, lang)))
+    auc = _number(metrics.get("roc_auc"))
+    if auc is not None:
+        out.append(t("modelcard.auc", lang, auc=format_number(auc, lang, decimals=2)))
+    brier = _number(metrics.get("brier"))
+    if brier is not None:
+        out.append(t("modelcard.brier", lang, brier=format_number(brier, lang, decimals=3)))
+    return out
+
+
+def _calibration_sentence(card: dict, lang: str) -> str | None:
+    calibration = card.get("calibration") or {}
+    method = (card.get("calibrator") or {}).get("method")
+    parts = []
+    held_out = _date(calibration.get("held_out_date"), lang)
+    if held_out:
+        parts.append(
+            t(
+                "modelcard.calibrated_on", lang, date=held_out,
+                rows=format_number(_number(calibration.get("rows")) or 0, lang),
+                failures=format_number(_number(calibration.get("failures")) or 0, lang),
+            )
+        )  # fmt: skip
+    raw, scale = _number(calibration.get("raw_expected")), _number(card.get("count_scale"))
+    if raw is not None and scale:
+        parts.append(
+            t(
+                "modelcard.scaled", lang, raw=format_number(raw, lang),
+                scale=format_number(scale, lang, decimals=2),
+            )
+        )  # fmt: skip
+    if method:
+        parts.append(t(f"modelcard.calibrator.{method}", lang) if method == "platt" else
+                     t("modelcard.calibrator.other", lang, method=str(method).replace("_", " ")))  # fmt: skip
+    bins = reliability_table(card)
+    if len(bins):
+        gap = float((bins["observed"] - bins["predicted"]).abs().mean())
+        parts.append(t("modelcard.gap", lang, gap=format_percent(gap, lang, decimals=1)))
+    return " ".join(parts) or None

@@ -1,0 +1,208 @@
+"""The Dispatch page's starting point and tables: the project's crews, the first day of the
+next round, the rounds already planned and a plan, in the reader's language.
+
+>>> crews, unit, source = project_crews(workspace, assignments, users)  # doctest: +SKIP
+>>> next_round_start(assignments, today=date(2026, 12, 1))  # doctest: +SKIP
+datetime.date(2026, 12, 7)
+
+Crews come from the workspace's ``crews.csv`` (read by :func:`risk.dispatch.read_crews`, as
+``risk dispatch`` and ``risk demo`` do); without one, from the crews of the field accounts,
+then from the crews already assigned; only then a default crew.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from risk.dispatch import read_crews
+from risk.i18n import CATALOGUE, format_date, format_number, format_percent, label, t
+
+#: Capacity of a crew that has none on record.
+DEFAULT_KM_PER_DAY = 3.0
+DEFAULT_CHECKS_PER_DAY = 20
+#: Where :func:`project_crews` found the crews (an i18n key suffix).
+SOURCES = ("file", "accounts", "rounds", "default")
+
+
+def _date(value, lang: str) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return format_date(pd.Timestamp(value).date(), lang)
+
+
+def project_crews(
+    workspace,
+    assignments: pd.DataFrame | None = None,
+    users: pd.DataFrame | None = None,
+    *,
+    use_file: bool = True,
+) -> tuple[pd.DataFrame, str, str]:
+    """The crews to plan for: ``(table, unit, source)``.
+
+    ``table`` has ``name``, ``km_per_day`` and ``checks_per_day`` (the unit not on record is
+    filled with a default, for switching units); ``unit`` is ``km_per_day`` or
+    ``checks_per_day``; ``source`` is one of :data:`SOURCES`. A ``crews.csv`` that cannot be
+    read raises its ``ValueError`` (naming the file and the row); ``use_file=False`` skips it.
+    """
+    file = Path(workspace) / "crews.csv"
+    if use_file and file.is_file():
+        crews = read_crews(file, start=date.today(), n_days=1)
+        by_km = crews[0].km_per_day is not None if crews else True
+        table = pd.DataFrame(
+            {
+                "name": [c.name for c in crews],
+                "km_per_day": [c.km_per_day or DEFAULT_KM_PER_DAY for c in crews],
+                "checks_per_day": [c.checks_per_day or DEFAULT_CHECKS_PER_DAY for c in crews],
+            }
+        )
+        if len(table):
+            return table, "km_per_day" if by_km else "checks_per_day", "file"
+    names, source = [], "default"
+    if users is not None and len(users) and "crew" in users:
+        active = users["active"].astype(bool) if "active" in users else True
+        crews = users.loc[(users["role"] == "crew") & active, "crew"].dropna().astype(str)
+        names, source = sorted(set(crews) - {""}), "accounts"
+    if not names and assignments is not None and len(assignments):
+        names, source = sorted(set(assignments["crew"].dropna().astype(str))), "rounds"
+    if not names:
+        names, source = ["Crew 1"], "default"
+    table = pd.DataFrame(
+        {
+            "name": names,
+            "km_per_day": DEFAULT_KM_PER_DAY,
+            "checks_per_day": DEFAULT_CHECKS_PER_DAY,
+        }
+    )
+    return table, "km_per_day", source
+
+
+def last_planned_day(assignments: pd.DataFrame | None) -> date | None:
+    """The last day of any round not cancelled, or None."""
+    if assignments is None or not len(assignments):
+        return None
+    kept = assignments[assignments["status"] != "cancelled"]
+    if not len(kept):
+        return None
+    return pd.to_datetime(kept["planned_date"]).max().date()
+
+
+def next_round_start(assignments: pd.DataFrame | None, *, today: date | None = None) -> date:
+    """First day of the next round: the Monday after the last planned day, or today when
+    nothing is planned or that Monday is already past.
+
+    >>> plan = pd.DataFrame({"planned_date": pd.to_datetime(["2026-12-02", "2026-12-04"]),
+    ...                      "status": ["done", "planned"]})
+    >>> next_round_start(plan, today=date(2026, 12, 1))
+    datetime.date(2026, 12, 7)
+    >>> next_round_start(plan, today=date(2027, 1, 13))
+    datetime.date(2027, 1, 13)
+    """
+    today = today or date.today()
+    last = last_planned_day(assignments)
+    if last is None:
+        return today
+    monday = last + timedelta(days=7 - last.weekday())
+    return max(monday, today)
+
+
+def rounds_table(assignments: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
+    """The rounds already planned, one row per day and crew (and round): the status in words
+    (planned, in progress, done, cancelled), how many pipes and how many done; by day."""
+    columns = [t(f"dispatch.col.{c}", lang) for c in ("day", "crew", "status", "pipes", "done")]
+    columns.append(t("dispatch.col.round", lang))
+    if assignments is None or not len(assignments):
+        return pd.DataFrame(columns=columns)
+    table = assignments.assign(day=pd.to_datetime(assignments["planned_date"]).dt.date)
+    rows = []
+    for (round_id, crew, day), group in table.groupby(["round_id", "crew", "day"], sort=False):
+        done = int((group["status"] == "done").sum())
+        cancelled = int((group["status"] == "cancelled").sum())
+        total = len(group)
+        if cancelled == total:
+            status = t("dispatch.status.cancelled", lang)
+        elif done + cancelled == total:
+            status = t("dispatch.status.done", lang)
+        elif done:
+            status = t("dispatch.status.in_progress", lang, done=done, total=total - cancelled)
+        else:
+            status = t("dispatch.status.planned", lang)
+        rows.append((day, str(crew), status, total, done, str(round_id)))
+    rows.sort(key=lambda r: (r[0], r[1], r[5]))
+    return pd.DataFrame(
+        [(_date(r[0], lang), r[1], r[2], format_number(r[3], lang), format_number(r[4], lang), r[5])
+         for r in rows],
+        columns=columns,
+    )  # fmt: skip
+
+
+def rounds_summary(assignments: pd.DataFrame | None, lang: str = "en") -> str:
+    """One sentence: rounds, inspections planned and done, the last planned day."""
+    if assignments is None or not len(assignments):
+        return t("dispatch.no_rounds", lang)
+    kept = assignments[assignments["status"] != "cancelled"]
+    n_rounds = assignments["round_id"].nunique()
+    return t(
+        f"dispatch.rounds_summary.{'one' if n_rounds == 1 else 'other'}",
+        lang,
+        rounds=format_number(n_rounds, lang),
+        n=format_number(len(kept), lang),
+        done=format_number(int((kept["status"] == "done").sum()), lang),
+        day=_date(last_planned_day(assignments), lang),
+    )
+
+
+def _look_for(material, lang: str) -> str:
+    key = f"look_for.{material}"
+    return t(key, lang) if key in CATALOGUE["en"] else ""
+
+
+def plan_table(plan: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """A plan (:func:`risk.dispatch.plan_inspections`) for people: plain column names,
+    materials and reasons in words, days without a time."""
+    from risk.pipecard import reasons_in_words
+
+    def col(name):
+        return t(f"dispatch.col.{name}", lang)
+
+    def numbers(values, decimals=0):
+        return [
+            "–" if pd.isna(v) else format_number(float(v), lang, decimals=decimals) for v in values
+        ]
+
+    out = pd.DataFrame(
+        {
+            col("crew"): plan["crew"].astype(str).to_numpy(),
+            col("day"): [_date(d, lang) for d in plan["date"]],
+            col("order"): plan["visit_order"].astype(int).to_numpy(),
+            col("pipe"): plan["pipe_id"].astype(str).to_numpy(),
+            col("rank"): numbers(plan["rank"]),
+        }
+    )
+    if "probability" in plan:
+        out[col("probability")] = [
+            "–" if pd.isna(p) else format_percent(float(p), lang, decimals=1)
+            for p in plan["probability"]
+        ]
+    if "length_m" in plan:
+        out[col("length")] = numbers(plan["length_m"])
+    if "material" in plan:
+        out[col("material")] = [label("material", m, lang) for m in plan["material"]]
+    if "diameter_mm" in plan:
+        out[col("diameter")] = numbers(plan["diameter_mm"])
+    if "install_year" in plan:
+        out[col("laid")] = ["–" if pd.isna(y) else str(int(y)) for y in plan["install_year"]]
+    if "pressure_zone" in plan:
+        out[col("zone")] = ["–" if pd.isna(z) else str(z) for z in plan["pressure_zone"]]
+    if "top_reasons" in plan:
+        out[col("why")] = ["; ".join(reasons_in_words(r, lang)) for r in plan["top_reasons"]]
+    if "material" in plan:
+        out[col("look_for")] = [_look_for(m, lang) for m in plan["material"]]
+    return out
+
+
+def general_check(lang: str = "en") -> str | None:
+    """What to check on every pipe, in ``lang`` (None when the catalogue has no such text)."""
+    return t("look_for.general", lang) if "look_for.general" in CATALOGUE["en"] else None

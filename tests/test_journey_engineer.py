@@ -1,0 +1,469 @@
+"""The engineer's journey (issue #15), in a real browser, on a map of thousands of pipes.
+
+The engineer signs in, clicks a high-risk pipe on the risk map (a real mouse click on a drawn
+pixel of the band's colour, never a selection put into the session state) and reads why it
+is risky, finds the same pipe again by searching its id and another one in the ranked list,
+taps a pipe on a phone, then reads the Model page and plans on the Dispatch page from the
+project's crews and the rounds already planned. Screenshots of each engineer page at
+1400×900 and 390×844 go to ``test-artifacts/``, with the time from click to card. Nothing may
+be requested outside the app's own server.
+
+The package functions behind the pages (the clicked pipe found on the server, the card in
+words, search, the model card in words, the dispatch defaults) are tested without a browser
+first. Like ``test_browser.py``, the browser part is skipped without Playwright or
+Chromium, except in CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import test_browser
+from pyproj import Transformer
+from test_browser import ARTIFACTS, sign_in
+from test_dashboard import TODAY, app_as, build_workspace, texts
+
+from risk import maplayers, modelcard, pipecard, rounds, writes
+from risk.store import OutcomeStore
+from risk.workspace import load_workspace
+
+#: The app and Chromium of tests/test_browser.py; the app serves ``app_workspace`` below.
+server = test_browser.server
+browser = test_browser.browser
+
+DESK = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+#: Pipes on a side of the test network's grid (3,600 pipes, 95 m each, 6 km across).
+SIDE = 60
+#: What must never reach a person: data codes (``cast_iron``, ``alea_argile``), Python's
+#: None/NaN, a time of day, raw JSON.
+RAW = re.compile(r"\b(None|NaN|nan|[a-z]+_[a-z_]+)\b|\d\d:\d\d:\d\d|\{\s*\"")
+#: Reasons as ``risk score`` writes them (risk.explain): the card must put them in words.
+REASONS = (
+    "cast iron, 95 years old (LEYP rate 6.05/km); 2 failures in the last 5 years; "
+    "soil alea argile: fort"
+)
+CARD = {
+    "created": "2026-11-01T10:00:00+00:00",
+    "as_of": "2026-01-01",
+    "horizon_years": 1,
+    "training_rows": 154570,
+    "training_failures": 5608.0,
+    "parameters": {"n_estimators": 300, "max_depth": 4, "panel_years": 8,
+                   "statistical_prior": True, "feature_options": {"records_start_year": 2000}},
+    "features": ["age_years", "material", "failures_last_5y", "soil_alea_argile",
+                 "weather_freeze_thaw_days_per_year", "welds_grade_b", "leyp_rate_per_km"],
+    "feature_importance": {"leyp_rate_per_km": 0.5, "age_years": 0.1, "material": 0.1,
+                           "failures_last_5y": 0.2, "soil_alea_argile": 0.1},
+    "count_scale": 2.06,
+    "calibrator": {"method": "platt", "a": 1.2, "b": 1.4},
+    "calibration": {"held_out_date": "2025-01-01", "rows": 19834, "failures": 1290.0,
+                    "raw_expected": 626.5,
+                    "reliability": [{"predicted": 0.01, "observed": 0.012, "count": 900},
+                                    {"predicted": 0.3, "observed": 0.29, "count": 100}]},
+    "metrics": {"capture_at_1pct": 0.12, "capture_at_5pct": 0.38, "capture_at_10pct": 0.56,
+                "precision_top_100": 0.45, "roc_auc": 0.84, "brier": 0.037},
+}  # fmt: skip
+
+
+def engineer_workspace(root):
+    """3,600 pipes with realistic reasons, the project's crews (crews.csv), a richer model
+    card, and crew Nord's round of today with one pipe already inspected."""
+    workspace = build_workspace(root, n_side=SIDE)
+    scores = pd.read_parquet(workspace / "scores.parquet")
+    scores["top_reasons"] = REASONS
+    scores.to_parquet(workspace / "scores.parquet", index=False)
+    (workspace / "crews.csv").write_text("name,km_per_day\nNord,3.5\nSud,4\n", encoding="utf-8")
+    card_file = workspace / "models" / "2026-01-01_h1_abc" / "model_card.json"
+    card_file.write_text(json.dumps(CARD), encoding="utf-8")
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        nord = store.assignments(crew="Nord").set_index("pipe_id")["assignment_id"]
+    writes.record_outcome(
+        workspace, "nadia",
+        {"pipe_id": "P-0001", "assignment_id": int(nord["P-0001"]), "result": "leak_found",
+         "leak_kind": "joint", "flow_m3_per_h": 1.5, "inspected_on": TODAY},
+        idempotency_key="engineer-journey-1",
+    )  # fmt: skip
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def app_workspace(tmp_path_factory):
+    return engineer_workspace(tmp_path_factory.mktemp("engineer"))
+
+
+# -- the package functions behind the pages ---------------------------------------------------
+
+
+def lonlat(x: float, y: float) -> tuple[float, float]:
+    """A Lambert-93 point of the test network in lon/lat."""
+    return Transformer.from_crs(2154, 4326, always_xy=True).transform(x, y)
+
+
+def test_the_clicked_place_gives_the_nearest_drawn_pipe(app_workspace):
+    data = load_workspace(app_workspace)
+    paths = maplayers.lonlat_paths(data.pipes)
+    index = maplayers.segment_index(paths)
+    ids = data.pipes["pipe_id"].to_numpy()
+    # P-0060 runs east from (842,000, 6,519,100); a click 2 m beside it, at street zoom
+    lon, lat = lonlat(842_050, 6_519_102)
+    row = maplayers.nearest_pipe(index, lon, lat, 17)
+    assert ids[row] == "P-0060"
+    # 40 m away is more than 8 pixels at zoom 17 (about 1 m a pixel here): no pipe
+    assert maplayers.nearest_pipe(index, *lonlat(842_050, 6_519_140), 17) is None
+    # ... but the same place zoomed out is within 8 pixels of a pipe
+    assert maplayers.nearest_pipe(index, *lonlat(842_050, 6_519_140), 12) is not None
+    # a pipe the filters hide is never the answer
+    hidden = np.ones(len(ids), dtype=bool)
+    hidden[row] = False
+    assert maplayers.nearest_pipe(index, lon, lat, 17, visible=hidden) is None
+    # a view that zooms to it, centred on it
+    view = maplayers.view_on_pipe(paths, row)
+    assert view["zoom"] > 14 and abs(view["longitude"] - lonlat(842_047.5, 6_519_100)[0]) < 1e-4
+
+
+def test_nearest_pipe_takes_milliseconds_on_100k_pipes():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    coords = np.column_stack([rng.uniform(4.8, 4.9, 2 * n), rng.uniform(45.7, 45.8, 2 * n)])
+    paths = maplayers.LonLatPaths(np.arange(n), np.arange(0, 2 * n + 1, 2), coords)
+    index = maplayers.segment_index(paths)
+    started = time.perf_counter()
+    for _ in range(5):
+        maplayers.nearest_pipe(index, 4.85, 45.75, 14, tolerance_px=8)
+    assert (time.perf_counter() - started) / 5 < 0.25  # about 5 ms on two cores
+
+
+def test_the_card_is_in_words_in_both_languages(app_workspace):
+    data = load_workspace(app_workspace)
+    table = maplayers.map_table(data.pipes, pd.read_parquet(app_workspace / "scores.parquet"),
+                                year=TODAY.year)  # fmt: skip
+    with OutcomeStore(app_workspace / "outcomes.sqlite") as store:
+        outcomes, assignments = store.outcomes(), store.assignments()
+    card = pipecard.pipe_card(table, data, "P-0001", lang="en", outcomes=outcomes,
+                              assignments=assignments)  # fmt: skip
+    assert card["reasons"] == [
+        "cast iron, 95 years old (pipes of this material and age: 6.05 failures per km expected)",
+        "2 failures in the last 5 years",
+        "clay shrink-swell hazard: high",
+    ]
+    assert card["rank"] == "2 of 3,600" and card["probability"].endswith("%")
+    assert card["breaks"].iloc[0].tolist() == ["2019-12-11", "break", "–"]
+    assert card["soils"] == ["clay shrink-swell hazard: high"]
+    assert card["inspections"].iloc[0].tolist() == [
+        TODAY.isoformat(),
+        "leak found",
+        "at a joint",
+        "1.5",
+        "nadia",
+    ]
+    words = [v for k, v in card.items() if isinstance(v, str) and k != "band"]
+    words += card["reasons"] + card["soils"] + card["welds"] + card["planned"]
+    words += [str(v) for part in ("breaks", "inspections") for v in card[part].to_numpy().ravel()]
+    words += [*card["breaks"].columns, *card["inspections"].columns]
+    assert not [w for w in words if RAW.search(w)], words
+
+    french = pipecard.pipe_card(table, data, "P-0001", lang="fr", outcomes=outcomes)
+    assert french["reasons"][0].startswith("fonte grise, 95 ans (conduites de ce matériau")
+    assert french["reasons"][2] == "aléa retrait-gonflement des argiles\u00a0: fort"
+    assert french["breaks"].iloc[0].tolist() == ["11/12/2019", "casse", "–"]
+    assert french["inspections"].iloc[0, 1:3].tolist() == ["fuite trouvée", "à un joint"]
+    assert french["rank"] == "2 sur 3\u202f600"
+
+
+def test_search_finds_the_pipe_asked_for_first(app_workspace):
+    table = maplayers.map_table(
+        load_workspace(app_workspace).pipes, pd.read_parquet(app_workspace / "scores.parquet"),
+        year=TODAY.year,
+    )  # fmt: skip
+    ids = table["pipe_id"].to_numpy()
+    found = pipecard.search_pipes(table, " p-0123 ")
+    assert ids[found[0]] == "P-0123" and len(found) == 1
+    found = pipecard.search_pipes(table, "P-001")  # every id containing it, riskiest first
+    assert ids[found].tolist() == [f"P-00{i}" for i in range(10, 20)]
+    zone = pipecard.search_pipes(table, "haut")  # the pressure zone column
+    assert len(zone) and (table["pressure_zone"].iloc[zone] == "haut").all()
+    hidden = np.zeros(len(table), dtype=bool)  # filters hide everything...
+    assert ids[pipecard.search_pipes(table, "P-0123", visible=hidden)[0]] == "P-0123"
+    assert len(pipecard.search_pipes(table, "P-001", visible=hidden)) == 0  # ...but the id
+    ranked = pipecard.ranked_table(table, pipecard.search_pipes(table, "")[:3], "fr")
+    assert list(ranked.columns)[:4] == ["Rang", "Conduite", "Risque", "Probabilité (1 an)"]
+    assert ranked.iloc[0, 2] == "très élevé (2 % les plus à risque)"
+
+
+def test_the_model_card_reads_as_a_page():
+    page = modelcard.describe_card(CARD, "en")
+    assert page["predicts"].startswith(
+        "It gives each pipe a probability of failing within the next year"
+    )
+    assert "2026-01-01" in page["predicts"] and "2026-11-01" in page["trained"]
+    assert "154,570 pipe-years" in page["trained"] and "300 decision trees" in page["method"]
+    assert page["backtest"][0] == (
+        "The riskiest 1% of the network length held 12% of the next year's failures, 5% of "
+        "the length held 38% and 10% of the length held 56%."
+    )
+    assert "Of the 100 pipes ranked first, 45 failed" in page["backtest"][1]
+    assert "Platt" in page["calibration"] and "2025-01-01" in page["calibration"]
+    features = modelcard.features_table(CARD, "en")
+    assert features.iloc[0].tolist()[0] == "Material and age"
+    text = json.dumps(page) + features.to_csv()
+    assert "freeze-thaw days a year" in text and "welds of grade B" in text
+    assert not RAW.search(text.replace('"', "")), text
+    assert modelcard.describe_card({}, "fr")["backtest"] == []  # a bare card: fewer parts
+
+
+def test_dispatch_starts_from_the_project_crews_and_the_next_free_monday(app_workspace):
+    with OutcomeStore(app_workspace / "outcomes.sqlite") as store:
+        assignments = store.assignments()
+    crews, unit, source = rounds.project_crews(app_workspace, assignments)
+    assert source == "file" and unit == "km_per_day"
+    assert crews[["name", "km_per_day"]].values.tolist() == [["Nord", 3.5], ["Sud", 4.0]]
+    start = rounds.next_round_start(assignments, today=TODAY)
+    assert start.weekday() == 0 and TODAY < start <= TODAY + dt.timedelta(days=7)
+    table = rounds.rounds_table(assignments, "en")
+    assert table.columns.tolist() == ["Day", "Crew", "Status", "Pipes", "Done", "Round"]
+    assert table.iloc[0].tolist() == [
+        TODAY.isoformat(), "Nord", "in progress: 1 of 3 done", "3", "1", "round-1"
+    ]  # fmt: skip
+    assert table.iloc[1, 2] == "planned"
+    assert "1 round, 6 inspections, 1 done" in rounds.rounds_summary(assignments, "en")
+
+
+def test_the_risk_map_page_opens_the_clicked_and_the_searched_pipe(app_workspace, monkeypatch):
+    monkeypatch.setenv("RISK_WORKSPACE", str(app_workspace))
+    at = app_as(app_workspace, "erin", "risk_map")
+    assert not at.exception
+    lon, lat = lonlat(842_040, 6_519_200.5)  # P-0120
+    at.session_state["map"] = {"lon": lon, "lat": lat, "zoom": 16.0, "tolerance_px": 8,
+                               "nonce": "n1"}  # fmt: skip
+    at.run()
+    assert not at.exception and "Pipe P-0120" in texts(at)
+    assert "clay shrink-swell hazard: high" in texts(at)
+    at.text_input(key="map_query").input("p-0005").run()
+    assert not at.exception and "Pipe P-0005" in texts(at)
+    assert "Planned: crew Sud" in texts(at)
+
+
+# -- the journey in Chromium ------------------------------------------------------------------
+
+
+def watch_internet(page, url: str, found: list) -> None:
+    def check(request):
+        if not request.url.startswith(url) and not request.url.startswith(("data:", "blob:")):
+            found.append(request.url)
+
+    page.on("request", check)
+
+
+def main_text(page) -> str:
+    """The text of the page and the sidebar (icon ligatures left out)."""
+    return page.evaluate(
+        """() => ['stMain', 'stSidebar'].map(id => {
+            const node = document.querySelector(`[data-testid="${id}"]`);
+            if (!node) return '';
+            const copy = node.cloneNode(true);
+            copy.querySelectorAll('[data-testid="stIconMaterial"]').forEach(n => n.remove());
+            document.body.appendChild(copy);
+            const text = copy.innerText;
+            copy.remove();
+            return text;
+        }).join('\\n')"""
+    )
+
+
+def check_clean(page, where: str) -> None:
+    found = [m.group(0) for m in RAW.finditer(main_text(page))]
+    assert not found, f"{where}: raw text {found[:5]}"
+
+
+def shoot(page, name: str) -> None:
+    """The whole page at the window's width (Streamlit scrolls inside the page, so the
+    window is made as tall as the page for the shot)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = page.viewport_size
+    page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+    height = page.evaluate(
+        """() => Math.max(document.querySelector('[data-testid="stMain"]').scrollHeight,
+                          document.documentElement.clientHeight)"""
+    )
+    page.set_viewport_size(
+        {"width": size["width"], "height": min(max(height, size["height"]), 6000)}
+    )
+    time.sleep(1.5)
+    page.screenshot(path=ARTIFACTS / f"{name}.png")
+    page.set_viewport_size(size)
+
+
+def the_map(page):
+    """The risk map's drawing area (inside the component's frame)."""
+    frame = page.frame_locator("iframe[title='pipe_map.pipe_map']")
+    area = frame.locator("#map")
+    frame.locator("canvas").last.wait_for(state="attached", timeout=30_000)
+    return frame, area
+
+
+def a_drawn_pixel(area, band: str = "very_high") -> tuple[int, int]:
+    """The middle one of the map's pixels drawn in the colour of ``band`` (once drawn)."""
+    from PIL import Image
+
+    colour = maplayers.band_colour(band)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        image = Image.open(io.BytesIO(area.screenshot())).convert("RGB")
+        pixels = np.asarray(image).astype(int)
+        close = (np.abs(pixels - np.array(colour)).sum(axis=2) < 30)[:, :-50]  # not the buttons
+        close[:, 1:-1] &= close[:, :-2] & close[:, 2:]  # the pixels beside it too
+        ys, xs = np.nonzero(close[4:-4, 4:-4])
+        if len(xs):
+            k = len(xs) // 2
+            return int(xs[k]) + 4, int(ys[k]) + 4
+        time.sleep(0.5)
+    raise AssertionError("no pipe of that colour drawn on the map")
+
+
+def card_heading(page):
+    return page.get_by_role("heading", name=re.compile(r"^Pipe P-\d{4}$"))
+
+
+def card_text(page) -> str:
+    """The card: the right-hand column, from the pipe's heading to the end."""
+    text = main_text(page)
+    start = text.index("Why this pipe")
+    return text[start : text.index("Last inspections", start)]
+
+
+def open_page(page, link: str, heading: str) -> None:
+    if (
+        page.get_by_test_id("stSidebarNav").count() == 0
+        or not page.get_by_test_id("stSidebarNav").is_visible()
+    ):
+        page.get_by_test_id("stExpandSidebarButton").click()
+    page.get_by_test_id("stSidebarNav").get_by_text(link, exact=True).click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=20_000)
+    if page.viewport_size["width"] < 700:  # on a phone the menu covers the page: close it
+        collapse = page.get_by_test_id("stSidebarCollapseButton")
+        button = collapse.locator("button")
+        (button.first if button.count() else collapse).click()
+        time.sleep(0.5)
+
+
+def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
+    url, workspace = server
+    internet: list[str] = []
+    context = browser.new_context(viewport=DESK, locale="en-US")
+    page = context.new_page()
+    watch_internet(page, url, internet)
+    sign_in(page, url, "erin")
+    page.get_by_role("heading", name="Risk map").wait_for()
+    assert page.get_by_text("3,600 of 3,600 pipes shown").is_visible()
+    frame, area = the_map(page)
+    x, y = a_drawn_pixel(area)
+    shoot(page, "engineer-map-desk")
+    check_clean(page, "risk map")
+
+    # A real click on a red pipe: hover names it, the click opens its card.
+    box = area.bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    frame.locator("#tip").filter(has_text="very high").wait_for(timeout=10_000)
+    hovered = frame.locator("#tip").inner_text().split(" ")[0]
+    started = time.monotonic()
+    page.mouse.down()
+    time.sleep(0.08)
+    page.mouse.up()
+    card_heading(page).wait_for(timeout=30_000)
+    click_to_card = time.monotonic() - started
+    clicked = card_heading(page).inner_text().removeprefix("Pipe ")
+    assert clicked == hovered  # what the hover label named is what opens
+    reasons = card_text(page)
+    assert "clay shrink-swell hazard: high" in reasons
+    assert "pipes of this material and age: 6.05 failures per km expected" in reasons
+    check_clean(page, "risk map card")
+    shoot(page, "engineer-map-card-desk")
+
+    # The ranked list: another pipe, and the map goes to it.
+    grid = page.get_by_test_id("stDataFrame").last
+    grid.scroll_into_view_if_needed()
+    time.sleep(1)  # the list was just drawn again (a fresh selection)
+    grid_box = grid.bounding_box()
+    row = (grid_box["x"] + 18, grid_box["y"] + 35 + 35 * 4 + 17)  # the 5th row's tick box
+    page.mouse.move(*row)
+    time.sleep(0.3)
+    page.mouse.click(*row)
+    page.get_by_role("heading", name="Pipe P-0004").wait_for(timeout=20_000)
+
+    # The search: the clicked pipe again, the same card.
+    search = page.get_by_role("textbox", name="Find a pipe")
+    search.fill(clicked.lower())
+    search.press("Enter")
+    page.get_by_role("heading", name=f"Pipe {clicked}").wait_for(timeout=20_000)
+    time.sleep(1)
+    assert card_text(page) == reasons
+    shoot(page, "engineer-map-search-desk")
+
+    # Model and Dispatch: words, the project's crews, the rounds already planned.
+    open_page(page, "Model", "Model")
+    page.get_by_role("heading", name="What the model predicts").wait_for()
+    page.get_by_test_id("stVegaLiteChart").first.locator("canvas, svg").first.wait_for()
+    text = main_text(page)
+    assert "riskiest 1% of the network length held 12%" in text
+    assert "Material and age" in text and "freeze-thaw days a year" in text
+    check_clean(page, "model")
+    shoot(page, "engineer-model-desk")
+
+    open_page(page, "Dispatch", "Dispatch")
+    page.get_by_text("The project's crews (crews.csv): Nord, Sud.").wait_for()
+    page.get_by_text(f"1 round, 6 inspections, 1 done; the last planned day is {TODAY}").wait_for()
+    assert page.get_by_role("heading", name="Rounds already planned").is_visible()
+    page.get_by_role("button", name="Make the lists").click()
+    page.get_by_role("heading", name="Lists").wait_for(timeout=30_000)
+    page.get_by_text("One colour per crew and day").wait_for()
+    monday = rounds.next_round_start(pd.DataFrame({"planned_date": [pd.Timestamp(TODAY)],
+                                                   "status": ["planned"]}), today=TODAY)  # fmt: skip
+    assert f"Nord · {monday.isoformat()}" in main_text(page)
+    check_clean(page, "dispatch")
+    shoot(page, "engineer-dispatch-desk")
+    context.close()
+
+    (ARTIFACTS / "engineer-click-to-card.json").write_text(
+        json.dumps({"pipes": SIDE * SIDE, "click_to_card_s": round(click_to_card, 2)})
+    )
+    assert click_to_card < 15, f"{click_to_card:.1f} s from click to card"
+    assert not internet, f"the app requested the internet: {internet[:3]}"
+
+
+def test_the_engineer_on_a_phone_taps_a_pipe(server, browser):
+    url, workspace = server
+    internet: list[str] = []
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, locale="en-US")
+    page = context.new_page()
+    watch_internet(page, url, internet)
+    sign_in(page, url, "erin")
+    page.get_by_role("heading", name="Risk map").wait_for()
+    _, area = the_map(page)
+    a_drawn_pixel(area)  # drawn
+    shoot(page, "engineer-map-phone")
+    area.scroll_into_view_if_needed()
+    time.sleep(1)
+    x, y = a_drawn_pixel(area)
+    box = area.bounding_box()
+    assert 0 <= box["y"] + y <= PHONE["height"], box
+    page.touchscreen.tap(box["x"] + x, box["y"] + y)
+    card_heading(page).wait_for(timeout=30_000)
+    assert "clay shrink-swell hazard: high" in card_text(page)
+    time.sleep(1)
+    page.screenshot(path=ARTIFACTS / "engineer-map-card-phone-view.png")  # scrolled to it
+    shoot(page, "engineer-map-card-phone")
+    for link, heading, name in (("Model", "Model", "model"), ("Dispatch", "Dispatch", "dispatch")):
+        open_page(page, link, heading)
+        time.sleep(1.5)
+        check_clean(page, name)
+        shoot(page, f"engineer-{name}-phone")
+    context.close()
+    assert not internet, f"the app requested the internet: {internet[:3]}"
