@@ -30,3 +30,26 @@ def run(capsys):
         return code, out.out, out.err
 
     return _run
+
+
+#: Test files by the services they need; markers are set here so that every test of a file
+#: carries them (``pytest -m "not browser and not cluster and not slow"`` for a quick run).
+BROWSER_FILES = ("test_browser.py",)
+BROWSER_PREFIXES = ("test_journey_",)
+CLUSTER_FILES = ("test_dask_engine.py",)
+#: Files whose tests train models on whole towns, run the demo or a notebook: minutes.
+SLOW_FILES = ("test_demo.py", "test_notebook.py", "test_backtest.py", "test_cli_model.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        if name in BROWSER_FILES or name.startswith(BROWSER_PREFIXES):
+            item.add_marker(pytest.mark.browser)
+        if name in CLUSTER_FILES:
+            item.add_marker(pytest.mark.cluster)
+        if name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in map(str, callspec.params.values()):
+            item.add_marker(pytest.mark.postgres)

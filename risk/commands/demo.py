@@ -52,7 +52,9 @@ def run_demo(args) -> int:
     scores = score_utility(data, as_of, model=model)
     scores.to_parquet(workspace / "scores.parquet", index=False)
     say("4/6 Planning the first inspection round (2 crews, 5 days) ...")
-    start = (as_of + pd.offsets.Week(weekday=0)).date()
+    # The first round starts on the next Monday: after the scores' date, and not in the past,
+    # so that crews open the app on their next working day.
+    start = (max(as_of, pd.Timestamp.today().normalize()) + pd.offsets.Week(weekday=0)).date()
     crews_file = workspace / "crews.csv"
     if not crews_file.is_file():  # a record of the project: never overwritten
         write_csv(pd.DataFrame(DEMO_CREWS), crews_file)
