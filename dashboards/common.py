@@ -137,6 +137,31 @@ def backtest_file(workspace: Path, suffix: str) -> Path:
     return folder / f"report.{suffix}"
 
 
+def backtest_notice(workspace: Path) -> str | None:
+    """A sentence when the backtest runs in the background or stopped, else None."""
+    from risk.backtest import backtest_state
+    from risk.i18n import format_date
+
+    state = backtest_state(workspace / "backtest")
+    if state["state"] == "running":
+        years = state.get("years") or []
+        span = f"{years[0]}-{years[-1]}" if years else ""
+        started = str(state.get("started", ""))
+        when = started[11:16] if len(started) >= 16 else started
+        try:
+            import datetime as dt
+
+            day = dt.datetime.fromisoformat(started).date()
+            if day != dt.date.today():
+                when = f"{format_date(day, lang())} {when}"
+        except ValueError:
+            pass
+        return tr("backtest.running", years=span, started=when)
+    if state["state"] == "failed":
+        return tr("backtest.failed", log=state.get("log") or workspace / "backtest")
+    return None
+
+
 def model_cards(workspace: Path) -> list[Path]:
     """Model cards of the project, newest name first: ``models/<version>/model_card.json``
     (``risk.scoring.save_model``) or ``models/*.json``."""

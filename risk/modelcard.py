@@ -141,6 +141,15 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     start = (params.get("feature_options") or {}).get("records_start_year")
     if start:
         trained.append(t("modelcard.records_from", lang, year=int(start)))
+    for layer, columns in sorted((card.get("left_out_columns") or {}).items()):
+        trained.append(
+            t(
+                "modelcard.left_out",
+                lang,
+                layer=t(f"modelcard.layer.{layer}", lang),
+                columns=", ".join(f"'{c}'" for c in columns),
+            )
+        )
     method = None
     trees = _number(params.get("n_estimators"))
     if trees:

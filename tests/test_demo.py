@@ -37,3 +37,15 @@ def test_a_background_backtest_is_running_then_failed_when_its_process_is_gone(t
     assert backtest_state(folder) == {"state": "failed", "log": str(folder / "run.log")}
     (folder / "backtest.json").write_text(json.dumps({"summary": {}}))
     assert backtest_state(folder) == {"state": "done"}
+
+
+def test_the_model_and_impact_pages_say_the_backtest_is_running(tmp_path):
+    from test_dashboard import app_as, build_workspace, texts
+
+    workspace = build_workspace(tmp_path)
+    (workspace / "backtest" / "backtest.json").unlink()
+    mark_running(workspace / "backtest", os.getpid(), [2024, 2025])
+    for user, page in (("erin", "model"), ("marc", "impact")):
+        at = app_as(workspace, user, page)
+        assert not at.exception
+        assert "The backtest of 2024-2025 is running" in texts(at)

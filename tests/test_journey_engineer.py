@@ -467,3 +467,11 @@ def test_the_engineer_on_a_phone_taps_a_pipe(server, browser):
         shoot(page, f"engineer-{name}-phone")
     context.close()
     assert not internet, f"the app requested the internet: {internet[:3]}"
+
+
+def test_the_model_card_names_the_columns_left_out_as_identifiers():
+    from risk.modelcard import describe_card
+
+    card = {"left_out_columns": {"soils": ["code_sol"]}, "training_rows": 10}
+    assert "Not used from the soil layer: 'code_sol'" in describe_card(card, "en")["trained"]
+    assert "couche des sols : 'code_sol'" in describe_card(card, "fr")["trained"]

@@ -59,7 +59,7 @@ st.subheader(tr("impact.against_baselines"))
 if texts["backtest"]:
     st.markdown(texts["backtest"])
 else:
-    st.info(texts["no_backtest"])
+    st.info(common.backtest_notice(workspace) or texts["no_backtest"])
 if texts["no_outcomes"]:
     st.info(texts["no_outcomes"])
 elif texts["small_sample"]:

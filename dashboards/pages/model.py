@@ -67,7 +67,7 @@ else:
         st.markdown("\n".join(f"- {sentence}" for sentence in page["backtest"]))
 
 if report is None:
-    st.info(tr("model.no_report"))
+    st.info(common.backtest_notice(workspace) or tr("model.no_report"))
 else:
     # -- capture curves and headline metrics --------------------------------------------
     st.subheader(tr("model.capture"))
