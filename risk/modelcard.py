@@ -159,7 +159,9 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
         )  # fmt: skip
         if params.get("statistical_prior"):
             method += " " + t("modelcard.prior", lang)
-    metrics = card.get("metrics") or ((report or {}).get("summary") or {}).get("model") or {}
+    # The backtest report first: the page's table and chart come from it, and a card's
+    # metrics may be from an older backtest; the same numbers everywhere on the page.
+    metrics = ((report or {}).get("summary") or {}).get("model") or card.get("metrics") or {}
     backtest = _backtest_sentences(metrics, lang, report)
     return {
         "predicts": predicts,

@@ -475,3 +475,12 @@ def test_the_model_card_names_the_columns_left_out_as_identifiers():
     card = {"left_out_columns": {"soils": ["code_sol"]}, "training_rows": 10}
     assert "Not used from the soil layer: 'code_sol'" in describe_card(card, "en")["trained"]
     assert "couche des sols : 'code_sol'" in describe_card(card, "fr")["trained"]
+
+
+def test_the_model_page_gives_one_set_of_backtest_figures():
+    from risk.modelcard import describe_card
+
+    card = {"metrics": {"capture_at_5pct": 0.38, "capture_at_1pct": 0.12}}
+    report = {"summary": {"model": {"capture_at_5pct": 0.30, "capture_at_1pct": 0.10}}}
+    sentences = " ".join(describe_card(card, "en", report=report)["backtest"])
+    assert "30%" in sentences and "38%" not in sentences  # the report the table shows
