@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from risk import auth, maplayers
+from risk import auth, clock, maplayers
 from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, t
 from risk.settings import SettingsError
 from risk.store import OutcomeStore
@@ -152,7 +152,7 @@ def backtest_notice(workspace: Path) -> str | None:
             import datetime as dt
 
             day = dt.datetime.fromisoformat(started).date()
-            if day != dt.date.today():
+            if day != clock.today():
                 when = f"{format_date(day, lang())} {when}"
         except ValueError:
             pass

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from risk import clock
 from risk.i18n import format_date, format_number, format_percent, format_quantity, t
 from risk.savings import (
     SavingsSettings,
@@ -212,7 +213,7 @@ def impact_summary(
     projected over a year, households) and ``settings``.
     """
     settings = settings or SavingsSettings()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     leaks = leak_savings(outcomes, settings) if len(outcomes) else _no_leaks()
     monthly = monthly_savings(leaks, settings, as_of=as_of)
     km = inspected_length_km(outcomes, pipes)

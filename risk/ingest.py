@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk import clock
 from risk.contract import (
     BREAK_COLUMNS,
     DEFAULT_LINK_TOLERANCE_M,
@@ -504,7 +504,7 @@ def _breaks(table, file, lm, findings, repair):
         if "flow_m3_per_h" in table
         else np.nan
     )
-    future = out["date"] > pd.Timestamp(date.today())
+    future = out["date"] > pd.Timestamp(clock.today())
     if future.any():
         findings.warn(
             "breaks",

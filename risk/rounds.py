@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from risk import clock
 from risk.dispatch import read_crews
 from risk.i18n import CATALOGUE, format_date, format_number, format_percent, label, t
 
@@ -49,7 +50,7 @@ def project_crews(
     """
     file = Path(workspace) / "crews.csv"
     if use_file and file.is_file():
-        crews = read_crews(file, start=date.today(), n_days=1)
+        crews = read_crews(file, start=clock.today(), n_days=1)
         by_km = crews[0].km_per_day is not None if crews else True
         table = pd.DataFrame(
             {
@@ -100,7 +101,7 @@ def next_round_start(assignments: pd.DataFrame | None, *, today: date | None = N
     >>> next_round_start(plan, today=date(2027, 1, 13))
     datetime.date(2027, 1, 13)
     """
-    today = today or date.today()
+    today = today or clock.today()
     last = last_planned_day(assignments)
     if last is None:
         return today

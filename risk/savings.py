@@ -34,12 +34,13 @@ three-year survey cycle, so it is never shown next to "households for a year".
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from risk import clock
 
 #: Days in the year of "projected over a year".
 YEAR_DAYS = 365.25
@@ -210,7 +211,7 @@ def summarise_savings(
     ``saved_m3_total`` (the whole avoided run); ``as_of`` and ``settings``.
     """
     s = settings or SavingsSettings()
-    as_of = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+    as_of = pd.Timestamp(as_of if as_of is not None else clock.today()).normalize()
     to_date = monthly_savings(leaks, s, as_of=as_of)
     n = len(leaks)
     repaired = int(leaks["repaired"].sum()) if n and "repaired" in leaks else n

@@ -7,11 +7,11 @@ raising, so that a user sees everything to fix in one run.
 from __future__ import annotations
 
 import difflib
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from risk import clock
 from risk.contract import MATERIAL_ALIASES, MATERIALS, Findings, shorten
 from risk.mapping import SEPARATORS, LayerMapping, alias_key
 
@@ -333,7 +333,7 @@ def check_year_range(
     earliest: int,
 ) -> pd.Series:
     """Years before ``earliest`` or after this year are warned about and set missing."""
-    this_year = date.today().year
+    this_year = clock.today().year
     bad = years.notna() & ((years < earliest) | (years > this_year))
     if bad.any():
         findings.warn(

@@ -1,3 +1,5 @@
+import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -6,6 +8,10 @@ import pytest
 from risk.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# One day for the whole session, the dashboards it starts included (risk.clock): a run that
+# crosses midnight must not see two different "today"s.
+os.environ.setdefault("RISK_TODAY", dt.date.today().isoformat())
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ the command line (``risk users ...``) and the Accounts page; and the account's l
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 
@@ -14,10 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard import APP, PASSWORD, USERS, app_as, build_workspace
 
-from risk import auth, writes
+from risk import auth, clock, writes
 from risk.store import OutcomeStore
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture

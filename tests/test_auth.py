@@ -1,15 +1,14 @@
 """Accounts, password hashes and role checks enforced in the package."""
 
-import datetime as dt
 import json
 
 import pandas as pd
 import pytest
 
-from risk import auth, writes
+from risk import auth, clock, writes
 from risk.store import OutcomeStore
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 PASSWORD = "correct horse battery"
 
 

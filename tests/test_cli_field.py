@@ -113,7 +113,8 @@ def test_import_export_and_savings(run, workspace, accounts, tmp_path):
         "P-0003,no_access,2026-01-06,,,\n"
     )
     code, out, err = run("outcomes", "import", workspace, good, "--user", "camille")
-    assert code == 0, err and "3 new outcomes" in out
+    assert code == 0, err
+    assert "3 new outcomes" in out
     code, out, _ = run("outcomes", "import", workspace, good, "--user", "camille")
     assert "0 new outcomes, 3 already stored" in out
     code, out, err = run(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk import auth, writes
+from risk import auth, clock, writes
 from risk.commands._common import read_table, write_table
 from risk.csvsafe import (
     neutralise_formulas,
@@ -28,7 +28,7 @@ from risk.store import OutcomeStore
 
 ROOT = Path(__file__).parent.parent
 PASSWORD = "a long secret"
-TODAY = dt.date.today()
+TODAY = clock.today()
 PIPES = ("P-1", "P-2", "P-3", "P-4", "P-5", "P-6")
 #: Notes a crew might type that a spreadsheet would run, and ones it would not.
 NOTES = [

@@ -19,7 +19,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, box
 from streamlit.testing.v1 import AppTest
 
-from risk import auth
+from risk import auth, clock
 from risk.store import OutcomeStore
 from risk.utility import UtilityData
 from risk.workspace import write_workspace
@@ -33,7 +33,7 @@ USERS = {
     "marc": ("manager", None),
     "ada": ("admin", None),
 }
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def build_workspace(

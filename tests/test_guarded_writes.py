@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from risk import auth, writes
+from risk import auth, clock, writes
 from risk.store import OutcomeStore
 from risk.workspace import load_workspace
 
 ROOT = Path(__file__).parent.parent
 PASSWORD = "a long secret"
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def add_account(workspace, username, role, crew=None):
@@ -245,7 +245,8 @@ def test_an_import_is_audited_with_the_named_account(run, workspace, tmp_path):
         f"pipe_id,result,inspected_on\nP-0001,nothing_found,{TODAY}\nP-0002,no_access,{TODAY}\n",
     )
     code, out, err = run("outcomes", "import", workspace, batch, "--user", "ingrid")
-    assert code == 0, err and "2 new outcomes" in out
+    assert code == 0, err
+    assert "2 new outcomes" in out
     outcomes, _, audit = stored(workspace)
     assert outcomes["recorded_by"].tolist() == ["ingrid", "ingrid"]
     assert audit["action"].tolist() == ["record_outcome", "record_outcome"]

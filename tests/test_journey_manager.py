@@ -27,12 +27,12 @@ try:  # newer test_browser.py: the served folder is a fixture of its own
 except ImportError:
     pass
 
-from risk import auth, writes
+from risk import auth, clock, writes
 from risk.i18n import format_number, format_quantity
 from risk.impact import workspace_impact
 from risk.store import OutcomeStore
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 DESK = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
 #: What must never reach a person: codes of the data and the store, Python's None, times.

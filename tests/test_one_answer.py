@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from test_dashboard import app_as, build_workspace
 
-from risk import writes
+from risk import clock, writes
 
-START = dt.date.today() + dt.timedelta(days=7)
+START = clock.today() + dt.timedelta(days=7)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ recorded reuses that outcome's key, so the store answers "already recorded". A r
 submission is read as it was sent (the form is only reset on the run after a save).
 """
 
-import datetime as dt
 import hashlib
 import json
 import uuid
@@ -20,7 +19,7 @@ import uuid
 import common
 import streamlit as st
 
-from risk import auth, crewday, impact, writes
+from risk import auth, clock, crewday, impact, writes
 from risk.contract import DataContractError
 from risk.i18n import format_date
 from risk.store import LEAK_KINDS, RESULTS, IdempotencyConflictError
@@ -31,7 +30,7 @@ lang = common.lang()
 tr = common.tr
 data = common.load_utility(workspace)
 store = common.get_store(workspace)
-today = dt.date.today()
+today = clock.today()
 state = st.session_state
 
 OFF_PLAN = -1

@@ -1,14 +1,13 @@
 """Dispatch (engineers): the rounds already planned, the project's crews and the next round's
 first day in; inspection lists out; review, assign, export."""
 
-import datetime as dt
 
 import common
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from risk import auth, maplayers, rounds, writes
+from risk import auth, clock, maplayers, rounds, writes
 from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
 from risk.i18n import format_date, format_number, format_quantity
@@ -68,7 +67,7 @@ crews_table = st.data_editor(
         ),
     },
 )
-next_start = rounds.next_round_start(assignments, today=dt.date.today())
+next_start = rounds.next_round_start(assignments, today=clock.today())
 last_day = rounds.last_planned_day(assignments)
 c1, c2, c3 = st.columns(3)
 start = c1.date_input(

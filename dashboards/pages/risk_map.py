@@ -5,7 +5,6 @@ see ``pipe_map.py``), search its id (or street, zone), or select it in the ranke
 last two also move the map to the pipe.
 """
 
-import datetime as dt
 import hashlib
 import pathlib
 
@@ -14,7 +13,7 @@ import numpy as np
 import pipe_map
 import streamlit as st
 
-from risk import maplayers, pipecard
+from risk import clock, maplayers, pipecard
 from risk.i18n import format_number, format_quantity, label
 
 workspace, user = common.require("risk_map")
@@ -22,7 +21,7 @@ lang = common.lang()
 tr = common.tr
 data = common.load_utility(workspace)
 scores = common.load_scores(workspace)
-year = dt.date.today().year
+year = clock.today().year
 table = common.load_map_table(workspace, year)
 
 st.title(tr("map.title"))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from risk import clock
 from risk.commands._common import emit, say
 
 #: Demo accounts of the sample utility only (never created on real data).
@@ -54,7 +55,7 @@ def run_demo(args) -> int:
     say("4/6 Planning the first inspection round (2 crews, 5 days) ...")
     # The first round starts on the next Monday: after the scores' date, and not in the past,
     # so that crews open the app on their next working day.
-    start = (max(as_of, pd.Timestamp.today().normalize()) + pd.offsets.Week(weekday=0)).date()
+    start = (max(as_of, pd.Timestamp(clock.today())) + pd.offsets.Week(weekday=0)).date()
     crews_file = workspace / "crews.csv"
     if not crews_file.is_file():  # a record of the project: never overwritten
         write_csv(pd.DataFrame(DEMO_CREWS), crews_file)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from risk import clock
 from risk.commands._common import emit, is_workspace, read_table, say, write_table
 
 
@@ -266,7 +267,7 @@ def cmd_savings(args) -> int:
         raise ValueError(
             f"{args.workspace} is not a workspace; create one with: risk ingest FOLDER"
         )
-    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    as_of = date.fromisoformat(args.as_of) if args.as_of else clock.today()
     # The same call as the Impact page: the workspace's [savings] settings, flags override.
     summary = workspace_impact(
         args.workspace,

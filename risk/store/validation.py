@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from risk import clock
 from risk.contract import Findings, Problem
 from risk.store.models import LEAK_KINDS, MAX_KEY_LENGTH, RESULTS
 from risk.textrules import (
@@ -158,7 +159,7 @@ def check_outcomes(
     rows = list(rows)
     if columns is None:
         columns = list(dict.fromkeys(k for row in rows for k in row))
-    today = today or dt.date.today()
+    today = today or clock.today()
     findings = Findings()
     if not check_columns(columns, file=file, findings=findings):
         return [], findings.errors
