@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from risk.atomic import atomic_text_file
 from risk.contract import DataContractError, Findings
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
@@ -119,18 +118,9 @@ def write_csv(table: pd.DataFrame, path: str | Path, **options) -> Path:
     :meth:`pandas.DataFrame.to_csv` (e.g. ``lineterminator="\\n"``).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     safe = neutralise_formulas(table)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            safe.to_csv(stream, index=False, **options)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(path, newline="") as stream:
+        safe.to_csv(stream, index=False, **options)
     return path
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from risk.atomic import atomic_text_file
 from risk.contract import Problem
 from risk.report import render_markdown
 from risk.utility import UtilityData
@@ -211,16 +212,8 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text_file(path) as handle:
+        handle.write(text)
 
 
 def _fsync_tree(folder: Path) -> None:

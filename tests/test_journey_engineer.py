@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import test_browser
+from browsing import main_text
 from pyproj import Transformer
 from test_browser import ARTIFACTS, sign_in
 from test_dashboard import TODAY, app_as, build_workspace, texts
@@ -262,20 +263,6 @@ def watch_internet(page, url: str, found: list) -> None:
     page.on("request", check)
 
 
-def main_text(page) -> str:
-    """The text of the page and the sidebar (icon ligatures left out)."""
-    return page.evaluate(
-        """() => ['stMain', 'stSidebar'].map(id => {
-            const node = document.querySelector(`[data-testid="${id}"]`);
-            if (!node) return '';
-            const copy = node.cloneNode(true);
-            copy.querySelectorAll('[data-testid="stIconMaterial"]').forEach(n => n.remove());
-            document.body.appendChild(copy);
-            const text = copy.innerText;
-            copy.remove();
-            return text;
-        }).join('\\n')"""
-    )
 
 
 def check_clean(page, where: str) -> None:

@@ -19,6 +19,7 @@ import re
 import time
 
 import pytest
+from browsing import main_text
 from test_browser import browser, server, shoot, sign_in  # noqa: F401 - pytest fixtures
 from test_dashboard import PASSWORD, app_as, build_workspace
 
@@ -138,21 +139,6 @@ def watch_internet(page, url: str, requests: list) -> None:
     page.on("request", check)
 
 
-def main_text(page) -> str:
-    """The text people read in the page and the sidebar (icon ligatures such as
-    "keyboard_arrow_right", drawn as icons, left out)."""
-    return page.evaluate(
-        """() => ['stMain', 'stSidebar'].map(id => {
-            const node = document.querySelector(`[data-testid="${id}"]`);
-            if (!node) return '';
-            const copy = node.cloneNode(true);
-            copy.querySelectorAll('[data-testid="stIconMaterial"]').forEach(n => n.remove());
-            document.body.appendChild(copy);
-            const text = copy.innerText;
-            copy.remove();
-            return text;
-        }).join('\\n')"""
-    )
 
 
 def check_clean(page, where: str) -> None:
