@@ -301,7 +301,8 @@ def drop_duplicate_breaks(
     """Report rows that repeat another break exactly; drop the repeats unless ``keep``."""
     columns = [c for c in ("date", "reported_pipe_id", "kind", "flow_m3_per_h") if c in breaks]
     key = pd.DataFrame({c: breaks[c].to_numpy() for c in columns})
-    synthetic = breaks["break_id"].astype(str) == breaks["_row"].map(lambda r: f"B{r:07d}")
+    numbered = "B" + breaks["_row"].astype("string").str.zfill(7)  # ids ingestion gives
+    synthetic = (breaks["break_id"].astype("string") == numbered).fillna(False)
     if not synthetic.all():
         key["break_id"] = breaks["break_id"].to_numpy()
     if isinstance(breaks, gpd.GeoDataFrame):
