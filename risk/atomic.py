@@ -12,6 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+#: Permissions of a new file under this process's umask (read once: changing the umask to read
+#: it is not thread-safe), so that a replaced file is readable like one written directly.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+#: Mode of a new file and of a new folder under that umask.
+FILE_MODE = 0o666 & ~_UMASK
+DIR_MODE = 0o777 & ~_UMASK
+
 
 @contextmanager
 def atomic_text_file(path: str | Path, *, newline: str | None = None) -> Iterator:
@@ -27,6 +35,7 @@ def atomic_text_file(path: str | Path, *, newline: str | None = None) -> Iterato
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, FILE_MODE)  # mkstemp makes it private (0600)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

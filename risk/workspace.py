@@ -33,7 +33,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from risk.atomic import atomic_text_file
+from risk.atomic import DIR_MODE, atomic_text_file
 from risk.contract import Problem
 from risk.report import render_markdown
 from risk.utility import UtilityData
@@ -143,6 +143,7 @@ def write_workspace(data: UtilityData, out_dir: str | Path) -> Path:
             meta_text = json.dumps(meta, indent=2, default=str)
             (tmp / "meta.json").write_text(meta_text)
             _fsync_tree(tmp)
+            tmp.chmod(DIR_MODE)  # mkdtemp makes it private (0700)
             tmp.rename(inventory / version)
             _atomic_text(out_dir / "meta.json", meta_text)  # the commit point
         except BaseException:

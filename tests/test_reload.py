@@ -213,3 +213,28 @@ def test_a_workspace_of_the_old_layout_is_read_and_upgraded(run, tiny, tmp_path)
         not (old / "pipes.parquet").exists() and (old / "settings.toml").read_text() == "# mine\n"
     )
     assert "P-0016" in known_pipe_ids(old) and "P-0015-R" in known_pipe_ids(old)
+
+
+def test_replaced_files_are_readable_like_files_written_directly(tmp_path):
+    import stat
+
+    from risk.atomic import atomic_text_file
+
+    with atomic_text_file(tmp_path / "plan.csv") as handle:
+        handle.write("pipe_id\n")
+    (tmp_path / "direct.csv").write_text("pipe_id\n")
+    mode = stat.S_IMODE((tmp_path / "plan.csv").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "direct.csv").stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_inventory_versions_are_readable_like_folders_made_directly(tiny, tmp_path):
+    import stat
+
+    from risk.ingest import read_utility
+    from risk.workspace import write_workspace
+
+    workspace = write_workspace(read_utility(tiny), tmp_path / "ws")
+    (tmp_path / "direct").mkdir()
+    mode = stat.S_IMODE((workspace / "inventory" / "v0001").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "direct").stat().st_mode)
