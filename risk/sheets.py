@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from risk.atomic import replace_atomically
 from risk.crewday import look_for
 from risk.csvsafe import write_csv
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
@@ -57,26 +56,14 @@ def export_plan(
     written["csv"] = write_csv(table, out_dir / "plan.csv")
     if isinstance(plan, gpd.GeoDataFrame) and len(plan):
         geo = gpd.GeoDataFrame(table, geometry=plan.geometry.values, crs=plan.crs).to_crs(4326)
-        written["geojson"] = _atomic(
+        written["geojson"] = replace_atomically(
             out_dir / "plan.geojson", lambda p: geo.to_file(p, driver="GeoJSON")
         )
-    written["html"] = _atomic(
+    written["html"] = replace_atomically(
         out_dir / "sheets.html",
         lambda p: Path(p).write_text(render_sheets(plan, lang=lang), encoding="utf-8"),
     )
     return written
-
-
-def _atomic(path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -218,13 +218,15 @@ def test_a_workspace_of_the_old_layout_is_read_and_upgraded(run, tiny, tmp_path)
 def test_replaced_files_are_readable_like_files_written_directly(tmp_path):
     import stat
 
-    from risk.atomic import atomic_text_file
+    from risk.atomic import atomic_text_file, replace_atomically
 
     with atomic_text_file(tmp_path / "plan.csv") as handle:
         handle.write("pipe_id\n")
+    replace_atomically(tmp_path / "sheets.html", lambda p: p.write_text("<html>"))
     (tmp_path / "direct.csv").write_text("pipe_id\n")
-    mode = stat.S_IMODE((tmp_path / "plan.csv").stat().st_mode)
-    assert mode == stat.S_IMODE((tmp_path / "direct.csv").stat().st_mode)
+    direct = stat.S_IMODE((tmp_path / "direct.csv").stat().st_mode)
+    for name in ("plan.csv", "sheets.html"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == direct, name
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -113,16 +111,9 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
         raise ValueError(f"{path}: the output must end in .csv or .parquet")
     if suffix == ".csv":
         return write_csv(table, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from risk.atomic import replace_atomically
+
+    return replace_atomically(path, lambda tmp: table.to_parquet(tmp, index=False))
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from risk.atomic import DIR_MODE
 from risk.sample.attributes import assign_attributes
 from risk.sample.context import (
     Soils,
@@ -119,6 +120,7 @@ def generate_utility(
         )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp.chmod(DIR_MODE)  # mkdtemp makes it private (0700)
     try:
         write_utility(town, tmp, generator_version=GENERATOR_VERSION)
         if out_dir.exists():
