@@ -219,6 +219,6 @@ def test_clicking_a_pipe_on_the_map_shows_its_card(server, browser):
     assert hit is not None, "no pipe drawn on the map"
     canvas.click(position={"x": hit[0], "y": hit[1]})
     page.get_by_role("heading", name=re.compile(r"^Pipe P-")).wait_for(timeout=20_000)
-    assert page.get_by_text("Inspection rank").first.is_visible()
+    page.get_by_text("Inspection rank").first.wait_for(timeout=20_000)
     shoot(page, "risk-map-card")
     context.close()

@@ -349,7 +349,7 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
     watch_internet(page, url, internet)
     sign_in(page, url, "erin")
     page.get_by_role("heading", name="Risk map").wait_for()
-    assert page.get_by_text("3,600 of 3,600 pipes shown").is_visible()
+    page.get_by_text("3,600 of 3,600 pipes shown").wait_for(timeout=20_000)  # drawn after the title
     frame, area = the_map(page)
     x, y = a_drawn_pixel(area)
     shoot(page, "engineer-map-desk")
@@ -407,7 +407,7 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
     open_page(page, "Dispatch", "Dispatch")
     page.get_by_text("The project's crews (crews.csv): Nord, Sud.").wait_for()
     page.get_by_text(f"1 round, 6 inspections, 1 done; the last planned day is {TODAY}").wait_for()
-    assert page.get_by_role("heading", name="Rounds already planned").is_visible()
+    page.get_by_role("heading", name="Rounds already planned").wait_for(timeout=20_000)
     page.get_by_role("button", name="Make the lists").click()
     page.get_by_role("heading", name="Lists").wait_for(timeout=30_000)
     page.get_by_text("One colour per crew and day").wait_for()
