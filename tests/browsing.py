@@ -18,3 +18,13 @@ def main_text(page) -> str:
             return text;
         }).join('\\n')"""
     )
+
+
+def watch_internet(page, url: str, found: list) -> None:
+    """Collect in ``found`` every request of ``page`` that leaves the app at ``url``."""
+
+    def check(request):
+        if not request.url.startswith(url) and not request.url.startswith(("data:", "blob:")):
+            found.append(request.url)
+
+    page.on("request", check)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import test_browser
-from browsing import main_text
+from browsing import main_text, watch_internet
 from pyproj import Transformer
 from test_browser import ARTIFACTS, sign_in
 from test_dashboard import TODAY, app_as, build_workspace, texts
@@ -253,16 +253,6 @@ def test_the_risk_map_page_opens_the_clicked_and_the_searched_pipe(app_workspace
 
 
 # -- the journey in Chromium ------------------------------------------------------------------
-
-
-def watch_internet(page, url: str, found: list) -> None:
-    def check(request):
-        if not request.url.startswith(url) and not request.url.startswith(("data:", "blob:")):
-            found.append(request.url)
-
-    page.on("request", check)
-
-
 
 
 def check_clean(page, where: str) -> None:

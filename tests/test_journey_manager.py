@@ -19,7 +19,7 @@ import re
 import time
 
 import pytest
-from browsing import main_text
+from browsing import main_text, watch_internet
 from test_browser import browser, server, shoot, sign_in  # noqa: F401 - pytest fixtures
 from test_dashboard import PASSWORD, app_as, build_workspace
 
@@ -129,16 +129,6 @@ def shoot_all(page, name: str) -> None:
         time.sleep(0.5)
         shoot(page, f"{name}-{part}")
     page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
-
-
-def watch_internet(page, url: str, requests: list) -> None:
-    def check(request):
-        if not request.url.startswith(url) and not request.url.startswith(("data:", "blob:")):
-            requests.append(request.url)
-
-    page.on("request", check)
-
-
 
 
 def check_clean(page, where: str) -> None:

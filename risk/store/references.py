@@ -31,16 +31,9 @@ def check_assignments(
     connection: sa.Connection, clean: list[CleanOutcome], file: str, findings: Findings
 ) -> None:
     """Every referenced assignment exists and is for the outcome's pipe."""
-    ids = sorted({o.assignment_id for o in clean} - {None})
-    if not ids:
+    if all(o.assignment_id is None for o in clean):
         return
-    pipes = dict(
-        connection.execute(
-            sa.select(assignments_table.c.assignment_id, assignments_table.c.pipe_id).where(
-                assignments_table.c.assignment_id.in_(ids)
-            )
-        ).all()
-    )
+    pipes = _referenced(connection, clean, assignments_table.c.pipe_id)
     unknown = [o for o in clean if o.assignment_id is not None and o.assignment_id not in pipes]
     if unknown:
         findings.error(
@@ -86,16 +79,7 @@ def check_crew_of_rows(
 ) -> None:
     """Rows whose assignment belongs to another crew than ``crew`` (unknown ids are left to
     :func:`check_assignments`)."""
-    ids = sorted({o.assignment_id for o in clean} - {None})
-    if not ids:
-        return
-    owners = dict(
-        connection.execute(
-            sa.select(assignments_table.c.assignment_id, assignments_table.c.crew).where(
-                assignments_table.c.assignment_id.in_(ids)
-            )
-        ).all()
-    )
+    owners = _referenced(connection, clean, assignments_table.c.crew)
     other = [o for o in clean if o.assignment_id in owners and owners[o.assignment_id] != crew]
     if other:
         first = other[0].assignment_id
@@ -109,3 +93,14 @@ def check_crew_of_rows(
             "Ask a supervisor to reassign it, or record the outcome without an assignment",
             rows=[o.row for o in other],
         )
+
+
+def _referenced(connection: sa.Connection, clean: list[CleanOutcome], column) -> dict:
+    """``column`` of each stored assignment the rows refer to, by ``assignment_id``."""
+    ids = sorted({o.assignment_id for o in clean} - {None})
+    if not ids:
+        return {}
+    query = sa.select(assignments_table.c.assignment_id, column).where(
+        assignments_table.c.assignment_id.in_(ids)
+    )
+    return dict(connection.execute(query).all())
