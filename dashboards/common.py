@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from risk import auth, clock, maplayers
-from risk.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, t
+from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
 from risk.settings import SettingsError
 from risk.store import OutcomeStore
 from risk.workspace import load_workspace
@@ -204,7 +204,7 @@ def browser_language() -> str:
     except Exception:  # noqa: BLE001 - no browser context (bare mode, tests)
         locale = ""
     code = str(locale).split("-")[0].lower()
-    return code if code in LANGUAGE_NAMES else DEFAULT_LANGUAGE
+    return code if code in languages() else DEFAULT_LANGUAGE
 
 
 def tr(key: str, **kwargs) -> str:
@@ -292,7 +292,7 @@ def sign_out() -> None:
 def _language_changed(workspace: Path) -> None:
     """The sidebar's language was changed: use it, and save it with the signed-in account."""
     chosen = st.session_state.get(LANGUAGE_WIDGET)
-    if chosen not in LANGUAGE_NAMES:
+    if chosen not in languages():
         return
     st.session_state[LANG_KEY] = chosen
     user = current_user()
@@ -310,8 +310,8 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
     st.session_state[LANGUAGE_WIDGET] = lang()
     st.sidebar.selectbox(
         tr("app.language"),
-        list(LANGUAGE_NAMES),
-        format_func=LANGUAGE_NAMES.get,
+        languages(),
+        format_func=language_name,
         key=LANGUAGE_WIDGET,
         on_change=_language_changed,
         args=(workspace,),

@@ -28,7 +28,7 @@ import pydeck as pdk
 import shapely
 
 from risk import maplayers
-from risk.i18n import CATALOGUE, DEFAULT_LANGUAGE, format_quantity, label, t
+from risk.i18n import DEFAULT_LANGUAGE, format_quantity, has, label, t
 
 #: Why the view opened on its day (see :func:`opening_day`).
 OPENING_KINDS = ("next", "last", "done", "none")
@@ -44,7 +44,7 @@ STOPS_LAYER = "crew-stops"
 def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
     """What to look for on a material, in ``lang``; empty for a material without advice."""
     key = f"look_for.{material}"
-    return t(key, lang) if key in CATALOGUE[DEFAULT_LANGUAGE] else ""
+    return t(key, lang) if has(key) else ""
 
 
 def general_check(lang: str = DEFAULT_LANGUAGE) -> str:

@@ -20,18 +20,18 @@ import pandas as pd
 import shapely
 
 from risk.csvsafe import read_csv_rows
-from risk.i18n import CATALOGUE
+from risk.i18n import has, t
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
-#: What to look for on each material, for the crew sheet (English; every language's words are
-#: in :mod:`risk.i18n`, keys ``look_for.<material>``).
-LOOK_FOR = {
-    key.removeprefix("look_for."): text
-    for key, text in CATALOGUE["en"].items()
-    if key.startswith("look_for.") and key != "look_for.general"
-}
-#: What to check on every pipe (printed once per sheet, not on every row).
-GENERAL_CHECK = CATALOGUE["en"]["look_for.general"]
+
+def look_for_en(material) -> str:
+    """What to look for on a material, in English for the plan file (empty without advice).
+
+    Every language's words are in the catalogues, keys ``look_for.<material>``; what to
+    check on every pipe (``look_for.general``) is printed once per sheet, not on every row.
+    """
+    key = f"look_for.{material}"
+    return t(key) if material != "general" and has(key) else ""
 
 
 @dataclass(frozen=True)
@@ -248,8 +248,10 @@ def plan_inspections(
         if rows
         else chosen.iloc[:0].assign(crew="", date=pd.NaT, visit_order=0)
     )
-    plan["look_for"] = plan["material"].map(LOOK_FOR).fillna("").astype(str)
-    plan["look_for"] = np.where(plan["look_for"] != "", plan["look_for"] + ". ", "") + GENERAL_CHECK
+    advice = {m: look_for_en(m) for m in plan["material"].dropna().unique()}
+    plan["look_for"] = plan["material"].map(advice).fillna("").astype(str)
+    general = t("look_for.general")
+    plan["look_for"] = np.where(plan["look_for"] != "", plan["look_for"] + ". ", "") + general
     columns = [
         "crew", "date", "visit_order", "pipe_id", "rank", "probability", "expected_failures",
         "length_m", "material", "diameter_mm", "install_year", "pressure_zone", "top_reasons", "look_for",

@@ -1,4 +1,4 @@
-"""Interface strings in English and French, and numbers in the reader's local format.
+"""Interface strings from gettext catalogues, and numbers and dates in the reader's locale.
 
 >>> t("impact.title", "fr")
 'Impact'
@@ -9,1091 +9,94 @@
 >>> format_quantity(1234.5, "m³", "en", decimals=1)
 '1,234.5 m³'
 
-Every string the dashboards show goes through :func:`t`. A key missing from a language
-falls back to English, then to the key itself, so a missing translation is visible but never
-breaks a page (a test checks that both catalogues have the same keys).
+Every string a person reads goes through :func:`t` (sentences) or :func:`label` (codes of
+the data such as ``cast_iron``). Both read the standard gettext catalogues in
+``risk/locale/<language>/LC_MESSAGES/risk.mo``, compiled by Babel from the ``.po`` files
+beside them. The message ids are stable keys (``impact.title``, ``label.material.cast_iron``);
+the English catalogue holds the English text, and every catalogue carries that text as a
+comment for translators. A language is a folder: add ``risk/locale/es`` with a compiled
+catalogue and Spanish appears in the language menus, with no change to the code
+(docs/translating.md).
+
+A key missing from a language, or left untranslated, falls back to English, then to the
+key itself, so a missing translation is visible but never breaks a page. Numbers, shares
+and dates follow the language's conventions (CLDR, through Babel).
 """
 
 from __future__ import annotations
 
+import functools
+import gettext
 import math
+from pathlib import Path
 
-#: Languages of the interface, with their own names.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
+
+#: Folder of the catalogues, one sub-folder per language.
+LOCALE_DIR = Path(__file__).parent / "locale"
+#: The gettext domain: ``<language>/LC_MESSAGES/risk.mo``.
+DOMAIN = "risk"
 DEFAULT_LANGUAGE = "en"
 
-_NARROW_NBSP = "\u202f"
 _NBSP = "\u00a0"
 
 
-CATALOGUE: dict[str, dict[str, str]] = {
-    "en": {
-        # app, sign-in, roles
-        "app.title": "Leak risk",
-        "app.welcome": "Sign in to see the risk map, inspection lists and results.",
-        "app.no_workspace": "No project folder given. Start with: streamlit run dashboards/app.py -- --workspace data/workspace/NAME (or set RISK_WORKSPACE).",
-        "app.project": "Project: {name}",
-        "app.language": "Language",
-        "app.signed_in_as": "Signed in as **{user}** ({role})",
-        "app.forbidden": "Your role does not give access to this page.",
-        "signin.title": "Sign in",
-        "signin.username": "User name",
-        "signin.password": "Password",
-        "signin.submit": "Sign in",
-        "signin.failed": "Unknown user name or wrong password.",
-        "signin.oidc": "Sign in with your organisation account",
-        "signin.unknown_email": "{email} has no account here: ask an administrator to add it.",
-        "signin.logout": "Sign out",
-        "role.engineer": "engineer",
-        "role.crew": "field crew",
-        "role.manager": "manager",
-        "role.admin": "administrator",
-        "page.risk_map": "Risk map",
-        "page.model": "Model",
-        "page.dispatch": "Dispatch",
-        "page.crew": "Inspection list",
-        "page.impact": "Impact",
-        "page.admin": "Accounts",
-        # risk map
-        "map.title": "Risk map",
-        "map.no_scores": "This network has no risk scores yet: run 'risk score' first. Pipes are shown in grey.",
-        "map.filters": "Filters",
-        "map.material": "Material",
-        "map.zone": "Pressure zone",
-        "map.band": "Risk band",
-        "map.age": "Age (years)",
-        "map.shown": "{shown} of {total} pipes shown ({km}).",
-        "map.layer_breaks": "Breaks",
-        "map.layer_soils": "Soils",
-        "map.layer_welds": "Welds and joints",
-        "map.click": "Click a pipe to see its details.",
-        "map.no_geometry": "This inventory has no geometry: pipes are listed by risk. Select a row for details.",
-        "map.pipe": "Pipe {pipe_id}",
-        "map.probability": "Failure probability (1 year)",
-        "map.rank": "Inspection rank",
-        "map.attributes": "{material}, {diameter}, installed {year}, {length}, zone {zone}",
-        "map.reasons": "Why this pipe",
-        "map.history": "Failure history ({n})",
-        # risk map: search, ranked list, the pipe card (engineers)
-        "map.search": "Find a pipe",
-        "map.search_hint": "Pipe id, street or pressure zone",
-        "map.search_none": "No pipe matches “{query}”.",
-        "map.search_found": "{n} pipes match “{query}”: select one in the list below.",
-        "map.ranked": "Riskiest pipes shown",
-        "map.ranked_matches": "Pipes matching “{query}”",
-        "map.ranked_help": "Select a row to open the pipe's card and show it on the map.",
-        "map.ranked_more": "Only the first {n} are listed: search or filter to find the others.",
-        "map.click_or_search": "Click a pipe on the map, search its id above, or select it in the list below the map.",
-        "map.no_pipe_here": "No pipe drawn where you clicked: click on a line (zoom in where pipes are close together).",
-        "map.hidden_by_filters": "This pipe is hidden by the filters: it is not drawn on the map.",
-        "map.expected": "Expected failures (1 year)",
-        "map.no_reasons": "No reasons stored for this pipe (run 'risk score' again).",
-        "map.no_history": "No failure recorded on this pipe.",
-        "map.soils": "Soil",
-        "map.no_soils": "No soil data where this pipe lies.",
-        "map.welds": "Welds and joints",
-        "map.no_welds": "No weld or joint recorded on this pipe.",
-        "map.inspections": "Last inspections",
-        "map.no_inspections": "Not inspected yet.",
-        "map.loading": "Drawing the map…",
-        "map.reload": "The map could not be loaded: reload the page.",
-        "map.zoom_in": "Zoom in",
-        "map.zoom_out": "Zoom out",
-        "map.home": "Whole network",
-        "card.rank_of": "{rank} of {total}",
-        "card.laid": "laid in {year}",
-        "card.laid_age": "laid in {year} ({age} years ago)",
-        "card.laid_unknown": "year laid unknown",
-        "card.zone": "pressure zone {zone}",
-        "card.planned": "Planned: crew {crew}, {day} (round {round}).",
-        "card.welds_count.one": "{n} weld or joint",
-        "card.welds_count.other": "{n} welds or joints",
-        "card.welds_grade": "grade: {what}",
-        "card.welds_condition": "condition: {what}",
-        "card.welds_year": "made in {years}",
-        "card.col.date": "Date",
-        "card.col.what": "What",
-        "card.col.flow": "Flow (m³/h)",
-        "card.col.result": "Result",
-        "card.col.leak": "Where the leak was",
-        "card.col.by": "Recorded by",
-        "ranked.rank": "Rank",
-        "ranked.pipe": "Pipe",
-        "ranked.band": "Risk",
-        "ranked.probability": "Probability (1 year)",
-        "ranked.material": "Material",
-        "ranked.diameter": "Diameter (mm)",
-        "ranked.laid": "Laid",
-        "ranked.zone": "Pressure zone",
-        "punct.colon": ": ",
-        # reasons of a pipe's risk, in words (from risk score's English phrases)
-        "reason.age": "{age} years old",
-        "reason.age_unknown": "age unknown",
-        "reason.similar_rate": "(pipes of this material and age: {rate} failures per km expected)",
-        "reason.no_failure": "no failure recorded",
-        "reason.failures_since.one": "{n} failure, the last one {years} years ago",
-        "reason.failures_since.other": "{n} failures, the last one {years} years ago",
-        "reason.failures_last_year.one": "{n} failure in the last year",
-        "reason.failures_last_year.other": "{n} failures in the last year",
-        "reason.failures_last_years.one": "{n} failure in the last {years} years",
-        "reason.failures_last_years.other": "{n} failures in the last {years} years",
-        "reason.neighbours.one": "{n} failure on other pipes {where} {span}",
-        "reason.neighbours.other": "{n} failures on other pipes {where} {span}",
-        "reason.within": "within {metres} m",
-        "reason.nearby": "nearby",
-        "reason.in_last_years": "in the last {years} years",
-        "reason.level": "{what}: {level} ({value})",
-        "reason.high": "high",
-        "reason.low": "low",
-        "reason.welds.zero": "no weld or joint recorded",
-        "reason.welds.one": "{n} weld or joint ({per_km} per km)",
-        "reason.welds.other": "{n} welds or joints ({per_km} per km)",
-        "reason.inspections": "{n} past inspections, {leaks} leaks found",
-        "reason.diameter_small": "small diameter ({mm} mm)",
-        "reason.diameter_large": "large diameter ({mm} mm)",
-        "reason.length_short": "short pipe ({m} m)",
-        "reason.length_long": "long pipe ({m} m)",
-        "reason.lined": "lined inside",
-        "reason.unlined": "no inner lining",
-        "reason.lining_unknown": "lining unknown",
-        "reason.zone": "pressure zone {zone}",
-        "reason.none": "nothing above the network's average",
-        "feature.failures_last": "failures in the last {n} years",
-        "feature.failures_last_year": "failures in the last year",
-        "feature.failures_last_year_per_km": "failures per km in the last year",
-        "feature.failures_last_per_km": "failures per km in the last {n} years",
-        "feature.neighbour_failures_last": "failures on nearby pipes in the last {n} years",
-        "feature.welds_grade": "welds of grade {grade}",
-        "feature.soil_other": "soil: {what}",
-        "feature.weather_other": "weather: {what}",
-        "band.very_high": "very high (top 2%)",
-        "band.high": "high (2-10%)",
-        "band.medium": "medium (10-25%)",
-        "band.low": "low (25-50%)",
-        "band.very_low": "very low",
-        "band.unscored": "not scored",
-        # model
-        "model.title": "Model",
-        "model.no_report": "No backtest yet: run 'risk evaluate' to compare the model with the old ways of choosing pipes.",
-        "modelcard.left_out": "Not used from the {layer}: {columns} (one value per area: a name, not a property of the soil).",
-        "modelcard.layer.soils": "soil layer",
-        "backtest.running": "The backtest of {years} is running (started {started}): its results appear here when it is done, in a few minutes. Reload the page then.",
-        "backtest.failed": "The backtest stopped before its end; its log is {log}. Run it again with: risk evaluate WORKSPACE --years FIRST-LAST",
-        "model.capture": "Failures found for the length inspected",
-        "model.capture_help": "Backtest on past years: share of the next year's failures on the pipes each method puts first, against the share of the network length inspected. Higher is better.",
-        "model.length_share": "Network length inspected",
-        "model.captured_share": "Failures captured",
-        "model.method": "Method",
-        "model.captured_at": "Failures captured at {share} of the length",
-        "model.no_curves": "The backtest report has no capture curves.",
-        "model.calibration": "Calibration",
-        "model.predicted": "Predicted probability",
-        "model.observed": "Observed frequency",
-        "model.no_calibration": "The backtest report has no calibration table.",
-        "model.full_report": "Full backtest report",
-        "model.download_report": "Download the report (HTML)",
-        "model.versions": "Model versions",
-        "model.no_cards": "No model cards in models/ yet.",
-        "model.version": "Version",
-        "model.trained": "Trained",
-        "model.as_of": "Data up to",
-        "model.horizon": "Horizon (years)",
-        "model.card": "Model card",
-        # model page: the model card in words
-        "model.version_shown": "Model version",
-        "model.what_predicts": "What the model predicts",
-        "model.learned": "What it learned from",
-        "model.how_well": "How well it found failures (backtest)",
-        "model.looks_at": "What it looks at",
-        "model.looks_at_help": "The facts the model reads about each pipe, grouped; the weight is each group's share of the model's decisions.",
-        "model.raw_card": "The model card as stored (JSON)",
-        "model.pipes": "Pipes",
-        "model.col.what": "What",
-        "model.col.details": "Details",
-        "model.col.weight": "Weight",
-        "concept.material_age": "Material and age",
-        "concept.failure_history": "The pipe's own failures",
-        "concept.neighbour_failures": "Failures nearby",
-        "concept.soil": "Soil",
-        "concept.weather": "Weather",
-        "concept.welds": "Welds and joints",
-        "concept.inspections": "Past inspections",
-        "concept.diameter": "Diameter",
-        "concept.length": "Length",
-        "concept.lining": "Inner lining",
-        "concept.pressure_zone": "Pressure zone",
-        "modelcard.predicts.one": "It gives each pipe a probability of failing within the next year and the number of failures to expect; pipes are ranked for inspection by expected failures per km.",
-        "modelcard.predicts.other": "It gives each pipe a probability of failing within the next {years} years and the number of failures to expect; pipes are ranked for inspection by expected failures per km.",
-        "modelcard.as_of": "It knows the records up to {date} (its as-of date): what happened after that date was not used.",
-        "modelcard.created": "Trained on {date}.",
-        "modelcard.rows": "It learned from {rows} pipe-years{panel}, in which {failures} failures happened.",
-        "modelcard.panel": " (each pipe seen at {years} yearly dates)",
-        "modelcard.and": "and",
-        "modelcard.records_from": "Failure records are taken as complete from {year}.",
-        "modelcard.trees": "Method: {trees} decision trees of depth {depth} (gradient boosting, XGBoost).",
-        "modelcard.prior": "The trees start from a survival model of each material's ageing (LEYP), which they correct with the pipe's own history, soil, weather and more.",
-        "modelcard.backtest_years": "In the backtest on {years},",
-        "modelcard.capture_part": "{share} of the length held {found}",
-        "modelcard.capture": "{when} the riskiest {share} of the network length held {found} of the next year's failures{more}.",
-        "modelcard.precision": "Of the 100 pipes ranked first, {n} failed in the following year.",
-        "modelcard.oracle": "At 5% of the length it found {share} of what a perfect ranking (knowing the future) would have found.",
-        "modelcard.auc": "Ranking quality (ROC AUC): {auc}, where 0.5 is chance and 1 a perfect order.",
-        "modelcard.brier": "Error of its probabilities (Brier score): {brier}; lower is better.",
-        "modelcard.calibrated_on": "Its probabilities were checked on the year from {date} ({rows} pipes, {failures} failures), which it had not learned from.",
-        "modelcard.scaled": "Before adjustment it expected {raw} failures there; its failure counts are multiplied by {scale} to match what happened.",
-        "modelcard.calibrator.platt": "Probabilities are adjusted with a logistic curve (Platt scaling).",
-        "modelcard.calibrator.other": "Probabilities are adjusted ({method}).",
-        "modelcard.gap": "After adjustment, predicted and observed failure rates differ by {gap} on average (points below).",
-        "method.model": "This model",
-        "method.random": "Random",
-        "method.age": "Oldest first",
-        "method.material_decade": "Material and decade",
-        "method.prior_failures": "Most past failures",
-        "method.weibull_leyp": "Weibull survival (LEYP)",
-        "method.oracle": "Oracle (true risk)",
-        # dispatch
-        "dispatch.title": "Dispatch",
-        "dispatch.crews": "Crews",
-        "dispatch.capacity": "Capacity in",
-        "dispatch.km_per_day": "km per day",
-        "dispatch.checks_per_day": "pipes per day",
-        "dispatch.crew_name": "Crew",
-        "dispatch.start": "First day",
-        "dispatch.days": "Working days",
-        "dispatch.recent_days": "Skip pipes inspected in the last (days)",
-        "dispatch.skip_planned": "Skip pipes already planned",
-        "dispatch.generate": "Make the lists",
-        "dispatch.review": "Lists",
-        "dispatch.summary": "{n} pipes, {km}; {excluded} pipes left out (inspected recently or already planned).",
-        "dispatch.round": "Round name",
-        "dispatch.assign": "Assign to the crews",
-        "dispatch.assigned": "{n} inspections assigned (round {round}).",
-        "dispatch.csv": "Download CSV",
-        "dispatch.geojson": "Download GeoJSON",
-        "dispatch.sheets": "Download printable sheets",
-        "dispatch.planned_rounds": "Rounds already planned",
-        "dispatch.no_rounds": "No round is planned yet.",
-        "dispatch.rounds_summary.one": "{rounds} round, {n} inspections, {done} done; the last planned day is {day}.",
-        "dispatch.rounds_summary.other": "{rounds} rounds, {n} inspections, {done} done; the last planned day is {day}.",
-        "dispatch.col.round": "Round",
-        "dispatch.col.crew": "Crew",
-        "dispatch.col.day": "Day",
-        "dispatch.col.pipes": "Pipes",
-        "dispatch.col.done": "Done",
-        "dispatch.col.status": "Status",
-        "dispatch.col.order": "Order",
-        "dispatch.col.pipe": "Pipe",
-        "dispatch.col.rank": "Risk rank",
-        "dispatch.col.probability": "Probability (1 year)",
-        "dispatch.col.length": "Length (m)",
-        "dispatch.col.material": "Material",
-        "dispatch.col.diameter": "Diameter (mm)",
-        "dispatch.col.laid": "Laid",
-        "dispatch.col.zone": "Pressure zone",
-        "dispatch.col.why": "Why this pipe",
-        "dispatch.col.look_for": "Look for",
-        "dispatch.status.planned": "planned",
-        "dispatch.status.done": "done",
-        "dispatch.status.cancelled": "cancelled",
-        "dispatch.status.in_progress": "in progress: {done} of {total} done",
-        "dispatch.crews_bad_file": "crews.csv could not be read, so the crews below are not from it: {error}",
-        "dispatch.crews_from.file": "The project's crews (crews.csv): {names}. Changes made here apply to this plan only.",
-        "dispatch.crews_from.accounts": "The crews of the field accounts: {names}, at a default capacity (no crews.csv in the project). Changes made here apply to this plan only.",
-        "dispatch.crews_from.rounds": "The crews of the rounds already planned: {names}, at a default capacity (no crews.csv in the project).",
-        "dispatch.crews_from.default": "No crews on record (no crews.csv, no field accounts): one crew at a default capacity. Add rows for more.",
-        "dispatch.start_help": "By default, the Monday after the last planned day ({day}), or today if that Monday is past.",
-        "dispatch.legend": "One colour per crew and day:",
-        "dispatch.every_pipe": "On every pipe: {what}.",
-        # crew
-        "crew.title": "Inspection list",
-        "crew.crew": "Crew",
-        "crew.day": "Day",
-        "crew.summary": "{crew}, {day}: {n} pipes, {left} left to do.",
-        "crew.nothing": "No inspections are assigned yet.",
-        "crew.nothing_today": "Nothing planned for this day.",
-        "crew.form": "Record what you found",
-        "crew.pipe": "Pipe",
-        "crew.off_plan": "Another pipe (not on the list)",
-        "crew.other_pipe": "Pipe id, if not on the list",
-        "crew.result": "Result",
-        "crew.leak_kind": "Where was the leak?",
-        "crew.flow": "Estimated flow (m³/h)",
-        "crew.inspected_on": "Inspected on",
-        "crew.repair_date": "Repaired on (if known)",
-        "crew.notes": "Notes",
-        "crew.save": "Save",
-        "crew.saved": "Saved: outcome {outcome_id} for pipe {pipe_id}.",
-        "crew.already": "Already recorded: outcome {outcome_id} for pipe {pipe_id} (nothing saved twice).",
-        "crew.not_saved": "Not saved: {error}",
-        "crew.opened_last": "Nothing is planned from today on. Shown: the last day that still has pipes to inspect, {day}.",
-        "crew.opened_done": "Every assigned inspection is recorded. Shown: the last planned day, {day}.",
-        "crew.next_day": "Next planned day: {day}.",
-        "crew.next_pipe": "Next pipe to visit",
-        "crew.chosen_pipe": "Chosen pipe",
-        "crew.all_done": "Every pipe of this day is recorded.",
-        "crew.details": "{material}, {diameter}, {length}",
-        "crew.look_for": "Look for: {what}",
-        "crew.list": "The day's list: {n} pipes, {left} left",
-        "crew.list_help": "Tap a pipe to record it.",
-        "crew.every_pipe": "On every pipe: {what}.",
-        "crew.more": "Date, repair, notes",
-        "crew.map_help": "Tap a numbered stop to record that pipe.",
-        # crew: what to look for, per material (also on the printed sheets)
-        "look_for.general": "Listen along the pipe with a ground microphone; check valves, hydrants and service connections; note damp ground, subsidence or unusually green grass",
-        "look_for.cast_iron": "circumferential cracks and corroded joints; listen on valves and hydrants",
-        "look_for.ductile_iron": "external corrosion pits and joint leaks",
-        "look_for.steel": "corrosion at welds and pinholes along the seam",
-        "look_for.galvanized_steel": "corrosion at threads and fittings",
-        "look_for.asbestos_cement": "longitudinal cracks after dry summers (asbestos rules for any cut)",
-        "look_for.concrete": "leaks at bell-and-spigot joints",
-        "look_for.pvc": "joint leaks and longitudinal splits",
-        "look_for.pe": "leaks at fusion joints and fittings",
-        "look_for.copper": "pinholes and fitting leaks",
-        "look_for.lead": "leaks at joints (lead pipe: plan replacement)",
-        # printable sheets (risk.sheets)
-        "sheets.title": "Inspection sheets",
-        "sheets.meta": "{n} pipes, {km}",
-        "sheets.every_pipe": "On every pipe",
-        "sheets.record": "Tick one outcome per pipe. For a leak, write where (main, joint, service, valve, hydrant) and the estimated flow in m³/h.",
-        "sheets.col_pipe": "Pipe",
-        "sheets.col_desc": "Material, Ø, laid",
-        "sheets.col_why": "Why this pipe",
-        "sheets.by_material": "Look for, by material",
-        "sheets.col_outcome": "Outcome",
-        "sheets.where_flow": "where / m³/h",
-        "sheets.outcomes": "☐ leak ☐ none ☐ no access",
-        "sheets.none": "No inspections planned.",
-        "result.leak_found": "Leak found",
-        "result.nothing_found": "Nothing found",
-        "result.no_access": "Could not access",
-        "leak_kind.main": "main",
-        "leak_kind.joint": "joint",
-        "leak_kind.service": "service connection",
-        "leak_kind.valve": "valve",
-        "leak_kind.hydrant": "hydrant",
-        "leak_kind.other": "other",
-        "form.error.pipe": "Choose a pipe from the list or type its id.",
-        "form.error.result": "Choose a result.",
-        "form.error.leak_kind": "A leak needs its location (main, joint, ...).",
-        "form.error.flow": "The flow cannot be negative.",
-        "form.error.inspected_on": "Give the inspection date.",
-        "form.error.future": "The inspection date cannot be in the future.",
-        "form.error.repair_before": "The repair date cannot be before the inspection.",
-        # impact
-        "impact.title": "Impact",
-        "impact.leaks_found": "Leaks found",
-        "impact.km_inspected": "Length inspected",
-        "impact.hit_rate": "Leaks per km inspected",
-        "impact.per_km": "/km",
-        "impact.saved_to_date": "Water saved to date",
-        "impact.inspections": "Inspections",
-        "impact.saved_total": "Water saved (all found leaks)",
-        "impact.households": "Households supplied for a year",
-        "impact.against_baselines": "Hit rate against the old ways",
-        "impact.field": "Our inspections (field)",
-        "impact.hit_rate_axis": "Leaks per km inspected",
-        "impact.baselines_help": "The old ways: what the crews would have found on the same length chosen by age, material or past breaks, expected from the check on past years.",
-        "impact.no_baselines": "Not yet checked on past years: ask an engineer to run 'risk evaluate' to compare with the old ways of choosing pipes.",
-        "impact.monthly": "Water saved per month, to date",
-        "impact.month": "Month",
-        "impact.saved_m3": "Saved (m³)",
-        "impact.cumulative_m3": "Cumulative (m³)",
-        "impact.leaks_repaired": "Leaks repaired",
-        "impact.households_col": "Households (a year)",
-        "impact.no_leaks": "No leaks recorded yet.",
-        "impact.assumptions": "Assumptions: routine survey every {years} years, repair within {days} days, {household} per household a year, {flow} when no flow was estimated.",
-        "impact.export_monthly": "Export per month (CSV)",
-        "impact.export_leaks": "Export leaks found (CSV)",
-        "impact.as_of": "Figures as of {date}.",
-        "impact.water": "Water saved",
-        "impact.projected_year": "Projected over a year",
-        "impact.to_date_text": "**Saved to date** ({date}): {volume}. Repairs entered: {repaired} of {leaks}; a leak saves water from its repair date on.",
-        "impact.projected_text": "**Projected over a year**: {volume}, saved in the year after repair by {leaks}: the water of {households} for a year.",
-        "impact.n_leaks.one": "{n} leak found",
-        "impact.n_leaks.other": "{n} leaks found",
-        "impact.n_households.one": "{n} household",
-        "impact.n_households.other": "{n} households",
-        "impact.n_inspections.one": "{n} inspection",
-        "impact.n_inspections.other": "{n} inspections",
-        "impact.awaiting_repair.one": "{n} leak has no repair date yet: it still counts as running, and the projection assumes a repair within {days} days of its inspection.",
-        "impact.awaiting_repair.other": "{n} leaks have no repair date yet: they still count as running, and the projection assumes a repair within {days} days of the inspection.",
-        "impact.no_outcomes": "No inspections recorded yet: the field figures appear once crews record what they found.",
-        "impact.backtest_text": "Checked on {years}: the {share} of the network length that this model ranks riskiest held {model} of the next year's failures. The old ways, on the same length: {old}.",
-        "impact.backtest_text_alone": "Checked on {years}: the {share} of the network length that this model ranks riskiest held {model} of the next year's failures.",
-        "impact.backtest_past_years": "past years",
-        "impact.small_sample": "Too little inspected to compare yet: {km} in {inspections}. The comparison with the old ways means something from {min_km} and {min_inspections} inspections; below that, one leak more or less changes the rate a lot. Until then, the check on past years above is the better guide.",
-        "impact.no_repairs_yet": "Nothing saved yet: no repair date has been entered. Water counts as saved from the day a leak is repaired.",
-        "impact.method.field": "Our inspections",
-        "impact.method.model": "This model",
-        "impact.method.random": "Random choice",
-        "impact.method.age": "Oldest pipes first",
-        "impact.method.material_decade": "By material and decade laid",
-        "impact.method.prior_failures": "Most past breaks first",
-        "impact.method.weibull_leyp": "Ageing curves by material",
-        # admin
-        "admin.title": "Accounts",
-        "admin.add": "Add an account",
-        "admin.role": "Role",
-        "admin.crew": "Crew (field crews)",
-        "admin.email": "E-mail (organisation sign-in)",
-        "admin.create": "Create",
-        "admin.created": "Account {user} created.",
-        "admin.audit": "Audit log (latest first)",
-        "admin.language": "Language",
-        "admin.change": "Change an account",
-        "admin.account": "Account",
-        "admin.change_role": "Change the role",
-        "admin.new_role": "New role",
-        "admin.crew_if_crew": "Crew (for a field crew)",
-        "admin.role_changed": "{user} is now {role}.",
-        "admin.password_title": "Reset the password",
-        "admin.new_password": "New password (at least {n} characters)",
-        "admin.reset_password": "Set the new password",
-        "admin.password_reset": "New password set for {user}. Give it to them in person.",
-        "admin.access": "Access",
-        "admin.is_active": "{user} can sign in.",
-        "admin.is_inactive": "{user} is deactivated: cannot sign in or record anything.",
-        "admin.deactivate": "Deactivate {user}",
-        "admin.reactivate": "Reactivate {user}",
-        "admin.deactivated": "{user} is deactivated: they can no longer sign in or record anything.",
-        "admin.reactivated": "{user} can sign in again.",
-        "admin.col.username": "User name",
-        "admin.col.role": "Role",
-        "admin.col.crew": "Crew",
-        "admin.col.email": "E-mail",
-        "admin.col.language": "Language",
-        "admin.col.status": "Status",
-        "admin.col.created": "Created on",
-        "admin.col.when": "Date",
-        "admin.col.who": "Who",
-        "admin.col.what": "What",
-        "admin.status.active": "active",
-        "admin.status.inactive": "deactivated",
-        "admin.error.last_admin": "{user} is the last active administrator: make another account an administrator first, so that someone can still manage the accounts.",
-        "admin.error.no_user": "There is no account named {user}.",
-        "admin.error.role": "Choose one of the roles in the list.",
-        "admin.error.crew": "A field crew member needs a crew name.",
-        "admin.error.crew_name": "The crew name {crew} cannot be used: use letters, digits, spaces and punctuation, not starting with = + - @, without < >.",
-        "admin.error.password": "The password needs at least {n} characters.",
-        "admin.error.language": "Choose English or French.",
-        "admin.error.not_admin": "Only an active administrator can change accounts.",
-        "app.account_disabled": "Your account is deactivated or no longer exists: ask an administrator.",
-        "audit.create_user": "created the account {user} ({role})",
-        "audit.set_role": "changed the role of {user}: {before} → {after}",
-        "audit.deactivated": "deactivated {user}",
-        "audit.reactivated": "reactivated {user}",
-        "audit.set_language": "set the language of {user} to {language}",
-        "audit.set_password": "changed the password of {user}",
-        "audit.reset_password": "set a new password for {user}",
-        "audit.record_outcome": "recorded pipe {pipe}: {result}",
-        "audit.add_assignment": "assigned pipe {pipe} to crew {crew}",
-        "audit.assignment_done": "pipe {pipe} inspected (list done)",
-        "audit.assignment_cancelled": "cancelled the inspection of pipe {pipe}",
-        "audit.assignment_planned": "planned pipe {pipe} again",
-    },
-    "fr": {
-        "app.title": "Risque de fuites",
-        "app.welcome": "Connectez-vous pour voir la carte des risques, les listes d'inspection et les résultats.",
-        "app.no_workspace": "Aucun dossier de projet. Lancez : streamlit run dashboards/app.py -- --workspace data/workspace/NOM (ou définissez RISK_WORKSPACE).",
-        "app.project": "Projet : {name}",
-        "app.language": "Langue",
-        "app.signed_in_as": "Connecté : **{user}** ({role})",
-        "app.forbidden": "Votre rôle ne donne pas accès à cette page.",
-        "signin.title": "Connexion",
-        "signin.username": "Identifiant",
-        "signin.password": "Mot de passe",
-        "signin.submit": "Se connecter",
-        "signin.failed": "Identifiant inconnu ou mot de passe erroné.",
-        "signin.oidc": "Se connecter avec le compte de l'organisation",
-        "signin.unknown_email": "{email} n'a pas de compte ici : demandez à un administrateur de l'ajouter.",
-        "signin.logout": "Se déconnecter",
-        "role.engineer": "ingénieur",
-        "role.crew": "équipe terrain",
-        "role.manager": "responsable",
-        "role.admin": "administrateur",
-        "page.risk_map": "Carte des risques",
-        "page.model": "Modèle",
-        "page.dispatch": "Planification",
-        "page.crew": "Liste d'inspection",
-        "page.impact": "Impact",
-        "page.admin": "Comptes",
-        "map.title": "Carte des risques",
-        "map.no_scores": "Ce réseau n'a pas encore de scores : lancez d'abord 'risk score'. Les conduites sont en gris.",
-        "map.filters": "Filtres",
-        "map.material": "Matériau",
-        "map.zone": "Zone de pression",
-        "map.band": "Classe de risque",
-        "map.age": "Âge (ans)",
-        "map.shown": "{shown} conduites affichées sur {total} ({km}).",
-        "map.layer_breaks": "Casses",
-        "map.layer_soils": "Sols",
-        "map.layer_welds": "Soudures et joints",
-        "map.click": "Cliquez sur une conduite pour voir son détail.",
-        "map.no_geometry": "Cet inventaire n'a pas de géométrie : les conduites sont classées par risque. Sélectionnez une ligne pour le détail.",
-        "map.pipe": "Conduite {pipe_id}",
-        "map.probability": "Probabilité de casse (1 an)",
-        "map.rank": "Rang d'inspection",
-        "map.attributes": "{material}, {diameter}, posée en {year}, {length}, zone {zone}",
-        "map.reasons": "Pourquoi cette conduite",
-        "map.history": "Historique des casses ({n})",
-        # carte des risques : recherche, liste, fiche d'une conduite (ingénieurs)
-        "map.search": "Trouver une conduite",
-        "map.search_hint": "Identifiant, rue ou zone de pression",
-        "map.search_none": "Aucune conduite ne correspond à « {query} ».",
-        "map.search_found": "{n} conduites correspondent à « {query} » : choisissez-en une dans la liste ci-dessous.",
-        "map.ranked": "Conduites affichées les plus à risque",
-        "map.ranked_matches": "Conduites correspondant à « {query} »",
-        "map.ranked_help": "Sélectionnez une ligne pour ouvrir la fiche de la conduite et la montrer sur la carte.",
-        "map.ranked_more": "Seules les {n} premières sont listées : cherchez ou filtrez pour trouver les autres.",
-        "map.click_or_search": "Cliquez sur une conduite de la carte, cherchez son identifiant ci-dessus ou sélectionnez-la dans la liste sous la carte.",
-        "map.no_pipe_here": "Aucune conduite à l'endroit cliqué : cliquez sur un trait (zoomez là où les conduites sont serrées).",
-        "map.hidden_by_filters": "Cette conduite est masquée par les filtres : elle n'est pas dessinée sur la carte.",
-        "map.expected": "Casses attendues (1 an)",
-        "map.no_reasons": "Aucune raison enregistrée pour cette conduite (relancez 'risk score').",
-        "map.no_history": "Aucune casse enregistrée sur cette conduite.",
-        "map.soils": "Sol",
-        "map.no_soils": "Pas de données de sol sous cette conduite.",
-        "map.welds": "Soudures et joints",
-        "map.no_welds": "Aucune soudure ni aucun joint enregistré sur cette conduite.",
-        "map.inspections": "Dernières inspections",
-        "map.no_inspections": "Pas encore inspectée.",
-        "map.loading": "Dessin de la carte…",
-        "map.reload": "La carte n'a pas pu être chargée : rechargez la page.",
-        "map.zoom_in": "Zoomer",
-        "map.zoom_out": "Dézoomer",
-        "map.home": "Tout le réseau",
-        "card.rank_of": "{rank} sur {total}",
-        "card.laid": "posée en {year}",
-        "card.laid_age": "posée en {year} (il y a {age} ans)",
-        "card.laid_unknown": "année de pose inconnue",
-        "card.zone": "zone de pression {zone}",
-        "card.planned": "Prévue : équipe {crew}, {day} (campagne {round}).",
-        "card.welds_count.one": "{n} soudure ou joint",
-        "card.welds_count.other": "{n} soudures ou joints",
-        "card.welds_grade": "classe : {what}",
-        "card.welds_condition": "état : {what}",
-        "card.welds_year": "réalisés en {years}",
-        "card.col.date": "Date",
-        "card.col.what": "Quoi",
-        "card.col.flow": "Débit (m³/h)",
-        "card.col.result": "Résultat",
-        "card.col.leak": "Où était la fuite",
-        "card.col.by": "Saisi par",
-        "ranked.rank": "Rang",
-        "ranked.pipe": "Conduite",
-        "ranked.band": "Risque",
-        "ranked.probability": "Probabilité (1 an)",
-        "ranked.material": "Matériau",
-        "ranked.diameter": "Diamètre (mm)",
-        "ranked.laid": "Posée en",
-        "ranked.zone": "Zone de pression",
-        "punct.colon": "\u00a0: ",
-        "reason.age": "{age} ans",
-        "reason.age_unknown": "âge inconnu",
-        "reason.similar_rate": "(conduites de ce matériau et de cet âge : {rate} casses par km attendues)",
-        "reason.no_failure": "aucune casse enregistrée",
-        "reason.failures_since.one": "{n} casse, la dernière il y a {years} ans",
-        "reason.failures_since.other": "{n} casses, la dernière il y a {years} ans",
-        "reason.failures_last_year.one": "{n} casse dans l'année écoulée",
-        "reason.failures_last_year.other": "{n} casses dans l'année écoulée",
-        "reason.failures_last_years.one": "{n} casse ces {years} dernières années",
-        "reason.failures_last_years.other": "{n} casses ces {years} dernières années",
-        "reason.neighbours.one": "{n} casse sur d'autres conduites {where} {span}",
-        "reason.neighbours.other": "{n} casses sur d'autres conduites {where} {span}",
-        "reason.within": "à moins de {metres} m",
-        "reason.nearby": "à proximité",
-        "reason.in_last_years": "ces {years} dernières années",
-        "reason.level": "{what} : {level} ({value})",
-        "reason.high": "valeur élevée",
-        "reason.low": "valeur faible",
-        "reason.welds.zero": "aucune soudure ni joint enregistré",
-        "reason.welds.one": "{n} soudure ou joint ({per_km} par km)",
-        "reason.welds.other": "{n} soudures ou joints ({per_km} par km)",
-        "reason.inspections": "{n} inspections passées, {leaks} fuites trouvées",
-        "reason.diameter_small": "petit diamètre ({mm} mm)",
-        "reason.diameter_large": "gros diamètre ({mm} mm)",
-        "reason.length_short": "conduite courte ({m} m)",
-        "reason.length_long": "conduite longue ({m} m)",
-        "reason.lined": "revêtue à l'intérieur",
-        "reason.unlined": "sans revêtement intérieur",
-        "reason.lining_unknown": "revêtement inconnu",
-        "reason.zone": "zone de pression {zone}",
-        "reason.none": "rien au-dessus de la moyenne du réseau",
-        "feature.failures_last": "casses ces {n} dernières années",
-        "feature.failures_last_year": "casses dans l'année écoulée",
-        "feature.failures_last_year_per_km": "casses par km dans l'année écoulée",
-        "feature.failures_last_per_km": "casses par km ces {n} dernières années",
-        "feature.neighbour_failures_last": "casses sur les conduites voisines ces {n} dernières années",
-        "feature.welds_grade": "soudures de classe {grade}",
-        "feature.soil_other": "sol : {what}",
-        "feature.weather_other": "climat : {what}",
-        "band.very_high": "très élevé (2 % les plus à risque)",
-        "band.high": "élevé (2-10 %)",
-        "band.medium": "moyen (10-25 %)",
-        "band.low": "faible (25-50 %)",
-        "band.very_low": "très faible",
-        "band.unscored": "sans score",
-        "model.title": "Modèle",
-        "model.no_report": "Pas encore de rétro-évaluation : lancez 'risk evaluate' pour comparer le modèle aux méthodes habituelles.",
-        "modelcard.left_out": "Non utilisé de la {layer} : {columns} (une valeur par zone : un nom, pas une propriété du sol).",
-        "modelcard.layer.soils": "couche des sols",
-        "backtest.running": "La rétro-évaluation de {years} est en cours (lancée {started}) : ses résultats s'afficheront ici dans quelques minutes. Rechargez alors la page.",
-        "backtest.failed": "La rétro-évaluation s'est arrêtée avant la fin ; son journal est {log}. Relancez-la avec : risk evaluate WORKSPACE --years PREMIÈRE-DERNIÈRE",
-        "model.capture": "Casses trouvées selon le linéaire inspecté",
-        "model.capture_help": "Rétro-évaluation sur les années passées : part des casses de l'année suivante sur les conduites que chaque méthode place en tête, selon la part du linéaire inspecté. Plus haut est meilleur.",
-        "model.length_share": "Linéaire inspecté",
-        "model.captured_share": "Casses captées",
-        "model.method": "Méthode",
-        "model.captured_at": "Casses captées à {share} du linéaire",
-        "model.no_curves": "Le rapport ne contient pas de courbes de capture.",
-        "model.calibration": "Calibration",
-        "model.predicted": "Probabilité prédite",
-        "model.observed": "Fréquence observée",
-        "model.no_calibration": "Le rapport ne contient pas de table de calibration.",
-        "model.full_report": "Rapport complet",
-        "model.download_report": "Télécharger le rapport (HTML)",
-        "model.versions": "Versions du modèle",
-        "model.no_cards": "Pas encore de fiche de modèle dans models/.",
-        "model.version": "Version",
-        "model.trained": "Entraîné le",
-        "model.as_of": "Données jusqu'au",
-        "model.horizon": "Horizon (ans)",
-        "model.card": "Fiche du modèle",
-        "model.version_shown": "Version du modèle",
-        "model.what_predicts": "Ce que prédit le modèle",
-        "model.learned": "Ce qu'il a appris",
-        "model.how_well": "Ses résultats sur le passé (rétro-évaluation)",
-        "model.looks_at": "Ce qu'il regarde",
-        "model.looks_at_help": "Les informations que le modèle lit pour chaque conduite, regroupées ; le poids est la part de chaque groupe dans ses décisions.",
-        "model.raw_card": "La fiche du modèle telle qu'enregistrée (JSON)",
-        "model.pipes": "Conduites",
-        "model.col.what": "Quoi",
-        "model.col.details": "Détail",
-        "model.col.weight": "Poids",
-        "concept.material_age": "Matériau et âge",
-        "concept.failure_history": "Les casses de la conduite",
-        "concept.neighbour_failures": "Les casses à proximité",
-        "concept.soil": "Sol",
-        "concept.weather": "Climat",
-        "concept.welds": "Soudures et joints",
-        "concept.inspections": "Inspections passées",
-        "concept.diameter": "Diamètre",
-        "concept.length": "Longueur",
-        "concept.lining": "Revêtement intérieur",
-        "concept.pressure_zone": "Zone de pression",
-        "modelcard.predicts.one": "Il donne à chaque conduite une probabilité de casse dans l'année qui vient et le nombre de casses à attendre ; les conduites sont classées pour l'inspection par casses attendues par km.",
-        "modelcard.predicts.other": "Il donne à chaque conduite une probabilité de casse dans les {years} prochaines années et le nombre de casses à attendre ; les conduites sont classées pour l'inspection par casses attendues par km.",
-        "modelcard.as_of": "Il connaît les données jusqu'au {date} (sa date de référence) : ce qui s'est passé après n'a pas servi.",
-        "modelcard.created": "Entraîné le {date}.",
-        "modelcard.rows": "Il a appris sur {rows} années-conduites{panel}, au cours desquelles {failures} casses se sont produites.",
-        "modelcard.panel": " (chaque conduite vue à {years} dates annuelles)",
-        "modelcard.and": "et",
-        "modelcard.records_from": "Les casses sont considérées comme toutes enregistrées à partir de {year}.",
-        "modelcard.trees": "Méthode : {trees} arbres de décision de profondeur {depth} (gradient boosting, XGBoost).",
-        "modelcard.prior": "Les arbres partent d'un modèle de survie du vieillissement de chaque matériau (LEYP), qu'ils corrigent avec l'historique de la conduite, le sol, le climat, etc.",
-        "modelcard.backtest_years": "Dans la rétro-évaluation sur {years},",
-        "modelcard.capture_part": "{share} du linéaire en portaient {found}",
-        "modelcard.capture": "{when} les {share} du linéaire jugés les plus à risque portaient {found} des casses de l'année suivante{more}.",
-        "modelcard.precision": "Sur les 100 conduites classées en tête, {n} ont cassé l'année suivante.",
-        "modelcard.oracle": "À 5 % du linéaire, il a trouvé {share} de ce qu'aurait trouvé un classement parfait (connaissant l'avenir).",
-        "modelcard.auc": "Qualité du classement (ROC AUC) : {auc}, où 0,5 est le hasard et 1 un ordre parfait.",
-        "modelcard.brier": "Erreur de ses probabilités (score de Brier) : {brier} ; plus bas est meilleur.",
-        "modelcard.calibrated_on": "Ses probabilités ont été vérifiées sur l'année commençant le {date} ({rows} conduites, {failures} casses), qu'il n'avait pas apprise.",
-        "modelcard.scaled": "Avant ajustement, il y attendait {raw} casses ; ses nombres de casses sont multipliés par {scale} pour correspondre à ce qui s'est passé.",
-        "modelcard.calibrator.platt": "Les probabilités sont ajustées par une courbe logistique (méthode de Platt).",
-        "modelcard.calibrator.other": "Les probabilités sont ajustées ({method}).",
-        "modelcard.gap": "Après ajustement, taux de casse prédits et observés diffèrent en moyenne de {gap} (points ci-dessous).",
-        "method.model": "Ce modèle",
-        "method.random": "Au hasard",
-        "method.age": "Les plus anciennes",
-        "method.material_decade": "Matériau et décennie",
-        "method.prior_failures": "Le plus de casses passées",
-        "method.weibull_leyp": "Survie de Weibull (LEYP)",
-        "method.oracle": "Oracle (risque réel)",
-        "dispatch.title": "Planification",
-        "dispatch.crews": "Équipes",
-        "dispatch.capacity": "Capacité en",
-        "dispatch.km_per_day": "km par jour",
-        "dispatch.checks_per_day": "conduites par jour",
-        "dispatch.crew_name": "Équipe",
-        "dispatch.start": "Premier jour",
-        "dispatch.days": "Jours ouvrés",
-        "dispatch.recent_days": "Exclure les conduites inspectées depuis (jours)",
-        "dispatch.skip_planned": "Exclure les conduites déjà planifiées",
-        "dispatch.generate": "Établir les listes",
-        "dispatch.review": "Listes",
-        "dispatch.summary": "{n} conduites, {km} ; {excluded} conduites écartées (inspectées récemment ou déjà planifiées).",
-        "dispatch.round": "Nom de la campagne",
-        "dispatch.assign": "Affecter aux équipes",
-        "dispatch.assigned": "{n} inspections affectées (campagne {round}).",
-        "dispatch.csv": "Télécharger en CSV",
-        "dispatch.geojson": "Télécharger en GeoJSON",
-        "dispatch.sheets": "Télécharger les fiches à imprimer",
-        "dispatch.planned_rounds": "Campagnes déjà planifiées",
-        "dispatch.no_rounds": "Aucune campagne n'est encore planifiée.",
-        "dispatch.rounds_summary.one": "{rounds} campagne, {n} inspections, dont {done} faites ; le dernier jour planifié est le {day}.",
-        "dispatch.rounds_summary.other": "{rounds} campagnes, {n} inspections, dont {done} faites ; le dernier jour planifié est le {day}.",
-        "dispatch.col.round": "Campagne",
-        "dispatch.col.crew": "Équipe",
-        "dispatch.col.day": "Jour",
-        "dispatch.col.pipes": "Conduites",
-        "dispatch.col.done": "Faites",
-        "dispatch.col.status": "État",
-        "dispatch.col.order": "Ordre",
-        "dispatch.col.pipe": "Conduite",
-        "dispatch.col.rank": "Rang de risque",
-        "dispatch.col.probability": "Probabilité (1 an)",
-        "dispatch.col.length": "Longueur (m)",
-        "dispatch.col.material": "Matériau",
-        "dispatch.col.diameter": "Diamètre (mm)",
-        "dispatch.col.laid": "Posée en",
-        "dispatch.col.zone": "Zone de pression",
-        "dispatch.col.why": "Pourquoi cette conduite",
-        "dispatch.col.look_for": "À rechercher",
-        "dispatch.status.planned": "prévue",
-        "dispatch.status.done": "faite",
-        "dispatch.status.cancelled": "annulée",
-        "dispatch.status.in_progress": "en cours : {done} sur {total} faites",
-        "dispatch.crews_bad_file": "crews.csv n'a pas pu être lu, les équipes ci-dessous n'en viennent donc pas : {error}",
-        "dispatch.crews_from.file": "Les équipes du projet (crews.csv) : {names}. Les changements faits ici ne valent que pour ce planning.",
-        "dispatch.crews_from.accounts": "Les équipes des comptes terrain : {names}, avec une capacité par défaut (pas de crews.csv dans le projet). Les changements faits ici ne valent que pour ce planning.",
-        "dispatch.crews_from.rounds": "Les équipes des campagnes déjà planifiées : {names}, avec une capacité par défaut (pas de crews.csv dans le projet).",
-        "dispatch.crews_from.default": "Aucune équipe enregistrée (ni crews.csv, ni compte terrain) : une équipe avec une capacité par défaut. Ajoutez des lignes pour en avoir plus.",
-        "dispatch.start_help": "Par défaut, le lundi qui suit le dernier jour planifié ({day}), ou aujourd'hui si ce lundi est passé.",
-        "dispatch.legend": "Une couleur par équipe et par jour :",
-        "dispatch.every_pipe": "Sur chaque conduite : {what}.",
-        "crew.title": "Liste d'inspection",
-        "crew.crew": "Équipe",
-        "crew.day": "Jour",
-        "crew.summary": "{crew}, {day} : {n} conduites, {left} restantes.",
-        "crew.nothing": "Aucune inspection n'est encore affectée.",
-        "crew.nothing_today": "Rien de prévu ce jour-là.",
-        "crew.form": "Enregistrer le constat",
-        "crew.pipe": "Conduite",
-        "crew.off_plan": "Une autre conduite (hors liste)",
-        "crew.other_pipe": "Identifiant de la conduite, si hors liste",
-        "crew.result": "Résultat",
-        "crew.leak_kind": "Où était la fuite ?",
-        "crew.flow": "Débit estimé (m³/h)",
-        "crew.inspected_on": "Inspectée le",
-        "crew.repair_date": "Réparée le (si connu)",
-        "crew.notes": "Remarques",
-        "crew.save": "Enregistrer",
-        "crew.saved": "Enregistré : constat {outcome_id} pour la conduite {pipe_id}.",
-        "crew.already": "Déjà enregistré : constat {outcome_id} pour la conduite {pipe_id} (rien n'est enregistré deux fois).",
-        "crew.not_saved": "Non enregistré : {error}",
-        "crew.opened_last": "Rien n'est prévu à partir d'aujourd'hui. Affiché : le dernier jour qui a encore des conduites à inspecter, {day}.",
-        "crew.opened_done": "Toutes les inspections affectées sont enregistrées. Affiché : le dernier jour prévu, {day}.",
-        "crew.next_day": "Prochain jour prévu : {day}.",
-        "crew.next_pipe": "Prochaine conduite à visiter",
-        "crew.chosen_pipe": "Conduite choisie",
-        "crew.all_done": "Toutes les conduites de ce jour sont enregistrées.",
-        "crew.details": "{material}, {diameter}, {length}",
-        "crew.look_for": "À chercher : {what}",
-        "crew.list": "La liste du jour : {n} conduites, {left} restantes",
-        "crew.list_help": "Touchez une conduite pour l'enregistrer.",
-        "crew.every_pipe": "Sur chaque conduite : {what}.",
-        "crew.more": "Date, réparation, remarques",
-        "crew.map_help": "Touchez un arrêt numéroté pour enregistrer cette conduite.",
-        "look_for.general": "Écouter le long de la conduite au microphone de sol ; contrôler vannes, poteaux incendie et branchements ; noter un sol humide, un affaissement ou une herbe anormalement verte",
-        "look_for.cast_iron": "fissures circulaires et joints corrodés ; écouter sur les vannes et poteaux incendie",
-        "look_for.ductile_iron": "piqûres de corrosion extérieure et fuites aux joints",
-        "look_for.steel": "corrosion aux soudures et perforations le long du cordon",
-        "look_for.galvanized_steel": "corrosion aux filetages et aux raccords",
-        "look_for.asbestos_cement": "fissures longitudinales après les étés secs (règles amiante pour toute découpe)",
-        "look_for.concrete": "fuites aux joints à emboîtement",
-        "look_for.pvc": "fuites aux joints et fentes longitudinales",
-        "look_for.pe": "fuites aux soudures par électrofusion et aux raccords",
-        "look_for.copper": "perforations et fuites aux raccords",
-        "look_for.lead": "fuites aux joints (conduite en plomb : prévoir le remplacement)",
-        "sheets.title": "Fiches d'inspection",
-        "sheets.meta": "{n} conduites, {km}",
-        "sheets.every_pipe": "Sur chaque conduite",
-        "sheets.record": "Cochez un résultat par conduite. Pour une fuite, notez où (conduite, joint, branchement, vanne, poteau incendie) et le débit estimé en m³/h.",
-        "sheets.col_pipe": "Conduite",
-        "sheets.col_desc": "Matériau, Ø, pose",
-        "sheets.col_why": "Pourquoi cette conduite",
-        "sheets.by_material": "À chercher, selon le matériau",
-        "sheets.col_outcome": "Résultat",
-        "sheets.where_flow": "où / m³/h",
-        "sheets.outcomes": "☐ fuite ☐ rien ☐ pas d'accès",
-        "sheets.none": "Aucune inspection prévue.",
-        "result.leak_found": "Fuite trouvée",
-        "result.nothing_found": "Rien trouvé",
-        "result.no_access": "Accès impossible",
-        "leak_kind.main": "conduite",
-        "leak_kind.joint": "joint",
-        "leak_kind.service": "branchement",
-        "leak_kind.valve": "vanne",
-        "leak_kind.hydrant": "poteau incendie",
-        "leak_kind.other": "autre",
-        "form.error.pipe": "Choisissez une conduite de la liste ou saisissez son identifiant.",
-        "form.error.result": "Choisissez un résultat.",
-        "form.error.leak_kind": "Une fuite doit être localisée (conduite, joint, ...).",
-        "form.error.flow": "Le débit ne peut pas être négatif.",
-        "form.error.inspected_on": "Indiquez la date d'inspection.",
-        "form.error.future": "La date d'inspection ne peut pas être dans le futur.",
-        "form.error.repair_before": "La réparation ne peut pas précéder l'inspection.",
-        "impact.title": "Impact",
-        "impact.leaks_found": "Fuites trouvées",
-        "impact.km_inspected": "Linéaire inspecté",
-        "impact.hit_rate": "Fuites par km inspecté",
-        "impact.per_km": "/km",
-        "impact.saved_to_date": "Eau économisée à ce jour",
-        "impact.inspections": "Inspections",
-        "impact.saved_total": "Eau économisée (toutes les fuites trouvées)",
-        "impact.households": "Foyers alimentés pendant un an",
-        "impact.against_baselines": "Taux de découverte face aux méthodes habituelles",
-        "impact.field": "Nos inspections (terrain)",
-        "impact.hit_rate_axis": "Fuites par km inspecté",
-        "impact.baselines_help": "Méthodes habituelles : ce que les équipes auraient trouvé sur le même linéaire choisi par âge, matériau ou casses passées, attendu d'après la vérification sur les années passées.",
-        "impact.no_baselines": "Pas encore vérifié sur les années passées : demandez à un ingénieur de lancer 'risk evaluate' pour comparer aux méthodes habituelles.",
-        "impact.monthly": "Eau économisée par mois, à ce jour",
-        "impact.month": "Mois",
-        "impact.saved_m3": "Économisé (m³)",
-        "impact.cumulative_m3": "Cumul (m³)",
-        "impact.leaks_repaired": "Fuites réparées",
-        "impact.households_col": "Foyers (un an)",
-        "impact.no_leaks": "Aucune fuite enregistrée pour l'instant.",
-        "impact.assumptions": "Hypothèses : campagne de recherche de fuites tous les {years} ans, réparation sous {days} jours, {household} par foyer et par an, {flow} quand le débit n'est pas estimé.",
-        "impact.export_monthly": "Exporter par mois (CSV)",
-        "impact.export_leaks": "Exporter les fuites trouvées (CSV)",
-        "impact.as_of": "Chiffres au {date}.",
-        "impact.water": "Eau économisée",
-        "impact.projected_year": "Projection sur un an",
-        "impact.to_date_text": "**Économisée à ce jour** ({date}) : {volume}. Réparations saisies : {repaired} sur {leaks} ; une fuite économise de l'eau à partir de sa date de réparation.",
-        "impact.projected_text": "**Projection sur un an** : {volume}, économisés dans l'année suivant la réparation par {leaks} : l'eau de {households} pendant un an.",
-        "impact.n_leaks.one": "{n} fuite trouvée",
-        "impact.n_leaks.other": "{n} fuites trouvées",
-        "impact.n_households.one": "{n} foyer",
-        "impact.n_households.other": "{n} foyers",
-        "impact.n_inspections.one": "{n} inspection",
-        "impact.n_inspections.other": "{n} inspections",
-        "impact.awaiting_repair.one": "{n} fuite n'a pas encore de date de réparation : elle compte comme toujours active, et la projection suppose une réparation sous {days} jours après l'inspection.",
-        "impact.awaiting_repair.other": "{n} fuites n'ont pas encore de date de réparation : elles comptent comme toujours actives, et la projection suppose une réparation sous {days} jours après l'inspection.",
-        "impact.no_outcomes": "Aucune inspection enregistrée pour l'instant : les chiffres du terrain apparaîtront dès que les équipes saisiront leurs constats.",
-        "impact.backtest_text": "Vérifié sur {years} : les {share} du linéaire que ce modèle classe les plus à risque portaient {model} des casses de l'année suivante. Les méthodes habituelles, sur le même linéaire : {old}.",
-        "impact.backtest_text_alone": "Vérifié sur {years} : les {share} du linéaire que ce modèle classe les plus à risque portaient {model} des casses de l'année suivante.",
-        "impact.backtest_past_years": "les années passées",
-        "impact.small_sample": "Trop peu inspecté pour comparer : {km} en {inspections}. La comparaison avec les méthodes habituelles a du sens à partir de {min_km} et {min_inspections} inspections ; en deçà, une fuite de plus ou de moins change beaucoup le taux. D'ici là, la vérification sur les années passées ci-dessus est le meilleur repère.",
-        "impact.no_repairs_yet": "Rien d'économisé pour l'instant : aucune date de réparation n'a été saisie. L'eau compte comme économisée à partir du jour de la réparation.",
-        "impact.method.field": "Nos inspections",
-        "impact.method.model": "Ce modèle",
-        "impact.method.random": "Choix au hasard",
-        "impact.method.age": "Les plus anciennes d'abord",
-        "impact.method.material_decade": "Par matériau et décennie de pose",
-        "impact.method.prior_failures": "Le plus de casses passées d'abord",
-        "impact.method.weibull_leyp": "Courbes de vieillissement par matériau",
-        "admin.title": "Comptes",
-        "admin.add": "Ajouter un compte",
-        "admin.role": "Rôle",
-        "admin.crew": "Équipe (équipes terrain)",
-        "admin.email": "E-mail (connexion de l'organisation)",
-        "admin.create": "Créer",
-        "admin.created": "Compte {user} créé.",
-        "admin.audit": "Journal d'audit (le plus récent en premier)",
-        "admin.language": "Langue",
-        "admin.change": "Modifier un compte",
-        "admin.account": "Compte",
-        "admin.change_role": "Changer le rôle",
-        "admin.new_role": "Nouveau rôle",
-        "admin.crew_if_crew": "Équipe (pour une équipe terrain)",
-        "admin.role_changed": "{user} est maintenant {role}.",
-        "admin.password_title": "Réinitialiser le mot de passe",
-        "admin.new_password": "Nouveau mot de passe (au moins {n} caractères)",
-        "admin.reset_password": "Enregistrer le nouveau mot de passe",
-        "admin.password_reset": "Nouveau mot de passe enregistré pour {user}. Remettez-le en main propre.",
-        "admin.access": "Accès",
-        "admin.is_active": "{user} peut se connecter.",
-        "admin.is_inactive": "{user} est désactivé : ne peut ni se connecter ni rien enregistrer.",
-        "admin.deactivate": "Désactiver {user}",
-        "admin.reactivate": "Réactiver {user}",
-        "admin.deactivated": "{user} est désactivé : ne peut plus se connecter ni rien enregistrer.",
-        "admin.reactivated": "{user} peut de nouveau se connecter.",
-        "admin.col.username": "Identifiant",
-        "admin.col.role": "Rôle",
-        "admin.col.crew": "Équipe",
-        "admin.col.email": "E-mail",
-        "admin.col.language": "Langue",
-        "admin.col.status": "État",
-        "admin.col.created": "Créé le",
-        "admin.col.when": "Date",
-        "admin.col.who": "Qui",
-        "admin.col.what": "Quoi",
-        "admin.status.active": "actif",
-        "admin.status.inactive": "désactivé",
-        "admin.error.last_admin": "{user} est le dernier administrateur actif : nommez d'abord un autre administrateur, pour que quelqu'un puisse encore gérer les comptes.",
-        "admin.error.no_user": "Aucun compte ne s'appelle {user}.",
-        "admin.error.role": "Choisissez un des rôles de la liste.",
-        "admin.error.crew": "Un membre d'équipe terrain a besoin d'un nom d'équipe.",
-        "admin.error.crew_name": "Le nom d'équipe {crew} n'est pas utilisable : lettres, chiffres, espaces et ponctuation, sans commencer par = + - @, sans < >.",
-        "admin.error.password": "Le mot de passe doit compter au moins {n} caractères.",
-        "admin.error.language": "Choisissez l'anglais ou le français.",
-        "admin.error.not_admin": "Seul un administrateur actif peut modifier les comptes.",
-        "app.account_disabled": "Votre compte est désactivé ou n'existe plus : adressez-vous à un administrateur.",
-        "audit.create_user": "a créé le compte {user} ({role})",
-        "audit.set_role": "a changé le rôle de {user} : {before} → {after}",
-        "audit.deactivated": "a désactivé {user}",
-        "audit.reactivated": "a réactivé {user}",
-        "audit.set_language": "a réglé la langue de {user} sur {language}",
-        "audit.set_password": "a changé le mot de passe de {user}",
-        "audit.reset_password": "a défini un nouveau mot de passe pour {user}",
-        "audit.record_outcome": "a enregistré la conduite {pipe} : {result}",
-        "audit.add_assignment": "a affecté la conduite {pipe} à l'équipe {crew}",
-        "audit.assignment_done": "conduite {pipe} inspectée (liste à jour)",
-        "audit.assignment_cancelled": "a annulé l'inspection de la conduite {pipe}",
-        "audit.assignment_planned": "a replanifié la conduite {pipe}",
-    },
-}
+def languages() -> list[str]:
+    """Codes of the languages with a compiled catalogue, English first.
+
+    >>> languages()[:2]
+    ['en', 'fr']
+    """
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
+    return sorted(found, key=lambda code: code != DEFAULT_LANGUAGE)
+
+
+def language_name(code: str) -> str:
+    """A language's own name, as its speakers write it at the start of a menu line.
+
+    >>> language_name("fr"), language_name("de")
+    ('Français', 'Deutsch')
+    """
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+@functools.cache
+def _catalogue(lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue of ``lang`` (an empty one when the language has none)."""
+    try:
+        return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+    except (FileNotFoundError, OSError):
+        return gettext.NullTranslations()
+
+
+def _lookup(key: str, lang: str) -> str | None:
+    """The text of ``key`` in ``lang``, or None when missing or untranslated."""
+    text = _catalogue(lang).gettext(key)
+    return text if text != key else None
+
+
+def has(key: str) -> bool:
+    """Whether ``key`` is a message of the catalogues (its English text exists)."""
+    return _lookup(key, DEFAULT_LANGUAGE) is not None
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
     """The string ``key`` in ``lang``, formatted with ``kwargs`` (``str.format`` fields)."""
-    text = CATALOGUE.get(lang, {}).get(key) or CATALOGUE[DEFAULT_LANGUAGE].get(key) or key
+    text = _lookup(key, lang) or _lookup(key, DEFAULT_LANGUAGE) or key
     return text.format(**kwargs) if kwargs else text
-
-
-def format_number(value, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
-    """``value`` with the thousands separator and decimal mark of ``lang``; '–' when missing.
-
-    English: ``1,234.5``; French: ``1 234,5`` (narrow no-break space, decimal comma).
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    if lang == "fr":
-        text = text.replace(",", _NARROW_NBSP).replace(".", ",")
-    return text
-
-
-def format_quantity(value, unit: str, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
-    """A number and its metric unit: ``1,234.5 m³`` or ``1 234,5 m³`` (no-break space in French)."""
-    number = format_number(value, lang, decimals=decimals)
-    return f"{number}{_NBSP if lang == 'fr' else ' '}{unit}"
-
-
-def format_percent(share, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
-    """A share (0.125) as a percentage: ``12.5%`` or ``12,5 %``."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "–"
-    number = format_number(100 * float(share), lang, decimals=decimals)
-    return f"{number}{_NBSP}%" if lang == "fr" else f"{number}%"
-
-
-def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A date as ``2026-11-23`` (English) or ``23/11/2026`` (French)."""
-    if value is None:
-        return "–"
-    return value.strftime("%d/%m/%Y") if lang == "fr" else value.strftime("%Y-%m-%d")
-
-
-#: Plain words for the codes of the data contract and the store (materials, results, leak
-#: kinds), per language. Codes never reach a person: :func:`label` turns them into words.
-LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "en": {
-        "material": {
-            "cast_iron": "cast iron", "ductile_iron": "ductile iron", "steel": "steel",
-            "galvanized_steel": "galvanised steel", "asbestos_cement": "asbestos cement",
-            "concrete": "concrete", "pvc": "PVC", "pe": "polyethylene", "copper": "copper",
-            "lead": "lead", "other": "other material", "unknown": "unknown material",
-        },
-        "result": {
-            "leak_found": "leak found", "nothing_found": "nothing found",
-            "no_access": "no access",
-        },
-        "leak_kind": {
-            "main": "on the main", "joint": "at a joint", "service": "on a service pipe",
-            "valve": "at a valve", "hydrant": "at a hydrant", "other": "elsewhere",
-        },
-        # data columns and model features (the risk map's card, the model page)
-        "column": {
-            "age_years": "age", "install_year": "year laid", "material": "material",
-            "diameter_mm": "diameter", "length_m": "length", "lined": "inner lining",
-            "pressure_zone": "pressure zone", "failures_total": "failures recorded",
-            "years_since_last_failure": "years since the last failure",
-            "failures_per_km": "failures per km", "failures_per_km_year": "failures per km a year",
-            "neighbour_failures_total": "failures on nearby pipes",
-            "soil_covered_share": "share of the pipe with soil data",
-            "welds_total": "welds and joints", "welds_per_km": "welds and joints per km",
-            "leyp_rate_per_km": "failure rate of pipes of the same material and age (survival model)",
-            "inspections_total": "past inspections", "inspection_leaks_found": "leaks found by inspections",
-            "soil_alea_argile": "clay shrink-swell hazard", "soil_corrosivity": "soil corrosivity",
-            "soil_ph": "soil pH", "soil_texture": "soil texture",
-            "soil_resistivite_ohm_m": "soil resistivity (Ω·m)", "soil_resistivity_ohm_m": "soil resistivity (Ω·m)",
-            "weather_tmin_c_mean": "mean lowest temperature (°C)",
-            "weather_tmax_c_mean": "mean highest temperature (°C)",
-            "weather_precip_mm_mean": "mean rainfall (mm a day)",
-            "weather_freeze_thaw_days_per_year": "freeze-thaw days a year",
-            "weather_freezing_index_degree_days_per_year": "frost (degree-days below 0 °C a year)",
-            "weather_dry_summer_index": "dry summers",
-            "street": "street", "street_name": "street", "road": "road", "address": "address",
-            "location": "place", "rue": "street", "voie": "street", "adresse": "address",
-            "district": "district", "quartier": "district", "commune": "town",
-        },
-        # values found in the data (soil classes, ...)
-        "value": {
-            "fort": "high", "forte": "high", "moyen": "medium", "moyenne": "medium",
-            "faible": "low", "nul": "none", "argileux": "clayey", "limoneux": "silty",
-            "sableux": "sandy", "caillouteux": "stony",
-        },
-        "break_kind": {"break": "break", "leak": "leak", "repair": "repair", "burst": "burst"},
-    },
-    "fr": {
-        "material": {
-            "cast_iron": "fonte grise", "ductile_iron": "fonte ductile", "steel": "acier",
-            "galvanized_steel": "acier galvanisé", "asbestos_cement": "amiante-ciment",
-            "concrete": "béton", "pvc": "PVC", "pe": "polyéthylène", "copper": "cuivre",
-            "lead": "plomb", "other": "autre matériau", "unknown": "matériau inconnu",
-        },
-        "result": {
-            "leak_found": "fuite trouvée", "nothing_found": "rien trouvé",
-            "no_access": "pas d'accès",
-        },
-        "leak_kind": {
-            "main": "sur la conduite", "joint": "à un joint", "service": "sur un branchement",
-            "valve": "à une vanne", "hydrant": "à un poteau incendie", "other": "ailleurs",
-        },
-        "column": {
-            "age_years": "âge", "install_year": "année de pose", "material": "matériau",
-            "diameter_mm": "diamètre", "length_m": "longueur", "lined": "revêtement intérieur",
-            "pressure_zone": "zone de pression", "failures_total": "casses enregistrées",
-            "years_since_last_failure": "années depuis la dernière casse",
-            "failures_per_km": "casses par km", "failures_per_km_year": "casses par km et par an",
-            "neighbour_failures_total": "casses sur les conduites voisines",
-            "soil_covered_share": "part de la conduite avec des données de sol",
-            "welds_total": "soudures et joints", "welds_per_km": "soudures et joints par km",
-            "leyp_rate_per_km": "taux de casse des conduites de même matériau et même âge (modèle de survie)",
-            "inspections_total": "inspections passées", "inspection_leaks_found": "fuites trouvées en inspection",
-            "soil_alea_argile": "aléa retrait-gonflement des argiles", "soil_corrosivity": "corrosivité du sol",
-            "soil_ph": "pH du sol", "soil_texture": "texture du sol",
-            "soil_resistivite_ohm_m": "résistivité du sol (Ω·m)", "soil_resistivity_ohm_m": "résistivité du sol (Ω·m)",
-            "weather_tmin_c_mean": "température minimale moyenne (°C)",
-            "weather_tmax_c_mean": "température maximale moyenne (°C)",
-            "weather_precip_mm_mean": "pluie moyenne (mm par jour)",
-            "weather_freeze_thaw_days_per_year": "jours de gel-dégel par an",
-            "weather_freezing_index_degree_days_per_year": "gel (degrés-jours sous 0 °C par an)",
-            "weather_dry_summer_index": "étés secs",
-            "street": "rue", "street_name": "rue", "road": "voie", "address": "adresse",
-            "location": "lieu", "rue": "rue", "voie": "voie", "adresse": "adresse",
-            "district": "quartier", "quartier": "quartier", "commune": "commune",
-        },
-        "value": {
-            "fort": "fort", "forte": "forte", "moyen": "moyen", "moyenne": "moyenne",
-            "faible": "faible", "nul": "nul", "argileux": "argileux", "limoneux": "limoneux",
-            "sableux": "sableux", "caillouteux": "caillouteux",
-            "high": "fort", "medium": "moyen", "low": "faible", "clayey": "argileux",
-            "silty": "limoneux", "sandy": "sableux",
-        },
-        "break_kind": {"break": "casse", "leak": "fuite", "repair": "réparation", "burst": "éclatement"},
-    },
-}  # fmt: skip
 
 
 def label(kind: str, code, lang: str = DEFAULT_LANGUAGE) -> str:
     """Plain words for a code: ``label("material", "cast_iron", "fr")`` is "fonte grise".
 
-    Unknown codes read as words too (underscores become spaces); a missing value is "–",
-    never "None".
+    Codes never reach a person. Unknown codes read as words too (underscores become
+    spaces); a missing value is "–", never "None".
 
     >>> label("material", "asbestos_cement")
     'asbestos cement'
@@ -1103,9 +106,63 @@ def label(kind: str, code, lang: str = DEFAULT_LANGUAGE) -> str:
     if code is None or (isinstance(code, float) and math.isnan(code)) or code is _pd_na():
         return "–"
     code = str(code)
-    words = LABELS.get(lang, {}).get(kind, {}).get(code)
-    words = words or LABELS[DEFAULT_LANGUAGE].get(kind, {}).get(code)
-    return words or code.replace("_", " ")
+    key = f"label.{kind}.{code}"
+    return _lookup(key, lang) or _lookup(key, DEFAULT_LANGUAGE) or code.replace("_", " ")
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _locale(lang: str) -> str:
+    """``lang`` when Babel knows its conventions, else English."""
+    try:
+        Locale.parse(lang)
+    except (ValueError, UnknownLocaleError):
+        return DEFAULT_LANGUAGE
+    return lang
+
+
+def format_number(value, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
+    """``value`` with the thousands separator and decimal mark of ``lang``; '–' when missing.
+
+    English: ``1,234.5``; French: ``1 234,5`` (narrow no-break space, decimal comma).
+    """
+    if _missing(value):
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(float(value), format=pattern, locale=_locale(lang))
+
+
+def format_quantity(value, unit: str, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
+    """A number and its metric unit: ``1,234.5 m³``, or ``1 234,5 m³`` with a no-break space
+    where the language's typography asks for one (French)."""
+    number = format_number(value, lang, decimals=decimals)
+    space = _NBSP if _NBSP in _percent_affixes(lang)[1] else " "
+    return f"{number}{space}{unit}"
+
+
+def format_percent(share, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
+    """A share (0.125) as a percentage: ``12.5%`` or ``12,5 %``."""
+    if _missing(share):
+        return "–"
+    prefix, suffix = _percent_affixes(lang)
+    return f"{prefix}{format_number(100 * float(share), lang, decimals=decimals)}{suffix}"
+
+
+@functools.cache
+def _percent_affixes(lang: str) -> tuple[str, str]:
+    """What the language writes before and after a percentage (``''``, ``'\u00a0%'``)."""
+    pattern = Locale.parse(_locale(lang)).percent_formats[None]
+    return pattern.prefix[0], pattern.suffix[0]
+
+
+def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A date as its language writes it, with the month in words so no reader can swap
+    day and month: ``Jan 5, 2026`` (English), ``5 janv. 2026`` (French). '–' when missing."""
+    if value is None:
+        return "–"
+    return _babel_date(value, format="medium", locale=_locale(lang))
 
 
 def _pd_na():
@@ -1113,8 +170,3 @@ def _pd_na():
     import pandas as pd
 
     return pd.NA
-
-
-def languages() -> list[str]:
-    """Language codes of the catalogue."""
-    return list(CATALOGUE)

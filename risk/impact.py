@@ -434,8 +434,9 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
             f"{method_label(m, lang)} {format_percent(v, lang)}"
             for m, v in backtest["baselines"].items()
         ]
+        key = "impact.backtest_text" if old else "impact.backtest_text_alone"
         texts["backtest"] = t(
-            "impact.backtest_text" if old else "impact.backtest_text_alone",
+            key,
             lang,
             years=_years_text(backtest["years"], lang),
             share=format_percent(backtest["share"], lang),

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from risk.i18n import (
-    LABELS,
     format_date,
     format_number,
     format_percent,
     format_quantity,
+    has,
     label,
     t,
 )
@@ -73,7 +73,7 @@ def _date(value, lang: str) -> str:
 def column_words(name: str, lang: str = "en") -> str:
     """A data column or model feature in words: ``soil_resistivite_ohm_m`` → "soil
     resistivity (Ω·m)", ``failures_last_5y`` → "failures in the last 5 years"."""
-    if name in LABELS.get(lang, LABELS["en"])["column"] or name in LABELS["en"]["column"]:
+    if has(f"label.column.{name}"):
         return label("column", name, lang)
     match = re.fullmatch(r"failures_last_(\d+)y(_per_km)?", name)
     if match:

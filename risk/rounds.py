@@ -19,7 +19,7 @@ import pandas as pd
 
 from risk import clock
 from risk.dispatch import read_crews
-from risk.i18n import CATALOGUE, format_date, format_number, format_percent, label, t
+from risk.i18n import format_date, format_number, format_percent, has, label, t
 
 #: Capacity of a crew that has none on record.
 DEFAULT_KM_PER_DAY = 3.0
@@ -157,7 +157,7 @@ def rounds_summary(assignments: pd.DataFrame | None, lang: str = "en") -> str:
 
 def _look_for(material, lang: str) -> str:
     key = f"look_for.{material}"
-    return t(key, lang) if key in CATALOGUE["en"] else ""
+    return t(key, lang) if has(key) else ""
 
 
 def plan_table(plan: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
@@ -206,4 +206,4 @@ def plan_table(plan: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 def general_check(lang: str = "en") -> str | None:
     """What to check on every pipe, in ``lang`` (None when the catalogue has no such text)."""
-    return t("look_for.general", lang) if "look_for.general" in CATALOGUE["en"] else None
+    return t("look_for.general", lang) if has("look_for.general") else None

@@ -119,5 +119,5 @@ def test_export_writes_csv_geojson_and_printable_sheets(tmp_path):
     geo = gpd.read_file(files["geojson"])
     assert geo.crs.to_epsg() == 4326 and len(geo) == 4
     sheet = files["html"].read_text()
-    assert "Équipe Nord — 2026-11-23" in sheet and "<svg" in sheet
+    assert "Équipe Nord — Nov 23, 2026" in sheet and "<svg" in sheet
     assert sheet.count("☐ leak") == 4 and "circumferential cracks" in sheet

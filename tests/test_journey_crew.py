@@ -26,6 +26,7 @@ from test_dashboard import TODAY, USERS, app_as, build_workspace, texts
 
 from risk import crewday
 from risk.dispatch import Crew, plan_inspections
+from risk.i18n import format_date
 from risk.sheets import render_sheets
 from risk.store import OutcomeStore
 
@@ -117,7 +118,7 @@ def test_a_crew_whose_lists_are_all_in_the_past_is_told_so(tmp_path, monkeypatch
     monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
     at = app_as(workspace, "nadia", "crew")
     assert not at.exception
-    day = (TODAY - dt.timedelta(days=10)).isoformat()
+    day = format_date(TODAY - dt.timedelta(days=10))
     assert at.date_input[0].value == TODAY - dt.timedelta(days=10)
     assert f"the last day that still has pipes to inspect, {day}" in texts(at)
     assert f"Nord, {day}: 3 pipes, 3 left to do." in texts(at)
@@ -132,7 +133,7 @@ def test_the_crew_page_in_french_has_no_codes(app_workspace, monkeypatch):
     assert "fonte grise" in shown or "amiante-ciment" in shown
     for code in ("cast_iron", "ductile_iron", "asbestos_cement", "None", "00:00"):
         assert code not in shown
-    assert f"Nord, {NEXT_WEEK.strftime('%d/%m/%Y')} : 27 conduites" in texts(at)
+    assert f"Nord, {format_date(NEXT_WEEK, 'fr')} : 27 conduites" in texts(at)
 
 
 # -- the journey in Chromium ------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     page.get_by_role("heading", name="Inspection list").wait_for()
 
     # Next week's list, without touching the date (today has nothing planned).
-    day = NEXT_WEEK.isoformat()
+    day = format_date(NEXT_WEEK)
     page.get_by_text(f"Nord, {day}: 27 pipes, 27 left to do.").wait_for(timeout=20_000)
     assert page.get_by_text("Nothing planned").count() == 0
     _chosen(page, "1 · P-0000")

@@ -31,7 +31,7 @@ from pyproj import Transformer
 from test_browser import ARTIFACTS, sign_in
 from test_dashboard import TODAY, app_as, build_workspace, texts
 
-from risk import maplayers, modelcard, pipecard, rounds, writes
+from risk import i18n, maplayers, modelcard, pipecard, rounds, writes
 from risk.store import OutcomeStore
 from risk.workspace import load_workspace
 
@@ -156,10 +156,10 @@ def test_the_card_is_in_words_in_both_languages(app_workspace):
         "clay shrink-swell hazard: high",
     ]
     assert card["rank"] == "2 of 3,600" and card["probability"].endswith("%")
-    assert card["breaks"].iloc[0].tolist() == ["2019-12-11", "break", "–"]
+    assert card["breaks"].iloc[0].tolist() == ["Dec 11, 2019", "break", "–"]
     assert card["soils"] == ["clay shrink-swell hazard: high"]
     assert card["inspections"].iloc[0].tolist() == [
-        TODAY.isoformat(),
+        i18n.format_date(TODAY),
         "leak found",
         "at a joint",
         "1.5",
@@ -174,7 +174,7 @@ def test_the_card_is_in_words_in_both_languages(app_workspace):
     french = pipecard.pipe_card(table, data, "P-0001", lang="fr", outcomes=outcomes)
     assert french["reasons"][0].startswith("fonte grise, 95 ans (conduites de ce matériau")
     assert french["reasons"][2] == "aléa retrait-gonflement des argiles\u00a0: fort"
-    assert french["breaks"].iloc[0].tolist() == ["11/12/2019", "casse", "–"]
+    assert french["breaks"].iloc[0].tolist() == ["11 déc. 2019", "casse", "–"]
     assert french["inspections"].iloc[0, 1:3].tolist() == ["fuite trouvée", "à un joint"]
     assert french["rank"] == "2 sur 3\u202f600"
 
@@ -204,14 +204,14 @@ def test_the_model_card_reads_as_a_page():
     assert page["predicts"].startswith(
         "It gives each pipe a probability of failing within the next year"
     )
-    assert "2026-01-01" in page["predicts"] and "2026-11-01" in page["trained"]
+    assert "Jan 1, 2026" in page["predicts"] and "Nov 1, 2026" in page["trained"]
     assert "154,570 pipe-years" in page["trained"] and "300 decision trees" in page["method"]
     assert page["backtest"][0] == (
         "The riskiest 1% of the network length held 12% of the next year's failures, 5% of "
         "the length held 38% and 10% of the length held 56%."
     )
     assert "Of the 100 pipes ranked first, 45 failed" in page["backtest"][1]
-    assert "Platt" in page["calibration"] and "2025-01-01" in page["calibration"]
+    assert "Platt" in page["calibration"] and "Jan 1, 2025" in page["calibration"]
     features = modelcard.features_table(CARD, "en")
     assert features.iloc[0].tolist()[0] == "Material and age"
     text = json.dumps(page) + features.to_csv()
@@ -231,7 +231,7 @@ def test_dispatch_starts_from_the_project_crews_and_the_next_free_monday(app_wor
     table = rounds.rounds_table(assignments, "en")
     assert table.columns.tolist() == ["Day", "Crew", "Status", "Pipes", "Done", "Round"]
     assert table.iloc[0].tolist() == [
-        TODAY.isoformat(), "Nord", "in progress: 1 of 3 done", "3", "1", "round-1"
+        i18n.format_date(TODAY), "Nord", "in progress: 1 of 3 done", "3", "1", "round-1"
     ]  # fmt: skip
     assert table.iloc[1, 2] == "planned"
     assert "1 round, 6 inspections, 1 done" in rounds.rounds_summary(assignments, "en")
@@ -396,14 +396,16 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
 
     open_page(page, "Dispatch", "Dispatch")
     page.get_by_text("The project's crews (crews.csv): Nord, Sud.").wait_for()
-    page.get_by_text(f"1 round, 6 inspections, 1 done; the last planned day is {TODAY}").wait_for()
+    page.get_by_text(
+        f"1 round, 6 inspections, 1 done; the last planned day is {i18n.format_date(TODAY)}"
+    ).wait_for()
     page.get_by_role("heading", name="Rounds already planned").wait_for(timeout=20_000)
     page.get_by_role("button", name="Make the lists").click()
     page.get_by_role("heading", name="Lists").wait_for(timeout=30_000)
     page.get_by_text("One colour per crew and day").wait_for()
     monday = rounds.next_round_start(pd.DataFrame({"planned_date": [pd.Timestamp(TODAY)],
                                                    "status": ["planned"]}), today=TODAY)  # fmt: skip
-    assert f"Nord · {monday.isoformat()}" in main_text(page)
+    assert f"Nord · {i18n.format_date(monday)}" in main_text(page)
     check_clean(page, "dispatch")
     shoot(page, "engineer-dispatch-desk")
     context.close()

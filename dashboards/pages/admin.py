@@ -6,7 +6,7 @@ import common
 import streamlit as st
 
 from risk import auth
-from risk.i18n import LANGUAGE_NAMES
+from risk.i18n import language_name, languages
 
 workspace, user = common.require("admin")
 lang = common.lang()
@@ -106,7 +106,7 @@ with st.form("add_user", clear_on_submit=True):
     crew = c2.text_input(tr("admin.crew"), key="new_crew")
     email = c1.text_input(tr("admin.email"), key="new_email")
     language = c2.selectbox(
-        tr("admin.language"), auth.LANGUAGES, format_func=LANGUAGE_NAMES.get, key="new_language"
+        tr("admin.language"), languages(), format_func=language_name, key="new_language"
     )
     added = st.form_submit_button(tr("admin.create"))
 if added:

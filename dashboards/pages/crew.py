@@ -122,13 +122,8 @@ with st.container(key="crew-pipe"):
     last = state.get("last_outcome")
     if last:
         message = st.success if last["created"] else st.info
-        message(
-            tr(
-                "crew.saved" if last["created"] else "crew.already",
-                pipe_id=last["pipe_id"],
-                outcome_id=last["outcome_id"],
-            )
-        )
+        key = "crew.saved" if last["created"] else "crew.already"
+        message(tr(key, pipe_id=last["pipe_id"], outcome_id=last["outcome_id"]))
     with st.container(border=True):
         is_next = state["f_assignment"] == state.get("crew_auto")
         st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")

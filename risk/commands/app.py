@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from risk.commands._common import emit, is_workspace
+from risk.i18n import DEFAULT_LANGUAGE, languages
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
@@ -36,7 +37,7 @@ administrator can be neither deactivated nor given another role.""",
     a.add_argument("--role", required=True, choices=("engineer", "crew", "manager", "admin"))
     a.add_argument("--crew", help="crew name (required for crew members)")
     a.add_argument("--email", help="e-mail used by single sign-on (OIDC), if configured")
-    a.add_argument("--language", choices=("en", "fr"), default="en")
+    a.add_argument("--language", choices=languages(), default=DEFAULT_LANGUAGE)
     a.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     a.set_defaults(func=cmd_users_add)
     lst = sub.add_parser("list", help="list accounts")
