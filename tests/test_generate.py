@@ -100,6 +100,24 @@ def test_invalid_options_are_refused(tmp_path):
         generate_utility(tmp_path / "x", n_segments=5)
     with pytest.raises(ValueError, match="start_year <= record_start_year <= end_year"):
         generate_utility(tmp_path / "x", n_segments=100, start_year=2010, record_start_year=2000)
+    with pytest.raises(ValueError, match="variant must be one of default, renamed; got 'x'"):
+        generate_utility(tmp_path / "x", n_segments=100, variant="x")
+
+
+def test_the_default_variant_and_record_start_are_the_defaults(small, tmp_path):
+    again = generate_utility(
+        tmp_path / "again", n_segments=SMALL, seed=3, record_start_year=2000, variant="default"
+    )
+    for name in FILES:
+        assert (small / name).read_bytes() == (again / name).read_bytes(), name
+    assert "variant" not in json.loads((small / "truth" / "params.json").read_text())["options"]
+
+
+def test_a_town_without_hidden_leaks_is_written(tmp_path):
+    out = generate_utility(tmp_path / "tiny", n_segments=30, seed=0)  # no hidden leak
+    leaks = pd.read_csv(out / "truth" / "hidden_leaks.csv")
+    assert list(leaks.columns) == ["leak_id", "pipe_id", "start_date", "flow_m3_per_h", "x", "y"]
+    assert leaks.empty
 
 
 # --- network and files -------------------------------------------------------------------

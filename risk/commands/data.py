@@ -43,13 +43,23 @@ def register(add) -> None:
         "generate",
         "Write the built-in sample utility (synthetic, with its truth apart).",
         """  risk generate data/sample/town
-  risk generate /tmp/big --segments 1000000 --seed 7""",
+  risk generate /tmp/big --segments 1000000 --seed 7
+  risk generate /tmp/renamed --variant renamed
+  risk ingest /tmp/renamed --mapping data/mappings/sample-renamed.toml""",
     )
     p.add_argument("out_dir", type=Path, help="folder to write (new, or an earlier sample)")
     p.add_argument(
         "--segments", type=int, default=20_000, help="pipe segments (default: %(default)s)"
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    p.add_argument(
+        "--variant",
+        choices=("default", "renamed"),
+        default="default",
+        help="renamed: the same town in other file and column names, codes and soil classes, "
+        "with a break record starting 10 years before the end; load it with --mapping "
+        "data/mappings/sample-renamed.toml (default: %(default)s)",
+    )
     p.set_defaults(func=cmd_generate)
 
     p = add(
@@ -110,13 +120,21 @@ def cmd_generate(args) -> int:
     from risk.generate import generate_utility
 
     start = time.perf_counter()
-    out = generate_utility(args.out_dir, n_segments=args.segments, seed=args.seed)
+    out = generate_utility(
+        args.out_dir, n_segments=args.segments, seed=args.seed, variant=args.variant
+    )
     seconds = time.perf_counter() - start
+    text = (
+        f"Sample utility written to {out} in {seconds:.1f} s (truth kept apart in {out / 'truth'})."
+    )
+    if args.variant == "renamed":
+        from risk.sample.renamed import MAPPING
+
+        text += f"\nLoad it with: risk ingest {out} --mapping {MAPPING}"
     emit(
         args,
-        {"out_dir": str(out), "seconds": round(seconds, 2)},
-        f"Sample utility written to {out} in {seconds:.1f} s (truth kept apart in "
-        f"{out / 'truth'}).",
+        {"out_dir": str(out), "seconds": round(seconds, 2), "variant": args.variant},
+        text,
     )
     return 0
 

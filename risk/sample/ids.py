@@ -10,7 +10,11 @@ def make_ids(prefix: str, n: int, *, min_width: int = 6) -> np.ndarray:
 
     >>> make_ids("P", 3).tolist()
     ['P000001', 'P000002', 'P000003']
+    >>> make_ids("L", 0).tolist()
+    []
     """
     width = max(min_width, len(str(n)))
+    if n == 0:  # (np.strings.zfill fails on an empty array)
+        return np.empty(0, dtype=f"<U{len(prefix) + width}")
     digits = np.strings.zfill(np.arange(1, n + 1).astype(np.str_), width)
     return np.strings.add(prefix, digits)

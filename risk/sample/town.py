@@ -13,6 +13,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from risk.atomic import DIR_MODE
+from risk.sample import renamed
 from risk.sample.attributes import assign_attributes
 from risk.sample.context import (
     Soils,
@@ -30,6 +31,10 @@ from risk.sample.writer import write_utility
 
 #: Bumped whenever the same seed would give different data.
 GENERATOR_VERSION = "1.0"
+#: How the town can be published: ``default`` (the data contract's own names) or
+#: ``renamed`` (other files, names and codes, loaded with a mapping; see
+#: :mod:`risk.sample.renamed`).
+VARIANTS = ("default", "renamed")
 
 
 @dataclass
@@ -58,9 +63,10 @@ def generate_utility(
     n_segments: int = 20_000,
     seed: int = 0,
     start_year: int = 1990,
-    record_start_year: int = 2000,
+    record_start_year: int | None = None,
     end_year: int = 2025,
     params: HazardParams | None = None,
+    variant: str = "default",
 ) -> Path:
     """Write a synthetic utility folder in the data contract, with its truth apart.
 
@@ -84,12 +90,17 @@ def generate_utility(
     start_year : int, default 1990
         First simulated year (failures before the record still count as prior
         failures in the self-exciting term).
-    record_start_year : int, default 2000
-        First year of the published break record.
+    record_start_year : int, optional
+        First year of the published break record; 2000 when omitted (the ``renamed``
+        variant: ``end_year - 9``, a ten-year record).
     end_year : int, default 2025
         Last simulated year (inclusive); hidden leaks run on 31 December of it.
     params : HazardParams, optional
         Failure-process parameters; the documented defaults when omitted.
+    variant : {"default", "renamed"}
+        ``renamed`` publishes the same town under other file names, column names and
+        codes (French, integer pipe numbers, soil classes ``A1``-``A3``, ...), to be
+        loaded with ``data/mappings/sample-renamed.toml``; see :mod:`risk.sample.renamed`.
 
     Returns
     -------
@@ -98,7 +109,8 @@ def generate_utility(
         ``soils.parquet``, ``weather.csv``, ``stations.parquet``, ``welds.csv``,
         ``README.md`` and ``truth/`` (``expected_failures.parquet``,
         ``hidden_leaks.csv``, ``pipe_covariates.parquet``, ``weather_indices.csv``,
-        ``params.json``, ``README.md``), which ingestion never reads.
+        ``params.json``, ``README.md``), which ingestion never reads. The ``renamed``
+        variant holds other input files (listed in its ``README.md``) and the same truth.
     """
     town = build_town(
         n_segments=n_segments,
@@ -107,6 +119,7 @@ def generate_utility(
         record_start_year=record_start_year,
         end_year=end_year,
         params=params,
+        variant=variant,
     )
     out_dir = Path(out_dir)
     if (
@@ -137,12 +150,15 @@ def build_town(
     n_segments: int = 20_000,
     seed: int = 0,
     start_year: int = 1990,
-    record_start_year: int = 2000,
+    record_start_year: int | None = None,
     end_year: int = 2025,
     params: HazardParams | None = None,
+    variant: str = "default",
 ) -> SampleTown:
     """Build every table of the sample town in memory; see :func:`generate_utility`."""
-    _check_options(n_segments, seed, start_year, record_start_year, end_year)
+    if record_start_year is None:
+        record_start_year = renamed.record_start_year(end_year) if variant == "renamed" else 2000
+    _check_options(n_segments, seed, start_year, record_start_year, end_year, variant)
     params = params or HazardParams()
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     rng_net, rng_attr, rng_soil, rng_weather, rng_weld, rng_hazard, rng_rec, rng_perm = streams
@@ -150,7 +166,7 @@ def build_town(
     net = build_network(n_segments, rng_net, end_year=end_year)
     net = net.take(rng_perm.permutation(n_segments))  # pipe ids carry no spatial order
     pipes = assign_attributes(net, rng_attr, record_start_year=record_start_year, end_year=end_year)
-    pipe_ids = make_ids("P", n_segments)
+    pipe_ids = renamed.pipe_ids(n_segments) if variant == "renamed" else make_ids("P", n_segments)
     pipes.insert(0, "pipe_id", pipe_ids)
     lines = shapely.linestrings(net.coords_m.round(2))
     length_m = shapely.length(lines)
@@ -192,6 +208,8 @@ def build_town(
         "record_start_year": record_start_year,
         "end_year": end_year,
     }
+    if variant != "default":
+        options["variant"] = variant
     return SampleTown(
         options=options,
         params=params,
@@ -210,8 +228,10 @@ def build_town(
     )
 
 
-def _check_options(n_segments, seed, start_year, record_start_year, end_year) -> None:
+def _check_options(n_segments, seed, start_year, record_start_year, end_year, variant) -> None:
     problems = []
+    if variant not in VARIANTS:
+        problems.append(f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
     if not isinstance(n_segments, int | np.integer) or n_segments < 10:
         problems.append(f"n_segments must be an integer of at least 10; got {n_segments!r}")
     if not isinstance(seed, int | np.integer) or seed < 0:

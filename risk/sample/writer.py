@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from risk.csvsafe import write_csv
-from risk.sample import hazard
+from risk.sample import hazard, renamed
 
 if TYPE_CHECKING:
     from risk.sample.town import SampleTown
@@ -47,6 +47,31 @@ def write_utility(town: SampleTown, out_dir: Path, *, generator_version: str) ->
     """Write every file of the town into ``out_dir`` (see :func:`generate_utility`)."""
     truth_dir = out_dir / "truth"
     truth_dir.mkdir(parents=True, exist_ok=True)
+    if town.options.get("variant") == "renamed":
+        renamed.write_published(town, out_dir, crs=CRS)
+        readme = renamed.readme(town, generator_version)
+    else:
+        _write_published(town, out_dir)
+        readme = _readme(town, generator_version)
+
+    _write_expected(town, truth_dir / "expected_failures.parquet")
+    write_csv(town.leaks, truth_dir / "hidden_leaks.csv", lineterminator="\n")
+    _write_covariates(town, truth_dir / "pipe_covariates.parquet")
+    write_csv(town.indices.round(4), truth_dir / "weather_indices.csv", lineterminator="\n")
+    params = {
+        "generator_version": generator_version,
+        "crs": CRS,
+        "options": town.options,
+        "hazard": town.params.to_dict(),
+    }
+    (truth_dir / "params.json").write_text(json.dumps(params, indent=2) + "\n")
+    (truth_dir / "README.md").write_text(_truth_readme(town))
+    (out_dir / "README.md").write_text(readme)
+    return out_dir
+
+
+def _write_published(town: SampleTown, out_dir: Path) -> None:
+    """The input files of the default variant, in the data contract's own names."""
     pipes = gpd.GeoDataFrame(town.pipes[PIPE_COLUMNS], geometry=town.lines, crs=CRS)
     pipes.to_parquet(out_dir / "pipes.parquet", index=False)
     breaks = gpd.GeoDataFrame(town.breaks, geometry=town.break_points, crs=CRS)
@@ -66,21 +91,6 @@ def write_utility(town: SampleTown, out_dir: Path, *, generator_version: str) ->
         weather[column] = weather[column] + 0.0  # no "-0.0" in the file
     write_csv(weather, out_dir / "weather.csv", lineterminator="\n")
     write_csv(town.welds, out_dir / "welds.csv", lineterminator="\n")
-
-    _write_expected(town, truth_dir / "expected_failures.parquet")
-    write_csv(town.leaks, truth_dir / "hidden_leaks.csv", lineterminator="\n")
-    _write_covariates(town, truth_dir / "pipe_covariates.parquet")
-    write_csv(town.indices.round(4), truth_dir / "weather_indices.csv", lineterminator="\n")
-    params = {
-        "generator_version": generator_version,
-        "crs": CRS,
-        "options": town.options,
-        "hazard": town.params.to_dict(),
-    }
-    (truth_dir / "params.json").write_text(json.dumps(params, indent=2) + "\n")
-    (truth_dir / "README.md").write_text(_truth_readme(town))
-    (out_dir / "README.md").write_text(_readme(town, generator_version))
-    return out_dir
 
 
 def _write_expected(town: SampleTown, path: Path) -> None:
