@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from risk.errors import InputError
 from risk.i18n import format_date, label, language_name, languages, t
 from risk.settings import read_settings
 from risk.store import OutcomeStore
@@ -204,7 +205,7 @@ def create_user(
         if email and user_for_email(store, email) is not None:
             problems.append(f"the e-mail {email!r} belongs to another account")
         if problems:
-            raise ValueError(f"Cannot create user {username!r}: " + "; ".join(problems) + ".")
+            raise InputError(f"Cannot create user {username!r}: " + "; ".join(problems) + ".")
         values = {
             "username": username,
             "password_hash": hash_password(password) if password is not None else None,
@@ -293,7 +294,7 @@ def list_users(store_url: str | Path | OutcomeStore) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=USER_COLUMNS)
 
 
-class AccountChangeError(ValueError):
+class AccountChangeError(InputError):
     """An account change was refused; nothing was written.
 
     ``code`` names the reason for a translated message (``admin.error.<code>`` in

@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from risk.baselines import default_baselines
+from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
 from risk.model import RiskModel, inspection_rank, reliability_table
 from risk.utility import UtilityData
@@ -359,7 +360,10 @@ def _read_truth(truth_dir) -> pd.DataFrame:
     truth = pd.read_parquet(path)
     missing = {"pipe_id", "year", "expected_failures"} - set(truth.columns)
     if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(sorted(missing))}; expected pipe_id, year "
+            "and expected_failures, as written by 'risk generate' in its truth folder"
+        )
     truth = truth.assign(pipe_id=truth["pipe_id"].astype("string"))
     return truth
 

@@ -1,6 +1,11 @@
 """The ``risk`` command line: one subcommand per pipeline stage.
 
 Exit codes: 0 success, 2 bad input (nothing written), 1 unexpected failure.
+
+Bad input is an :class:`~risk.errors.InputError` (a data-contract problem, a refused write,
+settings.toml, a flag), a missing file or a denied permission: ``error: <message>`` on
+stderr, the message saying how to fix it. Anything else is a bug, never the user's input: its
+traceback on stderr and exit code 1, so that it is reported rather than worked around.
 """
 
 from __future__ import annotations
@@ -9,11 +14,18 @@ import argparse
 import json
 import logging
 import sys
+import traceback
 
 from risk.commands import app, data, field, model
 from risk.contract import DataContractError
+from risk.errors import InputError
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 1
+
+#: What the user can fix: their input, a path that does not exist, a file or an account
+#: they may not use.
+INPUT_ERRORS = (InputError, FileNotFoundError, PermissionError)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,11 +66,31 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"ok": False, "problems": [p.to_dict() for p in exc.problems]}))
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ValueError, FileNotFoundError, PermissionError) as exc:
+    except Exception as exc:
+        if not _is_input_error(exc):
+            return _internal_error(args, exc)
         if getattr(args, "json", False):
             print(json.dumps({"ok": False, "error": str(exc)}))
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _is_input_error(exc: Exception) -> bool:
+    return isinstance(exc, INPUT_ERRORS)
+
+
+def _internal_error(args, exc: Exception) -> int:
+    """A bug: the traceback and a request to report it, exit code 1."""
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": f"internal error: {type(exc).__name__}: {exc}"}))
+    traceback.print_exception(exc, file=sys.stderr)
+    print(
+        f"internal error: {type(exc).__name__}: {exc}\n"
+        "This is a bug in risk, not a problem with your input. Please report it with the "
+        "command you ran and the traceback above.",
+        file=sys.stderr,
+    )
+    return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

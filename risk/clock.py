@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from risk.errors import InputError
+
 ENV = "RISK_TODAY"
 
 
@@ -24,7 +26,7 @@ def today() -> dt.date:
         try:
             return dt.date.fromisoformat(fixed.strip())
         except ValueError:
-            raise ValueError(
+            raise InputError(
                 f"{ENV}={fixed!r} is not a date: use YYYY-MM-DD (e.g. 2026-01-05), or unset it"
             ) from None
     return dt.date.today()

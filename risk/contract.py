@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from risk.errors import InputError
+
 #: File extensions the reader understands, in the order they are looked for.
 SUPPORTED_EXTENSIONS = (".gpkg", ".parquet", ".geoparquet", ".geojson", ".json", ".shp", ".csv")
 
@@ -190,8 +192,9 @@ class Problem:
         }
 
 
-class DataContractError(ValueError):
-    """The input folder breaks the data contract; ``problems`` lists every fatal finding."""
+class DataContractError(InputError):
+    """The input folder breaks the data contract; ``problems`` lists every fatal finding.
+    An :class:`~risk.errors.InputError` (so a ``ValueError``)."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)

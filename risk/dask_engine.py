@@ -51,6 +51,7 @@ import xgboost.dask  # noqa: F401  (makes xgb.dask available)
 from distributed import Client, Future
 
 from risk.contract import MATERIALS
+from risk.errors import InputError
 from risk.explain import (
     DEFAULT_N_EXACT,
     DEFAULT_TOP_N,
@@ -324,7 +325,7 @@ def partition_utility(
         client.scheduler_info(n_workers=-1)["workers"].items(), key=lambda w: str(w[1].get("name"))
     )
     if not workers:
-        raise ValueError("the Dask cluster has no worker; start some with 'dask worker ADDRESS'")
+        raise InputError("the Dask cluster has no worker; start some with 'dask worker ADDRESS'")
     placement = [workers[k % len(workers)][0] for k in range(len(chunks))]
     break_part, weld_part, outcome_part = part_of(breaks), part_of(welds), part_of(outcomes)
     if data.has_geometry:
@@ -481,7 +482,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
         if not s["rows"]:
             f.release()
     if not kept:
-        raise ValueError(
+        raise InputError(
             f"no pipe in service at any panel date before {to_timestamp(as_of).date()}; "
             "check install_year, or pick a later as_of"
         )

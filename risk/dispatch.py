@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from risk.csvsafe import read_csv_rows
+from risk.errors import InputError
 from risk.i18n import has, t
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
@@ -59,16 +60,16 @@ class Crew:
             identifier_problem(str(self.name).strip()) if str(self.name).strip() else "is empty"
         )
         if problem is not None:
-            raise ValueError(f"Crew name {str(self.name)[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
+            raise InputError(f"Crew name {str(self.name)[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
         if (self.km_per_day is None) == (self.checks_per_day is None):
-            raise ValueError(
+            raise InputError(
                 f"Crew '{self.name}' needs exactly one capacity: km_per_day or checks_per_day."
             )
         capacity = self.km_per_day if self.km_per_day is not None else self.checks_per_day
         if not capacity > 0:
-            raise ValueError(f"Crew '{self.name}' capacity must be > 0. Got {capacity} instead.")
+            raise InputError(f"Crew '{self.name}' capacity must be > 0. Got {capacity} instead.")
         if not self.days:
-            raise ValueError(f"Crew '{self.name}' has no working days.")
+            raise InputError(f"Crew '{self.name}' has no working days.")
 
 
 def working_days(start: date, n_days: int) -> tuple[date, ...]:
@@ -97,7 +98,7 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
     if "km_per_day" not in columns and "checks_per_day" not in columns:
         problems.append("a 'km_per_day' or 'checks_per_day' column")
     if problems:
-        raise ValueError(
+        raise InputError(
             f"{path}: crews need {' and '.join(problems)} (found {columns}). "
             "Example:\nname,km_per_day\nEquipe Nord,3.5"
         )
@@ -113,7 +114,7 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
             checks = int(row["checks_per_day"]) if row.get("checks_per_day") else None
             crews.append(Crew(row["name"], days, km_per_day=km, checks_per_day=checks))
         except ValueError as exc:
-            raise ValueError(f"{path}, row {row_number}: {exc}") from exc
+            raise InputError(f"{path}, row {row_number}: {exc}") from exc
     return crews
 
 
@@ -140,7 +141,7 @@ def inspection_exclusions(
     row per pipe.
     """
     if recent_days < 0:
-        raise ValueError(f"recent_days must be >= 0 days. Got {recent_days} instead.")
+        raise InputError(f"recent_days must be >= 0 days. Got {recent_days} instead.")
     parts = []
     if len(outcomes):
         since = pd.Timestamp(start) - pd.Timedelta(days=recent_days)
@@ -188,13 +189,13 @@ def plan_inspections(
         ``diameter_mm``, ``install_year``, ``top_reasons``, ``look_for``.
     """
     if not crews:
-        raise ValueError("No crews given: add at least one crew to plan inspections.")
+        raise InputError("No crews given: add at least one crew to plan inspections.")
     missing = {"pipe_id", "rank", "expected_failures"} - set(scores.columns)
     if missing:
-        raise ValueError(f"scores lack columns {sorted(missing)}; produce them with 'risk score'.")
+        raise InputError(f"scores lack columns {sorted(missing)}; produce them with 'risk score'.")
     by_km = crews[0].km_per_day is not None
     if any((c.km_per_day is not None) != by_km for c in crews):
-        raise ValueError(
+        raise InputError(
             "All crews must use the same capacity unit (km_per_day or checks_per_day)."
         )
 

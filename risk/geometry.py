@@ -14,6 +14,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from risk.contract import Findings
+from risk.errors import InputError
 from risk.mapping import LayerMapping
 
 _SET_CRS_FIX = (
@@ -196,7 +197,7 @@ def _geometry_threads() -> int:
     if not value:
         return os.cpu_count() or 1
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"RISK_GEOMETRY_THREADS must be a whole number >= 1; got {value!r}")
+        raise InputError(f"RISK_GEOMETRY_THREADS must be a whole number >= 1; got {value!r}")
     return int(value)
 
 

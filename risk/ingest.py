@@ -34,6 +34,7 @@ from risk.contract import (
     Problem,
     shorten,
 )
+from risk.errors import InputError
 from risk.geometry import check_geometry, map_chunks, points_from_xy, working_crs
 from risk.io import find_layer_file, read_layer
 from risk.link import link_to_pipes, unlink_by_date, unlink_implausible_dates
@@ -125,7 +126,10 @@ def read_utility(
     if not isinstance(mapping, Mapping):
         mapping = read_mapping(mapping)
     if link_tolerance_m <= 0:
-        raise ValueError(f"link_tolerance_m must be > 0 metres. Got {link_tolerance_m} instead.")
+        raise InputError(
+            f"link_tolerance_m (--link-tolerance-m) must be > 0 metres. Got {link_tolerance_m} "
+            "instead."
+        )
 
     step = progress or (lambda name: None)
     findings = Findings()

@@ -23,6 +23,7 @@ import pandas as pd
 
 from risk.csvsafe import restore_formulas
 from risk.dispatch import Crew, plan_inspections
+from risk.errors import InputError
 from risk.feedback import inspection_evidence, with_found_leaks
 from risk.ingest import read_utility
 from risk.store import OutcomeStore
@@ -73,7 +74,10 @@ def simulate_field_loop(
     if unknown:
         raise ValueError(f"unknown strategies {sorted(unknown)}; choose among {STRATEGIES}")
     if rounds < 1 or km_per_round <= 0:
-        raise ValueError("rounds must be >= 1 and km_per_round > 0")
+        raise InputError(
+            f"rounds (--rounds) must be >= 1 and km_per_round (--km-per-round) > 0. Got "
+            f"{rounds} and {km_per_round} instead."
+        )
     sample_dir = Path(sample_dir)
     truth_file = sample_dir / "truth" / "hidden_leaks.csv"
     if not truth_file.is_file():

@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from risk.errors import InputError
 from risk.features import (
     FeatureBuilder,
     in_service,
@@ -393,7 +394,7 @@ class RiskModel(BaseEstimator):
             builder=builder,
         )
         if len(panel.X) == 0:
-            raise ValueError(
+            raise InputError(
                 f"no pipe in service at any panel date before {to_timestamp(as_of).date()}; "
                 "check install_year, or pick a later as_of"
             )

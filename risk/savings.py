@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from risk import clock
+from risk.errors import InputError
 
 #: Days in the year of "projected over a year".
 YEAR_DAYS = 365.25
@@ -70,18 +71,19 @@ class SavingsSettings:
     def __post_init__(self):
         for name in ("survey_interval_years", "household_m3_per_year"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"The '{name}' setting must be > 0. Got {getattr(self, name)}.")
+                raise InputError(f"The '{name}' setting must be > 0. Got {getattr(self, name)}.")
         for name in ("repair_days", "default_flow_m3_per_h"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"The '{name}' setting must be >= 0. Got {getattr(self, name)}.")
+                raise InputError(f"The '{name}' setting must be >= 0. Got {getattr(self, name)}.")
 
 
 def savings_settings(workspace: str | Path | None = None, **overrides) -> SavingsSettings:
     """The savings assumptions of a workspace: the defaults, then ``[savings]`` of its
     ``settings.toml``, then ``overrides`` that are not None (e.g. command-line flags).
 
-    Raises :class:`risk.settings.SettingsError` when ``settings.toml`` cannot be used, and
-    ValueError for an override out of range or unknown.
+    Raises :class:`risk.settings.SettingsError` when ``settings.toml`` cannot be used,
+    :class:`~risk.errors.InputError` for a value out of range and ``ValueError`` for an
+    override name that is not a setting (a caller's mistake).
     """
     from risk.settings import read_settings
 
@@ -259,11 +261,21 @@ def verify_with_night_flow(
     """
     missing = {"zone", "date", "min_night_flow_m3_per_h"} - set(night_flow.columns)
     if missing:
-        raise ValueError(
+        raise InputError(
             f"night-flow data lacks columns {sorted(missing)}: expected zone, date, "
             "min_night_flow_m3_per_h (one row per zone and night)"
         )
-    flows = night_flow.assign(date=pd.to_datetime(night_flow["date"]))
+    dates = pd.to_datetime(night_flow["date"], errors="coerce")
+    flow = pd.to_numeric(night_flow["min_night_flow_m3_per_h"], errors="coerce")
+    bad = np.flatnonzero((dates.isna() | flow.isna()).to_numpy())
+    if len(bad):
+        raise InputError(
+            f"night-flow data: {len(bad):,} of {len(night_flow):,} rows lack a date or a "
+            f"number (data rows {', '.join(str(i + 1) for i in bad[:5])}"
+            f"{', ...' if len(bad) > 5 else ''}); expected a date such as 2026-01-05 and "
+            "min_night_flow_m3_per_h in m3/h. Correct or remove those rows."
+        )
+    flows = night_flow.assign(date=dates, min_night_flow_m3_per_h=flow)
     located = leaks.merge(pipe_zones[["pipe_id", "zone"]], on="pipe_id", how="inner")
     rows = []
     for zone, group in located.groupby("zone"):

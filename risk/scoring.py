@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from risk.errors import InputError
 from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
 from risk.features import FeatureBuilder, to_timestamp
 from risk.model import PlattCalibrator, RiskModel, is_fitted
@@ -177,13 +178,13 @@ def _check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) 
         raise ValueError("model must be a fitted RiskModel (train_model or load_model)")
     fitted_at = getattr(model, "as_of_", None)
     if fitted_at is not None and to_timestamp(fitted_at) > as_of:
-        raise ValueError(
+        raise InputError(
             f"the model was fitted on records up to {fitted_at}, after as_of "
             f"{as_of.date()}: it has seen the failures it would predict. Train a model at "
             f"or before {as_of.date()}."
         )
     if model.horizon_years != horizon_years:
-        raise ValueError(
+        raise InputError(
             f"the model predicts a {model.horizon_years}-year horizon; horizon_years="
             f"{horizon_years} was asked. Train a model for that horizon."
         )
@@ -266,9 +267,15 @@ def load_model(path: str | Path) -> RiskModel:
             f"{card_path} not found; give the version folder written by save_model "
             "(models/<version>/)"
         )
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{card_path}: not valid JSON ({exc}); give an intact version folder written by "
+            "save_model, or retrain the model"
+        ) from None
     if card.get("format_version") != MODEL_FORMAT_VERSION:
-        raise ValueError(
+        raise InputError(
             f"{card_path}: model format {card.get('format_version')!r}, this version reads "
             f"{MODEL_FORMAT_VERSION}; retrain the model"
         )

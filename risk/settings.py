@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import fields
 from pathlib import Path
 
+from risk.errors import InputError
+
 #: Keys of settings.toml: top-level keys, and one table per section, each key -> (type, check).
 _TOP = {"store_url": str}
 _SECTIONS: dict[str, dict[str, type]] = {
@@ -29,7 +31,7 @@ _EXAMPLES = {
 }
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError):
     """``settings.toml`` cannot be used as written; the message lists every problem."""
 
 
@@ -92,7 +94,7 @@ def check_settings(raw: dict) -> list[str]:
 
         try:
             SavingsSettings(**savings)
-        except ValueError as exc:
+        except InputError as exc:
             problems.append(f"[savings]: {exc}")
     return problems
 

@@ -20,6 +20,7 @@ import datetime as dt
 import unicodedata
 
 from risk.csvsafe import FORMULA_TRIGGERS
+from risk.errors import InputError
 
 #: Longest free-text note of an outcome, in characters.
 MAX_NOTES_LENGTH = 2_000
@@ -102,11 +103,12 @@ def free_text_problem(value: str, *, max_length: int = MAX_NOTES_LENGTH) -> str 
 
 
 def check_identifier(value, what: str, *, max_length: int = MAX_TEXT_LENGTH) -> str:
-    """``value`` stripped, or ``ValueError`` saying what is wrong and how to fix it."""
+    """``value`` stripped, or :class:`~risk.errors.InputError` saying what is wrong and how
+    to fix it."""
     text = "" if value is None else str(value).strip()
     if not text:
-        raise ValueError(f"{what} must not be empty.")
+        raise InputError(f"{what} must not be empty.")
     problem = identifier_problem(text, max_length=max_length)
     if problem:
-        raise ValueError(f"{what} {text[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
+        raise InputError(f"{what} {text[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
     return text

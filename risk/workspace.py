@@ -35,6 +35,7 @@ import pandas as pd
 
 from risk.atomic import DIR_MODE, atomic_text_file
 from risk.contract import Problem
+from risk.errors import InputError
 from risk.report import render_markdown
 from risk.utility import UtilityData
 
@@ -73,7 +74,7 @@ def _read_meta(workspace: Path) -> dict | None:
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(
+        raise InputError(
             f"{file}: not valid JSON ({exc}). The file is written by 'risk ingest'; run it "
             f"again to rebuild the network data (records are kept)."
         ) from None

@@ -23,8 +23,8 @@ written, each function checks, and reports every problem at once in one
   limits (refused, never cut), identifiers without formula, markup or control characters.
 
 A refusal that involves who writes is also a ``PermissionError``
-(:class:`AccountRefusedError`); every refusal is a ``DataContractError`` (so a ``ValueError``):
-the command line turns it into exit code 2 with the message.
+(:class:`AccountRefusedError`); every refusal is a ``DataContractError`` (so an :class:`~risk.errors.InputError` and a
+``ValueError``): the command line turns it into exit code 2 with the message.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import pandas as pd
 
 from risk.auth import PLANNING_ROLES, RECORDING_ROLES, User, store_location, writer_problems
 from risk.contract import DataContractError, Findings, Problem
+from risk.errors import InputError
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
 from risk.store.validation import blank_to_none, check_outcomes, check_plan
@@ -257,7 +258,7 @@ def assign(
 def _open(workspace: str | Path, store: OutcomeStore | None) -> Iterator[OutcomeStore]:
     """``store``, or the workspace's store opened for this call."""
     if not (Path(workspace) / "meta.json").is_file():
-        raise ValueError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
+        raise InputError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
     if store is not None:
         yield store
         return

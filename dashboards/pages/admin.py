@@ -6,6 +6,7 @@ import common
 import streamlit as st
 
 from risk import auth
+from risk.errors import InputError
 from risk.i18n import language_name, languages
 
 workspace, user = common.require("admin")
@@ -116,7 +117,7 @@ if added:
             store, username, password or None, role, crew or None,
             email=email or None, language=language, created_by=user.username,
         )  # fmt: skip
-    except (ValueError, PermissionError) as exc:
+    except (InputError, PermissionError) as exc:
         st.error(str(exc))
     else:
         st.session_state[DONE_KEY] = tr("admin.created", user=username)

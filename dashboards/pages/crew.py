@@ -20,9 +20,9 @@ import common
 import streamlit as st
 
 from risk import auth, clock, crewday, impact, writes
-from risk.contract import DataContractError
+from risk.errors import InputError
 from risk.i18n import format_date
-from risk.store import LEAK_KINDS, RESULTS, IdempotencyConflictError
+from risk.store import LEAK_KINDS, RESULTS
 from risk.textrules import MAX_NOTES_LENGTH
 
 workspace, user = common.require("crew")
@@ -202,7 +202,7 @@ if submitted:
             stored = writes.record_outcome(
                 workspace, user, outcome, idempotency_key=key, store=store
             )
-        except (DataContractError, IdempotencyConflictError, PermissionError, LookupError) as exc:
+        except (InputError, PermissionError, LookupError) as exc:
             problems_box.error(tr("crew.not_saved", error=str(exc)))
         else:
             state["last_outcome"] = {

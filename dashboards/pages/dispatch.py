@@ -10,6 +10,7 @@ import streamlit as st
 from risk import auth, clock, maplayers, rounds, writes
 from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
+from risk.errors import InputError
 from risk.i18n import format_date, format_number, format_quantity
 from risk.sheets import export_plan, render_sheets
 
@@ -39,7 +40,7 @@ try:
     crews_default, unit_default, source = rounds.project_crews(
         workspace, assignments, auth.list_users(store)
     )
-except ValueError as exc:  # a crews.csv that cannot be read: say why, plan without it
+except InputError as exc:  # a crews.csv that cannot be read: say why, plan without it
     st.error(tr("dispatch.crews_bad_file", error=str(exc)))
     crews_default, unit_default, source = rounds.project_crews(
         workspace, assignments, auth.list_users(store), use_file=False
@@ -102,7 +103,7 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
             exclude_planned=skip_planned,
         )
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
-    except (ValueError, TypeError) as exc:
+    except (InputError, TypeError) as exc:
         st.error(str(exc))
     else:
         st.session_state["plan"] = plan
@@ -154,7 +155,7 @@ round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not len(plan)):
     try:
         stored = writes.assign(workspace, user, plan, round_id=round_id, store=store)
-    except (ValueError, PermissionError) as exc:
+    except (InputError, PermissionError) as exc:
         st.error(str(exc))
     else:
         export_plan(plan, workspace / "plans" / round_id, lang=lang)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from risk.contract import DataContractError, Problem
 from risk.csvsafe import decode_csv, restore_formulas, write_csv
+from risk.errors import InputError
 from risk.utility import UtilityData
 
 
@@ -108,7 +109,7 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
-        raise ValueError(f"{path}: the output must end in .csv or .parquet")
+        raise InputError(f"{path}: the output must end in .csv or .parquet")
     if suffix == ".csv":
         return write_csv(table, path)
     from risk.atomic import replace_atomically

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from risk.commands._common import emit, is_workspace
+from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, languages
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -83,7 +84,7 @@ administrator can be neither deactivated nor given another role.""",
 
 def _check(workspace: Path) -> None:
     if not is_workspace(workspace):
-        raise ValueError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
+        raise InputError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
 
 
 def cmd_users_add(args) -> int:
@@ -134,7 +135,7 @@ def _actor(store, by: str | None):
     if by:
         account = get_user(store, by, include_inactive=True)
         if account is None:
-            raise ValueError(
+            raise InputError(
                 f"--by {by!r}: there is no such account; name an active administrator "
                 "('risk users list')."
             )

@@ -10,6 +10,7 @@ import pandas as pd
 
 from risk import clock
 from risk.commands._common import emit, is_workspace, read_table, say, write_table
+from risk.errors import InputError
 
 
 def register(add) -> None:
@@ -139,12 +140,19 @@ page); a flag given here overrides that one setting for this run.""",
     p.set_defaults(func=cmd_simulate_loop)
 
 
+def _date(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{flag} must be a date such as 2026-01-05. Got {text!r}.") from None
+
+
 def _store(workspace: Path):
     from risk.auth import store_location
     from risk.store import OutcomeStore
 
     if not is_workspace(workspace):
-        raise ValueError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
+        raise InputError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
     return OutcomeStore(store_location(workspace))
 
 
@@ -164,12 +172,12 @@ def cmd_dispatch(args) -> int:
     from risk.writes import assign
 
     if args.assign and not args.user:
-        raise ValueError(
+        raise InputError(
             "--assign needs --user NAME: the engineer or admin account that assigns the "
             f"inspections (audited). Create one with: risk users add {args.workspace} NAME "
             "--role engineer"
         )
-    start = date.fromisoformat(args.start)
+    start = _date(args.start, "--start")
     crews = read_crews(args.crews, start=start, n_days=args.days)
     scores_file = args.scores or args.workspace / "scores.parquet"
     if not scores_file.is_file():
@@ -264,10 +272,10 @@ def cmd_savings(args) -> int:
     from risk.workspace import load_workspace
 
     if not is_workspace(args.workspace):
-        raise ValueError(
+        raise InputError(
             f"{args.workspace} is not a workspace; create one with: risk ingest FOLDER"
         )
-    as_of = date.fromisoformat(args.as_of) if args.as_of else clock.today()
+    as_of = _date(args.as_of, "--as-of") if args.as_of else clock.today()
     # The same call as the Impact page: the workspace's [savings] settings, flags override.
     summary = workspace_impact(
         args.workspace,

@@ -17,6 +17,7 @@ from risk.commands._common import (
     with_outcomes,
     write_table,
 )
+from risk.errors import InputError
 
 HORIZONS = (1, 3, 5)
 
@@ -107,17 +108,17 @@ def _engine_arguments(p) -> None:
 
 
 def _dask_engine(args):
-    """The Dask engine module and a client, or a ValueError saying how to get them."""
+    """The Dask engine module and a client, or an ``InputError`` saying how to get them."""
     if args.engine != "dask":
         if args.scheduler:
-            raise ValueError("--scheduler needs --engine dask")
+            raise InputError("--scheduler needs --engine dask")
         return None, None
     if args.workers < 1:
-        raise ValueError(f"--workers must be at least 1. Got {args.workers}.")
+        raise InputError(f"--workers must be at least 1. Got {args.workers}.")
     try:
         from risk import dask_engine
     except ImportError as error:
-        raise ValueError(
+        raise InputError(
             f"--engine dask needs the optional Dask packages ({error.name} is not installed). "
             "Install them with: pip install 'leak-risk[dask]', or use --engine local."
         ) from None
@@ -130,7 +131,7 @@ def _dask_engine(args):
     try:
         client = dask_engine.connect(args.scheduler, n_workers=args.workers)
     except dask_engine.SchedulerUnreachableError as error:
-        raise ValueError(str(error)) from None
+        raise InputError(str(error)) from None
     return dask_engine, client
 
 
@@ -147,9 +148,9 @@ def parse_years(text: str) -> list[int]:
         else:
             years = [int(part) for part in text.split(",")]
     except ValueError:
-        raise ValueError(f"--years must look like 2015-2019 or 2015,2017. Got {text!r}.") from None
+        raise InputError(f"--years must look like 2015-2019 or 2015,2017. Got {text!r}.") from None
     if not years:
-        raise ValueError(f"--years names no year: {text!r}")
+        raise InputError(f"--years names no year: {text!r}")
     return years
 
 
@@ -157,7 +158,7 @@ def _as_of(text: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(text).normalize()
     except ValueError:
-        raise ValueError(f"--as-of must be a date such as 2026-01-01. Got {text!r}.") from None
+        raise InputError(f"--as-of must be a date such as 2026-01-01. Got {text!r}.") from None
 
 
 def cmd_train(args) -> int:
@@ -167,7 +168,7 @@ def cmd_train(args) -> int:
     data, n_outcomes = with_outcomes(data, workspace)
     models_dir = args.models_dir or (workspace / "models" if workspace else None)
     if models_dir is None:
-        raise ValueError("give --models-dir (the input is a utility folder, not a workspace)")
+        raise InputError("give --models-dir (the input is a utility folder, not a workspace)")
     as_of = _as_of(args.as_of)
     start = data.meta.get("records_complete_from")
     engine, client = _dask_engine(args)
@@ -192,7 +193,7 @@ def cmd_score(args) -> int:
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (workspace / "scores.parquet" if workspace else None)
     if out is None:
-        raise ValueError(
+        raise InputError(
             "give --out FILE (.csv or .parquet): the input is a utility folder, not a workspace"
         )
     n_outcomes = 0

@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from risk.errors import InputError
 from risk.sample.fields import smooth_field
 
 #: Default town centre in Lambert-93 (EPSG:2154), metres: the Loire valley near Blois.
@@ -113,7 +114,7 @@ def build_network(
     StreetNetwork
     """
     if n_segments < 10:
-        raise ValueError(f"n_segments must be at least 10; got {n_segments}.")
+        raise InputError(f"n_segments must be at least 10; got {n_segments}.")
     side = int(np.ceil(np.sqrt(1.1 * n_segments))) + 8
     while True:
         grid = _grid_streets(side, rng)

@@ -13,6 +13,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from risk.atomic import DIR_MODE
+from risk.errors import InputError
 from risk.sample import renamed
 from risk.sample.attributes import assign_attributes
 from risk.sample.context import (
@@ -127,7 +128,7 @@ def generate_utility(
         and any(out_dir.iterdir())
         and not (out_dir / "truth" / "params.json").is_file()
     ):
-        raise ValueError(
+        raise InputError(
             f"{out_dir} already holds files that the generator did not write. "
             "Give a new or empty folder."
         )
@@ -244,4 +245,4 @@ def _check_options(n_segments, seed, start_year, record_start_year, end_year, va
     if start_year < 1900:
         problems.append(f"start_year must be 1900 or later; got {start_year}")
     if problems:
-        raise ValueError("; ".join(problems) + ".")
+        raise InputError("; ".join(problems) + ".")

@@ -12,6 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from risk.errors import InputError
+
 #: How long a SQLite writer waits for another writer's lock before failing, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -39,14 +41,14 @@ def to_url(url_or_path: str | Path | sa.URL) -> sa.URL:
         try:
             url = sa.make_url(str(url_or_path))
         except sa.exc.ArgumentError as exc:
-            raise ValueError(
+            raise InputError(
                 f"Cannot read the outcome-store URL {str(url_or_path)!r}: {exc}. Give a SQLite "
                 "file path or a URL like postgresql://user@host:5432/dbname."
             ) from None
     else:
         path = Path(url_or_path).expanduser().resolve()
         if path.is_dir():
-            raise ValueError(
+            raise InputError(
                 f"The outcome store {path} is a folder; give a file path such as "
                 f"{path / 'outcomes.sqlite'}."
             )
@@ -57,14 +59,14 @@ def to_url(url_or_path: str | Path | sa.URL) -> sa.URL:
     if backend == "postgres":
         url, backend = url.set(drivername="postgresql"), "postgresql"
     if backend not in _BACKENDS:
-        raise ValueError(
+        raise InputError(
             f"The outcome store runs on SQLite or PostgreSQL, not {backend!r} "
             f"({url.render_as_string(hide_password=True)})."
         )
     if backend == "postgresql" and url.get_driver_name() != "psycopg":
         url = url.set(drivername="postgresql+psycopg")
     if backend == "sqlite" and url.database in (None, "", ":memory:"):
-        raise ValueError(
+        raise InputError(
             "An in-memory SQLite outcome store would lose every outcome when closed; "
             "give a file path instead."
         )

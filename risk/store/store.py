@@ -26,6 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from risk.contract import DataContractError, Findings, Problem
+from risk.errors import ConflictError
 from risk.store.csv_files import read_outcomes_csv, write_csv_atomically
 from risk.store.db import WRITE_OPTION, create_engine, to_url, upgrade_engine
 from risk.store.models import (
@@ -63,8 +64,9 @@ class RecordResult:
     idempotency_key: str = ""
 
 
-class IdempotencyConflictError(ValueError):
-    """An idempotency key was reused for an outcome with different content."""
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key was reused for an outcome with different content (an
+    :class:`~risk.errors.InputError`: nothing was written)."""
 
 
 class OutcomeStore:
@@ -267,7 +269,7 @@ class OutcomeStore:
                 .where(assignments_table.c.round_id == round_id)
             ).scalar_one()
             if existing:
-                raise ValueError(
+                raise ConflictError(
                     f"Round {round_id!r} already has {existing} assignments; nothing was "
                     "added. Use a new round_id, or cancel the old assignments first."
                 )

@@ -1,0 +1,184 @@
+"""Errors by kind (issue #14): the user's input gives exit code 2 and a message saying how to
+fix it; a bug gives its traceback and exit code 1, never disguised as bad input."""
+
+import json
+
+import pandas as pd
+import pytest
+
+import risk
+from risk import errors
+from risk.contract import DataContractError
+from risk.errors import ConflictError, InputError
+from risk.savings import leak_savings, verify_with_night_flow
+from risk.settings import SettingsError
+from risk.store import IdempotencyConflictError
+from risk.writes import AccountRefusedError, WriteRefusedError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 1
+
+
+OUTCOMES = pd.DataFrame(
+    {
+        "pipe_id": ["P1"],
+        "result": ["leak_found"],
+        "inspected_on": ["2026-01-10"],
+        "repair_date": ["2026-01-15"],
+        "flow_m3_per_h": [2.0],
+    }
+)
+
+
+def make_workspace(folder):
+    """The least the field commands accept as a workspace."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "meta.json").write_text(json.dumps({"source": "test"}))
+    pd.DataFrame({"pipe_id": ["P1", "P2"]}).to_parquet(folder / "pipes.parquet")
+    return folder
+
+
+# -- the hierarchy -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        DataContractError,
+        WriteRefusedError,
+        AccountRefusedError,
+        SettingsError,
+        ConflictError,
+        IdempotencyConflictError,
+    ],
+)
+def test_every_specific_input_error_is_an_input_error_and_a_value_error(kind):
+    assert issubclass(kind, InputError)
+    assert issubclass(kind, ValueError)  # existing ``except ValueError`` keep working
+
+
+def test_the_specific_errors_can_be_imported_from_one_place():
+    assert errors.DataContractError is DataContractError
+    assert errors.SettingsError is SettingsError
+    assert errors.WriteRefusedError is WriteRefusedError
+    assert errors.IdempotencyConflictError is IdempotencyConflictError
+    assert risk.InputError is InputError
+    with pytest.raises(AttributeError, match="no attribute 'Nonsense'"):
+        errors.Nonsense  # noqa: B018
+
+
+# -- bad input: exit 2, the message, no traceback ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["savings", "{ws}", "--as-of", "soon"], "--as-of must be a date such as 2026-01-05"),
+        (["savings", "{tmp}/nowhere"], "is not a workspace; create one with: risk ingest"),
+        (["savings", "{ws}", "--repair-days", "-1"], "'repair_days' setting must be >= 0"),
+        (["dispatch", "{ws}", "--crews", "{tmp}/crews.csv", "--start", "Monday"], "--start must"),
+        (["dispatch", "{ws}", "--crews", "{tmp}/missing.csv", "--start", "2026-01-05"], "missing"),
+        (["simulate-loop", "{tmp}", "--rounds", "0"], "rounds (--rounds) must be >= 1"),
+    ],
+)
+def test_bad_input_exits_2_with_the_message(run, tmp_path, arguments, expected):
+    workspace = make_workspace(tmp_path / "ws")
+    (tmp_path / "crews.csv").write_text("name,km_per_day\nNord,3\n")
+    code, out, err = run(*(a.format(ws=workspace, tmp=tmp_path) for a in arguments))
+    assert code == EXIT_BAD_INPUT, err
+    assert "\nerror: " in f"\n{err}"
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_bad_settings_exit_2_naming_the_file(run, tmp_path):
+    workspace = make_workspace(tmp_path / "ws")
+    (workspace / "settings.toml").write_text("[savings]\nrepair_dayz = 3\n")
+    code, _, err = run("savings", workspace)
+    assert code == EXIT_BAD_INPUT, err
+    assert "settings.toml" in err
+    assert "unknown key 'repair_dayz'" in err
+    assert "Traceback" not in err
+
+
+def test_bad_input_with_json_gives_the_message_on_stdout(run, tmp_path):
+    workspace = make_workspace(tmp_path / "ws")
+    code, out, err = run("savings", workspace, "--as-of", "soon", "--json")
+    assert code == EXIT_BAD_INPUT, err
+    assert json.loads(out) == {
+        "ok": False,
+        "error": "--as-of must be a date such as 2026-01-05. Got 'soon'.",
+    }
+
+
+def test_a_bad_crews_file_still_exits_2_while_dispatch_raises_plain_value_errors(run, tmp_path):
+    # risk.dispatch is not converted yet (issue #14): its own ValueErrors stay bad input.
+    workspace = make_workspace(tmp_path / "ws")
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name\nNord\n")
+    code, _, err = run("dispatch", workspace, "--crews", crews, "--start", "2026-01-05")
+    assert code == EXIT_BAD_INPUT, err
+    assert f"{crews}: crews need a 'km_per_day' or 'checks_per_day' column" in err
+    assert "Traceback" not in err
+
+
+# -- a bug: exit 1 with its traceback ----------------------------------------------------------
+
+
+def test_a_bug_raising_value_error_exits_1_with_a_traceback(run, tmp_path, monkeypatch):
+    workspace = make_workspace(tmp_path / "ws")
+
+    def broken(*args, **kwargs):
+        raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
+
+    monkeypatch.setattr("risk.impact.workspace_impact", broken)
+    code, out, err = run("savings", workspace)
+    assert code == EXIT_INTERNAL_ERROR, err
+    assert "Traceback (most recent call last)" in err
+    assert "in broken" in err  # where it happened
+    assert "internal error: ValueError: operands could not be broadcast" in err
+    assert "not a problem with your input" in err
+    assert not err.startswith("error: ")
+
+
+def test_a_library_value_error_exits_1_even_under_a_command(run, tmp_path, monkeypatch):
+    workspace = make_workspace(tmp_path / "ws")
+
+    def parses_badly(args):
+        pd.to_datetime(pd.Series(["2026-01-05", "not a date"]), format="%Y-%m-%d")
+        return 0
+
+    monkeypatch.setattr("risk.commands.field.cmd_savings", parses_badly)
+    code, _, err = run("savings", workspace)
+    assert code == EXIT_INTERNAL_ERROR, err
+    assert "Traceback" in err
+    assert "internal error: ValueError" in err
+
+
+def test_a_bug_with_json_says_internal_error_on_stdout(run, tmp_path, monkeypatch):
+    workspace = make_workspace(tmp_path / "ws")
+
+    def broken(args):
+        raise KeyError("pipe_id")
+
+    monkeypatch.setattr("risk.commands.field.cmd_savings", broken)
+    code, out, err = run("savings", workspace, "--json")
+    assert code == EXIT_INTERNAL_ERROR, err
+    assert json.loads(out) == {"ok": False, "error": "internal error: KeyError: 'pipe_id'"}
+    assert "Traceback" in err
+
+
+# -- input checks raise InputError -------------------------------------------------------------
+
+
+def test_night_flow_rows_without_a_date_or_number_are_named():
+    night = pd.DataFrame(
+        {
+            "zone": ["Z1", "Z1", "Z1"],
+            "date": ["2026-01-01", "yesterday", "2026-01-03"],
+            "min_night_flow_m3_per_h": ["10", "9", "n/a"],
+        }
+    )
+    zones = pd.DataFrame({"pipe_id": ["P1"], "zone": ["Z1"]})
+    with pytest.raises(InputError, match=r"2 of 3 rows lack a date or a number \(data rows 2, 3\)"):
+        verify_with_night_flow(leak_savings(OUTCOMES), night, zones)
