@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from risk.features import clean_name
 from risk.model import RiskModel
 
 #: Default number of first-ranked pipes explained with exact contributions.
@@ -105,6 +106,7 @@ def explain_pipes(
     n_exact: int = DEFAULT_N_EXACT,
     top_n: int = DEFAULT_TOP_N,
     reference_medians: Mapping[str, float] | None = None,
+    source_names: Mapping[str, str] | None = None,
 ) -> pd.Series:
     """Top reasons of each pipe's risk, as one readable string per pipe.
 
@@ -126,6 +128,12 @@ def explain_pipes(
         "short"/"long" compare a pipe's value with it. Default: the medians of ``X``;
         columns the mapping lacks also use the median of ``X``. Give it when ``X`` holds
         only part of the network, so that words do not depend on how it was cut.
+    source_names : mapping of str to str, optional
+        The data's own name behind each soil and weather feature
+        (:func:`risk.features.source_names`): reasons name a column as the utility spells
+        it, accents included ("soil agressivité high (6.0)"). Default: ``X.attrs
+        ["source_names"]``, which :class:`risk.features.FeatureBuilder` sets; features
+        without one are named after the feature.
 
     Returns
     -------
@@ -145,6 +153,7 @@ def explain_pipes(
     shown = np.take_along_axis(values, order, axis=1) > 0
     medians = _medians(X, reference_medians)
     radius = (model.feature_options or {}).get("neighbour_radius_m")
+    names = dict(X.attrs.get("source_names") or {}) if source_names is None else source_names
     phrases = np.full(order.shape, "", dtype=object)  # one column per reason slot
     for j, name in enumerate(concepts.columns):
         # phrased only where shown: rows (ascending, each once) and slots naming concept j
@@ -153,7 +162,7 @@ def explain_pipes(
             # a concept's phrase reads the concept's own columns only
             x = X[[c for c in X.columns if concept_of(c) == name]].iloc[rows]
             f = features[[c for c in features.columns if concept_of(c) == name]].iloc[rows]
-            text = _phrases(name, x, f, radius, medians)
+            text = _phrases(name, x, f, radius, medians, names)
             phrases[rows, slots] = text.to_numpy(dtype=object)
     return _joined(phrases, shown, X.index)
 
@@ -244,9 +253,16 @@ def _level(values: pd.Series, median: float) -> pd.Series:
 
 
 def _phrases(
-    concept: str, X: pd.DataFrame, features: pd.DataFrame, radius_m, medians: Mapping
+    concept: str,
+    X: pd.DataFrame,
+    features: pd.DataFrame,
+    radius_m,
+    medians: Mapping,
+    names: Mapping[str, str] | None = None,
 ) -> pd.Series:
-    """Phrase of ``concept`` for each row of ``X``; ``medians`` by column (see _medians)."""
+    """Phrase of ``concept`` for each row of ``X``; ``medians`` by column (see _medians),
+    ``names`` the data's own name behind a feature (default ``X.attrs["source_names"]``, see
+    :func:`explain_pipes`)."""
     index = X.index
     if concept == "material_age":
         material = X.get("material", pd.Series("unknown", index=index)).astype("string")
@@ -270,7 +286,9 @@ def _phrases(
         where = f"within {radius_m:g} m" if radius_m else "nearby"
         return _number(X[column].astype(float)) + f" failures on other pipes {where}{span}"
     if concept in ("soil", "weather"):
-        return _strongest_column_phrases(concept, X, features, medians)
+        if names is None:
+            names = X.attrs.get("source_names") or {}
+        return _strongest_column_phrases(concept, X, features, medians, names)
     if concept == "welds":
         total = X.get("welds_total", pd.Series(np.nan, index=index)).astype(float)
         per_km = X.get("welds_per_km", pd.Series(np.nan, index=index)).astype(float)
@@ -324,10 +342,35 @@ def _plural(count: pd.Series, word: str) -> pd.Series:
     return _number(count) + " " + word + pd.Series(suffix, index=count.index, dtype=object)
 
 
+def column_label(column: str, prefix: str, names: Mapping[str, str]) -> str:
+    """How a reason names a ``<prefix>_...`` feature: the rest of its name with spaces for
+    underscores, the part that comes from the data spelled as the data spells it.
+
+    >>> column_label("soil_agressivite", "soil", {"soil_agressivite": "agressivité"})
+    'agressivité'
+    >>> column_label("weather_rr_mean", "weather", {"weather_rr_mean": "RR"})
+    'RR mean'
+    >>> column_label("soil_resistivite_ohm_m", "soil", {})
+    'resistivite ohm m'
+    """
+    rest = column.removeprefix(prefix + "_")
+    source = names.get(column)
+    if source is not None:
+        cleaned = clean_name(source)
+        if rest.startswith(cleaned):
+            rest = str(source) + rest[len(cleaned) :]
+    # "; " separates reasons and ": " a name from its value: neither may be in a name
+    return re.sub(r"\s+", " ", re.sub(r"[_;:\n]", " ", rest)).strip() or rest
+
+
 def _strongest_column_phrases(
-    prefix: str, X: pd.DataFrame, features: pd.DataFrame, medians: Mapping
+    prefix: str, X: pd.DataFrame, features: pd.DataFrame, medians: Mapping, names: Mapping
 ) -> pd.Series:
-    """Phrase of the feature of a concept that raises each pipe's risk the most."""
+    """Phrase of the feature of a concept that raises each pipe's risk the most.
+
+    A number is "high" or "low" against the network's median; a category is the pipe's
+    value, said to raise the risk (its contribution is the concept's largest, and the
+    concept raises the risk: only such concepts are named)."""
     index = X.index
     columns = [c for c in features.columns if c.startswith(prefix + "_") and c in X]
     if not columns:
@@ -342,12 +385,13 @@ def _strongest_column_phrases(
         rows = np.flatnonzero(best == k)
         if not len(rows):
             continue
-        label = column.removeprefix(prefix + "_").replace("_", " ")
+        label = column_label(column, prefix, names)
         values = X[column].iloc[rows]
         if _is_number(X[column]):
             v = values.astype(float)
             phrase = f"{prefix} {label} " + _level(v, medians[column]) + " (" + _number(v, 1) + ")"
         else:
-            phrase = f"{prefix} {label}: " + values.astype("string").fillna("?").astype(object)
+            value = values.astype("string").fillna("?").astype(object)
+            phrase = f"{prefix} {label}: " + value + " (raises the risk)"
         text[rows] = phrase.to_numpy(dtype=object)
     return pd.Series(text, index=index, dtype=object)

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -268,6 +269,7 @@ class FeatureBuilder:
         self._pairs_by_date: tuple[np.ndarray, np.ndarray] | None = None
         self._weld_rows: dict | None = None  # welds by row of self._pipes (_weld_arrays)
         self._uniform: dict[tuple[int, str], np.ndarray] = {}
+        self._source_names: dict[str, str] | None = None  # source_names(data), on first use
 
     # ------------------------------------------------------------------ public
     @property
@@ -336,7 +338,14 @@ class FeatureBuilder:
             for note in notes:
                 log.info(note)
         features = pd.concat([p.set_axis(ids, axis=0) for p in parts], axis=1)
-        return features.sort_index()
+        features = features.sort_index()
+        # the data's own spelling of the names behind the features, for reasons in words
+        if self._source_names is None:
+            self._source_names = source_names(self.data)
+        features.attrs["source_names"] = {
+            k: v for k, v in self._source_names.items() if k in features.columns
+        }
+        return features
 
     def in_service_ids(self, as_of) -> pd.Index:
         """``pipe_id`` of the pipes in service at ``as_of``, sorted."""
@@ -468,9 +477,8 @@ class FeatureBuilder:
             code = welds["grade_code"]
             for k, grade in enumerate(welds["grades"]):
                 hit = ok & (code == k)
-                out[f"welds_grade_{_clean_name(grade)}"] = np.bincount(
-                    pos[hit], minlength=n
-                ).astype(float)
+                count = np.bincount(pos[hit], minlength=n).astype(float)
+                out[f"welds_grade_{clean_name(grade)}"] = count
         return pd.DataFrame(out)
 
     def _failure_features(
@@ -859,7 +867,7 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
     out["soil_covered_share"] = np.minimum(covered / pipe_length, 1.0)
     for column in columns:
         values = soils[column]
-        name = "soil_" + _clean_name(column)
+        name = "soil_" + clean_name(column)
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             v = values.astype("Float64").to_numpy(float, na_value=np.nan)[soil_pos]
             ok = ~np.isnan(v)
@@ -888,8 +896,35 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
     return pd.DataFrame(out, index=pd.Index(pipes["pipe_id"], name="pipe_id"))
 
 
-def _clean_name(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_") or "value"
+def clean_name(name) -> str:
+    """A column name or value of the data as part of a feature name: lower-case ASCII
+    letters, digits and underscores, accents taken off the letters (not the letters off).
+
+    >>> clean_name("agressivité"), clean_name("Résistivité (ohm.cm)"), clean_name("PLOMB")
+    ('agressivite', 'resistivite_ohm_cm', 'plomb')
+    """
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^0-9a-z]+", "_", ascii_name.lower()).strip("_") or "value"
+
+
+def source_names(data) -> dict[str, str]:
+    """Feature name -> the data's own name it comes from, for the features named after the
+    utility's columns or values: ``soil_agressivite`` -> ``agressivité``, ``weather_rr_mean``
+    -> ``RR``, ``welds_grade_mauvais`` -> ``MAUVAIS``. Reasons use them to speak the
+    utility's words (:mod:`risk.explain`); features themselves use :func:`clean_name`.
+    """
+    out: dict[str, str] = {}
+    if data.soils is not None and len(data.soils):
+        for column in soil_property_columns(data.soils)[0]:
+            out.setdefault("soil_" + clean_name(column), str(column))
+    if data.weather is not None and len(data.weather):
+        for column in weather_measure_columns(data.weather):
+            out.setdefault(f"weather_{clean_name(column)}_mean", str(column))
+    welds = data.welds
+    if welds is not None and len(welds) and "grade" in welds:
+        for grade in welds["grade"].dropna().astype(str).unique():
+            out.setdefault("welds_grade_" + clean_name(grade), grade)
+    return out
 
 
 def _detect_frequency(dates: pd.Series) -> str:
@@ -900,12 +935,10 @@ def _detect_frequency(dates: pd.Series) -> str:
 def _weather_roles(weather: pd.DataFrame, override: Mapping[str, str] | None) -> dict[str, str]:
     """Which column holds tmin, tmax, tmean and precipitation (when recognised)."""
     roles = {}
-    numeric = _numeric_weather_columns(weather)
-    for role, pattern in _WEATHER_ROLE_PATTERNS.items():
-        for column in sorted(numeric):
-            if re.match(pattern, column.lower()):
-                roles[role] = column
-                break
+    for column in sorted(weather_measure_columns(weather), reverse=True):
+        role = weather_role(column)
+        if role is not None:
+            roles[role] = column  # the first column of each role in sorted order wins
     for role, column in (override or {}).items():
         if role not in _WEATHER_ROLE_PATTERNS:
             raise ValueError(
@@ -920,7 +953,24 @@ def _weather_roles(weather: pd.DataFrame, override: Mapping[str, str] | None) ->
     return roles
 
 
-def _numeric_weather_columns(weather: pd.DataFrame) -> list[str]:
+def weather_role(column) -> str | None:
+    """What a weather column measures, from its name: ``"tmin"``, ``"tmax"``, ``"tmean"``
+    (temperatures), ``"precip"`` (precipitation), or None when the name is not recognised.
+    The freeze-thaw, freezing-index and dry-summer features are computed from these roles.
+
+    >>> weather_role("TN"), weather_role("precip_mm"), weather_role("RR"), weather_role("wind")
+    ('tmin', 'precip', 'precip', None)
+    """
+    name = str(column).lower()
+    for role, pattern in _WEATHER_ROLE_PATTERNS.items():
+        if re.match(pattern, name):
+            return role
+    return None
+
+
+def weather_measure_columns(weather: pd.DataFrame) -> list[str]:
+    """The weather columns summarised into features (``weather_<column>_mean``): every
+    numeric column but the date, the station and calendar fields (year, month, ...)."""
     return [
         c
         for c in weather.columns
@@ -949,9 +999,9 @@ def _summarise_weather(
         days = np.ones(len(weather))
     start = as_of - pd.DateOffset(years=years)
     window = known & (dates >= start)
-    columns = _numeric_weather_columns(weather)
+    columns = weather_measure_columns(weather)
     recent = weather.loc[window, columns].astype(float)
-    out = {f"weather_{_clean_name(c)}_mean": recent[c].mean() for c in columns}
+    out = {f"weather_{clean_name(c)}_mean": recent[c].mean() for c in columns}
     w_days = days[window.to_numpy()]
     n_years = w_days.sum() / _DAYS_PER_YEAR if len(recent) else np.nan
     tmin = recent[roles["tmin"]].to_numpy() if "tmin" in roles else None

@@ -35,6 +35,7 @@ from risk.contract import (
     shorten,
 )
 from risk.errors import InputError
+from risk.features import weather_measure_columns
 from risk.geometry import check_geometry, map_chunks, points_from_xy, working_crs
 from risk.io import find_layer_file, read_layer
 from risk.link import link_to_pipes, unlink_by_date, unlink_implausible_dates
@@ -578,6 +579,11 @@ def _weather(table, file, lm, findings, repair):
         )
     keys = ["station_id", "date"] if "station_id" in out else ["date"]
     dup = out.duplicated(keys, keep=False) & out["date"].notna()
+    # every numeric weather column becomes a feature: only the others are reported unread
+    used = {str(c) for c in weather_measure_columns(out.drop(columns="_row"))}
+    findings.ignored_columns["weather"] = [
+        c for c in findings.ignored_columns.get("weather", []) if c not in used
+    ]
     if dup.any():
         findings.error(
             "weather",

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from risk.features import clean_name, soil_property_columns, weather_role
 from risk.i18n import (
     format_date,
     format_number,
@@ -70,33 +71,122 @@ def _date(value, lang: str) -> str:
     return format_date(pd.Timestamp(value).date(), lang)
 
 
+#: Units a column name may end with (as lower-case words split at "_"), as written.
+_UNITS = (
+    (("ohm", "cm"), "Ω·cm"), (("ohm", "m"), "Ω·m"), (("us", "cm"), "µS/cm"),
+    (("mg", "l"), "mg/l"), (("m3",), "m³"), (("mm",), "mm"), (("cm",), "cm"), (("km",), "km"),
+    (("m",), "m"), (("degc",), "°C"), (("degf",), "°F"), (("pct",), "%"), (("percent",), "%"),
+    (("kpa",), "kPa"), (("bar",), "bar"),
+)  # fmt: skip
+#: Weather names may end with a bare "c" for Celsius (``tmin_c``); elsewhere "c" is no unit.
+_WEATHER_UNITS = ((("c",), "°C"), *_UNITS)
+#: Words written their own way whatever the case of the column name.
+_SPELLING = {"ph": "pH"}
+
+
+def name_words(name: str, units=_UNITS) -> tuple[str, str | None]:
+    """A column name of the data as words, and the unit it ends with (None if none; units
+    are recognised among ``units``).
+
+    The utility's own words are kept as it writes them, accents included; only the
+    separators become spaces.
+
+    >>> name_words("resistivite_ohm_cm")
+    ('resistivite', 'Ω·cm')
+    >>> name_words("agressivité")
+    ('agressivité', None)
+    >>> name_words("ph_eau")
+    ('pH eau', None)
+    """
+    words = [w for w in re.split(r"[\W_]+", str(name)) if w]
+    if not words:
+        return str(name), None
+    keys = [clean_name(w) for w in words]
+    unit = None
+    for tail, written in units:
+        if len(keys) > len(tail) and tuple(keys[-len(tail) :]) == tail:
+            words, unit = words[: -len(tail)], written
+            break
+    text = " ".join(_SPELLING.get(clean_name(w), w) for w in words)
+    return text, unit
+
+
 def column_words(name: str, lang: str = "en") -> str:
     """A data column or model feature in words: ``soil_resistivite_ohm_m`` → "soil
-    resistivity (Ω·m)", ``failures_last_5y`` → "failures in the last 5 years"."""
+    resistivity (Ω·m)", ``failures_last_5y`` → "failures in the last 5 years".
+
+    Names the catalogues do not know read as words too, in the data's own spelling:
+    ``soil_agressivité`` → "agressivité du sol" (French), ``weather_RR_mean`` → "mean
+    rainfall" (the weather roles of :func:`risk.features.weather_role`), a unit the name
+    ends with in brackets (``soil_resistivite_ohm_cm`` → "soil resistivite (Ω·cm)").
+    """
+    key = clean_name(name)
     if has(f"label.column.{name}"):
         return label("column", name, lang)
-    match = re.fullmatch(r"failures_last_(\d+)y(_per_km)?", name)
+    if has(f"label.column.{key}"):
+        return label("column", key, lang)
+    match = re.fullmatch(r"failures_last_(\d+)y(_per_km)?", key)
     if match:
-        key = "feature.failures_last" + ("_year" if match.group(1) == "1" else "")
-        return t(key + ("_per_km" if match.group(2) else ""), lang, n=match.group(1))
-    match = re.fullmatch(r"neighbour_failures_last_(\d+)y", name)
+        message = "feature.failures_last" + ("_year" if match.group(1) == "1" else "")
+        return t(message + ("_per_km" if match.group(2) else ""), lang, n=match.group(1))
+    match = re.fullmatch(r"neighbour_failures_last_(\d+)y", key)
     if match:
         return t("feature.neighbour_failures_last", lang, n=match.group(1))
-    match = re.fullmatch(r"welds_grade_(.+)", name)
-    if match:
-        return t("feature.welds_grade", lang, grade=match.group(1).replace("_", " ").upper())
-    for prefix in ("soil_", "weather_"):
-        if name.startswith(prefix):
-            rest = label("column", name.removeprefix(prefix), lang)
-            return t(f"feature.{prefix.rstrip('_')}_other", lang, what=rest)
+    if key.startswith("welds_grade_"):
+        grade = str(name)[len("welds_grade_") :]
+        return t("feature.welds_grade", lang, grade=grade_words(grade, lang, code_case=True))
+    for prefix in ("soil", "weather"):
+        if key.startswith(prefix + "_"):
+            return _context_words(prefix, str(name)[len(prefix) + 1 :], lang)
     return label("column", name, lang)
 
 
+def _context_words(prefix: str, rest: str, lang: str) -> str:
+    """A soil or weather column the catalogues do not name (``rest``: its name after the
+    prefix) in words, with its unit."""
+    units = _WEATHER_UNITS if prefix == "weather" else _UNITS
+    if prefix == "weather" and clean_name(rest).endswith("_mean"):
+        measured = re.sub(r"[\W_]+mean$", "", rest, flags=re.IGNORECASE)
+        role = weather_role(clean_name(measured))
+        if role is not None:
+            _, unit = name_words(measured, units)
+            what = t(f"feature.weather.{role}", lang)
+            return t("feature.with_unit", lang, what=what, unit=unit) if unit else what
+        rest = measured  # weather features are means over years: "mean" goes without saying
+    words, unit = name_words(rest, units)
+    if unit:
+        return t(f"feature.{prefix}_other_unit", lang, what=words, unit=unit)
+    return t(f"feature.{prefix}_other", lang, what=words)
+
+
+def _coded_label(kind: str, value, lang: str) -> str | None:
+    """The catalogue's words for ``value`` of ``kind``, as written or by its plain key
+    (case and accents aside: ``MAUVAIS``, ``Médiocre``); None when it has none."""
+    for code in dict.fromkeys((str(value), clean_name(value))):
+        if has(f"label.{kind}.{code}"):
+            return label(kind, code, lang)
+    return None
+
+
 def value_words(value, lang: str = "en") -> str:
-    """A categorical value of the data in words (``fort`` → "high", ``argileux`` → "clayey")."""
+    """A categorical value of the data in words (``fort`` → "high", ``argileux`` → "clayey",
+    ``MAUVAIS`` → "bad"); a code the catalogues do not know stays the data's own (with
+    spaces for underscores)."""
     if _missing(value):
         return "–"
-    return label("value", str(value), lang)
+    return _coded_label("value", value, lang) or label("value", str(value), lang)
+
+
+def grade_words(grade, lang: str = "en", *, code_case: bool = False) -> str:
+    """A weld or joint grade in words: a joint type (``PLOMB`` → "lead-caulked joint"), a
+    condition (``MAUVAIS`` → "bad"), else the code; ``code_case``: upper-case an unknown
+    code (it comes from a feature name, which lower-cases it)."""
+    if _missing(grade):
+        return "–"
+    words = _coded_label("weld_grade", grade, lang) or _coded_label("value", grade, lang)
+    if words is not None:
+        return words
+    return str(grade).replace("_", " ").upper() if code_case else str(grade)
 
 
 # -- reasons ---------------------------------------------------------------------------------
@@ -122,6 +212,10 @@ def reason_words(phrase: str, lang: str = "en") -> str:
     'fonte grise, 95 ans (conduites de ce matériau et de cet âge : 6,05 casses par km attendues)'
     >>> reason_words("soil resistivite ohm m low (20.9)")
     'soil resistivity (Ω·m): low (20.9)'
+    >>> reason_words("soil agressivité high (6.0)", "fr")
+    'agressivité du sol : valeur élevée (6,0)'
+    >>> reason_words("soil classe rga: B7 (raises the risk)", "fr")
+    'classe rga du sol\xa0: B7 (augmente le risque)'
     """
     text = phrase.strip()
     m = re.fullmatch(
@@ -169,12 +263,13 @@ def reason_words(phrase: str, lang: str = "en") -> str:
             "reason.level", lang, what=column_words(column, lang),
             level=t(f"reason.{m.group(3)}", lang), value=_text_number(m.group(4), lang),
         )  # fmt: skip
-    m = re.fullmatch(r"(soil|weather) (.+?): (.+)", text)
+    m = re.fullmatch(r"(soil|weather) (.+?): (.+?)(?: \(raises the risk\))?", text)
     if m:
         column = f"{m.group(1)}_{m.group(2).replace(' ', '_')}"
-        return (
-            f"{column_words(column, lang)}{t('punct.colon', lang)}{value_words(m.group(3), lang)}"
-        )
+        words = _coded_label("value", m.group(3), lang)
+        if words is None:  # the data's own code, with what it does
+            words = t("reason.raises_risk", lang, value=m.group(3))
+        return f"{column_words(column, lang)}{t('punct.colon', lang)}{words}"
     m = re.fullmatch(_N + r" welds? or joints? \(" + _N + r" per km\)", text)
     if m and m.group(1) in ("0", "0.0"):
         return t("reason.welds.zero", lang)
@@ -213,6 +308,8 @@ def reasons_in_words(value, lang: str = "en") -> list[str]:
 
 
 def _soil_phrases(data, pipe_geometry, lang: str) -> list[str]:
+    """The soil properties under a pipe: the columns the model reads, not those that name
+    polygons (:func:`risk.features.soil_property_columns`)."""
     soils = getattr(data, "soils", None)
     if soils is None or not len(soils) or pipe_geometry is None or pipe_geometry.is_empty:
         return []
@@ -220,9 +317,7 @@ def _soil_phrases(data, pipe_geometry, lang: str) -> list[str]:
     if not len(rows):
         return []
     phrases = []
-    for column in rows.columns:
-        if column == "geometry" or column.endswith("_id") or column == "id":
-            continue
+    for column in soil_property_columns(soils)[0]:
         values = rows[column].dropna()
         if not len(values):
             continue
@@ -247,7 +342,8 @@ def _weld_phrases(data, pipe_id: str, lang: str) -> list[str]:
     for column, key in (("grade", "card.welds_grade"), ("condition", "card.welds_condition")):
         if column in rows and rows[column].notna().any():
             counts = rows[column].dropna().astype(str).value_counts().sort_index()
-            parts = ", ".join(f"{value_words(k, lang)} ({v})" for k, v in counts.items())
+            words = grade_words if column == "grade" else value_words
+            parts = ", ".join(f"{words(k, lang)} ({v})" for k, v in counts.items())
             phrases.append(t(key, lang, what=parts))
     if "year" in rows and pd.to_numeric(rows["year"], errors="coerce").notna().any():
         years = pd.to_numeric(rows["year"], errors="coerce").dropna().astype(int)

@@ -149,6 +149,13 @@ def test_columns_outside_the_contract_are_listed_as_not_read(attribute_only):
     assert report["ignored_columns"]["pipes"] == ["Condition Score"]
 
 
+def test_numeric_weather_columns_are_features_not_columns_not_read(tiny):
+    """Every numeric weather column becomes a feature (``weather_<column>_mean``): only the
+    others (here a text column) are listed as not read."""
+    report = read_utility(tiny).meta["report"]
+    assert report["ignored_columns"]["weather"] == ["source"]
+
+
 def test_cli_json_output_is_parseable(run, attribute_only, tmp_path):
     code, out, err = run("ingest", attribute_only, "--workspace", tmp_path / "ws", "--json")
     assert code == 0, err

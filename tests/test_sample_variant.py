@@ -242,7 +242,7 @@ def test_the_renamed_soil_vocabulary_reaches_the_features(data, folder):
     X = build_features(data, "2025-01-01")
     assert list(X["soil_classe_rga"].cat.categories) == ["A1", "A2", "A3"]
     assert set(X["soil_nature"].cat.categories) <= {"argile", "limon", "sable"}
-    assert "soil_agressivit" in X  # (the accent is lost in the feature name)
+    assert "soil_agressivite" in X  # the accent is taken off the letter, not the letter off
     assert not [c for c in X if "code_sol" in c]
     assert {"weather_tn_mean", "weather_rr_mean", "weather_freeze_thaw_days_per_year"} <= set(X)
     assert {"welds_grade_mauvais", "welds_grade_plomb"} <= set(X)
@@ -258,7 +258,7 @@ def test_the_renamed_soil_vocabulary_reaches_the_features(data, folder):
 def test_the_model_trains_and_leaves_the_soil_code_out(scored):
     card = scored["card"]
     assert card["left_out_columns"] == {"soils": ["code_sol"]}
-    assert {"soil_classe_rga", "soil_agressivit", "weather_tn_mean"} <= set(card["features"])
+    assert {"soil_classe_rga", "soil_agressivite", "weather_tn_mean"} <= set(card["features"])
     assert not [f for f in card["features"] if "code_sol" in f]
     assert card["training_failures"] > 100
     scores = scored["scores"]
