@@ -31,7 +31,8 @@ from sklearn.metrics import roc_auc_score
 from risk.baselines import default_baselines
 from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
-from risk.model import RiskModel, inspection_rank, reliability_table
+from risk.model import RiskModel, reliability_table
+from risk.units import UnitRules, build_units, rank_by_unit, units_for
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -125,8 +126,14 @@ def evaluate_utility(
     random_state: int = 0,
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
+    unit_rules: UnitRules | None = None,
 ) -> dict:
     """Walk-forward backtest of the risk model and the baselines over ``years``.
+
+    Every method is ranked by inspection unit (:func:`risk.units.rank_by_unit`), as the
+    lists crews receive: capture is measured on the units taken in order until a share of
+    the network's length. Each year also reports the model's ranking of single segments
+    (``segment_ranking``) and the first 100 units' median length (``units``).
 
     Parameters
     ----------
@@ -149,6 +156,8 @@ def evaluate_utility(
         Seed of the model and of the random baseline.
     title : str, optional
         Title of the HTML report.
+    unit_rules : UnitRules, optional
+        How pipes are grouped into inspection units (settings ``[units]``).
     progress : callable, optional
         Called with a short description of each step as it starts (year and method), so
         that a long backtest says what it is doing.
@@ -180,6 +189,8 @@ def evaluate_utility(
     step = progress or (lambda text: None)
     step("preparing the network's features")
     builder = RiskModel(**params).feature_builder(data)  # static parts computed once
+    unit_rules = unit_rules or UnitRules()
+    all_units = build_units(data.pipes, unit_rules)
     for number, year in enumerate(years, start=1):
         as_of = to_timestamp(year)
         where = f"year {year} ({number} of {len(years)})"
@@ -196,10 +207,25 @@ def evaluate_utility(
         y = failures.to_numpy(dtype=float)
         length_m = X["length_m"].to_numpy(dtype=float)
         entry.update(_year_counts(data, as_of, end, y, length_m))
+        units = units_for(data.pipes, X.index, unit_rules, units=all_units)
+
+        def by_unit(amount, units=units, length_m=length_m):
+            """Rank of each segment when units are taken by ``amount`` per km."""
+            return rank_by_unit(
+                np.nan_to_num(np.asarray(amount, dtype=float)),
+                length_m,
+                units["unit_id"].to_numpy(),
+                units["unit_order"].to_numpy(),
+                min_length_m=unit_rules.min_length_m,
+            )
+
+        rank = by_unit(scores["expected_failures"])
         entry["methods"]["model"] = _metrics(
-            scores["rank"].to_numpy(), length_m, y, probability=scores["probability"].to_numpy()
+            rank, length_m, y, probability=scores["probability"].to_numpy()
         )
-        _pool(pooled, "model", scores["rank"].to_numpy(), length_m, y)
+        _pool(pooled, "model", rank, length_m, y)
+        entry["segment_ranking"] = _metrics(scores["rank"].to_numpy(), length_m, y)
+        entry["units"] = _unit_facts(rank, units, length_m, y)
         probabilities.append(scores["probability"].to_numpy())
         outcomes.append(y > 0)
 
@@ -212,7 +238,8 @@ def evaluate_utility(
             started = time.perf_counter()
             predicted = baseline.fit(builder, as_of).predict(builder, as_of).reindex(X.index)
             timings[f"{baseline.name}_{year}"] = round(time.perf_counter() - started, 2)
-            rank = inspection_rank(predicted["score"], predicted["expected_failures"].fillna(0))
+            # a unit's score: its segments' scores weighted by length (rates stay rates)
+            rank = by_unit(predicted["score"].to_numpy(dtype=float) * length_m / 1000.0)
             has_probability = predicted["probability"].notna().all()
             entry["methods"][baseline.name] = _metrics(
                 rank,
@@ -224,7 +251,7 @@ def evaluate_utility(
             _pool(pooled, baseline.name, rank, length_m, y)
 
         if truth is not None:
-            oracle = _oracle_rank(truth, X, year, horizon_years)
+            oracle = _oracle_rank(truth, X, year, horizon_years, by_unit)
             if oracle is not None:
                 entry["methods"]["oracle"] = _metrics(oracle, length_m, y, score=-oracle)
                 _pool(pooled, "oracle", oracle, length_m, y)
@@ -368,15 +395,30 @@ def _read_truth(truth_dir) -> pd.DataFrame:
     return truth
 
 
-def _oracle_rank(truth, X, year, horizon_years) -> np.ndarray | None:
+def _oracle_rank(truth, X, year, horizon_years, by_unit) -> np.ndarray | None:
     window = truth[(truth["year"] >= year) & (truth["year"] < year + horizon_years)]
     if window.empty:
         log.warning("truth has no expected failures for %s; oracle skipped", year)
         return None
     expected = window.groupby("pipe_id")["expected_failures"].sum().reindex(X.index, fill_value=0)
-    length_km = np.maximum(X["length_m"].to_numpy(dtype=float) / 1000.0, 1e-6)
-    rate = pd.Series(expected.to_numpy(dtype=float) / length_km, index=X.index)
-    return inspection_rank(rate, expected)
+    return by_unit(expected.to_numpy(dtype=float))
+
+
+def _unit_facts(rank, units: pd.DataFrame, length_m, failures, first: int = TOP_K) -> dict:
+    """The units of a ranking: how many, and the length and hits of the first ``first``."""
+    frame = pd.DataFrame(
+        {"unit": units["unit_id"].to_numpy(), "rank": rank, "length_m": length_m, "y": failures}
+    )
+    per_unit = frame.groupby("unit").agg(
+        rank=("rank", "min"), length_m=("length_m", "sum"), y=("y", "sum")
+    )
+    top = per_unit.nsmallest(first, "rank")
+    return {
+        "count": int(len(per_unit)),
+        "median_length_m": round(float(per_unit["length_m"].median()), 1),
+        f"first_{first}_median_length_m": round(float(top["length_m"].median()), 1),
+        f"first_{first}_with_failure": round(float((top["y"] > 0).mean()), 3),
+    }
 
 
 def _importance(model: RiskModel, X: pd.DataFrame) -> dict:

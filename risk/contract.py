@@ -113,6 +113,7 @@ PIPE_COLUMNS: dict[str, tuple[str, bool]] = {
     "pressure_zone": ("str", False),
     "lined": ("bool", False),
     "removed_year": ("year", False),
+    "road_segment_id": ("str", False),  # groups mains into inspection units without geometry
 }
 BREAK_COLUMNS: dict[str, tuple[str, bool]] = {
     "date": ("date", True),

@@ -79,10 +79,10 @@ from risk.model import (
     _as_categories,
     _excluded,
     fit_statistical_prior,
-    inspection_rank,
     panel_dates,
 )
 from risk.scoring import SCORE_COLUMNS, _check_model_for, data_fingerprint
+from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -560,6 +560,7 @@ def score_utility_dask(
     top_n_reasons: int = DEFAULT_TOP_N,
     npartitions: int | None = None,
     partitions: PartitionedUtility | None = None,
+    unit_rules: UnitRules | None = None,
 ) -> pd.DataFrame:
     """:func:`risk.scoring.score_utility` on a Dask cluster: same columns, same order.
 
@@ -596,11 +597,10 @@ def score_utility_dask(
         (fitted,) = client.scatter([model], broadcast=True)
         scored = client.gather([parts.submit(k, _score, fitted, x) for k, x in enumerate(chunks)])
         scores = pd.concat(scored, axis=0)
-        rank = inspection_rank(
-            scores["expected_failures_per_km"],
-            scores["expected_failures"],
-            length_m=scores["length_m"],
-        )
+        scores.index = scores.index.astype(str)
+        rules = unit_rules or UnitRules()  # units span partitions: ranked on the driver
+        scores = rank_pipes(scores, units_for(data.pipes, scores.index, rules), rules)
+        rank = scores["rank"].to_numpy()
         bounds = np.cumsum([0, *(len(s) for s in scored)])
         medians = _network_medians(parts, chunks)
         explained = [
@@ -631,6 +631,7 @@ def score_utility_dask(
             "top_reasons": reasons.to_numpy(),
             "expected_failures_per_km": scores["expected_failures_per_km"].to_numpy(),
             "length_m": scores["length_m"].to_numpy(dtype=float),
+            **{c: scores[c].to_numpy() for c in SCORE_COLUMNS if c.startswith("unit_")},
         }
     )
     out["top_reasons"] = out["top_reasons"].astype("string")

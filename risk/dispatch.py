@@ -172,7 +172,9 @@ def plan_inspections(
     ----------
     scores : DataFrame
         ``pipe_id``, ``rank`` (1 = inspect first) and ``expected_failures``; ``probability``
-        and ``top_reasons`` are carried to the lists when present.
+        and ``top_reasons`` are carried to the lists when present. With ``unit_id`` and
+        ``unit_order`` (as ``risk score`` writes them) whole inspection units are planned,
+        their pipes one after the other in walking order, and a unit counts as one check.
     pipes : DataFrame or GeoDataFrame
         Canonical pipes (``pipe_id``, ``length_m``, ``material``, ...), with geometry when
         available.
@@ -185,7 +187,7 @@ def plan_inspections(
     -------
     DataFrame (GeoDataFrame with geometry)
         One row per planned inspection: ``crew``, ``date``, ``visit_order``, ``pipe_id``,
-        ``rank``, ``probability``, ``expected_failures``, ``length_m``, ``material``,
+        ``unit_id`` and ``unit_order`` (with units), ``rank``, ``probability``, ``expected_failures``, ``length_m``, ``material``,
         ``diameter_mm``, ``install_year``, ``top_reasons``, ``look_for``.
     """
     if not crews:
@@ -208,8 +210,15 @@ def plan_inspections(
     table = scores.merge(pd.DataFrame(pipes[attributes]), on="pipe_id", how="inner")
     if exclude is not None and len(exclude):
         table = table[~table["pipe_id"].isin(exclude["pipe_id"])]
+    # The item a crew inspects: the pipe's inspection unit when scores carry units (whole
+    # units are planned, in walking order), else the pipe itself.
+    table["_item"] = table["unit_id"] if "unit_id" in table else table["pipe_id"]
+    table["_item"] = table["_item"].fillna(table["pipe_id"]).astype(str)
+    within = table["unit_order"] if "unit_order" in table else pd.Series(1, index=table.index)
+    table["_within"] = within.fillna(1).to_numpy()
     if not by_km:
-        table = table.sort_values(["expected_failures", "pipe_id"], ascending=[False, True])
+        item_expected = table.groupby("_item")["expected_failures"].transform("sum")
+        table = table.assign(_key=-item_expected).sort_values(["_key", "_item", "_within"])
     else:
         table = table.sort_values(["rank", "pipe_id"])
 
@@ -219,26 +228,39 @@ def plan_inspections(
         for day in crew.days
     ]
     capacity = sum(s[2] for s in slots)
-    cost = table["length_m"].fillna(0).to_numpy() / 1000.0 if by_km else np.ones(len(table))
-    chosen = table[np.cumsum(cost) <= capacity + 1e-9].copy()
-    chosen["_cost"] = cost[: len(chosen)]
+    table["_cost"] = table["length_m"].fillna(0).to_numpy() / 1000.0 if by_km else 0.0
+    items = table.groupby("_item", sort=False).agg(
+        _cost=("_cost", "sum"), rank=("rank", "min"), pipe_id=("_item", "first")
+    )
+    if not by_km:
+        items["_cost"] = 1.0  # one check per unit
+    if "pressure_zone" in table:
+        items["pressure_zone"] = table.groupby("_item", sort=False)["pressure_zone"].first()
+    items = items[np.cumsum(items["_cost"].to_numpy()) <= capacity + 1e-9].copy()
+    chosen = table[table["_item"].isin(items.index)].copy()
 
     has_geometry = isinstance(pipes, gpd.GeoDataFrame)
     if has_geometry and len(chosen):
         geometry = pipes.set_index("pipe_id").geometry.reindex(chosen["pipe_id"]).to_numpy()
         points = shapely.line_interpolate_point(geometry, 0.5, normalized=True)
         chosen["_x"], chosen["_y"] = shapely.get_x(points), shapely.get_y(points)
-        groups = _bisect(chosen, list(range(len(slots))), [s[2] for s in slots])
+        centre = chosen.groupby("_item")[["_x", "_y"]].mean()
+        items[["_x", "_y"]] = centre.reindex(items.index).to_numpy()
+        groups = _bisect(items, list(range(len(slots))), [s[2] for s in slots])
     else:
-        groups = _fill_in_order(chosen, [s[2] for s in slots])
+        groups = _fill_in_order(items, [s[2] for s in slots])
 
     rows = []
     for slot, index in groups.items():
         if not len(index):
             continue
-        group = chosen.loc[index]
+        group_items = items.loc[index]
         if has_geometry:
-            group = group.iloc[_visiting_order(group["_x"].to_numpy(), group["_y"].to_numpy())]
+            tour = _visiting_order(group_items["_x"].to_numpy(), group_items["_y"].to_numpy())
+            group_items = group_items.iloc[tour]
+        stop = pd.Series(np.arange(len(group_items)), index=group_items.index)
+        group = chosen[chosen["_item"].isin(group_items.index)]
+        group = group.assign(_stop=group["_item"].map(stop)).sort_values(["_stop", "_within"])
         crew, day, _ = slots[slot]
         group = group.assign(
             crew=crew, date=pd.Timestamp(day), visit_order=np.arange(1, len(group) + 1)
@@ -254,8 +276,8 @@ def plan_inspections(
     general = t("look_for.general")
     plan["look_for"] = np.where(plan["look_for"] != "", plan["look_for"] + ". ", "") + general
     columns = [
-        "crew", "date", "visit_order", "pipe_id", "rank", "probability", "expected_failures",
-        "length_m", "material", "diameter_mm", "install_year", "pressure_zone", "top_reasons", "look_for",
+        "crew", "date", "visit_order", "pipe_id", "unit_id", "unit_order", "rank", "probability",
+        "expected_failures", "length_m", "material", "diameter_mm", "install_year", "pressure_zone", "top_reasons", "look_for",
     ]  # fmt: skip
     plan = plan[[c for c in columns if c in plan]].sort_values(["crew", "date", "visit_order"])
     plan = plan.reset_index(drop=True)

@@ -390,6 +390,8 @@ def _pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
         out["pressure_zone"] = parse_text(table, "pressure_zone", lm)
     else:
         out["pressure_zone"] = pd.Series(pd.NA, index=out.index, dtype="string")
+    if "road_segment_id" in table:  # optional: only kept when given
+        out["road_segment_id"] = parse_text(table, "road_segment_id", lm)
     if "lined" in table:
         out["lined"] = parse_bools(table, "lined", "pipes", file, lm, findings)
     else:
@@ -577,13 +579,13 @@ def _weather(table, file, lm, findings, repair):
             f"non-numeric columns ignored: {dropped}",
             "Weather columns must be numbers; list columns to ignore under [weather] drop",
         )
-    keys = ["station_id", "date"] if "station_id" in out else ["date"]
-    dup = out.duplicated(keys, keep=False) & out["date"].notna()
     # every numeric weather column becomes a feature: only the others are reported unread
     used = {str(c) for c in weather_measure_columns(out.drop(columns="_row"))}
     findings.ignored_columns["weather"] = [
         c for c in findings.ignored_columns.get("weather", []) if c not in used
     ]
+    keys = ["station_id", "date"] if "station_id" in out else ["date"]
+    dup = out.duplicated(keys, keep=False) & out["date"].notna()
     if dup.any():
         findings.error(
             "weather",

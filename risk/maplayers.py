@@ -584,8 +584,9 @@ def map_table(pipes: pd.DataFrame, scores: pd.DataFrame | None, *, year: int) ->
     install = pd.to_numeric(table.get("install_year"), errors="coerce")
     table["age_years"] = (year - install).astype("Float64")
     score_columns = ["probability", "expected_failures", "rank", "top_reasons"]
+    unit_columns = ["unit_id", "unit_order", "unit_rank", "unit_length_m"]
     if scores is not None and len(scores):
-        kept = [c for c in score_columns if c in scores]
+        kept = [c for c in score_columns + unit_columns if c in scores]
         by_pipe = scores.assign(pipe_id=scores["pipe_id"].astype(str)).drop_duplicates("pipe_id")
         table = table.merge(by_pipe[["pipe_id", *kept]], on="pipe_id", how="left")
     for column in score_columns:

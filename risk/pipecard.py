@@ -478,6 +478,7 @@ def pipe_card(
         "rank": "–"
         if _missing(rank)
         else t("card.rank_of", lang, rank=_number(rank, lang), total=_number(scored, lang)),
+        "unit": _unit_line(table, row, lang),
         "reasons": reasons_in_words(row.get("top_reasons"), lang),
         "breaks": _breaks_table(data, pipe_id, lang),
         "soils": _soil_phrases(data, geometry, lang),
@@ -485,6 +486,29 @@ def pipe_card(
         "inspections": _inspections_table(outcomes, pipe_id, lang),
         "planned": _planned(assignments, pipe_id, lang),
     }
+
+
+def _unit_line(table: pd.DataFrame, row, lang: str) -> str | None:
+    """The pipe's inspection unit in words: its other pipes, length and place in the order."""
+    unit = row.get("unit_id")
+    if "unit_id" not in table or _missing(unit) or _missing(row.get("unit_rank")):
+        return None
+    members = table.loc[table["unit_id"] == unit]
+    if "unit_order" in members:
+        members = members.sort_values("unit_order")
+    others = [str(p) for p in members["pipe_id"] if str(p) != str(row["pipe_id"])]
+    shown = ", ".join(others[:3]) + (f" (+{len(others) - 3})" if len(others) > 3 else "")
+    key = "card.unit.other" if others else "card.unit.one"
+    return t(
+        key,
+        lang,
+        others=shown,
+        unit=unit,
+        pipes=_number(len(members), lang),
+        length=format_quantity(row.get("unit_length_m"), "m", lang),
+        rank=_number(row.get("unit_rank"), lang),
+        total=_number(table["unit_id"].nunique(), lang),
+    )
 
 
 # -- search and the ranked list --------------------------------------------------------------

@@ -25,6 +25,7 @@ from risk.errors import InputError
 from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
 from risk.features import FeatureBuilder, to_timestamp
 from risk.model import PlattCalibrator, RiskModel, is_fitted
+from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,11 @@ SCORE_COLUMNS = (
     "top_reasons",
     "expected_failures_per_km",
     "length_m",
+    "unit_id",
+    "unit_order",
+    "unit_rank",
+    "unit_length_m",
+    "unit_expected_failures",
 )
 #: Version of the saved model format.
 MODEL_FORMAT_VERSION = 1
@@ -100,6 +106,7 @@ def score_utility(
     n_exact_explanations: int = DEFAULT_N_EXACT,
     top_n_reasons: int = DEFAULT_TOP_N,
     builder: FeatureBuilder | None = None,
+    unit_rules: UnitRules | None = None,
 ) -> pd.DataFrame:
     """Risk and inspection rank of every pipe in service at ``as_of``, with reasons.
 
@@ -125,14 +132,18 @@ def score_utility(
     builder : FeatureBuilder, optional
         A builder of ``data`` with the model's feature options, e.g. the one the model
         was trained with: its static parts (soils, neighbour pairs) are not computed again.
+    unit_rules : UnitRules, optional
+        How pipes are grouped into inspection units (settings ``[units]``); pipes are
+        ranked by unit (:func:`risk.units.rank_pipes`).
 
     Returns
     -------
     DataFrame
         Sorted by ``rank``: ``pipe_id``, ``probability`` (of at least one failure within
         the horizon), ``expected_failures`` (within the horizon), ``rank`` (1 = inspect
-        first: highest expected failures per km), ``top_reasons``,
-        ``expected_failures_per_km`` and ``length_m``.
+        first: units by expected failures per km, then along the unit), ``top_reasons``,
+        ``expected_failures_per_km``, ``length_m`` and the unit: ``unit_id``,
+        ``unit_order``, ``unit_rank``, ``unit_length_m``, ``unit_expected_failures``.
     """
     as_of = to_timestamp(as_of)
     started = time.perf_counter()
@@ -147,6 +158,10 @@ def score_utility(
     trained = time.perf_counter()
     X = model.build_features(data, as_of, builder=builder)
     scores = model.score_frame(X)
+    rules = unit_rules or UnitRules()
+    scores.index = X.index.astype(str)
+    scores["length_m"] = X["length_m"].to_numpy(dtype=float)
+    scores = rank_pipes(scores, units_for(data.pipes, scores.index, rules), rules)
     reasons = explain_pipes(
         model, X, scores["rank"].to_numpy(), n_exact=n_exact_explanations, top_n=top_n_reasons
     )
@@ -159,6 +174,7 @@ def score_utility(
             "top_reasons": reasons.to_numpy(),
             "expected_failures_per_km": scores["expected_failures_per_km"].to_numpy(),
             "length_m": X["length_m"].to_numpy(dtype=float),
+            **{c: scores[c].to_numpy() for c in SCORE_COLUMNS if c.startswith("unit_")},
         }
     )
     out["top_reasons"] = out["top_reasons"].astype("string")

@@ -35,6 +35,12 @@ class SettingsError(InputError):
     """``settings.toml`` cannot be used as written; the message lists every problem."""
 
 
+def _units_keys() -> dict[str, type]:
+    from risk.units import UnitRules
+
+    return {f.name: float if f.type in (float, "float") else int for f in fields(UnitRules)}
+
+
 def _savings_keys() -> dict[str, type]:
     from risk.savings import SavingsSettings
 
@@ -64,7 +70,7 @@ def read_settings(workspace: str | Path) -> dict:
 
 def check_settings(raw: dict) -> list[str]:
     """Every problem of a parsed settings table, as sentences with their fix."""
-    sections = {**_SECTIONS, "savings": _savings_keys()}
+    sections = {**_SECTIONS, "savings": _savings_keys(), "units": _units_keys()}
     problems: list[str] = []
     for key, value in raw.items():
         if key in _TOP:
@@ -96,6 +102,14 @@ def check_settings(raw: dict) -> list[str]:
             SavingsSettings(**savings)
         except InputError as exc:
             problems.append(f"[savings]: {exc}")
+    units = raw.get("units")
+    if isinstance(units, dict) and not problems:
+        from risk.units import UnitRules
+
+        try:
+            UnitRules(**units)
+        except InputError as exc:
+            problems.append(f"[units]: {exc}")
     return problems
 
 

@@ -142,6 +142,8 @@ def show_card(pipe_id: str) -> None:
         f"<span style='color:rgb{colour}'>■</span> {card['band_words']}",
         unsafe_allow_html=True,
     )
+    if card.get("unit"):
+        st.markdown(f"**{tr('map.unit')}**{colon}{card['unit']}")
     if selected_row is not None and not mask[selected_row]:
         st.caption(tr("map.hidden_by_filters"))
     st.markdown(f"**{tr('map.reasons')}**")

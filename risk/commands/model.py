@@ -18,6 +18,7 @@ from risk.commands._common import (
     write_table,
 )
 from risk.errors import InputError
+from risk.units import UnitRules
 
 HORIZONS = (1, 3, 5)
 
@@ -239,7 +240,12 @@ def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFr
                 save_model(model, workspace / "models")
         step("scoring and explaining (reasons in words for every pipe)")
         return score_utility(
-            data, as_of, horizon_years=args.horizon_years, model=model, builder=builder
+            data,
+            as_of,
+            horizon_years=args.horizon_years,
+            model=model,
+            builder=builder,
+            unit_rules=UnitRules.of_workspace(workspace),
         )
 
 
@@ -269,7 +275,13 @@ def _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcom
                 save_model(model, workspace / "models")
         say("Scoring and explaining ...")
         return engine.score_utility_dask(
-            data, as_of, client, horizon_years=args.horizon_years, model=model, partitions=parts
+            data,
+            as_of,
+            client,
+            horizon_years=args.horizon_years,
+            model=model,
+            partitions=parts,
+            unit_rules=UnitRules.of_workspace(workspace),
         )
     finally:
         parts.release()
@@ -297,6 +309,7 @@ def cmd_evaluate(args) -> int:
             records_start_year=data.meta.get("records_complete_from"),
             title=f"Backtest — {Path(args.folder).resolve().name}",
             progress=step,
+            unit_rules=UnitRules.of_workspace(workspace),
         )
     summary = result["summary"]
     lines = [
