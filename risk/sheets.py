@@ -14,9 +14,11 @@ from risk.atomic import replace_atomically
 from risk.crewday import look_for
 from risk.csvsafe import write_csv
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
+from risk.pipecard import reasons_in_words
 
-#: Printed on A4: the guidance once per sheet, two lines per pipe, the table's head repeated
-#: on each page, no row split across pages, no empty page at the end.
+#: Printed on A4: the guidance once per sheet, three lines per pipe (about half the width
+#: for the reasons in words, longer than the phrases stored in the scores), the table's head
+#: repeated on each page, no row split across pages, no empty page at the end.
 _CSS = """
 @page { size: A4; margin: 12mm; }
 body { font-family: "Liberation Sans", Arial, "DejaVu Sans", "Segoe UI Symbol", sans-serif;
@@ -34,8 +36,8 @@ th, td { border: 1px solid #999; padding: 2px 4px; vertical-align: top; font-siz
 th { background: #eee; text-align: left; }
 td.n, td.m { text-align: right; } td.box { font-size: 8pt; }
 td.box span { white-space: nowrap; }
-col.n { width: 4%; } col.pipe { width: 11%; } col.desc { width: 20%; } col.m { width: 5%; }
-col.why { width: 38%; } col.box { width: 22%; }
+col.n { width: 4%; } col.pipe { width: 10%; } col.desc { width: 12%; } col.m { width: 5%; }
+col.why { width: 49%; } col.box { width: 20%; }
 """
 
 
@@ -44,15 +46,16 @@ def export_plan(
 ) -> dict[str, Path]:
     """Write ``plan.csv``, ``plan.geojson`` (with geometry) and ``sheets.html`` to ``out_dir``.
 
-    Each file is written to a temporary name and renamed, so a reader never sees half a file.
-    ``plan.csv`` goes through :func:`risk.csvsafe.write_csv` (text a spreadsheet would run as a
-    formula is neutralised); the sheets escape every text they show and are in ``lang``.
+    The CSV and GeoJSON hold :func:`plan_records` (the reasons as scored and in words in
+    ``lang``). Each file is written to a temporary name and renamed, so a reader never sees
+    half a file. ``plan.csv`` goes through :func:`risk.csvsafe.write_csv` (text a spreadsheet
+    would run as a formula is neutralised); the sheets escape every text they show and are in
+    ``lang``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    table = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
-    table["date"] = pd.to_datetime(table["date"]).dt.date.astype(str)
+    table = plan_records(plan, lang=lang)
     written["csv"] = write_csv(table, out_dir / "plan.csv")
     if isinstance(plan, gpd.GeoDataFrame) and len(plan):
         geo = gpd.GeoDataFrame(table, geometry=plan.geometry.values, crs=plan.crs).to_crs(4326)
@@ -66,13 +69,41 @@ def export_plan(
     return written
 
 
+def plan_records(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """The plan as its files hold it (``plan.csv``, ``plan.geojson``, the Dispatch page's
+    downloads): one row per inspection, without geometry, the day as ``YYYY-MM-DD``.
+
+    ``top_reasons`` stays as ``risk score`` wrote it (English phrases, the same text as in
+    ``scores.parquet``, so filters and joins work whatever the reader's language); right
+    after it, ``reasons`` gives the same reasons in words in ``lang``
+    (:func:`risk.pipecard.reasons_in_words`), for the person who opens the attribute table.
+
+    >>> plan = pd.DataFrame({"date": [pd.Timestamp("2026-11-23")], "pipe_id": ["P-1"],
+    ...                      "top_reasons": ["cast iron, 95 years old; no recorded failure"]})
+    >>> plan_records(plan, lang="fr").loc[0, ["date", "reasons"]].tolist()
+    ['2026-11-23', 'fonte grise, 95 ans; aucune casse enregistrée']
+    """
+    table = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
+    table["date"] = pd.to_datetime(table["date"]).dt.date.astype(str)
+    if "top_reasons" in table:
+        words = [_reasons_text(r, lang) for r in table["top_reasons"]]
+        table.insert(table.columns.get_loc("top_reasons") + 1, "reasons", words)
+    return table
+
+
+def _reasons_text(value, lang: str) -> str:
+    """A pipe's ``top_reasons`` in words in ``lang``, one line ("; " between reasons)."""
+    return "; ".join(reasons_in_words(value, lang))
+
+
 def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
     """A self-contained printable HTML page per crew and day, with a small map, in ``lang``.
 
     The guidance is printed once per sheet: what to check on every pipe, what to look for on
     each material of the day, how to record an outcome. Each row only says what is particular
-    to its pipe (material, diameter, year, length, why it was chosen) and has the boxes to
-    tick, so a crew-day of about 30 pipes prints on two A4 pages.
+    to its pipe (material, diameter, year, length, why it was chosen: its ``top_reasons`` in
+    words, :func:`risk.pipecard.reasons_in_words`) and has the boxes to tick, so a crew-day
+    of about 30 pipes prints on two A4 pages.
     """
     sections = []
     boxes = _text(t("sheets.outcomes", lang))
@@ -105,11 +136,11 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
             diameter = "" if _missing(r.diameter_mm) else f", {float(r.diameter_mm):.0f} mm"
             year = "" if _missing(r.install_year) else f", {int(r.install_year)}"
             metres = "–" if _missing(length) else f"{float(length):.0f}"
-            reasons = getattr(r, "top_reasons", None)
+            reasons = _reasons_text(getattr(r, "top_reasons", None), lang)
             rows.append(
                 f"<tr><td class='n'>{_text(r.visit_order)}</td><td>{_text(r.pipe_id)}</td>"
                 f"<td>{material}{diameter}{year}</td><td class='m'>{metres}</td>"
-                f"<td>{'' if _missing(reasons) else _text(reasons)}</td>"
+                f"<td>{_text(reasons)}</td>"
                 f"<td class='box'><span>{boxes}</span><br>{where}:</td></tr>"
             )
         columns = "".join(f"<col class='{c}'>" for c in ("n", "pipe", "desc", "m", "why", "box"))

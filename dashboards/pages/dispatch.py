@@ -1,7 +1,6 @@
 """Dispatch (engineers): the rounds already planned, the project's crews and the next round's
 first day in; inspection lists out; review, assign, export."""
 
-
 import common
 import geopandas as gpd
 import pandas as pd
@@ -12,7 +11,7 @@ from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
 from risk.errors import InputError
 from risk.i18n import format_date, format_number, format_quantity
-from risk.sheets import export_plan, render_sheets
+from risk.sheets import export_plan, plan_records, render_sheets
 
 workspace, user = common.require("dispatch")
 lang = common.lang()
@@ -149,7 +148,8 @@ if check:
     st.caption(tr("dispatch.every_pipe", what=check))
 
 # -- assign and export ----------------------------------------------------------------------
-shown = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
+# The files as `export_plan` writes them: reasons as scored and in words (plan_records).
+shown = plan_records(plan, lang=lang)
 c1, c2 = st.columns([2, 1])
 round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username}", key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not len(plan)):
@@ -161,15 +161,11 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not l
         export_plan(plan, workspace / "plans" / round_id, lang=lang)
         st.success(tr("dispatch.assigned", n=len(stored), round=round_id))
 
-csv = to_csv_text(shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)))
+csv = to_csv_text(shown)
 d1, d2, d3 = st.columns(3)
 d1.download_button(tr("dispatch.csv"), csv, "plan.csv", "text/csv", key="dl_csv")
 if isinstance(plan, gpd.GeoDataFrame) and len(plan):
-    geojson = gpd.GeoDataFrame(
-        shown.assign(date=pd.to_datetime(shown["date"]).dt.date.astype(str)),
-        geometry=plan.geometry.values,
-        crs=plan.crs,
-    ).to_crs(4326)
+    geojson = gpd.GeoDataFrame(shown, geometry=plan.geometry.values, crs=plan.crs).to_crs(4326)
     d2.download_button(
         tr("dispatch.geojson"), geojson.to_json(), "plan.geojson", "application/geo+json",
         key="dl_geojson",

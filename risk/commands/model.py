@@ -209,14 +209,32 @@ def cmd_score(args) -> int:
         with client:
             scores = _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes)
     write_table(scores, out)
-    top = scores.head(3)
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
-    lines += [
-        f"  #{r.rank} {r.pipe_id}: p={r.probability:.2f}, {r.top_reasons}"
-        for r in top.itertuples(index=False)
-    ]
+    lines += score_summary(scores.head(3), horizon_years=args.horizon_years)
     emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
     return 0
+
+
+def score_summary(top: pd.DataFrame, *, horizon_years: int) -> list[str]:
+    """The first pipes to inspect, one line each: the chance of a failure as a percentage and
+    the reasons in words (:func:`risk.pipecard.reasons_in_words`). In English: the command
+    line has no language setting."""
+    from risk.i18n import format_percent
+    from risk.pipecard import reasons_in_words
+
+    within = f"within {horizon_years} year{'s' if horizon_years != 1 else ''}"
+    lines = ["First to inspect:"] if len(top) else []
+    for r in top.itertuples(index=False):
+        chance = (
+            "chance of failure unknown"
+            if pd.isna(r.probability)
+            else f"{format_percent(float(r.probability), 'en', decimals=1)} chance of at least "
+            f"one failure {within}"
+        )
+        reasons = "; ".join(reasons_in_words(r.top_reasons, "en"))
+        why = f" Why: {reasons}." if reasons else ""
+        lines.append(f"  #{r.rank} {r.pipe_id}: {chance}.{why}")
+    return lines
 
 
 def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFrame:
