@@ -22,7 +22,7 @@ from risk import auth, clock, maplayers
 from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
 from risk.settings import SettingsError
 from risk.store import OutcomeStore
-from risk.workspace import load_workspace
+from risk.workspace import Workspace, load_workspace
 
 #: Session-state keys.
 USER_KEY = "user"
@@ -65,7 +65,7 @@ def _utility(path: str, mtime: float):
 
 def load_utility(workspace: Path):
     """The ingested network (read-only, shared)."""
-    return _utility(str(workspace), _mtime(workspace / "meta.json"))
+    return _utility(str(workspace), _mtime(Workspace(workspace).meta))
 
 
 @st.cache_data(show_spinner=False)
@@ -75,7 +75,7 @@ def _scores(path: str, mtime: float) -> pd.DataFrame | None:
 
 def load_scores(workspace: Path) -> pd.DataFrame | None:
     """``scores.parquet`` from ``risk score``, or None when the network is not scored yet."""
-    file = workspace / "scores.parquet"
+    file = Workspace(workspace).scores
     return _scores(str(file), _mtime(file))
 
 
@@ -96,14 +96,14 @@ def _paths(path: str, mtime: float):
 
 def load_paths(workspace: Path) -> maplayers.LonLatPaths:
     """Pipe geometry in lon/lat for the map, computed once per network."""
-    return _paths(str(workspace), _mtime(workspace / "meta.json"))
+    return _paths(str(workspace), _mtime(Workspace(workspace).meta))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _map_table(path: str, mtime: float, scores_mtime: float, year: int) -> pd.DataFrame:
     return maplayers.map_table(
         _utility(path, mtime).pipes,
-        _scores(str(Path(path) / "scores.parquet"), scores_mtime),
+        _scores(str(Workspace(path).scores), scores_mtime),
         year=year,
     )
 
@@ -112,7 +112,7 @@ def load_map_table(workspace: Path, year: int) -> pd.DataFrame:
     """:func:`risk.maplayers.map_table` of the project (read-only, shared): once per network,
     scores and year instead of once per rerun."""
     return _map_table(
-        str(workspace), _mtime(workspace / "meta.json"), _mtime(workspace / "scores.parquet"), year
+        str(workspace), _mtime(Workspace(workspace).meta), _mtime(Workspace(workspace).scores), year
     )
 
 
@@ -130,7 +130,7 @@ def get_store(workspace: Path) -> OutcomeStore:
 def backtest_file(workspace: Path, suffix: str) -> Path:
     """``backtest/report.<suffix>`` of the project (or ``backtest/backtest.<suffix>``, the
     names ``risk.backtest.write_backtest`` uses)."""
-    folder = workspace / "backtest"
+    folder = Workspace(workspace).backtest
     for name in (f"report.{suffix}", f"backtest.{suffix}"):
         if (folder / name).is_file():
             return folder / name
@@ -142,7 +142,7 @@ def backtest_notice(workspace: Path) -> str | None:
     from risk.backtest import backtest_state
     from risk.i18n import format_date
 
-    state = backtest_state(workspace / "backtest")
+    state = backtest_state(Workspace(workspace).backtest)
     if state["state"] == "running":
         years = state.get("years") or []
         span = f"{years[0]}-{years[-1]}" if years else ""
@@ -158,14 +158,14 @@ def backtest_notice(workspace: Path) -> str | None:
             pass
         return tr("backtest.running", years=span, started=when)
     if state["state"] == "failed":
-        return tr("backtest.failed", log=state.get("log") or workspace / "backtest")
+        return tr("backtest.failed", log=state.get("log") or Workspace(workspace).backtest)
     return None
 
 
 def model_cards(workspace: Path) -> list[Path]:
     """Model cards of the project, newest name first: ``models/<version>/model_card.json``
     (``risk.scoring.save_model``) or ``models/*.json``."""
-    folder = workspace / "models"
+    folder = Workspace(workspace).models
     cards = [*folder.glob("*/model_card.json"), *folder.glob("*.json")]
     return sorted(
         cards, key=lambda p: p.parent.name if p.name == "model_card.json" else p.stem, reverse=True
@@ -175,7 +175,7 @@ def model_cards(workspace: Path) -> list[Path]:
 def settings(workspace: Path) -> dict:
     """The project's ``settings.toml``; a file that cannot be used stops the page with the
     problems and their fix (never a traceback)."""
-    file = workspace / "settings.toml"
+    file = Workspace(workspace).settings
     try:
         return _settings(str(workspace), _mtime(file))
     except SettingsError as exc:

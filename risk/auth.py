@@ -41,6 +41,7 @@ from risk.store import OutcomeStore
 from risk.store.db import WRITE_OPTION
 from risk.store.models import Base, audit_table
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
+from risk.workspace import Workspace
 
 #: Roles of the dashboards.
 ROLES = ("engineer", "crew", "manager", "admin")
@@ -146,7 +147,7 @@ def store_location(workspace: str | Path) -> str:
     """Where a workspace's outcome store is: ``store_url`` in ``settings.toml``, else
     ``<workspace>/outcomes.sqlite``."""
     url = read_settings(workspace).get("store_url")
-    return str(url) if url else str(Path(workspace) / "outcomes.sqlite")
+    return str(url) if url else str(Workspace(workspace).outcomes)
 
 
 def _open(store_url: str | Path | OutcomeStore) -> tuple[OutcomeStore, bool]:

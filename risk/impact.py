@@ -33,6 +33,7 @@ from risk.savings import (
     summarise_savings,
 )
 from risk.store import LEAK_KINDS, RESULTS
+from risk.workspace import Workspace
 
 #: Below this length inspected (km), the field hit rate is too uncertain to compare.
 MIN_KM_TO_COMPARE = 10.0
@@ -277,7 +278,7 @@ def workspace_impact(
 def backtest_report_file(workspace: str | Path) -> Path:
     """``backtest/report.json`` of a workspace, or ``backtest/backtest.json`` (the name
     ``risk.backtest.write_backtest`` uses); the first when neither exists."""
-    folder = Path(workspace) / "backtest"
+    folder = Workspace(workspace).backtest
     for name in ("report.json", "backtest.json"):
         if (folder / name).is_file():
             return folder / name

@@ -13,13 +13,13 @@ then from the crews already assigned; only then a default crew.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 
 from risk import clock
 from risk.dispatch import read_crews
 from risk.i18n import format_date, format_number, format_percent, has, label, t
+from risk.workspace import Workspace
 
 #: Capacity of a crew that has none on record.
 DEFAULT_KM_PER_DAY = 3.0
@@ -48,7 +48,7 @@ def project_crews(
     ``checks_per_day``; ``source`` is one of :data:`SOURCES`. A ``crews.csv`` that cannot be
     read raises its ``ValueError`` (naming the file and the row); ``use_file=False`` skips it.
     """
-    file = Path(workspace) / "crews.csv"
+    file = Workspace(workspace).crews
     if use_file and file.is_file():
         crews = read_crews(file, start=clock.today(), n_days=1)
         by_km = crews[0].km_per_day is not None if crews else True

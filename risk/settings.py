@@ -49,7 +49,9 @@ def _savings_keys() -> dict[str, type]:
 
 def read_settings(workspace: str | Path) -> dict:
     """The workspace's ``settings.toml`` as a dict (empty when there is none), checked."""
-    file = Path(workspace) / "settings.toml"
+    from risk.workspace import Workspace  # late: the workspace module reads settings
+
+    file = Workspace(workspace).settings
     if not file.is_file():
         return {}
     try:

@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,6 +52,73 @@ KEEP_INVENTORY_VERSIONS = 3
 _INVENTORY = "inventory"
 _KNOWN_PIPES = "known_pipes.parquet"
 _VERSION = re.compile(r"^v(\d{4,})$")
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where each part of a workspace lives: the one place that knows the layout.
+
+    >>> ws = Workspace("data/workspace/town")
+    >>> ws.scores.as_posix(), ws.plan_folder("round-1").as_posix()
+    ('data/workspace/town/scores.parquet', 'data/workspace/town/plans/round-1')
+    """
+
+    root: Path
+
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root))
+
+    def __fspath__(self) -> str:
+        return str(self.root)
+
+    @property
+    def meta(self) -> Path:
+        """``meta.json``: names the current inventory version (the commit point of a load)."""
+        return self.root / "meta.json"
+
+    @property
+    def scores(self) -> Path:
+        """``scores.parquet``: the last ``risk score`` (one row per pipe)."""
+        return self.root / "scores.parquet"
+
+    @property
+    def models(self) -> Path:
+        """``models/``: one folder per trained model version, with its card."""
+        return self.root / "models"
+
+    @property
+    def backtest(self) -> Path:
+        """``backtest/``: the walk-forward backtest report (JSON, HTML, run state)."""
+        return self.root / "backtest"
+
+    @property
+    def plans(self) -> Path:
+        """``plans/``: inspection rounds' lists, one folder per round."""
+        return self.root / "plans"
+
+    def plan_folder(self, name: str) -> Path:
+        """The lists of one round (``plans/<round id>`` or ``plans/<start>-draft``)."""
+        return self.plans / name
+
+    @property
+    def crews(self) -> Path:
+        """``crews.csv``: the project's field crews."""
+        return self.root / "crews.csv"
+
+    @property
+    def settings(self) -> Path:
+        """``settings.toml`` (optional): store URL, map, savings, units."""
+        return self.root / "settings.toml"
+
+    @property
+    def outcomes(self) -> Path:
+        """``outcomes.sqlite``: the default outcome store (``store_url`` in settings wins)."""
+        return self.root / "outcomes.sqlite"
+
+    @property
+    def consequence(self) -> Path:
+        """``consequence.parquet``: consequence of failure per pipe (``risk criticality``)."""
+        return self.root / "consequence.parquet"
 
 
 def fingerprint(paths) -> str:

@@ -12,6 +12,7 @@ from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working
 from risk.errors import InputError
 from risk.i18n import format_date, format_number, format_quantity
 from risk.sheets import export_plan, plan_records, render_sheets
+from risk.workspace import Workspace
 
 workspace, user = common.require("dispatch")
 lang = common.lang()
@@ -158,7 +159,7 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not l
     except (InputError, PermissionError) as exc:
         st.error(str(exc))
     else:
-        export_plan(plan, workspace / "plans" / round_id, lang=lang)
+        export_plan(plan, Workspace(workspace).plan_folder(round_id), lang=lang)
         st.success(tr("dispatch.assigned", n=len(stored), round=round_id))
 
 csv = to_csv_text(shown)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from risk import clock, maplayers, pipecard
 from risk.i18n import format_number, format_quantity, label
+from risk.workspace import Workspace
 
 workspace, user = common.require("risk_map")
 lang = common.lang()
@@ -91,7 +92,7 @@ click = state.get("map")
 if data.has_geometry and click and click.get("nonce") != state.get("map_seen"):
     state["map_seen"] = click.get("nonce")
     row = maplayers.nearest_pipe(
-        segments(str(workspace), common._mtime(workspace / "meta.json")),
+        segments(str(workspace), common._mtime(Workspace(workspace).meta)),
         click.get("lon"), click.get("lat"), click.get("zoom"),
         tolerance_px=min(max(float(click.get("tolerance_px") or 8), 4), 30),
         visible=mask, bands=table["band"],
@@ -242,7 +243,7 @@ def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url)
 settings = common.settings(workspace)
 tiles = maplayers.basemap_tiles(settings)
 style_url = None if tiles else maplayers.basemap_style(settings)
-stamp = (common._mtime(workspace / "meta.json"), common._mtime(workspace / "scores.parquet"),
+stamp = (common._mtime(Workspace(workspace).meta), common._mtime(Workspace(workspace).scores),
          year)  # fmt: skip
 cache_key = (
     stamp,

@@ -8,6 +8,7 @@ import pandas as pd
 
 from risk import clock
 from risk.commands._common import emit, say
+from risk.workspace import Workspace
 
 #: Demo accounts of the sample utility only (never created on real data).
 DEMO_USERS = (
@@ -49,14 +50,14 @@ def run_demo(args) -> int:
     years = [as_of.year - 2, as_of.year - 1]
     say(f"3/6 Training on the history before {as_of.date()} and scoring every pipe ...")
     model = train_model(data, as_of, records_start_year=complete)
-    save_model(model, workspace / "models")
+    save_model(model, Workspace(workspace).models)
     scores = score_utility(data, as_of, model=model)
-    scores.to_parquet(workspace / "scores.parquet", index=False)
+    scores.to_parquet(Workspace(workspace).scores, index=False)
     say("4/6 Planning the first inspection round (2 crews, 5 days) ...")
     # The first round starts on the next Monday: after the scores' date, and not in the past,
     # so that crews open the app on their next working day.
     start = (max(as_of, pd.Timestamp(clock.today())) + pd.offsets.Week(weekday=0)).date()
-    crews_file = workspace / "crews.csv"
+    crews_file = Workspace(workspace).crews
     if not crews_file.is_file():  # a record of the project: never overwritten
         write_csv(pd.DataFrame(DEMO_CREWS), crews_file)
     crews = read_crews(crews_file, start=start, n_days=5)
@@ -70,7 +71,7 @@ def run_demo(args) -> int:
                     store, username, DEMO_PASSWORD, role, crew, language=language, created_by="demo"
                 )
         round_id = f"{start.isoformat()}-demo"
-        plan_dir = workspace / "plans" / round_id
+        plan_dir = Workspace(workspace).plan_folder(round_id)
         plan = store.assignments()
         if plan.empty:
             plan = plan_inspections(
@@ -118,7 +119,7 @@ def _backtest(data, years, town: Path, workspace: Path) -> dict:
             data,
             years,
             truth_dir=town / "truth",
-            out_dir=workspace / "backtest",
+            out_dir=Workspace(workspace).backtest,
             records_start_year=data.meta.get("records_complete_from"),
             title="Backtest — sample town",
             progress=step,
@@ -150,7 +151,7 @@ def start_backtest(workspace: Path, years) -> None:
 
     from risk.backtest import mark_running
 
-    folder = Path(workspace) / "backtest"
+    folder = Workspace(workspace).backtest
     folder.mkdir(parents=True, exist_ok=True)
     log = (folder / "run.log").open("w")
     process = subprocess.Popen(

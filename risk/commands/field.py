@@ -11,6 +11,7 @@ import pandas as pd
 from risk import clock
 from risk.commands._common import emit, is_workspace, read_table, say, write_table
 from risk.errors import InputError
+from risk.workspace import Workspace
 
 
 def register(add) -> None:
@@ -37,8 +38,10 @@ crews.csv:
         help="skip pipes inspected within this many days (default: %(default)s)",
     )
     p.add_argument(
-        "--out", type=Path, help="folder for the lists (default: <workspace>/plans/<round id> when assigned, "
-        "<workspace>/plans/<start>-draft otherwise)"
+        "--out",
+        type=Path,
+        help="folder for the lists (default: <workspace>/plans/<round id> when assigned, "
+        "<workspace>/plans/<start>-draft otherwise)",
     )
     p.add_argument(
         "--assign",
@@ -179,7 +182,7 @@ def cmd_dispatch(args) -> int:
         )
     start = _date(args.start, "--start")
     crews = read_crews(args.crews, start=start, n_days=args.days)
-    scores_file = args.scores or args.workspace / "scores.parquet"
+    scores_file = args.scores or Workspace(args.workspace).scores
     if not scores_file.is_file():
         raise FileNotFoundError(
             f"{scores_file} not found: score the network first (risk score {args.workspace} "
@@ -196,7 +199,7 @@ def cmd_dispatch(args) -> int:
         if args.assign:  # before the files: a refused assignment leaves nothing behind
             folder = round_id = f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
             assign(args.workspace, args.user, plan, round_id=round_id, store=store)
-        out = args.out or args.workspace / "plans" / folder
+        out = args.out or Workspace(args.workspace).plan_folder(folder)
         files = export_plan(plan, out)
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (

@@ -19,6 +19,7 @@ from risk.commands._common import (
 )
 from risk.errors import InputError
 from risk.units import UnitRules
+from risk.workspace import Workspace
 
 HORIZONS = (1, 3, 5)
 
@@ -167,7 +168,7 @@ def cmd_train(args) -> int:
 
     data, workspace = load_network(args.folder, args.mapping)
     data, n_outcomes = with_outcomes(data, workspace)
-    models_dir = args.models_dir or (workspace / "models" if workspace else None)
+    models_dir = args.models_dir or (Workspace(workspace).models if workspace else None)
     if models_dir is None:
         raise InputError("give --models-dir (the input is a utility folder, not a workspace)")
     as_of = _as_of(args.as_of)
@@ -192,7 +193,7 @@ def cmd_score(args) -> int:
     from risk.scoring import load_model
 
     data, workspace = load_network(args.folder, args.mapping)
-    out = args.out or (workspace / "scores.parquet" if workspace else None)
+    out = args.out or (Workspace(workspace).scores if workspace else None)
     if out is None:
         raise InputError(
             "give --out FILE (.csv or .parquet): the input is a utility folder, not a workspace"
@@ -255,7 +256,7 @@ def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFr
                 builder=builder,
             )
             if workspace is not None:
-                save_model(model, workspace / "models")
+                save_model(model, Workspace(workspace).models)
         step("scoring and explaining (reasons in words for every pipe)")
         return score_utility(
             data,
@@ -290,7 +291,7 @@ def _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcom
                 partitions=parts,
             )
             if workspace is not None:
-                save_model(model, workspace / "models")
+                save_model(model, Workspace(workspace).models)
         say("Scoring and explaining ...")
         return engine.score_utility_dask(
             data,
@@ -311,7 +312,7 @@ def cmd_evaluate(args) -> int:
     years = parse_years(args.years)
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (
-        workspace / "backtest"
+        Workspace(workspace).backtest
         if workspace
         else Path("data") / "workspace" / Path(args.folder).resolve().name / "backtest"
     )
