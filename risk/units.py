@@ -380,8 +380,9 @@ def rank_pipes(scores: pd.DataFrame, units: pd.DataFrame, rules: UnitRules = Uni
     """``scores`` (``expected_failures``, ``length_m``, index = pipe id) ranked by unit.
 
     Adds ``unit_id``, ``unit_order``, ``unit_rank`` (1 = the unit to inspect first),
-    ``unit_length_m`` and ``unit_expected_failures`` (over the pipes scored), and sets
-    ``rank`` (:func:`rank_by_unit`): the one ranking the CLI, the dashboard, the backtest
+    ``unit_length_m`` and ``unit_expected_failures`` (over the pipes scored), sets
+    ``expected_failures_per_km`` to the rate shrunk toward the unit's
+    (:func:`shrunk_rate_per_km`) and ``rank`` (:func:`rank_by_unit`): the one ranking the CLI, the dashboard, the backtest
     and the Dask engine use.
     """
     out = scores.copy()
@@ -392,6 +393,10 @@ def rank_pipes(scores: pd.DataFrame, units: pd.DataFrame, rules: UnitRules = Uni
     per_unit = unit_rates(expected, length, unit_id, min_length_m=rules.min_length_m)
     first = pd.Series(out["rank"].to_numpy(), index=unit_id).groupby(level=0).min()
     per_unit["unit_rank"] = first.rank(method="first").astype(np.int64)
+    # a stub's own failures per km mean little: it reads its unit's (empirical Bayes)
+    out["expected_failures_per_km"] = shrunk_rate_per_km(
+        expected, length, unit_id, prior_m=rules.min_length_m
+    )
     out["unit_id"] = unit_id
     out["unit_order"] = order.astype(np.int64)
     out["unit_rank"] = per_unit["unit_rank"].reindex(unit_id).to_numpy()

@@ -142,6 +142,8 @@ def test_rank_pipes_adds_the_unit_columns():
     assert ranked["unit_rank"].tolist() == [1, 1, 2]
     assert ranked["unit_length_m"].tolist() == [200.0, 200.0, 100.0]
     assert ranked["unit_expected_failures"].round(2).tolist() == [0.4, 0.4, 0.05]
+    # per km, shrunk toward the unit: (0.1 + 2/km x 0.05 km) / (0.1 + 0.05) km
+    assert ranked["expected_failures_per_km"].round(3).tolist() == [1.333, 2.667, 0.5]
 
 
 def test_unit_rules_are_checked_and_read_from_settings():
