@@ -10,8 +10,8 @@ import io
 import json
 
 import pytest
+from apps import APP, PASSWORD, USERS, app_as, build_workspace
 from streamlit.testing.v1 import AppTest
-from test_dashboard import APP, PASSWORD, USERS, app_as, build_workspace
 
 from risk import auth, clock, writes
 from risk.store import OutcomeStore

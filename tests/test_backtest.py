@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_features import make_utility
+from towns import make_utility
 
 from risk.backtest import capture_at_length, capture_curve, evaluate_utility, precision_at_k
 from risk.features import count_failures

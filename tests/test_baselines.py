@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_features import add_break, make_utility, shuffled
+from towns import add_break, make_utility, shuffled
 
 from risk.baselines import (
     AgeBaseline,

@@ -1,126 +1,18 @@
 """The dashboards in a real browser: a crew records an outcome, a manager sees it counted.
 
-Starts ``streamlit run dashboards/app.py`` on a free port with a small project folder and
-drives Debian's Chromium with Playwright. Screenshots of each page go to ``test-artifacts/``.
-Skipped when Playwright or Chromium is missing, except in CI (``CI`` set), where it fails.
-
-Install: ``pip install playwright`` and
-``apt-get install -y --no-install-recommends chromium fonts-liberation``.
+The ``server`` fixture (conftest.py) starts ``streamlit run dashboards/app.py`` on a free
+port with a small project folder (``apps.build_workspace``); ``browser`` drives Debian's
+Chromium with Playwright. Screenshots of each page go to ``test-artifacts/``. Skipped when
+Playwright or Chromium is missing, except in CI (``CI`` set), where it fails; see
+``browsing.py`` for the installation.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
-import pytest
-from test_dashboard import PASSWORD, build_workspace
-
-ROOT = Path(__file__).parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("RISK_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _browser_or_skip():
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "Playwright is not installed: pip install playwright"
-        sync_playwright = None
-    if reason is None and not Path(CHROMIUM).is_file():
-        reason = f"No Chromium at {CHROMIUM}: apt-get install -y chromium fonts-liberation"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the browser test: {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_workspace(tmp_path_factory) -> Path:
-    """The project folder the app serves (a test module may override this fixture)."""
-    return build_workspace(tmp_path_factory.mktemp("browser"))
-
-
-@pytest.fixture(scope="module")
-def server(app_workspace, tmp_path_factory):
-    """The app on a free port, serving ``app_workspace``; stopped afterwards."""
-    workspace = app_workspace
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--", "--workspace", str(workspace)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"streamlit did not start; see {log.name}")
-        time.sleep(0.3)
-    yield url, workspace
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = _browser_or_skip()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-def sign_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="User name").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {username}").wait_for(timeout=20_000)
-
-
-def shoot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+from browsing import shoot, sign_in
 
 
 def test_a_crew_records_a_leak_and_the_manager_sees_it(server, browser):

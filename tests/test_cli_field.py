@@ -5,16 +5,13 @@ import json
 
 import pandas as pd
 import pytest
-
-from risk import auth
-from risk.workspace import load_workspace
-
-PASSWORD = "a long secret"
+from apps import add_account
 
 
-def add_account(workspace, username, role, crew=None):
-    """An account of the workspace's store, as 'risk users add' makes it."""
-    auth.create_user(auth.store_location(workspace), username, PASSWORD, role, crew)
+@pytest.fixture
+def workspace(tiny_workspace):
+    """The tiny utility ingested with hand-made scores (conftest.py), without accounts."""
+    return tiny_workspace
 
 
 @pytest.fixture
@@ -23,25 +20,6 @@ def accounts(workspace):
     add_account(workspace, "ingrid", "engineer")
     add_account(workspace, "camille", "crew", "Nord")
     return workspace
-
-
-@pytest.fixture
-def workspace(run, tiny, tmp_path):
-    """The tiny utility ingested, with hand-made scores (rank by pipe number)."""
-    ws = tmp_path / "ws"
-    code, _, err = run("ingest", tiny, "--workspace", ws)
-    assert code == 0, err
-    pipes = pd.DataFrame(load_workspace(ws).pipes)
-    pd.DataFrame(
-        {
-            "pipe_id": pipes["pipe_id"],
-            "probability": 0.2,
-            "expected_failures": 0.3,
-            "rank": range(1, len(pipes) + 1),
-            "top_reasons": "cast iron, 90 years",
-        }
-    ).to_parquet(ws / "scores.parquet")
-    return ws
 
 
 def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accounts, tmp_path):

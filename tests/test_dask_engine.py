@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from distributed import Client
 from scipy.stats import spearmanr
-from test_features import make_utility
+from towns import make_utility
 
 import risk
 from risk import dask_engine

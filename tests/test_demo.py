@@ -40,7 +40,7 @@ def test_a_background_backtest_is_running_then_failed_when_its_process_is_gone(t
 
 
 def test_the_model_and_impact_pages_say_the_backtest_is_running(tmp_path):
-    from test_dashboard import app_as, build_workspace, texts
+    from apps import app_as, build_workspace, texts
 
     workspace = build_workspace(tmp_path)
     (workspace / "backtest" / "backtest.json").unlink()

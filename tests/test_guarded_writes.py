@@ -9,34 +9,21 @@ import io
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from apps import PASSWORD, add_account
 
 from risk import auth, clock, writes
 from risk.store import OutcomeStore
-from risk.workspace import load_workspace
 
 ROOT = Path(__file__).parent.parent
-PASSWORD = "a long secret"
 TODAY = clock.today()
 
 
-def add_account(workspace, username, role, crew=None):
-    """An account of the workspace's store, as 'risk users add' makes it."""
-    auth.create_user(auth.store_location(workspace), username, PASSWORD, role, crew)
-
-
 @pytest.fixture
-def workspace(run, tiny, tmp_path):
-    """The tiny utility (pipes P-0001 ... P-0016) ingested, with one account per case."""
-    ws = tmp_path / "ws"
-    code, _, err = run("ingest", tiny, "--workspace", ws)
-    assert code == 0, err
-    pipes = pd.DataFrame(load_workspace(ws).pipes)
-    pd.DataFrame(
-        {"pipe_id": pipes["pipe_id"], "probability": 0.2, "expected_failures": 0.3,
-         "rank": range(1, len(pipes) + 1), "top_reasons": "cast iron, 90 years"}
-    ).to_parquet(ws / "scores.parquet")  # fmt: skip
+def workspace(tiny_workspace):
+    """The tiny utility (pipes P-0001 ... P-0016) ingested with hand-made scores (conftest.py),
+    with one account per case."""
+    ws = tiny_workspace
     add_account(ws, "ingrid", "engineer")
     add_account(ws, "camille", "crew", "Nord")
     add_account(ws, "marc", "manager")

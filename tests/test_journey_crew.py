@@ -3,8 +3,9 @@ next pipe; and the printed sheets of a crew-day on A4.
 
 The project's round is planned for next week, never today, so the crew page must open on
 the crew's next planned day by itself. Every choice is a real tap in Chromium (nothing is
-put into the session state). Screenshots go to ``test-artifacts/``. Like
-``test_browser.py``, skipped without Playwright or Chromium, except in CI.
+put into the session state). Screenshots go to ``test-artifacts/``. The app and Chromium are the ``server`` and ``browser``
+fixtures of conftest.py (the app serves ``app_workspace`` below); like ``test_browser.py``,
+skipped without Playwright or Chromium, except in CI.
 """
 
 from __future__ import annotations
@@ -19,20 +20,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import test_browser
+from apps import TODAY, USERS, app_as, build_workspace, texts
+from browsing import ARTIFACTS, sign_in
 from shapely.geometry import LineString
-from test_browser import ARTIFACTS, sign_in
-from test_dashboard import TODAY, USERS, app_as, build_workspace, texts
 
 from risk import crewday
 from risk.dispatch import Crew, plan_inspections
 from risk.i18n import format_date
 from risk.sheets import render_sheets
 from risk.store import OutcomeStore
-
-#: The app and Chromium of tests/test_browser.py; the app serves ``app_workspace`` below.
-server = test_browser.server
-browser = test_browser.browser
 
 NEXT_WEEK = TODAY + dt.timedelta(days=7)
 PHONE = {"width": 390, "height": 844}

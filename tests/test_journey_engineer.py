@@ -10,8 +10,9 @@ be requested outside the app's own server.
 
 The package functions behind the pages (the clicked pipe found on the server, the card in
 words, search, the model card in words, the dispatch defaults) are tested without a browser
-first. Like ``test_browser.py``, the browser part is skipped without Playwright or
-Chromium, except in CI.
+first. The app and Chromium are the ``server`` and ``browser`` fixtures of conftest.py (the
+app serves ``app_workspace`` below); like ``test_browser.py``, the browser part is skipped
+without Playwright or Chromium, except in CI.
 """
 
 from __future__ import annotations
@@ -25,19 +26,13 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-import test_browser
-from browsing import main_text, watch_internet
+from apps import TODAY, app_as, build_workspace, texts
+from browsing import ARTIFACTS, main_text, sign_in, watch_internet
 from pyproj import Transformer
-from test_browser import ARTIFACTS, sign_in
-from test_dashboard import TODAY, app_as, build_workspace, texts
 
 from risk import i18n, maplayers, modelcard, pipecard, rounds, writes
 from risk.store import OutcomeStore
 from risk.workspace import load_workspace
-
-#: The app and Chromium of tests/test_browser.py; the app serves ``app_workspace`` below.
-server = test_browser.server
-browser = test_browser.browser
 
 DESK = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}

@@ -19,14 +19,8 @@ import re
 import time
 
 import pytest
-from browsing import main_text, watch_internet
-from test_browser import browser, server, shoot, sign_in  # noqa: F401 - pytest fixtures
-from test_dashboard import PASSWORD, app_as, build_workspace
-
-try:  # newer test_browser.py: the served folder is a fixture of its own
-    from test_browser import app_workspace  # noqa: F401
-except ImportError:
-    pass
+from apps import PASSWORD, app_as, build_workspace
+from browsing import main_text, shoot, sign_in, watch_internet
 
 from risk import auth, clock, writes
 from risk.i18n import format_date, format_number, format_quantity

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from test_features import add_break, make_utility, shuffled
+from towns import add_break, make_utility, shuffled
 
 from risk.backtest import capture_at_length
 from risk.explain import (

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from test_dashboard import app_as, build_workspace
+from apps import app_as, build_workspace
 
 from risk import clock, writes
 
