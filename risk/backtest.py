@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from risk.baselines import default_baselines
+from risk.calibration import calibration_section, decile_table
 from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
 from risk.model import RiskModel, reliability_table
@@ -166,7 +167,11 @@ def evaluate_utility(
     -------
     dict
         JSON-able: ``years`` (per-year metrics of each method), ``summary`` (mean over
-        years), ``curves`` (pooled capture curves), ``reliability``, ``feature_importance``,
+        years), ``curves`` (pooled capture curves), ``reliability``, ``calibration``
+        (the model's expected against observed failures - and true expected ones with
+        ``truth_dir`` - per decile of expected failures, per year and pooled; see
+        :func:`risk.calibration.calibration_section`), ``warnings`` (plain sentences, one
+        per period whose deciles are more than 20 % off), ``feature_importance``,
         ``timings_s`` and the settings.
     """
     years = [int(y) for y in years]
@@ -184,6 +189,7 @@ def evaluate_utility(
     per_year: list[dict] = []
     pooled: dict[str, list] = {}
     probabilities, outcomes = [], []
+    deciles: list[tuple[int, list[dict]]] = []  # the model's calibration, per year
     timings: dict[str, float] = {}
     model = None
     step = progress or (lambda text: None)
@@ -228,6 +234,10 @@ def evaluate_utility(
         entry["units"] = _unit_facts(rank, units, length_m, y)
         probabilities.append(scores["probability"].to_numpy())
         outcomes.append(y > 0)
+        expected_truth = _truth_window(truth, X, year, horizon_years)
+        deciles.append(
+            (year, decile_table(scores["expected_failures"].to_numpy(), y, truth=expected_truth))
+        )
 
         step(f"{where}: the baselines (age, material and decade, past failures, LEYP)")
         for baseline in default_baselines(
@@ -259,6 +269,9 @@ def evaluate_utility(
         summary = {k: round(v["capture_at_5pct"], 3) for k, v in entry["methods"].items()}
         log.info("backtest %s: capture at 5%% of length %s", year, summary)
 
+    calibration, warnings = calibration_section(deciles)
+    for warning in warnings:
+        log.info("calibration: %s", warning)
     result = {
         "title": title or "Walk-forward backtest",
         "horizon_years": horizon_years,
@@ -270,6 +283,8 @@ def evaluate_utility(
         },
         "reliability": reliability_table(np.concatenate(probabilities), np.concatenate(outcomes)),
         "calibration_held_out": model.calibration_ if model is not None else None,
+        "calibration": calibration,
+        "warnings": warnings,
         "feature_importance": _importance(model, X) if model is not None else {},
         "model_params": _jsonable(model.get_params()) if model is not None else {},
         "records_start_year": records_start_year,
@@ -393,6 +408,18 @@ def _read_truth(truth_dir) -> pd.DataFrame:
         )
     truth = truth.assign(pipe_id=truth["pipe_id"].astype("string"))
     return truth
+
+
+def _truth_window(truth, X, year, horizon_years) -> np.ndarray | None:
+    """True expected failures of each row of ``X`` in ``[year, year + horizon_years)``
+    (None without a truth or without rows for those years)."""
+    if truth is None:
+        return None
+    window = truth[(truth["year"] >= year) & (truth["year"] < year + horizon_years)]
+    if window.empty:
+        return None
+    expected = window.groupby("pipe_id")["expected_failures"].sum()
+    return expected.reindex(X.index, fill_value=0).to_numpy(dtype=float)
 
 
 def _oracle_rank(truth, X, year, horizon_years, by_unit) -> np.ndarray | None:

@@ -6,10 +6,13 @@ failures of a pipe within a horizon from its features (:mod:`risk.features`):
 - objective ``count:poisson`` with the pipe length as exposure (``log(length_km)`` is the
   base margin), so the trees model a failure *rate per km* and the expected count of a
   pipe is that rate times its length;
-- probabilities ``P(>= 1 failure within the horizon)`` are calibrated by Platt scaling
-  (a logistic curve on the logit of the raw probability) on the latest panel date, held
-  out in time from a first fit; the booster is then refitted on every panel date
-  (``calibrate=True``);
+- calibration is checked on the latest ``calibration_years`` panel dates, each held out
+  in time (rolling origin: predicted by a booster fitted on the dates whose outcome
+  windows end by it, within the complete break record): probabilities
+  ``P(>= 1 failure within the horizon)`` by Platt scaling (a logistic curve on the logit
+  of the raw probability) and the count scale pooled over those years
+  (:func:`risk.calibration.pooled_count_scale`); the booster is then refitted on every
+  panel date (``calibrate=True``);
 - the inspection rank orders pipes by expected failures per km: with a budget of pipe
   length to inspect, taking the densest pipes first maximises the failures found per km
   inspected (the greedy solution of a fractional knapsack).
@@ -37,6 +40,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from risk.calibration import decile_table, pool_tables, pooled_count_scale
 from risk.errors import InputError
 from risk.features import (
     FeatureBuilder,
@@ -228,7 +232,14 @@ class RiskModel(BaseEstimator):
         Drop features that take a single value at every panel date (network-wide weather,
         for example): they only tell panel years apart and cannot rank pipes.
     calibrate : bool
-        Calibrate probabilities (Platt scaling) on the latest panel date held out in time.
+        Calibrate probabilities (Platt scaling) and the count scale on the latest panel
+        dates held out in time (see ``calibration_years``).
+    calibration_years : int
+        Number of panel dates, latest first, on which calibration is checked and pooled.
+        Each is predicted by a booster fitted on the dates whose outcome windows end by it
+        (one extra XGBoost fit per date); dates before the first year of a complete break
+        record (``records_start_year``) are never used. Pooling several years keeps one
+        year's weather from setting the scale of the next.
     max_training_rows : int or None
         Largest training panel :meth:`fit_utility` builds. Beyond it, pipe-years without a
         failure are sampled and weighted (see :func:`build_panel`); every pipe-year with a
@@ -258,6 +269,7 @@ class RiskModel(BaseEstimator):
         monotone_history: bool = True,
         drop_time_only_features: bool = True,
         calibrate: bool = True,
+        calibration_years: int = 5,
         max_training_rows: int | None = 1_000_000,
         random_state: int = 0,
         n_jobs: int = 2,
@@ -277,12 +289,21 @@ class RiskModel(BaseEstimator):
         self.monotone_history = monotone_history
         self.drop_time_only_features = drop_time_only_features
         self.calibrate = calibrate
+        self.calibration_years = calibration_years
         self.max_training_rows = max_training_rows
         self.random_state = random_state
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X: pd.DataFrame, y, *, panel_date=None, sample_weight=None) -> RiskModel:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y,
+        *,
+        panel_date=None,
+        sample_weight=None,
+        records_start_year: int | None = None,
+    ) -> RiskModel:
         """Fit on a feature table.
 
         Parameters
@@ -293,10 +314,16 @@ class RiskModel(BaseEstimator):
         y : array-like
             Number of failures of each row within the horizon (>= 0).
         panel_date : array-like, optional
-            As-of date of each row. Enables calibration on the latest date and the
+            As-of date of each row. Enables calibration on the latest dates and the
             removal of features constant within every date.
         sample_weight : array-like, optional
             Weight of each row (e.g. the inverse sampling rate of a sampled panel).
+        records_start_year : int, optional
+            First year of a complete break record. Rows of panel dates before it are left
+            out, from the fit and from calibration: their outcome windows fall (partly)
+            before the record, so their zero failures mean "not recorded", not "none"
+            (kept when every date is before it). Default: the model's
+            ``feature_options["records_start_year"]``.
 
         Returns
         -------
@@ -305,7 +332,10 @@ class RiskModel(BaseEstimator):
         """
         self._check_params()
         X, y, dates, weight = self._check_training_input(X, y, panel_date, sample_weight)
+        if records_start_year is None:
+            records_start_year = (self.feature_options or {}).get("records_start_year")
         order = _canonical_order(X.index, dates)
+        order = order[_in_record(dates, records_start_year, len(X))[order]]
         X, y, weight = X.iloc[order], y[order], weight[order]
         dates = dates[order] if dates is not None else None
 
@@ -313,22 +343,28 @@ class RiskModel(BaseEstimator):
         self.calibrator_ = None
         self.count_scale_ = 1.0
         self.calibration_ = None
-        distinct = np.unique(dates) if dates is not None else np.array([])
-        # what XGBoost reads, converted once for both fits
+        # what XGBoost reads, converted once for every fit
         data, offset = self._xgb_input(X, with_offset=True)
-        if self.calibrate and len(distinct) >= 2:
-            held_out = dates == distinct[-1]
-            started = time.perf_counter()
-            early = self._train(data[~held_out], offset[~held_out], y[~held_out], weight[~held_out])
-            log.info(
-                "calibration fit on %d rows: %.1f s",
-                (~held_out).sum(),
-                time.perf_counter() - started,
-            )
-            mu = self._raw_expected(early, X[held_out])
-            self._calibrate(mu, y[held_out], weight[held_out], distinct[-1])
+        held_out = self._held_out_dates(dates, y, weight, records_start_year)
+        if self.calibrate and held_out:
+            parts = []
+            for date, train in held_out:
+                started = time.perf_counter()
+                early = self._train(data[train], offset[train], y[train], weight[train])
+                log.info(
+                    "calibration fit for %s on %d rows: %.1f s",
+                    pd.Timestamp(date).date(),
+                    train.sum(),
+                    time.perf_counter() - started,
+                )
+                rows = dates == date
+                parts.append((date, self._raw_expected(early, X[rows]), y[rows], weight[rows]))
+            self._calibrate_years(parts)
         elif self.calibrate:
-            log.info("calibration needs at least two panel dates; probabilities not calibrated")
+            log.info(
+                "calibration needs a panel date with failures after another one whose outcome "
+                "window ends by it (within the complete record); probabilities not calibrated"
+            )
         started = time.perf_counter()
         self.booster_ = self._train(data, offset, y, weight)
         log.info("final fit on %d rows: %.1f s", len(X), time.perf_counter() - started)
@@ -351,23 +387,75 @@ class RiskModel(BaseEstimator):
             if isinstance(X[c].dtype, pd.CategoricalDtype)
         }
 
+    def _held_out_dates(self, dates, y, weight, records_start_year) -> list:
+        """(date, training rows) of the panel dates calibration is checked on, latest first.
+
+        A date qualifies when it is in the complete record (its year is not before
+        ``records_start_year``), has failures, and some earlier dates' outcome windows end
+        by it (those are its training rows; a window of ``horizon_years`` after a date
+        must not overlap the held-out one). At most ``calibration_years`` dates.
+        """
+        if not self.calibrate or dates is None:
+            return []
+        distinct = [pd.Timestamp(d) for d in np.unique(dates)]
+        horizon = pd.DateOffset(years=int(self.horizon_years))
+        out = []
+        for date in reversed(distinct):
+            if len(out) >= int(self.calibration_years):
+                break
+            if records_start_year is not None and date.year < int(records_start_year):
+                break  # every earlier date is outside the record too
+            before = [d.to_datetime64() for d in distinct if d + horizon <= date]
+            train = np.isin(dates, before)
+            rows = dates == date.to_datetime64()
+            if not train.any() or (weight[rows] * y[rows]).sum() <= 0 or y[train].sum() <= 0:
+                continue
+            out.append((date.to_datetime64(), train))
+        return out
+
     def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
-        """Platt scaling and count scale from raw expected failures ``mu`` of a held-out date."""
+        """Calibration from the raw expected failures ``mu`` of one held-out date (the Dask
+        engine's; :meth:`_calibrate_years` pools several)."""
+        self._calibrate_years([(date, mu, observed, weight)])
+
+    def _calibrate_years(self, parts: list) -> None:
+        """Platt scaling and the count scale from held-out dates, pooled.
+
+        ``parts``: (date, raw expected failures, observed failures, weight) per held-out
+        date. The count scale is :func:`risk.calibration.pooled_count_scale` of the yearly
+        sums; ``calibration_`` keeps each year's sums, the reliability of the calibrated
+        probabilities and the decile table of the calibrated expected failures.
+        """
+        parts = sorted(parts, key=lambda part: part[0])
+        mu = np.concatenate([p[1] for p in parts])
+        observed = np.concatenate([p[2] for p in parts])
+        weight = np.concatenate([p[3] for p in parts])
         raw_probability = 1.0 - np.exp(-mu)
         self.calibrator_ = PlattCalibrator().fit(
             raw_probability, observed >= 1, sample_weight=weight
         )
-        if (weight * observed).sum() > 0 and (weight * mu).sum() > 0:
-            self.count_scale_ = float((weight * observed).sum() / (weight * mu).sum())
+        raw = [float((p[3] * p[1]).sum()) for p in parts]
+        seen = [float((p[3] * p[2]).sum()) for p in parts]
+        self.count_scale_, details = pooled_count_scale(raw, seen)
+        deciles = pool_tables(
+            decile_table(p[1] * self.count_scale_, p[2], sample_weight=p[3]) for p in parts
+        )
         self.calibration_ = {
-            "held_out_date": str(pd.Timestamp(date).date()),
+            "held_out_date": str(pd.Timestamp(parts[-1][0]).date()),
+            "held_out_dates": [str(pd.Timestamp(p[0]).date()) for p in parts],
             "rows": len(mu),
-            "failures": float((weight * observed).sum()),
-            "raw_expected": float((weight * mu).sum()),
+            "failures": float(sum(seen)),
+            "raw_expected": float(sum(raw)),
             "count_scale": self.count_scale_,
+            **details,
+            "years": [
+                {"date": str(pd.Timestamp(p[0]).date()), "raw_expected": r, "failures": f}
+                for p, r, f in zip(parts, raw, seen, strict=True)
+            ],
             "reliability": reliability_table(
                 self.calibrator_.predict(raw_probability), observed >= 1, sample_weight=weight
             ),
+            "deciles": deciles,
         }
 
     def fit_utility(
@@ -412,11 +500,15 @@ class RiskModel(BaseEstimator):
                 int((panel.y > 0).sum()),
                 round(panel.weight.sum()),
             )
+        start = (self.feature_options or {}).get("records_start_year")
+        if start is None:
+            start = (data.meta or {}).get("records_complete_from")
         self.fit(
             panel.X,
             panel.y,
             panel_date=panel.panel_date,
             sample_weight=panel.weight if sampled else None,
+            records_start_year=None if start is None or pd.isna(start) else int(start),
         )
         self.as_of_ = str(to_timestamp(as_of).date())
         self.training_rows_ = len(panel.X)
@@ -524,6 +616,7 @@ class RiskModel(BaseEstimator):
             ("n_estimators", self.n_estimators, int, 1),
             ("max_depth", self.max_depth, int, 1),
             ("n_jobs", self.n_jobs, int, 1),
+            ("calibration_years", self.calibration_years, int, 1),
         ]
         for name, value, kind, low in checks:
             if isinstance(value, bool) or not isinstance(value, (kind, np.integer)) or value < low:
@@ -914,6 +1007,24 @@ def _excluded(column: str, patterns) -> bool:
         if column == pattern:
             return True
     return False
+
+
+def _in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
+    """Which of ``n_rows`` rows have a panel date in the complete break record (all of them
+    without dates or a record start, or when no date is in it)."""
+    everything = np.ones(n_rows, dtype=bool)
+    if dates is None or records_start_year is None or pd.isna(records_start_year):
+        return everything
+    inside = dates >= np.datetime64(f"{int(records_start_year):04d}-01-01")
+    if inside.all() or not inside.any():
+        return everything
+    log.info(
+        "%d panel date(s) before the break record starts (%d) left out: their failures "
+        "were not recorded",
+        len(np.unique(dates[~inside])),
+        int(records_start_year),
+    )
+    return inside
 
 
 def _canonical_order(index: pd.Index, dates: np.ndarray | None) -> np.ndarray:

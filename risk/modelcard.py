@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from risk.calibration import MIN_FAILURES, TOLERANCE, is_off
 from risk.explain import concept_of
 from risk.i18n import format_date, format_number, format_percent, t
 from risk.pipecard import column_words
@@ -106,6 +107,118 @@ def reliability_table(card: dict) -> pd.DataFrame:
     if "count" not in table:
         table["count"] = float("nan")
     return table[["predicted", "observed", "count"]]
+
+
+def calibration_deciles(card: dict | None, report: dict | None = None) -> tuple[list[dict], dict]:
+    """Expected against observed failures per decile, and where they come from.
+
+    The backtest report's years pooled (predictions of years the model had not seen, as
+    scored) when the report has them, else the card's held-out training years. Returns
+    the rows (``decile``, ``pipes``, ``predicted``, ``observed``, maybe ``truth``) and
+    ``{"source": "backtest" | "held_out", "years": [...]}`` (no rows: an empty list).
+    """
+    pooled = ((report or {}).get("calibration") or {}).get("pooled") or {}
+    if pooled.get("deciles"):
+        years = [str(y) for y in pooled.get("years") or []]
+        return list(pooled["deciles"]), {"source": "backtest", "years": years}
+    calibration = (card or {}).get("calibration") or {}
+    if calibration.get("deciles"):
+        dates = calibration.get("held_out_dates") or [calibration.get("held_out_date")]
+        years = [str(d)[:4] for d in dates if d]
+        return list(calibration["deciles"]), {"source": "held_out", "years": years}
+    return [], {}
+
+
+def _check(row: dict, reference: str) -> str:
+    """One decile against ``reference`` by the rule of :func:`risk.calibration.is_off`:
+    ``few`` (not judged), ``off``, ``chance`` (more than 20 % apart, but within what chance
+    explains) or ``ok``."""
+    predicted, ref = _number(row.get("predicted")) or 0.0, _number(row.get(reference)) or 0.0
+    if max(predicted, ref) < MIN_FAILURES:
+        return "few"
+    if is_off(predicted, ref, noisy=reference == "observed"):
+        return "off"
+    return "chance" if abs(predicted - ref) > TOLERANCE * ref else "ok"
+
+
+def deciles_table(rows: list[dict], lang: str = "en") -> pd.DataFrame:
+    """The decile rows as the page shows them: decile (1 least risky, 10 riskiest),
+    pipes, expected and observed failures (and truly expected ones for a synthetic
+    sample), the gap and the check against observed failures, in ``lang``."""
+    columns = {
+        "decile": t("model.col.decile", lang),
+        "pipes": t("model.col.pipes", lang),
+        "predicted": t("model.col.expected", lang),
+        "observed": t("model.col.observed", lang),
+        "truth": t("model.col.truth", lang),
+        "gap": t("model.col.gap", lang),
+        "check": t("model.col.check", lang),
+    }
+    has_truth = any("truth" in r for r in rows)
+    last = max((int(r["decile"]) for r in rows), default=0)
+    out = []
+    for row in rows:
+        decile = int(row["decile"])
+        name = format_number(decile, lang)
+        if decile == last:
+            name = t("model.decile.riskiest", lang, decile=name)
+        elif decile == 1:
+            name = t("model.decile.least", lang, decile=name)
+        predicted, observed = _number(row.get("predicted")), _number(row.get("observed"))
+        gap = predicted / observed - 1 if predicted is not None and observed else None
+        line = {
+            columns["decile"]: name,
+            columns["pipes"]: format_number(row.get("pipes"), lang),
+            columns["predicted"]: format_number(predicted, lang, decimals=1),
+            columns["observed"]: format_number(observed, lang),
+        }
+        if has_truth:
+            line[columns["truth"]] = format_number(_number(row.get("truth")), lang, decimals=1)
+        line[columns["gap"]] = _signed(gap, lang)
+        line[columns["check"]] = t(f"model.deciles.{_check(row, 'observed')}", lang)
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[str]:
+    """The decile table in words: where it comes from, the riskiest and least risky
+    tenths, and which deciles are more than 20 % off (or that none is)."""
+    if not rows:
+        return []
+    years = _joined(list(dict.fromkeys(where.get("years") or [])), lang)
+    source = "backtest" if where.get("source") == "backtest" else "held_out"
+    out = [t(f"modelcard.deciles_source.{source}", lang, years=years)]
+    top, low = rows[-1], rows[0]
+    top_gap = _ratio_gap(top)
+    out.append(
+        t(
+            "modelcard.deciles_top", lang,
+            expected=format_number(_number(top.get("predicted")), lang),
+            observed=format_number(_number(top.get("observed")), lang),
+            gap=_signed(top_gap, lang),
+            expected_low=format_number(_number(low.get("predicted")), lang, decimals=1),
+            observed_low=format_number(_number(low.get("observed")), lang),
+        )
+    )  # fmt: skip
+    off = [format_number(int(r["decile"]), lang) for r in rows if _check(r, "observed") == "off"]
+    if off:
+        out.append(t("modelcard.deciles_off", lang, deciles=_joined(off, lang)))
+    else:
+        out.append(t("modelcard.deciles_within", lang))
+    return out
+
+
+def _ratio_gap(row: dict) -> float | None:
+    predicted, observed = _number(row.get("predicted")), _number(row.get("observed"))
+    return predicted / observed - 1 if predicted is not None and observed else None
+
+
+def _signed(share: float | None, lang: str) -> str:
+    """+12% / −8% in ``lang`` ('–' when missing)."""
+    if share is None:
+        return "–"
+    text = format_percent(abs(share), lang)
+    return ("+" if share >= 0 else "−") + text
 
 
 def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -> dict:
@@ -219,7 +332,16 @@ def _calibration_sentence(card: dict, lang: str) -> str | None:
     method = (card.get("calibrator") or {}).get("method")
     parts = []
     held_out = _date(calibration.get("held_out_date"), lang)
-    if held_out:
+    dates = [str(d)[:4] for d in calibration.get("held_out_dates") or []]
+    if len(dates) > 1:
+        parts.append(
+            t(
+                "modelcard.calibrated_on_years", lang, n=format_number(len(dates), lang),
+                years=_joined(dates, lang),
+                failures=format_number(_number(calibration.get("failures")) or 0, lang),
+            )
+        )  # fmt: skip
+    elif held_out:
         parts.append(
             t(
                 "modelcard.calibrated_on", lang, date=held_out,
@@ -228,7 +350,14 @@ def _calibration_sentence(card: dict, lang: str) -> str | None:
             )
         )  # fmt: skip
     raw, scale = _number(calibration.get("raw_expected")), _number(card.get("count_scale"))
-    if raw is not None and scale:
+    if raw is not None and scale and len(dates) > 1:
+        parts.append(
+            t(
+                "modelcard.scaled_years", lang, raw=format_number(raw, lang),
+                scale=format_number(scale, lang, decimals=2),
+            )
+        )  # fmt: skip
+    elif raw is not None and scale:
         parts.append(
             t(
                 "modelcard.scaled", lang, raw=format_number(raw, lang),

@@ -43,6 +43,33 @@ def calibration_chart(table: pd.DataFrame):
     return diagonal + points
 
 
+def deciles_chart(rows: list[dict]):
+    """Expected and observed failures side by side for each decile of expected failures."""
+    expected, observed = tr("model.col.expected"), tr("model.col.observed")
+    table = pd.DataFrame(
+        [
+            {"decile": int(r["decile"]), "series": name, "failures": float(r[key])}
+            for r in rows
+            for name, key in ((expected, "predicted"), (observed, "observed"))
+        ]
+    )
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X("decile:O", title=tr("model.deciles_axis")),
+            xOffset="series:N",
+            y=alt.Y("failures:Q", title=tr("model.failures")),
+            color=alt.Color("series:N", title=None, sort=[expected, observed]),
+            tooltip=[
+                alt.Tooltip("decile:O", title=tr("model.col.decile")),
+                alt.Tooltip("series:N", title=" "),
+                alt.Tooltip("failures:Q", title=tr("model.failures"), format=",.1f"),
+            ],
+        )
+    )
+
+
 st.title(tr("model.title"))
 report = common.load_json(common.backtest_file(workspace, "json"))
 files = common.model_cards(workspace)
@@ -130,6 +157,15 @@ if len(calibration):
     st.altair_chart(calibration_chart(calibration), width="stretch")
 else:
     st.info(tr("model.no_calibration"))
+
+# expected against observed failures per decile: the backtest's years, else the card's
+deciles, where = modelcard.calibration_deciles(card, report)
+if deciles:
+    st.subheader(tr("model.deciles"))
+    st.caption(tr("model.deciles_help"))
+    st.markdown(" ".join(modelcard.deciles_sentences(deciles, where, lang)))
+    st.altair_chart(deciles_chart(deciles), width="stretch")
+    st.dataframe(modelcard.deciles_table(deciles, lang), hide_index=True, key="deciles")
 
 if report is not None:
     html_file = common.backtest_file(workspace, "html")

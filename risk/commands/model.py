@@ -344,9 +344,15 @@ def cmd_evaluate(args) -> int:
         )
     lines.append("(share of each year's failures found in the riskiest 1/5/10 % of length)")
     lines.append(f"Report: {Path(out) / 'backtest.html'}")
+    warnings = result.get("warnings") or []
+    lines += [f"warning: {warning}" for warning in warnings]  # calibration per decile
     emit(
         args,
-        {"out": str(out), "summary": json.loads(json.dumps(summary, default=str))},
+        {
+            "out": str(out),
+            "summary": json.loads(json.dumps(summary, default=str)),
+            "warnings": warnings,
+        },
         "\n".join(lines),
     )
     return 0

@@ -1,0 +1,352 @@
+"""Calibration of expected failures: the count scale, and predicted against observed per decile.
+
+Two questions, one module:
+
+- **How much to scale the model's counts** (:func:`pooled_count_scale`). The trees' raw
+  expected failures are checked on several panel years held out in time (rolling origin:
+  each held-out year is predicted by a booster fitted on the years whose outcome windows
+  end by it). A year's failures carry that year's weather, so the ratio observed / expected
+  of one year swings by a third from one year to the next; the scale is the ratio pooled
+  over the held-out years, shrunk towards 1 by as much as the year-to-year spread makes it
+  uncertain (empirical Bayes)::
+
+      beta   = log(sum observed / sum expected)        over the held-out years
+      se2    = var_k(log ratio of year k) / n_years     spread of the yearly ratios
+      scale  = exp(beta * max(0, 1 - se2 / beta**2))
+
+  A bias that stands out from the weather noise (a record that starts within the panel, a
+  network that ages) is corrected almost whole; one that does not is left alone.
+
+- **Is it calibrated** (:func:`decile_table`, :func:`off_deciles`,
+  :func:`calibration_warnings`). Pipes are sorted by predicted expected failures and cut
+  into ten groups of equal pipe count; per group, the sum of expected failures is set
+  against the failures observed (and the true expected counts of a synthetic sample).
+
+The rule for "off" (:func:`off_deciles`): a decile is off when its predicted sum differs
+from the reference by more than ``tolerance`` (20 %) of the reference, and it is judged
+only when the larger of the two holds at least ``min_failures`` (20) failures, so that a
+decile of 2 failures never raises a warning. Against *observed* counts the gap must also
+exceed three Poisson standard deviations of the prediction (``3 * sqrt(predicted)``),
+which chance alone passes about 3 times in 1,000 (with two, a calibrated model would
+raise a false warning or two in every five-year backtest); against true expected counts
+(no sampling noise) it need not.
+
+>>> rows = decile_table([1.0, 2.0, 3.0, 4.0], [1, 2, 2, 5], bins=2)
+>>> [(r["decile"], r["predicted"], r["observed"]) for r in rows]
+[(1, 3.0, 3.0), (2, 7.0, 7.0)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+#: Share by which a decile's predicted failures may differ from the reference.
+TOLERANCE = 0.20
+#: Fewest failures (predicted or reference, the larger) for a decile to be judged.
+MIN_FAILURES = 20.0
+#: Poisson standard deviations a gap to observed counts must exceed to count.
+NOISE_SD = 3.0
+#: Number of groups of :func:`decile_table`.
+DECILES = 10
+
+
+# ------------------------------------------------------------------ count scale
+def pooled_count_scale(
+    raw_expected: Sequence[float], observed: Sequence[float]
+) -> tuple[float, dict]:
+    """Scale of the raw expected failures from several held-out years (see the module).
+
+    Parameters
+    ----------
+    raw_expected, observed : sequence of float
+        Per held-out year: the sum of the raw expected failures and the failures observed
+        (weighted sums for a sampled panel). Years without a failure or a prediction are
+        ignored (an incomplete record, or nothing to learn from).
+
+    Returns
+    -------
+    scale : float
+        Factor applied to the raw expected failures (1.0 when nothing can be learned).
+    details : dict
+        ``pooled_ratio`` (observed / expected over the years, before shrinkage),
+        ``shrinkage`` (the share of its logarithm kept, in [0, 1]) and ``years_used``.
+
+    >>> scale, details = pooled_count_scale([100, 100, 100], [160, 150, 170])
+    >>> round(scale, 2), details["shrinkage"] > 0.9
+    (1.6, True)
+    >>> pooled_count_scale([100, 100, 100], [80, 125, 100])[0]  # weather noise only
+    1.0
+    """
+    expected = np.asarray(raw_expected, dtype=float)
+    seen = np.asarray(observed, dtype=float)
+    if expected.shape != seen.shape:
+        raise ValueError("raw_expected and observed need one value per held-out year each")
+    used = (expected > 0) & (seen > 0)
+    expected, seen = expected[used], seen[used]
+    if len(expected) == 0:
+        return 1.0, {"pooled_ratio": None, "shrinkage": 0.0, "years_used": 0}
+    beta = float(np.log(seen.sum() / expected.sum()))
+    if len(expected) == 1 or beta == 0.0:
+        keep = 1.0  # one year: no spread to judge it by (the former last-year-only rule)
+    else:
+        se2 = float(np.var(np.log(seen / expected), ddof=1)) / len(expected)
+        keep = max(0.0, 1.0 - se2 / beta**2)
+    details = {
+        "pooled_ratio": float(np.exp(beta)),
+        "shrinkage": round(keep, 4),
+        "years_used": int(len(expected)),
+    }
+    return float(np.exp(beta * keep)), details
+
+
+# ------------------------------------------------------------------ deciles
+def decile_table(
+    expected,
+    observed,
+    *,
+    truth=None,
+    sample_weight=None,
+    bins: int = DECILES,
+) -> list[dict]:
+    """Sum of expected against observed failures per decile of predicted risk.
+
+    Parameters
+    ----------
+    expected : array-like of float
+        Expected failures of each pipe (the model's ``expected_failures``).
+    observed : array-like of float
+        Failures observed in the same window.
+    truth : array-like of float, optional
+        True expected failures (a synthetic sample's truth); missing values count as 0.
+    sample_weight : array-like of float, optional
+        Weight of each row (a sampled training panel): sums are weighted, ``pipes`` is the
+        number of pipes the rows stand for.
+    bins : int
+        Number of groups (10: deciles).
+
+    Returns
+    -------
+    list of dict
+        One row per group, lowest predicted first (``decile`` 1) to riskiest (``decile``
+        ``bins``): ``pipes``, ``predicted``, ``observed`` and, with ``truth``, ``truth``.
+        Groups hold equal numbers of pipes (equal weight), in order of expected failures
+        (ties by row order). The ``predicted`` column sums to the total expected failures
+        and ``observed`` to the total observed.
+    """
+    expected = np.nan_to_num(np.asarray(expected, dtype=float), nan=0.0)
+    observed = np.nan_to_num(np.asarray(observed, dtype=float), nan=0.0)
+    if observed.shape != expected.shape:
+        raise ValueError(
+            f"expected and observed must have one value per pipe; got {expected.shape} "
+            f"and {observed.shape}"
+        )
+    if truth is not None:
+        truth = np.nan_to_num(np.asarray(truth, dtype=float), nan=0.0)
+        if truth.shape != expected.shape:
+            raise ValueError(f"truth must have one value per pipe ({len(expected)})")
+    w = np.ones(len(expected)) if sample_weight is None else np.asarray(sample_weight, float)
+    if len(expected) == 0 or w.sum() <= 0:
+        return []
+    order = np.argsort(expected, kind="mergesort")
+    cum = np.cumsum(w[order])
+    # the group of each row: where the middle of its weight falls among `bins` equal parts
+    group = np.minimum((bins * (cum - w[order] / 2) / cum[-1]).astype(int), bins - 1)
+    rows = []
+    for k in range(bins):
+        chunk = order[group == k]
+        if len(chunk) == 0:
+            continue
+        row = {
+            "decile": k + 1,
+            "pipes": round(float(w[chunk].sum())),
+            "predicted": float(np.sum(w[chunk] * expected[chunk])),
+            "observed": float(np.sum(w[chunk] * observed[chunk])),
+        }
+        if truth is not None:
+            row["truth"] = float(np.sum(w[chunk] * truth[chunk]))
+        rows.append(row)
+    return rows
+
+
+def pool_tables(tables: Iterable[list[dict]]) -> list[dict]:
+    """Decile tables of several years added decile by decile (decile k of every year)."""
+    pooled: dict[int, dict] = {}
+    for table in tables:
+        for row in table:
+            into = pooled.setdefault(row["decile"], {"decile": row["decile"]})
+            for key, value in row.items():
+                if key != "decile" and isinstance(value, int | float) and value is not None:
+                    into[key] = into.get(key, 0) + value
+    return [pooled[k] for k in sorted(pooled)]
+
+
+def total_row(table: list[dict]) -> dict:
+    """The sums of a decile table (``decile`` ``"all"``)."""
+    keys = [k for k in ("pipes", "predicted", "observed", "truth") if any(k in r for r in table)]
+    return {"decile": "all", **{k: sum(r.get(k, 0) for r in table) for k in keys}}
+
+
+def is_off(
+    predicted: float,
+    reference: float,
+    *,
+    noisy: bool,
+    tolerance: float = TOLERANCE,
+    min_failures: float = MIN_FAILURES,
+) -> bool:
+    """The rule of the module: more than ``tolerance`` apart, judged from ``min_failures``
+    on, and (``noisy``: observed counts) beyond ``NOISE_SD`` Poisson standard deviations.
+
+    >>> is_off(2.0, 6.0, noisy=True)  # a tiny decile: not judged
+    False
+    >>> is_off(130.0, 100.0, noisy=False), is_off(110.0, 100.0, noisy=False)
+    (True, False)
+    """
+    if max(predicted, reference) < min_failures:
+        return False
+    gap = abs(predicted - reference)
+    if gap <= tolerance * reference:
+        return False
+    return not (noisy and gap <= NOISE_SD * np.sqrt(max(predicted, 1e-9)))
+
+
+def off_deciles(
+    table: list[dict],
+    reference: str = "observed",
+    *,
+    tolerance: float = TOLERANCE,
+    min_failures: float = MIN_FAILURES,
+) -> list[dict]:
+    """Rows of ``table`` whose ``predicted`` is off ``reference`` (``"observed"`` or
+    ``"truth"``) by the rule of :func:`is_off`, each with ``ratio`` = predicted / reference
+    (None when the reference is 0)."""
+    out = []
+    for row in table:
+        if reference not in row:
+            continue
+        predicted, ref = float(row["predicted"]), float(row[reference])
+        if is_off(
+            predicted,
+            ref,
+            noisy=reference == "observed",
+            tolerance=tolerance,
+            min_failures=min_failures,
+        ):
+            out.append({**row, "ratio": predicted / ref if ref > 0 else None})
+    return out
+
+
+def calibration_warnings(
+    table: list[dict],
+    period: str,
+    *,
+    tolerance: float = TOLERANCE,
+    min_failures: float = MIN_FAILURES,
+) -> list[str]:
+    """Plain sentences for the deciles of ``table`` that are off (one per reference).
+
+    ``period`` names the rows, e.g. ``"2022"`` or ``"2020-2024 pooled"``.
+
+    >>> table = [{"decile": 10, "pipes": 50, "predicted": 150.0, "observed": 100.0}]
+    >>> calibration_warnings(table, "2022")
+    ['2022: expected failures are more than 20% off the observed ones in decile 10 (the riskiest): 150 expected, 100 observed (+50%).']
+    """
+    bins = max((r["decile"] for r in table if isinstance(r["decile"], int)), default=DECILES)
+    out = []
+    for reference, words, noun in (
+        ("observed", "the observed ones", "observed"),
+        ("truth", "the true expected counts", "truly expected"),
+    ):
+        off = off_deciles(table, reference, tolerance=tolerance, min_failures=min_failures)
+        if not off:
+            continue
+        parts = [
+            f"{_decile_name(r['decile'], bins)}: {r['predicted']:,.0f} expected, "
+            f"{r[reference]:,.0f} {noun} ({_signed_percent(r['ratio'])})"
+            for r in off
+        ]
+        out.append(
+            f"{period}: expected failures are more than {tolerance:.0%} off {words} in "
+            f"{'; '.join(parts)}."
+        )
+    return out
+
+
+def calibration_section(
+    years: Sequence[tuple[int, list[dict]]],
+    *,
+    tolerance: float = TOLERANCE,
+    min_failures: float = MIN_FAILURES,
+) -> tuple[dict, list[str]]:
+    """The backtest's ``calibration`` section and its warnings.
+
+    ``years``: (year, decile table) pairs. Returns ``{"rule", "years": [{"year",
+    "deciles", "total"}], "pooled": {"years", "deciles", "total"}}`` and the warning
+    sentences (per year, then pooled; the yearly total is checked like a decile).
+    """
+    section: dict = {"rule": RULE, "years": []}
+    warnings: list[str] = []
+    for year, table in years:
+        total = total_row(table)
+        section["years"].append({"year": int(year), "deciles": table, "total": total})
+        warnings += calibration_warnings(
+            table + [total], str(year), tolerance=tolerance, min_failures=min_failures
+        )
+    if len(years) > 1:
+        pooled = pool_tables(t for _, t in years)
+        total = total_row(pooled)
+        span = f"{min(y for y, _ in years)}-{max(y for y, _ in years)} pooled"
+        section["pooled"] = {
+            "years": [int(y) for y, _ in years],
+            "deciles": pooled,
+            "total": total,
+        }
+        warnings += calibration_warnings(
+            pooled + [total], span, tolerance=tolerance, min_failures=min_failures
+        )
+    elif years:
+        section["pooled"] = {**section["years"][0], "years": [int(years[0][0])]}
+        section["pooled"].pop("year")
+    return section, warnings
+
+
+#: The rule in words (stored with the backtest's calibration section).
+RULE = (
+    f"Pipes sorted by expected failures and cut into {DECILES} groups of equal pipe count. "
+    f"A group (or the total) is off when its predicted failures differ from the reference "
+    f"by more than {TOLERANCE:.0%}; it is judged only when predicted or reference reaches "
+    f"{MIN_FAILURES:.0f} failures, and against observed counts only when the gap also "
+    f"exceeds {NOISE_SD:.0f} Poisson standard deviations ({NOISE_SD:.0f} x sqrt(predicted))."
+)
+
+
+def _decile_name(decile, bins: int) -> str:
+    if decile == "all":
+        return "the whole network"
+    if decile == bins:
+        return f"decile {decile} (the riskiest)"
+    return f"decile {decile}"
+
+
+def _signed_percent(ratio: float | None) -> str:
+    if ratio is None:
+        return "none observed"
+    return f"{ratio - 1:+.0%}"
+
+
+__all__ = [
+    "DECILES",
+    "MIN_FAILURES",
+    "RULE",
+    "TOLERANCE",
+    "calibration_section",
+    "calibration_warnings",
+    "decile_table",
+    "is_off",
+    "off_deciles",
+    "pool_tables",
+    "pooled_count_scale",
+    "total_row",
+]

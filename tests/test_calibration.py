@@ -1,0 +1,149 @@
+"""Tests of risk.calibration: decile tables, the >20 % check, the pooled count scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from risk.calibration import (
+    calibration_section,
+    calibration_warnings,
+    decile_table,
+    is_off,
+    off_deciles,
+    pooled_count_scale,
+)
+from risk.features import to_timestamp
+from risk.ingest import read_utility
+from risk.model import RiskModel, build_panel
+from risk.sample import generate_utility
+
+#: Small and fast model settings (as in test_model.py).
+FAST = {"n_estimators": 40, "max_depth": 3, "learning_rate": 0.2, "panel_years": 6, "n_jobs": 1}
+
+
+def network(n=20_000, seed=0):
+    """True expected failures of ``n`` pipes (skewed, as in a real network) and a draw."""
+    rng = np.random.default_rng(seed)
+    truth = rng.gamma(0.6, 0.06, n)
+    return truth, rng.poisson(truth).astype(float)
+
+
+def test_decile_table_sums_match_the_totals():
+    truth, observed = network(n=1003)
+    expected = truth * 1.1
+    weight = np.random.default_rng(1).uniform(0.5, 2.0, len(truth))
+    for w in (None, weight):
+        rows = decile_table(expected, observed, truth=truth, sample_weight=w)
+        w = np.ones(len(truth)) if w is None else w
+        assert [r["decile"] for r in rows] == list(range(1, 11))
+        assert sum(r["predicted"] for r in rows) == pytest.approx(np.sum(w * expected))
+        assert sum(r["observed"] for r in rows) == pytest.approx(np.sum(w * observed))
+        assert sum(r["truth"] for r in rows) == pytest.approx(np.sum(w * truth))
+        assert sum(r["pipes"] for r in rows) == pytest.approx(w.sum(), abs=10)
+        # riskiest last: each decile's pipes expect more than the previous one's
+        means = [r["predicted"] / r["pipes"] for r in rows]
+        assert means == sorted(means)
+    assert decile_table([], []) == []
+    with pytest.raises(ValueError, match="one value per pipe"):
+        decile_table([1.0, 2.0], [1.0])
+
+
+def test_the_check_fires_on_a_mis_scaled_prediction_and_not_on_a_calibrated_one():
+    truth, observed = network()
+    calibrated = decile_table(truth, observed, truth=truth)
+    assert off_deciles(calibrated, "observed") == []
+    assert off_deciles(calibrated, "truth") == []
+    truth_2, observed_2 = network(seed=1)  # another year
+    calibrated_2 = decile_table(truth_2, observed_2, truth=truth_2)
+    section, warnings = calibration_section([(2023, calibrated), (2024, calibrated_2)])
+    assert warnings == []
+    assert section["pooled"]["total"]["predicted"] == pytest.approx(truth.sum() + truth_2.sum())
+
+    doubled = decile_table(2.0 * truth, observed, truth=truth)
+    off = off_deciles(doubled, "truth")
+    assert [r["decile"] for r in off][-3:] == [8, 9, 10]
+    assert all(r["ratio"] == pytest.approx(2.0) for r in off)
+    assert [r["decile"] for r in off_deciles(doubled, "observed")][-1] == 10
+    warnings = calibration_warnings(doubled, "2024")
+    assert len(warnings) == 2  # against the observed and the true expected counts
+    assert warnings[1].startswith("2024: expected failures are more than 20% off the true")
+    assert "decile 10 (the riskiest)" in warnings[1] and "(+100%)" in warnings[1]
+
+
+def test_tiny_deciles_and_chance_do_not_cry_wolf():
+    assert not is_off(2.0, 6.0, noisy=True)  # 2 failures expected, 6 seen: too few to judge
+    assert not is_off(19.0, 2.0, noisy=False)  # under 20 failures on both sides
+    assert is_off(25.0, 2.0, noisy=True)  # 25 expected and 2 seen: not chance
+    # 40 expected, 55 seen: 27 % apart, but within 3 Poisson sd (19) of 40
+    assert not is_off(40.0, 55.0, noisy=True)
+    assert is_off(40.0, 55.0, noisy=False)  # against a true expectation there is no noise
+
+
+def test_the_pooled_scale_keeps_a_steady_bias_and_ignores_weather_noise():
+    scale, details = pooled_count_scale([100.0, 110.0, 90.0, 100.0], [160.0, 170.0, 150.0, 165.0])
+    assert scale == pytest.approx(1.6, rel=0.02) and details["years_used"] == 4
+    # yearly ratios 0.7 to 1.3 around 1: the pooled 0.96 is noise, left alone
+    scale, details = pooled_count_scale([100.0] * 4, [70.0, 130.0, 85.0, 100.0])
+    assert scale == pytest.approx(1.0, abs=0.01) and details["pooled_ratio"] < 1
+    # a year without failures (record not started) is not used
+    scale, details = pooled_count_scale([100.0, 100.0], [0.0, 150.0])
+    assert scale == pytest.approx(1.5) and details["years_used"] == 1
+    assert pooled_count_scale([], []) == (
+        1.0,
+        {"pooled_ratio": None, "shrinkage": 0.0, "years_used": 0},
+    )
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory):
+    """A small generated town (about 150 km) and its true expected failures per year."""
+    folder = tmp_path_factory.mktemp("town") / "town"
+    generate_utility(folder, n_segments=1500, seed=4)
+    truth = pd.read_parquet(folder / "truth" / "expected_failures.parquet")
+    truth = truth.assign(pipe_id=truth["pipe_id"].astype(str))
+    return read_utility(folder), truth
+
+
+def test_the_scale_pooled_over_years_is_closer_to_the_truth_than_the_last_year_alone(town):
+    data, truth = town
+    errors = {1: [], 5: []}
+    for year in (2021, 2022, 2023, 2024):
+        as_of = to_timestamp(year)
+        panel = build_panel(data, as_of, panel_years=FAST["panel_years"], verbose=False)
+        X = RiskModel(**FAST).build_features(data, as_of)
+        expected_truth = truth[truth["year"] == year].set_index("pipe_id")["expected_failures"]
+        want = expected_truth.reindex(X.index.astype(str), fill_value=0).sum()
+        for years in errors:
+            model = RiskModel(**FAST, calibration_years=years)
+            model.fit(panel.X, panel.y, panel_date=panel.panel_date, records_start_year=2000)
+            assert len(model.calibration_["held_out_dates"]) == years
+            errors[years].append(abs(np.log(model.predict(X).sum() / want)))
+    # the last year alone carries that year's weather into the next
+    assert np.mean(errors[5]) < np.mean(errors[1]), errors
+
+
+def test_the_model_page_reads_the_deciles_of_the_backtest_else_of_the_card():
+    from risk import modelcard
+
+    truth, observed = network()
+    table = decile_table(2.0 * truth, observed, truth=truth)
+    section, _ = calibration_section([(2023, table), (2024, table)])
+    card = {"calibration": {"held_out_dates": ["2024-01-01"], "deciles": table[:3]}}
+    rows, where = modelcard.calibration_deciles(card, {"calibration": section})
+    assert where == {"source": "backtest", "years": ["2023", "2024"]} and len(rows) == 10
+    rows, where = modelcard.calibration_deciles(card, None)
+    assert where == {"source": "held_out", "years": ["2024"]} and len(rows) == 3
+    assert modelcard.calibration_deciles({}, None) == ([], {})
+
+    shown = modelcard.deciles_table(section["pooled"]["deciles"], "en")
+    assert list(shown.columns) == [
+        "Decile", "Pipe-years", "Expected", "Observed", "Truly expected (synthetic sample)", "Gap",
+        "Check",
+    ]  # fmt: skip
+    assert shown.iloc[0, 0] == "1 (least risky)" and shown.iloc[-1, 0] == "10 (riskiest)"
+    assert shown.iloc[-1, -1] == "more than 20% off" and shown.iloc[0, -1].startswith("too few")
+    words = modelcard.deciles_sentences(section["pooled"]["deciles"], where, "fr")
+    assert "décile(s)" in words[-1] and "10" in words[-1]
+    assert not any("modelcard." in w for w in words)
