@@ -47,6 +47,17 @@ def _savings_keys() -> dict[str, type]:
     return {f.name: float for f in fields(SavingsSettings)}
 
 
+def _criticality_keys() -> dict[str, type]:
+    from risk.consequence.settings import CriticalitySettings
+
+    # grade_thresholds (a list) is set in code only.
+    return {
+        f.name: int if f.name == "chunk_size" else float
+        for f in fields(CriticalitySettings)
+        if f.name != "grade_thresholds"
+    }
+
+
 def read_settings(workspace: str | Path) -> dict:
     """The workspace's ``settings.toml`` as a dict (empty when there is none), checked."""
     from risk.workspace import Workspace  # late: the workspace module reads settings
@@ -72,7 +83,12 @@ def read_settings(workspace: str | Path) -> dict:
 
 def check_settings(raw: dict) -> list[str]:
     """Every problem of a parsed settings table, as sentences with their fix."""
-    sections = {**_SECTIONS, "savings": _savings_keys(), "units": _units_keys()}
+    sections = {
+        **_SECTIONS,
+        "savings": _savings_keys(),
+        "units": _units_keys(),
+        "criticality": _criticality_keys(),
+    }
     problems: list[str] = []
     for key, value in raw.items():
         if key in _TOP:
@@ -104,6 +120,14 @@ def check_settings(raw: dict) -> list[str]:
             SavingsSettings(**savings)
         except InputError as exc:
             problems.append(f"[savings]: {exc}")
+    criticality = raw.get("criticality")
+    if isinstance(criticality, dict) and not problems:
+        from risk.consequence.settings import CriticalitySettings
+
+        try:
+            CriticalitySettings.from_mapping(criticality)
+        except InputError as exc:
+            problems.append(f"[criticality]: {exc}")
     units = raw.get("units")
     if isinstance(units, dict) and not problems:
         from risk.units import UnitRules

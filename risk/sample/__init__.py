@@ -5,7 +5,8 @@
 
 Modules: ``network`` (streets and segments), ``attributes`` (materials, diameters,
 zones), ``context`` (soils, weather, stations, welds), ``hazard`` (the failure
-process), ``records`` (break history and hidden leaks), ``writer`` (the folder).
+process), ``records`` (break history and hidden leaks), ``epanet`` (the hydraulic model,
+customers and critical sites), ``writer`` (the folder).
 """
 
 from risk.sample.hazard import HazardParams

@@ -108,7 +108,9 @@ def generate_utility(
     Path
         ``out_dir``, holding ``pipes.parquet``, ``breaks.parquet``,
         ``soils.parquet``, ``weather.csv``, ``stations.parquet``, ``welds.csv``,
-        ``README.md`` and ``truth/`` (``expected_failures.parquet``,
+        the hydraulic model ``network.inp`` with ``customers.csv`` and
+        ``critical_sites.geojson`` (see :mod:`risk.sample.epanet`), ``README.md`` and
+        ``truth/`` (``expected_failures.parquet``,
         ``hidden_leaks.csv``, ``pipe_covariates.parquet``, ``weather_indices.csv``,
         ``params.json``, ``README.md``), which ingestion never reads. The ``renamed``
         variant holds other input files (listed in its ``README.md``) and the same truth.

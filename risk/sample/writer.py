@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from risk.csvsafe import write_csv
-from risk.sample import hazard, renamed
+from risk.sample import epanet, hazard, renamed
 
 if TYPE_CHECKING:
     from risk.sample.town import SampleTown
@@ -52,6 +52,7 @@ def write_utility(town: SampleTown, out_dir: Path, *, generator_version: str) ->
         readme = renamed.readme(town, generator_version)
     else:
         _write_published(town, out_dir)
+        epanet.write_model(town, out_dir, crs=CRS)  # network.inp, customers, critical sites
         readme = _readme(town, generator_version)
 
     _write_expected(town, truth_dir / "expected_failures.parquet")
