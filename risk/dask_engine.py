@@ -78,6 +78,7 @@ from risk.model import (
     RiskModel,
     _as_categories,
     _excluded,
+    _in_record,
     fit_statistical_prior,
     panel_dates,
 )
@@ -454,8 +455,10 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     """:meth:`RiskModel.fit_utility` with the panel built and XGBoost trained on the workers.
 
     Same panel (dates, labels, case-control sampling, LEYP prior), same dropped features,
-    same calibration (a first fit without the latest panel date, Platt scaling on it, then a
-    fit on every date); the trees come from ``xgboost.dask.train``.
+    same panel dates in the break record, same calibration (the held-out dates of
+    :meth:`RiskModel.held_out_plan`, each predicted by a fit on the dates before it, pooled
+    by ``RiskModel._calibrate_years``, then a fit on every date); the trees come from
+    ``xgboost.dask.train``.
     """
     model._check_params()
     client = parts.client
@@ -486,6 +489,14 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
             f"no pipe in service at any panel date before {to_timestamp(as_of).date()}; "
             "check install_year, or pick a later as_of"
         )
+    # panel dates before the complete break record are left out, as RiskModel.fit does
+    start = (model.feature_options or {}).get("records_start_year")
+    distinct = np.array(sorted({np.datetime64(d, "ns") for d, _, _, _ in kept}))
+    inside = set(distinct[_in_record(distinct, start, len(distinct))].tolist())
+    for d, _, f, _ in kept:
+        if np.datetime64(d, "ns").tolist() not in inside:
+            f.release()
+    kept = [c for c in kept if np.datetime64(c[0], "ns").tolist() in inside]
     rows = sum(s["rows"] for _, _, _, s in kept)
     represented = sum(s["weight"] for _, _, _, s in kept)
     failures = sum(s["failures"] for _, _, _, s in kept)
@@ -514,19 +525,29 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     model.calibrator_ = None
     model.count_scale_ = 1.0
     model.calibration_ = None
-    distinct = sorted({d for d, _, _, _ in kept})
-    if model.calibrate and len(distinct) >= 2:
-        last = distinct[-1]
-        early = _train(parts, model, [(k, f) for d, k, f in frames if d != last])
+    # the same held-out dates and pooled calibration as RiskModel.fit (one rule)
+    failures_by_date: dict = {}
+    for d, _, _, summary in kept:
+        failures_by_date[d] = failures_by_date.get(d, 0.0) + float(summary["failures"])
+    plan = model.held_out_plan(failures_by_date, start)
+    held_parts = []
+    for date, before in plan:
+        early = _train(parts, model, [(k, f) for d, k, f in frames if np.datetime64(d) in before])
         held_out = client.gather(
-            [parts.submit(k, _held_out, model, early, f) for d, k, f, _ in kept if d == last]
+            [
+                parts.submit(k, _held_out, model, early, f)
+                for d, k, f, _ in kept
+                if np.datetime64(d) == date
+            ]
         )
         held = pd.concat(held_out).sort_index()
-        model._calibrate(
-            held["mu"].to_numpy(float), held["y"].to_numpy(float), held["w"].to_numpy(float), last
+        held_parts.append(
+            (date, held["mu"].to_numpy(float), held["y"].to_numpy(float), held["w"].to_numpy(float))
         )
+    if held_parts:
+        model._calibrate_years(held_parts)
     elif model.calibrate:
-        log.info("calibration needs at least two panel dates; probabilities not calibrated")
+        log.info("no panel date to check calibration on; probabilities not calibrated")
     for _, _, f, _ in kept:
         f.release()
     model.booster_ = _train(parts, model, [(k, f) for _, k, f in frames])

@@ -388,16 +388,26 @@ class RiskModel(BaseEstimator):
         }
 
     def _held_out_dates(self, dates, y, weight, records_start_year) -> list:
-        """(date, training rows) of the panel dates calibration is checked on, latest first.
-
-        A date qualifies when it is in the complete record (its year is not before
-        ``records_start_year``), has failures, and some earlier dates' outcome windows end
-        by it (those are its training rows; a window of ``horizon_years`` after a date
-        must not overlap the held-out one). At most ``calibration_years`` dates.
-        """
+        """(date, training rows) of the panel dates calibration is checked on, latest first
+        (:meth:`held_out_plan` on this panel's failures per date)."""
         if not self.calibrate or dates is None:
             return []
-        distinct = [pd.Timestamp(d) for d in np.unique(dates)]
+        failures = pd.Series(weight * y).groupby(dates).sum()
+        plan = self.held_out_plan(failures.to_dict(), records_start_year)
+        return [(date, np.isin(dates, before)) for date, before in plan]
+
+    def held_out_plan(self, failures_by_date: dict, records_start_year) -> list:
+        """(date, earlier dates it is predicted from) of the held-out calibration dates.
+
+        The one rule of both engines: a panel date qualifies when it is in the complete
+        record (its year is not before ``records_start_year``), has failures, and earlier
+        dates whose outcome windows end by it (a window of ``horizon_years`` must not overlap
+        the held-out one) have failures too. Latest first, at most ``calibration_years``.
+        """
+        if not self.calibrate:
+            return []
+        distinct = sorted(pd.Timestamp(d) for d in failures_by_date)
+        failures = {pd.Timestamp(d): float(v) for d, v in failures_by_date.items()}
         horizon = pd.DateOffset(years=int(self.horizon_years))
         out = []
         for date in reversed(distinct):
@@ -405,12 +415,10 @@ class RiskModel(BaseEstimator):
                 break
             if records_start_year is not None and date.year < int(records_start_year):
                 break  # every earlier date is outside the record too
-            before = [d.to_datetime64() for d in distinct if d + horizon <= date]
-            train = np.isin(dates, before)
-            rows = dates == date.to_datetime64()
-            if not train.any() or (weight[rows] * y[rows]).sum() <= 0 or y[train].sum() <= 0:
+            before = [d for d in distinct if d + horizon <= date]
+            if not before or failures[date] <= 0 or sum(failures[d] for d in before) <= 0:
                 continue
-            out.append((date.to_datetime64(), train))
+            out.append((date.to_datetime64(), [d.to_datetime64() for d in before]))
         return out
 
     def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:

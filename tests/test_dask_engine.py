@@ -156,6 +156,16 @@ def test_a_model_trained_on_the_cluster_agrees_with_the_local_one(data, cli_run,
         assert abs(dask - local) <= MAX_CAPTURE_GAP, (share, local, dask)
 
 
+def test_both_engines_calibrate_on_the_same_held_out_years(client, data, local_model):
+    remote = dask_engine.train_model_dask(
+        data, AS_OF, client, records_start_year=2000, model_params=PARAMS, npartitions=3
+    )
+    want, got = local_model.calibration_, remote.calibration_
+    assert len(want["held_out_dates"]) > 1  # pooled over several years, not the last one
+    assert got["held_out_dates"] == want["held_out_dates"]
+    assert remote.count_scale_ == pytest.approx(local_model.count_scale_, rel=0.1)
+
+
 def test_risk_train_with_the_dask_engine_saves_a_model_version(
     run, town, tmp_path, client, local_model, monkeypatch
 ):
