@@ -112,31 +112,27 @@ def check_settings(raw: dict) -> list[str]:
                 f"unknown setting '{key}'{_close(key, [*_TOP, *sections])}; valid: "
                 f"{', '.join(valid)}"
             )
-    savings = raw.get("savings")
-    if isinstance(savings, dict) and not problems:
-        from risk.savings import SavingsSettings
-
-        try:
-            SavingsSettings(**savings)
-        except InputError as exc:
-            problems.append(f"[savings]: {exc}")
-    criticality = raw.get("criticality")
-    if isinstance(criticality, dict) and not problems:
-        from risk.consequence.settings import CriticalitySettings
-
-        try:
-            CriticalitySettings.from_mapping(criticality)
-        except InputError as exc:
-            problems.append(f"[criticality]: {exc}")
-    units = raw.get("units")
-    if isinstance(units, dict) and not problems:
-        from risk.units import UnitRules
-
-        try:
-            UnitRules(**units)
-        except InputError as exc:
-            problems.append(f"[units]: {exc}")
+    for name, build in _section_builders().items():
+        section = raw.get(name)
+        if isinstance(section, dict) and not problems:
+            try:
+                build(section)
+            except InputError as exc:
+                problems.append(f"[{name}]: {exc}")
     return problems
+
+
+def _section_builders() -> dict:
+    """Sections whose values are checked together by the object they make."""
+    from risk.consequence.settings import CriticalitySettings
+    from risk.savings import SavingsSettings
+    from risk.units import UnitRules
+
+    return {
+        "savings": lambda values: SavingsSettings(**values),
+        "criticality": CriticalitySettings.from_mapping,
+        "units": lambda values: UnitRules(**values),
+    }
 
 
 def _check_value(key: str, value, kind: type) -> list[str]:
