@@ -28,7 +28,8 @@ import pydeck as pdk
 import shapely
 
 from risk import maplayers
-from risk.i18n import DEFAULT_LANGUAGE, format_quantity, has, label, t
+from risk.dispatch import look_for
+from risk.i18n import DEFAULT_LANGUAGE, format_quantity, label, t
 
 #: Why the view opened on its day (see :func:`opening_day`).
 OPENING_KINDS = ("next", "last", "done", "none")
@@ -39,12 +40,6 @@ DONE_COLOUR = (150, 150, 150)
 CHOSEN_COLOUR = (230, 85, 13)
 #: Layer ids of the crew map (the selection event is keyed by layer id).
 STOPS_LAYER = "crew-stops"
-
-
-def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
-    """What to look for on a material, in ``lang``; empty for a material without advice."""
-    key = f"look_for.{material}"
-    return t(key, lang) if has(key) else ""
 
 
 def general_check(lang: str = DEFAULT_LANGUAGE) -> str:
@@ -91,7 +86,11 @@ def markdown_safe(text: str) -> str:
 
 
 def day_list(
-    assignments: pd.DataFrame, pipes: pd.DataFrame, day: date | None, lang: str = DEFAULT_LANGUAGE
+    assignments: pd.DataFrame,
+    pipes: pd.DataFrame,
+    day: date | None,
+    lang: str = DEFAULT_LANGUAGE,
+    units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The crew's inspections of ``day`` in visiting order, described in ``lang``.
 
@@ -99,6 +98,10 @@ def day_list(
     (codes, for the program), and for people: ``material_words``, ``details`` ("cast iron,
     150 mm, 95 m"), ``look_for`` (advice for the material, may be empty), ``title``
     ("3 · P-0042") and ``option`` (the title and the material, ✓ when recorded).
+
+    ``units`` (``pipe_id``, ``unit_id``, ``unit_order``: the scores of ``risk score``) adds
+    ``unit_id`` and ``unit_line`` ("inspection unit U-0012: pipe 2 of 3 of today's list, in
+    walking order"), empty for a pipe inspected on its own that day.
     """
     columns = ["assignment_id", "visit_order", "pipe_id", "status"]
     todays = assignments.loc[_dates(assignments) == day, columns] if len(assignments) else None
@@ -124,6 +127,7 @@ def day_list(
         )
     ]
     rows["look_for"] = [look_for(m, lang) for m in rows["material"]]
+    rows["unit_id"], rows["unit_line"] = _unit_lines(rows, units, lang)
     rows["title"] = [
         f"{o} · {p}" for o, p in zip(rows["visit_order"], rows["pipe_id"], strict=True)
     ]
@@ -132,10 +136,30 @@ def day_list(
         for s, title, m in zip(rows["status"], rows["title"], rows["material_words"], strict=True)
     ]
     rows["button"] = [
-        markdown_safe(f"{title} — {d}")
-        for title, d in zip(rows["title"], rows["details"], strict=True)
+        markdown_safe(f"{title} — {d}" + (f" · {u}" if u else ""))
+        for title, d, u in zip(rows["title"], rows["details"], rows["unit_short"], strict=True)
     ]
-    return rows
+    return rows.drop(columns="unit_short")
+
+
+def _unit_lines(rows: pd.DataFrame, units: pd.DataFrame | None, lang: str):
+    """The inspection unit of each row and its line in words; a third column, the short
+    form of the list's buttons, is added to ``rows``."""
+    unit_id = pd.Series("", index=rows.index, dtype=object)
+    if units is not None and {"pipe_id", "unit_id"} <= set(units.columns) and len(rows):
+        lookup = units.astype({"pipe_id": str}).drop_duplicates("pipe_id").set_index("pipe_id")
+        unit_id = rows["pipe_id"].map(lookup["unit_id"]).fillna("").astype(str)
+    # pipes of one unit in the day's list, in visiting order
+    shared = unit_id[unit_id != ""]
+    count = shared.map(shared.value_counts()).reindex(unit_id.index).fillna(0).astype(int)
+    position = shared.groupby(shared).cumcount().add(1).reindex(unit_id.index).fillna(0)
+    line, short = [], []
+    for u, k, n in zip(unit_id, position.astype(int), count, strict=True):
+        several = bool(u) and n > 1
+        line.append(t("crew.unit", lang, unit=u, k=k, n=n) if several else "")
+        short.append(t("crew.unit_short", lang, unit=u, k=k, n=n) if several else "")
+    rows["unit_short"] = short
+    return unit_id.to_numpy(), line
 
 
 @dataclass(frozen=True)
@@ -189,11 +213,13 @@ def crew_view(
     today: date,
     day: date | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    units: pd.DataFrame | None = None,
 ) -> CrewView:
     """The crew's view: ``day`` (default: :func:`opening_day`) and its list.
 
     ``assignments`` are the crew's own (``risk.auth.visible_assignments`` filtered to one
-    crew); ``pipes`` the network (for material, diameter and length).
+    crew); ``pipes`` the network (for material, diameter and length); ``units`` the
+    inspection unit of each pipe (see :func:`day_list`).
     """
     first, why = opening_day(assignments, today)
     planned = assignments[assignments["status"] == "planned"] if len(assignments) else assignments
@@ -204,7 +230,7 @@ def crew_view(
         opening_day=first,
         opening=why,
         next_day=upcoming[0] if upcoming else None,
-        rows=day_list(assignments, pipes, shown, lang),
+        rows=day_list(assignments, pipes, shown, lang, units),
     )
 
 

@@ -21,18 +21,30 @@ import shapely
 
 from risk.csvsafe import read_csv_rows
 from risk.errors import InputError
-from risk.i18n import has, t
+from risk.i18n import DEFAULT_LANGUAGE, has, t
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
 
-def look_for_en(material) -> str:
-    """What to look for on a material, in English for the plan file (empty without advice).
+def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What to look for on a material, in ``lang``; empty for a material without advice.
 
-    Every language's words are in the catalogues, keys ``look_for.<material>``; what to
-    check on every pipe (``look_for.general``) is printed once per sheet, not on every row.
+    The words are in the catalogues, keys ``look_for.<material>``; what to check on every
+    pipe (``look_for.general``) is printed once per sheet, not on every row.
     """
     key = f"look_for.{material}"
-    return t(key) if material != "general" and has(key) else ""
+    return t(key, lang) if material != "general" and has(key) else ""
+
+
+def plan_advice(material, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The ``look_for`` column of a plan file: the material's advice, then what to check on
+    every pipe, in ``lang``.
+
+    >>> plan_advice("unknown stuff", "en") == t("look_for.general", "en")
+    True
+    """
+    advice = look_for(material, lang) if isinstance(material, str) else ""
+    general = t("look_for.general", lang)
+    return f"{advice}. {general}" if advice else general
 
 
 @dataclass(frozen=True)
@@ -271,10 +283,7 @@ def plan_inspections(
         if rows
         else chosen.iloc[:0].assign(crew="", date=pd.NaT, visit_order=0)
     )
-    advice = {m: look_for_en(m) for m in plan["material"].dropna().unique()}
-    plan["look_for"] = plan["material"].map(advice).fillna("").astype(str)
-    general = t("look_for.general")
-    plan["look_for"] = np.where(plan["look_for"] != "", plan["look_for"] + ". ", "") + general
+    plan["look_for"] = [plan_advice(m) for m in plan["material"]] if len(plan) else ""
     columns = [
         "crew", "date", "visit_order", "pipe_id", "unit_id", "unit_order", "rank", "probability",
         "expected_failures", "length_m", "material", "diameter_mm", "install_year", "pressure_zone", "top_reasons", "look_for",

@@ -11,8 +11,8 @@ import pandas as pd
 import shapely
 
 from risk.atomic import replace_atomically
-from risk.crewday import look_for
 from risk.csvsafe import write_csv
+from risk.dispatch import look_for, plan_advice
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
 from risk.pipecard import reasons_in_words
 
@@ -73,9 +73,10 @@ def plan_records(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     """The plan as its files hold it (``plan.csv``, ``plan.geojson``, the Dispatch page's
     downloads): one row per inspection, without geometry, the day as ``YYYY-MM-DD``.
 
-    ``top_reasons`` stays as ``risk score`` wrote it (English phrases, the same text as in
-    ``scores.parquet``, so filters and joins work whatever the reader's language); right
-    after it, ``reasons`` gives the same reasons in words in ``lang``
+    ``look_for`` is the material's advice and what to check on every pipe, in ``lang``
+    (:func:`risk.dispatch.plan_advice`). ``top_reasons`` stays as ``risk score`` wrote it
+    (English phrases, the same text as in ``scores.parquet``, so filters and joins work
+    whatever the reader's language); right after it, ``reasons`` gives the same reasons in words in ``lang``
     (:func:`risk.pipecard.reasons_in_words`), for the person who opens the attribute table.
 
     >>> plan = pd.DataFrame({"date": [pd.Timestamp("2026-11-23")], "pipe_id": ["P-1"],
@@ -85,6 +86,8 @@ def plan_records(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     """
     table = pd.DataFrame(plan.drop(columns="geometry", errors="ignore"))
     table["date"] = pd.to_datetime(table["date"]).dt.date.astype(str)
+    if "material" in table:
+        table["look_for"] = [plan_advice(m, lang) for m in table["material"]]
     if "top_reasons" in table:
         words = [_reasons_text(r, lang) for r in table["top_reasons"]]
         table.insert(table.columns.get_loc("top_reasons") + 1, "reasons", words)

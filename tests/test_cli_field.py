@@ -1,7 +1,9 @@
 """The field-loop commands end to end on the tiny fixture: dispatch, outcomes, savings, users."""
 
+import html
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -40,6 +42,24 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     assert pd.read_csv(first["files"]["csv"])["pipe_id"].tolist() == planned
     assert json.loads(out)["files"]["csv"].endswith("2026-11-23-draft/plan.csv")
     assert "2026-11-23-" in first["files"]["csv"] and "draft" not in first["files"]["csv"]
+
+
+def test_dispatch_writes_the_files_in_the_language_asked(run, workspace, tmp_path):
+    from risk.dispatch import plan_advice
+    from risk.i18n import t
+
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
+    code, out, err = run(*args, "--language", "fr", "--json")
+    assert code == 0, err
+    plan = pd.read_csv(json.loads(out)["files"]["csv"])
+    general_fr = t("look_for.general", "fr")
+    assert plan["look_for"].str.endswith(general_fr).all()
+    assert plan["look_for"].tolist() == [plan_advice(m, "fr") for m in plan["material"]]
+    assert t("look_for.general", "en") not in " ".join(plan["look_for"])
+    sheets = Path(json.loads(out)["files"]["html"]).read_text(encoding="utf-8")
+    assert html.escape(general_fr) in sheets  # the sheets beside it are in French too
 
 
 def test_dispatch_without_scores_says_what_to_run(run, workspace, tmp_path):

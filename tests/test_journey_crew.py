@@ -109,6 +109,28 @@ def test_the_days_list_is_in_plain_words_and_the_next_pipe_follows_the_last_save
     assert crewday.picked_assignment({"selection": {"objects": {}}}, view) is None
 
 
+def test_pipes_of_one_inspection_unit_are_named_together_in_the_days_list():
+    table = _assignments(
+        [(1, "P1", "2026-01-05", 1, "planned"), (2, "P2", "2026-01-05", 2, "planned"),
+         (3, "P3", "2026-01-05", 3, "planned"), (4, "P9", "2026-01-05", 4, "planned")]
+    )  # fmt: skip
+    pipes = pd.DataFrame({"pipe_id": ["P1", "P2", "P3", "P9"], "material": ["pvc"] * 4})
+    units = pd.DataFrame(
+        {"pipe_id": ["P1", "P2", "P3"], "unit_id": ["U-P1", "U-P1", "U-P3"], "unit_order": [1, 2, 1]}
+    )
+    rows = crewday.day_list(table, pipes, dt.date(2026, 1, 5), "en", units)
+    assert rows["unit_id"].tolist() == ["U-P1", "U-P1", "U-P3", ""]
+    assert rows["unit_line"].iloc[1] == (
+        "Inspection unit U-P1: pipe 2 of 2 on today's list, walk them in order"
+    )
+    assert rows["unit_line"].iloc[2:].tolist() == ["", ""]  # alone that day, or no unit
+    assert rows["button"].iloc[0].endswith("· unit U-P1, 1/2")
+    assert "unit" not in rows["button"].iloc[2]
+    french = crewday.day_list(table, pipes, dt.date(2026, 1, 5), "fr", units)
+    assert french["unit_line"].iloc[0].startswith("Unité d'inspection U-P1 : conduite 1 sur 2")
+    assert crewday.day_list(table, pipes, dt.date(2026, 1, 5), "en")["unit_line"].eq("").all()
+
+
 def test_a_crew_whose_lists_are_all_in_the_past_is_told_so(tmp_path, monkeypatch):
     workspace = build_workspace(tmp_path, planned_date=TODAY - dt.timedelta(days=10))
     monkeypatch.setenv("RISK_WORKSPACE", str(workspace))

@@ -63,7 +63,10 @@ else:
     crew = user.crew
 
 day_key = f"crew_day:{crew}"
-view = crewday.crew_view(everything, data.pipes, today=today, day=state.get(day_key), lang=lang)
+scores = common.load_scores(workspace)
+view = crewday.crew_view(
+    everything, data.pipes, today=today, day=state.get(day_key), lang=lang, units=scores
+)
 if view.day is None:
     st.info(tr("crew.nothing"))
     st.stop()
@@ -137,6 +140,8 @@ with st.container(key="crew-pipe"):
         row = view.row(assignment)
         if row is not None:
             st.markdown(crewday.markdown_safe(row["details"]))
+            if row["unit_line"]:
+                st.caption(crewday.markdown_safe(row["unit_line"]))
             if row["look_for"]:
                 st.caption(tr("crew.look_for", what=row["look_for"]))
         else:

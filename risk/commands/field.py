@@ -11,6 +11,7 @@ import pandas as pd
 from risk import clock
 from risk.commands._common import emit, is_workspace, read_table, say, write_table
 from risk.errors import InputError
+from risk.i18n import DEFAULT_LANGUAGE, languages
 from risk.workspace import Workspace
 
 
@@ -21,6 +22,7 @@ def register(add) -> None:
         "compact groups and a visiting order; CSV, GeoJSON and printable sheets.",
         """  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --days 5
   risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --assign --user ingrid
+  risk dispatch data/workspace/town --crews crews.csv --start 2026-01-05 --language fr
 
 crews.csv:
   name,km_per_day            (or name,checks_per_day; optional days column: 2026-01-05;2026-01-06)
@@ -50,6 +52,12 @@ crews.csv:
     )
     p.add_argument(
         "--user", help="with --assign: who assigns, an engineer or admin account (audited)"
+    )
+    p.add_argument(
+        "--language",
+        choices=languages(),
+        default=DEFAULT_LANGUAGE,
+        help="language of the sheets and of the words in plan.csv (default: %(default)s)",
     )
     p.set_defaults(func=cmd_dispatch)
 
@@ -200,7 +208,7 @@ def cmd_dispatch(args) -> int:
             folder = round_id = f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
             assign(args.workspace, args.user, plan, round_id=round_id, store=store)
         out = args.out or Workspace(args.workspace).plan_folder(folder)
-        files = export_plan(plan, out)
+        files = export_plan(plan, out, lang=args.language)
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (
         f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "
