@@ -57,6 +57,7 @@ def backtest_html(result: dict) -> str:
         "(quantile bins, pooled over years); a calibrated model lies on the diagonal.</p>",
         _img(_reliability_plot(result["reliability"])),
         _reliability_table(result["reliability"]),
+        *_calibration_part(result.get("calibration"), result.get("warnings") or []),
         "<h2>What drives the model (last year's model)</h2>",
         _img(_importance_plot(result.get("feature_importance") or {})),
         "<h2>Data per year</h2>",
@@ -144,6 +145,55 @@ def _reliability_table(rows: list[dict]) -> str:
         )
     out.append("</table>")
     return "".join(out)
+
+
+def _calibration_part(section: dict | None, warnings: list[str]) -> list[str]:
+    """Expected against observed (and true expected) failures per decile, pooled over the
+    years, then each year's total; the warnings in full."""
+    if not section or not section.get("pooled", {}).get("deciles"):
+        return []
+    pooled = section["pooled"]
+    span = ", ".join(map(str, pooled.get("years", [])))
+    parts = [
+        "<h2>Expected against observed failures, by decile of risk</h2>",
+        f"<p class='note'>{html.escape(section.get('rule', ''))} Years pooled: "
+        f"{html.escape(span)}.</p>",
+        _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}]),
+        "<h3>Each year</h3>",
+        _decile_rows([{**e["total"], "decile": e["year"]} for e in section.get("years", [])]),
+    ]
+    if warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
+        parts.append(f"<p><b>Warnings</b></p><ul>{items}</ul>")
+    else:
+        parts.append("<p>No decile and no year is off by more than the rule allows.</p>")
+    return parts
+
+
+def _decile_rows(rows: list[dict]) -> str:
+    truth = any("truth" in r for r in rows)
+    head = "<th>Decile / year</th><th>Pipes</th><th>Expected</th><th>Observed</th>"
+    head += "<th>Expected ÷ observed</th>"
+    head += "<th>True expected</th><th>Expected ÷ true</th>" if truth else ""
+    out = [f"<table><tr>{head}</tr>"]
+    for row in rows:
+        name = "all" if row.get("decile") == "all" else row.get("decile")
+        cells = [
+            html.escape(str(name)),
+            f"{row.get('pipes', 0):,}",
+            f"{row['predicted']:,.1f}",
+            f"{row['observed']:,.0f}",
+            _ratio(row["predicted"], row["observed"]),
+        ]
+        if truth:
+            cells += [f"{row.get('truth', 0.0):,.1f}", _ratio(row["predicted"], row.get("truth"))]
+        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _ratio(a, b) -> str:
+    return "-" if not b else f"{a / b:.2f}"
 
 
 def _img(png: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
@@ -112,6 +113,14 @@ def test_backtest_writes_json_and_self_contained_html(backtest):
     assert "http://" not in page and "https://" not in page
     assert "Weibull / LEYP" in page and "Oracle" in page
     assert result["reliability"] and result["feature_importance"]["gain_share"]
+    # the decile table of the calibration, pooled and per year, with the true expected counts
+    pooled = result["calibration"]["pooled"]
+    assert "by decile of risk" in page and "Expected ÷ true" in page
+    assert f"<td>all</td><td>{pooled['total']['pipes']:,}</td>" in page
+    assert f"<td>{pooled['total']['predicted']:,.1f}</td>" in page
+    for entry in result["calibration"]["years"]:
+        assert f"<td>{entry['year']}</td>" in page
+    assert all(html.escape(w) in page for w in result["warnings"])
 
 
 def test_backtest_needs_years_and_a_truth_file(tmp_path):
