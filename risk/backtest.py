@@ -32,7 +32,7 @@ from risk.baselines import default_baselines
 from risk.calibration import calibration_section, decile_table
 from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
-from risk.model import RiskModel, reliability_table
+from risk.model import RiskModel, gap_years_of, reliability_table
 from risk.units import UnitRules, build_units, rank_by_unit, units_for
 from risk.utility import UtilityData
 
@@ -270,6 +270,15 @@ def evaluate_utility(
         log.info("backtest %s: capture at 5%% of length %s", year, summary)
 
     calibration, warnings = calibration_section(deciles)
+    gaps = set(gap_years_of(data))
+    warnings += [
+        f"{year}: the break record has records missing in "
+        f"{', '.join(str(g) for g in sorted(gaps & window))} (see the ingestion report): "
+        "the failures of that window are undercounted, so its capture and calibration "
+        "are not comparable with the other years"
+        for year in years
+        if (window := set(range(int(year), int(year) + int(horizon_years)))) & gaps
+    ]
     for warning in warnings:
         log.info("calibration: %s", warning)
     result = {

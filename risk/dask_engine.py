@@ -80,6 +80,7 @@ from risk.model import (
     _excluded,
     _in_record,
     fit_statistical_prior,
+    gap_years_of,
     panel_dates,
 )
 from risk.scoring import SCORE_COLUMNS, _check_model_for, data_fingerprint
@@ -462,7 +463,9 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     """
     model._check_params()
     client = parts.client
-    dates = panel_dates(as_of, model.horizon_years, model.panel_years)
+    dates = panel_dates(
+        as_of, model.horizon_years, model.panel_years, gap_years_of(parts.data)
+    )
     rows_per_date = None
     if model.max_training_rows is not None:
         rows_per_date = max(int(model.max_training_rows) // len(dates), 1)

@@ -50,7 +50,7 @@ from risk.plausibility import (
     id_format_hint,
     implausible_break_dates,
 )
-from risk.report import build_report
+from risk.report import build_report, gap_words, record_gap_years, records_complete_from
 from risk.textrules import IDENTIFIER_HINT, identifier_problems
 from risk.utility import UtilityData
 from risk.validate import (
@@ -268,6 +268,9 @@ def read_utility(
         link_tolerance_m=link_tolerance_m,
     )
     data.meta["records_complete_from"] = data.meta["report"]["breaks"].get("records_complete_from")
+    data.meta["records_gap_years"] = sorted(
+        int(y) for y in data.meta["report"]["breaks"].get("gap_years", {})
+    )
     inputs = list(files.values()) + ([Path(mapping.source)] if mapping.source else [])
     data.meta["fingerprint"] = fingerprint(inputs)
     data.meta["source"] = str(folder)
@@ -728,6 +731,16 @@ def _unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
 def _warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Series) -> None:
     from risk.link import UNLINKED_REASONS
 
+    per_year = breaks["date"].dt.year.dropna().astype(int).value_counts().sort_index()
+    for year, gap in record_gap_years(breaks["date"], records_complete_from(per_year)).items():
+        findings.warn(
+            "breaks",
+            file,
+            "gap_year",
+            f"{year}: {gap_words(gap)}: records lost in an export or a change of system?",
+            f"The model leaves the outcomes of {year} out of its training. If {year} was "
+            "truly calm, nothing to do; if records are missing, add them to the export",
+        )
     unlinked = breaks["pipe_id"].isna()
     if not unlinked.any():
         return

@@ -75,14 +75,37 @@ class Panel(NamedTuple):
     weight: np.ndarray
 
 
-def panel_dates(as_of, horizon_years: int, panel_years: int) -> list[pd.Timestamp]:
+def panel_dates(
+    as_of, horizon_years: int, panel_years: int, gap_years=()
+) -> list[pd.Timestamp]:
     """Panel dates of a model fitted at ``as_of``: every outcome window ends by ``as_of``.
 
     The dates are ``as_of`` shifted back by ``horizon_years``, ``horizon_years + 1``, ...
-    years, ``panel_years`` of them, oldest first.
+    years, ``panel_years`` of them, oldest first. A date whose outcome window covers one
+    of ``gap_years`` (years with records missing, :func:`gap_years_of`) is left out:
+    its zeros would mean "not recorded", not "no failure".
+
+    >>> [d.year for d in panel_dates("2020-01-01", 1, 4)]
+    [2016, 2017, 2018, 2019]
+    >>> [d.year for d in panel_dates("2020-01-01", 1, 4, gap_years=[2017])]
+    [2016, 2018, 2019]
     """
     as_of = to_timestamp(as_of)
-    return [as_of - pd.DateOffset(years=horizon_years + k) for k in range(panel_years - 1, -1, -1)]
+    dates = [as_of - pd.DateOffset(years=horizon_years + k) for k in range(panel_years - 1, -1, -1)]
+    gaps = {int(y) for y in gap_years}
+    return [d for d in dates if not gaps & _window_years(d, horizon_years)]
+
+
+def _window_years(date: pd.Timestamp, horizon_years: int) -> set[int]:
+    """Calendar years the outcome window ``[date, date + horizon)`` touches."""
+    end = date + pd.DateOffset(years=horizon_years) - pd.Timedelta(days=1)
+    return set(range(date.year, end.year + 1))
+
+
+def gap_years_of(data: UtilityData) -> list[int]:
+    """Years inside the break record with records missing, as ingestion found them
+    (``meta["records_gap_years"]``, :func:`risk.report.record_gap_years`)."""
+    return [int(y) for y in (data.meta or {}).get("records_gap_years") or []]
 
 
 def build_panel(
@@ -136,7 +159,12 @@ def build_panel(
     if builder is None:
         builder = FeatureBuilder(data, **dict(feature_options or {}))
     _check_builder(builder, data, feature_options)
-    dates_wanted = panel_dates(as_of, horizon_years, panel_years)
+    dates_wanted = panel_dates(as_of, horizon_years, panel_years, gap_years_of(data))
+    if not dates_wanted:
+        raise InputError(
+            f"every panel date before {to_timestamp(as_of).date()} has an outcome window in a "
+            f"year with records missing ({gap_years_of(data)}): nothing to learn from"
+        )
     rows_per_date = None if max_rows is None else max(int(max_rows) // len(dates_wanted), 1)
     records_start_year = dict(feature_options or {}).get("records_start_year")
     frames, labels, dates, weights, prior = [], [], [], [], None

@@ -37,6 +37,82 @@ def records_complete_from(counts_per_year: pd.Series) -> int | None:
     return int(counts.index.min())
 
 
+#: A year inside the record is a gap when it holds under this share of the years around it
+#: (weather moves a year's count a lot: Kitchener's mild winter of 2012 halved it)...
+GAP_SHARE = 0.3
+#: ... by more than this many Poisson standard deviations of their level...
+GAP_SD = 3.0
+#: ... judged only when the years around it hold at least this many records each (median).
+GAP_MIN_REFERENCE = 10
+#: Months in a row with no record at all, each usually holding at least this many, are a gap.
+GAP_MONTHS = 2
+GAP_MONTH_MIN_RECORDS = 4
+
+
+def record_gap_years(dates: pd.Series, complete_from: int | None = None) -> dict:
+    """Years inside the complete record with records missing.
+
+    Two signs, each far beyond what weather does (the last year of the record is never
+    judged: an export is often made during it):
+
+    - a year holding under 30 % of the median of the three years on each side, and below it
+      by more than three Poisson standard deviations;
+    - two months or more in a row without any record, in months that usually hold at least
+      4 each (the median of that calendar month over the complete years): by chance alone,
+      under 1 in 2,000.
+
+    The model leaves panel dates whose outcome window covers a gap year out of training and
+    calibration (:func:`risk.model.panel_dates`).
+
+    Returns ``{year: {"records": n, "around": median, "empty_months": [months]}}``.
+
+    >>> dates = pd.Series(pd.to_datetime(
+    ...     [f"{y}-{m:02d}-15" for y in range(2010, 2018) for m in range(1, 13) for _ in range(8)
+    ...      if not (y == 2013 or (y == 2015 and m in (3, 4, 5)))]))
+    >>> record_gap_years(dates, 2010)
+    {2013: {'records': 0, 'around': 96.0, 'empty_months': []}, 2015: {'records': 72, \
+'around': 96.0, 'empty_months': [3, 4, 5]}}
+    """
+    dates = pd.to_datetime(dates).dropna()
+    if dates.empty:
+        return {}
+    first = int(complete_from if complete_from is not None else dates.dt.year.min())
+    last = int(dates.dt.year.max())
+    dates = dates[dates.dt.year >= first]
+    counts = dates.dt.year.value_counts().reindex(range(first, last + 1), fill_value=0)
+    monthly = pd.crosstab(dates.dt.year, dates.dt.month).reindex(
+        index=range(first, last + 1), columns=range(1, 13), fill_value=0
+    )
+    usual = monthly.loc[first : last - 1].median(axis=0)
+    gaps = {}
+    for year in range(first, last):  # the last year may be partial: never judged
+        around = counts.loc[
+            [y for y in range(max(first, year - 3), year + 4) if y != year and y < last]
+        ]
+        level = float(around.median()) if len(around) >= 2 else 0.0
+        count = int(counts.loc[year])
+        low_year = (
+            level >= GAP_MIN_REFERENCE
+            and count < GAP_SHARE * level
+            and count < level - GAP_SD * level**0.5
+        )
+        empty = (monthly.loc[year] == 0) & (usual >= GAP_MONTH_MIN_RECORDS)
+        run = empty.astype(int).groupby((~empty).cumsum()).transform("sum") * empty
+        months = [] if low_year else [int(m) for m in run.index[run >= GAP_MONTHS]]
+        if low_year or months:
+            gaps[year] = {"records": count, "around": level, "empty_months": months}
+    return gaps
+
+
+def gap_words(gap: dict) -> str:
+    """A gap year of :func:`record_gap_years` in words."""
+    months = gap.get("empty_months") or []
+    if months:
+        names = ", ".join(pd.Timestamp(2000, m, 1).strftime("%B") for m in months)
+        return f"no break recorded in {names} (usually several a month)"
+    return f"{gap['records']:,} records against about {gap['around']:,.0f} in the years around it"
+
+
 def build_report(
     data: UtilityData,
     *,
@@ -117,7 +193,8 @@ def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
         "linked_count_by_year": {
             str(k): int(v) for k, v in linked_years.value_counts().sort_index().items()
         },
-        "records_complete_from": records_complete_from(per_year),
+        "records_complete_from": (complete := records_complete_from(per_year)),
+        "gap_years": {str(y): v for y, v in record_gap_years(breaks["date"], complete).items()},
         "kinds": _short_counts(breaks["kind"].value_counts()),
     }
 
@@ -165,6 +242,11 @@ def render_markdown(report: dict) -> str:
             + ", ".join(f"{k} {v:,}" for k, v in b["linked_by"].items()),
             f"- Records look complete from **{b['records_complete_from']}** "
             "(earlier years hold too few records to trust; the model trains from then)",
+            *[
+                f"- **{year}**: {gap_words(g)}: a gap in the record? The model leaves the "
+                f"outcomes of {year} out of its training"
+                for year, g in b.get("gap_years", {}).items()
+            ],
             "",
         ]
         if b["unlinked_by_reason"]:

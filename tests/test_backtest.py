@@ -129,3 +129,11 @@ def test_backtest_needs_years_and_a_truth_file(tmp_path):
         evaluate_utility(data, [], out_dir=None)
     with pytest.raises(FileNotFoundError, match="expected_failures.parquet"):
         evaluate_utility(data, [2017], truth_dir=tmp_path, out_dir=None)
+
+
+def test_a_year_with_records_missing_is_named_in_the_backtest():
+    data = make_utility(40, geometry=False, weather=None, welds=False)
+    data.meta["records_gap_years"] = [2018]  # as ingestion finds it (test_ingest.py)
+    result = evaluate_utility(data, [2018], out_dir=None)
+    gap = [w for w in result["warnings"] if "records missing" in w]
+    assert len(gap) == 1 and gap[0].startswith("2018: the break record has records missing in 2018")

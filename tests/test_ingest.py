@@ -275,3 +275,47 @@ def test_year_columns_of_numbers_text_or_dates_give_the_same_years():
     findings = Findings()
     parse_years(table, "install_year", "pipes", "pipes.csv", lm, findings)
     assert [p.rows for p in findings.problems] == [(2,)]
+
+
+def test_a_year_with_records_missing_is_named_and_left_out_of_training(tiny):
+    from risk.model import build_panel, gap_years_of
+    from risk.report import render_markdown
+
+    rows = []
+    for year in range(2005, 2021):
+        for k in range(60):  # five a month
+            month = k % 12 + 1
+            if (year == 2012 and k >= 6) or (year == 2016 and month in (3, 4, 5)):
+                continue  # 2012: 6 records; 2016: nothing from March to May
+            rows.append(f"{year}-{month:02d}-{k // 12 + 1:02d},P-{k % 16 + 1:04d},,")
+    rows += [f"2011-{m:02d}-20,P-0001,," for m in range(1, 13)]  # 2011: a busier year, not a gap
+    (tiny / "breaks.csv").write_text("date,pipe_id,x,y\n" + "\n".join(rows) + "\n")
+    data = read_utility(tiny)
+    assert gap_years_of(data) == [2012, 2016]
+    warnings = {w["code"]: w for w in data.meta["report"]["warnings"]}
+    gaps = [w["message"] for w in data.meta["report"]["warnings"] if w["code"] == "gap_year"]
+    assert "2012: 6 records against about 60 in the years around it" in gaps[0]
+    assert "2016: no break recorded in March, April, May" in gaps[1]
+    assert "out of its training" in warnings["gap_year"]["fix"]
+    page = render_markdown(data.meta["report"])
+    assert "**2012**" in page and "**2016**" in page
+    panel = build_panel(data, "2021-01-01", panel_years=9, statistical_prior=False, verbose=False)
+    years = sorted({pd.Timestamp(d).year for d in np.unique(panel.panel_date)})
+    assert years == [2013, 2014, 2015, 2017, 2018, 2019, 2020]  # 2012 and 2016 left out
+
+
+def test_a_calm_year_and_the_last_partial_year_are_not_gaps():
+    from risk.report import record_gap_years
+
+    def dates(per_year: dict) -> pd.Series:
+        return pd.Series(
+            pd.to_datetime(
+                [f"{y}-{k % 12 + 1:02d}-10" for y, n in per_year.items() for k in range(n)]
+            )
+        )
+
+    # Kitchener's counts around its mild winter of 2011-2012 (59 against about 125)
+    kitchener = {2009: 100, 2010: 110, 2011: 151, 2012: 59, 2013: 108, 2014: 142, 2015: 140}
+    assert record_gap_years(dates(kitchener), 2009) == {}
+    assert record_gap_years(dates({2010: 100, 2011: 100, 2012: 100, 2013: 3}), 2010) == {}
+    assert list(record_gap_years(dates({2010: 100, 2011: 100, 2012: 3, 2013: 100}), 2010)) == [2012]
