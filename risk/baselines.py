@@ -33,14 +33,14 @@ from threadpoolctl import threadpool_limits
 
 from risk.features import (
     FeatureBuilder,
-    _prepare_breaks,
-    _prepare_pipes,
-    _year_fraction,
     in_service,
     positions,
+    prepare_breaks,
+    prepare_pipes,
     records_start,
     stable_uniform,
     to_timestamp,
+    year_fraction,
 )
 from risk.utility import UtilityData
 
@@ -58,7 +58,7 @@ def _utility(data: Source) -> UtilityData:
 def _pipes_in_service(data: Source, as_of: pd.Timestamp) -> pd.DataFrame:
     if isinstance(data, FeatureBuilder):
         return data.pipes.iloc[data.in_service_rows(as_of)].reset_index(drop=True)
-    pipes = _prepare_pipes(data.pipes)
+    pipes = prepare_pipes(data.pipes)
     return pipes[in_service(pipes, as_of)].reset_index(drop=True)
 
 
@@ -75,7 +75,7 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
         keep[keep] = live[rows[keep]]
         row_in_pipes = np.cumsum(live) - 1
         return data.breaks[keep].assign(pipe_row=row_in_pipes[rows[keep]])
-    breaks = _prepare_breaks(data.breaks, _prepare_pipes(data.pipes))
+    breaks = prepare_breaks(data.breaks, prepare_pipes(data.pipes))
     breaks = breaks[(breaks["date"] < as_of).to_numpy()]
     pipe_row = positions(pipes["pipe_id"], breaks["pipe_id"])
     return breaks[pipe_row >= 0].assign(pipe_row=pipe_row[pipe_row >= 0])
@@ -107,7 +107,7 @@ def _distinct_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _exposure_years(pipes: pd.DataFrame, as_of: pd.Timestamp, start: float) -> np.ndarray:
     """Years each pipe was in service and observed between ``start`` and ``as_of``."""
     install = pipes["install_year"].astype("Float64").fillna(start).to_numpy(float)
-    return np.maximum(_year_fraction(as_of) - np.maximum(install, start), 0.0)
+    return np.maximum(year_fraction(as_of) - np.maximum(install, start), 0.0)
 
 
 def _frame(pipes, score, expected=None) -> pd.DataFrame:
@@ -179,7 +179,7 @@ class AgeBaseline(_Baseline):
     def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
         pipes = _pipes_in_service(data, as_of)
-        age = _year_fraction(as_of) - pipes["install_year"].astype("Float64").to_numpy(
+        age = year_fraction(as_of) - pipes["install_year"].astype("Float64").to_numpy(
             float, na_value=np.nan
         )
         return _frame(pipes, np.nan_to_num(age, nan=-1.0))
@@ -438,7 +438,7 @@ class WeibullBaseline(_Baseline):
             history = history.assign(pipe_row=row_in_sample[history["pipe_row"].to_numpy()])
             self.n_fit_pipes_ = len(pipes)
         X = self._design(pipes)
-        now = _year_fraction(as_of)
+        now = year_fraction(as_of)
         install = pipes["install_year"].astype("Float64").fillna(self.install_median_)
         install = install.to_numpy(float)
         age_start = np.maximum(np.maximum(start, install) - install, 0.0)
@@ -571,7 +571,7 @@ class WeibullBaseline(_Baseline):
             rows = np.sort(rows[rows >= 0])
             pipes, n_prior = pipes.iloc[rows].reset_index(drop=True), n_prior[rows]
         X = self._design(pipes)
-        now = _year_fraction(as_of)
+        now = year_fraction(as_of)
         t0 = self._ages(pipes, now)
         t1 = t0 + self.horizon_years
         length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)

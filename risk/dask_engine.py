@@ -62,13 +62,13 @@ from risk.explain import (
 from risk.features import (
     DEFAULT_NEIGHBOUR_RADIUS_M,
     FeatureBuilder,
-    _categories,
-    _prepare_breaks,
-    _prepare_pipes,
     break_locations,
+    category_list,
     count_failures,
     in_service,
     positions,
+    prepare_breaks,
+    prepare_pipes,
     records_start,
     stable_uniform,
     to_timestamp,
@@ -76,14 +76,14 @@ from risk.features import (
 from risk.model import (
     MIN_EXPOSURE_LENGTH_M,
     RiskModel,
-    _as_categories,
-    _excluded,
-    _in_record,
+    as_categories,
     fit_statistical_prior,
     gap_years_of,
+    in_record,
+    is_excluded_column,
     panel_dates,
 )
-from risk.scoring import SCORE_COLUMNS, _check_model_for, data_fingerprint
+from risk.scoring import SCORE_COLUMNS, check_model_for, data_fingerprint
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
@@ -193,9 +193,9 @@ class PartitionedUtility:
             for c in columns
             if isinstance(self.schema[c].dtype, pd.CategoricalDtype)
         }
-        categories["material"] = _categories(live["material"], MATERIALS)
+        categories["material"] = category_list(live["material"], MATERIALS)
         if "pressure_zone" in live and live["pressure_zone"].notna().any():
-            categories["pressure_zone"] = _categories(live["pressure_zone"].astype("string"))
+            categories["pressure_zone"] = category_list(live["pressure_zone"].astype("string"))
             after = "lined" if "lined" in columns else "length_m"
             columns.insert(columns.index(after) + 1, "pressure_zone")
         explicit = self.feature_options.get("records_start_year")
@@ -299,7 +299,7 @@ def partition_utility(
     npartitions = max(1, min(npartitions, n))
     radius = float(options.get("neighbour_radius_m", DEFAULT_NEIGHBOUR_RADIUS_M))
 
-    prepared = _prepare_pipes(data.pipes)  # the local engine's checks and length filling
+    prepared = prepare_pipes(data.pipes)  # the local engine's checks and length filling
     attribute_pipes = pd.DataFrame(prepared.drop(columns="geometry", errors="ignore"))
     breaks = _dated_breaks(data)
     attributes = UtilityData(
@@ -387,7 +387,7 @@ def partition_utility(
         pipe_counts=counts,
         bounds=bounds,
         placement=placement,
-        _breaks=_prepare_breaks(attributes.breaks, attribute_pipes),
+        _breaks=prepare_breaks(attributes.breaks, attribute_pipes),
     )
 
 
@@ -463,9 +463,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     """
     model._check_params()
     client = parts.client
-    dates = panel_dates(
-        as_of, model.horizon_years, model.panel_years, gap_years_of(parts.data)
-    )
+    dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(parts.data))
     rows_per_date = None
     if model.max_training_rows is not None:
         rows_per_date = max(int(model.max_training_rows) // len(dates), 1)
@@ -495,7 +493,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     # panel dates before the complete break record are left out, as RiskModel.fit does
     start = (model.feature_options or {}).get("records_start_year")
     distinct = np.array(sorted({np.datetime64(d, "ns") for d, _, _, _ in kept}))
-    inside = set(distinct[_in_record(distinct, start, len(distinct))].tolist())
+    inside = set(distinct[in_record(distinct, start, len(distinct))].tolist())
     for d, _, f, _ in kept:
         if np.datetime64(d, "ns").tolist() not in inside:
             f.release()
@@ -513,7 +511,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
         )
 
     columns = list(dict.fromkeys(c for _, _, _, s in kept for c in s["columns"]))
-    dropped = [c for c in columns if _excluded(c, model.exclude_features)]
+    dropped = [c for c in columns if is_excluded_column(c, model.exclude_features)]
     if model.drop_time_only_features:
         constant = [c for c in _time_only(kept, columns, rows) if c not in dropped]
         if constant:
@@ -596,7 +594,7 @@ def score_utility_dask(
     if model is None:
         options = _new_model(horizon_years, records_start_year, model_params).feature_options
     else:
-        _check_model_for(model, as_of, horizon_years)
+        check_model_for(model, as_of, horizon_years)
         options = model.feature_options
     parts = partitions or partition_utility(
         data, client, feature_options=options, npartitions=npartitions
@@ -936,7 +934,7 @@ def _model_frame(model: RiskModel, chunk: pd.DataFrame) -> pd.DataFrame:
     for column in model.feature_names_in_:
         values = chunk[column] if column in chunk else pd.Series(np.nan, index=chunk.index)
         if column in model.categories_:
-            frame[column] = _as_categories(values, model.categories_[column])
+            frame[column] = as_categories(values, model.categories_[column])
         else:
             frame[column] = pd.to_numeric(values, errors="coerce").to_numpy(
                 dtype=np.float32, na_value=np.nan

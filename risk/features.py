@@ -163,7 +163,7 @@ def in_service(pipes: pd.DataFrame, as_of) -> pd.Series:
 
 def _in_service_mask(install: np.ndarray, removed: np.ndarray | None, as_of) -> np.ndarray:
     """The rule of :func:`in_service` on arrays of years (NaN where unknown)."""
-    serving = np.isnan(install) | (install < _year_fraction(as_of))
+    serving = np.isnan(install) | (install < year_fraction(as_of))
     if removed is not None:
         serving &= ~(removed < as_of.year)  # NaN < year is False: not removed
     return serving
@@ -256,8 +256,8 @@ class FeatureBuilder:
 
     def __post_init__(self) -> None:
         _check_options(self)
-        self._pipes = _prepare_pipes(self.data.pipes)
-        self._breaks = _prepare_breaks(self.data.breaks, self._pipes)
+        self._pipes = prepare_pipes(self.data.pipes)
+        self._breaks = prepare_breaks(self.data.breaks, self._pipes)
         self._break_rows = positions(self._pipes["pipe_id"], self._breaks["pipe_id"])
         # the attributes alone: the pipes of each date are taken from it without geometry
         self._table = pd.DataFrame(self._pipes.drop(columns="geometry", errors="ignore"))
@@ -386,7 +386,7 @@ class FeatureBuilder:
 
             def coded(column: str, base: Sequence[str] = ()) -> tuple[np.ndarray, list, np.ndarray]:
                 text = table[column].astype("string")
-                categories = _categories(text, base)
+                categories = category_list(text, base)
                 codes = pd.Categorical(
                     text.to_numpy(dtype=object, na_value=None), categories=categories
                 ).codes
@@ -421,7 +421,7 @@ class FeatureBuilder:
         rows = self._row_arrays()
         install = rows["install_year"][pipe_pos]
         out = {
-            "age_years": _year_fraction(as_of) - install,
+            "age_years": year_fraction(as_of) - install,
             "install_year": install,
             "material": _in_service_categories(rows["material"], serving_pos, pipe_pos),
             "diameter_mm": rows["diameter_mm"][pipe_pos],
@@ -448,7 +448,7 @@ class FeatureBuilder:
                 "grades": None,
             }
             if "grade" in welds:
-                grades = _categories(welds["grade"])
+                grades = category_list(welds["grade"])
                 text = welds["grade"].astype("string").to_numpy(dtype=object, na_value=None)
                 arrays["grades"] = grades
                 arrays["grade_code"] = pd.Categorical(text, categories=grades).codes
@@ -508,7 +508,7 @@ class FeatureBuilder:
                 ] / np.maximum(length_km, 1e-3)
             start = records_start(self.data, self.records_start_year, breaks, as_of)
             install = pipes["install_year"].astype("Float64").fillna(start).to_numpy(float)
-            exposure_years = _year_fraction(as_of) - np.maximum(install, float(start))
+            exposure_years = year_fraction(as_of) - np.maximum(install, float(start))
             exposure_km_years = np.maximum(length_km, 1e-3) * np.maximum(exposure_years, 0.5)
             out["failures_per_km_year"] = out["failures_total"] / exposure_km_years
         return pd.DataFrame(out)
@@ -638,7 +638,7 @@ def _check_options(builder: FeatureBuilder) -> None:
         raise ValueError("; ".join(problems))
 
 
-def _prepare_pipes(pipes: pd.DataFrame) -> pd.DataFrame:
+def prepare_pipes(pipes: pd.DataFrame) -> pd.DataFrame:
     """Check the columns features need and return a copy with ``length_m`` filled."""
     missing = [c for c in ("pipe_id", "material", "install_year") if c not in pipes]
     has_geometry = isinstance(pipes, gpd.GeoDataFrame) and "geometry" in pipes
@@ -666,7 +666,7 @@ def _prepare_pipes(pipes: pd.DataFrame) -> pd.DataFrame:
     return pipes
 
 
-def _prepare_breaks(breaks: pd.DataFrame, pipes: pd.DataFrame) -> pd.DataFrame:
+def prepare_breaks(breaks: pd.DataFrame, pipes: pd.DataFrame) -> pd.DataFrame:
     """Linked breaks (``pipe_id``, ``date``) that belong to the current pipe's life."""
     if breaks is None or len(breaks) == 0 or "pipe_id" not in breaks:
         return pd.DataFrame(
@@ -690,14 +690,14 @@ def _prepare_breaks(breaks: pd.DataFrame, pipes: pd.DataFrame) -> pd.DataFrame:
     return out[~before_install].reset_index(drop=True)
 
 
-def _year_fraction(as_of: pd.Timestamp) -> float:
+def year_fraction(as_of: pd.Timestamp) -> float:
     """``as_of`` as a decimal year (1 January 2019 -> 2019.0)."""
     start = pd.Timestamp(year=as_of.year, month=1, day=1)
     days_in_year = 366 if as_of.is_leap_year else 365
     return as_of.year + (as_of - start).days / days_in_year
 
 
-def _categories(values: pd.Series, base: Sequence[str] = ()) -> list[str]:
+def category_list(values: pd.Series, base: Sequence[str] = ()) -> list[str]:
     seen = values.dropna().astype(str).unique().tolist()
     return sorted(set(base) | set(seen))
 
@@ -877,7 +877,7 @@ def _soil_features(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame
                 out[name] = np.where(weight > 0, weighted / weight, np.nan)
         else:
             text = values.astype("string")
-            categories = _categories(text)
+            categories = category_list(text)
             codes = pd.Categorical(
                 text.to_numpy(dtype=object, na_value=None), categories=categories
             ).codes[soil_pos]

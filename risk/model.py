@@ -75,9 +75,7 @@ class Panel(NamedTuple):
     weight: np.ndarray
 
 
-def panel_dates(
-    as_of, horizon_years: int, panel_years: int, gap_years=()
-) -> list[pd.Timestamp]:
+def panel_dates(as_of, horizon_years: int, panel_years: int, gap_years=()) -> list[pd.Timestamp]:
     """Panel dates of a model fitted at ``as_of``: every outcome window ends by ``as_of``.
 
     The dates are ``as_of`` shifted back by ``horizon_years``, ``horizon_years + 1``, ...
@@ -363,7 +361,7 @@ class RiskModel(BaseEstimator):
         if records_start_year is None:
             records_start_year = (self.feature_options or {}).get("records_start_year")
         order = _canonical_order(X.index, dates)
-        order = order[_in_record(dates, records_start_year, len(X))[order]]
+        order = order[in_record(dates, records_start_year, len(X))[order]]
         X, y, weight = X.iloc[order], y[order], weight[order]
         dates = dates[order] if dates is not None else None
 
@@ -400,7 +398,7 @@ class RiskModel(BaseEstimator):
 
     def _select_features(self, X: pd.DataFrame, dates) -> None:
         """Set the features the booster uses and the categories of category columns."""
-        dropped = [c for c in X.columns if _excluded(c, self.exclude_features)]
+        dropped = [c for c in X.columns if is_excluded_column(c, self.exclude_features)]
         if self.drop_time_only_features and dates is not None:
             constant = [c for c in _time_only_columns(X, dates) if c not in dropped]
             if constant:
@@ -797,7 +795,7 @@ class RiskModel(BaseEstimator):
         frame = {}
         for column in self.feature_names_in_:
             if column in self.categories_:
-                frame[column] = _as_categories(X[column], self.categories_[column])
+                frame[column] = as_categories(X[column], self.categories_[column])
             else:
                 frame[column] = pd.to_numeric(X[column], errors="coerce").to_numpy(
                     dtype=np.float32, na_value=np.nan
@@ -1027,7 +1025,7 @@ def _monotone_direction(feature: str) -> int:
     return 0
 
 
-def _as_categories(values: pd.Series, categories: list) -> pd.Categorical:
+def as_categories(values: pd.Series, categories: list) -> pd.Categorical:
     """``values`` coded with the fitted ``categories`` (unseen values become missing)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         recoded = values.cat.set_categories(categories)
@@ -1036,7 +1034,7 @@ def _as_categories(values: pd.Series, categories: list) -> pd.Categorical:
     return pd.Categorical(text, categories=categories)
 
 
-def _excluded(column: str, patterns) -> bool:
+def is_excluded_column(column: str, patterns) -> bool:
     for pattern in patterns or ():
         if pattern.endswith("*") and column.startswith(pattern[:-1]):
             return True
@@ -1045,7 +1043,7 @@ def _excluded(column: str, patterns) -> bool:
     return False
 
 
-def _in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
+def in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
     """Which of ``n_rows`` rows have a panel date in the complete break record (all of them
     without dates or a record start, or when no date is in it)."""
     everything = np.ones(n_rows, dtype=bool)

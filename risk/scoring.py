@@ -154,7 +154,7 @@ def score_utility(
         model.fit_utility(data, as_of, builder=builder)
         model.data_fingerprint_ = data_fingerprint(data)
     else:
-        _check_model_for(model, as_of, horizon_years)
+        check_model_for(model, as_of, horizon_years)
     trained = time.perf_counter()
     X = model.build_features(data, as_of, builder=builder)
     scores = model.score_frame(X)
@@ -189,7 +189,7 @@ def score_utility(
     return out[list(SCORE_COLUMNS)]
 
 
-def _check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) -> None:
+def check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) -> None:
     if not is_fitted(model):
         raise ValueError("model must be a fitted RiskModel (train_model or load_model)")
     fitted_at = getattr(model, "as_of_", None)
