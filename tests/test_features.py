@@ -537,7 +537,7 @@ def test_geometry_threads_come_from_the_environment(monkeypatch):
 def test_nearest_station_of_each_pipe_middle_ties_to_the_smallest_id():
     from shapely.geometry import Point
 
-    from risk.features import _nearest_station
+    from risk.features import nearest_station
 
     pipes = gpd.GeoDataFrame(
         {"pipe_id": ["A", "B", "C"]},
@@ -550,14 +550,14 @@ def test_nearest_station_of_each_pipe_middle_ties_to_the_smallest_id():
         geometry=[Point(5, 5), Point(5, -5), Point(105, 20)],
         crs="EPSG:2154",
     )
-    assert list(_nearest_station(pipes, stations)) == ["S1", "S3", None]
+    assert list(nearest_station(pipes, stations)) == ["S1", "S3", None]
 
 
 def test_identifier_like_soil_columns_are_left_out_and_listed_in_the_model_card(tmp_path):
     import geopandas as gpd
     from shapely.geometry import box
 
-    from risk.features import _soil_features, left_out_columns, soil_property_columns
+    from risk.features import left_out_columns, overlay_soils, soil_property_columns
 
     soils = gpd.GeoDataFrame(
         {
@@ -574,7 +574,7 @@ def test_identifier_like_soil_columns_are_left_out_and_listed_in_the_model_card(
     pipes = gpd.GeoDataFrame(
         {"pipe_id": ["A"]}, geometry=[box(0, 0, 30, 1).boundary], crs="EPSG:2154"
     )
-    features = _soil_features(pipes, soils)
+    features = overlay_soils(pipes, soils)
     assert not [c for c in features.columns if "code_sol" in c or "numero" in c]
 
     class Data:

@@ -1,0 +1,119 @@
+"""Leakage-safe features of every pipe in service at an as-of date.
+
+``build_features(data, as_of)`` returns one row per pipe in service at ``as_of``,
+indexed by ``pipe_id`` and sorted by it. Nothing dated on or after ``as_of`` reaches
+a feature: breaks, inspection outcomes, dated welds and weather rows are cut at
+``as_of`` before anything is computed.
+
+A pipe is *in service* at ``as_of`` when it was installed before it (a pipe installed
+in year Y counts from 1 January of Y) and its removal year, if any, is not before the
+year of ``as_of`` (a removal during the as-of year is not yet known on ``as_of``).
+
+Feature groups (each skipped, with one log line, when its layer is missing):
+
+- attributes: ``age_years``, ``install_year``, ``material``, ``diameter_mm``,
+  ``length_m``, ``lined``, ``pressure_zone``;
+- failure history on the pipe: ``failures_total``, ``failures_last_{n}y``,
+  ``years_since_last_failure``, ``failures_per_km``, ``failures_per_km_year``;
+- failures on neighbours within ``neighbour_radius_m`` (pipes with geometry only):
+  ``neighbour_failures_total``, ``neighbour_failures_last_{n}y``;
+- soils (geometry only): ``soil_<column>`` by length-weighted overlap, numbers stay
+  numbers, text becomes a category (the value covering most of the pipe);
+- weather over the last ``weather_years`` years: ``weather_<column>_mean`` for every
+  numeric column, plus freeze-thaw, freezing-index and dry-summer indices when
+  minimum/maximum temperature and precipitation columns are found; by nearest
+  station when stations are given and pipes have geometry, network-wide otherwise;
+- welds and joints: ``welds_total``, ``welds_per_km``, ``welds_grade_<grade>``;
+- inspection outcomes (``outcomes=`` or ``data.inspections``): ``inspections_total``,
+  ``inspection_leaks_found``, ``years_since_last_inspection``.
+
+Categorical columns use pandas ``category`` dtype with the sorted values of the pipes in
+service at the as-of date (materials always include the data contract's list); a model
+maps them to its own category lists by name (``RiskModel``).
+
+Modules: ``builder`` (:class:`FeatureBuilder`, :func:`build_features`), ``common`` (the
+as-of date, pipes in service, failure counts, prepared tables), ``context`` (soils,
+weather, column names).
+"""
+
+from risk.features.builder import (
+    FeatureBuilder,
+    build_features,
+)
+from risk.features.common import (
+    DAYS_PER_YEAR,
+    DEFAULT_FAILURE_WINDOWS_YEARS,
+    DEFAULT_NEIGHBOUR_RADIUS_M,
+    DEFAULT_WEATHER_YEARS,
+    break_locations,
+    break_points,
+    category_list,
+    count_failures,
+    in_service,
+    in_service_categories,
+    outcome_features,
+    positions,
+    positions_among,
+    prepare_breaks,
+    prepare_pipes,
+    records_start,
+    service_mask,
+    stable_uniform,
+    to_timestamp,
+    year_fraction,
+)
+from risk.features.context import (
+    IDENTIFIER_DISTINCT_SHARE,
+    IDENTIFIER_MIN_DISTINCT,
+    clean_name,
+    detect_frequency,
+    identifier_like_columns,
+    left_out_columns,
+    nearest_station,
+    overlay_soils,
+    soil_property_columns,
+    source_names,
+    summarise_weather,
+    weather_measure_columns,
+    weather_role,
+    weather_roles,
+)
+
+__all__ = [
+    "DAYS_PER_YEAR",
+    "DEFAULT_FAILURE_WINDOWS_YEARS",
+    "DEFAULT_NEIGHBOUR_RADIUS_M",
+    "DEFAULT_WEATHER_YEARS",
+    "FeatureBuilder",
+    "IDENTIFIER_DISTINCT_SHARE",
+    "IDENTIFIER_MIN_DISTINCT",
+    "break_locations",
+    "break_points",
+    "build_features",
+    "category_list",
+    "clean_name",
+    "count_failures",
+    "detect_frequency",
+    "identifier_like_columns",
+    "in_service",
+    "in_service_categories",
+    "left_out_columns",
+    "nearest_station",
+    "outcome_features",
+    "overlay_soils",
+    "positions",
+    "positions_among",
+    "prepare_breaks",
+    "prepare_pipes",
+    "records_start",
+    "service_mask",
+    "soil_property_columns",
+    "source_names",
+    "stable_uniform",
+    "summarise_weather",
+    "to_timestamp",
+    "weather_measure_columns",
+    "weather_role",
+    "weather_roles",
+    "year_fraction",
+]

@@ -1,0 +1,349 @@
+"""The context layers: soil properties under each pipe, weather summaries by nearest station, and the names of the utility's columns (identifier-like columns left out, names in words)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from risk.features.common import DAYS_PER_YEAR, category_list
+from risk.geometry import map_chunks
+
+#: Weather columns that are calendar fields, not measurements.
+_CALENDAR_COLUMNS = {"year", "month", "day", "doy", "dayofyear", "station_id", "n_days"}
+
+
+#: Soil columns that are identifiers or geometry bookkeeping, not soil properties (names
+#: ending in ``_id`` are identifiers too).
+_SOIL_ID_COLUMNS = {
+    "fid",
+    "id",
+    "gid",
+    "objectid",
+    "ogc_fid",
+    "shape_area",
+    "shape_length",
+    "shape__area",
+    "shape__length",
+}
+
+
+#: Name patterns used to find temperature and precipitation columns in a weather table.
+_WEATHER_ROLE_PATTERNS = {
+    "tmin": r"^(tmin|t_min|temp_?min|min_?temp|tn)(_|$)",
+    "tmax": r"^(tmax|t_max|temp_?max|max_?temp|tx)(_|$)",
+    "tmean": r"^(tmean|tavg|t_mean|t_avg|temp_?mean|mean_?temp|tmoy|tm)(_|$)",
+    "precip": r"^(precip|prec|prcp|rain|rr|pluie|precipitation)(_|$)",
+}
+
+
+#: Summer months used by the dry-summer index (northern hemisphere).
+_SUMMER_MONTHS = (6, 7, 8)
+
+
+#: A column with at least this many distinct values, one for more than this share of the
+#: rows, names its rows rather than describing them (a polygon code such as "S042").
+IDENTIFIER_MIN_DISTINCT = 20
+
+
+IDENTIFIER_DISTINCT_SHARE = 0.5
+
+
+def identifier_like_columns(table: pd.DataFrame, columns) -> list[str]:
+    """Columns of ``table`` that identify rows instead of describing them: text with (almost)
+    one value per row, or whole numbers all distinct. Such a column would let the model learn
+    one polygon's history and would read as a reason like "soil code: S042"; it is left out
+    (and listed in the model card).
+
+    >>> soils = pd.DataFrame({"code": [f"S{i:03d}" for i in range(30)], "clay": ["high"] * 30})
+    >>> identifier_like_columns(soils, ["code", "clay"])
+    ['code']
+    """
+    out = []
+    for column in columns:
+        values = table[column].dropna()
+        distinct = values.nunique()
+        if distinct < IDENTIFIER_MIN_DISTINCT:
+            continue
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            whole = bool(np.all(np.mod(values.to_numpy(float), 1) == 0))
+            if whole and distinct == len(values):
+                out.append(column)
+        elif distinct > IDENTIFIER_DISTINCT_SHARE * len(values):
+            out.append(column)
+    return out
+
+
+def soil_property_columns(soils: gpd.GeoDataFrame) -> tuple[list[str], list[str]]:
+    """The soil columns used as features, and those left out as identifiers."""
+    candidates = [
+        c
+        for c in soils.columns
+        if c != soils.geometry.name
+        and c.lower() not in _SOIL_ID_COLUMNS
+        and not c.lower().endswith("_id")
+    ]
+    left_out = identifier_like_columns(soils, candidates)
+    return [c for c in candidates if c not in left_out], left_out
+
+
+def left_out_columns(data) -> dict[str, list[str]]:
+    """Columns of the context layers not used as features because they look like identifiers,
+    per layer (for the model card)."""
+    out = {}
+    if data.soils is not None and len(data.soils):
+        _, left_out = soil_property_columns(data.soils)
+        if left_out:
+            out["soils"] = left_out
+    return out
+
+
+def overlay_soils(pipes: pd.DataFrame, soils: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Length-weighted soil attributes of every pipe (all pipes of the inventory)."""
+    columns, _ = soil_property_columns(soils)
+    soils = soils[[*columns, soils.geometry.name]].reset_index(drop=True)
+    pipe_geoms = np.asarray(pipes.geometry.values)
+    soil_wkb = shapely.to_wkb(np.asarray(soils.geometry.values))
+
+    def overlaps(start: int, geoms: np.ndarray) -> tuple[np.ndarray, ...]:
+        # a private copy per chunk: prepared geometries must not be shared between threads
+        # (chunks in threads here, Dask workers' threads)
+        soil_geoms = shapely.from_wkb(soil_wkb)
+        # (pipe, soil) pairs in the order of the soil layer's spatial index, as gpd.sjoin
+        # gives: grouped by pipe in pipe order, so chunks concatenate to the whole query
+        pipe_pos, soil_pos = shapely.STRtree(soil_geoms).query(geoms, predicate="intersects")
+        # a polygon that covers a pipe overlaps it by the pipe's length: intersect the others
+        shapely.prepare(soil_geoms)
+        overlap = shapely.length(geoms)[pipe_pos]
+        crossing = ~shapely.covers(soil_geoms[soil_pos], geoms[pipe_pos])
+        overlap[crossing] = shapely.length(
+            shapely.intersection(geoms[pipe_pos[crossing]], soil_geoms[soil_pos[crossing]])
+        )
+        return pipe_pos + start, soil_pos, overlap
+
+    pipe_pos, soil_pos, overlap = map_chunks(overlaps, pipe_geoms)
+    length = shapely.length(pipe_geoms)
+    n = len(pipes)
+    out = {}
+    pipe_length = np.maximum(length, 1e-9)
+    covered = np.bincount(pipe_pos, weights=overlap, minlength=n)
+    out["soil_covered_share"] = np.minimum(covered / pipe_length, 1.0)
+    for column in columns:
+        values = soils[column]
+        name = "soil_" + clean_name(column)
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+            v = values.astype("Float64").to_numpy(float, na_value=np.nan)[soil_pos]
+            ok = ~np.isnan(v)
+            weighted = np.bincount(pipe_pos[ok], weights=v[ok] * overlap[ok], minlength=n)
+            weight = np.bincount(pipe_pos[ok], weights=overlap[ok], minlength=n)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[name] = np.where(weight > 0, weighted / weight, np.nan)
+        else:
+            text = values.astype("string")
+            categories = category_list(text)
+            codes = pd.Categorical(
+                text.to_numpy(dtype=object, na_value=None), categories=categories
+            ).codes[soil_pos]
+            # overlap of each (pipe, value) pair, then the value covering most of each
+            # pipe (ties: the first value in sorted order)
+            ok = codes >= 0
+            pair = pipe_pos[ok].astype(np.int64) * max(len(categories), 1) + codes[ok]
+            pairs, inverse = np.unique(pair, return_inverse=True)
+            total = np.bincount(inverse, weights=overlap[ok])
+            pair_pipe, pair_code = np.divmod(pairs, max(len(categories), 1))
+            order = np.lexsort((pair_code, -total, pair_pipe))
+            first = order[np.diff(pair_pipe[order], prepend=-1) != 0]
+            dominant = np.full(n, -1, dtype=np.int64)
+            dominant[pair_pipe[first]] = pair_code[first]
+            out[name] = pd.Categorical.from_codes(dominant, categories=categories)
+    return pd.DataFrame(out, index=pd.Index(pipes["pipe_id"], name="pipe_id"))
+
+
+def clean_name(name) -> str:
+    """A column name or value of the data as part of a feature name: lower-case ASCII
+    letters, digits and underscores, accents taken off the letters (not the letters off).
+
+    >>> clean_name("agressivité"), clean_name("Résistivité (ohm.cm)"), clean_name("PLOMB")
+    ('agressivite', 'resistivite_ohm_cm', 'plomb')
+    """
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^0-9a-z]+", "_", ascii_name.lower()).strip("_") or "value"
+
+
+def source_names(data) -> dict[str, str]:
+    """Feature name -> the data's own name it comes from, for the features named after the
+    utility's columns or values: ``soil_agressivite`` -> ``agressivité``, ``weather_rr_mean``
+    -> ``RR``, ``welds_grade_mauvais`` -> ``MAUVAIS``. Reasons use them to speak the
+    utility's words (:mod:`risk.explain`); features themselves use :func:`clean_name`.
+    """
+    out: dict[str, str] = {}
+    if data.soils is not None and len(data.soils):
+        for column in soil_property_columns(data.soils)[0]:
+            out.setdefault("soil_" + clean_name(column), str(column))
+    if data.weather is not None and len(data.weather):
+        for column in weather_measure_columns(data.weather):
+            out.setdefault(f"weather_{clean_name(column)}_mean", str(column))
+    welds = data.welds
+    if welds is not None and len(welds) and "grade" in welds:
+        for grade in welds["grade"].dropna().astype(str).unique():
+            out.setdefault("welds_grade_" + clean_name(grade), grade)
+    return out
+
+
+def detect_frequency(dates: pd.Series) -> str:
+    days = pd.Series(pd.to_datetime(dates).drop_duplicates().sort_values()).diff().dt.days
+    return "monthly" if days.median() >= 27 else "daily"
+
+
+def weather_roles(weather: pd.DataFrame, override: Mapping[str, str] | None) -> dict[str, str]:
+    """Which column holds tmin, tmax, tmean and precipitation (when recognised)."""
+    roles = {}
+    for column in sorted(weather_measure_columns(weather), reverse=True):
+        role = weather_role(column)
+        if role is not None:
+            roles[role] = column  # the first column of each role in sorted order wins
+    for role, column in (override or {}).items():
+        if role not in _WEATHER_ROLE_PATTERNS:
+            raise ValueError(
+                f"weather_columns: unknown role {role!r}; use {sorted(_WEATHER_ROLE_PATTERNS)}"
+            )
+        if column not in weather:
+            raise ValueError(
+                f"weather_columns: column {column!r} for {role!r} is not in the weather table "
+                f"(columns: {', '.join(map(str, weather.columns))})"
+            )
+        roles[role] = column
+    return roles
+
+
+def weather_role(column) -> str | None:
+    """What a weather column measures, from its name: ``"tmin"``, ``"tmax"``, ``"tmean"``
+    (temperatures), ``"precip"`` (precipitation), or None when the name is not recognised.
+    The freeze-thaw, freezing-index and dry-summer features are computed from these roles.
+
+    >>> weather_role("TN"), weather_role("precip_mm"), weather_role("RR"), weather_role("wind")
+    ('tmin', 'precip', 'precip', None)
+    """
+    name = str(column).lower()
+    for role, pattern in _WEATHER_ROLE_PATTERNS.items():
+        if re.match(pattern, name):
+            return role
+    return None
+
+
+def weather_measure_columns(weather: pd.DataFrame) -> list[str]:
+    """The weather columns summarised into features (``weather_<column>_mean``): every
+    numeric column but the date, the station and calendar fields (year, month, ...)."""
+    return [
+        c
+        for c in weather.columns
+        if c != "date"
+        and str(c).lower() not in _CALENDAR_COLUMNS
+        and pd.api.types.is_numeric_dtype(weather[c])
+        and not pd.api.types.is_bool_dtype(weather[c])
+    ]
+
+
+def summarise_weather(
+    weather: pd.DataFrame,
+    as_of: pd.Timestamp,
+    years: int,
+    frequency: str,
+    roles: dict[str, str],
+) -> pd.Series:
+    """Weather summary over ``[as_of - years, as_of)``: means and derived indices."""
+    dates = pd.to_datetime(weather["date"])
+    if frequency == "monthly":
+        period_end = dates + pd.offsets.MonthBegin(1)
+        known = period_end <= as_of
+        days = dates.dt.days_in_month.to_numpy(float)
+    else:
+        known = dates < as_of
+        days = np.ones(len(weather))
+    start = as_of - pd.DateOffset(years=years)
+    window = known & (dates >= start)
+    columns = weather_measure_columns(weather)
+    recent = weather.loc[window, columns].astype(float)
+    out = {f"weather_{clean_name(c)}_mean": recent[c].mean() for c in columns}
+    w_days = days[window.to_numpy()]
+    n_years = w_days.sum() / DAYS_PER_YEAR if len(recent) else np.nan
+    tmin = recent[roles["tmin"]].to_numpy() if "tmin" in roles else None
+    tmax = recent[roles["tmax"]].to_numpy() if "tmax" in roles else None
+    if "tmean" in roles:
+        tmean = recent[roles["tmean"]].to_numpy()
+    elif tmin is not None and tmax is not None:
+        tmean = (tmin + tmax) / 2.0
+    else:
+        tmean = None
+    if tmin is not None and tmax is not None:
+        # Daily input: days with a frost and a thaw. Monthly input: months whose mean
+        # minimum is below and mean maximum above 0 degC (a coarser proxy).
+        crossing = ((tmin < 0) & (tmax > 0)).astype(float)
+        unit = "months" if frequency == "monthly" else "days"
+        out[f"weather_freeze_thaw_{unit}_per_year"] = (
+            np.nansum(crossing) / n_years if len(recent) else np.nan
+        )
+    if tmean is not None:
+        degree_days = np.maximum(-tmean, 0.0) * w_days
+        out["weather_freezing_index_degree_days_per_year"] = (
+            np.nansum(degree_days) / n_years if len(recent) else np.nan
+        )
+    if "precip" in roles:
+        out["weather_dry_summer_index"] = _dry_summer_index(
+            dates[known], weather.loc[known, roles["precip"]].astype(float), start
+        )
+    return pd.Series(out, dtype=float)
+
+
+def _dry_summer_index(dates: pd.Series, precip: pd.Series, start: pd.Timestamp) -> float:
+    """Mean relative summer rainfall deficit of the window's summers (positive = drier).
+
+    Each summer's (June-August) precipitation is compared with the mean summer
+    precipitation of every complete summer known before the as-of date.
+    """
+    summer = dates.dt.month.isin(_SUMMER_MONTHS).to_numpy()
+    if not summer.any():
+        return np.nan
+    per_year = (
+        pd.Series(precip.to_numpy()[summer])
+        .groupby(dates.dt.year.to_numpy()[summer])
+        .agg(["sum", "count"])
+    )
+    complete = per_year["count"] >= per_year["count"].max()
+    totals = per_year.loc[complete, "sum"]
+    if totals.empty or totals.mean() <= 0:
+        return np.nan
+    recent = totals[totals.index >= start.year]
+    if recent.empty:
+        return np.nan
+    return float((1.0 - recent / totals.mean()).mean())
+
+
+def nearest_station(pipes: gpd.GeoDataFrame, stations: gpd.GeoDataFrame) -> np.ndarray:
+    """``station_id`` of the station nearest to the middle of each pipe, row by row (the
+    smallest ``station_id`` among equally near ones; missing for a pipe without geometry)."""
+    middle = shapely.line_interpolate_point(np.asarray(pipes.geometry.values), 0.5, normalized=True)
+    stations = stations.to_crs(pipes.crs) if stations.crs != pipes.crs else stations
+    station_id = stations["station_id"].reset_index(drop=True)
+    rank = station_id.rank(method="dense").to_numpy()  # the order of sort_values
+    tree = shapely.STRtree(np.asarray(stations.geometry.values))  # only read by the threads
+
+    def nearest(start: int, points: np.ndarray) -> tuple[np.ndarray, ...]:
+        (pipe_pos, station_pos), distance = tree.query_nearest(
+            points, all_matches=True, return_distance=True
+        )
+        return pipe_pos + start, station_pos, distance
+
+    pipe_pos, station_pos, distance = map_chunks(nearest, middle)
+    order = np.lexsort((rank[station_pos], distance, pipe_pos))
+    first = order[np.diff(pipe_pos[order], prepend=-1) != 0]  # the nearest of each pipe
+    out = np.full(len(pipes), None, dtype=object)
+    out[pipe_pos[first]] = station_id.to_numpy(dtype=object)[station_pos[first]]
+    return out
