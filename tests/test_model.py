@@ -386,7 +386,7 @@ def test_a_builder_of_other_data_or_options_is_refused(utility):
 
 
 def test_time_only_columns_are_those_with_one_value_per_panel_date():
-    from risk.model import _time_only_columns
+    from risk.model import time_only_columns
 
     dates = np.array(["2019-01-01", "2020-01-01", "2019-01-01", "2020-01-01"], dtype="M8[ns]")
     X = pd.DataFrame(
@@ -400,5 +400,5 @@ def test_time_only_columns_are_those_with_one_value_per_panel_date():
             "length_m": [5.0, 6.0, 5.0, 6.0],  # never dropped: it is the exposure
         }
     )
-    assert _time_only_columns(X, dates) == ["weather_tmin_c_mean", "zone", "all_missing", "flag"]
-    assert _time_only_columns(X.iloc[:1], dates[:1]) == []
+    assert time_only_columns(X, dates) == ["weather_tmin_c_mean", "zone", "all_missing", "flag"]
+    assert time_only_columns(X.iloc[:1], dates[:1]) == []

@@ -1,0 +1,80 @@
+"""The leak-risk model: XGBoost failure-rate regression on a pipe-year panel.
+
+``RiskModel`` is a scikit-learn style estimator. It learns the expected number of
+failures of a pipe within a horizon from its features (:mod:`risk.features`):
+
+- objective ``count:poisson`` with the pipe length as exposure (``log(length_km)`` is the
+  base margin), so the trees model a failure *rate per km* and the expected count of a
+  pipe is that rate times its length;
+- calibration is checked on the latest ``calibration_years`` panel dates, each held out
+  in time (rolling origin: predicted by a booster fitted on the dates whose outcome
+  windows end by it, within the complete break record): probabilities
+  ``P(>= 1 failure within the horizon)`` by Platt scaling (a logistic curve on the logit
+  of the raw probability) and the count scale pooled over those years
+  (:func:`risk.calibration.pooled_count_scale`); the booster is then refitted on every
+  panel date (``calibrate=True``);
+- the inspection rank orders pipes by expected failures per km: with a budget of pipe
+  length to inspect, taking the densest pipes first maximises the failures found per km
+  inspected (the greedy solution of a fractional knapsack).
+
+``RiskModel.fit(X, y, panel_date=...)`` follows the scikit-learn contract on a feature
+table; ``RiskModel.fit_utility(data, as_of)`` builds the training panel itself: features
+at 1 January of each of the ``panel_years`` years whose outcome window ends by ``as_of``,
+labelled with the failures inside that window (see :func:`build_panel`).
+
+Modules: ``estimator`` (:class:`RiskModel`), ``panel`` (the training panel and the
+LEYP prior), ``platt`` (probabilities), ``columns`` (what they share).
+"""
+
+from risk.model.columns import (
+    MIN_EXPOSURE_LENGTH_M,
+    SUPPORTED_HORIZONS_YEARS,
+    as_categories,
+    canonical_order,
+    check_training_input,
+    exposure_km,
+    in_record,
+    inspection_rank,
+    is_excluded_column,
+    monotone_direction,
+    time_only_columns,
+)
+from risk.model.estimator import RiskModel, is_fitted
+from risk.model.panel import (
+    Panel,
+    add_statistical_prior,
+    build_panel,
+    check_builder,
+    fit_statistical_prior,
+    gap_years_of,
+    panel_dates,
+)
+from risk.model.platt import (
+    PlattCalibrator,
+    reliability_table,
+)
+
+__all__ = [
+    "MIN_EXPOSURE_LENGTH_M",
+    "Panel",
+    "PlattCalibrator",
+    "RiskModel",
+    "SUPPORTED_HORIZONS_YEARS",
+    "add_statistical_prior",
+    "as_categories",
+    "build_panel",
+    "canonical_order",
+    "check_builder",
+    "check_training_input",
+    "exposure_km",
+    "fit_statistical_prior",
+    "gap_years_of",
+    "in_record",
+    "inspection_rank",
+    "is_excluded_column",
+    "is_fitted",
+    "monotone_direction",
+    "panel_dates",
+    "reliability_table",
+    "time_only_columns",
+]

@@ -1,0 +1,165 @@
+"""What the estimator and the panel share: supported horizons, the exposure length, categories, excluded and time-only columns, the complete record, the inspection rank."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from risk.plausibility import MIN_SEGMENT_LENGTH_M
+
+log = logging.getLogger(__name__)
+
+
+#: Horizons, in years, the model is meant for.
+SUPPORTED_HORIZONS_YEARS = (1, 3, 5)
+
+
+#: Shortest length used for the exposure offset, in metres (some segments are centimetres).
+MIN_EXPOSURE_LENGTH_M = 1.0
+
+
+def inspection_rank(
+    rate_per_km: pd.Series, expected: pd.Series, *, length_m: pd.Series | None = None
+) -> np.ndarray:
+    """Rank 1..n by rate per km (desc), then expected failures (desc), then index (asc).
+
+    With ``length_m``, a segment shorter than :data:`risk.plausibility.MIN_SEGMENT_LENGTH_M`
+    is ranked by its rate times its share of that length, as if its failures were spread
+    over the threshold: a stub never comes first for being short, and one of zero length
+    comes last.
+    """
+    ids = np.asarray(rate_per_km.index.astype(str))
+    key = rate_per_km.to_numpy(float)
+    if length_m is not None:
+        share = np.asarray(length_m, dtype=float) / MIN_SEGMENT_LENGTH_M
+        key = key * np.clip(np.nan_to_num(share, nan=1.0), 0.0, 1.0)
+    order = np.lexsort((ids, -expected.to_numpy(float), -key))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(1, len(order) + 1)
+    return rank
+
+
+def exposure_km(X: pd.DataFrame) -> np.ndarray:
+    """Exposure of each row: its length in km, at least ``MIN_EXPOSURE_LENGTH_M``."""
+    length_m = pd.to_numeric(X["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float)
+    return np.maximum(length_m, MIN_EXPOSURE_LENGTH_M) / 1000.0
+
+
+def monotone_direction(feature: str) -> int:
+    """+1 where more past failures mean more risk, -1 for time since the last failure."""
+    if feature == "years_since_last_failure":
+        return -1
+    if feature.startswith(("failures_", "neighbour_failures_", "inspection_leaks_found")):
+        return 1
+    return 0
+
+
+def as_categories(values: pd.Series, categories: list) -> pd.Categorical:
+    """``values`` coded with the fitted ``categories`` (unseen values become missing)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        recoded = values.cat.set_categories(categories)
+        return pd.Categorical.from_codes(recoded.cat.codes.to_numpy(), categories=categories)
+    text = values.astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Categorical(text, categories=categories)
+
+
+def is_excluded_column(column: str, patterns) -> bool:
+    for pattern in patterns or ():
+        if pattern.endswith("*") and column.startswith(pattern[:-1]):
+            return True
+        if column == pattern:
+            return True
+    return False
+
+
+def in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
+    """Which of ``n_rows`` rows have a panel date in the complete break record (all of them
+    without dates or a record start, or when no date is in it)."""
+    everything = np.ones(n_rows, dtype=bool)
+    if dates is None or records_start_year is None or pd.isna(records_start_year):
+        return everything
+    inside = dates >= np.datetime64(f"{int(records_start_year):04d}-01-01")
+    if inside.all() or not inside.any():
+        return everything
+    log.info(
+        "%d panel date(s) before the break record starts (%d) left out: their failures "
+        "were not recorded",
+        len(np.unique(dates[~inside])),
+        int(records_start_year),
+    )
+    return inside
+
+
+def canonical_order(index: pd.Index, dates: np.ndarray | None) -> np.ndarray:
+    """Row order by (panel date, pipe_id), so that fitting ignores input row order."""
+    ids = np.asarray(index.astype(str))
+    if dates is None:
+        return np.argsort(ids, kind="mergesort")
+    return np.lexsort((ids, dates.astype("int64")))
+
+
+def time_only_columns(X: pd.DataFrame, dates: np.ndarray) -> list[str]:
+    """Columns holding one value per panel date (they only identify the date)."""
+    out = []
+    if len(X) < 2:
+        return out
+    group, distinct = pd.factorize(np.asarray(dates))
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]  # the first row of each date
+    for column in X.columns:
+        if column == "length_m":
+            continue
+        values = X[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.cat.codes
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            # every row equals its date's first row (missing equals missing)
+            v = values.to_numpy(dtype=float, na_value=np.nan)
+            ref = v[first[group]]
+            one_value = bool(((v == ref) | (np.isnan(v) & np.isnan(ref))).all())
+        else:
+            per_date = values.reset_index(drop=True).groupby(group).nunique(dropna=False)
+            one_value = bool((per_date <= 1).all())
+        if one_value:
+            out.append(column)
+    return out
+
+
+def check_training_input(X, y, panel_date, sample_weight=None):
+    """``X``, ``y`` as floats, panel dates as datetime64 and weights (1 when not given), or
+    a clear error for input :meth:`RiskModel.fit` cannot use."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(
+            f"X must be a pandas DataFrame of features (risk.features.build_features); "
+            f"got {type(X).__name__}"
+        )
+    if "length_m" not in X:
+        raise ValueError("X has no 'length_m' column; the model needs pipe lengths as exposure")
+    y = np.asarray(y, dtype=float)
+    if y.shape != (len(X),):
+        raise ValueError(f"y must have one value per row of X ({len(X)}); got shape {y.shape}")
+    if np.isnan(y).any() or (y < 0).any():
+        raise ValueError("y must hold failure counts >= 0 without missing values")
+    dates = None
+    if panel_date is not None:
+        dates = np.asarray(pd.to_datetime(np.asarray(panel_date)), dtype="datetime64[ns]")
+        if dates.shape != (len(X),):
+            raise ValueError(
+                f"panel_date must have one date per row of X ({len(X)}); got shape {dates.shape}"
+            )
+    if sample_weight is None:
+        weight = np.ones(len(X))
+    else:
+        weight = np.asarray(sample_weight, dtype=float)
+        if weight.shape != (len(X),):
+            raise ValueError(
+                f"sample_weight must have one value per row of X ({len(X)}); "
+                f"got shape {weight.shape}"
+            )
+        if not np.isfinite(weight).all() or (weight <= 0).any():
+            raise ValueError("sample_weight must hold finite values > 0")
+    if len(X) == 0:
+        raise ValueError("X is empty: there is nothing to fit on")
+    return X, y, dates, weight
