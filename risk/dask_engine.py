@@ -64,13 +64,11 @@ from risk.features import (
     FeatureBuilder,
     break_locations,
     category_list,
-    count_failures,
     in_service,
     positions,
     prepare_breaks,
     prepare_pipes,
     records_start,
-    stable_uniform,
     to_timestamp,
 )
 from risk.model import (
@@ -82,6 +80,8 @@ from risk.model import (
     in_record,
     is_excluded_column,
     panel_dates,
+    panel_rows,
+    with_prior,
 )
 from risk.scoring import SCORE_COLUMNS, check_model_for, data_fingerprint
 from risk.units import UnitRules, rank_pipes, units_for
@@ -95,7 +95,7 @@ PIPES_PER_PARTITION = 100_000
 SCHEDULER_TIMEOUT_S = 10.0
 
 # Reserved columns of panel chunks and XGBoost frames (never feature names).
-_LABEL, _WEIGHT, _MARGIN = "__label__", "__weight__", "__margin__"
+LABEL_COLUMN, WEIGHT_COLUMN, _MARGIN = "__label__", "__weight__", "__margin__"
 
 
 class SchedulerUnreachableError(ConnectionError):
@@ -463,23 +463,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     """
     model._check_params()
     client = parts.client
-    dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(parts.data))
-    rows_per_date = None
-    if model.max_training_rows is not None:
-        rows_per_date = max(int(model.max_training_rows) // len(dates), 1)
-    chunks, prior = [], None  # (panel date, future of a panel chunk)
-    for date in dates:
-        context = parts.context(
-            date,
-            statistical_prior=model.statistical_prior,
-            horizon_years=model.horizon_years,
-            labels=True,
-            rows_per_date=rows_per_date,
-            random_state=model.random_state,
-            warm_from=prior,
-        )
-        prior = context.prior
-        chunks += [(date, k, f) for k, f in enumerate(parts.features(context))]
+    chunks = panel_chunks(model, parts, as_of)
     summaries = client.gather([parts.submit(k, _summarise, f) for _, k, f in chunks])
     kept = [(*c, s) for c, s in zip(chunks, summaries, strict=True) if s["rows"]]
     for (_, _, f), s in zip(chunks, summaries, strict=True):
@@ -763,6 +747,36 @@ def _spatial_chunks(data: UtilityData, npartitions: int) -> list[np.ndarray]:
     return [chunk for chunk in np.array_split(order, npartitions) if len(chunk)]
 
 
+def panel_chunks(model: RiskModel, parts: PartitionedUtility, as_of) -> list[tuple]:
+    """The training panel on the workers: (panel date, partition, future of its rows) for
+    every date and partition, each chunk holding the rows of :func:`risk.model.panel_rows`
+    with the label and weight columns; the same dates, sampling and prior as
+    :func:`risk.model.build_panel`."""
+    dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(parts.data))
+    if not dates:
+        raise InputError(
+            f"every panel date before {to_timestamp(as_of).date()} has an outcome window in a "
+            f"year with records missing ({gap_years_of(parts.data)}): nothing to learn from"
+        )
+    rows_per_date = None
+    if model.max_training_rows is not None:
+        rows_per_date = max(int(model.max_training_rows) // len(dates), 1)
+    chunks, prior = [], None
+    for date in dates:
+        context = parts.context(
+            date,
+            statistical_prior=model.statistical_prior,
+            horizon_years=model.horizon_years,
+            labels=True,
+            rows_per_date=rows_per_date,
+            random_state=model.random_state,
+            warm_from=prior,
+        )
+        prior = context.prior
+        chunks += [(date, k, f) for k, f in enumerate(parts.features(context))]
+    return chunks
+
+
 def _time_only(kept, columns, rows) -> list[str]:
     """Columns holding one value per panel date, from per-chunk summaries."""
     if rows < 2:
@@ -813,8 +827,8 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
     matrix = xgb.dask.DaskQuantileDMatrix(
         parts.client,
         data[names],
-        label=data[_LABEL],
-        weight=data[_WEIGHT],
+        label=data[LABEL_COLUMN],
+        weight=data[WEIGHT_COLUMN],
         base_margin=data[_MARGIN],
         enable_categorical=True,
     )
@@ -848,33 +862,29 @@ def _start_builder(part: UtilityData, shared: dict, options: dict) -> FeatureBui
 
 
 def _chunk(builder: FeatureBuilder, context: _DateContext) -> pd.DataFrame:
-    """Features of a partition at a date, with labels and weights when asked."""
+    """Features of a partition at a date, with labels and weights when asked: the rows of
+    :func:`risk.model.panel_rows`, as the local engine builds them."""
     # a copy shares the computed static parts; the record start depends on the date
     builder = copy.copy(builder)
     builder.records_start_year = context.records_start_year
-    X = _conform(builder.build(context.as_of, verbose=False), context)
-    labels = weight = None
-    if context.horizon_years is not None:
-        end = context.as_of + pd.DateOffset(years=context.horizon_years)
-        labels = count_failures(builder.data, context.as_of, end)
-        labels = labels.reindex(X.index, fill_value=0).to_numpy(dtype=float)
-        weight = np.ones(len(X))
-        if context.sample_rate is not None:
-            salt = f"panel {context.as_of.date()}"
-            draw = stable_uniform(X.index, context.random_state, salt)
-            keep = (labels > 0) | (draw < context.sample_rate)
-            X, labels = X[keep], labels[keep]
-            weight = np.where(labels > 0, 1.0, 1.0 / context.sample_rate)
-    if context.statistical_prior:
-        X = X.copy()
-        if context.prior is None or len(X) == 0:
-            X["leyp_rate_per_km"] = np.nan
-        else:
-            predicted = context.prior.predict(builder.data, context.as_of)
-            X["leyp_rate_per_km"] = predicted["score"].reindex(X.index).to_numpy(dtype=float)
-    if labels is not None:
-        X[_LABEL] = labels
-        X[_WEIGHT] = weight
+    if context.horizon_years is None:  # scoring: features of every pipe in service
+        X = _conform(builder.build(context.as_of, verbose=False), context)
+        if context.statistical_prior:
+            X = with_prior(X, builder, context.as_of, context.prior)
+        return X
+    X, labels, weight = panel_rows(
+        builder,
+        context.as_of,
+        context.horizon_years,
+        sample_rate=context.sample_rate,
+        random_state=context.random_state,
+        statistical_prior=context.statistical_prior,
+        prior=context.prior,
+        conform=lambda features: _conform(features, context),
+    )
+    X = X.copy()
+    X[LABEL_COLUMN] = labels
+    X[WEIGHT_COLUMN] = weight
     return X
 
 
@@ -903,8 +913,8 @@ def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _summarise(chunk: pd.DataFrame) -> dict:
     """Row counts, category lists and single values per column of a panel chunk."""
-    features = chunk.drop(columns=[_LABEL, _WEIGHT])
-    y, w = chunk[_LABEL].to_numpy(float), chunk[_WEIGHT].to_numpy(float)
+    features = chunk.drop(columns=[LABEL_COLUMN, WEIGHT_COLUMN])
+    y, w = chunk[LABEL_COLUMN].to_numpy(float), chunk[WEIGHT_COLUMN].to_numpy(float)
     constants = {}
     for column in features.columns:
         values = features[column]
@@ -941,23 +951,23 @@ def _model_frame(model: RiskModel, chunk: pd.DataFrame) -> pd.DataFrame:
             )
     out = pd.DataFrame(frame, index=chunk.index)
     length_m = pd.to_numeric(chunk["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float)
-    out[_LABEL] = chunk[_LABEL].to_numpy(float)
-    out[_WEIGHT] = chunk[_WEIGHT].to_numpy(float)
+    out[LABEL_COLUMN] = chunk[LABEL_COLUMN].to_numpy(float)
+    out[WEIGHT_COLUMN] = chunk[WEIGHT_COLUMN].to_numpy(float)
     out[_MARGIN] = np.log(np.maximum(length_m, MIN_EXPOSURE_LENGTH_M) / 1000.0)
     return out
 
 
 def _held_out(model: RiskModel, booster: xgb.Booster, chunk: pd.DataFrame) -> pd.DataFrame:
     """Raw expected failures of the first fit on the held-out rows, with labels and weights."""
-    features = chunk.drop(columns=[_LABEL, _WEIGHT])
+    features = chunk.drop(columns=[LABEL_COLUMN, WEIGHT_COLUMN])
     for column in model.feature_names_in_:
         if column not in features:
             features[column] = np.nan
     return pd.DataFrame(
         {
             "mu": model._raw_expected(booster, features),
-            "y": chunk[_LABEL].to_numpy(float),
-            "w": chunk[_WEIGHT].to_numpy(float),
+            "y": chunk[LABEL_COLUMN].to_numpy(float),
+            "w": chunk[WEIGHT_COLUMN].to_numpy(float),
         },
         index=chunk.index,
     )

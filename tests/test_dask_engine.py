@@ -239,3 +239,39 @@ def test_partitions_are_compact_in_space_and_cover_every_pipe(client, data):
         parts.release()
     with pytest.raises(ValueError, match="npartitions must be an int >= 1"):
         dask_engine.partition_utility(data, client, npartitions=0)
+
+
+@pytest.mark.parametrize("max_rows", [None, 4_000])
+def test_panels_and_labels_equal_the_local_engine_exactly(client, data, max_rows):
+    # the same per-partition rule (risk.model.panel_rows): dates, labels, sampling, weights
+    from risk.model import RiskModel, build_panel
+
+    options = {"records_start_year": data.meta["records_complete_from"]}
+    model = RiskModel(feature_options=options, max_training_rows=max_rows, panel_years=4)
+    want = build_panel(
+        data, AS_OF, panel_years=4, feature_options=options, max_rows=max_rows, verbose=False
+    )
+    parts = dask_engine.partition_utility(data, client, feature_options=options, npartitions=3)
+    try:
+        chunks = dask_engine.panel_chunks(model, parts, AS_OF)
+        frames = client.gather([f for _, _, f in chunks])
+    finally:
+        parts.release()
+    dates = [d for d, _, _ in chunks]
+    assert sorted(set(dates)) == sorted(set(pd.to_datetime(want.panel_date)))
+    if max_rows:
+        assert (want.weight > 1).any()  # the sampling rule is exercised
+    for date in sorted(set(dates)):
+        got = pd.concat([f for d, f in zip(dates, frames, strict=True) if d == date])
+        got = got.sort_index()
+        rows = pd.to_datetime(want.panel_date) == date
+        local = want.X[rows]
+        assert got.index.equals(local.index)
+        labels = got.pop(dask_engine.LABEL_COLUMN).to_numpy()
+        weights = got.pop(dask_engine.WEIGHT_COLUMN).to_numpy()
+        assert (labels == want.y[rows]).all() and (weights == want.weight[rows]).all()
+        pd.testing.assert_frame_equal(
+            got[local.columns].astype({c: object for c in got.select_dtypes("category")}),
+            local.astype({c: object for c in local.select_dtypes("category")}),
+            check_exact=True,
+        )

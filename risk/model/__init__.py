@@ -48,6 +48,8 @@ from risk.model.panel import (
     fit_statistical_prior,
     gap_years_of,
     panel_dates,
+    panel_rows,
+    with_prior,
 )
 from risk.model.platt import (
     PlattCalibrator,
@@ -75,6 +77,8 @@ __all__ = [
     "is_fitted",
     "monotone_direction",
     "panel_dates",
+    "panel_rows",
     "reliability_table",
     "time_only_columns",
+    "with_prior",
 ]

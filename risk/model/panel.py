@@ -126,34 +126,74 @@ def build_panel(
     records_start_year = dict(feature_options or {}).get("records_start_year")
     frames, labels, dates, weights, prior = [], [], [], [], None
     for k, date in enumerate(dates_wanted):
-        end = date + pd.DateOffset(years=horizon_years)
         serving = builder.in_service_rows(date)
-        ids = pd.Index(builder.pipes["pipe_id"].iloc[serving], name="pipe_id")
-        failures = builder.failure_counts(date, end)[serving]
-        weight, rows = np.ones(len(ids)), ids
-        if rows_per_date is not None and len(ids) > rows_per_date:
-            # sample first, then build the features of the sampled pipe-years only
-            rate = rows_per_date / len(ids)
-            draw = stable_uniform(ids, random_state, f"panel {date.date()}")
-            keep = (failures > 0) | (draw < rate)
-            rows, failures, serving = ids[keep], failures[keep], serving[keep]
-            features = builder.build(date, verbose=verbose and k == 0, pipe_rows=serving)
-            weight = np.where(failures > 0, 1.0, 1.0 / rate)
-        else:
-            features = builder.build(date, verbose=verbose and k == 0)
-        if not features.index.equals(rows):
-            raise RuntimeError(f"panel at {date.date()}: feature rows and labels differ")
+        rate = None
+        if rows_per_date is not None and len(serving) > rows_per_date:
+            rate = rows_per_date / len(serving)
         if statistical_prior:
             prior = fit_statistical_prior(
                 builder, date, horizon_years, records_start_year, warm_from=prior
             )
-            features = _with_prior(features, builder, date, prior, pipe_rows=serving)
+        features, failures, weight = panel_rows(
+            builder,
+            date,
+            horizon_years,
+            sample_rate=rate,
+            random_state=random_state,
+            statistical_prior=statistical_prior,
+            prior=prior,
+            verbose=verbose and k == 0,
+        )
         frames.append(features)
         labels.append(failures)
         weights.append(weight)
         dates.append(np.full(len(features), date.to_datetime64()))
     X = pd.concat(_common_categories(frames), axis=0)
     return Panel(X, np.concatenate(labels), np.concatenate(dates), np.concatenate(weights))
+
+
+def panel_rows(
+    builder: FeatureBuilder,
+    date: pd.Timestamp,
+    horizon_years: int,
+    *,
+    sample_rate: float | None = None,
+    random_state: int = 0,
+    statistical_prior: bool = True,
+    prior=None,
+    conform=None,
+    verbose: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Features, labels and weights of the pipes of ``builder`` in service at one panel date.
+
+    The one rule of both engines: the local engine calls it on the whole network, the Dask
+    engine on each partition's builder (with the network's ``sample_rate`` and ``prior``).
+    Labels are the failures in ``[date, date + horizon_years)``. With ``sample_rate``, every
+    pipe-year with a failure is kept and the others with probability ``sample_rate`` (a
+    draw that depends on ``pipe_id``, the date and ``random_state`` only), weighing
+    ``1 / sample_rate``; features are built for the kept rows only. ``conform`` (a
+    function of the features) runs before the prior's ``leyp_rate_per_km`` is added.
+    """
+    end = date + pd.DateOffset(years=horizon_years)
+    serving = builder.in_service_rows(date)
+    ids = pd.Index(builder.pipes["pipe_id"].iloc[serving], name="pipe_id")
+    failures = builder.failure_counts(date, end)[serving]
+    weight, rows = np.ones(len(ids)), ids
+    if sample_rate is not None:
+        draw = stable_uniform(ids, random_state, f"panel {date.date()}")
+        keep = (failures > 0) | (draw < sample_rate)
+        rows, failures, serving = ids[keep], failures[keep], serving[keep]
+        features = builder.build(date, verbose=verbose, pipe_rows=serving)
+        weight = np.where(failures > 0, 1.0, 1.0 / sample_rate)
+    else:
+        features = builder.build(date, verbose=verbose)
+    if not features.index.equals(rows):
+        raise RuntimeError(f"panel at {date.date()}: feature rows and labels differ")
+    if conform is not None:
+        features = conform(features)
+    if statistical_prior:
+        features = with_prior(features, builder, date, prior, pipe_rows=serving)
+    return features, failures, weight
 
 
 def _common_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
@@ -195,7 +235,7 @@ def add_statistical_prior(
     source = data if builder is None else builder
     start = dict(feature_options or {}).get("records_start_year")
     prior = fit_statistical_prior(source, as_of, horizon_years, start) if len(features) else None
-    return _with_prior(features, source, as_of, prior)
+    return with_prior(features, source, as_of, prior)
 
 
 def fit_statistical_prior(
@@ -241,7 +281,7 @@ def fit_statistical_prior(
     return prior.fit(source, as_of)
 
 
-def _with_prior(features: pd.DataFrame, source, as_of, prior, pipe_rows=None) -> pd.DataFrame:
+def with_prior(features: pd.DataFrame, source, as_of, prior, pipe_rows=None) -> pd.DataFrame:
     """``features`` with the fitted ``prior``'s failures per km (NaN without a prior).
 
     ``pipe_rows``: the rows of ``features`` in the pipes of ``source`` (a FeatureBuilder).
