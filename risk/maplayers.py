@@ -175,11 +175,14 @@ def pipe_layers(
     visible: np.ndarray | None = None,
     *,
     pickable: bool = True,
+    palette: list[tuple[str, tuple[int, int, int], int]] | None = None,
 ) -> list[pdk.Layer]:
     """One LineLayer per risk band present, riskiest drawn last (on top).
 
     ``ids`` and ``bands`` follow the row order of the pipes table; ``visible`` is a boolean
-    mask of the rows to draw (the filters). Each straight segment of a pipe is one line
+    mask of the rows to draw (the filters). ``palette``: other classes than the risk bands
+    in ``bands`` (the risk map's consequence and risk modes), as (class, colour, width in
+    pixels) in drawing order. Each straight segment of a pipe is one line
     (see :func:`segment_records`): a browser without a GPU draws 100,000 pipes as lines in
     about a third of the time it takes as paths, which look the same at 1-3 pixels wide.
 
@@ -189,8 +192,10 @@ def pipe_layers(
     """
     band_values = np.asarray(bands, dtype=object)
     mask = np.ones(len(band_values), dtype=bool) if visible is None else np.asarray(visible)
+    if palette is None:
+        palette = [(band, band_colour(band), _BAND_WIDTH_PX[band]) for band in DRAW_ORDER]
     layers = []
-    for band in DRAW_ORDER:
+    for band, colour, width in palette:
         rows = np.flatnonzero(mask & (band_values == band))
         if not len(rows):
             continue
@@ -201,8 +206,8 @@ def pipe_layers(
                 id=f"{PIPE_LAYER_PREFIX}{band}",
                 get_source_position="s",
                 get_target_position="t",
-                get_color=list(band_colour(band)),
-                get_width=_BAND_WIDTH_PX[band],
+                get_color=list(colour),
+                get_width=width,
                 width_units=pdk.types.String("pixels"),
                 width_min_pixels=1,
                 pickable=pickable,
@@ -263,6 +268,7 @@ def nearest_pipe(
     tolerance_px: float = 8.0,
     visible: np.ndarray | None = None,
     bands: pd.Series | np.ndarray | None = None,
+    draw_order=DRAW_ORDER,
 ) -> int | None:
     """Row of the pipe drawn nearest to a clicked point, or None when none is within
     ``tolerance_px`` screen pixels at ``zoom`` (the map's own zoom when clicked).
@@ -271,7 +277,7 @@ def nearest_pipe(
     pipes that are not drawn. The distance is to each straight segment, in Web-Mercator
     pixels, as the browser measures it for the hover label. Two pipes at the same distance
     (a click on the vertex they share): the one drawn on top wins, that is the riskier band
-    (``bands``, per row), then the later row, as in the browser. 100,000 pipes take a few
+    (``bands``, per row, drawn in ``draw_order``), then the later row, as in the browser. 100,000 pipes take a few
     milliseconds (numpy, no spatial index needed).
 
     >>> paths = LonLatPaths(np.array([0, 1]), np.array([0, 2, 4]),
@@ -298,7 +304,7 @@ def nearest_pipe(
         return None
     rows = index.pipe_row[d2 <= d2[best]]
     if len(rows) > 1:
-        order = {name: k for k, name in enumerate(DRAW_ORDER)}
+        order = {name: k for k, name in enumerate(draw_order)}
         layer = (
             np.array([order.get(b, 0) for b in np.asarray(bands, dtype=object)[rows]])
             if bands is not None

@@ -448,7 +448,9 @@ def pipe_card(
         ``pipe_id``, ``band`` (code, for the colour), ``band_words``, ``description``,
         ``probability``, ``expected_failures``, ``rank`` (texts), ``reasons`` (list),
         ``breaks`` (table), ``soils`` and ``welds`` (lists of phrases), ``inspections``
-        (table, latest first) and ``planned`` (phrases).
+        (table, latest first) and ``planned`` (phrases); ``consequence`` and ``risk`` (the
+        risk matrix's grades in words) when ``table`` carries ``cof_grade`` and ``risk_grade``
+        (:mod:`risk.consequence.matrix`).
     """
     pipe_id = str(pipe_id)
     matches = np.flatnonzero(table["pipe_id"].to_numpy() == pipe_id)
@@ -479,6 +481,7 @@ def pipe_card(
         if _missing(rank)
         else t("card.rank_of", lang, rank=_number(rank, lang), total=_number(scored, lang)),
         "unit": _unit_line(table, row, lang),
+        **_risk_words(row, lang),
         "reasons": reasons_in_words(row.get("top_reasons"), lang),
         "breaks": _breaks_table(data, pipe_id, lang),
         "soils": _soil_phrases(data, geometry, lang),
@@ -486,6 +489,21 @@ def pipe_card(
         "inspections": _inspections_table(outcomes, pipe_id, lang),
         "planned": _planned(assignments, pipe_id, lang),
     }
+
+
+def _risk_words(row, lang: str) -> dict:
+    """The consequence and risk grades of the risk matrix in words (consequence by proxy
+    said so); "not assessed" when the pipe has none; nothing when the table has no grades."""
+    if "cof_grade" not in row.index or "risk_grade" not in row.index:
+        return {}
+    from risk.consequence.matrix import grade_words
+
+    cof = 0 if _missing(row["cof_grade"]) else int(row["cof_grade"])
+    consequence = grade_words("consequence", cof, lang)
+    if cof and row.get("cof_method") == "proxy":
+        consequence += f" ({t('riskmatrix.by_proxy', lang)})"
+    risk = 0 if _missing(row["risk_grade"]) else int(row["risk_grade"])
+    return {"consequence": consequence, "risk": grade_words("risk", risk, lang)}
 
 
 def _unit_line(table: pd.DataFrame, row, lang: str) -> str | None:

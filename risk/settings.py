@@ -28,6 +28,8 @@ _EXAMPLES = {
     "tile_url": '"https://tiles.utility.local/{z}/{x}/{y}.png"',
     "tile_size": "256",
     "attribution": '"© Utility GIS"',
+    "grade_thresholds": "[0.05, 0.25, 0.5, 0.75]",
+    "likelihood_thresholds": "[0.01, 0.03, 0.1, 0.3]",
 }
 
 
@@ -48,13 +50,16 @@ def _savings_keys() -> dict[str, type]:
 
 
 def _criticality_keys() -> dict[str, type]:
-    from risk.consequence.settings import CriticalitySettings
+    from risk.consequence.settings import THRESHOLD_KEYS, CriticalitySettings
 
-    # grade_thresholds (a list) is set in code only.
+    # The threshold lists are checked in full by CriticalitySettings (_section_builders).
     return {
-        f.name: int if f.name == "chunk_size" else float
+        f.name: list
+        if f.name in THRESHOLD_KEYS
+        else int
+        if f.name in ("chunk_size", "max_segment_pipes")
+        else float
         for f in fields(CriticalitySettings)
-        if f.name != "grade_thresholds"
     }
 
 
@@ -141,9 +146,12 @@ def _check_value(key: str, value, kind: type) -> list[str]:
         return []
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return [] if value > 0 else [f"'{key}' must be > 0 (got {value})"]
+    if kind is list and isinstance(value, list):
+        return []
     if kind is str and isinstance(value, str):
         return [] if value.strip() else [f"'{key}' is empty"]
-    expected = {float: "a number", int: "a whole number", str: "text in quotes"}[kind]
+    expected = {float: "a number", int: "a whole number", str: "text in quotes",
+                list: "a list of numbers"}[kind]  # fmt: skip
     example = _EXAMPLES.get(name, "3.0" if kind is float else "")
     return [
         f"'{key}' must be {expected}, got {value!r}"

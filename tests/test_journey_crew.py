@@ -116,7 +116,11 @@ def test_pipes_of_one_inspection_unit_are_named_together_in_the_days_list():
     )  # fmt: skip
     pipes = pd.DataFrame({"pipe_id": ["P1", "P2", "P3", "P9"], "material": ["pvc"] * 4})
     units = pd.DataFrame(
-        {"pipe_id": ["P1", "P2", "P3"], "unit_id": ["U-P1", "U-P1", "U-P3"], "unit_order": [1, 2, 1]}
+        {
+            "pipe_id": ["P1", "P2", "P3"],
+            "unit_id": ["U-P1", "U-P1", "U-P3"],
+            "unit_order": [1, 2, 1],
+        }
     )
     rows = crewday.day_list(table, pipes, dt.date(2026, 1, 5), "en", units)
     assert rows["unit_id"].tolist() == ["U-P1", "U-P1", "U-P3", ""]

@@ -190,7 +190,12 @@ def test_search_finds_the_pipe_asked_for_first(app_workspace):
     assert ids[pipecard.search_pipes(table, "P-0123", visible=hidden)[0]] == "P-0123"
     assert len(pipecard.search_pipes(table, "P-001", visible=hidden)) == 0  # ...but the id
     ranked = pipecard.ranked_table(table, pipecard.search_pipes(table, "")[:3], "fr")
-    assert list(ranked.columns)[:4] == ["Rang", "Conduite", "Risque", "Probabilité (1 an)"]
+    assert list(ranked.columns)[:4] == [
+        "Rang",
+        "Conduite",
+        "Priorité d'inspection",
+        "Probabilité (1 an)",
+    ]
     assert ranked.iloc[0, 2] == "très élevé (2 % les plus à risque)"
 
 
@@ -281,6 +286,15 @@ def the_map(page):
     return frame, area
 
 
+def scroll_to_the_map(page) -> None:
+    """Scroll as a person does to see the whole map (the mode switch above it pushes its
+    lower part out of a 900-pixel-high window)."""
+    page.locator("iframe[title='pipe_map.pipe_map']").evaluate(
+        "e => e.scrollIntoView({block: 'center'})"
+    )
+    time.sleep(0.3)
+
+
 def a_drawn_pixel(area, band: str = "very_high") -> tuple[int, int]:
     """The middle one of the map's pixels drawn in the colour of ``band`` (once drawn)."""
     from PIL import Image
@@ -341,6 +355,7 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
     check_clean(page, "risk map")
 
     # A real click on a red pipe: hover names it, the click opens its card.
+    scroll_to_the_map(page)
     box = area.bounding_box()
     page.mouse.move(box["x"] + x, box["y"] + y)
     frame.locator("#tip").filter(has_text="very high").wait_for(timeout=10_000)

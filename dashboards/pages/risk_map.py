@@ -1,4 +1,5 @@
-"""Risk map (engineers): every pipe coloured by risk, filters, and a pipe's card.
+"""Risk map (engineers): every pipe coloured by likelihood, consequence or risk, filters, a
+pipe's card, and the risk matrix (likelihood x consequence) with the pipes of each cell.
 
 Three ways to a pipe's card: click it on the map (the server finds the nearest drawn pipe,
 see ``pipe_map.py``), search its id (or street, zone), or select it in the ranked list; the
@@ -14,6 +15,7 @@ import pipe_map
 import streamlit as st
 
 from risk import clock, maplayers, pipecard
+from risk.consequence import matrix as riskmatrix
 from risk.i18n import format_number, format_quantity, label
 from risk.workspace import Workspace
 
@@ -24,6 +26,32 @@ data = common.load_utility(workspace)
 scores = common.load_scores(workspace)
 year = clock.today().year
 table = common.load_map_table(workspace, year)
+
+
+def stamps(folder: pathlib.Path) -> tuple:
+    """Modification times of what the map and the matrix are made of, and the year."""
+    files = Workspace(folder)
+    return tuple(
+        common._mtime(f) for f in (files.meta, files.scores, files.consequence, files.settings)
+    ) + (year,)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def risk_result(path: str, stamp: tuple) -> riskmatrix.RiskResult | None:
+    """Likelihood x consequence of every scored pipe (read-only, shared), once per network,
+    scores, consequence and settings."""
+    folder = pathlib.Path(path)
+    scores = common.load_scores(folder)
+    if scores is None:
+        return None
+    pipes = common.load_utility(folder).pipes
+    return riskmatrix.read_risk(folder, scores=scores, pipes=pipes)
+
+
+common.settings(workspace)  # a broken settings.toml stops the page with its fix
+result = risk_result(str(workspace), stamps(workspace))
+assessed = result is not None and result.assessed
+table = riskmatrix.with_grades(table, result)
 
 st.title(tr("map.title"))
 if scores is None:
@@ -88,6 +116,14 @@ def open_pipe(pipe_id, *, move: bool, from_list: bool = False) -> None:
         state["ranked_version"] = state.get("ranked_version", 0) + 1
 
 
+def click_classes(mode) -> dict:
+    """What is drawn on top where pipes meet, for the click: the mode's classes."""
+    if not assessed or mode not in ("consequence", "risk"):
+        return {"bands": table["band"]}
+    classes = riskmatrix.map_classes(table["pipe_id"], result, mode)
+    return {"bands": classes, "draw_order": [c for c, _, _ in riskmatrix.map_palette(mode)]}
+
+
 click = state.get("map")
 if data.has_geometry and click and click.get("nonce") != state.get("map_seen"):
     state["map_seen"] = click.get("nonce")
@@ -95,7 +131,7 @@ if data.has_geometry and click and click.get("nonce") != state.get("map_seen"):
         segments(str(workspace), common._mtime(Workspace(workspace).meta)),
         click.get("lon"), click.get("lat"), click.get("zoom"),
         tolerance_px=min(max(float(click.get("tolerance_px") or 8), 4), 30),
-        visible=mask, bands=table["band"],
+        visible=mask, **click_classes(state.get("map_mode")),
     )  # fmt: skip
     if row is None:
         note = tr("map.no_pipe_here")
@@ -145,6 +181,11 @@ def show_card(pipe_id: str) -> None:
     )
     if card.get("unit"):
         st.markdown(f"**{tr('map.unit')}**{colon}{card['unit']}")
+    if card.get("risk"):
+        st.markdown(
+            f"**{tr('map.consequence')}**{colon}{card['consequence']}  \n"
+            f"**{tr('map.risk')}**{colon}{card['risk']}"
+        )
     if selected_row is not None and not mask[selected_row]:
         st.caption(tr("map.hidden_by_filters"))
     st.markdown(f"**{tr('map.reasons')}**")
@@ -197,6 +238,18 @@ if not data.has_geometry:
     st.stop()
 
 # -- the map --------------------------------------------------------------------------------
+mode = st.segmented_control(
+    tr("map.mode"),
+    riskmatrix.MAP_MODES,
+    format_func=lambda m: tr(f"map.mode.{m}"),
+    default="likelihood",
+    required=True,
+    key="map_mode",
+    disabled=not assessed,
+)
+if not assessed:
+    st.caption(tr("map.no_consequence", command=f"risk criticality {workspace}"))
+    mode = "likelihood"
 t1, t2, t3 = st.columns(3)
 show_breaks = t1.toggle(tr("map.layer_breaks"), value=False, key="l_breaks")
 show_soils = t2.toggle(
@@ -208,9 +261,10 @@ show_welds = t3.toggle(
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url) -> str:
-    """The map's JSON (several MB for 100,000 pipes), built once per network, scores, filters
-    and layer toggles. ``stamp`` (modification times, year) is only part of the cache key."""
+def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url, mode: str) -> str:
+    """The map's JSON (several MB for 100,000 pipes), built once per network, scores,
+    consequence, filters, layer toggles and colour mode. ``stamp`` (modification times,
+    year) is only part of the cache key."""
     folder = pathlib.Path(path)
     data, paths = common.load_utility(folder), common.load_paths(folder)
     table = common.load_map_table(folder, stamp[-1])
@@ -220,9 +274,15 @@ def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url)
     )
     show_breaks, show_soils, show_welds = toggles
     layers = [maplayers.soils_layer(data.soils)] if show_soils else []
+    classes, palette = table["band"], None
+    if mode != "likelihood":
+        found = risk_result(path, stamp)
+        classes = riskmatrix.map_classes(table["pipe_id"], found, mode)
+        palette = riskmatrix.map_palette(mode)
     layers += maplayers.pipe_layers(
-        paths, table["pipe_id"].to_numpy(), table["band"], mask, pickable=not pipe_map.available()
-    )
+        paths, table["pipe_id"].to_numpy(), classes, mask, pickable=not pipe_map.available(),
+        palette=palette,
+    )  # fmt: skip
     if show_breaks:
         layers.append(
             maplayers.points_layer(
@@ -243,13 +303,12 @@ def map_json(path: str, stamp: tuple, filters: tuple, toggles: tuple, style_url)
 settings = common.settings(workspace)
 tiles = maplayers.basemap_tiles(settings)
 style_url = None if tiles else maplayers.basemap_style(settings)
-stamp = (common._mtime(Workspace(workspace).meta), common._mtime(Workspace(workspace).scores),
-         year)  # fmt: skip
 cache_key = (
-    stamp,
+    stamps(workspace),
     (tuple(materials), tuple(zones), tuple(chosen_bands), age_range),
     (show_breaks, show_soils, show_welds),
     style_url,
+    mode,
 )
 spec = map_json(str(workspace), *cache_key)
 paths = common.load_paths(workspace)
@@ -266,7 +325,12 @@ with left:
             spec_key=hashlib.sha1(repr(cache_key).encode()).hexdigest(),
             height=560,
             labels={
-                "bands": {b: tr(f"band.{b}") for b in bands},
+                "bands": {b: tr(f"band.{b}") for b in bands}
+                | {
+                    c: riskmatrix.grade_words(m, int(c.rsplit("_", 1)[1]), lang)
+                    for m in ("consequence", "risk")
+                    for c, _, _ in riskmatrix.map_palette(m)
+                },
                 "loading": tr("map.loading"),
                 "reload": tr("map.reload"),
                 "zoom_in": tr("map.zoom_in"),
@@ -289,11 +353,19 @@ with left:
         if picked_id is not None and picked_id != selected:
             selected = picked_id
             state["map_pipe"] = picked_id
-    legend = " ".join(
-        f"<span style='color:rgb{colour}'>■</span> {tr(f'band.{name}')}"
-        for name, _, colour in maplayers.RISK_BANDS
+    if mode == "likelihood":
+        legend = [(colour, tr(f"band.{name}")) for name, _, colour in maplayers.RISK_BANDS]
+    else:
+        palette = riskmatrix.map_palette(mode)[::-1]  # the gravest first
+        legend = [(c, riskmatrix.grade_words(mode, 5 - k, lang)) for k, (_, c, _) in
+                  enumerate(palette)]  # fmt: skip
+    st.markdown(
+        " ".join(f"<span style='color:rgb{colour}'>■</span> {words}" for colour, words in legend),
+        unsafe_allow_html=True,
     )
-    st.markdown(legend, unsafe_allow_html=True)
+    if mode != "likelihood":
+        st.caption(tr(f"map.legend.{mode}", proxies=format_number(
+            result.summary()["proxy_pipes"], lang)))  # fmt: skip
 with right:
     if note:
         st.info(note)
@@ -301,4 +373,58 @@ with right:
         st.info(tr("map.click_or_search"))
     else:
         show_card(selected)
+
+
+def matrix_section() -> None:
+    """The 5 x 5 matrix with its counts; a click on a cell lists the cell's pipes."""
+    st.subheader(tr("riskmatrix.title"))
+    summary = result.summary()
+    st.caption(tr("riskmatrix.help", proxies=format_number(summary["proxy_pipes"], lang),
+                  not_assessed=format_number(summary["grades"]["not_assessed"], lang)))  # fmt: skip
+    texts, colours = riskmatrix.matrix_table(result, lang)
+    first, *consequences = texts.columns
+    cell_px = (MATRIX_PX - MATRIX_FIRST_PX) // len(consequences)
+    event = st.dataframe(
+        texts.style.apply(lambda _: colours, axis=None),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-cell",
+        key="risk_matrix",
+        column_config={first: st.column_config.TextColumn(width=MATRIX_FIRST_PX)}
+        | {c: st.column_config.TextColumn(width=cell_px) for c in consequences},
+    )
+    cells = (event or {}).get("selection", {}).get("cells") or []
+    if not cells or cells[0][1] == first:
+        st.caption(tr("riskmatrix.pick"))
+        return
+    row, column = cells[0]
+    lof, cof = 5 - int(row), (1, 2, 3, 4, 5, 0)[consequences.index(column)]
+    cell = result.cells.set_index(["lof_grade", "cof_grade"]).loc[(lof, cof)]
+    st.markdown(
+        "**"
+        + tr(
+            "riskmatrix.cell_title",
+            likelihood=riskmatrix.grade_words("likelihood", lof, lang),
+            consequence=riskmatrix.grade_words("consequence", cof, lang),
+            risk=riskmatrix.grade_words("risk", int(cell["risk_grade"]), lang),
+        )
+        + ", "
+        + tr(f"riskmatrix.pipes.{'one' if cell['pipes'] == 1 else 'other'}",
+             n=format_number(cell["pipes"], lang))
+        + "**"
+    )  # fmt: skip
+    if cell["pipes"] > MATRIX_ROWS:
+        st.caption(tr("riskmatrix.first", n=format_number(MATRIX_ROWS, lang)))
+    st.dataframe(
+        riskmatrix.cell_table(result, lof, cof, lang, limit=MATRIX_ROWS),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+#: Pipes listed for a cell; width of the matrix and of its first column, pixels (the other
+#: columns share the rest; the browser test clicks a cell by them).
+MATRIX_ROWS, MATRIX_PX, MATRIX_FIRST_PX = 500, 930, 165
+if assessed:
+    matrix_section()
 ranked_list()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from risk.commands._common import emit, is_workspace, source_folder, timed_steps
 from risk.errors import InputError
+from risk.i18n import DEFAULT_LANGUAGE, languages
 
 
 def register(add) -> None:
@@ -17,7 +18,8 @@ def register(add) -> None:
         """  risk criticality data/workspace/town
   risk criticality data/workspace/town --peak-factor 2.5 --processes 2
   risk criticality data/workspace/town --top 5000        # simulate the 5,000 likeliest to fail
-  risk criticality data/workspace/town --proxy-only""",
+  risk criticality data/workspace/town --proxy-only
+  risk criticality data/workspace/town --no-valves        # every pipe alone, not by segment""",
     )
     p.add_argument("workspace", type=Path, help="a workspace written by 'risk ingest'")
     p.add_argument(
@@ -47,7 +49,64 @@ def register(add) -> None:
         action="store_true",
         help="graph proxies only (diameter, cut-off demand, critical sites), even with a model",
     )
+    p.add_argument(
+        "--no-valves",
+        action="store_true",
+        help="close every pipe alone, even where valves.* in the utility folder places "
+        "isolation valves (default: close the whole valve segment)",
+    )
     p.set_defaults(func=cmd_criticality)
+
+    m = add(
+        "matrix",
+        "Risk = likelihood x consequence: the 5 x 5 risk matrix of the scored pipes (scores "
+        "of 'risk score', consequence of 'risk criticality'), and every pipe's grades and "
+        "risk rank in a CSV for the GIS.",
+        """  risk matrix data/workspace/town
+  risk matrix data/workspace/town --language fr --out exports/risk.csv""",
+    )
+    m.add_argument("workspace", type=Path, help="a workspace holding scores.parquet")
+    m.add_argument(
+        "--out", type=Path, help="CSV of every pipe's grades (default: <workspace>/risk.csv)"
+    )
+    m.add_argument("--language", choices=languages(), default=DEFAULT_LANGUAGE)
+    m.set_defaults(func=cmd_matrix)
+
+
+def cmd_matrix(args) -> int:
+    """The risk matrix of the Risk map page (the same package function), in the terminal."""
+    from risk.consequence.matrix import matrix_table, read_risk
+    from risk.csvsafe import write_csv
+    from risk.i18n import t
+    from risk.workspace import Workspace
+
+    if not is_workspace(args.workspace):
+        raise InputError(
+            f"{args.workspace}: not a workspace (no meta.json). Run 'risk ingest FOLDER "
+            f"--workspace {args.workspace}' first."
+        )
+    result = read_risk(args.workspace)
+    if result is None:
+        raise InputError(
+            f"{Workspace(args.workspace).scores} not found: score the network first "
+            f"(risk score {args.workspace} --as-of DATE)"
+        )
+    out = write_csv(result.pipes, args.out or Path(args.workspace) / "risk.csv")
+    texts, _ = matrix_table(result, args.language)
+    summary = result.summary()
+    lines = [t("riskmatrix.title", args.language), texts.to_string(index=False), ""]
+    if not result.assessed:
+        lines.append(
+            "No consequence yet: every pipe is 'not assessed'. Run 'risk criticality "
+            f"{args.workspace}' to grade consequences."
+        )
+    grades = ", ".join(f"{n:,} {g.replace('_', ' ')}" for g, n in summary["grades"].items())
+    lines.append(
+        f"Pipes by risk grade: {grades}; consequence by proxy for {summary['proxy_pipes']:,}."
+    )
+    lines.append(f"Every pipe's grades and risk rank: {out}")
+    emit(args, {"out": str(out), **summary}, "\n".join(lines))
+    return 0
 
 
 def cmd_criticality(args) -> int:
@@ -92,6 +151,7 @@ def cmd_criticality(args) -> int:
             top=args.top,
             likelihood=likelihood,
             progress=step,
+            use_valves=not args.no_valves,
         )
         out = write_consequence(result, args.workspace)
         step(f"written to {out}")
@@ -101,6 +161,8 @@ def cmd_criticality(args) -> int:
 
 def summary_lines(result, out: Path) -> list[str]:
     """What a person reads at the end of the run: method, grades, agreement of the proxies."""
+    import pandas as pd
+
     s = result.summary
     table = result.table
     lines = [f"Consequence of failure of {len(table):,} pipes ({s['method']}); written to {out}."]
@@ -119,6 +181,20 @@ def summary_lines(result, out: Path) -> list[str]:
             + f"; {m['gis_pipes_without_model_pipe']:,} GIS pipes in service without a model "
             f"pipe; {m['matched_out_of_service']:,} matched pipes out of service (not scored)"
         )
+    if "valves" in s:
+        v = s["valves"]
+        size = v.get("pipes_in_service_per_closed_segment") or {}
+        lines.append(
+            f"  valves ({v['file']}): {v['placed']:,} of {v['valves']:,} placed"
+            + (
+                f" ({v['unplaced']:,} not: e.g. {'; '.join(v['unplaced_examples'])})"
+                if v["unplaced"]
+                else ""
+            )
+            + f"; {v['segments_closed']:,} valve segments close {v['pipes_closed_by_segment']:,} "
+            f"pipes ({size.get('median', 0):g} pipes median, {size.get('max', 0)} at most), "
+            f"{len(table) - v['pipes_closed_by_segment']:,} pipes alone"
+        )
     grades = ", ".join(f"{name} {n:,}" for name, n in s["grades"].items())
     lines.append(f"  grades: {grades}")
     top = table.sort_values("cof_score", ascending=False).head(3)
@@ -126,14 +202,10 @@ def summary_lines(result, out: Path) -> list[str]:
         lines.append(
             f"  {r.pipe_id}: grade {r.cof_grade} ({r.cof_grade_name}), "
             f"{r.unserved_peak_m3_per_day:,.0f} m³/day unserved at peak"
-            + (
-                f", {r.customers_affected:,.0f} customers"
-                if r.customers_affected == r.customers_affected
-                else ""
-            )
+            + (f", {r.customers_affected:,.0f} customers" if pd.notna(r.customers_affected) else "")
             + (
                 f", {r.critical_sites_affected:.0f} critical site(s)"
-                if r.critical_sites_affected
+                if pd.notna(r.critical_sites_affected) and r.critical_sites_affected > 0
                 else ""
             )
             + f" [{r.method}]"

@@ -22,6 +22,23 @@ DEMO_PASSWORD = "demo-password"
 #: The demo account that plans the first round (an engineer: assignments need one).
 DEMO_PLANNER = "ingrid"
 DEMO_CREWS = {"name": ["Equipe Nord", "Equipe Sud"], "km_per_day": [4, 4]}
+#: Seconds of hydraulic simulation the demo allows itself for the consequence of failure.
+DEMO_SIMULATION_S = 30.0
+
+
+def demo_simulated_pipes(n_segments: int) -> int:
+    """Pipes in loops the demo simulates (``risk criticality --top N``): as many of the
+    likeliest to fail as fit in about :data:`DEMO_SIMULATION_S` seconds, from 5 to 500.
+
+    One closure (a day of the whole network) took 0.1 s on the 2,000-segment sample town and
+    about 7-9 s on the 20,000-segment one (shared 2-core machine, docs/criticality.md): its
+    time grows about as the square of the network's size.
+
+    >>> demo_simulated_pipes(20_000), demo_simulated_pipes(5_000), demo_simulated_pipes(1_500)
+    (5, 48, 500)
+    """
+    per_closure_s = 0.1 * (n_segments / 2000) ** 2
+    return int(min(500, max(5, DEMO_SIMULATION_S / per_closure_s)))
 
 
 def run_demo(args) -> int:
@@ -40,20 +57,21 @@ def run_demo(args) -> int:
     base = Path(args.dir)
     town = base / "sample" / "town"
     workspace = base / "workspace" / "town"
-    say(f"1/6 Generating the sample utility ({args.segments:,} segments) in {town} ...")
+    say(f"1/7 Generating the sample utility ({args.segments:,} segments) in {town} ...")
     generate_utility(town, n_segments=args.segments, seed=args.seed)
-    say("2/6 Checking and loading it ...")
+    say("2/7 Checking and loading it ...")
     data, workspace, _ = ingest_folder(town, workspace=workspace)
     last = data.breaks["date"].max()
     as_of = pd.Timestamp(year=last.year + 1, month=1, day=1)
     complete = data.meta.get("records_complete_from")
     years = [as_of.year - 2, as_of.year - 1]
-    say(f"3/6 Training on the history before {as_of.date()} and scoring every pipe ...")
+    say(f"3/7 Training on the history before {as_of.date()} and scoring every pipe ...")
     model = train_model(data, as_of, records_start_year=complete)
     save_model(model, Workspace(workspace).models)
     scores = score_utility(data, as_of, model=model)
     scores.to_parquet(Workspace(workspace).scores, index=False)
-    say("4/6 Planning the first inspection round (2 crews, 5 days) ...")
+    consequence = _consequence(data, town, workspace, scores, demo_simulated_pipes(args.segments))
+    say("5/7 Planning the first inspection round (2 crews, 5 days) ...")
     # The first round starts on the next Monday: after the scores' date, and not in the past,
     # so that crews open the app on their next working day.
     start = (max(as_of, pd.Timestamp(clock.today())) + pd.offsets.Week(weekday=0)).date()
@@ -87,6 +105,7 @@ def run_demo(args) -> int:
         f"workspace {workspace}",
         f"Scores: {workspace / 'scores.parquet'}; first round: {len(plan)} inspections, "
         f"sheets {files['html']}",
+        consequence,
         "Demo accounts (password '"
         + DEMO_PASSWORD
         + "'): "
@@ -97,7 +116,7 @@ def run_demo(args) -> int:
         lines.insert(1, _backtest_line(backtest, years, workspace))
         emit(args, {"workspace": str(workspace), "inspections": len(plan)}, "\n".join(lines))
         return 0
-    say(f"5/6 Walk-forward backtest on {years[0]}-{years[1]}: started in the background ...")
+    say(f"6/7 Walk-forward backtest on {years[0]}-{years[1]}: started in the background ...")
     start_backtest(workspace, years)
     lines.insert(
         1,
@@ -105,7 +124,7 @@ def run_demo(args) -> int:
         f"and Impact pages show it when done, and {workspace / 'backtest' / 'backtest.html'}",
     )
     emit(args, {"workspace": str(workspace), "inspections": len(plan)}, "\n".join(lines))
-    say("6/6 Starting the dashboard ...")
+    say("7/7 Starting the dashboard ...")
     return serve(workspace, port=args.port)
 
 
@@ -113,7 +132,7 @@ def _backtest(data, years, town: Path, workspace: Path) -> dict:
     from risk.backtest import evaluate_utility
     from risk.commands._common import timed_steps
 
-    title = f"5/6 Walk-forward backtest on {years[0]}-{years[1]} against the baselines ..."
+    title = f"6/7 Walk-forward backtest on {years[0]}-{years[1]} against the baselines ..."
     with timed_steps(title) as step:
         return evaluate_utility(
             data,
@@ -124,6 +143,34 @@ def _backtest(data, years, town: Path, workspace: Path) -> dict:
             title="Backtest — sample town",
             progress=step,
         )
+
+
+def _consequence(data, town: Path, workspace: Path, scores, top: int) -> str:
+    """``risk criticality --top N`` on the sample (its EPANET model): bridges exact from the
+    graph, the ``top`` likeliest pipes in loops simulated, proxies for the rest; writes
+    ``consequence.parquet``. Returns the line the demo prints."""
+    from risk.commands._common import timed_steps
+    from risk.consequence import assess_consequence, write_consequence
+    from risk.consequence.matrix import read_risk
+
+    title = (
+        f"4/7 Consequence of failure (the sample's EPANET model: bridges from the graph, the "
+        f"{top:,} likeliest pipes in loops simulated, proxies for the rest) ..."
+    )
+    with timed_steps(title) as step:
+        result = assess_consequence(
+            data, town, processes=2, top=top, likelihood=scores[["pipe_id", "rank"]],
+            progress=step,
+        )  # fmt: skip
+        write_consequence(result, workspace)
+    methods = result.summary["methods"]
+    risk = read_risk(workspace, scores=scores, pipes=data.pipes).summary()["grades"]
+    return (
+        f"Consequence: {methods.get('hydraulic', 0):,} pipes by the hydraulic model, "
+        f"{methods.get('proxy', 0):,} by proxies (risk criticality {workspace} --top N for "
+        f"more); risk matrix: {risk['extreme']:,} extreme, {risk['high']:,} high, "
+        f"{risk['medium']:,} medium"
+    )
 
 
 def _backtest_line(backtest: dict, years, workspace: Path) -> str:

@@ -27,10 +27,17 @@ from risk.consequence.network import (
     read_model,
     read_sites,
 )
-from risk.consequence.proxy import PROXY_COLUMNS, compute_proxies
+from risk.consequence.proxy import PROXY_COLUMNS, compute_proxies, with_segments
 from risk.consequence.score import cof_grade, cof_score, spearman
 from risk.consequence.settings import GRADE_NAMES, CriticalitySettings
 from risk.consequence.toolkit import EpanetError
+from risk.consequence.valves import (
+    find_valves_file,
+    read_valves,
+    segment_closures,
+    segment_weight_cut,
+    segments_of,
+)
 from risk.errors import InputError
 from risk.utility import UtilityData
 
@@ -48,9 +55,13 @@ COLUMNS = (
     "model_link_id",
     "match",
     "solver_runs",
+    "valve_segment_id",
+    "closure",
     "note",
     *PROXY_COLUMNS,
 )
+#: ``closure`` values: what a repair closes.
+SEGMENT, ALONE = "valve segment", "pipe alone"
 #: Proxies compared with the hydraulic method (``agreement``).
 COMPARED = (
     "proxy_cof_score",
@@ -88,6 +99,7 @@ def assess_consequence(
     top: int | None = None,
     likelihood: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
+    use_valves: bool = True,
 ) -> ConsequenceResult:
     """Consequence of failure of every pipe in service.
 
@@ -110,6 +122,10 @@ def assess_consequence(
         are always computed exactly (they need no simulation).
     progress : callable, optional
         Called with a line of text at each step.
+    use_valves : bool
+        Close valve segments where ``valves.*`` in the folder places isolation valves
+        (:mod:`risk.consequence.valves`; settings ``valve_snap_tolerance_m`` and
+        ``max_segment_pipes``); False closes every pipe alone.
     """
     say = progress or (lambda text: None)
     settings = settings or CriticalitySettings()
@@ -146,6 +162,8 @@ def assess_consequence(
     table["match"] = pd.array([None] * len(table), dtype="string")
     table["note"] = pd.array([None] * len(table), dtype="string")
     table["solver_runs"] = 0
+    table["valve_segment_id"] = pd.array([pd.NA] * len(table), dtype="Int64")
+    table["closure"] = ALONE
     _fill_from_proxies(table, proxies, settings)
 
     if model is None:
@@ -153,8 +171,16 @@ def assess_consequence(
         summary["method"] = f"proxies only ({why})"
         say(f"proxies only ({why})")
     else:
+        valves = {
+            "file": find_valves_file(folder) if folder and use_valves else None,
+            "crs": data.crs,
+            "tolerance_m": settings.valve_snap_tolerance_m,
+            "max_segment_pipes": settings.max_segment_pipes,
+            "proxies": proxies,
+            "per_km": summary["proxy_demand_m3_per_day_per_km"],
+        }
         _hydraulic(model, data.pipes, table, settings, sites, folder, processes, top,
-                   likelihood, summary, say)  # fmt: skip
+                   likelihood, summary, say, valves)  # fmt: skip
 
     known = table["cof_score"].notna().to_numpy()
     table["cof_grade"] = np.where(known, cof_grade(table["cof_score"].fillna(0), settings), 0)
@@ -183,7 +209,7 @@ def _fill_from_proxies(table: pd.DataFrame, proxies: pd.DataFrame, settings) -> 
 
 
 def _hydraulic(model, all_pipes, table, settings, sites, folder, processes, top, likelihood,
-               summary, say) -> None:  # fmt: skip
+               summary, say, valves) -> None:  # fmt: skip
     """Match, simulate and fill the hydraulic rows of ``table`` (pipes in service)."""
     say(f"model {model.path.name}: {len(model.node_ids):,} nodes, {len(model.links):,} links")
     matching = match_pipes(model, all_pipes, settings)
@@ -240,22 +266,45 @@ def _hydraulic(model, all_pipes, table, settings, sites, folder, processes, top,
         if pipe_id in row_of:  # out of service: not scored
             candidates.append((pipe_id, link_id, link_row[link_id]))
     is_open = links["open"].to_numpy()
+    by_segment = _valve_segments(model, pairs, candidates, table, row_of, node, site_weight,
+                                 settings, summary, say, valves)  # fmt: skip
+    in_segment = {pid for _, pipes in by_segment.values() for pid in pipes}
     needs_run = {pid for pid, _, k in candidates if is_open[k] and not cut.bridge[k]}
+    needs_run = (needs_run - in_segment) | {
+        pid for closure, pipes in by_segment.values() if closure.simulate for pid in pipes
+    }
     chosen = _top_pipes(likelihood, needs_run, top) if top is not None else needs_run
     tasks, rows = [], []
     for pipe_id, link_id, k in candidates:
+        if pipe_id in in_segment:
+            continue
         if pipe_id in needs_run and pipe_id not in chosen:
             continue  # --top: keeps its proxy row
         nodes = cut.nodes_of(k) if cut.bridge[k] else None
         nodes = nodes[nodes < n_j] if nodes is not None else None
         tasks.append(hydraulic.Task(link_id=link_id, cut=nodes, simulate=pipe_id in chosen))
-        rows.append(row_of[pipe_id])
+        rows.append([row_of[pipe_id]])
+    segment_tasks = []
+    for closure, pipes in by_segment.values():
+        simulate = closure.simulate and bool(chosen & set(pipes))
+        if closure.simulate and not simulate:
+            continue  # --top: none of its pipes is among the likeliest; proxies
+        ids = links["link_id"].to_numpy()[closure.links].tolist()
+        segment_tasks.append(
+            hydraulic.Task(ids[0], closure.cut, simulate=simulate, more_links=tuple(ids[1:]))
+        )
+        rows.append([row_of[p] for p in pipes])
+    tasks += segment_tasks
     n_sim = sum(t.simulate for t in tasks)
-    summary["bridges"] = int(sum(t.cut is not None for t in tasks))
+    summary["bridges"] = int(
+        sum(t.cut is not None for t in tasks[: len(tasks) - len(segment_tasks)])
+    )
+    summary["closures"] = len(tasks)
     summary["simulated"] = n_sim
     say(
         f"{len(tasks):,} closures: {summary['bridges']:,} bridges (exact from the graph), "
-        f"{n_sim:,} to simulate on {processes} process(es), peak factor {settings.peak_factor:g}"
+        f"{len(segment_tasks):,} valve segments, {n_sim:,} to simulate on {processes} "
+        f"process(es), peak factor {settings.peak_factor:g}"
     )
     marks = {int(len(tasks) * q / 10) for q in range(1, 10)}
     state = {"last": -1}
@@ -275,20 +324,21 @@ def _hydraulic(model, all_pipes, table, settings, sites, folder, processes, top,
             "Open it in EPANET and fix what its report names, or run with --proxy-only."
         ) from None
     errors = 0
-    index = np.array(rows, dtype=np.int64)
-    values = np.array([r[0] for r in results], dtype=float)
+    index = np.array([i for r in rows for i in r], dtype=np.int64)
+    values = np.array([r[0] for r, many in zip(results, rows, strict=True) for _ in many], float)
     ok = ~np.isnan(values[:, 0])
     for j, column in enumerate(hydraulic.EFFECT_COLUMNS):
         table.loc[index[ok], column] = values[ok, j]
     table.loc[index[ok], "method"] = "hydraulic"
-    for i, (_, error) in zip(index, results, strict=True):
+    for many, (_, error) in zip(rows, results, strict=True):
         if error:
-            errors += 1
-            table.at[i, "note"] = f"solver failed, proxy used: {error}"[:200]
+            errors += len(many)
+            table.loc[many, "note"] = f"solver failed, proxy used: {error}"[:200]
     linked = pairs.set_index("pipe_id")
     table["model_link_id"] = table["pipe_id"].map(linked["link_id"]).astype("string")
     table["match"] = table["pipe_id"].map(linked["match"]).astype("string")
     summary["solver_failures"] = errors
+    summary["days_simulated"] = int(sum(r[0][-1] for r in results))
     hyd = index[ok]
     table.loc[hyd, "cof_score"] = cof_score(
         table.loc[hyd, "unserved_peak_m3_per_day"].to_numpy(),
@@ -297,6 +347,86 @@ def _hydraulic(model, all_pipes, table, settings, sites, folder, processes, top,
         settings,
     )
     summary["method"] = "hydraulic"
+
+
+def _valve_segments(model, pairs, candidates, table, row_of, site_node, site_weight, settings,
+                    summary, say, valves) -> dict:  # fmt: skip
+    """Pipes closed by valve segment, ``{segment: (SegmentClosure, [pipe_id, ...])}``; marks
+    their rows (``valve_segment_id``, ``closure``) and gives them the segment's proxies."""
+    path = valves["file"]
+    if path is None:
+        return {}
+    layer = read_valves(
+        path,
+        model,
+        dict(zip(pairs["pipe_id"], pairs["link_id"], strict=True)),
+        valves["crs"],
+        tolerance_m=valves["tolerance_m"],
+    )
+    segments = segments_of(model, layer, max_segment_pipes=valves["max_segment_pipes"])
+    links = model.links
+    is_open = links["open"].to_numpy()
+    members: dict[int, list[str]] = {}
+    for pipe_id, _, k in candidates:
+        s = int(segments.link_segment[k])
+        if is_open[k] and s >= 0 and segments.usable[s]:
+            members.setdefault(s, []).append(pipe_id)
+    closures = segment_closures(model, layer, segments, members)
+
+    # Proxies: half of each open pipe's length at each of its ends (the mains a junction
+    # serves, as in the proxy graph), and the sites whose nearest junction it is.
+    pipe = ((links["kind"] == "pipe") & links["open"]).to_numpy()
+    half = np.where(pipe, links["length_m"].fillna(0.0).to_numpy() / 2.0, 0.0)
+    n_nodes = len(model.node_ids)
+    node_length = np.bincount(links["node_a"], half, minlength=n_nodes) + np.bincount(
+        links["node_b"], half, minlength=n_nodes
+    )
+    linked = site_node >= 0
+    node_sites = np.bincount(site_node[linked], site_weight[linked], minlength=model.n_junctions)
+    cut = segment_weight_cut(closures, node_length[: model.n_junctions], node_sites)
+    rows = [row_of[p] for pipes in members.values() for p in pipes]
+    per_pipe = [cut[s] for s, pipes in members.items() for _ in pipes]
+    proxies = valves["proxies"]
+    if rows:
+        with_segments(
+            proxies,
+            np.array(rows, dtype=np.int64),
+            np.array([x[0] for x in per_pipe]),
+            np.array([x[1] for x in per_pipe]),
+            settings,
+            valves["per_km"],
+        )
+        _fill_from_proxies(table, proxies, settings)
+        table.loc[rows, "closure"] = SEGMENT
+        table.loc[rows, "valve_segment_id"] = [s + 1 for s, pipes in members.items() for _ in pipes]
+    sizes = np.array([len(p) for p in members.values()], dtype=np.int64)
+    summary["valves"] = {
+        **layer.summary(),
+        **segments.stats,
+        "segments_closed": len(members),
+        "segments_closed_simulated": sum(closures[s].simulate for s in members),
+        "pipes_closed_by_segment": len(rows),
+        "pipes_in_service_per_closed_segment": _sizes(sizes),
+    }
+    v = summary["valves"]
+    if not v["placed"]:
+        summary["warnings"].append(f"{path.name}: no valve could be placed; every pipe alone")
+    say(
+        f"{path.name}: {v['placed']:,} of {v['valves']:,} valves placed ({v['unplaced']:,} not "
+        f"placed); {len(members):,} valve segments closing {len(rows):,} pipes"
+    )
+    return {s: (closures[s], pipes) for s, pipes in members.items()}
+
+
+def _sizes(sizes: np.ndarray) -> dict:
+    if not len(sizes):
+        return {}
+    return {
+        "min": int(sizes.min()),
+        "median": float(np.median(sizes)),
+        "mean": round(float(sizes.mean()), 2),
+        "max": int(sizes.max()),
+    }
 
 
 def _top_pipes(likelihood: pd.DataFrame | None, candidates, top: int) -> set[str]:

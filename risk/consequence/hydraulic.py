@@ -22,7 +22,8 @@ checks both against full runs on the sample town):
   raises pressures: the result is the baseline with those junctions unserved;
 - the peak day is simulated first; when a closure leaves nothing unserved at peak, it
   leaves nothing unserved on an average day (pressures only rise when demand falls), and
-  the average day is not simulated.
+  the average day is not simulated; for a valve segment, "nothing" outside the junctions
+  out of service, whose average demand is then the average day's unserved water.
 
 Worker processes each open the model once (:class:`~risk.consequence.toolkit.Project`),
 compute their own baselines and take chunks of pipes: memory stays that of one model per
@@ -68,11 +69,13 @@ class Junctions:
 
 @dataclass
 class Task:
-    """One closure: the model link, the junctions it cuts off, whether to simulate it."""
+    """One closure: the model link, the junctions it cuts off, whether to simulate it; a
+    valve segment closes ``more_links`` too, and its own junctions are in ``cut``."""
 
     link_id: str
-    cut: np.ndarray | None  # junction indices cut off (bridges), else None
+    cut: np.ndarray | None  # junction indices cut off (bridges, segments), else None
     simulate: bool
+    more_links: tuple[str, ...] = ()
 
 
 class ClosureEngine:
@@ -98,7 +101,7 @@ class ClosureEngine:
         self.trust_peak = True
         self.baselines = [self._run(factor, None) for factor in self.factors]
 
-    def _run(self, factor: float, link: int | None) -> DayResult:
+    def _run(self, factor: float, link: int | list[int] | None) -> DayResult:
         self.project.set_demand_multiplier(factor)
         day = self.project.run_day(link)
         volume = day.volume_m3[self._order] * self.per_day
@@ -118,13 +121,19 @@ class ClosureEngine:
         if task.cut is not None and len(task.cut):
             cut = np.zeros(len(self.junctions.ids), dtype=bool)
             cut[task.cut] = True
-        link = self.project.link_index(task.link_id) if task.simulate else None
+        link = (
+            [self.project.link_index(x) for x in (task.link_id, *task.more_links)]
+            if task.simulate
+            else None
+        )
         peak_case = len(self.factors) - 1
         runs = 0
         effects = []
         for case in (peak_case, 0) if peak_case else (0,):
-            if case == 0 and peak_case and self.trust_peak and effects[0]["unserved"] == 0:
-                effects.append({**effects[0], "unserved": 0.0})  # nothing at peak: nothing
+            if case == 0 and peak_case and self.trust_peak and effects[0]["outside"] == 0:
+                # Nothing unserved at peak but the junctions out of service: on an average
+                # day, their average demand (nothing at all without any).
+                effects.append(self._effect(self.baselines[0], None, cut))
                 continue
             run = self._run(self.factors[case], link) if task.simulate else None
             runs += task.simulate
@@ -157,6 +166,9 @@ class ClosureEngine:
         unserved = float(deficit.sum())
         if unserved < s.residue_m3_per_day:
             unserved = 0.0
+        outside = unserved if cut is None else float(deficit[~cut].sum())
+        if outside < s.residue_m3_per_day:
+            outside = 0.0
         valid = ~unfed
         service = s.service_pressure
         below = ((pressure < service - s.pressure_residue_m) & (base.pressure_m >= service)).any(
@@ -179,6 +191,7 @@ class ClosureEngine:
         hit[linked] = affected[self.junctions.site_junction[linked]]
         return {
             "unserved": unserved,
+            "outside": outside,
             "below": int(below.sum()),
             "drop": drop,
             "customers": customers,

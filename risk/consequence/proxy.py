@@ -129,3 +129,28 @@ def compute_proxies(
         settings,
     )
     return out
+
+
+def with_segments(
+    proxies: pd.DataFrame,
+    rows: np.ndarray,
+    cut_length_m: np.ndarray,
+    cut_site_weight: np.ndarray,
+    settings: CriticalitySettings,
+    demand_m3_per_day_per_km: float,
+) -> None:
+    """Give the pipes closed by valve segment (positions ``rows`` of ``proxies``) the
+    proxies of their segment's closure, in place: the length of mains out of service (the
+    segment's and those only fed through it), their water at ``demand_m3_per_day_per_km``,
+    the weight of the critical sites whose nearest junction is out of service, the score."""
+    if len(rows) == 0:
+        return
+    columns = [proxies.columns.get_loc(c) for c in PROXY_COLUMNS[1:]]
+    cutoff = np.asarray(cut_length_m, dtype=float) / 1000.0 * demand_m3_per_day_per_km
+    weight = np.asarray(cut_site_weight, dtype=float)
+    proxies.iloc[rows, columns[0]] = cut_length_m
+    proxies.iloc[rows, columns[1]] = cutoff
+    proxies.iloc[rows, columns[2]] = weight
+    proxies.iloc[rows, columns[4]] = cof_score(
+        cutoff * settings.peak_factor, None, weight, settings
+    )

@@ -29,6 +29,10 @@ DEFAULT_SITE_WEIGHTS = {
 }
 
 
+#: Settings that are lists of four thresholds (grades 2 to 5 begin at each).
+THRESHOLD_KEYS = ("grade_thresholds", "likelihood_thresholds")
+
+
 class CriticalitySettingsError(InputError):
     """A criticality setting is out of range or unknown; the message lists every problem."""
 
@@ -84,6 +88,17 @@ class CriticalitySettings:
     score_site_weight: float = 5.0
     #: Scores at which grades 2, 3, 4 and 5 begin.
     grade_thresholds: tuple[float, float, float, float] = (0.05, 0.25, 0.5, 0.75)
+    #: Risk matrix: probabilities of at least one failure within the scores' horizon (one
+    #: year by default) at which likelihood grades 2 (unlikely), 3 (possible), 4 (likely) and
+    #: 5 (almost certain) begin; about once in 100, 30, 10 and 3 years
+    #: (``risk.consequence.matrix``).
+    likelihood_thresholds: tuple[float, float, float, float] = (0.01, 0.03, 0.1, 0.3)
+    #: Valve segments: a valve point is placed on the nearest model pipe within this
+    #: distance, metres (``risk.consequence.valves``).
+    valve_snap_tolerance_m: float = 5.0
+    #: Valve segments: a segment of more pipes than this is a gap in the valve layer (its
+    #: pipes are closed alone).
+    max_segment_pipes: int = 100
     #: Pipes per task sent to a worker process.
     chunk_size: int = 50
 
@@ -102,6 +117,7 @@ class CriticalitySettings:
             "match_tolerance_m",
             "site_max_distance_m",
             "snap_tolerance_m",
+            "valve_snap_tolerance_m",
             "score_volume_m3_per_day",
             "score_customers",
             "score_site_weight",
@@ -133,28 +149,28 @@ class CriticalitySettings:
             "in (0, 1]",
             "affected_share = 0.05",
         )
-        need(
-            isinstance(self.chunk_size, int) and self.chunk_size > 0,
-            "chunk_size",
-            "a whole number > 0",
-            "chunk_size = 50",
-        )
+        for key, example in (("chunk_size", 50), ("max_segment_pipes", 100)):
+            value = getattr(self, key)
+            need(
+                isinstance(value, int) and not isinstance(value, bool) and value > 0,
+                key,
+                "a whole number > 0",
+                f"{key} = {example}",
+            )
         if not problems and self.minimum_pressure_m >= self.required_pressure_m:
             problems.append(
                 "'minimum_pressure_m' must be below 'required_pressure_m' "
                 f"(got {self.minimum_pressure_m} and {self.required_pressure_m})"
             )
-        thresholds = tuple(self.grade_thresholds)
-        if (
-            len(thresholds) != 4
-            or not all(_number(t) for t in thresholds)
-            or list(thresholds) != sorted(thresholds)
-            or not 0 < thresholds[0] <= thresholds[-1] <= 1
-        ):
-            problems.append(
-                "'grade_thresholds' must be four increasing scores in (0, 1] "
-                f"(got {self.grade_thresholds}); for example [0.05, 0.25, 0.5, 0.75]"
-            )
+        problems += _threshold_problems(
+            "grade_thresholds", self.grade_thresholds, "scores", "[0.05, 0.25, 0.5, 0.75]"
+        )
+        problems += _threshold_problems(
+            "likelihood_thresholds",
+            self.likelihood_thresholds,
+            "probabilities",
+            "[0.01, 0.03, 0.1, 0.3]",
+        )
         if problems:
             raise CriticalitySettingsError("criticality settings: " + "; ".join(problems) + ".")
 
@@ -180,8 +196,9 @@ class CriticalitySettings:
                 f"{', '.join(known)}."
             )
         values = dict(values)
-        if "grade_thresholds" in values:
-            values["grade_thresholds"] = tuple(values["grade_thresholds"])
+        for key in THRESHOLD_KEYS:
+            if isinstance(values.get(key), list):
+                values[key] = tuple(values[key])
         return cls(**values)
 
     def to_dict(self) -> dict:
@@ -190,3 +207,22 @@ class CriticalitySettings:
 
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _threshold_problems(key: str, value, what: str, example: str) -> list[str]:
+    """A sentence when ``value`` is not four strictly increasing numbers in (0, 1]."""
+    items = list(value) if isinstance(value, list | tuple) else None
+    if (
+        items is not None
+        and len(items) == 4
+        and all(_number(v) for v in items)
+        and all(a < b for a, b in zip(items, items[1:], strict=False))
+        and 0 < items[0]
+        and items[-1] <= 1
+    ):
+        return []
+    shown = list(value) if isinstance(value, tuple) else value
+    return [
+        f"'{key}' must be a list of four increasing {what} in (0, 1], where grades 2, 3, 4 "
+        f"and 5 begin (got {shown!r}); for example {key} = {example}"
+    ]

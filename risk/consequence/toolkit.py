@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import tempfile
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,26 +215,32 @@ class Project:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run_day(self, closed_link: int | None = None) -> DayResult:
-        """Simulate the day with link ``closed_link`` (an EPANET index) closed, then reopen it."""
-        previous = None
-        if closed_link is not None:
-            value = ctypes.c_double()
-            self._check(
-                self._lib.EN_getlinkvalue(self._ph, closed_link, _INITSTATUS, ctypes.byref(value))
-            )
-            previous = value.value
-            self._check(
-                self._lib.EN_setlinkvalue(self._ph, closed_link, _INITSTATUS, ctypes.c_double(0.0))
-            )
+    def run_day(self, closed_link: int | Sequence[int] | None = None) -> DayResult:
+        """Simulate the day with link ``closed_link`` (an EPANET index, or several: a valve
+        segment) closed, then reopen them."""
+        closed = (
+            []
+            if closed_link is None
+            else [closed_link]
+            if isinstance(closed_link, int)
+            else list(closed_link)
+        )
+        previous = []
         try:
+            for link in closed:
+                value = ctypes.c_double()
+                self._check(
+                    self._lib.EN_getlinkvalue(self._ph, link, _INITSTATUS, ctypes.byref(value))
+                )
+                previous.append((link, value.value))
+                self._check(
+                    self._lib.EN_setlinkvalue(self._ph, link, _INITSTATUS, ctypes.c_double(0.0))
+                )
             return self._simulate()
         finally:
-            if closed_link is not None:
+            for link, value in previous:
                 self._check(
-                    self._lib.EN_setlinkvalue(
-                        self._ph, closed_link, _INITSTATUS, ctypes.c_double(previous)
-                    )
+                    self._lib.EN_setlinkvalue(self._ph, link, _INITSTATUS, ctypes.c_double(value))
                 )
 
     def _simulate(self) -> DayResult:

@@ -77,7 +77,14 @@ HAZEN_WILLIAMS_C = {
 #: Weight of each kind of critical site (consequence of cutting it off, 1-5).
 SITE_WEIGHTS = {"hospital": 5.0, "dialysis": 4.0, "school": 2.0, "industry": 2.0}
 #: Files written next to the published layers.
-FILES = ("network.inp", "customers.csv", "critical_sites.geojson")
+FILES = ("network.inp", "customers.csv", "critical_sites.geojson", "valves.geojson")
+#: Share of the crossings (junctions of 3 pipes or more) fitted with isolation valves.
+VALVED_CROSSINGS = 0.8
+#: Distance of a valve from its junction along the pipe, metres (a quarter of shorter pipes).
+VALVE_OFFSET_M = 1.5
+#: Valve points of the GIS that lie on no main of the model (service and hydrant valves),
+#: one per this many segments.
+STRAY_VALVE_EVERY = 500
 
 
 def write_model(town: SampleTown, out_dir: Path, *, crs: str) -> None:
@@ -87,6 +94,8 @@ def write_model(town: SampleTown, out_dir: Path, *, crs: str) -> None:
     write_csv(model["customers"], out_dir / "customers.csv", lineterminator="\n")
     sites = gpd.GeoDataFrame(model["sites"], geometry=model["site_points"], crs=crs)
     sites.to_file(out_dir / "critical_sites.geojson", driver="GeoJSON", COORDINATE_PRECISION=2)
+    valves = gpd.GeoDataFrame(model["valves"], geometry=model["valve_points"], crs=crs)
+    valves.to_file(out_dir / "valves.geojson", driver="GeoJSON", COORDINATE_PRECISION=2)
 
 
 def build_model(town: SampleTown) -> dict:
@@ -155,7 +164,17 @@ def build_model(town: SampleTown) -> dict:
         grade_m=grade_m,
     )
     table = pd.DataFrame({"junction_id": junction_ids, "customers": node_customers})
-    return {"inp": inp, "customers": table, "sites": sites, "site_points": points}
+    valves, valve_points = _isolation_valves(
+        town, node_a, node_b, in_service, sources=(xy[r_node], xy[t_node])
+    )
+    return {
+        "inp": inp,
+        "customers": table,
+        "sites": sites,
+        "site_points": points,
+        "valves": valves,
+        "valve_points": valve_points,
+    }
 
 
 def _vertices(lines: np.ndarray) -> np.ndarray:
@@ -289,6 +308,58 @@ def _inp_text(
     lines += [f"{p}  {x:.2f}  {y:.2f}" for p, (x, y) in zip(pipe_ids, inner.tolist(), strict=True)]
     lines += ["", "[END]", ""]
     return "\n".join(lines)
+
+
+def _isolation_valves(town, node_a, node_b, in_service, *, sources):
+    """Isolation valve points as a GIS holds them (``valves.geojson``).
+
+    The usual layout: at a share ``VALVED_CROSSINGS`` of the crossings (junctions where 3
+    or more mains in service meet), a valve on every main but one (the "N-1" rule), drawn
+    ``VALVE_OFFSET_M`` from the junction along the main; none at bends (2 mains) or dead
+    ends. One valve at each source's outlet (``SRC-R1``, ``SRC-T1``, beside the model's
+    ``N-R1`` and ``N-T1``), and a few points on no main of the model (service and hydrant
+    valves), which ``risk criticality`` reports as not placed. Drawn from their own random
+    stream: the other files of the sample do not change.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([town.options["seed"], 19]))
+    n = len(node_a)
+    ends = np.concatenate([node_a[in_service], node_b[in_service]])
+    pipe = np.concatenate([np.flatnonzero(in_service)] * 2)
+    k = int(in_service.sum())
+    at_start = np.concatenate([np.ones(k, bool), np.zeros(k, bool)])
+    order = np.lexsort((pipe, ends))
+    ends, pipe, at_start = ends[order], pipe[order], at_start[order]
+    starts = np.flatnonzero(np.r_[True, ends[1:] != ends[:-1]])
+    stops = np.r_[starts[1:], len(ends)]
+    chosen_pipe, chosen_start = [], []
+    for lo, hi in zip(starts, stops, strict=True):
+        if hi - lo < 3 or rng.random() >= VALVED_CROSSINGS:
+            continue
+        skip = lo + int(rng.integers(hi - lo))
+        for i in range(lo, hi):
+            if i != skip:
+                chosen_pipe.append(pipe[i])
+                chosen_start.append(at_start[i])
+    lines = town.lines[np.array(chosen_pipe, dtype=np.int64)]
+    length = shapely.length(lines)
+    offset = np.minimum(VALVE_OFFSET_M, length / 4.0)
+    along = np.where(chosen_start, offset, length - offset)
+    xy = [shapely.get_coordinates(shapely.line_interpolate_point(lines, along))]
+    for source_xy, shift in zip(sources, (60.0, 40.0), strict=True):
+        # The source main runs from the source (node + 2 x shift) to N-* (node + shift).
+        step = VALVE_OFFSET_M / np.sqrt(2.0)
+        xy.append(np.asarray(source_xy, dtype=float)[None, :] + shift + step)
+    n_stray = max(1, n // STRAY_VALVE_EVERY)
+    middle = shapely.line_interpolate_point(
+        town.lines[rng.choice(n, n_stray, replace=False)], 0.5, normalized=True
+    )
+    angle = rng.uniform(0.0, 2.0 * np.pi, n_stray)
+    xy.append(
+        shapely.get_coordinates(middle) + 25.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    )
+    xy = np.concatenate(xy).round(2)
+    table = pd.DataFrame({"valve_id": make_ids("VA", len(xy)), "kind": "isolation"})
+    return table, shapely.points(xy)
 
 
 def _critical_sites(town: SampleTown, eligible: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

@@ -1,0 +1,280 @@
+"""Risk = likelihood x consequence: grades of a few hand-checked pipes, pipes without a
+consequence, the thresholds in settings.toml, and the risk map's switch and matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from risk.consequence.matrix import (
+    RISK_MATRIX,
+    assess_risk,
+    cell_table,
+    map_classes,
+    matrix_table,
+    read_risk,
+    with_grades,
+)
+from risk.consequence.settings import CriticalitySettings, CriticalitySettingsError
+from risk.settings import SettingsError, read_settings
+
+#: Seven pipes, each a case; default thresholds: likelihood 0.01, 0.03, 0.1, 0.3 and
+#: consequence 0.05, 0.25, 0.5, 0.75.
+SCORES = pd.DataFrame(
+    {
+        "pipe_id": ["A", "B", "C", "D", "E", "F", "G"],
+        "probability": [0.5, 0.005, 0.5, 0.05, 0.2, 0.01, 0.02],
+        "expected_failures": [0.7, 0.005, 0.7, 0.05, 0.25, 0.01, 0.02],
+        "length_m": [100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0],
+        "unit_id": ["U-A", "U-B", "U-C", "U-D", "U-E", "U-F", "U-G"],
+        "top_reasons": ["cast iron, 95 years old (LEYP rate 6.05/km)"] * 7,
+    }
+)
+#: E has no row; G's consequence is unknown (grade 0, no score); D's is a proxy.
+CONSEQUENCE = pd.DataFrame(
+    {
+        "pipe_id": ["A", "B", "C", "D", "F", "G"],
+        "cof_score": [0.9, 0.9, 0.0, 0.3, 0.05, np.nan],
+        "cof_grade": [5, 5, 1, 3, 2, 0],
+        "method": ["hydraulic", "hydraulic", "hydraulic", "proxy", "hydraulic", "proxy"],
+    }
+)
+
+
+def by_pipe(result) -> pd.DataFrame:
+    return result.pipes.set_index("pipe_id")
+
+
+def test_grades_of_hand_checked_pipes():
+    result = assess_risk(SCORES, CONSEQUENCE)
+    pipes = by_pipe(result)
+    # likelihood: 0.5 >= 0.3 -> 5; 0.005 < 0.01 -> 1; 0.05 in [0.03, 0.1) -> 3; 0.2 -> 4;
+    # 0.01 is where grade 2 begins -> 2; 0.02 -> 2
+    assert pipes["lof_grade"].to_dict() == {"A": 5, "B": 1, "C": 5, "D": 3, "E": 4, "F": 2, "G": 2}
+    assert pipes.loc[["A", "B", "C", "D", "F"], "cof_grade"].tolist() == [5, 5, 1, 3, 2]
+    # the matrix: almost certain x severe = extreme; rare x severe = high (consequence weighs
+    # more); almost certain x negligible = low; possible x moderate = medium; unlikely x minor
+    # = low
+    assert pipes.loc[["A", "B", "C", "D", "F"], "risk_name"].tolist() == [
+        "extreme", "high", "low", "medium", "low",
+    ]  # fmt: skip
+    assert pipes.loc["A", "risk_score"] == pytest.approx(0.7 * 0.9)
+    assert pipes.loc["F", "risk_score"] == pytest.approx(0.01 * 0.05)
+    # ranked by grade, then risk score: F (0.0005) before C (0.7 x 0 = 0)
+    assert result.pipes["pipe_id"].head(5).tolist() == ["A", "B", "D", "F", "C"]
+    assert result.pipes["risk_rank"].head(5).tolist() == [1, 2, 3, 4, 5]
+    assert pipes.loc["D", "cof_method"] == "proxy"
+
+
+def test_pipes_without_a_consequence_are_not_assessed_never_grade_1():
+    result = assess_risk(SCORES, CONSEQUENCE)
+    pipes = by_pipe(result)
+    for pipe in ("E", "G"):  # no row; a row whose consequence is unknown
+        assert pipes.loc[pipe, "cof_grade"] == 0
+        assert pipes.loc[pipe, "risk_grade"] == 0
+        assert pipes.loc[pipe, "risk_name"] == "not_assessed"
+        assert pd.isna(pipes.loc[pipe, "risk_rank"])
+        assert pd.isna(pipes.loc[pipe, "risk_score"])
+    assert result.pipes["pipe_id"].tail(2).tolist() == ["E", "G"]  # listed last
+    assert result.summary()["grades"]["not_assessed"] == 2
+    texts, _ = matrix_table(result)
+    assert texts.columns[-1] == "not assessed"
+    assert "1 · 0.5 km · 0.25" in texts.iloc[1, -1]  # row "likely": E, 500 m
+    listed = cell_table(result, 4, 0)
+    assert listed["Pipe"].tolist() == ["E"]
+    assert listed["Consequence"].tolist() == ["consequence not assessed"]
+    assert listed["Risk"].tolist() == ["not assessed (no consequence)"]
+
+
+def test_without_any_consequence_table_every_pipe_is_not_assessed():
+    result = assess_risk(SCORES, None)
+    assert not result.assessed
+    assert (result.pipes["risk_grade"] == 0).all()
+    assert (map_classes(["A", "Z"], result, "risk") == ["risk_0", "risk_0"]).all()
+    table = pd.DataFrame({"pipe_id": ["A"]})
+    assert with_grades(table, result) is table  # nothing to add to the card
+
+
+def test_the_matrix_counts_pipes_km_and_expected_failures_per_cell():
+    result = assess_risk(SCORES, CONSEQUENCE)
+    cells = result.cells.set_index(["lof_grade", "cof_grade"])
+    assert len(cells) == 30  # likelihood 1-5 x consequence 1-5 and not assessed
+    a = cells.loc[(5, 5)]
+    assert (a["pipes"], a["length_km"], a["expected_failures"]) == (1, 0.1, 0.7)
+    assert cells.loc[(5, 5), "risk_name"] == "extreme"
+    assert cells.loc[(3, 3), "proxy_pipes"] == 1  # D, a proxy
+    assert cells["pipes"].sum() == 7
+    assert result.counts().loc[5, 5] == 1 and result.counts().loc[4, 0] == 1
+    assert [list(row) for row in RISK_MATRIX][0] == [1, 1, 2, 3, 4]
+    listed = cell_table(result, 3, 3)
+    assert listed["Consequence"].tolist() == ["moderate (proxy estimate)"]  # said so
+    assert listed["Inspection unit"].tolist() == ["U-D"]
+    assert "95 years old" in listed["Why (likelihood)"].iloc[0]
+    texts, colours = matrix_table(result, "fr")
+    assert texts.iloc[0, 0] == "quasi certaine (≥ 30\xa0%)"  # likelihood 5, first row
+    assert texts.iloc[4, 0] == "rare (< 1\xa0%)"
+    assert colours.iloc[0, 5] == "background-color: rgb(165, 0, 38); color: #fff"  # extreme
+    # every pipe assessed: no "not assessed" column; numbers shorten as they grow
+    graded = assess_risk(SCORES[SCORES["pipe_id"] == "A"].assign(length_m=123_456.0,
+                                                               expected_failures=12.345),
+                         CONSEQUENCE)  # fmt: skip
+    texts, _ = matrix_table(graded)
+    assert texts.columns.tolist()[1:] == ["negligible", "minor", "moderate", "major", "severe"]
+    assert texts.iloc[0, 5] == "1 · 123 km · 12.3"
+
+
+def test_map_classes_follow_the_map_table_order():
+    result = assess_risk(SCORES, CONSEQUENCE)
+    ids = ["G", "A", "unknown-pipe", "C"]
+    assert map_classes(ids, result, "risk").tolist() == ["risk_0", "risk_5", "risk_0", "risk_2"]
+    assert map_classes(ids, result, "consequence").tolist() == [
+        "consequence_0", "consequence_5", "consequence_0", "consequence_1",
+    ]  # fmt: skip
+    table = with_grades(pd.DataFrame({"pipe_id": ids}), result)
+    assert table["risk_grade"].tolist() == [0, 5, 0, 2]
+
+
+def test_thresholds_are_settings_and_regrade_without_a_new_simulation():
+    settings = CriticalitySettings(
+        likelihood_thresholds=(0.1, 0.2, 0.3, 0.4), grade_thresholds=(0.1, 0.2, 0.3, 0.4)
+    )
+    pipes = by_pipe(assess_risk(SCORES, CONSEQUENCE, settings=settings))
+    assert pipes.loc["D", "lof_grade"] == 1  # 0.05 < 0.1
+    assert pipes.loc["D", "cof_grade"] == 4  # 0.3 is where grade 4 begins now
+    assert pipes.loc["D", "risk_name"] == "medium"  # rare x major
+
+
+@pytest.mark.parametrize(
+    "value",
+    [[0.01, 0.03, 0.1], [0.1, 0.03, 0.2, 0.3], [0.01, 0.01, 0.1, 0.3], [0, 0.1, 0.2, 0.3],
+     [0.1, 0.2, 0.3, 1.5], ["a", 0.1, 0.2, 0.3], 0.1],
+)  # fmt: skip
+def test_thresholds_must_be_four_increasing_numbers(value):
+    message = r"'likelihood_thresholds' must be a list of four increasing probabilities"
+    with pytest.raises(CriticalitySettingsError, match=message) as caught:
+        CriticalitySettings.from_mapping({"likelihood_thresholds": value})
+    assert "for example likelihood_thresholds = [0.01, 0.03, 0.1, 0.3]" in str(caught.value)
+
+
+def test_settings_toml_sets_both_threshold_lists_and_refuses_bad_ones(tiny_workspace):
+    file = tiny_workspace / "settings.toml"
+    file.write_text("[criticality]\ngrade_thresholds = [0.05, 0.5, 0.25, 0.75]\n")
+    with pytest.raises(SettingsError) as caught:
+        read_settings(tiny_workspace)
+    text = str(caught.value)
+    assert str(file) in text
+    assert "'grade_thresholds' must be a list of four increasing scores" in text
+    assert "got [0.05, 0.5, 0.25, 0.75]" in text
+    file.write_text('[criticality]\nlikelihood_thresholds = "0.1"\n')
+    with pytest.raises(SettingsError, match="'criticality.likelihood_thresholds' must be a list"):
+        read_settings(tiny_workspace)
+    file.write_text(
+        "[criticality]\nlikelihood_thresholds = [0.1, 0.15, 0.19, 0.5]\n"
+        "grade_thresholds = [0.1, 0.2, 0.3, 0.4]\n"
+    )
+    assert read_settings(tiny_workspace)["criticality"]["likelihood_thresholds"][2] == 0.19
+    scores = pd.read_parquet(tiny_workspace / "scores.parquet")  # probability 0.2 everywhere
+    pd.DataFrame(
+        {"pipe_id": scores["pipe_id"], "cof_score": 0.35, "cof_grade": 3, "method": "proxy"}
+    ).to_parquet(tiny_workspace / "consequence.parquet")
+    result = read_risk(tiny_workspace)
+    assert set(result.pipes["lof_grade"]) == {4}  # 0.2 >= 0.19
+    assert set(result.pipes["cof_grade"]) == {4}  # 0.35 >= 0.3
+    assert set(result.pipes["length_m"].notna()) == {True}  # from the network
+    assert set(result.pipes["material"].notna()) == {True}
+
+
+def test_the_pipe_card_says_the_consequence_and_risk_in_words():
+    from risk.pipecard import pipe_card
+
+    result = assess_risk(SCORES, CONSEQUENCE)
+    table = SCORES.assign(rank=range(1, 8), band="high", material="pvc")
+    table = with_grades(table, result)
+    card = pipe_card(table, None, "D", lang="fr")
+    assert card["consequence"] == "modérée (estimation par indicateurs)"
+    assert card["risk"] == "moyen"
+    assert pipe_card(table, None, "E")["consequence"] == "consequence not assessed"
+    assert "risk" not in pipe_card(SCORES.assign(rank=1, band="high"), None, "D")
+
+
+# -- the risk map page (AppTest; the browser test clicks for real) ------------------------
+
+
+def write_consequence(workspace, method="hydraulic"):
+    """A consequence for the 36 pipes of apps.build_workspace: P-0000 severe, P-0001 to
+    P-0004 minor by proxy, the rest negligible; P-0035 has no row."""
+    ids = [f"P-{i:04d}" for i in range(35)]
+    score = [0.9] + [0.1] * 4 + [0.0] * 30
+    pd.DataFrame(
+        {
+            "pipe_id": ids,
+            "cof_score": score,
+            "cof_grade": [5] + [2] * 4 + [1] * 30,
+            "method": [method] + ["proxy"] * 4 + [method] * 30,
+        }
+    ).to_parquet(workspace / "consequence.parquet")
+
+
+def test_the_risk_map_switch_explains_how_to_get_a_consequence(tmp_path):
+    from apps import app_as, build_workspace, texts
+
+    workspace = build_workspace(tmp_path)
+    at = app_as(workspace, "erin", "risk_map")
+    assert not at.exception
+    switch = at.segmented_control(key="map_mode")
+    assert switch.disabled and switch.value == "likelihood"
+    assert f"run `risk criticality {workspace}`" in texts(at)
+    assert "Risk matrix" not in texts(at)
+
+
+def test_the_risk_map_recolours_and_lists_the_pipes_of_a_cell(tmp_path):
+    from apps import app_as, build_workspace, texts
+
+    workspace = build_workspace(tmp_path)
+    write_consequence(workspace)
+    at = app_as(workspace, "erin", "risk_map")
+    assert not at.exception
+    assert "Risk matrix" in texts(at)
+    assert "Click a cell of the matrix" in texts(at)
+    at.segmented_control(key="map_mode").set_value("risk").run()
+    assert not at.exception
+    page = texts(at)
+    assert "extreme" in page and "Consequence estimated by proxies for: 4 pipes" in page
+    # the likeliest pipe P-0000 (probability 0.39: almost certain, the first row) has a
+    # severe consequence: extreme
+    probability = pd.read_parquet(workspace / "scores.parquet")["probability"].iloc[0]
+    assert 0.3 <= probability < 0.4
+    at.session_state["risk_matrix"] = {"selection": {"rows": [], "columns": [],
+                                                     "cells": [[0, "severe"]]}}  # fmt: skip
+    at.run()
+    listed = at.dataframe[1].value
+    assert listed["Pipe"].tolist() == ["P-0000"]
+    assert listed["Risk"].tolist() == ["extreme"]
+    assert "Likelihood almost certain × consequence severe: risk extreme, 1 pipe" in texts(at)
+
+
+def test_risk_matrix_on_the_command_line_is_the_pages_matrix(run, tiny_workspace):
+    import json
+
+    from risk.consequence.matrix import read_risk
+
+    code, out, err = run("matrix", tiny_workspace)
+    assert code == 0, err
+    assert "not assessed" in out and "risk criticality" in out  # no consequence yet
+    code, _, err = run("criticality", tiny_workspace, "--proxy-only")
+    assert code == 0, err
+    code, out, err = run("matrix", tiny_workspace, "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    want = read_risk(tiny_workspace)
+    assert summary["grades"] == want.summary()["grades"]
+    written = pd.read_csv(summary["out"])
+    assert written["pipe_id"].tolist() == want.pipes["pipe_id"].tolist()
+    assert written["risk_grade"].tolist() == want.pipes["risk_grade"].tolist()
+    code, out, err = run("matrix", tiny_workspace, "--language", "fr")
+    assert code == 0, err
+    assert "Matrice" in out and "négligeable" in out  # the page's words, in French
+    (tiny_workspace / "scores.parquet").unlink()
+    code, _, err = run("matrix", tiny_workspace)
+    assert code == 2 and "risk score" in err
