@@ -27,6 +27,7 @@ PAGES = {
     "dispatch": ("pages/dispatch.py", "page.dispatch"),
     "crew": ("pages/crew.py", "page.crew"),
     "impact": ("pages/impact.py", "page.impact"),
+    "renewal": ("pages/renewal.py", "page.renewal"),
     "admin": ("pages/admin.py", "page.admin"),
 }
 

@@ -11,8 +11,9 @@ hashes with a random per-user salt, compared in constant time. Utilities with an
 provider sign in through OIDC (``st.login``); the e-mail it returns is mapped to an account,
 and so to a role, with :func:`user_for_email`.
 
-Roles: ``engineer`` (risk map, model, dispatch), ``crew`` (own inspection list and outcome
-form), ``manager`` (impact), ``admin`` (everything, and accounts). Writes of outcomes and
+Roles: ``engineer`` (risk map, model, dispatch, impact, renewal), ``crew`` (own inspection
+list and outcome form), ``manager`` (impact, renewal, and the risk map and model to read),
+``admin`` (everything, and accounts); :data:`PAGES_BY_ROLE` is the rule. Writes of outcomes and
 assignments, from the dashboard and the command line alike, go through :mod:`risk.writes`,
 which checks here that the writer is an active account whose role may write
 (:func:`writer_problems`) and, for crews, that the assignment is their own; the store audits
@@ -47,10 +48,10 @@ from risk.workspace import Workspace
 ROLES = ("engineer", "crew", "manager", "admin")
 #: Pages each role may open (page names of ``dashboards/app.py``).
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "engineer": ("risk_map", "model", "dispatch", "impact"),
+    "engineer": ("risk_map", "model", "dispatch", "impact", "renewal"),
     "crew": ("crew",),
-    "manager": ("impact", "model", "risk_map"),
-    "admin": ("risk_map", "model", "dispatch", "crew", "impact", "admin"),
+    "manager": ("impact", "renewal", "model", "risk_map"),
+    "admin": ("risk_map", "model", "dispatch", "crew", "impact", "renewal", "admin"),
 }
 #: Roles that may record field outcomes.
 RECORDING_ROLES = ("crew", "engineer", "admin")

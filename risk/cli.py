@@ -16,7 +16,7 @@ import logging
 import sys
 import traceback
 
-from risk.commands import app, criticality, data, field, model
+from risk.commands import app, criticality, data, field, model, renewal
 from risk.contract import DataContractError
 from risk.errors import InputError
 
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
         return p
 
-    for module in (data, model, criticality, field, app):
+    for module in (data, model, criticality, renewal, field, app):
         module.register(add)
     return parser
 

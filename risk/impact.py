@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from risk import clock
+from risk.costs import CostSettings, cost_settings, inspection_return
 from risk.i18n import format_date, format_number, format_percent, format_quantity, t
 from risk.savings import (
     SavingsSettings,
@@ -201,6 +202,7 @@ def impact_summary(
     report: dict | None = None,
     settings: SavingsSettings | None = None,
     as_of: dt.date | None = None,
+    costs: CostSettings | None = None,
 ) -> dict:
     """Everything the impact page shows, in SI/metric units.
 
@@ -211,7 +213,9 @@ def impact_summary(
     (:func:`backtest_summary`, None without a report), ``leaks`` (per leak, from
     :func:`risk.savings.leak_savings`), ``monthly`` (water saved **to date** per month, from
     recorded repairs), ``savings`` (:func:`risk.savings.summarise_savings`: saved to date,
-    projected over a year, households) and ``settings``.
+    projected over a year, households), ``settings`` and ``money``
+    (:func:`risk.costs.inspection_return` with ``costs``: what the rounds cost, what the
+    leaks found are worth, the return per euro).
     """
     settings = settings or SavingsSettings()
     as_of = as_of or clock.today()
@@ -221,6 +225,10 @@ def impact_summary(
     network_km = float(pd.to_numeric(pipes["length_m"], errors="coerce").sum() / 1000.0)
     found = int((outcomes["result"] == "leak_found").sum()) if len(outcomes) else 0
     inspections = int((outcomes["result"] != "no_access").sum()) if len(outcomes) else 0
+    savings = summarise_savings(leaks, settings, as_of=as_of)
+    money = inspection_return(
+        km, found, savings["saved_m3_to_date"], savings["saved_m3_total"], costs
+    )
     return {
         "as_of": pd.Timestamp(as_of).date(),
         "inspections": inspections,
@@ -233,8 +241,9 @@ def impact_summary(
         "backtest": backtest_summary(report),
         "leaks": leaks,
         "monthly": monthly,
-        "savings": summarise_savings(leaks, settings, as_of=as_of),
+        "savings": savings,
         "settings": settings,
+        "money": money,
     }
 
 
@@ -272,7 +281,14 @@ def workspace_impact(
             outcomes = opened.outcomes()
     else:
         outcomes = store.outcomes()
-    return impact_summary(outcomes, pipes, report=report, settings=settings, as_of=as_of)
+    return impact_summary(
+        outcomes,
+        pipes,
+        report=report,
+        settings=settings,
+        as_of=as_of,
+        costs=cost_settings(workspace),
+    )
 
 
 def backtest_report_file(workspace: str | Path) -> Path:
@@ -425,6 +441,7 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         if waiting
         else None
     )
+    texts.update(money_texts(summary, lang))
     texts["no_outcomes"] = t("impact.no_outcomes", lang) if not summary["inspections"] else None
     backtest = summary.get("backtest")
     if backtest is None:
@@ -469,6 +486,41 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         days=format_number(settings.repair_days, lang, decimals=_decimals(settings.repair_days)),
         household=format_quantity(settings.household_m3_per_year, "m³", lang),
         flow=format_quantity(settings.default_flow_m3_per_h, "m³/h", lang, decimals=1),
+    )
+    return texts
+
+
+def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
+    """The money of the inspection rounds in ``lang`` (``[costs]`` settings): ``cost``,
+    ``water_value``, ``repairs_avoided``, ``return`` (figures as text) and ``money`` (the
+    sentence; None before any inspection)."""
+    money = summary.get("money") or inspection_return(0.0, 0, 0.0, 0.0)
+    euros = {k: format_quantity(round(money[k]), "€", lang) for k in (
+        "cost_eur", "water_value_eur", "water_value_to_date_eur", "repairs_avoided_eur",
+        "value_eur")}  # fmt: skip
+    ratio = money["return_per_eur"]
+    texts: dict[str, str | None] = {
+        "cost": euros["cost_eur"],
+        "water_value": euros["water_value_eur"],
+        "repairs_avoided": euros["repairs_avoided_eur"],
+        "return": format_number(ratio, lang, decimals=1) if math.isfinite(ratio) else "–",
+    }
+    texts["money"] = (
+        t(
+            "impact.money_text",
+            lang,
+            cost=euros["cost_eur"],
+            km=format_km(summary["km_inspected"], lang),
+            per_km=format_quantity(money["inspection_eur_per_km"], "€/km", lang),
+            water=euros["water_value_eur"],
+            price=format_quantity(money["water_eur_per_m3"], "€/m³", lang, decimals=2),
+            to_date=euros["water_value_to_date_eur"],
+            repairs=euros["repairs_avoided_eur"],
+            value=euros["value_eur"],
+            ratio=texts["return"],
+        )
+        if money["cost_eur"] > 0
+        else None
     )
     return texts
 

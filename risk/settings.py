@@ -30,6 +30,8 @@ _EXAMPLES = {
     "attribution": '"© Utility GIS"',
     "grade_thresholds": "[0.05, 0.25, 0.5, 0.75]",
     "likelihood_thresholds": "[0.01, 0.03, 0.1, 0.3]",
+    "renewal_eur_per_m": '{ "150" = 550, "300" = 850, above = 2200 }',
+    "renewal_material_factor": "{ asbestos_cement = 1.15 }",
 }
 
 
@@ -63,6 +65,12 @@ def _criticality_keys() -> dict[str, type]:
     }
 
 
+def _costs_keys() -> dict[str, type]:
+    from risk.costs import CostSettings
+
+    return {f.name: dict if f.name.startswith("renewal_") else float for f in fields(CostSettings)}
+
+
 def read_settings(workspace: str | Path) -> dict:
     """The workspace's ``settings.toml`` as a dict (empty when there is none), checked."""
     from risk.workspace import Workspace  # late: the workspace module reads settings
@@ -93,6 +101,7 @@ def check_settings(raw: dict) -> list[str]:
         "savings": _savings_keys(),
         "units": _units_keys(),
         "criticality": _criticality_keys(),
+        "costs": _costs_keys(),
     }
     problems: list[str] = []
     for key, value in raw.items():
@@ -130,6 +139,7 @@ def check_settings(raw: dict) -> list[str]:
 def _section_builders() -> dict:
     """Sections whose values are checked together by the object they make."""
     from risk.consequence.settings import CriticalitySettings
+    from risk.costs import CostSettings
     from risk.savings import SavingsSettings
     from risk.units import UnitRules
 
@@ -137,6 +147,7 @@ def _section_builders() -> dict:
         "savings": lambda values: SavingsSettings(**values),
         "criticality": CriticalitySettings.from_mapping,
         "units": lambda values: UnitRules(**values),
+        "costs": CostSettings.from_mapping,
     }
 
 
@@ -146,11 +157,11 @@ def _check_value(key: str, value, kind: type) -> list[str]:
         return []
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return [] if value > 0 else [f"'{key}' must be > 0 (got {value})"]
-    if kind is list and isinstance(value, list):
+    if kind in (dict, list) and isinstance(value, kind):
         return []
     if kind is str and isinstance(value, str):
         return [] if value.strip() else [f"'{key}' is empty"]
-    expected = {float: "a number", int: "a whole number", str: "text in quotes",
+    expected = {float: "a number", int: "a whole number", str: "text in quotes", dict: "a table",
                 list: "a list of numbers"}[kind]  # fmt: skip
     example = _EXAMPLES.get(name, "3.0" if kind is float else "")
     return [

@@ -120,6 +120,11 @@ class Workspace:
         """``consequence.parquet``: consequence of failure per pipe (``risk criticality``)."""
         return self.root / "consequence.parquet"
 
+    @property
+    def renewal(self) -> Path:
+        """``renewal/``: the last renewal plan (``risk plan``): CSV, GeoJSON, summary."""
+        return self.root / "renewal"
+
 
 def fingerprint(paths) -> str:
     """SHA-256 over the bytes of the given files (sorted by name): the input's identity."""

@@ -124,6 +124,18 @@ def test_import_export_and_savings(run, workspace, accounts, tmp_path):
     natural_days = 2 * 365.25 / 2 + 7
     assert summary["leaks_found"] == 1
     assert summary["saved_m3_total"] == pytest.approx(2.0 * 24 * (natural_days - 5))
+    # money from [costs], as the Impact page shows it: the same package figures
+    from risk.costs import cost_settings, inspection_return
+
+    money = json.loads(out)["money"]
+    field = json.loads(out)["field"]
+    want = inspection_return(
+        field["km_inspected"], 1, summary["saved_m3_to_date"], summary["saved_m3_total"],
+        cost_settings(workspace),
+    )  # fmt: skip
+    assert money == pytest.approx(want) and money["cost_eur"] > 0
+    code, out, _ = run("savings", workspace, "--as-of", "2026-03-31")
+    assert "€" in out and "inspection" in out.lower()
 
 
 def test_users_add_and_list(run, workspace, monkeypatch):

@@ -54,6 +54,16 @@ for sentence in (texts["to_date"], texts["projected"]):
 if texts["repairs"]:
     st.info(texts["repairs"])
 
+# -- money: what the rounds cost and what the leaks found are worth ([costs] settings) --------
+if texts["money"]:
+    st.subheader(tr("impact.money"))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(tr("impact.money_cost"), texts["cost"])
+    m2.metric(tr("impact.money_water"), texts["water_value"])
+    m3.metric(tr("impact.money_repairs"), texts["repairs_avoided"])
+    m4.metric(tr("impact.money_return"), texts["return"])
+    st.markdown(texts["money"])
+
 # -- against the old ways: the backtest, then the field when enough was inspected ----------
 st.subheader(tr("impact.against_baselines"))
 if texts["backtest"]:

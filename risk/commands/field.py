@@ -306,6 +306,7 @@ def cmd_savings(args) -> int:
         f"inspections: {texts['inspections']}; leaks per km inspected: {texts['hit_rate']}",
         *(s for s in (texts["no_leaks"], texts["to_date"], texts["projected"]) if s),
         *([texts["repairs"]] if texts["repairs"] else []),
+        *([texts["money"]] if texts.get("money") else []),  # [costs], as on the Impact page
         texts["backtest"] or texts["no_backtest"],
         *([texts["no_outcomes"] or texts["small_sample"]] if texts["no_outcomes"] or texts["small_sample"] else []),
         texts["assumptions"],
@@ -334,6 +335,7 @@ def cmd_savings(args) -> int:
                 "enough_to_compare": summary["enough_to_compare"],
                 "hit_rates": summary["hit_rates"].to_dict("records"),
             },
+            "money": summary["money"],
             "backtest": summary["backtest"],
             "months": months.to_dict("records"),
             "night_flow_check": None if check is None else check.to_dict("records"),
