@@ -189,7 +189,7 @@ def test_risk_train_with_the_dask_engine_saves_a_model_version(
 
 
 def test_an_unreachable_scheduler_is_explained(run, town, monkeypatch, tmp_path):
-    monkeypatch.setattr(dask_engine, "SCHEDULER_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(dask_engine.cluster, "SCHEDULER_TIMEOUT_S", 1.0)
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
@@ -218,7 +218,8 @@ def test_engine_options_are_checked(run, town, monkeypatch):
     assert code == 2 and "--scheduler needs --engine dask" in err
     # without the optional packages, the message says how to install them
     monkeypatch.delattr(risk, "dask_engine")
-    monkeypatch.delitem(sys.modules, "risk.dask_engine")
+    for name in [m for m in sys.modules if m.startswith("risk.dask_engine")]:
+        monkeypatch.delitem(sys.modules, name)  # the package and its modules
     monkeypatch.setitem(sys.modules, "dask_geopandas", None)
     code, _, err = run("score", town, "--as-of", "2026-01-01", "--engine", "dask", "--out", "x.csv")
     assert code == 2
