@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import LineString, Polygon
 
 from risk.contract import MATERIALS, Findings
-from risk.ingest import _warn_outside_soils, read_utility
+from risk.ingest import read_utility, warn_outside_soils
 from risk.link import link_to_pipes, unlink_by_date
 from risk.report import records_complete_from
 from risk.workspace import load_workspace, write_workspace
@@ -191,7 +191,7 @@ def test_pipes_outside_every_soil_polygon_are_listed():
         geometry=[Polygon([(0, 0), (10, 0), (10, 10), (0, 10)])], crs="EPSG:2154"
     )
     findings = Findings()
-    _warn_outside_soils(pipes, soils, "soils.gpkg", findings)
+    warn_outside_soils(pipes, soils, "soils.gpkg", findings)
     [problem] = findings.problems
     assert problem.code == "outside_soils" and problem.rows == (3, 6)
     assert problem.message.startswith(
@@ -199,7 +199,7 @@ def test_pipes_outside_every_soil_polygon_are_listed():
         "['outside', 'outside_too'])"
     )
     findings = Findings()
-    _warn_outside_soils(pipes.iloc[:2], soils, "soils.gpkg", findings)
+    warn_outside_soils(pipes.iloc[:2], soils, "soils.gpkg", findings)
     assert findings.problems == []
 
 

@@ -1,58 +1,30 @@
-"""Ingestion: read a utility folder, check it against the data contract, link records.
-
->>> data = read_utility("my-utility", mapping="my-utility/mapping.toml")  # doctest: +SKIP
->>> data.pipes.head()  # doctest: +SKIP
-
-Every problem is collected before anything is raised, so one run lists all that
-must be fixed. Fatal problems raise :class:`risk.contract.DataContractError`.
-"""
+"""Each layer read into its canonical table: pipes, breaks, soils, weather, stations, welds."""
 
 from __future__ import annotations
-
-import logging
-from collections.abc import Callable
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from risk import clock
 from risk.contract import (
     BREAK_COLUMNS,
-    DEFAULT_LINK_TOLERANCE_M,
     EARLIEST_PLAUSIBLE_INSTALL_YEAR,
-    LAYERS,
     PIPE_COLUMNS,
     PLAUSIBLE_DIAMETER_MM,
     STATION_COLUMNS,
-    SUPPORTED_EXTENSIONS,
     WELD_COLUMNS,
-    DataContractError,
     Findings,
     Problem,
     shorten,
 )
-from risk.errors import InputError
 from risk.features import weather_measure_columns
-from risk.geometry import check_geometry, map_chunks, points_from_xy, working_crs
-from risk.io import find_layer_file, read_layer
-from risk.link import link_to_pipes, unlink_by_date, unlink_implausible_dates
-from risk.mapping import LayerMapping, Mapping, read_mapping
+from risk.geometry import check_geometry, points_from_xy
+from risk.mapping import LayerMapping
 from risk.plausibility import (
-    MIN_SEGMENT_LENGTH_M,
-    check_crs_fit,
-    check_short_segments,
-    check_weather,
     diameter_unit_problem,
-    drop_duplicate_breaks,
-    id_format_hint,
-    implausible_break_dates,
 )
-from risk.report import build_report, gap_words, record_gap_years, records_complete_from
 from risk.textrules import IDENTIFIER_HINT, identifier_problems
-from risk.utility import UtilityData
 from risk.validate import (
     canonical_materials,
     check_year_range,
@@ -66,222 +38,9 @@ from risk.validate import (
     require_columns,
     select_rows,
 )
-from risk.workspace import fingerprint
-
-log = logging.getLogger(__name__)
 
 
-def read_utility(
-    folder: str | Path,
-    *,
-    mapping: str | Path | Mapping | None = None,
-    link_tolerance_m: float = DEFAULT_LINK_TOLERANCE_M,
-    repair_geometry: bool = False,
-    strict: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> UtilityData:
-    """Read and validate a utility folder into canonical tables.
-
-    Parameters
-    ----------
-    folder : path
-        The utility's folder (see ``docs/data-contract.md``).
-    mapping : path or Mapping, optional
-        Mapping file; ``mapping.toml`` inside the folder is used when present.
-    link_tolerance_m : float
-        Largest distance in metres between a break (or weld) location and the pipe
-        it is linked to when it has no usable ``pipe_id``.
-    repair_geometry : bool
-        Repair invalid geometries and drop empty ones instead of failing.
-    strict : bool
-        Treat every warning as fatal.
-    progress : callable, optional
-        Called with the name of each step as it starts (the CLI draws a progress bar).
-
-    Returns
-    -------
-    UtilityData
-        With the data-quality report in ``meta["report"]``.
-
-    Raises
-    ------
-    DataContractError
-        Listing every fatal problem (file, rows, what was expected, how to fix).
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataContractError(
-            [
-                Problem(
-                    "error",
-                    "folder",
-                    str(folder),
-                    "missing_folder",
-                    "not a folder",
-                    "Give the folder that holds pipes.* (and breaks.*, soils.*, ...)",
-                )
-            ]
-        )
-    if mapping is None and (folder / "mapping.toml").is_file():
-        mapping = folder / "mapping.toml"
-    if not isinstance(mapping, Mapping):
-        mapping = read_mapping(mapping)
-    if link_tolerance_m <= 0:
-        raise InputError(
-            f"link_tolerance_m (--link-tolerance-m) must be > 0 metres. Got {link_tolerance_m} "
-            "instead."
-        )
-
-    step = progress or (lambda name: None)
-    findings = Findings()
-    files: dict[str, Path] = {}
-    raw: dict[str, pd.DataFrame] = {}
-    for layer in LAYERS:
-        lm = mapping.layer(layer)
-        path = find_layer_file(folder, layer, lm, findings)
-        if path is None:
-            continue
-        files[layer] = path
-        step(f"read {layer}")
-        table = read_layer(path, layer, lm, findings)
-        if table is None:
-            continue
-        if len(table) == 0:
-            severity = findings.error if layer == "pipes" else findings.warn
-            fix = "Export it again with its rows: the file holds only the column names"
-            severity(layer, str(path), "no_rows", "the file has a header but no rows", fix)
-            if layer == "pipes":
-                continue
-        table = table.reset_index(drop=True)
-        table["_row"] = np.arange(1, len(table) + 1)
-        raw[layer] = table
-    if "pipes" not in files:
-        findings.error(
-            "pipes",
-            str(folder),
-            "missing_file",
-            "no pipe inventory found (looked for pipes" + "/".join(SUPPORTED_EXTENSIONS) + ")",
-            "Add pipes.gpkg, pipes.csv, ... or name your file under [pipes] file = ... "
-            "in a mapping file",
-        )
-
-    layers: dict[str, pd.DataFrame | None] = {}
-    excluded_ids: set[str] = set()
-    for layer, table in raw.items():
-        lm = mapping.layer(layer)
-        file = str(files[layer])
-        step(f"check {layer}")
-        if layer == "pipes":
-            layers[layer], excluded_ids = _pipes(table, file, lm, findings, repair_geometry)
-        else:
-            layers[layer] = _READERS[layer](table, file, lm, findings, repair_geometry)
-
-    check_crs_fit(layers, files, findings)
-    crs = _unify_crs(layers, files, findings)
-    findings.raise_if_errors()
-    pipes_lm = mapping.layer("pipes")
-    pipes, merged_ids = check_short_segments(
-        layers["pipes"],
-        str(files["pipes"]),
-        findings,
-        min_length_m=pipes_lm.min_length_m or MIN_SEGMENT_LENGTH_M,
-        action=pipes_lm.short_segments,
-    )
-
-    breaks = layers.get("breaks")
-    if breaks is None:
-        breaks = _empty_breaks()
-    if len(breaks):
-        step("link breaks")
-        breaks = drop_duplicate_breaks(
-            breaks,
-            str(files["breaks"]),
-            findings,
-            keep=mapping.layer("breaks").duplicates == "keep",
-        )
-        breaks = _follow_merged(breaks, merged_ids)
-        links = link_to_pipes(
-            breaks, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids
-        )
-        links = unlink_by_date(links, breaks["date"], pipes)
-        links = unlink_implausible_dates(links, implausible_break_dates(breaks["date"]))
-        breaks = breaks.drop(columns=["pipe_id"], errors="ignore").join(links)
-        _warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings, pipes["pipe_id"])
-    welds = layers.get("welds")
-    if welds is not None and len(welds):
-        welds = _follow_merged(welds, merged_ids)
-        links = link_to_pipes(welds, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids)
-        welds = welds.join(links.drop(columns="link_distance_m"))
-        unlinked = welds["pipe_id"].isna()
-        if unlinked.any():
-            findings.warn(
-                "welds",
-                str(files["welds"]),
-                "unlinked",
-                f"{int(unlinked.sum()):,} of {len(welds):,} weld/joint records are not linked to "
-                f"a pipe: {welds.loc[unlinked, 'unlinked_reason'].value_counts().to_dict()}",
-                rows=welds.loc[unlinked, "_row"].to_numpy(),
-            )
-    soils = layers.get("soils")
-    if soils is not None and isinstance(pipes, gpd.GeoDataFrame):
-        step("overlay soils")
-        _warn_outside_soils(pipes, soils, str(files["soils"]), findings)
-
-    weather = layers.get("weather")
-    frequency = None
-    if weather is not None:
-        stations = layers.get("stations")
-        weather = check_weather(
-            weather,
-            str(files["weather"]),
-            findings,
-            missing_values=mapping.layer("weather").missing_values,
-            station_ids=None if stations is None else stations["station_id"],
-        )
-        frequency = _weather_frequency(weather)
-
-    if strict and findings.warnings:
-        raise DataContractError(
-            [
-                Problem(**{**p.to_dict(), "severity": "error", "rows": tuple(p.rows)})
-                for p in findings.warnings
-            ]
-        )
-
-    data = UtilityData(
-        pipes=pipes,
-        breaks=breaks,
-        soils=soils,
-        weather=weather,
-        stations=layers.get("stations"),
-        welds=welds,
-        crs=crs,
-        weather_frequency=frequency,
-    )
-    data.meta["report"] = build_report(
-        data,
-        folder=folder,
-        files=files,
-        mapping=mapping,
-        problems=findings.problems,
-        ignored_columns=findings.ignored_columns,
-        link_tolerance_m=link_tolerance_m,
-    )
-    data.meta["records_complete_from"] = data.meta["report"]["breaks"].get("records_complete_from")
-    data.meta["records_gap_years"] = sorted(
-        int(y) for y in data.meta["report"]["breaks"].get("gap_years", {})
-    )
-    inputs = list(files.values()) + ([Path(mapping.source)] if mapping.source else [])
-    data.meta["fingerprint"] = fingerprint(inputs)
-    data.meta["source"] = str(folder)
-    _drop_row_numbers(data)
-    return data
-
-
-# --- layers -----------------------------------------------------------------------------
-
-
-def _pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
+def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
     table = select_rows(table, "pipes", file, lm, findings)
     table = rename_columns(table, PIPE_COLUMNS, "pipes", file, lm, findings)
     has_geometry = isinstance(table, gpd.GeoDataFrame)
@@ -667,157 +426,10 @@ def _welds(table, file, lm, findings, repair):
     return out
 
 
-_READERS = {
+LAYER_READERS = {
     "breaks": _breaks,
     "soils": _soils,
     "weather": _weather,
     "stations": _stations,
     "welds": _welds,
 }
-
-
-# --- cross-layer steps --------------------------------------------------------------------
-
-
-def _follow_merged(records: pd.DataFrame, merged_ids: dict[str, str]) -> pd.DataFrame:
-    """Records reported on a short segment merged into its neighbour follow it there."""
-    if not merged_ids:
-        return records
-    records = records.copy()
-    records["reported_pipe_id"] = records["reported_pipe_id"].replace(merged_ids)
-    return records
-
-
-def _unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
-    """Bring every geometry to one projected CRS (the pipes', else the first layer's).
-
-    A geometry that cannot be expressed in that CRS (infinite coordinates) is an error
-    naming the layer and its rows, never stored.
-    """
-    geo = [
-        (name, t)
-        for name, t in layers.items()
-        if isinstance(t, gpd.GeoDataFrame) and t.crs is not None
-    ]
-    if not geo:
-        return None
-    name, first = next(((n, t) for n, t in geo if n == "pipes"), geo[0])
-    target = working_crs(first.crs, first.geometry)
-    for name, table in geo:
-        if table.crs != target:
-            layers[name] = table.to_crs(target)
-            geoms = np.asarray(layers[name].geometry.values)
-            located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-            bad = np.zeros(len(geoms), dtype=bool)
-            bad[located] = ~np.isfinite(shapely.bounds(geoms[located])).all(axis=1)
-            if bad.any():
-                findings.error(
-                    name,
-                    str(files.get(name, name)),
-                    "crs_mismatch",
-                    f"{int(bad.sum()):,} geometries cannot be converted from {table.crs} to "
-                    f"{target.name}: their coordinates do not fit the declared CRS",
-                    "Check the layer's CRS at the source (QGIS: Layer > Set CRS)",
-                    rows=layers[name].loc[bad, "_row"].to_numpy(),
-                )
-    pipes = layers.get("pipes")
-    if isinstance(pipes, gpd.GeoDataFrame):
-        from_geometry = pipes.geometry.length.where(~shapely.is_missing(pipes.geometry.values))
-        pipes["length_m"] = pipes["length_m"].fillna(from_geometry)
-    epsg = target.to_epsg()
-    return f"EPSG:{epsg}" if epsg else target.to_wkt()
-
-
-def _warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Series) -> None:
-    from risk.link import UNLINKED_REASONS
-
-    per_year = breaks["date"].dt.year.dropna().astype(int).value_counts().sort_index()
-    for year, gap in record_gap_years(breaks["date"], records_complete_from(per_year)).items():
-        findings.warn(
-            "breaks",
-            file,
-            "gap_year",
-            f"{year}: {gap_words(gap)}: records lost in an export or a change of system?",
-            f"The model leaves the outcomes of {year} out of its training. If {year} was "
-            "truly calm, nothing to do; if records are missing, add them to the export",
-        )
-    unlinked = breaks["pipe_id"].isna()
-    if not unlinked.any():
-        return
-    for reason, count in breaks.loc[unlinked, "unlinked_reason"].value_counts().items():
-        mask = unlinked & (breaks["unlinked_reason"] == reason)
-        text = UNLINKED_REASONS.get(reason, reason)
-        if reason in ("not_in_inventory", "not_in_inventory_no_geometry"):
-            text += id_format_hint(breaks.loc[mask, "reported_pipe_id"], pipe_ids)
-        if reason == "too_far":
-            nearest = breaks.loc[mask, "link_distance_m"]
-            span = f"{nearest.min():,.0f}" + (
-                f"-{nearest.max():,.0f}" if nearest.max() > nearest.min() + 0.5 else ""
-            )
-            text += f" ({tolerance_m:g} m; nearest pipe at {span} m)"
-        findings.warn(
-            "breaks",
-            file,
-            f"unlinked_{reason}",
-            f"{count:,} of {len(breaks):,} breaks are not linked to a pipe because {text}",
-            "They are kept in the workspace but are not part of any pipe's history",
-            rows=breaks.loc[mask, "_row"],
-        )
-
-
-def _warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
-    geoms = np.asarray(pipes.geometry.values)
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    in_soil = np.zeros(len(pipes), dtype=bool)
-    tree = shapely.STRtree(np.asarray(soils.geometry.values))  # only read by the threads
-
-    def hits(start: int, chunk: np.ndarray) -> tuple[np.ndarray]:
-        return (tree.query(chunk, predicate="intersects")[0] + start,)
-
-    (hit,) = map_chunks(hits, geoms)
-    in_soil[hit] = True
-    outside = located & ~in_soil
-    if outside.any():
-        findings.warn(
-            "soils",
-            file,
-            "outside_soils",
-            f"{int(outside.sum()):,} of {int(located.sum()):,} pipes are outside every soil "
-            f"polygon (for example pipe_id {pipes.loc[outside, 'pipe_id'].head(3).tolist()}); "
-            "their soil features are unknown",
-            "Extend the soil layer to cover the whole network",
-            rows=pipes.loc[outside, "_row"],
-        )
-
-
-def _weather_frequency(weather: pd.DataFrame) -> str:
-    dates = pd.Series(pd.unique(weather["date"].dropna())).sort_values()
-    if len(dates) < 2:
-        return "monthly"
-    step_days = dates.diff().dt.days.median()
-    return "daily" if step_days <= 1.5 else "monthly"
-
-
-def _empty_breaks() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "_row": pd.Series(dtype="int64"),
-            "break_id": pd.Series(dtype="string"),
-            "date": pd.Series(dtype="datetime64[ns]"),
-            "reported_pipe_id": pd.Series(dtype="string"),
-            "kind": pd.Series(dtype="string"),
-            "flow_m3_per_h": pd.Series(dtype="float64"),
-            "pipe_id": pd.Series(dtype="string"),
-            "link_method": pd.Series(dtype="string"),
-            "link_distance_m": pd.Series(dtype="float64"),
-            "unlinked_reason": pd.Series(dtype="string"),
-        }
-    )
-
-
-def _drop_row_numbers(data: UtilityData) -> None:
-    for name in ("pipes", "breaks", "soils", "weather", "stations", "welds"):
-        table = getattr(data, name)
-        if table is not None and "_row" in table:
-            table = table.drop(columns="_row").reset_index(drop=True)
-            setattr(data, name, table)

@@ -1,0 +1,128 @@
+"""Steps across layers: one CRS for all, breaks following merged segments, and the warnings about breaks and soils."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from risk.contract import (
+    Findings,
+)
+from risk.geometry import map_chunks, working_crs
+from risk.plausibility import (
+    id_format_hint,
+)
+from risk.report import gap_words, record_gap_years, records_complete_from
+
+
+def follow_merged(records: pd.DataFrame, merged_ids: dict[str, str]) -> pd.DataFrame:
+    """Records reported on a short segment merged into its neighbour follow it there."""
+    if not merged_ids:
+        return records
+    records = records.copy()
+    records["reported_pipe_id"] = records["reported_pipe_id"].replace(merged_ids)
+    return records
+
+
+def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
+    """Bring every geometry to one projected CRS (the pipes', else the first layer's).
+
+    A geometry that cannot be expressed in that CRS (infinite coordinates) is an error
+    naming the layer and its rows, never stored.
+    """
+    geo = [
+        (name, t)
+        for name, t in layers.items()
+        if isinstance(t, gpd.GeoDataFrame) and t.crs is not None
+    ]
+    if not geo:
+        return None
+    name, first = next(((n, t) for n, t in geo if n == "pipes"), geo[0])
+    target = working_crs(first.crs, first.geometry)
+    for name, table in geo:
+        if table.crs != target:
+            layers[name] = table.to_crs(target)
+            geoms = np.asarray(layers[name].geometry.values)
+            located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            bad = np.zeros(len(geoms), dtype=bool)
+            bad[located] = ~np.isfinite(shapely.bounds(geoms[located])).all(axis=1)
+            if bad.any():
+                findings.error(
+                    name,
+                    str(files.get(name, name)),
+                    "crs_mismatch",
+                    f"{int(bad.sum()):,} geometries cannot be converted from {table.crs} to "
+                    f"{target.name}: their coordinates do not fit the declared CRS",
+                    "Check the layer's CRS at the source (QGIS: Layer > Set CRS)",
+                    rows=layers[name].loc[bad, "_row"].to_numpy(),
+                )
+    pipes = layers.get("pipes")
+    if isinstance(pipes, gpd.GeoDataFrame):
+        from_geometry = pipes.geometry.length.where(~shapely.is_missing(pipes.geometry.values))
+        pipes["length_m"] = pipes["length_m"].fillna(from_geometry)
+    epsg = target.to_epsg()
+    return f"EPSG:{epsg}" if epsg else target.to_wkt()
+
+
+def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Series) -> None:
+    from risk.link import UNLINKED_REASONS
+
+    per_year = breaks["date"].dt.year.dropna().astype(int).value_counts().sort_index()
+    for year, gap in record_gap_years(breaks["date"], records_complete_from(per_year)).items():
+        findings.warn(
+            "breaks",
+            file,
+            "gap_year",
+            f"{year}: {gap_words(gap)}: records lost in an export or a change of system?",
+            f"The model leaves the outcomes of {year} out of its training. If {year} was "
+            "truly calm, nothing to do; if records are missing, add them to the export",
+        )
+    unlinked = breaks["pipe_id"].isna()
+    if not unlinked.any():
+        return
+    for reason, count in breaks.loc[unlinked, "unlinked_reason"].value_counts().items():
+        mask = unlinked & (breaks["unlinked_reason"] == reason)
+        text = UNLINKED_REASONS.get(reason, reason)
+        if reason in ("not_in_inventory", "not_in_inventory_no_geometry"):
+            text += id_format_hint(breaks.loc[mask, "reported_pipe_id"], pipe_ids)
+        if reason == "too_far":
+            nearest = breaks.loc[mask, "link_distance_m"]
+            span = f"{nearest.min():,.0f}" + (
+                f"-{nearest.max():,.0f}" if nearest.max() > nearest.min() + 0.5 else ""
+            )
+            text += f" ({tolerance_m:g} m; nearest pipe at {span} m)"
+        findings.warn(
+            "breaks",
+            file,
+            f"unlinked_{reason}",
+            f"{count:,} of {len(breaks):,} breaks are not linked to a pipe because {text}",
+            "They are kept in the workspace but are not part of any pipe's history",
+            rows=breaks.loc[mask, "_row"],
+        )
+
+
+def warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
+    geoms = np.asarray(pipes.geometry.values)
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    in_soil = np.zeros(len(pipes), dtype=bool)
+    tree = shapely.STRtree(np.asarray(soils.geometry.values))  # only read by the threads
+
+    def hits(start: int, chunk: np.ndarray) -> tuple[np.ndarray]:
+        return (tree.query(chunk, predicate="intersects")[0] + start,)
+
+    (hit,) = map_chunks(hits, geoms)
+    in_soil[hit] = True
+    outside = located & ~in_soil
+    if outside.any():
+        findings.warn(
+            "soils",
+            file,
+            "outside_soils",
+            f"{int(outside.sum()):,} of {int(located.sum()):,} pipes are outside every soil "
+            f"polygon (for example pipe_id {pipes.loc[outside, 'pipe_id'].head(3).tolist()}); "
+            "their soil features are unknown",
+            "Extend the soil layer to cover the whole network",
+            rows=pipes.loc[outside, "_row"],
+        )
