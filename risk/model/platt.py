@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 from scipy.optimize import minimize
-
-log = logging.getLogger(__name__)
 
 
 class PlattCalibrator:
