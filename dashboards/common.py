@@ -20,7 +20,7 @@ import streamlit as st
 
 from risk import auth, clock, maplayers
 from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
-from risk.settings import SettingsError
+from risk.settings import SettingsError, read_settings
 from risk.store import OutcomeStore
 from risk.workspace import Workspace, load_workspace
 
@@ -185,7 +185,7 @@ def settings(workspace: Path) -> dict:
 
 @st.cache_data(show_spinner=False)
 def _settings(path: str, mtime: float) -> dict:
-    return auth.read_settings(path)
+    return read_settings(path)
 
 
 # -- language and user ----------------------------------------------------------------------

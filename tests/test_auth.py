@@ -147,7 +147,7 @@ def test_store_location_reads_settings(tmp_path):
     assert auth.store_location(tmp_path) == "postgresql://risk@db/risk"
     (tmp_path / "settings.toml").write_text("store_url = \n")
     with pytest.raises(ValueError, match="settings.toml: not valid TOML"):
-        auth.read_settings(tmp_path)
+        auth.store_location(tmp_path)
 
 
 def test_role_pages():

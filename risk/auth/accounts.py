@@ -1,69 +1,24 @@
-"""Accounts, roles and what each role may do, enforced in the package, not only in the UI.
-
->>> create_user("data/workspace/town/outcomes.sqlite", "anne", "a long secret", "crew",
-...             crew="Nord")  # doctest: +SKIP
->>> verify("data/workspace/town/outcomes.sqlite", "anne", "a long secret")  # doctest: +SKIP
-User(username='anne', role='crew', crew='Nord', ...)
-
-Accounts live in the ``users`` table of the workspace's outcome store (SQLite file or
-PostgreSQL), created by the store's Alembic migrations. Passwords are kept only as scrypt
-hashes with a random per-user salt, compared in constant time. Utilities with an identity
-provider sign in through OIDC (``st.login``); the e-mail it returns is mapped to an account,
-and so to a role, with :func:`user_for_email`.
-
-Roles: ``engineer`` (risk map, model, dispatch, impact, renewal), ``crew`` (own inspection
-list and outcome form), ``manager`` (impact, renewal, and the risk map and model to read),
-``admin`` (everything, and accounts); :data:`PAGES_BY_ROLE` is the rule. Writes of outcomes and
-assignments, from the dashboard and the command line alike, go through :mod:`risk.writes`,
-which checks here that the writer is an active account whose role may write
-(:func:`writer_problems`) and, for crews, that the assignment is their own; the store audits
-every write with the user. User and crew names follow the identifier rules of
-:mod:`risk.textrules` (no formula-leading character, no markup, no control characters).
-"""
+"""Accounts in the outcome store's users table: create, verify, change, with every change audited."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import functools
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
+from risk.auth.passwords import MIN_PASSWORD_LENGTH, check_password, dummy_hash, hash_password
+from risk.auth.roles import PAGES_BY_ROLE, ROLES
 from risk.errors import InputError
-from risk.i18n import format_date, label, language_name, languages, t
+from risk.i18n import languages
 from risk.settings import read_settings
 from risk.store import OutcomeStore
 from risk.store.db import WRITE_OPTION
 from risk.store.models import Base, audit_table
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 from risk.workspace import Workspace
-
-#: Roles of the dashboards.
-ROLES = ("engineer", "crew", "manager", "admin")
-#: Pages each role may open (page names of ``dashboards/app.py``).
-PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "engineer": ("risk_map", "model", "dispatch", "impact", "renewal"),
-    "crew": ("crew",),
-    "manager": ("impact", "renewal", "model", "risk_map"),
-    "admin": ("risk_map", "model", "dispatch", "crew", "impact", "renewal", "admin"),
-}
-#: Roles that may record field outcomes.
-RECORDING_ROLES = ("crew", "engineer", "admin")
-#: Roles that may plan and assign inspections.
-PLANNING_ROLES = ("engineer", "admin")
-#: Shortest accepted password, in characters.
-MIN_PASSWORD_LENGTH = 8
-
-#: scrypt cost: N (CPU/memory), r (block size), p (parallelism); 32 MiB, ~0.1 s a hash.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-_SALT_BYTES = 16
-_KEY_BYTES = 32
 
 users_table = sa.Table(
     "users",
@@ -82,6 +37,8 @@ users_table = sa.Table(
     sa.CheckConstraint("role <> 'crew' OR crew IS NOT NULL", name="crew_member"),
     extend_existing=True,
 )
+
+
 #: Columns shown by :func:`list_users` (never the password hash).
 USER_COLUMNS = ["username", "role", "crew", "email", "language", "active", "created_at"]
 
@@ -102,48 +59,6 @@ class User:
         return page in PAGES_BY_ROLE.get(self.role, ())
 
 
-# -- passwords ---------------------------------------------------------------------------------
-
-
-def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
-    """A salted scrypt hash, ``scrypt$N$r$p$salt$key`` (base64), with a fresh random salt."""
-    salt = secrets.token_bytes(_SALT_BYTES)
-    key = _scrypt(password, salt, n, r, p)
-    return "$".join(["scrypt", str(n), str(r), str(p), _b64(salt), _b64(key)])
-
-
-def check_password(password: str, encoded: str | None) -> bool:
-    """True when ``password`` matches ``encoded`` (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, key = (encoded or "").split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(key)
-        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r, dklen=_KEY_BYTES
-    )
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash checked when the user does not exist, so that both cases take the same time."""
-    return hash_password(secrets.token_hex(16))
-
-
-# -- the workspace's store ---------------------------------------------------------------------
-
-
 def store_location(workspace: str | Path) -> str:
     """Where a workspace's outcome store is: ``store_url`` in ``settings.toml``, else
     ``<workspace>/outcomes.sqlite``."""
@@ -151,13 +66,10 @@ def store_location(workspace: str | Path) -> str:
     return str(url) if url else str(Workspace(workspace).outcomes)
 
 
-def _open(store_url: str | Path | OutcomeStore) -> tuple[OutcomeStore, bool]:
+def open_store(store_url: str | Path | OutcomeStore) -> tuple[OutcomeStore, bool]:
     if isinstance(store_url, OutcomeStore):
         return store_url, False
     return OutcomeStore(store_url), True
-
-
-# -- accounts ----------------------------------------------------------------------------------
 
 
 def create_user(
@@ -200,7 +112,7 @@ def create_user(
         problems.append("give a password, or an e-mail for sign-in through the identity provider")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    store, owned = _open(store_url)
+    store, owned = open_store(store_url)
     try:
         if username and get_user(store, username, include_inactive=True) is not None:
             problems.append(f"the username {username!r} is taken")
@@ -236,7 +148,7 @@ def verify(store_url: str | Path | OutcomeStore, username: str, password: str) -
 
     Takes the same time whether or not the user exists (a dummy hash is checked).
     """
-    store, owned = _open(store_url)
+    store, owned = open_store(store_url)
     try:
         row = _user_row(
             store, sa.func.lower(users_table.c.username) == (username or "").strip().lower()
@@ -245,7 +157,7 @@ def verify(store_url: str | Path | OutcomeStore, username: str, password: str) -
         if owned:
             store.close()
     if row is None or not row["password_hash"]:
-        check_password(password or "", _dummy_hash())
+        check_password(password or "", dummy_hash())
         return None
     if not check_password(password or "", row["password_hash"]) or not row["active"]:
         return None
@@ -256,7 +168,7 @@ def get_user(
     store_url: str | Path | OutcomeStore, username: str, *, include_inactive: bool = False
 ) -> User | None:
     """The account named ``username`` (case-insensitive), or None."""
-    store, owned = _open(store_url)
+    store, owned = open_store(store_url)
     try:
         row = _user_row(store, sa.func.lower(users_table.c.username) == username.strip().lower())
     finally:
@@ -271,7 +183,7 @@ def user_for_email(store_url: str | Path | OutcomeStore, email: str | None) -> U
     """The active account with this e-mail (as returned by the identity provider), or None."""
     if not email:
         return None
-    store, owned = _open(store_url)
+    store, owned = open_store(store_url)
     try:
         row = _user_row(store, users_table.c.email == email.strip().lower())
     finally:
@@ -283,7 +195,7 @@ def user_for_email(store_url: str | Path | OutcomeStore, email: str | None) -> U
 def list_users(store_url: str | Path | OutcomeStore) -> pd.DataFrame:
     """Every account (``username``, ``role``, ``crew``, ``email``, ``language``, ``active``,
     ``created_at``), by name; never the password hashes."""
-    store, owned = _open(store_url)
+    store, owned = open_store(store_url)
     try:
         query = sa.select(*[users_table.c[c] for c in USER_COLUMNS]).order_by(
             users_table.c.username
@@ -429,7 +341,7 @@ def _update_user(
     (the command line and scripts, which reach the store directly). Refuses, writing
     nothing, a change that would leave no active administrator.
     """
-    store, owned = _open(store_url)
+    store, owned = open_store(store_url)
     try:
         with _write(store) as connection:
             if isinstance(by, User) and admin_only:
@@ -479,112 +391,6 @@ def _update_user(
     finally:
         if owned:
             store.close()
-
-
-def accounts_table(store_url: str | Path | OutcomeStore, lang: str = "en") -> pd.DataFrame:
-    """The accounts for people, in ``lang``: name, role, crew, e-mail, language, status and
-    the day it was created; words instead of codes, "–" where there is nothing."""
-    users = list_users(store_url)
-
-    def text(value) -> str:
-        return "–" if value is None or pd.isna(value) or not str(value).strip() else str(value)
-
-    return pd.DataFrame(
-        {
-            t("admin.col.username", lang): users["username"].astype(str),
-            t("admin.col.role", lang): [t(f"role.{r}", lang) for r in users["role"]],
-            t("admin.col.crew", lang): [text(c) for c in users["crew"]],
-            t("admin.col.email", lang): [text(e) for e in users["email"]],
-            t("admin.col.language", lang): [language_name(x) for x in users["language"]],
-            t("admin.col.status", lang): [
-                t("admin.status.active", lang) if a else t("admin.status.inactive", lang)
-                for a in users["active"]
-            ],
-            t("admin.col.created", lang): [
-                format_date(pd.Timestamp(c), lang) if c is not None and not pd.isna(c) else "–"
-                for c in users["created_at"]
-            ],
-        }
-    )  # fmt: skip
-
-
-def audit_for_people(
-    store_url: str | Path | OutcomeStore, lang: str = "en", *, limit: int = 200
-) -> pd.DataFrame:
-    """The latest ``limit`` entries of the store's audit log, latest first, in words: the
-    day, who, and what they did (account changes, outcomes, assignments); never a hash."""
-    store, owned = _open(store_url)
-    try:
-        full = store.audit()
-        audit = full.tail(limit).iloc[::-1]
-        with store.engine.connect() as connection:
-            names = dict(
-                connection.execute(sa.select(users_table.c.user_id, users_table.c.username)).all()
-            )
-    finally:
-        if owned:
-            store.close()
-    planned = full[full["action"] == "add_assignment"]
-    pipes = {
-        row_id: (after or {}).get("pipe_id")
-        for row_id, after in zip(planned["row_id"], planned["after"], strict=True)
-    }
-    what = [
-        _audit_words(
-            row.action, row.table_name, row.row_id, row.before, row.after, names, lang, pipes
-        )
-        for row in audit.itertuples(index=False)
-    ]
-    return pd.DataFrame(
-        {
-            t("admin.col.when", lang): [format_date(pd.Timestamp(a), lang) for a in audit["at"]],
-            t("admin.col.who", lang): audit["user"].astype(str).tolist(),
-            t("admin.col.what", lang): what,
-        }
-    )
-
-
-def _audit_words(action, table, row_id, before, after, names: dict, lang: str, pipes: dict) -> str:
-    before, after = before or {}, after or {}
-    if table == "users":
-        name = names.get(row_id) or after.get("username") or "–"
-        if action == "create_user":
-            return t(
-                "audit.create_user", lang, user=name, role=t(f"role.{after.get('role')}", lang)
-            )
-        if action == "set_role":
-            return t(
-                "audit.set_role",
-                lang,
-                user=name,
-                before=t(f"role.{before.get('role')}", lang),
-                after=t(f"role.{after.get('role')}", lang),
-            )
-        if action == "set_active":
-            key = "audit.reactivated" if after.get("active") else "audit.deactivated"
-            return t(key, lang, user=name)
-        if action == "set_language":
-            language = language_name(after["language"]) if after.get("language") else "–"
-            return t("audit.set_language", lang, user=name, language=language)
-        if action in ("set_password", "reset_password"):
-            return t(f"audit.{action}", lang, user=name)
-    if action == "record_outcome":
-        return t(
-            "audit.record_outcome",
-            lang,
-            pipe=after.get("pipe_id") or "–",
-            result=label("result", after.get("result"), lang),
-        )
-    if action == "add_assignment":
-        return t(
-            "audit.add_assignment",
-            lang,
-            pipe=after.get("pipe_id") or "–",
-            crew=after.get("crew") or "–",
-        )
-    if action == "set_assignment_status":
-        return t(f"audit.assignment_{after.get('status')}", lang, pipe=pipes.get(row_id) or "–")
-    return str(action).replace("_", " ")
 
 
 def _row(connection, username: str) -> dict | None:
@@ -661,64 +467,3 @@ def _audit(connection, user: str, action: str, row_id: int, before, after) -> No
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-# -- what each role may do (checked here, whatever the interface shows) -----------------------
-
-
-def require_role(user: User | None, roles: tuple[str, ...], action: str) -> User:
-    """Raise PermissionError unless ``user`` is signed in with one of ``roles``."""
-    if user is None or not user.active:
-        raise PermissionError(f"Sign in to {action}.")
-    if user.role not in roles:
-        raise PermissionError(
-            f"{user.username} ({user.role}) may not {action}; this needs the role "
-            f"{' or '.join(roles)}."
-        )
-    return user
-
-
-def visible_assignments(store: OutcomeStore, user: User | None, **filters) -> pd.DataFrame:
-    """The assignments ``user`` may see: a crew member only their crew's, others all."""
-    user = require_role(user, ROLES, "see inspection lists")
-    if user.role == "crew":
-        filters["crew"] = user.crew
-    return store.assignments(**filters)
-
-
-def writer_problems(
-    store: OutcomeStore, user: User | str | None, roles: tuple[str, ...], action: str
-) -> tuple[User | None, list[str]]:
-    """The stored account of ``user`` (a name or a signed-in :class:`User`) and what keeps it
-    from ``action``: no such account, a disabled one, a role not in ``roles``, a crew member
-    without a crew. The account is read again from the store, so a role changed or an account
-    disabled since sign-in counts. Returns ``(account or None, problems)``."""
-    name = user.username if isinstance(user, User) else user
-    name = (name or "").strip() if isinstance(name, str) else ""
-    if not name:
-        return None, [
-            f"a user name is needed to {action} (it goes to the audit log): give the name of "
-            "an account, or create one with 'risk users add WORKSPACE NAME --role ...'"
-        ]
-    if (problem := identifier_problem(name)) is not None:
-        return None, [f"the user name {name[:60]!r} {problem}; no account can have it"]
-    account = get_user(store, name, include_inactive=True)
-    if account is None:
-        return None, [
-            f"there is no account named {name!r}; create it with 'risk users add WORKSPACE "
-            f"{name} --role {'engineer' if 'engineer' in roles else roles[0]}' (or in the "
-            "Accounts page), or use an existing account ('risk users list WORKSPACE')"
-        ]
-    if not account.active:
-        return account, [
-            f"the account {account.username!r} is disabled; ask an administrator to enable it, "
-            "or use another account"
-        ]
-    if account.role not in roles:
-        needed = " or ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
-        return account, [
-            f"{account.username} ({account.role}) may not {action}; this needs the role {needed}"
-        ]
-    if account.role == "crew" and not account.crew:
-        return account, [f"{account.username} has no crew: ask an administrator to set it"]
-    return account, []
