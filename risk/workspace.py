@@ -125,6 +125,16 @@ class Workspace:
         """``renewal/``: the last renewal plan (``risk plan``): CSV, GeoJSON, summary."""
         return self.root / "renewal"
 
+    def read_scores(self, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """The last scores (``columns`` only, when given); None before ``risk score``."""
+        return pd.read_parquet(self.scores, columns=columns) if self.scores.is_file() else None
+
+    def read_consequence(self, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """The consequence of failure per pipe; None before ``risk criticality``."""
+        if not self.consequence.is_file():
+            return None
+        return pd.read_parquet(self.consequence, columns=columns)
+
 
 def fingerprint(paths) -> str:
     """SHA-256 over the bytes of the given files (sorted by name): the input's identity."""

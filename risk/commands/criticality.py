@@ -110,7 +110,6 @@ def cmd_matrix(args) -> int:
 
 
 def cmd_criticality(args) -> int:
-    import pandas as pd
 
     from risk.consequence import (
         CriticalitySettings,
@@ -137,9 +136,7 @@ def cmd_criticality(args) -> int:
     folder = source_folder(data, args.workspace)
     likelihood = None
     if args.top is not None:
-        scores = Workspace(args.workspace).scores
-        if scores.is_file():
-            likelihood = pd.read_parquet(scores, columns=["pipe_id", "rank"])
+        likelihood = Workspace(args.workspace).read_scores(["pipe_id", "rank"])
     with timed_steps("Consequence of failure of the pipes in service ...") as step:
         result = assess_consequence(
             data,

@@ -306,13 +306,13 @@ def read_risk(
 
     ws = Workspace(workspace)
     if scores is None:
-        if not ws.scores.is_file():
+        scores = ws.read_scores()
+        if scores is None:
             return None
-        scores = pd.read_parquet(ws.scores)
     if settings is None:
         values = read_settings(workspace).get("criticality", {})
         settings = CriticalitySettings.from_mapping(values)
-    consequence = pd.read_parquet(ws.consequence) if ws.consequence.is_file() else None
+    consequence = ws.read_consequence()
     if pipes is None:
         pipes = load_workspace(workspace).pipes
     return assess_risk(scores, consequence, pipes=pipes, settings=settings)

@@ -254,10 +254,8 @@ def renewal_inputs(
         )
     costs = costs or cost_settings(workspace)
     data = load_workspace(workspace)
-    scores = pd.read_parquet(ws.scores)
-    consequence = None
-    if use_consequence and ws.consequence.is_file():
-        consequence = pd.read_parquet(ws.consequence, columns=["pipe_id", "cof_score"])
+    scores = ws.read_scores()
+    consequence = ws.read_consequence(["pipe_id", "cof_score"]) if use_consequence else None
     basis = scores_basis(workspace)
     inputs = build_inputs(
         scores,
