@@ -106,6 +106,7 @@ def town(tmp_path_factory):
     return read_utility(folder), truth
 
 
+@pytest.mark.slow
 def test_the_scale_pooled_over_years_is_closer_to_the_truth_than_the_last_year_alone(town):
     data, truth = town
     errors = {1: [], 5: []}

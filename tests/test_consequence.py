@@ -296,6 +296,7 @@ def test_the_graph_shortcuts_give_the_simulated_answer(town):
         engine.close()
 
 
+@pytest.mark.slow
 def test_closures_in_worker_processes_equal_closures_here(town):
     model, cut, engine = _engine(town)
     try:

@@ -143,6 +143,7 @@ def test_pipe_card_reasons_and_history():
     assert maplayers.reasons_list("a; b") == ["a", "b"]
 
 
+@pytest.mark.slow
 def test_100k_segments_make_a_small_payload():
     # speed is measured by benchmarks/run.py (the map stage), not asserted here
     pipes = grid(100_000)
@@ -208,9 +209,7 @@ def test_exclusions_and_hit_rates():
          "inspected_on": pd.to_datetime(["2026-10-01", "2026-10-01", "2020-01-01"])}
     )  # fmt: skip
     assignments = pd.DataFrame({"pipe_id": ["D", "E"], "status": ["planned", "done"]})
-    excluded = inspection_exclusions(
-        outcomes, assignments, start=pd.Timestamp("2026-11-23").date()
-    )
+    excluded = inspection_exclusions(outcomes, assignments, start=pd.Timestamp("2026-11-23").date())
     assert excluded.to_dict("list") == {
         "pipe_id": ["A", "D"],
         "reason": ["inspected_recently", "already_planned"],

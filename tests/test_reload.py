@@ -156,6 +156,7 @@ _KILL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["_write_tables", "_fsync_tree", "_atomic_text"])
 def test_a_reload_killed_half_way_keeps_data_and_records(tiny, recorded, point):
     before = _records(recorded)

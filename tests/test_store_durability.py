@@ -69,6 +69,7 @@ def test_sigkill_during_writes_loses_no_acknowledged_outcome(url):
             assert check == ["ok"]
 
 
+@pytest.mark.slow
 def test_eight_concurrent_writers_store_every_outcome_exactly_once(url):
     """Eight processes open a new store at once and write overlapping keys."""
     from store_writer import write_concurrently

@@ -367,6 +367,7 @@ def test_the_sample_is_closed_by_segments_and_the_shortcut_gives_the_simulated_a
         engine.close()
 
 
+@pytest.mark.slow
 def test_segments_need_fewer_simulations_on_the_sample(town, tmp_path):
     from risk.ingest import read_utility
     from risk.workspace import write_workspace
