@@ -522,6 +522,9 @@ def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         if money["cost_eur"] > 0
         else None
     )
+    if texts["money"] and not summary.get("enough_to_compare", True):
+        # the same threshold as the hit rates: one leak more or less moves the return a lot
+        texts["money"] += " " + t("impact.money_small_sample", lang)
     return texts
 
 

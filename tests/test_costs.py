@@ -106,6 +106,11 @@ def test_the_impact_page_money_comes_from_the_same_settings():
     assert "(5.00 km at 200 €/km)" in texts["money"]
     assert "€ for each euro spent" in texts["money"]
     assert money_texts(summary, "fr")["money"].startswith("Les tournées d'inspection")
+    # 5 km in 2 inspections is too little to judge: the sentence says so, as the hit rates do
+    assert not summary["enough_to_compare"]
+    assert texts["money"].endswith("one leak more or less changes it a lot.")
+    enough = {**summary, "enough_to_compare": True}
+    assert "Too little" not in money_texts(enough, "en")["money"]
     nothing = inspection_return(0.0, 0, 0.0, 0.0)
     assert nothing["cost_eur"] == 0
     assert nothing["return_per_eur"] != nothing["return_per_eur"]  # NaN: nothing spent
