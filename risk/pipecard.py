@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from risk.consequence.words import risk_words
 from risk.features import clean_name, soil_property_columns, weather_role
 from risk.i18n import (
     format_date,
@@ -481,7 +482,7 @@ def pipe_card(
         if _missing(rank)
         else t("card.rank_of", lang, rank=_number(rank, lang), total=_number(scored, lang)),
         "unit": _unit_line(table, row, lang),
-        **_risk_words(row, lang),
+        **risk_words(row, lang),
         "reasons": reasons_in_words(row.get("top_reasons"), lang),
         "breaks": _breaks_table(data, pipe_id, lang),
         "soils": _soil_phrases(data, geometry, lang),
@@ -489,21 +490,6 @@ def pipe_card(
         "inspections": _inspections_table(outcomes, pipe_id, lang),
         "planned": _planned(assignments, pipe_id, lang),
     }
-
-
-def _risk_words(row, lang: str) -> dict:
-    """The consequence and risk grades of the risk matrix in words (consequence by proxy
-    said so); "not assessed" when the pipe has none; nothing when the table has no grades."""
-    if "cof_grade" not in row.index or "risk_grade" not in row.index:
-        return {}
-    from risk.consequence.matrix import grade_words
-
-    cof = 0 if _missing(row["cof_grade"]) else int(row["cof_grade"])
-    consequence = grade_words("consequence", cof, lang)
-    if cof and row.get("cof_method") == "proxy":
-        consequence += f" ({t('riskmatrix.by_proxy', lang)})"
-    risk = 0 if _missing(row["risk_grade"]) else int(row["risk_grade"])
-    return {"consequence": consequence, "risk": grade_words("risk", risk, lang)}
 
 
 def _unit_line(table: pd.DataFrame, row, lang: str) -> str | None:

@@ -196,6 +196,35 @@ def test_the_pipe_card_says_the_consequence_and_risk_in_words():
     assert card["risk"] == "moyen"
     assert pipe_card(table, None, "E")["consequence"] == "consequence not assessed"
     assert "risk" not in pipe_card(SCORES.assign(rank=1, band="high"), None, "D")
+    assert card["consequence_why"] is None  # no figures in this consequence table
+
+
+def test_the_pipe_card_says_what_a_repair_closes_and_what_it_does():
+    from risk.pipecard import pipe_card
+
+    consequence = CONSEQUENCE.assign(
+        closure=["valve segment", "pipe alone", "pipe alone", "valve segment", "pipe alone", None],
+        unserved_peak_m3_per_day=[45.2, 120.0, 0.0, 3.0, 1.0, np.nan],
+        customers_affected=[30, 80, 0, np.nan, 1, np.nan],
+        critical_sites_affected=[1, 0, 0, 0, 0, np.nan],
+    )
+    table = with_grades(
+        SCORES.assign(rank=range(1, 8), band="high"), assess_risk(SCORES, consequence)
+    )
+    card = pipe_card(table, None, "A")
+    assert card["consequence_why"] == (
+        "A repair closes its valve segment: about 45 m³ not delivered on a peak day, "
+        "30 customers below service pressure, 1 critical site cut off."
+    )
+    assert pipe_card(table, None, "C")["consequence_why"] == (
+        "A repair closes the pipe: no water short on a peak day."
+    )
+    french = pipe_card(table, None, "D", lang="fr")["consequence_why"]
+    assert (
+        french
+        == "Une réparation ferme son tronçon entre vannes : environ 3\u00a0m³ non distribués un jour de pointe."
+    )
+    assert pipe_card(table, None, "E")["consequence_why"] is None  # not assessed
 
 
 # -- the risk map page (AppTest; the browser test clicks for real) ------------------------

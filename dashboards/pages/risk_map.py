@@ -186,6 +186,8 @@ def show_card(pipe_id: str) -> None:
             f"**{tr('map.consequence')}**{colon}{card['consequence']}  \n"
             f"**{tr('map.risk')}**{colon}{card['risk']}"
         )
+        if card.get("consequence_why"):
+            st.caption(card["consequence_why"])
     if selected_row is not None and not mask[selected_row]:
         st.caption(tr("map.hidden_by_filters"))
     st.markdown(f"**{tr('map.reasons')}**")

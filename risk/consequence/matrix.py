@@ -60,6 +60,15 @@ import pandas as pd
 from risk.consequence.score import cof_grade
 from risk.consequence.settings import GRADE_NAMES, CriticalitySettings
 
+#: What a closure does, carried from ``consequence.parquet`` to say why a consequence is
+#: graded so (the pipe card): what a repair closes, water short on a peak day, customers
+#: and critical sites affected.
+EFFECTS = (
+    "closure",
+    "unserved_peak_m3_per_day",
+    "customers_affected",
+    "critical_sites_affected",
+)
 #: Likelihood grades 1-5 (rows of the matrix).
 LIKELIHOOD_NAMES = ("rare", "unlikely", "possible", "likely", "almost_certain")
 #: Consequence grades 1-5 (columns), as in ``consequence.parquet``.
@@ -103,7 +112,7 @@ MAP_MODES = ("likelihood", "consequence", "risk")
 COLUMNS = (
     "pipe_id", "risk_rank", "risk_grade", "risk_name", "risk_score",
     "lof_grade", "lof_name", "probability", "expected_failures",
-    "cof_grade", "cof_name", "cof_score", "cof_method",
+    "cof_grade", "cof_name", "cof_score", "cof_method", *EFFECTS,
     "length_m", "material", "unit_id", "top_reasons",
 )  # fmt: skip
 
@@ -228,6 +237,12 @@ def assess_risk(
     out["cof_score"] = score
     out["cof_grade"] = np.where(score.notna(), cof_grade(score.fillna(0), settings), 0)
     out["cof_method"] = method
+    for column in EFFECTS:
+        known_rows = score.notna()
+        if consequence is not None and len(consequence) and column in cof:
+            out[column] = out["pipe_id"].map(cof[column]).where(known_rows)
+        else:
+            out[column] = np.nan
     out["risk_grade"] = risk_grade(out["lof_grade"], out["cof_grade"])
     out["risk_score"] = (out["expected_failures"] * out["cof_score"]).where(out["risk_grade"] > 0)
     for kind, column in (("likelihood", "lof"), ("consequence", "cof"), ("risk", "risk")):
@@ -469,4 +484,6 @@ def with_grades(table: pd.DataFrame, result: RiskResult | None) -> pd.DataFrame:
     for column in ("lof_grade", "cof_grade", "risk_grade"):
         out[column] = ids.map(by_pipe[column]).fillna(0).astype(int).to_numpy()
     out["cof_method"] = ids.map(by_pipe["cof_method"]).astype("string").to_numpy()
+    for column in EFFECTS:
+        out[column] = ids.map(by_pipe[column]).to_numpy()
     return out
