@@ -125,6 +125,51 @@ class Workspace:
         """``renewal/``: the last renewal plan (``risk plan``): CSV, GeoJSON, summary."""
         return self.root / "renewal"
 
+    @property
+    def scores_basis(self) -> Path:
+        """``scores.json``: the date and horizon of ``scores.parquet`` (``risk score``)."""
+        return self.root / "scores.json"
+
+    def write_scores_basis(self, as_of, horizon_years: int, model: str | None = None) -> Path:
+        """Record when and for which horizon the scores were made (written whole)."""
+        content = {
+            "as_of": str(pd.Timestamp(as_of).date()),
+            "horizon_years": int(horizon_years),
+            "model": model,
+        }
+        with atomic_text_file(self.scores_basis) as stream:
+            stream.write(json.dumps(content, indent=2) + "\n")
+        return self.scores_basis
+
+    def read_scores_basis(self) -> dict:
+        """When and for which horizon the scores were made: ``as_of`` (Timestamp),
+        ``horizon_years`` and ``source``: ``scores.json`` as ``risk score`` writes it, else
+        the newest model card of the workspace, else assumed (1 January of the scores
+        file's year, 1 year) and said so. The one answer for every reader of the scores."""
+        for content, source in self._basis_candidates():
+            if content.get("as_of"):
+                return {
+                    "as_of": pd.Timestamp(content["as_of"]),
+                    "horizon_years": int(content.get("horizon_years") or 1),
+                    "source": source,
+                }
+        year = (
+            pd.Timestamp(self.scores.stat().st_mtime, unit="s").year
+            if self.scores.is_file()
+            else pd.Timestamp.now().year
+        )
+        return {"as_of": pd.Timestamp(year=year, month=1, day=1), "horizon_years": 1,
+                "source": "assumed"}  # fmt: skip
+
+    def _basis_candidates(self):
+        """``scores.json``, then the model cards, newest first."""
+        if self.scores_basis.is_file():
+            yield _json_or_empty(self.scores_basis), "scores"
+        cards = [_json_or_empty(c) for c in self.models.glob("*/model_card.json")]
+        cards.sort(key=lambda c: str(c.get("created", "")), reverse=True)
+        for card in cards:
+            yield card, "model card"
+
     def read_scores(self, columns: list[str] | None = None) -> pd.DataFrame | None:
         """The last scores (``columns`` only, when given); None before ``risk score``."""
         return pd.read_parquet(self.scores, columns=columns) if self.scores.is_file() else None
@@ -134,6 +179,15 @@ class Workspace:
         if not self.consequence.is_file():
             return None
         return pd.read_parquet(self.consequence, columns=columns)
+
+
+def _json_or_empty(path: Path) -> dict:
+    """A JSON file's object, or {} when it cannot be read (a reader never fails on it)."""
+    try:
+        content = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return content if isinstance(content, dict) else {}
 
 
 def fingerprint(paths) -> str:

@@ -307,3 +307,32 @@ def test_risk_matrix_on_the_command_line_is_the_pages_matrix(run, tiny_workspace
     (tiny_workspace / "scores.parquet").unlink()
     code, _, err = run("matrix", tiny_workspace)
     assert code == 2 and "risk score" in err
+
+
+def test_a_longer_horizon_is_graded_by_its_yearly_chance(tiny_workspace):
+    from risk.consequence.matrix import read_risk
+    from risk.workspace import Workspace
+
+    scores = SCORES.assign(probability=[0.3, 0.005, 0.5, 0.05, 0.2, 0.01, 0.02])
+    one_year = assess_risk(scores, CONSEQUENCE)
+    three_years = assess_risk(scores, CONSEQUENCE, horizon_years=3)
+    # 30 % in a year is "almost certain" (5); 30 % in three years is 11 % a year: "likely"
+    assert by_pipe(one_year).loc["A", "lof_grade"] == 5
+    assert by_pipe(three_years).loc["A", "lof_grade"] == 4
+    assert by_pipe(one_year).loc["E", "lof_grade"] == 4  # 20 % a year
+    assert by_pipe(three_years).loc["E", "lof_grade"] == 3  # 20 % in 3 years: 7.2 % a year
+    # risk score records the horizon beside the scores, and the matrix reads it
+    ws = Workspace(tiny_workspace)
+    assert ws.read_scores_basis()["source"] == "assumed"
+    ws.write_scores_basis("2026-01-01", 3)
+    assert ws.read_scores_basis() == {
+        "as_of": pd.Timestamp("2026-01-01"),
+        "horizon_years": 3,
+        "source": "scores",
+    }
+    ws.write_scores_basis("2026-01-01", 1)
+    graded = by_pipe(read_risk(tiny_workspace))
+    probability = pd.read_parquet(ws.scores)["probability"].iloc[0]  # 0.2 in tiny_workspace
+    assert probability == 0.2 and (graded["lof_grade"] == 4).all()
+    ws.write_scores_basis("2026-01-01", 3)
+    assert (by_pipe(read_risk(tiny_workspace))["lof_grade"] == 3).all()

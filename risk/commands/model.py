@@ -210,6 +210,9 @@ def cmd_score(args) -> int:
         with client:
             scores = _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes)
     write_table(scores, out)
+    if workspace is not None and Path(out) == Workspace(workspace).scores:
+        used = model.horizon_years if model is not None else args.horizon_years
+        Workspace(workspace).write_scores_basis(as_of, used, args.model and str(args.model))
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
     lines += score_summary(scores.head(3), horizon_years=args.horizon_years)
     emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))

@@ -125,6 +125,16 @@ def likelihood_grade(probability, thresholds) -> np.ndarray:
     return np.where(np.isnan(p), 0, grade)
 
 
+def yearly_probability(probability, horizon_years: int) -> np.ndarray:
+    """The yearly chance of at least one failure from that over ``horizon_years``.
+
+    >>> yearly_probability(np.array([0.271, 0.1]), 3).round(3)
+    array([0.1  , 0.035])
+    """
+    p = np.clip(np.asarray(probability, dtype=float), 0.0, 1.0)
+    return 1.0 - (1.0 - p) ** (1.0 / max(int(horizon_years), 1))
+
+
 def risk_grade(lof, cof) -> np.ndarray:
     """Risk grade 1-5 of each (likelihood, consequence) pair by :data:`RISK_MATRIX`; 0 where
     either is 0 (not assessed)."""
@@ -196,6 +206,7 @@ def assess_risk(
     *,
     pipes: pd.DataFrame | None = None,
     settings: CriticalitySettings | None = None,
+    horizon_years: int = 1,
 ) -> RiskResult:
     """Join likelihood (``scores.parquet``) and consequence (``consequence.parquet``) per
     ``pipe_id`` and grade every scored pipe (see the module).
@@ -212,6 +223,10 @@ def assess_risk(
         The network, for ``material`` (and ``length_m`` when the scores lack it).
     settings : CriticalitySettings, optional
         ``likelihood_thresholds`` and ``grade_thresholds`` (defaults otherwise).
+    horizon_years : int
+        Horizon of the scores' probabilities. The likelihood grades are yearly: a
+        probability ``p`` over ``h`` years is graded as ``1 - (1 - p) ** (1 / h)`` (the same
+        yearly chance each year), so that a 3-year model and a 1-year model agree.
     """
     settings = settings or CriticalitySettings()
     missing = [c for c in ("pipe_id", "probability", "expected_failures") if c not in scores]
@@ -222,7 +237,8 @@ def assess_risk(
     out = pd.DataFrame({"pipe_id": table["pipe_id"]})
     out["probability"] = pd.to_numeric(table["probability"], errors="coerce").astype(float)
     out["expected_failures"] = pd.to_numeric(table["expected_failures"], errors="coerce")
-    out["lof_grade"] = likelihood_grade(out["probability"], settings.likelihood_thresholds)
+    yearly = yearly_probability(out["probability"], horizon_years)
+    out["lof_grade"] = likelihood_grade(yearly, settings.likelihood_thresholds)
 
     score = pd.Series(np.nan, index=out.index)
     method = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -330,7 +346,8 @@ def read_risk(
     consequence = ws.read_consequence()
     if pipes is None:
         pipes = load_workspace(workspace).pipes
-    return assess_risk(scores, consequence, pipes=pipes, settings=settings)
+    horizon = ws.read_scores_basis()["horizon_years"]
+    return assess_risk(scores, consequence, pipes=pipes, settings=settings, horizon_years=horizon)
 
 
 # -- what the map and the page show ----------------------------------------------------------

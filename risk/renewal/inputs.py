@@ -7,7 +7,6 @@ notebooks. Both return :class:`RenewalInputs`, one row per pipe in the scores.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,33 +202,10 @@ def _numbers(table: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def scores_basis(workspace: str | Path) -> dict:
-    """When the scores were made and for which horizon: from the newest model card of the
-    workspace (``risk score`` saves the model it trains), else assumed (as-of = 1 January of
-    the scores file's year, horizon 1 year) and said so (``source``)."""
-    ws = Workspace(workspace)
-    cards = sorted(ws.models.glob("*/model_card.json")) if ws.models.is_dir() else []
-    newest = None
-    for card in cards:
-        try:
-            content = json.loads(card.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-        if content.get("as_of") and (
-            newest is None or str(content.get("created", "")) >= str(newest.get("created", ""))
-        ):
-            newest = content
-    if newest is not None:
-        return {
-            "as_of": pd.Timestamp(newest["as_of"]),
-            "horizon_years": int(newest.get("horizon_years") or 1),
-            "source": "model card",
-        }
-    year = pd.Timestamp(ws.scores.stat().st_mtime, unit="s").year
-    return {
-        "as_of": pd.Timestamp(year=year, month=1, day=1),
-        "horizon_years": 1,
-        "source": "assumed",
-    }
+    """When the scores were made and for which horizon
+    (:meth:`risk.workspace.Workspace.read_scores_basis`: ``scores.json``, else the newest
+    model card, else assumed and said so in ``source``)."""
+    return Workspace(workspace).read_scores_basis()
 
 
 def renewal_inputs(
