@@ -126,12 +126,12 @@ def _floor(town: Path, workspace: Path) -> dict:
         verbose=False,
     )
     X = model.build_features(data, AS_OF)
-    model._select_features(panel.X, panel.panel_date)
-    train, offset = model._xgb_input(panel.X, with_offset=True)
-    scoring, zero = model._xgb_input(X, with_offset=False)
+    model.select_features(panel.X, panel.panel_date)
+    train, offset = model.xgb_input(panel.X, with_offset=True)
+    scoring, zero = model.xgb_input(X, with_offset=False)
     earlier = panel.panel_date < panel.panel_date.max()
     fits = [earlier, np.ones(len(train), dtype=bool)]
-    params, rounds = model._xgb_params(), model.n_estimators
+    params, rounds = model.xgb_params(), model.n_estimators
 
     start = time.perf_counter()
     for name in ("pipes", "breaks", "soils", "stations", "welds"):

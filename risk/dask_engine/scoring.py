@@ -168,7 +168,7 @@ def _score(model: RiskModel, X: pd.DataFrame) -> pd.DataFrame:
             },
             index=X.index,
         )
-    out = pd.DataFrame(model._predictions(X), index=X.index)
+    out = pd.DataFrame(model.predictions(X), index=X.index)
     out["length_m"] = X["length_m"].to_numpy(dtype=float)
     return out
 

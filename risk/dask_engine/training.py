@@ -74,10 +74,10 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     Same panel (dates, labels, case-control sampling, LEYP prior), same dropped features,
     same panel dates in the break record, same calibration (the held-out dates of
     :meth:`RiskModel.held_out_plan`, each predicted by a fit on the dates before it, pooled
-    by ``RiskModel._calibrate_years``, then a fit on every date); the trees come from
+    by ``RiskModel.calibrate_years``, then a fit on every date); the trees come from
     ``xgboost.dask.train``.
     """
-    model._check_params()
+    model.check_params()
     client = parts.client
     chunks = panel_chunks(model, parts, as_of)
     summaries = client.gather([parts.submit(k, _summarise, f) for _, k, f in chunks])
@@ -146,7 +146,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
             (date, held["mu"].to_numpy(float), held["y"].to_numpy(float), held["w"].to_numpy(float))
         )
     if held_parts:
-        model._calibrate_years(held_parts)
+        model.calibrate_years(held_parts)
     elif model.calibrate:
         log.info("no panel date to check calibration on; probabilities not calibrated")
     for _, _, f, _ in kept:
@@ -274,7 +274,7 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
         base_margin=data[MARGIN_COLUMN],
         enable_categorical=True,
     )
-    params = model._xgb_params()
+    params = model.xgb_params()
     params.pop("nthread", None)  # each worker uses its own threads
     with xgb.config_context(verbosity=0):
         output = xgb.dask.train(
@@ -347,7 +347,7 @@ def _held_out(model: RiskModel, booster: xgb.Booster, chunk: pd.DataFrame) -> pd
             features[column] = np.nan
     return pd.DataFrame(
         {
-            "mu": model._raw_expected(booster, features),
+            "mu": model.raw_expected(booster, features),
             "y": chunk[LABEL_COLUMN].to_numpy(float),
             "w": chunk[WEIGHT_COLUMN].to_numpy(float),
         },

@@ -177,7 +177,7 @@ class RiskModel(BaseEstimator):
         RiskModel
             ``self``, fitted.
         """
-        self._check_params()
+        self.check_params()
         X, y, dates, weight = check_training_input(X, y, panel_date, sample_weight)
         if records_start_year is None:
             records_start_year = (self.feature_options or {}).get("records_start_year")
@@ -186,12 +186,12 @@ class RiskModel(BaseEstimator):
         X, y, weight = X.iloc[order], y[order], weight[order]
         dates = dates[order] if dates is not None else None
 
-        self._select_features(X, dates)
+        self.select_features(X, dates)
         self.calibrator_ = None
         self.count_scale_ = 1.0
         self.calibration_ = None
         # what XGBoost reads, converted once for every fit
-        data, offset = self._xgb_input(X, with_offset=True)
+        data, offset = self.xgb_input(X, with_offset=True)
         held_out = self._held_out_dates(dates, y, weight, records_start_year)
         if self.calibrate and held_out:
             parts = []
@@ -205,8 +205,8 @@ class RiskModel(BaseEstimator):
                     time.perf_counter() - started,
                 )
                 rows = dates == date
-                parts.append((date, self._raw_expected(early, X[rows]), y[rows], weight[rows]))
-            self._calibrate_years(parts)
+                parts.append((date, self.raw_expected(early, X[rows]), y[rows], weight[rows]))
+            self.calibrate_years(parts)
         elif self.calibrate:
             log.info(
                 "calibration needs a panel date with failures after another one whose outcome "
@@ -217,7 +217,7 @@ class RiskModel(BaseEstimator):
         log.info("final fit on %d rows: %.1f s", len(X), time.perf_counter() - started)
         return self
 
-    def _select_features(self, X: pd.DataFrame, dates) -> None:
+    def select_features(self, X: pd.DataFrame, dates) -> None:
         """Set the features the booster uses and the categories of category columns."""
         dropped = [c for c in X.columns if is_excluded_column(c, self.exclude_features)]
         if self.drop_time_only_features and dates is not None:
@@ -270,10 +270,10 @@ class RiskModel(BaseEstimator):
 
     def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
         """Calibration from the raw expected failures ``mu`` of one held-out date (the Dask
-        engine's; :meth:`_calibrate_years` pools several)."""
-        self._calibrate_years([(date, mu, observed, weight)])
+        engine's; :meth:`calibrate_years` pools several)."""
+        self.calibrate_years([(date, mu, observed, weight)])
 
-    def _calibrate_years(self, parts: list) -> None:
+    def calibrate_years(self, parts: list) -> None:
         """Platt scaling and the count scale from held-out dates, pooled.
 
         ``parts``: (date, raw expected failures, observed failures, weight) per held-out
@@ -322,7 +322,7 @@ class RiskModel(BaseEstimator):
         ``builder`` (from :meth:`feature_builder`) reuses the static feature parts of
         ``data`` computed by earlier calls, e.g. when scoring follows.
         """
-        self._check_params()
+        self.check_params()
         started = time.perf_counter()
         self.left_out_columns_ = left_out_columns(data)
         panel = build_panel(
@@ -411,17 +411,17 @@ class RiskModel(BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Expected number of failures of each row within the horizon."""
         check_is_fitted(self, "booster_")
-        return self._predictions(X)["expected_failures"]
+        return self.predictions(X)["expected_failures"]
 
     def predict_probability(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of at least one failure of each row within the horizon."""
         check_is_fitted(self, "booster_")
-        return self._predictions(X)["probability"]
+        return self.predictions(X)["probability"]
 
     def predict_rate_per_km(self, X: pd.DataFrame) -> np.ndarray:
         """Expected failures per km of pipe within the horizon (the ranking key)."""
         check_is_fitted(self, "booster_")
-        return self._predictions(X)["expected_failures_per_km"]
+        return self.predictions(X)["expected_failures_per_km"]
 
     def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """Probability, expected failures, rate per km and inspection rank per row.
@@ -431,7 +431,7 @@ class RiskModel(BaseEstimator):
         :data:`risk.plausibility.MIN_SEGMENT_LENGTH_M` never first, see :func:`inspection_rank`).
         """
         check_is_fitted(self, "booster_")
-        out = pd.DataFrame(self._predictions(X), index=X.index)
+        out = pd.DataFrame(self.predictions(X), index=X.index)
         out["rank"] = inspection_rank(
             out["expected_failures_per_km"], out["expected_failures"], length_m=X["length_m"]
         )
@@ -464,7 +464,8 @@ class RiskModel(BaseEstimator):
         return (gain / total if total > 0 else gain).sort_values(ascending=False)
 
     # ----------------------------------------------------------------- internals
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
+        """Refuse parameters out of range (both engines call it before fitting)."""
         checks = [
             ("horizon_years", self.horizon_years, int, 1),
             ("panel_years", self.panel_years, int, 1),
@@ -493,7 +494,8 @@ class RiskModel(BaseEstimator):
                 SUPPORTED_HORIZONS_YEARS,
             )
 
-    def _xgb_params(self) -> dict:
+    def xgb_params(self) -> dict:
+        """XGBoost's parameters of this model (the local fit and ``xgboost.dask`` alike)."""
         params = {
             "objective": "count:poisson",
             "eta": float(self.learning_rate),
@@ -515,12 +517,12 @@ class RiskModel(BaseEstimator):
         return params
 
     def _train(self, data: pd.DataFrame, offset, y: np.ndarray, weight: np.ndarray) -> xgb.Booster:
-        """A booster on ``data`` and ``offset`` from :meth:`_xgb_input`."""
+        """A booster on ``data`` and ``offset`` from :meth:`xgb_input`."""
         matrix = self._matrix(xgb.QuantileDMatrix, data, offset, label=y, weight=weight)
-        return xgb.train(self._xgb_params(), matrix, num_boost_round=int(self.n_estimators))
+        return xgb.train(self.xgb_params(), matrix, num_boost_round=int(self.n_estimators))
 
     def _matrix(self, kind, data: pd.DataFrame, offset, *, label=None, weight=None):
-        """An XGBoost matrix of ``kind`` on the output of :meth:`_xgb_input`."""
+        """An XGBoost matrix of ``kind`` on the output of :meth:`xgb_input`."""
         return kind(
             data,
             label=label,
@@ -530,7 +532,7 @@ class RiskModel(BaseEstimator):
             nthread=int(self.n_jobs),
         )
 
-    def _predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+    def predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
         rate = self._raw_rate_per_km(self.booster_, X)
         mu = rate * exposure_km(X)
@@ -548,7 +550,8 @@ class RiskModel(BaseEstimator):
         margin = booster.predict(self._dmatrix(X, with_offset=False), output_margin=True)
         return np.exp(margin.astype(float))
 
-    def _raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
+    def raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
+        """Expected failures of ``booster`` on ``X`` before calibration."""
         return self._raw_rate_per_km(booster, X) * exposure_km(X)
 
     def _dmatrix(
@@ -571,10 +574,10 @@ class RiskModel(BaseEstimator):
                 f"X lacks feature(s) the model was fitted with: {', '.join(missing)}. "
                 "Build features with the same options (RiskModel.build_features)."
             )
-        data, offset = self._xgb_input(X, with_offset=with_offset)
+        data, offset = self.xgb_input(X, with_offset=with_offset)
         return self._matrix(xgb.DMatrix, data, offset, label=label, weight=weight)
 
-    def _xgb_input(self, X: pd.DataFrame, *, with_offset: bool) -> tuple[pd.DataFrame, np.ndarray]:
+    def xgb_input(self, X: pd.DataFrame, *, with_offset: bool) -> tuple[pd.DataFrame, np.ndarray]:
         """The model's features of ``X`` as XGBoost reads them (float32, categories), and
         the base margin (log km of exposure, or zero)."""
         frame = {}
