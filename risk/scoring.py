@@ -77,15 +77,16 @@ def train_model(
         A builder of ``data`` with the model's feature options (``records_start_year``
         and those of ``model_params``), to reuse later for scoring (:func:`score_utility`).
     """
-    model = _new_model(horizon_years, records_start_year, model_params)
+    model = new_model(horizon_years, records_start_year, model_params)
     model.fit_utility(data, as_of, builder=builder)
     model.data_fingerprint_ = data_fingerprint(data)
     return model
 
 
-def _new_model(
+def new_model(
     horizon_years: int, records_start_year: int | None, model_params: dict | None
 ) -> RiskModel:
+    """The unfitted model :func:`train_model` fits (both engines)."""
     params = dict(model_params or {})
     params["horizon_years"] = horizon_years
     if records_start_year is not None:
@@ -149,7 +150,7 @@ def score_utility(
     started = time.perf_counter()
     if model is None:
         # as train_model, keeping the feature builder: scoring reuses its static parts
-        model = _new_model(horizon_years, records_start_year, model_params)
+        model = new_model(horizon_years, records_start_year, model_params)
         builder = builder or model.feature_builder(data)
         model.fit_utility(data, as_of, builder=builder)
         model.data_fingerprint_ = data_fingerprint(data)

@@ -56,7 +56,6 @@ from risk.dask_engine.scoring import (
 from risk.dask_engine.training import (
     check_partitions,
     fit_utility_dask,
-    new_model,
     panel_chunks,
     train_model_dask,
 )
@@ -75,7 +74,6 @@ __all__ = [
     "connect",
     "empty_like",
     "fit_utility_dask",
-    "new_model",
     "panel_chunks",
     "partition_utility",
     "score_utility_dask",

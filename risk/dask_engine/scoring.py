@@ -11,7 +11,7 @@ import xgboost.dask  # noqa: F401  (makes xgb.dask available)
 from distributed import Client, Future
 
 from risk.dask_engine.partitions import PartitionedUtility, partition_utility
-from risk.dask_engine.training import check_partitions, new_model, train_model_dask
+from risk.dask_engine.training import check_partitions, train_model_dask
 from risk.explain import (
     DEFAULT_N_EXACT,
     DEFAULT_TOP_N,
@@ -25,7 +25,7 @@ from risk.features import (
 from risk.model import (
     RiskModel,
 )
-from risk.scoring import SCORE_COLUMNS, check_model_for
+from risk.scoring import SCORE_COLUMNS, check_model_for, new_model
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 

@@ -32,7 +32,7 @@ from risk.model import (
     is_excluded_column,
     panel_dates,
 )
-from risk.scoring import data_fingerprint
+from risk.scoring import data_fingerprint, new_model
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -166,17 +166,6 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
             model.as_of_,
         )
     return model
-
-
-def new_model(horizon_years, records_start_year, model_params) -> RiskModel:
-    """The unfitted model :func:`risk.scoring.train_model` would fit."""
-    params = dict(model_params or {})
-    params["horizon_years"] = horizon_years
-    if records_start_year is not None:
-        options = dict(params.get("feature_options") or {})
-        options["records_start_year"] = records_start_year
-        params["feature_options"] = options
-    return RiskModel(**params)
 
 
 def check_partitions(parts: PartitionedUtility, model: RiskModel) -> None:
