@@ -207,6 +207,69 @@ def check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) -
         )
 
 
+def train_and_score(
+    data: UtilityData,
+    as_of,
+    *,
+    horizon_years: int = 1,
+    model: RiskModel | None = None,
+    client=None,
+    models_dir: str | Path | None = None,
+    unit_rules: UnitRules | None = None,
+    progress=None,
+) -> pd.DataFrame:
+    """What ``risk score`` does, with the engine as a parameter: train on the records before
+    ``as_of`` unless ``model`` is given (records from ``records_complete_from``), save the
+    model version to ``models_dir``, then score and explain every pipe in service.
+
+    ``client`` (a ``distributed.Client``) runs both on a Dask cluster
+    (:mod:`risk.dask_engine`, the same features, panel rule and calibration); None runs them
+    here. ``progress`` is called with a line of text at each step.
+    """
+    say = progress or (lambda text: None)
+    as_of = to_timestamp(as_of)
+    start = (data.meta or {}).get("records_complete_from")
+    if client is None:
+        builder = None
+        if model is None:
+            say(f"training on the history before {as_of.date()}")
+            builder = FeatureBuilder(data, records_start_year=start)  # reused for scoring
+            model = train_model(
+                data, as_of, horizon_years=horizon_years, records_start_year=start,
+                builder=builder,
+            )  # fmt: skip
+            if models_dir is not None:
+                save_model(model, models_dir)
+        say("scoring and explaining (reasons in words for every pipe)")
+        return score_utility(
+            data, as_of, horizon_years=horizon_years, model=model, builder=builder,
+            unit_rules=unit_rules,
+        )  # fmt: skip
+    from risk import dask_engine
+
+    options = model.feature_options if model is not None else None
+    if model is None and start is not None:
+        options = {"records_start_year": start}
+    parts = dask_engine.partition_utility(data, client, feature_options=options)
+    say(f"{len(data.pipes):,} pipes in {parts.npartitions} spatial partitions")
+    try:
+        if model is None:
+            say(f"training on the history before {as_of.date()}, on the cluster")
+            model = dask_engine.train_model_dask(
+                data, as_of, client, horizon_years=horizon_years, records_start_year=start,
+                partitions=parts,
+            )  # fmt: skip
+            if models_dir is not None:
+                save_model(model, models_dir)
+        say("scoring and explaining, on the cluster")
+        return dask_engine.score_utility_dask(
+            data, as_of, client, horizon_years=horizon_years, model=model, partitions=parts,
+            unit_rules=unit_rules,
+        )  # fmt: skip
+    finally:
+        parts.release()
+
+
 # ------------------------------------------------------------- model versions
 def data_fingerprint(data: UtilityData) -> str:
     """Ingestion fingerprint of the input files, else a hash of pipes and breaks."""

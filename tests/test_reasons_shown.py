@@ -108,7 +108,7 @@ def test_the_score_summary_says_the_chance_and_the_reasons_in_words(
     run, tiny, tmp_path, monkeypatch
 ):
     _, scores = town()
-    monkeypatch.setattr("risk.commands.model._score_locally", lambda *args, **kwargs: scores.copy())
+    monkeypatch.setattr("risk.scoring.train_and_score", lambda *args, **kwargs: scores.copy())
     code, out, err = run("score", tiny, "--as-of", "2026-01-01", "--out", tmp_path / "s.csv")
     assert code == 0, err
     first = next(line for line in out.splitlines() if "P-1" in line)

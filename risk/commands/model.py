@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -190,7 +191,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from risk.scoring import load_model
+    from risk.scoring import load_model, train_and_score
 
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (Workspace(workspace).scores if workspace else None)
@@ -204,11 +205,18 @@ def cmd_score(args) -> int:
     as_of = _as_of(args.as_of)
     model = load_model(args.model) if args.model else None
     engine, client = _dask_engine(args)
-    if engine is None:
-        scores = _score_locally(args, data, workspace, as_of, model, n_outcomes)
-    else:
-        with client:
-            scores = _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes)
+    title = f"Scoring {len(data.pipes):,} pipes at {as_of.date()} ({n_outcomes:,} field outcomes)"
+    with timed_steps(title + " ...") as step, client or contextlib.nullcontext():
+        scores = train_and_score(
+            data,
+            as_of,
+            horizon_years=args.horizon_years,
+            model=model,
+            client=client,
+            models_dir=Workspace(workspace).models if workspace is not None else None,
+            unit_rules=UnitRules.of_workspace(workspace),
+            progress=step,
+        )
     write_table(scores, out)
     if workspace is not None and Path(out) == Workspace(workspace).scores:
         used = model.horizon_years if model is not None else args.horizon_years
@@ -239,74 +247,6 @@ def score_summary(top: pd.DataFrame, *, horizon_years: int) -> list[str]:
         why = f" Why: {reasons}." if reasons else ""
         lines.append(f"  #{r.rank} {r.pipe_id}: {chance}.{why}")
     return lines
-
-
-def _score_locally(args, data, workspace, as_of, model, n_outcomes) -> pd.DataFrame:
-    from risk.features import FeatureBuilder
-    from risk.scoring import save_model, score_utility, train_model
-
-    builder = None
-    with timed_steps(f"Scoring {len(data.pipes):,} pipes at {as_of.date()} ...") as step:
-        if model is None:
-            step(f"training on the history before {as_of.date()} ({n_outcomes:,} field outcomes)")
-            start = data.meta.get("records_complete_from")
-            builder = FeatureBuilder(data, records_start_year=start)  # reused for scoring
-            model = train_model(
-                data,
-                as_of,
-                horizon_years=args.horizon_years,
-                records_start_year=start,
-                builder=builder,
-            )
-            if workspace is not None:
-                save_model(model, Workspace(workspace).models)
-        step("scoring and explaining (reasons in words for every pipe)")
-        return score_utility(
-            data,
-            as_of,
-            horizon_years=args.horizon_years,
-            model=model,
-            builder=builder,
-            unit_rules=UnitRules.of_workspace(workspace),
-        )
-
-
-def _score_on_dask(engine, client, args, data, workspace, as_of, model, n_outcomes):
-    from risk.scoring import save_model
-
-    start = data.meta.get("records_complete_from")
-    options = model.feature_options if model is not None else None
-    if model is None and start is not None:
-        options = {"records_start_year": start}
-    parts = engine.partition_utility(data, client, feature_options=options)
-    say(f"{len(data.pipes):,} pipes in {parts.npartitions} spatial partitions.")
-    try:
-        if model is None:
-            say(
-                f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ..."
-            )
-            model = engine.train_model_dask(
-                data,
-                as_of,
-                client,
-                horizon_years=args.horizon_years,
-                records_start_year=start,
-                partitions=parts,
-            )
-            if workspace is not None:
-                save_model(model, Workspace(workspace).models)
-        say("Scoring and explaining ...")
-        return engine.score_utility_dask(
-            data,
-            as_of,
-            client,
-            horizon_years=args.horizon_years,
-            model=model,
-            partitions=parts,
-            unit_rules=UnitRules.of_workspace(workspace),
-        )
-    finally:
-        parts.release()
 
 
 def cmd_evaluate(args) -> int:
