@@ -94,7 +94,13 @@ def test_a_user_switches_the_map_and_opens_a_cell_of_the_risk_matrix(server, bro
     title.wait_for(timeout=10_000)
     listed = page.locator("[data-testid='stDataFrame']").nth(1)  # the cell's pipes
     listed.locator("[role=gridcell]").first.wait_for(state="attached", timeout=20_000)
-    cells = listed.locator("[role=gridcell]").all_inner_texts()
+    deadline = time.monotonic() + 20
+    cells = []
+    while time.monotonic() < deadline:  # the grid's cells are filled after they are attached
+        cells = listed.locator("[role=gridcell]").all_inner_texts()
+        if cells[:2] and all(cells[:2]):
+            break
+        time.sleep(0.3)
     assert cells[:2] == ["1", "P-0000"]  # risk rank, pipe
     assert cells[4:7] == ["almost certain", "severe", "extreme"]
     title.scroll_into_view_if_needed()
