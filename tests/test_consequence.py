@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from towns import utility_from_model
 
 from risk.consequence import COLUMNS, CriticalitySettings, assess_consequence
 from risk.consequence.graph import cut_off
@@ -25,7 +26,6 @@ from risk.consequence.network import read_model
 from risk.consequence.score import spearman
 from risk.errors import InputError
 from risk.generate import generate_utility
-from risk.utility import UtilityData
 from risk.workspace import load_workspace
 
 SEGMENTS = 400
@@ -100,26 +100,6 @@ def tiny_network(folder: Path, *, parallel_mm: float = 125.0) -> Path:
     return path
 
 
-def tiny_data(inp: Path, *, ids: dict | None = None) -> UtilityData:
-    """GIS pipes drawn from the model's own geometry (ids renamed by ``ids``)."""
-    model = read_model(inp)
-    pipes = model.links[model.links["kind"] == "pipe"]
-    pipe_ids = [ids.get(x, x) if ids else x for x in pipes["link_id"]]
-    table = gpd.GeoDataFrame(
-        {
-            "pipe_id": pipe_ids,
-            "material": "ductile_iron",
-            "diameter_mm": pipes["diameter_mm"].to_numpy(),
-            "install_year": pd.array([1980] * len(pipes), dtype="Int64"),
-            "length_m": pipes["length_m"].to_numpy(),
-            "removed_year": pd.array([pd.NA] * len(pipes), dtype="Int64"),
-        },
-        geometry=list(pipes["geometry"]),
-        crs="EPSG:2154",
-    )
-    return UtilityData(pipes=table, breaks=pd.DataFrame(), crs="EPSG:2154")
-
-
 def by_pipe(result) -> pd.DataFrame:
     return result.table.set_index("pipe_id")
 
@@ -175,7 +155,7 @@ def test_the_model_files_are_byte_identical_for_a_seed(town, tmp_path):
 def tiny(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny")
     inp = tiny_network(folder)
-    data = tiny_data(inp)
+    data = utility_from_model(inp)
     settings = CriticalitySettings(peak_factor=2.0)
     return by_pipe(assess_consequence(data, folder, settings=settings, processes=1))
 
@@ -201,7 +181,7 @@ def test_a_pipe_closed_in_the_model_changes_nothing_and_unmatched_pipes_are_repo
     tmp_path,
 ):
     inp = tiny_network(tmp_path)
-    data = tiny_data(inp, ids={"M1": "GIS-ONLY"})
+    data = utility_from_model(inp, ids={"M1": "GIS-ONLY"})
     data.pipes = data.pipes[data.pipes["pipe_id"] != "L2b"]  # a model pipe with no GIS pipe
     result = assess_consequence(data, tmp_path, processes=1)
     table = by_pipe(result)
@@ -215,7 +195,7 @@ def test_a_pipe_closed_in_the_model_changes_nothing_and_unmatched_pipes_are_repo
 
 def test_no_pipe_matching_is_an_input_error_naming_the_file_and_the_fix(tmp_path):
     inp = tiny_network(tmp_path)
-    data = tiny_data(inp, ids={x: f"Z{x}" for x in ["M1", "L1a", "L1b", "L2a", "L2b"]})
+    data = utility_from_model(inp, ids={x: f"Z{x}" for x in ["M1", "L1a", "L1b", "L2a", "L2b"]})
     data.pipes = data.pipes.iloc[:5].copy()
     data.pipes["geometry"] = data.pipes.geometry.translate(5_000, 5_000)
     with pytest.raises(InputError, match=r"network\.inp: none of its 8 pipes matches") as info:

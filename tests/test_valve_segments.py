@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from towns import utility_from_model
 
 from risk.consequence import CriticalitySettings, assess_consequence
 from risk.consequence.hydraulic import ClosureEngine, Junctions, Task
@@ -31,7 +32,6 @@ from risk.consequence.valves import (
     valve_segments,
 )
 from risk.generate import generate_utility
-from risk.utility import UtilityData
 from risk.workspace import load_workspace
 
 # --- a hand-checkable loop -------------------------------------------------------------------
@@ -83,31 +83,13 @@ def loop_network(folder: Path) -> Path:
     return path
 
 
-def pipes_of(inp: Path) -> UtilityData:
-    model = read_model(inp)
-    pipes = model.links[model.links["kind"] == "pipe"]
-    table = gpd.GeoDataFrame(
-        {
-            "pipe_id": list(pipes["link_id"]),
-            "material": "ductile_iron",
-            "diameter_mm": pipes["diameter_mm"].to_numpy(),
-            "install_year": pd.array([1980] * len(pipes), dtype="Int64"),
-            "length_m": pipes["length_m"].to_numpy(),
-            "removed_year": pd.array([pd.NA] * len(pipes), dtype="Int64"),
-        },
-        geometry=list(pipes["geometry"]),
-        crs="EPSG:2154",
-    )
-    return UtilityData(pipes=table, breaks=pd.DataFrame(), crs="EPSG:2154")
-
-
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory):
     folder = tmp_path_factory.mktemp("loop")
     inp = loop_network(folder)
     (folder / "valves.csv").write_text("valve_id,pipe_id,node_id\nV1,AB,A\nV2,BC,C\n")
     result = assess_consequence(
-        pipes_of(inp), folder, settings=CriticalitySettings(peak_factor=2.0), processes=1
+        utility_from_model(inp), folder, settings=CriticalitySettings(peak_factor=2.0), processes=1
     )
     return result.table.set_index("pipe_id"), result.summary
 
@@ -149,7 +131,9 @@ def test_a_dead_end_segment_is_exact_from_the_graph(tmp_path):
     inp = loop_network(tmp_path)
     # A valve on CE next to C: the segment {CE, E} hangs on one valve, as a bridge does.
     (tmp_path / "valves.csv").write_text("pipe_id,node_id\nCE,C\n")
-    table = assess_consequence(pipes_of(inp), tmp_path, processes=1).table.set_index("pipe_id")
+    table = assess_consequence(utility_from_model(inp), tmp_path, processes=1).table.set_index(
+        "pipe_id"
+    )
     assert table.at["CE", "closure"] == "valve segment"
     assert table.at["CE", "solver_runs"] == 0
     assert table.at["CE", "unserved_m3_per_day"] == pytest.approx(17.28, abs=0.5)
@@ -169,7 +153,7 @@ def test_valve_points_are_snapped_and_the_unplaced_reported(tmp_path):
         crs="EPSG:2154",
     )
     points.to_file(tmp_path / "valves.geojson", driver="GeoJSON")
-    result = assess_consequence(pipes_of(inp), tmp_path, processes=1)
+    result = assess_consequence(utility_from_model(inp), tmp_path, processes=1)
     table = result.table.set_index("pipe_id")
     assert table.at["AB", "closure"] == "valve segment"
     assert table.at["AB", "unserved_m3_per_day"] == pytest.approx(86.4, abs=0.5)
@@ -202,7 +186,7 @@ def test_the_command_exits_2_on_a_bad_valves_file_and_no_valves_closes_pipes_alo
 
     folder = tmp_path / "utility"
     inp = loop_network(folder)
-    data = pipes_of(inp)
+    data = utility_from_model(inp)
     data.meta = {"source": str(folder)}
     write_workspace(data, tmp_path / "ws")
     (folder / "valves.csv").write_text("pipe_id,node_id\nAB,Q\n")

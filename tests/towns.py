@@ -193,3 +193,26 @@ def shuffled(data: UtilityData, seed: int = 1) -> UtilityData:
         crs=data.crs,
         weather_frequency=data.weather_frequency,
     )
+
+
+def utility_from_model(inp, *, ids: dict | None = None) -> UtilityData:
+    """A utility whose GIS pipes are the EPANET model's own pipes and geometry (ids renamed
+    by ``ids``), for the consequence tests on tiny hand-made networks."""
+    from risk.consequence.network import read_model
+
+    model = read_model(inp)
+    pipes = model.links[model.links["kind"] == "pipe"]
+    pipe_ids = [ids.get(x, x) if ids else x for x in pipes["link_id"]]
+    table = gpd.GeoDataFrame(
+        {
+            "pipe_id": pipe_ids,
+            "material": "ductile_iron",
+            "diameter_mm": pipes["diameter_mm"].to_numpy(),
+            "install_year": pd.array([1980] * len(pipes), dtype="Int64"),
+            "length_m": pipes["length_m"].to_numpy(),
+            "removed_year": pd.array([pd.NA] * len(pipes), dtype="Int64"),
+        },
+        geometry=list(pipes["geometry"]),
+        crs="EPSG:2154",
+    )
+    return UtilityData(pipes=table, breaks=pd.DataFrame(), crs="EPSG:2154")
