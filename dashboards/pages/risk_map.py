@@ -32,7 +32,8 @@ def stamps(folder: pathlib.Path) -> tuple:
     """Modification times of what the map and the matrix are made of, and the year."""
     files = Workspace(folder)
     return tuple(
-        common._mtime(f) for f in (files.meta, files.scores, files.consequence, files.settings)
+        common._mtime(f)
+        for f in (files.meta, files.scores, files.scores_basis, files.consequence, files.settings)
     ) + (year,)
 
 
