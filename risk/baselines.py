@@ -81,6 +81,18 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     return breaks[pipe_row >= 0].assign(pipe_row=pipe_row[pipe_row >= 0])
 
 
+def _recorded_history(
+    data: Source, as_of: pd.Timestamp, records_start_year: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The pipes in service at ``as_of``, their failures from the start of the break record
+    to ``as_of`` (as :func:`_history`) and that start year (``records_start_year``, or as
+    :func:`~risk.features.records_start` finds it)."""
+    pipes = _pipes_in_service(data, as_of)
+    history = _history(data, pipes, as_of)
+    start = records_start(_utility(data), records_start_year, history, as_of)
+    return pipes, history[history["date"].dt.year >= start], start
+
+
 def _builder_rows_in_service(builder: FeatureBuilder, as_of, rows: np.ndarray) -> np.ndarray:
     """``rows`` of the builder's pipes that are in service at ``as_of``, sorted."""
     serving = builder.in_service_mask(as_of)
@@ -222,10 +234,7 @@ class MaterialDecadeBaseline(_Baseline):
 
     def fit(self, data: Source, as_of) -> MaterialDecadeBaseline:
         as_of = to_timestamp(as_of)
-        pipes = _pipes_in_service(data, as_of)
-        history = _history(data, pipes, as_of)
-        start = records_start(_utility(data), self.records_start_year, history, as_of)
-        history = history[history["date"].dt.year >= start]
+        pipes, history, start = _recorded_history(data, as_of, self.records_start_year)
         groups = self._groups(pipes)
         km_years = pipes["length_m"].to_numpy(float) / 1000.0 * _exposure_years(pipes, as_of, start)
         failures = np.bincount(history["pipe_row"], minlength=len(pipes))
@@ -290,10 +299,7 @@ class PriorFailuresBaseline(_Baseline):
 
     def predict(self, data: Source, as_of) -> pd.DataFrame:
         as_of = self._check_fitted(as_of)
-        pipes = _pipes_in_service(data, as_of)
-        history = _history(data, pipes, as_of)
-        start = records_start(_utility(data), self.records_start_year, history, as_of)
-        history = history[history["date"].dt.year >= start]
+        pipes, history, start = _recorded_history(data, as_of, self.records_start_year)
         failures = np.bincount(history["pipe_row"], minlength=len(pipes)).astype(float)
         length_km = np.maximum(pipes["length_m"].to_numpy(float) / 1000.0, _MIN_LENGTH_KM)
         per_km = failures / length_km
@@ -399,10 +405,7 @@ class WeibullBaseline(_Baseline):
 
     def fit(self, data: Source, as_of) -> WeibullBaseline:
         as_of = to_timestamp(as_of)
-        pipes = _pipes_in_service(data, as_of)
-        history = _history(data, pipes, as_of)
-        start = records_start(_utility(data), self.records_start_year, history, as_of)
-        history = history[history["date"].dt.year >= start]
+        pipes, history, start = _recorded_history(data, as_of, self.records_start_year)
         self.materials_ = sorted(pipes["material"].astype("string").fillna("unknown").unique())
         diameter = pipes["diameter_mm"].astype(float) if "diameter_mm" in pipes else None
         self.diameter_median_ = float(diameter.median()) if diameter is not None else 150.0

@@ -78,30 +78,30 @@ def _text_columns(table: pd.DataFrame) -> list:
     ]
 
 
+def _map_text_cells(table: pd.DataFrame, function) -> pd.DataFrame:
+    """A copy of ``table`` with ``function`` applied to every cell of its text columns
+    (categorical ones become plain object columns)."""
+    out = table.copy()
+    for column in _text_columns(out):
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.astype(object)
+        out[column] = values.map(function)
+    return out
+
+
 def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` whose text cells cannot run as spreadsheet formulas.
 
     Only text cells (``str`` values of object, string or categorical columns) change; numeric
     columns, dates and missing values are left as they are.
     """
-    out = pd.DataFrame(table).copy()
-    for column in _text_columns(out):
-        values = out[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype(object)
-        out[column] = values.map(neutralise_text)
-    return out
+    return _map_text_cells(pd.DataFrame(table), neutralise_text)
 
 
 def restore_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` with the quotes added by :func:`neutralise_formulas` removed."""
-    out = table.copy()
-    for column in _text_columns(out):
-        values = out[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            values = values.astype(object)
-        out[column] = values.map(restore_text)
-    return out
+    return _map_text_cells(table, restore_text)
 
 
 def to_csv_text(table: pd.DataFrame, **options) -> str:

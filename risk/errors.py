@@ -15,8 +15,9 @@ The specific input errors live next to the code that raises them and are subclas
 :class:`InputError`; they can also be imported from here:
 
 - :class:`~risk.contract.DataContractError`: a folder or file breaks the data contract
-  (``problems`` lists every finding); :class:`~risk.writes.WriteRefusedError` and
-  :class:`~risk.writes.AccountRefusedError` (also a ``PermissionError``) for refused writes.
+  (``problems`` lists every finding); :class:`~risk.outcomes.writes.WriteRefusedError`
+  and :class:`~risk.outcomes.writes.AccountRefusedError` (also a ``PermissionError``) for
+  refused writes.
 - :class:`~risk.settings.SettingsError`: ``settings.toml`` cannot be used as written.
 - :class:`~risk.store.IdempotencyConflictError` (a :class:`ConflictError`).
 
@@ -44,8 +45,8 @@ class ConflictError(InputError):
 _ELSEWHERE = {
     "DataContractError": "risk.contract",
     "SettingsError": "risk.settings",
-    "WriteRefusedError": "risk.writes",
-    "AccountRefusedError": "risk.writes",
+    "WriteRefusedError": "risk.outcomes.writes",
+    "AccountRefusedError": "risk.outcomes.writes",
     "IdempotencyConflictError": "risk.store.store",
 }
 

@@ -38,7 +38,7 @@ class UtilityData:
         ``grade``, ``condition``, ``year``, ``link_method``.
     inspections : DataFrame or None
         Field inspection evidence (``pipe_id``, ``date``, ``leak_found``), from the outcome
-        store through :func:`risk.feedback.inspection_evidence`; "nothing found" rows are
+        store through :func:`risk.outcomes.feedback.inspection_evidence`; "nothing found" rows are
         negative evidence the features use.
     crs : str or None
         The projected CRS (metres) of every geometry, as "EPSG:xxxx" or WKT.

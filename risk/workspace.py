@@ -431,12 +431,7 @@ def load_workspace(path: str | Path) -> UtilityData:
     if report_file.is_file():
         meta["report"] = json.loads(report_file.read_text())
     return UtilityData(
-        pipes=tables["pipes"],
-        breaks=tables["breaks"],
-        soils=tables["soils"],
-        weather=tables["weather"],
-        stations=tables["stations"],
-        welds=tables["welds"],
+        **tables,
         crs=meta.pop("crs", None),
         weather_frequency=meta.pop("weather_frequency", None),
         meta=meta,

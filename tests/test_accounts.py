@@ -1,6 +1,6 @@
 """Account administration: deactivate, reset a password, change a role; each audited with who
 did it, the last active administrator kept, and a deactivated account locked out at once
-(sign-in, the dashboard session, and every write through risk.writes). Through the package,
+(sign-in, the dashboard session, and every write through risk.outcomes.writes). Through the package,
 the command line (``risk users ...``) and the Accounts page; and the account's language.
 """
 
@@ -13,7 +13,8 @@ import pytest
 from apps import APP, PASSWORD, USERS, app_as, build_workspace
 from streamlit.testing.v1 import AppTest
 
-from risk import auth, clock, writes
+from risk import auth, clock
+from risk.outcomes import writes
 from risk.store import OutcomeStore
 
 TODAY = clock.today()
@@ -48,7 +49,7 @@ def test_a_deactivated_account_cannot_sign_in_or_write_until_reactivated(workspa
     auth.deactivate(store_of(workspace), "erin", by=ada)
     assert auth.verify(store_of(workspace), "erin", PASSWORD) is None
     assert auth.get_user(store_of(workspace), "erin") is None
-    # risk.writes reads the account again: the signed-in session object is not trusted.
+    # risk.outcomes.writes reads the account again: the signed-in session object is not trusted.
     with pytest.raises(writes.AccountRefusedError, match="'erin' is disabled"):
         writes.record_outcome(
             workspace, auth.User("erin", "engineer"), leak("P-0031"), idempotency_key="k2"

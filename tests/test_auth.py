@@ -5,7 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from risk import auth, clock, writes
+from risk import auth, clock
+from risk.outcomes import writes
 from risk.store import OutcomeStore
 
 TODAY = clock.today()

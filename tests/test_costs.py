@@ -80,7 +80,8 @@ def test_the_impact_page_money_comes_from_the_same_settings():
     import pandas as pd
 
     from risk.costs import inspection_return
-    from risk.impact import impact_summary, money_texts
+    from risk.savings.impact import impact_summary
+    from risk.savings.words import money_texts
 
     pipes = pd.DataFrame({"pipe_id": ["P1", "P2"], "length_m": [2000.0, 3000.0]})
     outcomes = pd.DataFrame(

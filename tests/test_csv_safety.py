@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from risk import auth, clock, writes
+from risk import auth, clock
 from risk.commands._common import read_table, write_table
 from risk.csvsafe import (
     neutralise_formulas,
@@ -22,8 +22,9 @@ from risk.csvsafe import (
     to_csv_text,
 )
 from risk.dispatch import Crew, plan_inspections
+from risk.dispatch.sheets import export_plan, render_sheets
+from risk.outcomes import writes
 from risk.report_html import backtest_html
-from risk.sheets import export_plan, render_sheets
 from risk.store import OutcomeStore
 
 ROOT = Path(__file__).parent.parent

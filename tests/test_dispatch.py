@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString
 
 from risk.dispatch import Crew, plan_inspections, read_crews, working_days
-from risk.sheets import export_plan
+from risk.dispatch.sheets import export_plan
 
 
 def town(n_west=6, n_east=6):

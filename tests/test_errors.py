@@ -10,10 +10,10 @@ import risk
 from risk import errors
 from risk.contract import DataContractError
 from risk.errors import ConflictError, InputError
+from risk.outcomes.writes import AccountRefusedError, WriteRefusedError
 from risk.savings import leak_savings, verify_with_night_flow
 from risk.settings import SettingsError
 from risk.store import IdempotencyConflictError
-from risk.writes import AccountRefusedError, WriteRefusedError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 1
@@ -131,7 +131,7 @@ def test_a_bug_raising_value_error_exits_1_with_a_traceback(run, tmp_path, monke
     def broken(*args, **kwargs):
         raise ValueError("operands could not be broadcast together with shapes (3,) (4,)")
 
-    monkeypatch.setattr("risk.impact.workspace_impact", broken)
+    monkeypatch.setattr("risk.savings.impact.workspace_impact", broken)
     code, out, err = run("savings", workspace)
     assert code == EXIT_INTERNAL_ERROR, err
     assert "Traceback (most recent call last)" in err

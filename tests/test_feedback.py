@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from risk.feedback import inspection_evidence, with_found_leaks
 from risk.ingest import read_utility
+from risk.outcomes.feedback import inspection_evidence, with_found_leaks
 
 OUTCOMES = pd.DataFrame(
     {

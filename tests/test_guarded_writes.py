@@ -1,5 +1,5 @@
 """One guarded write path (issue #13): every write of outcomes and assignments, from the CLI,
-the dashboard, an import or the demo, goes through ``risk.writes``, which checks who writes,
+the dashboard, an import or the demo, goes through ``risk.outcomes.writes``, which checks who writes,
 which pipe, and what, and reports every problem at once; nothing is written when refused."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from apps import PASSWORD, add_account
 
-from risk import auth, clock, writes
+from risk import auth, clock
+from risk.outcomes import writes
 from risk.store import OutcomeStore
 
 ROOT = Path(__file__).parent.parent
@@ -281,11 +282,11 @@ def test_the_cli_commands_call_the_guarded_functions(run, workspace, tmp_path, m
 
 
 def test_no_product_code_writes_to_the_store_but_the_guarded_path():
-    """The dashboard pages, the commands and the demo write only through risk.writes."""
+    """The dashboard pages, the commands and the demo write only through risk.outcomes.writes."""
     direct = re.compile(r"\.(record|record_many|import_csv|add_assignments)\(")
     allowed = {
-        "risk/writes.py",  # the guarded path itself
-        "risk/loop.py",  # the field-loop simulation, on throwaway stores of its own
+        "risk/outcomes/writes.py",  # the guarded path itself
+        "risk/outcomes/loop.py",  # the field-loop simulation, on throwaway stores of its own
     }
     offenders = []
     for folder in ("risk", "dashboards"):

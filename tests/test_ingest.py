@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Polygon
 
-from risk.contract import MATERIALS, Findings
+from risk.contract import MATERIALS, DataContractError, Findings
 from risk.ingest import read_utility, warn_outside_soils
 from risk.link import link_to_pipes, unlink_by_date
 from risk.report import records_complete_from
@@ -88,6 +88,21 @@ def test_attribute_only_inventory_with_mapping(attribute_only):
     report = data.meta["report"]
     assert report["breaks"]["unlinked_by_reason"] == {"before_install": 1}
     assert any(w["code"] == "kept_out" for w in report["warnings"])
+
+
+def test_breaks_and_welds_need_a_pipe_id_or_a_location(tiny):
+    (tiny / "breaks.csv").write_text("date,note\n2015-02-03,a\n", encoding="utf-8")
+    (tiny / "welds.csv").write_text("weld_id,kind\nW1,weld\n", encoding="utf-8")
+    with pytest.raises(DataContractError) as raised:
+        read_utility(tiny)
+    missing = {p.layer: p for p in raised.value.problems if p.code == "missing_columns"}
+    assert set(missing) == {"breaks", "welds"}
+    assert missing["welds"].message == (
+        "welds need a pipe_id column or a location (geometry, or x and y columns)"
+    )
+    assert missing["breaks"].fix == (
+        'Map your pipe reference column: [breaks.columns] pipe_id = "YOUR_COLUMN"'
+    )
 
 
 def test_unknown_material_warning_counts_codes(attribute_only):

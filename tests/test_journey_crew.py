@@ -24,10 +24,9 @@ from apps import TODAY, USERS, app_as, build_workspace, texts
 from browsing import ARTIFACTS, sign_in
 from shapely.geometry import LineString
 
-from risk import crewday
-from risk.dispatch import Crew, plan_inspections
+from risk.dispatch import Crew, crewday, plan_inspections
+from risk.dispatch.sheets import render_sheets
 from risk.i18n import format_date
-from risk.sheets import render_sheets
 from risk.store import OutcomeStore
 
 NEXT_WEEK = TODAY + dt.timedelta(days=7)
@@ -54,7 +53,7 @@ def app_workspace(tmp_path_factory):
     return workspace
 
 
-# -- what the page decides (risk.crewday) -----------------------------------------------------
+# -- what the page decides (risk.dispatch.crewday) --------------------------------------------
 
 
 def _assignments(rows) -> pd.DataFrame:

@@ -30,7 +30,9 @@ from apps import TODAY, app_as, build_workspace, texts
 from browsing import ARTIFACTS, main_text, sign_in, watch_internet
 from pyproj import Transformer
 
-from risk import i18n, maplayers, modelcard, pipecard, rounds, writes
+from risk import i18n, maplayers, modelcard, pipecard
+from risk.dispatch import rounds
+from risk.outcomes import writes
 from risk.store import OutcomeStore
 from risk.workspace import load_workspace
 

@@ -1,6 +1,6 @@
 """The manager's and the administrator's journeys in a real browser, and one savings answer.
 
-A crew member's leak is recorded through ``risk.writes`` (the crew journey itself is in
+A crew member's leak is recorded through ``risk.outcomes.writes`` (the crew journey itself is in
 ``test_browser.py``); the manager signs in and sees it counted with the same figures
 everywhere (saved to date vs projected over a year, a small-sample warning); the
 administrator deactivates an account with real clicks; a French account stays French. No
@@ -22,9 +22,10 @@ import pytest
 from apps import PASSWORD, app_as, build_workspace
 from browsing import main_text, shoot, sign_in, watch_internet
 
-from risk import auth, clock, writes
+from risk import auth, clock
 from risk.i18n import format_date, format_number, format_quantity
-from risk.impact import workspace_impact
+from risk.outcomes import writes
+from risk.savings.impact import workspace_impact
 from risk.store import OutcomeStore
 
 TODAY = clock.today()

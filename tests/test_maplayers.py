@@ -10,8 +10,10 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiLineString
 
-from risk import i18n, impact, maplayers
+from risk import i18n, maplayers
 from risk.dispatch import inspection_exclusions
+from risk.outcomes.form import outcome_from_form
+from risk.savings.impact import hit_rates
 
 
 def grid(n: int, crs: str = "EPSG:2154") -> gpd.GeoDataFrame:
@@ -169,7 +171,11 @@ def test_the_catalogues_have_every_key_the_dashboards_build():
     from pathlib import Path
 
     root = Path(__file__).parents[1]
-    sources = [*root.joinpath("dashboards").rglob("*.py"), root / "risk" / "impact.py"]
+    sources = [
+        *root.joinpath("dashboards").rglob("*.py"),
+        *root.joinpath("risk", "savings").glob("*.py"),
+    ]
+    sources.append(root / "risk" / "outcomes" / "form.py")
     used = set()
     for file in sources:
         used |= set(re.findall(r"\btr?\(\s*\"([a-z_]+\.[a-z_.]+)\"", file.read_text()))
@@ -185,7 +191,7 @@ def test_the_catalogues_have_every_key_the_dashboards_build():
 
 def test_outcome_form_checks_everything_at_once():
     today = pd.Timestamp("2026-11-23").date()
-    outcome, problems = impact.outcome_from_form(
+    outcome, problems = outcome_from_form(
         pipe_id="", assignment_id=None, result="leak_found", leak_kind=None, flow_m3_per_h=-1.0,
         repair_date=pd.Timestamp("2026-11-01").date(), inspected_on=pd.Timestamp("2026-11-20").date(),
         notes="  ", today=today,
@@ -196,7 +202,7 @@ def test_outcome_form_checks_everything_at_once():
         "form.error.flow",
         "form.error.repair_before",
     ]
-    outcome, problems = impact.outcome_from_form(
+    outcome, problems = outcome_from_form(
         pipe_id="P1", assignment_id=3, result="nothing_found", leak_kind="joint", flow_m3_per_h=2.0,
         repair_date=None, inspected_on=today, notes="", today=today,
     )  # fmt: skip
@@ -217,6 +223,6 @@ def test_exclusions_and_hit_rates():
     report = {"curves": {"shares": [0.0, 0.1, 1.0],
                          "capture": {"model": [0.0, 0.5, 1.0], "age": [0.0, 0.25, 1.0],
                                      "oracle": [0.0, 0.9, 1.0], "weibull_leyp": [None] * 3}}}  # fmt: skip
-    rates = impact.hit_rates(4, 10.0, 100.0, report).set_index("method")["leaks_per_km"]
+    rates = hit_rates(4, 10.0, 100.0, report).set_index("method")["leaks_per_km"]
     assert rates["field"] == pytest.approx(0.4) and rates["age"] == pytest.approx(0.2)
     assert "oracle" not in rates and "weibull_leyp" not in rates  # no curve: left out

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from apps import app_as, build_workspace
 
-from risk import clock, writes
+from risk import clock
+from risk.outcomes import writes
 
 START = clock.today() + dt.timedelta(days=7)
 

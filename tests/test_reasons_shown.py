@@ -15,10 +15,10 @@ import pytest
 from shapely.geometry import LineString
 
 from risk.dispatch import Crew, plan_inspections
+from risk.dispatch.rounds import plan_table
+from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.i18n import t
 from risk.pipecard import reasons_in_words
-from risk.rounds import plan_table
-from risk.sheets import export_plan, plan_records, render_sheets
 
 MONDAY = date(2026, 11, 23)
 #: Reasons as ``risk score`` writes them (risk.explain), one pipe each.

@@ -183,6 +183,37 @@ def test_import_reports_every_problem_with_file_rows_and_fix(store, tmp_path):
     assert_nothing_written(store)
 
 
+def test_import_checks_both_dates_one_problem_each(store, tmp_path):
+    path = write_csv(
+        tmp_path / "dates.csv",
+        HEADER
+        + "P-1,nothing_found,2026-13-01,,,,\n"
+        + "P-2,nothing_found,1850-01-01,,,,\n"
+        + "P-3,leak_found,2026-11-20,joint,,2030-01-01,\n"
+        + "P-4,leak_found,2026-11-20,joint,,soon,\n"
+        + "P-5,leak_found,2030-01-01,joint,,2026-11-01,\n"
+        + "P-6,leak_found,2026-11-20,joint,,1850-01-01,\n",
+    )
+
+    with pytest.raises(DataContractError) as raised:
+        store.import_csv(path, user="amira", today=TODAY)
+
+    rows = {p.code: p.rows for p in raised.value.problems}
+    assert rows == {
+        "inspected_on_not_date": (1,),
+        "inspected_on_too_early": (2,),
+        "repair_date_future": (3,),
+        "repair_date_not_date": (4,),
+        "inspected_on_future": (5,),
+        # an inspection date in the future is still compared with the repair date
+        "repair_date_before_inspection": (5,),
+        # a repair date before 1900 is too early, and only that
+        "repair_date_too_early": (6,),
+    }
+    assert "column 'repair_date' is not a date in 1 row (first: 'soon')" in str(raised.value)
+    assert_nothing_written(store)
+
+
 def test_import_names_unknown_and_missing_columns(store, tmp_path):
     path = write_csv(
         tmp_path / "outcomes.csv",

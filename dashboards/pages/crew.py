@@ -1,10 +1,10 @@
 """Crew view (field crews, on a phone): the next pipe and its form first, then the day's list
 and a small map of it.
 
-What to show is decided in ``risk.crewday``: the page opens on the crew's next planned day
-(the date stays changeable), the next pipe to visit is chosen, and tapping a pipe of the list
-or a numbered stop of the map chooses that one. After each save the form is blank again (no
-result, leak kind, flow or notes) and the next pipe to visit is chosen.
+What to show is decided in ``risk.dispatch.crewday``: the page opens on the crew's next
+planned day (the date stays changeable), the next pipe to visit is chosen, and tapping a pipe
+of the list or a numbered stop of the map chooses that one. After each save the form is blank
+again (no result, leak kind, flow or notes) and the next pipe to visit is chosen.
 
 Double taps and retries never record twice: the idempotency key is made when the form is
 first shown and kept in the session until the store confirms; a repeat of an outcome just
@@ -19,9 +19,12 @@ import uuid
 import common
 import streamlit as st
 
-from risk import auth, clock, crewday, impact, writes
+from risk import auth, clock
+from risk.dispatch import crewday
 from risk.errors import InputError
 from risk.i18n import format_date
+from risk.outcomes import writes
+from risk.outcomes.form import outcome_from_form
 from risk.store import LEAK_KINDS, RESULTS
 from risk.textrules import MAX_NOTES_LENGTH
 
@@ -48,6 +51,20 @@ BLANK = {
 def choose(assignment_id: int) -> None:
     """A tap on a pipe of the list: a blank form for that pipe, brought into view."""
     state["crew_reset"] = {"choose": assignment_id}
+
+
+def code_radio(label: str, field: str, codes) -> str | None:
+    """One tap among the store's ``codes`` of ``field`` (``result``, ``leak_kind``), shown in
+    the reader's words (``<field>.<code>`` messages), none chosen until tapped; its value is
+    ``state["f_<field>"]`` (see ``BLANK``)."""
+    return st.radio(
+        label,
+        list(codes),
+        index=None,
+        format_func=lambda code: tr(f"{field}.{code}"),
+        horizontal=True,
+        key=f"f_{field}",
+    )
 
 
 st.title(tr("crew.title"))
@@ -147,22 +164,8 @@ with st.container(key="crew-pipe"):
         else:
             st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
         with st.form("outcome", clear_on_submit=False, border=False):
-            result = st.radio(
-                tr("crew.result"),
-                list(RESULTS),
-                index=None,
-                format_func=lambda r: tr(f"result.{r}"),
-                horizontal=True,
-                key="f_result",
-            )
-            leak_kind = st.radio(
-                tr("crew.leak_kind"),
-                list(LEAK_KINDS),
-                index=None,
-                format_func=lambda k: tr(f"leak_kind.{k}"),
-                horizontal=True,
-                key="f_leak_kind",
-            )
+            result = code_radio(tr("crew.result"), "result", RESULTS)
+            leak_kind = code_radio(tr("crew.leak_kind"), "leak_kind", LEAK_KINDS)
             flow = st.number_input(
                 tr("crew.flow"), min_value=0.0, value=None, step=0.1, format="%.1f", key="f_flow"
             )
@@ -184,7 +187,7 @@ with st.container(key="crew-pipe"):
 if submitted:
     on_plan = assignment in options
     pipe_id = str(row["pipe_id"]) if on_plan else (state.get("f_other_pipe") or "").strip()
-    outcome, problems = impact.outcome_from_form(
+    outcome, problems = outcome_from_form(
         pipe_id=pipe_id,
         assignment_id=int(assignment) if on_plan else None,
         result=result,

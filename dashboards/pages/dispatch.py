@@ -6,12 +6,13 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from risk import auth, clock, maplayers, rounds, writes
+from risk import auth, clock, maplayers
 from risk.csvsafe import to_csv_text
-from risk.dispatch import Crew, inspection_exclusions, plan_inspections, working_days
+from risk.dispatch import Crew, inspection_exclusions, plan_inspections, rounds, working_days
+from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.errors import InputError
 from risk.i18n import format_date, format_number, format_quantity
-from risk.sheets import export_plan, plan_records, render_sheets
+from risk.outcomes import writes
 from risk.workspace import Workspace
 
 workspace, user = common.require("dispatch")

@@ -1,7 +1,7 @@
 """Impact (managers): leaks found, the old ways compared, water saved to date and projected.
 
-Every figure comes from one call, :func:`risk.impact.workspace_impact` (the same as
-``risk savings``), and every sentence from :func:`risk.impact.impact_texts`.
+Every figure comes from one call, :func:`risk.savings.impact.workspace_impact` (the same as
+``risk savings``), and every sentence from :func:`risk.savings.words.impact_texts`.
 """
 
 import altair as alt
@@ -9,8 +9,8 @@ import common
 import pandas as pd
 import streamlit as st
 
-from risk import impact
 from risk.csvsafe import to_csv_text
+from risk.savings import impact, words
 
 workspace, user = common.require("impact")
 lang = common.lang()
@@ -21,7 +21,7 @@ summary = impact.workspace_impact(
     pipes=common.load_utility(workspace).pipes,
     report=common.load_json(common.backtest_file(workspace, "json")),
 )
-texts = impact.impact_texts(summary, lang)
+texts = words.impact_texts(summary, lang)
 
 #: French number format for the charts' axes (Vega's default is English).
 LOCALE = {
@@ -74,7 +74,7 @@ if texts["no_outcomes"]:
     st.info(texts["no_outcomes"])
 elif texts["small_sample"]:
     st.warning(texts["small_sample"])
-rates = impact.hit_rate_table(summary, lang)
+rates = words.hit_rate_table(summary, lang)
 if len(rates):
     top = float(rates["leaks_per_km"].max()) or 1.0
     bars = (
@@ -125,7 +125,7 @@ if len(monthly) and monthly["saved_m3"].sum() > 0:
     bars = base.transform_filter(alt.datum.what == saved).mark_bar(size=28)
     line = base.transform_filter(alt.datum.what == cumulative).mark_line(point=True)
     st.altair_chart(_chart(alt.layer(bars, line).properties(height=260)), width="stretch")
-    st.dataframe(impact.monthly_table(summary, lang), hide_index=True)
+    st.dataframe(words.monthly_table(summary, lang), hide_index=True)
 else:
     st.info(tr("impact.no_repairs_yet") if summary["leaks_found"] else tr("impact.no_leaks"))
 
@@ -136,6 +136,6 @@ d1.download_button(
     "text/csv", key="dl_monthly",
 )  # fmt: skip
 d2.download_button(
-    tr("impact.export_leaks"), to_csv_text(impact.leaks_export(summary)), "leaks-found.csv",
+    tr("impact.export_leaks"), to_csv_text(words.leaks_export(summary)), "leaks-found.csv",
     "text/csv", key="dl_leaks",
 )  # fmt: skip

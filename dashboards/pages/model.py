@@ -6,8 +6,9 @@ import common
 import pandas as pd
 import streamlit as st
 
-from risk import impact, modelcard
+from risk import modelcard
 from risk.i18n import format_number, format_percent
+from risk.savings import backtest_report
 
 workspace, user = common.require("model")
 lang = common.lang()
@@ -15,7 +16,7 @@ tr = common.tr
 
 
 def label(method: str) -> str:
-    key = impact.BASELINE_LABELS.get(method)
+    key = backtest_report.BASELINE_LABELS.get(method)
     return tr(key) if key else method
 
 
@@ -99,7 +100,7 @@ else:
     # -- capture curves and headline metrics --------------------------------------------
     st.subheader(tr("model.capture"))
     st.caption(tr("model.capture_help"))
-    curves = impact.curves_table(report)
+    curves = backtest_report.curves_table(report)
     if len(curves):
         curves["label"] = curves["method"].map(label)
         chart = (
@@ -152,7 +153,7 @@ if sentence:
     st.markdown(sentence)
 calibration = modelcard.reliability_table(card)
 if not len(calibration):
-    calibration = impact.calibration_table(report)
+    calibration = backtest_report.calibration_table(report)
 if len(calibration):
     st.altair_chart(calibration_chart(calibration), width="stretch")
 else:

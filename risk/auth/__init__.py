@@ -14,8 +14,8 @@ and so to a role, with :func:`user_for_email`.
 Roles: ``engineer`` (risk map, model, dispatch, impact, renewal), ``crew`` (own inspection
 list and outcome form), ``manager`` (impact, renewal, and the risk map and model to read),
 ``admin`` (everything, and accounts); :data:`PAGES_BY_ROLE` is the rule. Writes of outcomes and
-assignments, from the dashboard and the command line alike, go through :mod:`risk.writes`,
-which checks here that the writer is an active account whose role may write
+assignments, from the dashboard and the command line alike, go through
+:mod:`risk.outcomes.writes`, which checks here that the writer is an active account whose role may write
 (:func:`writer_problems`) and, for crews, that the assignment is their own; the store audits
 every write with the user. User and crew names follow the identifier rules of
 :mod:`risk.textrules` (no formula-leading character, no markup, no control characters).

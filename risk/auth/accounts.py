@@ -271,7 +271,7 @@ def set_active(
     store_url: str | Path | OutcomeStore, username: str, active: bool, *, by: str | User
 ) -> None:
     """Enable or disable an account (audited). A disabled account cannot sign in (password
-    or identity provider), and :mod:`risk.writes` refuses its writes at once; the last
+    or identity provider), and :mod:`risk.outcomes.writes` refuses its writes at once; the last
     active administrator cannot be disabled."""
     _update_user(
         store_url, username, {"active": bool(active)}, by=by, action="set_active", admin_only=True

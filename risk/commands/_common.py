@@ -83,11 +83,12 @@ def source_folder(data: UtilityData, path: Path) -> Path:
 
 
 def with_outcomes(data: UtilityData, workspace: Path | None) -> tuple[UtilityData, int]:
-    """Add the workspace's recorded field outcomes to ``data`` (see :mod:`risk.feedback`)."""
+    """Add the workspace's recorded field outcomes to ``data`` (see
+    :mod:`risk.outcomes.feedback`)."""
     if workspace is None:
         return data, 0
     from risk.auth import store_location
-    from risk.feedback import inspection_evidence, with_found_leaks
+    from risk.outcomes.feedback import inspection_evidence, with_found_leaks
     from risk.store import OutcomeStore
 
     location = store_location(workspace)

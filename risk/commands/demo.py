@@ -48,11 +48,11 @@ def run_demo(args) -> int:
     from risk.commands.field import exclusions
     from risk.csvsafe import write_csv
     from risk.dispatch import plan_inspections, read_crews
+    from risk.dispatch.sheets import export_plan
     from risk.generate import generate_utility
+    from risk.outcomes.writes import assign
     from risk.scoring import save_model, score_utility, train_model
-    from risk.sheets import export_plan
     from risk.store import OutcomeStore
-    from risk.writes import assign
 
     base = Path(args.dir)
     town = base / "sample" / "town"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from risk import clock
 from risk.commands._common import emit, is_workspace, read_table, say, write_table
 from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, languages
+from risk.savings import SavingsSettings
 from risk.workspace import Workspace
 
 
@@ -117,22 +119,12 @@ page); a flag given here overrides that one setting for this run.""",
     )
     p.add_argument("workspace", type=Path)
     p.add_argument("--as-of", help="savings to date (default: today)")
-    p.add_argument(
-        "--survey-interval-years",
-        type=float,
-        help="override [savings] survey_interval_years (default 3)",
-    )
-    p.add_argument("--repair-days", type=float, help="override [savings] repair_days (default 7)")
-    p.add_argument(
-        "--household-m3-per-year",
-        type=float,
-        help="override [savings] household_m3_per_year (default 120)",
-    )
-    p.add_argument(
-        "--default-flow-m3-per-h",
-        type=float,
-        help="override [savings] default_flow_m3_per_h (default 0.5)",
-    )
+    for setting in fields(SavingsSettings):  # --survey-interval-years, --repair-days, ...
+        p.add_argument(
+            "--" + setting.name.replace("_", "-"),
+            type=float,
+            help=f"override [savings] {setting.name} (default {setting.default:g})",
+        )
     p.add_argument("--night-flow", type=Path, help="CSV: zone, date, min_night_flow_m3_per_h")
     p.add_argument("--out", type=Path, help="CSV of the monthly table (saved to date)")
     p.set_defaults(func=cmd_savings)
@@ -178,9 +170,9 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 
 def cmd_dispatch(args) -> int:
     from risk.dispatch import plan_inspections, read_crews
-    from risk.sheets import export_plan
+    from risk.dispatch.sheets import export_plan
+    from risk.outcomes.writes import assign
     from risk.workspace import load_workspace
-    from risk.writes import assign
 
     if args.assign and not args.user:
         raise InputError(
@@ -225,7 +217,7 @@ def cmd_dispatch(args) -> int:
 
 
 def cmd_outcomes_record(args) -> int:
-    from risk.writes import record_outcome
+    from risk.outcomes.writes import record_outcome
 
     outcome = {
         "pipe_id": args.pipe_id,
@@ -254,7 +246,7 @@ def cmd_outcomes_record(args) -> int:
 
 
 def cmd_outcomes_import(args) -> int:
-    from risk.writes import import_outcomes
+    from risk.outcomes.writes import import_outcomes
 
     results = import_outcomes(args.workspace, args.user, args.file)
     created = sum(r.created for r in results)
@@ -278,8 +270,9 @@ def cmd_outcomes_export(args) -> int:
 
 
 def cmd_savings(args) -> int:
-    from risk.impact import impact_texts, monthly_table, workspace_impact
-    from risk.savings import verify_with_night_flow
+    from risk.savings.impact import workspace_impact
+    from risk.savings.water import verify_with_night_flow
+    from risk.savings.words import impact_texts, monthly_table
     from risk.workspace import load_workspace
 
     if not is_workspace(args.workspace):
@@ -288,14 +281,8 @@ def cmd_savings(args) -> int:
         )
     as_of = _date(args.as_of, "--as-of") if args.as_of else clock.today()
     # The same call as the Impact page: the workspace's [savings] settings, flags override.
-    summary = workspace_impact(
-        args.workspace,
-        as_of=as_of,
-        survey_interval_years=args.survey_interval_years,
-        repair_days=args.repair_days,
-        household_m3_per_year=args.household_m3_per_year,
-        default_flow_m3_per_h=args.default_flow_m3_per_h,
-    )
+    overrides = {setting.name: getattr(args, setting.name) for setting in fields(SavingsSettings)}
+    summary = workspace_impact(args.workspace, as_of=as_of, **overrides)
     texts = impact_texts(summary, "en")
     months = summary["monthly"]
     if args.out:
@@ -346,7 +333,7 @@ def cmd_savings(args) -> int:
 
 
 def cmd_simulate_loop(args) -> int:
-    from risk.loop import simulate_field_loop
+    from risk.outcomes.loop import simulate_field_loop
 
     say(f"Simulating {args.rounds} rounds of {args.km_per_round:g} km for each strategy ...")
     table = simulate_field_loop(args.sample, rounds=args.rounds, km_per_round=args.km_per_round)

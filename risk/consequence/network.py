@@ -295,12 +295,18 @@ def read_customers(folder: Path, model: HydraulicModel) -> np.ndarray | None:
     return out
 
 
-def find_sites_file(folder: Path) -> Path | None:
-    for suffix in _SITE_SUFFIXES:
-        path = Path(folder) / f"{SITES_STEM}{suffix}"
+def find_file(folder: Path, stem: str, suffixes) -> Path | None:
+    """``folder/<stem><suffix>`` for the first of ``suffixes`` that is a file, or None."""
+    for suffix in suffixes:
+        path = Path(folder) / f"{stem}{suffix}"
         if path.is_file():
             return path
     return None
+
+
+def find_sites_file(folder: Path) -> Path | None:
+    """``critical_sites.geojson`` (or another suffix) in the utility folder, or None."""
+    return find_file(folder, SITES_STEM, _SITE_SUFFIXES)
 
 
 def read_sites(path: Path, crs) -> gpd.GeoDataFrame:

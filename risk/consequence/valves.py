@@ -43,6 +43,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from risk.consequence.network import find_file
 from risk.consequence.settings import CriticalitySettings
 from risk.errors import InputError
 
@@ -95,11 +96,7 @@ class ValveLayer:
 
 def find_valves_file(folder: Path) -> Path | None:
     """``valves.csv`` (or another suffix) in the utility folder, or None."""
-    for suffix in _SUFFIXES:
-        path = Path(folder) / f"{VALVES_STEM}{suffix}"
-        if path.is_file():
-            return path
-    return None
+    return find_file(folder, VALVES_STEM, _SUFFIXES)
 
 
 def read_valves(

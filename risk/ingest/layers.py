@@ -235,21 +235,41 @@ def _located(table, layer, file, lm, findings, repair, *, kinds=("Point",)):
     return None
 
 
+def _has_pipe_reference(table, layer: str, file: str, findings: Findings) -> bool:
+    """Breaks and welds are linked to their pipe by a ``pipe_id`` or by their location
+    (geometry, or x and y columns); a layer with neither is refused."""
+    has_location = isinstance(table, gpd.GeoDataFrame) or ("x" in table and "y" in table)
+    if "pipe_id" in table or has_location:
+        return True
+    findings.error(
+        layer,
+        file,
+        "missing_columns",
+        f"{layer} need a pipe_id column or a location (geometry, or x and y columns)",
+        f'Map your pipe reference column: [{layer}.columns] pipe_id = "YOUR_COLUMN"',
+    )
+    return False
+
+
+def _with_location(out: pd.DataFrame, table, layer, file, lm, findings, repair):
+    """``out`` with the point locations of ``table`` (its geometry or x/y columns) when it
+    has any, else ``out`` as it is."""
+    geo = table.drop(columns=[c for c in table.columns if c not in ("x", "y", "geometry", "_row")])
+    if isinstance(table, gpd.GeoDataFrame):
+        geo = gpd.GeoDataFrame(geo, geometry="geometry", crs=table.crs)
+    located = _located(geo, layer, file, lm, findings, repair)
+    if located is None:
+        return out
+    return gpd.GeoDataFrame(out, geometry=located.geometry.values, crs=located.crs)
+
+
 def _breaks(table, file, lm, findings, repair):
     table = select_rows(table, "breaks", file, lm, findings)
     table = rename_columns(table, BREAK_COLUMNS, "breaks", file, lm, findings)
     if not require_columns(table, ["date"], "breaks", file, findings):
         _note_missing_crs(table, "breaks", file, lm, findings)
         return None
-    has_location = isinstance(table, gpd.GeoDataFrame) or ("x" in table and "y" in table)
-    if "pipe_id" not in table and not has_location:
-        findings.error(
-            "breaks",
-            file,
-            "missing_columns",
-            "breaks need a pipe_id column or a location (geometry, or x and y columns)",
-            'Map your pipe reference column: [breaks.columns] pipe_id = "YOUR_COLUMN"',
-        )
+    if not _has_pipe_reference(table, "breaks", file, findings):
         return None
     out = pd.DataFrame({"_row": table["_row"].to_numpy()}, index=table.index)
     if "break_id" in table:
@@ -284,13 +304,7 @@ def _breaks(table, file, lm, findings, repair):
             "Correct the dates at the source",
             rows=out.loc[future, "_row"],
         )
-    geo = table.drop(columns=[c for c in table.columns if c not in ("x", "y", "geometry", "_row")])
-    if isinstance(table, gpd.GeoDataFrame):
-        geo = gpd.GeoDataFrame(geo, geometry="geometry", crs=table.crs)
-    located = _located(geo, "breaks", file, lm, findings, repair)
-    if located is not None:
-        out = gpd.GeoDataFrame(out, geometry=located.geometry.values, crs=located.crs)
-    return out
+    return _with_location(out, table, "breaks", file, lm, findings, repair)
 
 
 def _soils(table, file, lm, findings, repair):
@@ -385,15 +399,7 @@ def _stations(table, file, lm, findings, repair):
 def _welds(table, file, lm, findings, repair):
     table = select_rows(table, "welds", file, lm, findings)
     table = rename_columns(table, WELD_COLUMNS, "welds", file, lm, findings)
-    has_location = isinstance(table, gpd.GeoDataFrame) or ("x" in table and "y" in table)
-    if "pipe_id" not in table and not has_location:
-        findings.error(
-            "welds",
-            file,
-            "missing_columns",
-            "welds need a pipe_id column or a location (geometry, or x and y columns)",
-            'Map your pipe reference column: [welds.columns] pipe_id = "YOUR_COLUMN"',
-        )
+    if not _has_pipe_reference(table, "welds", file, findings):
         return None
     out = pd.DataFrame({"_row": table["_row"].to_numpy()}, index=table.index)
     out["weld_id"] = (
@@ -417,13 +423,7 @@ def _welds(table, file, lm, findings, repair):
         if "year" in table
         else pd.Series(pd.NA, index=table.index, dtype="Int64")
     )
-    geo = table[[c for c in table.columns if c in ("x", "y", "geometry", "_row")]]
-    if isinstance(table, gpd.GeoDataFrame):
-        geo = gpd.GeoDataFrame(geo, geometry="geometry", crs=table.crs)
-    located = _located(geo, "welds", file, lm, findings, repair)
-    if located is not None:
-        out = gpd.GeoDataFrame(out, geometry=located.geometry.values, crs=located.crs)
-    return out
+    return _with_location(out, table, "welds", file, lm, findings, repair)
 
 
 LAYER_READERS = {

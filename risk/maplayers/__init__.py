@@ -56,7 +56,6 @@ from risk.maplayers.layers import (
     pipe_layers,
     points_layer,
     soils_layer,
-    stops_layers,
 )
 from risk.maplayers.table import (
     filter_mask,
@@ -101,7 +100,6 @@ __all__ = [
     "selected_pipe_id",
     "selection_outline",
     "soils_layer",
-    "stops_layers",
     "view_on_pipe",
     "view_state",
     "world_xy",

@@ -330,15 +330,7 @@ class OutcomeStore:
                     .where(assignments_table.c.assignment_id == assignment_id)
                     .values(status=status)
                 )
-                _audit(
-                    connection,
-                    user,
-                    "set_assignment_status",
-                    "assignments",
-                    assignment_id,
-                    {"status": old},
-                    {"status": status},
-                )
+                _audit_status(connection, user, assignment_id, old, status)
         return old
 
     def check_can_record(self, user: str, crew_of_user: str, assignment_id: int | None) -> None:
@@ -476,6 +468,19 @@ def _audit(connection, user, action, table_name, row_id, before, after) -> None:
     )
 
 
+def _audit_status(connection, user: str, assignment_id: int, old: str, new: str) -> None:
+    """Record in the audit log that an assignment's status went from ``old`` to ``new``."""
+    _audit(
+        connection,
+        user,
+        "set_assignment_status",
+        "assignments",
+        assignment_id,
+        {"status": old},
+        {"status": new},
+    )
+
+
 def _insert_outcome(
     connection: sa.Connection, outcome: CleanOutcome, user: str, now: dt.datetime
 ) -> tuple[RecordResult | None, dict]:
@@ -548,12 +553,4 @@ def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None
         .values(status="done")
     )
     if updated.rowcount == 1:
-        _audit(
-            connection,
-            user,
-            "set_assignment_status",
-            "assignments",
-            assignment_id,
-            {"status": old},
-            {"status": "done"},
-        )
+        _audit_status(connection, user, assignment_id, old, "done")

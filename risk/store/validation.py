@@ -332,6 +332,23 @@ class _Issues:
             findings.error(LAYER, file, f"{column}_{code}", message, fix, rows=rows)
 
 
+def _check_date(
+    value, column: str, number: int, issues: _Issues, today: dt.date
+) -> tuple[dt.date | None, bool]:
+    """``value`` read as a date (None when it is not one) and whether it is a date from
+    ``EARLIEST_DATE`` to ``today``; otherwise the problem is added to ``issues``."""
+    date = to_date(value)
+    if date is None:
+        issues.add("not_date", column, number, value)
+    elif date > today:
+        issues.add("future", column, number, date.isoformat())
+    elif date < EARLIEST_DATE:
+        issues.add("too_early", column, number, date.isoformat())
+    else:
+        return date, True
+    return date, False
+
+
 def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> CleanOutcome | None:
     values = {column: blank_to_none(row.get(column)) for column in OUTCOME_COLUMNS}
     before = sum(len(r) for r in issues.rows.values())
@@ -377,24 +394,12 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
     if inspected_on is None:
         issues.add("missing", "inspected_on", number, None)
     else:
-        inspected_on = to_date(inspected_on)
-        if inspected_on is None:
-            issues.add("not_date", "inspected_on", number, values["inspected_on"])
-        elif inspected_on > today:
-            issues.add("future", "inspected_on", number, inspected_on.isoformat())
-        elif inspected_on < EARLIEST_DATE:
-            issues.add("too_early", "inspected_on", number, inspected_on.isoformat())
+        inspected_on, _ = _check_date(inspected_on, "inspected_on", number, issues, today)
 
     repair_date = values["repair_date"]
     if repair_date is not None:
-        repair_date = to_date(repair_date)
-        if repair_date is None:
-            issues.add("not_date", "repair_date", number, values["repair_date"])
-        elif repair_date > today:
-            issues.add("future", "repair_date", number, repair_date.isoformat())
-        elif repair_date < EARLIEST_DATE:
-            issues.add("too_early", "repair_date", number, repair_date.isoformat())
-        elif isinstance(inspected_on, dt.date) and repair_date < inspected_on:
+        repair_date, fine = _check_date(repair_date, "repair_date", number, issues, today)
+        if fine and isinstance(inspected_on, dt.date) and repair_date < inspected_on:
             issues.add("before_inspection", "repair_date", number, repair_date.isoformat())
 
     assignment_id = values["assignment_id"]

@@ -12,7 +12,7 @@ import shapely
 
 from risk.atomic import replace_atomically
 from risk.csvsafe import write_csv
-from risk.dispatch import look_for, plan_advice
+from risk.dispatch.plan import look_for, plan_advice
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
 from risk.pipecard import reasons_in_words
 

@@ -28,7 +28,7 @@ import pydeck as pdk
 import shapely
 
 from risk import maplayers
-from risk.dispatch import look_for
+from risk.dispatch.plan import look_for
 from risk.i18n import DEFAULT_LANGUAGE, format_quantity, label, t
 
 #: Why the view opened on its day (see :func:`opening_day`).

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from risk import clock
-from risk.dispatch import read_crews
+from risk.dispatch.plan import read_crews
 from risk.i18n import format_date, format_number, format_percent, has, label, t
 from risk.workspace import Workspace
 

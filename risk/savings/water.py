@@ -29,7 +29,7 @@ three-year survey cycle, so it is never shown next to "households for a year".
 
 :func:`savings_settings` applies a workspace's ``[savings]`` settings; the command line
 (``risk savings``) and the Impact page both compute through
-:func:`risk.impact.workspace_impact`, so they give the same figures.
+:func:`risk.savings.impact.workspace_impact`, so they give the same figures.
 """
 
 from __future__ import annotations

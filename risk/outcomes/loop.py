@@ -24,8 +24,8 @@ import pandas as pd
 from risk.csvsafe import restore_formulas
 from risk.dispatch import Crew, plan_inspections
 from risk.errors import InputError
-from risk.feedback import inspection_evidence, with_found_leaks
 from risk.ingest import read_utility
+from risk.outcomes.feedback import inspection_evidence, with_found_leaks
 from risk.store import OutcomeStore
 
 STRATEGIES = ("model", "age", "random")
