@@ -244,6 +244,7 @@ def calibration_warnings(
     *,
     tolerance: float = TOLERANCE,
     min_failures: float = MIN_FAILURES,
+    references: Sequence[str] = ("observed", "truth"),
 ) -> list[str]:
     """Plain sentences for the deciles of ``table`` that are off (one per reference).
 
@@ -259,6 +260,8 @@ def calibration_warnings(
         ("observed", "the observed ones", "observed"),
         ("truth", "the true expected counts", "truly expected"),
     ):
+        if reference not in references:
+            continue
         off = off_deciles(table, reference, tolerance=tolerance, min_failures=min_failures)
         if not off:
             continue
@@ -279,12 +282,18 @@ def calibration_section(
     *,
     tolerance: float = TOLERANCE,
     min_failures: float = MIN_FAILURES,
+    label: str = "",
+    yearly_references: Sequence[str] = ("observed", "truth"),
 ) -> tuple[dict, list[str]]:
     """The backtest's ``calibration`` section and its warnings.
 
     ``years``: (year, decile table) pairs. Returns ``{"rule", "years": [{"year",
     "deciles", "total"}], "pooled": {"years", "deciles", "total"}}`` and the warning
     sentences (per year, then pooled; the yearly total is checked like a decile).
+    ``label`` follows the period in each sentence (e.g. ``" (forecast)"``);
+    ``yearly_references``: what a single year is checked against (a forecast that cannot
+    know the year's weather is checked per year against true expected counts of a usual
+    year only, and against observed counts pooled over the years).
     """
     section: dict = {"rule": RULE, "years": []}
     warnings: list[str] = []
@@ -292,7 +301,11 @@ def calibration_section(
         total = total_row(table)
         section["years"].append({"year": int(year), "deciles": table, "total": total})
         warnings += calibration_warnings(
-            table + [total], str(year), tolerance=tolerance, min_failures=min_failures
+            table + [total],
+            f"{year}{label}",
+            tolerance=tolerance,
+            min_failures=min_failures,
+            references=yearly_references,
         )
     if len(years) > 1:
         pooled = pool_tables(t for _, t in years)
@@ -304,7 +317,7 @@ def calibration_section(
             "total": total,
         }
         warnings += calibration_warnings(
-            pooled + [total], span, tolerance=tolerance, min_failures=min_failures
+            pooled + [total], span + label, tolerance=tolerance, min_failures=min_failures
         )
     elif years:
         section["pooled"] = {**section["years"][0], "years": [int(years[0][0])]}

@@ -53,6 +53,7 @@ _CONCEPT_RULES = (
     (r"^neighbour_failures", "neighbour_failures"),
     (r"^soil_", "soil"),
     (r"^weather_", "weather"),
+    (r"^window_weather_", "weather_ahead"),
     (r"^welds_", "welds"),
     (r"^(inspection|years_since_last_inspection)", "inspections"),
     (r"^diameter_mm$", "diameter"),
@@ -96,6 +97,13 @@ def by_concept(contribution: pd.DataFrame) -> pd.DataFrame:
     concepts = [concept_of(c) for c in features]
     summed = contribution[features].T.groupby(concepts, sort=True).sum().T
     return summed
+
+
+def reason_concepts(contribution: pd.DataFrame) -> pd.DataFrame:
+    """The concepts a reason may name (:func:`by_concept`), without the weather of the window
+    ahead: it is the usual weather, the same for every pipe of a station, a forecast's
+    assumption rather than a reason to inspect a pipe."""
+    return by_concept(contribution).drop(columns=["weather_ahead"], errors="ignore")
 
 
 def explain_pipes(
@@ -147,7 +155,7 @@ def explain_pipes(
     if rank is not None and n_exact > 0:
         exact = np.asarray(rank) <= n_exact
     features = contributions(model, X, exact_rows=exact)
-    concepts = by_concept(features)
+    concepts = reason_concepts(features)
     values = concepts.to_numpy(dtype=float)
     order = np.argsort(-values, axis=1, kind="mergesort")[:, :top_n]
     shown = np.take_along_axis(values, order, axis=1) > 0

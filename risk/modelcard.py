@@ -117,10 +117,15 @@ def calibration_deciles(card: dict | None, report: dict | None = None) -> tuple[
     the rows (``decile``, ``pipes``, ``predicted``, ``observed``, maybe ``truth``) and
     ``{"source": "backtest" | "held_out", "years": [...]}`` (no rows: an empty list).
     """
-    pooled = ((report or {}).get("calibration") or {}).get("pooled") or {}
+    section = (report or {}).get("calibration") or {}
+    pooled = section.get("pooled") or {}
     if pooled.get("deciles"):
         years = [str(y) for y in pooled.get("years") or []]
-        return list(pooled["deciles"]), {"source": "backtest", "years": years}
+        given = section.get("basis") == "weather of the year"
+        return list(pooled["deciles"]), {
+            "source": "backtest_weather" if given else "backtest",
+            "years": years,
+        }
     calibration = (card or {}).get("calibration") or {}
     if calibration.get("deciles"):
         dates = calibration.get("held_out_dates") or [calibration.get("held_out_date")]
@@ -186,7 +191,7 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
     if not rows:
         return []
     years = _joined(list(dict.fromkeys(where.get("years") or [])), lang)
-    source = "backtest" if where.get("source") == "backtest" else "held_out"
+    source = where.get("source") if where.get("source") in _SOURCES else "held_out"
     out = [t(f"modelcard.deciles_source.{source}", lang, years=years)]
     top, low = rows[-1], rows[0]
     top_gap = _ratio_gap(top)
@@ -206,6 +211,61 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
     else:
         out.append(t("modelcard.deciles_within", lang))
     return out
+
+
+_SOURCES = ("backtest", "backtest_weather", "held_out")
+
+
+def forecast_table(report: dict | None, lang: str = "en") -> pd.DataFrame:
+    """Each backtest year's forecast as made on 1 January (the weather unknown), the range
+    the weather of one past year gives, and the failures observed (and truly expected in a
+    usual year, for a synthetic sample), in ``lang``; empty without the forecast section."""
+    years = ((report or {}).get("forecast") or {}).get("years") or []
+    out = []
+    for e in years:
+        line = {
+            t("model.col.year", lang): str(e["year"]),
+            t("model.col.forecast", lang): format_number(_number(e.get("expected")), lang),
+            t("model.col.weather_range", lang): "–"
+            if e.get("low") is None
+            else t(
+                "model.range",
+                lang,
+                low=format_number(e["low"], lang),
+                high=format_number(e["high"], lang),
+            ),  # fmt: skip
+            t("model.col.observed", lang): format_number(_number(e.get("observed")), lang),
+        }
+        if e.get("truth_usual_weather") is not None:
+            truth = format_number(e["truth_usual_weather"], lang)
+            line[t("model.col.truth_usual", lang)] = truth
+        out.append(line)
+    return pd.DataFrame(out)
+
+
+def forecast_sentences(report: dict | None, lang: str = "en") -> list[str]:
+    """The years whose failures fell outside what the weather of any past year explains
+    (the backtest's rule, ``outside_range``), in a sentence; none when every year is
+    within."""
+    years = ((report or {}).get("forecast") or {}).get("years") or []
+    outside = [str(e["year"]) for e in years if e.get("outside_range")]
+    return [t("model.forecast_outside", lang, years=_joined(outside, lang))] if outside else []
+
+
+def current_forecast_sentence(workspace, lang: str = "en") -> str | None:
+    """The workspace's scores in a sentence: the expected failures with the usual weather and
+    the range a single past year's weather gives (:func:`risk.scoring.weather_range_words`
+    on ``scores.json``); None before scoring, or for scores made without weather."""
+    from risk.scoring import weather_range_words
+    from risk.workspace import Workspace
+
+    ws = Workspace(workspace)
+    basis = ws.read_scores_basis()
+    scores = ws.read_scores(["expected_failures"])
+    if not basis.get("by_weather_year") or scores is None:
+        return None
+    expected = float(scores["expected_failures"].sum())
+    return weather_range_words(basis["by_weather_year"], expected, basis["horizon_years"], lang)
 
 
 def _ratio_gap(row: dict) -> float | None:

@@ -58,6 +58,7 @@ def backtest_html(result: dict) -> str:
         _img(_reliability_plot(result["reliability"])),
         _reliability_table(result["reliability"]),
         *_calibration_part(result.get("calibration"), result.get("warnings") or []),
+        *_forecast_part(result.get("forecast")),
         "<h2>What drives the model (last year's model)</h2>",
         _img(_importance_plot(result.get("feature_importance") or {})),
         "<h2>Data per year</h2>",
@@ -154,8 +155,10 @@ def _calibration_part(section: dict | None, warnings: list[str]) -> list[str]:
         return []
     pooled = section["pooled"]
     span = ", ".join(map(str, pooled.get("years", [])))
+    given = section.get("basis") == "weather of the year"
     parts = [
-        "<h2>Expected against observed failures, by decile of risk</h2>",
+        "<h2>Expected against observed failures, by decile of risk"
+        + (", given each year's weather</h2>" if given else "</h2>"),
         f"<p class='note'>{html.escape(section.get('rule', ''))} Years pooled: "
         f"{html.escape(span)}.</p>",
         _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}]),
@@ -167,6 +170,46 @@ def _calibration_part(section: dict | None, warnings: list[str]) -> list[str]:
         parts.append(f"<p><b>Warnings</b></p><ul>{items}</ul>")
     else:
         parts.append("<p>No decile and no year is off by more than the rule allows.</p>")
+    return parts
+
+
+def _forecast_part(section: dict | None) -> list[str]:
+    """The forecast as made on 1 January (the year's weather unknown): each year's total
+    against what happened and the range the weather of past years makes; the deciles pooled
+    (true expected counts of a usual year, for a synthetic sample)."""
+    if not section or not section.get("years"):
+        return []
+    rows = []
+    for e in section["years"]:
+        years = sorted(int(y) for y in e.get("by_weather_year") or {})
+        span = f"{years[0]}-{years[-1]}" if years else "-"
+        truth = e.get("truth_usual_weather")
+        cells = [
+            str(e["year"]),
+            f"{e['expected']:,.1f}",
+            "-" if e.get("low") is None else f"{e['low']:,.0f} to {e['high']:,.0f} ({span})",
+            f"{e['observed']:,.0f}",
+            "-" if truth is None else f"{truth:,.1f}",
+        ]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    head = (
+        "<th>Year</th><th>Forecast (usual weather)</th><th>With the weather of one past year"
+        "</th><th>Observed</th><th>True expected, usual weather</th>"
+    )
+    pooled = (section.get("calibration") or {}).get("pooled") or {}
+    parts = [
+        "<h2>The forecast, as made on 1 January</h2>",
+        "<p class='note'>The tables above give the model the weather of the year it is "
+        "checked on (known afterwards). A forecast cannot know it: it averages the model's "
+        "predictions under the weather of each of the past years. Here, each year's forecast "
+        "against what happened, and the range the weather of a single past year gives.</p>",
+        f"<table><tr>{head}</tr>{''.join(rows)}</table>",
+    ]
+    if pooled.get("deciles"):
+        parts += [
+            "<h3>Forecast by decile, years pooled</h3>",
+            _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}]),
+        ]
     return parts
 
 

@@ -145,6 +145,9 @@ def score_utility(
         first: units by expected failures per km, then along the unit), ``top_reasons``,
         ``expected_failures_per_km``, ``length_m`` and the unit: ``unit_id``,
         ``unit_order``, ``unit_rank``, ``unit_length_m``, ``unit_expected_failures``.
+        The scores are a forecast over the usual weather (see ``RiskModel.window_weather``);
+        ``attrs["expected_failures_by_weather_year"]`` holds the network's expected
+        failures had the window the weather of each past window (empty without weather).
     """
     as_of = to_timestamp(as_of)
     started = time.perf_counter()
@@ -157,8 +160,10 @@ def score_utility(
     else:
         check_model_for(model, as_of, horizon_years)
     trained = time.perf_counter()
+    builder = builder or model.feature_builder(data)
     X = model.build_features(data, as_of, builder=builder)
-    scores = model.score_frame(X)
+    scores = model.score_frame(X, model.scenario_weather(builder, as_of, X.index))
+    by_weather_year = scores.attrs.get("expected_failures_by_weather_year", {})
     rules = unit_rules or UnitRules()
     scores.index = X.index.astype(str)
     scores["length_m"] = X["length_m"].to_numpy(dtype=float)
@@ -179,7 +184,8 @@ def score_utility(
         }
     )
     out["top_reasons"] = out["top_reasons"].astype("string")
-    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
+    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)[list(SCORE_COLUMNS)]
+    out.attrs["expected_failures_by_weather_year"] = by_weather_year
     log.info(
         "scored %d pipes at %s (training %.1f s, scoring and reasons %.1f s)",
         len(out),
@@ -187,7 +193,7 @@ def score_utility(
         trained - started,
         time.perf_counter() - trained,
     )
-    return out[list(SCORE_COLUMNS)]
+    return out
 
 
 def check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) -> None:
@@ -234,10 +240,7 @@ def train_and_score(
         if model is None:
             say(f"training on the history before {as_of.date()}")
             builder = FeatureBuilder(data, records_start_year=start)  # reused for scoring
-            model = train_model(
-                data, as_of, horizon_years=horizon_years, records_start_year=start,
-                builder=builder,
-            )  # fmt: skip
+            model = train_on_engine(data, as_of, horizon_years=horizon_years, builder=builder)
             if models_dir is not None:
                 save_model(model, models_dir)
         say("scoring and explaining (reasons in words for every pipe)")
@@ -255,10 +258,9 @@ def train_and_score(
     try:
         if model is None:
             say(f"training on the history before {as_of.date()}, on the cluster")
-            model = dask_engine.train_model_dask(
-                data, as_of, client, horizon_years=horizon_years, records_start_year=start,
-                partitions=parts,
-            )  # fmt: skip
+            model = train_on_engine(
+                data, as_of, horizon_years=horizon_years, client=client, partitions=parts
+            )
             if models_dir is not None:
                 save_model(model, models_dir)
         say("scoring and explaining, on the cluster")
@@ -268,6 +270,55 @@ def train_and_score(
         )  # fmt: skip
     finally:
         parts.release()
+
+
+def train_on_engine(
+    data: UtilityData,
+    as_of,
+    *,
+    horizon_years: int = 1,
+    client=None,
+    builder: FeatureBuilder | None = None,
+    partitions=None,
+) -> RiskModel:
+    """Train on the records before ``as_of`` (the break record from the workspace's
+    ``records_complete_from``), here (:func:`train_model`, reusing ``builder``) or on a
+    Dask ``client`` (:func:`risk.dask_engine.train_model_dask`, on ``partitions`` if given):
+    the one choice of engine of ``risk train`` and ``risk score``."""
+    start = (data.meta or {}).get("records_complete_from")
+    if client is None:
+        return train_model(
+            data, as_of, horizon_years=horizon_years, records_start_year=start, builder=builder
+        )
+    from risk import dask_engine
+
+    return dask_engine.train_model_dask(
+        data, as_of, client, horizon_years=horizon_years, records_start_year=start,
+        partitions=partitions,
+    )  # fmt: skip
+
+
+def weather_range_words(
+    by_weather_year: dict, expected: float, horizon_years: int, lang: str = "en"
+) -> str | None:
+    """The forecast's total and the range a year's weather makes, in a sentence in
+    ``lang``, or None without weather scenarios (the command line and the Model page).
+
+    >>> weather_range_words({2023: 520.0, 2024: 890.4, 2025: 700.0}, 682.2, 1)
+    'Expected failures in the year ahead: 682 with the usual weather; 520 to 890 with the weather of one of the years 2023-2025.'
+    """
+    from risk.i18n import format_number, t
+
+    if not by_weather_year:
+        return None
+    years = sorted(int(y) for y in by_weather_year)
+    values = [float(v) for v in by_weather_year.values()]
+    key = "weather.range_1" if int(horizon_years) == 1 else "weather.range_n"
+    return t(
+        key, lang, years=format_number(int(horizon_years), lang),
+        expected=format_number(expected, lang), low=format_number(min(values), lang),
+        high=format_number(max(values), lang), first=str(years[0]), last=str(years[-1]),
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------- model versions
@@ -359,7 +410,8 @@ def load_model(path: str | Path) -> RiskModel:
             f"{card_path}: model format {card.get('format_version')!r}, this version reads "
             f"{MODEL_FORMAT_VERSION}; retrain the model"
         )
-    model = RiskModel(**card["parameters"])
+    # a model saved before the outcome window's weather existed did not learn from it
+    model = RiskModel(**{"window_weather": False, **card["parameters"]})
     booster = xgb.Booster()
     booster.load_model(bytearray((folder / "booster.json").read_bytes()))
     booster.set_param({"nthread": int(model.n_jobs)})

@@ -130,12 +130,19 @@ class Workspace:
         """``scores.json``: the date and horizon of ``scores.parquet`` (``risk score``)."""
         return self.root / "scores.json"
 
-    def write_scores_basis(self, as_of, horizon_years: int, model: str | None = None) -> Path:
-        """Record when and for which horizon the scores were made (written whole)."""
+    def write_scores_basis(
+        self, as_of, horizon_years: int, model: str | None = None, by_weather_year=None
+    ) -> Path:
+        """Record when and for which horizon the scores were made, and the network's
+        expected failures under the weather of each past window (``by_weather_year``, see
+        :func:`risk.scoring.score_utility`), written whole."""
         content = {
             "as_of": str(pd.Timestamp(as_of).date()),
             "horizon_years": int(horizon_years),
             "model": model,
+            "expected_failures_by_weather_year": {
+                str(k): round(float(v), 2) for k, v in (by_weather_year or {}).items()
+            },
         }
         with atomic_text_file(self.scores_basis) as stream:
             stream.write(json.dumps(content, indent=2) + "\n")
@@ -152,6 +159,10 @@ class Workspace:
                     "as_of": pd.Timestamp(content["as_of"]),
                     "horizon_years": int(content.get("horizon_years") or 1),
                     "source": source,
+                    "by_weather_year": {
+                        int(k): float(v)
+                        for k, v in (content.get("expected_failures_by_weather_year") or {}).items()
+                    },
                 }
         year = (
             pd.Timestamp(self.scores.stat().st_mtime, unit="s").year
@@ -159,7 +170,7 @@ class Workspace:
             else pd.Timestamp.now().year
         )
         return {"as_of": pd.Timestamp(year=year, month=1, day=1), "horizon_years": 1,
-                "source": "assumed"}  # fmt: skip
+                "source": "assumed", "by_weather_year": {}}  # fmt: skip
 
     def _basis_candidates(self):
         """``scores.json``, then the model cards, newest first."""

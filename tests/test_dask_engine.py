@@ -183,7 +183,8 @@ def test_risk_train_with_the_dask_engine_saves_a_model_version(
         "train", town, "--as-of", AS_OF, "--engine", "dask", "--models-dir", tmp_path, "--json"
     )
     assert code == 0, err
-    assert calls == [(AS_OF, {"horizon_years": 1, "records_start_year": 2000})]
+    # risk train takes the engine through risk.scoring.train_on_engine, as risk score does
+    assert calls == [(AS_OF, {"horizon_years": 1, "records_start_year": 2000, "partitions": None})]
     assert (Path(json.loads(stdout)["model"]) / "booster.json").is_file()
     assert client.status != "closed"  # only the CLI's own client was closed
 

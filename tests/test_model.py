@@ -16,11 +16,11 @@ from risk.backtest import capture_at_length
 from risk.explain import (
     _number,
     _phrases,
-    by_concept,
     concept_of,
     contributions,
     explain_pipes,
     feature_medians,
+    reason_concepts,
 )
 from risk.features import FeatureBuilder, count_failures
 from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
@@ -222,7 +222,7 @@ def test_reasons_name_the_concepts_in_plain_words(explained):
 def every_phrase_reasons(model, X, rank, n_exact: int, top_n: int) -> pd.Series:
     """explain_pipes the plain way: every concept phrased for every pipe, then the best kept."""
     features = contributions(model, X, exact_rows=np.asarray(rank) <= n_exact)
-    concepts = by_concept(features)
+    concepts = reason_concepts(features)
     radius = (model.feature_options or {}).get("neighbour_radius_m")
     medians = feature_medians(X)
     phrases = {c: _phrases(c, X, features, radius, medians).tolist() for c in concepts}

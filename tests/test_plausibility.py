@@ -227,8 +227,9 @@ def test_break_ids_written_differently_from_the_inventory_are_pointed_out(tiny):
     breaks.to_csv(tiny / "breaks.csv", index=False)
     data = read_utility(tiny)
     (warning,) = [w for w in data.meta["report"]["warnings"] if "not in" in w["message"]]
-    assert "match a pipe_id once written alike (for example 'p 0001' and 'P-0001'" in (
-        warning["message"]
+    assert (
+        "match a pipe_id once written alike (for example 'p 0001' and 'P-0001'"
+        in (warning["message"])
     )
 
 

@@ -324,11 +324,12 @@ def test_a_longer_horizon_is_graded_by_its_yearly_chance(tiny_workspace):
     # risk score records the horizon beside the scores, and the matrix reads it
     ws = Workspace(tiny_workspace)
     assert ws.read_scores_basis()["source"] == "assumed"
-    ws.write_scores_basis("2026-01-01", 3)
+    ws.write_scores_basis("2026-01-01", 3, by_weather_year={2024: 10.5, 2025: 12.25})
     assert ws.read_scores_basis() == {
         "as_of": pd.Timestamp("2026-01-01"),
         "horizon_years": 3,
         "source": "scores",
+        "by_weather_year": {2024: 10.5, 2025: 12.25},
     }
     ws.write_scores_basis("2026-01-01", 1)
     graded = by_pipe(read_risk(tiny_workspace))

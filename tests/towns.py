@@ -28,12 +28,15 @@ def make_utility(
     weather: str | None = "monthly",
     soils: bool = True,
     welds: bool = True,
+    harsh_winters: float = 1.0,
 ) -> UtilityData:
     """A synthetic utility with a known failure process (rates by material, age, soil).
 
     Pipes lie on horizontal lines 50 m apart; a corrosive soil polygon covers x < 1,000 m
     and doubles the failure rate of metal pipes there. Failures follow a Poisson process
     whose rate grows with age and with each earlier failure (up to three).
+    ``harsh_winters`` (daily weather): every third winter (the one ending in a year
+    divisible by 3) is 8 °C colder and multiplies that year's failure rate by this factor.
     """
     rng = np.random.default_rng(seed)
     material = MATERIALS[rng.choice(4, n_pipes, p=[0.3, 0.25, 0.35, 0.10])]
@@ -64,6 +67,8 @@ def make_utility(
         age = np.maximum(year - install, 0)
         mean = rate * (age / 50.0) ** 1.5 * length_m / 1000.0 * (1 + 0.8 * np.minimum(counts, 3))
         mean = np.where(year > install, mean, 0.0)
+        if year % 3 == 0:
+            mean = mean * harsh_winters
         n = rng.poisson(mean)
         counts += n
         for i in np.flatnonzero(n):
@@ -120,7 +125,7 @@ def make_utility(
         data.weather_frequency = "monthly"
     elif weather == "daily":
         days = pd.date_range(f"{first_year - 2}-01-01", f"{last_year}-12-31", freq="D")
-        season = np.cos(2 * np.pi * (days.dayofyear - 15) / 365.25)
+        season = np.cos(2 * np.pi * (days.day_of_year - 15) / 365.25)
         data.weather = pd.DataFrame(
             {
                 "date": days,
@@ -129,6 +134,10 @@ def make_utility(
                 "precip_mm": rng.exponential(2, len(days)),
             }
         )
+        if harsh_winters != 1.0:
+            winter = (days.year + (days.month >= 11)) % 3 == 0
+            winter &= np.isin(days.month, [11, 12, 1, 2, 3])
+            data.weather.loc[winter, ["tmin_c", "tmax_c"]] -= 8.0
         data.weather_frequency = "daily"
     if welds:
         n_welds = n_pipes * 2

@@ -159,6 +159,18 @@ if len(calibration):
 else:
     st.info(tr("model.no_calibration"))
 
+# the forecast of the current scores, and the backtest's forecasts, the weather unknown
+forecast = modelcard.current_forecast_sentence(workspace, lang)
+if forecast:
+    st.markdown(forecast)
+forecasts = modelcard.forecast_table(report, lang)
+if len(forecasts):
+    st.subheader(tr("model.forecast"))
+    st.caption(tr("model.forecast_help"))
+    for line in modelcard.forecast_sentences(report, lang):
+        st.warning(line)
+    st.dataframe(forecasts, hide_index=True, key="forecasts")
+
 # expected against observed failures per decile: the backtest's years, else the card's
 deciles, where = modelcard.calibration_deciles(card, report)
 if deciles:

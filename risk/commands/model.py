@@ -165,7 +165,7 @@ def _as_of(text: str) -> pd.Timestamp:
 
 
 def cmd_train(args) -> int:
-    from risk.scoring import save_model, train_model
+    from risk.scoring import save_model, train_on_engine
 
     data, workspace = load_network(args.folder, args.mapping)
     data, n_outcomes = with_outcomes(data, workspace)
@@ -173,16 +173,10 @@ def cmd_train(args) -> int:
     if models_dir is None:
         raise InputError("give --models-dir (the input is a utility folder, not a workspace)")
     as_of = _as_of(args.as_of)
-    start = data.meta.get("records_complete_from")
-    engine, client = _dask_engine(args)
+    _, client = _dask_engine(args)
     say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
-    if engine is None:
-        model = train_model(data, as_of, horizon_years=args.horizon_years, records_start_year=start)
-    else:
-        with client:
-            model = engine.train_model_dask(
-                data, as_of, client, horizon_years=args.horizon_years, records_start_year=start
-            )
+    with client or contextlib.nullcontext():
+        model = train_on_engine(data, as_of, horizon_years=args.horizon_years, client=client)
     folder = save_model(model, models_dir)
     emit(
         args, {"model": str(folder)}, f"Model saved: {folder} (card: {folder / 'model_card.json'})"
@@ -191,7 +185,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from risk.scoring import load_model, train_and_score
+    from risk.scoring import load_model, train_and_score, weather_range_words
 
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (Workspace(workspace).scores if workspace else None)
@@ -218,10 +212,15 @@ def cmd_score(args) -> int:
             progress=step,
         )
     write_table(scores, out)
+    used = model.horizon_years if model is not None else args.horizon_years
+    by_weather_year = scores.attrs.get("expected_failures_by_weather_year") or {}
     if workspace is not None and Path(out) == Workspace(workspace).scores:
-        used = model.horizon_years if model is not None else args.horizon_years
-        Workspace(workspace).write_scores_basis(as_of, used, args.model and str(args.model))
+        Workspace(workspace).write_scores_basis(
+            as_of, used, args.model and str(args.model), by_weather_year
+        )
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
+    weather = weather_range_words(by_weather_year, scores["expected_failures"].sum(), used)
+    lines += [weather] if weather else []
     lines += score_summary(scores.head(3), horizon_years=args.horizon_years)
     emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
     return 0

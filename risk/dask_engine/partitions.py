@@ -34,7 +34,9 @@ from risk.features import (
 from risk.model import (
     fit_statistical_prior,
     panel_rows,
+    usual_weather,
     with_prior,
+    with_window_weather,
 )
 from risk.utility import UtilityData
 
@@ -83,11 +85,14 @@ class PartitionedUtility:
         rows_per_date: int | None = None,
         random_state: int = 0,
         warm_from=None,
+        weather_scenarios: int | None = None,
     ) -> DateContext:
         """Network-wide quantities the partitions need at ``as_of`` (computed here, once).
 
         ``warm_from``: the LEYP prior of the previous panel date (see
-        :func:`risk.model.fit_statistical_prior`)."""
+        :func:`risk.model.fit_statistical_prior`). ``weather_scenarios``: the model's, when
+        it learns from the outcome window's weather (None: it does not); with ``labels`` the
+        window's own weather is added, else the usual one of that many past windows."""
         as_of = to_timestamp(as_of)
         pipes = self.attributes.pipes
         live = pipes[in_service(pipes, as_of)]
@@ -125,6 +130,8 @@ class PartitionedUtility:
             horizon_years=horizon_years if labels else None,
             sample_rate=rate,
             random_state=random_state,
+            weather_horizon_years=horizon_years,
+            weather_scenarios=weather_scenarios,
         )
 
     def features(self, context: DateContext) -> list[Future]:
@@ -163,6 +170,8 @@ class DateContext:
     horizon_years: int | None
     sample_rate: float | None
     random_state: int
+    weather_horizon_years: int = 1
+    weather_scenarios: int | None = None  # None: no outcome-window weather
 
 
 def partition_utility(
@@ -393,6 +402,10 @@ def _chunk(builder: FeatureBuilder, context: DateContext) -> pd.DataFrame:
         X = _conform(builder.build(context.as_of, verbose=False), context)
         if context.statistical_prior:
             X = with_prior(X, builder, context.as_of, context.prior)
+        if context.weather_scenarios is not None:
+            X = with_window_weather(
+                X, usual_weather(scenario_weather(builder, context, X), X.index)
+            )
         return X
     X, labels, weight = panel_rows(
         builder,
@@ -403,11 +416,22 @@ def _chunk(builder: FeatureBuilder, context: DateContext) -> pd.DataFrame:
         statistical_prior=context.statistical_prior,
         prior=context.prior,
         conform=lambda features: _conform(features, context),
+        window_weather=context.weather_scenarios is not None,
     )
     X = X.copy()
     X[LABEL_COLUMN] = labels
     X[WEIGHT_COLUMN] = weight
     return X
+
+
+def scenario_weather(builder: FeatureBuilder, context: DateContext, X: pd.DataFrame) -> dict:
+    """The weather scenarios of the rows of ``X`` at the context's date (as
+    :meth:`risk.model.RiskModel.scenario_weather` on the whole network)."""
+    if context.weather_scenarios is None:
+        return {}
+    return builder.scenario_weather(
+        context.as_of, context.weather_horizon_years, context.weather_scenarios, X.index
+    )
 
 
 def _conform(X: pd.DataFrame, context: DateContext) -> pd.DataFrame:

@@ -10,7 +10,12 @@ import pandas as pd
 import xgboost.dask  # noqa: F401  (makes xgb.dask available)
 from distributed import Client, Future
 
-from risk.dask_engine.partitions import PartitionedUtility, partition_utility
+from risk.dask_engine.partitions import (
+    DateContext,
+    PartitionedUtility,
+    partition_utility,
+    scenario_weather,
+)
 from risk.dask_engine.training import check_partitions, train_model_dask
 from risk.explain import (
     DEFAULT_N_EXACT,
@@ -20,6 +25,7 @@ from risk.explain import (
     median_columns,
 )
 from risk.features import (
+    FeatureBuilder,
     to_timestamp,
 )
 from risk.model import (
@@ -106,11 +112,21 @@ def score_utility_dask(
         else:
             check_partitions(parts, model)
         context = parts.context(
-            as_of, statistical_prior=model.statistical_prior, horizon_years=model.horizon_years
+            as_of,
+            statistical_prior=model.statistical_prior,
+            horizon_years=model.horizon_years,
+            weather_scenarios=model.weather_scenarios if model.uses_window_weather else None,
         )
         chunks = parts.features(context)
         (fitted,) = client.scatter([model], broadcast=True)
-        scored = client.gather([parts.submit(k, _score, fitted, x) for k, x in enumerate(chunks)])
+        scored = client.gather(
+            [
+                parts.submit(k, _score, fitted, parts.builders[k], context, x)
+                for k, x in enumerate(chunks)
+            ]
+        )
+        by_weather_year = _added([totals for _, totals in scored])
+        scored = [frame for frame, _ in scored]
         scores = pd.concat(scored, axis=0)
         scores.index = scores.index.astype(str)
         rules = unit_rules or UnitRules()  # units span partitions: ranked on the driver
@@ -150,26 +166,33 @@ def score_utility_dask(
         }
     )
     out["top_reasons"] = out["top_reasons"].astype("string")
-    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)
+    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)[list(SCORE_COLUMNS)]
+    out.attrs["expected_failures_by_weather_year"] = by_weather_year
     log.info("scored %d pipes at %s on %d partitions", len(out), as_of.date(), parts.npartitions)
-    return out[list(SCORE_COLUMNS)]
+    return out
 
 
-def _score(model: RiskModel, X: pd.DataFrame) -> pd.DataFrame:
-    """The fitted model's own predictions on a partition."""
+def _score(
+    model: RiskModel, builder: FeatureBuilder, context: DateContext, X: pd.DataFrame
+) -> tuple[pd.DataFrame, dict]:
+    """The fitted model's own forecast on a partition (:meth:`RiskModel.forecast` over the
+    partition's weather scenarios), and its expected failures under each scenario."""
     if len(X) == 0:
         empty = np.zeros(0)
-        return pd.DataFrame(
-            {
-                "probability": empty,
-                "expected_failures": empty,
-                "expected_failures_per_km": empty,
-                "length_m": empty,
-            },
-            index=X.index,
-        )
-    out = pd.DataFrame(model.predictions(X), index=X.index)
+        columns = ("probability", "expected_failures", "expected_failures_per_km", "length_m")
+        return pd.DataFrame(dict.fromkeys(columns, empty), index=X.index), {}
+    predicted, totals = model.forecast(X, scenario_weather(builder, context, X))
+    out = pd.DataFrame(predicted, index=X.index)
     out["length_m"] = X["length_m"].to_numpy(dtype=float)
+    return out, totals
+
+
+def _added(totals: list[dict]) -> dict:
+    """Per-partition totals by weather year, added (partitions without pipes have none)."""
+    out: dict = {}
+    for part in totals:
+        for year, value in part.items():
+            out[year] = out.get(year, 0.0) + value
     return out
 
 

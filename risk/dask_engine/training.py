@@ -30,6 +30,7 @@ from risk.model import (
     gap_years_of,
     in_record,
     is_excluded_column,
+    may_be_time_only,
     panel_dates,
 )
 from risk.scoring import data_fingerprint, new_model
@@ -202,6 +203,7 @@ def panel_chunks(model: RiskModel, parts: PartitionedUtility, as_of) -> list[tup
             rows_per_date=rows_per_date,
             random_state=model.random_state,
             warm_from=prior,
+            weather_scenarios=model.weather_scenarios if model.uses_window_weather else None,
         )
         prior = context.prior
         chunks += [(date, k, f) for k, f in enumerate(parts.features(context))]
@@ -217,7 +219,7 @@ def _time_only(kept, columns, rows) -> list[str]:
         by_date.setdefault(date, []).append(summary["constants"])
     out = []
     for column in columns:
-        if column == "length_m":
+        if not may_be_time_only(column):
             continue
         constant = True
         for constants in by_date.values():

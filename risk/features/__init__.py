@@ -65,18 +65,22 @@ from risk.features.common import (
 from risk.features.context import (
     IDENTIFIER_DISTINCT_SHARE,
     IDENTIFIER_MIN_DISTINCT,
+    WINDOW_INDICES,
+    WINDOW_PREFIX,
     clean_name,
     detect_frequency,
     identifier_like_columns,
     left_out_columns,
     nearest_station,
     overlay_soils,
+    scenario_starts,
     soil_property_columns,
     source_names,
     summarise_weather,
     weather_measure_columns,
     weather_role,
     weather_roles,
+    window_weather,
 )
 
 __all__ = [
@@ -87,6 +91,8 @@ __all__ = [
     "FeatureBuilder",
     "IDENTIFIER_DISTINCT_SHARE",
     "IDENTIFIER_MIN_DISTINCT",
+    "WINDOW_INDICES",
+    "WINDOW_PREFIX",
     "break_locations",
     "break_points",
     "build_features",
@@ -106,6 +112,7 @@ __all__ = [
     "prepare_breaks",
     "prepare_pipes",
     "records_start",
+    "scenario_starts",
     "service_mask",
     "soil_property_columns",
     "source_names",
@@ -115,5 +122,6 @@ __all__ = [
     "weather_measure_columns",
     "weather_role",
     "weather_roles",
+    "window_weather",
     "year_fraction",
 ]

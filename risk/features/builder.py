@@ -35,9 +35,11 @@ from risk.features.context import (
     detect_frequency,
     nearest_station,
     overlay_soils,
+    scenario_starts,
     source_names,
     summarise_weather,
     weather_roles,
+    window_weather,
 )
 from risk.geometry import map_chunks
 from risk.utility import UtilityData
@@ -129,6 +131,7 @@ class FeatureBuilder:
         self._table = pd.DataFrame(self._pipes.drop(columns="geometry", errors="ignore"))
         self._soils: pd.DataFrame | None = None
         self._station: np.ndarray | None = None  # station_id per row of self._pipes
+        self._station_mean: pd.DataFrame | None = None  # the stations' mean by date
         self._neighbour_pairs: pd.DataFrame | None = None
         # computed on first use, then read at every date:
         self._rows: dict | None = None  # per-row arrays of the attributes (_row_arrays)
@@ -447,10 +450,67 @@ class FeatureBuilder:
             self._soils = overlay_soils(self._pipes, self.data.soils)
         return self._soils
 
+    @property
+    def has_weather(self) -> bool:
+        """True when the utility has a weather layer with rows."""
+        return self.data.weather is not None and len(self.data.weather) > 0
+
+    def window_weather(self, start, end, pipe_ids) -> pd.DataFrame:
+        """The weather of ``[start, end)`` at each of ``pipe_ids`` (its nearest station), as
+        :func:`risk.features.window_weather` indices (``window_weather_*``), indexed by
+        ``pipe_id``: what a pipe met during an outcome window."""
+        start, end = to_timestamp(start), to_timestamp(end)
+        if not self.has_weather:
+            return pd.DataFrame(index=pd.Index(pipe_ids))
+        return self._station_frame(
+            lambda weather, frequency, roles: window_weather(weather, start, end, frequency, roles),
+            pipe_ids,
+        )
+
+    def scenario_weather(self, as_of, horizon_years: int, most: int, pipe_ids) -> dict:
+        """The weather of each past outcome window standing for the one ahead of ``as_of``:
+        {first year: :meth:`window_weather` frame}, for the latest ``most`` windows the
+        weather table covers (:func:`risk.features.scenario_starts`); empty without weather.
+        """
+        years = pd.DateOffset(years=int(horizon_years))
+        return {
+            int(start.year): self.window_weather(start, start + years, pipe_ids)
+            for start in self.weather_scenarios(as_of, horizon_years, most)
+        }
+
+    def weather_scenarios(self, as_of, horizon_years: int, most: int) -> list[pd.Timestamp]:
+        """Starts of the past outcome windows standing for the one ahead of ``as_of``
+        (:func:`risk.features.scenario_starts`); empty without weather."""
+        if not self.has_weather:
+            return []
+        return scenario_starts(self.data.weather["date"], to_timestamp(as_of), horizon_years, most)
+
     def _weather_features(
         self, pipes: pd.DataFrame, as_of: pd.Timestamp, pipe_pos: np.ndarray | None = None
     ) -> pd.DataFrame:
         """``pipe_pos``: row of each of ``pipes`` in ``self._pipes`` (found when not given)."""
+        if pipe_pos is None:
+            pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
+        return self._station_table(
+            lambda weather, frequency, roles: summarise_weather(
+                weather, as_of, self.weather_years, frequency, roles
+            ),
+            pipe_pos,
+        )
+
+    def _station_frame(self, summarise, pipe_ids) -> pd.DataFrame:
+        """:meth:`_station_table` for ``pipe_ids`` (each must be in the inventory)."""
+        ids = pd.Index(pipe_ids)
+        pipe_pos = positions(self._pipes["pipe_id"], pd.Series(ids.astype("string")))
+        if (pipe_pos < 0).any():
+            raise ValueError("window weather asked for pipes outside the inventory")
+        out = self._station_table(summarise, pipe_pos)
+        out.index = ids
+        return out
+
+    def _station_table(self, summarise, pipe_pos: np.ndarray) -> pd.DataFrame:
+        """``summarise(weather, frequency, roles)`` (a Series) of the nearest station of each
+        row ``pipe_pos`` of ``self._pipes``; of the stations' daily mean without stations."""
         weather = self.data.weather
         frequency = self.data.weather_frequency or detect_frequency(weather["date"])
         roles = weather_roles(weather, self.weather_columns)
@@ -466,24 +526,21 @@ class FeatureBuilder:
                 self._station = nearest_station(self._pipes, self.data.stations)
             rows = []
             for station_id, group in weather.groupby("station_id", sort=True):
-                summary = summarise_weather(
-                    group, as_of, self.weather_years, frequency, roles
-                ).rename(station_id)
-                rows.append(summary)
+                rows.append(summarise(group, frequency, roles).rename(station_id))
             table = pd.DataFrame(rows)
-            if pipe_pos is None:
-                pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
             return table.reindex(self._station[pipe_pos]).reset_index(drop=True)
         if "station_id" in weather:
-            numeric = (
-                weather.drop(columns="station_id")
-                .groupby("date", sort=True)
-                .mean(numeric_only=True)
-            )
-            weather = numeric.reset_index()
-        summary = summarise_weather(weather, as_of, self.weather_years, frequency, roles)
+            if self._station_mean is None:
+                numeric = (
+                    weather.drop(columns="station_id")
+                    .groupby("date", sort=True)
+                    .mean(numeric_only=True)
+                )
+                self._station_mean = numeric.reset_index()
+            weather = self._station_mean
+        summary = summarise(weather, frequency, roles)
         return pd.DataFrame(
-            np.repeat(summary.to_numpy(float)[None, :], len(pipes), axis=0),
+            np.repeat(summary.to_numpy(float)[None, :], len(pipe_pos), axis=0),
             columns=summary.index,
         )
 

@@ -45,6 +45,9 @@ _WEATHER_ROLE_PATTERNS = {
 #: Summer months used by the dry-summer index (northern hemisphere).
 _SUMMER_MONTHS = (6, 7, 8)
 
+#: Winter months of the outcome window's frost indices (northern hemisphere).
+_WINTER_MONTHS = (11, 12, 1, 2, 3)
+
 
 #: A column with at least this many distinct values, one for more than this share of the
 #: rows, names its rows rather than describing them (a polygon code such as "S042").
@@ -300,6 +303,131 @@ def summarise_weather(
             dates[known], weather.loc[known, roles["precip"]].astype(float), start
         )
     return pd.Series(out, dtype=float)
+
+
+#: Prefix of the weather of a row's outcome window (see :func:`window_weather`).
+WINDOW_PREFIX = "window_weather_"
+
+#: The weather indices of an outcome window, by name without :data:`WINDOW_PREFIX`.
+WINDOW_INDICES = (
+    "freezing_index_degree_days_per_year",
+    "freeze_thaw_per_year",
+    "dry_summer_index",
+    "summer_tmax_c",
+)
+
+#: Share of a window's days (or months) the weather must cover for its indices.
+WINDOW_MIN_COVERAGE = 0.9
+
+
+def window_weather(
+    weather: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    frequency: str,
+    roles: dict[str, str],
+) -> pd.Series:
+    """Weather indices of the seasons of ``[start, end)``: the weather a pipe meets while it
+    is watched.
+
+    Seasons, not calendar slices: a window holds the winters (November-March) and the
+    summers (June-August) that *end* inside it, so the window of 2020 has the winter
+    2019-20 whole (frost works on pipes through the winter; a calendar year would cut two
+    winters in half) and the summer of 2020. The indices (:data:`WINDOW_INDICES`, each
+    ``window_weather_`` + name): frost degree-days per year (from ``tmean``, or the mean of
+    ``tmin`` and ``tmax``), frost-thaw days (months, for monthly weather) per year, the
+    dry-summer index (summer rainfall deficit against every complete summer of the table
+    before ``end``) and the mean summer maximum temperature. Missing (NaN) when the table
+    covers less than :data:`WINDOW_MIN_COVERAGE` of a season, or lacks the role an index
+    needs. Northern-hemisphere seasons.
+
+    >>> days = pd.date_range("2019-01-01", "2021-12-31", freq="D")
+    >>> cold = pd.DataFrame({"date": days, "tmin_c": -2.0, "tmax_c": 4.0})
+    >>> out = window_weather(cold, pd.Timestamp("2021-01-01"), pd.Timestamp("2022-01-01"),
+    ...                      "daily", {"tmin": "tmin_c", "tmax": "tmax_c"})
+    >>> float(out["window_weather_freeze_thaw_per_year"]), float(out["window_weather_summer_tmax_c"])
+    (151.0, 4.0)
+    """
+    names = [WINDOW_PREFIX + name for name in WINDOW_INDICES]
+    out = dict.fromkeys(names, np.nan)
+    dates = pd.to_datetime(weather["date"])
+    month, year = dates.dt.month.to_numpy(), dates.dt.year.to_numpy()
+    monthly = frequency == "monthly"
+    days = dates.dt.days_in_month.to_numpy(float) if monthly else np.ones(len(dates))
+    # each season by the date it ends: winters on 1 April, summers on 1 September
+    winter_year = year + (month >= 11)
+    winter_end = pd.to_datetime({"year": winter_year, "month": 4, "day": 1}).to_numpy()
+    summer_end = pd.to_datetime({"year": year, "month": 9, "day": 1}).to_numpy()
+    in_window = ((winter_end > start) & (winter_end <= end)) if len(dates) else np.zeros(0, bool)
+    winter = np.isin(month, _WINTER_MONTHS) & np.asarray(in_window, bool)
+    summer = np.isin(month, _SUMMER_MONTHS) & (summer_end > start) & (summer_end <= end)
+    years = (end - start).days / DAYS_PER_YEAR
+    seasons = [y for y in range(start.year, end.year + 1)
+               if start < pd.Timestamp(year=y, month=4, day=1) <= end]  # fmt: skip
+    if not seasons or years <= 0:
+        return pd.Series(out, dtype=float)
+
+    def covered(rows, months_per_season) -> bool:
+        wanted = months_per_season * len(seasons) * (1 if monthly else 30.4)
+        return dates[rows].nunique() >= WINDOW_MIN_COVERAGE * wanted
+
+    def column(role, rows):
+        return weather.loc[rows, roles[role]].to_numpy(float) if role in roles else None
+
+    if covered(winter, len(_WINTER_MONTHS)):
+        tmin, tmax, tmean = (column(r, winter) for r in ("tmin", "tmax", "tmean"))
+        if tmean is None and tmin is not None and tmax is not None:
+            tmean = (tmin + tmax) / 2.0
+        if tmean is not None:
+            frost = np.nansum(np.maximum(-tmean, 0.0) * days[winter])
+            out[names[0]] = frost / len(seasons)
+        if tmin is not None and tmax is not None:
+            out[names[1]] = np.nansum((tmin < 0) & (tmax > 0)) / len(seasons)
+    if covered(summer, len(_SUMMER_MONTHS)):
+        if "precip" in roles:
+            known = (dates < end).to_numpy()
+            out[names[2]] = _dry_summer_index(
+                dates[known], weather.loc[known, roles["precip"]].astype(float), start
+            )
+        tmax = column("tmax", summer)
+        if tmax is not None:
+            out[names[3]] = float(np.nanmean(tmax))
+    return pd.Series(out, dtype=float)
+
+
+def scenario_starts(
+    weather_dates: pd.Series, as_of: pd.Timestamp, horizon_years: int, most: int
+) -> list[pd.Timestamp]:
+    """Starts of the past outcome windows whose weather stands for the window ahead.
+
+    The windows ``[as_of - k years, as_of - k years + horizon_years)`` for k = horizon_years,
+    horizon_years + 1, … whose seasons the weather table covers (by its first and last
+    dates; a window's first winter begins in the November before it), the latest ``most``
+    of them, oldest first.
+
+    >>> dates = pd.Series(pd.date_range("2015-01-01", "2025-12-31", freq="D"))
+    >>> [s.year for s in scenario_starts(dates, pd.Timestamp("2026-01-01"), 1, 3)]
+    [2023, 2024, 2025]
+    >>> [s.year for s in scenario_starts(dates, pd.Timestamp("2026-01-01"), 5, 2)]
+    [2020, 2021]
+    >>> [s.year for s in scenario_starts(dates, pd.Timestamp("2026-01-01"), 1, 20)][0]
+    2016
+    """
+    dates = pd.to_datetime(weather_dates)
+    if dates.empty:
+        return []
+    first, last = dates.min(), dates.max() + pd.Timedelta(days=1)
+    slack = pd.Timedelta(days=31)  # a monthly table dates each month by its first day
+    out = []
+    k = int(horizon_years)
+    while len(out) < int(most):
+        start = as_of - pd.DateOffset(years=k)
+        if start - pd.DateOffset(months=2) < first:
+            break
+        if start + pd.DateOffset(years=int(horizon_years)) <= last + slack:
+            out.append(start)
+        k += 1
+    return sorted(out)
 
 
 def _dry_summer_index(dates: pd.Series, precip: pd.Series, start: pd.Timestamp) -> float:

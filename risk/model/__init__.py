@@ -36,6 +36,7 @@ from risk.model.columns import (
     in_record,
     inspection_rank,
     is_excluded_column,
+    may_be_time_only,
     monotone_direction,
     time_only_columns,
 )
@@ -49,7 +50,9 @@ from risk.model.panel import (
     gap_years_of,
     panel_dates,
     panel_rows,
+    usual_weather,
     with_prior,
+    with_window_weather,
 )
 from risk.model.platt import (
     PlattCalibrator,
@@ -75,10 +78,13 @@ __all__ = [
     "inspection_rank",
     "is_excluded_column",
     "is_fitted",
+    "may_be_time_only",
     "monotone_direction",
     "panel_dates",
     "panel_rows",
     "reliability_table",
     "time_only_columns",
+    "usual_weather",
     "with_prior",
+    "with_window_weather",
 ]

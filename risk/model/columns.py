@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from risk.features import WINDOW_PREFIX
 from risk.plausibility import MIN_SEGMENT_LENGTH_M
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,21 @@ def exposure_km(X: pd.DataFrame) -> np.ndarray:
 
 
 def monotone_direction(feature: str) -> int:
-    """+1 where more past failures mean more risk, -1 for time since the last failure."""
+    """+1 where more past failures mean more risk, and for a harsher outcome window (more
+    frost, a drier or hotter summer); -1 for time since the last failure."""
     if feature == "years_since_last_failure":
         return -1
-    if feature.startswith(("failures_", "neighbour_failures_", "inspection_leaks_found")):
+    if feature.startswith(
+        ("failures_", "neighbour_failures_", "inspection_leaks_found", WINDOW_PREFIX)
+    ):
         return 1
     return 0
+
+
+def may_be_time_only(column: str) -> bool:
+    """Whether a column holding one value per panel date is left out (both engines): not the
+    length, nor the outcome window's weather, whose year-to-year changes are its point."""
+    return column != "length_m" and not column.startswith(WINDOW_PREFIX)
 
 
 def as_categories(values: pd.Series, categories: list) -> pd.Categorical:
@@ -109,7 +119,7 @@ def time_only_columns(X: pd.DataFrame, dates: np.ndarray) -> list[str]:
     first = np.zeros(len(distinct), dtype=np.int64)
     first[group[::-1]] = np.arange(len(group))[::-1]  # the first row of each date
     for column in X.columns:
-        if column == "length_m":
+        if not may_be_time_only(column):
             continue
         values = X[column]
         if isinstance(values.dtype, pd.CategoricalDtype):

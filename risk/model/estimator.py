@@ -12,9 +12,9 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from risk.calibration import decile_table, pool_tables, pooled_count_scale
 from risk.errors import InputError
 from risk.features import (
+    WINDOW_PREFIX,
     FeatureBuilder,
     left_out_columns,
     to_timestamp,
@@ -31,14 +31,20 @@ from risk.model.columns import (
     monotone_direction,
     time_only_columns,
 )
-from risk.model.panel import add_statistical_prior, build_panel, check_builder
-from risk.model.platt import PlattCalibrator, reliability_table
+from risk.model.held_out import HeldOutCalibration
+from risk.model.panel import (
+    add_statistical_prior,
+    build_panel,
+    check_builder,
+    usual_weather,
+    with_window_weather,
+)
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
 
 
-class RiskModel(BaseEstimator):
+class RiskModel(HeldOutCalibration, BaseEstimator):
     """Failure-rate model of water pipes: XGBoost Poisson regression, calibrated.
 
     Parameters
@@ -87,6 +93,16 @@ class RiskModel(BaseEstimator):
         (one extra XGBoost fit per date); dates before the first year of a complete break
         record (``records_start_year``) are never used. Pooling several years keeps one
         year's weather from setting the scale of the next.
+    window_weather : bool
+        Learn from the weather of each training row's outcome window
+        (``window_weather_*``: frost, frost-thaw, dry and hot summers; see
+        :func:`risk.features.window_weather`), so that a harsh year is not taken for the
+        pipes' own risk. The window ahead being unknown, predictions use the usual window:
+        each index averaged over the latest ``weather_scenarios`` past windows
+        (:meth:`build_features`, for the features and reasons people read), and forecasts
+        average the predictions under each of those windows' weather (:meth:`forecast`).
+    weather_scenarios : int
+        Number of past outcome windows, latest first, standing for the window ahead.
     max_training_rows : int or None
         Largest training panel :meth:`fit_utility` builds. Beyond it, pipe-years without a
         failure are sampled and weighted (see :func:`build_panel`); every pipe-year with a
@@ -117,6 +133,8 @@ class RiskModel(BaseEstimator):
         drop_time_only_features: bool = True,
         calibrate: bool = True,
         calibration_years: int = 5,
+        window_weather: bool = True,
+        weather_scenarios: int = 15,
         max_training_rows: int | None = 1_000_000,
         random_state: int = 0,
         n_jobs: int = 2,
@@ -137,6 +155,8 @@ class RiskModel(BaseEstimator):
         self.drop_time_only_features = drop_time_only_features
         self.calibrate = calibrate
         self.calibration_years = calibration_years
+        self.window_weather = window_weather
+        self.weather_scenarios = weather_scenarios
         self.max_training_rows = max_training_rows
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -234,85 +254,6 @@ class RiskModel(BaseEstimator):
             if isinstance(X[c].dtype, pd.CategoricalDtype)
         }
 
-    def _held_out_dates(self, dates, y, weight, records_start_year) -> list:
-        """(date, training rows) of the panel dates calibration is checked on, latest first
-        (:meth:`held_out_plan` on this panel's failures per date)."""
-        if not self.calibrate or dates is None:
-            return []
-        failures = pd.Series(weight * y).groupby(dates).sum()
-        plan = self.held_out_plan(failures.to_dict(), records_start_year)
-        return [(date, np.isin(dates, before)) for date, before in plan]
-
-    def held_out_plan(self, failures_by_date: dict, records_start_year) -> list:
-        """(date, earlier dates it is predicted from) of the held-out calibration dates.
-
-        The one rule of both engines: a panel date qualifies when it is in the complete
-        record (its year is not before ``records_start_year``), has failures, and earlier
-        dates whose outcome windows end by it (a window of ``horizon_years`` must not overlap
-        the held-out one) have failures too. Latest first, at most ``calibration_years``.
-        """
-        if not self.calibrate:
-            return []
-        distinct = sorted(pd.Timestamp(d) for d in failures_by_date)
-        failures = {pd.Timestamp(d): float(v) for d, v in failures_by_date.items()}
-        horizon = pd.DateOffset(years=int(self.horizon_years))
-        out = []
-        for date in reversed(distinct):
-            if len(out) >= int(self.calibration_years):
-                break
-            if records_start_year is not None and date.year < int(records_start_year):
-                break  # every earlier date is outside the record too
-            before = [d for d in distinct if d + horizon <= date]
-            if not before or failures[date] <= 0 or sum(failures[d] for d in before) <= 0:
-                continue
-            out.append((date.to_datetime64(), [d.to_datetime64() for d in before]))
-        return out
-
-    def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
-        """Calibration from the raw expected failures ``mu`` of one held-out date (the Dask
-        engine's; :meth:`calibrate_years` pools several)."""
-        self.calibrate_years([(date, mu, observed, weight)])
-
-    def calibrate_years(self, parts: list) -> None:
-        """Platt scaling and the count scale from held-out dates, pooled.
-
-        ``parts``: (date, raw expected failures, observed failures, weight) per held-out
-        date. The count scale is :func:`risk.calibration.pooled_count_scale` of the yearly
-        sums; ``calibration_`` keeps each year's sums, the reliability of the calibrated
-        probabilities and the decile table of the calibrated expected failures.
-        """
-        parts = sorted(parts, key=lambda part: part[0])
-        mu = np.concatenate([p[1] for p in parts])
-        observed = np.concatenate([p[2] for p in parts])
-        weight = np.concatenate([p[3] for p in parts])
-        raw_probability = 1.0 - np.exp(-mu)
-        self.calibrator_ = PlattCalibrator().fit(
-            raw_probability, observed >= 1, sample_weight=weight
-        )
-        raw = [float((p[3] * p[1]).sum()) for p in parts]
-        seen = [float((p[3] * p[2]).sum()) for p in parts]
-        self.count_scale_, details = pooled_count_scale(raw, seen)
-        deciles = pool_tables(
-            decile_table(p[1] * self.count_scale_, p[2], sample_weight=p[3]) for p in parts
-        )
-        self.calibration_ = {
-            "held_out_date": str(pd.Timestamp(parts[-1][0]).date()),
-            "held_out_dates": [str(pd.Timestamp(p[0]).date()) for p in parts],
-            "rows": len(mu),
-            "failures": float(sum(seen)),
-            "raw_expected": float(sum(raw)),
-            "count_scale": self.count_scale_,
-            **details,
-            "years": [
-                {"date": str(pd.Timestamp(p[0]).date()), "raw_expected": r, "failures": f}
-                for p, r, f in zip(parts, raw, seen, strict=True)
-            ],
-            "reliability": reliability_table(
-                self.calibrator_.predict(raw_probability), observed >= 1, sample_weight=weight
-            ),
-            "deciles": deciles,
-        }
-
     def fit_utility(
         self, data: UtilityData, as_of, *, builder: FeatureBuilder | None = None
     ) -> RiskModel:
@@ -335,6 +276,7 @@ class RiskModel(BaseEstimator):
             max_rows=self.max_training_rows,
             random_state=self.random_state,
             builder=builder,
+            window_weather=self.window_weather,
         )
         if len(panel.X) == 0:
             raise InputError(
@@ -396,7 +338,10 @@ class RiskModel(BaseEstimator):
     ) -> pd.DataFrame:
         """Features of ``data`` at ``as_of`` with this model's feature options.
 
-        ``builder`` (from :meth:`feature_builder` on the same ``data``) is reused if given.
+        With ``window_weather``, the outcome window's weather is the usual one: each index
+        averaged over the latest ``weather_scenarios`` past windows (a forecast cannot know
+        the coming year's weather). ``builder`` (from :meth:`feature_builder` on the same
+        ``data``) is reused if given.
         """
         if builder is None:
             builder = self.feature_builder(data)
@@ -406,7 +351,52 @@ class RiskModel(BaseEstimator):
             features = add_statistical_prior(
                 features, data, as_of, self.horizon_years, self.feature_options, builder=builder
             )
+        if self.uses_window_weather:
+            scenarios = self.scenario_weather(builder, as_of, features.index)
+            features = with_window_weather(features, usual_weather(scenarios, features.index))
+            if not scenarios and hasattr(self, "feature_names_in_"):
+                raise InputError(
+                    f"the weather table covers no {self.horizon_years}-year window before "
+                    f"{to_timestamp(as_of).date()}: the model learnt from the weather of each "
+                    "window. Add the missing years of weather, or score at an earlier date."
+                )
         return features
+
+    @property
+    def uses_window_weather(self) -> bool:
+        """Whether predictions need the outcome window's weather: ``window_weather`` is on
+        and, once fitted, the model learnt from it (not without a weather layer)."""
+        if not getattr(self, "window_weather", False):
+            return False
+        names = getattr(self, "feature_names_in_", None)
+        return names is None or any(str(c).startswith(WINDOW_PREFIX) for c in names)
+
+    def scenario_weather(self, builder: FeatureBuilder, as_of, pipe_ids) -> dict:
+        """The weather scenarios of a forecast at ``as_of``: {first year: window weather of
+        ``pipe_ids``} for the latest ``weather_scenarios`` past outcome windows (see
+        :meth:`FeatureBuilder.scenario_weather`); empty without ``window_weather``."""
+        if not self.uses_window_weather:
+            return {}
+        return builder.scenario_weather(as_of, self.horizon_years, self.weather_scenarios, pipe_ids)
+
+    def forecast(self, X: pd.DataFrame, scenarios: dict | None) -> tuple[dict, dict]:
+        """:meth:`predictions` averaged over weather ``scenarios`` (from
+        :meth:`scenario_weather`), and the total expected failures under each.
+
+        The coming window's weather is unknown: the forecast is the mean of the predictions
+        had it the weather of each past window; the totals are the range a year's weather
+        makes ({first year: expected failures of the rows of ``X``}). Without scenarios,
+        :meth:`predictions` of ``X`` as it is, and no totals.
+        """
+        check_is_fitted(self, "booster_")
+        if not scenarios:
+            return self.predictions(X), {}
+        sums, totals = None, {}
+        for year, weather in scenarios.items():
+            one = self.predictions(with_window_weather(X, weather))
+            totals[int(year)] = float(one["expected_failures"].sum())
+            sums = one if sums is None else {k: sums[k] + v for k, v in one.items()}
+        return {k: v / len(scenarios) for k, v in sums.items()}, totals
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Expected number of failures of each row within the horizon."""
@@ -423,15 +413,19 @@ class RiskModel(BaseEstimator):
         check_is_fitted(self, "booster_")
         return self.predictions(X)["expected_failures_per_km"]
 
-    def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Probability, expected failures, rate per km and inspection rank per row.
+    def score_frame(self, X: pd.DataFrame, scenarios: dict | None = None) -> pd.DataFrame:
+        """Probability, expected failures, rate per km and inspection rank per row, averaged
+        over weather ``scenarios`` when given (:meth:`forecast`; their totals are in
+        ``attrs["expected_failures_by_weather_year"]``).
 
         ``rank`` 1 is the pipe to inspect first: highest expected failures per km, ties
         broken by higher expected failures, then by ``pipe_id`` (segments shorter than
         :data:`risk.plausibility.MIN_SEGMENT_LENGTH_M` never first, see :func:`inspection_rank`).
         """
         check_is_fitted(self, "booster_")
-        out = pd.DataFrame(self.predictions(X), index=X.index)
+        predicted, totals = self.forecast(X, scenarios)
+        out = pd.DataFrame(predicted, index=X.index)
+        out.attrs["expected_failures_by_weather_year"] = totals
         out["rank"] = inspection_rank(
             out["expected_failures_per_km"], out["expected_failures"], length_m=X["length_m"]
         )

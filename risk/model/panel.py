@@ -77,6 +77,7 @@ def build_panel(
     random_state: int = 0,
     verbose: bool = True,
     builder: FeatureBuilder | None = None,
+    window_weather: bool = True,
 ) -> Panel:
     """Features and outcomes of every pipe at each panel date before ``as_of``.
 
@@ -106,6 +107,8 @@ def build_panel(
     builder : FeatureBuilder, optional
         A builder of ``data`` with ``feature_options``, to reuse its static parts (soils,
         neighbour pairs, prepared tables) across calls; by default a new one.
+    window_weather : bool
+        Add the weather of each row's outcome window (:func:`with_window_weather`).
 
     Returns
     -------
@@ -143,6 +146,7 @@ def build_panel(
             statistical_prior=statistical_prior,
             prior=prior,
             verbose=verbose and k == 0,
+            window_weather=window_weather,
         )
         frames.append(features)
         labels.append(failures)
@@ -163,6 +167,7 @@ def panel_rows(
     prior=None,
     conform=None,
     verbose: bool = False,
+    window_weather: bool = True,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Features, labels and weights of the pipes of ``builder`` in service at one panel date.
 
@@ -173,6 +178,9 @@ def panel_rows(
     draw that depends on ``pipe_id``, the date and ``random_state`` only), weighing
     ``1 / sample_rate``; features are built for the kept rows only. ``conform`` (a
     function of the features) runs before the prior's ``leyp_rate_per_km`` is added.
+    With ``window_weather``, the weather of the outcome window comes last
+    (:func:`with_window_weather`): known for a past window, it lets the trees tell a harsh
+    year from the pipes' own risk.
     """
     end = date + pd.DateOffset(years=horizon_years)
     serving = builder.in_service_rows(date)
@@ -193,6 +201,8 @@ def panel_rows(
         features = conform(features)
     if statistical_prior:
         features = with_prior(features, builder, date, prior, pipe_rows=serving)
+    if window_weather:
+        features = with_window_weather(features, builder.window_weather(date, end, features.index))
     return features, failures, weight
 
 
@@ -301,6 +311,34 @@ def with_prior(features: pd.DataFrame, source, as_of, prior, pipe_rows=None) -> 
     rate = predicted.to_numpy(dtype=float)
     out["leyp_rate_per_km"] = np.where(pos >= 0, rate[np.maximum(pos, 0)], np.nan)
     return out
+
+
+def with_window_weather(features: pd.DataFrame, weather: pd.DataFrame) -> pd.DataFrame:
+    """``features`` with the ``window_weather_*`` columns of ``weather`` (same index), last.
+
+    In training, ``weather`` is what each row's outcome window met
+    (:meth:`FeatureBuilder.window_weather`); when scoring, the usual window ahead
+    (:meth:`FeatureBuilder.normal_window_weather`); in a backtest's hindcast, the
+    evaluated year's own weather. Without a weather layer nothing is added.
+    """
+    if weather is None or weather.shape[1] == 0:
+        return features
+    if not weather.index.equals(features.index):
+        raise RuntimeError("window weather rows differ from the feature rows")
+    out = features.copy(deep=False)
+    for column in weather.columns:
+        out[column] = weather[column].to_numpy(dtype=float)
+    return out
+
+
+def usual_weather(scenarios: dict, index: pd.Index) -> pd.DataFrame:
+    """Each window-weather index averaged over ``scenarios`` ({year: frame on ``index``}):
+    the usual window ahead, the one features and reasons show (no column without
+    scenarios)."""
+    if not scenarios:
+        return pd.DataFrame(index=index)
+    frames = list(scenarios.values())
+    return sum(frames[1:], frames[0]) / len(frames)
 
 
 def check_builder(builder: FeatureBuilder, data: UtilityData, options: Mapping | None) -> None:

@@ -34,6 +34,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+#: Years of weather a forecast's usual year averages (as ``RiskModel.weather_scenarios``).
+USUAL_WEATHER_YEARS = 15
+
 #: Materials sensitive to shrink-swell clay in dry summers.
 RIGID_MATERIALS = ("asbestos_cement", "cast_iron")
 #: Materials exposed to corrosion and frost (as in :data:`risk.contract.METAL_MATERIALS`).
@@ -182,6 +185,10 @@ class Simulation:
         lambda_i(t) including the self-exciting term given the realised history.
     expected_without_history : ndarray of float32, shape (n_pipes, n_years)
         The same with alpha = 0.
+    expected_usual_weather : ndarray of float32, shape (n_pipes, n_years)
+        ``expected`` had year t the usual weather of its station: the weather factors
+        averaged over the :data:`USUAL_WEATHER_YEARS` years before t (fewer at the start).
+        What a forecast made on 1 January, not knowing the year's weather, should match.
     failures : ndarray of int16, shape (n_pipes, n_years)
         Realised failure counts.
     in_service : ndarray of bool, shape (n_pipes, n_years)
@@ -192,6 +199,7 @@ class Simulation:
     expected_without_history: np.ndarray
     failures: np.ndarray
     in_service: np.ndarray
+    expected_usual_weather: np.ndarray | None = None
 
 
 def static_multiplier(cov: PipeCovariates, params: HazardParams) -> np.ndarray:
@@ -245,6 +253,7 @@ def simulate_failures(
     drought = indices["drought_index"].to_numpy().reshape(n_stations, n_years)
 
     expected = np.zeros((n, n_years), dtype=np.float32)
+    usual = np.zeros((n, n_years), dtype=np.float32)
     without = np.zeros((n, n_years), dtype=np.float32)
     failures = np.zeros((n, n_years), dtype=np.int16)
     in_service = np.zeros((n, n_years), dtype=bool)
@@ -254,17 +263,26 @@ def simulate_failures(
         active = (cov.install_year < year) & (year < removed)
         age = np.maximum(year - cov.install_year, 1)
         lam = static * (age / params.reference_age_years) ** ageing
-        lam *= np.where(rigid, 1.0 + clay * drought[cov.station, k], 1.0)
-        lam *= np.where(metal, 1.0 + params.frost_per_index * frost[cov.station, k], 1.0)
+        rigid_factor = np.where(rigid, 1.0 + clay * drought[cov.station, k], 1.0)
+        metal_factor = np.where(metal, 1.0 + params.frost_per_index * frost[cov.station, k], 1.0)
+        lam *= rigid_factor
+        lam *= metal_factor
+        past = slice(max(k - USUAL_WEATHER_YEARS, 0), k) if k else slice(0, 1)
+        usual_weather = np.where(rigid, 1.0 + clay * drought[cov.station, past].T, 1.0)
+        usual_weather *= np.where(
+            metal, 1.0 + params.frost_per_index * frost[cov.station, past].T, 1.0
+        )
+        usual_weather = usual_weather.mean(axis=0)
         lam = np.where(active, lam, 0.0)
         excited = lam * (1.0 + params.alpha * np.minimum(prior, params.max_prior_failures))
         count = rng.poisson(excited)
         prior += count
         expected[:, k] = excited
+        usual[:, k] = excited / (rigid_factor * metal_factor) * usual_weather
         without[:, k] = lam
         failures[:, k] = count
         in_service[:, k] = active
-    return Simulation(years, expected, without, failures, in_service)
+    return Simulation(years, expected, without, failures, in_service, usual)
 
 
 def break_dates(

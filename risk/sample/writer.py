@@ -108,6 +108,7 @@ def _write_expected(town: SampleTown, path: Path) -> None:
             "in_service": pa.array(sim.in_service.ravel()),
             "expected_failures": pa.array(sim.expected.ravel()),
             "expected_failures_without_history": pa.array(sim.expected_without_history.ravel()),
+            "expected_failures_usual_weather": pa.array(sim.expected_usual_weather.ravel()),
             "failures": pa.array(sim.failures.ravel()),
         }
     )
@@ -179,8 +180,10 @@ Use it to measure model quality (expected failures) and to score field inspectio
 |---|---|
 | `expected_failures.parquet` | pipe_id, year, in_service, expected_failures (the hazard \
 lambda_i(t) below, including the self-exciting term given the realised history), \
-expected_failures_without_history (alpha = 0), failures (realised count, also before the \
-record starts): one row per pipe and simulated year |
+expected_failures_without_history (alpha = 0), expected_failures_usual_weather (the same \
+had the year the usual weather of its station: the weather factors averaged over the 15 \
+years before; what a forecast made on 1 January should match), failures (realised count, \
+also before the record starts): one row per pipe and simulated year |
 | `hidden_leaks.csv` | leak_id, pipe_id, start_date, flow_m3_per_h, x, y (Lambert-93): \
 unreported leaks running on 31 December {town.options["end_year"]} |
 | `pipe_covariates.parquet` | per pipe: true material and diameter (the published ones \

@@ -1,0 +1,94 @@
+"""Calibration of the risk model on panel dates held out in time: which dates, and the
+Platt scaling and count scale pooled over them (a mixin of :class:`RiskModel`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from risk.calibration import decile_table, pool_tables, pooled_count_scale
+from risk.model.platt import PlattCalibrator, reliability_table
+
+
+class HeldOutCalibration:
+    """The held-out calibration of :class:`risk.model.RiskModel` (it sets the model's
+    ``calibrator_``, ``count_scale_`` and ``calibration_``; both engines call it)."""
+
+    def _held_out_dates(self, dates, y, weight, records_start_year) -> list:
+        """(date, training rows) of the panel dates calibration is checked on, latest first
+        (:meth:`held_out_plan` on this panel's failures per date)."""
+        if not self.calibrate or dates is None:
+            return []
+        failures = pd.Series(weight * y).groupby(dates).sum()
+        plan = self.held_out_plan(failures.to_dict(), records_start_year)
+        return [(date, np.isin(dates, before)) for date, before in plan]
+
+    def held_out_plan(self, failures_by_date: dict, records_start_year) -> list:
+        """(date, earlier dates it is predicted from) of the held-out calibration dates.
+
+        The one rule of both engines: a panel date qualifies when it is in the complete
+        record (its year is not before ``records_start_year``), has failures, and earlier
+        dates whose outcome windows end by it (a window of ``horizon_years`` must not overlap
+        the held-out one) have failures too. Latest first, at most ``calibration_years``.
+        """
+        if not self.calibrate:
+            return []
+        distinct = sorted(pd.Timestamp(d) for d in failures_by_date)
+        failures = {pd.Timestamp(d): float(v) for d, v in failures_by_date.items()}
+        horizon = pd.DateOffset(years=int(self.horizon_years))
+        out = []
+        for date in reversed(distinct):
+            if len(out) >= int(self.calibration_years):
+                break
+            if records_start_year is not None and date.year < int(records_start_year):
+                break  # every earlier date is outside the record too
+            before = [d for d in distinct if d + horizon <= date]
+            if not before or failures[date] <= 0 or sum(failures[d] for d in before) <= 0:
+                continue
+            out.append((date.to_datetime64(), [d.to_datetime64() for d in before]))
+        return out
+
+    def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
+        """Calibration from the raw expected failures ``mu`` of one held-out date (the Dask
+        engine's; :meth:`calibrate_years` pools several)."""
+        self.calibrate_years([(date, mu, observed, weight)])
+
+    def calibrate_years(self, parts: list) -> None:
+        """Platt scaling and the count scale from held-out dates, pooled.
+
+        ``parts``: (date, raw expected failures, observed failures, weight) per held-out
+        date. The count scale is :func:`risk.calibration.pooled_count_scale` of the yearly
+        sums; ``calibration_`` keeps each year's sums, the reliability of the calibrated
+        probabilities and the decile table of the calibrated expected failures.
+        """
+        parts = sorted(parts, key=lambda part: part[0])
+        mu = np.concatenate([p[1] for p in parts])
+        observed = np.concatenate([p[2] for p in parts])
+        weight = np.concatenate([p[3] for p in parts])
+        raw_probability = 1.0 - np.exp(-mu)
+        self.calibrator_ = PlattCalibrator().fit(
+            raw_probability, observed >= 1, sample_weight=weight
+        )
+        raw = [float((p[3] * p[1]).sum()) for p in parts]
+        seen = [float((p[3] * p[2]).sum()) for p in parts]
+        self.count_scale_, details = pooled_count_scale(raw, seen)
+        deciles = pool_tables(
+            decile_table(p[1] * self.count_scale_, p[2], sample_weight=p[3]) for p in parts
+        )
+        self.calibration_ = {
+            "held_out_date": str(pd.Timestamp(parts[-1][0]).date()),
+            "held_out_dates": [str(pd.Timestamp(p[0]).date()) for p in parts],
+            "rows": len(mu),
+            "failures": float(sum(seen)),
+            "raw_expected": float(sum(raw)),
+            "count_scale": self.count_scale_,
+            **details,
+            "years": [
+                {"date": str(pd.Timestamp(p[0]).date()), "raw_expected": r, "failures": f}
+                for p, r, f in zip(parts, raw, seen, strict=True)
+            ],
+            "reliability": reliability_table(
+                self.calibrator_.predict(raw_probability), observed >= 1, sample_weight=weight
+            ),
+            "deciles": deciles,
+        }

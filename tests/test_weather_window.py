@@ -1,0 +1,162 @@
+"""The weather of the outcome window: learnt from past windows, averaged over past years when
+forecasting (the coming year's weather is unknown), and known to a backtest's hindcast."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from towns import make_utility
+
+from risk.errors import InputError
+from risk.features import WINDOW_PREFIX, FeatureBuilder, scenario_starts, window_weather
+from risk.model import RiskModel, build_panel, usual_weather
+from risk.scoring import score_utility, weather_range_words
+
+AS_OF = pd.Timestamp("2020-01-01")
+ROLES = {"tmin": "tmin_c", "tmax": "tmax_c", "precip": "precip_mm"}
+
+
+def _days(first="2017-01-01", last="2021-12-31") -> pd.DataFrame:
+    days = pd.date_range(first, last, freq="D")
+    return pd.DataFrame({"date": days, "tmin_c": 5.0, "tmax_c": 15.0, "precip_mm": 2.0})
+
+
+def test_a_window_holds_the_winter_that_ends_in_it_whole():
+    weather = _days()
+    # a hard December 2019 belongs to the winter of 2020, not to the year 2019
+    december = (weather["date"] >= "2019-12-01") & (weather["date"] < "2020-01-01")
+    weather.loc[december, ["tmin_c", "tmax_c"]] = [-6.0, 2.0]
+    year = pd.DateOffset(years=1)
+    of_2019 = window_weather(weather, pd.Timestamp("2019-01-01"), AS_OF, "daily", ROLES)
+    of_2020 = window_weather(weather, AS_OF, AS_OF + year, "daily", ROLES)
+    frost = WINDOW_PREFIX + "freezing_index_degree_days_per_year"
+    thaw = WINDOW_PREFIX + "freeze_thaw_per_year"
+    assert of_2019[frost] == 0 and of_2019[thaw] == 0
+    assert of_2020[frost] == pytest.approx(31 * 2.0)  # daily mean -2 °C on 31 days
+    assert of_2020[thaw] == 31
+    # a 3-year window holds three winters: per-year figures are their mean
+    three = window_weather(weather, pd.Timestamp("2019-01-01"), pd.Timestamp("2022-01-01"),
+                           "daily", ROLES)  # fmt: skip
+    assert three[thaw] == pytest.approx(31 / 3)
+
+
+def test_a_window_the_weather_does_not_cover_has_no_indices():
+    weather = _days(first="2020-01-01")  # the winter 2019-20 began before the table
+    out = window_weather(weather, AS_OF, AS_OF + pd.DateOffset(years=1), "daily", ROLES)
+    assert np.isnan(out[WINDOW_PREFIX + "freezing_index_degree_days_per_year"])
+    assert not np.isnan(out[WINDOW_PREFIX + "summer_tmax_c"])  # the summer is covered
+    # and no scenario starts before the table's first winter
+    starts = scenario_starts(weather["date"], pd.Timestamp("2022-01-01"), 1, 10)
+    assert [s.year for s in starts] == [2021]
+
+
+@pytest.fixture(scope="module")
+def harsh():
+    """A town whose failures treble in every third winter, 8 °C colder than the others."""
+    return make_utility(400, weather="daily", harsh_winters=3.0, seed=3)
+
+
+@pytest.fixture(scope="module")
+def fitted(harsh):
+    model = RiskModel(n_estimators=120, panel_years=12, calibration_years=3, n_jobs=1)
+    builder = model.feature_builder(harsh)
+    model.fit_utility(harsh, AS_OF, builder=builder)
+    return model, builder
+
+
+def test_panel_rows_carry_the_weather_their_outcome_window_met(harsh):
+    builder = FeatureBuilder(harsh)
+    panel = build_panel(harsh, AS_OF, panel_years=3, builder=builder, verbose=False)
+    columns = [c for c in panel.X.columns if c.startswith(WINDOW_PREFIX)]
+    assert len(columns) == 4
+    for date in np.unique(panel.panel_date):
+        rows = panel.panel_date == date
+        start = pd.Timestamp(date)
+        met = builder.window_weather(start, start + pd.DateOffset(years=1), panel.X.index[rows])
+        pd.testing.assert_frame_equal(panel.X.loc[rows, columns], met[columns], check_dtype=False)
+    # harsh winters are told apart
+    by_date = panel.X[columns[0]].groupby(panel.panel_date).first()
+    harsh_years = [d for d in by_date.index if pd.Timestamp(d).year % 3 == 0]
+    assert by_date[harsh_years].min() > by_date.drop(harsh_years).max()
+    # without the option, nothing is added
+    plain = build_panel(harsh, AS_OF, panel_years=3, builder=builder, verbose=False,
+                        window_weather=False)  # fmt: skip
+    assert not any(c.startswith(WINDOW_PREFIX) for c in plain.X.columns)
+
+
+def test_the_model_learns_a_harsh_winter_and_forecasts_the_usual_year(harsh, fitted):
+    model, builder = fitted
+    assert any(str(c).startswith(WINDOW_PREFIX) for c in model.feature_names_in_)
+    X = model.build_features(harsh, AS_OF, builder=builder)
+    scenarios = model.scenario_weather(builder, AS_OF, X.index)
+    assert sorted(scenarios) == list(range(2005, 2020))  # the 15 latest past windows
+    # the features people read hold the usual window: each index averaged over the scenarios
+    usual = usual_weather(scenarios, X.index)
+    pd.testing.assert_frame_equal(X[usual.columns], usual, check_dtype=False)
+    predicted, totals = model.forecast(X, scenarios)
+    harsh_years = [y for y in totals if y % 3 == 0]
+    mild = np.mean([v for y, v in totals.items() if y not in harsh_years])
+    assert np.mean([totals[y] for y in harsh_years]) > 1.8 * mild
+    # the forecast is the mean of the scenarios, pipe by pipe and in total
+    assert predicted["expected_failures"].sum() == pytest.approx(np.mean(list(totals.values())))
+    one = model.predictions(X.assign(**scenarios[2010]))
+    assert not np.allclose(one["expected_failures"], predicted["expected_failures"])
+
+
+def test_scores_are_the_forecast_and_keep_the_weather_range(harsh, fitted):
+    model, builder = fitted
+    scores = score_utility(harsh, AS_OF, model=model, builder=builder)
+    totals = scores.attrs["expected_failures_by_weather_year"]
+    assert len(totals) == 15
+    assert scores["expected_failures"].sum() == pytest.approx(np.mean(list(totals.values())))
+    assert min(totals.values()) < scores["expected_failures"].sum() < max(totals.values())
+    # reasons never name the coming year's weather: it is the same assumption for everyone
+    assert not scores["top_reasons"].str.contains("window|ahead", case=False).any()
+    sentence = weather_range_words(totals, scores["expected_failures"].sum(), 1)
+    assert "with the usual weather" in sentence and "2005-2019" in sentence
+
+
+def test_without_weather_nothing_changes():
+    data = make_utility(150, weather=None)
+    model = RiskModel(n_estimators=30, panel_years=3, n_jobs=1).fit_utility(data, AS_OF)
+    assert not any(str(c).startswith(WINDOW_PREFIX) for c in model.feature_names_in_)
+    builder = model.feature_builder(data)
+    X = model.build_features(data, AS_OF, builder=builder)
+    assert model.scenario_weather(builder, AS_OF, X.index) == {}
+    predicted, totals = model.forecast(X, {})
+    assert totals == {}
+    np.testing.assert_array_equal(predicted["expected_failures"], model.predict(X))
+    assert weather_range_words({}, 1.0, 1) is None
+
+
+def test_a_model_cannot_forecast_without_a_past_window_of_weather(harsh, fitted):
+    model, _ = fitted
+    cut = harsh.weather[harsh.weather["date"] >= "2015-06-01"]  # no whole winter before 2016
+    short = dataclasses.replace(harsh, weather=cut)
+    with pytest.raises(InputError, match="covers no 1-year window"):
+        model.build_features(short, pd.Timestamp("2016-01-01"))
+
+
+def test_the_backtest_checks_the_forecast_and_names_a_year_beyond_its_training(harsh):
+    from risk.backtest import evaluate_utility
+
+    frozen = harsh.weather.copy()
+    winter = (frozen["date"] >= "2018-11-01") & (frozen["date"] < "2019-04-01")
+    frozen.loc[winter, ["tmin_c", "tmax_c"]] -= 15.0  # the winter 2018-19, colder than all
+    data = dataclasses.replace(harsh, weather=frozen)
+    result = evaluate_utility(
+        data, [2019], out_dir=None,
+        model_params={"n_estimators": 60, "panel_years": 10, "n_jobs": 1},
+    )  # fmt: skip
+    assert result["calibration"]["basis"] == "weather of the year"
+    (year,) = result["forecast"]["years"]
+    assert year["year"] == 2019 and len(year["by_weather_year"]) == 15
+    assert year["low"] < year["expected"] < year["high"]
+    assert year["observed"] == result["years"][0]["failures"]
+    beyond = result["years"][0]["weather_beyond_training"]
+    assert "freezing_index_degree_days_per_year" in [b["index"] for b in beyond]
+    assert any("2019: its weather was harder than in any training year" in w
+               for w in result["warnings"])  # fmt: skip
