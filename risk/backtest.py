@@ -481,6 +481,10 @@ def _hindcast(model: RiskModel, builder, X: pd.DataFrame, as_of, end) -> np.ndar
     return model.predict(with_window_weather(X, weather))
 
 
+#: Share of the training windows' range by which a window's weather must lie outside it to
+#: be named as beyond them.
+BEYOND_MARGIN = 0.1
+
 #: The window-weather indices in words, for the backtest's sentences.
 _WINDOW_WORDS = {
     "freezing_index_degree_days_per_year": ("winter frost (degree-days)", "harder", "milder"),
@@ -492,8 +496,9 @@ _WINDOW_WORDS = {
 
 def _beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
     """The window-weather indices of the evaluated window (network mean) outside the range
-    of the model's training windows: there the trees, which do not extrapolate, take the
-    evaluated year for the harshest (or mildest) one they saw."""
+    of the model's training windows (by more than :data:`BEYOND_MARGIN` of it): there the
+    trees, which do not extrapolate, take the evaluated year for the harshest (or mildest)
+    one they saw."""
     dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(data))
     start = (model.feature_options or {}).get("records_start_year")
     if start is not None and any(d.year >= int(start) for d in dates):
@@ -504,7 +509,8 @@ def _beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
     out = []
     for column in seen.columns:
         low, high, value = seen[column].min(), seen[column].max(), now.get(column)
-        if pd.isna(value) or pd.isna(low) or low <= value <= high:
+        margin = BEYOND_MARGIN * (high - low)  # a hair beyond changes nothing in a tree
+        if pd.isna(value) or pd.isna(low) or low - margin <= value <= high + margin:
             continue
         out.append(
             {
@@ -569,11 +575,15 @@ def _range_warnings(per_year: list[dict]) -> list[str]:
         facts = entry.get("forecast")
         if facts and facts["outside_range"]:
             years = sorted(int(k) for k in facts["by_weather_year"])
+            why = (
+                "its weather went beyond every year the model learnt from"
+                if entry.get("weather_beyond_training")
+                else "more than the weather can explain"
+            )
             out.append(
                 f"{entry['year']} (forecast): {facts['observed']:,.0f} failures observed, "
                 f"outside what the weather of {years[0]}-{years[-1]} would have given "
-                f"({facts['low']:,.0f} to {facts['high']:,.0f} expected): more than the "
-                "weather can explain."
+                f"({facts['low']:,.0f} to {facts['high']:,.0f} expected): {why}."
             )
     return out
 

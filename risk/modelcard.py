@@ -21,8 +21,8 @@ from risk.pipecard import column_words
 
 #: Concepts in the order a reader expects them (others follow, by weight).
 CONCEPTS = (
-    "material_age", "failure_history", "neighbour_failures", "soil", "weather", "welds",
-    "inspections", "diameter", "length", "lining", "pressure_zone",
+    "material_age", "failure_history", "neighbour_failures", "soil", "weather",
+    "weather_ahead", "welds", "inspections", "diameter", "length", "lining", "pressure_zone",
 )  # fmt: skip
 
 
@@ -248,8 +248,56 @@ def forecast_sentences(report: dict | None, lang: str = "en") -> list[str]:
     (the backtest's rule, ``outside_range``), in a sentence; none when every year is
     within."""
     years = ((report or {}).get("forecast") or {}).get("years") or []
-    outside = [str(e["year"]) for e in years if e.get("outside_range")]
-    return [t("model.forecast_outside", lang, years=_joined(outside, lang))] if outside else []
+    beyond = {
+        e["year"] for e in (report or {}).get("years") or [] if e.get("weather_beyond_training")
+    }
+    out = []
+    for key, weather in (
+        ("model.forecast_outside_weather", True),
+        ("model.forecast_outside", False),
+    ):
+        outside = [
+            str(e["year"])
+            for e in years
+            if e.get("outside_range") and (e["year"] in beyond) == weather
+        ]
+        if outside:
+            out.append(t(key, lang, years=_joined(outside, lang)))
+    return out
+
+
+def beyond_training_sentences(report: dict | None, lang: str = "en") -> list[str]:
+    """The backtest years whose weather went beyond every year the model learnt from (the
+    backtest's ``weather_beyond_training``), a sentence each: why the model, given that
+    weather, was off that year."""
+    out = []
+    for entry in (report or {}).get("years") or []:
+        beyond = entry.get("weather_beyond_training") or []
+        if not beyond:
+            continue
+        parts = []
+        for b in beyond:
+            what = column_words(f"window_weather_{b['index']}", lang)
+            above = b["value"] > b["high"]
+            parts.append(
+                t(
+                    "model.beyond_high" if above else "model.beyond_low", lang, what=what,
+                    value=format_number(b["value"], lang, decimals=2),
+                    high=format_number(b["high"], lang, decimals=2),
+                    low=format_number(b["low"], lang, decimals=2),
+                )
+            )  # fmt: skip
+        first, last = beyond[0]["years"]
+        harsher = {b["value"] > b["high"] for b in beyond}  # every index: higher is harsher
+        effect = "mixed" if len(harsher) > 1 else "harsher" if harsher == {True} else "milder"
+        out.append(
+            t(
+                "model.beyond_training", lang, year=str(entry["year"]), first=str(first),
+                last=str(last), parts=_joined(parts, lang),
+                effect=t(f"model.beyond_effect.{effect}", lang),
+            )
+        )  # fmt: skip
+    return out
 
 
 def current_forecast_sentence(workspace, lang: str = "en") -> str | None:

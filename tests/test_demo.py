@@ -13,6 +13,9 @@ def test_the_demo_runs_the_whole_loop_and_says_what_it_does(run, tmp_path):
     assert code == 0, err
     workspace = tmp_path / "workspace" / "town"
     assert "Backtest 2024-2025: the model finds" in out
+    # the forecast with the usual weather, and the range of the past years' weather
+    assert "Expected failures in the year ahead: " in out and "with the usual weather" in out
+    assert json.loads((workspace / "scores.json").read_text())["expected_failures_by_weather_year"]
     assert "year 2024 (1 of 2): training the model" in err  # progress while it runs
     assert "] done" in err
     assert backtest_state(workspace / "backtest") == {"state": "done"}

@@ -160,3 +160,56 @@ def test_the_backtest_checks_the_forecast_and_names_a_year_beyond_its_training(h
     assert "freezing_index_degree_days_per_year" in [b["index"] for b in beyond]
     assert any("2019: its weather was harder than in any training year" in w
                for w in result["warnings"])  # fmt: skip
+
+
+REPORT = {
+    "years": [
+        {"year": 2024},
+        {
+            "year": 2025,
+            "weather_beyond_training": [
+                {"index": "dry_summer_index", "value": 0.886, "low": -0.545, "high": 0.279,
+                 "years": [2017, 2024]},  # fmt: skip
+            ],
+        },
+    ],
+    "forecast": {
+        "years": [
+            {"year": 2024, "expected": 687.2, "observed": 662.0, "low": 557.0, "high": 871.0,
+             "by_weather_year": {"2009": 557.0, "2023": 871.0}, "outside_range": False,
+             "truth_usual_weather": 795.1},  # fmt: skip
+            {"year": 2025, "expected": 721.0, "observed": 1290.0, "low": 590.0, "high": 827.0,
+             "by_weather_year": {"2010": 590.0, "2024": 827.0}, "outside_range": True},  # fmt: skip
+        ]
+    },
+}
+
+
+def test_the_model_page_tells_the_forecast_and_a_year_beyond_the_training_in_words():
+    from risk import modelcard
+
+    table = modelcard.forecast_table(REPORT, "fr")
+    assert list(table.iloc[0]) == ["2024", "687", "de 557 à 871", "662", "795"]
+    assert table.columns[1] == "Prévision (météo habituelle)"
+    (outside,) = modelcard.forecast_sentences(REPORT, "en")
+    assert outside.startswith("In 2025, the failures observed fell outside")
+    assert "went beyond every year the model learnt from" in outside
+    (beyond,) = modelcard.beyond_training_sentences(REPORT, "en")
+    assert "In 2025, the weather went beyond every year the model learnt from (2017-2024)" in beyond
+    assert "summer dryness of the year predicted 0.89 (at most 0.28 before)" in beyond
+    assert beyond.endswith("so it expects too few failures for it.")
+    assert modelcard.forecast_table({}, "en").empty and modelcard.forecast_sentences(None) == []
+
+
+def test_the_current_forecast_is_said_from_the_workspace(tiny_workspace):
+    from risk import modelcard
+    from risk.workspace import Workspace
+
+    ws = Workspace(tiny_workspace)
+    assert modelcard.current_forecast_sentence(tiny_workspace) is None  # no scores.json yet
+    ws.write_scores_basis("2026-01-01", 1, by_weather_year={2011: 0.2, 2024: 9.75})
+    total = ws.read_scores()["expected_failures"].sum()
+    sentence = modelcard.current_forecast_sentence(tiny_workspace, "fr")
+    assert sentence.startswith("Défaillances attendues dans l'année à venir")
+    assert f"{total:.0f} avec une météo habituelle" in sentence.replace("\u202f", " ")
+    assert "de 0 à 10 avec la météo de l'une des années 2011-2024" in sentence

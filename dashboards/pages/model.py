@@ -177,6 +177,8 @@ if deciles:
     st.subheader(tr("model.deciles"))
     st.caption(tr("model.deciles_help"))
     st.markdown(" ".join(modelcard.deciles_sentences(deciles, where, lang)))
+    for line in modelcard.beyond_training_sentences(report, lang):
+        st.info(line)
     st.altair_chart(deciles_chart(deciles), width="stretch")
     st.dataframe(modelcard.deciles_table(deciles, lang), hide_index=True, key="deciles")
 

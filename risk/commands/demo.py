@@ -51,7 +51,7 @@ def run_demo(args) -> int:
     from risk.dispatch.sheets import export_plan
     from risk.generate import generate_utility
     from risk.outcomes.writes import assign
-    from risk.scoring import save_model, score_utility, train_model
+    from risk.scoring import save_model, score_utility, train_model, weather_range_words
     from risk.store import OutcomeStore
 
     base = Path(args.dir)
@@ -105,11 +105,15 @@ def run_demo(args) -> int:
         else:  # planned by an earlier run: the round and its sheets are records, kept
             say("   the first round was planned by an earlier run; kept as it is")
             files = {"html": plan_dir / "sheets.html"}
+    by_year = scores.attrs["expected_failures_by_weather_year"]
+    total = scores["expected_failures"].sum()
+    weather = [w for w in [weather_range_words(by_year, total, model.horizon_years)] if w]
     lines = [
         f"Sample utility: {len(data.pipes):,} pipes, {data.pipes['length_m'].sum() / 1000:,.0f} km; "
         f"workspace {workspace}",
         f"Scores: {workspace / 'scores.parquet'}; first round: {len(plan)} inspections, "
         f"sheets {files['html']}",
+        *weather,
         consequence,
         "Demo accounts (password '"
         + DEMO_PASSWORD
