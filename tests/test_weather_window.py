@@ -168,18 +168,37 @@ REPORT = {
         {
             "year": 2025,
             "weather_beyond_training": [
-                {"index": "dry_summer_index", "value": 0.886, "low": -0.545, "high": 0.279,
-                 "years": [2017, 2024]},  # fmt: skip
+                {
+                    "index": "dry_summer_index",
+                    "value": 0.886,
+                    "low": -0.545,
+                    "high": 0.279,
+                    "years": [2017, 2024],
+                },
             ],
         },
     ],
     "forecast": {
         "years": [
-            {"year": 2024, "expected": 687.2, "observed": 662.0, "low": 557.0, "high": 871.0,
-             "by_weather_year": {"2009": 557.0, "2023": 871.0}, "outside_range": False,
-             "truth_usual_weather": 795.1},  # fmt: skip
-            {"year": 2025, "expected": 721.0, "observed": 1290.0, "low": 590.0, "high": 827.0,
-             "by_weather_year": {"2010": 590.0, "2024": 827.0}, "outside_range": True},  # fmt: skip
+            {
+                "year": 2024,
+                "expected": 687.2,
+                "observed": 662.0,
+                "low": 557.0,
+                "high": 871.0,
+                "by_weather_year": {"2009": 557.0, "2023": 871.0},
+                "outside_range": False,
+                "truth_usual_weather": 795.1,
+            },
+            {
+                "year": 2025,
+                "expected": 721.0,
+                "observed": 1290.0,
+                "low": 590.0,
+                "high": 827.0,
+                "by_weather_year": {"2010": 590.0, "2024": 827.0},
+                "outside_range": True,
+            },
         ]
     },
 }
