@@ -171,21 +171,7 @@ def score_utility(
     reasons = explain_pipes(
         model, X, scores["rank"].to_numpy(), n_exact=n_exact_explanations, top_n=top_n_reasons
     )
-    out = pd.DataFrame(
-        {
-            "pipe_id": X.index.astype("string"),
-            "probability": scores["probability"].to_numpy(),
-            "expected_failures": scores["expected_failures"].to_numpy(),
-            "rank": scores["rank"].to_numpy(),
-            "top_reasons": reasons.to_numpy(),
-            "expected_failures_per_km": scores["expected_failures_per_km"].to_numpy(),
-            "length_m": X["length_m"].to_numpy(dtype=float),
-            **{c: scores[c].to_numpy() for c in SCORE_COLUMNS if c.startswith("unit_")},
-        }
-    )
-    out["top_reasons"] = out["top_reasons"].astype("string")
-    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)[list(SCORE_COLUMNS)]
-    out.attrs["expected_failures_by_weather_year"] = by_weather_year
+    out = score_table(scores, reasons, by_weather_year)
     log.info(
         "scored %d pipes at %s (training %.1f s, scoring and reasons %.1f s)",
         len(out),
@@ -193,6 +179,32 @@ def score_utility(
         trained - started,
         time.perf_counter() - trained,
     )
+    return out
+
+
+def score_table(scores: pd.DataFrame, reasons: pd.Series, by_weather_year: dict) -> pd.DataFrame:
+    """The table :func:`score_utility` returns (both engines), sorted by ``rank``.
+
+    ``scores``: the forecast of each pipe (index = pipe id) with its ``length_m``, ranked by
+    :func:`risk.units.rank_pipes`; ``reasons``: the pipes' reasons in the same order;
+    ``by_weather_year``: the network's expected failures under each weather scenario, kept
+    in ``attrs["expected_failures_by_weather_year"]``.
+    """
+    out = pd.DataFrame(
+        {
+            "pipe_id": scores.index.astype("string"),
+            "probability": scores["probability"].to_numpy(),
+            "expected_failures": scores["expected_failures"].to_numpy(),
+            "rank": scores["rank"].to_numpy(),
+            "top_reasons": reasons.to_numpy(),
+            "expected_failures_per_km": scores["expected_failures_per_km"].to_numpy(),
+            "length_m": scores["length_m"].to_numpy(dtype=float),
+            **{c: scores[c].to_numpy() for c in SCORE_COLUMNS if c.startswith("unit_")},
+        }
+    )
+    out["top_reasons"] = out["top_reasons"].astype("string")
+    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)[list(SCORE_COLUMNS)]
+    out.attrs["expected_failures_by_weather_year"] = by_weather_year
     return out
 
 
@@ -414,13 +426,9 @@ def load_model(path: str | Path) -> RiskModel:
     model = RiskModel(**{"window_weather": False, **card["parameters"]})
     booster = xgb.Booster()
     booster.load_model(bytearray((folder / "booster.json").read_bytes()))
-    booster.set_param({"nthread": int(model.n_jobs)})
-    model.booster_ = booster
-    model.feature_names_in_ = np.array(card["features"], dtype=object)
-    model.n_features_in_ = len(card["features"])
-    model.dropped_features_ = list(card["dropped_features"])
+    model.set_booster(booster)
+    model.set_features(card["features"], card["dropped_features"], card["categories"])
     model.left_out_columns_ = dict(card.get("left_out_columns") or {})
-    model.categories_ = {k: list(v) for k, v in card["categories"].items()}
     model.count_scale_ = float(card["count_scale"])
     state = card["calibrator"]
     model.calibrator_ = PlattCalibrator.from_dict(state) if state is not None else None

@@ -164,6 +164,12 @@ def test_both_engines_calibrate_on_the_same_held_out_years(client, data, local_m
     assert len(want["held_out_dates"]) > 1  # pooled over several years, not the last one
     assert got["held_out_dates"] == want["held_out_dates"]
     assert remote.count_scale_ == pytest.approx(local_model.count_scale_, rel=0.1)
+    # the learned state both engines set through the model (set_features, record_training)
+    assert list(remote.feature_names_in_) == list(local_model.feature_names_in_)
+    assert remote.dropped_features_ == local_model.dropped_features_
+    assert remote.categories_ == local_model.categories_
+    for name in ("as_of_", "training_rows_", "training_rows_represented_", "training_failures_"):
+        assert getattr(remote, name) == getattr(local_model, name), name
 
 
 def test_risk_train_with_the_dask_engine_saves_a_model_version(

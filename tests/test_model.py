@@ -24,7 +24,14 @@ from risk.explain import (
 )
 from risk.features import FeatureBuilder, count_failures
 from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
-from risk.scoring import load_model, save_model, score_utility, train_model
+from risk.scoring import (
+    SCORE_COLUMNS,
+    load_model,
+    save_model,
+    score_table,
+    score_utility,
+    train_model,
+)
 
 #: Small and fast model settings for tests.
 FAST = {"n_estimators": 40, "max_depth": 3, "learning_rate": 0.2, "panel_years": 6, "n_jobs": 1}
@@ -71,6 +78,53 @@ def test_fit_returns_self_and_learned_state_ends_with_underscore(panel):
     assert model.calibrator_ is not None
     assert not hasattr(RiskModel(), "booster_")
     assert clone(model).get_params() == model.get_params()
+
+
+def test_set_features_keeps_the_columns_not_dropped_in_order_with_their_categories():
+    model = RiskModel()
+    categories = {"kind": ["x"], "zone": pd.Index(["p", "q"])}
+    model.set_features(pd.Index(["b", "zone", "a", "kind"]), ["a", "kind"], categories)
+    assert list(model.feature_names_in_) == ["b", "zone"]
+    assert model.n_features_in_ == 2
+    assert model.dropped_features_ == ["a", "kind"]
+    assert model.categories_ == {"zone": ["p", "q"]}
+
+
+def test_record_training_keeps_the_panel_and_says_when_it_has_no_failure(caplog):
+    model = RiskModel()
+    with caplog.at_level("WARNING", logger="risk.model.estimator"):
+        model.record_training(pd.Timestamp("2020-06-30 10:00"), 120, 480.4, np.float64(2))
+    assert model.as_of_ == "2020-06-30"
+    assert (model.training_rows_, model.training_rows_represented_) == (120, 480)
+    assert model.training_failures_ == 2.0
+    assert caplog.text == ""
+    with caplog.at_level("WARNING", logger="risk.model.estimator"):
+        model.record_training("2021-01-01", 120, 120.0, 0)
+    assert "no failure in the training panel before 2021-01-01" in caplog.text
+
+
+def test_score_table_sorts_by_rank_with_the_score_columns():
+    units = {c: [7, 8] for c in SCORE_COLUMNS if c.startswith("unit_")}
+    scores = pd.DataFrame(
+        {
+            "probability": [0.1, 0.3],
+            "expected_failures": [0.1, 0.4],
+            "rank": [2, 1],
+            "expected_failures_per_km": [1.0, 2.0],
+            "length_m": [100, 200],
+            **units,
+        },
+        index=pd.Index(["P1", "P2"], dtype=object),
+    )
+    reasons = pd.Series(["young", "cast iron"], index=scores.index)
+    out = score_table(scores, reasons, {2020: 3.0})
+    assert list(out.columns) == list(SCORE_COLUMNS)
+    assert out["pipe_id"].tolist() == ["P2", "P1"]
+    assert out["top_reasons"].tolist() == ["cast iron", "young"]
+    assert out["pipe_id"].dtype == "string" and out["top_reasons"].dtype == "string"
+    assert out["length_m"].dtype == np.float64 and out["length_m"].tolist() == [200.0, 100.0]
+    assert out["unit_id"].tolist() == [8, 7]
+    assert out.attrs["expected_failures_by_weather_year"] == {2020: 3.0}
 
 
 def test_bad_parameters_are_named():
@@ -184,6 +238,11 @@ def test_save_and_load_model(tmp_path, utility):
     assert card["metrics"] == {"capture_at_5pct": 0.3}
     assert card["data_fingerprint"].startswith("sha256:")
     loaded = load_model(folder)
+    assert list(loaded.feature_names_in_) == list(model.feature_names_in_)
+    assert loaded.n_features_in_ == model.n_features_in_
+    assert loaded.dropped_features_ == model.dropped_features_
+    assert loaded.categories_ == model.categories_ != {}
+    assert loaded.booster_.get_dump() == model.booster_.get_dump()
     X = model.build_features(utility, "2017-01-01")
     np.testing.assert_allclose(loaded.predict(X), model.predict(X), rtol=1e-6)
     np.testing.assert_allclose(loaded.predict_probability(X), model.predict_probability(X))

@@ -31,7 +31,7 @@ from risk.features import (
 from risk.model import (
     RiskModel,
 )
-from risk.scoring import SCORE_COLUMNS, check_model_for, new_model
+from risk.scoring import check_model_for, new_model, score_table
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
@@ -153,21 +153,7 @@ def score_utility_dask(
     finally:
         if partitions is None:
             parts.release()
-    out = pd.DataFrame(
-        {
-            "pipe_id": scores.index.astype("string"),
-            "probability": scores["probability"].to_numpy(),
-            "expected_failures": scores["expected_failures"].to_numpy(),
-            "rank": rank,
-            "top_reasons": reasons.to_numpy(),
-            "expected_failures_per_km": scores["expected_failures_per_km"].to_numpy(),
-            "length_m": scores["length_m"].to_numpy(dtype=float),
-            **{c: scores[c].to_numpy() for c in SCORE_COLUMNS if c.startswith("unit_")},
-        }
-    )
-    out["top_reasons"] = out["top_reasons"].astype("string")
-    out = out.sort_values("rank", kind="mergesort").reset_index(drop=True)[list(SCORE_COLUMNS)]
-    out.attrs["expected_failures_by_weather_year"] = by_weather_year
+    out = score_table(scores, reasons, by_weather_year)
     log.info("scored %d pipes at %s on %d partitions", len(out), as_of.date(), parts.npartitions)
     return out
 

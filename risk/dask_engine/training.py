@@ -118,15 +118,11 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
         if constant:
             log.info("features constant at every panel date, not used: %s", ", ".join(constant))
         dropped += constant
-    model.dropped_features_ = dropped
-    model.feature_names_in_ = np.array([c for c in columns if c not in dropped], dtype=object)
-    model.n_features_in_ = len(model.feature_names_in_)
-    model.categories_ = _merged_categories(kept, model.feature_names_in_)
+    used = [c for c in columns if c not in dropped]
+    model.set_features(columns, dropped, _merged_categories(kept, used))
 
     frames = [(d, k, parts.submit(k, _model_frame, model, f)) for d, k, f, _ in kept]
-    model.calibrator_ = None
-    model.count_scale_ = 1.0
-    model.calibration_ = None
+    model.reset_calibration()
     # the same held-out dates and pooled calibration as RiskModel.fit (one rule)
     failures_by_date: dict = {}
     for d, _, _, summary in kept:
@@ -152,20 +148,10 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
         log.info("no panel date to check calibration on; probabilities not calibrated")
     for _, _, f, _ in kept:
         f.release()
-    model.booster_ = _train(parts, model, [(k, f) for _, k, f in frames])
+    model.set_booster(_train(parts, model, [(k, f) for _, k, f in frames]))
     for _, _, f in frames:
         f.release()
-
-    model.as_of_ = str(to_timestamp(as_of).date())
-    model.training_rows_ = rows
-    model.training_rows_represented_ = round(float(represented))
-    model.training_failures_ = float(failures)
-    if model.training_failures_ == 0:
-        log.warning(
-            "no failure in the training panel before %s: scores rest on attributes "
-            "alone and carry little information",
-            model.as_of_,
-        )
+    model.record_training(as_of, rows, represented, failures)
     return model
 
 
@@ -272,7 +258,7 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
             parts.client, params, matrix, num_boost_round=int(model.n_estimators)
         )
     booster = output["booster"]
-    booster.set_param({"nthread": int(model.n_jobs)})
+    booster.set_param({"nthread": int(model.n_jobs)})  # the held-out fits predict with it
     return booster
 
 

@@ -207,9 +207,7 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
         dates = dates[order] if dates is not None else None
 
         self.select_features(X, dates)
-        self.calibrator_ = None
-        self.count_scale_ = 1.0
-        self.calibration_ = None
+        self.reset_calibration()
         # what XGBoost reads, converted once for every fit
         data, offset = self.xgb_input(X, with_offset=True)
         held_out = self._held_out_dates(dates, y, weight, records_start_year)
@@ -245,14 +243,37 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
             if constant:
                 log.info("features constant at every panel date, not used: %s", ", ".join(constant))
             dropped += constant
-        self.dropped_features_ = dropped
-        self.feature_names_in_ = np.array([c for c in X.columns if c not in dropped], dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.categories_ = {
-            c: list(X[c].cat.categories)
-            for c in self.feature_names_in_
-            if isinstance(X[c].dtype, pd.CategoricalDtype)
-        }
+        kinds = X.dtypes.items()
+        categories = {c: t.categories for c, t in kinds if isinstance(t, pd.CategoricalDtype)}
+        self.set_features(X.columns, dropped, categories)
+
+    def set_features(self, columns, dropped: list, categories: dict) -> None:
+        """Set the features the booster reads, ``columns`` but ``dropped`` (in order), and the
+        categories of those in ``categories`` (both engines, and ``load_model``)."""
+        names = [c for c in columns if c not in dropped]
+        self.dropped_features_ = list(dropped)
+        self.feature_names_in_ = np.array(names, dtype=object)
+        self.n_features_in_ = len(names)
+        self.categories_ = {c: list(categories[c]) for c in names if c in categories}
+
+    def set_booster(self, booster: xgb.Booster) -> None:
+        """Use trees trained elsewhere (the Dask engine, a saved model), with ``n_jobs`` threads."""
+        booster.set_param({"nthread": int(self.n_jobs)})
+        self.booster_ = booster
+
+    def record_training(self, as_of, rows: int, represented: float, failures: float) -> None:
+        """Record the training panel before ``as_of`` (both engines): its ``rows``, the
+        pipe-years they stand for and their ``failures``; warn when there is none."""
+        self.as_of_ = str(to_timestamp(as_of).date())
+        self.training_rows_ = rows
+        self.training_rows_represented_ = round(float(represented))
+        self.training_failures_ = float(failures)
+        if self.training_failures_ == 0:
+            log.warning(
+                "no failure in the training panel before %s: scores rest on attributes "
+                "alone and carry little information",
+                self.as_of_,
+            )
 
     def fit_utility(
         self, data: UtilityData, as_of, *, builder: FeatureBuilder | None = None
@@ -307,16 +328,7 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
             sample_weight=panel.weight if sampled else None,
             records_start_year=None if start is None or pd.isna(start) else int(start),
         )
-        self.as_of_ = str(to_timestamp(as_of).date())
-        self.training_rows_ = len(panel.X)
-        self.training_rows_represented_ = round(float(panel.weight.sum()))
-        self.training_failures_ = float(panel.y.sum())
-        if self.training_failures_ == 0:
-            log.warning(
-                "no failure in the training panel before %s: scores rest on attributes "
-                "alone and carry little information",
-                self.as_of_,
-            )
+        self.record_training(as_of, len(panel.X), panel.weight.sum(), panel.y.sum())
         return self
 
     # --------------------------------------------------------------- prediction
@@ -460,19 +472,13 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
     # ----------------------------------------------------------------- internals
     def check_params(self) -> None:
         """Refuse parameters out of range (both engines call it before fitting)."""
-        checks = [
-            ("horizon_years", self.horizon_years, int, 1),
-            ("panel_years", self.panel_years, int, 1),
-            ("n_estimators", self.n_estimators, int, 1),
-            ("max_depth", self.max_depth, int, 1),
-            ("n_jobs", self.n_jobs, int, 1),
-            ("calibration_years", self.calibration_years, int, 1),
-        ]
-        for name, value, kind, low in checks:
-            if isinstance(value, bool) or not isinstance(value, (kind, np.integer)) or value < low:
+        counts = "horizon_years panel_years n_estimators max_depth n_jobs calibration_years"
+        for name in counts.split():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(
                     f"The '{name}' parameter of RiskModel must be an int in the range "
-                    f"[{low}, inf). Got {value!r} instead."
+                    f"[1, inf). Got {value!r} instead."
                 )
         for name in ("learning_rate", "subsample", "colsample_bytree"):
             value = getattr(self, name)
@@ -549,12 +555,7 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
         return self._raw_rate_per_km(booster, X) * exposure_km(X)
 
     def _dmatrix(
-        self,
-        X: pd.DataFrame,
-        *,
-        label=None,
-        weight=None,
-        with_offset: bool = True,
+        self, X: pd.DataFrame, *, label=None, weight=None, with_offset: bool = True
     ) -> xgb.DMatrix:
         if not hasattr(self, "feature_names_in_"):
             raise NotFittedError(

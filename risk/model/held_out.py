@@ -48,10 +48,11 @@ class HeldOutCalibration:
             out.append((date.to_datetime64(), [d.to_datetime64() for d in before]))
         return out
 
-    def _calibrate(self, mu: np.ndarray, observed: np.ndarray, weight: np.ndarray, date) -> None:
-        """Calibration from the raw expected failures ``mu`` of one held-out date (the Dask
-        engine's; :meth:`calibrate_years` pools several)."""
-        self.calibrate_years([(date, mu, observed, weight)])
+    def reset_calibration(self) -> None:
+        """No calibration yet (before a fit): no Platt scaling, a count scale of 1."""
+        self.calibrator_ = None
+        self.count_scale_ = 1.0
+        self.calibration_ = None
 
     def calibrate_years(self, parts: list) -> None:
         """Platt scaling and the count scale from held-out dates, pooled.
