@@ -31,13 +31,18 @@ from sklearn.metrics import roc_auc_score
 from risk.baselines import default_baselines
 from risk.calibration import calibration_section, decile_table
 from risk.errors import InputError
-from risk.features import WINDOW_PREFIX, count_failures, to_timestamp
+from risk.features import count_failures, to_timestamp
+from risk.forecast_checks import (
+    beyond_training,
+    beyond_warnings,
+    forecast_facts,
+    hindcast,
+    range_warnings,
+)
 from risk.model import (
     RiskModel,
     gap_years_of,
-    panel_dates,
     reliability_table,
-    with_window_weather,
 )
 from risk.units import UnitRules, build_units, rank_by_unit, units_for
 from risk.utility import UtilityData
@@ -216,7 +221,7 @@ def evaluate_utility(
         X = model.build_features(data, as_of, builder=builder)
         # the forecast as it was made on 1 January: the year's weather unknown
         scores = model.score_frame(X, model.scenario_weather(builder, as_of, X.index))
-        hindcast = _hindcast(model, builder, X, as_of, end)
+        known = hindcast(model, builder, X, as_of, end)  # given the year's weather
         timings[f"model_{year}"] = round(time.perf_counter() - started, 2)
         failures = count_failures(data, as_of, end).reindex(X.index, fill_value=0)
         y = failures.to_numpy(dtype=float)
@@ -244,10 +249,10 @@ def evaluate_utility(
         probabilities.append(scores["probability"].to_numpy())
         outcomes.append(y > 0)
         expected_truth = _truth_window(truth, X, year, horizon_years)
-        given = scores["expected_failures"].to_numpy() if hindcast is None else hindcast
+        given = scores["expected_failures"].to_numpy() if known is None else known
         deciles.append((year, decile_table(given, y, truth=expected_truth)))
-        if hindcast is not None:
-            beyond = _beyond_training(model, builder, data, as_of, end, X.index)
+        if known is not None:
+            beyond = beyond_training(model, builder, data, as_of, end, X.index)
             if beyond:
                 entry["weather_beyond_training"] = beyond
             usual_truth = _truth_window(
@@ -255,7 +260,7 @@ def evaluate_utility(
             )
             forecast = scores["expected_failures"].to_numpy()
             forecasts.append((year, decile_table(forecast, y, truth=usual_truth)))
-            entry["forecast"] = _forecast_facts(
+            entry["forecast"] = forecast_facts(
                 forecast, y, usual_truth, scores.attrs["expected_failures_by_weather_year"]
             )
 
@@ -298,7 +303,7 @@ def evaluate_utility(
         forecast_calibration, forecast_warnings = calibration_section(
             forecasts, label=" (forecast)", yearly_references=("truth",)
         )
-        warnings += forecast_warnings + _range_warnings(per_year) + _beyond_warnings(per_year)
+        warnings += forecast_warnings + range_warnings(per_year) + beyond_warnings(per_year)
         forecast_section = {
             "calibration": forecast_calibration,
             "years": [{"year": e["year"], **e["forecast"]} for e in per_year if "forecast" in e],
@@ -466,126 +471,6 @@ def _truth_window(
         return None
     expected = window.groupby("pipe_id")[column].sum()
     return expected.reindex(X.index, fill_value=0).to_numpy(dtype=float)
-
-
-def _hindcast(model: RiskModel, builder, X: pd.DataFrame, as_of, end) -> np.ndarray | None:
-    """The model's expected failures had it known the evaluated window's weather (what a
-    backtest can check calibration on; a forecast cannot know it). None when the model
-    does not use the window's weather or the weather table does not cover the window."""
-    if not model.uses_window_weather:
-        return None
-    weather = builder.window_weather(as_of, end, X.index)
-    learnt = [c for c in model.feature_names_in_ if c in weather]
-    if not learnt or weather[learnt].isna().all().any():
-        return None
-    return model.predict(with_window_weather(X, weather))
-
-
-#: Share of the training windows' range by which a window's weather must lie outside it to
-#: be named as beyond them.
-BEYOND_MARGIN = 0.1
-
-#: The window-weather indices in words, for the backtest's sentences.
-_WINDOW_WORDS = {
-    "freezing_index_degree_days_per_year": ("winter frost (degree-days)", "harder", "milder"),
-    "freeze_thaw_per_year": ("frost-thaw days", "more", "fewer"),
-    "dry_summer_index": ("summer dryness", "drier", "wetter"),
-    "summer_tmax_c": ("summer heat (°C)", "hotter", "cooler"),
-}
-
-
-def _beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
-    """The window-weather indices of the evaluated window (network mean) outside the range
-    of the model's training windows (by more than :data:`BEYOND_MARGIN` of it): there the
-    trees, which do not extrapolate, take the evaluated year for the harshest (or mildest)
-    one they saw."""
-    dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(data))
-    start = (model.feature_options or {}).get("records_start_year")
-    if start is not None and any(d.year >= int(start) for d in dates):
-        dates = [d for d in dates if d.year >= int(start)]  # the dates the model fitted on
-    years = pd.DateOffset(years=int(model.horizon_years))
-    seen = pd.DataFrame([builder.window_weather(d, d + years, index).mean() for d in dates])
-    now = builder.window_weather(as_of, end, index).mean()
-    out = []
-    for column in seen.columns:
-        low, high, value = seen[column].min(), seen[column].max(), now.get(column)
-        margin = BEYOND_MARGIN * (high - low)  # a hair beyond changes nothing in a tree
-        if pd.isna(value) or pd.isna(low) or low - margin <= value <= high + margin:
-            continue
-        out.append(
-            {
-                "index": column.removeprefix(WINDOW_PREFIX),
-                "value": round(float(value), 3),
-                "low": round(float(low), 3),
-                "high": round(float(high), 3),
-                "years": [int(dates[0].year), int(dates[-1].year)],
-            }
-        )
-    return out
-
-
-def _beyond_warnings(per_year: list[dict]) -> list[str]:
-    """A sentence per year whose weather went beyond every training window's."""
-    out = []
-    for entry in per_year:
-        parts = []
-        for b in entry.get("weather_beyond_training") or []:
-            words, more, less = _WINDOW_WORDS.get(b["index"], (b["index"], "higher", "lower"))
-            direction = more if b["value"] > b["high"] else less
-            parts.append(
-                f"{direction} than in any training year ({words} {b['value']:,.2f}; "
-                f"{b['low']:,.2f} to {b['high']:,.2f} in {b['years'][0]}-{b['years'][1]})"
-            )
-        if parts:
-            out.append(
-                f"{entry['year']}: its weather was {'; '.join(parts)}. Trees do not "
-                "extrapolate: given its weather, the model takes it for the most extreme year "
-                "it learnt from."
-            )
-    return out
-
-
-def _forecast_facts(forecast, observed, usual_truth, by_weather_year: dict) -> dict:
-    """A year's forecast against what happened, and the range the weather makes;
-    ``outside_range`` when the observed failures fall outside that range widened by three
-    Poisson standard deviations (more than the weather can explain)."""
-    totals = list(by_weather_year.values())
-    out = {
-        "expected": float(np.sum(forecast)),
-        "observed": float(np.sum(observed)),
-        "by_weather_year": {str(k): round(v, 2) for k, v in by_weather_year.items()},
-        "low": float(min(totals)) if totals else None,
-        "high": float(max(totals)) if totals else None,
-        "outside_range": False,
-    }
-    if totals:
-        low, high, seen = out["low"], out["high"], out["observed"]
-        out["outside_range"] = bool(
-            seen < low - 3 * np.sqrt(low) or seen > high + 3 * np.sqrt(high)
-        )
-    if usual_truth is not None:
-        out["truth_usual_weather"] = float(np.sum(usual_truth))
-    return out
-
-
-def _range_warnings(per_year: list[dict]) -> list[str]:
-    """The years whose observed failures fall outside the forecast's weather range."""
-    out = []
-    for entry in per_year:
-        facts = entry.get("forecast")
-        if facts and facts["outside_range"]:
-            years = sorted(int(k) for k in facts["by_weather_year"])
-            why = (
-                "its weather went beyond every year the model learnt from"
-                if entry.get("weather_beyond_training")
-                else "more than the weather can explain"
-            )
-            out.append(
-                f"{entry['year']} (forecast): {facts['observed']:,.0f} failures observed, "
-                f"outside what the weather of {years[0]}-{years[-1]} would have given "
-                f"({facts['low']:,.0f} to {facts['high']:,.0f} expected): {why}."
-            )
-    return out
 
 
 def _oracle_rank(truth, X, year, horizon_years, by_unit) -> np.ndarray | None:

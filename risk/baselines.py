@@ -81,11 +81,9 @@ def _history(data: Source, pipes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataF
     return breaks[pipe_row >= 0].assign(pipe_row=pipe_row[pipe_row >= 0])
 
 
-def _recorded_history(
-    data: Source, as_of: pd.Timestamp, records_start_year: int | None
-) -> tuple[pd.DataFrame, pd.DataFrame, float]:
-    """The pipes in service at ``as_of``, their failures from the start of the break record
-    to ``as_of`` (as :func:`_history`) and that start year (``records_start_year``, or as
+def _recorded_history(data: Source, as_of: pd.Timestamp, records_start_year: int | None):
+    """(pipes in service at ``as_of``, their failures from the start of the break record to
+    ``as_of`` as :func:`_history` gives them, that start year: ``records_start_year``, or as
     :func:`~risk.features.records_start` finds it)."""
     pipes = _pipes_in_service(data, as_of)
     history = _history(data, pipes, as_of)
