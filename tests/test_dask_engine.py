@@ -115,6 +115,11 @@ def test_a_given_model_scores_and_explains_exactly_as_locally(
     got = dask_engine.score_utility_dask(data, AS_OF, client, model=local_model, npartitions=3)
     pd.testing.assert_frame_equal(got, local_scores, check_exact=True)
     assert list(got.columns) == list(SCORE_COLUMNS)
+    # the network's expected failures under each past year's weather: partitions added up
+    want = local_scores.attrs["expected_failures_by_weather_year"]
+    remote = got.attrs["expected_failures_by_weather_year"]
+    assert len(want) == 15 and remote.keys() == want.keys()
+    assert remote == pytest.approx(want, rel=1e-9)
     # words such as "high"/"low" compare with the network's medians, not the partition's
     assert got["top_reasons"].str.contains(r"\b(?:high|low|small|large|short|long)\b").any()
 
