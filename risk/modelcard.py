@@ -278,15 +278,13 @@ def beyond_training_sentences(report: dict | None, lang: str = "en") -> list[str
         parts = []
         for b in beyond:
             what = column_words(f"window_weather_{b['index']}", lang)
-            above = b["value"] > b["high"]
-            parts.append(
-                t(
-                    "model.beyond_high" if above else "model.beyond_low", lang, what=what,
-                    value=format_number(b["value"], lang, decimals=2),
-                    high=format_number(b["high"], lang, decimals=2),
-                    low=format_number(b["low"], lang, decimals=2),
-                )
-            )  # fmt: skip
+            value = format_number(b["value"], lang, decimals=2)
+            if b["value"] > b["high"]:
+                high = format_number(b["high"], lang, decimals=2)
+                parts.append(t("model.beyond_high", lang, what=what, value=value, high=high))
+            else:
+                low = format_number(b["low"], lang, decimals=2)
+                parts.append(t("model.beyond_low", lang, what=what, value=value, low=low))
         first, last = beyond[0]["years"]
         harsher = {b["value"] > b["high"] for b in beyond}  # every index: higher is harsher
         effect = "mixed" if len(harsher) > 1 else "harsher" if harsher == {True} else "milder"
