@@ -34,7 +34,7 @@ from risk import i18n, maplayers, modelcard, pipecard
 from risk.dispatch import rounds
 from risk.outcomes import writes
 from risk.store import OutcomeStore
-from risk.workspace import load_workspace
+from risk.workspace import Workspace, load_workspace
 
 DESK = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -71,6 +71,19 @@ CARD = {
 }  # fmt: skip
 
 
+#: The network's expected failures had the year ahead the weather of each past year.
+WEATHER_YEARS = {2021: 9.5, 2022: 14.0, 2023: 21.25, 2024: 11.0, 2025: 12.5}
+#: The backtest's forecast section: 2025 fell outside what the past years' weather gives.
+FORECAST = {
+    "years": [
+        {"year": 2024, "expected": 12.4, "observed": 11.0, "low": 8.0, "high": 19.0,
+         "by_weather_year": {"2014": 8.0, "2023": 19.0}, "outside_range": False},
+        {"year": 2025, "expected": 12.9, "observed": 41.0, "low": 8.5, "high": 19.5,
+         "by_weather_year": {"2015": 8.5, "2024": 19.5}, "outside_range": True},
+    ]
+}  # fmt: skip
+
+
 def engineer_workspace(root):
     """3,600 pipes with realistic reasons, the project's crews (crews.csv), a richer model
     card, and crew Nord's round of today with one pipe already inspected."""
@@ -81,6 +94,12 @@ def engineer_workspace(root):
     (workspace / "crews.csv").write_text("name,km_per_day\nNord,3.5\nSud,4\n", encoding="utf-8")
     card_file = workspace / "models" / "2026-01-01_h1_abc" / "model_card.json"
     card_file.write_text(json.dumps(CARD), encoding="utf-8")
+    # the forecast of the scores (risk score) and of the backtest years (risk evaluate)
+    Workspace(workspace).write_scores_basis("2026-01-01", 1, None, WEATHER_YEARS)
+    report_file = workspace / "backtest" / "backtest.json"
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    report["forecast"] = FORECAST
+    report_file.write_text(json.dumps(report), encoding="utf-8")
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         nord = store.assignments(crew="Nord").set_index("pipe_id")["assignment_id"]
     writes.record_outcome(
@@ -403,6 +422,16 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
     text = main_text(page)
     assert "riskiest 1% of the network length held 10%" in text  # the report, as its table
     assert "Material and age" in text and "freeze-thaw days a year" in text
+    # the forecast in words: the usual year and the range of the past years' weather
+    workspace = server[1]
+    total = pd.read_parquet(workspace / "scores.parquet")["expected_failures"].sum()
+    total = i18n.format_number(total, "en")
+    assert (
+        f"Expected failures in the year ahead: {total} with the usual weather; 10 to 21 with "
+        "the weather of one of the years 2021-2025." in text
+    )
+    page.get_by_role("heading", name="The forecast as made on 1 January").wait_for()
+    assert "In 2025, the failures observed fell outside what the weather of any past year" in text
     check_clean(page, "model")
     shoot(page, "engineer-model-desk")
 
