@@ -92,12 +92,15 @@ def test_a_user_switches_the_map_and_opens_a_cell_of_the_risk_matrix(server, bro
         except PlaywrightTimeout:
             continue
     title.wait_for(timeout=10_000)
-    listed = page.locator("[data-testid='stDataFrame']").nth(1)  # the cell's pipes
-    listed.locator("[role=gridcell]").first.wait_for(state="attached", timeout=20_000)
+    # The cell's pipes: the table that lists grades (the map's own pipe table, which may
+    # still be the second one on the page while the list renders, starts with P-0000 too).
+    # Its cells are filled after they are attached.
     deadline = time.monotonic() + 20
     cells = []
-    while time.monotonic() < deadline:  # the grid's cells are filled after they are attached
-        cells = listed.locator("[role=gridcell]").all_inner_texts()
+    while time.monotonic() < deadline:
+        frames = page.locator("[data-testid='stDataFrame']").all()[1:]
+        listing = [f.locator("[role=gridcell]").all_inner_texts() for f in frames]
+        cells = next((c for c in listing if "almost certain" in c), [])
         if cells[:2] and all(cells[:2]):
             break
         time.sleep(0.3)
