@@ -71,8 +71,9 @@ CARD = {
 }  # fmt: skip
 
 
-#: The network's expected failures had the year ahead the weather of each past year.
-WEATHER_YEARS = {2021: 9.5, 2022: 14.0, 2023: 21.25, 2024: 11.0, 2025: 12.5}
+#: The network's expected failures had the year ahead the weather of each past year, as
+#: shares of the scores' total (their mean is 1: the scores are the mean of the scenarios).
+WEATHER_SHARES = {2021: 0.7, 2022: 1.0, 2023: 1.5, 2024: 0.8, 2025: 1.0}
 #: The backtest's forecast section: 2025 fell outside what the past years' weather gives.
 FORECAST = {
     "years": [
@@ -95,7 +96,9 @@ def engineer_workspace(root):
     card_file = workspace / "models" / "2026-01-01_h1_abc" / "model_card.json"
     card_file.write_text(json.dumps(CARD), encoding="utf-8")
     # the forecast of the scores (risk score) and of the backtest years (risk evaluate)
-    Workspace(workspace).write_scores_basis("2026-01-01", 1, None, WEATHER_YEARS)
+    total = float(pd.read_parquet(workspace / "scores.parquet")["expected_failures"].sum())
+    by_year = {year: share * total for year, share in WEATHER_SHARES.items()}
+    Workspace(workspace).write_scores_basis("2026-01-01", 1, None, by_year)
     report_file = workspace / "backtest" / "backtest.json"
     report = json.loads(report_file.read_text(encoding="utf-8"))
     report["forecast"] = FORECAST
@@ -425,10 +428,10 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
     # the forecast in words: the usual year and the range of the past years' weather
     workspace = server[1]
     total = pd.read_parquet(workspace / "scores.parquet")["expected_failures"].sum()
-    total = i18n.format_number(total, "en")
+    low, high = (i18n.format_number(share * total, "en") for share in (0.7, 1.5))
     assert (
-        f"Expected failures in the year ahead: {total} with the usual weather; 10 to 21 with "
-        "the weather of one of the years 2021-2025." in text
+        f"Expected failures in the year ahead: {i18n.format_number(total, 'en')} with the usual "
+        f"weather; {low} to {high} with the weather of one of the years 2021-2025." in text
     )
     page.get_by_role("heading", name="The forecast as made on 1 January").wait_for()
     assert "In 2025, the failures observed fell outside what the weather of any past year" in text
