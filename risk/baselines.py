@@ -22,6 +22,11 @@ baseline has no such notion, as for ``random`` and ``age``).
 - :class:`WeibullBaseline` - a LEYP-style proportional-intensity model (Weibull power-law
   ageing, covariates, intensity growing with each observed failure), fitted by maximum
   likelihood with :func:`scipy.optimize.minimize`.
+
+Every baseline takes ``horizon_years`` (the outcome window of ``expected_failures``, 1 by
+default); those that learn from past failures also take ``records_start_year``, the first
+year of a complete break record (default: as found by ingestion, else the year of the first
+break).
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from risk.features import (
-    FeatureBuilder,
+from risk.features.builder import FeatureBuilder
+from risk.features.common import (
     in_service,
     positions,
     prepare_breaks,
@@ -137,8 +142,9 @@ def _frame(pipes, score, expected=None) -> pd.DataFrame:
 class _Baseline:
     name = "baseline"
 
-    def __init__(self, *, horizon_years: int = 1):
+    def __init__(self, *, horizon_years: int = 1, records_start_year: int | None = None):
         self.horizon_years = horizon_years
+        self.records_start_year = records_start_year
 
     def fit(self, data: Source, as_of):
         self.as_of_ = to_timestamp(as_of)
@@ -204,9 +210,6 @@ class MaterialDecadeBaseline(_Baseline):
 
     Parameters
     ----------
-    records_start_year : int, optional
-        First year of a complete break record (default: as found by ingestion, else the
-        year of the first break).
     prior_km_years : float
         Weight of the network rate in each group's rate, in km-years.
     """
@@ -214,14 +217,9 @@ class MaterialDecadeBaseline(_Baseline):
     name = "material_decade"
 
     def __init__(
-        self,
-        *,
-        records_start_year: int | None = None,
-        prior_km_years: float = 10.0,
-        horizon_years: int = 1,
+        self, *, prior_km_years: float = 10.0, horizon_years: int = 1, records_start_year=None
     ):
-        super().__init__(horizon_years=horizon_years)
-        self.records_start_year = records_start_year
+        super().__init__(horizon_years=horizon_years, records_start_year=records_start_year)
         self.prior_km_years = prior_km_years
 
     @staticmethod
@@ -275,24 +273,14 @@ class PriorFailuresBaseline(_Baseline):
 
     Parameters
     ----------
-    records_start_year : int, optional
-        First year of a complete break record (default: as found by ingestion, else the
-        year of the first break).
     random_state : int
         Seed of the order among pipes with equal scores (most have no failure).
     """
 
     name = "prior_failures"
 
-    def __init__(
-        self,
-        *,
-        records_start_year: int | None = None,
-        random_state: int = 0,
-        horizon_years: int = 1,
-    ):
-        super().__init__(horizon_years=horizon_years)
-        self.records_start_year = records_start_year
+    def __init__(self, *, random_state: int = 0, horizon_years: int = 1, records_start_year=None):
+        super().__init__(horizon_years=horizon_years, records_start_year=records_start_year)
         self.random_state = random_state
 
     def predict(self, data: Source, as_of) -> pd.DataFrame:
@@ -329,9 +317,6 @@ class WeibullBaseline(_Baseline):
 
     Parameters
     ----------
-    records_start_year : int, optional
-        First year of a complete break record (default: as found by ingestion, else the
-        year of the first break).
     ridge : float
         L2 penalty on beta (not on the intercept).
     max_fit_pipes : int or None
@@ -352,15 +337,14 @@ class WeibullBaseline(_Baseline):
     def __init__(
         self,
         *,
-        records_start_year: int | None = None,
         ridge: float = 1e-2,
-        horizon_years: int = 1,
         max_fit_pipes: int | None = 200_000,
         random_state: int = 0,
         warm_start: bool = False,
+        horizon_years: int = 1,
+        records_start_year: int | None = None,
     ):
-        super().__init__(horizon_years=horizon_years)
-        self.records_start_year = records_start_year
+        super().__init__(horizon_years=horizon_years, records_start_year=records_start_year)
         self.ridge = ridge
         self.max_fit_pipes = max_fit_pipes
         self.random_state = random_state

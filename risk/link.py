@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.features import positions
+from risk.features.common import positions
 
 #: Why a record is not linked to a pipe of the inventory.
 UNLINKED_REASONS = {

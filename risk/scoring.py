@@ -78,9 +78,7 @@ def train_model(
         and those of ``model_params``), to reuse later for scoring (:func:`score_utility`).
     """
     model = new_model(horizon_years, records_start_year, model_params)
-    model.fit_utility(data, as_of, builder=builder)
-    model.data_fingerprint_ = data_fingerprint(data)
-    return model
+    return model.fit_utility(data, as_of, builder=builder)
 
 
 def new_model(
@@ -99,9 +97,9 @@ def new_model(
 def score_utility(
     data: UtilityData,
     as_of,
+    model: RiskModel | None = None,
     *,
     horizon_years: int = 1,
-    model: RiskModel | None = None,
     records_start_year: int | None = None,
     model_params: dict | None = None,
     n_exact_explanations: int = DEFAULT_N_EXACT,
@@ -114,15 +112,15 @@ def score_utility(
     Parameters
     ----------
     data : UtilityData
-        Canonical tables of one utility.
+        The utility, as read by :func:`risk.workspace.load_workspace`.
     as_of : date-like
         Scoring date; only records dated before it are used.
-    horizon_years : int
-        Outcome window of the predictions (1, 3 or 5 years).
     model : RiskModel, optional
         A fitted model (e.g. from :func:`load_model`); by default one is trained on
         ``data`` before ``as_of``. A model fitted after ``as_of`` is refused (it has seen
         the outcomes it would predict).
+    horizon_years : int
+        Outcome window of the predictions (1, 3 or 5 years).
     records_start_year, model_params
         Passed to :func:`train_model` when a model is trained.
     n_exact_explanations : int
@@ -156,7 +154,6 @@ def score_utility(
         model = new_model(horizon_years, records_start_year, model_params)
         builder = builder or model.feature_builder(data)
         model.fit_utility(data, as_of, builder=builder)
-        model.data_fingerprint_ = data_fingerprint(data)
     else:
         check_model_for(model, as_of, horizon_years)
     trained = time.perf_counter()
@@ -247,6 +244,8 @@ def train_and_score(
     say = progress or (lambda text: None)
     as_of = to_timestamp(as_of)
     start = (data.meta or {}).get("records_complete_from")
+    if model is not None:
+        check_model_for(model, as_of, horizon_years)
     if client is None:
         builder = None
         if model is None:
@@ -277,9 +276,8 @@ def train_and_score(
                 save_model(model, models_dir)
         say("scoring and explaining, on the cluster")
         return dask_engine.score_utility_dask(
-            data, as_of, client, horizon_years=horizon_years, model=model, partitions=parts,
-            unit_rules=unit_rules,
-        )  # fmt: skip
+            data, as_of, client, model, partitions=parts, unit_rules=unit_rules
+        )
     finally:
         parts.release()
 
@@ -334,19 +332,6 @@ def weather_range_words(
 
 
 # ------------------------------------------------------------- model versions
-def data_fingerprint(data: UtilityData) -> str:
-    """Ingestion fingerprint of the input files, else a hash of pipes and breaks."""
-    known = (data.meta or {}).get("fingerprint")
-    if known:
-        return str(known)
-    digest = hashlib.sha256()
-    pipes = data.pipes.drop(columns=["geometry"], errors="ignore").sort_values("pipe_id")
-    digest.update(pd.util.hash_pandas_object(pipes.astype(str), index=False).to_numpy().tobytes())
-    breaks = data.breaks[["pipe_id", "date"]].astype(str).sort_values(["pipe_id", "date"])
-    digest.update(pd.util.hash_pandas_object(breaks, index=False).to_numpy().tobytes())
-    return "sha256:" + digest.hexdigest()
-
-
 def save_model(
     model: RiskModel,
     models_dir: str | Path = "models",

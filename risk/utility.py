@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -64,3 +65,18 @@ class UtilityData:
     def linked_breaks(self) -> pd.DataFrame:
         """Failure records that belong to a pipe of the inventory."""
         return self.breaks[self.breaks["pipe_id"].notna()]
+
+    def fingerprint(self) -> str:
+        """Ingestion fingerprint of the input files, else a hash of pipes and breaks (a
+        model version records the data it learnt from)."""
+        known = (self.meta or {}).get("fingerprint")
+        if known:
+            return str(known)
+        digest = hashlib.sha256()
+        pipes = self.pipes.drop(columns=["geometry"], errors="ignore").sort_values("pipe_id")
+        digest.update(
+            pd.util.hash_pandas_object(pipes.astype(str), index=False).to_numpy().tobytes()
+        )
+        breaks = self.breaks[["pipe_id", "date"]].astype(str).sort_values(["pipe_id", "date"])
+        digest.update(pd.util.hash_pandas_object(breaks, index=False).to_numpy().tobytes())
+        return "sha256:" + digest.hexdigest()

@@ -173,7 +173,8 @@ def test_both_engines_calibrate_on_the_same_held_out_years(client, data, local_m
     assert list(remote.feature_names_in_) == list(local_model.feature_names_in_)
     assert remote.dropped_features_ == local_model.dropped_features_
     assert remote.categories_ == local_model.categories_
-    for name in ("as_of_", "training_rows_", "training_rows_represented_", "training_failures_"):
+    names = ("as_of_", "training_rows_", "training_rows_represented_", "training_failures_")
+    for name in (*names, "data_fingerprint_", "left_out_columns_"):
         assert getattr(remote, name) == getattr(local_model, name), name
 
 

@@ -15,14 +15,8 @@ from shapely.geometry import LineString, Polygon
 from towns import add_break, make_utility, shuffled
 
 from risk import contract
-from risk.features import (
-    FeatureBuilder,
-    build_features,
-    count_failures,
-    in_service,
-    positions,
-    stable_uniform,
-)
+from risk.features import FeatureBuilder, build_features, count_failures, in_service
+from risk.features.common import positions, stable_uniform
 from risk.geometry import map_chunks
 from risk.utility import UtilityData
 

@@ -90,16 +90,20 @@ def test_set_features_keeps_the_columns_not_dropped_in_order_with_their_categori
     assert model.categories_ == {"zone": ["p", "q"]}
 
 
-def test_record_training_keeps_the_panel_and_says_when_it_has_no_failure(caplog):
+def test_record_training_keeps_the_data_and_panel_and_says_when_it_has_no_failure(caplog):
+    data = make_utility(20, seed=3)
+    data.meta = {"fingerprint": "sha256:abc"}
     model = RiskModel()
     with caplog.at_level("WARNING", logger="risk.model.estimator"):
-        model.record_training(pd.Timestamp("2020-06-30 10:00"), 120, 480.4, np.float64(2))
+        model.record_training(data, pd.Timestamp("2020-06-30 10:00"), 120, 480.4, np.float64(2))
+    assert model.data_fingerprint_ == "sha256:abc"
+    assert model.left_out_columns_ == {}
     assert model.as_of_ == "2020-06-30"
     assert (model.training_rows_, model.training_rows_represented_) == (120, 480)
     assert model.training_failures_ == 2.0
     assert caplog.text == ""
     with caplog.at_level("WARNING", logger="risk.model.estimator"):
-        model.record_training("2021-01-01", 120, 120.0, 0)
+        model.record_training(data, "2021-01-01", 120, 120.0, 0)
     assert "no failure in the training panel before 2021-01-01" in caplog.text
 
 

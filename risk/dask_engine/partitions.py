@@ -19,17 +19,14 @@ from distributed import Client, Future
 
 from risk.contract import MATERIALS
 from risk.errors import InputError
-from risk.features import (
-    DEFAULT_NEIGHBOUR_RADIUS_M,
-    FeatureBuilder,
+from risk.features import DEFAULT_NEIGHBOUR_RADIUS_M, FeatureBuilder, in_service, to_timestamp
+from risk.features.common import (
     break_locations,
     category_list,
-    in_service,
     positions,
     prepare_breaks,
     prepare_pipes,
     records_start,
-    to_timestamp,
 )
 from risk.model import (
     fit_statistical_prior,

@@ -16,7 +16,7 @@ from risk.dask_engine.partitions import (
     partition_utility,
     scenario_weather,
 )
-from risk.dask_engine.training import check_partitions, train_model_dask
+from risk.dask_engine.training import check_partitions
 from risk.explain import (
     DEFAULT_N_EXACT,
     DEFAULT_TOP_N,
@@ -31,7 +31,7 @@ from risk.features import (
 from risk.model import (
     RiskModel,
 )
-from risk.scoring import check_model_for, new_model, score_table
+from risk.scoring import check_model_for, score_table
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
@@ -72,45 +72,28 @@ def score_utility_dask(
     data: UtilityData,
     as_of,
     client: Client,
+    model: RiskModel,
     *,
-    horizon_years: int = 1,
-    model: RiskModel | None = None,
-    records_start_year: int | None = None,
-    model_params: dict | None = None,
     n_exact_explanations: int = DEFAULT_N_EXACT,
     top_n_reasons: int = DEFAULT_TOP_N,
     npartitions: int | None = None,
     partitions: PartitionedUtility | None = None,
     unit_rules: UnitRules | None = None,
 ) -> pd.DataFrame:
-    """:func:`risk.scoring.score_utility` on a Dask cluster: same columns, same order.
+    """:func:`risk.scoring.score_utility` of a fitted ``model`` on a Dask cluster: same
+    columns, same order (train one with :func:`train_model_dask`, on the same
+    ``partitions``, or use :func:`risk.scoring.train_and_score` for both).
 
-    Trains a model first with :func:`train_model_dask` when none is given (on the same
-    partitions). The ``n_exact_explanations`` first-ranked pipes, over the whole network, get
-    exact contributions; the others approximate ones.
+    The ``n_exact_explanations`` first-ranked pipes, over the whole network, get exact
+    contributions; the others approximate ones.
     """
     as_of = to_timestamp(as_of)
-    if model is None:
-        options = new_model(horizon_years, records_start_year, model_params).feature_options
-    else:
-        check_model_for(model, as_of, horizon_years)
-        options = model.feature_options
+    check_model_for(model, as_of, model.horizon_years)
     parts = partitions or partition_utility(
-        data, client, feature_options=options, npartitions=npartitions
+        data, client, feature_options=model.feature_options, npartitions=npartitions
     )
     try:
-        if model is None:
-            model = train_model_dask(
-                data,
-                as_of,
-                client,
-                horizon_years=horizon_years,
-                records_start_year=records_start_year,
-                model_params=model_params,
-                partitions=parts,
-            )
-        else:
-            check_partitions(parts, model)
+        check_partitions(parts, model)
         context = parts.context(
             as_of,
             statistical_prior=model.statistical_prior,

@@ -33,7 +33,7 @@ from risk.model import (
     may_be_time_only,
     panel_dates,
 )
-from risk.scoring import data_fingerprint, new_model
+from risk.scoring import new_model
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,6 @@ def train_model_dask(
     finally:
         if partitions is None:
             parts.release()
-    model.data_fingerprint_ = data_fingerprint(data)
     return model
 
 
@@ -151,7 +150,7 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     model.set_booster(_train(parts, model, [(k, f) for _, k, f in frames]))
     for _, _, f in frames:
         f.release()
-    model.record_training(as_of, rows, represented, failures)
+    model.record_training(parts.data, as_of, rows, represented, failures)
     return model
 
 

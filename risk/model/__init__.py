@@ -23,21 +23,17 @@ at 1 January of each of the ``panel_years`` years whose outcome window ends by `
 labelled with the failures inside that window (see :func:`build_panel`).
 
 Modules: ``estimator`` (:class:`RiskModel`), ``panel`` (the training panel and the
-LEYP prior), ``platt`` (probabilities), ``columns`` (what they share).
+LEYP prior), ``held_out`` (calibration on held-out years), ``weather`` (the forecast
+over past years' weather), ``platt`` (probabilities), ``columns`` (what they share).
 """
 
 from risk.model.columns import (
     MIN_EXPOSURE_LENGTH_M,
-    SUPPORTED_HORIZONS_YEARS,
     as_categories,
-    canonical_order,
-    check_training_input,
-    exposure_km,
     in_record,
     inspection_rank,
     is_excluded_column,
     may_be_time_only,
-    monotone_direction,
     time_only_columns,
 )
 from risk.model.estimator import RiskModel, is_fitted
@@ -45,7 +41,6 @@ from risk.model.panel import (
     Panel,
     add_statistical_prior,
     build_panel,
-    check_builder,
     fit_statistical_prior,
     gap_years_of,
     panel_dates,
@@ -64,14 +59,9 @@ __all__ = [
     "Panel",
     "PlattCalibrator",
     "RiskModel",
-    "SUPPORTED_HORIZONS_YEARS",
     "add_statistical_prior",
     "as_categories",
     "build_panel",
-    "canonical_order",
-    "check_builder",
-    "check_training_input",
-    "exposure_km",
     "fit_statistical_prior",
     "gap_years_of",
     "in_record",
@@ -79,7 +69,6 @@ __all__ = [
     "is_excluded_column",
     "is_fitted",
     "may_be_time_only",
-    "monotone_direction",
     "panel_dates",
     "panel_rows",
     "reliability_table",

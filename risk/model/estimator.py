@@ -14,7 +14,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from risk.errors import InputError
 from risk.features import (
-    WINDOW_PREFIX,
     FeatureBuilder,
     left_out_columns,
     to_timestamp,
@@ -39,12 +38,13 @@ from risk.model.panel import (
     usual_weather,
     with_window_weather,
 )
+from risk.model.weather import WeatherForecast
 from risk.utility import UtilityData
 
 log = logging.getLogger(__name__)
 
 
-class RiskModel(HeldOutCalibration, BaseEstimator):
+class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
     """Failure-rate model of water pipes: XGBoost Poisson regression, calibrated.
 
     Parameters
@@ -261,9 +261,15 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
         booster.set_param({"nthread": int(self.n_jobs)})
         self.booster_ = booster
 
-    def record_training(self, as_of, rows: int, represented: float, failures: float) -> None:
-        """Record the training panel before ``as_of`` (both engines): its ``rows``, the
-        pipe-years they stand for and their ``failures``; warn when there is none."""
+    def record_training(
+        self, data: UtilityData, as_of, rows: int, represented: float, failures: float
+    ) -> None:
+        """Record what the model learnt from (both engines): the fingerprint of ``data``, its
+        columns left out as identifiers, and the training panel before ``as_of``: its
+        ``rows``, the pipe-years they stand for and their ``failures`` (a warning when there
+        is none)."""
+        self.data_fingerprint_ = data.fingerprint()
+        self.left_out_columns_ = left_out_columns(data)
         self.as_of_ = str(to_timestamp(as_of).date())
         self.training_rows_ = rows
         self.training_rows_represented_ = round(float(represented))
@@ -286,7 +292,6 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
         """
         self.check_params()
         started = time.perf_counter()
-        self.left_out_columns_ = left_out_columns(data)
         panel = build_panel(
             data,
             as_of,
@@ -328,7 +333,7 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
             sample_weight=panel.weight if sampled else None,
             records_start_year=None if start is None or pd.isna(start) else int(start),
         )
-        self.record_training(as_of, len(panel.X), panel.weight.sum(), panel.y.sum())
+        self.record_training(data, as_of, len(panel.X), panel.weight.sum(), panel.y.sum())
         return self
 
     # --------------------------------------------------------------- prediction
@@ -373,42 +378,6 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
                     "window. Add the missing years of weather, or score at an earlier date."
                 )
         return features
-
-    @property
-    def uses_window_weather(self) -> bool:
-        """Whether predictions need the outcome window's weather: ``window_weather`` is on
-        and, once fitted, the model learnt from it (not without a weather layer)."""
-        if not getattr(self, "window_weather", False):
-            return False
-        names = getattr(self, "feature_names_in_", None)
-        return names is None or any(str(c).startswith(WINDOW_PREFIX) for c in names)
-
-    def scenario_weather(self, builder: FeatureBuilder, as_of, pipe_ids) -> dict:
-        """The weather scenarios of a forecast at ``as_of``: {first year: window weather of
-        ``pipe_ids``} for the latest ``weather_scenarios`` past outcome windows (see
-        :meth:`FeatureBuilder.scenario_weather`); empty without ``window_weather``."""
-        if not self.uses_window_weather:
-            return {}
-        return builder.scenario_weather(as_of, self.horizon_years, self.weather_scenarios, pipe_ids)
-
-    def forecast(self, X: pd.DataFrame, scenarios: dict | None) -> tuple[dict, dict]:
-        """:meth:`predictions` averaged over weather ``scenarios`` (from
-        :meth:`scenario_weather`), and the total expected failures under each.
-
-        The coming window's weather is unknown: the forecast is the mean of the predictions
-        had it the weather of each past window; the totals are the range a year's weather
-        makes ({first year: expected failures of the rows of ``X``}). Without scenarios,
-        :meth:`predictions` of ``X`` as it is, and no totals.
-        """
-        check_is_fitted(self, "booster_")
-        if not scenarios:
-            return self.predictions(X), {}
-        sums, totals = None, {}
-        for year, weather in scenarios.items():
-            one = self.predictions(with_window_weather(X, weather))
-            totals[int(year)] = float(one["expected_failures"].sum())
-            sums = one if sums is None else {k: sums[k] + v for k, v in one.items()}
-        return {k: v / len(scenarios) for k, v in sums.items()}, totals
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Expected number of failures of each row within the horizon."""
@@ -534,8 +503,12 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
 
     def predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
-        rate = self._raw_rate_per_km(self.booster_, X)
-        mu = rate * exposure_km(X)
+        return self.calibrated(self._raw_rate_per_km(self.booster_, X), exposure_km(X))
+
+    def calibrated(self, rate: np.ndarray, exposure: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`predictions` from the booster's raw ``rate`` per km and the rows' ``exposure``
+        in km."""
+        mu = rate * exposure
         if self.calibrator_ is not None:
             probability = self.calibrator_.predict(1.0 - np.exp(-mu))
         else:
@@ -550,6 +523,11 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
         margin = booster.predict(self._dmatrix(X, with_offset=False), output_margin=True)
         return np.exp(margin.astype(float))
 
+    def raw_rate_of_input(self, data: pd.DataFrame) -> np.ndarray:
+        """The booster's raw rate per km of rows already converted by :meth:`xgb_input`."""
+        matrix = self._matrix(xgb.DMatrix, data, np.zeros(len(data)))
+        return np.exp(self.booster_.predict(matrix, output_margin=True).astype(float))
+
     def raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
         """Expected failures of ``booster`` on ``X`` before calibration."""
         return self._raw_rate_per_km(booster, X) * exposure_km(X)
@@ -557,20 +535,23 @@ class RiskModel(HeldOutCalibration, BaseEstimator):
     def _dmatrix(
         self, X: pd.DataFrame, *, label=None, weight=None, with_offset: bool = True
     ) -> xgb.DMatrix:
+        self.check_features(X)
+        data, offset = self.xgb_input(X, with_offset=with_offset)
+        return self._matrix(xgb.DMatrix, data, offset, label=label, weight=weight)
+
+    def check_features(self, X: pd.DataFrame) -> None:
+        """Refuse ``X`` without every feature the model was fitted with."""
         if not hasattr(self, "feature_names_in_"):
             raise NotFittedError(
                 "This RiskModel instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this estimator."
             )
-        names = list(self.feature_names_in_)
-        missing = [c for c in names if c not in X]
+        missing = [c for c in self.feature_names_in_ if c not in X]
         if missing:
             raise ValueError(
                 f"X lacks feature(s) the model was fitted with: {', '.join(missing)}. "
                 "Build features with the same options (RiskModel.build_features)."
             )
-        data, offset = self.xgb_input(X, with_offset=with_offset)
-        return self._matrix(xgb.DMatrix, data, offset, label=label, weight=weight)
 
     def xgb_input(self, X: pd.DataFrame, *, with_offset: bool) -> tuple[pd.DataFrame, np.ndarray]:
         """The model's features of ``X`` as XGBoost reads them (float32, categories), and

@@ -11,12 +11,8 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import InputError
-from risk.features import (
-    FeatureBuilder,
-    positions,
-    stable_uniform,
-    to_timestamp,
-)
+from risk.features import FeatureBuilder, to_timestamp
+from risk.features.common import positions, stable_uniform
 from risk.utility import UtilityData
 
 
