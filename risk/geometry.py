@@ -23,6 +23,24 @@ _SET_CRS_FIX = (
 )
 
 
+#: What --repair-geometry mends, by finding code: the warning once mended, the error
+#: without the option, and its fix ({n} such geometries of {total}, {first} the first one).
+_MENDABLE = {
+    "invalid_geometry": (
+        "{n:,} invalid geometries were repaired (first: {first})",
+        "{n:,} of {total:,} geometries are invalid (first: {first})",
+        "Repair them at the source or pass --repair-geometry",
+    ),
+    "empty_geometry": (
+        "{n:,} empty geometries were removed (first: {first}); those rows are kept without a "
+        "location",
+        "{n:,} of {total:,} geometries are empty (first: {first})",
+        "Fix or delete them at the source, or pass --repair-geometry to keep those rows "
+        "without a location",
+    ),
+}
+
+
 def parse_crs(value: str, layer: str, file: str, findings: Findings) -> CRS | None:
     try:
         return CRS.from_user_input(value)
@@ -89,54 +107,22 @@ def check_geometry(
     check = ~missing & ~empty & ~wrong
     invalid = np.zeros(len(table), dtype=bool)
     invalid[check] = ~shapely.is_valid(geoms[check])
-    if invalid.any():
-        first = int(np.flatnonzero(invalid)[0])
-        reason = shapely.is_valid_reason(geoms[first])
+    for code, bad in (("invalid_geometry", invalid), ("empty_geometry", empty)):
+        if not bad.any():
+            continue
+        first = int(np.flatnonzero(bad)[0])
         ident = _row_ident(table, first)
+        if code == "invalid_geometry":
+            ident += f", {shapely.is_valid_reason(geoms[first])}"
+        repaired, problem, fix = _MENDABLE[code]
+        words = {"n": int(bad.sum()), "total": len(table), "first": ident}
+        rows = table.loc[bad, "_row"].to_numpy()
         if repair:
             geoms = geoms.copy()
-            geoms[invalid] = shapely.make_valid(geoms[invalid])
-            findings.warn(
-                layer,
-                file,
-                "invalid_geometry",
-                f"{int(invalid.sum()):,} invalid geometries were repaired (first: {ident}, "
-                f"{reason})",
-                rows=table.loc[invalid, "_row"].to_numpy(),
-            )
+            geoms[bad] = shapely.make_valid(geoms[bad]) if code == "invalid_geometry" else None
+            findings.warn(layer, file, code, repaired.format(**words), rows=rows)
         else:
-            findings.error(
-                layer,
-                file,
-                "invalid_geometry",
-                f"{int(invalid.sum()):,} of {len(table):,} geometries are invalid (first: "
-                f"{ident}, {reason})",
-                "Repair them at the source or pass --repair-geometry",
-                rows=table.loc[invalid, "_row"].to_numpy(),
-            )
-    if empty.any():
-        ident = _row_ident(table, int(np.flatnonzero(empty)[0]))
-        if repair:
-            geoms = geoms.copy()
-            geoms[empty] = None
-            findings.warn(
-                layer,
-                file,
-                "empty_geometry",
-                f"{int(empty.sum()):,} empty geometries were removed (first: {ident}); "
-                "those rows are kept without a location",
-                rows=table.loc[empty, "_row"].to_numpy(),
-            )
-        else:
-            findings.error(
-                layer,
-                file,
-                "empty_geometry",
-                f"{int(empty.sum()):,} of {len(table):,} geometries are empty (first: {ident})",
-                "Fix or delete them at the source, or pass --repair-geometry to keep those "
-                "rows without a location",
-                rows=table.loc[empty, "_row"].to_numpy(),
-            )
+            findings.error(layer, file, code, problem.format(**words), fix, rows=rows)
     return table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs=table.crs))
 
 

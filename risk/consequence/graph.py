@@ -23,6 +23,7 @@ slice of one node ordering (``CutOff.nodes_of``), so no list of nodes is kept pe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import networkx as nx
@@ -162,31 +163,63 @@ def _euler_tour(tree, piece_weight, roots):
     leave = np.full(n, -1, dtype=np.int64)
     parent = np.full(n, -1, dtype=np.int64)
     subtree = piece_weight.astype(float).copy()
+    seen = np.zeros(n, dtype=bool)
     clock = 0
     first_roots = set(roots)
     ordered_roots = list(roots) + [i for i in range(n) if i not in first_roots]
     for root in ordered_roots:
-        if enter[root] >= 0:
+        if seen[root]:
             continue
-        stack = [(root, 0)]
         enter[root] = clock
-        while stack:
-            node, i = stack[-1]
-            if i < len(tree[node]):
-                stack[-1] = (node, i + 1)
-                nxt = tree[node][i]
-                if enter[nxt] < 0:
-                    parent[nxt] = node
-                    clock += 1
-                    enter[nxt] = clock
-                    stack.append((nxt, 0))
-            else:
-                stack.pop()
-                leave[node] = clock
-                if parent[node] >= 0:
-                    subtree[parent[node]] += subtree[node]
+        for event, v, w in depth_first(tree, root, seen):
+            if event == "tree":
+                parent[w] = v
+                clock += 1
+                enter[w] = clock
+            elif event == "done":
+                leave[v] = clock
+                if w >= 0:
+                    subtree[w] += subtree[v]
         clock += 1
     return enter, leave, parent, subtree
+
+
+def depth_first(adjacency, root: int, seen: np.ndarray) -> Iterator[tuple[str, int, int]]:
+    """Walk a graph depth first from ``root``, without recursion.
+
+    ``adjacency`` lists the neighbours of each vertex, visited in that order; ``seen`` (a
+    boolean per vertex) marks the vertices reached, is updated, and is not walked again, so
+    that walks from several roots can share it. Yields, in the order of the walk,
+    ``("tree", v, w)`` when ``w`` is first reached from ``v``, ``("seen", v, w)`` for an
+    edge from ``v`` to a vertex reached before, and ``("done", v, p)`` once every vertex
+    reached from ``v`` is done (``p`` the vertex ``v`` was reached from, -1 for ``root``).
+
+    >>> for step in depth_first([[1, 2], [0], [0]], 0, np.zeros(3, dtype=bool)):
+    ...     print(*step)
+    tree 0 1
+    seen 1 0
+    done 1 0
+    tree 0 2
+    seen 2 0
+    done 2 0
+    done 0 -1
+    """
+    seen[root] = True
+    stack = [(root, 0)]
+    while stack:
+        v, i = stack[-1]
+        if i < len(adjacency[v]):
+            stack[-1] = (v, i + 1)
+            w = adjacency[v][i]
+            if seen[w]:
+                yield "seen", v, w
+            else:
+                seen[w] = True
+                stack.append((w, 0))
+                yield "tree", v, w
+        else:
+            stack.pop()
+            yield "done", v, stack[-1][0] if stack else -1
 
 
 def _centroids(tree, enter, parent, subtree) -> list[int]:

@@ -85,21 +85,22 @@ RISK_MATRIX = (
     (2, 3, 4, 4, 5),  # likely
     (2, 3, 4, 5, 5),  # almost certain
 )
-#: Colours (RGB) of the risk grades: green to the dark red of the map's riskiest band.
-RISK_COLOURS = {
-    "negligible": (110, 170, 120),
-    "low": (230, 210, 90),
-    "medium": (245, 160, 40),
-    "high": (230, 70, 50),
-    "extreme": (165, 0, 38),
-}
-#: Colours of the consequence grades: a purple scale, apart from the red of likelihood.
+#: Colours (RGB) of grades 1-5, of risk (green to the dark red of the map's riskiest band)
+#: and of consequence (a purple scale, apart from the red of likelihood).
+_GRADE_COLOURS = (
+    # risk, consequence
+    ((110, 170, 120), (175, 200, 235)),  # negligible, negligible
+    ((230, 210, 90), (140, 150, 200)),  # low, minor
+    ((245, 160, 40), (136, 86, 167)),  # medium, moderate
+    ((230, 70, 50), (129, 15, 124)),  # high, major
+    ((165, 0, 38), (77, 0, 75)),  # extreme, severe
+)
+#: Colours of the risk grades, by name.
+RISK_COLOURS = {name: risk for name, (risk, _) in zip(RISK_NAMES, _GRADE_COLOURS, strict=True)}
+#: Colours of the consequence grades, by name.
 CONSEQUENCE_COLOURS = {
-    "negligible": (175, 200, 235),
-    "minor": (140, 150, 200),
-    "moderate": (136, 86, 167),
-    "major": (129, 15, 124),
-    "severe": (77, 0, 75),
+    name: consequence
+    for name, (_, consequence) in zip(CONSEQUENCE_NAMES, _GRADE_COLOURS, strict=True)
 }
 #: Colour of pipes not assessed.
 NOT_ASSESSED_COLOUR = (150, 150, 150)

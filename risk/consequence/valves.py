@@ -43,6 +43,7 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from risk.consequence.graph import depth_first
 from risk.consequence.network import find_file
 from risk.consequence.settings import CriticalitySettings
 from risk.errors import InputError
@@ -479,28 +480,21 @@ def _articulation_cuts(adjacency: list[list[int]], root: int):
     cuts: dict[int, list[tuple[int, int]]] = {}
     clock = 0
     disc[root] = low[root] = 0
-    stack = [(root, 0)]
-    while stack:
-        v, i = stack[-1]
-        if i < len(adjacency[v]):
-            stack[-1] = (v, i + 1)
-            w = adjacency[v][i]
-            if disc[w] < 0:
-                clock += 1
-                disc[w] = low[w] = clock
-                parent[w] = v
-                stack.append((w, 0))
-            elif w != parent[v]:
+    for event, v, w in depth_first(adjacency, root, np.zeros(n, dtype=bool)):
+        if event == "tree":
+            clock += 1
+            disc[w] = low[w] = clock
+            parent[w] = v
+        elif event == "seen":
+            if w != parent[v]:
                 low[v] = min(low[v], disc[w])
-            continue
-        stack.pop()
-        last[v] = max(last[v], disc[v])
-        p = parent[v]
-        if p >= 0:
-            low[p] = min(low[p], low[v])
-            last[p] = max(last[p], last[v])
-            if p != root and low[v] >= disc[p]:
-                cuts.setdefault(int(p), []).append((int(disc[v]), int(last[v])))
+        else:  # "done": w is the parent of v
+            last[v] = max(last[v], disc[v])
+            if w >= 0:
+                low[w] = min(low[w], low[v])
+                last[w] = max(last[w], last[v])
+                if w != root and low[v] >= disc[w]:
+                    cuts.setdefault(int(w), []).append((int(disc[v]), int(last[v])))
     return disc, last, cuts
 
 

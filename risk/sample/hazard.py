@@ -43,30 +43,26 @@ RIGID_MATERIALS = ("asbestos_cement", "cast_iron")
 METAL_MATERIALS = ("cast_iron", "ductile_iron", "steel", "galvanized_steel")
 
 
+#: By material: failures per km per year at age 50 under reference conditions, and the
+#: exponent of (age / 50) (the defaults of ``base_rate_per_km_year`` and ``ageing_exponent``).
+_MATERIAL_HAZARD = {
+    "cast_iron": (0.08, 1.2),
+    "galvanized_steel": (0.11, 1.0),
+    "steel": (0.095, 1.0),
+    "asbestos_cement": (0.16, 1.4),
+    "ductile_iron": (0.06, 0.8),
+    "concrete": (0.06, 1.0),
+    "pvc": (0.12, 0.5),
+    "pe": (0.07, 0.3),
+}
+
+
 def _default_base_rate() -> dict[str, float]:
-    return {
-        "cast_iron": 0.08,
-        "galvanized_steel": 0.11,
-        "steel": 0.095,
-        "asbestos_cement": 0.16,
-        "ductile_iron": 0.06,
-        "concrete": 0.06,
-        "pvc": 0.12,
-        "pe": 0.07,
-    }
+    return {material: rate for material, (rate, _) in _MATERIAL_HAZARD.items()}
 
 
 def _default_ageing() -> dict[str, float]:
-    return {
-        "cast_iron": 1.2,
-        "galvanized_steel": 1.0,
-        "steel": 1.0,
-        "asbestos_cement": 1.4,
-        "ductile_iron": 0.8,
-        "concrete": 1.0,
-        "pvc": 0.5,
-        "pe": 0.3,
-    }
+    return {material: ageing for material, (_, ageing) in _MATERIAL_HAZARD.items()}
 
 
 def _default_clay_drought() -> dict[str, float]:

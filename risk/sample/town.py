@@ -150,15 +150,16 @@ def generate_utility(
 
 def build_town(
     *,
-    n_segments: int = 20_000,
-    seed: int = 0,
-    start_year: int = 1990,
-    record_start_year: int | None = None,
-    end_year: int = 2025,
-    params: HazardParams | None = None,
-    variant: str = "default",
+    n_segments: int,
+    seed: int,
+    start_year: int,
+    record_start_year: int | None,
+    end_year: int,
+    params: HazardParams | None,
+    variant: str,
 ) -> SampleTown:
-    """Build every table of the sample town in memory; see :func:`generate_utility`."""
+    """Build every table of the sample town in memory: the options of
+    :func:`generate_utility`, all given (their defaults and meaning are documented there)."""
     if record_start_year is None:
         record_start_year = renamed.record_start_year(end_year) if variant == "renamed" else 2000
     _check_options(n_segments, seed, start_year, record_start_year, end_year, variant)
