@@ -199,6 +199,28 @@ def _did_you_mean(name: str, choices) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _encoding_problem(value: str) -> tuple[str, str] | None:
+    """Why ``value`` is not a text encoding, and the fix (None when Python knows it)."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        return (
+            f"encoding {_show(value)} is not a known text encoding",
+            "Use a Python codec name such as utf-8, latin-1 or cp1252",
+        )
+    return None
+
+
+def _separator_problem(value: str) -> tuple[str, str] | None:
+    """Why ``value`` cannot separate CSV fields, and the fix (None when it can)."""
+    if len(value) == 1 and not value.isalnum() and value not in "\"'":
+        return None
+    return (
+        f'separator must be one character such as "," ";" "|" or "\\t" (tab), not {_show(value)}',
+        'Write it as separator = ";" (or "\\t" for a tab)',
+    )
+
+
 def _is_scalar(value) -> bool:
     return isinstance(value, (str, int, float, bool))
 
@@ -234,8 +256,10 @@ class _Checker:
         lm = LayerMapping(
             file=self.text(layer, section, "file", 'file = "pipes_2024.gpkg"'),
             layer=self.text(layer, section, "layer", 'layer = "mains"'),
-            encoding=self.encoding(layer, section),
-            separator=self.separator(layer, section),
+            encoding=self.text(
+                layer, section, "encoding", 'encoding = "latin-1"', _encoding_problem
+            ),
+            separator=self.text(layer, section, "separator", 'separator = ";"', _separator_problem),
             crs=self.text(layer, section, "crs", 'crs = "EPSG:2154"'),
             date_format=self.text(layer, section, "date_format", 'date_format = "%d/%m/%Y"'),
             columns=self.columns(layer, section),
@@ -252,7 +276,9 @@ class _Checker:
 
     # --- key types ------------------------------------------------------------------------
 
-    def text(self, layer, section, key, example) -> str | None:
+    def text(self, layer, section, key, example, problem=None) -> str | None:
+        """The non-empty text under ``key``, or None (absent, or an error recorded);
+        ``problem(value)`` may refuse the value with a (message, fix) pair."""
         if key not in section:
             return None
         value = section[key]
@@ -263,32 +289,9 @@ class _Checker:
                 f"Write it as {example}",
             )
             return None
-        return value
-
-    def encoding(self, layer, section) -> str | None:
-        value = self.text(layer, section, "encoding", 'encoding = "latin-1"')
-        if value is None:
-            return None
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            self.error(
-                f"[{layer}] encoding {_show(value)} is not a known text encoding",
-                "Use a Python codec name such as utf-8, latin-1 or cp1252",
-            )
-            return None
-        return value
-
-    def separator(self, layer, section) -> str | None:
-        value = self.text(layer, section, "separator", 'separator = ";"')
-        if value is None:
-            return None
-        if len(value) != 1 or value.isalnum() or value in "\"'":
-            self.error(
-                f'[{layer}] separator must be one character such as "," ";" "|" or '
-                f'"\\t" (tab), not {_show(value)}',
-                'Write it as separator = ";" (or "\\t" for a tab)',
-            )
+        refused = problem(value) if problem else None
+        if refused:
+            self.error(f"[{layer}] {refused[0]}", refused[1])
             return None
         return value
 
@@ -303,21 +306,31 @@ class _Checker:
             return None
         return value
 
+    def contract_column(self, where, layer, column, allowed, fix) -> bool:
+        """Whether ``column`` is one of ``allowed``, the layer's contract columns (None: any
+        name); an error at ``where`` when it is not."""
+        if allowed is None or column in allowed:
+            return True
+        self.error(
+            f"{where}: '{shorten(column)}' is not a column of the {layer} contract"
+            f"{_did_you_mean(column, allowed)}",
+            fix,
+        )
+        return False
+
     def columns(self, layer, section) -> dict[str, str]:
         table = self.table(layer, section, "columns", 'pipe_id = "YOUR_COLUMN"')
         if not table:
             return {}
         allowed = MAPPABLE_COLUMNS[layer]
+        fix = (
+            f"The left-hand side is the contract name ({', '.join(allowed or ())}), the "
+            'right-hand side your column: pipe_id = "YOUR_COLUMN"'
+        )
         out: dict[str, str] = {}
         for contract, source in table.items():
             where = f"[{layer}.columns] {shorten(contract)}"
-            if allowed is not None and contract not in allowed:
-                self.error(
-                    f"{where}: '{shorten(contract)}' is not a column of the {layer} contract"
-                    f"{_did_you_mean(contract, allowed)}",
-                    f"The left-hand side is the contract name ({', '.join(allowed)}), the "
-                    'right-hand side your column: pipe_id = "YOUR_COLUMN"',
-                )
+            if not self.contract_column(where, layer, contract, allowed, fix):
                 continue
             if not isinstance(source, str) or not source.strip():
                 self.error(
@@ -400,15 +413,11 @@ class _Checker:
         if not table:
             return {}
         allowed = MAPPABLE_COLUMNS[layer] if contract else None
+        fix = f"{key} rules use contract names ({', '.join(allowed or ())})"
         out: dict[str, list] = {}
         for column, values in table.items():
             where = f"[{layer}.{key}] {shorten(column)}"
-            if allowed is not None and column not in allowed:
-                self.error(
-                    f"{where}: '{shorten(column)}' is not a column of the {layer} contract"
-                    f"{_did_you_mean(column, allowed)}",
-                    f"{key} rules use contract names ({', '.join(allowed)})",
-                )
+            if not self.contract_column(where, layer, column, allowed, fix):
                 continue
             if not isinstance(values, list) or not all(_is_scalar(v) for v in values):
                 # (a list of tables or lists cannot be compared with cell values)

@@ -369,18 +369,17 @@ def check_weather(
         series = weather[column]
         hit = series.isin(sentinels).to_numpy()
         if hit.any():
-            seen = sorted({float(v) for v in series[hit]})
-            findings.warn(
-                "weather",
-                file,
+            seen = ", ".join(f"{v:g}" for v in sorted({float(v) for v in series[hit]}))
+            _treat_as_missing(
+                weather,
+                column,
+                hit,
+                f"are 'no data' codes ({seen})",
                 "sentinel_values",
-                f"column '{column}': {int(hit.sum()):,} "
-                f"values are 'no data' codes ({', '.join(f'{v:g}' for v in seen)}); they are "
-                "treated as missing",
                 "List other codes under [weather] missing_values in the mapping file",
-                rows=weather.loc[hit, "_row"],
+                file,
+                findings,
             )
-            weather.loc[hit, column] = np.nan
         for pattern, low, high in _WEATHER_RANGES:
             if pattern.search(column):
                 _check_range(weather, column, low, high, file, findings)
@@ -416,17 +415,30 @@ def _check_range(weather, column, low, high, file, findings: Findings) -> None:
             rows=weather.loc[odd, "_row"],
         )
         return
+    _treat_as_missing(
+        weather,
+        column,
+        odd,
+        f"are outside {low:g} to {high:g} (for example {examples})",
+        "implausible_value",
+        "Check the unit and the export",
+        file,
+        findings,
+    )
+
+
+def _treat_as_missing(weather, column, mask, what, code, fix, file, findings) -> None:
+    """Set the ``mask`` values of a weather column missing, with a warning saying what
+    they are (``what``: "are ...")."""
     findings.warn(
         "weather",
         file,
-        "implausible_value",
-        f"column '{column}': {int(odd.sum()):,} values "
-        f"are outside {low:g} to {high:g} (for example {examples}); they are treated as "
-        "missing",
-        "Check the unit and the export",
-        rows=weather.loc[odd, "_row"],
+        code,
+        f"column '{column}': {int(mask.sum()):,} values {what}; they are treated as missing",
+        fix,
+        rows=weather.loc[mask, "_row"],
     )
-    weather.loc[odd, column] = np.nan
+    weather.loc[mask, column] = np.nan
 
 
 #: A weather column that repeats one value over at least this many days, after varying

@@ -54,6 +54,24 @@ _KNOWN_PIPES = "known_pipes.parquet"
 _VERSION = re.compile(r"^v(\d{4,})$")
 
 
+class WorkspacePath:
+    """A file or folder of every workspace, as an attribute of :class:`Workspace`: its value
+    is the path under the workspace's root, its docstring names the file and what it holds.
+
+    >>> Workspace("town").crews.as_posix(), Workspace.models.__doc__
+    ('town/crews.csv', '``models/``: one folder per trained model version, with its card.')
+    """
+
+    def __init__(self, name: str, holds: str):
+        self.name = name.rstrip("/")
+        self.__doc__ = f"``{name}``: {holds}"
+
+    def __get__(self, workspace: Workspace | None, owner: type | None = None):
+        if workspace is None:  # looked up on the class: the descriptor, for its docstring
+            return self
+        return workspace.root / self.name
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Where each part of a workspace lives: the one place that knows the layout.
@@ -71,64 +89,33 @@ class Workspace:
     def __fspath__(self) -> str:
         return str(self.root)
 
-    @property
-    def meta(self) -> Path:
-        """``meta.json``: names the current inventory version (the commit point of a load)."""
-        return self.root / "meta.json"
-
-    @property
-    def scores(self) -> Path:
-        """``scores.parquet``: the last ``risk score`` (one row per pipe)."""
-        return self.root / "scores.parquet"
-
-    @property
-    def models(self) -> Path:
-        """``models/``: one folder per trained model version, with its card."""
-        return self.root / "models"
-
-    @property
-    def backtest(self) -> Path:
-        """``backtest/``: the walk-forward backtest report (JSON, HTML, run state)."""
-        return self.root / "backtest"
-
-    @property
-    def plans(self) -> Path:
-        """``plans/``: inspection rounds' lists, one folder per round."""
-        return self.root / "plans"
+    meta = WorkspacePath(
+        "meta.json", "names the current inventory version (the commit point of a load)."
+    )
+    scores = WorkspacePath("scores.parquet", "the last ``risk score`` (one row per pipe).")
+    models = WorkspacePath("models/", "one folder per trained model version, with its card.")
+    backtest = WorkspacePath(
+        "backtest/", "the walk-forward backtest report (JSON, HTML, run state)."
+    )
+    plans = WorkspacePath("plans/", "inspection rounds' lists, one folder per round.")
+    crews = WorkspacePath("crews.csv", "the project's field crews.")
+    settings = WorkspacePath("settings.toml", "optional; store URL, map, savings, units.")
+    outcomes = WorkspacePath(
+        "outcomes.sqlite", "the default outcome store (``store_url`` in settings wins)."
+    )
+    consequence = WorkspacePath(
+        "consequence.parquet", "consequence of failure per pipe (``risk criticality``)."
+    )
+    renewal = WorkspacePath(
+        "renewal/", "the last renewal plan (``risk plan``): CSV, GeoJSON, summary."
+    )
+    scores_basis = WorkspacePath(
+        "scores.json", "the date and horizon of ``scores.parquet`` (``risk score``)."
+    )
 
     def plan_folder(self, name: str) -> Path:
         """The lists of one round (``plans/<round id>`` or ``plans/<start>-draft``)."""
         return self.plans / name
-
-    @property
-    def crews(self) -> Path:
-        """``crews.csv``: the project's field crews."""
-        return self.root / "crews.csv"
-
-    @property
-    def settings(self) -> Path:
-        """``settings.toml`` (optional): store URL, map, savings, units."""
-        return self.root / "settings.toml"
-
-    @property
-    def outcomes(self) -> Path:
-        """``outcomes.sqlite``: the default outcome store (``store_url`` in settings wins)."""
-        return self.root / "outcomes.sqlite"
-
-    @property
-    def consequence(self) -> Path:
-        """``consequence.parquet``: consequence of failure per pipe (``risk criticality``)."""
-        return self.root / "consequence.parquet"
-
-    @property
-    def renewal(self) -> Path:
-        """``renewal/``: the last renewal plan (``risk plan``): CSV, GeoJSON, summary."""
-        return self.root / "renewal"
-
-    @property
-    def scores_basis(self) -> Path:
-        """``scores.json``: the date and horizon of ``scores.parquet`` (``risk score``)."""
-        return self.root / "scores.json"
 
     def write_scores_basis(
         self, as_of, horizon_years: int, model: str | None = None, by_weather_year=None

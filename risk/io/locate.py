@@ -116,14 +116,20 @@ def _unsupported(path: Path, layer: str, findings: Findings) -> None:
     )
 
 
+#: First bytes of the binary formats a layer may be in.
+_GEOPACKAGE = b"SQLite format 3\x00"
+_PARQUET = b"PAR1"
+_SHAPEFILE = b"\x00\x00\x27\x0a"
+
+#: First bytes of the formats recognised in messages ("it looks like ...").
 _MAGIC = (
-    (b"SQLite format 3\x00", "an SQLite database (GeoPackage)"),
-    (b"PAR1", "a Parquet file"),
+    (_GEOPACKAGE, "an SQLite database (GeoPackage)"),
+    (_PARQUET, "a Parquet file"),
     (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook, or a zipped export)"),
     (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) workbook"),
     (b"%PDF", "a PDF document"),
     (b"\x1f\x8b", "a gzip-compressed file"),
-    (b"\x00\x00\x27\x0a", "a Shapefile"),
+    (_SHAPEFILE, "a Shapefile"),
 )
 
 
@@ -147,16 +153,16 @@ def format_matches(
     expected = FORMATS.get(suffix, suffix)
     fix = f"Export the {layer} layer again as {expected}"
     if suffix == ".gpkg":
-        ok = head.startswith(b"SQLite format 3\x00")
+        ok = head.startswith(_GEOPACKAGE)
     elif suffix in (".parquet", ".geoparquet"):
-        ok = head.startswith(b"PAR1")
+        ok = head.startswith(_PARQUET)
     elif suffix in (".geojson", ".json"):
         text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
         ok = kind == "text" and text[:1] in (b"{", b"[")
         if ok is False and kind == "text":
             kind = "text that is not JSON"
     elif suffix == ".shp":
-        ok = head.startswith(b"\x00\x00\x27\x0a")
+        ok = head.startswith(_SHAPEFILE)
     else:  # .csv
         ok = kind == "text"
         if kind == "UTF-16 text":
