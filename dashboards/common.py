@@ -51,7 +51,8 @@ def workspace_dir() -> Path:
     st.stop()
 
 
-def _mtime(path: Path) -> float:
+def modified_time(path: Path) -> float:
+    """When ``path`` last changed (0 when it does not exist): the key of the caches below."""
     return path.stat().st_mtime if path.exists() else 0.0
 
 
@@ -65,7 +66,7 @@ def _utility(path: str, mtime: float):
 
 def load_utility(workspace: Path):
     """The ingested network (read-only, shared)."""
-    return _utility(str(workspace), _mtime(Workspace(workspace).meta))
+    return _utility(str(workspace), modified_time(Workspace(workspace).meta))
 
 
 @st.cache_data(show_spinner=False)
@@ -76,7 +77,7 @@ def _scores(path: str, mtime: float) -> pd.DataFrame | None:
 def load_scores(workspace: Path) -> pd.DataFrame | None:
     """``scores.parquet`` from ``risk score``, or None when the network is not scored yet."""
     file = Workspace(workspace).scores
-    return _scores(str(file), _mtime(file))
+    return _scores(str(file), modified_time(file))
 
 
 @st.cache_data(show_spinner=False)
@@ -86,7 +87,7 @@ def _json(path: str, mtime: float):
 
 def load_json(file: Path):
     """A JSON file (backtest report, model card), or None when missing."""
-    return _json(str(file), _mtime(file))
+    return _json(str(file), modified_time(file))
 
 
 @st.cache_resource(show_spinner=False)
@@ -96,7 +97,7 @@ def _paths(path: str, mtime: float):
 
 def load_paths(workspace: Path) -> maplayers.LonLatPaths:
     """Pipe geometry in lon/lat for the map, computed once per network."""
-    return _paths(str(workspace), _mtime(Workspace(workspace).meta))
+    return _paths(str(workspace), modified_time(Workspace(workspace).meta))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -112,7 +113,10 @@ def load_map_table(workspace: Path, year: int) -> pd.DataFrame:
     """:func:`risk.maplayers.map_table` of the project (read-only, shared): once per network,
     scores and year instead of once per rerun."""
     return _map_table(
-        str(workspace), _mtime(Workspace(workspace).meta), _mtime(Workspace(workspace).scores), year
+        str(workspace),
+        modified_time(Workspace(workspace).meta),
+        modified_time(Workspace(workspace).scores),
+        year,
     )
 
 
@@ -135,6 +139,12 @@ def backtest_file(workspace: Path, suffix: str) -> Path:
         if (folder / name).is_file():
             return folder / name
     return folder / f"report.{suffix}"
+
+
+def backtest_report_html(workspace: Path) -> bytes | None:
+    """The backtest's HTML report as a download gives it, or None when there is none."""
+    file = backtest_file(workspace, "html")
+    return file.read_bytes() if file.is_file() else None
 
 
 def backtest_notice(workspace: Path) -> str | None:
@@ -177,7 +187,7 @@ def settings(workspace: Path) -> dict:
     problems and their fix (never a traceback)."""
     file = Workspace(workspace).settings
     try:
-        return _settings(str(workspace), _mtime(file))
+        return _settings(str(workspace), modified_time(file))
     except SettingsError as exc:
         st.error(str(exc))
         st.stop()

@@ -34,7 +34,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from risk.atomic import DIR_MODE, atomic_text_file
+from risk.atomic import DIR_MODE, atomic_text_file, replace_atomically
 from risk.contract import Problem
 from risk.errors import InputError
 from risk.report import render_markdown
@@ -116,6 +116,17 @@ class Workspace:
     def plan_folder(self, name: str) -> Path:
         """The lists of one round (``plans/<round id>`` or ``plans/<start>-draft``)."""
         return self.plans / name
+
+    def write_scores(
+        self, scores: pd.DataFrame, as_of, horizon_years: int, model: str | None = None
+    ) -> Path:
+        """Write ``scores`` (from :func:`risk.scoring.score_utility`) as the workspace's
+        ``scores.parquet``, whole, then their basis (:meth:`write_scores_basis`, with the
+        totals under each past year's weather the scores carry)."""
+        replace_atomically(self.scores, lambda tmp: scores.to_parquet(tmp, index=False))
+        by_weather_year = scores.attrs.get("expected_failures_by_weather_year")
+        self.write_scores_basis(as_of, horizon_years, model, by_weather_year)
+        return self.scores
 
     def write_scores_basis(
         self, as_of, horizon_years: int, model: str | None = None, by_weather_year=None

@@ -337,3 +337,29 @@ def test_a_longer_horizon_is_graded_by_its_yearly_chance(tiny_workspace):
     assert probability == 0.2 and (graded["lof_grade"] == 4).all()
     ws.write_scores_basis("2026-01-01", 3)
     assert (by_pipe(read_risk(tiny_workspace))["lof_grade"] == 3).all()
+
+
+def test_scores_are_written_whole_with_their_basis(tiny_workspace, monkeypatch):
+    from risk.workspace import Workspace
+
+    ws = Workspace(tiny_workspace)
+    before = pd.read_parquet(ws.scores)
+    scores = SCORES.assign(probability=0.1)
+    scores.attrs["expected_failures_by_weather_year"] = {2024: 3.0, 2025: 5.0}
+    ws.write_scores(scores, "2027-01-01", 1, model="models/v1")
+    pd.testing.assert_frame_equal(pd.read_parquet(ws.scores), scores)
+    basis = ws.read_scores_basis()
+    assert basis["as_of"] == pd.Timestamp("2027-01-01")
+    assert basis["by_weather_year"] == {2024: 3.0, 2025: 5.0}
+
+    def broken(self, path, **kwargs):
+        with open(path, "wb") as stream:
+            stream.write(b"PAR1 half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        ws.write_scores(before, "2028-01-01", 1)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(pd.read_parquet(ws.scores), scores)  # the last whole file
+    assert ws.read_scores_basis()["as_of"] == pd.Timestamp("2027-01-01")

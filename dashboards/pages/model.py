@@ -183,16 +183,16 @@ if deciles:
     st.dataframe(modelcard.deciles_table(deciles, lang), hide_index=True, key="deciles")
 
 if report is not None:
-    html_file = common.backtest_file(workspace, "html")
-    if html_file.is_file():
+    html = common.backtest_report_html(workspace)
+    if html is not None:
         with st.expander(tr("model.full_report")):
             st.download_button(
                 tr("model.download_report"),
-                html_file.read_bytes(),
+                html,
                 file_name="backtest-report.html",
                 mime="text/html",
             )
-            st.iframe(html_file, height=800)
+            st.iframe(common.backtest_file(workspace, "html"), height=800)
 
 # -- model versions -------------------------------------------------------------------------
 if cards:

@@ -58,8 +58,7 @@ use_consequence = files.consequence.is_file() and st.checkbox(
     tr("renewal.use_consequence"), value=True, key="renewal_consequence"
 )
 stamp = tuple(
-    f.stat().st_mtime if f.exists() else 0.0
-    for f in (files.scores, files.consequence, files.settings, files.meta)
+    common.modified_time(f) for f in (files.scores, files.consequence, files.settings, files.meta)
 )
 plan = _plan(str(workspace), float(budget), years, bool(by_unit), bool(use_consequence), stamp)
 

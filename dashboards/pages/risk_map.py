@@ -32,7 +32,7 @@ def stamps(folder: pathlib.Path) -> tuple:
     """Modification times of what the map and the matrix are made of, and the year."""
     files = Workspace(folder)
     return tuple(
-        common._mtime(f)
+        common.modified_time(f)
         for f in (files.meta, files.scores, files.scores_basis, files.consequence, files.settings)
     ) + (year,)
 
@@ -129,7 +129,7 @@ click = state.get("map")
 if data.has_geometry and click and click.get("nonce") != state.get("map_seen"):
     state["map_seen"] = click.get("nonce")
     row = maplayers.nearest_pipe(
-        segments(str(workspace), common._mtime(Workspace(workspace).meta)),
+        segments(str(workspace), common.modified_time(Workspace(workspace).meta)),
         click.get("lon"), click.get("lat"), click.get("zoom"),
         tolerance_px=min(max(float(click.get("tolerance_px") or 8), 4), 30),
         visible=mask, **click_classes(state.get("map_mode")),

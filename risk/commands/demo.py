@@ -69,12 +69,7 @@ def run_demo(args) -> int:
     model = train_model(data, as_of, records_start_year=complete)
     save_model(model, Workspace(workspace).models)
     scores = score_utility(data, as_of, model=model)
-    scores.to_parquet(Workspace(workspace).scores, index=False)
-    Workspace(workspace).write_scores_basis(
-        as_of,
-        model.horizon_years,
-        by_weather_year=scores.attrs["expected_failures_by_weather_year"],
-    )
+    Workspace(workspace).write_scores(scores, as_of, model.horizon_years)
     consequence = _consequence(data, town, workspace, scores, demo_simulated_pipes(args.segments))
     say("5/7 Planning the first inspection round (2 crews, 5 days) ...")
     # The first round starts on the next Monday: after the scores' date, and not in the past,

@@ -211,13 +211,12 @@ def cmd_score(args) -> int:
             unit_rules=UnitRules.of_workspace(workspace),
             progress=step,
         )
-    write_table(scores, out)
     used = model.horizon_years if model is not None else args.horizon_years
-    by_weather_year = scores.attrs.get("expected_failures_by_weather_year") or {}
     if workspace is not None and Path(out) == Workspace(workspace).scores:
-        Workspace(workspace).write_scores_basis(
-            as_of, used, args.model and str(args.model), by_weather_year
-        )
+        Workspace(workspace).write_scores(scores, as_of, used, args.model and str(args.model))
+    else:
+        write_table(scores, out)
+    by_weather_year = scores.attrs.get("expected_failures_by_weather_year") or {}
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
     weather = weather_range_words(by_weather_year, scores["expected_failures"].sum(), used)
     lines += [weather] if weather else []
