@@ -46,8 +46,8 @@ def run_demo(args) -> int:
     from risk.commands.app import serve
     from risk.commands.data import ingest_folder
     from risk.commands.field import exclusions
-    from risk.csvsafe import write_csv
-    from risk.dispatch import plan_inspections, read_crews
+    from risk.dispatch import plan_inspections
+    from risk.dispatch.rounds import crews_for_round
     from risk.dispatch.sheets import export_plan
     from risk.generate import generate_utility
     from risk.outcomes.writes import assign
@@ -75,10 +75,7 @@ def run_demo(args) -> int:
     # The first round starts on the next Monday: after the scores' date, and not in the past,
     # so that crews open the app on their next working day.
     start = (max(as_of, pd.Timestamp(clock.today())) + pd.offsets.Week(weekday=0)).date()
-    crews_file = Workspace(workspace).crews
-    if not crews_file.is_file():  # a record of the project: never overwritten
-        write_csv(pd.DataFrame(DEMO_CREWS), crews_file)
-    crews = read_crews(crews_file, start=start, n_days=5)
+    crews = crews_for_round(workspace, start=start, n_days=5, default=DEMO_CREWS)
     location = store_location(workspace)
     with OutcomeStore(location) as store:
         # The accounts first: the round is assigned by one of them, through the guarded path.

@@ -182,13 +182,12 @@ def cmd_dispatch(args) -> int:
         )
     start = _date(args.start, "--start")
     crews = read_crews(args.crews, start=start, n_days=args.days)
-    scores_file = args.scores or Workspace(args.workspace).scores
-    if not scores_file.is_file():
+    scores = read_table(args.scores) if args.scores else Workspace(args.workspace).read_scores()
+    if scores is None:
         raise FileNotFoundError(
-            f"{scores_file} not found: score the network first (risk score {args.workspace} "
-            "--as-of DATE)"
+            f"{Workspace(args.workspace).scores} not found: score the network first (risk "
+            f"score {args.workspace} --as-of DATE)"
         )
-    scores = read_table(scores_file)
     data = load_workspace(args.workspace)
     with _store(args.workspace) as store:
         exclude = exclusions(store, start=start, recent_days=args.recent_days)

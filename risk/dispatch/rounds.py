@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from risk import clock
+from risk.csvsafe import write_csv
 from risk.dispatch.plan import read_crews
 from risk.i18n import format_date, format_number, format_percent, has, label, t
 from risk.workspace import Workspace
@@ -32,6 +33,17 @@ def _date(value, lang: str) -> str:
     if value is None or pd.isna(value):
         return "–"
     return format_date(pd.Timestamp(value).date(), lang)
+
+
+def crews_for_round(workspace, *, start: date, n_days: int, default=None) -> list:
+    """The crews of the project's ``crews.csv`` for a round of ``n_days`` from ``start``
+    (:func:`risk.dispatch.read_crews`). ``default`` (a table as ``crews.csv`` holds) is
+    written first when the project has none: the file is a record of the project, never
+    overwritten."""
+    file = Workspace(workspace).crews
+    if default is not None and not file.is_file():
+        write_csv(pd.DataFrame(default), file)
+    return read_crews(file, start=start, n_days=n_days)
 
 
 def project_crews(
