@@ -47,3 +47,32 @@ def test_the_command_line_and_the_dispatch_page_plan_the_same_pipes(run, workspa
     assert not at.exception
     page = at.session_state["plan"]
     assert page["pipe_id"].tolist() == cli["pipe_id"].tolist()
+
+
+def test_the_command_line_and_the_impact_page_give_the_same_water_saved(run, workspace):
+    # the workspace's [savings] settings must reach both (risk savings once ignored them)
+    (workspace / "settings.toml").write_text("[savings]\nsurvey_interval_years = 1\n")
+    found = (clock.today() - dt.timedelta(days=40)).isoformat()
+    repaired = (clock.today() - dt.timedelta(days=30)).isoformat()
+    writes.record_outcome(
+        workspace,
+        "erin",
+        {"pipe_id": "P-0008", "result": "leak_found", "inspected_on": found,
+         "leak_kind": "main", "flow_m3_per_h": 1.5, "repair_date": repaired},
+        idempotency_key="k-P-0008",
+    )  # fmt: skip
+    code, out, err = run("savings", workspace, "--json")
+    assert code == 0, err
+    cli = json.loads(out)
+    saved = cli["summary"]["saved_m3_to_date"]
+    assert cli["field"]["leaks_found"] == 1 and saved > 0
+    # with the default 2-year survey interval the same leak saves more: the setting applied
+    code, out, _ = run("savings", workspace, "--json", "--survey-interval-years", "2")
+    assert json.loads(out)["summary"]["saved_m3_total"] > cli["summary"]["saved_m3_total"]
+
+    at = app_as(workspace, "marc", "impact")
+    at.run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Leaks found"] == "1"
+    assert shown["Water saved to date"] == f"{saved:,.0f} m³"
