@@ -232,3 +232,59 @@ def test_the_current_forecast_is_said_from_the_workspace(tiny_workspace):
     assert sentence.startswith("Défaillances attendues dans l'année à venir")
     assert f"{total:.0f} avec une météo habituelle" in sentence.replace("\u202f", " ")
     assert "de 0 à 10 avec la météo de l'une des années 2011-2024" in sentence
+
+
+def _seasonal_weather(winter_months, summer_months) -> pd.DataFrame:
+    """Daily weather, 2015-2022: frost (mean -5 °C) in ``winter_months``, 30 °C afternoons
+    in ``summer_months``, mild otherwise."""
+    days = pd.date_range("2015-01-01", "2022-12-31", freq="D")
+    cold, hot = np.isin(days.month, winter_months), np.isin(days.month, summer_months)
+    return pd.DataFrame(
+        {
+            "date": days,
+            "tmin_c": np.where(cold, -8.0, 5.0),
+            "tmax_c": np.where(cold, -2.0, np.where(hot, 30.0, 15.0)),
+            "precip_mm": 2.0,
+        }
+    )
+
+
+def test_the_seasons_follow_the_hemisphere():
+    roles = {"tmin": "tmin_c", "tmax": "tmax_c", "precip": "precip_mm"}
+    frost = WINDOW_PREFIX + "freezing_index_degree_days_per_year"
+    summer = WINDOW_PREFIX + "summer_tmax_c"
+    south = _seasonal_weather((5, 6, 7, 8, 9), (12, 1, 2))
+    start, end = pd.Timestamp("2021-01-01"), pd.Timestamp("2022-01-01")
+    read = window_weather(south, start, end, "daily", roles, "south")
+    # the winter May-September 2021 (153 days at -5 °C) and the summer December 2020-February 2021
+    assert read[frost] == pytest.approx(153 * 5.0)
+    assert read[summer] == pytest.approx(30.0)
+    # read with northern seasons the same table has no frost and a freezing "summer"
+    wrong = window_weather(south, start, end, "daily", roles, "north")
+    assert wrong[frost] == 0.0 and wrong[summer] == pytest.approx(-2.0)
+    # and the northern table with northern seasons reads as the southern one does
+    north = _seasonal_weather((11, 12, 1, 2, 3), (6, 7, 8))
+    same = window_weather(north, start, end, "daily", roles, "north")
+    assert same[frost] == pytest.approx(151 * 5.0) and same[summer] == pytest.approx(30.0)
+
+
+def test_the_hemisphere_is_read_from_the_stations_or_the_pipes():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from risk.features import hemisphere_of
+
+    def at(lat):  # a point in a projected CRS (UTM zone 56 north or south)
+        place = gpd.GeoDataFrame(geometry=[Point(151.2, lat)], crs=4326)
+        return place.to_crs(32756 if lat < 0 else 32656)
+
+    assert hemisphere_of(at(-33.9)) == "south"  # Sydney
+    assert hemisphere_of(at(45.0)) == "north"
+    assert hemisphere_of(at(45.0), stations=at(-33.9)) == "south"  # the stations first
+    assert hemisphere_of(pd.DataFrame({"pipe_id": ["a"]})) == "north"  # no coordinates
+    made_up = gpd.GeoDataFrame(geometry=[Point(0.0, 0.0)], crs=2154)  # far outside France
+    assert hemisphere_of(made_up) == "north"
+    fiji = gpd.GeoDataFrame(geometry=[Point(178.4, -18.1)], crs=4326).to_crs(3460)
+    assert hemisphere_of(fiji) == "south"  # a system whose area crosses 180°
+    data = make_utility(20, seed=2)
+    assert FeatureBuilder(data).hemisphere == "north"

@@ -49,6 +49,7 @@ from risk.features.common import (
 from risk.features.context import (
     WINDOW_PREFIX,
     clean_name,
+    hemisphere_of,
     left_out_columns,
     nearest_station,
     overlay_soils,
@@ -66,6 +67,7 @@ __all__ = [
     "WINDOW_PREFIX",
     "build_features",
     "clean_name",
+    "hemisphere_of",
     "count_failures",
     "in_service",
     "left_out_columns",

@@ -33,6 +33,7 @@ from risk.features.common import (
 from risk.features.context import (
     clean_name,
     detect_frequency,
+    hemisphere_of,
     nearest_station,
     overlay_soils,
     scenario_starts,
@@ -132,6 +133,7 @@ class FeatureBuilder:
         self._soils: pd.DataFrame | None = None
         self._station: np.ndarray | None = None  # station_id per row of self._pipes
         self._station_mean: pd.DataFrame | None = None  # the stations' mean by date
+        self._hemisphere: str | None = None  # seasons of the weather indices (hemisphere)
         self._neighbour_pairs: pd.DataFrame | None = None
         # computed on first use, then read at every date:
         self._rows: dict | None = None  # per-row arrays of the attributes (_row_arrays)
@@ -451,6 +453,14 @@ class FeatureBuilder:
         return self._soils
 
     @property
+    def hemisphere(self) -> str:
+        """Where the network lies, for the seasons of the weather indices
+        (:func:`risk.features.hemisphere_of` of its stations, else its pipes)."""
+        if self._hemisphere is None:
+            self._hemisphere = hemisphere_of(self.data.pipes, self.data.stations)
+        return self._hemisphere
+
+    @property
     def has_weather(self) -> bool:
         """True when the utility has a weather layer with rows."""
         return self.data.weather is not None and len(self.data.weather) > 0
@@ -463,7 +473,9 @@ class FeatureBuilder:
         if not self.has_weather:
             return pd.DataFrame(index=pd.Index(pipe_ids))
         return self._station_frame(
-            lambda weather, frequency, roles: window_weather(weather, start, end, frequency, roles),
+            lambda weather, frequency, roles: window_weather(
+                weather, start, end, frequency, roles, self.hemisphere
+            ),
             pipe_ids,
         )
 
@@ -493,7 +505,7 @@ class FeatureBuilder:
             pipe_pos = positions(self._pipes["pipe_id"], pipes["pipe_id"])
         return self._station_table(
             lambda weather, frequency, roles: summarise_weather(
-                weather, as_of, self.weather_years, frequency, roles
+                weather, as_of, self.weather_years, frequency, roles, self.hemisphere
             ),
             pipe_pos,
         )

@@ -42,11 +42,42 @@ _WEATHER_ROLE_PATTERNS = {
 }
 
 
-#: Summer months used by the dry-summer index (northern hemisphere).
-_SUMMER_MONTHS = (6, 7, 8)
+#: The seasons of the weather indices in each hemisphere: (months, month it ends before). A
+#: season belongs to the year it ends in: the northern winter November-March to the year of
+#: its March, the southern summer December-February to the year of its February.
+SEASONS = {
+    "north": {"winter": ((11, 12, 1, 2, 3), 4), "summer": ((6, 7, 8), 9)},
+    "south": {"winter": ((5, 6, 7, 8, 9), 10), "summer": ((12, 1, 2), 3)},
+}
 
-#: Winter months of the outcome window's frost indices (northern hemisphere).
-_WINTER_MONTHS = (11, 12, 1, 2, 3)
+
+def season_end_year(dates: pd.Series, end_month: int) -> np.ndarray:
+    """Year in which the season of each date ends, for a season ending before ``end_month``
+    (a date from ``end_month`` on belongs to the next year's season)."""
+    return (dates.dt.year + (dates.dt.month >= end_month)).to_numpy()
+
+
+def hemisphere_of(pipes, stations=None) -> str:
+    """``"south"`` when the network lies south of the equator (the middle of its stations,
+    else of its pipes), else ``"north"``: also without coordinates to tell, or when they fall
+    outside the area their coordinate system is made for (as in made-up test towns)."""
+    for layer in (stations, pipes):
+        if not isinstance(layer, gpd.GeoDataFrame) or layer.crs is None or not len(layer):
+            continue
+        x0, y0, x1, y1 = layer.total_bounds
+        if not np.isfinite([x0, y0, x1, y1]).all():
+            continue
+        middle = gpd.GeoSeries([shapely.Point((x0 + x1) / 2, (y0 + y1) / 2)], crs=layer.crs)
+        point = middle.to_crs(4326).iloc[0]
+        area = layer.crs.area_of_use
+        inside = area is None or (
+            area.south - 1 <= point.y <= area.north + 1
+            and (area.west - 1 <= point.x <= area.east + 1 if area.west <= area.east
+                 else point.x >= area.west - 1 or point.x <= area.east + 1)  # over 180°
+        )  # fmt: skip
+        if np.isfinite(point.y) and inside:
+            return "south" if point.y < 0 else "north"
+    return "north"
 
 
 #: A column with at least this many distinct values, one for more than this share of the
@@ -260,8 +291,10 @@ def summarise_weather(
     years: int,
     frequency: str,
     roles: dict[str, str],
+    hemisphere: str = "north",
 ) -> pd.Series:
-    """Weather summary over ``[as_of - years, as_of)``: means and derived indices."""
+    """Weather summary over ``[as_of - years, as_of)``: means and derived indices (the
+    dry-summer index by the summers of ``hemisphere``, see :data:`SEASONS`)."""
     dates = pd.to_datetime(weather["date"])
     if frequency == "monthly":
         period_end = dates + pd.offsets.MonthBegin(1)
@@ -300,7 +333,7 @@ def summarise_weather(
         )
     if "precip" in roles:
         out["weather_dry_summer_index"] = _dry_summer_index(
-            dates[known], weather.loc[known, roles["precip"]].astype(float), start
+            dates[known], weather.loc[known, roles["precip"]].astype(float), start, hemisphere
         )
     return pd.Series(out, dtype=float)
 
@@ -326,6 +359,7 @@ def window_weather(
     end: pd.Timestamp,
     frequency: str,
     roles: dict[str, str],
+    hemisphere: str = "north",
 ) -> pd.Series:
     """Weather indices of the seasons of ``[start, end)``: the weather a pipe meets while it
     is watched.
@@ -339,7 +373,8 @@ def window_weather(
     dry-summer index (summer rainfall deficit against every complete summer of the table
     before ``end``) and the mean summer maximum temperature. Missing (NaN) when the table
     covers less than :data:`WINDOW_MIN_COVERAGE` of a season, or lacks the role an index
-    needs. Northern-hemisphere seasons.
+    needs. In the southern ``hemisphere`` the winters are May-September and the summers
+    December-February (:data:`SEASONS`).
 
     >>> days = pd.date_range("2019-01-01", "2021-12-31", freq="D")
     >>> cold = pd.DataFrame({"date": days, "tmin_c": -2.0, "tmax_c": 4.0})
@@ -351,19 +386,21 @@ def window_weather(
     names = [WINDOW_PREFIX + name for name in WINDOW_INDICES]
     out = dict.fromkeys(names, np.nan)
     dates = pd.to_datetime(weather["date"])
-    month, year = dates.dt.month.to_numpy(), dates.dt.year.to_numpy()
+    month = dates.dt.month.to_numpy()
     monthly = frequency == "monthly"
     days = dates.dt.days_in_month.to_numpy(float) if monthly else np.ones(len(dates))
-    # each season by the date it ends: winters on 1 April, summers on 1 September
-    winter_year = year + (month >= 11)
-    winter_end = pd.to_datetime({"year": winter_year, "month": 4, "day": 1}).to_numpy()
-    summer_end = pd.to_datetime({"year": year, "month": 9, "day": 1}).to_numpy()
-    in_window = ((winter_end > start) & (winter_end <= end)) if len(dates) else np.zeros(0, bool)
-    winter = np.isin(month, _WINTER_MONTHS) & np.asarray(in_window, bool)
-    summer = np.isin(month, _SUMMER_MONTHS) & (summer_end > start) & (summer_end <= end)
+    (winter_months, winter_ends), (summer_months, summer_ends) = SEASONS[hemisphere].values()
+
+    def in_window(months, end_month) -> np.ndarray:
+        # each season by the date it ends (north: winters on 1 April, summers on 1 September)
+        ends = {"year": season_end_year(dates, end_month), "month": end_month, "day": 1}
+        ends = pd.to_datetime(ends).to_numpy() if len(dates) else np.zeros(0, "datetime64[ns]")
+        return np.isin(month, months) & (ends > start) & (ends <= end)
+
+    winter, summer = in_window(winter_months, winter_ends), in_window(summer_months, summer_ends)
     years = (end - start).days / DAYS_PER_YEAR
     seasons = [y for y in range(start.year, end.year + 1)
-               if start < pd.Timestamp(year=y, month=4, day=1) <= end]  # fmt: skip
+               if start < pd.Timestamp(year=y, month=winter_ends, day=1) <= end]  # fmt: skip
     if not seasons or years <= 0:
         return pd.Series(out, dtype=float)
 
@@ -374,7 +411,7 @@ def window_weather(
     def column(role, rows):
         return weather.loc[rows, roles[role]].to_numpy(float) if role in roles else None
 
-    if covered(winter, len(_WINTER_MONTHS)):
+    if covered(winter, len(winter_months)):
         tmin, tmax, tmean = (column(r, winter) for r in ("tmin", "tmax", "tmean"))
         if tmean is None and tmin is not None and tmax is not None:
             tmean = (tmin + tmax) / 2.0
@@ -383,11 +420,11 @@ def window_weather(
             out[names[0]] = frost / len(seasons)
         if tmin is not None and tmax is not None:
             out[names[1]] = np.nansum((tmin < 0) & (tmax > 0)) / len(seasons)
-    if covered(summer, len(_SUMMER_MONTHS)):
+    if covered(summer, len(summer_months)):
         if "precip" in roles:
             known = (dates < end).to_numpy()
             out[names[2]] = _dry_summer_index(
-                dates[known], weather.loc[known, roles["precip"]].astype(float), start
+                dates[known], weather.loc[known, roles["precip"]].astype(float), start, hemisphere
             )
         tmax = column("tmax", summer)
         if tmax is not None:
@@ -430,18 +467,22 @@ def scenario_starts(
     return sorted(out)
 
 
-def _dry_summer_index(dates: pd.Series, precip: pd.Series, start: pd.Timestamp) -> float:
+def _dry_summer_index(
+    dates: pd.Series, precip: pd.Series, start: pd.Timestamp, hemisphere: str = "north"
+) -> float:
     """Mean relative summer rainfall deficit of the window's summers (positive = drier).
 
-    Each summer's (June-August) precipitation is compared with the mean summer
-    precipitation of every complete summer known before the as-of date.
+    Each summer's precipitation (June-August in the north, December-February in the south)
+    is compared with the mean summer precipitation of every complete summer known before
+    the as-of date.
     """
-    summer = dates.dt.month.isin(_SUMMER_MONTHS).to_numpy()
+    months, end_month = SEASONS[hemisphere]["summer"]
+    summer = dates.dt.month.isin(months).to_numpy()
     if not summer.any():
         return np.nan
     per_year = (
         pd.Series(precip.to_numpy()[summer])
-        .groupby(dates.dt.year.to_numpy()[summer])
+        .groupby(season_end_year(dates, end_month)[summer])
         .agg(["sum", "count"])
     )
     complete = per_year["count"] >= per_year["count"].max()
