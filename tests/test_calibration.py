@@ -119,10 +119,24 @@ def test_the_scale_pooled_over_years_is_closer_to_the_truth_than_the_last_year_a
         for years in errors:
             model = RiskModel(**FAST, calibration_years=years)
             model.fit(panel.X, panel.y, panel_date=panel.panel_date, records_start_year=2000)
-            assert len(model.calibration_["held_out_dates"]) == years
+            # 6 panel dates: a held-out fit learns from at least 3, so 3 years at most
+            assert len(model.calibration_["held_out_dates"]) == min(years, 3)
             errors[years].append(abs(np.log(model.predict(X).sum() / want)))
     # the last year alone carries that year's weather into the next
     assert np.mean(errors[5]) < np.mean(errors[1]), errors
+
+
+def test_held_out_fits_learn_from_at_least_half_the_panel_dates():
+    failures = {f"{year}-01-01": 10.0 for year in range(2012, 2020)}  # 8 panel dates
+    plan = RiskModel(horizon_years=3, calibration_years=5).held_out_plan(failures, 2000)
+    # a 3-year window held out at 2017 would be predicted from 2012-2014 alone: too few
+    assert [pd.Timestamp(date).year for date, _ in plan] == [2019, 2018]
+    assert [len(before) for _, before in plan] == [5, 4]
+    plan = RiskModel(horizon_years=1, calibration_years=5).held_out_plan(failures, 2000)
+    assert [pd.Timestamp(date).year for date, _ in plan] == [2019, 2018, 2017, 2016]
+    # the record's start still comes first
+    plan = RiskModel(horizon_years=1, calibration_years=5).held_out_plan(failures, 2018)
+    assert [pd.Timestamp(date).year for date, _ in plan] == [2019, 2018]
 
 
 def test_the_model_page_reads_the_deciles_of_the_backtest_else_of_the_card():

@@ -29,13 +29,17 @@ class HeldOutCalibration:
         The one rule of both engines: a panel date qualifies when it is in the complete
         record (its year is not before ``records_start_year``), has failures, and earlier
         dates whose outcome windows end by it (a window of ``horizon_years`` must not overlap
-        the held-out one) have failures too. Latest first, at most ``calibration_years``.
+        the held-out one) have failures too and number at least half the panel's dates: the
+        fit on them stands for the final fit, and a fit on one or two dates does not (it
+        cannot learn the weather's effect, and over-predicted 3-year windows by up to 40 %
+        on the sample). Latest first, at most ``calibration_years``.
         """
         if not self.calibrate:
             return []
         distinct = sorted(pd.Timestamp(d) for d in failures_by_date)
         failures = {pd.Timestamp(d): float(v) for d, v in failures_by_date.items()}
         horizon = pd.DateOffset(years=int(self.horizon_years))
+        least = max(1, (len(distinct) + 1) // 2)
         out = []
         for date in reversed(distinct):
             if len(out) >= int(self.calibration_years):
@@ -43,7 +47,9 @@ class HeldOutCalibration:
             if records_start_year is not None and date.year < int(records_start_year):
                 break  # every earlier date is outside the record too
             before = [d for d in distinct if d + horizon <= date]
-            if not before or failures[date] <= 0 or sum(failures[d] for d in before) <= 0:
+            if len(before) < least:
+                break  # every earlier date has fewer still
+            if failures[date] <= 0 or sum(failures[d] for d in before) <= 0:
                 continue
             out.append((date.to_datetime64(), [d.to_datetime64() for d in before]))
         return out
