@@ -134,6 +134,7 @@ class FeatureBuilder:
         self._station: np.ndarray | None = None  # station_id per row of self._pipes
         self._station_mean: pd.DataFrame | None = None  # the stations' mean by date
         self._hemisphere: str | None = None  # seasons of the weather indices (hemisphere)
+        self._summaries: dict = {}  # the stations' weather summaries, by window or date
         self._neighbour_pairs: pd.DataFrame | None = None
         # computed on first use, then read at every date:
         self._rows: dict | None = None  # per-row arrays of the attributes (_row_arrays)
@@ -477,6 +478,7 @@ class FeatureBuilder:
                 weather, start, end, frequency, roles, self.hemisphere
             ),
             pipe_ids,
+            key=("window", start, end),
         )
 
     def scenario_weather(self, as_of, horizon_years: int, most: int, pipe_ids) -> dict:
@@ -508,25 +510,44 @@ class FeatureBuilder:
                 weather, as_of, self.weather_years, frequency, roles, self.hemisphere
             ),
             pipe_pos,
+            key=("before", pd.Timestamp(as_of)),
         )
 
-    def _station_frame(self, summarise, pipe_ids) -> pd.DataFrame:
+    def _station_frame(self, summarise, pipe_ids, key=None) -> pd.DataFrame:
         """:meth:`_station_table` for ``pipe_ids`` (each must be in the inventory)."""
         ids = pd.Index(pipe_ids)
         pipe_pos = positions(self._pipes["pipe_id"], pd.Series(ids.astype("string")))
         if (pipe_pos < 0).any():
             raise ValueError("window weather asked for pipes outside the inventory")
-        out = self._station_table(summarise, pipe_pos)
+        out = self._station_table(summarise, pipe_pos, key)
         out.index = ids
         return out
 
-    def _station_table(self, summarise, pipe_pos: np.ndarray) -> pd.DataFrame:
+    def _station_table(self, summarise, pipe_pos: np.ndarray, key=None) -> pd.DataFrame:
         """``summarise(weather, frequency, roles)`` (a Series) of the nearest station of each
-        row ``pipe_pos`` of ``self._pipes``; of the stations' daily mean without stations."""
+        row ``pipe_pos`` of ``self._pipes``; of the stations' daily mean without stations.
+        The stations' summaries are kept under ``key`` when given: the weather of a window
+        or a date is asked again and again (panel dates, weather scenarios, backtest years).
+        """
+        if key is not None and key in self._summaries:
+            table, by_station = self._summaries[key]
+        else:
+            table, by_station = self._station_summaries(summarise)
+            if key is not None:
+                self._summaries[key] = (table, by_station)
+        if by_station:
+            return table.reindex(self._station[pipe_pos]).reset_index(drop=True)
+        return pd.DataFrame(
+            np.repeat(table.to_numpy(float)[:1], len(pipe_pos), axis=0), columns=table.columns
+        )
+
+    def _station_summaries(self, summarise) -> tuple[pd.DataFrame, bool]:
+        """``summarise`` of each station's weather (a row per ``station_id``), or of the
+        network's (one row), and whether it is by station."""
         weather = self.data.weather
         frequency = self.data.weather_frequency or detect_frequency(weather["date"])
         roles = weather_roles(weather, self.weather_columns)
-        by_station = (
+        by_station = bool(
             "station_id" in weather
             and self.data.stations is not None
             and len(self.data.stations)
@@ -539,8 +560,7 @@ class FeatureBuilder:
             rows = []
             for station_id, group in weather.groupby("station_id", sort=True):
                 rows.append(summarise(group, frequency, roles).rename(station_id))
-            table = pd.DataFrame(rows)
-            return table.reindex(self._station[pipe_pos]).reset_index(drop=True)
+            return pd.DataFrame(rows), True
         if "station_id" in weather:
             if self._station_mean is None:
                 numeric = (
@@ -550,11 +570,7 @@ class FeatureBuilder:
                 )
                 self._station_mean = numeric.reset_index()
             weather = self._station_mean
-        summary = summarise(weather, frequency, roles)
-        return pd.DataFrame(
-            np.repeat(summary.to_numpy(float)[None, :], len(pipe_pos), axis=0),
-            columns=summary.index,
-        )
+        return pd.DataFrame([summarise(weather, frequency, roles)]), False
 
 
 def _check_options(builder: FeatureBuilder) -> None:
