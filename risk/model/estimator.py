@@ -503,12 +503,8 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
 
     def predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
-        return self.calibrated(self._raw_rate_per_km(self.booster_, X), exposure_km(X))
-
-    def calibrated(self, rate: np.ndarray, exposure: np.ndarray) -> dict[str, np.ndarray]:
-        """:meth:`predictions` from the booster's raw ``rate`` per km and the rows' ``exposure``
-        in km."""
-        mu = rate * exposure
+        rate = self._raw_rate_per_km(self.booster_, X)
+        mu = rate * exposure_km(X)
         if self.calibrator_ is not None:
             probability = self.calibrator_.predict(1.0 - np.exp(-mu))
         else:
@@ -523,11 +519,6 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         margin = booster.predict(self._dmatrix(X, with_offset=False), output_margin=True)
         return np.exp(margin.astype(float))
 
-    def raw_rate_of_input(self, data: pd.DataFrame) -> np.ndarray:
-        """The booster's raw rate per km of rows already converted by :meth:`xgb_input`."""
-        matrix = self._matrix(xgb.DMatrix, data, np.zeros(len(data)))
-        return np.exp(self.booster_.predict(matrix, output_margin=True).astype(float))
-
     def raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
         """Expected failures of ``booster`` on ``X`` before calibration."""
         return self._raw_rate_per_km(booster, X) * exposure_km(X)
@@ -535,12 +526,6 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
     def _dmatrix(
         self, X: pd.DataFrame, *, label=None, weight=None, with_offset: bool = True
     ) -> xgb.DMatrix:
-        self.check_features(X)
-        data, offset = self.xgb_input(X, with_offset=with_offset)
-        return self._matrix(xgb.DMatrix, data, offset, label=label, weight=weight)
-
-    def check_features(self, X: pd.DataFrame) -> None:
-        """Refuse ``X`` without every feature the model was fitted with."""
         if not hasattr(self, "feature_names_in_"):
             raise NotFittedError(
                 "This RiskModel instance is not fitted yet. Call 'fit' with appropriate "
@@ -552,6 +537,8 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
                 f"X lacks feature(s) the model was fitted with: {', '.join(missing)}. "
                 "Build features with the same options (RiskModel.build_features)."
             )
+        data, offset = self.xgb_input(X, with_offset=with_offset)
+        return self._matrix(xgb.DMatrix, data, offset, label=label, weight=weight)
 
     def xgb_input(self, X: pd.DataFrame, *, with_offset: bool) -> tuple[pd.DataFrame, np.ndarray]:
         """The model's features of ``X`` as XGBoost reads them (float32, categories), and

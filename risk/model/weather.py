@@ -3,12 +3,11 @@ each past outcome window, averaged (a mixin of :class:`RiskModel`; both engines 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from risk.features import WINDOW_PREFIX, FeatureBuilder
-from risk.model.columns import exposure_km
+from risk.model.panel import with_window_weather
 
 
 class WeatherForecast:
@@ -38,22 +37,14 @@ class WeatherForecast:
         The coming window's weather is unknown: the forecast is the mean of the predictions
         had it the weather of each past window; the totals are the range a year's weather
         makes ({first year: expected failures of the rows of ``X``}). Without scenarios,
-        :meth:`predictions` of ``X`` as it is, and no totals. ``X`` is converted for XGBoost
-        once; each scenario only replaces its window-weather columns.
+        :meth:`predictions` of ``X`` as it is, and no totals.
         """
         check_is_fitted(self, "booster_")
         if not scenarios:
             return self.predictions(X), {}
-        self.check_features(X)
-        data, _ = self.xgb_input(X, with_offset=False)
-        exposure = exposure_km(X)
         sums, totals = None, {}
         for year, weather in scenarios.items():
-            if not weather.index.equals(X.index):
-                raise RuntimeError("window weather rows differ from the feature rows")
-            for column in weather.columns.intersection(data.columns):
-                data[column] = weather[column].to_numpy(dtype=float).astype(np.float32)
-            one = self.calibrated(self.raw_rate_of_input(data), exposure)
+            one = self.predictions(with_window_weather(X, weather))
             totals[int(year)] = float(one["expected_failures"].sum())
             sums = one if sums is None else {k: sums[k] + v for k, v in one.items()}
         return {k: v / len(scenarios) for k, v in sums.items()}, totals
