@@ -41,6 +41,14 @@ def method_label(method: str, lang: str) -> str:
     return t(key, lang) if key else str(method).replace("_", " ").capitalize()
 
 
+def in_sentence(label: str) -> str:
+    """A capitalised label as it reads inside a sentence: "Most past failures" -> "most past
+    failures"; names and acronyms keep their capitals ("LEYP", "Weibull")."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def format_km(value: float, lang: str) -> str:
     """A length in km with the decimals that keep a short length readable (0.14 km, 12.3 km,
     140 km): the same text wherever the length appears."""
@@ -130,19 +138,7 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         texts["backtest"] = None
         texts["no_backtest"] = t("impact.no_baselines", lang)
     else:
-        old = [
-            f"{method_label(m, lang)} {format_percent(v, lang)}"
-            for m, v in backtest["baselines"].items()
-        ]
-        key = "impact.backtest_text" if old else "impact.backtest_text_alone"
-        texts["backtest"] = t(
-            key,
-            lang,
-            years=_years_text(backtest["years"], lang),
-            share=format_percent(backtest["share"], lang),
-            model=format_percent(backtest["model"], lang),
-            old=", ".join(old),
-        )
+        texts["backtest"] = backtest_text(backtest, lang)
         texts["no_backtest"] = None
     small = summary["inspections"] and not summary["enough_to_compare"]
     texts["small_sample"] = (
@@ -170,6 +166,29 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         flow=format_quantity(settings.default_flow_m3_per_h, "m³/h", lang, decimals=1),
     )
     return texts
+
+
+def backtest_text(backtest: dict, lang: str = "en") -> str:
+    """The backtest in words: the share of next year's failures on the riskiest length,
+    by this model and by the usual ways (``summary["backtest"]`` of the impact summary).
+
+    >>> text = backtest_text({"years": [2024], "share": 0.05, "model": 0.4,
+    ...                       "baselines": {"prior_failures": 0.3}}, "fr")
+    >>> text.split(" : ")[-1].startswith("le plus de casses passées")  # no capital after ":"
+    True
+    """
+    old = [
+        f"{in_sentence(method_label(m, lang))} {format_percent(v, lang)}"
+        for m, v in backtest["baselines"].items()
+    ]
+    return t(
+        "impact.backtest_text" if old else "impact.backtest_text_alone",
+        lang,
+        years=_years_text(backtest["years"], lang),
+        share=format_percent(backtest["share"], lang),
+        model=format_percent(backtest["model"], lang),
+        old=", ".join(old),
+    )
 
 
 def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
