@@ -181,8 +181,9 @@ def backtest_text(backtest: dict, lang: str = "en") -> str:
         f"{in_sentence(method_label(m, lang))} {format_percent(v, lang)}"
         for m, v in backtest["baselines"].items()
     ]
+    key = "impact.backtest_text" if old else "impact.backtest_text_alone"
     return t(
-        "impact.backtest_text" if old else "impact.backtest_text_alone",
+        key,
         lang,
         years=_years_text(backtest["years"], lang),
         share=format_percent(backtest["share"], lang),
