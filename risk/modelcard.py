@@ -456,7 +456,9 @@ def _calibration_sentence(card: dict, lang: str) -> str | None:
             )
         )  # fmt: skip
     raw, scale = _number(calibration.get("raw_expected")), _number(card.get("count_scale"))
-    if raw is not None and scale and len(dates) > 1:
+    if raw is not None and scale in (None, 1.0):  # models fitted since counts are unscaled
+        parts.append(t("modelcard.not_scaled", lang, raw=format_number(raw, lang)))
+    elif raw is not None and scale and len(dates) > 1:
         parts.append(
             t(
                 "modelcard.scaled_years", lang, raw=format_number(raw, lang),

@@ -1,4 +1,4 @@
-"""Tests of risk.calibration: decile tables, the >20 % check, the pooled count scale."""
+"""Tests of risk.calibration: decile tables, the >20 % check, the held-out check of the counts."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from risk.calibration import (
     decile_table,
     is_off,
     off_deciles,
-    pooled_count_scale,
 )
 from risk.features import to_timestamp
 from risk.ingest import read_utility
 from risk.model import RiskModel, build_panel
+from risk.modelcard import describe_card
 from risk.sample import generate_utility
 
 #: Small and fast model settings (as in test_model.py).
@@ -81,19 +81,27 @@ def test_tiny_deciles_and_chance_do_not_cry_wolf():
     assert is_off(40.0, 55.0, noisy=False)  # against a true expectation there is no noise
 
 
-def test_the_pooled_scale_keeps_a_steady_bias_and_ignores_weather_noise():
-    scale, details = pooled_count_scale([100.0, 110.0, 90.0, 100.0], [160.0, 170.0, 150.0, 165.0])
-    assert scale == pytest.approx(1.6, rel=0.02) and details["years_used"] == 4
-    # yearly ratios 0.7 to 1.3 around 1: the pooled 0.96 is noise, left alone
-    scale, details = pooled_count_scale([100.0] * 4, [70.0, 130.0, 85.0, 100.0])
-    assert scale == pytest.approx(1.0, abs=0.01) and details["pooled_ratio"] < 1
-    # a year without failures (record not started) is not used
-    scale, details = pooled_count_scale([100.0, 100.0], [0.0, 150.0])
-    assert scale == pytest.approx(1.5) and details["years_used"] == 1
-    assert pooled_count_scale([], []) == (
-        1.0,
-        {"pooled_ratio": None, "shrinkage": 0.0, "years_used": 0},
-    )
+def test_held_out_years_check_the_counts_but_do_not_scale_them():
+    rng = np.random.default_rng(0)
+    parts = []
+    for start in ("2019-01-01", "2020-01-01", "2021-01-01"):  # all over-predicted by 35 %
+        mu = rng.uniform(0.05, 0.5, 2000)
+        parts.append((np.datetime64(start), mu, rng.poisson(mu / 1.35), np.ones(2000)))
+    model = RiskModel()
+    model.calibrate_years(parts)
+    assert model.count_scale_ == 1.0
+    check = model.calibration_
+    assert [y["date"] for y in check["years"]] == ["2019-01-01", "2020-01-01", "2021-01-01"]
+    assert check["raw_expected"] == pytest.approx(sum(p[1].sum() for p in parts))
+    assert check["failures"] == sum(p[2].sum() for p in parts)
+    assert check["raw_expected"] / check["failures"] == pytest.approx(1.35, rel=0.05)
+    # the deciles compare the trees' own counts with what happened
+    assert sum(d["predicted"] for d in check["deciles"]) == pytest.approx(check["raw_expected"])
+    sentence = describe_card({"count_scale": 1.0, "calibration": check})["calibration"]
+    assert "not scaled" in sentence and "3 years" in sentence
+    # a card saved before keeps its scale, and says so
+    old = describe_card({"count_scale": 0.74, "calibration": check})["calibration"]
+    assert "multiplied by 0.74" in old
 
 
 @pytest.fixture(scope="module")
@@ -107,23 +115,26 @@ def town(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_the_scale_pooled_over_years_is_closer_to_the_truth_than_the_last_year_alone(town):
+def test_the_trees_counts_are_closer_to_the_truth_than_scaled_by_the_held_out_years(town):
     data, truth = town
-    errors = {1: [], 5: []}
+    errors = {"unscaled": [], "scaled": []}
     for year in (2021, 2022, 2023, 2024):
         as_of = to_timestamp(year)
         panel = build_panel(data, as_of, panel_years=FAST["panel_years"], verbose=False)
         X = RiskModel(**FAST).build_features(data, as_of)
         expected_truth = truth[truth["year"] == year].set_index("pipe_id")["expected_failures"]
         want = expected_truth.reindex(X.index.astype(str), fill_value=0).sum()
-        for years in errors:
-            model = RiskModel(**FAST, calibration_years=years)
-            model.fit(panel.X, panel.y, panel_date=panel.panel_date, records_start_year=2000)
-            # 6 panel dates: a held-out fit learns from at least 3, so 3 years at most
-            assert len(model.calibration_["held_out_dates"]) == min(years, 3)
-            errors[years].append(abs(np.log(model.predict(X).sum() / want)))
-    # the last year alone carries that year's weather into the next
-    assert np.mean(errors[5]) < np.mean(errors[1]), errors
+        model = RiskModel(**FAST, calibration_years=5)
+        model.fit(panel.X, panel.y, panel_date=panel.panel_date, records_start_year=2000)
+        # 6 panel dates: a held-out fit learns from at least 3, so 3 years at most
+        assert len(model.calibration_["held_out_dates"]) == 3
+        check = model.calibration_
+        unscaled = model.predict(X).sum()
+        scaled = unscaled * check["failures"] / check["raw_expected"]
+        errors["unscaled"].append(abs(np.log(unscaled / want)))
+        errors["scaled"].append(abs(np.log(scaled / want)))
+    # the held-out years' failures carry their weather: scaling by them adds it
+    assert np.mean(errors["unscaled"]) < np.mean(errors["scaled"]), errors
 
 
 def test_held_out_fits_learn_from_at_least_half_the_panel_dates():

@@ -10,9 +10,9 @@ failures of a pipe within a horizon from its features (:mod:`risk.features`):
   in time (rolling origin: predicted by a booster fitted on the dates whose outcome
   windows end by it, within the complete break record): probabilities
   ``P(>= 1 failure within the horizon)`` by Platt scaling (a logistic curve on the logit
-  of the raw probability) and the count scale pooled over those years
-  (:func:`risk.calibration.pooled_count_scale`); the booster is then refitted on every
-  panel date (``calibrate=True``);
+  of the raw probability), and expected against observed failures per decile there (a
+  check kept with the model: the counts are not scaled); the booster is then refitted on
+  every panel date (``calibrate=True``);
 - the inspection rank orders pipes by expected failures per km: with a budget of pipe
   length to inspect, taking the densest pipes first maximises the failures found per km
   inspected (the greedy solution of a fractional knapsack).

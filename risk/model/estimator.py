@@ -85,14 +85,15 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         Drop features that take a single value at every panel date (network-wide weather,
         for example): they only tell panel years apart and cannot rank pipes.
     calibrate : bool
-        Calibrate probabilities (Platt scaling) and the count scale on the latest panel
-        dates held out in time (see ``calibration_years``).
+        Calibrate probabilities (Platt scaling) on the latest panel dates held out in
+        time, and check expected against observed failures there (``calibration_``; the
+        counts are not scaled, see :meth:`calibrate_years`).
     calibration_years : int
         Number of panel dates, latest first, on which calibration is checked and pooled.
         Each is predicted by a booster fitted on the dates whose outcome windows end by it
         (one extra XGBoost fit per date); dates before the first year of a complete break
         record (``records_start_year``) are never used. Pooling several years keeps one
-        year's weather from setting the scale of the next.
+        year's weather from setting the calibration of the next.
     window_weather : bool
         Learn from the weather of each training row's outcome window
         (``window_weather_*``: frost, frost-thaw, dry and hot summers; see
