@@ -438,7 +438,7 @@ class WeibullBaseline(_Baseline):
         order = np.lexsort((event_age, pos))
         pos, event_age = pos[order], event_age[order]
         # rank of each event within its pipe = failures observed before it
-        first = np.r_[True, pos[1:] != pos[:-1]]
+        first = np.r_[True, pos[1:] != pos[:-1]] if len(pos) else np.zeros(0, dtype=bool)
         group_start = np.maximum.accumulate(np.where(first, np.arange(len(pos)), 0))
         n_before = (np.arange(len(pos)) - group_start).astype(float)
         # intervals between events: (pipe, t0, t1, failures before)

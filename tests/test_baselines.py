@@ -235,3 +235,17 @@ def test_leyp_predictions_by_builder_rows_equal_those_by_pipe_ids():
     )
     with pytest.raises(TypeError, match="FeatureBuilder"):
         model.predict(data, "2016-01-01", pipe_rows=rows)
+
+
+def test_a_panel_date_before_the_complete_record_has_no_prior_and_does_not_crash():
+    """Stray breaks before the complete record are not history: at a date before the record
+    starts, the LEYP model has no failure to learn from (it crashed on the empty history)."""
+    from risk.model.panel import fit_statistical_prior
+
+    data = make_utility(150)
+    assert (data.breaks["date"].dt.year < 2010).any()  # breaks exist, before the record
+    fitted = WeibullBaseline(records_start_year=2012).fit(data, "2010-01-01")
+    assert fitted.n_failures_ == 0
+    assert fit_statistical_prior(data, "2010-01-01", 1, 2012) is None
+    later = fit_statistical_prior(data, "2016-01-01", 1, 2012)
+    assert later is not None and later.n_failures_ > 0

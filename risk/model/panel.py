@@ -271,7 +271,9 @@ def fit_statistical_prior(
     Returns
     -------
     WeibullBaseline or None
-        None when no failure is recorded before ``as_of``.
+        None when no failure is recorded before ``as_of`` in the complete record (a panel
+        date before the record starts: its rows are left out of the fit, and a prior fitted
+        on no failure would give every pipe the same meaningless rate).
     """
     from risk.baselines import WeibullBaseline
 
@@ -284,7 +286,8 @@ def fit_statistical_prior(
         prior = WeibullBaseline(
             records_start_year=records_start_year, horizon_years=horizon_years, warm_start=True
         )
-    return prior.fit(source, as_of)
+    prior = prior.fit(source, as_of)
+    return prior if prior.n_failures_ > 0 else None
 
 
 def with_prior(features: pd.DataFrame, source, as_of, prior, pipe_rows=None) -> pd.DataFrame:
