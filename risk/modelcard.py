@@ -346,8 +346,10 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
         trained.append(t("modelcard.created", lang, date=created))
     rows, failures = _number(card.get("training_rows")), _number(card.get("training_failures"))
     params = card.get("parameters") or {}
+    built_for = _number(params.get("panel_years"))
+    dates = card.get("panel_dates")  # cards saved before had the parameter alone
+    panel = len(dates) if dates else built_for
     if rows:
-        panel = _number(params.get("panel_years"))
         trained.append(
             t(
                 "modelcard.rows",
@@ -360,6 +362,15 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     start = (params.get("feature_options") or {}).get("records_start_year")
     if start:
         trained.append(t("modelcard.records_from", lang, year=int(start)))
+    if dates and built_for and len(dates) < built_for:
+        trained.append(
+            t(
+                "modelcard.short_record",
+                lang,
+                dates=format_number(len(dates), lang),
+                panel=format_number(built_for, lang),
+            )
+        )
     for layer, columns in sorted((card.get("left_out_columns") or {}).items()):
         trained.append(
             t(

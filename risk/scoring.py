@@ -363,6 +363,7 @@ def save_model(
         "data_fingerprint": getattr(model, "data_fingerprint_", None),
         "training_rows": getattr(model, "training_rows_", None),
         "training_failures": getattr(model, "training_failures_", None),
+        "panel_dates": getattr(model, "panel_dates_", None),
         "parameters": _plain(model.get_params()),
         "features": list(model.feature_names_in_),
         "dropped_features": list(model.dropped_features_),
@@ -422,6 +423,7 @@ def load_model(path: str | Path) -> RiskModel:
     model.data_fingerprint_ = card.get("data_fingerprint")
     model.training_rows_ = card.get("training_rows")
     model.training_failures_ = card.get("training_failures")
+    model.panel_dates_ = list(card.get("panel_dates") or [])
     return model
 
 

@@ -24,6 +24,7 @@ from risk.explain import (
 )
 from risk.features import FeatureBuilder, count_failures
 from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
+from risk.modelcard import describe_card
 from risk.scoring import (
     SCORE_COLUMNS,
     load_model,
@@ -95,7 +96,11 @@ def test_record_training_keeps_the_data_and_panel_and_says_when_it_has_no_failur
     data.meta = {"fingerprint": "sha256:abc"}
     model = RiskModel()
     with caplog.at_level("WARNING", logger="risk.model.estimator"):
-        model.record_training(data, pd.Timestamp("2020-06-30 10:00"), 120, 480.4, np.float64(2))
+        model.record_training(
+            data, pd.Timestamp("2020-06-30 10:00"), 120, 480.4, np.float64(2),
+            np.array(["2019-01-01", "2018-01-01", "2019-01-01"], dtype="datetime64[ns]"),
+        )  # fmt: skip
+    assert model.panel_dates_ == ["2018-01-01", "2019-01-01"]
     assert model.data_fingerprint_ == "sha256:abc"
     assert model.left_out_columns_ == {}
     assert model.as_of_ == "2020-06-30"
@@ -105,6 +110,30 @@ def test_record_training_keeps_the_data_and_panel_and_says_when_it_has_no_failur
     with caplog.at_level("WARNING", logger="risk.model.estimator"):
         model.record_training(data, "2021-01-01", 120, 120.0, 0)
     assert "no failure in the training panel before 2021-01-01" in caplog.text
+
+
+def test_a_record_starting_inside_the_panel_is_what_the_card_counts(utility, tmp_path):
+    """The panel's dates before the complete record are left out of the fit, of the rows
+    and failures the card reports, and of its panel dates; the card then says the record
+    is shorter than the panel the model is built for."""
+    options = {"records_start_year": 2012}
+    model = RiskModel(**FAST, feature_options=options).fit_utility(utility, "2016-01-01")
+    assert model.panel_dates_ == [f"{year}-01-01" for year in range(2012, 2016)]
+    full = build_panel(utility, "2016-01-01", panel_years=6, feature_options=options)
+    inside = full.panel_date >= np.datetime64("2012-01-01")
+    assert model.training_rows_ == inside.sum() < len(full.X)
+    assert model.training_failures_ == full.y[inside].sum()
+    card = json.loads((save_model(model, tmp_path) / "model_card.json").read_text())
+    assert card["panel_dates"] == model.panel_dates_
+    trained = describe_card(card)["trained"]
+    assert "each pipe seen at 4 yearly dates" in trained
+    assert "gives 4 yearly dates of the 6 it is built for" in trained
+    assert load_model(save_model(model, tmp_path / "again")).panel_dates_ == model.panel_dates_
+    # a record covering the whole panel: no such sentence
+    whole = RiskModel(**FAST).fit_utility(utility, "2016-01-01")
+    assert len(whole.panel_dates_) == 6
+    card = json.loads((save_model(whole, tmp_path / "whole") / "model_card.json").read_text())
+    assert "yearly dates of the" not in describe_card(card)["trained"]
 
 
 def test_score_table_sorts_by_rank_with_the_score_columns():

@@ -150,7 +150,8 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     model.set_booster(_train(parts, model, [(k, f) for _, k, f in frames]))
     for _, _, f in frames:
         f.release()
-    model.record_training(parts.data, as_of, rows, represented, failures)
+    dates = [d for d, _, _, _ in kept]
+    model.record_training(parts.data, as_of, rows, represented, failures, dates)
     return model
 
 

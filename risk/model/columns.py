@@ -84,7 +84,7 @@ def is_excluded_column(column: str, patterns) -> bool:
     return False
 
 
-def in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
+def record_mask(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
     """Which of ``n_rows`` rows have a panel date in the complete break record (all of them
     without dates or a record start, or when no date is in it)."""
     everything = np.ones(n_rows, dtype=bool)
@@ -93,12 +93,19 @@ def in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.n
     inside = dates >= np.datetime64(f"{int(records_start_year):04d}-01-01")
     if inside.all() or not inside.any():
         return everything
-    log.info(
-        "%d panel date(s) before the break record starts (%d) left out: their failures "
-        "were not recorded",
-        len(np.unique(dates[~inside])),
-        int(records_start_year),
-    )
+    return inside
+
+
+def in_record(dates: np.ndarray | None, records_start_year, n_rows: int) -> np.ndarray:
+    """:func:`record_mask`, logging the panel dates it leaves out (the fits call it)."""
+    inside = record_mask(dates, records_start_year, n_rows)
+    if not inside.all():
+        log.info(
+            "%d panel date(s) before the break record starts (%d) left out: their failures "
+            "were not recorded",
+            len(np.unique(dates[~inside])),
+            int(records_start_year),
+        )
     return inside
 
 

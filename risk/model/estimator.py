@@ -28,6 +28,7 @@ from risk.model.columns import (
     inspection_rank,
     is_excluded_column,
     monotone_direction,
+    record_mask,
     time_only_columns,
 )
 from risk.model.held_out import HeldOutCalibration
@@ -263,15 +264,22 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         self.booster_ = booster
 
     def record_training(
-        self, data: UtilityData, as_of, rows: int, represented: float, failures: float
+        self,
+        data: UtilityData,
+        as_of,
+        rows: int,
+        represented: float,
+        failures: float,
+        panel_dates=(),
     ) -> None:
         """Record what the model learnt from (both engines): the fingerprint of ``data``, its
-        columns left out as identifiers, and the training panel before ``as_of``: its
-        ``rows``, the pipe-years they stand for and their ``failures`` (a warning when there
-        is none)."""
+        columns left out as identifiers, and the training panel before ``as_of`` within the
+        complete break record: its ``rows``, the pipe-years they stand for, their
+        ``failures`` (a warning when there is none) and its ``panel_dates``."""
         self.data_fingerprint_ = data.fingerprint()
         self.left_out_columns_ = left_out_columns(data)
         self.as_of_ = str(to_timestamp(as_of).date())
+        self.panel_dates_ = sorted({str(to_timestamp(d).date()) for d in panel_dates})
         self.training_rows_ = rows
         self.training_rows_represented_ = round(float(represented))
         self.training_failures_ = float(failures)
@@ -327,14 +335,23 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         start = (self.feature_options or {}).get("records_start_year")
         if start is None:
             start = (data.meta or {}).get("records_complete_from")
+        start = None if start is None or pd.isna(start) else int(start)
         self.fit(
             panel.X,
             panel.y,
             panel_date=panel.panel_date,
             sample_weight=panel.weight if sampled else None,
-            records_start_year=None if start is None or pd.isna(start) else int(start),
+            records_start_year=start,
         )
-        self.record_training(data, as_of, len(panel.X), panel.weight.sum(), panel.y.sum())
+        inside = record_mask(panel.panel_date, start, len(panel.X))  # the rows fit kept
+        self.record_training(
+            data,
+            as_of,
+            int(inside.sum()),
+            panel.weight[inside].sum(),
+            panel.y[inside].sum(),
+            np.unique(panel.panel_date[inside]),
+        )
         return self
 
     # --------------------------------------------------------------- prediction
