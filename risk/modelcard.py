@@ -327,6 +327,25 @@ def _signed(share: float | None, lang: str) -> str:
     return ("+" if share >= 0 else "−") + text
 
 
+def short_record_words(panel_dates, panel_years, lang: str = "en") -> str | None:
+    """What a break record shorter than the model's panel costs, in a sentence in ``lang``
+    (the card, the Model page and ``risk score``), or None when the record fills the panel.
+
+    >>> short_record_words(["2022-01-01", "2023-01-01"], 8)[:47]
+    'Its break record gives 2 yearly dates of the 8 '
+    >>> short_record_words([f"{y}-01-01" for y in range(2018, 2026)], 8) is None
+    True
+    """
+    if not panel_dates or not panel_years or len(panel_dates) >= int(panel_years):
+        return None
+    return t(
+        "modelcard.short_record",
+        lang,
+        dates=format_number(len(panel_dates), lang),
+        panel=format_number(int(panel_years), lang),
+    )
+
+
 def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -> dict:
     """The card in words: ``predicts``, ``trained``, ``method``, ``backtest`` (list of
     sentences), ``calibration`` (each a text, or None when the card lacks it).
@@ -362,15 +381,9 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     start = (params.get("feature_options") or {}).get("records_start_year")
     if start:
         trained.append(t("modelcard.records_from", lang, year=int(start)))
-    if dates and built_for and len(dates) < built_for:
-        trained.append(
-            t(
-                "modelcard.short_record",
-                lang,
-                dates=format_number(len(dates), lang),
-                panel=format_number(built_for, lang),
-            )
-        )
+    short = short_record_words(dates, built_for, lang)
+    if short:
+        trained.append(short)
     for layer, columns in sorted((card.get("left_out_columns") or {}).items()):
         trained.append(
             t(

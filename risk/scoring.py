@@ -239,7 +239,9 @@ def train_and_score(
 
     ``client`` (a ``distributed.Client``) runs both on a Dask cluster
     (:mod:`risk.dask_engine`, the same features, panel rule and calibration); None runs them
-    here. ``progress`` is called with a line of text at each step.
+    here. ``progress`` is called with a line of text at each step. ``attrs["notes"]`` of
+    the result says, in sentences, what the model's training means for its numbers
+    (:func:`risk.modelcard.short_record_words`; empty when nothing needs saying).
     """
     say = progress or (lambda text: None)
     as_of = to_timestamp(as_of)
@@ -255,10 +257,11 @@ def train_and_score(
             if models_dir is not None:
                 save_model(model, models_dir)
         say("scoring and explaining (reasons in words for every pipe)")
-        return score_utility(
+        scores = score_utility(
             data, as_of, horizon_years=horizon_years, model=model, builder=builder,
             unit_rules=unit_rules,
         )  # fmt: skip
+        return _with_notes(scores, model)
     from risk import dask_engine
 
     options = model.feature_options if model is not None else None
@@ -275,11 +278,21 @@ def train_and_score(
             if models_dir is not None:
                 save_model(model, models_dir)
         say("scoring and explaining, on the cluster")
-        return dask_engine.score_utility_dask(
+        scores = dask_engine.score_utility_dask(
             data, as_of, client, model, partitions=parts, unit_rules=unit_rules
         )
+        return _with_notes(scores, model)
     finally:
         parts.release()
+
+
+def _with_notes(scores: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
+    """``scores`` with ``attrs["notes"]``: what the model's training means for its numbers."""
+    from risk.modelcard import short_record_words
+
+    short = short_record_words(getattr(model, "panel_dates_", None), model.panel_years)
+    scores.attrs["notes"] = [short] if short else []
+    return scores
 
 
 def train_on_engine(

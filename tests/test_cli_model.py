@@ -53,3 +53,34 @@ def test_bad_years_and_dates_are_explained(run, town):
     assert code == 2 and "--years must look like 2015-2019" in err
     code, _, err = run("score", town, "--as-of", "soon", "--out", "x.csv")
     assert code == 2 and "--as-of must be a date" in err
+
+
+def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
+    run, town, tmp_path
+):
+    """An export whose breaks are complete from 2022 only, with two stray older ones (as
+    real exports have): scoring at 2026 used to crash in the LEYP prior of the panel dates
+    before the record; it scores, and says the record is short."""
+    import shutil
+
+    short = tmp_path / "short"
+    shutil.copytree(town, short, ignore=shutil.ignore_patterns("truth"))
+    breaks = pd.read_parquet(short / "breaks.parquet")
+    year = pd.to_datetime(breaks["date"]).dt.year
+    strays = breaks[year < 2016].head(2)
+    pd.concat([strays, breaks[year >= 2022]]).to_parquet(short / "breaks.parquet")
+    ws = tmp_path / "ws"
+    code, stdout, err = run("ingest", short, "--workspace", ws)
+    assert code == 0, err
+    assert "records look complete from 2022" in stdout
+    code, stdout, err = run("score", ws, "--as-of", "2026-01-01")
+    assert code == 0, err
+    assert "Note: Its break record gives 4 yearly dates of the 8 it is built for" in stdout
+    (card,) = ws.glob("models/*/model_card.json")
+    assert json.loads(card.read_text())["panel_dates"] == [f"{y}-01-01" for y in range(2022, 2026)]
+    # the whole record behind every panel date: nothing to say
+    full = tmp_path / "full"
+    assert run("ingest", town, "--workspace", full)[0] == 0
+    code, stdout, err = run("score", full, "--as-of", "2026-01-01")
+    assert code == 0, err
+    assert "Note:" not in stdout

@@ -220,6 +220,7 @@ def cmd_score(args) -> int:
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
     weather = weather_range_words(by_weather_year, scores["expected_failures"].sum(), used)
     lines += [weather] if weather else []
+    lines += [f"Note: {note}" for note in scores.attrs.get("notes") or []]
     lines += score_summary(scores.head(3), horizon_years=args.horizon_years)
     emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
     return 0
