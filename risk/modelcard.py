@@ -327,23 +327,29 @@ def _signed(share: float | None, lang: str) -> str:
     return ("+" if share >= 0 else "−") + text
 
 
-def short_record_words(panel_dates, panel_years, lang: str = "en") -> str | None:
-    """What a break record shorter than the model's panel costs, in a sentence in ``lang``
-    (the card, the Model page and ``risk score``), or None when the record fills the panel.
+def training_cautions(panel_dates, panel_years, failures, lang: str = "en") -> list[str]:
+    """What the training record means for the model's numbers, in sentences in ``lang``
+    (the card, the Model page and ``risk score``): no failure to learn from, or a break
+    record giving fewer panel dates than the model is built for. Empty when all is well.
 
-    >>> short_record_words(["2022-01-01", "2023-01-01"], 8)[:47]
+    >>> training_cautions(["2022-01-01", "2023-01-01"], 8, 120)[0][:47]
     'Its break record gives 2 yearly dates of the 8 '
-    >>> short_record_words([f"{y}-01-01" for y in range(2018, 2026)], 8) is None
-    True
+    >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 900)
+    []
+    >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 0)[0][:33]
+    'No failure is recorded in its tra'
     """
-    if not panel_dates or not panel_years or len(panel_dates) >= int(panel_years):
-        return None
-    return t(
-        "modelcard.short_record",
-        lang,
-        dates=format_number(len(panel_dates), lang),
-        panel=format_number(int(panel_years), lang),
-    )
+    out = []
+    if failures is not None and float(failures) == 0:
+        out.append(t("modelcard.no_failures", lang))
+    if panel_dates and panel_years and len(panel_dates) < int(panel_years):
+        panel = format_number(int(panel_years), lang)
+        if len(panel_dates) == 1:
+            out.append(t("modelcard.short_record_one", lang, panel=panel))
+        else:
+            dates = format_number(len(panel_dates), lang)
+            out.append(t("modelcard.short_record", lang, dates=dates, panel=panel))
+    return out
 
 
 def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -> dict:
@@ -381,9 +387,7 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     start = (params.get("feature_options") or {}).get("records_start_year")
     if start:
         trained.append(t("modelcard.records_from", lang, year=int(start)))
-    short = short_record_words(dates, built_for, lang)
-    if short:
-        trained.append(short)
+    trained += training_cautions(dates, built_for, failures if rows else None, lang)
     for layer, columns in sorted((card.get("left_out_columns") or {}).items()):
         trained.append(
             t(

@@ -241,7 +241,7 @@ def train_and_score(
     (:mod:`risk.dask_engine`, the same features, panel rule and calibration); None runs them
     here. ``progress`` is called with a line of text at each step. ``attrs["notes"]`` of
     the result says, in sentences, what the model's training means for its numbers
-    (:func:`risk.modelcard.short_record_words`; empty when nothing needs saying).
+    (:func:`risk.modelcard.training_cautions`; empty when nothing needs saying).
     """
     say = progress or (lambda text: None)
     as_of = to_timestamp(as_of)
@@ -288,10 +288,13 @@ def train_and_score(
 
 def _with_notes(scores: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
     """``scores`` with ``attrs["notes"]``: what the model's training means for its numbers."""
-    from risk.modelcard import short_record_words
+    from risk.modelcard import training_cautions
 
-    short = short_record_words(getattr(model, "panel_dates_", None), model.panel_years)
-    scores.attrs["notes"] = [short] if short else []
+    scores.attrs["notes"] = training_cautions(
+        getattr(model, "panel_dates_", None),
+        model.panel_years,
+        getattr(model, "training_failures_", None),
+    )
     return scores
 
 

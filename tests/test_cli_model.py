@@ -84,3 +84,21 @@ def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
     code, stdout, err = run("score", full, "--as-of", "2026-01-01")
     assert code == 0, err
     assert "Note:" not in stdout
+
+
+def test_a_break_file_with_a_header_alone_scores_and_says_nothing_was_learnt(run, town, tmp_path):
+    """A breaks file exported with its column names only: ingestion warns, and scoring
+    (which crashed on the missing pipe_id column) says every pipe gets about the same score."""
+    import shutil
+
+    empty = tmp_path / "empty"
+    shutil.copytree(town, empty, ignore=shutil.ignore_patterns("truth"))
+    breaks = pd.read_parquet(empty / "breaks.parquet")
+    breaks.iloc[0:0].to_parquet(empty / "breaks.parquet")
+    ws = tmp_path / "ws"
+    code, stdout, err = run("ingest", empty, "--workspace", ws)
+    assert code == 0, err
+    assert "breaks.parquet: the file has a header but no rows" in stdout + err
+    code, stdout, err = run("score", ws, "--as-of", "2026-01-01")
+    assert code == 0, err
+    assert "Note: No failure is recorded in its training years" in stdout

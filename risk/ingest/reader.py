@@ -154,7 +154,7 @@ def read_utility(
     )
 
     breaks = layers.get("breaks")
-    if breaks is None:
+    if breaks is None or len(breaks) == 0:  # no file, or a header alone: no break, linked
         breaks = _empty_breaks()
     if len(breaks):
         step("link breaks")
