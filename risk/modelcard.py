@@ -327,10 +327,14 @@ def _signed(share: float | None, lang: str) -> str:
     return ("+" if share >= 0 else "−") + text
 
 
-def training_cautions(panel_dates, panel_years, failures, lang: str = "en") -> list[str]:
+def training_cautions(
+    panel_dates, panel_years, failures, records_start_year=None, lang: str = "en"
+) -> list[str]:
     """What the training record means for the model's numbers, in sentences in ``lang``
-    (the card, the Model page and ``risk score``): no failure to learn from, or a break
-    record giving fewer panel dates than the model is built for. Empty when all is well.
+    (the card, the Model page and ``risk score``): a complete break record starting after
+    every panel date (the fit then keeps them all, for want of better), no failure to
+    learn from, or a record giving fewer panel dates than the model is built for. Empty
+    when all is well.
 
     >>> training_cautions(["2022-01-01", "2023-01-01"], 8, 120)[0][:47]
     'Its break record gives 2 yearly dates of the 8 '
@@ -338,9 +342,14 @@ def training_cautions(panel_dates, panel_years, failures, lang: str = "en") -> l
     []
     >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 0)[0][:33]
     'No failure is recorded in its tra'
+    >>> training_cautions(["2016-01-01", "2023-01-01"], 2, 31, 2024)[0][:45]
+    'Its break record is complete from 2024, after'
     """
     out = []
-    if failures is not None and float(failures) == 0:
+    start = None if records_start_year is None else int(records_start_year)
+    if panel_dates and start is not None and max(str(d)[:4] for d in panel_dates) < str(start):
+        out.append(t("modelcard.before_record", lang, year=str(start)))
+    elif failures is not None and float(failures) == 0:
         out.append(t("modelcard.no_failures", lang))
     if panel_dates and panel_years and len(panel_dates) < int(panel_years):
         panel = format_number(int(panel_years), lang)
@@ -387,7 +396,7 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     start = (params.get("feature_options") or {}).get("records_start_year")
     if start:
         trained.append(t("modelcard.records_from", lang, year=int(start)))
-    trained += training_cautions(dates, built_for, failures if rows else None, lang)
+    trained += training_cautions(dates, built_for, failures if rows else None, start, lang)
     for layer, columns in sorted((card.get("left_out_columns") or {}).items()):
         trained.append(
             t(

@@ -294,6 +294,7 @@ def _with_notes(scores: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
         getattr(model, "panel_dates_", None),
         model.panel_years,
         getattr(model, "training_failures_", None),
+        (model.feature_options or {}).get("records_start_year"),
     )
     return scores
 
