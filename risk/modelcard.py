@@ -351,13 +351,13 @@ def training_cautions(
         out.append(t("modelcard.before_record", lang, year=str(start)))
     elif failures is not None and float(failures) == 0:
         out.append(t("modelcard.no_failures", lang))
-    if panel_dates and panel_years and len(panel_dates) < int(panel_years):
+    n = len(panel_dates or [])
+    if n and panel_years and n < int(panel_years):
+        dates = t(
+            f"modelcard.yearly_dates.{'one' if n == 1 else 'other'}", lang, n=format_number(n, lang)
+        )
         panel = format_number(int(panel_years), lang)
-        if len(panel_dates) == 1:
-            out.append(t("modelcard.short_record_one", lang, panel=panel))
-        else:
-            dates = format_number(len(panel_dates), lang)
-            out.append(t("modelcard.short_record", lang, dates=dates, panel=panel))
+        out.append(t("modelcard.short_record", lang, dates=dates, panel=panel))
     return out
 
 
