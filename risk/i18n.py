@@ -92,6 +92,25 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def plural(key: str, count, lang: str = DEFAULT_LANGUAGE, **kwargs) -> str:
+    """``key.one`` or ``key.other`` for ``count``, by the language's plural rule (CLDR:
+    English "1 leak", French "0 fuite" and "1,5 an"), with ``n`` the count in the
+    language's digits unless given. Forms other than one (a language's "few" or "many")
+    read ``key.other``, the form every catalogue has.
+
+    >>> plural("impact.n_leaks", 1, "en"), plural("impact.n_leaks", 0, "en")
+    ('1 leak found', '0 leaks found')
+    >>> plural("impact.n_leaks", 0, "fr"), plural("impact.n_leaks", 1_000_000, "fr")
+    ('0 fuite trouvée', '1\u202f000\u202f000 fuites trouvées')
+    """
+    kwargs.setdefault("n", format_number(count, lang))
+    try:
+        form = Locale.parse(_locale(lang)).plural_form(abs(float(count)))
+    except (TypeError, ValueError):
+        form = "other"  # an unknown count ("?")
+    return t(f"{key}.{'one' if form == 'one' else 'other'}", lang, **kwargs)
+
+
 def label(kind: str, code, lang: str = DEFAULT_LANGUAGE) -> str:
     """Plain words for a code: ``label("material", "cast_iron", "fr")`` is "fonte grise".
 

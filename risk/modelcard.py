@@ -16,7 +16,7 @@ import pandas as pd
 
 from risk.calibration import MIN_FAILURES, TOLERANCE, is_off
 from risk.explain import concept_of
-from risk.i18n import format_date, format_number, format_percent, t
+from risk.i18n import format_date, format_number, format_percent, plural, t
 from risk.pipecard import column_words
 
 #: Concepts in the order a reader expects them (others follow, by weight).
@@ -353,9 +353,7 @@ def training_cautions(
         out.append(t("modelcard.no_failures", lang))
     n = len(panel_dates or [])
     if n and panel_years and n < int(panel_years):
-        dates = t(
-            f"modelcard.yearly_dates.{'one' if n == 1 else 'other'}", lang, n=format_number(n, lang)
-        )
+        dates = plural("modelcard.yearly_dates", n, lang)
         panel = format_number(int(panel_years), lang)
         out.append(t("modelcard.short_record", lang, dates=dates, panel=panel))
     return out
@@ -372,7 +370,7 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     as_of = _date(card.get("as_of"), lang)
     created = _date(card.get("created"), lang)
     years = format_number(horizon, lang)
-    predicts = t(f"modelcard.predicts.{'one' if horizon == 1 else 'other'}", lang, years=years) + (
+    predicts = plural("modelcard.predicts", horizon, lang, years=years) + (
         " " + t("modelcard.as_of", lang, date=as_of) if as_of else ""
     )
     trained = []

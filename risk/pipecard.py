@@ -27,6 +27,7 @@ from risk.i18n import (
     format_quantity,
     has,
     label,
+    plural,
     t,
 )
 
@@ -202,8 +203,8 @@ _MATERIALS_EN = {
 
 
 def _plural(key: str, count: str, lang: str, **kw) -> str:
-    one = count.replace(",", "") in ("1", "1.0")
-    return t(f"{key}.{'one' if one else 'other'}", lang, n=_text_number(count, lang), **kw)
+    """:func:`risk.i18n.plural` of a count written in English ("1,234", "?")."""
+    return plural(key, count.replace(",", ""), lang, n=_text_number(count, lang), **kw)
 
 
 def reason_words(phrase: str, lang: str = "en") -> str:

@@ -77,6 +77,29 @@ def test_every_key_the_code_names_is_in_the_catalogue():
     assert not missing, f"keys used in the code but not in risk/locale: {missing}"
 
 
+def test_every_plural_the_code_names_has_both_forms():
+    """plural("key", n) reads key.one or key.other: both are in every catalogue."""
+    keys = set()
+    for folder in ("risk", "dashboards"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = list(
+                extract_from_dir(ROOT / folder, keywords={"plural": None, "_plural": None})
+            )
+        keys |= {key for _, _, key, _, _ in found if isinstance(key, str) and "." in key}
+    assert {"impact.n_leaks", "modelcard.yearly_dates", "riskmatrix.pipes"} <= keys
+    missing = sorted(f"{k}.{f}" for k in keys for f in ("one", "other") if not i18n.has(f"{k}.{f}"))
+    assert not missing, f"plural forms used in the code but not in risk/locale: {missing}"
+
+
+def test_plural_follows_the_language():
+    assert i18n.plural("impact.n_leaks", 1, "en") == "1 leak found"
+    assert i18n.plural("impact.n_leaks", 0, "en") == "0 leaks found"
+    assert i18n.plural("impact.n_leaks", 0, "fr") == "0 fuite trouvée"  # French: 0 and 1
+    assert i18n.plural("impact.n_leaks", 2, "fr") == "2 fuites trouvées"
+    assert i18n.plural("impact.n_leaks", 1, "de") == "1 leak found"  # no German: English
+
+
 def test_plain_words_for_codes_come_from_the_catalogue():
     assert i18n.label("material", "cast_iron", "fr") == "fonte grise"
     assert i18n.label("material", "cast_iron") == "cast iron"

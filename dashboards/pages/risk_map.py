@@ -16,7 +16,7 @@ import streamlit as st
 
 from risk import clock, maplayers, pipecard
 from risk.consequence import matrix as riskmatrix
-from risk.i18n import format_number, format_quantity, label
+from risk.i18n import format_number, format_quantity, label, plural
 from risk.workspace import Workspace
 
 workspace, user = common.require("risk_map")
@@ -412,8 +412,7 @@ def matrix_section() -> None:
             risk=riskmatrix.grade_words("risk", int(cell["risk_grade"]), lang),
         )
         + ", "
-        + tr(f"riskmatrix.pipes.{'one' if cell['pipes'] == 1 else 'other'}",
-             n=format_number(cell["pipes"], lang))
+        + plural("riskmatrix.pipes", cell["pipes"], lang)
         + "**"
     )  # fmt: skip
     if cell["pipes"] > MATRIX_ROWS:

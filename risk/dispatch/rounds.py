@@ -19,7 +19,7 @@ import pandas as pd
 from risk import clock
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import read_crews
-from risk.i18n import format_date, format_number, format_percent, has, label, t
+from risk.i18n import format_date, format_number, format_percent, has, label, plural, t
 from risk.workspace import Workspace
 
 #: Capacity of a crew that has none on record.
@@ -157,8 +157,9 @@ def rounds_summary(assignments: pd.DataFrame | None, lang: str = "en") -> str:
         return t("dispatch.no_rounds", lang)
     kept = assignments[assignments["status"] != "cancelled"]
     n_rounds = assignments["round_id"].nunique()
-    return t(
-        f"dispatch.rounds_summary.{'one' if n_rounds == 1 else 'other'}",
+    return plural(
+        "dispatch.rounds_summary",
+        n_rounds,
         lang,
         rounds=format_number(n_rounds, lang),
         n=format_number(len(kept), lang),

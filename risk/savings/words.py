@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from risk.costs import inspection_return
-from risk.i18n import format_date, format_number, format_percent, format_quantity, t
+from risk.i18n import format_date, format_number, format_percent, format_quantity, plural, t
 from risk.savings.impact import MIN_INSPECTIONS_TO_COMPARE, MIN_KM_TO_COMPARE
 
 #: Plain-words names of the methods for managers (Impact page, ``risk savings``).
@@ -59,12 +59,6 @@ def format_km(value: float, lang: str) -> str:
 def _decimals(value: float) -> int:
     """No decimals for a whole number (3 years), one otherwise (2.5 years)."""
     return 0 if float(value).is_integer() else 1
-
-
-def _plural(key: str, n: float, lang: str, **kw) -> str:
-    """``key.one`` or ``key.other`` (French: 0 and 1 are singular), with ``n`` formatted."""
-    one = n <= 1 if lang == "fr" else n == 1
-    return t(f"{key}.{'one' if one else 'other'}", lang, n=format_number(n, lang), **kw)
 
 
 def _years_text(years: list[int], lang: str) -> str:
@@ -106,21 +100,21 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         volume=texts["saved_to_date"],
         date=as_of,
         repaired=format_number(savings["leaks_repaired"], lang),
-        leaks=_plural("impact.n_leaks", savings["leaks_found"], lang),
+        leaks=plural("impact.n_leaks", savings["leaks_found"], lang),
     )
     texts["projected"] = t(
         "impact.projected_text",
         lang,
         volume=texts["projected_year"],
-        leaks=_plural("impact.n_leaks", savings["leaks_found"], lang),
-        households=_plural("impact.n_households", savings["households_for_a_year"], lang),
+        leaks=plural("impact.n_leaks", savings["leaks_found"], lang),
+        households=plural("impact.n_households", savings["households_for_a_year"], lang),
     )
     if not savings["leaks_found"]:  # nothing to explain: "0 of 0 leaks" says nothing
         texts["to_date"] = texts["projected"] = None
     texts["no_leaks"] = t("impact.no_leaks", lang) if not savings["leaks_found"] else None
     waiting = savings["leaks_awaiting_repair"]
     texts["repairs"] = (
-        _plural(
+        plural(
             "impact.awaiting_repair",
             waiting,
             lang,
@@ -146,7 +140,7 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
             "impact.small_sample",
             lang,
             km=km,
-            inspections=_plural("impact.n_inspections", summary["inspections"], lang),
+            inspections=plural("impact.n_inspections", summary["inspections"], lang),
             min_km=format_quantity(
                 MIN_KM_TO_COMPARE, "km", lang, decimals=_decimals(MIN_KM_TO_COMPARE)
             ),
