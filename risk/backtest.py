@@ -44,6 +44,7 @@ from risk.model import (
     gap_years_of,
     reliability_table,
 )
+from risk.modelcard import model_cautions
 from risk.units import UnitRules, build_units, rank_by_unit, units_for
 from risk.utility import UtilityData
 
@@ -218,6 +219,9 @@ def evaluate_utility(
 
         started = time.perf_counter()
         model = RiskModel(**params).fit_utility(data, as_of, builder=builder)
+        cautions = model_cautions(model)
+        if cautions:
+            entry["training_cautions"] = cautions
         X = model.build_features(data, as_of, builder=builder)
         # the forecast as it was made on 1 January: the year's weather unknown
         scores = model.score_frame(X, model.scenario_weather(builder, as_of, X.index))
@@ -308,6 +312,11 @@ def evaluate_utility(
             "calibration": forecast_calibration,
             "years": [{"year": e["year"], **e["forecast"]} for e in per_year if "forecast" in e],
         }
+    warnings += [  # what each year's training record means for its numbers, as on its card
+        f"{entry['year']}, the model trained on the records before it: {caution}"
+        for entry in per_year
+        for caution in entry.get("training_cautions", [])
+    ]
     gaps = set(gap_years_of(data))
     warnings += [
         f"{year}: the break record has records missing in "

@@ -359,6 +359,18 @@ def training_cautions(
     return out
 
 
+def model_cautions(model, lang: str = "en") -> list[str]:
+    """:func:`training_cautions` of a fitted model (``risk score``'s notes, the backtest's
+    warnings for each year's model)."""
+    return training_cautions(
+        getattr(model, "panel_dates_", None),
+        model.panel_years,
+        getattr(model, "training_failures_", None),
+        (model.feature_options or {}).get("records_start_year"),
+        lang,
+    )
+
+
 def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -> dict:
     """The card in words: ``predicts``, ``trained``, ``method``, ``backtest`` (list of
     sentences), ``calibration`` (each a text, or None when the card lacks it).

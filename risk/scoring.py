@@ -288,14 +288,9 @@ def train_and_score(
 
 def _with_notes(scores: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
     """``scores`` with ``attrs["notes"]``: what the model's training means for its numbers."""
-    from risk.modelcard import training_cautions
+    from risk.modelcard import model_cautions
 
-    scores.attrs["notes"] = training_cautions(
-        getattr(model, "panel_dates_", None),
-        model.panel_years,
-        getattr(model, "training_failures_", None),
-        (model.feature_options or {}).get("records_start_year"),
-    )
+    scores.attrs["notes"] = model_cautions(model)
     return scores
 
 
