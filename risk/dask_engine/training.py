@@ -24,7 +24,6 @@ from risk.features import (
     to_timestamp,
 )
 from risk.model import (
-    MIN_EXPOSURE_LENGTH_M,
     RiskModel,
     as_categories,
     gap_years_of,
@@ -33,6 +32,7 @@ from risk.model import (
     may_be_time_only,
     panel_dates,
 )
+from risk.model.columns import exposure_km
 from risk.scoring import new_model
 from risk.utility import UtilityData
 
@@ -309,10 +309,9 @@ def _model_frame(model: RiskModel, chunk: pd.DataFrame) -> pd.DataFrame:
                 dtype=np.float32, na_value=np.nan
             )
     out = pd.DataFrame(frame, index=chunk.index)
-    length_m = pd.to_numeric(chunk["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float)
     out[LABEL_COLUMN] = chunk[LABEL_COLUMN].to_numpy(float)
     out[WEIGHT_COLUMN] = chunk[WEIGHT_COLUMN].to_numpy(float)
-    out[MARGIN_COLUMN] = np.log(np.maximum(length_m, MIN_EXPOSURE_LENGTH_M) / 1000.0)
+    out[MARGIN_COLUMN] = np.log(exposure_km(chunk))  # the local engine's exposure
     return out
 
 
