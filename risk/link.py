@@ -33,6 +33,7 @@ UNLINKED_REASONS = {
         "its date is before 1900 or a placeholder for an empty date (1899-12-30, 1899-12-31, "
         "1900-01-01 in spreadsheets, 1970-01-01 in databases)"
     ),
+    "future_date": "it is dated after today (a mistyped year?)",
 }
 
 
@@ -138,11 +139,14 @@ def unlink_by_date(links: pd.DataFrame, dates: pd.Series, pipes: pd.DataFrame) -
     return links
 
 
-def unlink_implausible_dates(links: pd.DataFrame, implausible: pd.Series) -> pd.DataFrame:
-    """Unlink records whose date is implausible (see :mod:`risk.plausibility`); kept."""
+def unlink_implausible_dates(
+    links: pd.DataFrame, implausible: pd.Series, reason: str = "implausible_date"
+) -> pd.DataFrame:
+    """Unlink records whose date is implausible (see :mod:`risk.plausibility`), for
+    ``reason`` (a key of :data:`UNLINKED_REASONS`); kept."""
     links = links.copy()
     mask = implausible.reindex(links.index, fill_value=False).astype(bool)
-    links.loc[mask, "unlinked_reason"] = "implausible_date"
+    links.loc[mask, "unlinked_reason"] = reason
     links.loc[mask, "pipe_id"] = pd.NA
     links.loc[mask, "link_method"] = "unlinked"
     return links

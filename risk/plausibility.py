@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from risk import clock
 from risk.contract import Findings
 
 #: Segments shorter than this (metres) are reported; the mapping's ``[pipes] min_length_m``
@@ -348,6 +349,18 @@ def implausible_break_dates(dates: pd.Series) -> pd.Series:
     placeholder = dates.isin(list(PLACEHOLDER_DATES))
     early = dates < EARLIEST_PLAUSIBLE_BREAK_DATE
     return (placeholder | early).fillna(False).astype(bool)
+
+
+def future_break_dates(dates: pd.Series) -> pd.Series:
+    """True where a break is dated after today (:func:`risk.clock.today`)."""
+    return (dates > pd.Timestamp(clock.today())).fillna(False).astype(bool)
+
+
+def record_dates(breaks: pd.DataFrame) -> pd.Series:
+    """The dates that span the break record: those of breaks not set aside for their date
+    (placeholder, before 1900, after today), so that a mistyped year makes no gap."""
+    set_aside = breaks["unlinked_reason"].isin(["implausible_date", "future_date"])
+    return breaks.loc[~set_aside.fillna(False).astype(bool), "date"]
 
 
 # -- weather ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pandas as pd
 
 from risk.contract import MAX_MESSAGE_CHARS, Problem, shorten
 from risk.link import UNLINKED_REASONS
+from risk.plausibility import record_dates
 from risk.utility import UtilityData
 
 
@@ -172,8 +173,8 @@ def _range(values: pd.Series) -> list[int] | None:
 def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
     if breaks.empty:
         return {"count": 0}
-    years = breaks["date"].dt.year.dropna().astype(int)
-    per_year = years.value_counts().sort_index()
+    dates = record_dates(breaks) if "unlinked_reason" in breaks else breaks["date"]
+    per_year = dates.dt.year.dropna().astype(int).value_counts().sort_index()
     linked = breaks["pipe_id"].notna()
     linked_years = breaks.loc[linked, "date"].dt.year.dropna().astype(int)
     return {
@@ -194,7 +195,7 @@ def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
             str(k): int(v) for k, v in linked_years.value_counts().sort_index().items()
         },
         "records_complete_from": (complete := records_complete_from(per_year)),
-        "gap_years": {str(y): v for y, v in record_gap_years(breaks["date"], complete).items()},
+        "gap_years": {str(y): v for y, v in record_gap_years(dates, complete).items()},
         "kinds": _short_counts(breaks["kind"].value_counts()),
     }
 

@@ -158,6 +158,24 @@ def test_placeholder_and_ancient_break_dates_are_reported_and_never_linked(tiny,
     assert "placeholder" in warning["message"] and warning["rows"] == [10]
 
 
+def test_a_break_dated_after_today_is_kept_unlinked_and_makes_no_gap(tiny, monkeypatch):
+    """A mistyped year (2031 for 2013) is named with its date in plain digits, kept, never
+    linked, and does not stretch the record: no empty years up to 2031."""
+    monkeypatch.setenv("RISK_TODAY", "2026-12-01")
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    odd = pd.DataFrame({"date": ["2031-03-04"], "pipe_id": ["P-0003"]})
+    pd.concat([breaks, odd]).to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    row = data.breaks[data.breaks["date"] == pd.Timestamp("2031-03-04")]
+    assert len(row) == 1 and row["pipe_id"].isna().all()
+    assert row["unlinked_reason"].iloc[0] == "future_date"
+    (warning,) = [w for w in data.meta["report"]["warnings"] if "future_date" in w["code"]]
+    assert "dated after today" in warning["message"] and "2031-03-04" in warning["message"]
+    assert "datetime" not in json.dumps(data.meta["report"]) and warning["rows"] == [10]
+    summary = data.meta["report"]["breaks"]
+    assert "2031" not in summary["count_by_year"] and summary["gap_years"] == {}
+
+
 def test_weather_sentinels_become_missing_and_gaps_are_reported(tiny):
     weather = pd.read_csv(tiny / "weather.csv", dtype={"precip_mm": float})
     weather.loc[5, "tmin_c"] = -9999

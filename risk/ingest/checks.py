@@ -13,6 +13,7 @@ from risk.contract import (
 from risk.geometry import map_chunks, working_crs
 from risk.plausibility import (
     id_format_hint,
+    record_dates,
 )
 from risk.report import gap_words, record_gap_years, records_complete_from
 
@@ -69,8 +70,9 @@ def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
 def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Series) -> None:
     from risk.link import UNLINKED_REASONS
 
-    per_year = breaks["date"].dt.year.dropna().astype(int).value_counts().sort_index()
-    for year, gap in record_gap_years(breaks["date"], records_complete_from(per_year)).items():
+    dates = record_dates(breaks)
+    per_year = dates.dt.year.dropna().astype(int).value_counts().sort_index()
+    for year, gap in record_gap_years(dates, records_complete_from(per_year)).items():
         findings.warn(
             "breaks",
             file,
@@ -87,6 +89,14 @@ def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Seri
         text = UNLINKED_REASONS.get(reason, reason)
         if reason in ("not_in_inventory", "not_in_inventory_no_geometry"):
             text += id_format_hint(breaks.loc[mask, "reported_pipe_id"], pipe_ids)
+        if reason == "future_date":
+            text += (
+                " (for example "
+                + ", ".join(
+                    breaks.loc[mask, "date"].dt.strftime("%Y-%m-%d").drop_duplicates().head(3)
+                )
+                + ")"
+            )
         if reason == "too_far":
             nearest = breaks.loc[mask, "link_distance_m"]
             span = f"{nearest.min():,.0f}" + (

@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from risk import clock
 from risk.contract import (
     BREAK_COLUMNS,
     EARLIEST_PLAUSIBLE_INSTALL_YEAR,
@@ -293,17 +292,6 @@ def _breaks(table, file, lm, findings, repair):
         if "flow_m3_per_h" in table
         else np.nan
     )
-    future = out["date"] > pd.Timestamp(clock.today())
-    if future.any():
-        findings.warn(
-            "breaks",
-            file,
-            "future_date",
-            f"{int(future.sum()):,} breaks are dated in the future (for example "
-            f"{out.loc[future, 'date'].dt.date.head(3).tolist()})",
-            "Correct the dates at the source",
-            rows=out.loc[future, "_row"],
-        )
     return _with_location(out, table, "breaks", file, lm, findings, repair)
 
 

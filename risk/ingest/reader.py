@@ -29,6 +29,7 @@ from risk.plausibility import (
     check_short_segments,
     check_weather,
     drop_duplicate_breaks,
+    future_break_dates,
     implausible_break_dates,
 )
 from risk.report import build_report
@@ -170,6 +171,7 @@ def read_utility(
         )
         links = unlink_by_date(links, breaks["date"], pipes)
         links = unlink_implausible_dates(links, implausible_break_dates(breaks["date"]))
+        links = unlink_implausible_dates(links, future_break_dates(breaks["date"]), "future_date")
         breaks = breaks.drop(columns=["pipe_id"], errors="ignore").join(links)
         warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings, pipes["pipe_id"])
     welds = layers.get("welds")
