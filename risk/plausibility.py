@@ -107,21 +107,30 @@ def _refuse(name, file, crs, bounds, declared, unfit, findings: Findings) -> Non
     ]
     if _inside(bounds, _DEGREE_BOUNDS) and not crs.is_geographic:
         candidates.append("EPSG:4326 (longitude/latitude in degrees)")
-    if candidates:
+    x0, y0, x1, y1 = bounds
+    fix = (
+        "Set the right CRS at the source (QGIS: Layer > Set CRS, not Reproject), or give "
+        f'it under [{name}] in the mapping file, e.g. crs = "EPSG:2154"'
+    )
+    if not candidates and _box_fits((y0, x0, y1, x1), crs):  # northing written first
+        hint = f"they fit {_crs_name(crs)} with x and y exchanged (the northing written first)"
+        fix = (
+            "Export the layer with x as the easting and y as the northing, or swap them in "
+            "QGIS (Processing: Swap X and Y coordinates), then load the folder again"
+        )
+    elif candidates:
         hint = "coordinates would fit " + " or ".join(dict.fromkeys(candidates))
     elif not _inside(bounds, _DEGREE_BOUNDS):
         hint = "the numbers look like projected metres: give the layer's real CRS"
     else:
         hint = "check the CRS at the source"
-    x0, y0, x1, y1 = bounds
     findings.error(
         name,
         file,
         "crs_mismatch",
         f"the layer declares {_crs_name(crs)}, but its coordinates ({x0:,.6g} to "
         f"{x1:,.6g}, {y0:,.6g} to {y1:,.6g}) lie outside that CRS's area of use; {hint}",
-        "Set the right CRS at the source (QGIS: Layer > Set CRS, not Reproject), or give "
-        f'it under [{name}] in the mapping file, e.g. crs = "EPSG:2154"',
+        fix,
     )
 
 
@@ -144,6 +153,12 @@ def _rows_outside(table: gpd.GeoDataFrame, crs: CRS) -> tuple[np.ndarray, int]:
     )
     out[np.flatnonzero(located)[~inside]] = True
     return out, int(located.sum())
+
+
+def _box_fits(bounds, crs: CRS) -> bool:
+    """Whether ``bounds`` lie inside the CRS's known area of use (False when it has none)."""
+    box = _area_box(crs)
+    return box is not None and _inside(bounds, box)
 
 
 def _fits(bounds, crs: CRS) -> bool:

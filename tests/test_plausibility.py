@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString
 
 from risk.ingest import read_utility
@@ -48,6 +49,18 @@ def test_degrees_labelled_as_a_national_grid_are_refused(run, tiny, tmp_path):
     err = _fails(run, tiny, tmp_path / "ws")
     assert "soils.geojson" in err and "declares EPSG:2154" in err
     assert "EPSG:4326 (longitude/latitude in degrees)" in err
+
+
+def test_x_and_y_exchanged_are_named_with_the_fix(run, tiny, tmp_path):
+    """A layer exported northing first: refused, saying the axes are swapped and how to
+    swap them back, not only that the CRS is wrong."""
+    soils = gpd.read_file(tiny / "soils.geojson")
+    soils["geometry"] = shapely.transform(soils.geometry.values, lambda xy: xy[:, ::-1])
+    (tiny / "soils.geojson").unlink()
+    soils.to_file(tiny / "soils.geojson", driver="GeoJSON")
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert "soils.geojson" in err and "with x and y exchanged" in err
+    assert "Swap X and Y coordinates" in err
 
 
 def test_a_shapefile_without_prj_and_unmapped_columns_reports_both(run, tiny, tmp_path):
