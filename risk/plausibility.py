@@ -608,6 +608,67 @@ def id_format_hint(reported: pd.Series, pipe_ids: pd.Series) -> str:
 MIN_MEDIAN_DIAMETER_MM = 30.0
 
 
+#: Ratios of a length column to the geometry's length (metres) that mean another unit.
+_LENGTH_UNITS = (("kilometres", 1 / 1000), ("feet", 1 / 0.3048), ("millimetres", 1000.0))
+
+
+def length_unit_problem(length_m: pd.Series, geometry_length_m: pd.Series | None = None) -> str:
+    """A sentence when ``length_m`` looks like kilometres, feet or millimetres, else ''.
+
+    With the geometry's lengths (in metres), by the median ratio of the column to them;
+    without, by the median length alone (a network whose median segment is under 1 m is
+    in kilometres, over 20 km in millimetres).
+
+    >>> geometry = pd.Series([120.0, 80.0, 45.0, 300.0, 60.0])
+    >>> length_unit_problem(geometry / 1000, geometry)
+    "the lengths are about 1/1,000 of the pipes' drawn lengths: the column seems to be in kilometres"
+    >>> length_unit_problem(geometry * 1.01, geometry), length_unit_problem(geometry / 1000)[:28]
+    ('', 'the median length is 0.08 m:')
+    """
+    values = pd.to_numeric(length_m, errors="coerce")
+    if geometry_length_m is not None:
+        drawn = pd.to_numeric(geometry_length_m, errors="coerce")
+        both = (values > 0) & (drawn > 1.0)
+        if both.sum() >= 5:
+            ratio = float((values[both] / drawn[both]).median())
+            for unit, expected in _LENGTH_UNITS:
+                if abs(np.log(ratio / expected)) < np.log(1.25):
+                    share = f"1/{1 / ratio:,.0f}" if ratio < 1 else f"{ratio:,.3g} times"
+                    return (
+                        f"the lengths are about {share} of the pipes' drawn lengths: the "
+                        f"column seems to be in {unit}"
+                    )
+            return ""
+    values = values[values > 0]
+    if len(values) < 5:
+        return ""
+    median = float(values.median())
+    if median < 1.0:
+        return f"the median length is {median:g} m: the column seems to be in kilometres"
+    if median > 20_000:
+        return f"the median length is {median:,.0f} m: the column seems to be in millimetres"
+    return ""
+
+
+def check_length_unit(length_m, drawn_m, file: str, findings: Findings) -> None:
+    """An error when the ``length_m`` column is not in metres (compared with the drawn
+    lengths ``drawn_m`` when the pipes have geometry)."""
+    problem = length_unit_problem(length_m, drawn_m)
+    if problem:
+        findings.error(
+            "pipes",
+            file,
+            "wrong_unit",
+            f"length_m must be in metres, but {problem}",
+            "Convert the column to metres at the source (kilometres x 1000, feet x 0.3048)"
+            + (
+                ", or leave length_m out of the mapping so that lengths come from the geometry"
+                if drawn_m is not None
+                else ""
+            ),
+        )
+
+
 def diameter_unit_problem(diameter: pd.Series) -> str:
     """A sentence when the diameters look like inches or metres, else ''."""
     values = diameter.dropna()

@@ -294,6 +294,27 @@ def test_diameters_in_another_unit_are_refused(run, tiny, tmp_path, factor, unit
     assert "Convert the column to millimetres" in err
 
 
+@pytest.mark.parametrize(("factor", "unit"), [(1 / 1000, "kilometres"), (1 / 0.3048, "feet")])
+def test_lengths_in_another_unit_than_the_drawn_lengths_are_refused(
+    run, tiny, tmp_path, factor, unit
+):
+    pipes = _pipes(tiny)
+    pipes["length_m"] = (pipes.to_crs("EPSG:2154").length * factor).round(4)
+    _write_pipes(tiny, pipes)
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert f"the column seems to be in {unit}" in err and "pipes.geojson" in err
+    assert "Convert the column to metres" in err and "lengths come from the geometry" in err
+
+
+def test_lengths_in_kilometres_without_geometry_are_refused(run, attribute_only, tmp_path):
+    mains = pd.read_csv(attribute_only / "mains.csv")
+    mains["LEN"] = mains["LEN"] / 1000
+    mains.to_csv(attribute_only / "mains.csv", index=False)
+    err = _fails(run, attribute_only, tmp_path / "ws")
+    assert "mains.csv" in err and "the median length is 0.1" in err
+    assert "seems to be in kilometres" in err and "geometry" not in err
+
+
 def test_pipe_ids_that_cannot_be_identifiers_are_refused(run, tiny, tmp_path):
     pipes = _pipes(tiny)
     pipes.loc[2, "pipe_id"] = '=HYPERLINK("http://x")'

@@ -12,6 +12,7 @@ from risk.contract import (
 )
 from risk.geometry import map_chunks, working_crs
 from risk.plausibility import (
+    check_length_unit,
     id_format_hint,
     record_dates,
 )
@@ -62,6 +63,7 @@ def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
     pipes = layers.get("pipes")
     if isinstance(pipes, gpd.GeoDataFrame):
         from_geometry = pipes.geometry.length.where(~shapely.is_missing(pipes.geometry.values))
+        check_length_unit(pipes["length_m"], from_geometry, str(files["pipes"]), findings)
         pipes["length_m"] = pipes["length_m"].fillna(from_geometry)
     epsg = target.to_epsg()
     return f"EPSG:{epsg}" if epsg else target.to_wkt()
@@ -131,7 +133,7 @@ def warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
             file,
             "outside_soils",
             f"{int(outside.sum()):,} of {int(located.sum()):,} pipes are outside every soil "
-            f"polygon (for example pipe_id {pipes.loc[outside, 'pipe_id'].head(3).tolist()}); "
+            f"polygon (for example {', '.join(pipes.loc[outside, 'pipe_id'].head(3))}); "
             "their soil features are unknown",
             "Extend the soil layer to cover the whole network",
             rows=pipes.loc[outside, "_row"],

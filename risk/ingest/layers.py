@@ -21,6 +21,7 @@ from risk.features import weather_measure_columns
 from risk.geometry import check_geometry, points_from_xy
 from risk.mapping import LayerMapping
 from risk.plausibility import (
+    check_length_unit,
     diameter_unit_problem,
 )
 from risk.textrules import IDENTIFIER_HINT, identifier_problems
@@ -117,7 +118,7 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             file,
             "implausible_value",
             f"{int(odd.sum()):,} diameters are outside {low:g}-{high:g} mm (for example "
-            f"{diameter[odd].head(3).tolist()}); they are treated as missing",
+            f"{', '.join(f'{v:g}' for v in diameter[odd].head(3))}); they are treated as missing",
             "Check the unit (the contract wants millimetres)",
             rows=out.loc[odd, "_row"],
         )
@@ -145,6 +146,8 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             )
     if "length_m" in table:
         out["length_m"] = parse_numbers(table, "length_m", "pipes", file, findings, unit=" (m)")
+        if not isinstance(table, gpd.GeoDataFrame):  # with geometry: against it (unify_crs)
+            check_length_unit(out["length_m"], None, file, findings)
     else:
         out["length_m"] = np.nan
     if "pressure_zone" in table:
