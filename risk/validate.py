@@ -174,6 +174,12 @@ def parse_numbers(
     return numbers
 
 
+#: An ISO 8601 date and time followed by its UTC offset (``Z``, ``+01:00``, ``-0500``).
+_ISO_OFFSET = (
+    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+)
+
+
 def parse_dates(
     table: pd.DataFrame,
     column: str,
@@ -192,6 +198,10 @@ def parse_dates(
     text = raw.astype("string").str.strip()
     text = text.mask(text == "")
     fmt = lm.date_format or "ISO8601"
+    if not lm.date_format:
+        # 2015-02-03T00:30:00+01:00 is 3 February where it happened: the local date and time
+        # as written, its offset dropped (offsets differ in summer and winter)
+        text = text.str.replace(_ISO_OFFSET, r"\1", regex=True)
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     bad = parsed.isna() & text.notna()
     if bad.any():

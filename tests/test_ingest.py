@@ -263,6 +263,20 @@ def test_link_by_pipe_id_then_unlink_by_date():
     assert kept["pipe_id"].tolist() == ["P1", pd.NA, pd.NA, "P2", "P3", pd.NA]
 
 
+def test_dates_with_utc_offsets_keep_the_day_they_happened(tiny):
+    """A database export writes local times with their offset, +01:00 in winter and +02:00
+    in summer: the break keeps the day written, never the UTC day before."""
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    days = pd.to_datetime(breaks["date"])
+    offsets = ["+01:00", "+02:00", "Z", "-0500"]
+    breaks["date"] = [
+        f"{d:%Y-%m-%d}T00:30:00{offsets[i % len(offsets)]}" for i, d in enumerate(days)
+    ]
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    assert data.breaks["date"].tolist() == days.tolist()
+
+
 def test_year_columns_of_numbers_text_or_dates_give_the_same_years():
     from risk.mapping import LayerMapping
     from risk.validate import parse_years
