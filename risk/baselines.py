@@ -405,9 +405,8 @@ class WeibullBaseline(_Baseline):
         )
         self.log_diameter_mean_ = float(log_d.mean()) if len(log_d) else 0.0
         self.log_diameter_std_ = float(log_d.std()) if len(log_d) and log_d.std() > 0 else 1.0
-        self.install_median_ = float(pipes["install_year"].astype("Float64").median())
-        if not np.isfinite(self.install_median_):
-            self.install_median_ = float(as_of.year - 30)
+        median = pipes["install_year"].astype("Float64").median()  # NA when no pipe has one
+        self.install_median_ = float(median) if pd.notna(median) else float(as_of.year - 30)
         self.n_fit_pipes_ = len(pipes)
         if self.max_fit_pipes is not None and len(pipes) > self.max_fit_pipes:
             share = self.max_fit_pipes / len(pipes)

@@ -159,6 +159,16 @@ def test_weibull_failure_history_raises_the_intensity(tiny):
     assert model.alpha_ >= 0
 
 
+def test_weibull_without_any_install_year_ranks_by_history(tiny):
+    """An inventory with no install year at all (a warning at ingestion) still gets a
+    prior: every pipe the same age, its material and history telling them apart."""
+    tiny.pipes["install_year"] = pd.array([pd.NA] * 4, dtype="Int64")
+    model = WeibullBaseline(records_start_year=2000).fit(tiny, "2015-01-01")
+    predicted = model.predict(tiny, "2015-01-01")
+    assert model.install_median_ == 1985.0 and predicted["score"].notna().all()
+    assert order(predicted)[0] in {"A", "C"}
+
+
 def test_weibull_fitted_on_a_sample_of_a_large_network_keeps_its_estimates():
     data = simulated_weibull_utility(6000)
     full = WeibullBaseline(records_start_year=2000, max_fit_pipes=None).fit(data, "2020-01-01")
