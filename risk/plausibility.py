@@ -207,6 +207,32 @@ def _crs_name(crs: CRS) -> str:
 # -- short segments --------------------------------------------------------------------------------
 
 
+def warn_duplicate_geometries(pipes: pd.DataFrame, file: str, findings: Findings) -> None:
+    """Report pipes drawn twice: the same line (either way round) under two pipe_ids. Both
+    are kept; their length counts twice and a break located there links to one of them."""
+    if not isinstance(pipes, gpd.GeoDataFrame) or len(pipes) < 2:
+        return
+    geoms = np.asarray(pipes.geometry.values)
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    keys = pd.Series(pd.NA, index=pipes.index, dtype=object)
+    keys[located] = shapely.to_wkb(shapely.normalize(geoms[located]), hex=True)
+    twice = (keys.duplicated(keep=False) & located).to_numpy()
+    if not twice.any():
+        return
+    first = keys[twice].iloc[0]
+    pair = pipes.loc[(keys == first).to_numpy() & twice, "pipe_id"].head(2)
+    findings.warn(
+        "pipes",
+        file,
+        "duplicate_geometry",
+        f"{int(twice.sum()):,} pipes have exactly the same line as another pipe (for example "
+        f"{' and '.join(pair)}): drawn twice? Both are kept, so that length counts twice and "
+        "a break located there links to one of them",
+        "Remove the duplicate features at the source, or keep both if they are truly two mains",
+        rows=pipes.loc[twice, "_row"],
+    )
+
+
 def check_short_segments(
     pipes: pd.DataFrame, file: str, findings: Findings, *, min_length_m: float, action: str
 ) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -176,6 +176,19 @@ def test_duplicated_break_rows_are_reported_and_dropped(run, tiny, tmp_path):
     assert len(kept) == len(breaks) + 3
 
 
+def test_a_pipe_drawn_twice_is_named_and_kept(tiny):
+    pipes = _pipes(tiny)
+    twin = pipes.iloc[[0]].copy()
+    twin["pipe_id"] = "P-TWIN"
+    twin["geometry"] = shapely.reverse(twin.geometry.values)  # the same line, drawn backwards
+    _write_pipes(tiny, pd.concat([pipes, twin], ignore_index=True))
+    data = read_utility(tiny)
+    assert {"P-0001", "P-TWIN"} <= set(data.pipes["pipe_id"])
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "duplicate_geometry"]
+    assert "2 pipes have exactly the same line" in warning["message"]
+    assert "P-0001 and P-TWIN" in warning["message"] and warning["rows"] == [1, 17]
+
+
 @pytest.mark.parametrize("placeholder", ["1850-06-01", "1899-12-30", "1900-01-01", "1970-01-01"])
 def test_placeholder_and_ancient_break_dates_are_reported_and_never_linked(tiny, placeholder):
     breaks = pd.read_csv(tiny / "breaks.csv")

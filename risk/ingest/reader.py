@@ -31,6 +31,7 @@ from risk.plausibility import (
     drop_duplicate_breaks,
     future_break_dates,
     implausible_break_dates,
+    warn_duplicate_geometries,
 )
 from risk.report import build_report
 from risk.utility import UtilityData
@@ -144,6 +145,8 @@ def read_utility(
 
     check_crs_fit(layers, files, findings)
     crs = unify_crs(layers, files, findings)
+    if layers.get("pipes") is not None:
+        warn_duplicate_geometries(layers["pipes"], str(files["pipes"]), findings)
     findings.raise_if_errors()
     pipes_lm = mapping.layer("pipes")
     pipes, merged_ids = check_short_segments(
