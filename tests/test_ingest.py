@@ -210,8 +210,7 @@ def test_pipes_outside_every_soil_polygon_are_listed():
     [problem] = findings.problems
     assert problem.code == "outside_soils" and problem.rows == (3, 6)
     assert problem.message.startswith(
-        "2 of 4 pipes are outside every soil polygon (for example pipe_id "
-        "['outside', 'outside_too'])"
+        "2 of 4 pipes are outside every soil polygon (for example outside, outside_too)"
     )
     findings = Findings()
     warn_outside_soils(pipes.iloc[:2], soils, "soils.gpkg", findings)
