@@ -589,8 +589,12 @@ def _warn_weather_gaps(weather: pd.DataFrame, file: str, findings: Findings, *, 
                 "unknown_station",
                 f"weather rows name {len(present - listed):,} "
                 f"stations that the stations layer lacks ({', '.join(sorted(present - listed)[:5])})"
-                "; their rows are not used",
-                "Add those stations (with their location)",
+                "; their rows are not used"
+                + id_format_hint(
+                    pd.Series(sorted(present - listed)), pd.Series(sorted(listed)), "station_id"
+                ),
+                "Add those stations (with their location), or write their ids as the stations "
+                "layer does",
             )
 
 
@@ -612,8 +616,9 @@ def normalised_id(ids: pd.Series) -> pd.Series:
     return text.str.replace(r"^0+(?=.)", "", regex=True)
 
 
-def id_format_hint(reported: pd.Series, pipe_ids: pd.Series) -> str:
-    """A sentence when unmatched ids would match the inventory once written alike, else ''."""
+def id_format_hint(reported: pd.Series, pipe_ids: pd.Series, what: str = "pipe_id") -> str:
+    """A sentence when unmatched ids would match the known ones (``what``: pipe_id by
+    default) once written alike, else ''."""
     reported = reported.dropna()
     if reported.empty:
         return ""
@@ -624,7 +629,7 @@ def id_format_hint(reported: pd.Series, pipe_ids: pd.Series) -> str:
         return ""
     first = reported[hits].iloc[0]
     return (
-        f"; {int(hits.sum()):,} of them match a pipe_id once written alike (for example "
+        f"; {int(hits.sum()):,} of them match a {what} once written alike (for example "
         f"'{first}' and '{matched[hits].iloc[0]}': case, spaces, punctuation or leading zeros "
         "differ, as when a spreadsheet turns ids into numbers)"
     )

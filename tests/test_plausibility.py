@@ -11,8 +11,10 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import LineString
 
+from risk.contract import Findings
 from risk.ingest import read_utility
 from risk.model import inspection_rank
+from risk.plausibility import check_weather
 from risk.workspace import load_workspace
 
 
@@ -240,6 +242,22 @@ def test_weather_sentinels_become_missing_and_gaps_are_reported(tiny):
     assert sentinels[0]["rows"] == [6] and "-999.9" in sentinels[1]["message"]
     assert "no rows in 2016" in warnings["weather_gaps"]["message"]
     assert "412" in json.dumps(warnings["implausible_value"])
+
+
+def test_weather_station_ids_written_otherwise_are_pointed_out():
+    weather = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-01-02", "2020-01-02"]),
+            "station_id": ["st01", "st02", "st01", "st02"],
+            "tmin_c": [1.0, 2.0, 0.5, 1.5],
+            "_row": [1, 2, 3, 4],
+        }
+    )
+    findings = Findings()
+    check_weather(weather, "weather.csv", findings, station_ids=pd.Series(["ST01", "ST02"]))
+    (unknown,) = [p for p in findings.problems if p.code == "unknown_station"]
+    assert "2 of them match a station_id once written alike" in unknown.message
+    assert "'st01' and 'ST01'" in unknown.message
 
 
 def test_weather_missing_values_of_the_mapping_are_treated_as_missing(tiny):
