@@ -146,27 +146,11 @@ _TYPE_NAMES = {
 
 
 def working_crs(crs: CRS, geometry: gpd.GeoSeries) -> CRS:
-    """The CRS to work in: ``crs`` itself when projected in metres, else the local UTM zone
-    (lengths, link tolerances and radii are in metres: a State Plane CRS in US survey feet
-    would make a 10 m tolerance 10 feet and lengths 3.28 times too long)."""
-    if crs.is_projected and in_metres(crs):
+    """The CRS to work in: ``crs`` itself when projected, else the local UTM zone."""
+    if crs.is_projected:
         return crs
     estimated = gpd.GeoSeries(geometry.dropna(), crs=crs).estimate_utm_crs()
     return estimated
-
-
-def in_metres(crs: CRS) -> bool:
-    """Whether the CRS's horizontal coordinates are in metres.
-
-    >>> in_metres(CRS("EPSG:2154")), in_metres(CRS("EPSG:2264")), in_metres(CRS("EPSG:4326"))
-    (True, False, False)
-    """
-    axes = crs.axis_info[:2]
-    return (
-        bool(axes)
-        and all(abs(a.unit_conversion_factor - 1.0) < 1e-12 for a in axes)
-        and all(a.unit_name in ("metre", "meter") for a in axes)
-    )
 
 
 def points_from_xy(
