@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from risk.contract import Findings
@@ -146,11 +146,65 @@ _TYPE_NAMES = {
 
 
 def working_crs(crs: CRS, geometry: gpd.GeoSeries) -> CRS:
-    """The CRS to work in: ``crs`` itself when projected, else the local UTM zone."""
-    if crs.is_projected:
+    """The CRS to work in: ``crs`` itself when projected in metres, else the local UTM zone
+    (lengths, link tolerances and radii are in metres: a State Plane CRS in US survey feet
+    would make a 10 m tolerance 10 feet and lengths 3.28 times too long)."""
+    if crs.is_projected and in_metres(crs):
         return crs
     estimated = gpd.GeoSeries(geometry.dropna(), crs=crs).estimate_utm_crs()
     return estimated
+
+
+def crs_text(crs: CRS) -> str:
+    """``EPSG:n`` when the CRS has a code, else its WKT (what ``CRS(...)`` reads back)."""
+    epsg = CRS(crs).to_epsg()
+    return f"EPSG:{epsg}" if epsg else CRS(crs).to_wkt()
+
+
+def coordinates_crs(data, xy) -> CRS | None:
+    """The CRS of coordinates the utility gives without one, "in the CRS of the pipes"
+    (network.inp nodes, valve and site x/y): the working CRS when most ``xy`` lie where the
+    pipes are; else the CRS the pipes layer declared (``meta["pipes_source_crs"]``, kept by
+    ingestion when it works in another: longitude/latitude, or feet worked in metres) when
+    they lie there once converted; else the working CRS (and nothing will line up)."""
+    working = CRS(data.crs) if data.crs else None
+    declared = (data.meta or {}).get("pipes_source_crs")
+    pipes = data.pipes
+    if working is None or not declared or not isinstance(pipes, gpd.GeoDataFrame):
+        return working
+    points = np.asarray(xy, dtype=float).reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    if not len(points):
+        return working
+    x0, y0, x1, y1 = pipes.total_bounds
+    margin = max(1_000.0, 0.1 * max(x1 - x0, y1 - y0))
+    box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+
+    def share_inside(p: np.ndarray) -> float:
+        inside = (
+            (p[:, 0] >= box[0]) & (p[:, 0] <= box[2]) & (p[:, 1] >= box[1]) & (p[:, 1] <= box[3])
+        )
+        return float(inside.mean())
+
+    if share_inside(points) >= 0.5:
+        return working
+    to_working = Transformer.from_crs(CRS(declared), working, always_xy=True)
+    converted = np.column_stack(to_working.transform(points[:, 0], points[:, 1]))
+    return CRS(declared) if share_inside(converted) >= 0.5 else working
+
+
+def in_metres(crs: CRS) -> bool:
+    """Whether the CRS's horizontal coordinates are in metres.
+
+    >>> in_metres(CRS("EPSG:2154")), in_metres(CRS("EPSG:2264")), in_metres(CRS("EPSG:4326"))
+    (True, False, False)
+    """
+    axes = crs.axis_info[:2]
+    return (
+        bool(axes)
+        and all(abs(a.unit_conversion_factor - 1.0) < 1e-12 for a in axes)
+        and all(a.unit_name in ("metre", "meter") for a in axes)
+    )
 
 
 def points_from_xy(

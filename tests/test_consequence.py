@@ -471,3 +471,52 @@ def test_geometry_helpers_survive_a_multilinestring(tmp_path):
     assert a.tolist() == [0, 1, 2] and b.tolist() == [1, 2, 3]
     assert len(xy) == 4
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_utility_in_feet_gets_the_consequence_it_has_in_metres(town, workspace, tmp_path):
+    """A State Plane export: its layers, network.inp's coordinates, valves and critical
+    sites (as a CSV of x/y) in US survey feet. Worked in metres, the model's coordinates
+    and the sites' x/y are read in feet, so valves snap and sites find their junctions as
+    in the metric town: the same consequence for every pipe."""
+    import wntr
+    from pyproj import CRS, Transformer
+
+    from risk.ingest import read_utility
+    from risk.workspace import write_workspace
+
+    feet = CRS.from_proj4(  # Lambert-93 in US survey feet
+        "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 "
+        "+ellps=GRS80 +units=us-ft +no_defs"
+    )
+    folder = Path(shutil.copytree(town, tmp_path / "feet", ignore=shutil.ignore_patterns("truth")))
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".parquet", ".geojson") and path.stem != "critical_sites":
+            layer = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+            path.unlink()
+            layer.to_crs(feet).to_file(folder / f"{path.stem}.gpkg", driver="GPKG")
+    sites = gpd.read_file(folder / "critical_sites.geojson").to_crs(feet)
+    (folder / "critical_sites.geojson").unlink()
+    pd.DataFrame(sites.drop(columns="geometry")).assign(
+        x=sites.geometry.x, y=sites.geometry.y
+    ).to_csv(folder / "critical_sites.csv", index=False)
+    to_feet = Transformer.from_crs("EPSG:2154", feet, always_xy=True)
+    model = wntr.network.WaterNetworkModel(str(folder / "network.inp"))
+    for name in model.node_name_list:
+        node = model.get_node(name)
+        node.coordinates = to_feet.transform(*node.coordinates)
+    for name in model.link_name_list:
+        link = model.get_link(name)
+        if getattr(link, "vertices", None):
+            link.vertices = [to_feet.transform(x, y) for x, y in link.vertices]
+    wntr.network.write_inpfile(model, str(folder / "network.inp"))
+
+    data = read_utility(folder)
+    assert data.meta["pipes_source_crs"] and CRS(data.crs).axis_info[0].unit_name == "metre"
+    write_workspace(data, tmp_path / "ws-feet")
+    columns = ["cof_grade", "customers_affected", "critical_sites_affected", "valve_segment_id"]
+    metric = assess_consequence(load_workspace(workspace), town, processes=1)
+    in_feet = assess_consequence(load_workspace(tmp_path / "ws-feet"), folder, processes=1)
+    got = in_feet.table.set_index("pipe_id")[columns]
+    want = metric.table.set_index("pipe_id")[columns]
+    assert want["critical_sites_affected"].sum() > 0 and want["valve_segment_id"].notna().any()
+    pd.testing.assert_frame_equal(got.loc[want.index], want)

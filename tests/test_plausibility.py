@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pyproj import CRS
 from shapely.geometry import LineString
 
 from risk.contract import Findings
@@ -15,6 +16,12 @@ from risk.ingest import read_utility
 from risk.model import inspection_rank
 from risk.plausibility import check_weather
 from risk.workspace import load_workspace
+
+#: Lambert-93 in US survey feet, as a State Plane CRS is.
+FEET = CRS.from_proj4(
+    "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 "
+    "+ellps=GRS80 +units=us-ft +no_defs"
+)
 
 
 def _pipes(tiny):
@@ -63,6 +70,22 @@ def test_x_and_y_exchanged_are_named_with_the_fix(run, tiny, tmp_path):
     err = _fails(run, tiny, tmp_path / "ws")
     assert "soils.geojson" in err and "with x and y exchanged" in err
     assert "Swap X and Y coordinates" in err
+
+
+def test_a_crs_in_feet_is_worked_in_metres(tiny):
+    """Pipes in a projected CRS in US survey feet (a State Plane export): lengths, link
+    tolerances and radii stay in metres, so the network keeps its length; the declared CRS
+    is kept for the coordinates of the utility's other files (network.inp, valves)."""
+    in_degrees = read_utility(tiny).pipes
+    _pipes(tiny).to_crs(FEET).to_file(tiny / "pipes.gpkg", driver="GPKG")
+    (tiny / "pipes.geojson").unlink()
+    data = read_utility(tiny)
+    assert data.pipes.crs.axis_info[0].unit_name == "metre"
+    assert data.pipes["length_m"].sum() == pytest.approx(in_degrees["length_m"].sum(), rel=0.005)
+    assert (
+        data.breaks["pipe_id"].notna().sum() == read_utility(tiny).breaks["pipe_id"].notna().sum()
+    )
+    assert CRS(data.meta["pipes_source_crs"]).axis_info[0].unit_name == "US survey foot"
 
 
 def test_a_shapefile_without_prj_and_unmapped_columns_reports_both(run, tiny, tmp_path):

@@ -21,6 +21,7 @@ from risk.consequence.graph import cut_off
 from risk.consequence.network import (
     MODEL_FILE,
     find_sites_file,
+    in_working_crs,
     match_pipes,
     nearest_nodes,
     read_customers,
@@ -140,10 +141,10 @@ def assess_consequence(
     if not proxy_only and model_path and not use_model:
         read_model(model_file)  # raises the missing-file error with its fix
     sites_file = find_sites_file(folder) if folder else None
-    sites = read_sites(sites_file, data.crs) if sites_file else None
+    sites = read_sites(sites_file, data.crs, data) if sites_file else None
     summary["critical_sites"] = 0 if sites is None else len(sites)
 
-    model = read_model(model_file) if use_model else None
+    model = in_working_crs(read_model(model_file), data) if use_model else None
     demand_per_km = None
     if model is not None:
         open_pipes = model.links[(model.links["kind"] == "pipe") & model.links["open"]]
@@ -174,6 +175,7 @@ def assess_consequence(
         valves = {
             "file": find_valves_file(folder) if folder and use_valves else None,
             "crs": data.crs,
+            "data": data,
             "tolerance_m": settings.valve_snap_tolerance_m,
             "max_segment_pipes": settings.max_segment_pipes,
             "proxies": proxies,
@@ -362,6 +364,7 @@ def _valve_segments(model, pairs, candidates, table, row_of, site_node, site_wei
         dict(zip(pairs["pipe_id"], pairs["link_id"], strict=True)),
         valves["crs"],
         tolerance_m=valves["tolerance_m"],
+        data=valves["data"],
     )
     segments = segments_of(model, layer, max_segment_pipes=valves["max_segment_pipes"])
     links = model.links

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from risk.consequence.settings import DEFAULT_SITE_WEIGHTS, CriticalitySettings
 from risk.errors import InputError
+from risk.geometry import coordinates_crs
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,30 @@ def read_model(path: str | Path) -> HydraulicModel:
             "a closed pipe would hide that closure's consequence"
         )
     return model
+
+
+def in_working_crs(model: HydraulicModel, data) -> HydraulicModel:
+    """``model`` with its coordinates in the working CRS of ``data``: converted from the CRS
+    the utility's pipes layer declared when that is where they lie (a State Plane model in
+    feet, pipes worked in metres; see :func:`risk.geometry.coordinates_crs`)."""
+    source = coordinates_crs(data, model.node_xy)
+    if source is None or data.crs is None or source == CRS(data.crs):
+        return model
+    transformer = Transformer.from_crs(source, CRS(data.crs), always_xy=True)
+
+    def convert(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    links = model.links.copy()
+    lines = links["geometry"].to_numpy(dtype=object).copy()
+    located = np.array([line is not None for line in lines])
+    if located.any():
+        lines[located] = shapely.transform(np.asarray(list(lines[located])), convert)
+    links["geometry"] = lines
+    log.info(
+        "%s: coordinates converted from %s to the pipes' working CRS", model.path.name, source.name
+    )
+    return dataclasses.replace(model, node_xy=convert(model.node_xy), links=links)
 
 
 def _link_lines(links: pd.DataFrame, xy: np.ndarray) -> np.ndarray:
@@ -309,8 +336,11 @@ def find_sites_file(folder: Path) -> Path | None:
     return find_file(folder, SITES_STEM, _SITE_SUFFIXES)
 
 
-def read_sites(path: Path, crs) -> gpd.GeoDataFrame:
-    """Critical sites as points in ``crs`` with ``site_id``, ``kind``, ``name``, ``weight``."""
+def read_sites(path: Path, crs, data=None) -> gpd.GeoDataFrame:
+    """Critical sites as points in ``crs`` with ``site_id``, ``kind``, ``name``, ``weight``.
+
+    Points given without a CRS (x/y of a CSV, a file without one) are in the CRS of the
+    pipes: with ``data``, the one they lie in (:func:`risk.geometry.coordinates_crs`)."""
     try:
         if path.suffix == ".csv":
             table = pd.read_csv(path)
@@ -320,7 +350,7 @@ def read_sites(path: Path, crs) -> gpd.GeoDataFrame:
                     "of the pipes), or give the sites as GeoJSON or GeoPackage points."
                 )
             sites = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table["x"], table["y"]))
-            sites = sites.set_crs(crs)
+            sites = sites.set_crs(given_crs(sites, crs, data))
         elif path.suffix == ".parquet":
             sites = gpd.read_parquet(path)
         else:
@@ -339,7 +369,7 @@ def read_sites(path: Path, crs) -> gpd.GeoDataFrame:
         )
     if sites.crs is None:
         log.warning("%s has no CRS; taken to be the CRS of the pipes", path.name)
-        sites = sites.set_crs(crs)
+        sites = sites.set_crs(given_crs(sites, crs, data))
     elif crs is not None and sites.crs != crs:
         sites = sites.to_crs(crs)
     sites = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
@@ -374,3 +404,11 @@ def nearest_nodes(points, node_xy: np.ndarray, max_distance_m: float) -> np.ndar
     candidates = np.flatnonzero(usable)
     distance, k = cKDTree(node_xy[candidates]).query(xy)
     return np.where(distance <= max_distance_m, candidates[k], -1).astype(np.int64)
+
+
+def given_crs(points: gpd.GeoDataFrame, crs, data):
+    """The CRS of points given without one (see :func:`read_sites`)."""
+    if data is None:
+        return crs
+    xy = shapely.get_coordinates(np.asarray(points.geometry.values))
+    return coordinates_crs(data, xy) or crs

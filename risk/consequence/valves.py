@@ -44,7 +44,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from risk.consequence.graph import depth_first
-from risk.consequence.network import find_file
+from risk.consequence.network import find_file, given_crs
 from risk.consequence.settings import CriticalitySettings
 from risk.errors import InputError
 
@@ -107,14 +107,17 @@ def read_valves(
     crs=None,
     *,
     tolerance_m: float = SNAP_TOLERANCE_M,
+    data=None,
 ) -> ValveLayer:
     """Read the valve layer and place each valve on a model link next to a model node.
 
     ``pipe_to_link`` maps GIS ``pipe_id`` to model link id (the matching); a ``pipe_id``
     that is no GIS pipe may name a model link directly (a source main the GIS lacks).
+    Points given without a CRS are in the CRS of the pipes: with ``data``, the one they lie
+    in (:func:`risk.geometry.coordinates_crs`).
     """
     path = Path(path)
-    table = _read_table(path, crs)
+    table = _read_table(path, crs, data)
     link_row = {link: k for k, link in enumerate(model.links["link_id"])}
     if "valve_id" in table.columns:
         valve_id = table["valve_id"].astype(str).to_numpy()
@@ -125,7 +128,7 @@ def read_valves(
     return _place_ids(path, table, valve_id, model, pipe_to_link, link_row)
 
 
-def _read_table(path: Path, crs) -> pd.DataFrame:
+def _read_table(path: Path, crs, data=None) -> pd.DataFrame:
     try:
         if path.suffix == ".csv":
             table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -140,7 +143,10 @@ def _read_table(path: Path, crs) -> pd.DataFrame:
                     None if np.isnan(a) or np.isnan(b) else shapely.Point(a, b)
                     for a, b in zip(x, y, strict=True)
                 ]
-                table = gpd.GeoDataFrame(table, geometry=points, crs=crs)
+                table = gpd.GeoDataFrame(table, geometry=points)
+                table = table.set_crs(given_crs(table, crs, data))
+                if crs is not None and table.crs != crs:
+                    table = table.to_crs(crs)
             return table
         import geopandas as gpd
 
@@ -153,6 +159,8 @@ def _read_table(path: Path, crs) -> pd.DataFrame:
             "Give the isolation valves as valves.csv with pipe_id,node_id, or as GeoJSON or "
             "GeoPackage points."
         ) from None
+    if table.crs is None and crs is not None and len(table):
+        table = table.set_crs(given_crs(table, crs, data))
     if table.crs is not None and crs is not None and table.crs != crs:
         table = table.to_crs(crs)
     return table

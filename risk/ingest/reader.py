@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
 from risk.contract import (
     DEFAULT_LINK_TOLERANCE_M,
@@ -18,6 +19,7 @@ from risk.contract import (
     Problem,
 )
 from risk.errors import InputError
+from risk.geometry import crs_text
 from risk.ingest.checks import follow_merged, unify_crs, warn_breaks, warn_outside_soils
 from risk.ingest.layers import LAYER_READERS, read_pipes
 from risk.io import find_layer_file, read_layer
@@ -144,6 +146,7 @@ def read_utility(
             layers[layer] = LAYER_READERS[layer](table, file, lm, findings, repair_geometry)
 
     check_crs_fit(layers, files, findings)
+    declared = getattr(layers.get("pipes"), "crs", None)  # before unify_crs reprojects
     crs = unify_crs(layers, files, findings)
     if layers.get("pipes") is not None:
         warn_duplicate_geometries(layers["pipes"], str(files["pipes"]), findings)
@@ -228,6 +231,9 @@ def read_utility(
         crs=crs,
         weather_frequency=frequency,
     )
+    if declared is not None and crs is not None and CRS(declared) != CRS(crs):
+        # the CRS the utility's own files use (network.inp, valves, sites without a CRS)
+        data.meta["pipes_source_crs"] = crs_text(declared)
     data.meta["report"] = build_report(
         data,
         folder=folder,
