@@ -1,0 +1,113 @@
+"""Identifiers written otherwise than the inventory's, and columns in another unit than the
+contract's (diameters, lengths)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from risk.contract import Findings
+
+
+def normalised_id(ids: pd.Series) -> pd.Series:
+    """Identifiers compared loosely: upper case, no spaces or punctuation, no leading zeros."""
+    text = ids.astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+    return text.str.replace(r"^0+(?=.)", "", regex=True)
+
+
+def id_format_hint(reported: pd.Series, pipe_ids: pd.Series, what: str = "pipe_id") -> str:
+    """A sentence when unmatched ids would match the known ones (``what``: pipe_id by
+    default) once written alike, else ''."""
+    reported = reported.dropna()
+    if reported.empty:
+        return ""
+    loose = dict(zip(normalised_id(pipe_ids.dropna()), pipe_ids.dropna(), strict=False))
+    matched = normalised_id(reported).map(loose)
+    hits = matched.notna()
+    if not hits.any():
+        return ""
+    first = reported[hits].iloc[0]
+    return (
+        f"; {int(hits.sum()):,} of them match a {what} once written alike (for example "
+        f"'{first}' and '{matched[hits].iloc[0]}': case, spaces, punctuation or leading zeros "
+        "differ, as when a spreadsheet turns ids into numbers)"
+    )
+
+
+#: A median pipe diameter below this (in the file's unit) means the file is not in mm.
+MIN_MEDIAN_DIAMETER_MM = 30.0
+
+
+#: Ratios of a length column to the geometry's length (metres) that mean another unit.
+_LENGTH_UNITS = (("kilometres", 1 / 1000), ("feet", 1 / 0.3048), ("millimetres", 1000.0))
+
+
+def length_unit_problem(length_m: pd.Series, geometry_length_m: pd.Series | None = None) -> str:
+    """A sentence when ``length_m`` looks like kilometres, feet or millimetres, else ''.
+
+    With the geometry's lengths (in metres), by the median ratio of the column to them;
+    without, by the median length alone (a network whose median segment is under 1 m is
+    in kilometres, over 20 km in millimetres).
+
+    >>> geometry = pd.Series([120.0, 80.0, 45.0, 300.0, 60.0])
+    >>> length_unit_problem(geometry / 1000, geometry)
+    "the lengths are about 1/1,000 of the pipes' drawn lengths: the column seems to be in kilometres"
+    >>> length_unit_problem(geometry * 1.01, geometry), length_unit_problem(geometry / 1000)[:28]
+    ('', 'the median length is 0.08 m:')
+    """
+    values = pd.to_numeric(length_m, errors="coerce")
+    if geometry_length_m is not None:
+        drawn = pd.to_numeric(geometry_length_m, errors="coerce")
+        both = (values > 0) & (drawn > 1.0)
+        if both.sum() >= 5:
+            ratio = float((values[both] / drawn[both]).median())
+            for unit, expected in _LENGTH_UNITS:
+                if abs(np.log(ratio / expected)) < np.log(1.25):
+                    share = f"1/{1 / ratio:,.0f}" if ratio < 1 else f"{ratio:,.3g} times"
+                    return (
+                        f"the lengths are about {share} of the pipes' drawn lengths: the "
+                        f"column seems to be in {unit}"
+                    )
+            return ""
+    values = values[values > 0]
+    if len(values) < 5:
+        return ""
+    median = float(values.median())
+    if median < 1.0:
+        return f"the median length is {median:g} m: the column seems to be in kilometres"
+    if median > 20_000:
+        return f"the median length is {median:,.0f} m: the column seems to be in millimetres"
+    return ""
+
+
+def check_length_unit(length_m, drawn_m, file: str, findings: Findings) -> None:
+    """An error when the ``length_m`` column is not in metres (compared with the drawn
+    lengths ``drawn_m`` when the pipes have geometry)."""
+    problem = length_unit_problem(length_m, drawn_m)
+    if problem:
+        findings.error(
+            "pipes",
+            file,
+            "wrong_unit",
+            f"length_m must be in metres, but {problem}",
+            "Convert the column to metres at the source (kilometres x 1000, feet x 0.3048)"
+            + (
+                ", or leave length_m out of the mapping so that lengths come from the geometry"
+                if drawn_m is not None
+                else ""
+            ),
+        )
+
+
+def diameter_unit_problem(diameter: pd.Series) -> str:
+    """A sentence when the diameters look like inches or metres, else ''."""
+    values = diameter.dropna()
+    values = values[values > 0]
+    if len(values) < 5:
+        return ""
+    median = float(values.median())
+    if median < 1.5:
+        return f"the median diameter is {median:g}: the column seems to be in metres"
+    if median < MIN_MEDIAN_DIAMETER_MM:
+        return f"the median diameter is {median:g}: the column seems to be in inches"
+    return ""
