@@ -46,6 +46,9 @@ def link_to_pipes(
 ) -> pd.DataFrame:
     """Return ``pipe_id``, ``link_method``, ``link_distance_m``, ``unlinked_reason`` per record.
 
+    ``link_distance_m`` is the distance from a located record to the pipe it is linked to
+    (by its ``pipe_id`` or as the nearest), or to the nearest pipe when none is close enough.
+
     Parameters
     ----------
     records : DataFrame or GeoDataFrame
@@ -80,6 +83,14 @@ def link_to_pipes(
         has_point = pd.Series(False, index=index)
     pipes_have_geometry = isinstance(pipes, gpd.GeoDataFrame)
 
+    if record_has_point and isinstance(pipes, gpd.GeoDataFrame):
+        # a record linked by its pipe_id and located too: how far from that pipe it lies
+        by_id = (known & has_point).to_numpy()
+        if by_id.any():
+            pos = positions(pipes["pipe_id"], reported[by_id])
+            lines = np.asarray(pipes.geometry.values)[pos]
+            points = np.asarray(records.geometry.values)[by_id]
+            out.loc[by_id, "link_distance_m"] = shapely.distance(points, lines)
     todo = ~known & ~excluded
     out.loc[excluded, "unlinked_reason"] = "excluded_pipe"
     by_location = todo & has_point

@@ -181,6 +181,28 @@ def test_duplicated_break_rows_are_reported_and_dropped(run, tiny, tmp_path):
     assert len(kept) == len(breaks) + 3
 
 
+def test_a_break_located_far_from_the_pipe_its_id_names_is_pointed_out(tiny):
+    """A break with both a pipe_id and a location 500 m away from that pipe: a mistyped id
+    or a shifted point. It stays linked by its id, and the report names it."""
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    near = read_utility(tiny).breaks.query("link_method == 'nearest'").iloc[0]
+    pipe = near["pipe_id"]  # located 2 m from it (test_ingest)
+    odd = pd.DataFrame(
+        {"date": ["2023-05-06"], "pipe_id": [pipe], "x": [842_650.0], "y": [6_519_102.0]}
+    )
+    pd.concat([breaks, odd]).to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    row = data.breaks[data.breaks["date"] == pd.Timestamp("2023-05-06")].iloc[0]
+    assert row["pipe_id"] == pipe and row["link_method"] == "pipe_id"
+    assert row["link_distance_m"] > 400
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "far_from_named_pipe"]
+    assert (
+        "1 of 10 breaks are located more than 100 m from the pipe their pipe_id names"
+        in (warning["message"])
+    )
+    assert f"from {pipe}" in warning["message"] and warning["rows"] == [10]
+
+
 def test_a_pipe_drawn_twice_is_named_and_kept(tiny):
     pipes = _pipes(tiny)
     twin = pipes.iloc[[0]].copy()

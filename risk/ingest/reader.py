@@ -34,6 +34,7 @@ from risk.plausibility import (
     future_break_dates,
     implausible_break_dates,
     warn_duplicate_geometries,
+    warn_far_from_named_pipe,
 )
 from risk.report import build_report
 from risk.utility import UtilityData
@@ -180,6 +181,7 @@ def read_utility(
         links = unlink_implausible_dates(links, future_break_dates(breaks["date"]), "future_date")
         breaks = breaks.drop(columns=["pipe_id"], errors="ignore").join(links)
         warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings, pipes["pipe_id"])
+        warn_far_from_named_pipe(breaks, str(files["breaks"]), findings)
     welds = layers.get("welds")
     if welds is not None and len(welds):
         welds = follow_merged(welds, merged_ids)

@@ -22,6 +22,7 @@ from risk.plausibility.breaks import (
     future_break_dates,
     implausible_break_dates,
     record_dates,
+    warn_far_from_named_pipe,
 )
 from risk.plausibility.columns import (
     MIN_MEDIAN_DIAMETER_MM,
@@ -58,4 +59,5 @@ __all__ = [
     "normalised_id",
     "record_dates",
     "warn_duplicate_geometries",
+    "warn_far_from_named_pipe",
 ]

@@ -69,6 +69,37 @@ def drop_duplicate_breaks(
     return breaks.loc[~repeat]
 
 
+#: A break linked by its pipe_id but located farther than this from that pipe is named:
+#: its id or its location is wrong (a mistyped or shifted id).
+FAR_FROM_NAMED_PIPE_M = 100.0
+
+
+def warn_far_from_named_pipe(breaks: pd.DataFrame, file: str, findings: Findings) -> None:
+    """Name the breaks linked by their pipe_id whose location lies far from that pipe (kept
+    linked by the id, the contract's rule)."""
+    by_id = breaks["link_method"].eq("pipe_id") & breaks["pipe_id"].notna()
+    far = (by_id & (breaks["link_distance_m"] > FAR_FROM_NAMED_PIPE_M)).fillna(False)
+    far = far.astype(bool).to_numpy()
+    if not far.any():
+        return
+    distance = breaks.loc[far, "link_distance_m"]
+    first = breaks.loc[far].iloc[0]
+    label = (
+        first.get("break_id") if pd.notna(first.get("break_id", pd.NA)) else f"row {first['_row']}"
+    )
+    findings.warn(
+        "breaks",
+        file,
+        "far_from_named_pipe",
+        f"{int(far.sum()):,} of {len(breaks):,} breaks are located more than "
+        f"{FAR_FROM_NAMED_PIPE_M:g} m from the pipe their pipe_id names (median {distance.median():,.0f} m; for example {label}, "
+        f"{first['link_distance_m']:,.0f} m from {first['pipe_id']}): a mistyped id or a "
+        "shifted location? They stay linked by their pipe_id",
+        "Check those ids and locations at the source",
+        rows=breaks.loc[far, "_row"],
+    )
+
+
 def implausible_break_dates(dates: pd.Series) -> pd.Series:
     """True where a break date is before 1900 or a spreadsheet/database placeholder."""
     placeholder = dates.isin(list(PLACEHOLDER_DATES))
