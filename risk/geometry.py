@@ -199,12 +199,8 @@ def in_metres(crs: CRS) -> bool:
     >>> in_metres(CRS("EPSG:2154")), in_metres(CRS("EPSG:2264")), in_metres(CRS("EPSG:4326"))
     (True, False, False)
     """
-    axes = crs.axis_info[:2]
-    return (
-        bool(axes)
-        and all(abs(a.unit_conversion_factor - 1.0) < 1e-12 for a in axes)
-        and all(a.unit_name in ("metre", "meter") for a in axes)
-    )
+    axes = crs.axis_info[:2]  # degrees and feet have other factors than 1 (to metres)
+    return bool(axes) and all(abs(a.unit_conversion_factor - 1.0) < 1e-12 for a in axes)
 
 
 def points_from_xy(

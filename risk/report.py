@@ -173,7 +173,7 @@ def _range(values: pd.Series) -> list[int] | None:
 def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
     if breaks.empty:
         return {"count": 0}
-    dates = record_dates(breaks) if "unlinked_reason" in breaks else breaks["date"]
+    dates = record_dates(breaks)
     per_year = dates.dt.year.dropna().astype(int).value_counts().sort_index()
     linked = breaks["pipe_id"].notna()
     linked_years = breaks.loc[linked, "date"].dt.year.dropna().astype(int)

@@ -130,27 +130,22 @@ def read_valves(
 
 def _read_table(path: Path, crs, data=None) -> pd.DataFrame:
     try:
-        if path.suffix == ".csv":
-            table = pd.read_csv(path, dtype=str, keep_default_na=False)
-            if {"x", "y"} <= set(table.columns) and not {"pipe_id", "node_id"} <= set(
-                table.columns
-            ):
-                import geopandas as gpd
-
-                x = pd.to_numeric(table["x"].replace("", np.nan), errors="coerce")
-                y = pd.to_numeric(table["y"].replace("", np.nan), errors="coerce")
-                points = [
-                    None if np.isnan(a) or np.isnan(b) else shapely.Point(a, b)
-                    for a, b in zip(x, y, strict=True)
-                ]
-                table = gpd.GeoDataFrame(table, geometry=points)
-                table = table.set_crs(given_crs(table, crs, data))
-                if crs is not None and table.crs != crs:
-                    table = table.to_crs(crs)
-            return table
         import geopandas as gpd
 
-        table = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
+        if path.suffix == ".csv":
+            table = pd.read_csv(path, dtype=str, keep_default_na=False)
+            columns = set(table.columns)
+            if not {"x", "y"} <= columns or {"pipe_id", "node_id"} <= columns:
+                return table  # valves by ids
+            x = pd.to_numeric(table["x"].replace("", np.nan), errors="coerce")
+            y = pd.to_numeric(table["y"].replace("", np.nan), errors="coerce")
+            points = [
+                None if np.isnan(a) or np.isnan(b) else shapely.Point(a, b)
+                for a, b in zip(x, y, strict=True)
+            ]
+            table = gpd.GeoDataFrame(table, geometry=points)  # in the CRS of the pipes
+        else:
+            table = gpd.read_parquet(path) if path.suffix == ".parquet" else gpd.read_file(path)
     except ValveFileError:
         raise
     except Exception as exc:
@@ -159,7 +154,7 @@ def _read_table(path: Path, crs, data=None) -> pd.DataFrame:
             "Give the isolation valves as valves.csv with pipe_id,node_id, or as GeoJSON or "
             "GeoPackage points."
         ) from None
-    if table.crs is None and crs is not None and len(table):
+    if table.crs is None and crs is not None:
         table = table.set_crs(given_crs(table, crs, data))
     if table.crs is not None and crs is not None and table.crs != crs:
         table = table.to_crs(crs)

@@ -114,6 +114,9 @@ def future_break_dates(dates: pd.Series) -> pd.Series:
 
 def record_dates(breaks: pd.DataFrame) -> pd.Series:
     """The dates that span the break record: those of breaks not set aside for their date
-    (placeholder, before 1900, after today), so that a mistyped year makes no gap."""
+    (placeholder, before 1900, after today), so that a mistyped year makes no gap; every
+    date of breaks not linked yet."""
+    if "unlinked_reason" not in breaks:
+        return breaks["date"]
     set_aside = breaks["unlinked_reason"].isin(["implausible_date", "future_date"])
     return breaks.loc[~set_aside.fillna(False).astype(bool), "date"]

@@ -69,10 +69,9 @@ def length_unit_problem(length_m: pd.Series, geometry_length_m: pd.Series | None
                         f"column seems to be in {unit}"
                     )
             return ""
-    values = values[values > 0]
-    if len(values) < 5:
+    median = _positive_median(values)
+    if median is None:
         return ""
-    median = float(values.median())
     if median < 1.0:
         return f"the median length is {median:g} m: the column seems to be in kilometres"
     if median > 20_000:
@@ -101,13 +100,19 @@ def check_length_unit(length_m, drawn_m, file: str, findings: Findings) -> None:
 
 def diameter_unit_problem(diameter: pd.Series) -> str:
     """A sentence when the diameters look like inches or metres, else ''."""
-    values = diameter.dropna()
-    values = values[values > 0]
-    if len(values) < 5:
+    median = _positive_median(diameter)
+    if median is None:
         return ""
-    median = float(values.median())
     if median < 1.5:
         return f"the median diameter is {median:g}: the column seems to be in metres"
     if median < MIN_MEDIAN_DIAMETER_MM:
         return f"the median diameter is {median:g}: the column seems to be in inches"
     return ""
+
+
+def _positive_median(values: pd.Series, least: int = 5) -> float | None:
+    """The median of the positive values, None with fewer than ``least`` of them (too few to
+    judge a unit by)."""
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    values = values[values > 0]
+    return float(values.median()) if len(values) >= least else None
