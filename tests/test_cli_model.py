@@ -55,6 +55,15 @@ def test_bad_years_and_dates_are_explained(run, town):
     assert code == 2 and "--as-of must be a date" in err
 
 
+def test_an_output_the_command_cannot_write_is_refused_before_any_work(run, town, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run("score", town, "--as-of", "2026-01-01", "--out", tmp_path / "scores.txt")
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "scores.txt: the output must end in .csv or .parquet" in err
+    assert "training" not in err  # refused as the command was read, not after the scoring
+
+
 def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
     run, town, tmp_path
 ):

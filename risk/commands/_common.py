@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import sys
@@ -101,6 +102,21 @@ def with_outcomes(data: UtilityData, workspace: Path | None) -> tuple[UtilityDat
     return learned, len(outcomes)
 
 
+#: The files :func:`write_table` writes, by extension.
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def table_path(value: str) -> Path:
+    """An ``--out`` table path (argparse type): refused before any work when
+    :func:`write_table` could not write it."""
+    path = Path(value)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise argparse.ArgumentTypeError(
+            f"{value}: the output must end in .csv or .parquet (for example scores.csv)"
+        )
+    return path
+
+
 def write_table(table: pd.DataFrame, path: Path) -> Path:
     """Write CSV or Parquet (by extension) atomically: a reader never sees half a file.
 
@@ -109,7 +125,7 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
+    if suffix not in TABLE_SUFFIXES:
         raise InputError(f"{path}: the output must end in .csv or .parquet")
     if suffix == ".csv":
         return write_csv(table, path)

@@ -10,7 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from risk import clock
-from risk.commands._common import emit, is_workspace, read_table, say, write_table
+from risk.commands._common import (
+    emit,
+    is_workspace,
+    read_table,
+    say,
+    table_path,
+    write_table,
+)
 from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, languages
 from risk.savings import SavingsSettings
@@ -126,7 +133,7 @@ page); a flag given here overrides that one setting for this run.""",
             help=f"override [savings] {setting.name} (default {setting.default:g})",
         )
     p.add_argument("--night-flow", type=Path, help="CSV: zone, date, min_night_flow_m3_per_h")
-    p.add_argument("--out", type=Path, help="CSV of the monthly table (saved to date)")
+    p.add_argument("--out", type=table_path, help="CSV of the monthly table (saved to date)")
     p.set_defaults(func=cmd_savings)
 
     p = add(
@@ -139,7 +146,7 @@ page); a flag given here overrides that one setting for this run.""",
     p.add_argument("sample", type=Path, help="a folder written by risk generate")
     p.add_argument("--rounds", type=int, default=4)
     p.add_argument("--km-per-round", type=float, default=20.0)
-    p.add_argument("--out", type=Path, help="CSV of the per-round table")
+    p.add_argument("--out", type=table_path, help="CSV of the per-round table")
     p.set_defaults(func=cmd_simulate_loop)
 
 

@@ -14,6 +14,7 @@ from risk.commands._common import (
     load_network,
     say,
     source_folder,
+    table_path,
     timed_steps,
     with_outcomes,
     write_table,
@@ -51,7 +52,9 @@ def register(add) -> None:
     _network_arguments(p)
     _engine_arguments(p)
     p.add_argument(
-        "--out", type=Path, help="CSV or Parquet to write (default: <workspace>/scores.parquet)"
+        "--out",
+        type=table_path,
+        help="CSV or Parquet to write (default: <workspace>/scores.parquet)",
     )
     p.add_argument("--model", type=Path, help="a saved model version to use instead of training")
     p.add_argument(
