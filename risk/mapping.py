@@ -55,7 +55,7 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "pipes": _COMMON_KEYS + ("values", "exclude", "min_length_m", "short_segments"),
     "breaks": _COMMON_KEYS + ("values", "duplicates"),
     "soils": ("file", "layer", "encoding", "separator", "crs", "keep", "drop"),
-    "weather": _COMMON_KEYS + ("missing_values",),
+    "weather": _COMMON_KEYS + ("missing_values", "temperature_unit"),
     "stations": _COMMON_KEYS,
     "welds": _COMMON_KEYS + ("values",),
 }
@@ -73,6 +73,7 @@ MAPPABLE_COLUMNS: dict[str, tuple[str, ...] | None] = {
 
 #: Accepted values of the choice keys.
 SHORT_SEGMENTS = ("warn", "drop", "merge")
+TEMPERATURE_UNITS = ("celsius", "fahrenheit", "tenths_celsius")
 BREAK_DUPLICATES = ("drop", "keep")
 
 #: Separators tried when a CSV file does not say (see :mod:`risk.io`).
@@ -102,6 +103,8 @@ class LayerMapping:
     duplicates: str = "drop"
     # weather: values that mean "no measurement" (on top of the contract's sentinels)
     missing_values: list[float] = field(default_factory=list)
+    # weather: the unit of the temperature columns, converted to °C as they are read
+    temperature_unit: str = "celsius"
 
 
 @dataclass
@@ -271,6 +274,7 @@ class _Checker:
             short_segments=self.choice(layer, section, "short_segments", SHORT_SEGMENTS),
             duplicates=self.choice(layer, section, "duplicates", BREAK_DUPLICATES),
             missing_values=self.numbers(layer, section, "missing_values"),
+            temperature_unit=self.choice(layer, section, "temperature_unit", TEMPERATURE_UNITS),
         )
         return lm if len(self.problems) == before else None
 

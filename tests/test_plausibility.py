@@ -11,7 +11,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import LineString
 
-from risk.contract import Findings
+from risk.contract import DataContractError, Findings
 from risk.ingest import read_utility
 from risk.model import inspection_rank
 from risk.plausibility import check_weather
@@ -318,14 +318,46 @@ def test_a_few_locations_exported_as_zeros_are_reported_and_treated_as_missing(t
     assert np.isfinite(data.breaks.geometry.dropna().total_bounds).all()
 
 
-def test_a_weather_column_in_another_unit_is_reported_and_kept(tiny):
+def test_temperatures_in_fahrenheit_are_refused_with_the_mapping_key_that_converts_them(tiny):
     weather = pd.read_csv(tiny / "weather.csv")
-    weather["tmax_c"] = weather["tmax_c"] * 9 / 5 + 32  # Fahrenheit under a Celsius name
+    celsius = weather[["tmin_c", "tmax_c"]].copy()
+    weather[["tmin_c", "tmax_c"]] = celsius * 9 / 5 + 32  # Fahrenheit under Celsius names
+    weather.to_csv(tiny / "weather.csv", index=False)
+    with pytest.raises(DataContractError) as refused:
+        read_utility(tiny)
+    refusals = [p for p in refused.value.problems if p.code == "unit_suspect"]
+    assert [p.message.split(":")[0] for p in refusals] == ["column 'tmin_c'", "column 'tmax_c'"]
+    problem = refusals[1]
+    assert "seem to be in °F" in problem.message
+    assert 'temperature_unit = "fahrenheit" under [weather]' in problem.fix
+    # the fix works: every temperature column converted to °C, nothing else touched
+    mapping = tiny / "mapping.toml"
+    mapping.write_text(mapping.read_text() + '\n[weather]\ntemperature_unit = "fahrenheit"\n')
+    data = read_utility(tiny)
+    assert np.allclose(data.weather[["tmin_c", "tmax_c"]], celsius, atol=1e-9)
+    assert not [w for w in data.meta["report"]["warnings"] if w["code"] == "unit_suspect"]
+
+
+def test_temperatures_in_tenths_of_a_degree_are_named_as_such(tiny):
+    weather = pd.read_csv(tiny / "weather.csv")
+    weather["tmax_c"] = weather["tmax_c"] * 10  # as GHCN writes them
+    weather.to_csv(tiny / "weather.csv", index=False)
+    with pytest.raises(DataContractError) as refused:
+        read_utility(tiny)
+    (problem,) = [p for p in refused.value.problems if p.code == "unit_suspect"]
+    assert "tenths of a degree" in problem.message
+    assert 'temperature_unit = "tenths_celsius"' in problem.fix
+
+
+def test_precipitation_in_another_unit_is_reported_and_kept(tiny):
+    weather = pd.read_csv(tiny / "weather.csv")
+    weather["precip_mm"] = weather["precip_mm"] * 100.0  # hundredths of a millimetre
     weather.to_csv(tiny / "weather.csv", index=False)
     data = read_utility(tiny)
     (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "unit_suspect"]
-    assert "column 'tmax_c'" in warning["message"] and "another unit" in warning["message"]
-    assert data.weather["tmax_c"].notna().all()  # kept, not half erased
+    assert "column 'precip_mm'" in warning["message"] and "another unit" in warning["message"]
+    assert "for example 4500, 5000" in warning["message"]  # plain numbers, not a list
+    assert data.weather["precip_mm"].notna().all()  # kept: the dry-summer index is relative
 
 
 def test_break_ids_written_differently_from_the_inventory_are_pointed_out(tiny):

@@ -151,6 +151,20 @@ def read_utility(
     crs = unify_crs(layers, files, findings)
     if layers.get("pipes") is not None:
         warn_duplicate_geometries(layers["pipes"], str(files["pipes"]), findings)
+    weather = layers.get("weather")
+    frequency = None
+    if weather is not None:
+        stations = layers.get("stations")
+        weather = check_weather(
+            weather,
+            str(files["weather"]),
+            findings,
+            missing_values=mapping.layer("weather").missing_values,
+            temperature_unit=mapping.layer("weather").temperature_unit,
+            station_ids=None if stations is None else stations["station_id"],
+        )
+        frequency = _weather_frequency(weather)
+
     findings.raise_if_errors()
     pipes_lm = mapping.layer("pipes")
     pipes, merged_ids = check_short_segments(
@@ -202,19 +216,7 @@ def read_utility(
         step("overlay soils")
         warn_outside_soils(pipes, soils, str(files["soils"]), findings)
 
-    weather = layers.get("weather")
-    frequency = None
-    if weather is not None:
-        stations = layers.get("stations")
-        weather = check_weather(
-            weather,
-            str(files["weather"]),
-            findings,
-            missing_values=mapping.layer("weather").missing_values,
-            station_ids=None if stations is None else stations["station_id"],
-        )
-        frequency = _weather_frequency(weather)
-
+    findings.raise_if_errors()  # refusals of the steps above, if any
     if strict and findings.warnings:
         raise DataContractError(
             [

@@ -16,10 +16,24 @@ from risk.plausibility.columns import id_format_hint
 WEATHER_SENTINELS = (-9999.0, -9999.9, -999.0, -999.9, -99.9, 9999.0, 99999.0, -99999.0)
 
 #: Plausible ranges of weather columns recognised by name (outside: treated as missing).
+_TEMPERATURE_NAME = re.compile(r"(^|_)(t|temp|tmin|tmax|tmean|tavg|temperature)(_|$)|_c$", re.I)
 _WEATHER_RANGES = (
-    (re.compile(r"(^|_)(t|temp|tmin|tmax|tmean|tavg|temperature)(_|$)|_c$", re.I), -90.0, 60.0),
+    (_TEMPERATURE_NAME, -90.0, 60.0),
     (re.compile(r"precip|rain|snow|_mm$", re.I), 0.0, 2000.0),
 )
+
+#: Units the mapping's ``[weather] temperature_unit`` converts to °C.
+TEMPERATURE_UNITS = {
+    "celsius": lambda t: t,
+    "fahrenheit": lambda t: (t - 32.0) * 5.0 / 9.0,
+    "tenths_celsius": lambda t: t / 10.0,
+}
+
+
+def is_temperature_column(column) -> bool:
+    """Whether a weather column is a temperature by its name (``tmax_c``, ``TN``, ``temp``):
+    the columns checked against -90 to 60 °C and converted by ``temperature_unit``."""
+    return bool(_TEMPERATURE_NAME.search(str(column)))
 
 
 def check_weather(
@@ -29,9 +43,16 @@ def check_weather(
     *,
     missing_values=(),
     station_ids=None,
+    temperature_unit: str = "celsius",
 ) -> pd.DataFrame:
-    """Sentinels and impossible values become missing (reported); gaps are reported."""
+    """Sentinels and impossible values become missing (reported); gaps are reported.
+
+    Temperatures are converted to °C from ``temperature_unit`` (the mapping's), after the
+    "no data" codes are set aside. Temperatures that still look like another unit are
+    refused: the frost indices count degrees below 0 °C, so °F would read as no frost.
+    """
     weather = weather.copy()
+    to_celsius = TEMPERATURE_UNITS[temperature_unit]
     sentinels = [float(v) for v in (*WEATHER_SENTINELS, *missing_values)]
     values = [c for c in weather.columns if c not in ("date", "station_id", "_row")]
     for column in values:
@@ -49,6 +70,8 @@ def check_weather(
                 file,
                 findings,
             )
+        if is_temperature_column(column):
+            weather[column] = to_celsius(weather[column].astype(float))
         for pattern, low, high in _WEATHER_RANGES:
             if pattern.search(column):
                 _check_range(weather, column, low, high, file, findings)
@@ -64,24 +87,40 @@ UNIT_SUSPECT_SHARE = 0.05
 
 
 def _check_range(weather, column, low, high, file, findings: Findings) -> None:
-    """A few values outside the column's plausible range become missing; many mean the
-    column is in another unit: reported and kept as they are (consistent within the
-    utility, so the model can still use them)."""
+    """A few values outside the column's plausible range become missing. Many mean the
+    column is in another unit: a temperature is refused with the mapping key that converts
+    it; precipitation is reported and kept (the dry-summer index compares each summer with
+    the mean summer, so its unit cancels out)."""
     odd = ((weather[column] < low) | (weather[column] > high)).fillna(False).to_numpy(bool)
     if not odd.any():
         return
-    examples = weather.loc[odd, column].head(3).tolist()
+    examples = ", ".join(f"{v:g}" for v in weather.loc[odd, column].head(3))
     share = odd.sum() / max(int(weather[column].notna().sum()), 1)
+    outside = f"{share:.0%} of the values are outside {low:g} to {high:g} (for example {examples})"
+    rows = weather.loc[odd, "_row"]
+    if share > UNIT_SUSPECT_SHARE and is_temperature_column(column):
+        unit, key = _temperature_unit_of(weather[column])
+        findings.error(
+            "weather",
+            file,
+            "unit_suspect",
+            f"column '{column}': {outside}: the temperatures seem to be in {unit}, and the "
+            "frost and heat indices need °C",
+            f'Add temperature_unit = "{key}" under [weather] in the mapping file (every '
+            "temperature column is then converted to °C), or convert the column to °C at "
+            "the source",
+            rows=rows,
+        )
+        return
     if share > UNIT_SUSPECT_SHARE:
         findings.warn(
             "weather",
             file,
             "unit_suspect",
-            f"column '{column}': {share:.0%} of the values "
-            f"are outside {low:g} to {high:g} (for example {examples}): the column seems to "
-            "be in another unit (°F, tenths of a millimetre, ...); values kept as they are",
-            "Convert it at the source to °C or mm, so that reasons read right",
-            rows=weather.loc[odd, "_row"],
+            f"column '{column}': {outside}: the column seems to be in another unit (tenths "
+            "of a millimetre, inches, ...); values kept as they are",
+            "Convert it at the source to mm, so that reasons read right",
+            rows=rows,
         )
         return
     _treat_as_missing(
@@ -94,6 +133,15 @@ def _check_range(weather, column, low, high, file, findings: Findings) -> None:
         file,
         findings,
     )
+
+
+def _temperature_unit_of(values: pd.Series) -> tuple[str, str]:
+    """The unit temperatures out of the °C range seem to be in, and its mapping value:
+    tenths of a degree (as GHCN writes them: summer days of 250-350) when they reach beyond
+    150, else °F."""
+    if float(values.abs().quantile(0.99)) > 150:
+        return "tenths of a degree Celsius", "tenths_celsius"
+    return "°F", "fahrenheit"
 
 
 def _treat_as_missing(weather, column, mask, what, code, fix, file, findings) -> None:
