@@ -104,6 +104,18 @@ def check_geometry(
             f"{layer} must hold {' / '.join(sorted(allowed))} geometries",
             rows=table.loc[wrong, "_row"].to_numpy(),
         )
+    if layer == "pipes" and missing.any() and not missing.all():
+        first = _row_ident(table, int(np.flatnonzero(missing)[0]))
+        findings.warn(
+            layer,
+            file,
+            "no_geometry",
+            f"{int(missing.sum()):,} of {len(table):,} pipes have no geometry (first: {first}): "
+            "they are scored from their attributes and the breaks that name them, without "
+            "soil, neighbours, a located break or a place on the map",
+            "Draw them at the source if they should be on the map",
+            rows=table.loc[missing, "_row"].to_numpy(),
+        )
     check = ~missing & ~empty & ~wrong
     invalid = np.zeros(len(table), dtype=bool)
     invalid[check] = ~shapely.is_valid(geoms[check])

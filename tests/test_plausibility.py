@@ -410,3 +410,14 @@ def test_pipe_ids_that_cannot_be_identifiers_are_refused(run, tiny, tmp_path):
     err = _fails(run, tiny, tmp_path / "ws")
     assert "1 pipe_id values cannot be used as identifiers" in err and "(rows 3)" in err
     assert "runs as a formula" in err and "pipes.geojson" in err
+
+
+def test_pipes_without_geometry_in_a_drawn_layer_are_named(tiny):
+    pipes = _pipes(tiny)
+    pipes.loc[[2, 5], "geometry"] = None  # exported without their line
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "no_geometry"]
+    assert warning["message"].startswith("2 of 16 pipes have no geometry (first: pipe_id 'P-0003')")
+    assert "no soil" not in warning["message"] and "a place on the map" in warning["message"]
+    assert len(data.pipes) == 16  # kept: scored from their attributes
