@@ -306,6 +306,26 @@ def reasons_in_words(value, lang: str = "en") -> list[str]:
     return [reason_words(phrase, lang) for phrase in reasons_list(value)]
 
 
+def with_reasons_in_words(table: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """``table`` with ``reasons`` right after ``top_reasons``: the same reasons in words in
+    ``lang``, one line per pipe ("; " between them), for the person who opens the file.
+
+    ``top_reasons`` stays as ``risk score`` wrote it (the same English phrases in every
+    file, so filters and joins work whatever the reader's language). Every table a person
+    opens (``plan.csv``, ``risk.csv``, a ``risk score --out`` file) goes through here.
+
+    >>> table = pd.DataFrame({"pipe_id": ["P-1"], "top_reasons": ["unlined; soil ph low (5.1)"]})
+    >>> with_reasons_in_words(table).loc[0, "reasons"]
+    'no inner lining; soil pH: low (5.1)'
+    """
+    if "top_reasons" not in table:
+        return table
+    table = table.drop(columns="reasons", errors="ignore").copy()
+    words = ["; ".join(reasons_in_words(value, lang)) for value in table["top_reasons"]]
+    table.insert(table.columns.get_loc("top_reasons") + 1, "reasons", words)
+    return table
+
+
 # -- the card --------------------------------------------------------------------------------
 
 

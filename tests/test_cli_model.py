@@ -28,6 +28,10 @@ def test_score_a_utility_folder_to_csv(run, town, tmp_path):
     ]
     assert scores["rank"].tolist() == sorted(scores["rank"])
     assert scores["probability"].between(0, 1).all()
+    # the reasons in words beside them, for the person who opens the file
+    assert scores.columns[5] == "reasons" and scores["reasons"].notna().all()
+    assert not scores["reasons"].str.contains("LEYP rate|_mm|unlined").any()
+    assert scores["top_reasons"].str.contains("LEYP rate").any()  # the stored phrases
 
 
 def test_score_a_workspace_saves_scores_and_a_model_version(run, town, tmp_path):

@@ -301,9 +301,18 @@ def test_risk_matrix_on_the_command_line_is_the_pages_matrix(run, tiny_workspace
     written = pd.read_csv(summary["out"])
     assert written["pipe_id"].tolist() == want.pipes["pipe_id"].tolist()
     assert written["risk_grade"].tolist() == want.pipes["risk_grade"].tolist()
+    scores = pd.read_parquet(tiny_workspace / "scores.parquet")
+    scores["top_reasons"] = "cast iron, 95 years old (LEYP rate 6.05/km); unlined"
+    scores.to_parquet(tiny_workspace / "scores.parquet")
     code, out, err = run("matrix", tiny_workspace, "--language", "fr")
     assert code == 0, err
     assert "Matrice" in out and "négligeable" in out  # the page's words, in French
+    written = pd.read_csv(tiny_workspace / "risk.csv")  # the GIS file: reasons in words too
+    assert written.columns[-2:].tolist() == ["top_reasons", "reasons"]
+    assert set(written["reasons"]) == {
+        "fonte grise, 95 ans (conduites de ce matériau et de cet âge : 6,05 casses par km "
+        "attendues); sans revêtement intérieur"
+    }
     (tiny_workspace / "scores.parquet").unlink()
     code, _, err = run("matrix", tiny_workspace)
     assert code == 2 and "risk score" in err

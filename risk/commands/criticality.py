@@ -78,6 +78,7 @@ def cmd_matrix(args) -> int:
     from risk.consequence.matrix import matrix_table, read_risk
     from risk.csvsafe import write_csv
     from risk.i18n import t
+    from risk.pipecard import with_reasons_in_words
     from risk.workspace import Workspace
 
     if not is_workspace(args.workspace):
@@ -91,7 +92,10 @@ def cmd_matrix(args) -> int:
             f"{Workspace(args.workspace).scores} not found: score the network first "
             f"(risk score {args.workspace} --as-of DATE)"
         )
-    out = write_csv(result.pipes, args.out or Path(args.workspace) / "risk.csv")
+    out = write_csv(
+        with_reasons_in_words(result.pipes, args.language),
+        args.out or Path(args.workspace) / "risk.csv",
+    )
     texts, _ = matrix_table(result, args.language)
     summary = result.summary()
     lines = [t("riskmatrix.title", args.language), texts.to_string(index=False), ""]

@@ -188,6 +188,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_score(args) -> int:
+    from risk.pipecard import with_reasons_in_words
     from risk.scoring import load_model, train_and_score, weather_range_words
 
     data, workspace = load_network(args.folder, args.mapping)
@@ -217,8 +218,8 @@ def cmd_score(args) -> int:
     used = model.horizon_years if model is not None else args.horizon_years
     if workspace is not None and Path(out) == Workspace(workspace).scores:
         Workspace(workspace).write_scores(scores, as_of, used, args.model and str(args.model))
-    else:
-        write_table(scores, out)
+    else:  # a file for people and the GIS: the reasons in words too
+        write_table(with_reasons_in_words(scores), out)
     by_weather_year = scores.attrs.get("expected_failures_by_weather_year") or {}
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
     weather = weather_range_words(by_weather_year, scores["expected_failures"].sum(), used)

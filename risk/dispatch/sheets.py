@@ -14,7 +14,7 @@ from risk.atomic import replace_atomically
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import look_for, plan_advice
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
-from risk.pipecard import reasons_in_words
+from risk.pipecard import reasons_in_words, with_reasons_in_words
 
 #: Printed on A4: the guidance once per sheet, three lines per pipe (about half the width
 #: for the reasons in words, longer than the phrases stored in the scores), the table's head
@@ -77,7 +77,7 @@ def plan_records(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     (:func:`risk.dispatch.plan_advice`). ``top_reasons`` stays as ``risk score`` wrote it
     (English phrases, the same text as in ``scores.parquet``, so filters and joins work
     whatever the reader's language); right after it, ``reasons`` gives the same reasons in words in ``lang``
-    (:func:`risk.pipecard.reasons_in_words`), for the person who opens the attribute table.
+    (:func:`risk.pipecard.with_reasons_in_words`), for the person who opens the attribute table.
 
     >>> plan = pd.DataFrame({"date": [pd.Timestamp("2026-11-23")], "pipe_id": ["P-1"],
     ...                      "top_reasons": ["cast iron, 95 years old; no recorded failure"]})
@@ -88,10 +88,7 @@ def plan_records(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> pd.Data
     table["date"] = pd.to_datetime(table["date"]).dt.date.astype(str)
     if "material" in table:
         table["look_for"] = [plan_advice(m, lang) for m in table["material"]]
-    if "top_reasons" in table:
-        words = [_reasons_text(r, lang) for r in table["top_reasons"]]
-        table.insert(table.columns.get_loc("top_reasons") + 1, "reasons", words)
-    return table
+    return with_reasons_in_words(table, lang)
 
 
 def _reasons_text(value, lang: str) -> str:
