@@ -421,3 +421,16 @@ def test_pipes_without_geometry_in_a_drawn_layer_are_named(tiny):
     assert warning["message"].startswith("2 of 16 pipes have no geometry (first: pipe_id 'P-0003')")
     assert "no soil" not in warning["message"] and "a place on the map" in warning["message"]
     assert len(data.pipes) == 16  # kept: scored from their attributes
+
+
+def test_weld_records_not_linked_are_named_in_words_with_their_ids(tiny):
+    welds = pd.read_csv(tiny / "welds.csv")
+    welds.loc[:1, "pipe_id"] = ["p 0005", "P-9999"]  # written otherwise; not in the inventory
+    welds.to_csv(tiny / "welds.csv", index=False)
+    data = read_utility(tiny)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["layer"] == "welds"]
+    assert warning["code"] == "unlinked_not_in_inventory"
+    message = warning["message"]
+    assert message.startswith("2 of ") and "weld/joint records are not linked" in message
+    assert "its pipe_id is not in the pipe inventory" in message and "{" not in message
+    assert "(for example p 0005, P-9999)" in message

@@ -70,8 +70,6 @@ def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
 
 
 def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Series) -> None:
-    from risk.link import UNLINKED_REASONS
-
     dates = record_dates(breaks)
     per_year = dates.dt.year.dropna().astype(int).value_counts().sort_index()
     for year, gap in record_gap_years(dates, records_complete_from(per_year)).items():
@@ -83,35 +81,51 @@ def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Seri
             f"The model leaves the outcomes of {year} out of its training. If {year} was "
             "truly calm, nothing to do; if records are missing, add them to the export",
         )
-    unlinked = breaks["pipe_id"].isna()
+    warn_unlinked(breaks, "breaks", file, tolerance_m, findings, pipe_ids)
+
+
+#: How a layer's records are named in the messages.
+_RECORD_WORDS = {"breaks": "breaks", "welds": "weld/joint records"}
+
+
+def warn_unlinked(records, layer, file, tolerance_m, findings: Findings, pipe_ids) -> None:
+    """One warning per reason a record of ``layer`` (breaks, welds) is not linked to a pipe,
+    in words (:data:`risk.link.UNLINKED_REASONS`), with a hint when ids are written
+    otherwise than the inventory's."""
+    from risk.link import UNLINKED_REASONS
+
+    unlinked = records["pipe_id"].isna()
     if not unlinked.any():
         return
-    for reason, count in breaks.loc[unlinked, "unlinked_reason"].value_counts().items():
-        mask = unlinked & (breaks["unlinked_reason"] == reason)
+    what = _RECORD_WORDS.get(layer, "records")
+    for reason, count in records.loc[unlinked, "unlinked_reason"].value_counts().items():
+        mask = unlinked & (records["unlinked_reason"] == reason)
         text = UNLINKED_REASONS.get(reason, reason)
         if reason in ("not_in_inventory", "not_in_inventory_no_geometry"):
-            text += id_format_hint(breaks.loc[mask, "reported_pipe_id"], pipe_ids)
+            reported = records.loc[mask, "reported_pipe_id"]
+            text += f" (for example {', '.join(reported.dropna().astype(str).unique()[:3])})"
+            text += id_format_hint(reported, pipe_ids)
         if reason == "future_date":
             text += (
                 " (for example "
                 + ", ".join(
-                    breaks.loc[mask, "date"].dt.strftime("%Y-%m-%d").drop_duplicates().head(3)
+                    records.loc[mask, "date"].dt.strftime("%Y-%m-%d").drop_duplicates().head(3)
                 )
                 + ")"
             )
         if reason == "too_far":
-            nearest = breaks.loc[mask, "link_distance_m"]
+            nearest = records.loc[mask, "link_distance_m"]
             span = f"{nearest.min():,.0f}" + (
                 f"-{nearest.max():,.0f}" if nearest.max() > nearest.min() + 0.5 else ""
             )
             text += f" ({tolerance_m:g} m; nearest pipe at {span} m)"
         findings.warn(
-            "breaks",
+            layer,
             file,
             f"unlinked_{reason}",
-            f"{count:,} of {len(breaks):,} breaks are not linked to a pipe because {text}",
+            f"{count:,} of {len(records):,} {what} are not linked to a pipe because {text}",
             "They are kept in the workspace but are not part of any pipe's history",
-            rows=breaks.loc[mask, "_row"],
+            rows=records.loc[mask, "_row"],
         )
 
 

@@ -20,7 +20,13 @@ from risk.contract import (
 )
 from risk.errors import InputError
 from risk.geometry import crs_text
-from risk.ingest.checks import follow_merged, unify_crs, warn_breaks, warn_outside_soils
+from risk.ingest.checks import (
+    follow_merged,
+    unify_crs,
+    warn_breaks,
+    warn_outside_soils,
+    warn_unlinked,
+)
 from risk.ingest.layers import LAYER_READERS, read_pipes
 from risk.io import find_layer_file, read_layer
 from risk.link import link_to_pipes, unlink_by_date, unlink_implausible_dates
@@ -200,17 +206,11 @@ def read_utility(
     if welds is not None and len(welds):
         welds = follow_merged(welds, merged_ids)
         links = link_to_pipes(welds, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids)
-        welds = welds.join(links.drop(columns="link_distance_m"))
-        unlinked = welds["pipe_id"].isna()
-        if unlinked.any():
-            findings.warn(
-                "welds",
-                str(files["welds"]),
-                "unlinked",
-                f"{int(unlinked.sum()):,} of {len(welds):,} weld/joint records are not linked to "
-                f"a pipe: {welds.loc[unlinked, 'unlinked_reason'].value_counts().to_dict()}",
-                rows=welds.loc[unlinked, "_row"].to_numpy(),
-            )
+        links = welds.join(links)
+        warn_unlinked(
+            links, "welds", str(files["welds"]), link_tolerance_m, findings, pipes["pipe_id"]
+        )
+        welds = links.drop(columns="link_distance_m")
     soils = layers.get("soils")
     if soils is not None and isinstance(pipes, gpd.GeoDataFrame):
         step("overlay soils")
