@@ -48,18 +48,27 @@ MATERIAL_ALIASES: dict[str, str] = {
     "FONTE": "cast_iron",
     "FONTEGRISE": "cast_iron",
     "FG": "cast_iron",
+    "FTG": "cast_iron",  # fonte grise, as French GIS exports abbreviate it
+    "FT": "cast_iron",  # fonte, unspecified: grey iron in old networks (as FONTE)
+    "CIP": "cast_iron",
+    "CICL": "cast_iron",  # cement-lined: the lining is in the `lined` column
     # ductile iron / fonte ductile
     "DI": "ductile_iron",
     "DUCTILEIRON": "ductile_iron",
     "FONTEDUCTILE": "ductile_iron",
     "FD": "ductile_iron",
+    "FTD": "ductile_iron",
+    "DIP": "ductile_iron",
+    "DICL": "ductile_iron",
     # steel / acier
     "ST": "steel",
     "STL": "steel",
     "STEEL": "steel",
+    "MSCL": "steel",  # mild steel cement-lined
     "ACIER": "steel",
     "GS": "galvanized_steel",
     "GALV": "galvanized_steel",
+    "GI": "galvanized_steel",  # galvanised iron
     "GALVANIZEDSTEEL": "galvanized_steel",
     "ACIERGALVANISE": "galvanized_steel",
     # asbestos cement / amiante-ciment, fibrociment
@@ -68,6 +77,8 @@ MATERIAL_ALIASES: dict[str, str] = {
     "AMIANTECIMENT": "asbestos_cement",
     "FIBROCIMENT": "asbestos_cement",
     "FC": "asbestos_cement",
+    "AMC": "asbestos_cement",
+    "ACP": "asbestos_cement",
     # concrete / béton
     "CONCRETE": "concrete",
     "CPP": "concrete",
@@ -76,6 +87,7 @@ MATERIAL_ALIASES: dict[str, str] = {
     "BETON": "concrete",
     "BÉTON": "concrete",
     "BA": "concrete",
+    "BET": "concrete",
     # plastics
     "PVC": "pvc",
     "PVCO": "pvc",

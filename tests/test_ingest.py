@@ -347,3 +347,16 @@ def test_a_calm_year_and_the_last_partial_year_are_not_gaps():
     assert record_gap_years(dates(kitchener), 2009) == {}
     assert record_gap_years(dates({2010: 100, 2011: 100, 2012: 100, 2013: 3}), 2010) == {}
     assert list(record_gap_years(dates({2010: 100, 2011: 100, 2012: 3, 2013: 100}), 2010)) == [2012]
+
+
+def test_material_codes_of_french_and_english_exports_need_no_mapping(tiny):
+    pipes = gpd.read_file(tiny / "pipes.geojson")
+    codes = ["FTG", "ftd", "AMC", "Fonte ductile", "CICL", "DICL", "MSCL", "PVC-O", "ZZ"]
+    pipes.loc[: len(codes) - 1, "material"] = codes
+    (tiny / "pipes.geojson").unlink()
+    pipes.to_file(tiny / "pipes.geojson", driver="GeoJSON")
+    read = read_utility(tiny).pipes.set_index("pipe_id")["material"]
+    assert read.loc[pipes["pipe_id"][: len(codes)]].tolist() == [
+        "cast_iron", "ductile_iron", "asbestos_cement", "ductile_iron", "cast_iron",
+        "ductile_iron", "steel", "pvc", "unknown",
+    ]  # fmt: skip
