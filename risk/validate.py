@@ -352,7 +352,10 @@ def check_year_range(
             "implausible_year",
             f"{int(bad.sum()):,} values of '{column}' are before {earliest} or in the future "
             f"(for example {_examples(years[bad])}); they are treated as missing",
-            "Correct them at the source",
+            "They look like years written with two digits (62 for 1962?): write the years "
+            "in full at the source"
+            if (years[bad].between(0, 99)).mean() > 0.5
+            else "Correct them at the source",
             rows=_rows(table, bad),
         )
     return years.mask(bad)

@@ -434,3 +434,13 @@ def test_weld_records_not_linked_are_named_in_words_with_their_ids(tiny):
     assert message.startswith("2 of ") and "weld/joint records are not linked" in message
     assert "its pipe_id is not in the pipe inventory" in message and "{" not in message
     assert "(for example p 0005, P-9999)" in message
+
+
+def test_install_years_written_with_two_digits_are_named_as_such(tiny):
+    pipes = _pipes(tiny)
+    pipes["install_year"] = pipes["install_year"] % 100  # 1962 exported as 62
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "implausible_year"]
+    assert "written with two digits" in warning["fix"]
+    assert data.pipes["install_year"].isna().all()  # not guessed: 05 may be 1905 or 2005
