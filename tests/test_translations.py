@@ -61,6 +61,17 @@ def test_every_language_has_every_message_with_the_same_fields():
         assert not wrong, f"{lang}: placeholders differ from English in {wrong[:5]}"
 
 
+@pytest.mark.parametrize("lang", i18n.languages())
+def test_no_message_shows_a_setting_code_to_people(lang):
+    """Pages speak plain words: no "[costs]" section code, no key=value, no snake_case."""
+    coded = {
+        k: v
+        for k, v in messages(po(lang)).items()
+        if re.search(r"\[[a-z_]+\]|\b[a-z]+_[a-z_]+\s*=", v)
+    }
+    assert not coded
+
+
 def test_every_key_the_code_names_is_in_the_catalogue():
     """Babel extracts the literal keys of t(...), tr(...) and label(...) calls."""
     keywords = {"t": None, "tr": None, "has": None}
