@@ -109,6 +109,28 @@ def test_the_age_rule_renews_the_oldest_first():
     )
 
 
+def test_without_install_years_the_age_rule_is_not_compared_and_the_plan_says_why():
+    from risk.renewal.words import plan_story
+
+    scores, pipes = network()
+    pipes["install_year"] = pd.array([None, None, None, 1900, None], dtype="Int64")
+    inputs = build_inputs(scores, pipes, years=1, as_of="2026-01-01", ageing_exponent=0.0)
+    plan = plan_renewal(inputs, 96_000)
+    assert [s.key for s in plan.scenarios] == ["budget_100", "budget_70", "budget_130", "nothing"]
+    assert plan.basis["install_year_known_share"] == pytest.approx(0.2)
+    story = plan_story(plan, "en")
+    assert story[1] == (
+        "The oldest-first rule is not compared: only 20% of the network's length has an "
+        "install year."
+    )
+    assert "20" in plan_story(plan, "fr")[1]
+    assert len(scenario_table(plan, "en")) == 4
+    # with the years known for half the length, it is compared again
+    pipes["install_year"] = pd.array([1980, 1990, None, 1900, None], dtype="Int64")
+    inputs = build_inputs(scores, pipes, years=1, as_of="2026-01-01", ageing_exponent=0.0)
+    assert plan_renewal(inputs, 96_000).scenario("age_rule") is not None
+
+
 def test_consequence_weighs_the_choice():
     consequence = pd.DataFrame({"pipe_id": ["C"], "cof_score": [1.0]})
     plan = plan_renewal(inputs_for(consequence=consequence), 96_000)

@@ -84,8 +84,10 @@ class RenewalPlan:
         """The plan: the best value for money at the budget asked."""
         return self.scenarios[0]
 
-    def scenario(self, key: str) -> Scenario:
-        return next(s for s in self.scenarios if s.key == key)
+    def scenario(self, key: str) -> Scenario | None:
+        """The scenario ``key``; None when the plan has none (the age rule without
+        install years, see :data:`AGE_RULE_MIN_KNOWN_SHARE`)."""
+        return next((s for s in self.scenarios if s.key == key), None)
 
     def summary(self) -> pd.DataFrame:
         """One row per scenario: its key, rule, budget and totals."""
@@ -111,6 +113,20 @@ class RenewalPlan:
             ],
             ignore_index=True,
         )
+
+
+#: The oldest-first rule is compared only when this share of the network's length has an
+#: install year: below it, "oldest" orders a few known pipes and leaves the rest in ties.
+AGE_RULE_MIN_KNOWN_SHARE = 0.5
+
+
+def install_year_known_share(inputs: RenewalInputs) -> float:
+    """Share of the network's length (of the pipes the plan may renew) with an install year."""
+    pipes = inputs.pipes
+    length = pipes["length_m"].to_numpy(float)
+    known = pd.to_numeric(pipes["install_year"], errors="coerce").notna().to_numpy()
+    total = float(np.nansum(length))
+    return float(np.nansum(length[known]) / total) if total > 0 else 0.0
 
 
 def suggested_budget_eur_per_year(network_length_m: float, costs=None) -> float:
@@ -145,14 +161,17 @@ def plan_renewal(
     by_unit: bool = False,
 ) -> RenewalPlan:
     """The plan at ``budget_eur_per_year`` and the scenarios to compare it with: the same
-    rule at each of ``factors`` × the budget, the age rule (oldest first) at the budget, and
-    doing nothing."""
+    rule at each of ``factors`` × the budget, the age rule (oldest first) at the budget when
+    enough of the network has an install year (:data:`AGE_RULE_MIN_KNOWN_SHARE`), and doing
+    nothing."""
     check_plan_request(budget_eur_per_year, inputs.years)
     factors = _factors(factors)
     items = _items(inputs, by_unit)
+    known_share = install_year_known_share(inputs)
     runs = [("best_value", 1.0)]
     runs += [("best_value", f) for f in factors if f != 1.0]
-    runs += [("oldest_first", 1.0), ("nothing", 0.0)]
+    runs += [("oldest_first", 1.0)] if known_share >= AGE_RULE_MIN_KNOWN_SHARE else []
+    runs += [("nothing", 0.0)]
     scenarios = [
         _scenario(inputs, items, rule, factor, budget_eur_per_year * factor)
         for rule, factor in runs
@@ -162,6 +181,7 @@ def plan_renewal(
         "budget_eur_per_year": float(budget_eur_per_year),
         "factors": list(factors),
         "by_unit": bool(by_unit),
+        "install_year_known_share": round(known_share, 4),
         "weighted_by_consequence": bool(inputs.basis.get("consequence_pipes")),
     }
     return RenewalPlan(scenarios=scenarios, basis=basis, inputs=inputs)

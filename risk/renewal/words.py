@@ -90,7 +90,7 @@ def plan_story(plan: RenewalPlan, lang: str = "en") -> list[str]:
     and doing nothing; then the assumptions."""
     b = plan.basis
     main, nothing = plan.main.totals, plan.scenario("nothing").totals
-    age = plan.scenario("age_rule").totals
+    age = plan.scenario("age_rule")
     story = [
         t(
             "renewal.story.plan",
@@ -108,8 +108,14 @@ def plan_story(plan: RenewalPlan, lang: str = "en") -> list[str]:
         t(
             "renewal.story.age_rule",
             lang,
-            avoided=failures(age["failures_avoided"], lang),
-            km=format_number(age["km_renewed"], lang, decimals=1),
+            avoided=failures(age.totals["failures_avoided"], lang),
+            km=format_number(age.totals["km_renewed"], lang, decimals=1),
+        )
+        if age is not None
+        else t(
+            "renewal.story.no_age_rule",
+            lang,
+            share=format_percent(b.get("install_year_known_share", 0.0), lang),
         ),
     ]
     if b.get("weighted_by_consequence"):
