@@ -140,7 +140,10 @@ def test_risk_score_with_the_dask_engine_writes_the_standard_columns(cli_run):
     assert code == 0, err
     assert "Starting a local Dask cluster (2 workers)" in err
     scores = pd.read_parquet(out)
-    assert list(scores.columns) == list(SCORE_COLUMNS)
+    # a file for people: the standard columns, the reasons in words after top_reasons
+    columns = list(SCORE_COLUMNS)
+    columns.insert(columns.index("top_reasons") + 1, "reasons")
+    assert list(scores.columns) == columns
     assert json.loads(stdout)["pipes"] == len(scores) > 2_000
     assert scores["rank"].tolist() == list(range(1, len(scores) + 1))
     assert scores["probability"].between(0, 1).all()
