@@ -239,7 +239,7 @@ def test_the_model_card_reads_as_a_page():
     features = modelcard.features_table(CARD, "en")
     assert features.iloc[0].tolist()[0] == "Material and age"
     text = json.dumps(page) + features.to_csv()
-    assert "freeze-thaw days a year" in text and "welds and joints: B" in text
+    assert "freeze-thaw days a year" in text and "welds and joints recorded as B" in text
     assert not RAW.search(text.replace('"', "")), text
     assert modelcard.describe_card({}, "fr")["backtest"] == []  # a bare card: fewer parts
 
