@@ -149,8 +149,9 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
     at.button(key="f_save").click()  # the form's submit button
     at.run()
     assert not at.exception
-    assert "Saved: outcome" in texts(at)
     first = at.session_state["last_outcome"]
+    saved = f"Saved for pipe {first['pipe_id']}: leak found (record {first['outcome_id']})."
+    assert saved in texts(at)  # the result in words, not only a record number
     assert at.selectbox(key="f_assignment").value != picked  # moved on to the next pipe
     # ... with a blank form: no result, leak kind or flow carried over to the next pipe
     assert at.radio(key="f_result").value is None and at.radio(key="f_leak_kind").value is None

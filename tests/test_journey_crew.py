@@ -238,7 +238,9 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
     page.locator(".st-key-f_leak_kind").get_by_text("joint", exact=True).tap()
     save.tap()
-    expect(page.get_by_text("Saved: outcome")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Saved for pipe P-0000: leak found (record")).to_be_visible(
+        timeout=20_000
+    )
     stored = _outcomes(workspace)
     assert stored[["pipe_id", "result", "leak_kind", "recorded_by"]].values.tolist() == [
         ["P-0000", "leak_found", "joint", "nadia"]

@@ -22,7 +22,7 @@ import streamlit as st
 from risk import auth, clock
 from risk.dispatch import crewday
 from risk.errors import InputError
-from risk.i18n import format_date
+from risk.i18n import format_date, label
 from risk.outcomes import writes
 from risk.outcomes.form import outcome_from_form
 from risk.store import LEAK_KINDS, RESULTS
@@ -143,7 +143,8 @@ with st.container(key="crew-pipe"):
     if last:
         message = st.success if last["created"] else st.info
         key = "crew.saved" if last["created"] else "crew.already"
-        message(tr(key, pipe_id=last["pipe_id"], outcome_id=last["outcome_id"]))
+        result = label("result", last["result"], lang)
+        message(tr(key, pipe_id=last["pipe_id"], outcome_id=last["outcome_id"], result=result))
     with st.container(border=True):
         is_next = state["f_assignment"] == state.get("crew_auto")
         st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")
@@ -217,6 +218,7 @@ if submitted:
                 "key": key,
                 "content": content,
                 "pipe_id": pipe_id,
+                "result": result,
                 "outcome_id": stored.outcome_id,
                 "created": stored.created,
             }
