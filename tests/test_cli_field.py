@@ -152,3 +152,10 @@ def test_users_add_and_list(run, workspace, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     code, _, err = run("users", "add", workspace, "x", "--role", "crew", "--password-stdin")
     assert code == 2 and "crew" in err
+
+
+def test_dispatch_with_a_crews_file_that_is_not_there_says_what_it_should_hold(run, workspace):
+    code, _, err = run("dispatch", workspace, "--crews", "2", "--start", "2026-11-23")
+    assert code == 2
+    assert "2: no such file. The crews are a CSV file of names and daily capacities" in err
+    assert "name,km_per_day" in err

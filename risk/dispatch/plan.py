@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -103,6 +104,11 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
     between columns or has broken quoting raises ``DataContractError`` (a ``ValueError``)
     naming the file and line; a bad row raises ``ValueError`` naming the row.
     """
+    if not Path(path).is_file():
+        raise InputError(
+            f"{path}: no such file. The crews are a CSV file of names and daily capacities, "
+            "for example:\nname,km_per_day\nEquipe Nord,3.5"
+        )
     columns, rows = read_csv_rows(path, layer="crews", example="name,km_per_day")
     problems = []
     if "name" not in columns:
