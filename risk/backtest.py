@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from risk.baselines import default_baselines
+from risk.baselines import age_rule_applies, default_baselines, install_year_known_share
 from risk.calibration import calibration_section, decile_table
 from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
@@ -210,6 +210,7 @@ def evaluate_utility(
     builder = RiskModel(**params).feature_builder(data)  # static parts computed once
     unit_rules = unit_rules or UnitRules()
     all_units = build_units(data.pipes, unit_rules)
+    with_age = age_rule_applies(data.pipes)  # "oldest first" means nothing without years
     for number, year in enumerate(years, start=1):
         as_of = to_timestamp(year)
         where = f"year {year} ({number} of {len(years)})"
@@ -273,6 +274,7 @@ def evaluate_utility(
             horizon_years=horizon_years,
             records_start_year=records_start_year,
             random_state=random_state,
+            with_age=with_age,
         ):
             started = time.perf_counter()
             predicted = baseline.fit(builder, as_of).predict(builder, as_of).reindex(X.index)
@@ -326,11 +328,18 @@ def evaluate_utility(
         for year in years
         if (window := set(range(int(year), int(year) + int(horizon_years)))) & gaps
     ]
+    if not with_age:
+        warnings.append(
+            "Oldest first is not compared: only "
+            f"{install_year_known_share(data.pipes):.0%} of the network's length has an "
+            "install year"
+        )
     for warning in warnings:
         log.info("calibration: %s", warning)
     result = {
         "title": title or "Walk-forward backtest",
         "horizon_years": horizon_years,
+        "install_year_known_share": round(install_year_known_share(data.pipes), 4),
         "years": per_year,
         "summary": _summarise(per_year),
         "curves": {

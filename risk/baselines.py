@@ -565,13 +565,37 @@ class WeibullBaseline(_Baseline):
 
 
 #: Baselines run side by side with the model, in report order.
+#: "Oldest first" is compared only when this share of the network's length has an install
+#: year: below it, "oldest" orders a few known pipes and leaves the rest in ties.
+AGE_RULE_MIN_KNOWN_SHARE = 0.5
+
+
+def install_year_known_share(pipes: pd.DataFrame) -> float:
+    """Share of the length of ``pipes`` (``length_m``, ``install_year``) with an install year."""
+    length = pd.to_numeric(pipes["length_m"], errors="coerce").to_numpy(float)
+    known = pd.to_numeric(pipes["install_year"], errors="coerce").notna().to_numpy()
+    total = float(np.nansum(length))
+    return float(np.nansum(length[known]) / total) if total > 0 else 0.0
+
+
+def age_rule_applies(pipes: pd.DataFrame) -> bool:
+    """Whether "oldest first" means something on ``pipes``: the one rule of the backtest's
+    baselines and the renewal plan's scenarios (:data:`AGE_RULE_MIN_KNOWN_SHARE`)."""
+    return install_year_known_share(pipes) >= AGE_RULE_MIN_KNOWN_SHARE
+
+
 def default_baselines(
-    *, horizon_years: int = 1, records_start_year: int | None = None, random_state: int = 0
+    *,
+    horizon_years: int = 1,
+    records_start_year: int | None = None,
+    random_state: int = 0,
+    with_age: bool = True,
 ) -> list[_Baseline]:
-    """One instance of every baseline with shared settings."""
+    """One instance of every baseline with shared settings (``with_age=False``: without
+    "oldest first", for a network whose install years are mostly unknown)."""
     return [
         RandomBaseline(random_state=random_state, horizon_years=horizon_years),
-        AgeBaseline(horizon_years=horizon_years),
+        *([AgeBaseline(horizon_years=horizon_years)] if with_age else []),
         MaterialDecadeBaseline(records_start_year=records_start_year, horizon_years=horizon_years),
         PriorFailuresBaseline(
             records_start_year=records_start_year,

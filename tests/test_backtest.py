@@ -153,3 +153,15 @@ def test_each_years_training_record_is_named_in_the_backtest():
         "dates of the 5 it is built for:"
     )
     assert result["years"][0]["training_cautions"] and "training_cautions" not in result["years"][1]
+
+
+def test_without_install_years_oldest_first_is_not_compared_and_the_report_says_why():
+    data = make_utility(40, geometry=False, weather=None, welds=False)
+    data.pipes["install_year"] = pd.array([pd.NA] * len(data.pipes), dtype="Int64")
+    result = evaluate_utility(data, [2018], out_dir=None, model_params=FAST)
+    assert "age" not in result["years"][0]["methods"] and "age" not in result["summary"]
+    assert {"random", "prior_failures"} <= set(result["summary"])
+    assert (
+        "Oldest first is not compared: only 0% of the network's length has an install year"
+        in result["warnings"]
+    )

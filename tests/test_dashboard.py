@@ -8,8 +8,10 @@ an outcome store with one account per role and today's assignments for crews "No
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from apps import APP, PASSWORD, TODAY, app_as, build_workspace, texts
 from pyproj import Transformer
@@ -242,3 +244,24 @@ def test_an_identity_provider_sign_in_is_mapped_to_a_role_by_email(workspace):
     stranger.run()
     assert "user" not in stranger.session_state
     assert "has no account here" in stranger.error[0].value
+
+
+def test_a_backtest_without_oldest_first_reads_on_the_model_and_impact_pages(tmp_path, monkeypatch):
+    """A network without install years: the backtest leaves "oldest first" out and says why;
+    the pages show the other methods and that sentence, without an error."""
+    from towns import make_utility
+
+    from risk.backtest import evaluate_utility
+
+    data = make_utility(40, geometry=False, weather=None, welds=False)
+    data.pipes["install_year"] = pd.array([pd.NA] * len(data.pipes), dtype="Int64")
+    fast = {"n_estimators": 30, "max_depth": 3, "learning_rate": 0.2, "n_jobs": 1}
+    report = evaluate_utility(data, [2018], out_dir=None, model_params=fast)
+    workspace = build_workspace(tmp_path)
+    (workspace / "backtest" / "backtest.json").write_text(json.dumps(report, default=str))
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    model = app_as(workspace, "erin", "model")
+    assert not model.exception
+    assert "Oldest first is not compared: only 0% of the network" in texts(model)
+    impact = app_as(workspace, "marc", "impact")
+    assert not impact.exception

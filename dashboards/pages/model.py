@@ -122,6 +122,12 @@ else:
         st.altair_chart(chart, width="stretch")
     else:
         st.info(tr("model.no_curves"))
+    if report.get("install_year_known_share") is not None and "age" not in (
+        report.get("summary") or {}
+    ):  # the backtest left "oldest first" out (risk.baselines.age_rule_applies)
+        st.caption(
+            tr("model.no_age_rule", share=format_percent(report["install_year_known_share"], lang))
+        )
     summary = report.get("summary") or {}
     if summary:
         rows = []

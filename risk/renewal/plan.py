@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from risk.baselines import age_rule_applies, install_year_known_share
 from risk.errors import InputError
 from risk.renewal.inputs import RenewalInputs, check_plan_request, renewal_inputs
 from risk.renewal.select import schedule
@@ -86,7 +87,7 @@ class RenewalPlan:
 
     def scenario(self, key: str) -> Scenario | None:
         """The scenario ``key``; None when the plan has none (the age rule without
-        install years, see :data:`AGE_RULE_MIN_KNOWN_SHARE`)."""
+        install years, see :func:`risk.baselines.age_rule_applies`)."""
         return next((s for s in self.scenarios if s.key == key), None)
 
     def summary(self) -> pd.DataFrame:
@@ -113,20 +114,6 @@ class RenewalPlan:
             ],
             ignore_index=True,
         )
-
-
-#: The oldest-first rule is compared only when this share of the network's length has an
-#: install year: below it, "oldest" orders a few known pipes and leaves the rest in ties.
-AGE_RULE_MIN_KNOWN_SHARE = 0.5
-
-
-def install_year_known_share(inputs: RenewalInputs) -> float:
-    """Share of the network's length (of the pipes the plan may renew) with an install year."""
-    pipes = inputs.pipes
-    length = pipes["length_m"].to_numpy(float)
-    known = pd.to_numeric(pipes["install_year"], errors="coerce").notna().to_numpy()
-    total = float(np.nansum(length))
-    return float(np.nansum(length[known]) / total) if total > 0 else 0.0
 
 
 def suggested_budget_eur_per_year(network_length_m: float, costs=None) -> float:
@@ -162,15 +149,14 @@ def plan_renewal(
 ) -> RenewalPlan:
     """The plan at ``budget_eur_per_year`` and the scenarios to compare it with: the same
     rule at each of ``factors`` × the budget, the age rule (oldest first) at the budget when
-    enough of the network has an install year (:data:`AGE_RULE_MIN_KNOWN_SHARE`), and doing
+    enough of the network has an install year (:func:`risk.baselines.age_rule_applies`), and doing
     nothing."""
     check_plan_request(budget_eur_per_year, inputs.years)
     factors = _factors(factors)
     items = _items(inputs, by_unit)
-    known_share = install_year_known_share(inputs)
     runs = [("best_value", 1.0)]
     runs += [("best_value", f) for f in factors if f != 1.0]
-    runs += [("oldest_first", 1.0)] if known_share >= AGE_RULE_MIN_KNOWN_SHARE else []
+    runs += [("oldest_first", 1.0)] if age_rule_applies(inputs.pipes) else []
     runs += [("nothing", 0.0)]
     scenarios = [
         _scenario(inputs, items, rule, factor, budget_eur_per_year * factor)
@@ -181,7 +167,7 @@ def plan_renewal(
         "budget_eur_per_year": float(budget_eur_per_year),
         "factors": list(factors),
         "by_unit": bool(by_unit),
-        "install_year_known_share": round(known_share, 4),
+        "install_year_known_share": round(install_year_known_share(inputs.pipes), 4),
         "weighted_by_consequence": bool(inputs.basis.get("consequence_pipes")),
     }
     return RenewalPlan(scenarios=scenarios, basis=basis, inputs=inputs)
