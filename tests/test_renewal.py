@@ -309,3 +309,12 @@ def test_the_page_shows_the_package_plan(tmp_path):
     french = app_as(workspace, "marc", "renewal", lang="fr")
     assert not french.exception
     assert "Plan de renouvellement" in [t.value for t in french.title]
+
+
+def test_the_assumptions_name_the_models_horizon_in_the_languages_grammar():
+    from risk.renewal.words import assumptions
+
+    plan = plan_renewal(inputs_for(), 96_000)
+    assert plan.basis["horizon_years"] == 1
+    assert "(1-year model)" in assumptions(plan, "en")
+    assert "(modèle à 1 an)" in assumptions(plan, "fr")  # not "an(s)"

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from risk.i18n import format_date, format_number, format_percent, format_quantity, t
+from risk.i18n import (
+    format_date,
+    format_number,
+    format_percent,
+    format_quantity,
+    plural,
+    t,
+)
 from risk.renewal.plan import RenewalPlan, Scenario
 
 
@@ -136,7 +143,7 @@ def assumptions(plan: RenewalPlan, lang: str = "en") -> str:
         "renewal.assumptions",
         lang,
         as_of=format_date(pd.Timestamp(b["as_of"]).date(), lang),
-        horizon=b["horizon_years"],
+        model=plural("renewal.horizon_model", b["horizon_years"], lang, n=int(b["horizon_years"])),
         exponent=format_number(b["ageing_exponent"], lang, decimals=2),
         source=source,
         repair=euros(costs.repair_eur_per_break, lang),
