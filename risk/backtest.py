@@ -39,6 +39,7 @@ from risk.forecast_checks import (
     hindcast,
     range_warnings,
 )
+from risk.i18n import format_percent, t
 from risk.model import (
     RiskModel,
     gap_years_of,
@@ -329,11 +330,8 @@ def evaluate_utility(
         if (window := set(range(int(year), int(year) + int(horizon_years)))) & gaps
     ]
     if not with_age:
-        warnings.append(
-            "Oldest first is not compared: only "
-            f"{install_year_known_share(data.pipes):.0%} of the network's length has an "
-            "install year"
-        )
+        share = format_percent(install_year_known_share(data.pipes), "en")
+        warnings.append(t("model.no_age_rule", "en", share=share).rstrip("."))
     for warning in warnings:
         log.info("calibration: %s", warning)
     result = {
