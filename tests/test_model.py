@@ -113,21 +113,22 @@ def test_record_training_keeps_the_data_and_panel_and_says_when_it_has_no_failur
 
 
 def test_a_record_starting_inside_the_panel_is_what_the_card_counts(utility, tmp_path):
-    """The panel's dates before the complete record are left out of the fit, of the rows
-    and failures the card reports, and of its panel dates; the card then says the record
-    is shorter than the panel the model is built for."""
+    """The panel's dates before the complete record, and its first date (no history
+    recorded behind it: every pipe looks clean), are left out of the fit, of the rows and
+    failures the card reports, and of its panel dates; the card then says the record is
+    shorter than the panel the model is built for."""
     options = {"records_start_year": 2012}
     model = RiskModel(**FAST, feature_options=options).fit_utility(utility, "2016-01-01")
-    assert model.panel_dates_ == [f"{year}-01-01" for year in range(2012, 2016)]
+    assert model.panel_dates_ == [f"{year}-01-01" for year in range(2013, 2016)]
     full = build_panel(utility, "2016-01-01", panel_years=6, feature_options=options)
-    inside = full.panel_date >= np.datetime64("2012-01-01")
+    inside = full.panel_date >= np.datetime64("2013-01-01")
     assert model.training_rows_ == inside.sum() < len(full.X)
     assert model.training_failures_ == full.y[inside].sum()
     card = json.loads((save_model(model, tmp_path) / "model_card.json").read_text())
     assert card["panel_dates"] == model.panel_dates_
     trained = describe_card(card)["trained"]
-    assert "each pipe seen at 4 yearly dates" in trained
-    assert "gives 4 yearly dates of the 6 it is built for" in trained
+    assert "each pipe seen at 3 yearly dates" in trained
+    assert "gives 3 yearly dates of the 6 it is built for" in trained
     assert load_model(save_model(model, tmp_path / "again")).panel_dates_ == model.panel_dates_
     # a record covering the whole panel: no such sentence
     whole = RiskModel(**FAST).fit_utility(utility, "2016-01-01")
@@ -260,6 +261,24 @@ def test_a_model_fitted_later_is_refused_for_an_earlier_date(utility):
     model = train_model(utility, "2016-01-01", model_params=FAST)
     with pytest.raises(ValueError, match="has seen the failures it would predict"):
         score_utility(utility, "2014-01-01", model=model)
+
+
+def test_the_trees_start_from_the_panels_failure_rate(panel):
+    """The first tree starts from the panel's failures per km and year, not from 1 per km
+    (the least risky pipes were left over-predicted): two small trees already give the
+    panel's total. The start is kept with the booster (the save and load test reads it
+    back) and counted in the bias of the contributions."""
+    km = np.maximum(panel.X["length_m"].to_numpy(float), 1.0) / 1000.0
+    model = RiskModel(**{**FAST, "n_estimators": 2, "learning_rate": 0.05}).fit(
+        panel.X, panel.y, panel_date=panel.panel_date
+    )
+    start = float(model.booster_.attr("start_log_rate_per_km"))
+    assert start == pytest.approx(np.log(panel.y.sum() / km.sum()))
+    assert model.predict(panel.X).sum() == pytest.approx(panel.y.sum(), rel=0.1)
+    rows = panel.X.iloc[:20]
+    contributions = model.contributions(rows).sum(axis=1).to_numpy()
+    rate = model.predictions(rows)["expected_failures_per_km"]
+    np.testing.assert_allclose(np.exp(contributions), rate, rtol=1e-4)
 
 
 def test_save_and_load_model(tmp_path, utility):

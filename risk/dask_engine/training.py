@@ -32,7 +32,7 @@ from risk.model import (
     may_be_time_only,
     panel_dates,
 )
-from risk.model.columns import exposure_km
+from risk.model.columns import START_ATTRIBUTE, exposure_km, start_log_rate
 from risk.scoring import new_model
 from risk.utility import UtilityData
 
@@ -243,12 +243,21 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
     names = list(model.feature_names_in_)
     meta = parts.submit(frames[0][0], empty_like, frames[0][1]).result()
     data = dd.from_delayed([f for _, f in frames], meta=meta, verify_meta=False)
+    # the trees start from the panel's failures per km and year, as RiskModel._train's
+    failures, exposure = parts.client.compute(
+        [
+            (data[LABEL_COLUMN] * data[WEIGHT_COLUMN]).sum(),
+            (np.exp(data[MARGIN_COLUMN]) * data[WEIGHT_COLUMN]).sum(),
+        ],
+        sync=True,
+    )
+    start = start_log_rate(float(failures), float(exposure))
     matrix = xgb.dask.DaskQuantileDMatrix(
         parts.client,
         data[names],
         label=data[LABEL_COLUMN],
         weight=data[WEIGHT_COLUMN],
-        base_margin=data[MARGIN_COLUMN],
+        base_margin=data[MARGIN_COLUMN] + start,
         enable_categorical=True,
     )
     params = model.xgb_params()
@@ -259,6 +268,7 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
         )
     booster = output["booster"]
     booster.set_param({"nthread": int(model.n_jobs)})  # the held-out fits predict with it
+    booster.set_attr(**{START_ATTRIBUTE: repr(start)})
     return booster
 
 

@@ -19,8 +19,10 @@ from risk.features import (
     to_timestamp,
 )
 from risk.model.columns import (
+    START_ATTRIBUTE,
     SUPPORTED_HORIZONS_YEARS,
     as_categories,
+    booster_start,
     canonical_order,
     check_training_input,
     exposure_km,
@@ -29,6 +31,7 @@ from risk.model.columns import (
     is_excluded_column,
     monotone_direction,
     record_mask,
+    start_log_rate,
     time_only_columns,
 )
 from risk.model.held_out import HeldOutCalibration
@@ -446,6 +449,7 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
             pred_contribs=True,
             approx_contribs=approximate,
         )
+        values[:, -1] += booster_start(self.booster_)  # the trees' start is in the bias
         return pd.DataFrame(values, index=X.index, columns=columns)
 
     def feature_importance(self) -> pd.Series:
@@ -505,8 +509,11 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
 
     def _train(self, data: pd.DataFrame, offset, y: np.ndarray, weight: np.ndarray) -> xgb.Booster:
         """A booster on ``data`` and ``offset`` from :meth:`xgb_input`."""
-        matrix = self._matrix(xgb.QuantileDMatrix, data, offset, label=y, weight=weight)
-        return xgb.train(self.xgb_params(), matrix, num_boost_round=int(self.n_estimators))
+        start = start_log_rate(float(np.sum(weight * y)), float(np.sum(weight * np.exp(offset))))
+        matrix = self._matrix(xgb.QuantileDMatrix, data, offset + start, label=y, weight=weight)
+        booster = xgb.train(self.xgb_params(), matrix, num_boost_round=int(self.n_estimators))
+        booster.set_attr(**{START_ATTRIBUTE: repr(start)})
+        return booster
 
     def _matrix(self, kind, data: pd.DataFrame, offset, *, label=None, weight=None):
         """An XGBoost matrix of ``kind`` on the output of :meth:`xgb_input`."""
@@ -535,7 +542,7 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
 
     def _raw_rate_per_km(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
         margin = booster.predict(self._dmatrix(X, with_offset=False), output_margin=True)
-        return np.exp(margin.astype(float))
+        return np.exp(margin.astype(float) + booster_start(booster))
 
     def raw_expected(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:
         """Expected failures of ``booster`` on ``X`` before calibration."""
