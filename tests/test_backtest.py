@@ -141,7 +141,7 @@ def test_a_year_with_records_missing_is_named_in_the_backtest():
 
 def test_each_years_training_record_is_named_in_the_backtest():
     """A year whose model learnt from fewer panel dates than it is built for (a record
-    complete from 2014, panel of 5 years: 2015 and 2016, the first year left out) says so, as its model card does; a year with a
+    complete from 2014, panel of 5 years) says so, as its model card does; a year with a
     full panel says nothing."""
     data = make_utility(60, geometry=False, weather=None, welds=False)
     result = evaluate_utility(
@@ -149,7 +149,7 @@ def test_each_years_training_record_is_named_in_the_backtest():
     )
     short = [w for w in result["warnings"] if "yearly date" in w]
     assert len(short) == 1 and short[0].startswith(
-        "2017, the model trained on the records before it: Its break record gives 2 yearly "
+        "2017, the model trained on the records before it: Its break record gives 3 yearly "
         "dates of the 5 it is built for:"
     )
     assert result["years"][0]["training_cautions"] and "training_cautions" not in result["years"][1]

@@ -88,9 +88,9 @@ def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
     assert "records look complete from 2022" in stdout
     code, stdout, err = run("score", ws, "--as-of", "2026-01-01")
     assert code == 0, err
-    assert "Note: Its break record gives 3 yearly dates of the 8 it is built for" in stdout
-    (card,) = ws.glob("models/*/model_card.json")  # 2022, the record's first year, left out
-    assert json.loads(card.read_text())["panel_dates"] == [f"{y}-01-01" for y in range(2023, 2026)]
+    assert "Note: Its break record gives 4 yearly dates of the 8 it is built for" in stdout
+    (card,) = ws.glob("models/*/model_card.json")
+    assert json.loads(card.read_text())["panel_dates"] == [f"{y}-01-01" for y in range(2022, 2026)]
     # 5-year windows ending by 2026 all start before 2022: the fit keeps them, and says so
     out = tmp_path / "h5.csv"
     code, stdout, err = run(

@@ -32,7 +32,12 @@ from risk.model import (
     may_be_time_only,
     panel_dates,
 )
-from risk.model.columns import START_ATTRIBUTE, exposure_km, start_log_rate
+from risk.model.columns import (
+    START_ATTRIBUTE,
+    exposure_km,
+    least_panel_dates,
+    start_log_rate,
+)
 from risk.scoring import new_model
 from risk.utility import UtilityData
 
@@ -93,7 +98,8 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     # panel dates before the complete break record are left out, as RiskModel.fit does
     start = (model.feature_options or {}).get("records_start_year")
     distinct = np.array(sorted({np.datetime64(d, "ns") for d, _, _, _ in kept}))
-    inside = set(distinct[in_record(distinct, start, len(distinct))].tolist())
+    least = least_panel_dates(model.panel_years)
+    inside = set(distinct[in_record(distinct, start, len(distinct), least_dates=least)].tolist())
     for d, _, f, _ in kept:
         if np.datetime64(d, "ns").tolist() not in inside:
             f.release()

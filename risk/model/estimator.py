@@ -29,6 +29,7 @@ from risk.model.columns import (
     in_record,
     inspection_rank,
     is_excluded_column,
+    least_panel_dates,
     monotone_direction,
     record_mask,
     start_log_rate,
@@ -207,7 +208,8 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         if records_start_year is None:
             records_start_year = (self.feature_options or {}).get("records_start_year")
         order = canonical_order(X.index, dates)
-        order = order[in_record(dates, records_start_year, len(X))[order]]
+        least = least_panel_dates(self.panel_years)
+        order = order[in_record(dates, records_start_year, len(X), least_dates=least)[order]]
         X, y, weight = X.iloc[order], y[order], weight[order]
         dates = dates[order] if dates is not None else None
 
@@ -346,7 +348,8 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
             sample_weight=panel.weight if sampled else None,
             records_start_year=start,
         )
-        inside = record_mask(panel.panel_date, start, len(panel.X))  # the rows fit kept
+        least = least_panel_dates(self.panel_years)  # the rows fit kept:
+        inside = record_mask(panel.panel_date, start, len(panel.X), least_dates=least)
         self.record_training(
             data,
             as_of,
