@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString
 
 from risk.dispatch import Crew, plan_inspections, read_crews, working_days
-from risk.dispatch.sheets import export_plan
+from risk.dispatch.sheets import export_plan, render_sheets
 
 
 def town(n_west=6, n_east=6):
@@ -63,6 +63,24 @@ def test_visiting_order_walks_along_the_street():
     plan = plan_inspections(scores, pipes, [Crew("A", (MONDAY,), checks_per_day=6)])
     # stops are 150 m apart in a row: a nearest-neighbour tour visits them in line
     assert plan["pipe_id"].tolist() == ["W0", "W1", "W2", "W3", "W4", "W5"]
+
+
+def test_a_pipe_without_a_line_does_not_scramble_the_days_route():
+    """A planned pipe the GIS drew no line for (the utility's export left it out) is
+    visited last, after the others in their street order: before, its missing position
+    made every later stop of the day follow the ranking instead of the street."""
+    pipes, scores = town(n_west=6, n_east=0)
+    scores = scores.sort_values("pipe_id").assign(rank=[3, 1, 6, 2, 5, 4])
+    pipes.loc[pipes["pipe_id"] == "W2", "geometry"] = None
+    plan = plan_inspections(scores, pipes, [Crew("A", (MONDAY,), checks_per_day=6)])
+    assert plan["pipe_id"].tolist() == ["W0", "W1", "W3", "W4", "W5", "W2"]
+    assert plan["visit_order"].tolist() == [1, 2, 3, 4, 5, 6]
+    # the crew sheet says how to find it, once, on its row; the map draws the others
+    for lang, words in (("en", "No line on the map"), ("fr", "pas de tracé sur la carte")):
+        sheet = render_sheets(plan, lang=lang)
+        assert sheet.count(words) == 1, lang
+        row = sheet.split("<td>W2</td>", 1)[1].split("</tr>", 1)[0]
+        assert words in row and sheet.count("<circle") == 5
 
 
 def test_exclusions_are_not_planned():

@@ -6,7 +6,9 @@ The riskiest pipes that are not excluded are taken, in the model's inspection ra
 crews' capacity is used; they are then split into compact geographic groups, one per crew
 and working day (recursive bisection of the map, weighted by each day's capacity), and each
 group is put in a nearest-neighbour visiting order. Without geometry, groups follow the
-pressure zone and the rank.
+pressure zone and the rank. A pipe the GIS drew no line for, in a network that has lines,
+goes with the last group of the split and is visited last in its day; its crew sheet says
+to find it on the utility's plans.
 """
 
 from __future__ import annotations
@@ -312,13 +314,20 @@ def _bisect(chosen: pd.DataFrame, slots: list[int], capacities: list[float]) -> 
     left_slots, right_slots = slots[:half], slots[half:]
     share = sum(capacities[s] for s in left_slots) / sum(capacities[s] for s in slots)
     xs, ys = chosen["_x"].to_numpy(), chosen["_y"].to_numpy()
-    axis = "_x" if np.ptp(xs) >= np.ptp(ys) else "_y"
+    # the longer side of the stops with a position (those without one sort last)
+    axis = "_x" if _extent(xs) >= _extent(ys) else "_y"
     ordered = chosen.sort_values([axis, "pipe_id"])
     cumulative = np.cumsum(ordered["_cost"].to_numpy())
     cut = int(np.searchsorted(cumulative, share * cumulative[-1], side="right"))
     out = _bisect(ordered.iloc[:cut], left_slots, capacities)
     out.update(_bisect(ordered.iloc[cut:], right_slots, capacities))
     return out
+
+
+def _extent(values: np.ndarray) -> float:
+    """Range of the finite ``values`` (0 when there are none)."""
+    finite = values[np.isfinite(values)]
+    return float(np.ptp(finite)) if len(finite) else 0.0
 
 
 def _fill_in_order(chosen: pd.DataFrame, capacities: list[float]) -> dict[int, pd.Index]:
@@ -332,16 +341,21 @@ def _fill_in_order(chosen: pd.DataFrame, capacities: list[float]) -> dict[int, p
 
 
 def _visiting_order(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Nearest-neighbour tour starting from the westernmost stop."""
-    n = len(xs)
-    order = [int(np.argmin(xs))]
-    left = np.ones(n, dtype=bool)
+    """Nearest-neighbour tour starting from the westernmost stop; stops without a position
+    (a pipe the GIS drew no line for) come last, in their given order."""
+    placed = np.flatnonzero(np.isfinite(xs) & np.isfinite(ys))
+    unplaced = np.setdiff1d(np.arange(len(xs)), placed)
+    if not len(placed):
+        return unplaced
+    px, py = xs[placed], ys[placed]
+    order = [int(np.argmin(px))]
+    left = np.ones(len(placed), dtype=bool)
     left[order[0]] = False
-    for _ in range(n - 1):
+    for _ in range(len(placed) - 1):
         last = order[-1]
-        d = np.hypot(xs - xs[last], ys - ys[last])
+        d = np.hypot(px - px[last], py - py[last])
         d[~left] = np.inf
         nxt = int(np.argmin(d))
         order.append(nxt)
         left[nxt] = False
-    return np.array(order)
+    return np.concatenate([placed[order], unplaced])

@@ -129,9 +129,11 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
             )
             + f"<p>{_text(t('sheets.record', lang))}</p></div>"
         )
-        svg = _svg_map(group) if isinstance(group, gpd.GeoDataFrame) else ""
+        drawn = _drawn(group)
+        svg = _svg_map(group) if drawn.any() else ""
+        unmapped = f"<br><i>{_text(t('sheets.not_on_map', lang))}</i>"
         rows = []
-        for r, length in zip(group.itertuples(index=False), lengths, strict=True):
+        for r, length, on_map in zip(group.itertuples(index=False), lengths, drawn, strict=True):
             material = _text(label("material", getattr(r, "material", None), lang))
             diameter = "" if _missing(r.diameter_mm) else f", {float(r.diameter_mm):.0f} mm"
             year = "" if _missing(r.install_year) else f", {int(r.install_year)}"
@@ -139,7 +141,8 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
             reasons = _reasons_text(getattr(r, "top_reasons", None), lang)
             rows.append(
                 f"<tr><td class='n'>{_text(r.visit_order)}</td><td>{_text(r.pipe_id)}</td>"
-                f"<td>{material}{diameter}{year}</td><td class='m'>{metres}</td>"
+                f"<td>{material}{diameter}{year}{'' if on_map or not drawn.any() else unmapped}"
+                f"</td><td class='m'>{metres}</td>"
                 f"<td>{_text(reasons)}</td>"
                 f"<td class='box'><span>{boxes}</span><br>{where}:</td></tr>"
             )
@@ -167,6 +170,14 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
 def _text(value) -> str:
     """Any value as escaped HTML text (never markup)."""
     return html.escape(str(value))
+
+
+def _drawn(group: pd.DataFrame) -> np.ndarray:
+    """Which stops of a crew-day have a line to draw (none for a plan without geometry)."""
+    if not isinstance(group, gpd.GeoDataFrame):
+        return np.zeros(len(group), dtype=bool)
+    geoms = group.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
 def _missing(value) -> bool:
