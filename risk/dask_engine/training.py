@@ -33,9 +33,9 @@ from risk.model import (
     panel_dates,
 )
 from risk.model.columns import (
-    START_ATTRIBUTE,
     exposure_km,
     least_panel_dates,
+    set_booster_start,
     start_log_rate,
 )
 from risk.scoring import new_model
@@ -274,7 +274,7 @@ def _train(parts: PartitionedUtility, model: RiskModel, frames: list) -> xgb.Boo
         )
     booster = output["booster"]
     booster.set_param({"nthread": int(model.n_jobs)})  # the held-out fits predict with it
-    booster.set_attr(**{START_ATTRIBUTE: repr(start)})
+    set_booster_start(booster, start)
     return booster
 
 

@@ -129,9 +129,9 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
             )
             + f"<p>{_text(t('sheets.record', lang))}</p></div>"
         )
-        drawn = _drawn(group)
+        drawn = _drawn(group)  # a day without any line (no geometry at all) needs no note
         svg = _svg_map(group) if drawn.any() else ""
-        unmapped = f"<br><i>{_text(t('sheets.not_on_map', lang))}</i>"
+        unmapped = f"<br><i>{_text(t('sheets.not_on_map', lang))}</i>" if drawn.any() else ""
         rows = []
         for r, length, on_map in zip(group.itertuples(index=False), lengths, drawn, strict=True):
             material = _text(label("material", getattr(r, "material", None), lang))
@@ -141,8 +141,8 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
             reasons = _reasons_text(getattr(r, "top_reasons", None), lang)
             rows.append(
                 f"<tr><td class='n'>{_text(r.visit_order)}</td><td>{_text(r.pipe_id)}</td>"
-                f"<td>{material}{diameter}{year}{'' if on_map or not drawn.any() else unmapped}"
-                f"</td><td class='m'>{metres}</td>"
+                f"<td>{material}{diameter}{year}{'' if on_map else unmapped}</td>"
+                f"<td class='m'>{metres}</td>"
                 f"<td>{_text(reasons)}</td>"
                 f"<td class='box'><span>{boxes}</span><br>{where}:</td></tr>"
             )

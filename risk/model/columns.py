@@ -66,6 +66,12 @@ def start_log_rate(failures: float, exposure_km_years: float) -> float:
     return float(np.log(failures / exposure_km_years))
 
 
+def set_booster_start(booster, start: float) -> None:
+    """Keep :func:`start_log_rate`'s ``start`` with the booster (saved with it); both
+    engines' fits call it, :func:`booster_start` reads it back."""
+    booster.set_attr(**{START_ATTRIBUTE: repr(float(start))})
+
+
 def booster_start(booster) -> float:
     """The start of :func:`start_log_rate` a booster was trained from (0 for boosters
     trained before it existed: they started from 1 failure per km and year)."""
@@ -127,8 +133,8 @@ MIN_HISTORY_YEARS = 1
 
 def least_panel_dates(panel_years: int) -> int:
     """Fewest panel dates a fit stands on before it gives up a date for cleaner rows: half
-    the panel the model is built for (as :meth:`RiskModel.held_out_plan` asks of the fits
-    it checks calibration with)."""
+    the panel the model is built for (the share of its dates
+    :meth:`RiskModel.held_out_plan` asks the fits it checks calibration with to stand on)."""
     return max(1, (int(panel_years) + 1) // 2)
 
 

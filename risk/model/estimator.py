@@ -19,7 +19,6 @@ from risk.features import (
     to_timestamp,
 )
 from risk.model.columns import (
-    START_ATTRIBUTE,
     SUPPORTED_HORIZONS_YEARS,
     as_categories,
     booster_start,
@@ -32,6 +31,7 @@ from risk.model.columns import (
     least_panel_dates,
     monotone_direction,
     record_mask,
+    set_booster_start,
     start_log_rate,
     time_only_columns,
 )
@@ -515,7 +515,7 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         start = start_log_rate(float(np.sum(weight * y)), float(np.sum(weight * np.exp(offset))))
         matrix = self._matrix(xgb.QuantileDMatrix, data, offset + start, label=y, weight=weight)
         booster = xgb.train(self.xgb_params(), matrix, num_boost_round=int(self.n_estimators))
-        booster.set_attr(**{START_ATTRIBUTE: repr(start)})
+        set_booster_start(booster, start)
         return booster
 
     def _matrix(self, kind, data: pd.DataFrame, offset, *, label=None, weight=None):
