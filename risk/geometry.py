@@ -23,6 +23,17 @@ _SET_CRS_FIX = (
 )
 
 
+def has_shape(geoms) -> np.ndarray:
+    """True where a geometry is present and not empty: a shape that can be placed on the
+    map (the one test of every stage: linking, features, maps, dispatch, checks).
+
+    >>> has_shape([shapely.Point(0, 0), None, shapely.Point()]).tolist()
+    [True, False, False]
+    """
+    values = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    return ~(shapely.is_missing(values) | shapely.is_empty(values))
+
+
 #: What --repair-geometry mends, by finding code: the warning once mended, the error
 #: without the option, and its fix ({n} such geometries of {total}, {first} the first one).
 _MENDABLE = {

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from risk.features.common import positions
+from risk.geometry import has_shape
 
 #: Why a record is not linked to a pipe of the inventory.
 UNLINKED_REASONS = {
@@ -78,7 +79,7 @@ def link_to_pipes(
     )
     record_has_point = isinstance(records, gpd.GeoDataFrame)
     if record_has_point:
-        has_point = ~(shapely.is_missing(records.geometry.values) | records.geometry.is_empty)
+        has_point = has_shape(records.geometry)
     else:
         has_point = pd.Series(False, index=index)
     pipes_have_geometry = isinstance(pipes, gpd.GeoDataFrame)
@@ -117,7 +118,7 @@ def _nearest(points: gpd.GeoDataFrame, pipes: gpd.GeoDataFrame) -> pd.DataFrame:
     """Nearest pipe and distance in metres for each point (ties broken by pipe_id)."""
     left = gpd.GeoDataFrame({"_key": points.index}, geometry=points.geometry.values, crs=points.crs)
     right = pipes[["pipe_id", "geometry"]]
-    right = right[~shapely.is_missing(right.geometry.values) & ~right.geometry.is_empty]
+    right = right[has_shape(right.geometry)]
     joined = gpd.sjoin_nearest(left, right, how="left", distance_col="distance_m")
     joined = joined.sort_values(["_key", "distance_m", "pipe_id"]).drop_duplicates("_key")
     return joined.set_index("_key")[["pipe_id", "distance_m"]].reindex(points.index)

@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 
 from risk.consequence.settings import DEFAULT_SITE_WEIGHTS, CriticalitySettings
 from risk.errors import InputError
-from risk.geometry import coordinates_crs
+from risk.geometry import coordinates_crs, has_shape
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +372,7 @@ def read_sites(path: Path, crs, data=None) -> gpd.GeoDataFrame:
         sites = sites.set_crs(given_crs(sites, crs, data))
     elif crs is not None and sites.crs != crs:
         sites = sites.to_crs(crs)
-    sites = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
+    sites = sites[has_shape(sites.geometry)]
     points = shapely.centroid(np.asarray(sites.geometry.values))
     kind = sites["kind"].astype(str).str.strip().str.lower()
     weight = (

@@ -28,6 +28,7 @@ from risk.features.common import (
     prepare_pipes,
     records_start,
 )
+from risk.geometry import has_shape
 from risk.model import (
     fit_statistical_prior,
     panel_rows,
@@ -369,7 +370,7 @@ def _spatial_chunks(data: UtilityData, npartitions: int) -> list[np.ndarray]:
     distance = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
     if data.has_geometry and len(ids):
         geometry = data.pipes.geometry.values
-        valid = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+        valid = has_shape(geometry)
         if valid.any():
             lines = gpd.GeoDataFrame(geometry=geometry[valid], crs=data.pipes.crs)
             frame = dask_geopandas.from_geopandas(lines, npartitions=max(1, min(8, len(lines))))

@@ -29,6 +29,7 @@ import shapely
 
 from risk import maplayers
 from risk.dispatch.plan import look_for
+from risk.geometry import has_shape
 from risk.i18n import DEFAULT_LANGUAGE, format_quantity, label, t
 
 #: Why the view opened on its day (see :func:`opening_day`).
@@ -267,7 +268,7 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
     rows = view.rows[view.rows["status"] != "cancelled"]
     geometry = pipes.assign(pipe_id=pipes["pipe_id"].astype(str)).drop_duplicates("pipe_id")
     geometry = geometry.set_index("pipe_id").geometry.reindex(rows["pipe_id"]).to_numpy()
-    on_map = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+    on_map = has_shape(geometry)
     if not on_map.any():
         return None
     rows = rows[on_map].reset_index(drop=True)

@@ -13,6 +13,7 @@ import shapely
 from risk.atomic import replace_atomically
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import look_for, plan_advice
+from risk.geometry import has_shape
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
 from risk.pipecard import reasons_in_words, with_reasons_in_words
 
@@ -176,8 +177,7 @@ def _drawn(group: pd.DataFrame) -> np.ndarray:
     """Which stops of a crew-day have a line to draw (none for a plan without geometry)."""
     if not isinstance(group, gpd.GeoDataFrame):
         return np.zeros(len(group), dtype=bool)
-    geoms = group.geometry.to_numpy()
-    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    return has_shape(group.geometry)
 
 
 def _missing(value) -> bool:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from risk.geometry import has_shape
 from risk.utility import UtilityData
 
 #: Default radius around a pipe within which failures of other pipes are counted, in metres.
@@ -240,15 +241,15 @@ def break_points(data: UtilityData, pipes: pd.DataFrame) -> gpd.GeoDataFrame:
         geometry=gpd.GeoSeries(geometry, crs=crs).values,
         crs=crs,
     )
-    located = ~(points.geometry.isna() | points.geometry.is_empty)
-    return points[located.to_numpy()] if len(points) else empty
+    located = has_shape(points.geometry)
+    return points[located] if len(points) else empty
 
 
 def break_locations(breaks: pd.DataFrame, pipes: pd.DataFrame) -> np.ndarray:
     """Each break's own point, else the middle of its pipe; None when neither is known."""
     if isinstance(breaks, gpd.GeoDataFrame):
         geometry = breaks.geometry.to_numpy().copy()
-        missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+        missing = ~has_shape(geometry)
     else:
         geometry = np.full(len(breaks), None, dtype=object)
         missing = np.ones(len(breaks), dtype=bool)

@@ -10,7 +10,7 @@ import shapely
 from risk.contract import (
     Findings,
 )
-from risk.geometry import map_chunks, working_crs
+from risk.geometry import has_shape, map_chunks, working_crs
 from risk.plausibility import (
     check_length_unit,
     id_format_hint,
@@ -47,7 +47,7 @@ def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
         if table.crs != target:
             layers[name] = table.to_crs(target)
             geoms = np.asarray(layers[name].geometry.values)
-            located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+            located = has_shape(geoms)
             bad = np.zeros(len(geoms), dtype=bool)
             bad[located] = ~np.isfinite(shapely.bounds(geoms[located])).all(axis=1)
             if bad.any():
@@ -131,7 +131,7 @@ def warn_unlinked(records, layer, file, tolerance_m, findings: Findings, pipe_id
 
 def warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
     geoms = np.asarray(pipes.geometry.values)
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    located = has_shape(geoms)
     in_soil = np.zeros(len(pipes), dtype=bool)
     tree = shapely.STRtree(np.asarray(soils.geometry.values))  # only read by the threads
 

@@ -14,6 +14,7 @@ import pyproj
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
+from risk.geometry import has_shape
 from risk.maplayers.bands import (
     BAND_WIDTH_PX,
     DRAW_ORDER,
@@ -111,7 +112,7 @@ def located_points(table: pd.DataFrame, pipes: gpd.GeoDataFrame) -> gpd.GeoSerie
         else np.full(len(table), None)
     )
     own_values = own.to_crs(pipes.crs).to_numpy() if own.notna().any() else own.to_numpy()
-    missing = shapely.is_missing(own_values) | shapely.is_empty(own_values)
+    missing = ~has_shape(own_values)
     values = np.where(missing, fallback, own_values)
     return gpd.GeoSeries(values, index=table.index, crs=pipes.crs)
 
@@ -129,7 +130,7 @@ def points_layer(
     if table is None or not len(table):
         return None
     points = located_points(table, pipes)
-    ok = ~(shapely.is_missing(points.to_numpy()) | shapely.is_empty(points.to_numpy()))
+    ok = has_shape(points.to_numpy())
     if not ok.any():
         return None
     lonlat = points[ok].to_crs(4326).to_numpy()

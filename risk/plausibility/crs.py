@@ -10,6 +10,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from risk.contract import Findings
+from risk.geometry import has_shape
 
 _DEGREE_BOUNDS = (-180.0, -90.0, 180.0, 90.0)
 
@@ -98,7 +99,7 @@ def _rows_outside(table: gpd.GeoDataFrame, crs: CRS) -> tuple[np.ndarray, int]:
     """Which rows lie outside the CRS's (generously grown) area of use; how many have a
     location at all."""
     geoms = np.asarray(table.geometry.values)
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    located = has_shape(geoms)
     out = np.zeros(len(geoms), dtype=bool)
     box = _area_box(crs)
     if box is None or not located.any():

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from risk.contract import Findings
+from risk.geometry import has_shape
 
 #: Segments shorter than this (metres) are reported; the mapping's ``[pipes] min_length_m``
 #: changes it and ``short_segments = "drop"`` or ``"merge"`` acts on them.
@@ -21,7 +22,7 @@ def warn_duplicate_geometries(pipes: pd.DataFrame, file: str, findings: Findings
     if not isinstance(pipes, gpd.GeoDataFrame) or len(pipes) < 2:
         return
     geoms = np.asarray(pipes.geometry.values)
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    located = has_shape(geoms)
     keys = pd.Series(pd.NA, index=pipes.index, dtype=object)
     keys[located] = shapely.to_wkb(shapely.normalize(geoms[located]), hex=True)
     twice = (keys.duplicated(keep=False) & located).to_numpy()
