@@ -13,6 +13,7 @@ import shapely
 
 from risk.features.common import positions
 from risk.geometry import has_shape
+from risk.plausibility.columns import written_alike
 
 #: Why a record is not linked to a pipe of the inventory.
 UNLINKED_REASONS = {
@@ -47,6 +48,11 @@ def link_to_pipes(
 ) -> pd.DataFrame:
     """Return ``pipe_id``, ``link_method``, ``link_distance_m``, ``unlinked_reason`` per record.
 
+    A record's ``reported_pipe_id`` links it when the inventory holds it, or holds exactly
+    one id written alike (``link_method`` "pipe_id_written_otherwise": case, spaces,
+    punctuation or leading zeros differ, as when a spreadsheet turns ids into numbers);
+    else its location links it to the nearest pipe within ``tolerance_m``.
+
     ``link_distance_m`` is the distance from a located record to the pipe it is linked to
     (by its ``pipe_id`` or as the nearest), or to the nearest pipe when none is close enough.
 
@@ -68,15 +74,23 @@ def link_to_pipes(
         (positions(pipes["pipe_id"], reported) >= 0) & reported.notna().to_numpy(), index=index
     )
     excluded = reported.isin(list(excluded_ids)).fillna(False).astype(bool)
+    # an id the inventory writes otherwise ('p 0001' for 'P-0001', '502' for '000502')
+    alike = pd.Series(pd.NA, index=index, dtype="string")
+    maybe = (~known & reported.notna() & ~excluded).to_numpy()
+    if maybe.any():
+        alike[maybe] = written_alike(reported[maybe], pipes["pipe_id"]).to_numpy()
+    loose = alike.notna()
+    method = np.where(known, "pipe_id", np.where(loose, "pipe_id_written_otherwise", "unlinked"))
     out = pd.DataFrame(
         {
-            "pipe_id": reported.where(known).astype("string"),
-            "link_method": pd.Series(np.where(known, "pipe_id", "unlinked"), index=index),
+            "pipe_id": reported.where(known).astype("string").fillna(alike),
+            "link_method": pd.Series(method, index=index),
             "link_distance_m": np.nan,
             "unlinked_reason": pd.Series(pd.NA, index=index, dtype="string"),
         },
         index=index,
     )
+    known = known | loose
     record_has_point = isinstance(records, gpd.GeoDataFrame)
     if record_has_point:
         has_point = has_shape(records.geometry)
@@ -88,7 +102,7 @@ def link_to_pipes(
         # a record linked by its pipe_id and located too: how far from that pipe it lies
         by_id = (known & has_point).to_numpy()
         if by_id.any():
-            pos = positions(pipes["pipe_id"], reported[by_id])
+            pos = positions(pipes["pipe_id"], out["pipe_id"][by_id])
             lines = np.asarray(pipes.geometry.values)[pos]
             points = np.asarray(records.geometry.values)[by_id]
             out.loc[by_id, "link_distance_m"] = shapely.distance(points, lines)

@@ -170,6 +170,15 @@ def _range(values: pd.Series) -> list[int] | None:
     return [int(values.min()), int(values.max())] if len(values) else None
 
 
+#: How a break was linked to its pipe (``link_method``), in the report's words.
+LINK_WORDS = {
+    "pipe_id": "by pipe_id",
+    "pipe_id_written_otherwise": "by pipe_id written otherwise",
+    "nearest": "by location (nearest pipe)",
+    "inspection": "recorded by a crew",
+}
+
+
 def _break_summary(breaks: pd.DataFrame, link_tolerance_m: float) -> dict:
     if breaks.empty:
         return {"count": 0}
@@ -240,7 +249,7 @@ def render_markdown(report: dict) -> str:
             if b["date_range"]
             else f"- {b['count']:,} records",
             f"- Linked to a pipe: {b['linked']:,} ({_share(b['linked'], b['count'])}): "
-            + ", ".join(f"{k} {v:,}" for k, v in b["linked_by"].items()),
+            + ", ".join(f"{LINK_WORDS.get(k, k)} {v:,}" for k, v in b["linked_by"].items()),
             f"- Records look complete from **{b['records_complete_from']}** "
             "(earlier years hold too few records to trust; the model trains from then)",
             *[

@@ -65,6 +65,13 @@ def test_an_unknown_pipe_is_refused_naming_it(run, workspace, tmp_path):
     code, _, err = record(run, workspace, pipe="P-9999")
     assert code == 2
     assert "'P-9999'" in err and "no inventory" in err and "risk ingest" in err
+    assert "written alike" not in err
+    assert_nothing_written(workspace)
+    # an id typed otherwise than the inventory: refused (a record names its pipe exactly),
+    # with the pipe it would be once written alike
+    code, _, err = record(run, workspace, pipe="p 0003")
+    assert code == 2 and "'p 0003'" in err
+    assert "match a pipe_id once written alike (for example 'p 0003' and 'P-0003'" in err
     assert_nothing_written(workspace)
 
     batch = write_csv(

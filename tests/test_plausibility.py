@@ -360,16 +360,61 @@ def test_precipitation_in_another_unit_is_reported_and_kept(tiny):
     assert data.weather["precip_mm"].notna().all()  # kept: the dry-summer index is relative
 
 
-def test_break_ids_written_differently_from_the_inventory_are_pointed_out(tiny):
+def test_break_ids_written_otherwise_than_the_inventory_are_linked_and_named(tiny):
+    """'p 0001' for 'P-0001' (a spreadsheet's case, spaces, punctuation or leading zeros):
+    each names exactly one pipe, so the break is linked to it, and the report says so; an id
+    matching no pipe, even written alike, stays unlinked."""
+    clean = read_utility(tiny).breaks
     breaks = pd.read_csv(tiny / "breaks.csv")
     breaks["pipe_id"] = breaks["pipe_id"].str.replace("P-", "p ", regex=False)
     breaks.to_csv(tiny / "breaks.csv", index=False)
     data = read_utility(tiny)
-    (warning,) = [w for w in data.meta["report"]["warnings"] if "not in" in w["message"]]
-    assert (
-        "match a pipe_id once written alike (for example 'p 0001' and 'P-0001'"
-        in (warning["message"])
+    assert data.breaks["pipe_id"].tolist() == clean["pipe_id"].tolist()  # the same pipes
+    by_id = clean["link_method"] == "pipe_id"
+    assert (data.breaks.loc[by_id, "link_method"] == "pipe_id_written_otherwise").all()
+    assert data.breaks["reported_pipe_id"].iloc[0] == "p 0001"  # the record as exported
+    (warning,) = [
+        w for w in data.meta["report"]["warnings"] if w["code"] == "pipe_id_written_otherwise"
+    ]
+    assert warning["message"].startswith(
+        "6 of 9 breaks give their pipe_id written otherwise than the inventory (for example "
+        "'p 0001' for P-0001"
     )
+    assert warning["rows"] == [1, 2, 3, 4, 5, 6]
+    (unknown,) = [w for w in data.meta["report"]["warnings"] if "not in" in w["message"]]
+    assert "p 9999" in unknown["message"]
+
+
+def test_breaks_naming_pipes_the_inventory_lacks_linked_by_location_are_named(tiny):
+    """An id from another numbering, on a located break: linked to the nearest pipe (the
+    contract's rule), and the report says the id was not found."""
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks.loc[6, "pipe_id"] = "OLD-77"  # the located break of 2021-03-04
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    row = data.breaks[data.breaks["date"] == pd.Timestamp("2021-03-04")].iloc[0]
+    assert row["link_method"] == "nearest" and pd.notna(row["pipe_id"])
+    (warning,) = [
+        w
+        for w in data.meta["report"]["warnings"]
+        if w["code"] == "not_in_inventory_linked_by_location"
+    ]
+    assert warning["message"].startswith(
+        "1 of 9 breaks give a pipe_id the inventory does not hold (for example 'OLD-77'); "
+        "they are linked to the nearest pipe of their location instead"
+    )
+    assert warning["rows"] == [7]
+
+
+def test_a_break_record_that_links_to_no_pipe_is_refused(run, tiny, tmp_path):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks["pipe_id"] = "K-" + breaks.index.astype(str)  # another numbering, no location
+    breaks[["x", "y"]] = np.nan
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    err = _fails(run, tiny, tmp_path / "ws")
+    assert "breaks.csv: none of the 9 breaks could be linked to a pipe of the inventory" in err
+    assert "the model would learn from no failure" in err
+    assert "[breaks.columns]" in err  # the fix
 
 
 @pytest.mark.parametrize(("factor", "unit"), [(1 / 25.4, "inches"), (1 / 1000, "metres")])
@@ -428,12 +473,17 @@ def test_weld_records_not_linked_are_named_in_words_with_their_ids(tiny):
     welds.loc[:1, "pipe_id"] = ["p 0005", "P-9999"]  # written otherwise; not in the inventory
     welds.to_csv(tiny / "welds.csv", index=False)
     data = read_utility(tiny)
-    (warning,) = [w for w in data.meta["report"]["warnings"] if w["layer"] == "welds"]
+    warning, alike = [w for w in data.meta["report"]["warnings"] if w["layer"] == "welds"]
     assert warning["code"] == "unlinked_not_in_inventory"
     message = warning["message"]
-    assert message.startswith("2 of ") and "weld/joint records are not linked" in message
+    assert message.startswith("1 of ") and "weld/joint records are not linked" in message
     assert "its pipe_id is not in the pipe inventory" in message and "{" not in message
-    assert "(for example p 0005, P-9999)" in message
+    assert "(for example P-9999)" in message
+    # 'p 0005' names one pipe once written alike: linked, and named
+    assert (
+        alike["code"] == "pipe_id_written_otherwise" and "'p 0005' for P-0005" in alike["message"]
+    )
+    assert data.welds["pipe_id"].iloc[0] == "P-0005"
 
 
 def test_install_years_written_with_two_digits_are_named_as_such(tiny):

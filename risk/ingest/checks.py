@@ -82,10 +82,63 @@ def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Seri
             "truly calm, nothing to do; if records are missing, add them to the export",
         )
     warn_unlinked(breaks, "breaks", file, tolerance_m, findings, pipe_ids)
+    warn_linked_otherwise(breaks, "breaks", file, tolerance_m, findings)
+    linked = breaks["pipe_id"].notna()
+    if not linked.any():
+        findings.error(
+            "breaks",
+            file,
+            "no_break_linked",
+            f"none of the {len(breaks):,} breaks could be linked to a pipe of the inventory "
+            "(the reasons are in the warnings above): the model would learn from no failure",
+            "Check that the breaks' pipe_id column holds the inventory's ids (map it under "
+            "[breaks.columns] in the mapping file), or give the breaks a location (x and y, "
+            "or a geometry) so that they link to the nearest pipe",
+            rows=breaks["_row"].head(20),
+        )
 
 
 #: How a layer's records are named in the messages.
 _RECORD_WORDS = {"breaks": "breaks", "welds": "weld/joint records"}
+
+
+def warn_linked_otherwise(records, layer, file, tolerance_m, findings: Findings) -> None:
+    """Name the records of ``layer`` linked to a pipe other than by the id as the inventory
+    writes it: an id written otherwise (case, spaces, punctuation, leading zeros) that names
+    exactly one pipe, or an id the inventory does not hold, linked by location."""
+    what = _RECORD_WORDS.get(layer, "records")
+    method = records["link_method"]
+    alike = (method == "pipe_id_written_otherwise").to_numpy()
+    if alike.any():
+        first = records.loc[alike].iloc[0]
+        findings.warn(
+            layer,
+            file,
+            "pipe_id_written_otherwise",
+            f"{int(alike.sum()):,} of {len(records):,} {what} give their pipe_id written "
+            f"otherwise than the inventory (for example '{first['reported_pipe_id']}' for "
+            f"{first['pipe_id']}: case, spaces, punctuation or leading zeros differ, as when a "
+            "spreadsheet turns ids into numbers); each names exactly one pipe and is linked to it",
+            "Nothing to do if these are the same pipes; to be sure, write the ids as the "
+            "inventory does at the source",
+            rows=records.loc[alike, "_row"],
+        )
+    by_place = ((method == "nearest") & records["reported_pipe_id"].notna()).to_numpy()
+    if by_place.any():
+        first = records.loc[by_place].iloc[0]
+        distance = records.loc[by_place, "link_distance_m"]
+        findings.warn(
+            layer,
+            file,
+            "not_in_inventory_linked_by_location",
+            f"{int(by_place.sum()):,} of {len(records):,} {what} give a pipe_id the inventory "
+            f"does not hold (for example '{first['reported_pipe_id']}'); they are linked to the "
+            f"nearest pipe of their location instead (within {tolerance_m:g} m; median "
+            f"{distance.median():,.0f} m)",
+            f"Check that the inventory and the {what} come from the same export: a pipe "
+            "renumbered since keeps its history only under the same id",
+            rows=records.loc[by_place, "_row"],
+        )
 
 
 def warn_unlinked(records, layer, file, tolerance_m, findings: Findings, pipe_ids) -> None:

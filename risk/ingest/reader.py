@@ -24,6 +24,7 @@ from risk.ingest.checks import (
     follow_merged,
     unify_crs,
     warn_breaks,
+    warn_linked_otherwise,
     warn_outside_soils,
     warn_unlinked,
 )
@@ -210,6 +211,7 @@ def read_utility(
         warn_unlinked(
             links, "welds", str(files["welds"]), link_tolerance_m, findings, pipes["pipe_id"]
         )
+        warn_linked_otherwise(links, "welds", str(files["welds"]), link_tolerance_m, findings)
         welds = links.drop(columns="link_distance_m")
     soils = layers.get("soils")
     if soils is not None and isinstance(pipes, gpd.GeoDataFrame):

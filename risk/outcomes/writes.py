@@ -39,6 +39,7 @@ import pandas as pd
 from risk.auth import PLANNING_ROLES, RECORDING_ROLES, User, store_location, writer_problems
 from risk.contract import DataContractError, Findings, Problem
 from risk.errors import InputError
+from risk.plausibility import id_format_hint
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
 from risk.store.validation import blank_to_none, check_outcomes, check_plan
@@ -298,7 +299,8 @@ def _unknown_pipes(workspace, pipe_ids: list, file: str, layer: str) -> list[Pro
             "pipe_id_unknown",
             f"column 'pipe_id' names a pipe that is in no inventory of {workspace} in "
             f"{len(unknown)} row(s) ({shown}{more}); expected the pipe_id of a pipe of the "
-            "current or an earlier inventory",
+            "current or an earlier inventory"
+            + id_format_hint(pd.Series(examples, dtype="string"), pd.Series(sorted(known))),
             "Check the ids against the network (risk map or pipes table); if the pipes are "
             "new, load the new inventory first (risk ingest)",
             rows=[n for n, _ in unknown],

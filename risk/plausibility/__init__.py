@@ -31,6 +31,7 @@ from risk.plausibility.columns import (
     id_format_hint,
     length_unit_problem,
     normalised_id,
+    written_alike,
 )
 from risk.plausibility.crs import check_crs_fit
 from risk.plausibility.network import (
@@ -57,6 +58,7 @@ __all__ = [
     "implausible_break_dates",
     "length_unit_problem",
     "normalised_id",
+    "written_alike",
     "record_dates",
     "warn_duplicate_geometries",
     "warn_far_from_named_pipe",

@@ -10,6 +10,7 @@ import shapely
 
 from risk import clock
 from risk.contract import Findings
+from risk.plausibility.columns import BY_ID_METHODS
 
 #: Break dates before this are not plausible failure records of a water main.
 EARLIEST_PLAUSIBLE_BREAK_DATE = pd.Timestamp("1900-01-01")
@@ -77,7 +78,7 @@ FAR_FROM_NAMED_PIPE_M = 100.0
 def warn_far_from_named_pipe(breaks: pd.DataFrame, file: str, findings: Findings) -> None:
     """Name the breaks linked by their pipe_id whose location lies far from that pipe (kept
     linked by the id, the contract's rule)."""
-    by_id = breaks["link_method"].eq("pipe_id") & breaks["pipe_id"].notna()
+    by_id = breaks["link_method"].isin(BY_ID_METHODS) & breaks["pipe_id"].notna()
     far = (by_id & (breaks["link_distance_m"] > FAR_FROM_NAMED_PIPE_M)).fillna(False)
     far = far.astype(bool).to_numpy()
     if not far.any():

@@ -15,14 +15,32 @@ def normalised_id(ids: pd.Series) -> pd.Series:
     return text.str.replace(r"^0+(?=.)", "", regex=True)
 
 
+#: ``link_method`` of a record linked by its pipe_id (:func:`risk.link.link_to_pipes`): as
+#: the inventory writes it, or written otherwise but naming exactly one pipe.
+BY_ID_METHODS = ("pipe_id", "pipe_id_written_otherwise")
+
+
+def written_alike(reported: pd.Series, known: pd.Series) -> pd.Series:
+    """The id of ``known`` each ``reported`` id names once both are written alike
+    (:func:`normalised_id`), where exactly one known id is written so; missing elsewhere.
+
+    >>> written_alike(pd.Series(["p 0001", "P-0002", "X9"]), pd.Series(["P-0001", "P0002", "P-0002"])).tolist()
+    ['P-0001', <NA>, <NA>]
+    """
+    known = known.dropna().astype("string")
+    keys = normalised_id(known)
+    unique = ~keys.duplicated(keep=False)
+    lookup = dict(zip(keys[unique], known[unique], strict=True))
+    return normalised_id(reported).map(lookup).astype("string")
+
+
 def id_format_hint(reported: pd.Series, pipe_ids: pd.Series, what: str = "pipe_id") -> str:
     """A sentence when unmatched ids would match the known ones (``what``: pipe_id by
     default) once written alike, else ''."""
     reported = reported.dropna()
     if reported.empty:
         return ""
-    loose = dict(zip(normalised_id(pipe_ids.dropna()), pipe_ids.dropna(), strict=False))
-    matched = normalised_id(reported).map(loose)
+    matched = written_alike(reported, pipe_ids)
     hits = matched.notna()
     if not hits.any():
         return ""
