@@ -212,6 +212,7 @@ def parse_dates(
             f'[{layer}] in the mapping file, e.g. date_format = "%d/%m/%Y" '
             'or "%m/%d/%Y %I:%M:%S %p"'
         )
+        hint = date_hint(text[bad], layer) or hint
         findings.error(
             layer,
             file,
@@ -224,6 +225,46 @@ def parse_dates(
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
     return parsed.dt.floor("D").astype("datetime64[ns]")
+
+
+#: Date formats a utility's export often uses, tried on dates that did not parse.
+COMMON_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y")
+
+
+def date_hint(text: pd.Series, layer: str) -> str:
+    """The fix for dates that did not parse, when they say what they are: spreadsheet day
+    numbers, or one common format that reads them all; else ''.
+
+    >>> date_hint(pd.Series(["36531", "43831"]), "breaks")[:62]
+    'They look like spreadsheet day numbers (36531 is 2000-01-06): '
+    >>> date_hint(pd.Series(["25/03/2000", "06/01/2000"]), "breaks")
+    'They read as day/month/year: add date_format = "%d/%m/%Y" under [breaks] in the mapping file'
+    >>> date_hint(pd.Series(["03/04/2000"]), "breaks")[:70]
+    'Give date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y" (month/da'
+    """
+    number = pd.to_numeric(text, errors="coerce")
+    if number.notna().all() and number.between(1, 80_000).all() and (number % 1 == 0).all():
+        first = int(number.iloc[0])
+        day = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=first)).date()
+        return (
+            f"They look like spreadsheet day numbers ({first} is {day}): format the column as "
+            "dates (yyyy-mm-dd) in the spreadsheet before exporting"
+        )
+    words = {"%d/%m/%Y": "day/month/year", "%m/%d/%Y": "month/day/year"}
+    fits = [
+        f
+        for f in COMMON_DATE_FORMATS
+        if pd.to_datetime(text, format=f, errors="coerce").notna().all()
+    ]
+    if len(fits) == 1:
+        return (
+            f'They read as {words.get(fits[0], fits[0])}: add date_format = "{fits[0]}" '
+            f"under [{layer}] in the mapping file"
+        )
+    if fits:  # 03/04/2000: the 3rd of April or the 4th of March; the utility knows
+        options = " or ".join(f'"{f}" ({words.get(f, f)})' for f in fits)
+        return f"Give date_format = {options} under [{layer}] in the mapping file"
+    return ""
 
 
 def parse_years(

@@ -154,6 +154,31 @@ def test_bad_break_dates_name_the_format(run, tmp_path):
     )
     err = ingest_fails(run, folder, tmp_path / "ws")
     assert "breaks.csv" in err and "'12/31/2019'" in err and "date_format" in err
+    assert 'They read as month/day/year: add date_format = "%m/%d/%Y" under [breaks]' in err
+
+
+@pytest.mark.parametrize(
+    ("dates", "fix"),
+    [
+        (["43466", "43831"], "spreadsheet day numbers (43466 is 2019-01-01)"),
+        (["2019-01-02", "03/04/2019"], 'date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y"'),
+    ],
+)
+def test_break_dates_say_what_they_look_like(run, tmp_path, dates, fix):
+    """Spreadsheet day numbers, and a date that reads both ways, each with its fix."""
+    folder = write_pipes_csv(tmp_path / "u")
+    pd.DataFrame({"date": dates, "pipe_id": ["A", "B"]}).to_csv(folder / "breaks.csv", index=False)
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert fix in err
+    # and the fix works
+    if "spreadsheet" not in fix:
+        (folder / "mapping.toml").write_text('[breaks]\ndate_format = "%d/%m/%Y"\n')
+        pd.DataFrame({"date": ["02/01/2019", "03/04/2019"], "pipe_id": ["A", "B"]}).to_csv(
+            folder / "breaks.csv", index=False
+        )
+        code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+        assert code == 0, err
+        assert str(load_workspace(tmp_path / "ws").breaks["date"].max().date()) == "2019-04-03"
 
 
 def test_empty_file(run, tmp_path):
