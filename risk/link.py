@@ -50,8 +50,10 @@ def link_to_pipes(
 
     A record's ``reported_pipe_id`` links it when the inventory holds it, or holds exactly
     one id written alike (``link_method`` "pipe_id_written_otherwise": case, spaces,
-    punctuation or leading zeros differ, as when a spreadsheet turns ids into numbers);
-    else its location links it to the nearest pipe within ``tolerance_m``.
+    punctuation or leading zeros differ, as when a spreadsheet turns ids into numbers) and
+    at least half of the ids the inventory lacks are so written (a way of writing them, not
+    a chance look-alike of a pipe since removed); else its location links it to the
+    nearest pipe within ``tolerance_m``.
 
     ``link_distance_m`` is the distance from a located record to the pipe it is linked to
     (by its ``pipe_id`` or as the nearest), or to the nearest pipe when none is close enough.
@@ -79,6 +81,10 @@ def link_to_pipes(
     maybe = (~known & reported.notna() & ~excluded).to_numpy()
     if maybe.any():
         alike[maybe] = written_alike(reported[maybe], pipes["pipe_id"]).to_numpy()
+    if 2 * alike.notna().sum() < maybe.sum():
+        # a few look-alikes among many ids the inventory lacks (pipes since removed): chance,
+        # not a way of writing the ids; they stay unlinked (the report names them)
+        alike[:] = pd.NA
     loose = alike.notna()
     method = np.where(known, "pipe_id", np.where(loose, "pipe_id_written_otherwise", "unlinked"))
     out = pd.DataFrame(

@@ -385,6 +385,23 @@ def test_break_ids_written_otherwise_than_the_inventory_are_linked_and_named(tin
     assert "p 9999" in unknown["message"]
 
 
+def test_a_chance_look_alike_among_ids_the_inventory_lacks_is_not_linked(tiny):
+    """Among breaks on pipes since removed (ids the inventory lacks), one id that happens to
+    read like an inventory pipe once written alike is not a way of writing ids: it stays
+    unlinked, and the report points at the look-alike."""
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks.loc[0:2, "pipe_id"] = ["OLD-1", "OLD-2", "OLD-3"]
+    breaks.loc[3, "pipe_id"] = "p 0006"
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    assert data.breaks["pipe_id"].iloc[:4].isna().all()
+    assert "pipe_id_written_otherwise" not in set(data.breaks["link_method"])
+    (warning,) = [w for w in data.meta["report"]["warnings"] if "not in" in w["message"]]
+    assert (
+        "1 of them match a pipe_id once written alike (for example 'p 0006'" in (warning["message"])
+    )
+
+
 def test_breaks_naming_pipes_the_inventory_lacks_linked_by_location_are_named(tiny):
     """An id from another numbering, on a located break: linked to the nearest pipe (the
     contract's rule), and the report says the id was not found."""
