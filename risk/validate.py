@@ -212,7 +212,10 @@ def parse_dates(
             f'[{layer}] in the mapping file, e.g. date_format = "%d/%m/%Y" '
             'or "%m/%d/%Y %I:%M:%S %p"'
         )
-        hint = date_hint(text[bad], layer) or hint
+        better = date_hint(text[bad], layer, set_to=bool(lm.date_format))
+        if better and lm.date_format:
+            better = f"They do not match the mapping's date_format '{lm.date_format}'. {better}"
+        hint = better or hint
         findings.error(
             layer,
             file,
@@ -231,9 +234,10 @@ def parse_dates(
 COMMON_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y")
 
 
-def date_hint(text: pd.Series, layer: str) -> str:
+def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
     """The fix for dates that did not parse, when they say what they are: spreadsheet day
-    numbers, or one common format that reads them all; else ''.
+    numbers, or one common format that reads them all; else ''. ``set_to``: the mapping
+    gives a date_format already (the fix changes it).
 
     >>> date_hint(pd.Series(["36531", "43831"]), "breaks")[:62]
     'They look like spreadsheet day numbers (36531 is 2000-01-06): '
@@ -258,8 +262,8 @@ def date_hint(text: pd.Series, layer: str) -> str:
     ]
     if len(fits) == 1:
         return (
-            f'They read as {words.get(fits[0], fits[0])}: add date_format = "{fits[0]}" '
-            f"under [{layer}] in the mapping file"
+            f"They read as {words.get(fits[0], fits[0])}: {'set' if set_to else 'add'} "
+            f'date_format = "{fits[0]}" under [{layer}] in the mapping file'
         )
     if fits:  # 03/04/2000: the 3rd of April or the 4th of March; the utility knows
         options = " or ".join(f'"{f}" ({words.get(f, f)})' for f in fits)

@@ -164,6 +164,17 @@ def test_bad_break_dates_name_the_format(run, tmp_path):
         (["2019-01-02", "03/04/2019"], 'date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y"'),
     ],
 )
+def test_a_mapping_date_format_that_does_not_read_the_dates_names_the_one_that_does(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u")
+    pd.DataFrame({"date": ["25/03/2019", "02/01/2019"], "pipe_id": ["A", "B"]}).to_csv(
+        folder / "breaks.csv", index=False
+    )
+    (folder / "mapping.toml").write_text('[breaks]\ndate_format = "%m/%d/%Y"\n')
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "They do not match the mapping's date_format '%m/%d/%Y'" in err
+    assert 'set date_format = "%d/%m/%Y" under [breaks]' in err
+
+
 def test_break_dates_say_what_they_look_like(run, tmp_path, dates, fix):
     """Spreadsheet day numbers, and a date that reads both ways, each with its fix."""
     folder = write_pipes_csv(tmp_path / "u")
