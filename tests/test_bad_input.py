@@ -157,13 +157,6 @@ def test_bad_break_dates_name_the_format(run, tmp_path):
     assert 'They read as month/day/year: add date_format = "%m/%d/%Y" under [breaks]' in err
 
 
-@pytest.mark.parametrize(
-    ("dates", "fix"),
-    [
-        (["43466", "43831"], "spreadsheet day numbers (43466 is 2019-01-01)"),
-        (["2019-01-02", "03/04/2019"], 'date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y"'),
-    ],
-)
 def test_a_mapping_date_format_that_does_not_read_the_dates_names_the_one_that_does(run, tmp_path):
     folder = write_pipes_csv(tmp_path / "u")
     pd.DataFrame({"date": ["25/03/2019", "02/01/2019"], "pipe_id": ["A", "B"]}).to_csv(
@@ -175,6 +168,13 @@ def test_a_mapping_date_format_that_does_not_read_the_dates_names_the_one_that_d
     assert 'set date_format = "%d/%m/%Y" under [breaks]' in err
 
 
+@pytest.mark.parametrize(
+    ("dates", "fix"),
+    [
+        (["43466", "43831"], "spreadsheet day numbers (43466 is 2019-01-01)"),
+        (["2019-01-02", "03/04/2019"], 'date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y"'),
+    ],
+)
 def test_break_dates_say_what_they_look_like(run, tmp_path, dates, fix):
     """Spreadsheet day numbers, and a date that reads both ways, each with its fix."""
     folder = write_pipes_csv(tmp_path / "u")
