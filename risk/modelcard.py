@@ -301,17 +301,19 @@ def beyond_training_sentences(report: dict | None, lang: str = "en") -> list[str
 def current_forecast_sentence(workspace, lang: str = "en") -> str | None:
     """The workspace's scores in a sentence: the expected failures with the usual weather and
     the range a single past year's weather gives (:func:`risk.scoring.weather_range_words`
-    on ``scores.json``); None before scoring, or for scores made without weather."""
+    on ``scores.json``; without weather, the total alone); None before scoring (or without
+    ``scores.json``: nothing says how they were made)."""
     from risk.scoring import weather_range_words
     from risk.workspace import Workspace
 
     ws = Workspace(workspace)
     basis = ws.read_scores_basis()
     scores = ws.read_scores(["expected_failures"])
-    if not basis.get("by_weather_year") or scores is None:
-        return None
+    if scores is None or basis.get("source") != "scores":
+        return None  # not scored, or scores whose basis is not recorded
     expected = float(scores["expected_failures"].sum())
-    return weather_range_words(basis["by_weather_year"], expected, basis["horizon_years"], lang)
+    by_year = basis.get("by_weather_year") or {}
+    return weather_range_words(by_year, expected, basis.get("horizon_years") or 1, lang)
 
 
 def _ratio_gap(row: dict) -> float | None:

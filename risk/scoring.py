@@ -322,17 +322,22 @@ def train_on_engine(
 
 def weather_range_words(
     by_weather_year: dict, expected: float, horizon_years: int, lang: str = "en"
-) -> str | None:
+) -> str:
     """The forecast's total and the range a year's weather makes, in a sentence in
-    ``lang``, or None without weather scenarios (the command line and the Model page).
+    ``lang`` (the command line and the Model page); without weather scenarios, the total
+    and that the coming weather is not taken into account.
 
     >>> weather_range_words({2023: 520.0, 2024: 890.4, 2025: 700.0}, 682.2, 1)
     'Expected failures in the year ahead: 682 with the usual weather; 520 to 890 with the weather of one of the years 2023-2025.'
+    >>> weather_range_words({}, 52.4, 3)
+    'Expected failures in the next 3 years: 52 (the weather of the coming years is not taken into account).'
     """
     from risk.i18n import format_number, t
 
     if not by_weather_year:
-        return None
+        key = "weather.total_1" if int(horizon_years) == 1 else "weather.total_n"
+        years = format_number(int(horizon_years), lang)
+        return t(key, lang, years=years, expected=format_number(expected, lang))
     years = sorted(int(y) for y in by_weather_year)
     values = [float(v) for v in by_weather_year.values()]
     key = "weather.range_1" if int(horizon_years) == 1 else "weather.range_n"

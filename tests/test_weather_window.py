@@ -129,7 +129,11 @@ def test_without_weather_nothing_changes():
     predicted, totals = model.forecast(X, {})
     assert totals == {}
     np.testing.assert_array_equal(predicted["expected_failures"], model.predict(X))
-    assert weather_range_words({}, 1.0, 1) is None
+    # the manager still reads the total, and that the coming weather is left out
+    assert weather_range_words({}, 1.0, 1) == (
+        "Expected failures in the year ahead: 1 (the weather of the coming year is not taken "
+        "into account)."
+    )
 
 
 def test_a_model_cannot_forecast_without_a_past_window_of_weather(harsh, fitted):
@@ -232,6 +236,12 @@ def test_the_current_forecast_is_said_from_the_workspace(tiny_workspace):
     assert sentence.startswith("Défaillances attendues dans l'année à venir")
     assert f"{total:.0f} avec une météo habituelle" in sentence.replace("\u202f", " ")
     assert "de 0 à 10 avec la météo de l'une des années 2011-2024" in sentence
+    ws.write_scores_basis("2026-01-01", 1)  # scored without weather: the total alone
+    sentence = modelcard.current_forecast_sentence(tiny_workspace)
+    assert sentence == (
+        f"Expected failures in the year ahead: {total:.0f} (the weather of the coming year is "
+        "not taken into account)."
+    )
 
 
 def _seasonal_weather(winter_months, summer_months) -> pd.DataFrame:
