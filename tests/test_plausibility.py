@@ -203,6 +203,24 @@ def test_a_break_located_far_from_the_pipe_its_id_names_is_pointed_out(tiny):
     assert f"from {pipe}" in warning["message"] and warning["rows"] == [10]
 
 
+def test_a_pipe_of_a_material_laid_before_its_time_is_named_and_kept(tiny):
+    """PVC laid in 1904 (as in Kitchener's export): the material or the year is wrong."""
+    pipes = _pipes(tiny)
+    assert pipes.loc[2, "material"] == "PVC"
+    pipes.loc[2, "install_year"] = 1904
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    assert data.pipes.loc[data.pipes["pipe_id"] == "P-0003", "install_year"].item() == 1904
+    (warning,) = [
+        w for w in data.meta["report"]["warnings"] if w["code"] == "material_before_its_time"
+    ]
+    assert warning["message"].startswith(
+        "1 pipe is of a material laid before water mains were made of it (1 PVC before 1950; "
+        "for example P-0003: PVC laid in 1904)"
+    )
+    assert warning["rows"] == [3]
+
+
 def test_a_pipe_drawn_twice_is_named_and_kept(tiny):
     pipes = _pipes(tiny)
     twin = pipes.iloc[[0]].copy()

@@ -42,6 +42,51 @@ def warn_duplicate_geometries(pipes: pd.DataFrame, file: str, findings: Findings
     )
 
 
+#: The first year water mains of a material were laid (about; Europe and North America):
+#: a pipe of that material laid before it has its material or its year wrong.
+MATERIAL_FIRST_YEAR = {
+    "pvc": (1950, "PVC"),
+    "pe": (1955, "PE"),
+    "ductile_iron": (1950, "ductile iron"),
+    "asbestos_cement": (1910, "asbestos cement"),
+}
+
+
+def warn_material_era(pipes: pd.DataFrame, file: str, findings: Findings) -> None:
+    """Name the pipes of a material laid before that material was made for water mains
+    (:data:`MATERIAL_FIRST_YEAR`): PVC in 1879 means a wrong material or a wrong year. They
+    are kept as given; the model reads both."""
+    if "material" not in pipes or "install_year" not in pipes:
+        return
+    material = pipes["material"].astype("string")
+    year = pd.to_numeric(pipes["install_year"], errors="coerce")
+    first = material.map({k: v[0] for k, v in MATERIAL_FIRST_YEAR.items()}).astype("Float64")
+    early = (year < first).fillna(False).to_numpy(dtype=bool)
+    if not early.any():
+        return
+    counts = material[early].value_counts()
+    parts = [
+        f"{n:,} {MATERIAL_FIRST_YEAR[m][1]} before {MATERIAL_FIRST_YEAR[m][0]}"
+        for m, n in counts.items()
+    ]
+    row = pipes.loc[early].iloc[0]
+    words = MATERIAL_FIRST_YEAR[str(row["material"])][1]
+    n = int(early.sum())
+    findings.warn(
+        "pipes",
+        file,
+        "material_before_its_time",
+        f"{n:,} {'pipe is' if n == 1 else 'pipes are'} of a material laid before water mains "
+        "were made of it "
+        f"({', '.join(parts)}; for example {row['pipe_id']}: {words} laid in "
+        f"{int(row['install_year'])}): the material or the install year is wrong. They are "
+        "kept as given",
+        "Check those pipes' material and install year at the source (a pipe relined or "
+        "replaced may keep the old main's year, or the new material's code)",
+        rows=pipes.loc[early, "_row"],
+    )
+
+
 def check_short_segments(
     pipes: pd.DataFrame, file: str, findings: Findings, *, min_length_m: float, action: str
 ) -> tuple[pd.DataFrame, dict[str, str]]:
