@@ -24,6 +24,12 @@ def records_complete_from(counts_per_year: pd.Series) -> int | None:
 
     >>> records_complete_from(pd.Series({1990: 2, 1995: 5, 1997: 90, 1998: 110, 1999: 100}))
     1997
+
+    The years after it must hold records too: ten breaks of 1950 followed by nothing until
+    2000 do not start a record in 1950.
+
+    >>> records_complete_from(pd.Series({1950: 10, **{y: 40 for y in range(2000, 2010)}}))
+    2000
     """
     counts = counts_per_year[counts_per_year > 0].sort_index()
     if counts.empty:
@@ -33,7 +39,9 @@ def records_complete_from(counts_per_year: pd.Series) -> int | None:
     floor = 0.25 * counts[counts > 0].median()
     for year, count in counts.items():
         following = counts.loc[year + 1 : year + 5]
-        if count >= floor and (following.empty or count >= 0.5 * following.median()):
+        if count >= floor and (
+            following.empty or (count >= 0.5 * following.median() >= 0.5 * floor)
+        ):
             return int(year)
     return int(counts.index.min())
 

@@ -158,7 +158,24 @@ def parse_numbers(
     raw = table[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
-    text = raw.astype("string").str.strip().str.replace(",", ".", regex=False)
+    stripped = raw.astype("string").str.strip()
+    dot = stripped.str.contains(r"\d\.\d", regex=True).fillna(False)
+    comma = stripped.str.contains(r"\d,\d", regex=True).fillna(False)
+    if dot.any() and comma.any() and not (dot & comma).any():
+        # '97.05' beside '1,234': the comma cannot be the decimal mark of this column
+        findings.error(
+            layer,
+            file,
+            "mixed_decimal_marks",
+            f"column '{column}' writes numbers with a decimal point and with a comma (for "
+            f"example {_examples(raw[dot])} and {_examples(raw[comma])}): a comma beside "
+            "decimal points is a thousands separator, and reading it as a decimal mark would "
+            "make 1,234 into 1.234",
+            "Export the numbers without thousands separators (one decimal mark throughout)",
+            rows=_rows(table, comma),
+        )
+        return pd.Series(np.nan, index=raw.index, dtype="float64")
+    text = stripped.str.replace(",", ".", regex=False)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = numbers.isna() & text.notna() & (text != "")
     if bad.any():
@@ -327,13 +344,24 @@ def parse_bools(
 
 
 def parse_text(table: pd.DataFrame, column: str, lm: LayerMapping) -> pd.Series:
-    """Text with the mapping's value translations applied (exact codes, then as-is)."""
+    """Text with the mapping's value translations applied: exact codes first, then codes
+    written otherwise (case, spaces, dashes: the mapping's ``AC`` for the file's ``ac``),
+    then as-is."""
     text = table[column].astype("string").str.strip()
     text = text.mask(text == "")
     codes = {str(k): str(v) for k, v in lm.values.get(column, {}).items()}
     if codes:
+        loose = {alias_key(k): v for k, v in codes.items()}
+        for value in pd.unique(text.dropna()):
+            if value not in codes and alias_key(value) in loose:
+                codes[value] = loose[alias_key(value)]
         text = text.replace(codes)
     return text
+
+
+#: Material codes that mean different materials in different exports: the built-in reading,
+#: and the other one to map when it is meant.
+AMBIGUOUS_MATERIAL_CODES = {"AC": ("asbestos cement", "acier (steel) in French exports", "steel")}
 
 
 def canonical_materials(
@@ -341,6 +369,8 @@ def canonical_materials(
 ) -> pd.Series:
     """Map material codes to :data:`risk.contract.MATERIALS`; others become ``unknown``."""
     raw = parse_text(table, "material", lm)
+    # codes the mapping translated are its targets now; an ambiguous code left is unmapped
+    mapped = {str(v) for v in lm.values.get("material", {}).values()}
     lookup: dict[str, str] = {}
     for code in pd.unique(raw.dropna()):
         if code in MATERIALS:
@@ -349,6 +379,20 @@ def canonical_materials(
             lookup[code] = code.lower()
         else:
             lookup[code] = MATERIAL_ALIASES.get(alias_key(code), "")
+    ambiguous = [c for c in lookup if alias_key(c) in AMBIGUOUS_MATERIAL_CODES and c not in mapped]
+    for code in ambiguous:
+        read_as, other, canonical = AMBIGUOUS_MATERIAL_CODES[alias_key(code)]
+        rows = raw == code
+        findings.warn(
+            layer,
+            file,
+            "ambiguous_material_code",
+            f"{int(rows.sum()):,} pipes have the material code '{code}', read as {read_as}; "
+            f"it also means {other}",
+            f"If '{code}' means the other, map it under [{layer}.values.material]: "
+            f'{code} = "{canonical}"',
+            rows=_rows(table, rows.fillna(False)),
+        )
     out = raw.map(lookup).astype("string")
     unknown = out.isna() | (out == "")
     out = out.mask(unknown, "unknown")

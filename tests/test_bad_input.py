@@ -294,3 +294,58 @@ def test_bad_mapping_files(run, tmp_path, text, message):
     (folder / "mapping.toml").write_text(text)
     err = ingest_fails(run, folder, tmp_path / "ws")
     assert message in err
+
+
+def test_a_comma_beside_decimal_points_is_refused_as_a_thousands_separator(run, tmp_path):
+    """'1,234' among '10.5': read as a decimal mark it would make 1,234 m into 1.234 m."""
+    folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "1,234", "30", "2,500"])
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "column 'length_m' writes numbers with a decimal point and with a comma" in err
+    assert "'1,234'" in err and "thousands separator" in err and "(rows 2, 4)" in err
+    # decimal commas throughout (a French export) still read
+    folder = write_pipes_csv(tmp_path / "v", length_m=["10,5", "1234", "30", "2,5"])
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    lengths = load_workspace(tmp_path / "ws").pipes.set_index("pipe_id")["length_m"]
+    assert lengths.to_dict() == {"A": 10.5, "B": 1234.0, "C": 30.0, "D": 2.5}
+
+
+def test_mapping_codes_match_whatever_their_case_and_ac_is_named_as_ambiguous(run, tmp_path):
+    """The mapping's AC = "steel" holds for the file's 'ac' (it fell through to the built-in
+    AC = asbestos cement); unmapped, AC is read as asbestos cement and said to be ambiguous."""
+    folder = write_pipes_csv(tmp_path / "u", material=["CI", "PVC", "ac", "AC"])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "2 pipes have the material code 'ac', read as asbestos cement" not in out
+    assert "read as asbestos cement; it also means acier (steel)" in out
+    (folder / "mapping.toml").write_text('[pipes.values.material]\nAC = "steel"\n')
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws2")
+    assert code == 0, err
+    materials = load_workspace(tmp_path / "ws2").pipes.set_index("pipe_id")["material"]
+    assert materials[["C", "D"]].tolist() == ["steel", "steel"]
+    assert "it also means" not in out
+
+
+def test_negative_lengths_are_missing_and_named(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "-20", "30", "40"])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "1 pipes have a negative length_m (for example B: -20.00 m)" in out
+    assert load_workspace(tmp_path / "ws").pipes.set_index("pipe_id")["length_m"].isna()["B"]
+
+
+def test_a_spreadsheet_total_row_is_named(run, tmp_path):
+    ids = [f"P{i}" for i in range(60)] + ["TOTAL"]
+    lengths = [str(100 + i) for i in range(60)] + ["8970"]
+    folder = tmp_path / "u"
+    folder.mkdir()
+    pd.DataFrame(
+        {"pipe_id": ids, "material": "PVC", "diameter_mm": "100", "install_year": "1980",
+         "length_m": lengths}
+    ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert (
+        "1 pipe is longer than 5,000 m and 50 times the median segment (130 m); for example TOTAL: 8,970 m"
+        in out
+    )

@@ -146,6 +146,24 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             )
     if "length_m" in table:
         out["length_m"] = parse_numbers(table, "length_m", "pipes", file, findings, unit=" (m)")
+        negative = (out["length_m"] < 0).to_numpy()
+        if negative.any():
+            first = out.loc[negative].iloc[0]
+            findings.warn(
+                "pipes",
+                file,
+                "negative_length",
+                f"{int(negative.sum()):,} pipes have a negative length_m (for example "
+                f"{first['pipe_id']}: {first['length_m']:,.2f} m); they are treated as missing"
+                + (
+                    ", and measured on the drawn line"
+                    if isinstance(table, gpd.GeoDataFrame)
+                    else ""
+                ),
+                "Correct them at the source",
+                rows=out.loc[negative, "_row"],
+            )
+            out.loc[negative, "length_m"] = np.nan
         if not isinstance(table, gpd.GeoDataFrame):  # with geometry: against it (unify_crs)
             check_length_unit(out["length_m"], None, file, findings)
     else:

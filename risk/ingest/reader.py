@@ -42,6 +42,7 @@ from risk.plausibility import (
     implausible_break_dates,
     warn_duplicate_geometries,
     warn_far_from_named_pipe,
+    warn_long_pipes,
     warn_material_era,
 )
 from risk.report import build_report
@@ -160,6 +161,7 @@ def read_utility(
     if layers.get("pipes") is not None:
         warn_duplicate_geometries(layers["pipes"], str(files["pipes"]), findings)
         warn_material_era(layers["pipes"], str(files["pipes"]), findings)
+        warn_long_pipes(layers["pipes"], str(files["pipes"]), findings)
     weather = layers.get("weather")
     frequency = None
     if weather is not None:

@@ -38,6 +38,7 @@ from risk.plausibility.network import (
     MIN_SEGMENT_LENGTH_M,
     check_short_segments,
     warn_duplicate_geometries,
+    warn_long_pipes,
     warn_material_era,
 )
 from risk.plausibility.weather import WEATHER_SENTINELS, check_weather
@@ -62,6 +63,7 @@ __all__ = [
     "written_alike",
     "record_dates",
     "warn_duplicate_geometries",
+    "warn_long_pipes",
     "warn_material_era",
     "warn_far_from_named_pipe",
 ]

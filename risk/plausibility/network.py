@@ -42,6 +42,37 @@ def warn_duplicate_geometries(pipes: pd.DataFrame, file: str, findings: Findings
     )
 
 
+#: A pipe segment longer than this, and than :data:`LONG_PIPE_MEDIANS` times the median
+#: segment, is named: a spreadsheet's total row, or a whole street drawn as one line.
+LONG_PIPE_M = 5_000.0
+LONG_PIPE_MEDIANS = 50.0
+
+
+def warn_long_pipes(pipes: pd.DataFrame, file: str, findings: Findings) -> None:
+    """Name pipes far longer than any segment of the network (kept as they are)."""
+    length = pd.to_numeric(pipes["length_m"], errors="coerce")
+    median = length.median()
+    if not median > 0:
+        return
+    long = ((length > LONG_PIPE_M) & (length > LONG_PIPE_MEDIANS * median)).to_numpy()
+    if not long.any():
+        return
+    row = pipes.loc[long].iloc[0]
+    n = int(long.sum())
+    findings.warn(
+        "pipes",
+        file,
+        "very_long_pipe",
+        f"{n:,} {'pipe is' if n == 1 else 'pipes are'} longer than {LONG_PIPE_M:,.0f} m and "
+        f"{LONG_PIPE_MEDIANS:g} times the median segment ({median:,.0f} m); for example "
+        f"{row['pipe_id']}: {row['length_m']:,.0f} m. A total row of a spreadsheet, or a whole "
+        "main drawn as one line? Kept as given",
+        "Remove a total row from the export; a long main is scored as one pipe, ranked by its "
+        "failures per km",
+        rows=pipes.loc[long, "_row"],
+    )
+
+
 #: The first year water mains of a material were laid (about; Europe and North America):
 #: a pipe of that material laid before it has its material or its year wrong.
 MATERIAL_FIRST_YEAR = {
