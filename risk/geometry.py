@@ -83,6 +83,20 @@ def check_geometry(
     geometries are made valid and empty ones removed (the row is kept without
     geometry); without it both are errors.
     """
+    if table.crs is not None and lm.crs:
+        crs = parse_crs(lm.crs, layer, file, findings)
+        if crs is None:
+            return None
+        if not CRS(table.crs).equals(crs):  # the utility's word over the file's label
+            findings.warn(
+                layer,
+                file,
+                "crs_overridden",
+                f"the mapping's crs '{lm.crs}' replaces the CRS the file declares "
+                f"({CRS(table.crs).to_string()}): the coordinates are read in it, not reprojected",
+                f"Remove crs from [{layer}] in the mapping file if the file's own CRS is right",
+            )
+            table = table.set_crs(crs, allow_override=True)
     if table.crs is None:
         if lm.crs:
             crs = parse_crs(lm.crs, layer, file, findings)

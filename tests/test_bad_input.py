@@ -349,3 +349,27 @@ def test_a_spreadsheet_total_row_is_named(run, tmp_path):
         "1 pipe is longer than 5,000 m and 50 times the median segment (130 m); for example TOTAL: 8,970 m"
         in out
     )
+
+
+def test_a_wrong_declared_crs_names_the_one_that_fits_and_the_mapping_replaces_it(run, tmp_path):
+    """Longitude/latitude labelled Lambert-93: the error gives the CRS that fits as the
+    example, and that mapping key does replace the file's own label."""
+    folder = tmp_path / "u"
+    folder.mkdir()
+    gpd.GeoDataFrame(
+        {"pipe_id": ["A", "B"], "material": "PVC", "diameter_mm": 100.0, "install_year": 1990},
+        geometry=[
+            LineString([(2.35, 48.85), (2.351, 48.851)]),
+            LineString([(2.36, 48.86), (2.361, 48.86)]),
+        ],
+        crs="EPSG:2154",
+    ).to_file(folder / "pipes.gpkg")
+    err = ingest_fails(run, folder, tmp_path / "ws")
+    assert "EPSG:4326 (longitude/latitude in degrees)" in err
+    assert 'crs = "EPSG:4326" (it replaces the file\'s own)' in err
+    (folder / "mapping.toml").write_text('[pipes]\ncrs = "EPSG:4326"\n')
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "the mapping's crs 'EPSG:4326' replaces the CRS the file declares (EPSG:2154)" in out
+    pipes = load_workspace(tmp_path / "ws").pipes
+    assert 70 < pipes.set_index("pipe_id")["length_m"]["A"] < 200  # metres, not degrees

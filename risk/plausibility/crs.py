@@ -69,9 +69,11 @@ def _refuse(name, file, crs, bounds, declared, unfit, findings: Findings) -> Non
     if _inside(bounds, _DEGREE_BOUNDS) and not crs.is_geographic:
         candidates.append("EPSG:4326 (longitude/latitude in degrees)")
     x0, y0, x1, y1 = bounds
+    example = next((c.split()[0] for c in candidates if c.startswith("EPSG:")), "EPSG:2154")
     fix = (
         "Set the right CRS at the source (QGIS: Layer > Set CRS, not Reproject), or give "
-        f'it under [{name}] in the mapping file, e.g. crs = "EPSG:2154"'
+        f'it under [{name}] in the mapping file, e.g. crs = "{example}" (it replaces the '
+        "file's own)"
     )
     if not candidates and _box_fits((y0, x0, y1, x1), crs):  # northing written first
         hint = f"they fit {_crs_name(crs)} with x and y exchanged (the northing written first)"
