@@ -40,7 +40,7 @@ def records_complete_from(counts_per_year: pd.Series) -> int | None:
     for year, count in counts.items():
         following = counts.loc[year + 1 : year + 5]
         if count >= floor and (
-            following.empty or (count >= 0.5 * following.median() >= 0.5 * floor)
+            following.empty or ((following > 0).any() and count >= 0.5 * following.median())
         ):
             return int(year)
     return int(counts.index.min())

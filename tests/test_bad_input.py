@@ -373,3 +373,14 @@ def test_a_wrong_declared_crs_names_the_one_that_fits_and_the_mapping_replaces_i
     assert "the mapping's crs 'EPSG:4326' replaces the CRS the file declares (EPSG:2154)" in out
     pipes = load_workspace(tmp_path / "ws").pipes
     assert 70 < pipes.set_index("pipe_id")["length_m"]["A"] < 200  # metres, not degrees
+
+
+def test_pipe_ids_differing_only_by_case_are_named(run, tmp_path):
+    folder = write_pipes_csv(tmp_path / "u")
+    pipes = pd.read_csv(folder / "pipes.csv")
+    pipes.loc[1, "pipe_id"] = "a"  # beside 'A'
+    pipes.to_csv(folder / "pipes.csv", index=False)
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "2 pipes have a pipe_id that differs from another's only by upper and lower case" in out
+    assert "(for example A and a)" in out

@@ -97,6 +97,21 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             "pipe_id must be unique: fix the duplicates at the source",
             rows=out.loc[dup, "_row"],
         )
+    else:  # 'P000101' and 'p000101': two pipes here, one for a break's loosely written id
+        upper = out["pipe_id"].astype("string").str.upper()
+        alike = upper.duplicated(keep=False) & ~missing
+        if alike.any():
+            pair = out.loc[upper == upper[alike].iloc[0], "pipe_id"].head(2).tolist()
+            findings.warn(
+                "pipes",
+                file,
+                "ids_differ_by_case",
+                f"{int(alike.sum()):,} pipes have a pipe_id that differs from another's only by "
+                f"upper and lower case (for example {' and '.join(pair)}): two pipes, or one "
+                "exported twice? Both are kept",
+                "Give them ids that differ by more than case, or remove the copy at the source",
+                rows=out.loc[alike, "_row"],
+            )
     out["material"] = canonical_materials(table, "pipes", file, lm, findings)
     diameter = parse_numbers(table, "diameter_mm", "pipes", file, findings, unit=" (mm)")
     unit_problem = diameter_unit_problem(diameter)
