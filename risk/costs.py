@@ -272,6 +272,7 @@ def inspection_return(
     value = water + repairs
     return {
         "cost_eur": cost,
+        "water_m3": float(saved_m3_total),
         "water_value_eur": water,
         "water_value_to_date_eur": float(saved_m3_to_date) * costs.water_eur_per_m3,
         "repairs_avoided_eur": repairs,

@@ -105,6 +105,11 @@ def test_the_impact_page_money_comes_from_the_same_settings():
     texts = money_texts(summary, "en")
     assert texts["cost"] == "1,000 €"
     assert "(5.00 km at 200 €/km)" in texts["money"]
+    # the volume behind the euros is said, and the euros follow from it
+    volume = summary["savings"]["saved_m3_total"]
+    assert f"save {volume:,.0f} m³ of water" in texts["money"]
+    assert f"worth {money['water_value_eur']:,.0f} € at 0.50 €/m³" in texts["money"]
+    assert "settings.toml" not in texts["money"]
     assert "€ for each euro spent" in texts["money"]
     assert money_texts(summary, "fr")["money"].startswith("Les tournées d'inspection")
     # 5 km in 2 inspections is too little to judge: the sentence says so, as the hit rates do

@@ -209,6 +209,7 @@ def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
             km=format_km(summary["km_inspected"], lang),
             per_km=format_quantity(money["inspection_eur_per_km"], "€/km", lang),
             water=euros["water_value_eur"],
+            water_m3=format_quantity(round(money.get("water_m3", 0.0)), "m³", lang),
             price=format_quantity(money["water_eur_per_m3"], "€/m³", lang, decimals=2),
             to_date=euros["water_value_to_date_eur"],
             repairs=euros["repairs_avoided_eur"],
