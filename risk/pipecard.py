@@ -30,6 +30,7 @@ from risk.i18n import (
     plural,
     t,
 )
+from risk.store.corrections import corrected_by
 
 #: Text columns of an inventory a person may search by, besides the pipe id (the first
 #: ones found are searched; an inventory without any is searched by id only).
@@ -400,10 +401,17 @@ def _inspections_table(outcomes: pd.DataFrame | None, pipe_id: str, lang: str) -
         return pd.DataFrame(columns=columns)
     rows = outcomes[outcomes["pipe_id"].astype(str) == pipe_id]
     rows = rows.sort_values(["inspected_on", "outcome_id"], ascending=False).head(5)
+    corrected = corrected_by(rows)
+    results = [
+        label("result", v, lang)
+        if pd.isna(by)
+        else t("card.corrected", lang, result=label("result", v, lang), id=int(by))
+        for v, by in zip(rows["result"], corrected, strict=True)
+    ]
     return pd.DataFrame(
         {
             columns[0]: [_date(v, lang) for v in rows["inspected_on"]],
-            columns[1]: [label("result", v, lang) for v in rows["result"]],
+            columns[1]: results,
             columns[2]: [label("leak_kind", v, lang) for v in rows["leak_kind"]],
             columns[3]: [_number(v, lang, decimals=1) for v in rows["flow_m3_per_h"]],
             columns[4]: [str(v) if not _missing(v) else "–" for v in rows["recorded_by"]],

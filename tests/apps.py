@@ -184,10 +184,12 @@ def app_as(workspace: Path, username: str | None, page: str | None = None, **sta
 
 
 def texts(at: AppTest) -> str:
-    """What the page says: markdown, captions, titles, subheaders and alerts, one a line."""
+    """What the page says: markdown, captions, titles, subheaders and alerts (info, success,
+    warning, error), one a line."""
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [x.value for x in at.title] + [x.value for x in at.subheader]
     parts += (
         [x.value for x in at.info] + [x.value for x in at.success] + [x.value for x in at.error]
     )
+    parts += [x.value for x in at.warning]
     return "\n".join(str(p) for p in parts)

@@ -18,6 +18,8 @@ from pyproj import Transformer
 from streamlit.testing.v1 import AppTest
 
 from risk import auth
+from risk.i18n import format_date
+from risk.savings.impact import workspace_impact
 from risk.store import OutcomeStore
 
 
@@ -129,6 +131,42 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
         assert len(store.assignments(round_id="test-round")) == len(plan)
         assert set(store.audit().query("action == 'add_assignment'")["user"]) == {"erin"}
     assert (workspace / "plans" / "test-round" / "sheets.html").is_file()
+    # The lists stay to download, but a second click or a return to the page assigns nothing
+    assert "These lists are assigned (round test-round)" in texts(at)
+    assert at.button(key="assign").disabled
+    at.switch_page("pages/risk_map.py").run()
+    at.switch_page("pages/dispatch.py").run()
+    assert not at.exception and at.button(key="assign").disabled
+
+
+def test_dispatch_refuses_stale_lists_and_cancels_a_round(tmp_path, monkeypatch):
+    """Lists made before another round took their pipes cannot be assigned (the crews would
+    go twice); cancelling that round frees them."""
+    workspace = build_workspace(tmp_path)  # its own: the module's has few pipes left to plan
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "dispatch")
+    at.button(key="generate").click()
+    at.run()
+    plan = at.session_state["plan"]
+    other = app_as(workspace, "erin", "dispatch")  # a second engineer, or another tab
+    other.button(key="generate").click()
+    other.run()
+    other.text_input(key="round_id").input("first-come")
+    other.button(key="assign").click()
+    other.run()
+    assert not other.exception
+
+    at.run()  # the first tab, its lists now stale
+    warning = f"{len(plan)} pipes of these lists are already planned in round first-come"
+    assert warning in texts(at) and at.button(key="assign").disabled
+    at.expander(key="cancel_round")  # the round can be cancelled here
+    at.selectbox(key="cancel_which").set_value("first-come")
+    at.button(key="cancel_button").click()
+    at.run()
+    assert not at.exception
+    assert f"{len(plan)} inspections of round first-come cancelled." in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert set(store.assignments(round_id="first-come")["status"]) == {"cancelled"}
 
 
 def fill_outcome(at: AppTest, result: str = "leak_found", flow: float | None = 2.5) -> None:
@@ -170,6 +208,56 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
         stored = store.outcomes()
     assert (stored["pipe_id"] == first["pipe_id"]).sum() == 1
     assert stored.loc[stored["pipe_id"] == first["pipe_id"], "recorded_by"].tolist() == ["nadia"]
+
+
+def test_a_crew_sees_what_is_recorded_and_a_second_result_corrects_it(tmp_path, monkeypatch):
+    """Tapping a pipe recorded today shows its outcome; saving another result is said to be
+    a correction, both records stay, and only the last counts (Impact, training, dispatch)."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "nadia", "crew")
+    first = at.selectbox(key="f_assignment").value
+    fill_outcome(at)
+    at.button(key="f_save").click()
+    at.run()
+    saved = at.session_state["last_outcome"]
+    assert "Already recorded" not in texts(at)  # the next pipe: nothing recorded yet
+    at.button(key=f"crew_pick_{first}").click()  # back to the pipe just recorded
+    at.run()
+    notice = f"Already recorded for this pipe on {format_date(TODAY, 'en')}: leak found"
+    assert notice in texts(at) and f"(record {saved['outcome_id']}, by nadia)" in texts(at)
+    fill_outcome(at, "nothing_found", flow=None)
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    assert f"correcting leak found (record {saved['outcome_id']}" in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        every, counted = store.outcomes(), store.outcomes(counted=True)
+    pipe = saved["pipe_id"]
+    assert every.loc[every["pipe_id"] == pipe, "result"].tolist() == ["leak_found", "nothing_found"]
+    assert counted.loc[counted["pipe_id"] == pipe, "result"].tolist() == ["nothing_found"]
+    impact = workspace_impact(workspace, as_of=TODAY)
+    assert impact["leaks_found"] == 0 and impact["inspections"] == 1
+
+
+def test_a_wrong_flow_or_date_is_said_in_the_crews_language(workspace):
+    """No silent refusal by the browser (its tooltips are English and need a mouse): the
+    form's own list of problems says it, and nothing is recorded."""
+    at = app_as(workspace, "nadia", "crew", lang="fr")
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        before = len(store.outcomes())
+    fill_outcome(at, flow=-2.0)
+    at.date_input(key="f_inspected").set_value(TODAY + dt.timedelta(days=3))
+    at.date_input(key="f_repair").set_value(TODAY + dt.timedelta(days=4))
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    problems = at.error[0].value
+    assert "Le débit ne peut pas être négatif." in problems
+    assert "La date d'inspection ne peut pas être dans le futur." in problems
+    assert "La date de réparation ne peut pas être dans le futur." in problems
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.outcomes()) == before
 
 
 def test_crew_form_validation_lists_every_problem(workspace):

@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from apps import PASSWORD, add_account
 
@@ -157,6 +158,46 @@ def test_a_crew_member_records_only_for_their_own_crew(run, workspace, tmp_path)
     assert code == 2 and "belongs to crew 'Sud'" in err
     code, _, err = record(run, workspace, user="camille", pipe="P-0009")  # off plan: allowed
     assert code == 0, err
+
+
+def test_a_pipe_already_planned_is_not_assigned_twice(run, workspace, tmp_path):
+    """A list made before an earlier round was assigned (a page left open, a second
+    engineer) holds pipes already planned: assigning it is refused, naming the round and the
+    fix; moving them on purpose cancels the earlier assignment; a cancelled round frees its
+    pipes."""
+    from risk.dispatch import Crew, plan_inspections, working_days
+    from risk.workspace import load_workspace
+
+    pipes = load_workspace(workspace).pipes
+    scores = pd.read_parquet(workspace / "scores.parquet")
+    crew = [Crew("Nord", working_days(dt.date(2026, 11, 23), 1), checks_per_day=3)]
+    plan = plan_inspections(scores, pipes, crew)  # made before anything was assigned
+    first = writes.assign(workspace, "ingrid", plan, round_id="week-48")
+    assert len(first) == 3
+
+    with pytest.raises(writes.WriteRefusedError) as refused:
+        writes.assign(workspace, "ingrid", plan, round_id="week-49")
+    message = str(refused.value)
+    assert "3 pipe(s) of this plan are already planned" in message and "week-48" in message
+    assert "Skip pipes already planned" in message and "risk rounds cancel" in message
+    _, assignments, _ = stored(workspace)
+    assert len(assignments) == 3 and set(assignments["round_id"]) == {"week-48"}
+
+    moved = writes.assign(workspace, "ingrid", plan, round_id="week-50", move_planned=True)
+    _, assignments, audit = stored(workspace)
+    status = assignments.groupby("round_id")["status"].agg(set).to_dict()
+    assert status == {"week-48": {"cancelled"}, "week-50": {"planned"}} and len(moved) == 3
+    assert (audit["action"] == "set_assignment_status").sum() == 3
+
+    code, out, err = run("rounds", "cancel", workspace, "week-50", "--user", "marc")
+    assert code == 2 and "marc" in err  # a manager plans nothing
+    code, out, err = run("rounds", "cancel", workspace, "week-5", "--user", "ingrid")
+    assert code == 2 and "there is no round 'week-5'" in err and "week-50" in err
+    code, out, err = run("rounds", "cancel", workspace, "week-50", "--user", "ingrid")
+    assert code == 0 and "Cancelled 3 inspection(s)" in out, err
+    assert len(writes.assign(workspace, "ingrid", plan, round_id="week-51")) == 3
+    code, out, err = run("rounds", "list", workspace)
+    assert code == 0 and "week-51" in out and "cancelled" in out, err
 
 
 # -- what ----------------------------------------------------------------------------------------

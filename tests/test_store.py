@@ -351,6 +351,16 @@ def test_add_assignments_stores_the_plan_once(store, planned):
         store.add_assignments(planned, user="planner", round_id="2026-W48")
 
 
+def test_a_pipe_still_planned_is_not_added_to_another_round(store, planned):
+    """The store's own guard (concurrent planners): a pipe is planned once."""
+    again = planned.assign(date=planned["planned_date"])[["pipe_id", "crew", "date"]].iloc[:1]
+    with pytest.raises(ValueError, match=r"1 pipe\(s\) of round 'W49' are already planned"):
+        store.add_assignments(again, user="planner", round_id="W49")
+    assert len(store.assignments()) == 3
+    store.set_assignment_status(1, "done", user="planner")  # inspected: may be planned again
+    assert len(store.add_assignments(again, user="planner", round_id="W49")) == 1
+
+
 def test_add_assignments_names_bad_plan_rows(store):
     plan = pd.DataFrame(
         {"pipe_id": ["P-1", None], "crew": ["A", "A"], "planned_date": ["x", "2026-11-23"]}

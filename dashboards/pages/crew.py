@@ -12,6 +12,7 @@ recorded reuses that outcome's key, so the store answers "already recorded". A r
 submission is read as it was sent (the form is only reset on the run after a save).
 """
 
+import datetime
 import hashlib
 import json
 import uuid
@@ -22,7 +23,7 @@ import streamlit as st
 from risk import auth, clock
 from risk.dispatch import crewday
 from risk.errors import InputError
-from risk.i18n import format_date, label
+from risk.i18n import format_date, label, t
 from risk.outcomes import writes
 from risk.outcomes.form import outcome_from_form
 from risk.store import LEAK_KINDS, RESULTS
@@ -37,6 +38,9 @@ today = clock.today()
 state = st.session_state
 
 OFF_PLAN = -1
+#: The date pickers' range: wide, so that a wrong date reaches the form's own checks.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+DATE_FORMAT = "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
 #: The form's fields and their blank values (the inspection date is set with the day).
 BLANK = {
     "f_other_pipe": "",
@@ -61,7 +65,7 @@ def code_radio(label: str, field: str, codes) -> str | None:
         label,
         list(codes),
         index=None,
-        format_func=lambda code: tr(f"{field}.{code}"),
+        format_func=lambda code: t(f"{field}.{code}", lang),  # lang bound: AppTest reads it
         horizontal=True,
         key=f"f_{field}",
     )
@@ -118,7 +122,7 @@ state.setdefault("f_inspected", crewday.inspection_date(view.day, today))
 state.setdefault("outcome_key", uuid.uuid4().hex)
 
 # -- the day ------------------------------------------------------------------------------------
-st.date_input(tr("crew.day"), key=day_key, format="DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD")
+st.date_input(tr("crew.day"), key=day_key, format=DATE_FORMAT)
 st.caption(
     tr(
         "crew.summary",
@@ -143,8 +147,17 @@ with st.container(key="crew-pipe"):
     if last:
         message = st.success if last["created"] else st.info
         key = "crew.saved" if last["created"] else "crew.already"
+        key = "crew.corrected" if last.get("corrects") else key
         result = label("result", last["result"], lang)
-        message(tr(key, pipe_id=last["pipe_id"], outcome_id=last["outcome_id"], result=result))
+        message(
+            tr(
+                key,
+                pipe_id=last["pipe_id"],
+                outcome_id=last["outcome_id"],
+                result=result,
+                before=last.get("corrects"),
+            )
+        )
     with st.container(border=True):
         is_next = state["f_assignment"] == state.get("crew_auto")
         st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")
@@ -164,18 +177,35 @@ with st.container(key="crew-pipe"):
                 st.caption(tr("crew.look_for", what=row["look_for"]))
         else:
             st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
+        shown_pipe = str(row["pipe_id"]) if row is not None else state.get("f_other_pipe")
+        outcomes = store.outcomes()
+        earlier = crewday.recorded_before(outcomes, shown_pipe, state.get("f_inspected"))
+        notice = crewday.recorded_notice(outcomes, shown_pipe, state.get("f_inspected"), lang)
+        if notice:
+            st.warning(notice)
         with st.form("outcome", clear_on_submit=False, border=False):
             result = code_radio(tr("crew.result"), "result", RESULTS)
             leak_kind = code_radio(tr("crew.leak_kind"), "leak_kind", LEAK_KINDS)
+            # No min_value / max_value: the browser would refuse silently, with a tooltip in
+            # English; outcome_from_form names every problem in the crew's language.
             flow = st.number_input(
-                tr("crew.flow"), min_value=0.0, value=None, step=0.1, format="%.1f", key="f_flow"
+                tr("crew.flow"), value=None, step=0.1, format="%.1f", key="f_flow"
             )
             with st.expander(tr("crew.more")):
                 inspected_on = st.date_input(
-                    tr("crew.inspected_on"), max_value=today, key="f_inspected"
+                    tr("crew.inspected_on"),
+                    min_value=FIRST_DAY,
+                    max_value=LAST_DAY,
+                    key="f_inspected",
+                    format=DATE_FORMAT,
                 )
                 repair_date = st.date_input(
-                    tr("crew.repair_date"), None, max_value=today, key="f_repair"
+                    tr("crew.repair_date"),
+                    None,
+                    min_value=FIRST_DAY,
+                    max_value=LAST_DAY,
+                    key="f_repair",
+                    format=DATE_FORMAT,
                 )
                 notes = st.text_area(
                     tr("crew.notes"), key="f_notes", height=80, max_chars=MAX_NOTES_LENGTH
@@ -214,6 +244,9 @@ if submitted:
         except (InputError, PermissionError, LookupError) as exc:
             problems_box.error(tr("crew.not_saved", error=str(exc)))
         else:
+            before = crewday.recorded_before(outcomes, pipe_id, inspected_on)
+            before = before[before["outcome_id"] != stored.outcome_id]
+            corrects = before[before["result"] != result] if stored.created else before.iloc[:0]
             state["last_outcome"] = {
                 "key": key,
                 "content": content,
@@ -221,6 +254,7 @@ if submitted:
                 "result": result,
                 "outcome_id": stored.outcome_id,
                 "created": stored.created,
+                "corrects": crewday.recorded_words(corrects, lang) if len(corrects) else None,
             }
             state["outcome_key"] = uuid.uuid4().hex
             state["crew_reset"] = {"after": int(assignment) if on_plan else None}

@@ -11,7 +11,7 @@ from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, rounds, working_days
 from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.errors import InputError
-from risk.i18n import format_date, format_number, format_quantity
+from risk.i18n import format_date, format_number, format_quantity, plural
 from risk.outcomes import writes
 from risk.workspace import Workspace
 
@@ -27,6 +27,9 @@ if scores is None:
     st.warning(tr("map.no_scores"))
     st.stop()
 assignments = store.assignments()
+done_message = st.session_state.pop("dispatch_done", None)  # set before the last rerun
+if done_message:
+    st.success(done_message)
 
 # -- the rounds already planned -------------------------------------------------------------
 st.subheader(tr("dispatch.planned_rounds"))
@@ -34,6 +37,27 @@ st.caption(rounds.rounds_summary(assignments, lang))
 if len(assignments):
     planned = rounds.rounds_table(assignments, lang)
     st.dataframe(planned, hide_index=True, height=min(38 + 35 * len(planned), 280), key="rounds")
+cancellable = rounds.cancellable_rounds(assignments, lang)
+if cancellable:
+    with st.expander(tr("dispatch.cancel_title"), key="cancel_round"):
+        st.caption(tr("dispatch.cancel_help"))
+        to_cancel = st.selectbox(
+            tr("dispatch.cancel_which"),
+            list(cancellable),
+            format_func=cancellable.get,
+            key="cancel_which",
+        )
+        if st.button(tr("dispatch.cancel_button"), key="cancel_button"):
+            try:
+                n = writes.cancel_round(workspace, user, to_cancel, store=store)
+            except (InputError, PermissionError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state.pop("plan", None)  # its exclusions changed: make it again
+                st.session_state["dispatch_done"] = plural(
+                    "dispatch.cancelled", n, lang, round=to_cancel
+                )
+                st.rerun()
 
 # -- crews, dates, exclusions ---------------------------------------------------------------
 st.subheader(tr("dispatch.crews"))
@@ -81,7 +105,12 @@ start = c1.date_input(
 )
 n_days = c2.number_input(tr("dispatch.days"), 1, 60, 5, key="n_days")
 recent_days = c3.number_input(tr("dispatch.recent_days"), 0, 3650, 365, key="recent_days")
-skip_planned = st.checkbox(tr("dispatch.skip_planned"), value=True, key="skip_planned")
+skip_planned = st.checkbox(
+    tr("dispatch.skip_planned"),
+    value=True,
+    key="skip_planned",
+    help=tr("dispatch.skip_planned_help"),
+)
 
 if st.button(tr("dispatch.generate"), type="primary", key="generate"):
     crews = []
@@ -97,7 +126,7 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
                 )
             )
         exclude = inspection_exclusions(
-            store.outcomes(),
+            store.outcomes(counted=True),
             assignments,
             start=start,
             recent_days=int(recent_days),
@@ -109,6 +138,8 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
     else:
         st.session_state["plan"] = plan
         st.session_state["plan_excluded"] = len(exclude)
+        st.session_state["plan_moves_planned"] = not skip_planned
+        st.session_state.pop("plan_round", None)
 
 plan = st.session_state.get("plan")
 if plan is None:
@@ -152,16 +183,29 @@ if check:
 # -- assign and export ----------------------------------------------------------------------
 # The files as `export_plan` writes them: reasons as scored and in words (plan_records).
 shown = plan_records(plan, lang=lang)
+# Lists once assigned stay shown (to download) but are not assigned again.
+assigned_as = st.session_state.get("plan_round")
+move = st.session_state.get("plan_moves_planned", False)
+warning = None if assigned_as else rounds.planned_warning(plan, assignments, move=move, lang=lang)
+if assigned_as:
+    st.info(tr("dispatch.assigned_already", round=assigned_as))
+elif warning:
+    (st.info if move else st.warning)(warning)
+blocked = not len(plan) or bool(assigned_as) or (bool(warning) and not move)
 c1, c2 = st.columns([2, 1])
 round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username}", key="round_id")
-if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=not len(plan)):
+if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=blocked):
     try:
-        stored = writes.assign(workspace, user, plan, round_id=round_id, store=store)
+        stored = writes.assign(
+            workspace, user, plan, round_id=round_id, store=store, move_planned=move
+        )
     except (InputError, PermissionError) as exc:
         st.error(str(exc))
     else:
         export_plan(plan, Workspace(workspace).plan_folder(round_id), lang=lang)
-        st.success(tr("dispatch.assigned", n=len(stored), round=round_id))
+        st.session_state["plan_round"] = round_id
+        st.session_state["dispatch_done"] = tr("dispatch.assigned", n=len(stored), round=round_id)
+        st.rerun()
 
 csv = to_csv_text(shown)
 d1, d2, d3 = st.columns(3)

@@ -96,7 +96,7 @@ def with_outcomes(data: UtilityData, workspace: Path | None) -> tuple[UtilityDat
     if location.endswith(".sqlite") and not Path(location).is_file():
         return data, 0
     with OutcomeStore(location) as store:
-        outcomes = store.outcomes()
+        outcomes = store.outcomes(counted=True)  # a corrected outcome is not evidence
     learned = with_found_leaks(data, outcomes)
     learned.inspections = inspection_evidence(outcomes)
     return learned, len(outcomes)

@@ -113,6 +113,25 @@ network; notes hold at most 2,000 characters.""",
         q.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
     p = add(
+        "rounds",
+        "The rounds of inspections assigned to crews: list them, or cancel the inspections of "
+        "one not yet done (its pipes can then be planned again).",
+        """  risk rounds list data/workspace/town
+  risk rounds cancel data/workspace/town 2026-01-05-ingrid --user ingrid""",
+    )
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = sub.add_parser("list", help="the rounds: day, crew, status, pipes and pipes done")
+    q.add_argument("workspace", type=Path)
+    q.set_defaults(func=cmd_rounds_list)
+    c = sub.add_parser("cancel", help="cancel a round's inspections not yet done")
+    c.add_argument("workspace", type=Path)
+    c.add_argument("round_id", help="the round, as listed by: risk rounds list WORKSPACE")
+    c.add_argument("--user", required=True, help="who cancels: an engineer or admin (audited)")
+    c.set_defaults(func=cmd_rounds_cancel)
+    for parser in (q, c):
+        parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+    p = add(
         "savings",
         "Water saved by the leaks found: to date (recorded repairs) and projected over a year, "
         "in m3 and households, per month; the same figures as the Impact page. Optionally "
@@ -171,7 +190,7 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
     from risk.dispatch import inspection_exclusions
 
     return inspection_exclusions(
-        store.outcomes(), store.assignments(), start=start, recent_days=recent_days
+        store.outcomes(counted=True), store.assignments(), start=start, recent_days=recent_days
     )
 
 
@@ -212,11 +231,20 @@ def cmd_dispatch(args) -> int:
         f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "
         f"{len(exclude):,} pipes excluded.\n"
         + "\n".join(f"  {kind}: {path}" for kind, path in files.items())
-        + ("\nSaved as assignments." if args.assign else "\nNot assigned (use --assign).")
+        + (
+            f"\nSaved as assignments, round {round_id}."
+            if args.assign
+            else "\nNot assigned (use --assign)."
+        )
     )
     emit(
         args,
-        {"inspections": len(plan), "km": km, "files": {k: str(v) for k, v in files.items()}},
+        {
+            "inspections": len(plan),
+            "km": km,
+            "round_id": round_id if args.assign else None,
+            "files": {k: str(v) for k, v in files.items()},
+        },
         text,
     )
     return 0
@@ -271,6 +299,33 @@ def cmd_outcomes_export(args) -> int:
         args,
         {"rows": count, "file": str(args.file)},
         f"Exported {count:,} outcomes to {args.file}.",
+    )
+    return 0
+
+
+def cmd_rounds_list(args) -> int:
+    from risk.dispatch import rounds
+
+    with _store(args.workspace) as store:
+        assignments = store.assignments()
+    table = rounds.rounds_table(assignments, "en")
+    text = rounds.rounds_summary(assignments, "en")
+    if len(table):
+        text += "\n" + table.to_string(index=False)
+    emit(args, {"rounds": table.to_dict("records")}, text)
+    return 0
+
+
+def cmd_rounds_cancel(args) -> int:
+    from risk.outcomes.writes import cancel_round
+
+    with _store(args.workspace) as store:
+        count = cancel_round(args.workspace, args.user, args.round_id, store=store)
+    emit(
+        args,
+        {"round_id": args.round_id, "cancelled": count},
+        f"Cancelled {count:,} inspection(s) of round {args.round_id} not yet done; the "
+        "inspections already done stay recorded.",
     )
     return 0
 

@@ -19,6 +19,7 @@ from risk.dispatch.plan import (
     look_for,
     plan_advice,
     plan_inspections,
+    planned_already,
     read_crews,
     working_days,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "look_for",
     "plan_advice",
     "plan_inspections",
+    "planned_already",
     "read_crews",
     "working_days",
 ]

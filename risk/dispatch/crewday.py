@@ -30,7 +30,7 @@ import shapely
 from risk import maplayers
 from risk.dispatch.plan import look_for
 from risk.geometry import has_shape
-from risk.i18n import DEFAULT_LANGUAGE, format_quantity, label, t
+from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, plural, t
 
 #: Why the view opened on its day (see :func:`opening_day`).
 OPENING_KINDS = ("next", "last", "done", "none")
@@ -334,4 +334,50 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
         initial_view_state=maplayers.view_state(paths.bounds, width_px=320, height_px=240),
         tooltip={"text": "{id}"},
         map_provider=None,
+    )
+
+
+def recorded_before(outcomes: pd.DataFrame | None, pipe_id, day: date | None) -> pd.DataFrame:
+    """The outcomes already recorded for ``pipe_id`` on ``day`` that still count
+    (:func:`risk.store.counted_outcomes`), oldest first: a new result for that pipe and day
+    corrects them."""
+    from risk.store.corrections import counted_outcomes
+
+    if outcomes is None or not len(outcomes) or not pipe_id or day is None:
+        return pd.DataFrame(columns=getattr(outcomes, "columns", []))
+    same = outcomes[
+        (outcomes["pipe_id"].astype(str) == str(pipe_id))
+        & (pd.to_datetime(outcomes["inspected_on"]).dt.date == day)
+    ]
+    return counted_outcomes(same).sort_values("outcome_id")
+
+
+def recorded_words(earlier: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Outcomes in a few words: "leak found (record 11, by camille)", joined by commas."""
+    return ", ".join(
+        t(
+            "crew.recorded_item",
+            lang,
+            result=label("result", r.result, lang),
+            id=int(r.outcome_id),
+            by=r.recorded_by,
+        )
+        for r in earlier.itertuples()
+    )
+
+
+def recorded_notice(
+    outcomes: pd.DataFrame | None, pipe_id, day: date | None, lang: str = DEFAULT_LANGUAGE
+) -> str | None:
+    """What the form says before a crew records a pipe already recorded that day: the
+    outcomes so far and that another result corrects them; None when there are none."""
+    earlier = recorded_before(outcomes, pipe_id, day)
+    if not len(earlier):
+        return None
+    return plural(
+        "crew.recorded_before",
+        len(earlier),
+        lang,
+        day=format_date(day, lang),
+        results=recorded_words(earlier, lang),
     )

@@ -142,6 +142,25 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
 DEFAULT_RECENT_DAYS = 365
 
 
+def planned_already(assignments: pd.DataFrame, pipe_ids=None) -> pd.DataFrame:
+    """The assignments still ``planned`` (not done, not cancelled), of ``pipe_ids`` when
+    given: a pipe is planned once. The rule of :func:`inspection_exclusions` (such pipes are
+    left out of a new round) and of :func:`risk.outcomes.writes.assign` (a round holding one
+    is refused, or moves it when asked).
+
+    >>> rounds = pd.DataFrame({"pipe_id": ["P1", "P2", "P3"], "round_id": "r1",
+    ...                        "status": ["planned", "done", "planned"]})
+    >>> planned_already(rounds, ["P1", "P2"])["pipe_id"].tolist()
+    ['P1']
+    """
+    if assignments is None or not len(assignments):
+        return pd.DataFrame(columns=["pipe_id", "round_id", "status"])
+    planned = assignments[assignments["status"] == "planned"]
+    if pipe_ids is not None:
+        planned = planned[planned["pipe_id"].astype(str).isin({str(p) for p in pipe_ids})]
+    return planned
+
+
 def inspection_exclusions(
     outcomes: pd.DataFrame,
     assignments: pd.DataFrame,
@@ -171,7 +190,7 @@ def inspection_exclusions(
             pd.DataFrame({"pipe_id": inspected["pipe_id"], "reason": "inspected_recently"})
         )
     if exclude_planned and len(assignments):
-        planned = assignments[assignments["status"] == "planned"]
+        planned = planned_already(assignments)
         parts.append(pd.DataFrame({"pipe_id": planned["pipe_id"], "reason": "already_planned"}))
     if not parts:
         return pd.DataFrame({"pipe_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})

@@ -168,6 +168,45 @@ def rounds_summary(assignments: pd.DataFrame | None, lang: str = "en") -> str:
     )
 
 
+def planned_warning(
+    plan: pd.DataFrame, assignments: pd.DataFrame | None, *, move: bool, lang: str = "en"
+) -> str | None:
+    """What assigning ``plan`` would do to pipes still planned in another round
+    (:func:`risk.dispatch.planned_already`): refused (``move`` False: the lists were made
+    leaving them out, so they are stale) or moved to the new round; None when there are none.
+    """
+    from risk.dispatch.plan import planned_already
+
+    if plan is None or not len(plan) or assignments is None:
+        return None
+    earlier = planned_already(assignments, plan["pipe_id"])
+    if not len(earlier):
+        return None
+    n = earlier["pipe_id"].nunique()
+    rounds = ", ".join(sorted(set(earlier["round_id"].astype(str))))
+    key = "dispatch.will_move" if move else "dispatch.already_planned"
+    return plural(key, n, lang, rounds=rounds, skip=t("dispatch.skip_planned", lang))
+
+
+def cancellable_rounds(assignments: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
+    """The rounds with inspections not yet done, newest first: ``{round_id: words}``."""
+    if assignments is None or not len(assignments):
+        return {}
+    out = {}
+    table = assignments.sort_values("planned_date", ascending=False, kind="stable")
+    for round_id, group in table.groupby("round_id", sort=False):
+        left = int((group["status"] == "planned").sum())
+        if left:
+            out[str(round_id)] = t(
+                "dispatch.cancel_option",
+                lang,
+                round=round_id,
+                left=format_number(left, lang),
+                total=format_number(len(group), lang),
+            )
+    return out
+
+
 def _look_for(material, lang: str) -> str:
     key = f"look_for.{material}"
     return t(key, lang) if has(key) else ""

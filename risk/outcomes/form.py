@@ -61,6 +61,8 @@ def outcome_from_form(
         problems.append("form.error.future")
     if leak and repair_date is not None and inspected_on is not None and repair_date < inspected_on:
         problems.append("form.error.repair_before")
+    if leak and repair_date is not None and repair_date > today:
+        problems.append("form.error.repair_future")
     outcome = {
         "pipe_id": pipe_id,
         "assignment_id": int(assignment_id) if assignment_id is not None else None,

@@ -205,15 +205,21 @@ def assign(
     *,
     round_id: str,
     store: OutcomeStore | None = None,
+    move_planned: bool = False,
 ) -> pd.DataFrame:
     """Store a dispatch plan as crews' assignments, as ``user`` (engineers and admins only).
 
     ``plan`` is the output of :func:`risk.dispatch.plan_inspections` (``pipe_id``, ``crew``,
     ``date``, ``visit_order``). Checks the writer, that every pipe is in the network, the
-    identifiers (pipe ids, crew names, ``round_id``) and that the round is new; raises
+    identifiers (pipe ids, crew names, ``round_id``), that the round is new and that no pipe
+    is still planned in another round (:func:`risk.dispatch.planned_already`: a list made
+    before an earlier round was assigned would send crews twice); ``move_planned`` moves such
+    pipes to this round instead, cancelling their earlier assignment. Raises
     :class:`WriteRefusedError` with every problem, writing nothing. Returns the stored
     assignments.
     """
+    from risk.dispatch import planned_already
+
     file = "<plan>"
     with _open(workspace, store) as opened:
         account, account_problems = writer_problems(
@@ -248,8 +254,62 @@ def assign(
             problems += error.problems
         if isinstance(plan, pd.DataFrame) and "pipe_id" in plan:
             problems += _unknown_pipes(workspace, plan["pipe_id"].tolist(), file, "assignments")
+            earlier = planned_already(opened.assignments(status="planned"), plan["pipe_id"])
+            if len(earlier) and not move_planned:
+                problems.append(_planned_problem(earlier, file))
         _raise(problems)
-        return opened.add_assignments(plan, user=account.username, round_id=round_text)
+        return opened.add_assignments(
+            plan, user=account.username, round_id=round_text, move_planned=move_planned
+        )
+
+
+def cancel_round(
+    workspace: str | Path,
+    user: User | str | None,
+    round_id: str,
+    *,
+    store: OutcomeStore | None = None,
+) -> int:
+    """Cancel the inspections of ``round_id`` not yet done, as ``user`` (engineers and admins
+    only), audited; the pipes can then be planned again. Returns how many were cancelled;
+    an unknown round is refused (:class:`WriteRefusedError`)."""
+    file = "<round>"
+    with _open(workspace, store) as opened:
+        account, account_problems = writer_problems(
+            opened, user, PLANNING_ROLES, "cancel inspections"
+        )
+        problems = _account_problems(account_problems)
+        round_text = "" if round_id is None else str(round_id).strip()
+        if not problems and not len(opened.assignments(round_id=round_text)):
+            rounds = sorted(set(opened.assignments()["round_id"].astype(str)))
+            problems.append(
+                _problem(
+                    "assignments",
+                    file,
+                    "round_unknown",
+                    f"there is no round {round_text[:60]!r}",
+                    "Name one of the rounds: " + (", ".join(rounds[-5:]) or "none planned yet"),
+                )
+            )
+        _raise(problems)
+        return opened.cancel_round(round_text, user=account.username)
+
+
+def _planned_problem(earlier: pd.DataFrame, file: str) -> Problem:
+    """The pipes of a new round still planned in another one, with those rounds."""
+    pipes = sorted(set(earlier["pipe_id"].astype(str)))
+    rounds = sorted(set(earlier["round_id"].astype(str)))
+    return _problem(
+        "assignments",
+        file,
+        "already_planned",
+        f"{len(pipes):,} pipe(s) of this plan are already planned and not yet inspected, in "
+        f"round(s) {', '.join(rounds[:3])}{' ...' if len(rounds) > 3 else ''} (e.g. "
+        f"{', '.join(pipes[:_EXAMPLES])}): assigning them again would send crews twice",
+        "Make the lists again leaving out the pipes already planned (risk dispatch does; on "
+        "the Dispatch page tick 'Skip pipes already planned'), or cancel the earlier round "
+        "first (risk rounds cancel WORKSPACE ROUND --user NAME)",
+    )
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -170,9 +170,9 @@ def workspace_impact(
         report = read_backtest_report(workspace)
     if store is None:
         with OutcomeStore(store_location(workspace)) as opened:
-            outcomes = opened.outcomes()
+            outcomes = opened.outcomes(counted=True)
     else:
-        outcomes = store.outcomes()
+        outcomes = store.outcomes(counted=True)
     return impact_summary(
         outcomes,
         pipes,

@@ -5,6 +5,7 @@ is created and upgraded by the Alembic migrations in ``risk/store/migrations``. 
 ``docs/outcome-store.md``.
 """
 
+from risk.store.corrections import corrected_by, counted_outcomes
 from risk.store.db import upgrade
 from risk.store.models import ASSIGNMENT_STATUSES, LEAK_KINDS, RESULTS
 from risk.store.store import (
@@ -23,6 +24,8 @@ __all__ = [
     "OutcomeStore",
     "RecordResult",
     "check_outcomes",
+    "corrected_by",
+    "counted_outcomes",
     "derive_key",
     "upgrade",
 ]

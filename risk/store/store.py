@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from risk.contract import DataContractError, Findings, Problem
 from risk.errors import ConflictError
+from risk.store.corrections import counted_outcomes
 from risk.store.csv_files import read_outcomes_csv, write_csv_atomically
 from risk.store.db import WRITE_OPTION, create_engine, to_url, upgrade_engine
 from risk.store.models import (
@@ -214,8 +215,10 @@ class OutcomeStore:
             raise DataContractError(problems)
         return self._write_outcomes(clean, user=user, file=str(path), crew=None)
 
-    def outcomes(self) -> pd.DataFrame:
-        """Every stored outcome, oldest first (dates as datetime64, ``assignment_id`` Int64)."""
+    def outcomes(self, *, counted: bool = False) -> pd.DataFrame:
+        """Every stored outcome, oldest first (dates as datetime64, ``assignment_id`` Int64);
+        ``counted``: only those that count, an outcome corrected by a later result on the
+        same pipe and day left out (:func:`risk.store.corrections.counted_outcomes`)."""
         query = sa.select(outcomes_table).order_by(outcomes_table.c.outcome_id)
         with self._engine.connect() as connection:
             table = pd.DataFrame(connection.execute(query).all(), columns=OUTCOME_EXPORT_COLUMNS)
@@ -223,7 +226,7 @@ class OutcomeStore:
             table[column] = pd.to_datetime(table[column])
         table["assignment_id"] = table["assignment_id"].astype("Int64")
         table["flow_m3_per_h"] = table["flow_m3_per_h"].astype(float)
-        return table
+        return counted_outcomes(table) if counted else table
 
     def export_csv(self, path: str | Path) -> int:
         """Write every outcome to a UTF-8 CSV (dates as YYYY-MM-DD); returns the row count.
@@ -239,8 +242,14 @@ class OutcomeStore:
 
     # -- assignments ---------------------------------------------------------------------------
 
-    def add_assignments(self, plan: pd.DataFrame, *, user: str, round_id: str) -> pd.DataFrame:
+    def add_assignments(
+        self, plan: pd.DataFrame, *, user: str, round_id: str, move_planned: bool = False
+    ) -> pd.DataFrame:
         """Store planned inspections, e.g. the output of ``risk.dispatch.plan_inspections``.
+
+        A pipe is planned once: a pipe still ``planned`` in another round raises
+        :class:`~risk.errors.ConflictError` (nothing added), unless ``move_planned``, which
+        cancels that earlier assignment in the same transaction (audited).
 
         Parameters
         ----------
@@ -273,6 +282,25 @@ class OutcomeStore:
                     f"Round {round_id!r} already has {existing} assignments; nothing was "
                     "added. Use a new round_id, or cancel the old assignments first."
                 )
+            earlier = connection.execute(
+                sa.select(assignments_table.c.assignment_id, assignments_table.c.pipe_id)
+                .where(assignments_table.c.status == "planned")
+                .where(assignments_table.c.pipe_id.in_(sorted({r["pipe_id"] for r in rows})))
+            ).all()
+            if earlier and not move_planned:
+                examples = ", ".join(sorted({str(p) for _, p in earlier})[:3])
+                raise ConflictError(
+                    f"{len(earlier)} pipe(s) of round {round_id!r} are already planned in "
+                    f"another round and not yet inspected (e.g. {examples}); nothing was "
+                    "added. Plan again without them, or cancel their round first."
+                )
+            for assignment_id, _ in earlier:
+                connection.execute(
+                    sa.update(assignments_table)
+                    .where(assignments_table.c.assignment_id == assignment_id)
+                    .values(status="cancelled")
+                )
+                _audit_status(connection, user, assignment_id, "planned", "cancelled")
             for row in rows:
                 values = {
                     **row,
@@ -332,6 +360,29 @@ class OutcomeStore:
                 )
                 _audit_status(connection, user, assignment_id, old, status)
         return old
+
+    def cancel_round(self, round_id: str, *, user: str) -> int:
+        """Cancel the assignments of ``round_id`` still ``planned`` (those done stay done), in
+        one transaction, each audited; returns how many were cancelled. An unknown round
+        raises ``LookupError``."""
+        _require_user(user)
+        with self._write() as connection:
+            rows = connection.execute(
+                sa.select(assignments_table.c.assignment_id, assignments_table.c.status).where(
+                    assignments_table.c.round_id == round_id
+                )
+            ).all()
+            if not rows:
+                raise LookupError(f"There is no round {round_id!r}.")
+            planned = [assignment_id for assignment_id, status in rows if status == "planned"]
+            for assignment_id in planned:
+                connection.execute(
+                    sa.update(assignments_table)
+                    .where(assignments_table.c.assignment_id == assignment_id)
+                    .values(status="cancelled")
+                )
+                _audit_status(connection, user, assignment_id, "planned", "cancelled")
+        return len(planned)
 
     def check_can_record(self, user: str, crew_of_user: str, assignment_id: int | None) -> None:
         """Raise ``PermissionError`` unless ``user`` of crew ``crew_of_user`` owns the assignment.
