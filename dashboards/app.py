@@ -22,13 +22,13 @@ from risk.auth import PAGES_BY_ROLE  # noqa: E402
 #: Page name -> (file, title key). Pages have no Material icons: Streamlit fetches the
 #: favicon of a Material icon from fonts.gstatic.com, and the app must stay offline.
 PAGES = {
-    "risk_map": ("pages/risk_map.py", "page.risk_map"),
-    "model": ("pages/model.py", "page.model"),
-    "dispatch": ("pages/dispatch.py", "page.dispatch"),
-    "crew": ("pages/crew.py", "page.crew"),
-    "impact": ("pages/impact.py", "page.impact"),
-    "renewal": ("pages/renewal.py", "page.renewal"),
-    "admin": ("pages/admin.py", "page.admin"),
+    "risk_map": ("views/risk_map.py", "page.risk_map"),
+    "model": ("views/model.py", "page.model"),
+    "dispatch": ("views/dispatch.py", "page.dispatch"),
+    "crew": ("views/crew.py", "page.crew"),
+    "impact": ("views/impact.py", "page.impact"),
+    "renewal": ("views/renewal.py", "page.renewal"),
+    "admin": ("views/admin.py", "page.admin"),
 }
 
 
@@ -47,10 +47,42 @@ def _welcome(page: str | None = None):
         if user is None:
             return
         if page is not None and not user.may_open(page):
+            st.session_state[REDIRECTED_KEY] = page  # said on the page opened instead
             st.switch_page(_SIGN_IN_PAGES[PAGES_BY_ROLE[user.role][0]])
         st.rerun()
 
     return welcome
+
+
+#: Session key: the page asked for (by its address) that the role does not open.
+REDIRECTED_KEY = "redirected_from"
+
+
+def _not_for_role(name: str, user, first: st.Page):
+    """A page the role does not open, at its address (a bookmark, a link sent by a
+    colleague): says so in words and links to the role's first page."""
+
+    def page() -> None:
+        title = common.tr(PAGES[name][1])
+        st.title(title)
+        st.warning(common.tr("app.not_for_role", page=title, role=common.tr(f"role.{user.role}")))
+        st.page_link(first, label=common.tr("app.go_first", page=first.title))
+
+    return page
+
+
+def _redirect_notice(user) -> None:
+    """After a sign-in at the address of a page the role does not open: say why another
+    page opened."""
+    asked = st.session_state.pop(REDIRECTED_KEY, None)
+    if asked in PAGES:
+        st.info(
+            common.tr(
+                "app.redirected",
+                page=common.tr(PAGES[asked][1]),
+                role=common.tr(f"role.{user.role}"),
+            )
+        )
 
 
 #: The sign-in page at each page's address (this run's, for ``st.switch_page``).
@@ -81,6 +113,18 @@ def run() -> None:
         st.Page(str(HERE / PAGES[name][0]), title=common.tr(PAGES[name][1]), url_path=name)
         for name in PAGES_BY_ROLE[user.role]
     ]
+    # The other pages answer at their address too (hidden from the menu), saying why not.
+    pages += [
+        st.Page(
+            _not_for_role(name, user, pages[0]),
+            title=common.tr(PAGES[name][1]),
+            url_path=name,
+            visibility="hidden",
+        )
+        for name in PAGES
+        if name not in PAGES_BY_ROLE[user.role]
+    ]
+    _redirect_notice(user)
     st.navigation(pages).run()
 
 

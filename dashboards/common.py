@@ -217,6 +217,26 @@ def browser_language() -> str:
     return code if code in languages() else DEFAULT_LANGUAGE
 
 
+#: Number formats of the charts' axes and tooltips by language (Vega's default is English).
+CHART_LOCALES = {
+    "fr": {
+        "number": {
+            "decimal": ",",
+            "thousands": "\u202f",
+            "grouping": [3],
+            "currency": ["", "\u00a0€"],
+            "percent": "\u202f%",
+        }
+    }
+}
+
+
+def localized(chart):
+    """An Altair chart whose numbers read as in this session's language (1 234,5 ; 30 %)."""
+    locale = CHART_LOCALES.get(lang())
+    return chart.configure(locale=locale) if locale else chart
+
+
 def tr(key: str, **kwargs) -> str:
     """``t(key)`` in this session's language."""
     return t(key, lang(), **kwargs)

@@ -178,7 +178,7 @@ def app_as(workspace: Path, username: str | None, page: str | None = None, **sta
         at.session_state[key] = value
     at.run()
     if page is not None:
-        at.switch_page(str(Path(APP).parent / "pages" / f"{page}.py"))
+        at.switch_page(str(Path(APP).parent / "views" / f"{page}.py"))
         at.run()
     return at
 

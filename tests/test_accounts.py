@@ -10,7 +10,7 @@ import io
 import json
 
 import pytest
-from apps import APP, PASSWORD, USERS, app_as, build_workspace
+from apps import APP, PASSWORD, USERS, app_as, build_workspace, texts
 from streamlit.testing.v1 import AppTest
 
 from risk import auth, clock
@@ -161,6 +161,9 @@ def test_the_command_line_changes_accounts_audited_with_who(run, workspace, monk
     code, out, err = run("users", "list", workspace, "--json")
     users = {u["username"]: u for u in json.loads(out)["users"]}
     assert users["erin"]["role"] == "manager" and not users["sam"]["active"]
+    code, out, err = run("users", "list", workspace)  # for a person: no NaN, None or True
+    assert code == 0 and "sam" in out, err
+    assert not {"NaN", "None", "NaT", "True", "False"} & set(out.split()), out
     assert auth.verify(store_of(workspace), "nadia", "another long secret") is not None
 
     log = audit(workspace).tail(3)
@@ -252,6 +255,19 @@ def test_a_role_changed_since_sign_in_counts_on_the_next_click(workspace):
     assert not at.exception
     assert at.session_state["user"].role == "manager"
     assert "Signed in as **erin** (manager)" in [m.value for m in at.sidebar.markdown]
+
+
+def test_a_page_the_new_role_does_not_open_says_so_at_the_next_click(tmp_path):
+    """An engineer on Dispatch made a manager: the next click shows the page's title, that
+    it is not open to the role, and a link to the role's first page; never the page."""
+    workspace = build_workspace(tmp_path)
+    at = app_as(workspace, "erin", "dispatch")
+    assert at.button(key="generate")  # the engineer's Dispatch page
+    auth.set_role(store_of(workspace), "erin", "manager", by="ada")
+    at.run()
+    assert not at.exception
+    assert "The page “Dispatch” is not open to your role (manager)." in texts(at)
+    assert not [b for b in at.button if b.key == "generate"]
 
 
 # -- language ------------------------------------------------------------------------------

@@ -162,6 +162,6 @@ def test_without_install_years_oldest_first_is_not_compared_and_the_report_says_
     assert "age" not in result["years"][0]["methods"] and "age" not in result["summary"]
     assert {"random", "prior_failures"} <= set(result["summary"])
     assert (
-        "Oldest first is not compared: only 0% of the network's length has an install year"
+        "Oldest pipes first is not compared: only 0% of the network's length has an install year"
         in result["warnings"]
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 
-from browsing import shoot, sign_in
+from browsing import main_text, shoot, sign_in
 
 
 def test_a_crew_records_a_leak_and_the_manager_sees_it(server, browser):
@@ -114,3 +114,20 @@ def test_clicking_a_pipe_on_the_map_shows_its_card(server, browser):
     page.get_by_text("Inspection rank").first.wait_for(timeout=20_000)
     shoot(page, "risk-map-card")
     context.close()
+
+
+def test_a_crew_member_at_the_address_of_a_page_not_theirs_is_told_why(server, browser):
+    """A bookmark or a link sent by a colleague: the sign-in there opens the crew's own page
+    and says why (before: the list opened without a word). Before signing in, the address
+    shows the sign-in form, not the page files' menu."""
+    url, _ = server
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    page = phone.new_page()
+    page.goto(f"{url}/dispatch")
+    page.get_by_role("button", name="Sign in").wait_for(timeout=20_000)
+    assert "dispatch\nimpact" not in main_text(page)  # no menu of the page files
+    sign_in(page, f"{url}/dispatch", "nadia")
+    page.get_by_role("heading", name="Inspection list").wait_for(timeout=20_000)
+    page.get_by_text("The page “Dispatch” you asked for is not open to your role").wait_for()
+    shoot(page, "crew-redirected")
+    phone.close()

@@ -134,8 +134,8 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
     # The lists stay to download, but a second click or a return to the page assigns nothing
     assert "These lists are assigned (round test-round)" in texts(at)
     assert at.button(key="assign").disabled
-    at.switch_page("pages/risk_map.py").run()
-    at.switch_page("pages/dispatch.py").run()
+    at.switch_page("views/risk_map.py").run()
+    at.switch_page("views/dispatch.py").run()
     assert not at.exception and at.button(key="assign").disabled
 
 
@@ -305,7 +305,7 @@ def test_admin_lists_and_adds_users(workspace):
 def test_pages_outside_a_role_are_not_in_the_navigation(workspace, username, page):
     at = app_as(workspace, username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page(str(Path(APP).parent / "pages" / f"{page}.py"))
+        at.switch_page(str(Path(APP).parent / "views" / f"{page}.py"))
 
 
 def test_every_page_runs_in_french(workspace):
@@ -350,6 +350,6 @@ def test_a_backtest_without_oldest_first_reads_on_the_model_and_impact_pages(tmp
     monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
     model = app_as(workspace, "erin", "model")
     assert not model.exception
-    assert "Oldest first is not compared: only 0% of the network" in texts(model)
+    assert "Oldest pipes first is not compared: only 0% of the network" in texts(model)
     impact = app_as(workspace, "marc", "impact")
     assert not impact.exception

@@ -139,3 +139,27 @@ def test_export_writes_csv_geojson_and_printable_sheets(tmp_path):
     sheet = files["html"].read_text()
     assert "Équipe Nord — Nov 23, 2026" in sheet and "<svg" in sheet
     assert sheet.count("☐ leak") == 4 and "circumferential cracks" in sheet
+
+
+def test_the_crew_map_tells_recorded_stops_from_those_left():
+    """A stop already recorded is filled grey, one left white, the chosen one orange: the
+    crew sees at a glance what is left (before, recorded and open stops were both white)."""
+    from risk.dispatch import crewday
+
+    day = date(2026, 12, 2)
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": ["A", "B", "C"], "material": "cast_iron", "length_m": 100.0},
+        geometry=[LineString([(x, 0), (x + 100, 0)]) for x in (0, 200, 400)],
+        crs=2154,
+    )
+    assignments = pd.DataFrame(
+        {"assignment_id": [1, 2, 3], "pipe_id": ["A", "B", "C"], "crew": "Nord",
+         "planned_date": pd.Timestamp(day), "visit_order": [1, 2, 3], "round_id": "r1",
+         "status": ["done", "planned", "planned"]}
+    )  # fmt: skip
+    view = crewday.crew_view(assignments, pipes, today=day, lang="en")
+    deck = crewday.day_deck(view, pipes, chosen=3)
+    stops = next(layer for layer in deck.layers if layer.id == crewday.STOPS_LAYER).data
+    fills = {stop["n"]: tuple(stop["fill"]) for stop in stops}
+    assert fills["1"] != fills["2"] != fills["3"] != fills["1"]
+    assert fills["2"] == (255, 255, 255, 255) and fills["3"][:3] == crewday.CHOSEN_COLOUR

@@ -344,6 +344,6 @@ def test_no_product_code_writes_to_the_store_but_the_guarded_path():
                 continue
             offenders += [f"{name}: {m.group(0)}" for m in direct.finditer(path.read_text())]
     assert offenders == []
-    crew_page = (ROOT / "dashboards" / "pages" / "crew.py").read_text()
-    dispatch_page = (ROOT / "dashboards" / "pages" / "dispatch.py").read_text()
+    crew_page = (ROOT / "dashboards" / "views" / "crew.py").read_text()
+    dispatch_page = (ROOT / "dashboards" / "views" / "dispatch.py").read_text()
     assert "writes.record_outcome(" in crew_page and "writes.assign(" in dispatch_page

@@ -249,7 +249,7 @@ def test_the_command_line_writes_the_plan(run, tiny_workspace):
     code, out, err = run("plan", tiny_workspace, "--budget-eur-per-year", 150_000, "--years", 3)
     assert code == 0, err
     assert "the plan renews" in out
-    assert "Oldest first, the usual rule (150,000 €/year)" in out
+    assert "Oldest pipes first, the usual rule (150,000 €/year)" in out
     assert "Do nothing:" in out
     folder = tiny_workspace / "renewal"
     table = pd.read_csv(folder / "renewal_plan.csv", dtype={"pipe_id": str})

@@ -233,7 +233,7 @@ def test_the_current_forecast_is_said_from_the_workspace(tiny_workspace):
     ws.write_scores_basis("2026-01-01", 1, by_weather_year={2011: 0.2, 2024: 9.75})
     total = ws.read_scores()["expected_failures"].sum()
     sentence = modelcard.current_forecast_sentence(tiny_workspace, "fr")
-    assert sentence.startswith("Défaillances attendues dans l'année à venir")
+    assert sentence.startswith("Casses attendues dans l'année à venir")
     assert f"{total:.0f} avec une météo habituelle" in sentence.replace("\u202f", " ")
     assert "de 0 à 10 avec la météo de l'une des années 2011-2024" in sentence
     ws.write_scores_basis("2026-01-01", 1)  # scored without weather: the total alone

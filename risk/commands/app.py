@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from risk.commands._common import emit, is_workspace
 from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, languages
@@ -118,10 +120,15 @@ def cmd_users_list(args) -> int:
 
     _check(args.workspace)
     users = list_users(store_location(args.workspace))
+    shown = users.astype(object).where(users.notna(), "–")  # no NaN or None for a person
+    if "created_at" in users:
+        shown["created_at"] = pd.to_datetime(users["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    if "active" in users:
+        shown["active"] = users["active"].map({True: "yes", False: "no"}).fillna("–")
     emit(
         args,
         {"users": users.to_dict("records")},
-        users.to_string(index=False) if len(users) else "No accounts yet.",
+        shown.to_string(index=False) if len(users) else "No accounts yet.",
     )
     return 0
 

@@ -4,7 +4,7 @@
 >>> view.day, view.opening  # the crew's next planned day, and why that one  # doctest: +SKIP
 (datetime.date(2026, 1, 5), 'next')
 
-The Inspection list page (``dashboards/pages/crew.py``) only renders what this module decides:
+The Inspection list page (``dashboards/views/crew.py``) only renders what this module decides:
 
 * the day it opens on (:func:`opening_day`): the first day on or after today that still has
   planned inspections; when there is none, the last day that has some (``"last"``); when every
@@ -39,6 +39,12 @@ OPENING_KINDS = ("next", "last", "done", "none")
 PENDING_COLOUR = (0, 104, 201)
 DONE_COLOUR = (150, 150, 150)
 CHOSEN_COLOUR = (230, 85, 13)
+#: Stop fills: still to visit white, recorded grey (at a glance what is left), chosen orange.
+STOP_FILLS = {
+    "pending": [255, 255, 255, 255],
+    "done": [190, 190, 190, 255],
+    "chosen": [*CHOSEN_COLOUR, 255],
+}
 #: Layer ids of the crew map (the selection event is keyed by layer id).
 STOPS_LAYER = "crew-stops"
 
@@ -297,7 +303,7 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
     lonlat = gpd.GeoSeries(middles, crs=pipes.crs).to_crs(4326).to_numpy()
     stops = [
         {"lon": x, "lat": y, "id": pipe, "n": str(order), "aid": int(aid),
-         "fill": [*colours[s], 255] if s == "chosen" else [255, 255, 255, 255]}
+         "fill": STOP_FILLS[s]}
         for x, y, pipe, order, aid, s in zip(
             np.round(shapely.get_x(lonlat), 6).tolist(),
             np.round(shapely.get_y(lonlat), 6).tolist(),

@@ -29,7 +29,7 @@ def failures(value: float, lang: str) -> str:
 
 def scenario_label(scenario: Scenario, lang: str = "en") -> str:
     """A scenario in words: "Plan: best value for money (2,000,000 €/year)", "Best value,
-    70% of the budget (...)", "Oldest first, the usual rule (...)", "Do nothing"."""
+    70% of the budget (...)", "Oldest pipes first, the usual rule (...)", "Do nothing"."""
     budget = format_quantity(round(scenario.budget_eur_per_year), "€", lang)
     if scenario.rule == "nothing":
         return t("renewal.scenario.nothing", lang)

@@ -21,18 +21,12 @@ import pandas as pd
 
 from risk.costs import inspection_return
 from risk.i18n import format_date, format_number, format_percent, format_quantity, plural, t
+from risk.savings.backtest_report import BASELINE_LABELS
 from risk.savings.impact import MIN_INSPECTIONS_TO_COMPARE, MIN_KM_TO_COMPARE
 
-#: Plain-words names of the methods for managers (Impact page, ``risk savings``).
-PLAIN_LABELS = {
-    "field": "impact.method.field",
-    "model": "impact.method.model",
-    "random": "impact.method.random",
-    "age": "impact.method.age",
-    "material_decade": "impact.method.material_decade",
-    "prior_failures": "impact.method.prior_failures",
-    "weibull_leyp": "impact.method.weibull_leyp",
-}
+#: The methods' names (Impact page, ``risk savings``): the backtest's, one set everywhere
+#: (:data:`risk.savings.backtest_report.BASELINE_LABELS`), and the crews' own inspections.
+PLAIN_LABELS = {**BASELINE_LABELS, "field": "impact.method.field"}
 
 
 def method_label(method: str, lang: str) -> str:
@@ -42,8 +36,8 @@ def method_label(method: str, lang: str) -> str:
 
 
 def in_sentence(label: str) -> str:
-    """A capitalised label as it reads inside a sentence: "Most past failures" -> "most past
-    failures"; names and acronyms keep their capitals ("LEYP", "Weibull")."""
+    """A capitalised label as it reads inside a sentence: "Most past breaks first" -> "most past
+    breaks first"; names and acronyms keep their capitals ("LEYP", "Weibull")."""
     if len(label) > 1 and label[0].isupper() and label[1].islower():
         return label[0].lower() + label[1:]
     return label

@@ -87,7 +87,7 @@ chart = (
     )
     .properties(title=tr("renewal.chart_title"), height=300)
 )  # fmt: skip
-st.altair_chart(chart, width="stretch")
+st.altair_chart(common.localized(chart), width="stretch")
 st.dataframe(words.scenario_table(plan, lang), hide_index=True, key="renewal_scenarios")
 
 # -- the plan itself --------------------------------------------------------------------------

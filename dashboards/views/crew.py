@@ -108,6 +108,8 @@ reset = state.pop("crew_reset", None)
 if reset is not None and not state.get("f_save"):
     state["crew_auto"] = view.next_assignment(after=reset.get("after"))
     chosen = reset["choose"] if reset.get("choose") is not None else state["crew_auto"]
+    if reset.get("choose") is not None and state.get("last_outcome"):
+        state["last_outcome"]["hidden"] = True  # another pipe: the last save is not news
     state["f_assignment"] = chosen if chosen in options else OFF_PLAN
     state.update(BLANK)
     state["f_inspected"] = crewday.inspection_date(view.day, today)
@@ -144,7 +146,7 @@ elif not len(view.pending):
 # -- the chosen pipe and its form ---------------------------------------------------------------
 with st.container(key="crew-pipe"):
     last = state.get("last_outcome")
-    if last:
+    if last and not last.get("hidden"):
         message = st.success if last["created"] else st.info
         key = "crew.saved" if last["created"] else "crew.already"
         key = "crew.corrected" if last.get("corrects") else key

@@ -23,15 +23,6 @@ summary = impact.workspace_impact(
 )
 texts = words.impact_texts(summary, lang)
 
-#: French number format for the charts' axes (Vega's default is English).
-LOCALE = {
-    "fr": {"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", ""]}}
-}
-
-
-def _chart(chart):
-    return chart.configure(locale=LOCALE[lang]) if lang in LOCALE else chart
-
 
 st.title(tr("impact.title"))
 st.caption(texts["as_of"])
@@ -93,7 +84,7 @@ if len(rates):
     )
     labels = bars.mark_text(align="left", dx=4).encode(text="value:N", color=alt.value("#333"))
     st.altair_chart(
-        _chart((bars + labels).properties(height=36 * len(rates) + 10)), width="stretch"
+        common.localized((bars + labels).properties(height=36 * len(rates) + 10)), width="stretch"
     )
     st.caption(tr("impact.baselines_help"))
 
@@ -124,7 +115,7 @@ if len(monthly) and monthly["saved_m3"].sum() > 0:
     )
     bars = base.transform_filter(alt.datum.what == saved).mark_bar(size=28)
     line = base.transform_filter(alt.datum.what == cumulative).mark_line(point=True)
-    st.altair_chart(_chart(alt.layer(bars, line).properties(height=260)), width="stretch")
+    st.altair_chart(common.localized(alt.layer(bars, line).properties(height=260)), width="stretch")
     st.dataframe(words.monthly_table(summary, lang), hide_index=True)
 else:
     st.info(tr("impact.no_repairs_yet") if summary["leaks_found"] else tr("impact.no_leaks"))

@@ -67,15 +67,20 @@ with st.expander(tr("map.filters"), expanded=False):
         sorted(table["material"].dropna().unique()),
         format_func=lambda m: label("material", m, lang),
         key="f_material",
+        placeholder=tr("map.all"),
     )
     zones = c2.multiselect(
-        tr("map.zone"), sorted(table["pressure_zone"].dropna().astype(str).unique()), key="f_zone"
+        tr("map.zone"),
+        sorted(table["pressure_zone"].dropna().astype(str).unique()),
+        key="f_zone",
+        placeholder=tr("map.all"),
     )
     chosen_bands = c3.multiselect(
         tr("map.band"),
         [b for b in bands if (table["band"] == b).any()],
         format_func=lambda b: tr(f"band.{b}"),
         key="f_band",
+        placeholder=tr("map.all"),
     )
     ages = table["age_years"].astype(float).dropna()
     age_range = None

@@ -119,7 +119,7 @@ else:
                 ),
             )
         )
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(common.localized(chart), width="stretch")
     else:
         st.info(tr("model.no_curves"))
     if report.get("install_year_known_share") is not None and "age" not in (
@@ -161,7 +161,7 @@ calibration = modelcard.reliability_table(card)
 if not len(calibration):
     calibration = backtest_report.calibration_table(report)
 if len(calibration):
-    st.altair_chart(calibration_chart(calibration), width="stretch")
+    st.altair_chart(common.localized(calibration_chart(calibration)), width="stretch")
 else:
     st.info(tr("model.no_calibration"))
 
@@ -185,7 +185,7 @@ if deciles:
     st.markdown(" ".join(modelcard.deciles_sentences(deciles, where, lang)))
     for line in modelcard.beyond_training_sentences(report, lang):
         st.info(line)
-    st.altair_chart(deciles_chart(deciles), width="stretch")
+    st.altair_chart(common.localized(deciles_chart(deciles)), width="stretch")
     st.dataframe(modelcard.deciles_table(deciles, lang), hide_index=True, key="deciles")
 
 if report is not None:
