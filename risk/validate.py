@@ -7,6 +7,7 @@ raising, so that a user sees everything to fix in one run.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -19,14 +20,44 @@ _TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
 _FALSE = {"false", "no", "n", "0", "f", "non", "faux"}
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """``n`` with the words that agree with it, for messages.
+
+    >>> counted(1, "pipe has", "pipes have"), counted(1204, "pipe has", "pipes have")
+    ('1 pipe has', '1,204 pipes have')
+    """
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _rows(table: pd.DataFrame, mask) -> np.ndarray:
     return table.loc[mask, "_row"].to_numpy()
 
 
+#: Names of the control characters :func:`shown` names (others by their Unicode name).
+_CONTROL_NAMES = {"\t": "tab", "\n": "line break", "\r": "carriage return"}
+
+
+def shown(value) -> str:
+    """A value of the user's file for a message: quoted, cut short, with the characters a
+    reader cannot see (a no-break space, a tab) shown as spaces and named, not as Python
+    escapes (``'1\\xa0234'``).
+
+    >>> print(shown("1\xa0234"), shown("CI"))
+    '1 234' (with a no-break space) 'CI'
+    """
+    text = shorten(value)
+    hidden = sorted({c for c in text if c != " " and (c.isspace() or not c.isprintable())})
+    for c in hidden:
+        text = text.replace(c, " ")
+    names = [
+        _CONTROL_NAMES.get(c) or unicodedata.name(c, f"U+{ord(c):04X}").lower() for c in hidden
+    ]
+    return f"'{text}'" + (f" (with a {', a '.join(names)})" if names else "")
+
+
 def _examples(values: pd.Series, n: int = 3) -> str:
-    """A few distinct values for a message, each cut to a short length."""
-    shown = [repr(shorten(v)) for v in pd.unique(values.astype(str))[:n]]
-    return ", ".join(shown)
+    """A few distinct values for a message, each cut to a short length (:func:`shown`)."""
+    return ", ".join(shown(v) for v in pd.unique(values.astype(str))[:n])
 
 
 def _names(columns, n: int = 30) -> str:
@@ -288,20 +319,28 @@ def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
     return ""
 
 
+#: Cell values that mean "no value" in a year column, read as empty (case aside).
+MISSING_MARKERS = ("n/a", "na", "#n/a", "null", "none", "nan", "-")
+
+
 def parse_years(
     table: pd.DataFrame, column: str, layer: str, file: str, lm: LayerMapping, findings: Findings
 ) -> pd.Series:
-    """A year column may hold years (1937, 1937.0) or dates; the year is kept (Int64)."""
+    """A year column may hold years (1937, 1937.0) or dates; the year is kept (Int64).
+
+    Empty cells and :data:`MISSING_MARKERS` (``N/A``) are missing; so are placeholder
+    dates (1899-12-30, 1970-01-01: :func:`risk.plausibility.placeholder_dates`), named."""
     raw = table[column]
     if pd.api.types.is_datetime64_any_dtype(raw):
-        return raw.dt.year.astype("Int64")
+        dates = _without_placeholders(raw, table, column, layer, file, findings)
+        return dates.dt.year.astype("Int64")
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         number = raw.to_numpy(dtype=float, na_value=np.nan)
         whole = np.isnan(number) | (np.isfinite(number) & (number == np.floor(number)))
         if whole.all():  # years already: nothing to parse (else the checks below report)
             return pd.Series(number, index=raw.index).astype("Int64")
     text = raw.astype("string").str.strip()
-    text = text.mask(text == "")
+    text = text.mask((text == "") | text.str.lower().isin(MISSING_MARKERS))
     as_number = pd.to_numeric(text, errors="coerce")
     is_year = as_number.notna() & (as_number == np.floor(as_number.fillna(0)))
     years = as_number.where(is_year).astype("Int64")
@@ -309,9 +348,35 @@ def parse_years(
     if rest.any():
         sub = table.loc[rest, [column, "_row"]]
         dates = parse_dates(sub, column, layer, file, lm, findings)
+        dates = _without_placeholders(dates, sub, column, layer, file, findings)
         years = years.copy()
         years.loc[rest] = dates.dt.year.astype("Int64")
     return years
+
+
+def _without_placeholders(dates, table, column, layer, file, findings: Findings) -> pd.Series:
+    """``dates`` with the placeholders of an empty date set missing, and named."""
+    from risk.plausibility import placeholder_dates
+
+    hit = placeholder_dates(dates).to_numpy()
+    if not hit.any():
+        return dates
+    counts = dates[hit].dt.strftime("%Y-%m-%d").value_counts()
+    listed = ", ".join(f"{day} on {n:,} {'row' if n == 1 else 'rows'}" for day, n in counts.items())
+    years = sorted({int(day[:4]) for day in counts.index})
+    n = int(hit.sum())
+    findings.warn(
+        layer,
+        file,
+        "placeholder_date",
+        f"{n:,} {'value' if n == 1 else 'values'} of '{column}' "
+        f"{'is a date' if n == 1 else 'are dates'} that spreadsheets and databases write for "
+        f"an empty date ({listed}); they are treated as missing, not read as "
+        f"{' and '.join(str(y) for y in years)}",
+        "Empty those cells at the source, or give the real dates",
+        rows=_rows(table, hit),
+    )
+    return dates.mask(hit)
 
 
 def parse_bools(
@@ -387,7 +452,8 @@ def canonical_materials(
             layer,
             file,
             "ambiguous_material_code",
-            f"{int(rows.sum()):,} pipes have the material code '{code}', read as {read_as}; "
+            f"{counted(int(rows.sum()), 'pipe has', 'pipes have')} the material code '{code}', "
+            f"read as {read_as}; "
             f"it also means {other}",
             f"If '{code}' means the other, map it under [{layer}.values.material]: "
             f'{code} = "{canonical}"',
@@ -404,8 +470,9 @@ def canonical_materials(
             layer,
             file,
             "unknown_material",
-            f"{int(unmapped.sum()):,} pipes have material codes that are not recognised and "
-            f"became 'unknown': {listed}",
+            f"{counted(int(unmapped.sum()), 'pipe has a material code', 'pipes have material codes')}"
+            f" that {'is' if unmapped.sum() == 1 else 'are'} not recognised and became "
+            f"'unknown': {listed}",
             f"Map them under [{layer}.values.material] in the mapping file "
             f"(canonical: {', '.join(MATERIALS)})",
             rows=_rows(table, unmapped),
@@ -415,7 +482,7 @@ def canonical_materials(
             layer,
             file,
             "missing_values",
-            f"{int(raw.isna().sum()):,} pipes have no material ('unknown')",
+            f"{counted(int(raw.isna().sum()), 'pipe has', 'pipes have')} no material ('unknown')",
             rows=_rows(table, raw.isna()),
         )
     return out
@@ -441,10 +508,21 @@ def check_year_range(
             "implausible_year",
             f"{int(bad.sum()):,} values of '{column}' are before {earliest} or in the future "
             f"(for example {_examples(years[bad])}); they are treated as missing",
-            "They look like years written with two digits (62 for 1962?): write the years "
-            "in full at the source"
-            if (years[bad].between(0, 99)).mean() > 0.5
-            else "Correct them at the source",
+            _year_fix(years[bad], layer),
             rows=_rows(table, bad),
         )
     return years.mask(bad)
+
+
+def _year_fix(bad: pd.Series, layer: str) -> str:
+    """How to fix implausible years, by what most of them look like: years written with
+    two digits, or spreadsheet day numbers (five digits: 43983 is 2020-06-01)."""
+    if bad.between(0, 99).mean() > 0.5:
+        return (
+            "They look like years written with two digits (62 for 1962?): write the years "
+            "in full at the source"
+        )
+    five_digits = bad[bad.between(10_000, 99_999)]
+    if len(five_digits) > len(bad) / 2:
+        return date_hint(five_digits.astype(str), layer) or "Correct them at the source"
+    return "Correct them at the source"

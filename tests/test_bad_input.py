@@ -330,7 +330,7 @@ def test_negative_lengths_are_missing_and_named(run, tmp_path):
     folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "-20", "30", "40"])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
     assert code == 0, err
-    assert "1 pipes have a negative length_m (for example B: -20.00 m)" in out
+    assert "1 pipe has a negative length_m (for example B: -20.00 m)" in out
     assert load_workspace(tmp_path / "ws").pipes.set_index("pipe_id")["length_m"].isna()["B"]
 
 

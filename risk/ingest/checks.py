@@ -15,6 +15,7 @@ from risk.plausibility import (
     check_length_unit,
     id_format_hint,
     record_dates,
+    warn_length_mismatch,
 )
 from risk.report import gap_words, record_gap_years, records_complete_from
 
@@ -64,6 +65,7 @@ def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
     if isinstance(pipes, gpd.GeoDataFrame):
         from_geometry = pipes.geometry.length.where(~shapely.is_missing(pipes.geometry.values))
         check_length_unit(pipes["length_m"], from_geometry, str(files["pipes"]), findings)
+        warn_length_mismatch(pipes, from_geometry, str(files["pipes"]), findings)
         pipes["length_m"] = pipes["length_m"].fillna(from_geometry)
     epsg = target.to_epsg()
     return f"EPSG:{epsg}" if epsg else target.to_wkt()

@@ -23,11 +23,13 @@ from risk.mapping import LayerMapping
 from risk.plausibility import (
     check_length_unit,
     diameter_unit_problem,
+    warn_inch_diameters,
 )
 from risk.textrules import IDENTIFIER_HINT, identifier_problems
 from risk.validate import (
     canonical_materials,
     check_year_range,
+    counted,
     parse_bools,
     parse_dates,
     parse_ids,
@@ -80,7 +82,7 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             "pipes",
             file,
             "missing_values",
-            f"{int(missing.sum()):,} pipes have no pipe_id",
+            f"{counted(int(missing.sum()), 'pipe has', 'pipes have')} no pipe_id",
             "Every pipe needs a unique identifier",
             rows=out.loc[missing, "_row"],
         )
@@ -106,7 +108,8 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 "pipes",
                 file,
                 "ids_differ_by_case",
-                f"{int(alike.sum()):,} pipes have a pipe_id that differs from another's only by "
+                f"{counted(int(alike.sum()), 'pipe has', 'pipes have')} a pipe_id that differs from "
+                "another's only by "
                 f"upper and lower case (for example {' and '.join(pair)}): two pipes, or one "
                 "exported twice? Both are kept",
                 "Give them ids that differ by more than case, or remove the copy at the source",
@@ -126,16 +129,20 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             "or map the column that holds millimetres",
         )
     low, high = PLAUSIBLE_DIAMETER_MM
+    inches = warn_inch_diameters(out, diameter, file, findings, low_mm=low)
     odd = diameter.notna() & ((diameter < low) | (diameter > high))
-    if odd.any():
+    named = odd & ~inches  # inch sizes are named above
+    if named.any():
         findings.warn(
             "pipes",
             file,
             "implausible_value",
-            f"{int(odd.sum()):,} diameters are outside {low:g}-{high:g} mm (for example "
-            f"{', '.join(f'{v:g}' for v in diameter[odd].head(3))}); they are treated as missing",
+            f"{counted(int(named.sum()), 'diameter is', 'diameters are')} outside "
+            f"{low:g}-{high:g} mm (for example "
+            f"{', '.join(f'{v:g}' for v in diameter[named].head(3))}); they are treated as "
+            "missing",
             "Check the unit (the contract wants millimetres)",
-            rows=out.loc[odd, "_row"],
+            rows=out.loc[named, "_row"],
         )
     out["diameter_mm"] = diameter.mask(odd)
     years = parse_years(table, "install_year", "pipes", file, lm, findings)
@@ -155,7 +162,7 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 "pipes",
                 file,
                 "missing_values",
-                f"{int(gap.sum()):,} pipes have no {column}",
+                f"{counted(int(gap.sum()), 'pipe has', 'pipes have')} no {column}",
                 "The model treats them as unknown; fill them at the source if you can",
                 rows=out.loc[gap, "_row"],
             )
@@ -168,7 +175,8 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 "pipes",
                 file,
                 "negative_length",
-                f"{int(negative.sum()):,} pipes have a negative length_m (for example "
+                f"{counted(int(negative.sum()), 'pipe has', 'pipes have')} a negative length_m "
+                "(for example "
                 f"{first['pipe_id']}: {first['length_m']:,.2f} m); they are treated as missing"
                 + (
                     ", and measured on the drawn line"
@@ -203,7 +211,8 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             "pipes",
             file,
             "implausible_value",
-            f"{int(order.sum()):,} pipes were removed before they were installed",
+            f"{counted(int(order.sum()), 'pipe was', 'pipes were')} removed before "
+            f"{'it was' if order.sum() == 1 else 'they were'} installed",
             rows=out.loc[order, "_row"],
         )
 

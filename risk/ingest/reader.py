@@ -40,10 +40,12 @@ from risk.plausibility import (
     drop_duplicate_breaks,
     future_break_dates,
     implausible_break_dates,
+    warn_breaks_recorded_twice,
     warn_duplicate_geometries,
     warn_far_from_named_pipe,
     warn_long_pipes,
     warn_material_era,
+    warn_weather_coverage,
 )
 from risk.report import build_report
 from risk.utility import UtilityData
@@ -175,6 +177,10 @@ def read_utility(
             station_ids=None if stations is None else stations["station_id"],
         )
         frequency = _weather_frequency(weather)
+        if layers.get("breaks") is not None:
+            warn_weather_coverage(
+                weather, layers["breaks"]["date"], str(files["weather"]), findings
+            )
 
     findings.raise_if_errors()
     pipes_lm = mapping.layer("pipes")
@@ -197,6 +203,7 @@ def read_utility(
             findings,
             keep=mapping.layer("breaks").duplicates == "keep",
         )
+        warn_breaks_recorded_twice(breaks, str(files["breaks"]), findings)
         breaks = follow_merged(breaks, merged_ids)
         links = link_to_pipes(
             breaks, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids

@@ -56,17 +56,18 @@ def find_layer_file(folder: Path, layer: str, lm: LayerMapping, findings: Findin
             if p.suffix.lower() not in {".prj", ".dbf", ".shx", ".cpg", ".qmd", ".xml"}:
                 _unsupported(p, layer, findings)
         return None
-    if len(supported) > 1:
-        order = {ext: i for i, ext in enumerate(SUPPORTED_EXTENSIONS)}
-        supported.sort(key=lambda p: order[p.suffix.lower()])
-        findings.warn(
+    if len(supported) > 1:  # an old export beside the new one: which is current?
+        findings.error(
             layer,
-            str(supported[0]),
+            str(folder),
             "several_files",
-            f"several files for {layer} ({', '.join(p.name for p in supported)}); "
-            f"reading {supported[0].name}",
-            "Keep one file per layer",
+            f"{len(supported)} files for {layer} in {folder} "
+            f"({', '.join(p.name for p in supported)}): which one is current is not known, "
+            "so none is read",
+            f"Keep one {layer} file in the folder (move the others out), or name the one to "
+            f'read under [{layer}] in the mapping file, e.g. file = "{supported[-1].name}"',
         )
+        return None
     return supported[0]
 
 

@@ -10,7 +10,9 @@ refuses the input (an error) when using it would give silently wrong results:
 - break dates that are placeholders or before 1900 (kept, never linked to a pipe);
 - weather sentinels such as -9999 (treated as missing), impossible values, and gaps (missing
   years, months or stations);
-- identifiers written otherwise than the inventory's, and columns in another unit.
+- identifiers written otherwise than the inventory's, and columns in another unit;
+- lengths that disagree with the drawn line, diameters partly in inches, placeholder
+  dates, breaks recorded twice, weather that does not cover the break record (named).
 
 Modules: ``crs``, ``network`` (pipes), ``breaks``, ``weather``, ``columns`` (ids and units).
 """
@@ -21,7 +23,9 @@ from risk.plausibility.breaks import (
     drop_duplicate_breaks,
     future_break_dates,
     implausible_break_dates,
+    placeholder_dates,
     record_dates,
+    warn_breaks_recorded_twice,
     warn_far_from_named_pipe,
 )
 from risk.plausibility.columns import (
@@ -29,8 +33,11 @@ from risk.plausibility.columns import (
     check_length_unit,
     diameter_unit_problem,
     id_format_hint,
+    length_mismatch,
     length_unit_problem,
     normalised_id,
+    warn_inch_diameters,
+    warn_length_mismatch,
     written_alike,
 )
 from risk.plausibility.crs import check_crs_fit
@@ -41,7 +48,7 @@ from risk.plausibility.network import (
     warn_long_pipes,
     warn_material_era,
 )
-from risk.plausibility.weather import WEATHER_SENTINELS, check_weather
+from risk.plausibility.weather import WEATHER_SENTINELS, check_weather, warn_weather_coverage
 
 __all__ = [
     "EARLIEST_PLAUSIBLE_BREAK_DATE",
@@ -58,12 +65,18 @@ __all__ = [
     "future_break_dates",
     "id_format_hint",
     "implausible_break_dates",
+    "length_mismatch",
     "length_unit_problem",
     "normalised_id",
+    "placeholder_dates",
     "written_alike",
     "record_dates",
+    "warn_breaks_recorded_twice",
     "warn_duplicate_geometries",
     "warn_long_pipes",
     "warn_material_era",
+    "warn_weather_coverage",
     "warn_far_from_named_pipe",
+    "warn_inch_diameters",
+    "warn_length_mismatch",
 ]

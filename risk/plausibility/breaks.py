@@ -9,8 +9,9 @@ import pandas as pd
 import shapely
 
 from risk import clock
-from risk.contract import Findings
+from risk.contract import Findings, shorten
 from risk.plausibility.columns import BY_ID_METHODS
+from risk.validate import counted
 
 #: Break dates before this are not plausible failure records of a water main.
 EARLIEST_PLAUSIBLE_BREAK_DATE = pd.Timestamp("1900-01-01")
@@ -22,15 +23,55 @@ PLACEHOLDER_DATES = tuple(
 )
 
 
+#: In a record that writes a date known only to the year as January 1st (a third of
+#: Kitchener's install dates), 1900-01-01 and 1970-01-01 are placeholders only when they
+#: stand out: on at least this many rows ...
+PLACEHOLDER_SPIKE_MIN_ROWS = 5
+#: ... and this many times as many as January 1st of an average year around (five either
+#: side): Kitchener dates 127 mains 1970-01-01 among 188 of 1969-01-01 and 191 of 1971-01-01.
+PLACEHOLDER_SPIKE_FACTOR = 3.0
+#: Share of January 1st dates (placeholders aside) from which a record keeps years so.
+YEAR_ONLY_SHARE = 0.1
+
+
+def placeholder_dates(dates: pd.Series) -> pd.Series:
+    """True where a date stands for "empty" (:data:`PLACEHOLDER_DATES`).
+
+    Excel's day 0 and 1 (1899-12-30 and -31) always do. 1900-01-01 and 1970-01-01 do too,
+    except in a record that writes years known alone as January 1st
+    (:data:`YEAR_ONLY_SHARE`), where they are real years unless far more common than
+    January 1st of the years around (:data:`PLACEHOLDER_SPIKE_FACTOR`).
+
+    >>> years = pd.to_datetime(["1969-01-01", "1970-01-01", "1971-01-01", "1899-12-30"])
+    >>> placeholder_dates(pd.Series(years)).tolist()
+    [False, False, False, True]
+    >>> placeholder_dates(pd.Series(pd.to_datetime(["1970-01-01", "1971-05-03"]))).tolist()
+    [True, False]
+    """
+    dates = pd.Series(pd.to_datetime(dates, errors="coerce"), index=dates.index)
+    placeholder = dates.isin(list(PLACEHOLDER_DATES)).to_numpy().copy()
+    jan_first = ((dates.dt.month == 1) & (dates.dt.day == 1)).to_numpy()
+    others = dates.notna().to_numpy() & ~placeholder
+    if not others.any() or (jan_first & others).sum() < YEAR_ONLY_SHARE * others.sum():
+        return pd.Series(placeholder, index=dates.index)
+    years = dates.dt.year.to_numpy()
+    for day in (d for d in PLACEHOLDER_DATES if (d.month, d.day) == (1, 1)):
+        here = (dates == day).to_numpy()
+        around = [y for y in range(day.year - 5, day.year + 6) if y != day.year]
+        per_year = [int((jan_first & others & (years == y)).sum()) for y in around]
+        typical = float(np.mean(per_year))
+        if here.sum() < max(PLACEHOLDER_SPIKE_MIN_ROWS, PLACEHOLDER_SPIKE_FACTOR * typical):
+            placeholder &= ~here
+    return pd.Series(placeholder, index=dates.index)
+
+
 def drop_duplicate_breaks(
     breaks: pd.DataFrame, file: str, findings: Findings, *, keep: bool
 ) -> pd.DataFrame:
     """Report rows that repeat another break exactly; drop the repeats unless ``keep``."""
     columns = [c for c in ("date", "reported_pipe_id", "kind", "flow_m3_per_h") if c in breaks]
     key = pd.DataFrame({c: breaks[c].to_numpy() for c in columns})
-    numbered = "B" + breaks["_row"].astype("string").str.zfill(7)  # ids ingestion gives
-    synthetic = (breaks["break_id"].astype("string") == numbered).fillna(False)
-    if not synthetic.all():
+    if has_own_break_ids(breaks):
         key["break_id"] = breaks["break_id"].to_numpy()
     if isinstance(breaks, gpd.GeoDataFrame):
         geoms = np.asarray(breaks.geometry.values)
@@ -70,6 +111,65 @@ def drop_duplicate_breaks(
     return breaks.loc[~repeat]
 
 
+def has_own_break_ids(breaks: pd.DataFrame) -> bool:
+    """Whether the break ids come from the file (not numbered by ingestion, ``B0000001``)."""
+    numbered = "B" + breaks["_row"].astype("string").str.zfill(7)
+    return not (breaks["break_id"].astype("string") == numbered).fillna(False).all()
+
+
+def warn_breaks_recorded_twice(breaks: pd.DataFrame, file: str, findings: Findings) -> None:
+    """Name the breaks of the file's own ``break_id``s that look recorded twice (kept: the
+    user decides): one pipe and day under several break_ids (a failure entered twice), and
+    one break_id on breaks of different days or pipes (a work-order number reused). Exact
+    repeats of a row are :func:`drop_duplicate_breaks`' business."""
+    if breaks.empty or not has_own_break_ids(breaks):
+        return
+    ids = breaks["break_id"].astype("string")
+    day = breaks["date"].dt.strftime("%Y-%m-%d")
+    pipe = breaks["reported_pipe_id"].astype("string")
+    named = ids.notna() & day.notna() & pipe.notna()
+    pipe_day = (pipe + " on " + day).where(named)
+    ids_per_pipe_day = ids.groupby(pipe_day).transform("nunique")
+    twice = (named & (ids_per_pipe_day > 1)).to_numpy(dtype=bool)
+    if twice.any():
+        first = breaks.loc[twice].iloc[0]
+        same = twice & (pipe_day == pipe_day[twice].iloc[0]).fillna(False).to_numpy(dtype=bool)
+        findings.warn(
+            "breaks",
+            file,
+            "same_pipe_and_day",
+            f"{int(twice.sum()):,} breaks share their pipe and day with a break recorded under "
+            f"another break_id ({counted(pipe_day[twice].nunique(), 'pipe-day', 'pipe-days')}; "
+            "for example "
+            f"{first['reported_pipe_id']} on {first['date'].date()}: "
+            f"{', '.join(shorten(i) for i in ids[same].head(3))}): one failure entered twice (a work order "
+            "reopened, a second crew)? They are kept, and each counts as a failure",
+            "If they are one failure, remove the extra records at the source; if two, "
+            "nothing to do",
+            rows=breaks.loc[twice, "_row"],
+        )
+    what = (day.fillna("no date") + " on " + pipe.fillna("no pipe")).where(ids.notna())
+    events_per_id = what.groupby(ids).transform("nunique")
+    reused = (ids.notna() & (events_per_id > 1)).to_numpy(dtype=bool)
+    if reused.any():
+        first_id = ids[reused].iloc[0]
+        events = what[reused & (ids == first_id).fillna(False).to_numpy(dtype=bool)]
+        events = events.drop_duplicates()
+        findings.warn(
+            "breaks",
+            file,
+            "break_id_reused",
+            f"{counted(ids[reused].nunique(), 'break_id is', 'break_ids are each')} used on breaks "
+            f"of different days or pipes ({int(reused.sum()):,} rows; for example "
+            f"'{shorten(first_id)}': "
+            f"{', '.join(events.head(3))}): a work-order number reused, or one id copied onto "
+            "other rows? They are kept as separate breaks",
+            "Give each failure its own break_id at the source: reports and field records name "
+            "breaks by it",
+            rows=breaks.loc[reused, "_row"],
+        )
+
+
 #: A break linked by its pipe_id but located farther than this from that pipe is named:
 #: its id or its location is wrong (a mistyped or shifted id).
 FAR_FROM_NAMED_PIPE_M = 100.0
@@ -103,7 +203,7 @@ def warn_far_from_named_pipe(breaks: pd.DataFrame, file: str, findings: Findings
 
 def implausible_break_dates(dates: pd.Series) -> pd.Series:
     """True where a break date is before 1900 or a spreadsheet/database placeholder."""
-    placeholder = dates.isin(list(PLACEHOLDER_DATES))
+    placeholder = placeholder_dates(dates)
     early = dates < EARLIEST_PLAUSIBLE_BREAK_DATE
     return (placeholder | early).fillna(False).astype(bool)
 

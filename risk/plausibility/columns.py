@@ -122,6 +122,63 @@ def check_length_unit(length_m, drawn_m, file: str, findings: Findings) -> None:
         )
 
 
+#: A pipe whose ``length_m`` is more than this many times, or less than its inverse, its
+#: drawn length is named (when the column as a whole is in metres) ...
+LENGTH_MISMATCH_FACTOR = 2.0
+#: ... provided the two differ by more than this (metres): a stub drawn 3 m long and stated
+#: 7 m, or lengths rounded to the metre, are no error worth naming.
+LENGTH_MISMATCH_MIN_M = 20.0
+
+
+def length_mismatch(length_m: pd.Series, drawn_m: pd.Series) -> pd.Series:
+    """True where the stated length and the drawn length (metres) disagree: one more than
+    :data:`LENGTH_MISMATCH_FACTOR` times the other, and more than
+    :data:`LENGTH_MISMATCH_MIN_M` apart.
+
+    >>> length_mismatch(pd.Series([1000.0, 30.0, 100.0, 40.0]), pd.Series([100.0, 10.0, 110.0, 0.0])).tolist()
+    [True, False, False, False]
+    """
+    stated = pd.to_numeric(length_m, errors="coerce")
+    drawn = pd.to_numeric(drawn_m, errors="coerce")
+    both = (stated > 0) & (drawn > 0)
+    ratio = stated / drawn.where(both)
+    off = (ratio > LENGTH_MISMATCH_FACTOR) | (ratio < 1 / LENGTH_MISMATCH_FACTOR)
+    far = (stated - drawn).abs() > LENGTH_MISMATCH_MIN_M
+    return (both & off & far).fillna(False).astype(bool)
+
+
+def warn_length_mismatch(pipes: pd.DataFrame, drawn_m: pd.Series, file: str, findings: Findings):
+    """Name the pipes whose ``length_m`` disagrees with their drawn line (:func:`length_mismatch`),
+    when the column as a whole is in metres (else :func:`check_length_unit` refuses it). They
+    are kept as stated: the model reads failures per km of the stated length."""
+    if length_unit_problem(pipes["length_m"], drawn_m):
+        return
+    off = length_mismatch(pipes["length_m"], drawn_m).to_numpy()
+    if not off.any():
+        return
+    stated = pipes.loc[off, "length_m"].astype(float)
+    drawn = drawn_m[off].astype(float)
+    examples = "; ".join(
+        f"{pid}: {s:,.0f} m stated, {d:,.0f} m drawn"
+        for pid, s, d in zip(pipes.loc[off, "pipe_id"].head(3), stated, drawn, strict=False)
+    )
+    n = int(off.sum())
+    findings.warn(
+        "pipes",
+        file,
+        "length_differs_from_line",
+        f"{n:,} of {len(pipes):,} {'pipe has' if n == 1 else 'pipes have'} a length_m more "
+        f"than {LENGTH_MISMATCH_FACTOR:g} times, or less than 1/{LENGTH_MISMATCH_FACTOR:g} of, "
+        f"the length of {'its' if n == 1 else 'their'} drawn line (and over "
+        f"{LENGTH_MISMATCH_MIN_M:g} m apart; for example {examples}): together "
+        f"{stated.sum() / 1000:,.1f} km stated against {drawn.sum() / 1000:,.1f} km drawn. "
+        "A typo, a unit slip on some rows, or a line drawn short? Kept as stated",
+        "Correct length_m at the source, or leave length_m out of [pipes.columns] in the "
+        "mapping file so that every length is measured on the drawn line",
+        rows=pipes.loc[off, "_row"],
+    )
+
+
 def diameter_unit_problem(diameter: pd.Series) -> str:
     """A sentence when the diameters look like inches or metres, else ''."""
     median = _positive_median(diameter)
@@ -132,6 +189,54 @@ def diameter_unit_problem(diameter: pd.Series) -> str:
     if median < MIN_MEDIAN_DIAMETER_MM:
         return f"the median diameter is {median:g}: the column seems to be in inches"
     return ""
+
+
+#: A diameter under this, in a column otherwise in millimetres, is no water main: an inch
+#: size (2, 4, 6, 8, 12) among millimetres, or a service line.
+SMALLEST_MAIN_MM = 25.0
+
+
+def warn_inch_diameters(
+    pipes: pd.DataFrame, diameter: pd.Series, file: str, findings: Findings, *, low_mm: float
+) -> np.ndarray:
+    """Name the diameters under :data:`SMALLEST_MAIN_MM` in a column otherwise in
+    millimetres (a column in inches throughout is refused by :func:`diameter_unit_problem`);
+    return where they are. Those under ``low_mm`` become missing, the others are kept."""
+    median = _positive_median(diameter)
+    if median is None or diameter_unit_problem(diameter):
+        return np.zeros(len(diameter), dtype=bool)
+    small = ((diameter > 0) & (diameter < SMALLEST_MAIN_MM)).fillna(False).to_numpy(bool)
+    if not small.any():
+        return small
+    examples = ", ".join(
+        f"{pid}: {value:g}"
+        for pid, value in zip(
+            pipes.loc[small, "pipe_id"].head(3), diameter[small].head(3), strict=False
+        )
+    )
+    first = float(diameter[small].iloc[0])
+    n = int(small.sum())
+    under = int((diameter[small] < low_mm).sum())
+    fate = (
+        "they are treated as missing"
+        if under == n
+        else "they are kept as given"
+        if not under
+        else f"those under {low_mm:g} mm are treated as missing, the others kept as given"
+    )
+    findings.warn(
+        "pipes",
+        file,
+        "diameter_in_inches",
+        f"{n:,} of {len(diameter):,} {'pipe has' if n == 1 else 'pipes have'} a diameter_mm "
+        f"under {SMALLEST_MAIN_MM:g} mm, too small for a water main, in a column otherwise in "
+        f"millimetres (median {median:g} mm; for example {examples}): inches ({first:g} in is "
+        f"{first * 25.4:,.0f} mm)? {fate[0].upper()}{fate[1:]}",
+        "Convert them to millimetres at the source (inches x 25.4); a service line does not "
+        "belong in the mains inventory",
+        rows=pipes.loc[small, "_row"],
+    )
+    return small
 
 
 def _positive_median(values: pd.Series, least: int = 5) -> float | None:

@@ -261,6 +261,63 @@ def _warn_weather_gaps(weather: pd.DataFrame, file: str, findings: Findings, *, 
             )
 
 
+def warn_weather_coverage(
+    weather: pd.DataFrame, break_dates: pd.Series, file: str, findings: Findings
+) -> None:
+    """Name the years of the break record (from the year it looks complete) outside the
+    weather record: weather that ends before the breaks do (to 2012, breaks to 2025), or
+    starts after them, as a whole and at each station (a station that stops while the
+    others go on). The breaks of those years are learnt from with unknown weather. Gaps
+    inside a station's record are :func:`check_weather`'s (``weather_gaps``)."""
+    from risk.plausibility.breaks import future_break_dates, implausible_break_dates
+    from risk.report import records_complete_from
+
+    dates = break_dates[~implausible_break_dates(break_dates) & ~future_break_dates(break_dates)]
+    per_year = dates.dt.year.dropna().astype(int).value_counts()
+    first = records_complete_from(per_year)
+    dated = weather.dropna(subset=["date"])
+    if first is None or dated.empty:
+        return
+    per_year = per_year[per_year.index >= first]
+    years = set(per_year.index)
+    start, end = int(dated["date"].dt.year.min()), int(dated["date"].dt.year.max())
+    everywhere = sorted(y for y in years if y < start or y > end)
+    parts = [f"no weather in {_ranges(everywhere)}"] if everywhere else []
+    if "station_id" in dated:  # a station that stops (or starts) while the others go on
+        for station, group in dated.groupby("station_id"):
+            years_there = group["date"].dt.year
+            missing = sorted(
+                y
+                for y in years
+                if (y < years_there.min() or y > years_there.max()) and y not in everywhere
+            )
+            if missing:
+                parts.append(f"station {station}: no weather in {_ranges(missing)}")
+    if not parts:
+        return
+    span = f"{start}-{end}"
+    uncovered = int(per_year[per_year.index.isin(everywhere)].sum())
+    last = int(max(years))
+    findings.warn(
+        "weather",
+        file,
+        "weather_shorter_than_breaks",
+        f"the weather ({span}) does not cover every year of the break record "
+        f"({first}-{last}): "
+        + " | ".join(parts[:5])
+        + (f" | and {len(parts) - 5} more stations" if len(parts) > 5 else "")
+        + (
+            f"; {uncovered:,} {'break falls' if uncovered == 1 else 'breaks fall'} in years "
+            "without any weather"
+            if uncovered
+            else ""
+        )
+        + ". The weather features of those years are unknown to the model and its reasons",
+        f"Extend the weather export to cover {first}-{last} at every station, or fill the "
+        "missing years from a nearby station",
+    )
+
+
 def _ranges(years: list[int]) -> str:
     spans, start = [], years[0]
     for prev, year in zip(years, [*years[1:], None], strict=False):

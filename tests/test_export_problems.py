@@ -1,0 +1,258 @@
+"""Export problems ingestion used to take silently, each found by running a damaged copy of
+a sample town through ``risk ingest``: lengths that disagree with the drawn lines,
+placeholder install dates, breaks recorded twice, diameters partly in inches, weather that
+stops before the breaks, two files for one layer."""
+
+import geopandas as gpd
+import pandas as pd
+
+from risk.contract import Findings
+from risk.ingest import read_utility
+from risk.plausibility import (
+    check_length_unit,
+    placeholder_dates,
+    warn_inch_diameters,
+    warn_length_mismatch,
+    warn_weather_coverage,
+)
+
+
+def _pipes(tiny):
+    return gpd.read_file(tiny / "pipes.geojson")
+
+
+def _write_pipes(tiny, pipes):
+    (tiny / "pipes.geojson").unlink()
+    pipes.to_file(tiny / "pipes.geojson", driver="GeoJSON")
+
+
+def _warnings(data, code):
+    return [w for w in data.meta["report"]["warnings"] if w["code"] == code]
+
+
+def test_lengths_that_disagree_with_the_drawn_line_row_by_row_are_named(tiny):
+    """Every tiny pipe is drawn 100 m long. Two say 1,000 m (a slip of a digit), one 150 m
+    (within a factor of 2: not named): the column is in metres as a whole, so the unit
+    check says nothing, and the rows must be named."""
+    pipes = _pipes(tiny)
+    pipes["length_m"] = 100.0
+    pipes.loc[[1, 4], "length_m"] = 1000.0
+    pipes.loc[2, "length_m"] = 150.0
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = _warnings(data, "length_differs_from_line")
+    assert warning["message"].startswith(
+        "2 of 16 pipes have a length_m more than 2 times, or less than 1/2 of, the length of "
+        "their drawn line"
+    )
+    assert "P-0002: 1,000 m stated, 100 m drawn" in warning["message"]
+    assert "2.0 km stated against 0.2 km drawn" in warning["message"]
+    assert "[pipes.columns]" in warning["fix"] and warning["rows"] == [2, 5]
+    assert data.pipes.loc[1, "length_m"] == 1000.0  # kept as stated
+    assert not _warnings(data, "wrong_unit")
+
+
+def test_a_length_column_in_kilometres_is_refused_once_not_named_row_by_row():
+    drawn = pd.Series([120.0, 80.0, 45.0, 300.0, 60.0])
+    pipes = pd.DataFrame({"pipe_id": list("ABCDE"), "length_m": drawn / 1000, "_row": range(1, 6)})
+    findings = Findings()
+    check_length_unit(pipes["length_m"], drawn, "pipes.gpkg", findings)
+    warn_length_mismatch(pipes, drawn, "pipes.gpkg", findings)
+    assert [p.code for p in findings.problems] == ["wrong_unit"]
+
+
+def test_placeholder_install_dates_are_named_and_treated_as_missing(tiny):
+    """1970-01-01 (the Unix epoch), 1899-12-30 and 1900-01-01 (a spreadsheet's day 0 and 1)
+    stand for an empty date: not installs of 1970 or 1899. The breaks' rule, reused."""
+    pipes = _pipes(tiny)
+    pipes["install_year"] = pipes["install_year"].astype(str) + "-06-15"
+    pipes.loc[[2, 4], "install_year"] = "1970-01-01"
+    pipes.loc[5, "install_year"] = "1899-12-30"
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = _warnings(data, "placeholder_date")
+    assert warning["message"].startswith(
+        "3 values of 'install_year' are dates that spreadsheets and databases write for an "
+        "empty date (1970-01-01 on 2 rows, 1899-12-30 on 1 row); they are treated as missing, "
+        "not read as 1899 and 1970"
+    )
+    assert warning["rows"] == [3, 5, 6] and "pipes.geojson" in warning["file"]
+    assert data.pipes["install_year"].isna().tolist() == [i in (2, 4, 5) for i in range(16)]
+    assert data.pipes.loc[0, "install_year"] == 1931
+
+
+def test_january_first_of_1970_is_a_year_where_years_are_written_so(tiny):
+    """Kitchener writes a year known alone as January 1st: its 127 mains of 1970-01-01 sit
+    among 188 of 1969-01-01 and 191 of 1971-01-01, and are real 1970 mains. 1970-01-01 is a
+    placeholder there only when it stands out from the years around."""
+    years = pd.Series([y for y in range(1962, 1979) for _ in range(5 if y == 1970 else 6)])
+    dates = pd.to_datetime(years.astype(str) + "-01-01")
+    assert not placeholder_dates(dates).any()
+    spike = pd.concat([dates, pd.Series(pd.to_datetime(["1970-01-01"] * 40))], ignore_index=True)
+    assert placeholder_dates(spike).sum() == 45  # the 40 added and the 5 of before
+
+
+def test_install_years_given_as_spreadsheet_day_numbers_say_what_they_are(tiny):
+    pipes = _pipes(tiny)
+    pipes["install_year"] = pipes["install_year"].astype("int64")
+    pipes.loc[[2, 4], "install_year"] = [43983, 36526]
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = _warnings(data, "implausible_year")
+    assert "(for example '43983', '36526')" in warning["message"]
+    assert warning["fix"].startswith(
+        "They look like spreadsheet day numbers (43983 is 2020-06-01): format the column as dates"
+    )
+
+
+def test_n_a_in_install_year_is_read_as_missing_not_as_a_date_format_problem(tiny):
+    pipes = _pipes(tiny)
+    pipes["install_year"] = pipes["install_year"].astype(str)
+    pipes.loc[[2, 4], "install_year"] = ["N/A", "n/a"]
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)  # no refusal
+    assert data.pipes["install_year"].isna().sum() == 2
+    (missing,) = [w for w in _warnings(data, "missing_values") if "install_year" in w["message"]]
+    assert missing["message"] == "2 pipes have no install_year" and missing["rows"] == [3, 5]
+
+
+def _breaks_with_ids(tiny, extra):
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks.insert(0, "break_id", [f"WO-{i}" for i in range(1, len(breaks) + 1)])
+    extra = pd.DataFrame(extra, columns=["break_id", "date", "pipe_id"])
+    pd.concat([breaks, extra], ignore_index=True).to_csv(tiny / "breaks.csv", index=False)
+
+
+def test_one_failure_recorded_under_two_work_orders_is_named_and_kept(tiny):
+    _breaks_with_ids(tiny, [("WO-77", "2015-02-03", "P-0001")])  # WO-1 again
+    data = read_utility(tiny)
+    assert len(data.breaks) == 10  # kept: the user decides
+    (warning,) = _warnings(data, "same_pipe_and_day")
+    assert warning["message"].startswith(
+        "2 breaks share their pipe and day with a break recorded under another break_id "
+        "(1 pipe-day; for example P-0001 on 2015-02-03: WO-1, WO-77): one failure entered "
+        "twice"
+    )
+    assert warning["rows"] == [1, 10] and "remove the extra records" in warning["fix"]
+    assert not _warnings(data, "duplicate_rows") and not _warnings(data, "break_id_reused")
+
+
+def test_one_break_id_on_breaks_of_different_days_or_pipes_is_named_and_kept(tiny):
+    _breaks_with_ids(tiny, [("WO-3", "2023-01-09", "P-0005"), ("WO-3", "2018-12-11", "P-0002")])
+    data = read_utility(tiny)
+    assert len(data.breaks) == 10  # the exact repeat of WO-3 dropped, the other kept
+    (warning,) = _warnings(data, "break_id_reused")
+    assert warning["message"].startswith(
+        "1 break_id is used on breaks of different days or pipes (2 rows; for example "
+        "'WO-3': 2018-12-11 on P-0002, 2023-01-09 on P-0005): a work-order number reused"
+    )
+    assert warning["rows"] == [3, 10] and "its own break_id" in warning["fix"]
+    assert len(_warnings(data, "duplicate_rows")) == 1
+
+
+def test_diameters_partly_in_inches_are_named(tiny):
+    """A column in millimetres with a few inch sizes (4 for 4", 12 for 12"): not 4 mm and
+    12 mm mains. Under 10 mm they were already treated as missing; 12 passed silently."""
+    pipes = _pipes(tiny)
+    pipes["diameter_mm"] = pipes["diameter_mm"].astype(float)
+    pipes.loc[[2, 4], "diameter_mm"] = [12.0, 4.0]
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = _warnings(data, "diameter_in_inches")
+    assert warning["message"].startswith(
+        "2 of 16 pipes have a diameter_mm under 25 mm, too small for a water main, in a column "
+        "otherwise in millimetres (median 100 mm; for example P-0003: 12, P-0005: 4): inches "
+        "(12 in is 305 mm)? Those under 10 mm are treated as missing, the others kept as given"
+    )
+    assert "x 25.4" in warning["fix"] and warning["rows"] == [3, 5]
+    assert not _warnings(data, "implausible_value")  # named once
+    assert data.pipes["diameter_mm"].iloc[[2, 4]].tolist()[0] == 12
+
+
+def test_a_column_in_inches_throughout_is_refused_once(tiny):
+    pipes = _pipes(tiny)
+    pipes["diameter_mm"] = (pipes["diameter_mm"] / 25.4).round()
+    _write_pipes(tiny, pipes)
+    findings = Findings()
+    inches = warn_inch_diameters(pipes, pipes["diameter_mm"], "p", findings, low_mm=10)
+    assert not inches.any() and not findings.problems
+
+
+def test_weather_that_ends_years_before_the_breaks_is_named(tiny):
+    """The tiny town's weather runs 2014-2022, its breaks 2015-2022. Cut the weather at 2017:
+    the breaks of 2018-2022 would be learnt from with unknown weather, and nothing said so
+    (a weather record that just ends has no gap inside it)."""
+    weather = pd.read_csv(tiny / "weather.csv")
+    weather[weather["date"] < "2018"].to_csv(tiny / "weather.csv", index=False)
+    data = read_utility(tiny)
+    (warning,) = _warnings(data, "weather_shorter_than_breaks")
+    assert warning["message"].startswith(
+        "the weather (2014-2017) does not cover every year of the break record (2015-2022): "
+        "no weather in 2018-2022; 7 breaks fall in years without any weather"
+    )
+    assert "2015-2022 at every station" in warning["fix"] and warning["file"].endswith(
+        "weather.csv"
+    )
+    assert not _warnings(data, "weather_gaps")
+
+
+def test_a_station_whose_record_stops_while_the_others_go_on_is_named():
+    months = pd.date_range("2010-01-01", "2020-12-01", freq="MS")
+    weather = pd.DataFrame(
+        {"date": list(months) * 2, "station_id": ["A"] * len(months) + ["B"] * len(months)}
+    )
+    weather = weather[(weather["station_id"] == "A") | (weather["date"] < "2014-01-01")]
+    breaks = pd.Series(pd.to_datetime([f"{y}-03-0{d}" for y in range(2010, 2021) for d in (1, 2)]))
+    findings = Findings()
+    warn_weather_coverage(weather.assign(_row=range(len(weather))), breaks, "w.csv", findings)
+    (problem,) = findings.problems
+    assert "station B: no weather in 2014-2020" in problem.message
+    assert "station A" not in problem.message and "without any weather" not in problem.message
+
+
+def _pipes_csv(folder, **columns):
+    pipes = pd.DataFrame(
+        {
+            "pipe_id": ["A", "B", "C", "D"],
+            "material": ["CI", "PVC", "DI", "PVC"],
+            "diameter_mm": ["100", "150", "200", "80"],
+            "install_year": ["1950", "1980", "1975", "1965"],
+            "length_m": ["10.5", "20", "30", "40"],
+            **columns,
+        }
+    )
+    folder.mkdir()
+    pipes.to_csv(folder / "pipes.csv", index=False)
+    return folder
+
+
+def test_a_value_with_a_no_break_space_is_shown_readably(run, tmp_path):
+    """'1 234' written with a no-break space (a French thousands separator) is refused as
+    not a number; the message shows it as the user sees it, not as '1\\xa0234'."""
+    folder = _pipes_csv(tmp_path / "u", length_m=["10.5", "1\xa0234", "30", "40"])
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 2, err
+    assert "(for example '1 234' (with a no-break space))" in err and "\\xa0" not in err
+
+
+def test_counts_of_one_read_in_the_singular(run, tmp_path):
+    folder = _pipes_csv(tmp_path / "u", install_year=["1950", "", "1975", "1965"])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "1 pipe has no install_year" in out and "1 pipes" not in out
+
+
+def test_two_files_for_one_layer_are_refused_naming_both(run, tiny):
+    """A stale pipes.parquet left beside the new pipes.geojson: which is current? Before, the
+    parquet was read with a warning (the new export silently ignored)."""
+    _pipes(tiny).iloc[:3].to_parquet(tiny / "pipes.parquet")  # last year's, 3 pipes
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 2
+    assert "2 files for pipes" in err and "pipes.geojson" in err and "pipes.parquet" in err
+    assert 'file = "pipes.parquet"' in err or 'file = "pipes.geojson"' in err
+    assert not (tiny.parent / "ws" / "meta.json").exists()
+    mapping = (tiny / "mapping.toml").read_text()
+    assert "[pipes]" not in mapping  # the fix the message gives: name the file to read
+    (tiny / "mapping.toml").write_text(mapping + '\n[pipes]\nfile = "pipes.geojson"\n')
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 0, err
