@@ -240,6 +240,21 @@ def test_a_crew_sees_what_is_recorded_and_a_second_result_corrects_it(tmp_path, 
     assert impact["leaks_found"] == 0 and impact["inspections"] == 1
 
 
+def test_a_leak_kind_given_with_nothing_found_is_said_not_kept(workspace):
+    at = app_as(workspace, "nadia", "crew")
+    at.radio(key="f_result").set_value("nothing_found")
+    at.radio(key="f_leak_kind").set_value("joint")
+    at.number_input(key="f_flow").set_value(1.5)
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    assert "The leak's kind and flow you entered were not kept" in texts(at)
+    saved = at.session_state["last_outcome"]
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        row = store.outcomes().set_index("outcome_id").loc[saved["outcome_id"]]
+    assert row["result"] == "nothing_found" and pd.isna(row["flow_m3_per_h"])
+
+
 def test_a_wrong_flow_or_date_is_said_in_the_crews_language(workspace):
     """No silent refusal by the browser (its tooltips are English and need a mouse): the
     form's own list of problems says it, and nothing is recorded."""
@@ -293,7 +308,7 @@ def test_admin_lists_and_adds_users(workspace):
     assert "password_hash" not in users.columns and "None" not in users.to_string()
     at.text_input(key="new_username").input("zoe")
     at.text_input(key="new_password").input("another long one")
-    at.button[-1].click()
+    next(b for b in at.button if b.label == "Create").click()  # the new account form
     at.run()
     assert not at.exception
     assert auth.get_user(workspace / "outcomes.sqlite", "zoe").role == "engineer"

@@ -160,6 +160,8 @@ with st.container(key="crew-pipe"):
                 before=last.get("corrects"),
             )
         )
+        if last.get("dropped"):
+            st.caption(tr("crew.dropped", result=result))
     with st.container(border=True):
         is_next = state["f_assignment"] == state.get("crew_auto")
         st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")
@@ -257,6 +259,8 @@ if submitted:
                 "outcome_id": stored.outcome_id,
                 "created": stored.created,
                 "corrects": crewday.recorded_words(corrects, lang) if len(corrects) else None,
+                # a leak's kind or flow given with another result is not kept: said, not silent
+                "dropped": result != "leak_found" and (leak_kind is not None or flow is not None),
             }
             state["outcome_key"] = uuid.uuid4().hex
             state["crew_reset"] = {"after": int(assignment) if on_plan else None}
