@@ -43,11 +43,11 @@ def beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
     of the model's training windows (by more than :data:`BEYOND_MARGIN` of it): there the
     trees, which do not extrapolate, take the evaluated year for the harshest (or mildest)
     one they saw."""
-    dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(data))
+    dates = panel_dates(as_of, model.fit_horizon, model.panel_years, gap_years_of(data))
     start = (model.feature_options or {}).get("records_start_year")
     if start is not None and any(d.year >= int(start) for d in dates):
         dates = [d for d in dates if d.year >= int(start)]  # the dates the model fitted on
-    years = pd.DateOffset(years=int(model.horizon_years))
+    years = pd.DateOffset(years=int(model.fit_horizon))
     seen = pd.DataFrame([builder.window_weather(d, d + years, index).mean() for d in dates])
     now = builder.window_weather(as_of, end, index).mean()
     out = []

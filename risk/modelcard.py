@@ -361,6 +361,15 @@ def training_cautions(
     return out
 
 
+def composed_words(horizon_years, fit_horizon_years, lang: str = "en") -> list[str]:
+    """A sentence when a model of several years learnt from 1-year windows (a short record,
+    :func:`risk.model.fitted_horizon`); empty otherwise."""
+    horizon, fitted = _number(horizon_years), _number(fit_horizon_years)
+    if not horizon or not fitted or int(fitted) == int(horizon):
+        return []
+    return [t("modelcard.composed", lang, years=format_number(int(horizon), lang))]
+
+
 def model_cautions(model, lang: str = "en") -> list[str]:
     """:func:`training_cautions` of a fitted model (``risk score``'s notes, the backtest's
     warnings for each year's model)."""
@@ -370,7 +379,7 @@ def model_cautions(model, lang: str = "en") -> list[str]:
         getattr(model, "training_failures_", None),
         (model.feature_options or {}).get("records_start_year"),
         lang,
-    )
+    ) + composed_words(model.horizon_years, model.fit_horizon, lang)
 
 
 def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -> dict:
@@ -409,6 +418,7 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     if start:
         trained.append(t("modelcard.records_from", lang, year=int(start)))
     trained += training_cautions(dates, built_for, failures if rows else None, start, lang)
+    trained += composed_words(horizon, card.get("fit_horizon_years"), lang)
     for layer, columns in sorted((card.get("left_out_columns") or {}).items()):
         trained.append(
             t(

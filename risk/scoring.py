@@ -377,6 +377,7 @@ def save_model(
         "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "as_of": getattr(model, "as_of_", None),
         "horizon_years": model.horizon_years,
+        "fit_horizon_years": model.fit_horizon,
         "data_fingerprint": getattr(model, "data_fingerprint_", None),
         "training_rows": getattr(model, "training_rows_", None),
         "training_failures": getattr(model, "training_failures_", None),
@@ -437,6 +438,7 @@ def load_model(path: str | Path) -> RiskModel:
     model.calibrator_ = PlattCalibrator.from_dict(state) if state is not None else None
     model.calibration_ = card.get("calibration")
     model.as_of_ = card.get("as_of")
+    model.fit_horizon_years_ = int(card.get("fit_horizon_years") or model.horizon_years)
     model.data_fingerprint_ = card.get("data_fingerprint")
     model.training_rows_ = card.get("training_rows")
     model.training_failures_ = card.get("training_failures")

@@ -91,13 +91,16 @@ def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
     assert "Note: Its break record gives 4 yearly dates of the 8 it is built for" in stdout
     (card,) = ws.glob("models/*/model_card.json")
     assert json.loads(card.read_text())["panel_dates"] == [f"{y}-01-01" for y in range(2022, 2026)]
-    # 5-year windows ending by 2026 all start before 2022: the fit keeps them, and says so
+    # 5-year windows ending by 2026 all start before 2022, 1-year ones from 2022 to 2025 do
+    # not: the 5-year model learns those (it kept the windows before the record, saying
+    # so, until 2026-12) and forecasts five times the year ahead
     out = tmp_path / "h5.csv"
     code, stdout, err = run(
         "score", ws, "--as-of", "2026-01-01", "--horizon-years", 5, "--out", out
     )
     assert code == 0, err
-    assert "Note: Its break record is complete from 2022, after every date it learnt from" in stdout
+    assert "it learnt from 1-year windows, and its 5-year forecast is 5 times" in stdout
+    assert "after every date it learnt from" not in stdout
     # the whole record behind every panel date: nothing to say
     full = tmp_path / "full"
     assert run("ingest", town, "--workspace", full)[0] == 0

@@ -307,3 +307,20 @@ def test_panels_and_labels_equal_the_local_engine_exactly(client, data, max_rows
             local.astype({c: object for c in local.select_dtypes("category")}),
             check_exact=True,
         )
+
+
+def test_a_short_record_composes_a_longer_horizon_alike_in_both_engines(client, data):
+    """A record from 2021 holds two 3-year windows before 2025 and four 1-year ones: both
+    engines learn the 1-year windows (one rule, risk.model.fitted_horizon) and a composed
+    model scores exactly alike on the cluster."""
+    params = {**PARAMS, "n_estimators": 60}
+    local = train_model(data, AS_OF, horizon_years=3, records_start_year=2021, model_params=params)
+    assert local.fit_horizon == 1
+    want = score_utility(data, AS_OF, model=local, horizon_years=3)
+    got = dask_engine.score_utility_dask(data, AS_OF, client, model=local, npartitions=3)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    remote = dask_engine.train_model_dask(
+        data, AS_OF, client, horizon_years=3, records_start_year=2021, model_params=params,
+        npartitions=3,
+    )  # fmt: skip
+    assert remote.fit_horizon == 1 and remote.panel_dates_ == local.panel_dates_

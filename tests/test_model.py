@@ -24,7 +24,7 @@ from risk.explain import (
 )
 from risk.features import FeatureBuilder, count_failures
 from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
-from risk.modelcard import describe_card
+from risk.modelcard import describe_card, model_cautions
 from risk.scoring import (
     SCORE_COLUMNS,
     load_model,
@@ -255,6 +255,39 @@ def test_longer_horizons_are_available(utility):
     assert three.predict(X).sum() > 1.5 * one.predict(X).sum()
     with pytest.raises(ValueError, match="3-year horizon"):
         score_utility(utility, "2016-01-01", model=three)
+
+
+def test_on_a_short_record_a_longer_horizon_is_the_year_ahead_times_the_years(utility, tmp_path):
+    """A record from 2012 holds two 3-year windows before 2016 (fewer than half the
+    panel's six dates) and four 1-year ones: the 3-year model learns the 1-year windows
+    (the same panel, hence the same trees) and forecasts three times the year ahead, with
+    the chance of no failure in any of the three; saved and loaded, it stays so."""
+    one = train_model(utility, "2016-01-01", records_start_year=2012, model_params=FAST)
+    three = train_model(
+        utility, "2016-01-01", horizon_years=3, records_start_year=2012, model_params=FAST
+    )
+    assert (three.horizon_years, three.fit_horizon, one.fit_horizon) == (3, 1, 1)
+    X = one.build_features(utility, "2016-01-01")
+    X3 = three.build_features(utility, "2016-01-01")
+    # the 1-year LEYP prior; only the usual weather differs (of 3-year windows, per year)
+    same = [c for c in X if not c.startswith("window_weather_")]
+    pd.testing.assert_frame_equal(X3[same], X[same])
+    p1, p3 = one.predictions(X), three.predictions(X)
+    np.testing.assert_allclose(p3["expected_failures"], 3 * p1["expected_failures"])
+    np.testing.assert_allclose(p3["probability"], 1 - (1 - p1["probability"]) ** 3)
+    folder = save_model(three, tmp_path / "models")
+    again = load_model(folder)
+    assert again.fit_horizon == 1
+    card = json.loads((folder / "model_card.json").read_text())
+    said = "it learnt from 1-year windows, and its 3-year forecast is 3 times the year ahead's"
+    assert said in describe_card(card)["trained"]
+    assert said in " ".join(model_cautions(three)) and said not in " ".join(model_cautions(one))
+    np.testing.assert_allclose(again.predict(X), three.predict(X))
+    # a record long enough for 3-year windows: they are learnt
+    longer = train_model(
+        utility, "2016-01-01", horizon_years=3, records_start_year=2005, model_params=FAST
+    )
+    assert longer.fit_horizon == 3
 
 
 def test_a_model_fitted_later_is_refused_for_an_earlier_date(utility):

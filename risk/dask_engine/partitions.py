@@ -84,13 +84,16 @@ class PartitionedUtility:
         random_state: int = 0,
         warm_from=None,
         weather_scenarios: int | None = None,
+        weather_horizon_years: int | None = None,
     ) -> DateContext:
         """Network-wide quantities the partitions need at ``as_of`` (computed here, once).
 
         ``warm_from``: the LEYP prior of the previous panel date (see
         :func:`risk.model.fit_statistical_prior`). ``weather_scenarios``: the model's, when
         it learns from the outcome window's weather (None: it does not); with ``labels`` the
-        window's own weather is added, else the usual one of that many past windows."""
+        window's own weather is added, else the usual one of that many past windows of
+        ``weather_horizon_years`` (default ``horizon_years``: a model that learnt 1-year
+        windows for a longer horizon forecasts with the horizon's windows)."""
         as_of = to_timestamp(as_of)
         pipes = self.attributes.pipes
         live = pipes[in_service(pipes, as_of)]
@@ -128,7 +131,7 @@ class PartitionedUtility:
             horizon_years=horizon_years if labels else None,
             sample_rate=rate,
             random_state=random_state,
-            weather_horizon_years=horizon_years,
+            weather_horizon_years=weather_horizon_years or horizon_years,
             weather_scenarios=weather_scenarios,
         )
 

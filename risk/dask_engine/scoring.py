@@ -97,8 +97,9 @@ def score_utility_dask(
         context = parts.context(
             as_of,
             statistical_prior=model.statistical_prior,
-            horizon_years=model.horizon_years,
+            horizon_years=model.fit_horizon,
             weather_scenarios=model.weather_scenarios if model.uses_window_weather else None,
+            weather_horizon_years=model.horizon_years,
         )
         chunks = parts.features(context)
         (fitted,) = client.scatter([model], broadcast=True)

@@ -26,6 +26,7 @@ from risk.features import (
 from risk.model import (
     RiskModel,
     as_categories,
+    fitted_horizon,
     gap_years_of,
     in_record,
     is_excluded_column,
@@ -84,6 +85,16 @@ def fit_utility_dask(model: RiskModel, parts: PartitionedUtility, as_of) -> Risk
     """
     model.check_params()
     client = parts.client
+    start = (model.feature_options or {}).get("records_start_year")
+    if start is None:
+        start = (parts.data.meta or {}).get("records_complete_from")
+    model.fit_horizon_years_ = fitted_horizon(  # the local engine's rule
+        as_of,
+        model.horizon_years,
+        model.panel_years,
+        None if start is None or pd.isna(start) else int(start),
+        gap_years_of(parts.data),
+    )
     chunks = panel_chunks(model, parts, as_of)
     summaries = client.gather([parts.submit(k, _summarise, f) for _, k, f in chunks])
     kept = [(*c, s) for c, s in zip(chunks, summaries, strict=True) if s["rows"]]
@@ -176,7 +187,7 @@ def panel_chunks(model: RiskModel, parts: PartitionedUtility, as_of) -> list[tup
     every date and partition, each chunk holding the rows of :func:`risk.model.panel_rows`
     with the label and weight columns; the same dates, sampling and prior as
     :func:`risk.model.build_panel`."""
-    dates = panel_dates(as_of, model.horizon_years, model.panel_years, gap_years_of(parts.data))
+    dates = panel_dates(as_of, model.fit_horizon, model.panel_years, gap_years_of(parts.data))
     if not dates:
         raise InputError(
             f"every panel date before {to_timestamp(as_of).date()} has an outcome window in a "
@@ -190,7 +201,7 @@ def panel_chunks(model: RiskModel, parts: PartitionedUtility, as_of) -> list[tup
         context = parts.context(
             date,
             statistical_prior=model.statistical_prior,
-            horizon_years=model.horizon_years,
+            horizon_years=model.fit_horizon,
             labels=True,
             rows_per_date=rows_per_date,
             random_state=model.random_state,

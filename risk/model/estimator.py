@@ -40,6 +40,8 @@ from risk.model.panel import (
     add_statistical_prior,
     build_panel,
     check_builder,
+    fitted_horizon,
+    gap_years_of,
     usual_weather,
     with_window_weather,
 )
@@ -306,10 +308,17 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         """
         self.check_params()
         started = time.perf_counter()
+        start = (self.feature_options or {}).get("records_start_year")
+        if start is None:
+            start = (data.meta or {}).get("records_complete_from")
+        start = None if start is None or pd.isna(start) else int(start)
+        self.fit_horizon_years_ = fitted_horizon(
+            as_of, self.horizon_years, self.panel_years, start, gap_years_of(data)
+        )
         panel = build_panel(
             data,
             as_of,
-            horizon_years=self.horizon_years,
+            horizon_years=self.fit_horizon_years_,
             panel_years=self.panel_years,
             feature_options=self.feature_options,
             statistical_prior=self.statistical_prior,
@@ -337,10 +346,6 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
                 int((panel.y > 0).sum()),
                 round(panel.weight.sum()),
             )
-        start = (self.feature_options or {}).get("records_start_year")
-        if start is None:
-            start = (data.meta or {}).get("records_complete_from")
-        start = None if start is None or pd.isna(start) else int(start)
         self.fit(
             panel.X,
             panel.y,
@@ -390,7 +395,7 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         features = builder.build(as_of, verbose=verbose)
         if self.statistical_prior:
             features = add_statistical_prior(
-                features, data, as_of, self.horizon_years, self.feature_options, builder=builder
+                features, data, as_of, self.fit_horizon, self.feature_options, builder=builder
             )
         if self.uses_window_weather:
             scenarios = self.scenario_weather(builder, as_of, features.index)
@@ -529,18 +534,32 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
             nthread=int(self.n_jobs),
         )
 
+    @property
+    def fit_horizon(self) -> int:
+        """The outcome window the model learnt from: ``horizon_years``, or 1 when a short
+        record made it forecast the horizon as that many years ahead
+        (:func:`risk.model.fitted_horizon`)."""
+        return int(getattr(self, "fit_horizon_years_", self.horizon_years))
+
     def predictions(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
-        """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass."""
+        """``probability``, ``expected_failures`` and ``expected_failures_per_km``, one pass.
+
+        A model that learnt 1-year windows for a longer horizon (:attr:`fit_horizon`)
+        forecasts each year of the horizon as the year ahead: expected failures times the
+        years, and the chance of none in any of them."""
         rate = self._raw_rate_per_km(self.booster_, X)
         mu = rate * exposure_km(X)
+        years = self.horizon_years / self.fit_horizon
         if self.calibrator_ is not None:
             probability = self.calibrator_.predict(1.0 - np.exp(-mu))
         else:
             probability = 1.0 - np.exp(-mu * self.count_scale_)
+        if years != 1:
+            probability = 1.0 - (1.0 - probability) ** years
         return {
             "probability": probability,
-            "expected_failures": mu * self.count_scale_,
-            "expected_failures_per_km": rate * self.count_scale_,
+            "expected_failures": mu * self.count_scale_ * years,
+            "expected_failures_per_km": rate * self.count_scale_ * years,
         }
 
     def _raw_rate_per_km(self, booster: xgb.Booster, X: pd.DataFrame) -> np.ndarray:

@@ -43,7 +43,7 @@ class HeldOutCalibration:
             return []
         distinct = sorted(pd.Timestamp(d) for d in failures_by_date)
         failures = {pd.Timestamp(d): float(v) for d, v in failures_by_date.items()}
-        horizon = pd.DateOffset(years=int(self.horizon_years))
+        horizon = pd.DateOffset(years=int(self.fit_horizon))
         least = max(1, (len(distinct) + 1) // 2)
         out = []
         for date in reversed(distinct):
