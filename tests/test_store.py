@@ -302,6 +302,31 @@ def test_repeated_keys_within_a_file_must_hold_the_same_outcome(store):
     assert [(r.outcome_id, r.created) for r in results] == [(1, True), (1, False)]
 
 
+def test_two_equal_rows_of_one_file_are_refused_until_told_apart(store, tmp_path):
+    # Rows without a key are stored under a key derived from their content; two equal rows
+    # would become one outcome, and two leaks found on one pipe and day are two leaks.
+    header = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,notes\n"
+    leak = "P-0042,leak_found,2026-11-20,joint,0.5,{}\n"
+    other = "P-0007,nothing_found,2026-11-20,,,\n"
+    path = write_csv(tmp_path / "day.csv", header + leak.format("") + other + leak.format(""))
+
+    with pytest.raises(DataContractError) as refused:
+        store.import_csv(path, user="amira", today=TODAY)
+    message = str(refused.value)
+    assert "repeat an earlier row exactly" in message
+    assert "'P-0042 on 2026-11-20', same as row 1" in message
+    assert "(rows 3)" in message and "If these are two leaks, describe each in notes" in message
+    assert_nothing_written(store)
+
+    told_apart = header + leak.format("north of the valve") + other + leak.format("at the tee")
+    path = write_csv(tmp_path / "day.csv", told_apart)
+    assert [r.created for r in store.import_csv(path, user="amira", today=TODAY)] == [True] * 3
+    leaks = store.outcomes(counted=True).query("result == 'leak_found'")
+    assert leaks["notes"].tolist() == ["north of the valve", "at the tee"]
+    # the same file again creates nothing: re-importing stays safe
+    assert [r.created for r in store.import_csv(path, user="amira", today=TODAY)] == [False] * 3
+
+
 def test_export_then_import_elsewhere_keeps_every_outcome_once(store, tmp_path):
     store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
     store.record_many([outcome(i) for i in range(1, 5)], user="bruno")

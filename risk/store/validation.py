@@ -300,6 +300,14 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
         "one key per distinct outcome",
         "Give each outcome its own key; rows with the same key must be identical",
     ),
+    ("repeated", "notes"): (
+        "does not tell apart rows that repeat an earlier row exactly (same pipe, result, "
+        "day, leak kind, flow and notes)",
+        "one row per outcome: two leaks found on one pipe and day are two rows told apart "
+        "by their notes",
+        "If these are two leaks, describe each in notes (e.g. 'second leak, 20 m north of "
+        "the valve'); if a row was copied twice, delete the copy",
+    ),
 }
 
 
@@ -442,10 +450,22 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
 
 
 def _check_repeated_keys(clean: list[CleanOutcome], issues: _Issues) -> None:
-    """Rows sharing an explicit key must be identical (then they are one outcome)."""
+    """Rows sharing an explicit key must be identical (then they are one outcome); rows
+    without a key must differ from each other.
+
+    A row without a key is stored under a key derived from its content, so that importing a
+    file again creates nothing; two equal rows of one input would then be one outcome, and
+    two leaks found on one pipe and day (which both count) would silently become one. They
+    are refused, naming both rows, until their notes tell them apart or a copy is deleted.
+    """
     first: dict[str, CleanOutcome] = {}
     for outcome in clean:
         if outcome.given_key is None:
+            key = outcome.idempotency_key
+            seen = first.setdefault(key, outcome)
+            if seen is not outcome:
+                where = f"{outcome.pipe_id} on {outcome.inspected_on.isoformat()}"
+                issues.add("repeated", "notes", outcome.row, where, f"same as row {seen.row}")
             continue
         seen = first.setdefault(outcome.given_key, outcome)
         if seen is not outcome and seen.content() != outcome.content():
