@@ -161,20 +161,56 @@ def test_dispatch_refuses_stale_lists_and_cancels_a_round(tmp_path, monkeypatch)
     assert warning in texts(at) and at.button(key="assign").disabled
     at.expander(key="cancel_round")  # the round can be cancelled here
     at.selectbox(key="cancel_which").set_value("first-come")
+    at.run()
+    assert at.button(key="cancel_button").disabled  # not on one click: said, then confirmed
+    confirm = at.checkbox(key="cancel_confirm_first-come")
+    assert (
+        confirm.label == f"Yes, cancel the {len(plan)} inspections of round first-come not yet done"
+    )
+    confirm.check()
+    at.run()
     at.button(key="cancel_button").click()
     at.run()
     assert not at.exception
     assert f"{len(plan)} inspections of round first-come cancelled." in texts(at)
+    assert "1 round, 6 inspections" in texts(at)  # the cancelled round is not counted
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         assert set(store.assignments(round_id="first-come")["status"]) == {"cancelled"}
 
 
-def fill_outcome(at: AppTest, result: str = "leak_found", flow: float | None = 2.5) -> None:
+def test_a_round_planned_again_after_a_cancel_gets_a_free_name_and_a_taken_one_is_said(
+    tmp_path, monkeypatch
+):
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "dispatch", lang="fr")
+    at.button(key="generate").click()
+    at.run()
+    first_name = at.text_input(key="round_id").value
+    at.button(key="assign").click()
+    at.run()
+    assert not at.exception
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        store.cancel_round(first_name, user="erin")
+
+    again = app_as(workspace, "erin", "dispatch", lang="fr")
+    again.button(key="generate").click()
+    again.run()
+    assert again.text_input(key="round_id").value == f"{first_name}-2"  # not refused for it
+    again.text_input(key="round_id").input(first_name)  # the planner insists on the old name
+    again.button(key="assign").click()
+    again.run()
+    shown = again.error[0].value
+    assert shown.startswith("Refusé, rien n'a été enregistré :")
+    assert f"Une campagne s'appelle déjà {first_name}" in shown and "<plan>" not in shown
+
+
+def fill_outcome(at: AppTest, result: str = "leak_found", flow: str | None = "2.5") -> None:
     at.radio(key="f_result").set_value(result)
     if result == "leak_found":
         at.radio(key="f_leak_kind").set_value("joint")
     if flow is not None:
-        at.number_input(key="f_flow").set_value(flow)
+        at.text_input(key="f_flow").input(flow)
 
 
 def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspace):
@@ -195,7 +231,7 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
     assert at.selectbox(key="f_assignment").value != picked  # moved on to the next pipe
     # ... with a blank form: no result, leak kind or flow carried over to the next pipe
     assert at.radio(key="f_result").value is None and at.radio(key="f_leak_kind").value is None
-    assert at.number_input(key="f_flow").value is None
+    assert at.text_input(key="f_flow").value == ""
 
     # The same submission again (a double tap or a retry) stores nothing new.
     at.selectbox(key="f_assignment").set_value(picked)
@@ -240,11 +276,85 @@ def test_a_crew_sees_what_is_recorded_and_a_second_result_corrects_it(tmp_path, 
     assert impact["leaks_found"] == 0 and impact["inspections"] == 1
 
 
+def replaces_choice(at: AppTest):
+    return next(r for r in at.radio if str(r.key).startswith("f_replaces_"))
+
+
+def test_a_corrected_flow_replaces_the_leak_and_one_more_leak_adds(tmp_path, monkeypatch):
+    """A crew that typed 25 for 2.5 records the leak again and says it replaces the first:
+    one leak counts, at 2.5 m³/h. A second leak on the pipe is said to come beside it."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "nadia", "crew", lang="fr")
+    first = at.selectbox(key="f_assignment").value
+    fill_outcome(at, flow="25")
+    at.button(key="f_save").click()
+    at.run()
+    saved = at.session_state["last_outcome"]
+    at.button(key=f"crew_pick_{first}").click()
+    at.run()
+    choice = replaces_choice(at)  # the last record is the one replaced unless told otherwise
+    assert choice.value != "__adds__"
+    assert choice.options[0].startswith("remplace fuite trouvée (fiche 1, par nadia)")
+    fill_outcome(at, flow="2,5")  # a French keyboard's decimal comma
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    assert f"en correction de fuite trouvée (fiche {saved['outcome_id']}" in texts(at)
+
+    at.button(key=f"crew_pick_{first}").click()
+    at.run()
+    replaces_choice(at).set_value("__adds__")
+    fill_outcome(at, flow="0,5")
+    at.text_area(key="f_notes").input("seconde fuite, au té")
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        every, counted = store.outcomes(), store.outcomes(counted=True)
+    pipe = saved["pipe_id"]
+    assert every.loc[every["pipe_id"] == pipe, "flow_m3_per_h"].tolist() == [25.0, 2.5, 0.5]
+    assert counted.loc[counted["pipe_id"] == pipe, "flow_m3_per_h"].tolist() == [2.5, 0.5]
+    impact = workspace_impact(workspace, as_of=TODAY)
+    assert impact["leaks_found"] == 2 and impact["inspections"] == 1
+
+
+def test_adding_another_result_beside_a_leak_is_refused_with_the_way_to_correct(workspace):
+    at = app_as(workspace, "nadia", "crew", lang="fr")
+    first = at.selectbox(key="f_assignment").value
+    fill_outcome(at)
+    at.button(key="f_save").click()
+    at.run()
+    at.button(key=f"crew_pick_{first}").click()
+    at.run()
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        before = len(store.outcomes())
+    replaces_choice(at).set_value("__adds__")
+    fill_outcome(at, "nothing_found", flow=None)
+    at.button(key="f_save").click()
+    at.run()
+    assert "Seule une fuite trouvée peut s'ajouter" in at.error[0].value
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.outcomes()) == before
+
+
+def test_a_flow_that_is_not_a_number_is_said_not_dropped(workspace):
+    at = app_as(workspace, "nadia", "crew", lang="fr")
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        before = len(store.outcomes())
+    fill_outcome(at, flow="abc")
+    at.button(key="f_save").click()
+    at.run()
+    assert "Le débit doit être un nombre en m³/h, par exemple 2,5" in at.error[0].value
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.outcomes()) == before
+
+
 def test_a_leak_kind_given_with_nothing_found_is_said_not_kept(workspace):
     at = app_as(workspace, "nadia", "crew")
     at.radio(key="f_result").set_value("nothing_found")
     at.radio(key="f_leak_kind").set_value("joint")
-    at.number_input(key="f_flow").set_value(1.5)
+    at.text_input(key="f_flow").input("1.5")
     at.button(key="f_save").click()
     at.run()
     assert not at.exception
@@ -261,7 +371,7 @@ def test_a_wrong_flow_or_date_is_said_in_the_crews_language(workspace):
     at = app_as(workspace, "nadia", "crew", lang="fr")
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         before = len(store.outcomes())
-    fill_outcome(at, flow=-2.0)
+    fill_outcome(at, flow="-2")
     at.date_input(key="f_inspected").set_value(TODAY + dt.timedelta(days=3))
     at.date_input(key="f_repair").set_value(TODAY + dt.timedelta(days=4))
     at.button(key="f_save").click()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from store_writer import BACKENDS, database_url, outcome
 
 from risk.contract import DataContractError
-from risk.store import IdempotencyConflictError, OutcomeStore, RecordResult, upgrade
+from risk.store import IdempotencyConflictError, OutcomeStore, RecordResult, corrected_by, upgrade
 from risk.store.db import head_revision
 from risk.store.models import Base
 
@@ -327,6 +327,57 @@ def test_two_equal_rows_of_one_file_are_refused_until_told_apart(store, tmp_path
     assert [r.created for r in store.import_csv(path, user="amira", today=TODAY)] == [False] * 3
 
 
+def test_a_correction_names_the_record_it_replaces_and_travels_with_the_export(store, tmp_path):
+    """25 m³/h typed for 2.5: the second record names the first, one leak counts, both stay;
+    an export imported in another store keeps the correction (keys, not ids)."""
+    typo = {**LEAK, "flow_m3_per_h": 25.0}
+    store.record(typo, user="amira", idempotency_key="form-1", today=TODAY)
+    store.record(
+        {**LEAK, "corrects_key": "form-1"}, user="amira", idempotency_key="form-2", today=TODAY
+    )
+    store.record(
+        {**LEAK, "flow_m3_per_h": 0.3, "notes": "second leak, at the tee"},
+        user="amira", idempotency_key="form-3", today=TODAY,
+    )  # fmt: skip
+    assert store.outcomes()["flow_m3_per_h"].tolist() == [25.0, 0.8, 0.3]
+    assert store.outcomes(counted=True)["flow_m3_per_h"].tolist() == [0.8, 0.3]
+    assert corrected_by(store.outcomes()).tolist() == [2, pd.NA, pd.NA]
+
+    path = tmp_path / "export.csv"
+    store.export_csv(path)
+    with OutcomeStore(tmp_path / "copy.sqlite") as copy:
+        copy.import_csv(path, user="carla", today=TODAY)
+        assert copy.outcomes(counted=True)["flow_m3_per_h"].tolist() == [0.8, 0.3]
+
+
+def test_a_correction_of_no_record_or_of_another_pipe_is_refused(store, tmp_path):
+    store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
+    header = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,corrects_key\n"
+    path = write_csv(
+        tmp_path / "fixes.csv",
+        header
+        + "P-0042,leak_found,2026-11-20,joint,2.5,form-9\n"
+        + "P-0007,nothing_found,2026-11-20,,,form-1\n",
+    )
+    with pytest.raises(DataContractError) as refused:
+        store.import_csv(path, user="amira", today=TODAY)
+    message = str(refused.value)
+    assert "column 'corrects_key' names no stored outcome in 1 row(s) (first: 'form-9')" in message
+    assert "'P-0007' corrects an outcome of 'P-0042'" in message
+    assert len(store.outcomes()) == 1
+
+    # a row may correct an earlier row of the same file
+    path = write_csv(
+        tmp_path / "fixes.csv",
+        "idempotency_key," + header
+        + "k-1,P-0007,leak_found,2026-11-20,main,9,\n"
+        + "k-2,P-0007,leak_found,2026-11-20,main,0.9,k-1\n",
+    )  # fmt: skip
+    store.import_csv(path, user="amira", today=TODAY)
+    counted = store.outcomes(counted=True)
+    assert counted.loc[counted["pipe_id"] == "P-0007", "flow_m3_per_h"].tolist() == [0.9]
+
+
 def test_export_then_import_elsewhere_keeps_every_outcome_once(store, tmp_path):
     store.record(LEAK, user="amira", idempotency_key="form-1", today=TODAY)
     store.record_many([outcome(i) for i in range(1, 5)], user="bruno")
@@ -335,7 +386,7 @@ def test_export_then_import_elsewhere_keeps_every_outcome_once(store, tmp_path):
     assert store.export_csv(path) == 5
     assert path.read_text(encoding="utf-8").splitlines()[0] == (
         "outcome_id,idempotency_key,pipe_id,assignment_id,result,leak_kind,flow_m3_per_h,"
-        "repair_date,inspected_on,notes,recorded_by,recorded_at"
+        "repair_date,inspected_on,notes,recorded_by,recorded_at,corrects_key"
     )
     assert [r.created for r in store.import_csv(path, user="carla", today=TODAY)] == [False] * 5
 

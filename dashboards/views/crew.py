@@ -38,6 +38,7 @@ today = clock.today()
 state = st.session_state
 
 OFF_PLAN = -1
+ADDS = "__adds__"  # the new record comes beside the pipe's earlier ones (another leak)
 #: The date pickers' range: wide, so that a wrong date reaches the form's own checks.
 FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
 DATE_FORMAT = "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
@@ -46,7 +47,7 @@ BLANK = {
     "f_other_pipe": "",
     "f_result": None,
     "f_leak_kind": None,
-    "f_flow": None,
+    "f_flow": "",
     "f_repair": None,
     "f_notes": "",
 }
@@ -168,7 +169,7 @@ with st.container(key="crew-pipe"):
         assignment = st.selectbox(
             tr("crew.pipe"),
             [*options, OFF_PLAN],
-            format_func=lambda a: options.get(a, tr("crew.off_plan")),
+            format_func=lambda a, lang=lang: options.get(a, t("crew.off_plan", lang)),
             label_visibility="collapsed",
             key="f_assignment",
         )
@@ -190,11 +191,30 @@ with st.container(key="crew-pipe"):
         with st.form("outcome", clear_on_submit=False, border=False):
             result = code_radio(tr("crew.result"), "result", RESULTS)
             leak_kind = code_radio(tr("crew.leak_kind"), "leak_kind", LEAK_KINDS)
-            # No min_value / max_value: the browser would refuse silently, with a tooltip in
-            # English; outcome_from_form names every problem in the crew's language.
-            flow = st.number_input(
-                tr("crew.flow"), value=None, step=0.1, format="%.1f", key="f_flow"
-            )
+            # Text, read by outcome_from_form: a number field drops a French decimal comma
+            # ("2,5" became 25) and empties "abc" without a word; the form names each problem
+            # in the crew's language.
+            flow = st.text_input(tr("crew.flow"), key="f_flow", placeholder=tr("crew.flow_example"))
+            replaces = None
+            if len(earlier):  # a correction or one more leak: said, never guessed
+                choices = {r.idempotency_key: r for r in earlier.itertuples()}
+                replaces = st.radio(
+                    tr("crew.new_record"),
+                    [*choices, ADDS],
+                    index=len(choices) - 1,
+                    format_func=lambda k, lang=lang, earlier=earlier: (  # bound: AppTest
+                        t("crew.adds", lang)
+                        if k == ADDS
+                        else t(
+                            "crew.replaces",
+                            lang,
+                            record=crewday.recorded_words(
+                                earlier[earlier["idempotency_key"] == k], lang
+                            ),
+                        )
+                    ),
+                    key=f"f_replaces_{int(earlier['outcome_id'].max())}",
+                )
             with st.expander(tr("crew.more")):
                 inspected_on = st.date_input(
                     tr("crew.inspected_on"),
@@ -232,15 +252,21 @@ if submitted:
         inspected_on=inspected_on,
         notes=notes,
         today=today,
+        corrects_key=None if replaces in (None, ADDS) else replaces,
+        adds_to=list(earlier["result"]) if replaces == ADDS else None,
     )
     if problems:
         problems_box.error("\n".join(f"- {tr(p)}" for p in problems))
     else:
+        found = {k: v for k, v in outcome.items() if k != "corrects_key"}  # what was found
         content = hashlib.sha256(
-            json.dumps(outcome, default=str, sort_keys=True).encode()
+            json.dumps(found, default=str, sort_keys=True).encode()
         ).hexdigest()
-        # A repeat of what was just recorded (double tap) reuses its key: nothing new is stored.
-        key = last["key"] if last and last["content"] == content else state["outcome_key"]
+        # A repeat of what was just recorded (a double tap, or the same again after the page
+        # showed the pipe as recorded) is sent as it was saved: nothing new is stored.
+        key = state["outcome_key"]
+        if last and last["content"] == content:
+            key, outcome = last["key"], last["outcome"]
         try:
             stored = writes.record_outcome(
                 workspace, user, outcome, idempotency_key=key, store=store
@@ -248,19 +274,23 @@ if submitted:
         except (InputError, PermissionError, LookupError) as exc:
             problems_box.error(tr("crew.not_saved", error=str(exc)))
         else:
+            # what counted for the pipe and day before this save and no longer does
             before = crewday.recorded_before(outcomes, pipe_id, inspected_on)
-            before = before[before["outcome_id"] != stored.outcome_id]
-            corrects = before[before["result"] != result] if stored.created else before.iloc[:0]
+            now = crewday.recorded_before(store.outcomes(), pipe_id, inspected_on)
+            corrects = before[~before["outcome_id"].isin(now["outcome_id"])]
+            corrects = corrects if stored.created else corrects.iloc[:0]
             state["last_outcome"] = {
                 "key": key,
                 "content": content,
+                "outcome": outcome,
                 "pipe_id": pipe_id,
                 "result": result,
                 "outcome_id": stored.outcome_id,
                 "created": stored.created,
                 "corrects": crewday.recorded_words(corrects, lang) if len(corrects) else None,
                 # a leak's kind or flow given with another result is not kept: said, not silent
-                "dropped": result != "leak_found" and (leak_kind is not None or flow is not None),
+                "dropped": result != "leak_found"
+                and (leak_kind is not None or bool(str(flow or "").strip())),
             }
             state["outcome_key"] = uuid.uuid4().hex
             state["crew_reset"] = {"after": int(assignment) if on_plan else None}

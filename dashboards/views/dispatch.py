@@ -11,7 +11,7 @@ from risk.csvsafe import to_csv_text
 from risk.dispatch import Crew, inspection_exclusions, plan_inspections, rounds, working_days
 from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.errors import InputError
-from risk.i18n import format_date, format_number, format_quantity, plural
+from risk.i18n import format_date, format_number, format_quantity, plural, t
 from risk.outcomes import writes
 from risk.workspace import Workspace
 
@@ -47,11 +47,18 @@ if cancellable:
             format_func=cancellable.get,
             key="cancel_which",
         )
-        if st.button(tr("dispatch.cancel_button"), key="cancel_button"):
+        left = int(
+            ((assignments["round_id"] == to_cancel) & (assignments["status"] == "planned")).sum()
+        )
+        sure = st.checkbox(
+            plural("dispatch.cancel_confirm", left, lang, round=to_cancel),
+            key=f"cancel_confirm_{to_cancel}",
+        )
+        if st.button(tr("dispatch.cancel_button"), key="cancel_button", disabled=not sure):
             try:
                 n = writes.cancel_round(workspace, user, to_cancel, store=store)
             except (InputError, PermissionError) as exc:
-                st.error(str(exc))
+                st.error(rounds.refusal_words(exc, to_cancel, lang))
             else:
                 st.session_state.pop("plan", None)  # its exclusions changed: make it again
                 st.session_state["dispatch_done"] = plural(
@@ -76,7 +83,7 @@ unit = st.radio(
     tr("dispatch.capacity"),
     units,
     index=units.index(unit_default),
-    format_func=lambda u: tr(f"dispatch.{u}"),
+    format_func=lambda u, lang=lang: t(f"dispatch.{u}", lang),  # bound: AppTest
     horizontal=True,
     key="capacity_unit",
 )
@@ -193,14 +200,18 @@ elif warning:
     (st.info if move else st.warning)(warning)
 blocked = not len(plan) or bool(assigned_as) or (bool(warning) and not move)
 c1, c2 = st.columns([2, 1])
-round_id = c1.text_input(tr("dispatch.round"), f"{start:%Y-%m-%d}-{user.username}", key="round_id")
+round_id = c1.text_input(
+    tr("dispatch.round"),
+    rounds.free_round_id(f"{start:%Y-%m-%d}-{user.username}", assignments),
+    key="round_id",
+)
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=blocked):
     try:
         stored = writes.assign(
             workspace, user, plan, round_id=round_id, store=store, move_planned=move
         )
     except (InputError, PermissionError) as exc:
-        st.error(str(exc))
+        st.error(rounds.refusal_words(exc, round_id, lang))
     else:
         export_plan(plan, Workspace(workspace).plan_folder(round_id), lang=lang)
         st.session_state["plan_round"] = round_id

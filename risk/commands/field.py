@@ -99,6 +99,12 @@ network; notes hold at most 2,000 characters.""",
     r.add_argument(
         "--key", help="idempotency key: the same key again never records twice (default: new)"
     )
+    r.add_argument(
+        "--corrects",
+        metavar="KEY",
+        help="the key of the outcome this one replaces (a correction: it counts instead); "
+        "keys are in 'risk outcomes export'",
+    )
     r.set_defaults(func=cmd_outcomes_record)
     i = sub.add_parser("import", help="import a CSV of outcomes: all rows or none")
     i.add_argument("workspace", type=Path)
@@ -262,6 +268,7 @@ def cmd_outcomes_record(args) -> int:
         "repair_date": args.repair_date,
         "assignment_id": args.assignment_id,
         "notes": args.notes,
+        "corrects_key": args.corrects,
     }
     key = args.key or uuid.uuid4().hex
     result = record_outcome(

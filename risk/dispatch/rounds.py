@@ -155,8 +155,10 @@ def rounds_summary(assignments: pd.DataFrame | None, lang: str = "en") -> str:
     """One sentence: rounds, inspections planned and done, the last planned day."""
     if assignments is None or not len(assignments):
         return t("dispatch.no_rounds", lang)
-    kept = assignments[assignments["status"] != "cancelled"]
-    n_rounds = assignments["round_id"].nunique()
+    kept = assignments[assignments["status"] != "cancelled"]  # a cancelled round is not one
+    if not len(kept):
+        return t("dispatch.no_rounds", lang)
+    n_rounds = kept["round_id"].nunique()
     return plural(
         "dispatch.rounds_summary",
         n_rounds,
@@ -205,6 +207,39 @@ def cancellable_rounds(assignments: pd.DataFrame | None, lang: str = "en") -> di
                 total=format_number(len(group), lang),
             )
     return out
+
+
+def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:
+    """``base``, or ``base-2``, ``base-3``... the first not taken by a stored round (a round
+    re-planned from the same first day after a cancel must not be refused for its name).
+
+    >>> taken = pd.DataFrame({"round_id": ["2026-12-14-ingrid", "2026-12-14-ingrid-2"]})
+    >>> free_round_id("2026-12-14-ingrid", taken), free_round_id("2026-12-21-ingrid", taken)
+    ('2026-12-14-ingrid-3', '2026-12-21-ingrid')
+    """
+    taken = set() if assignments is None else set(assignments["round_id"].astype(str))
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}-{k}"
+    return name
+
+
+def refusal_words(error, round_id, lang: str = "en") -> str:
+    """A refused assignment or cancellation (``WriteRefusedError``) in the planner's
+    language: the round's name taken or not valid said in words, other problems as the
+    store gives them."""
+    words = {
+        "round_id_taken": "dispatch.refused.round_taken",
+        "round_id_invalid": "dispatch.refused.round_invalid",
+    }
+    lines = [
+        t(words[p.code], lang, round=str(round_id or "").strip()[:60])
+        if p.code in words
+        else f"{p.message}. {p.fix}".strip()
+        for p in getattr(error, "problems", [])
+    ] or [str(error)]
+    return t("dispatch.refused", lang) + "\n" + "\n".join(f"- {line}" for line in lines)
 
 
 def _look_for(material, lang: str) -> str:

@@ -16,8 +16,34 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from risk.store import LEAK_KINDS, RESULTS
+
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+
+
+def read_flow(text) -> float | None:
+    """A flow as typed on a phone, in m³/h: ``2.5`` or ``2,5`` (a French keyboard's decimal
+    comma) read as 2.5; None for an empty field; ``ValueError`` for anything else (``abc``,
+    ``1.2.3``, ``2 500``): a flow is never guessed.
+
+    >>> read_flow("2,5"), read_flow(" 0.8 "), read_flow(""), read_flow(3)
+    (2.5, 0.8, None, 3.0)
+    >>> read_flow("1,5 m3")
+    Traceback (most recent call last):
+    ValueError: not a flow: '1,5 m3'
+    """
+    if text is None:
+        return None
+    if isinstance(text, int | float):
+        return None if math.isnan(text) else float(text)
+    typed = str(text).strip()
+    if not typed:
+        return None
+    if not _NUMBER.fullmatch(typed):
+        raise ValueError(f"not a flow: {text!r}")
+    return float(typed.replace(",", "."))
 
 
 def outcome_from_form(
@@ -26,17 +52,24 @@ def outcome_from_form(
     assignment_id: int | None,
     result: str | None,
     leak_kind: str | None,
-    flow_m3_per_h: float | None,
+    flow_m3_per_h: float | str | None,
     repair_date: dt.date | None,
     inspected_on: dt.date | None,
     notes: str | None,
     today: dt.date,
+    corrects_key: str | None = None,
+    adds_to: list[str] | None = None,
 ) -> tuple[dict, list[str]]:
     """The outcome to record and the problems found, as message keys of ``risk.i18n``.
 
     Every problem is listed at once; the outcome is only meant to be recorded when the list
     is empty. A flow or a leak kind given with another result than ``leak_found`` is dropped
-    (the crew changed their mind), not an error.
+    (the crew changed their mind), not an error. The flow is read by :func:`read_flow`.
+
+    When the pipe already has records that day, the crew says what the new one is:
+    ``corrects_key``, the key of the record it replaces (a correction), or ``adds_to``, the
+    results of the records it comes beside; only a leak found can be added beside leaks
+    found (two leaks on one pipe), anything else is a correction.
     """
     problems = []
     if not pipe_id:
@@ -47,14 +80,16 @@ def outcome_from_form(
     if leak and leak_kind not in LEAK_KINDS:
         problems.append("form.error.leak_kind")
     flow = None
-    if (
-        leak
-        and flow_m3_per_h is not None
-        and not (isinstance(flow_m3_per_h, float) and math.isnan(flow_m3_per_h))
-    ):
-        flow = float(flow_m3_per_h)
-        if flow < 0:
-            problems.append("form.error.flow")
+    if leak:
+        try:
+            flow = read_flow(flow_m3_per_h)
+        except ValueError:
+            problems.append("form.error.flow_number")
+        else:
+            if flow is not None and flow < 0:
+                problems.append("form.error.flow")
+    if adds_to and (not leak or any(r != "leak_found" for r in adds_to)):
+        problems.append("form.error.adds")
     if inspected_on is None:
         problems.append("form.error.inspected_on")
     elif inspected_on > today:
@@ -72,5 +107,6 @@ def outcome_from_form(
         "repair_date": repair_date if leak else None,
         "inspected_on": inspected_on,
         "notes": (notes or "").strip() or None,
+        "corrects_key": None if adds_to else corrects_key,
     }
     return outcome, problems

@@ -61,6 +61,24 @@ def inspected_length_km(outcomes: pd.DataFrame, pipes: pd.DataFrame) -> float:
     return float(lengths.reindex(done).fillna(0).sum() / 1000.0)
 
 
+def pipe_days(outcomes: pd.DataFrame) -> int:
+    """Inspections in ``outcomes``: one per pipe and day, however many records it holds (two
+    leaks found on one pipe in one visit are two leaks, one inspection).
+
+    >>> pipe_days(pd.DataFrame({"pipe_id": ["P1", "P1", "P2"],
+    ...     "inspected_on": pd.to_datetime(["2026-12-01", "2026-12-01", "2026-12-01"])}))
+    2
+    """
+    if not len(outcomes):
+        return 0
+    day = pd.to_datetime(outcomes["inspected_on"]).dt.normalize()
+    return int(
+        pd.DataFrame({"pipe": outcomes["pipe_id"].astype(str), "day": day})
+        .drop_duplicates()
+        .shape[0]
+    )
+
+
 def hit_rates(
     leaks_found: int, km_inspected: float, network_km: float, report: dict | None = None
 ) -> pd.DataFrame:
@@ -116,7 +134,7 @@ def impact_summary(
     km = inspected_length_km(outcomes, pipes)
     network_km = float(pd.to_numeric(pipes["length_m"], errors="coerce").sum() / 1000.0)
     found = int((outcomes["result"] == "leak_found").sum()) if len(outcomes) else 0
-    inspections = int((outcomes["result"] != "no_access").sum()) if len(outcomes) else 0
+    inspections = pipe_days(outcomes[outcomes["result"] != "no_access"]) if len(outcomes) else 0
     savings = summarise_savings(leaks, settings, as_of=as_of)
     money = inspection_return(
         km, found, savings["saved_m3_to_date"], savings["saved_m3_total"], costs
@@ -125,7 +143,7 @@ def impact_summary(
         "as_of": pd.Timestamp(as_of).date(),
         "inspections": inspections,
         "leaks_found": found,
-        "no_access": int((outcomes["result"] == "no_access").sum()) if len(outcomes) else 0,
+        "no_access": pipe_days(outcomes[outcomes["result"] == "no_access"]) if len(outcomes) else 0,
         "km_inspected": km,
         "network_km": network_km,
         "enough_to_compare": km >= MIN_KM_TO_COMPARE and inspections >= MIN_INSPECTIONS_TO_COMPARE,

@@ -92,6 +92,10 @@ class Outcome(Base):
     notes: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by: Mapped[str] = mapped_column(sa.String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    #: The ``idempotency_key`` of the outcome this one replaces (a crew correcting a flow, a
+    #: leak's kind or its result); NULL for a new finding. Keys, not ids, so that an export
+    #: imported in another store keeps its corrections.
+    corrects_key: Mapped[str | None] = mapped_column(sa.String(MAX_KEY_LENGTH))
 
 
 class AuditEntry(Base):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from risk.contract import Findings
-from risk.store.models import assignments_table
+from risk.store.models import assignments_table, outcomes_table
 from risk.store.validation import LAYER, CleanOutcome
 
 
@@ -59,6 +59,53 @@ def check_assignments(
             f"{pipes[first.assignment_id]!r}); expected the assigned pipe",
             "Correct pipe_id, or leave assignment_id empty for a pipe checked off-plan",
             rows=[o.row for o in other_pipe],
+        )
+
+
+def check_corrections(
+    connection: sa.Connection, clean: list[CleanOutcome], file: str, findings: Findings
+) -> None:
+    """Every ``corrects_key`` names a stored outcome, or an earlier row of the same input,
+    of the same pipe (a correction replaces a record of that pipe, never of another)."""
+    wanted = sorted({o.corrects_key for o in clean} - {None})
+    if not wanted:
+        return
+    query = sa.select(outcomes_table.c.idempotency_key, outcomes_table.c.pipe_id).where(
+        outcomes_table.c.idempotency_key.in_(wanted)
+    )
+    pipes = dict(connection.execute(query).all())
+    unknown, other_pipe = [], []
+    for outcome in clean:
+        if outcome.corrects_key is not None:
+            pipe = pipes.get(outcome.corrects_key)
+            if pipe is None:
+                unknown.append(outcome)
+            elif pipe != outcome.pipe_id:
+                other_pipe.append((outcome, pipe))
+        pipes.setdefault(outcome.idempotency_key, outcome.pipe_id)  # later rows may correct it
+    if unknown:
+        findings.error(
+            LAYER,
+            file,
+            "corrects_key_unknown",
+            f"column 'corrects_key' names no stored outcome in {len(unknown)} row(s) (first: "
+            f"{unknown[0].corrects_key!r}); expected the idempotency_key of the outcome the row "
+            "replaces, stored before or on an earlier row",
+            "Copy the key from the export's idempotency_key column, or leave corrects_key "
+            "empty for a new finding",
+            rows=[o.row for o in unknown],
+        )
+    if other_pipe:
+        first, pipe = other_pipe[0]
+        findings.error(
+            LAYER,
+            file,
+            "corrects_key_other_pipe",
+            f"column 'corrects_key' names an outcome of another pipe in {len(other_pipe)} "
+            f"row(s) (first: {first.pipe_id!r} corrects an outcome of {pipe!r}); expected an "
+            "outcome of the same pipe",
+            "Check pipe_id and corrects_key: a correction replaces a record of its own pipe",
+            rows=[o.row for o, _ in other_pipe],
         )
 
 

@@ -39,6 +39,7 @@ from risk.store.models import (
 from risk.store.references import (
     assignment_row,
     check_assignments,
+    check_corrections,
     check_crew,
     check_crew_of_rows,
 )
@@ -405,6 +406,7 @@ class OutcomeStore:
         findings = Findings()
         with self._engine.connect() as connection:
             check_assignments(connection, clean, file, findings)
+            check_corrections(connection, clean, file, findings)
             if crew is not None:
                 check_crew_of_rows(connection, clean, crew, file, findings)
         return findings.errors
@@ -452,6 +454,7 @@ class OutcomeStore:
         with self._write() as connection:
             findings = Findings()
             check_assignments(connection, clean, file, findings)
+            check_corrections(connection, clean, file, findings)
             findings.raise_if_errors()
             if crew is not None:
                 for assignment_id in sorted({o.assignment_id for o in clean} - {None}):

@@ -43,6 +43,7 @@ OUTCOME_COLUMNS: dict[str, bool] = {
     "repair_date": False,
     "notes": False,
     "idempotency_key": False,
+    "corrects_key": False,
 }
 
 #: Columns that ``OutcomeStore.export_csv`` writes and an import accepts but ignores (the
@@ -69,6 +70,7 @@ class CleanOutcome:
     repair_date: dt.date | None = None
     notes: str | None = None
     given_key: str | None = None
+    corrects_key: str | None = None
 
     def content(self) -> dict:
         """What the crew recorded: two submissions with equal content are the same outcome."""
@@ -295,6 +297,21 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
         "a short unique key per submission (a UUID is fine)",
         "Use shorter keys, or drop the column to let the store derive them",
     ),
+    ("too_long", "corrects_key"): (
+        f"is longer than {MAX_KEY_LENGTH} characters",
+        "the idempotency_key of the outcome the row replaces",
+        "Copy the key from the export's idempotency_key column, or leave corrects_key empty",
+    ),
+    ("unsafe", "corrects_key"): (
+        "is not a valid key",
+        "the idempotency_key of the outcome the row replaces",
+        "Copy the key from the export's idempotency_key column, or leave corrects_key empty",
+    ),
+    ("itself", "corrects_key"): (
+        "names the row's own idempotency_key",
+        "the key of an earlier outcome the row replaces",
+        "Give the key of the outcome being corrected, or leave corrects_key empty",
+    ),
     ("conflict", "idempotency_key"): (
         "repeats a key with different content",
         "one key per distinct outcome",
@@ -422,6 +439,14 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
     elif key is not None and (problem := identifier_problem(key)) is not None:
         issues.add("unsafe", "idempotency_key", number, key, problem)
 
+    corrects = _text(values["corrects_key"])
+    if corrects is not None and len(corrects) > MAX_KEY_LENGTH:
+        issues.add("too_long", "corrects_key", number, corrects[:40] + "...")
+    elif corrects is not None and (problem := identifier_problem(corrects)) is not None:
+        issues.add("unsafe", "corrects_key", number, corrects, problem)
+    elif corrects is not None and corrects == key:
+        issues.add("itself", "corrects_key", number, corrects)
+
     notes = values["notes"]
     if notes is not None:
         notes = str(notes)
@@ -446,6 +471,7 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
         repair_date=repair_date,
         notes=notes,
         given_key=key,
+        corrects_key=corrects,
     )
 
 
