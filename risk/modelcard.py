@@ -51,6 +51,25 @@ def card_name(path) -> str:
     return path.parent.name if path.name == "model_card.json" else path.stem
 
 
+def version_labels(cards: list[tuple[str, dict]], lang: str = "en") -> dict[str, str]:
+    """Each model version in words, for a chooser: the data it learnt from, its horizon and
+    when it was trained ("Records up to Jan 1, 2026, forecasts of 1 year, trained Dec 3,
+    2026"); the version's name where the card says none of it; a number added when two
+    read the same. ``{name: words}``."""
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for name, card in cards:
+        as_of, trained = _date(card.get("as_of"), lang), _date(card.get("created"), lang)
+        horizon = _number(card.get("horizon_years"))
+        if as_of is None or trained is None or horizon is None:
+            words = name
+        else:
+            words = plural("model.version_words", int(horizon), lang, as_of=as_of, trained=trained)
+        seen[words] = seen.get(words, 0) + 1
+        out[name] = words if seen[words] == 1 else f"{words} ({seen[words]})"
+    return out
+
+
 def versions_table(cards: list[tuple[str, dict]], lang: str = "en") -> pd.DataFrame:
     """One row per model version: name, date trained, data up to, horizon (no times)."""
     return pd.DataFrame(
@@ -207,7 +226,7 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
     )  # fmt: skip
     off = [format_number(int(r["decile"]), lang) for r in rows if _check(r, "observed") == "off"]
     if off:
-        out.append(t("modelcard.deciles_off", lang, deciles=_joined(off, lang)))
+        out.append(plural("modelcard.deciles_off", len(off), lang, deciles=_joined(off, lang)))
     else:
         out.append(t("modelcard.deciles_within", lang))
     return out

@@ -110,6 +110,9 @@ def test_model_page_shows_the_backtest_and_the_model_cards(workspace):
     assert "Failures found for the length inspected" in shown
     assert "Calibration" in shown
     assert at.selectbox(key="model_card").value == "2026-01-01_h1_abc"
+    # the version is chosen in words, not by its folder's code
+    (shown_version,) = at.selectbox(key="model_card").options
+    assert shown_version.startswith("Records up to Jan 1, 2026, forecasts of 1 year, trained ")
     summary = at.dataframe[0].value  # the backtest summary
     assert summary.iloc[0].tolist() == ["This model", "10%", "30%", "45%", "0.810"]
 

@@ -107,9 +107,9 @@ def test_features_of_the_variant_know_the_names_they_come_from(data):
         ("soil_classe_c", "soil classe c", "classe c du sol"),  # "c" is Celsius in weather only
         ("weather_Humidité_pct_mean", "weather Humidité (%)", "Humidité (climat, %)"),
         ("soil_Teneur_sulfates_mg_l", "soil Teneur sulfates (mg/l)", "Teneur sulfates du sol (mg/l)"),
-        ("welds_grade_mauvais", "welds and joints recorded as bad", "soudures et joints notés mauvais"),
-        ("welds_grade_plomb", "welds and joints recorded as lead-caulked joint", "soudures et joints notés joint au plomb"),
-        ("welds_grade_x9", "welds and joints recorded as X9", "soudures et joints notés X9"),
+        ("welds_grade_mauvais", "welds and joints recorded as bad", "assemblages : mauvais"),
+        ("welds_grade_plomb", "welds and joints recorded as lead-caulked joint", "assemblages : joint au plomb"),
+        ("welds_grade_x9", "welds and joints recorded as X9", "assemblages : X9"),
         # the default sample's names keep their catalogue words
         ("soil_resistivite_ohm_m", "soil resistivity (Ω·m)", "résistivité du sol (Ω·m)"),
         ("weather_tmin_c_mean", "mean lowest temperature (°C)", "température minimale moyenne (°C)"),

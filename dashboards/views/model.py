@@ -82,7 +82,13 @@ if not cards:
     st.info(tr("model.no_cards"))
 else:
     names = [name for name, _ in cards]
-    chosen = st.selectbox(tr("model.version_shown"), names, key="model_card")
+    labels = modelcard.version_labels(cards, lang)
+    chosen = st.selectbox(
+        tr("model.version_shown"),
+        names,
+        format_func=lambda name, labels=labels: labels[name],  # bound: AppTest
+        key="model_card",
+    )
     card = dict(cards[names.index(chosen)][1])
     page = modelcard.describe_card(card, lang, report=report)
     st.subheader(tr("model.what_predicts"))

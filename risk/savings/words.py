@@ -193,7 +193,10 @@ def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         "cost": euros["cost_eur"],
         "water_value": euros["water_value_eur"],
         "repairs_avoided": euros["repairs_avoided_eur"],
-        "return": format_number(ratio, lang, decimals=1) if math.isfinite(ratio) else "–",
+        # euros back per euro spent: a sum, with its unit (a bare 2 126,5 read as a count)
+        "return": format_quantity(ratio, "€", lang, decimals=1 if ratio < 10 else 0)
+        if math.isfinite(ratio)
+        else "–",
     }
     texts["money"] = (
         t(
@@ -208,7 +211,9 @@ def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
             to_date=euros["water_value_to_date_eur"],
             repairs=euros["repairs_avoided_eur"],
             value=euros["value_eur"],
-            ratio=texts["return"],
+            ratio=format_number(ratio, lang, decimals=1 if ratio < 10 else 0)
+            if math.isfinite(ratio)
+            else "–",  # the sentence says "… € for each euro spent"
         )
         if money["cost_eur"] > 0
         else None
