@@ -28,6 +28,7 @@ Imports run one way: this module imports the section classes, and their modules 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import tomllib
@@ -51,6 +52,7 @@ from pydantic_core import PydanticCustomError
 
 from risk.consequence.settings import CriticalitySettings
 from risk.costs import CostSettings
+from risk.dispatch.workdays import DispatchSettings
 from risk.errors import InputError
 from risk.savings import SavingsSettings
 from risk.units import UnitRules
@@ -74,6 +76,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Table = dict
 #: A TOML list whose items the section's class checks (the four grade thresholds).
 NumberList = list
+#: A TOML list of dates, written without quotes (2026-12-25).
+DateList = list[dt.date]
 
 #: What each kind of value must be, by pydantic's error type, for the messages.
 _EXPECTED = {
@@ -82,6 +86,7 @@ _EXPECTED = {
     "string_type": "text in quotes",
     "dict_type": "a table",
     "list_type": "a list of numbers",
+    "date_type": "a date without quotes (2026-12-25)",
 }
 #: Examples for the keys whose default cannot be shown as one TOML value.
 _EXAMPLES = {
@@ -92,7 +97,10 @@ _EXAMPLES = {
     "attribution": '"© Utility GIS"',
     "renewal_eur_per_m": '{ "150" = 550, "300" = 850, above = 2200 }',
     "renewal_material_factor": "{ asbestos_cement = 1.15 }",
+    "closed_days": "[2026-12-25, 2027-01-01]",
 }
+#: What a key must be when its kind says less than its name (a list of dates, not numbers).
+_EXPECTED_FOR_KEY = {"closed_days": "a list of dates without quotes"}
 _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
@@ -162,6 +170,10 @@ def _kind(annotation, where: str):
         return Count
     if annotation is str:
         return Text
+    if typing.get_origin(annotation) in (tuple, list) and typing.get_args(annotation)[:1] == (
+        dt.date,
+    ):
+        return DateList
     if typing.get_origin(annotation) in (tuple, list) or annotation in (tuple, list):
         return NumberList
     if typing.get_origin(annotation) is dict or annotation is dict:
@@ -177,6 +189,7 @@ SECTIONS: dict[str, type[Section]] = {
     "units": section_from(UnitRules),
     "criticality": section_from(CriticalitySettings, CriticalitySettings.from_mapping),
     "costs": section_from(CostSettings, CostSettings.from_mapping),
+    "dispatch": section_from(DispatchSettings),
 }
 #: Keys of the file outside any section.
 TOP_KEYS: dict[str, Any] = {"store_url": (Text | None, None)}
@@ -251,7 +264,8 @@ def _sentence(error) -> str:
         return f"'{key}' is empty"
     if kind in _EXPECTED:
         example = _example(loc)
-        return f"'{key}' must be {_EXPECTED[kind]}, got {value!r}" + (
+        expected = _EXPECTED_FOR_KEY.get(name, _EXPECTED[kind])
+        return f"'{key}' must be {expected}, got {value!r}" + (
             f"; for example {name} = {example}" if example else ""
         )
     if kind == "value_error":  # a ValueError that is no InputError: a bug, not the file

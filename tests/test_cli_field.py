@@ -44,6 +44,27 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     assert "2026-11-23-" in first["files"]["csv"] and "draft" not in first["files"]["csv"]
 
 
+def test_dispatch_sends_no_crew_on_the_projects_closed_days(run, workspace, tmp_path):
+    """A round from Thursday 24 December over three days: not Christmas, not the weekend."""
+    (Path(workspace) / "settings.toml").write_text(
+        "[dispatch]\nclosed_days = [2026-12-25, 2027-01-01]\n", encoding="utf-8"
+    )
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,1\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-12-24", "--days", "3"]
+    code, out, err = run(*args, "--json")
+    assert code == 0, err
+    days = pd.read_csv(json.loads(out)["files"]["csv"])["date"].unique().tolist()
+    assert days == ["2026-12-24", "2026-12-28", "2026-12-29"]
+
+    (Path(workspace) / "settings.toml").write_text(
+        '[dispatch]\nclosed_days = ["2026-12-25"]\n', encoding="utf-8"
+    )
+    code, out, err = run(*args)
+    assert code == 2
+    assert "'dispatch.closed_days.0' must be a date without quotes (2026-12-25)" in err
+
+
 def test_dispatch_writes_the_files_in_the_language_asked(run, workspace, tmp_path):
     from risk.dispatch import plan_advice
     from risk.i18n import t

@@ -208,6 +208,24 @@ def test_a_round_planned_again_after_a_cancel_gets_a_free_name_and_a_taken_one_i
     assert f"Une campagne s'appelle déjà {first_name}" in shown and "<plan>" not in shown
 
 
+def test_the_dispatch_page_skips_the_projects_closed_days_and_says_so(tmp_path, monkeypatch):
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    (workspace / "settings.toml").write_text(
+        "[dispatch]\nclosed_days = [2026-12-25, 2027-01-01]\n", encoding="utf-8"
+    )
+    at = app_as(workspace, "erin", "dispatch")
+    at.date_input(key="start").set_value(dt.date(2026, 12, 21))
+    at.number_input(key="n_days").set_value(10)
+    at.run()
+    assert "No crew is sent on Dec 25, 2026; Jan 1, 2027: closed days" in texts(at)
+    at.button(key="generate").click()
+    at.run()
+    days = set(pd.to_datetime(at.session_state["plan"]["date"]).dt.date)
+    assert days and not days & {dt.date(2026, 12, 25), dt.date(2027, 1, 1)}
+    assert max(days) <= dt.date(2027, 1, 5)  # ten working days: 21-24, 28-31, 4, 5 January
+
+
 def fill_outcome(at: AppTest, result: str = "leak_found", flow: str | None = "2.5") -> None:
     at.radio(key="f_result").set_value(result)
     if result == "leak_found":

@@ -81,7 +81,7 @@ def test_a_wrong_type_says_what_was_expected_and_gives_an_example(tmp_path, text
 def test_an_unknown_section_lists_the_sections(tmp_path):
     assert _problems(tmp_path, "[saving]\nrepair_days = 7\n") == [
         "unknown setting 'saving' (did you mean 'savings'?); valid: store_url, [map], "
-        "[savings], [units], [criticality], [costs]"
+        "[savings], [units], [criticality], [costs], [dispatch]"
     ]
 
 
@@ -122,7 +122,7 @@ def test_every_problem_is_listed_once_in_the_order_of_the_file(tmp_path):
     )
     assert _problems(tmp_path, text) == [
         "unknown setting 'stor_url' (did you mean 'store_url'?); valid: store_url, [map], "
-        "[savings], [units], [criticality], [costs]",
+        "[savings], [units], [criticality], [costs], [dispatch]",
         "[units]: Inspection units need 0 < min_length_m < max_length_m (got 500 and 300).",
         "'savings.repair_days' must be a number, got 'seven'; for example repair_days = 7.0",
         "[costs]: renewal_eur_per_m has no 'above' band (pipes larger than the largest band); "
@@ -141,8 +141,11 @@ def test_the_sections_mirror_the_classes_that_use_them():
     from risk.units import UnitRules
 
     defaults = SETTINGS_FILE.model_validate({})
+    from risk.dispatch.workdays import DispatchSettings
+
     classes = {"savings": SavingsSettings, "units": UnitRules,
-               "criticality": CriticalitySettings, "costs": CostSettings}  # fmt: skip
+               "criticality": CriticalitySettings, "costs": CostSettings,
+               "dispatch": DispatchSettings}  # fmt: skip
     assert list(SECTIONS) == ["map", *classes]
     for name, cls in classes.items():
         assert list(SECTIONS[name].model_fields) == [f.name for f in fields(cls)], name

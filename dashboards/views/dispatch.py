@@ -8,7 +8,14 @@ import streamlit as st
 
 from risk import auth, clock, maplayers
 from risk.csvsafe import to_csv_text
-from risk.dispatch import Crew, inspection_exclusions, plan_inspections, rounds, working_days
+from risk.dispatch import (
+    Crew,
+    closed_days,
+    inspection_exclusions,
+    plan_inspections,
+    rounds,
+    working_days,
+)
 from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.errors import InputError
 from risk.i18n import format_date, format_number, format_quantity, plural, t
@@ -111,6 +118,17 @@ start = c1.date_input(
     help=tr("dispatch.start_help", day=format_date(last_day, lang)) if last_day else None,
 )
 n_days = c2.number_input(tr("dispatch.days"), 1, 60, 5, key="n_days")
+closed = closed_days(workspace)  # [dispatch] closed_days of settings.toml
+skipped = [d for d in closed if start <= d <= working_days(start, int(n_days), closed)[-1]]
+if skipped:
+    st.caption(
+        plural(
+            "dispatch.closed_skipped",
+            len(skipped),
+            lang,
+            days="; ".join(format_date(d, lang) for d in skipped),  # "Dec 25, 2026" has a comma
+        )
+    )
 recent_days = c3.number_input(tr("dispatch.recent_days"), 0, 3650, 365, key="recent_days")
 skip_planned = st.checkbox(
     tr("dispatch.skip_planned"),
@@ -127,7 +145,7 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
             crews.append(
                 Crew(
                     str(row.name),
-                    working_days(start, int(n_days)),
+                    working_days(start, int(n_days), closed),
                     km_per_day=float(capacity) if unit == "km_per_day" else None,
                     checks_per_day=int(capacity) if unit == "checks_per_day" else None,
                 )

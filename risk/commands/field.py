@@ -201,7 +201,7 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 
 
 def cmd_dispatch(args) -> int:
-    from risk.dispatch import plan_inspections, read_crews
+    from risk.dispatch import closed_days, plan_inspections, read_crews
     from risk.dispatch.sheets import export_plan
     from risk.outcomes.writes import assign
     from risk.workspace import load_workspace
@@ -213,7 +213,9 @@ def cmd_dispatch(args) -> int:
             "--role engineer"
         )
     start = _date(args.start, "--start")
-    crews = read_crews(args.crews, start=start, n_days=args.days)
+    crews = read_crews(
+        args.crews, start=start, n_days=args.days, closed=closed_days(args.workspace)
+    )
     scores = read_table(args.scores) if args.scores else Workspace(args.workspace).read_scores()
     if scores is None:
         raise FileNotFoundError(

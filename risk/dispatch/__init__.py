@@ -6,6 +6,8 @@
   (:func:`inspection_exclusions`) and the plan itself (:func:`plan_inspections`), the one
   rule of ``risk dispatch``, the Dispatch page and ``risk demo``;
 - :mod:`risk.dispatch.sheets`: the plan exported as CSV, GeoJSON and printable sheets;
+- :mod:`risk.dispatch.workdays`: the days crews work (weekdays less ``[dispatch]
+  closed_days``);
 - :mod:`risk.dispatch.rounds`: the Dispatch page's crews, next round and tables;
 - :mod:`risk.dispatch.crewday`: a crew's day on the Inspection list page.
 
@@ -21,12 +23,13 @@ from risk.dispatch.plan import (
     plan_inspections,
     planned_already,
     read_crews,
-    working_days,
 )
+from risk.dispatch.workdays import closed_days, working_days
 
 __all__ = [
     "DEFAULT_RECENT_DAYS",
     "Crew",
+    "closed_days",
     "inspection_exclusions",
     "look_for",
     "plan_advice",

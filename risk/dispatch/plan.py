@@ -14,7 +14,7 @@ to find it on the utility's plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from risk.csvsafe import read_csv_rows
+from risk.dispatch.workdays import working_days
 from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, has, t
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
@@ -87,21 +88,12 @@ class Crew:
             raise InputError(f"Crew '{self.name}' has no working days.")
 
 
-def working_days(start: date, n_days: int) -> tuple[date, ...]:
-    """The next ``n_days`` weekdays from ``start`` (inclusive)."""
-    days, day = [], start
-    while len(days) < n_days:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
-    return tuple(days)
-
-
-def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
+def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
     """Read crews from a CSV with ``name`` and ``km_per_day`` or ``checks_per_day``.
 
     An optional ``days`` column lists working days as ``2026-11-23;2026-11-24``; crews
-    without it work the next ``n_days`` weekdays from ``start``. The file is read strictly
+    without it work the next ``n_days`` weekdays from ``start``, less the ``closed`` days
+    (:func:`risk.dispatch.workdays.working_days`). The file is read strictly
     (:func:`risk.csvsafe.read_csv_rows`): a file that is not UTF-8, is empty, uses ``;``
     between columns or has broken quoting raises ``DataContractError`` (a ``ValueError``)
     naming the file and line; a bad row raises ``ValueError`` naming the row.
@@ -128,7 +120,7 @@ def read_crews(path, *, start: date, n_days: int) -> list[Crew]:
             days = (
                 tuple(date.fromisoformat(d.strip()) for d in row["days"].split(";") if d.strip())
                 if row.get("days")
-                else working_days(start, n_days)
+                else working_days(start, n_days, closed)
             )
             km = float(row["km_per_day"]) if row.get("km_per_day") else None
             checks = int(row["checks_per_day"]) if row.get("checks_per_day") else None

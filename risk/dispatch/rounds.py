@@ -19,6 +19,7 @@ import pandas as pd
 from risk import clock
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import read_crews
+from risk.dispatch.workdays import closed_days
 from risk.i18n import format_date, format_number, format_percent, has, label, plural, t
 from risk.workspace import Workspace
 
@@ -43,7 +44,7 @@ def crews_for_round(workspace, *, start: date, n_days: int, default=None) -> lis
     file = Workspace(workspace).crews
     if default is not None and not file.is_file():
         write_csv(pd.DataFrame(default), file)
-    return read_crews(file, start=start, n_days=n_days)
+    return read_crews(file, start=start, n_days=n_days, closed=closed_days(workspace))
 
 
 def project_crews(
