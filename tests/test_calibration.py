@@ -171,5 +171,5 @@ def test_the_model_page_reads_the_deciles_of_the_backtest_else_of_the_card():
     assert shown.iloc[0, 0] == "1 (least risky)" and shown.iloc[-1, 0] == "10 (riskiest)"
     assert shown.iloc[-1, -1] == "more than 20% off" and shown.iloc[0, -1].startswith("too few")
     words = modelcard.deciles_sentences(section["pooled"]["deciles"], where, "fr")
-    assert "décile(s)" in words[-1] and "10" in words[-1]
+    assert "les déciles" in words[-1] and "10" in words[-1]
     assert not any("modelcard." in w for w in words)
