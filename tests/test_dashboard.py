@@ -226,6 +226,29 @@ def test_the_dispatch_page_skips_the_projects_closed_days_and_says_so(tmp_path, 
     assert max(days) <= dt.date(2027, 1, 5)  # ten working days: 21-24, 28-31, 4, 5 January
 
 
+def test_the_next_rounds_first_day_follows_assigning_and_cancelling(tmp_path, monkeypatch):
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "dispatch")
+    first_day = at.date_input(key="start").value
+    at.button(key="generate").click()
+    at.run()
+    name = at.text_input(key="round_id").value
+    at.button(key="assign").click()
+    at.run()
+    assert not at.exception
+    later = at.date_input(key="start").value
+    assert later > first_day and later.weekday() == 0  # the Monday after the new round
+    at.selectbox(key="cancel_which").set_value(name)
+    at.run()
+    at.checkbox(key=f"cancel_confirm_{name}").check()
+    at.run()
+    at.button(key="cancel_button").click()
+    at.run()
+    assert not at.exception
+    assert at.date_input(key="start").value == first_day  # not a week's gap left behind
+
+
 def fill_outcome(at: AppTest, result: str = "leak_found", flow: str | None = "2.5") -> None:
     at.radio(key="f_result").set_value(result)
     if result == "leak_found":

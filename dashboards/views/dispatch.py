@@ -68,6 +68,7 @@ if cancellable:
                 st.error(rounds.refusal_words(exc, to_cancel, lang))
             else:
                 st.session_state.pop("plan", None)  # its exclusions changed: make it again
+                st.session_state.pop("start", None)  # the next round's first day moves back
                 st.session_state["dispatch_done"] = plural(
                     "dispatch.cancelled", n, lang, round=to_cancel
                 )
@@ -233,6 +234,7 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=block
     else:
         export_plan(plan, Workspace(workspace).plan_folder(round_id), lang=lang)
         st.session_state["plan_round"] = round_id
+        st.session_state.pop("start", None)  # the next round starts after this one
         st.session_state["dispatch_done"] = tr("dispatch.assigned", n=len(stored), round=round_id)
         st.rerun()
 
