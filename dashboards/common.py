@@ -232,9 +232,11 @@ CHART_LOCALES = {
 
 
 def localized(chart):
-    """An Altair chart whose numbers read as in this session's language (1 234,5 ; 30 %)."""
+    """An Altair chart whose numbers read as in this session's language (1 234,5 ; 30 %),
+    with whole legend labels (Vega-Lite cuts them at 160 px: "Courbes de vieillissemen…")."""
     locale = CHART_LOCALES.get(lang())
-    return chart.configure(locale=locale) if locale else chart
+    chart = chart.configure(locale=locale) if locale else chart
+    return chart.configure_legend(labelLimit=0)
 
 
 def tr(key: str, **kwargs) -> str:

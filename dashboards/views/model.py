@@ -141,7 +141,9 @@ else:
             row = {tr("model.method"): label(method)}
             for share in (1, 5, 10):
                 value = values.get(f"capture_at_{share}pct")
-                row[tr("model.captured_at", share=f"{share}%")] = format_percent(value, lang)
+                row[tr("model.captured_at", share=format_percent(share / 100, lang))] = (
+                    format_percent(value, lang)
+                )
             row["AUC"] = format_number(values.get("roc_auc"), lang, decimals=3)
             rows.append(row)
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="summary")
