@@ -563,6 +563,39 @@ def test_migrations_create_the_models_and_upgrade_is_repeatable(url):
         assert compare_metadata(context, Base.metadata) == []
 
 
+def test_a_store_of_the_schema_before_corrections_keeps_its_outcomes_when_upgraded(tmp_path):
+    """A utility's store written before outcomes could name the record they correct (0003)
+    is upgraded on open: every outcome stays, with no correction, and still counts."""
+    from alembic import command
+
+    from risk.store.db import _alembic_config, create_engine
+
+    path = tmp_path / "old.sqlite"
+    engine = create_engine(path)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(
+            sa.text(
+                "INSERT INTO outcomes (idempotency_key, pipe_id, result, leak_kind, "
+                "flow_m3_per_h, inspected_on, recorded_by, recorded_at) VALUES ('k-1', "
+                "'P-0042', 'leak_found', 'joint', 25.0, '2026-11-20', 'amira', "
+                "'2026-11-20 10:00:00')"
+            )
+        )
+    engine.dispose()
+
+    with OutcomeStore(path) as store:
+        kept = store.outcomes(counted=True)
+        assert kept[["idempotency_key", "flow_m3_per_h"]].values.tolist() == [["k-1", 25.0]]
+        assert kept["corrects_key"].isna().all()
+        store.record(
+            {**LEAK, "corrects_key": "k-1"}, user="amira", idempotency_key="k-2", today=TODAY
+        )
+        assert store.outcomes(counted=True)["flow_m3_per_h"].tolist() == [0.8]
+
+
 def test_sqlite_runs_with_wal_full_sync_foreign_keys_and_busy_timeout(tmp_path):
     with OutcomeStore(tmp_path / "o.sqlite") as store, store.engine.connect() as connection:
         pragma = {
