@@ -25,7 +25,7 @@ from risk.dispatch import crewday
 from risk.errors import InputError
 from risk.i18n import format_date, label, t
 from risk.outcomes import writes
-from risk.outcomes.form import outcome_from_form
+from risk.outcomes.form import leak_details_dropped, outcome_from_form
 from risk.store import LEAK_KINDS, RESULTS
 from risk.textrules import MAX_NOTES_LENGTH
 
@@ -289,8 +289,7 @@ if submitted:
                 "created": stored.created,
                 "corrects": crewday.recorded_words(corrects, lang) if len(corrects) else None,
                 # a leak's kind or flow given with another result is not kept: said, not silent
-                "dropped": result != "leak_found"
-                and (leak_kind is not None or bool(str(flow or "").strip())),
+                "dropped": leak_details_dropped(result, leak_kind, flow),
             }
             state["outcome_key"] = uuid.uuid4().hex
             state["crew_reset"] = {"after": int(assignment) if on_plan else None}

@@ -54,9 +54,7 @@ if cancellable:
             format_func=cancellable.get,
             key="cancel_which",
         )
-        left = int(
-            ((assignments["round_id"] == to_cancel) & (assignments["status"] == "planned")).sum()
-        )
+        left = rounds.inspections_left(assignments)[to_cancel]
         sure = st.checkbox(
             plural("dispatch.cancel_confirm", left, lang, round=to_cancel),
             key=f"cancel_confirm_{to_cancel}",

@@ -191,23 +191,35 @@ def planned_warning(
     return plural(key, n, lang, rounds=rounds, skip=t("dispatch.skip_planned", lang))
 
 
-def cancellable_rounds(assignments: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
-    """The rounds with inspections not yet done, newest first: ``{round_id: words}``."""
+def inspections_left(assignments: pd.DataFrame | None) -> dict[str, int]:
+    """Inspections still planned (not done, not cancelled) per round, newest round first;
+    rounds with none left are not listed. What cancelling a round would cancel.
+
+    >>> plan = pd.DataFrame({"round_id": ["a", "a", "b"], "status": ["done", "planned", "done"],
+    ...                      "planned_date": pd.to_datetime(["2026-12-01"] * 3)})
+    >>> inspections_left(plan)
+    {'a': 1}
+    """
     if assignments is None or not len(assignments):
         return {}
-    out = {}
     table = assignments.sort_values("planned_date", ascending=False, kind="stable")
-    for round_id, group in table.groupby("round_id", sort=False):
-        left = int((group["status"] == "planned").sum())
-        if left:
-            out[str(round_id)] = t(
-                "dispatch.cancel_option",
-                lang,
-                round=round_id,
-                left=format_number(left, lang),
-                total=format_number(len(group), lang),
-            )
-    return out
+    left = (table["status"] == "planned").groupby(table["round_id"].astype(str), sort=False).sum()
+    return {round_id: int(n) for round_id, n in left.items() if n}
+
+
+def cancellable_rounds(assignments: pd.DataFrame | None, lang: str = "en") -> dict[str, str]:
+    """The rounds with inspections not yet done, newest first: ``{round_id: words}``."""
+    totals = {} if assignments is None else assignments["round_id"].astype(str).value_counts()
+    return {
+        round_id: t(
+            "dispatch.cancel_option",
+            lang,
+            round=round_id,
+            left=format_number(left, lang),
+            total=format_number(int(totals[round_id]), lang),
+        )
+        for round_id, left in inspections_left(assignments).items()
+    }
 
 
 def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:

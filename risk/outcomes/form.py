@@ -110,3 +110,16 @@ def outcome_from_form(
         "corrects_key": None if adds_to else corrects_key,
     }
     return outcome, problems
+
+
+def leak_details_dropped(result: str | None, leak_kind: str | None, flow_m3_per_h) -> bool:
+    """Whether :func:`outcome_from_form` leaves out a leak's kind or flow the form was given:
+    a result other than ``leak_found`` keeps neither (the crew changed their mind), which
+    the page says rather than drop them silently.
+
+    >>> leak_details_dropped("nothing_found", None, "2,5"), leak_details_dropped("leak_found", "main", "2,5")
+    (True, False)
+    """
+    return result != "leak_found" and (
+        leak_kind is not None or bool(str(flow_m3_per_h or "").strip())
+    )
