@@ -286,6 +286,36 @@ def train_and_score(
         parts.release()
 
 
+def unscored_words(pipes: pd.DataFrame, as_of) -> str | None:
+    """The pipes of the inventory left out of the scores, and why, in a sentence: removed
+    before ``as_of``'s year, or laid after ``as_of`` (the rule of
+    :func:`risk.features.common.in_service`); None when every pipe is scored.
+
+    >>> pipes = pd.DataFrame({"install_year": [1950, 1980, 2030], "removed_year": [None, 2020, None]})
+    >>> unscored_words(pipes, "2026-01-01")
+    '2 pipes of the inventory are not scored: 1 removed before 2026 (removed_year), 1 laid after 2026-01-01.'
+    """
+    from risk.features.common import in_service
+
+    as_of = to_timestamp(as_of)
+    serving = in_service(pipes, as_of)
+    if serving.all():
+        return None
+    removed_year = (
+        pipes["removed_year"] if "removed_year" in pipes else pd.Series(np.nan, pipes.index)
+    )
+    removed = (~serving & (pd.to_numeric(removed_year, errors="coerce") < as_of.year)).sum()
+    later = int((~serving).sum() - removed)
+    parts = []
+    if removed:
+        parts.append(f"{removed:,} removed before {as_of.year} (removed_year)")
+    if later:
+        parts.append(f"{later:,} laid after {as_of.date()}")
+    n = int((~serving).sum())
+    noun = "pipe of the inventory is" if n == 1 else "pipes of the inventory are"
+    return f"{n:,} {noun} not scored: {', '.join(parts)}."
+
+
 def _with_notes(scores: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
     """``scores`` with ``attrs["notes"]``: what the model's training means for its numbers."""
     from risk.modelcard import model_cautions

@@ -37,9 +37,15 @@ def test_score_a_utility_folder_to_csv(run, town, tmp_path):
 def test_score_a_workspace_saves_scores_and_a_model_version(run, town, tmp_path):
     ws = tmp_path / "ws"
     assert run("ingest", town, "--workspace", ws)[0] == 0
-    code, _, err = run("score", ws, "--as-of", "2026-01-01")
+    code, stdout, err = run("score", ws, "--as-of", "2026-01-01")
     assert code == 0, err
     assert (ws / "scores.parquet").is_file()
+    # the pipes left out are counted and said, not silently missing
+    pipes = pd.read_parquet(town / "pipes.parquet")
+    removed = int((pipes["removed_year"] < 2026).sum())
+    assert removed > 0  # the generated town has pipes taken out of service
+    assert f"{removed:,} removed before 2026 (removed_year)" in stdout
+    assert len(pd.read_parquet(ws / "scores.parquet")) == len(pipes) - removed
     (card,) = ws.glob("models/*/model_card.json")
     assert json.loads(card.read_text())["as_of"] == "2026-01-01"
 

@@ -189,7 +189,7 @@ def cmd_train(args) -> int:
 
 def cmd_score(args) -> int:
     from risk.pipecard import with_reasons_in_words
-    from risk.scoring import load_model, train_and_score, weather_range_words
+    from risk.scoring import load_model, train_and_score, unscored_words, weather_range_words
 
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (Workspace(workspace).scores if workspace else None)
@@ -222,6 +222,8 @@ def cmd_score(args) -> int:
         write_table(with_reasons_in_words(scores), out)
     by_weather_year = scores.attrs.get("expected_failures_by_weather_year") or {}
     lines = [f"Scored {len(scores):,} pipes at {as_of.date()}; written to {out}."]
+    unscored = unscored_words(data.pipes, as_of)
+    lines += [unscored] if unscored else []
     weather = weather_range_words(by_weather_year, scores["expected_failures"].sum(), used)
     lines += [weather] if weather else []
     lines += [f"Note: {note}" for note in scores.attrs.get("notes") or []]
