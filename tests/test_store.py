@@ -464,6 +464,42 @@ def test_an_outcome_completes_its_assignment(store, planned):
     )
 
 
+def test_an_outcome_naming_no_assignment_completes_its_pipes_planned_inspection(store, planned):
+    """A crew's sheet imported as CSV (no assignment_id column) or a pipe typed by hand
+    completes the round's stop: it does not stay planned for ever beside its outcome."""
+    today = dt.date.today()  # the plan was made today: inspections from today on answer it
+    before = today - dt.timedelta(days=3)
+    results = store.record_many(
+        [
+            outcome(1, inspected_on=today),  # crew A's stop, recorded by an engineer
+            outcome(2, inspected_on=before),  # inspected before the plan existed
+            outcome(9, inspected_on=today),  # no plan for this pipe
+        ],
+        user="ingrid",
+    )
+    assert [r.completed_assignment for r in results] == [1, None, None]
+    assert store.assignments()["status"].tolist() == ["done", "planned", "planned"]
+    assert store.audit()["action"].tolist()[-1] == "set_assignment_status"
+    # the same rows again: nothing new, nothing completed twice
+    again = store.record_many(
+        [
+            outcome(1, inspected_on=today),
+            outcome(2, inspected_on=before),
+            outcome(9, inspected_on=today),
+        ],
+        user="ingrid",
+    )
+    assert [r.created for r in again] == [False] * 3
+    assert [r.completed_assignment for r in again] == [None] * 3
+    # a crew member completes only their own crew's stop
+    (theirs,) = store.record_many([outcome(3, inspected_on=today)], user="amira", crew="A")
+    assert theirs.created and theirs.completed_assignment is None
+    assert store.assignments()["status"].tolist() == ["done", "planned", "planned"]
+    (own,) = store.record_many([outcome(2, inspected_on=today)], user="amira", crew="A")
+    assert own.completed_assignment == 2
+    assert store.assignments()["status"].tolist() == ["done", "done", "planned"]
+
+
 def test_unknown_or_mismatched_assignments_are_refused(store, planned):
     rows = [outcome(1, assignment_id=1), outcome(2, assignment_id=99), outcome(5, assignment_id=3)]
     with pytest.raises(DataContractError) as raised:

@@ -280,10 +280,17 @@ def cmd_outcomes_record(args) -> int:
         idempotency_key=key,
     )
     state = "Recorded" if result.created else "Already recorded (same key), nothing added"
+    planned = result.completed_assignment
+    done = f" It completes planned inspection {planned}." if planned is not None else ""
     emit(
         args,
-        {"outcome_id": result.outcome_id, "created": result.created, "key": key},
-        f"{state}: outcome {result.outcome_id} (key {key}).",
+        {
+            "outcome_id": result.outcome_id,
+            "created": result.created,
+            "key": key,
+            "completed_assignment": planned,
+        },
+        f"{state}: outcome {result.outcome_id} (key {key}).{done}",
     )
     return 0
 
@@ -293,10 +300,18 @@ def cmd_outcomes_import(args) -> int:
 
     results = import_outcomes(args.workspace, args.user, args.file)
     created = sum(r.created for r in results)
+    completed = sum(r.completed_assignment is not None for r in results)
+    rounds = (
+        f" ({completed:,} of them complete{'s' if completed == 1 else ''} an inspection "
+        "planned in a round)"
+        if completed
+        else ""
+    )
     emit(
         args,
-        {"rows": len(results), "created": created},
-        f"Imported {args.file}: {created:,} new outcomes, {len(results) - created:,} already stored.",
+        {"rows": len(results), "created": created, "completed_planned": completed},
+        f"Imported {args.file}: {created:,} new outcome{'' if created == 1 else 's'}{rounds}, "
+        f"{len(results) - created:,} already stored.",
     )
     return 0
 

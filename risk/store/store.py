@@ -19,7 +19,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +64,9 @@ class RecordResult:
     outcome_id: int
     created: bool
     idempotency_key: str = ""
+    #: the planned inspection this new outcome completed, when it named none: the pipe's
+    #: planned assignment (see :func:`_planned_assignment`); None otherwise
+    completed_assignment: int | None = None
 
 
 class IdempotencyConflictError(ConflictError):
@@ -474,6 +477,12 @@ class OutcomeStore:
             completed = {o.assignment_id for o, r in zip(clean, results, strict=True) if r.created}
             for assignment_id in sorted(completed - {None}):
                 _mark_done(connection, assignment_id, user)
+            for k, (outcome, result) in enumerate(zip(clean, results, strict=True)):
+                if result.created and outcome.assignment_id is None:
+                    planned = _planned_assignment(connection, outcome, crew)
+                    if planned is not None:
+                        _mark_done(connection, planned, user)
+                        results[k] = replace(result, completed_assignment=planned)
         return results
 
 
@@ -591,6 +600,30 @@ def _raise_conflicts(conflicts: list[tuple[CleanOutcome, dict]], file: str) -> N
         rows=sorted(o.row for o, _ in conflicts),
     )
     findings.raise_if_errors()
+
+
+def _planned_assignment(
+    connection: sa.Connection, outcome: CleanOutcome, crew: str | None
+) -> int | None:
+    """The planned inspection an outcome naming no assignment answers: its pipe's assignment
+    still ``planned``, made on or before the inspection day (an inspection before the plan
+    existed is not the plan's), of the recording crew member's crew (any crew when an
+    engineer or an import records it). A pipe is planned in one round at a time; should
+    there be more, the earliest day. None when there is none: the outcome stands alone.
+
+    An import of a crew's sheet or a form for a pipe typed by hand then completes the
+    round's stop as the list's own form does, instead of leaving it planned for ever."""
+    table = assignments_table
+    rows = connection.execute(
+        sa.select(table.c.assignment_id, table.c.crew, table.c.created_at)
+        .where(table.c.pipe_id == outcome.pipe_id, table.c.status == "planned")
+        .order_by(table.c.planned_date, table.c.assignment_id)
+    ).all()
+    for assignment_id, assigned_crew, created_at in rows:
+        made_on = pd.Timestamp(created_at).date()
+        if made_on <= outcome.inspected_on and (crew is None or assigned_crew == crew):
+            return int(assignment_id)
+    return None
 
 
 def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None:
