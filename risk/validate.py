@@ -7,6 +7,7 @@ raising, so that a user sees everything to fix in one run.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 import numpy as np
@@ -183,13 +184,65 @@ def parse_ids(table: pd.DataFrame, column: str) -> pd.Series:
     return out.mask(out == "")
 
 
-def parse_numbers(
-    table: pd.DataFrame, column: str, layer: str, file: str, findings: Findings, *, unit: str = ""
+#: A number written with a unit after it (``150 mm``), or ``DN`` before it (``DN 150``).
+_NUMBER_AND_UNIT = r"^(?P<prefix>DN\s*)?(?P<number>[-+]?\d+(?:[.,]\d+)?)\s*(?P<unit>[^\d\s].*)?$"
+
+
+def _without_unit(
+    table: pd.DataFrame,
+    stripped: pd.Series,
+    column: str,
+    layer: str,
+    file: str,
+    findings: Findings,
+    symbols,
 ) -> pd.Series:
+    """``stripped`` with the column's own unit taken off the numbers that carry it
+    (``150 mm``, ``150mm``, and for millimetres ``DN150``, the nominal diameter), said in a
+    warning; a number with another unit (``6 in``) is left as it is, to be refused."""
+    if not symbols:
+        return stripped
+    parts = stripped.str.extract(_NUMBER_AND_UNIT, flags=re.IGNORECASE)
+    unit = parts["unit"].str.strip().str.lower().str.replace("³", "3", regex=False)
+    own = unit.isin([u.lower() for u in symbols]) | unit.isna()
+    dn = parts["prefix"].notna() & ("mm" in symbols)
+    carries = parts["number"].notna() & own & (parts["unit"].notna() | dn)
+    carries = carries.fillna(False).astype(bool)
+    if not carries.any():
+        return stripped
+    findings.warn(
+        layer,
+        file,
+        "number_with_unit",
+        f"column '{column}' writes {int(carries.sum()):,} "
+        f"{'value' if int(carries.sum()) == 1 else 'values'} with the unit written (for example "
+        f"{_examples(stripped[carries])}): read as numbers of {symbols[0]}",
+        "Nothing to do; the numbers alone are what the contract expects",
+        rows=_rows(table, carries),
+    )
+    return stripped.mask(carries, parts["number"])
+
+
+def parse_numbers(
+    table: pd.DataFrame,
+    column: str,
+    layer: str,
+    file: str,
+    findings: Findings,
+    *,
+    unit: str = "",
+    symbols: tuple[str, ...] = (),
+) -> pd.Series:
+    """Numbers of ``column``: a decimal comma is read, a thousands separator beside decimal
+    points is refused, and a value carrying the column's unit (one of ``symbols``, e.g.
+    ``("mm",)``) is read without it; anything else that is not a number is refused naming
+    the rows."""
     raw = table[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
-    stripped = raw.astype("string").str.strip()
+    stripped = _without_unit(
+        table, raw.astype("string").str.strip(), column, layer, file, findings, symbols
+    )
     dot = stripped.str.contains(r"\d\.\d", regex=True).fillna(False)
     comma = stripped.str.contains(r"\d,\d", regex=True).fillna(False)
     if dot.any() and comma.any() and not (dot & comma).any():
@@ -210,13 +263,20 @@ def parse_numbers(
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = numbers.isna() & text.notna() & (text != "")
     if bad.any():
+        other = stripped[bad].str.extract(_NUMBER_AND_UNIT, flags=re.IGNORECASE)["unit"].dropna()
+        fix = (
+            f"Write the numbers alone, in {symbols[0]}: convert the values given in "
+            f"{', '.join(repr(u) for u in sorted(set(other.str.strip()))[:3])}"
+            if symbols and len(other)
+            else "Correct or empty those cells"
+        )
         findings.error(
             layer,
             file,
             "wrong_type",
             f"column '{column}' must hold numbers{unit}; {int(bad.sum()):,} values are not "
             f"numbers (for example {_examples(raw[bad])})",
-            "Correct or empty those cells",
+            fix,
             rows=_rows(table, bad),
         )
     return numbers

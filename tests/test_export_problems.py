@@ -256,3 +256,34 @@ def test_two_files_for_one_layer_are_refused_naming_both(run, tiny):
     (tiny / "mapping.toml").write_text(mapping + '\n[pipes]\nfile = "pipes.geojson"\n')
     code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
     assert code == 0, err
+
+
+def test_numbers_written_with_the_columns_own_unit_are_read_and_said(run, tmp_path):
+    """'150 mm' and 'DN 200' in a diameter column (a French export writes them so): read as
+    150 and 200 mm, said once with the rows; a length '40 m' likewise. Before, every such
+    cell was refused as not a number."""
+    folder = _pipes_csv(
+        tmp_path / "u",
+        diameter_mm=["100 mm", "DN 150", "200mm", "80"],
+        length_m=["10.5 m", "20", "30", "40"],
+    )
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert (
+        "column 'diameter_mm' writes 3 values with the unit written (for example '100 mm', "
+        "'DN 150', '200mm'): read as numbers of mm" in out
+    )
+    assert "column 'length_m' writes 1 value with the unit written" in out
+    from risk.workspace import load_workspace
+
+    pipes = load_workspace(tmp_path / "ws").pipes
+    assert pipes["diameter_mm"].tolist() == [100, 150, 200, 80]
+    assert pipes["length_m"].tolist()[0] == 10.5
+
+
+def test_numbers_in_another_unit_are_refused_naming_it(run, tmp_path):
+    folder = _pipes_csv(tmp_path / "u", diameter_mm=["100", "6 in", "200", "8 in"])
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 2
+    assert "column 'diameter_mm' must hold numbers (mm); 2 values are not numbers" in err
+    assert "Write the numbers alone, in mm: convert the values given in 'in'" in err

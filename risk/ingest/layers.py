@@ -116,7 +116,9 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 rows=out.loc[alike, "_row"],
             )
     out["material"] = canonical_materials(table, "pipes", file, lm, findings)
-    diameter = parse_numbers(table, "diameter_mm", "pipes", file, findings, unit=" (mm)")
+    diameter = parse_numbers(
+        table, "diameter_mm", "pipes", file, findings, unit=" (mm)", symbols=("mm",)
+    )
     unit_problem = diameter_unit_problem(diameter)
     if unit_problem:
         findings.error(
@@ -167,7 +169,9 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 rows=out.loc[gap, "_row"],
             )
     if "length_m" in table:
-        out["length_m"] = parse_numbers(table, "length_m", "pipes", file, findings, unit=" (m)")
+        out["length_m"] = parse_numbers(
+            table, "length_m", "pipes", file, findings, unit=" (m)", symbols=("m",)
+        )
         negative = (out["length_m"] < 0).to_numpy()
         if negative.any():
             first = out.loc[negative].iloc[0]
@@ -333,7 +337,9 @@ def _breaks(table, file, lm, findings, repair):
         else pd.Series("break", index=table.index, dtype="string")
     )
     out["flow_m3_per_h"] = (
-        parse_numbers(table, "flow_m3_per_h", "breaks", file, findings, unit=" (m3/h)")
+        parse_numbers(
+            table, "flow_m3_per_h", "breaks", file, findings, unit=" (m3/h)", symbols=("m3/h",)
+        )
         if "flow_m3_per_h" in table
         else np.nan
     )
