@@ -99,11 +99,20 @@ def by_concept(contribution: pd.DataFrame) -> pd.DataFrame:
     return summed
 
 
+#: Concepts the model uses but a reason never names (see :func:`reason_concepts`).
+NOT_REASONS = ("weather_ahead", "length")
+
+
 def reason_concepts(contribution: pd.DataFrame) -> pd.DataFrame:
-    """The concepts a reason may name (:func:`by_concept`), without the weather of the window
-    ahead: it is the usual weather, the same for every pipe of a station, a forecast's
-    assumption rather than a reason to inspect a pipe."""
-    return by_concept(contribution).drop(columns=["weather_ahead"], errors="ignore")
+    """The concepts a reason may name (:func:`by_concept`), without
+
+    - the weather of the window ahead: it is the usual weather, the same for every pipe of
+      a station, a forecast's assumption rather than a reason to inspect a pipe;
+    - the segment's length: failures per km differ with how the GIS cut the mains (a short
+      piece around a fitting), which the model uses, but "short pipe (98 m)" is no reason an
+      engineer or a crew can act on (a pipe below the network's median was called short).
+    """
+    return by_concept(contribution).drop(columns=list(NOT_REASONS), errors="ignore")
 
 
 def explain_pipes(
