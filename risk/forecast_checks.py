@@ -29,12 +29,17 @@ def hindcast(model: RiskModel, builder, X: pd.DataFrame, as_of, end) -> np.ndarr
 #: be named as beyond them.
 BEYOND_MARGIN = 0.1
 
-#: The window-weather indices in words, for the backtest's sentences.
+#: The window-weather indices in words, for the backtest's sentences: what a higher value
+#: and a lower one were (each read "... than any training year"), and the unit.
 WINDOW_WORDS = {
-    "freezing_index_degree_days_per_year": ("winter frost (degree-days)", "harder", "milder"),
-    "freeze_thaw_per_year": ("frost-thaw days", "more", "fewer"),
-    "dry_summer_index": ("summer dryness", "drier", "wetter"),
-    "summer_tmax_c": ("summer heat (°C)", "hotter", "cooler"),
+    "freezing_index_degree_days_per_year": (
+        "a harder winter frost",
+        "a milder winter frost",
+        " degree-days",
+    ),
+    "freeze_thaw_per_year": ("more frost-thaw days", "fewer frost-thaw days", " days"),
+    "dry_summer_index": ("a drier summer", "a wetter summer", " on the dryness index"),
+    "summer_tmax_c": ("a hotter summer", "a cooler summer", " °C"),
 }
 
 
@@ -69,22 +74,26 @@ def beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
 
 
 def beyond_warnings(per_year: list[dict]) -> list[str]:
-    """A sentence per year whose weather went beyond every training window's."""
+    """A sentence per year whose weather went beyond every training window's, e.g. "2025: it
+    had fewer frost-thaw days than any training year (2.12 days; 4.12 to 21.56 in
+    2017-2024). ..." """
     out = []
     for entry in per_year:
         parts = []
         for b in entry.get("weather_beyond_training") or []:
-            words, more, less = WINDOW_WORDS.get(b["index"], (b["index"], "higher", "lower"))
+            name = b["index"].replace("_", " ")
+            more, less, unit = WINDOW_WORDS.get(
+                b["index"], (f"a higher {name}", f"a lower {name}", "")
+            )
             direction = more if b["value"] > b["high"] else less
             parts.append(
-                f"{direction} than in any training year ({words} {b['value']:,.2f}; "
+                f"{direction} than any training year ({b['value']:,.2f}{unit}; "
                 f"{b['low']:,.2f} to {b['high']:,.2f} in {b['years'][0]}-{b['years'][1]})"
             )
         if parts:
             out.append(
-                f"{entry['year']}: its weather was {'; '.join(parts)}. Trees do not "
-                "extrapolate: given its weather, the model takes it for the most extreme year "
-                "it learnt from."
+                f"{entry['year']}: it had {'; '.join(parts)}. Trees do not extrapolate: given "
+                "its weather, the model takes it for the most extreme year it learnt from."
             )
     return out
 
