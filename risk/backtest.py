@@ -128,6 +128,42 @@ def _metrics(rank, length_m, failures, probability=None, score=None) -> dict:
 
 
 # ------------------------------------------------------------------- backtest
+def check_years_recorded(data: UtilityData, years: Sequence[int], horizon_years: int) -> None:
+    """Refuse evaluation years whose outcome window reaches past the break record: the year
+    of its last break ends it (a window there would compare forecasts with failures never
+    recorded: 0 observed, "+460 %"). Without any break there is nothing to check here.
+
+    >>> import pandas as pd
+    >>> breaks = pd.DataFrame({"date": pd.to_datetime(["2024-05-02", "2025-11-30"])})
+    >>> data = UtilityData(pipes=pd.DataFrame(), breaks=breaks)
+    >>> check_years_recorded(data, [2024, 2025], 1)
+    >>> check_years_recorded(data, [2024, 2025], 3)
+    Traceback (most recent call last):
+    ...
+    risk.errors.InputError: evaluation years 2024 and 2025: a 3-year outcome window from them reaches past the break record, whose last break is on 2025-11-30: ...
+    """
+    breaks = data.breaks
+    if breaks is None or not len(breaks) or "date" not in breaks:
+        return
+    last = pd.to_datetime(breaks["date"]).max()
+    if pd.isna(last):
+        return
+    horizon = int(horizon_years)
+    late = [int(y) for y in years if int(y) + horizon - 1 > last.year]
+    if not late:
+        return
+    named = " and ".join(str(y) for y in late) if len(late) <= 2 else f"{late[0]}-{late[-1]}"
+    noun = "year" if len(late) == 1 else "years"
+    them = "it" if len(late) == 1 else "them"
+    latest = last.year - horizon + 1
+    raise InputError(
+        f"evaluation {noun} {named}: a {horizon}-year outcome window from {them} reaches past "
+        f"the break record, whose last break is on {last.date()}: the failures there were "
+        "never recorded, so the forecasts would be compared with nothing. Evaluate years up "
+        f"to {latest} with --horizon-years {horizon}, or load the newer breaks (risk ingest)."
+    )
+
+
 def evaluate_utility(
     data: UtilityData,
     years: Sequence[int],
@@ -190,6 +226,7 @@ def evaluate_utility(
     years = [int(y) for y in years]
     if not years:
         raise ValueError("years must list at least one evaluation year, e.g. [2015, 2016]")
+    check_years_recorded(data, years, horizon_years)
     params = dict(model_params or {})
     params.setdefault("random_state", random_state)
     params["horizon_years"] = horizon_years

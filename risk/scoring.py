@@ -286,6 +286,57 @@ def train_and_score(
         parts.release()
 
 
+#: Days after the last recorded break from which an as-of date is said to be beyond the
+#: break record (about three months: the features' "last year" would miss a quarter of it).
+RECORD_GAP_DAYS = 92
+
+
+def record_end_notes(data: UtilityData, as_of) -> list[str]:
+    """Whether the utility's break record reaches ``as_of``: a note when its last break is
+    more than :data:`RECORD_GAP_DAYS` before, refused (:class:`InputError`) when more than a
+    year before on a record of at least 5 breaks a year, where a year without any is not
+    believable. Past that end the model reads the months since as months without failures:
+    a network scored in 2030 from breaks to 2025 got 96 expected failures instead of 238,
+    and training labels those months with zeros. Give it the utility's own breaks (before
+    field outcomes are added: a crew's leak does not extend the utility's export).
+
+    >>> breaks = pd.DataFrame({"date": pd.to_datetime(["2024-03-01"] * 20 + ["2025-11-30"])})
+    >>> data = UtilityData(pipes=pd.DataFrame(), breaks=breaks)
+    >>> record_end_notes(data, "2026-01-01")
+    []
+    >>> record_end_notes(data, "2026-06-01")[0][:58]
+    'The last recorded break is on 2025-11-30, 183 days before '
+    """
+    breaks = data.breaks
+    if breaks is None or not len(breaks) or "date" not in breaks:
+        return []
+    dates = pd.to_datetime(breaks["date"]).dropna()
+    if not len(dates):
+        return []
+    as_of, last = to_timestamp(as_of), dates.max()
+    gap = (as_of - last).days
+    if gap <= RECORD_GAP_DAYS:
+        return []
+    start = (data.meta or {}).get("records_complete_from") or dates.min().year
+    per_year = int((dates.dt.year >= int(start)).sum()) / max(1, last.year - int(start) + 1)
+    if gap > 366 and per_year >= 5:
+        suggest = min(
+            pd.Timestamp(year=last.year + 1, month=1, day=1),
+            last + pd.Timedelta(days=RECORD_GAP_DAYS),
+        )
+        raise InputError(
+            f"--as-of {as_of.date()} is {gap:,} days after the last recorded break "
+            f"({last.date()}; about {per_year:,.0f} breaks a year before it): the model would "
+            "read the time since as without any failure, and forecast far too few. Load the "
+            f"newer breaks (risk ingest), or give an as-of date up to {suggest.date()}."
+        )
+    return [
+        f"The last recorded break is on {last.date()}, {gap:,} days before {as_of.date()}: "
+        "breaks since then, if any were not loaded, count as none, and the expected failures "
+        "are then too low. Load the newer breaks (risk ingest) if there are some."
+    ]
+
+
 def unscored_words(pipes: pd.DataFrame, as_of) -> str | None:
     """The pipes of the inventory left out of the scores, and why, in a sentence: removed
     before ``as_of``'s year, or laid after ``as_of`` (the rule of

@@ -58,6 +58,35 @@ def test_evaluate_reports_the_model_against_baselines_and_oracle(run, town, tmp_
     assert (tmp_path / "bt" / "backtest.html").is_file()
 
 
+def test_evaluation_years_past_the_break_record_are_refused(run, town, tmp_path):
+    """The record ends in 2025: 2026, or 2024 with a 3-year window, was evaluated against no
+    recorded failure at all ("0 observed", "+460 %")."""
+    code, _, err = run("evaluate", town, "--years", "2025-2026", "--out", tmp_path / "bt")
+    assert code == 2
+    assert (
+        "evaluation year 2026: a 1-year outcome window from it reaches past the break record" in err
+    )
+    assert "Evaluate years up to 2025 with --horizon-years 1" in err
+    code, _, err = run(
+        "evaluate", town, "--years", "2024", "--horizon-years", "3", "--out", tmp_path / "bt"
+    )
+    assert code == 2 and "Evaluate years up to 2023 with --horizon-years 3" in err
+    assert not (tmp_path / "bt").exists()
+
+
+def test_scoring_long_after_the_break_record_is_refused_and_a_while_after_said(run, town, tmp_path):
+    """Breaks to 2025 scored as of 2030 read 2026-2029 as years without any failure (96
+    expected failures instead of 238 on a test network): refused. Half a year after: said."""
+    out = tmp_path / "s.csv"
+    code, _, err = run("score", town, "--as-of", "2030-01-01", "--out", out)
+    assert code == 2 and not out.exists()
+    assert "days after the last recorded break" in err
+    assert "Load the newer breaks (risk ingest), or give an as-of date up to 2026-01-01" in err
+    code, stdout, err = run("score", town, "--as-of", "2026-07-01", "--out", out)
+    assert code == 0, err
+    assert "Note: The last recorded break is on 2025-" in stdout
+
+
 def test_bad_years_and_dates_are_explained(run, town):
     code, _, err = run("evaluate", town, "--years", "last-year")
     assert code == 2 and "--years must look like 2015-2019" in err

@@ -168,28 +168,34 @@ def _as_of(text: str) -> pd.Timestamp:
 
 
 def cmd_train(args) -> int:
-    from risk.scoring import save_model, train_on_engine
+    from risk.scoring import record_end_notes, save_model, train_on_engine
 
     data, workspace = load_network(args.folder, args.mapping)
-    data, n_outcomes = with_outcomes(data, workspace)
     models_dir = args.models_dir or (Workspace(workspace).models if workspace else None)
     if models_dir is None:
         raise InputError("give --models-dir (the input is a utility folder, not a workspace)")
     as_of = _as_of(args.as_of)
+    notes = record_end_notes(data, as_of)  # the utility's own breaks, before outcomes
+    data, n_outcomes = with_outcomes(data, workspace)
     _, client = _dask_engine(args)
     say(f"Training on the history before {as_of.date()} ({n_outcomes:,} field outcomes) ...")
     with client or contextlib.nullcontext():
         model = train_on_engine(data, as_of, horizon_years=args.horizon_years, client=client)
     folder = save_model(model, models_dir)
-    emit(
-        args, {"model": str(folder)}, f"Model saved: {folder} (card: {folder / 'model_card.json'})"
-    )
+    text = f"Model saved: {folder} (card: {folder / 'model_card.json'})"
+    emit(args, {"model": str(folder)}, "\n".join([text, *(f"Note: {n}" for n in notes)]))
     return 0
 
 
 def cmd_score(args) -> int:
     from risk.pipecard import with_reasons_in_words
-    from risk.scoring import load_model, train_and_score, unscored_words, weather_range_words
+    from risk.scoring import (
+        load_model,
+        record_end_notes,
+        train_and_score,
+        unscored_words,
+        weather_range_words,
+    )
 
     data, workspace = load_network(args.folder, args.mapping)
     out = args.out or (Workspace(workspace).scores if workspace else None)
@@ -197,10 +203,11 @@ def cmd_score(args) -> int:
         raise InputError(
             "give --out FILE (.csv or .parquet): the input is a utility folder, not a workspace"
         )
+    as_of = _as_of(args.as_of)
+    record_notes = record_end_notes(data, as_of)  # the utility's own breaks, before outcomes
     n_outcomes = 0
     if not args.no_outcomes:
         data, n_outcomes = with_outcomes(data, workspace)
-    as_of = _as_of(args.as_of)
     model = load_model(args.model) if args.model else None
     engine, client = _dask_engine(args)
     title = f"Scoring {len(data.pipes):,} pipes at {as_of.date()} ({n_outcomes:,} field outcomes)"
@@ -226,7 +233,7 @@ def cmd_score(args) -> int:
     lines += [unscored] if unscored else []
     weather = weather_range_words(by_weather_year, scores["expected_failures"].sum(), used)
     lines += [weather] if weather else []
-    lines += [f"Note: {note}" for note in scores.attrs.get("notes") or []]
+    lines += [f"Note: {note}" for note in [*record_notes, *(scores.attrs.get("notes") or [])]]
     lines += score_summary(scores.head(3), horizon_years=args.horizon_years)
     emit(args, {"out": str(out), "pipes": len(scores)}, "\n".join(lines))
     return 0
