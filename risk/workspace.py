@@ -39,6 +39,7 @@ from risk.contract import Problem
 from risk.errors import InputError
 from risk.report import render_markdown
 from risk.utility import UtilityData
+from risk.validate import counted
 
 _TABLES = ("pipes", "breaks", "soils", "weather", "stations", "welds")
 
@@ -314,8 +315,10 @@ def _records_warning(report: dict) -> list[dict]:
         "records",
         "outcome store",
         "records_on_missing_pipes",
-        f"{records['outcomes']:,} field outcomes and {records['assignments']:,} assignments "
-        f"are on {records['pipes']:,} pipes that this inventory no longer lists ({shown}{more}); "
+        f"{counted(records['outcomes'], 'field outcome', 'field outcomes')} and "
+        f"{counted(records['assignments'], 'assignment', 'assignments')} are on "
+        f"{counted(records['pipes'], 'pipe', 'pipes')} that this inventory no longer lists "
+        f"({shown}{more}); "
         "they are kept, with their pipe_id, and still count in the pipes' history",
         "If pipes were renamed, keep their old pipe_id in the GIS export or tell us the "
         "correspondence; renewed or abandoned pipes need nothing",
