@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -352,11 +353,7 @@ def evaluate_utility(
             "calibration": forecast_calibration,
             "years": [{"year": e["year"], **e["forecast"]} for e in per_year if "forecast" in e],
         }
-    warnings += [  # what each year's training record means for its numbers, as on its card
-        f"{entry['year']}, the model trained on the records before it: {caution}"
-        for entry in per_year
-        for caution in entry.get("training_cautions", [])
-    ]
+    warnings += training_warnings(per_year)
     gaps = set(gap_years_of(data))
     warnings += [
         f"{year}: the break record has records missing in "
@@ -491,6 +488,38 @@ def _summarise(per_year: list[dict]) -> dict:
                 values["capture_at_5pct"] / oracle if oracle else None
             )
     return summary
+
+
+def training_warnings(per_year: list[dict]) -> list[str]:
+    """What each year's training record means for its numbers, as on its card; a caution
+    that differs between years only by its count of yearly dates is said once for them all,
+    with each year's count (four near-equal paragraphs read as a wall).
+
+    >>> years = [{"year": y, "training_cautions": [f"Its break record gives {n} yearly dates of the 8."]}
+    ...          for y, n in ((2022, 4), (2023, 5), (2024, 6))]
+    >>> training_warnings(years)
+    ['2022-2024, the models trained on the records before each year: Its break record gives 4 yearly dates of the 8. (2023: 5; 2024: 6.)']
+    """
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for entry in per_year:
+        for caution in entry.get("training_cautions", []):
+            key = re.sub(r"\d+ yearly dates?", "N yearly dates", caution)
+            groups.setdefault(key, []).append((int(entry["year"]), caution))
+    out = []
+    for items in groups.values():
+        year, first = items[0]
+        if len(items) == 1:
+            out.append(f"{year}, the model trained on the records before it: {first}")
+            continue
+        years = [y for y, _ in items]
+        consecutive = years == list(range(years[0], years[-1] + 1))
+        span = f"{years[0]}-{years[-1]}" if consecutive else ", ".join(map(str, years))
+        counts = [
+            f"{y}: {m.group(1)}" for y, c in items[1:] if (m := re.search(r"(\d+) yearly date", c))
+        ]
+        later = f" ({'; '.join(counts)}.)" if counts else ""
+        out.append(f"{span}, the models trained on the records before each year: {first}{later}")
+    return out
 
 
 def _read_truth(truth_dir) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -141,18 +142,31 @@ def test_a_year_with_records_missing_is_named_in_the_backtest():
 
 def test_each_years_training_record_is_named_in_the_backtest():
     """A year whose model learnt from fewer panel dates than it is built for (a record
-    complete from 2014, panel of 5 years) says so, as its model card does; a year with a
+    complete from 2013, panel of 5 years) says so, as its model card does; a year with a
     full panel says nothing."""
     data = make_utility(60, geometry=False, weather=None, welds=False)
     result = evaluate_utility(
-        data, [2017, 2020], out_dir=None, model_params=FAST, records_start_year=2014
-    )
+        data, [2017, 2019], out_dir=None, model_params=FAST, records_start_year=2013
+    )  # the record ends in 2019: 2019 is the last year a backtest can evaluate
     short = [w for w in result["warnings"] if "yearly date" in w]
     assert len(short) == 1 and short[0].startswith(
         "2017, the model trained on the records before it: Its break record gives 3 yearly "
         "dates of the 5 it is built for:"
     )
     assert result["years"][0]["training_cautions"] and "training_cautions" not in result["years"][1]
+
+
+def test_the_same_training_caution_of_several_years_is_said_once_with_each_count():
+    data = make_utility(60, geometry=False, weather=None, welds=False)
+    result = evaluate_utility(
+        data, [2017, 2018], out_dir=None, model_params=FAST, records_start_year=2014
+    )
+    (short,) = [w for w in result["warnings"] if "yearly date" in w]
+    assert short.startswith(
+        "2017-2018, the models trained on the records before each year: Its break record gives "
+        "3 yearly dates of the 5 it is built for:"
+    )
+    assert re.search(r"\(2018: \d+\.\)$", short)  # the later year's own count
 
 
 def test_without_install_years_oldest_first_is_not_compared_and_the_report_says_why():
