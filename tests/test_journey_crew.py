@@ -303,6 +303,30 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     assert (stored["pipe_id"] == "P-0001").sum() == 1
     assert len(stored) == 3
 
+    # A pipe typed by hand: an unknown number is said in words (it was the store's English
+    # refusal with a folder path); a number typed then ONE tap on Save records it (the
+    # first tap was lost: the field sat outside the form), and its stop counts as done.
+    _settled(page)
+    page.get_by_role("combobox", name="Pipe").click()
+    page.keyboard.type("Another")  # the last of 28 options: typed to, as a person would
+    page.get_by_role("option", name=re.compile("^Another pipe")).click()
+    other = page.locator(".st-key-f_other_pipe input")
+    other.wait_for(timeout=20_000)
+    expect(page.locator(".st-key-f_result")).to_have_count(1, timeout=20_000)  # rerun done
+    page.locator(".st-key-f_result").get_by_text("Nothing found", exact=True).tap()
+    other.fill("P-9999")
+    save.tap()
+    expect(page.get_by_text("This pipe is not in the network")).to_be_visible(timeout=20_000)
+    assert page.get_by_text("Saved for pipe").count() == 0  # the last save's note is gone
+    assert "outcomes.sqlite" not in page.get_by_test_id("stMain").inner_text()
+    _settled(page)
+    other.fill("P-0007")
+    save.tap()
+    expect(page.get_by_text("Saved for pipe P-0007: nothing found")).to_be_visible(timeout=20_000)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        planned = store.assignments()
+    assert planned.loc[planned["pipe_id"] == "P-0007", "status"].tolist() == ["done"]
+
     # The list folds away; a tap on a pipe of the map chooses that pipe.
     page.get_by_text("The day's list").first.tap()
     expect(page.get_by_role("button", name="27 · P-0029")).to_be_hidden()
@@ -315,6 +339,15 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
         re.compile(r"^3 · P-0002 —"), timeout=20_000
     )
     expect(page.get_by_text("Chosen pipe")).to_be_visible()
+    # then a pipe chosen in the list stays chosen (it snapped back to the tapped one)
+    _settled(page)
+    page.get_by_role("combobox", name="Pipe").click()
+    page.keyboard.type("P-0002")
+    page.get_by_role("option", name=re.compile("P-0002")).click()
+    _chosen(page, "3 · P-0002")
+    time.sleep(3)  # the redrawn map's own reruns
+    _settled(page)
+    _chosen(page, "3 · P-0002")
     phone.close()
 
     # The same page on a desk, in English and in French.
@@ -322,13 +355,13 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     page = desk.new_page()
     _watch(page, outside)
     sign_in(page, url, "nadia")
-    page.get_by_text(f"Nord, {day}: 27 pipes, 25 left to do.").wait_for(timeout=20_000)
+    page.get_by_text(f"Nord, {day}: 27 pipes, 24 left to do.").wait_for(timeout=20_000)
     page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
     _shoot(page, "journey-crew-desk", full=True)
     page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
     page.get_by_role("option", name="Français").click()
     page.get_by_role("heading", name="Liste d'inspection").wait_for(timeout=20_000)
-    page.get_by_text("27 conduites, 25 restantes").first.wait_for()
+    page.get_by_text("27 conduites, 24 restantes").first.wait_for()
     chosen = page.get_by_role("combobox", name="Conduite")
     expect(chosen).not_to_have_value(re.compile("cast iron|ductile iron|asbestos cement"))
     shown = page.get_by_test_id("stMain").inner_text()

@@ -28,6 +28,7 @@ from risk.outcomes import writes
 from risk.outcomes.form import leak_details_dropped, outcome_from_form
 from risk.store import LEAK_KINDS, RESULTS
 from risk.textrules import MAX_NOTES_LENGTH
+from risk.workspace import known_pipe_ids
 
 workspace, user = common.require("crew")
 lang = common.lang()
@@ -96,11 +97,14 @@ state.setdefault(day_key, view.day)
 options = view.options()
 
 # -- which pipe the form is for, and a blank form when asked -----------------------------------
-picked = crewday.picked_assignment(state.get("crew_map"), view)
-if picked != state.get("crew_map_seen"):  # a new tap on the map (its selection persists)
-    state["crew_map_seen"] = picked
-    if picked is not None:
-        state["crew_reset"] = {"choose": picked}
+# The map is drawn anew (its own key) for each chosen pipe: its selection is that map's
+# alone. With one key, a pipe chosen in the list after a tap on the map snapped back to the
+# tapped one (the redrawn map sent its old selection again).
+map_key = state.get("crew_map_key")
+picked = crewday.picked_assignment(state.get(map_key) if map_key else None, view)
+if picked is not None and (map_key, picked) != state.get("crew_map_seen"):  # a new tap
+    state["crew_map_seen"] = (map_key, picked)
+    state["crew_reset"] = {"choose": picked}
 if state.get("crew_form_day") != (crew, view.day):  # another day: its next pipe, blank form
     state["crew_form_day"] = (crew, view.day)
     state.setdefault("crew_reset", {})
@@ -147,8 +151,10 @@ elif not len(view.pending):
 # -- the chosen pipe and its form ---------------------------------------------------------------
 with st.container(key="crew-pipe"):
     last = state.get("last_outcome")
+    saved_box = st.empty()  # emptied below when the next save is refused
     if last and not last.get("hidden"):
-        message = st.success if last["created"] else st.info
+        shown = saved_box.container()
+        message = shown.success if last["created"] else shown.info
         key = "crew.saved" if last["created"] else "crew.already"
         key = "crew.corrected" if last.get("corrects") else key
         result = label("result", last["result"], lang)
@@ -162,7 +168,7 @@ with st.container(key="crew-pipe"):
             )
         )
         if last.get("dropped"):
-            st.caption(tr("crew.dropped", result=result))
+            shown.caption(tr("crew.dropped", result=result))
     with st.container(border=True):
         is_next = state["f_assignment"] == state.get("crew_auto")
         st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")
@@ -180,15 +186,19 @@ with st.container(key="crew-pipe"):
                 st.caption(crewday.markdown_safe(row["unit_line"]))
             if row["look_for"]:
                 st.caption(tr("crew.look_for", what=row["look_for"]))
-        else:
-            st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
         shown_pipe = str(row["pipe_id"]) if row is not None else state.get("f_other_pipe")
+        # what the form asked about when the crew last saw it (a typed pipe with records
+        # that day gets the replaces/adds question only after a first tap)
+        asked_for = state.get("f_asked_for")
+        state["f_asked_for"] = (shown_pipe, state.get("f_inspected"))
         outcomes = store.outcomes()
         earlier = crewday.recorded_before(outcomes, shown_pipe, state.get("f_inspected"))
         notice = crewday.recorded_notice(outcomes, shown_pipe, state.get("f_inspected"), lang)
         if notice:
             st.warning(notice)
         with st.form("outcome", clear_on_submit=False, border=False):
+            if row is None:  # inside the form: typing then tapping Save is one submission
+                st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
             result = code_radio(tr("crew.result"), "result", RESULTS)
             leak_kind = code_radio(tr("crew.leak_kind"), "leak_kind", LEAK_KINDS)
             # Text, read by outcome_from_form: a number field drops a French decimal comma
@@ -255,7 +265,12 @@ if submitted:
         corrects_key=None if replaces in (None, ADDS) else replaces,
         adds_to=list(earlier["result"]) if replaces == ADDS else None,
     )
+    if pipe_id and not on_plan and pipe_id not in known_pipe_ids(workspace):
+        problems.append("form.error.unknown_pipe")
+    if not on_plan and len(earlier) and asked_for != (shown_pipe, state.get("f_inspected")):
+        problems.append("crew.say_replaces")  # typed with this tap: the question was not shown
     if problems:
+        saved_box.empty()
         problems_box.error("\n".join(f"- {tr(p)}" for p in problems))
     else:
         found = {k: v for k, v in outcome.items() if k != "corrects_key"}  # what was found
@@ -327,8 +342,9 @@ if len(view.rows):
             height=280,
             on_select="rerun",
             selection_mode="single-object",
-            key="crew_map",
+            key=f"crew_map_{assignment}",
         )
+        state["crew_map_key"] = f"crew_map_{assignment}"
 
 # The list's rows read left-aligned; after a tap or a save, the form is brought into view.
 st.html(
