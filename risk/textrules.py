@@ -112,3 +112,32 @@ def check_identifier(value, what: str, *, max_length: int = MAX_TEXT_LENGTH) -> 
     if problem:
         raise InputError(f"{what} {text[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
     return text
+
+
+#: What a round's name may hold: it names the folder of its lists (``plans/<round>``).
+ROUND_ID_HINT = "letters, digits, spaces, dashes, dots and underscores, e.g. 2026-01-05-north"
+
+
+def round_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot name a round, or None: the rules of :func:`identifier_problem`,
+    and no ``/`` or ``\\`` nor a leading or trailing dot (the name is a folder of the
+    workspace: "week 50/2026" made ``plans/week 50/2026``, "../x" would leave it).
+
+    >>> round_id_problem("2026-12-07 north") is None
+    True
+    >>> round_id_problem("week 50/2026")
+    'holds /, which would make a folder inside another'
+    """
+    problem = identifier_problem(value)
+    if problem:
+        return problem
+    bad = sorted({c for c in value if not (c.isalnum() or c in " -._")})
+    if bad:
+        return (
+            f"holds {' '.join(bad)}, which would make a folder inside another"
+            if set(bad) & set("/\\")
+            else f"holds {' '.join(bad)}"
+        )
+    if value.startswith(".") or value.endswith((".", " ")):
+        return "starts or ends with a dot or a space"
+    return None

@@ -160,6 +160,24 @@ def test_a_crew_member_records_only_for_their_own_crew(run, workspace, tmp_path)
     assert code == 0, err
 
 
+def test_a_round_name_that_would_make_folders_is_refused(workspace):
+    """A round's name is the folder of its lists: "week 50/2026" made plans/week 50/2026,
+    and "../x" would leave the workspace. Spaces stay allowed."""
+    from risk.dispatch import Crew, plan_inspections, working_days
+    from risk.workspace import load_workspace
+
+    pipes = load_workspace(workspace).pipes
+    scores = pd.read_parquet(workspace / "scores.parquet")
+    crew = [Crew("Nord", working_days(dt.date(2026, 11, 23), 1), checks_per_day=2)]
+    plan = plan_inspections(scores, pipes, crew)
+    for name in ("week 50/2026", "../outside", "a\\b", ".hidden"):
+        with pytest.raises(writes.WriteRefusedError) as refused:
+            writes.assign(workspace, "ingrid", plan, round_id=name)
+        assert "round_id_invalid" in [p.code for p in refused.value.problems]
+    assert_nothing_written(workspace)
+    assert len(writes.assign(workspace, "ingrid", plan, round_id="week 50 north")) == 2
+
+
 def test_a_pipe_already_planned_is_not_assigned_twice(run, workspace, tmp_path):
     """A list made before an earlier round was assigned (a page left open, a second
     engineer) holds pipes already planned: assigning it is refused, naming the round and the

@@ -43,7 +43,7 @@ from risk.plausibility import id_format_hint
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
 from risk.store.validation import blank_to_none, check_outcomes, check_plan
-from risk.textrules import IDENTIFIER_HINT, identifier_problem
+from risk.textrules import ROUND_ID_HINT, identifier_problem, round_id_problem
 from risk.workspace import known_pipe_ids
 
 #: ``Problem.layer`` of the problems about who writes.
@@ -227,14 +227,14 @@ def assign(
         )
         problems = _account_problems(account_problems)
         round_text = "" if round_id is None else str(round_id).strip()
-        round_problem = "is empty" if not round_text else identifier_problem(round_text)
+        round_problem = "is empty" if not round_text else round_id_problem(round_text)
         if round_problem is not None:
             problems.append(
                 _problem(
                     "assignments",
                     file,
                     "round_id_invalid",
-                    f"the round id {round_text[:60]!r} {round_problem}; expected {IDENTIFIER_HINT}",
+                    f"the round id {round_text[:60]!r} {round_problem}; expected {ROUND_ID_HINT}",
                     "Name the round e.g. 2026-01-05-north",
                 )
             )
