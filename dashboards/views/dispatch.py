@@ -140,7 +140,9 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
     crews = []
     try:
         for row in crews_table.dropna(subset=["name"]).itertuples(index=False):
-            capacity = getattr(row, unit)
+            capacity = pd.to_numeric(getattr(row, unit), errors="coerce")
+            if not capacity > 0:  # empty, or letters typed in the number cell
+                raise InputError(tr("dispatch.capacity_missing", crew=str(row.name)))
             crews.append(
                 Crew(
                     str(row.name),
