@@ -108,6 +108,19 @@ def test_the_days_list_is_in_plain_words_and_the_next_pipe_follows_the_last_save
     assert crewday.picked_assignment({"selection": {"objects": {}}}, view) is None
 
 
+def test_a_cancelled_round_leaves_the_crews_list_of_that_day():
+    """Two rounds on one day, one cancelled: the list read "76 pipes, 35 left", with its
+    stop numbers twice."""
+    table = _assignments(
+        [(1, "P1", "2026-01-05", 1, "planned"), (2, "P2", "2026-01-05", 2, "done"),
+         (3, "P3", "2026-01-05", 1, "cancelled"), (4, "P4", "2026-01-05", 2, "cancelled")]
+    )  # fmt: skip
+    pipes = pd.DataFrame({"pipe_id": ["P1", "P2", "P3", "P4"], "material": "pvc"})
+    view = crewday.crew_view(table, pipes, today=dt.date(2026, 1, 2), lang="en")
+    assert view.rows["pipe_id"].tolist() == ["P1", "P2"]
+    assert len(view.pending) == 1 and view.next_assignment() == 1
+
+
 def test_pipes_of_one_inspection_unit_are_named_together_in_the_days_list():
     table = _assignments(
         [(1, "P1", "2026-01-05", 1, "planned"), (2, "P2", "2026-01-05", 2, "planned"),

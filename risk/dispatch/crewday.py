@@ -99,7 +99,8 @@ def day_list(
     lang: str = DEFAULT_LANGUAGE,
     units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The crew's inspections of ``day`` in visiting order, described in ``lang``.
+    """The crew's inspections of ``day`` in visiting order (not those cancelled), described
+    in ``lang``.
 
     Columns: ``assignment_id``, ``visit_order``, ``pipe_id``, ``status`` and ``material``
     (codes, for the program), and for people: ``material_words``, ``details`` ("cast iron,
@@ -114,6 +115,9 @@ def day_list(
     todays = assignments.loc[_dates(assignments) == day, columns] if len(assignments) else None
     if todays is None or day is None:
         todays = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    # a cancelled inspection is not the crew's to do: shown, it made "76 pipes, 35 left"
+    # of a day whose other round was cancelled, with its stop numbers twice
+    todays = todays[todays["status"] != "cancelled"]
     todays = todays.astype({"pipe_id": str}).sort_values(["visit_order", "assignment_id"])
     wanted = [c for c in ("pipe_id", "material", "diameter_mm", "length_m") if c in pipes]
     attributes = pd.DataFrame(pipes[wanted]).astype({"pipe_id": str})
