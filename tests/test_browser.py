@@ -131,3 +131,37 @@ def test_a_crew_member_at_the_address_of_a_page_not_theirs_is_told_why(server, b
     page.get_by_text("The page “Dispatch” you asked for is not open to your role").wait_for()
     shoot(page, "crew-redirected")
     phone.close()
+
+
+def test_stopping_risk_serve_stops_the_dashboard(app_workspace):
+    """A service manager stops `risk serve` with SIGTERM: its Streamlit child went on
+    serving the port (found by stopping the demo's dashboard with kill)."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def listening(port: int) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    risk = Path(sys.executable).with_name("risk")
+    proc = subprocess.Popen([str(risk), "serve", str(app_workspace), "--port", str(port)])
+    try:
+        deadline = time.monotonic() + 90
+        while not listening(port):
+            assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while listening(port) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not listening(port), "the dashboard still serves after risk serve was stopped"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -223,10 +224,24 @@ def serve(workspace: Path, *, port: int = 8501, address: str = "127.0.0.1") -> i
     ]  # fmt: skip
     print(f"Dashboard on http://{address}:{port} (Ctrl+C to stop)", file=sys.stderr)
     env = {**os.environ, "RISK_WORKSPACE": str(Path(workspace).resolve())}
+    child = subprocess.Popen(command, env=env)
+
+    def stop(signum, frame):  # a service manager's stop (kill): the dashboard stops too
+        child.terminate()
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
+        return child.wait()
+    except KeyboardInterrupt:  # Ctrl+C reached both processes
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def cmd_serve(args) -> int:
