@@ -319,7 +319,8 @@ def _phrases(
         d = X["diameter_mm"].astype(float)
         small = d < medians["diameter_mm"]
         size = pd.Series(np.where(small, "small", "large"), index=index, dtype=object)
-        return size + " diameter (" + _number(d) + " mm)"
+        phrase = size + " diameter (" + _number(d) + " mm)"
+        return phrase.where(d.notna(), "diameter unknown")  # not "large diameter (? mm)"
     if concept == "length":
         length = X["length_m"].astype(float)
         short = length < medians["length_m"]

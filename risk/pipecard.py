@@ -284,6 +284,8 @@ def reason_words(phrase: str, lang: str = "en") -> str:
             "reason.inspections", lang, n=_text_number(m.group(1), lang),
             leaks=_text_number(m.group(2), lang),
         )  # fmt: skip
+    if text == "diameter unknown":
+        return t("reason.diameter_unknown", lang)
     m = re.fullmatch(r"(small|large) diameter \(" + _N + r" mm\)", text)
     if m:
         return t(f"reason.diameter_{m.group(1)}", lang, mm=_text_number(m.group(2), lang))

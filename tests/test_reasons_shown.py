@@ -118,3 +118,20 @@ def test_the_score_summary_says_the_chance_and_the_reasons_in_words(
     assert "p=" not in out and "LEYP" not in out
     last = next(line for line in out.splitlines() if "P-3" in line)
     assert "0.4% chance" in last and "age unknown" in last and "no failure recorded" in last
+
+
+def test_a_missing_diameter_is_said_unknown_not_large():
+    """A pipe without diameter read "large diameter (? mm)" (ranked 7th on a test network)."""
+    import numpy as np
+    import pandas as pd
+
+    from risk.explain import _phrases
+
+    X = pd.DataFrame({"diameter_mm": [100.0, np.nan, 300.0]})
+    words = _phrases("diameter", X, X, None, {"diameter_mm": 150.0})
+    assert words.tolist() == [
+        "small diameter (100 mm)",
+        "diameter unknown",
+        "large diameter (300 mm)",
+    ]
+    assert reasons_in_words("diameter unknown", "fr") == ["diamètre inconnu"]
