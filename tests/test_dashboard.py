@@ -17,7 +17,7 @@ from apps import APP, PASSWORD, TODAY, app_as, build_workspace, texts
 from pyproj import Transformer
 from streamlit.testing.v1 import AppTest
 
-from risk import auth
+from risk import auth, clock
 from risk.i18n import format_date
 from risk.savings.impact import workspace_impact
 from risk.store import OutcomeStore
@@ -224,6 +224,23 @@ def test_the_dispatch_page_skips_the_projects_closed_days_and_says_so(tmp_path, 
     days = set(pd.to_datetime(at.session_state["plan"]["date"]).dt.date)
     assert days and not days & {dt.date(2026, 12, 25), dt.date(2027, 1, 1)}
     assert max(days) <= dt.date(2027, 1, 5)  # ten working days: 21-24, 28-31, 4, 5 January
+
+
+def test_a_first_day_already_past_is_said_before_lists_are_made(tmp_path, monkeypatch):
+    """A round for last month was made and assigned without a word."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "dispatch")
+    at.date_input(key="start").set_value(dt.date(2020, 1, 6))
+    at.run()
+    assert [w.value for w in at.warning if "is already past" in w.value] == [
+        "The first day, Jan 6, 2020, is already past (today is "
+        f"{format_date(clock.today(), 'en')}): crews cannot visit those days any more. Choose a "
+        "day from today on, unless you are entering a round already done."
+    ]
+    at.date_input(key="start").set_value(clock.today())
+    at.run()
+    assert not [w for w in at.warning if "is already past" in w.value]
 
 
 def test_the_next_rounds_first_day_follows_assigning_and_cancelling(tmp_path, monkeypatch):

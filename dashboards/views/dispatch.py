@@ -117,6 +117,9 @@ start = c1.date_input(
     help=tr("dispatch.start_help", day=format_date(last_day, lang)) if last_day else None,
 )
 n_days = c2.number_input(tr("dispatch.days"), 1, 60, 5, key="n_days")
+past = rounds.past_start_words(start, clock.today(), lang)
+if past:
+    st.warning(past)
 closed = closed_days(workspace)  # [dispatch] closed_days of settings.toml
 skipped = [d for d in closed if start <= d <= working_days(start, int(n_days), closed)[-1]]
 if skipped:

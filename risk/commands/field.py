@@ -245,6 +245,11 @@ def cmd_dispatch(args) -> int:
             else "\nNot assigned (use --assign)."
         )
     )
+    from risk import clock
+    from risk.dispatch.rounds import past_start_words
+
+    past = past_start_words(start, clock.today())
+    text += f"\nNote: {past}" if past else ""
     emit(
         args,
         {

@@ -222,6 +222,21 @@ def cancellable_rounds(assignments: pd.DataFrame | None, lang: str = "en") -> di
     }
 
 
+def past_start_words(start: date, today: date, lang: str = "en") -> str | None:
+    """A sentence when a round's first day is already past (a round planned for last month
+    was made and assigned without a word; its days cannot be visited any more); None
+    otherwise.
+
+    >>> past_start_words(date(2026, 11, 2), date(2026, 12, 4))[:38]
+    'The first day, Nov 2, 2026, is already'
+    >>> past_start_words(date(2026, 12, 7), date(2026, 12, 4)) is None
+    True
+    """
+    if start >= today:
+        return None
+    return t("dispatch.start_past", lang, day=_date(start, lang), today=_date(today, lang))
+
+
 def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:
     """``base``, or ``base-2``, ``base-3``... the first not taken by a stored round (a round
     re-planned from the same first day after a cancel must not be refused for its name).
