@@ -486,7 +486,15 @@ def parse_text(table: pd.DataFrame, column: str, lm: LayerMapping) -> pd.Series:
 
 #: Material codes that mean different materials in different exports: the built-in reading,
 #: and the other one to map when it is meant.
-AMBIGUOUS_MATERIAL_CODES = {"AC": ("asbestos cement", "acier (steel) in French exports", "steel")}
+AMBIGUOUS_MATERIAL_CODES = {
+    "AC": ("asbestos cement", "acier (steel) in French exports", "steel"),
+    # "fonte" alone is iron of either kind: grey cast iron until the 1960s, ductile since
+    "FONTE": (
+        "grey cast iron",
+        "ductile iron (fonte ductile), laid in France since the 1960s",
+        "ductile_iron",
+    ),
+}
 
 
 def canonical_materials(

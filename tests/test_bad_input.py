@@ -326,6 +326,16 @@ def test_mapping_codes_match_whatever_their_case_and_ac_is_named_as_ambiguous(ru
     assert "it also means" not in out
 
 
+def test_fonte_alone_is_read_as_grey_cast_iron_and_named_as_ambiguous(run, tmp_path):
+    """'FONTE' alone (an export that does not tell grey from ductile) was read as grey cast
+    iron without a word, ductile mains of the 1990s included; 'Fonte grise' is no question."""
+    folder = write_pipes_csv(tmp_path / "u", material=["FONTE", "Fonte grise", "fonte", "PVC"])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "the material code 'FONTE', read as grey cast iron; it also means ductile iron" in out
+    assert "'Fonte grise'" not in out
+
+
 def test_negative_lengths_are_missing_and_named(run, tmp_path):
     folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "-20", "30", "40"])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
