@@ -220,7 +220,7 @@ def test_search_finds_the_pipe_asked_for_first(app_workspace):
         "Priorité d'inspection",
         "Probabilité (1 an)",
     ]
-    assert ranked.iloc[0, 2] == "très élevé (2 % les plus à risque)"
+    assert ranked.iloc[0, 2] == "très élevée (2 % les plus à risque)"  # la priorité
 
 
 def test_the_model_card_reads_as_a_page():
