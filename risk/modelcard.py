@@ -225,10 +225,17 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
         )
     )  # fmt: skip
     off = [format_number(int(r["decile"]), lang) for r in rows if _check(r, "observed") == "off"]
+    chance = [
+        format_number(int(r["decile"]), lang) for r in rows if _check(r, "observed") == "chance"
+    ]
     if off:
         out.append(plural("modelcard.deciles_off", len(off), lang, deciles=_joined(off, lang)))
     else:
         out.append(t("modelcard.deciles_within", lang))
+    if off and chance:  # the table marks them too: the words must not leave them out
+        out.append(
+            plural("modelcard.deciles_chance", len(chance), lang, deciles=_joined(chance, lang))
+        )
     return out
 
 

@@ -171,5 +171,29 @@ def test_the_model_page_reads_the_deciles_of_the_backtest_else_of_the_card():
     assert shown.iloc[0, 0] == "1 (least risky)" and shown.iloc[-1, 0] == "10 (riskiest)"
     assert shown.iloc[-1, -1] == "more than 20% off" and shown.iloc[0, -1].startswith("too few")
     words = modelcard.deciles_sentences(section["pooled"]["deciles"], where, "fr")
-    assert "les déciles" in words[-1] and "10" in words[-1]
+    off = [w for w in words if w.startswith("Casses attendues et observées diffèrent")]
+    assert len(off) == 1 and "les déciles" in off[0] and "10" in off[0]
     assert not any("modelcard." in w for w in words)
+
+
+def test_the_decile_words_name_the_deciles_the_table_marks_within_chance():
+    """The page said "more than 20% in deciles 8, 9 and 10" while its table also marked 2, 3
+    and 7 "more than 20% apart, within chance"."""
+    from risk import modelcard
+
+    rows = [
+        {"decile": 1, "pipes": 100, "predicted": 5.0, "observed": 4},  # too few to judge
+        {"decile": 2, "pipes": 100, "predicted": 30.0, "observed": 40},  # 25 %, within chance
+        {"decile": 3, "pipes": 100, "predicted": 100.0, "observed": 101},  # within 20 %
+        {"decile": 4, "pipes": 100, "predicted": 400.0, "observed": 600},  # off
+    ]
+    assert [modelcard._check(r, "observed") for r in rows] == ["few", "chance", "ok", "off"]
+    words = modelcard.deciles_sentences(rows, {"source": "backtest", "years": ["2024"]}, "en")
+    assert words[-2] == (
+        "Expected and observed failures differ by more than 20% in decile 4, more than chance "
+        "explains."
+    )
+    assert words[-1] == (
+        "In decile 2 they are more than 20% apart too, but within what chance explains with so "
+        "few failures."
+    )
