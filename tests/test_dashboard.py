@@ -61,6 +61,7 @@ def test_risk_map_shows_every_pipe_and_the_details_of_a_clicked_one(workspace):
     at = app_as(workspace, "erin", "risk_map")
     assert not at.exception
     assert "36 of 36 pipes shown" in texts(at)
+    assert "no score" not in texts(at)  # every pipe scored: nothing to explain
     assert "Click a pipe" in texts(at)
     # The map sends the clicked place; the server finds the pipe drawn there (P-0000 runs
     # east from x=842,000, y=6,519,000 in Lambert-93).
@@ -74,6 +75,19 @@ def test_risk_map_shows_every_pipe_and_the_details_of_a_clicked_one(workspace):
     assert "Pipe P-0000" in shown
     assert "clay soil" in shown
     assert "Failure history (2)" in shown
+
+
+def test_risk_map_says_why_some_pipes_have_no_score(tmp_path, monkeypatch):
+    """ "20,000 of 20,000 pipes shown" beside a matrix of 19,821: the 179 pipes out of
+    service were never explained."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    scores = pd.read_parquet(workspace / "scores.parquet")
+    scores[scores["pipe_id"] != "P-0005"].to_parquet(workspace / "scores.parquet", index=False)
+    at = app_as(workspace, "erin", "risk_map")
+    assert not at.exception
+    assert "36 of 36 pipes shown" in texts(at)
+    assert "1 pipe has no score: out of service on the date of the scores" in texts(at)
 
 
 def test_risk_map_filters_and_layers(workspace):

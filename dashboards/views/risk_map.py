@@ -98,6 +98,9 @@ st.caption(
         km=format_quantity(table.loc[mask, "length_m"].sum() / 1000, "km", lang, decimals=1),
     )
 )
+unscored = int((table["band"] == "unscored").sum())
+if unscored:  # the matrix and the ranks count scored pipes only: say why the totals differ
+    st.caption(plural("map.unscored", unscored, lang, n=format_number(unscored, lang)))
 query = st.text_input(tr("map.search"), key="map_query", placeholder=tr("map.search_hint"))
 
 

@@ -247,7 +247,7 @@ def score_summary(top: pd.DataFrame, *, horizon_years: int) -> list[str]:
     from risk.pipecard import reasons_in_words
 
     within = f"within {horizon_years} year{'s' if horizon_years != 1 else ''}"
-    lines = ["First to inspect:"] if len(top) else []
+    lines = ["First to inspect (by expected failures per km of pipe):"] if len(top) else []
     for r in top.itertuples(index=False):
         chance = (
             "chance of failure unknown"
