@@ -108,6 +108,7 @@ def test_the_impact_page_money_comes_from_the_same_settings():
     # the volume behind the euros is said, and the euros follow from it
     volume = summary["savings"]["saved_m3_total"]
     assert f"save {volume:,.0f} m³ of water" in texts["money"]
+    assert texts["water_value_m3"] == f"{volume:,.0f} m³"  # under the tile of its value
     assert f"worth {money['water_value_eur']:,.0f} € at 0.50 €/m³" in texts["money"]
     assert "settings.toml" not in texts["money"]
     assert "€ for each euro spent" in texts["money"]

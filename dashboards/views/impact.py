@@ -51,6 +51,7 @@ if texts["money"]:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(tr("impact.money_cost"), texts["cost"])
     m2.metric(tr("impact.money_water"), texts["water_value"])
+    m2.caption(tr("impact.money_water_volume", m3=texts["water_value_m3"]))
     m3.metric(tr("impact.money_repairs"), texts["repairs_avoided"])
     m4.metric(tr("impact.money_return"), texts["return"])
     st.markdown(texts["money"])

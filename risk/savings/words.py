@@ -192,6 +192,9 @@ def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
     texts: dict[str, str | None] = {
         "cost": euros["cost_eur"],
         "water_value": euros["water_value_eur"],
+        # the volume behind it (until the routine survey would have found the leaks), which
+        # the water tiles do not show: said under the tile
+        "water_value_m3": format_quantity(round(money.get("water_m3", 0.0)), "m³", lang),
         "repairs_avoided": euros["repairs_avoided_eur"],
         # euros back per euro spent: a sum, with its unit (a bare 2 126,5 read as a count)
         "return": format_quantity(ratio, "€", lang, decimals=1 if ratio < 10 else 0)
