@@ -287,3 +287,13 @@ def test_numbers_in_another_unit_are_refused_naming_it(run, tmp_path):
     assert code == 2
     assert "column 'diameter_mm' must hold numbers (mm); 2 values are not numbers" in err
     assert "Write the numbers alone, in mm: convert the values given in 'in'" in err
+
+
+def test_a_stated_length_of_zero_beside_a_drawn_line_is_named(tiny):
+    """0 m stated for a pipe drawn 100 m long (a placeholder) was left out of the check."""
+    pipes = _pipes(tiny)
+    pipes["length_m"] = 100.0
+    pipes.loc[3, "length_m"] = 0.0
+    _write_pipes(tiny, pipes)
+    (warning,) = _warnings(read_utility(tiny), "length_differs_from_line")
+    assert "P-0004: 0 m stated, 100 m drawn" in warning["message"] and warning["rows"] == [4]

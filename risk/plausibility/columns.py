@@ -135,12 +135,15 @@ def length_mismatch(length_m: pd.Series, drawn_m: pd.Series) -> pd.Series:
     :data:`LENGTH_MISMATCH_FACTOR` times the other, and more than
     :data:`LENGTH_MISMATCH_MIN_M` apart.
 
-    >>> length_mismatch(pd.Series([1000.0, 30.0, 100.0, 40.0]), pd.Series([100.0, 10.0, 110.0, 0.0])).tolist()
-    [True, False, False, False]
+    A stated 0 counts (0 m stated for a 79 m line is a placeholder, not a stub).
+
+    >>> length_mismatch(pd.Series([1000.0, 30.0, 100.0, 40.0, 0.0, 0.0]),
+    ...                 pd.Series([100.0, 10.0, 110.0, 0.0, 79.0, 3.0])).tolist()
+    [True, False, False, False, True, False]
     """
     stated = pd.to_numeric(length_m, errors="coerce")
     drawn = pd.to_numeric(drawn_m, errors="coerce")
-    both = (stated > 0) & (drawn > 0)
+    both = (stated >= 0) & (drawn > 0)
     ratio = stated / drawn.where(both)
     off = (ratio > LENGTH_MISMATCH_FACTOR) | (ratio < 1 / LENGTH_MISMATCH_FACTOR)
     far = (stated - drawn).abs() > LENGTH_MISMATCH_MIN_M
