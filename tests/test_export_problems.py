@@ -297,3 +297,21 @@ def test_a_stated_length_of_zero_beside_a_drawn_line_is_named(tiny):
     _write_pipes(tiny, pipes)
     (warning,) = _warnings(read_utility(tiny), "length_differs_from_line")
     assert "P-0004: 0 m stated, 100 m drawn" in warning["message"] and warning["rows"] == [4]
+
+
+def test_optional_layers_not_given_are_named_with_what_they_change(run, tmp_path):
+    """A folder of pipes (and breaks) alone loaded without a word: its forecast moved by half
+    against the same network with its weather."""
+    folder = _pipes_csv(tmp_path / "u")
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "no weather file in the folder: the weather is left out" in out
+    assert "no breaks file in the folder: without a break record" in out
+    assert "no soils file" in out and "no welds file" in out
+
+
+def test_a_full_folder_names_no_missing_layer(tiny):
+    assert _warnings(read_utility(tiny), "layer_not_given") == []  # tiny has every layer
+    (tiny / "welds.csv").unlink()
+    (warning,) = _warnings(read_utility(tiny), "layer_not_given")
+    assert warning["layer"] == "welds"

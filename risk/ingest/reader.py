@@ -51,6 +51,16 @@ from risk.report import build_report
 from risk.utility import UtilityData
 from risk.workspace import fingerprint
 
+#: The optional layers, and what their absence means for the model (said at ingestion).
+OPTIONAL_LAYERS = {
+    "breaks": "without a break record the model has no failure to learn from, and every pipe "
+    "scores about alike",
+    "soils": "the soil is left out of the model and of the reasons",
+    "weather": "the weather is left out: a harsh year cannot be told from a mild one, and "
+    "forecasts carry no weather range",
+    "welds": "welds and joints are left out of the model and of the reasons",
+}
+
 
 def read_utility(
     folder: str | Path,
@@ -145,6 +155,18 @@ def read_utility(
             "Add pipes.gpkg, pipes.csv, ... or name your file under [pipes] file = ... "
             "in a mapping file",
         )
+
+    if "pipes" in files:
+        for layer, without in OPTIONAL_LAYERS.items():
+            if layer not in files:  # said, not silent: the forecast differs without it
+                findings.warn(
+                    layer,
+                    str(folder),
+                    "layer_not_given",
+                    f"no {layer} file in the folder: {without}",
+                    f"Add {layer}.csv (or .gpkg, .geojson, .parquet) if the utility has it, or "
+                    f"name its file under [{layer}] file = ... in a mapping file",
+                )
 
     layers: dict[str, pd.DataFrame | None] = {}
     excluded_ids: set[str] = set()
