@@ -467,8 +467,8 @@ def test_an_outcome_completes_its_assignment(store, planned):
 def test_an_outcome_naming_no_assignment_completes_its_pipes_planned_inspection(store, planned):
     """A crew's sheet imported as CSV (no assignment_id column) or a pipe typed by hand
     completes the round's stop: it does not stay planned for ever beside its outcome."""
-    today = dt.date.today()  # the plan was made today: inspections from today on answer it
-    before = today - dt.timedelta(days=3)
+    today = dt.date.today()  # the plan was made today, for 23-24 November 2026
+    before = dt.date(2026, 11, 20)  # before the plan's days and before it was made
     results = store.record_many(
         [
             outcome(1, inspected_on=today),  # crew A's stop, recorded by an engineer
@@ -498,6 +498,9 @@ def test_an_outcome_naming_no_assignment_completes_its_pipes_planned_inspection(
     (own,) = store.record_many([outcome(2, inspected_on=today)], user="amira", crew="A")
     assert own.completed_assignment == 2
     assert store.assignments()["status"].tolist() == ["done", "done", "planned"]
+    # a round entered after it was done: an outcome of its planned day answers it
+    (late,) = store.record_many([outcome(3, inspected_on=dt.date(2026, 11, 24))], user="ingrid")
+    assert late.completed_assignment == 3
 
 
 def test_unknown_or_mismatched_assignments_are_refused(store, planned):

@@ -607,7 +607,8 @@ def _planned_assignment(
 ) -> int | None:
     """The planned inspection an outcome naming no assignment answers: its pipe's assignment
     still ``planned``, made on or before the inspection day (an inspection before the plan
-    existed is not the plan's), of the recording crew member's crew (any crew when an
+    existed is not the plan's; a round entered after it was done counts from its planned
+    day), of the recording crew member's crew (any crew when an
     engineer or an import records it). A pipe is planned in one round at a time; should
     there be more, the earliest day. None when there is none: the outcome stands alone.
 
@@ -615,13 +616,15 @@ def _planned_assignment(
     round's stop as the list's own form does, instead of leaving it planned for ever."""
     table = assignments_table
     rows = connection.execute(
-        sa.select(table.c.assignment_id, table.c.crew, table.c.created_at)
+        sa.select(table.c.assignment_id, table.c.crew, table.c.created_at, table.c.planned_date)
         .where(table.c.pipe_id == outcome.pipe_id, table.c.status == "planned")
         .order_by(table.c.planned_date, table.c.assignment_id)
     ).all()
-    for assignment_id, assigned_crew, created_at in rows:
-        made_on = pd.Timestamp(created_at).date()
-        if made_on <= outcome.inspected_on and (crew is None or assigned_crew == crew):
+    for assignment_id, assigned_crew, created_at, planned_on in rows:
+        # a round entered after it was done (planned days before the day it was made)
+        # counts from its planned day
+        since = min(pd.Timestamp(created_at).date(), pd.Timestamp(planned_on).date())
+        if since <= outcome.inspected_on and (crew is None or assigned_crew == crew):
             return int(assignment_id)
     return None
 
