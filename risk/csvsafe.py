@@ -127,8 +127,10 @@ def write_csv(table: pd.DataFrame, path: str | Path, **options) -> Path:
 # -- reading -----------------------------------------------------------------------------------
 
 _SAVE_AS_CSV = (
-    "Save it as comma-separated UTF-8: in Excel 'CSV UTF-8 (Comma delimited)', in LibreOffice "
-    "character set 'Unicode (UTF-8)' and field delimiter ','"
+    "Save it as comma-separated UTF-8: in LibreOffice character set 'Unicode (UTF-8)' and "
+    "field delimiter ','; in Excel 'CSV UTF-8 (Comma delimited)', which writes commas only "
+    "where the computer's list separator is a comma (on a French Windows it is ';': save from "
+    "LibreOffice, or set the list separator to ',' in the regional settings)"
 )
 
 

@@ -171,6 +171,8 @@ def test_a_malformed_outcome_file_is_explained_and_writes_nothing(run, tmp_path,
     code, _, err = run("outcomes", "import", workspace, path, "--user", "ingrid")
     assert code == 2
     assert str(path) in err and where in err and "Traceback" not in err
+    if case == "semicolons":  # French Excel's "CSV UTF-8" writes them: the fix says so
+        assert "on a French Windows it is ';'" in err
     with OutcomeStore(auth.store_location(workspace)) as store:
         assert store.outcomes().empty
 
