@@ -289,7 +289,18 @@ def test_risk_serve_and_the_repository_config_hide_the_deploy_button(tmp_path, m
     config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "viewer"  # `streamlit run` from the repository
     calls = []
-    monkeypatch.setattr(app.subprocess, "call", lambda command, env: calls.append(command) or 0)
+
+    class Started:  # the dashboard's process, as `risk serve` starts and waits for it
+        def __init__(self, command, env):
+            calls.append(command)
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(app.subprocess, "Popen", Started)
     workspace = build_workspace(tmp_path)
     assert app.serve(workspace, port=8599) == 0  # `risk serve` and `risk demo`, from anywhere
     command = calls[0]
