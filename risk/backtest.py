@@ -143,11 +143,8 @@ def check_years_recorded(data: UtilityData, years: Sequence[int], horizon_years:
     ...
     risk.errors.InputError: evaluation years 2024 and 2025: a 3-year outcome window from them reaches past the break record, whose last break is on 2025-11-30: ...
     """
-    breaks = data.breaks
-    if breaks is None or not len(breaks) or "date" not in breaks:
-        return
-    last = pd.to_datetime(breaks["date"]).max()
-    if pd.isna(last):
+    last = data.last_break
+    if last is None:
         return
     horizon = int(horizon_years)
     late = [int(y) for y in years if int(y) + horizon - 1 > last.year]

@@ -307,13 +307,11 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
     >>> record_end_notes(data, "2026-06-01")[0][:58]
     'The last recorded break is on 2025-11-30, 183 days before '
     """
-    breaks = data.breaks
-    if breaks is None or not len(breaks) or "date" not in breaks:
+    last = data.last_break
+    if last is None:
         return []
-    dates = pd.to_datetime(breaks["date"]).dropna()
-    if not len(dates):
-        return []
-    as_of, last = to_timestamp(as_of), dates.max()
+    dates = pd.to_datetime(data.breaks["date"]).dropna()
+    as_of = to_timestamp(as_of)
     gap = (as_of - last).days
     if gap <= RECORD_GAP_DAYS:
         return []

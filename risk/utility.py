@@ -62,6 +62,16 @@ class UtilityData:
         return isinstance(self.pipes, gpd.GeoDataFrame) and "geometry" in self.pipes
 
     @property
+    def last_break(self) -> pd.Timestamp | None:
+        """The date of the last failure record, linked or not: where the utility's break
+        record ends (None without any dated break). The one rule of what "the record
+        reaches" for evaluation years, scoring dates and the demo's as-of date."""
+        if self.breaks is None or "date" not in self.breaks:
+            return None
+        last = pd.to_datetime(self.breaks["date"]).max()
+        return None if pd.isna(last) else last
+
+    @property
     def linked_breaks(self) -> pd.DataFrame:
         """Failure records that belong to a pipe of the inventory."""
         return self.breaks[self.breaks["pipe_id"].notna()]

@@ -61,7 +61,7 @@ def run_demo(args) -> int:
     generate_utility(town, n_segments=args.segments, seed=args.seed)
     say("2/7 Checking and loading it ...")
     data, workspace, _ = ingest_folder(town, workspace=workspace)
-    last = data.breaks["date"].max()
+    last = data.last_break
     as_of = pd.Timestamp(year=last.year + 1, month=1, day=1)
     complete = data.meta.get("records_complete_from")
     years = [as_of.year - 2, as_of.year - 1]

@@ -88,7 +88,7 @@ def simulate_field_loop(
     data = read_utility(sample_dir)
     leaks = restore_formulas(pd.read_csv(truth_file, dtype={"pipe_id": str}))  # csvsafe.write_csv
     if first_day is None:
-        last = data.breaks["date"].max()
+        last = data.last_break
         first = last + pd.Timedelta(days=1)
         first_day = first + pd.Timedelta(days=(7 - first.weekday()) % 7)
     first_day = pd.Timestamp(first_day)
