@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from risk.baselines import age_rule_applies, default_baselines, install_year_known_share
-from risk.calibration import calibration_section, decile_table
+from risk.calibration import calibration_section, decile_table, reliability_table
 from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
 from risk.forecast_checks import (
@@ -44,7 +44,6 @@ from risk.i18n import format_percent, t
 from risk.model import (
     RiskModel,
     gap_years_of,
-    reliability_table,
 )
 from risk.modelcard import model_cautions
 from risk.units import UnitRules, build_units, rank_by_unit, units_for

@@ -307,3 +307,29 @@ __all__ = [
     "pool_tables",
     "total_row",
 ]
+
+
+def reliability_table(probability, outcome, *, bins: int = 10, sample_weight=None) -> list[dict]:
+    """Mean predicted probability and observed frequency per quantile bin of predictions.
+
+    With ``sample_weight`` the means are weighted and ``count`` is the sum of weights
+    (rounded): the number of pipes the sampled rows stand for.
+    """
+    probability = np.asarray(probability, dtype=float)
+    outcome = np.asarray(outcome, dtype=float)
+    if len(probability) == 0:
+        return []
+    w = np.ones(len(probability)) if sample_weight is None else np.asarray(sample_weight, float)
+    order = np.argsort(probability, kind="mergesort")
+    rows = []
+    for chunk in np.array_split(order, min(bins, len(order))):
+        if len(chunk) == 0:
+            continue
+        rows.append(
+            {
+                "predicted": float(np.average(probability[chunk], weights=w[chunk])),
+                "observed": float(np.average(outcome[chunk], weights=w[chunk])),
+                "count": round(float(w[chunk].sum())),
+            }
+        )
+    return rows

@@ -503,6 +503,13 @@ def _backtest_sentences(metrics: dict, lang: str, report: dict | None) -> list[s
             more=(", " + _joined(more, lang)) if more else "",
         ).strip()
         out.append(sentence[0].upper() + sentence[1:])
+    if report:  # an old way as good as the model is said where its figures are
+        from risk.savings.backtest_report import backtest_summary
+        from risk.savings.words import baseline_ahead_text
+
+        ahead = baseline_ahead_text(backtest_summary(report), lang)
+        if ahead:
+            out.append(ahead)
     precision = _number(metrics.get("precision_top_100"))
     if precision is not None:
         out.append(t("modelcard.precision", lang, n=format_number(round(precision * 100), lang)))
@@ -557,11 +564,18 @@ def _calibration_sentence(card: dict, lang: str) -> str | None:
                 scale=format_number(scale, lang, decimals=2),
             )
         )  # fmt: skip
-    if method:
+    if method:  # a model saved before its probabilities followed from its counts
         parts.append(t(f"modelcard.calibrator.{method}", lang) if method == "platt" else
                      t("modelcard.calibrator.other", lang, method=str(method).replace("_", " ")))  # fmt: skip
+    elif card.get("probability") == "poisson":
+        parts.append(t("modelcard.probability_from_count", lang))
     bins = reliability_table(card)
     if len(bins):
-        gap = float((bins["observed"] - bins["predicted"]).abs().mean())
-        parts.append(t("modelcard.gap", lang, gap=format_percent(gap, lang, decimals=1)))
+        gap = format_percent(float((bins["observed"] - bins["predicted"]).abs().mean()), lang,
+                             decimals=1)  # fmt: skip
+        # a Platt-adjusted model's card says "after adjustment"; newer ones "on those years"
+        key = "modelcard.gap_held_out"
+        if method:
+            key = "modelcard.gap"
+        parts.append(t(key, lang, gap=gap))
     return " ".join(parts) or None

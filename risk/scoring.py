@@ -24,7 +24,7 @@ import xgboost as xgb
 from risk.errors import InputError
 from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
 from risk.features import FeatureBuilder, to_timestamp
-from risk.model import PlattCalibrator, RiskModel, is_fitted
+from risk.model import RiskModel, is_fitted
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
@@ -467,7 +467,7 @@ def save_model(
         "left_out_columns": _plain(getattr(model, "left_out_columns_", {})),
         "categories": _plain(model.categories_),
         "count_scale": model.count_scale_,
-        "calibrator": model.calibrator_.to_dict() if model.calibrator_ is not None else None,
+        "probability": "poisson",  # 1 - exp(-expected failures); before: "calibrator"
         "calibration": _plain(model.calibration_),
         "feature_importance": _plain(model.feature_importance().round(6).to_dict()),
         "metrics": _plain(metrics) if metrics else None,
@@ -513,8 +513,8 @@ def load_model(path: str | Path) -> RiskModel:
     model.set_features(card["features"], card["dropped_features"], card["categories"])
     model.left_out_columns_ = dict(card.get("left_out_columns") or {})
     model.count_scale_ = float(card["count_scale"])
-    state = card["calibrator"]
-    model.calibrator_ = PlattCalibrator.from_dict(state) if state is not None else None
+    # A model saved with a "calibrator" (a Platt curve on its probabilities) is read without
+    # it: its chance of a failure now follows from its expected failures, as for new models.
     model.calibration_ = card.get("calibration")
     model.as_of_ = card.get("as_of")
     model.fit_horizon_years_ = int(card.get("fit_horizon_years") or model.horizon_years)

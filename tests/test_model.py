@@ -23,7 +23,7 @@ from risk.explain import (
     reason_concepts,
 )
 from risk.features import FeatureBuilder, count_failures
-from risk.model import PlattCalibrator, RiskModel, build_panel, panel_dates
+from risk.model import RiskModel, build_panel, panel_dates
 from risk.modelcard import describe_card, model_cautions
 from risk.scoring import (
     SCORE_COLUMNS,
@@ -76,7 +76,7 @@ def test_fit_returns_self_and_learned_state_ends_with_underscore(panel):
     model = RiskModel(**FAST)
     assert model.fit(panel.X, panel.y, panel_date=panel.panel_date) is model
     assert model.n_features_in_ == len(model.feature_names_in_)
-    assert model.calibrator_ is not None
+    assert model.calibration_ is not None
     assert not hasattr(RiskModel(), "booster_")
     assert clone(model).get_params() == model.get_params()
 
@@ -489,15 +489,15 @@ def test_a_model_trained_on_a_sampled_panel_says_so_and_still_ranks(utility):
     assert hit[top].mean() > 1.5 * hit.mean()  # the riskiest fifth is richer in failures
 
 
-def test_weighted_platt_scaling_equals_repeating_rows():
-    rng = np.random.default_rng(0)
-    raw = rng.uniform(0.01, 0.5, 200)
-    hit = rng.random(200) < raw * 1.5
-    weight = rng.integers(1, 4, 200)
-    weighted = PlattCalibrator().fit(raw, hit, sample_weight=weight)
-    repeated = PlattCalibrator().fit(np.repeat(raw, weight), np.repeat(hit, weight))
-    assert weighted.a == pytest.approx(repeated.a, rel=1e-4)
-    assert weighted.b == pytest.approx(repeated.b, rel=1e-4, abs=1e-6)
+def test_the_chance_of_a_failure_follows_from_the_expected_failures(panel, fitted):
+    # one answer: the matrix grades likelihood from the chance, totals add expected
+    # failures; a held-out logistic curve once put most pipes' chance above their count
+    assert fitted.calibration_ is not None  # the model was checked on held-out years
+    X = panel.X[panel.panel_date == panel.panel_date.max()]
+    scores = fitted.score_frame(X)
+    expected = scores["expected_failures"].to_numpy()
+    np.testing.assert_allclose(scores["probability"], 1 - np.exp(-expected), rtol=1e-12)
+    assert (scores["probability"] <= expected).all()
 
 
 def test_a_zone_that_appears_between_panel_dates_stays_a_category(utility):

@@ -13,11 +13,11 @@ as return periods. ``likelihood_thresholds`` in ``[criticality]`` (default 0.01,
 
 | grade | name | probability in a year | sample town (20,000 segments) |
 |---|---|---|---|
-| 1 | rare | < 1 % (less than once in 100 years) | 31 % of pipes |
-| 2 | unlikely | 1-3 % | 39 % |
-| 3 | possible | 3-10 % | 20 % |
-| 4 | likely | 10-30 % (once in 3-10 years) | 8 % |
-| 5 | almost certain | >= 30 % | 0.7 % |
+| 1 | rare | < 1 % (less than once in 100 years) | 39 % of pipes |
+| 2 | unlikely | 1-3 % | 33 % |
+| 3 | possible | 3-10 % | 17 % |
+| 4 | likely | 10-30 % (once in 3-10 years) | 9 % |
+| 5 | almost certain | >= 30 % | 1.5 % |
 
 **Consequence** (columns): ``cof_grade`` of ``consequence.parquet`` (``risk criticality``),
 re-derived from its ``cof_score`` with the current ``grade_thresholds`` (the same rule,

@@ -12,8 +12,8 @@ driver
     :func:`partition_utility`); computes the few network-wide quantities the features need
     (pipes in service, category lists, first year of the break record, panel sampling
     rate); fits the LEYP prior (:class:`risk.baselines.WeibullBaseline`, which samples at
-    most 200,000 pipes) at each date on pipe attributes without geometry; fits the Platt
-    calibrator on the held-out panel date; ranks every pipe; writes the output.
+    most 200,000 pipes) at each date on pipe attributes without geometry; checks expected
+    against observed failures on the held-out panel dates; ranks every pipe; writes the output.
 workers
     hold one :class:`risk.features.FeatureBuilder` per partition (its neighbour pairs, soil
     overlaps and nearest stations are computed there once), build the features and labels

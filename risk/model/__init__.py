@@ -8,11 +8,12 @@ failures of a pipe within a horizon from its features (:mod:`risk.features`):
   pipe is that rate times its length;
 - calibration is checked on the latest ``calibration_years`` panel dates, each held out
   in time (rolling origin: predicted by a booster fitted on the dates whose outcome
-  windows end by it, within the complete break record): probabilities
-  ``P(>= 1 failure within the horizon)`` by Platt scaling (a logistic curve on the logit
-  of the raw probability), and expected against observed failures per decile there (a
-  check kept with the model: the counts are not scaled); the booster is then refitted on
-  every panel date (``calibrate=True``);
+  windows end by it, within the complete break record): expected
+  against observed failures per decile there (a check kept with the model: the counts are
+  not scaled); the booster is then refitted on every panel date (``calibrate=True``);
+- the chance of at least one failure within the horizon follows from the expected count
+  (``1 - exp(-expected_failures)``, a Poisson count), so the two never disagree: a chance
+  above the expected count (which no count allows) cannot be shown beside it;
 - the inspection rank orders pipes by expected failures per km: with a budget of pipe
   length to inspect, taking the densest pipes first maximises the failures found per km
   inspected (the greedy solution of a fractional knapsack).
@@ -24,7 +25,7 @@ labelled with the failures inside that window (see :func:`build_panel`).
 
 Modules: ``estimator`` (:class:`RiskModel`), ``panel`` (the training panel and the
 LEYP prior), ``held_out`` (calibration on held-out years), ``weather`` (the forecast
-over past years' weather), ``platt`` (probabilities), ``columns`` (what they share).
+over past years' weather), ``columns`` (what they share).
 """
 
 from risk.model.columns import (
@@ -50,15 +51,10 @@ from risk.model.panel import (
     with_prior,
     with_window_weather,
 )
-from risk.model.platt import (
-    PlattCalibrator,
-    reliability_table,
-)
 
 __all__ = [
     "MIN_EXPOSURE_LENGTH_M",
     "Panel",
-    "PlattCalibrator",
     "RiskModel",
     "add_statistical_prior",
     "as_categories",
@@ -73,7 +69,6 @@ __all__ = [
     "may_be_time_only",
     "panel_dates",
     "panel_rows",
-    "reliability_table",
     "time_only_columns",
     "usual_weather",
     "with_prior",

@@ -92,9 +92,8 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         Drop features that take a single value at every panel date (network-wide weather,
         for example): they only tell panel years apart and cannot rank pipes.
     calibrate : bool
-        Calibrate probabilities (Platt scaling) on the latest panel dates held out in
-        time, and check expected against observed failures there (``calibration_``; the
-        counts are not scaled, see :meth:`calibrate_years`).
+        Check expected against observed failures on the latest panel dates held out in
+        time (``calibration_``; the counts are not scaled, see :meth:`calibrate_years`).
     calibration_years : int
         Number of panel dates, latest first, on which calibration is checked and pooled.
         Each is predicted by a booster fitted on the dates whose outcome windows end by it
@@ -546,19 +545,14 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
 
         A model that learnt 1-year windows for a longer horizon (:attr:`fit_horizon`)
         forecasts each year of the horizon as the year ahead: expected failures times the
-        years, and the chance of none in any of them."""
+        years. The probability is the chance of at least one failure of a Poisson count
+        with that expectation: it never exceeds the expected failures."""
         rate = self._raw_rate_per_km(self.booster_, X)
-        mu = rate * exposure_km(X)
         years = self.horizon_years / self.fit_horizon
-        if self.calibrator_ is not None:
-            probability = self.calibrator_.predict(1.0 - np.exp(-mu))
-        else:
-            probability = 1.0 - np.exp(-mu * self.count_scale_)
-        if years != 1:
-            probability = 1.0 - (1.0 - probability) ** years
+        expected = rate * exposure_km(X) * self.count_scale_ * years
         return {
-            "probability": probability,
-            "expected_failures": mu * self.count_scale_ * years,
+            "probability": -np.expm1(-expected),  # P(N >= 1) of a Poisson count
+            "expected_failures": expected,
             "expected_failures_per_km": rate * self.count_scale_ * years,
         }
 
