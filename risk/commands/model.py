@@ -285,14 +285,17 @@ def cmd_evaluate(args) -> int:
             progress=step,
             unit_rules=UnitRules.of_workspace(workspace),
         )
+    from risk.savings.backtest_report import backtest_summary
+    from risk.savings.words import baseline_ahead_text, method_label
+
     summary = result["summary"]
     lines = [
         f"Walk-forward backtest, years {years[0]}-{years[-1]}, horizon {args.horizon_years} y:"
     ]
-    lines.append(f"{'method':<22}{'@1%':>7}{'@5%':>7}{'@10%':>7}{'AUC':>7}")
+    lines.append(f"{'method':<28}{'@1%':>7}{'@5%':>7}{'@10%':>7}{'AUC':>7}")
     for method, m in summary.items():
         lines.append(
-            f"{method:<22}{m.get('capture_at_1pct', float('nan')):>7.3f}"
+            f"{method_label(method, 'en'):<28}{m.get('capture_at_1pct', float('nan')):>7.3f}"
             f"{m.get('capture_at_5pct', float('nan')):>7.3f}"
             f"{m.get('capture_at_10pct', float('nan')):>7.3f}"
             f"{(m.get('roc_auc') or float('nan')):>7.3f}"
@@ -300,6 +303,8 @@ def cmd_evaluate(args) -> int:
     lines.append("(share of each year's failures found in the riskiest 1/5/10 % of length)")
     lines.append(f"Report: {Path(out) / 'backtest.html'}")
     warnings = result.get("warnings") or []
+    ahead = baseline_ahead_text(backtest_summary(result), "en")
+    warnings = ([ahead] if ahead else []) + warnings
     lines += [f"warning: {warning}" for warning in warnings]  # calibration per decile
     emit(
         args,

@@ -8,7 +8,7 @@
 * :func:`report_curves` and :func:`capture_at`: the capture curves by method, and the share of
   failures a method captures at a share of network length;
 * :func:`backtest_summary`: what the backtest says at :data:`STORY_SHARE` of the length, for
-  the impact story;
+  the impact story; :func:`baseline_ahead`: the old way that did as well as the model;
 * :func:`curves_table` and :func:`calibration_table`: the report's curves and reliability bins
   as tables for charts.
 """
@@ -120,6 +120,27 @@ def backtest_summary(report: dict | None, share: float = STORY_SHARE) -> dict | 
         "model": figures["model"],
         "baselines": dict(sorted(baselines.items(), key=lambda kv: -kv[1])),
     }
+
+
+def baseline_ahead(story: dict | None) -> tuple[str, float] | None:
+    """The usual way that found as many of the next year's failures as the model or more, on
+    the same riskiest share of length (:func:`backtest_summary`), and its share: the one
+    rule of the warning the Impact page, the Model page and ``risk evaluate`` give when the
+    model does not beat the old ways on this network. None when the model is ahead (or
+    there is nothing to compare); the random choice never counts as a way.
+
+    >>> baseline_ahead({"model": 0.30, "baselines": {"prior_failures": 0.33, "age": 0.1}})
+    ('prior_failures', 0.33)
+    >>> baseline_ahead({"model": 0.40, "baselines": {"prior_failures": 0.33}}) is None
+    True
+    """
+    if not story:
+        return None
+    ways = {m: v for m, v in (story.get("baselines") or {}).items() if m != "random"}
+    if not ways:
+        return None
+    method, value = max(ways.items(), key=lambda kv: kv[1])
+    return (method, float(value)) if value >= story["model"] else None
 
 
 def curves_table(report: dict | None) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from risk.costs import inspection_return
 from risk.i18n import format_date, format_number, format_percent, format_quantity, plural, t
-from risk.savings.backtest_report import BASELINE_LABELS
+from risk.savings.backtest_report import BASELINE_LABELS, baseline_ahead
 from risk.savings.impact import MIN_INSPECTIONS_TO_COMPARE, MIN_KM_TO_COMPARE
 
 #: The methods' names (Impact page, ``risk savings``): the backtest's, one set everywhere
@@ -170,13 +170,37 @@ def backtest_text(backtest: dict, lang: str = "en") -> str:
         for m, v in backtest["baselines"].items()
     ]
     key = "impact.backtest_text" if old else "impact.backtest_text_alone"
-    return t(
+    text = t(
         key,
         lang,
         years=_years_text(backtest["years"], lang),
         share=format_percent(backtest["share"], lang),
         model=format_percent(backtest["model"], lang),
         old=", ".join(old),
+    )
+    ahead = baseline_ahead_text(backtest, lang)
+    return f"{text} {ahead}" if ahead else text
+
+
+def baseline_ahead_text(backtest: dict | None, lang: str = "en") -> str | None:
+    """The warning that an old way did as well as the model (:func:`baseline_ahead`), in
+    ``lang``; None when the model is ahead.
+
+    >>> baseline_ahead_text({"years": [2024], "share": 0.05, "model": 0.30,
+    ...                      "baselines": {"prior_failures": 0.33}})[:63]
+    'On these years the old way "most past breaks first" did as well'
+    """
+    ahead = baseline_ahead(backtest)
+    if ahead is None:
+        return None
+    method, value = ahead
+    return t(
+        "impact.baseline_ahead",
+        lang,
+        method=in_sentence(method_label(method, lang)),
+        old=format_percent(value, lang),
+        model=format_percent(backtest["model"], lang),
+        share=format_percent(backtest["share"], lang),
     )
 
 
