@@ -520,3 +520,21 @@ def test_a_utility_in_feet_gets_the_consequence_it_has_in_metres(town, workspace
     want = metric.table.set_index("pipe_id")[columns]
     assert want["critical_sites_affected"].sum() > 0 and want["valve_segment_id"].notna().any()
     pd.testing.assert_frame_equal(got.loc[want.index], want)
+
+
+def test_criticality_of_pipes_without_lines_says_why_none_is_estimated(
+    run, attribute_only, tmp_path
+):
+    """An inventory without geometry and without an EPANET model printed its first three pipes
+    as "grade 0 (unknown), nan m³/day unserved at peak"."""
+    workspace = tmp_path / "ws"
+    code, _, err = run(
+        "ingest", attribute_only, "--mapping", attribute_only / "mapping.toml",
+        "--workspace", workspace,
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run("criticality", workspace)
+    assert code == 0, err
+    assert "nan" not in out
+    assert "the pipes have no lines (no graph to cut) and no EPANET model" in out
+    assert "no proxies for 6 pipes: the inventory has no pipe lines" in err + out

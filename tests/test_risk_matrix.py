@@ -307,6 +307,8 @@ def test_risk_matrix_on_the_command_line_is_the_pages_matrix(run, tiny_workspace
     code, out, err = run("matrix", tiny_workspace, "--language", "fr")
     assert code == 0, err
     assert "Matrice" in out and "négligeable" in out  # the page's words, in French
+    assert "Conduites par niveau de risque" in out and "Pipes by risk grade" not in out
+    assert "Niveaux et rang de risque de chaque conduite" in out
     written = pd.read_csv(tiny_workspace / "risk.csv")  # the GIS file: reasons in words too
     assert written.columns[-2:].tolist() == ["top_reasons", "reasons"]
     assert set(written["reasons"]) == {

@@ -77,7 +77,7 @@ def cmd_matrix(args) -> int:
     """The risk matrix of the Risk map page (the same package function), in the terminal."""
     from risk.consequence.matrix import matrix_table, read_risk
     from risk.csvsafe import write_csv
-    from risk.i18n import t
+    from risk.i18n import format_number, t
     from risk.pipecard import with_reasons_in_words
     from risk.workspace import Workspace
 
@@ -98,17 +98,21 @@ def cmd_matrix(args) -> int:
     )
     texts, _ = matrix_table(result, args.language)
     summary = result.summary()
-    lines = [t("riskmatrix.title", args.language), texts.to_string(index=False), ""]
+    lang = args.language
+    lines = [t("riskmatrix.title", lang), texts.to_string(index=False), ""]
     if not result.assessed:
-        lines.append(
-            "No consequence yet: every pipe is 'not assessed'. Run 'risk criticality "
-            f"{args.workspace}' to grade consequences."
-        )
-    grades = ", ".join(f"{n:,} {g.replace('_', ' ')}" for g, n in summary["grades"].items())
-    lines.append(
-        f"Pipes by risk grade: {grades}; consequence by proxy for {summary['proxy_pipes']:,}."
+        lines.append(t("riskmatrix.cli.no_consequence", lang, workspace=args.workspace))
+    grades = ", ".join(
+        f"{format_number(n, lang)} {t(f'riskmatrix.risk.{g}', lang)}"
+        for g, n in summary["grades"].items()
     )
-    lines.append(f"Every pipe's grades and risk rank: {out}")
+    lines.append(
+        t(
+            "riskmatrix.cli.grades", lang, grades=grades,
+            proxy=format_number(summary["proxy_pipes"], lang),
+        )
+    )  # fmt: skip
+    lines.append(t("riskmatrix.cli.file", lang, out=out))
     emit(args, {"out": str(out), **summary}, "\n".join(lines))
     return 0
 
@@ -198,7 +202,19 @@ def summary_lines(result, out: Path) -> list[str]:
         )
     grades = ", ".join(f"{name} {n:,}" for name, n in s["grades"].items())
     lines.append(f"  grades: {grades}")
-    top = table.sort_values("cof_score", ascending=False).head(3)
+    known = table[table["cof_score"].notna() & table["unserved_peak_m3_per_day"].notna()]
+    top = known.sort_values("cof_score", ascending=False).head(3)
+    if not len(top):  # no graph (pipes without geometry) and no model: nothing to name
+        lines.append(
+            "  no pipe's consequence could be estimated"
+            + (
+                ": the pipes have no lines (no graph to cut) and no EPANET model (network.inp) "
+                "was found. Every pipe is 'not assessed' in the risk matrix; give the pipes' "
+                "geometry or the network's EPANET model, then run risk criticality again."
+                if s.get("pipes_without_lines")
+                else ": every pipe is 'not assessed' in the risk matrix."
+            )
+        )
     for r in top.itertuples(index=False):
         lines.append(
             f"  {r.pipe_id}: grade {r.cof_grade} ({r.cof_grade_name}), "

@@ -150,7 +150,14 @@ def assess_consequence(
         open_pipes = model.links[(model.links["kind"] == "pipe") & model.links["open"]]
         km = open_pipes["length_m"].sum() / 1000.0
         demand_per_km = float(model.average_demand_m3_per_day.sum() / km) if km > 0 else None
-    say(f"proxies for {len(pipes):,} pipes (graph of the GIS pipes)")
+    lines = "geometry" in pipes and len(pipes) and pipes.geometry.notna().all()
+    summary["pipes_without_lines"] = not lines  # no graph: the proxies stay unknown
+    say(
+        f"proxies for {len(pipes):,} pipes (graph of the GIS pipes)"
+        if lines
+        else f"no proxies for {len(pipes):,} pipes: the inventory has no pipe lines to build "
+        "a graph from"
+    )
     proxies = compute_proxies(pipes, settings, sites=sites, demand_m3_per_day_per_km=demand_per_km)
     summary["proxy_demand_m3_per_day_per_km"] = (
         demand_per_km if demand_per_km is not None else settings.proxy_demand_m3_per_day_per_km
