@@ -42,6 +42,10 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     assert pd.read_csv(first["files"]["csv"])["pipe_id"].tolist() == planned
     assert json.loads(out)["files"]["csv"].endswith("2026-11-23-draft/plan.csv")
     assert "2026-11-23-" in first["files"]["csv"] and "draft" not in first["files"]["csv"]
+    # the same day again: the crew's day is already full, and that is said
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert "Note: Nord already has 3 inspections planned on these days (round 2026-11-23-" in out
 
 
 def test_dispatch_sends_no_crew_on_the_projects_closed_days(run, workspace, tmp_path):

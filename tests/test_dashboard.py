@@ -195,6 +195,32 @@ def test_dispatch_refuses_stale_lists_and_cancels_a_round(tmp_path, monkeypatch)
         assert set(store.assignments(round_id="first-come")["status"]) == {"cancelled"}
 
 
+def test_a_round_on_days_a_crew_already_has_planned_is_said(tmp_path, monkeypatch):
+    from risk.cli import main
+
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "dispatch")
+    start = at.date_input(key="start").value
+    crews = tmp_path / "nord.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    assert main([
+        "dispatch", str(workspace), "--crews", str(crews), "--start", start.isoformat(),
+        "--days", "1", "--assign", "--user", "erin",
+    ]) == 0  # fmt: skip
+
+    again = app_as(workspace, "erin", "dispatch")
+    again.date_input(key="start").set_value(start)
+    again.run()
+    again.button(key="generate").click()
+    again.run()
+    assert not again.exception
+    busy = [w.value for w in again.warning if "already has" in w.value]
+    assert len(busy) == 1 and busy[0].startswith(
+        f"Nord already has 3 inspections planned on these days (round {start.isoformat()}-"
+    )
+
+
 def test_a_round_planned_again_after_a_cancel_gets_a_free_name_and_a_taken_one_is_said(
     tmp_path, monkeypatch
 ):

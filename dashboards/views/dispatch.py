@@ -220,6 +220,8 @@ if assigned_as:
     st.info(tr("dispatch.assigned_already", round=assigned_as))
 elif warning:
     (st.info if move else st.warning)(warning)
+for busy in [] if assigned_as else rounds.busy_crew_words(assignments, plan, lang, move=move):
+    st.warning(busy)
 blocked = not len(plan) or bool(assigned_as) or (bool(warning) and not move)
 c1, c2 = st.columns([2, 1])
 round_id = c1.text_input(

@@ -202,6 +202,7 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 
 def cmd_dispatch(args) -> int:
     from risk.dispatch import closed_days, plan_inspections, read_crews
+    from risk.dispatch.rounds import busy_crew_words
     from risk.dispatch.sheets import export_plan
     from risk.outcomes.writes import assign
     from risk.workspace import load_workspace
@@ -226,6 +227,7 @@ def cmd_dispatch(args) -> int:
     with _store(args.workspace) as store:
         exclude = exclusions(store, start=start, recent_days=args.recent_days)
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
+        busy = busy_crew_words(store.assignments(), plan)
         # An assigned round is a record: its lists go to plans/<round id>, never over another
         # round's; a draft (not assigned) goes to plans/<start>-draft, replaced by the next.
         folder = f"{start.isoformat()}-draft"
@@ -250,6 +252,7 @@ def cmd_dispatch(args) -> int:
 
     past = past_start_words(start, clock.today())
     text += f"\nNote: {past}" if past else ""
+    text += "".join(f"\nNote: {words}" for words in busy)
     emit(
         args,
         {

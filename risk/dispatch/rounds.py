@@ -237,6 +237,49 @@ def past_start_words(start: date, today: date, lang: str = "en") -> str | None:
     return t("dispatch.start_past", lang, day=_date(start, lang), today=_date(today, lang))
 
 
+def busy_crew_words(
+    assignments: pd.DataFrame | None, plan: pd.DataFrame, lang: str = "en", *, move: bool = False
+) -> list[str]:
+    """A sentence per crew that already has planned inspections (not done, not cancelled) on
+    the days a new ``plan`` gives it (``crew``, ``date``): two rounds on one day ask twice a
+    crew's capacity of it, and nothing said so. The one rule of the Dispatch page and
+    ``risk dispatch``. With ``move``, the inspections the plan moves (its pipes' planned
+    ones, cancelled when it is assigned) do not count.
+
+    >>> planned = pd.DataFrame({"round_id": ["w49"] * 3, "crew": ["Crew 1"] * 3,
+    ...     "pipe_id": ["P1", "P2", "P3"],
+    ...     "planned_date": pd.to_datetime(["2026-12-07", "2026-12-08", "2026-12-08"]),
+    ...     "status": ["planned", "planned", "done"]})
+    >>> new = pd.DataFrame({"crew": ["Crew 1", "Crew 2"], "date": [date(2026, 12, 8)] * 2,
+    ...                     "pipe_id": ["P2", "P3"]})
+    >>> [words[:72] for words in busy_crew_words(planned, new)]
+    ['Crew 1 already has 1 inspection planned on these days (round w49, Dec 8,']
+    """
+    if assignments is None or not len(assignments) or not len(plan):
+        return []
+    planned = assignments[assignments["status"] == "planned"]
+    if move:
+        planned = planned[~planned["pipe_id"].astype(str).isin(plan["pipe_id"].astype(str))]
+    out = []
+    for crew, days in pd.to_datetime(plan["date"]).groupby(plan["crew"].astype(str)):
+        days = set(days)
+        mine = planned[(planned["crew"].astype(str) == str(crew))]
+        mine = mine[pd.to_datetime(mine["planned_date"]).isin(days)]
+        if not len(mine):
+            continue
+        dates = sorted(pd.to_datetime(mine["planned_date"]).dt.date.unique())
+        span = _date(dates[0], lang) if len(dates) == 1 else t(
+            "dispatch.days_span", lang, first=_date(dates[0], lang), last=_date(dates[-1], lang)
+        )  # fmt: skip
+        out.append(
+            plural(
+                "dispatch.crew_busy", len(mine), lang, crew=str(crew),
+                rounds=", ".join(sorted(set(mine["round_id"].astype(str)))), days=span,
+            )
+        )  # fmt: skip
+    return out
+
+
 def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:
     """``base``, or ``base-2``, ``base-3``... the first not taken by a stored round (a round
     re-planned from the same first day after a cancel must not be refused for its name).
