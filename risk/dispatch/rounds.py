@@ -124,7 +124,14 @@ def next_round_start(assignments: pd.DataFrame | None, *, today: date | None = N
 
 def rounds_table(assignments: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
     """The rounds already planned, one row per day and crew (and round): the status in words
-    (planned, in progress, done, cancelled), how many pipes and how many done; by day."""
+    (planned, in progress, done, cancelled), how many pipes and how many done; by day, then
+    crew, a cancelled round after the others of its day.
+
+    >>> planned = pd.DataFrame({"round_id": ["a", "b"], "crew": ["Nord", "Nord"],
+    ...     "planned_date": pd.to_datetime(["2026-12-07"] * 2), "status": ["cancelled", "planned"]})
+    >>> rounds_table(planned)["Status"].tolist()
+    ['planned', 'cancelled']
+    """
     columns = [t(f"dispatch.col.{c}", lang) for c in ("day", "crew", "status", "pipes", "done")]
     columns.append(t("dispatch.col.round", lang))
     if assignments is None or not len(assignments):
@@ -143,8 +150,8 @@ def rounds_table(assignments: pd.DataFrame | None, lang: str = "en") -> pd.DataF
             status = t("dispatch.status.in_progress", lang, done=done, total=total - cancelled)
         else:
             status = t("dispatch.status.planned", lang)
-        rows.append((day, str(crew), status, total, done, str(round_id)))
-    rows.sort(key=lambda r: (r[0], r[1], r[5]))
+        rows.append((day, str(crew), status, total, done, str(round_id), cancelled == total))
+    rows.sort(key=lambda r: (r[0], r[1], r[6], r[5]))  # a cancelled round after the one kept
     return pd.DataFrame(
         [(_date(r[0], lang), r[1], r[2], format_number(r[3], lang), format_number(r[4], lang), r[5])
          for r in rows],
