@@ -329,6 +329,8 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
     first = at.session_state["last_outcome"]
     saved = f"Saved for pipe {first['pipe_id']}: leak found (record {first['outcome_id']})."
     assert saved in texts(at)  # the result in words, not only a record number
+    # ... and what was kept with it: the crew checks the flow and place they typed
+    assert f"{saved} Details: at a joint, 2.5 m³/h, inspected on " in texts(at)
     assert at.selectbox(key="f_assignment").value != picked  # moved on to the next pipe
     # ... with a blank form: no result, leak kind or flow carried over to the next pipe
     assert at.radio(key="f_result").value is None and at.radio(key="f_leak_kind").value is None

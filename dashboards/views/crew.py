@@ -158,6 +158,7 @@ with st.container(key="crew-pipe"):
         key = "crew.saved" if last["created"] else "crew.already"
         key = "crew.corrected" if last.get("corrects") else key
         result = label("result", last["result"], lang)
+        details = crewday.saved_details(last["outcome"], lang)  # what was kept, in words
         message(
             tr(
                 key,
@@ -166,6 +167,7 @@ with st.container(key="crew-pipe"):
                 result=result,
                 before=last.get("corrects"),
             )
+            + (f" {details}" if details else "")
         )
         if last.get("dropped"):
             shown.caption(tr("crew.dropped", result=result))

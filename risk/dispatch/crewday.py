@@ -362,6 +362,38 @@ def recorded_before(outcomes: pd.DataFrame | None, pipe_id, day: date | None) ->
     return counted_outcomes(same).sort_values("outcome_id")
 
 
+def saved_details(outcome: dict, lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """What a crew's save stored besides the result, in a few words, for the confirmation to
+    repeat it (where the leak was, its flow, the days, the note): a crew member checks what
+    was kept, not only that something was. None when there is nothing besides the day.
+
+    >>> saved_details({"result": "leak_found", "leak_kind": "joint", "flow_m3_per_h": 2.5,
+    ...                "inspected_on": date(2026, 12, 4), "notes": "valve box cracked"})
+    'Details: at a joint, 2.5 m³/h, inspected on Dec 4, 2026, note "valve box cracked".'
+    """
+    parts = []
+    leak = outcome.get("result") == "leak_found"  # a flow with another result is not kept
+    if leak and outcome.get("leak_kind"):
+        parts.append(label("leak_kind", outcome["leak_kind"], lang))
+    flow = outcome.get("flow_m3_per_h")
+    if leak and flow is not None and not pd.isna(flow):
+        flow = float(flow)
+        parts.append(format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1))
+    for key in ("inspected_on", "repair_date"):
+        day = outcome.get(key)
+        if day is not None and not pd.isna(day):
+            parts.append(
+                t(f"crew.saved.{key}", lang, day=format_date(pd.Timestamp(day).date(), lang))
+            )
+    notes = outcome.get("notes")
+    if notes:
+        notes = str(notes) if len(str(notes)) <= 60 else str(notes)[:57].rstrip() + "..."
+        parts.append(t("crew.saved.notes", lang, notes=notes))
+    if not parts or (len(parts) == 1 and outcome.get("inspected_on")):
+        return None
+    return t("crew.saved.details", lang, details=", ".join(parts))
+
+
 def recorded_words(earlier: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
     """Outcomes in a few words: "leak found (record 11, by camille)", joined by commas."""
     return ", ".join(
