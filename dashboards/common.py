@@ -347,6 +347,7 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
         key=LANGUAGE_WIDGET,
         on_change=_language_changed,
         args=(workspace,),
+        placeholder=tr("common.choose"),
     )
     if user is not None:
         role = tr(f"role.{user.role}")

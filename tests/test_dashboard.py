@@ -390,6 +390,8 @@ def test_a_corrected_flow_replaces_the_leak_and_one_more_leak_adds(tmp_path, mon
     monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
     at = app_as(workspace, "nadia", "crew", lang="fr")
     first = at.selectbox(key="f_assignment").value
+    # typing a pipe into the list empties it: its hint is French too, not "Choose an option"
+    assert at.selectbox(key="f_assignment").proto.placeholder == "Choisir"
     fill_outcome(at, flow="25")
     at.button(key="f_save").click()
     at.run()
@@ -425,6 +427,8 @@ def test_a_corrected_flow_replaces_the_leak_and_one_more_leak_adds(tmp_path, mon
 def test_adding_another_result_beside_a_leak_is_refused_with_the_way_to_correct(workspace):
     at = app_as(workspace, "nadia", "crew", lang="fr")
     first = at.selectbox(key="f_assignment").value
+    # typing a pipe into the list empties it: its hint is French too, not "Choose an option"
+    assert at.selectbox(key="f_assignment").proto.placeholder == "Choisir"
     fill_outcome(at)
     at.button(key="f_save").click()
     at.run()

@@ -48,6 +48,7 @@ name = st.selectbox(
     names,
     format_func=lambda n: f"{n} ({_role(roles[n])})",
     key="edit_user",
+    placeholder=tr("common.choose"),
 )
 if name:
     r, p, a = st.columns(3)
@@ -59,6 +60,7 @@ if name:
             index=auth.ROLES.index(roles[name]),
             format_func=_role,
             key=f"edit_role_{name}",
+            placeholder=tr("common.choose"),
         )
         new_crew = st.text_input(
             tr("admin.crew_if_crew"), value=crews[name], key=f"edit_crew_{name}"
@@ -102,12 +104,18 @@ with st.form("add_user", clear_on_submit=True):
     st.subheader(tr("admin.add"))
     c1, c2 = st.columns(2)
     username = c1.text_input(tr("signin.username"), key="new_username")
-    role = c2.selectbox(tr("admin.role"), auth.ROLES, format_func=_role)
+    role = c2.selectbox(
+        tr("admin.role"), auth.ROLES, format_func=_role, placeholder=tr("common.choose")
+    )
     password = c1.text_input(tr("signin.password"), type="password", key="new_password")
     crew = c2.text_input(tr("admin.crew"), key="new_crew")
     email = c1.text_input(tr("admin.email"), key="new_email")
     language = c2.selectbox(
-        tr("admin.language"), languages(), format_func=language_name, key="new_language"
+        tr("admin.language"),
+        languages(),
+        format_func=language_name,
+        key="new_language",
+        placeholder=tr("common.choose"),
     )
     added = st.form_submit_button(tr("admin.create"))
 if added:

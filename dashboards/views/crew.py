@@ -80,7 +80,7 @@ if user.role != "crew":
     if not crews:
         st.info(tr("crew.nothing"))
         st.stop()
-    crew = st.selectbox(tr("crew.crew"), crews, key="crew_choice")
+    crew = st.selectbox(tr("crew.crew"), crews, key="crew_choice", placeholder=tr("common.choose"))
     everything = everything[everything["crew"] == crew]
 else:
     crew = user.crew
@@ -180,6 +180,7 @@ with st.container(key="crew-pipe"):
             format_func=lambda a, lang=lang: options.get(a, t("crew.off_plan", lang)),
             label_visibility="collapsed",
             key="f_assignment",
+            placeholder=tr("common.choose"),
         )
         row = view.row(assignment)
         if row is not None:

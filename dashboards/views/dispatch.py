@@ -53,6 +53,7 @@ if cancellable:
             list(cancellable),
             format_func=cancellable.get,
             key="cancel_which",
+            placeholder=tr("common.choose"),
         )
         left = rounds.inspections_left(assignments)[to_cancel]
         sure = st.checkbox(

@@ -88,6 +88,7 @@ else:
         names,
         format_func=lambda name, labels=labels: labels[name],  # bound: AppTest
         key="model_card",
+        placeholder=tr("common.choose"),
     )
     card = dict(cards[names.index(chosen)][1])
     page = modelcard.describe_card(card, lang, report=report)
