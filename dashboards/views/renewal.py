@@ -88,7 +88,9 @@ chart = (
     .properties(title=tr("renewal.chart_title"), height=300)
 )  # fmt: skip
 st.altair_chart(common.localized(chart), width="stretch")
-st.dataframe(words.scenario_table(plan, lang), hide_index=True, key="renewal_scenarios")
+# A static table: its five rows wrap to the page's width, every column in sight (as a grid,
+# the last columns hid beyond its right edge)
+st.table(words.scenario_table(plan, lang), hide_index=True)
 
 # -- the plan itself --------------------------------------------------------------------------
 st.subheader(tr("renewal.by_year"))
