@@ -304,7 +304,7 @@ def test_the_page_shows_the_package_plan(tmp_path):
     at.number_input(key="renewal_budget").set_value(200_000).run()
     assert not at.exception
     expected = scenario_table(workspace_renewal_plan(workspace, 200_000, years=10), "en")
-    shown = at.dataframe[0].value  # the scenarios, first table of the page
+    shown = at.table[0].value  # the scenarios, the first (static) table of the page
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected)
     french = app_as(workspace, "marc", "renewal", lang="fr")
     assert not french.exception
