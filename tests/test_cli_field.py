@@ -46,6 +46,7 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     code, out, err = run(*args)
     assert code == 0, err
     assert "Note: Nord already has 3 inspections planned on these days (round 2026-11-23-" in out
+    assert "; Nov 23, 2026): this round adds to them." in out
 
 
 def test_dispatch_sends_no_crew_on_the_projects_closed_days(run, workspace, tmp_path):

@@ -219,6 +219,11 @@ def test_a_round_on_days_a_crew_already_has_planned_is_said(tmp_path, monkeypatc
     assert len(busy) == 1 and busy[0].startswith(
         f"Nord already has 3 inspections planned on these days (round {start.isoformat()}-"
     )
+    # assigned only when the engineer says so
+    assert again.button(key="assign").disabled
+    again.checkbox(key="assign_anyway").check()
+    again.run()
+    assert not again.button(key="assign").disabled
 
 
 def test_a_round_planned_again_after_a_cancel_gets_a_free_name_and_a_taken_one_is_said(

@@ -365,6 +365,8 @@ def open_page(page, link: str, heading: str) -> None:
 
 
 def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
+    from playwright.sync_api import expect
+
     url, workspace = server
     internet: list[str] = []
     context = browser.new_context(viewport=DESK, locale="en-US")
@@ -451,6 +453,15 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
                                                    "status": ["planned"]}), today=TODAY)  # fmt: skip
     assert f"Nord · {i18n.format_date(monday)}" in main_text(page)
     check_clean(page, "dispatch")
+    # Assigned: the form moves on to the next free week under a free name. (Its state was
+    # only deleted: the browser kept showing the old day and name, and the name was refused.)
+    page.get_by_role("button", name="Assign to the crews").click()
+    page.get_by_text("These lists are assigned (round").wait_for(timeout=30_000)
+    after = pd.Timestamp(monday) + pd.Timedelta(days=7)
+    day = page.get_by_role("spinbutton", name="day, First day").first
+    expect(day).to_have_attribute("aria-valuenow", str(after.day), timeout=20_000)
+    round_name = page.get_by_role("textbox", name="Round name")
+    assert round_name.input_value().startswith(f"{after:%Y-%m-%d}-")
     shoot(page, "engineer-dispatch-desk")
     context.close()
 

@@ -67,7 +67,7 @@ if cancellable:
                 st.error(rounds.refusal_words(exc, to_cancel, lang))
             else:
                 st.session_state.pop("plan", None)  # its exclusions changed: make it again
-                st.session_state.pop("start", None)  # the next round's first day moves back
+                st.session_state["dispatch_fresh"] = True  # the next round's first day moves back
                 st.session_state["dispatch_done"] = plural(
                     "dispatch.cancelled", n, lang, round=to_cancel
                 )
@@ -108,6 +108,13 @@ crews_table = st.data_editor(
     },
 )
 next_start = rounds.next_round_start(assignments, today=clock.today())
+if st.session_state.pop("dispatch_fresh", False):
+    # After a round is assigned or cancelled: the next free week and a free name. Set, not
+    # deleted: a browser keeps showing a widget's last value when its state is only deleted.
+    st.session_state["start"] = next_start
+    st.session_state["round_id"] = rounds.free_round_id(
+        f"{next_start:%Y-%m-%d}-{user.username}", assignments
+    )
 last_day = rounds.last_planned_day(assignments)
 c1, c2, c3 = st.columns(3)
 start = c1.date_input(
@@ -170,6 +177,10 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
         st.session_state["plan_excluded"] = len(exclude)
         st.session_state["plan_moves_planned"] = not skip_planned
         st.session_state.pop("plan_round", None)
+        # a new plan gets a free name for its first day, not the last one (set: see above)
+        st.session_state["round_id"] = rounds.free_round_id(
+            f"{start:%Y-%m-%d}-{user.username}", assignments
+        )
 
 plan = st.session_state.get("plan")
 if plan is None:
@@ -221,9 +232,17 @@ if assigned_as:
     st.info(tr("dispatch.assigned_already", round=assigned_as))
 elif warning:
     (st.info if move else st.warning)(warning)
-for busy in [] if assigned_as else rounds.busy_crew_words(assignments, plan, lang, move=move):
-    st.warning(busy)
-blocked = not len(plan) or bool(assigned_as) or (bool(warning) and not move)
+busy = [] if assigned_as else rounds.busy_crew_words(assignments, plan, lang, move=move)
+for words in busy:
+    st.warning(words)
+# two rounds on a crew's day only when the engineer says so (an urgent extra round)
+anyway = bool(busy) and st.checkbox(tr("dispatch.assign_anyway"), key="assign_anyway")
+blocked = (
+    not len(plan)
+    or bool(assigned_as)
+    or (bool(warning) and not move)
+    or (bool(busy) and not anyway)
+)
 c1, c2 = st.columns([2, 1])
 round_id = c1.text_input(
     tr("dispatch.round"),
@@ -240,7 +259,7 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=block
     else:
         export_plan(plan, Workspace(workspace).plan_folder(round_id), lang=lang)
         st.session_state["plan_round"] = round_id
-        st.session_state.pop("start", None)  # the next round starts after this one
+        st.session_state["dispatch_fresh"] = True  # the next round starts after this one
         st.session_state["dispatch_done"] = tr("dispatch.assigned", n=len(stored), round=round_id)
         st.rerun()
 

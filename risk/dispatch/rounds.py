@@ -260,7 +260,7 @@ def busy_crew_words(
     >>> new = pd.DataFrame({"crew": ["Crew 1", "Crew 2"], "date": [date(2026, 12, 8)] * 2,
     ...                     "pipe_id": ["P2", "P3"]})
     >>> [words[:72] for words in busy_crew_words(planned, new)]
-    ['Crew 1 already has 1 inspection planned on these days (round w49, Dec 8,']
+    ['Crew 1 already has 1 inspection planned on these days (round w49; Dec 8,']
     """
     if assignments is None or not len(assignments) or not len(plan):
         return []
@@ -278,13 +278,19 @@ def busy_crew_words(
         span = _date(dates[0], lang) if len(dates) == 1 else t(
             "dispatch.days_span", lang, first=_date(dates[0], lang), last=_date(dates[-1], lang)
         )  # fmt: skip
+        names = sorted(set(mine["round_id"].astype(str)))
+        rounds = plural("dispatch.busy_rounds", len(names), lang, names=_and(names, lang))
         out.append(
-            plural(
-                "dispatch.crew_busy", len(mine), lang, crew=str(crew),
-                rounds=", ".join(sorted(set(mine["round_id"].astype(str)))), days=span,
-            )
-        )  # fmt: skip
+            plural("dispatch.crew_busy", len(mine), lang, crew=str(crew), rounds=rounds, days=span)
+        )
     return out
+
+
+def _and(items: list[str], lang: str) -> str:
+    """ "a", "a and b", "a, b and c" in ``lang``."""
+    if len(items) < 2:
+        return "".join(items)
+    return t("common.and_list", lang, first=", ".join(items[:-1]), last=items[-1])
 
 
 def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:
