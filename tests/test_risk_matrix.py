@@ -18,6 +18,7 @@ from risk.consequence.matrix import (
 )
 from risk.consequence.settings import CriticalitySettings, CriticalitySettingsError
 from risk.settings import SettingsError, read_settings
+from risk.i18n import label
 
 #: Seven pipes, each a case; default thresholds: likelihood 0.01, 0.03, 0.1, 0.3 and
 #: consequence 0.05, 0.25, 0.5, 0.75.
@@ -374,3 +375,31 @@ def test_scores_are_written_whole_with_their_basis(tiny_workspace, monkeypatch):
     monkeypatch.undo()
     pd.testing.assert_frame_equal(pd.read_parquet(ws.scores), scores)  # the last whole file
     assert ws.read_scores_basis()["as_of"] == pd.Timestamp("2027-01-01")
+
+
+def test_the_risk_matrix_counts_the_pipes_the_filters_show(tmp_path):
+    """Filtered to one material, the list and the map showed its pipes and the matrix beside
+    them still counted the whole network."""
+    from apps import app_as, build_workspace, texts
+
+    workspace = build_workspace(tmp_path)
+    write_consequence(workspace)
+    at = app_as(workspace, "erin", "risk_map")
+    material = at.multiselect(key="f_material").options[0]
+    at.multiselect(key="f_material").select(material).run()
+    assert not at.exception
+    scores = pd.read_parquet(workspace / "scores.parquet")
+    from risk.workspace import load_workspace
+
+    materials = load_workspace(workspace).pipes.set_index("pipe_id")["material"]
+    shown = scores["pipe_id"].map(materials).map(lambda m: label("material", m, "en") == material)
+    assert 0 < shown.sum() < len(scores)
+    assert f"Of the {shown.sum()} scored pipes the filters show" in texts(at)
+    matrix = at.dataframe[0].value
+    counted = sum(
+        int(str(v).split(" · ")[0].replace(",", ""))
+        for column in matrix.columns[1:]
+        for v in matrix[column]
+        if str(v).strip() not in ("", "·")
+    )
+    assert counted == shown.sum()

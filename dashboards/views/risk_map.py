@@ -386,9 +386,14 @@ with right:
         show_card(selected)
 
 
-def matrix_section() -> None:
-    """The 5 x 5 matrix with its counts; a click on a cell lists the cell's pipes."""
+def matrix_section(result: riskmatrix.RiskResult) -> None:
+    """The 5 x 5 matrix with its counts; a click on a cell lists the cell's pipes. Of the pipes
+    the filters show (the matrix of the whole network beside a list of cast iron read as cast
+    iron's)."""
     st.subheader(tr("riskmatrix.title"))
+    if not mask.all():
+        result = result.of(table.loc[mask, "pipe_id"])
+        st.caption(tr("riskmatrix.filtered", n=format_number(len(result.pipes), lang)))
     summary = result.summary()
     st.caption(tr("riskmatrix.help", proxies=format_number(summary["proxy_pipes"], lang),
                   not_assessed=format_number(summary["grades"]["not_assessed"], lang)))  # fmt: skip
@@ -436,5 +441,5 @@ def matrix_section() -> None:
 #: columns share the rest; the browser test clicks a cell by them).
 MATRIX_ROWS, MATRIX_PX, MATRIX_FIRST_PX = 500, 930, 165
 if assessed:
-    matrix_section()
+    matrix_section(result)
 ranked_list()

@@ -185,6 +185,13 @@ class RiskResult:
         grid = self.cells.pivot(index="lof_grade", columns="cof_grade", values="pipes")
         return grid.loc[[5, 4, 3, 2, 1], [1, 2, 3, 4, 5, 0]]
 
+    def of(self, pipe_ids) -> RiskResult:
+        """The matrix of some pipes only (the risk map's filters): the same grades, cells
+        counted again on them."""
+        pipes = self.pipes[self.pipes["pipe_id"].isin(pd.Index(pipe_ids).astype(str))]
+        pipes = pipes.reset_index(drop=True)
+        return RiskResult(pipes, _cells(pipes), self.assessed, self.likelihood_thresholds)
+
     def summary(self) -> dict:
         """Pipes per risk grade (and not assessed), pipes by proxy, expected failures of the
         pipes graded high or extreme."""
