@@ -17,8 +17,8 @@ from risk.consequence.matrix import (
     with_grades,
 )
 from risk.consequence.settings import CriticalitySettings, CriticalitySettingsError
-from risk.settings import SettingsError, read_settings
 from risk.i18n import label
+from risk.settings import SettingsError, read_settings
 
 #: Seven pipes, each a case; default thresholds: likelihood 0.01, 0.03, 0.1, 0.3 and
 #: consequence 0.05, 0.25, 0.5, 0.75.
