@@ -590,3 +590,21 @@ def test_a_backtest_without_oldest_first_reads_on_the_model_and_impact_pages(tmp
     assert "Oldest pipes first is not compared: only 0% of the network" in texts(model)
     impact = app_as(workspace, "marc", "impact")
     assert not impact.exception
+
+
+def test_each_method_keeps_its_colour_in_every_language(workspace):
+    """The capture chart coloured methods by their labels' alphabetical order: "This model" was
+    orange in English and dark blue in French."""
+    import json
+
+    colours = {}
+    for lang in ("en", "fr"):
+        at = app_as(workspace, "erin", "model", lang=lang)
+        assert not at.exception
+        specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+        scales = [s["encoding"]["color"]["scale"] for s in specs
+                  if "scale" in (s.get("encoding") or {}).get("color", {})]  # fmt: skip
+        assert len(scales) == 1
+        colours[lang] = scales[0]["range"]
+        assert scales[0]["domain"][0] == ("This model" if lang == "en" else "Ce modèle")
+    assert colours["en"] == colours["fr"] and colours["en"][0] == "#1f6fb2"

@@ -110,6 +110,10 @@ else:
     curves = backtest_report.curves_table(report)
     if len(curves):
         curves["label"] = curves["method"].map(label)
+        shown = set(curves["method"])
+        known = backtest_report.METHOD_COLOURS
+        colours = {m: c for m, c in known.items() if m in shown}
+        colours |= {m: "#999999" for m in sorted(shown - set(known))}
         chart = (
             alt.Chart(curves)
             .mark_line()
@@ -120,7 +124,14 @@ else:
                 y=alt.Y(
                     "captured_share:Q", title=tr("model.captured_share"), axis=alt.Axis(format="%")
                 ),
-                color=alt.Color("label:N", title=tr("model.method")),
+                color=alt.Color(
+                    "label:N",
+                    title=tr("model.method"),
+                    scale=alt.Scale(
+                        domain=[label(m) for m in colours], range=list(colours.values())
+                    ),
+                    sort=[label(m) for m in colours],
+                ),
                 strokeWidth=alt.condition(
                     alt.datum.method == "model", alt.value(3), alt.value(1.5)
                 ),

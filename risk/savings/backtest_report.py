@@ -79,6 +79,20 @@ def backtest_report_file(workspace: str | Path) -> Path:
     return folder / "report.json"
 
 
+#: One colour per method in every chart, whatever the language (the chart's own scheme
+#: followed the labels' alphabetical order: "This model" was orange in English, dark blue in
+#: French). The model strong, the usual ways muted, the oracle grey.
+METHOD_COLOURS = {
+    "model": "#1f6fb2",
+    "random": "#b8b8b8",
+    "age": "#e69f00",
+    "material_decade": "#cc79a7",
+    "prior_failures": "#d55e00",
+    "weibull_leyp": "#009e73",
+    "oracle": "#555555",
+}
+
+
 def read_backtest_report(workspace: str | Path) -> dict | None:
     """The workspace's backtest report (``risk evaluate``), or None when there is none."""
     file = backtest_report_file(workspace)
