@@ -346,14 +346,29 @@ def _soil_phrases(data, pipe_geometry, lang: str) -> list[str]:
         values = rows[column].dropna()
         if not len(values):
             continue
-        if pd.api.types.is_numeric_dtype(values):
-            shown = sorted({_number(v, lang, decimals=1) for v in values})
+        if pd.api.types.is_numeric_dtype(values):  # in order of value, not of text
+            shown = [_number(v, lang, decimals=1) for v in sorted(set(values))]
+            shown = list(dict.fromkeys(shown))
         else:
             shown = sorted({value_words(v, lang) for v in values})
         phrases.append(
-            f"{column_words('soil_' + column, lang)}{t('punct.colon', lang)}{', '.join(shown)}"
+            f"{column_words('soil_' + column, lang)}{t('punct.colon', lang)}{listed(shown, lang)}"
         )
     return phrases
+
+
+def listed(items: list[str], lang: str) -> str:
+    """Values in a list a reader cannot misread: "6.5 and 8.9"; in French "6,5 et 8,9" and
+    "6,3 ; 7,0 et 7,4" (a comma between numbers written with decimal commas read as four
+    numbers: "6,5, 8,9").
+
+    >>> listed(["6,3", "7,0", "7,4"], "fr"), listed(["A", "B"], "en")
+    ('6,3 ; 7,0 et 7,4', 'A and B')
+    """
+    if len(items) < 2:
+        return "".join(items)
+    first = t("punct.list_separator", lang).join(items[:-1])
+    return t("common.and_list", lang, first=first, last=items[-1])
 
 
 def _weld_phrases(data, pipe_id: str, lang: str) -> list[str]:
@@ -428,9 +443,23 @@ def _planned(assignments: pd.DataFrame | None, pipe_id: str, lang: str) -> list[
         (assignments["pipe_id"].astype(str) == pipe_id) & (assignments["status"] == "planned")
     ]
     return [
-        t("card.planned", lang, crew=r.crew, day=_date(r.planned_date, lang), round=r.round_id)
+        t("card.planned", lang, crew=crew_named(r.crew, lang), day=_date(r.planned_date, lang),
+          round=r.round_id)
         for r in rows.sort_values("planned_date").itertuples()
-    ]
+    ]  # fmt: skip
+
+
+def crew_named(crew, lang: str) -> str:
+    """ "crew Nord", but "Equipe Nord" as it is, not "équipe Equipe Nord" (a crew named with
+    the word already).
+
+    >>> crew_named("Nord", "fr"), crew_named("Equipe Nord", "fr"), crew_named("Crew 1", "en")
+    ('équipe Nord', 'Equipe Nord', 'Crew 1')
+    """
+    name = str(crew)
+    words = {"crew", "team", "equipe", "équipe"}
+    first = name.split(" ")[0].casefold() if name else ""
+    return name if first in words else t("card.crew_named", lang, crew=name)
 
 
 def describe_pipe(row: pd.Series, lang: str = "en") -> str:

@@ -135,3 +135,20 @@ def test_a_missing_diameter_is_said_unknown_not_large():
         "large diameter (300 mm)",
     ]
     assert reasons_in_words("diameter unknown", "fr") == ["diamètre inconnu"]
+
+
+def test_a_pipe_across_two_soils_lists_their_values_in_order_and_readable_in_french():
+    """ "pH du sol : 6,3, 7,0" read as four numbers; "10,0" sorted before "9,5" as text."""
+    from shapely.geometry import box
+
+    from risk.pipecard import _soil_phrases
+    from risk.utility import UtilityData
+
+    soils = gpd.GeoDataFrame(
+        {"ph": [9.5, 10.0, 7.0]},
+        geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10), box(0, 50, 9, 60)],
+    )
+    data = UtilityData(pipes=pd.DataFrame(), breaks=pd.DataFrame(), soils=soils)
+    pipe = LineString([(1, 5), (19, 5)])  # across the first two polygons only
+    assert _soil_phrases(data, pipe, "fr") == ["pH du sol\u00a0: 9,5 et 10,0"]
+    assert _soil_phrases(data, pipe, "en") == ["soil pH: 9.5 and 10.0"]
