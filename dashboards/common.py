@@ -80,6 +80,21 @@ def load_scores(workspace: Path) -> pd.DataFrame | None:
     return _scores(str(file), modified_time(file))
 
 
+def scores_date(workspace: Path) -> None:
+    """The date the page's scores rest on, and a notice when they are old
+    (:func:`risk.scoring.scores_age_words`: a page in December read scores of 1 January as
+    today's, without a word)."""
+    from risk.scoring import scores_age_words
+
+    basis = Workspace(workspace).read_scores_basis()
+    words, notice = scores_age_words(
+        basis["as_of"], basis["horizon_years"], clock.today(), workspace, lang()
+    )
+    st.caption(words)
+    if notice:
+        st.info(notice)
+
+
 @st.cache_data(show_spinner=False)
 def _json(path: str, mtime: float):
     return json.loads(Path(path).read_text(encoding="utf-8")) if mtime else None

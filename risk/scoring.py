@@ -335,6 +335,39 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
     ]
 
 
+def scores_age_words(
+    as_of, horizon_years: int, today, workspace=None, lang: str = "en"
+) -> tuple[str, str | None]:
+    """The date of the scores a page or a list rests on, and a sentence when they are old:
+    ``(date words, notice or None)``. More than :data:`RECORD_GAP_DAYS` after ``as_of`` the
+    breaks and field outcomes since are not in them (a page in December read scores of
+    1 January as today's); past their horizon they forecast a period already over. The one
+    rule of the Risk map, Dispatch and Renewal pages and ``risk dispatch``.
+
+    >>> scores_age_words("2026-01-01", 1, "2026-02-01")
+    ('Scores as of Jan 1, 2026 (forecast for 1 year).', None)
+    >>> scores_age_words("2026-01-01", 1, "2026-12-04")[1][:66]
+    'These scores are as of Jan 1, 2026, 337 days ago: failures and fie'
+    """
+    from risk.i18n import format_date, plural, t
+
+    as_of, today = to_timestamp(as_of), to_timestamp(today)
+    date = format_date(as_of.date(), lang)
+    words = plural("scores.as_of", int(horizon_years), lang, date=date)
+    days = (today - as_of).days
+    if days <= RECORD_GAP_DAYS:
+        return words, None
+    command = f"risk score {workspace or 'WORKSPACE'} --as-of {today.date()}"
+    end = as_of + pd.DateOffset(years=int(horizon_years))
+    if today >= end:
+        notice = t("scores.horizon_over", lang, date=date,
+                   end=format_date((end - pd.Timedelta(days=1)).date(), lang), command=command)  # fmt: skip
+    else:
+        notice = t("scores.old", lang, date=date, days=f"{days:,}" if lang == "en" else days,
+                   command=command)  # fmt: skip
+    return words, notice
+
+
 def unscored_words(pipes: pd.DataFrame, as_of) -> str | None:
     """The pipes of the inventory left out of the scores, and why, in a sentence: removed
     before ``as_of``'s year, or laid after ``as_of`` (the rule of

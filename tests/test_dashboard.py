@@ -608,3 +608,26 @@ def test_each_method_keeps_its_colour_in_every_language(workspace):
         colours[lang] = scales[0]["range"]
         assert scales[0]["domain"][0] == ("This model" if lang == "en" else "Ce modèle")
     assert colours["en"] == colours["fr"] and colours["en"][0] == "#1f6fb2"
+
+
+def test_pages_say_when_their_scores_are_old(tmp_path, monkeypatch):
+    """Scores of 1 January read in December as today's, without a word."""
+    from risk.workspace import Workspace
+
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    as_of = Workspace(workspace).read_scores_basis()["as_of"]
+    monkeypatch.setenv("RISK_TODAY", str((as_of + pd.Timedelta(days=30)).date()))
+    fresh = app_as(workspace, "erin", "risk_map")
+    assert not fresh.exception
+    assert any(c.value.startswith("Scores as of ") for c in fresh.caption)
+    assert not [i for i in fresh.info if "These scores are as of" in i.value]
+    monkeypatch.setenv("RISK_TODAY", str((as_of + pd.Timedelta(days=200)).date()))
+    for page in ("risk_map", "dispatch", "renewal"):
+        old = app_as(workspace, "erin", page)
+        assert not old.exception
+        said = [i.value for i in old.info if "These scores are as of" in i.value]
+        assert said and "200 days ago" in said[0] and "risk score " in said[0], page
+    monkeypatch.setenv("RISK_TODAY", str((as_of + pd.Timedelta(days=400)).date()))
+    over = app_as(workspace, "erin", "risk_map")
+    assert any("the period they forecast ended on" in i.value for i in over.info)

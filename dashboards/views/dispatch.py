@@ -33,6 +33,7 @@ st.title(tr("dispatch.title"))
 if scores is None:
     st.warning(tr("map.no_scores"))
     st.stop()
+common.scores_date(workspace)
 assignments = store.assignments()
 done_message = st.session_state.pop("dispatch_done", None)  # set before the last rerun
 if done_message:

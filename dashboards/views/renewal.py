@@ -36,6 +36,7 @@ scores = common.load_scores(workspace)
 if scores is None:
     st.warning(tr("renewal.no_scores"))
     st.stop()
+common.scores_date(workspace)
 common.settings(workspace)  # a settings.toml that cannot be used stops here, with its fix
 
 lengths = (

@@ -57,6 +57,8 @@ table = riskmatrix.with_grades(table, result)
 st.title(tr("map.title"))
 if scores is None:
     st.info(tr("map.no_scores"))
+else:
+    common.scores_date(workspace)
 
 # -- filters --------------------------------------------------------------------------------
 bands = [name for name, _, _ in maplayers.RISK_BANDS] + ["unscored"]

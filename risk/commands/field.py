@@ -253,6 +253,14 @@ def cmd_dispatch(args) -> int:
     past = past_start_words(start, clock.today())
     text += f"\nNote: {past}" if past else ""
     text += "".join(f"\nNote: {words}" for words in busy)
+    if not args.scores:  # the workspace's scores: said when they are old
+        from risk.scoring import scores_age_words
+
+        basis = Workspace(args.workspace).read_scores_basis()
+        _, old = scores_age_words(
+            basis["as_of"], basis["horizon_years"], clock.today(), args.workspace
+        )
+        text += f"\nNote: {old}" if old else ""
     emit(
         args,
         {
