@@ -178,10 +178,19 @@ def _percent_affixes(lang: str) -> tuple[str, str]:
 
 def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
     """A date as its language writes it, with the month in words so no reader can swap
-    day and month: ``Jan 5, 2026`` (English), ``5 janv. 2026`` (French). '–' when missing."""
+    day and month: ``Jan 5, 2026`` (English), ``5 janv. 2026`` (French; the first of a
+    month ``1er janv. 2026``, as French writes it). '–' when missing.
+
+    >>> import datetime as dt
+    >>> format_date(dt.date(2026, 1, 1), "fr"), format_date(dt.date(2026, 1, 11), "fr")
+    ('1er janv. 2026', '11 janv. 2026')
+    """
     if value is None:
         return "–"
-    return _babel_date(value, format="medium", locale=_locale(lang))
+    text = _babel_date(value, format="medium", locale=_locale(lang))
+    if lang.startswith("fr") and text.startswith("1 "):
+        text = "1er " + text[2:]
+    return text
 
 
 def _pd_na():

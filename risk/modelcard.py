@@ -571,8 +571,9 @@ def _calibration_sentence(card: dict, lang: str) -> str | None:
         parts.append(t("modelcard.probability_from_count", lang))
     bins = reliability_table(card)
     if len(bins):
-        gap = format_percent(float((bins["observed"] - bins["predicted"]).abs().mean()), lang,
-                             decimals=1)  # fmt: skip
+        # a difference of two percentages: in percentage points, not "0.2%"
+        points = 100 * float((bins["observed"] - bins["predicted"]).abs().mean())
+        gap = plural("modelcard.points", points, lang, n=format_number(points, lang, decimals=1))
         # a Platt-adjusted model's card says "after adjustment"; newer ones "on those years"
         key = "modelcard.gap_held_out"
         if method:

@@ -197,3 +197,20 @@ def test_the_decile_words_name_the_deciles_the_table_marks_within_chance():
         "In decile 2 they are more than 20% apart too, but within what chance explains with so "
         "few failures."
     )
+
+
+def test_the_gap_of_the_chances_is_said_in_percentage_points():
+    """ "differ by 0.2%" read as a relative gap; it is a difference of two percentages."""
+    from risk import modelcard
+
+    card = {
+        "probability": "poisson",
+        "calibration": {"held_out_date": "2025-01-01", "rows": 100, "failures": 12,
+                        "reliability": [{"predicted": 0.010, "observed": 0.012, "count": 50},
+                                        {"predicted": 0.100, "observed": 0.098, "count": 50}]},
+    }  # fmt: skip
+    en = modelcard.describe_card(card, "en")["calibration"]
+    fr = modelcard.describe_card(card, "fr")["calibration"]
+    assert "differ by 0.2 percentage points on average" in en
+    assert "follows from the expected failures" in en
+    assert "diffèrent en moyenne de 0,2 point de pourcentage" in fr

@@ -206,14 +206,9 @@ if deciles:
     for line in modelcard.beyond_training_sentences(report, lang):
         st.info(line)
     st.altair_chart(common.localized(deciles_chart(deciles)), width="stretch")
-    table = modelcard.deciles_table(deciles, lang)
-    st.dataframe(
-        table,
-        hide_index=True,
-        key="deciles",
-        # "10 (riskiest)", "1 (les moins risqués)": read whole, not cut at the column's edge
-        column_config={table.columns[0]: st.column_config.TextColumn(width="medium")},
-    )
+    # A static table: its ten rows wrap to the page's width, every word of the first and
+    # last columns read ("1 (least risky" and "plus de 20 % d'écart," were cut in a grid)
+    st.table(modelcard.deciles_table(deciles, lang), hide_index=True)
 
 if report is not None:
     html = common.backtest_report_html(workspace)

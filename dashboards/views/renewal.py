@@ -95,7 +95,7 @@ st.table(words.scenario_table(plan, lang), hide_index=True)
 
 # -- the plan itself --------------------------------------------------------------------------
 st.subheader(tr("renewal.by_year"))
-st.dataframe(words.year_table(plan.main, lang), hide_index=True, key="renewal_years_table")
+st.table(words.year_table(plan.main, lang), hide_index=True)  # static: no header cut
 renewed = plan.main.renewed
 if len(renewed):
     st.subheader(tr("renewal.pipes_title"))

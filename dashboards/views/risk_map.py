@@ -432,10 +432,13 @@ def matrix_section(result: riskmatrix.RiskResult) -> None:
     )  # fmt: skip
     if cell["pipes"] > MATRIX_ROWS:
         st.caption(tr("riskmatrix.first", n=format_number(MATRIX_ROWS, lang)))
+    listed = riskmatrix.cell_table(result, lof, cof, lang, limit=MATRIX_ROWS)
     st.dataframe(
-        riskmatrix.cell_table(result, lof, cof, lang, limit=MATRIX_ROWS),
+        listed,
         hide_index=True,
         width="stretch",
+        # the reasons read whole ("steel, 77 years old (pipes of this m" was cut)
+        column_config={listed.columns[-1]: st.column_config.TextColumn(width="large")},
     )
 
 
