@@ -631,3 +631,9 @@ def test_pages_say_when_their_scores_are_old(tmp_path, monkeypatch):
     monkeypatch.setenv("RISK_TODAY", str((as_of + pd.Timedelta(days=400)).date()))
     over = app_as(workspace, "erin", "risk_map")
     assert any("the period they forecast ended on" in i.value for i in over.info)
+
+
+def test_the_map_filters_have_no_untranslated_select_all_row(workspace):
+    at = app_as(workspace, "erin", "risk_map", lang="fr")
+    shown = {m.key: m.proto.select_all for m in at.multiselect}
+    assert shown == {"f_material": 0, "f_zone": 0, "f_band": 0}  # 0: no "Select all" row

@@ -70,12 +70,14 @@ with st.expander(tr("map.filters"), expanded=False):
         format_func=lambda m: label("material", m, lang),
         key="f_material",
         placeholder=tr("map.all"),
+        select_all=False,  # empty is all; its "Select all" row is not translated
     )
     zones = c2.multiselect(
         tr("map.zone"),
         sorted(table["pressure_zone"].dropna().astype(str).unique()),
         key="f_zone",
         placeholder=tr("map.all"),
+        select_all=False,  # empty is all; its "Select all" row is not translated
     )
     chosen_bands = c3.multiselect(
         tr("map.band"),
@@ -83,6 +85,7 @@ with st.expander(tr("map.filters"), expanded=False):
         format_func=lambda b: tr(f"band.{b}"),
         key="f_band",
         placeholder=tr("map.all"),
+        select_all=False,  # empty is all; its "Select all" row is not translated
     )
     ages = table["age_years"].astype(float).dropna()
     age_range = None
