@@ -23,8 +23,23 @@ def euros(value: float, lang: str) -> str:
 
 
 def failures(value: float, lang: str) -> str:
-    """Expected failures: one decimal below 100, whole numbers above."""
+    """Expected failures: one decimal below 100, whole numbers above; none is "0"."""
+    if value == 0:
+        return format_number(0, lang)
     return format_number(value, lang, decimals=1 if abs(value) < 100 else 0)
+
+
+def failures_column(values, lang: str) -> list[str]:
+    """Expected failures of a table's column with the same decimals down the column (one
+    when its largest is below 100), so that "59.1" does not stand among "159" and "233";
+    none is "0".
+
+    >>> failures_column([59.14, 159.2, 0.0], "en")
+    ['59', '159', '0']
+    """
+    values = [float(v) for v in values]
+    decimals = 1 if max((abs(v) for v in values), default=0) < 100 else 0
+    return [format_number(v, lang, decimals=decimals if v else 0) for v in values]
 
 
 def scenario_label(scenario: Scenario, lang: str = "en") -> str:
@@ -57,10 +72,8 @@ def scenario_table(plan: RenewalPlan, lang: str = "en") -> pd.DataFrame:
                 t("renewal.col.scenario", lang): scenario_label(s, lang),
                 t("renewal.col.cost", lang, years=years): euros(x["cost_eur"], lang),
                 t("renewal.col.km", lang): format_number(x["km_renewed"], lang, decimals=1),
-                t("renewal.col.failures", lang, years=years): failures(
-                    x["expected_failures"], lang
-                ),
-                t("renewal.col.avoided", lang): failures(x["failures_avoided"], lang),
+                t("renewal.col.failures", lang, years=years): x["expected_failures"],
+                t("renewal.col.avoided", lang): x["failures_avoided"],
                 t("renewal.col.water", lang): format_number(x["water_saved_m3"], lang),
                 t("renewal.col.saved", lang): euros(x["money_saved_eur"], lang),
                 t("renewal.col.per_failure", lang): (
@@ -68,7 +81,11 @@ def scenario_table(plan: RenewalPlan, lang: str = "en") -> pd.DataFrame:
                 ),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    for key in ("renewal.col.failures", "renewal.col.avoided"):
+        column = t(key, lang, years=years)
+        table[column] = failures_column(table[column], lang)
+    return table
 
 
 def year_table(scenario: Scenario, lang: str = "en") -> pd.DataFrame:
@@ -82,10 +99,8 @@ def year_table(scenario: Scenario, lang: str = "en") -> pd.DataFrame:
                 format_number(v, lang, decimals=1) for v in y["km_renewed"]
             ],
             t("renewal.col.cost_year", lang): [euros(v, lang) for v in y["cost_eur"]],
-            t("renewal.col.failures_year", lang): [
-                failures(v, lang) for v in y["expected_failures"]
-            ],
-            t("renewal.col.avoided", lang): [failures(v, lang) for v in y["failures_avoided"]],
+            t("renewal.col.failures_year", lang): failures_column(y["expected_failures"], lang),
+            t("renewal.col.avoided", lang): failures_column(y["failures_avoided"], lang),
             t("renewal.col.water", lang): [format_number(v, lang) for v in y["water_saved_m3"]],
             t("renewal.col.saved", lang): [euros(v, lang) for v in y["money_saved_eur"]],
         }
