@@ -101,6 +101,7 @@ def test_a_user_switches_the_map_and_opens_a_cell_of_the_risk_matrix(server, bro
         frames = page.locator("[data-testid='stDataFrame']").all()[1:]
         listing = [f.locator("[role=gridcell]").all_inner_texts() for f in frames]
         cells = next((c for c in listing if "almost certain" in c), [])
+        cells = [c for c in cells if c.strip()]  # the row's tick box has no text
         if cells[:2] and all(cells[:2]):
             break
         time.sleep(0.3)
@@ -108,4 +109,19 @@ def test_a_user_switches_the_map_and_opens_a_cell_of_the_risk_matrix(server, bro
     assert cells[4:7] == ["almost certain", "severe", "extreme"]
     title.scroll_into_view_if_needed()
     shoot(page, "risk-matrix-cell")
+
+    # A row of the cell's list opens that pipe's card (it could only be read before)
+    page.get_by_text("Pick a row to open that pipe's card above.").wait_for()
+    frames = page.locator("[data-testid='stDataFrame']").all()
+    listed = next(
+        f for f in frames[1:] if "almost certain" in f.locator("[role=gridcell]").all_inner_texts()
+    )
+    listed.scroll_into_view_if_needed()
+    time.sleep(1)
+    box = listed.bounding_box()
+    tick = (box["x"] + 18, box["y"] + 35 + 17)  # the first row's tick box
+    page.mouse.move(*tick)
+    time.sleep(0.3)
+    page.mouse.click(*tick)
+    page.get_by_role("heading", name="Pipe P-0000").wait_for(timeout=20_000)
     context.close()

@@ -6,6 +6,7 @@ see ``pipe_map.py``), search its id (or street, zone), or select it in the ranke
 last two also move the map to the pipe.
 """
 
+import functools
 import hashlib
 import pathlib
 
@@ -436,13 +437,29 @@ def matrix_section(result: riskmatrix.RiskResult) -> None:
     if cell["pipes"] > MATRIX_ROWS:
         st.caption(tr("riskmatrix.first", n=format_number(MATRIX_ROWS, lang)))
     listed = riskmatrix.cell_table(result, lof, cof, lang, limit=MATRIX_ROWS)
+    st.caption(tr("riskmatrix.open_card"))
+    key = f"cell_{lof}_{cof}"
     st.dataframe(
         listed,
         hide_index=True,
         width="stretch",
         # the reasons read whole ("steel, 77 years old (pipes of this m" was cut)
         column_config={listed.columns[-1]: st.column_config.TextColumn(width="large")},
+        key=key,
+        on_select=functools.partial(
+            open_from_cell,
+            key,
+            result.cell(lof, cof)["pipe_id"].head(MATRIX_ROWS).astype(str).tolist(),
+        ),
+        selection_mode="single-row",
     )
+
+
+def open_from_cell(key: str, pipe_ids: list[str]) -> None:
+    """A row picked in a cell's list opens its pipe's card above, as the main list does."""
+    rows = ((state.get(key) or {}).get("selection") or {}).get("rows") or []
+    if rows and rows[0] < len(pipe_ids):
+        open_pipe(pipe_ids[rows[0]], move=True)
 
 
 #: Pipes listed for a cell; width of the matrix and of its first column, pixels (the other
