@@ -403,3 +403,16 @@ def test_the_risk_matrix_counts_the_pipes_the_filters_show(tmp_path):
         if str(v).strip() not in ("", "·")
     )
     assert counted == shown.sum()
+
+
+def test_a_pipe_card_with_a_consequence_says_priority_and_risk_answer_two_questions(tmp_path):
+    from apps import app_as, build_workspace, texts
+
+    workspace = build_workspace(tmp_path)
+    write_consequence(workspace)
+    at = app_as(workspace, "erin", "risk_map")
+    at.text_input(key="map_query").input("P-0000").run()
+    assert not at.exception
+    page = texts(at)
+    assert "Risk (likelihood × consequence)" in page
+    assert "A likely failure with little consequence is a high priority and a low risk." in page

@@ -203,6 +203,8 @@ def show_card(pipe_id: str) -> None:
         )
         if card.get("consequence_why"):
             st.caption(card["consequence_why"])
+        # "priority very high" beside "risk low" read as a contradiction: two questions
+        st.caption(tr("map.priority_vs_risk"))
     if selected_row is not None and not mask[selected_row]:
         st.caption(tr("map.hidden_by_filters"))
     st.markdown(f"**{tr('map.reasons')}**")
