@@ -235,7 +235,10 @@ def test_the_model_page_tells_the_forecast_and_a_year_beyond_the_training_in_wor
     assert outside.startswith("In 2025, the failures observed fell outside")
     assert "went beyond every year the model learnt from" in outside
     (beyond,) = modelcard.beyond_training_sentences(REPORT, "en")
-    assert "In 2025, the weather went beyond every year the model learnt from (2017-2024)" in beyond
+    assert (
+        "In 2025, the weather went beyond every year the backtest's model for 2025 learnt from "
+        "(2017-2024)"
+    ) in beyond
     assert "summer dryness of the year predicted 0.89 (at most 0.28 before)" in beyond
     assert beyond.endswith("so it expects too few failures for it.")
     assert modelcard.forecast_table({}, "en").empty and modelcard.forecast_sentences(None) == []
