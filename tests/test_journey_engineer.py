@@ -215,7 +215,7 @@ def test_search_finds_the_pipe_asked_for_first(app_workspace):
     assert len(pipecard.search_pipes(table, "P-001", visible=hidden)) == 0  # ...but the id
     ranked = pipecard.ranked_table(table, pipecard.search_pipes(table, "")[:3], "fr")
     assert list(ranked.columns)[:4] == [
-        "Rang",
+        "Rang d'inspection",
         "Conduite",
         "Priorité d'inspection",
         "Probabilité (1 an)",
