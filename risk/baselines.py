@@ -47,6 +47,7 @@ from risk.features.common import (
     to_timestamp,
     year_fraction,
 )
+from risk.model.columns import failure_chance
 from risk.utility import UtilityData
 
 #: Smallest length used when dividing by length, in km (some segments are centimetres).
@@ -132,7 +133,7 @@ def _frame(pipes, score, expected=None) -> pd.DataFrame:
         {
             "score": np.asarray(score, float),
             "expected_failures": expected,
-            "probability": 1.0 - np.exp(-expected),
+            "probability": failure_chance(expected),
         },
         index=index,
     )

@@ -176,6 +176,18 @@ def _percent_affixes(lang: str) -> tuple[str, str]:
     return pattern.prefix[0], pattern.suffix[0]
 
 
+def and_list(items, lang: str = DEFAULT_LANGUAGE, *, separator: str = ", ") -> str:
+    """ "a", "a and b", "a, b and c" in ``lang`` (``separator`` between all but the last two).
+
+    >>> and_list(["a", "b", "c"], "fr"), and_list(["x"], "en")
+    ('a, b et c', 'x')
+    """
+    items = [str(i) for i in items]
+    if len(items) < 2:
+        return "".join(items)
+    return t("common.and_list", lang, first=separator.join(items[:-1]), last=items[-1])
+
+
 def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
     """A date as its language writes it, with the month in words so no reader can swap
     day and month: ``Jan 5, 2026`` (English), ``5 janv. 2026`` (French; the first of a

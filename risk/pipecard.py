@@ -21,6 +21,7 @@ import pandas as pd
 from risk.consequence.words import risk_words
 from risk.features import clean_name, soil_property_columns, weather_role
 from risk.i18n import (
+    and_list,
     format_date,
     format_number,
     format_percent,
@@ -365,10 +366,7 @@ def listed(items: list[str], lang: str) -> str:
     >>> listed(["6,3", "7,0", "7,4"], "fr"), listed(["A", "B"], "en")
     ('6,3 ; 7,0 et 7,4', 'A and B')
     """
-    if len(items) < 2:
-        return "".join(items)
-    first = t("punct.list_separator", lang).join(items[:-1])
-    return t("common.and_list", lang, first=first, last=items[-1])
+    return and_list(items, lang, separator=t("punct.list_separator", lang))
 
 
 def _weld_phrases(data, pipe_id: str, lang: str) -> list[str]:

@@ -349,7 +349,7 @@ def scores_age_words(
     >>> scores_age_words("2026-01-01", 1, "2026-12-04")[1][:66]
     'These scores are as of Jan 1, 2026, 337 days ago: failures and fie'
     """
-    from risk.i18n import format_date, plural, t
+    from risk.i18n import format_date, format_number, plural, t
 
     as_of, today = to_timestamp(as_of), to_timestamp(today)
     date = format_date(as_of.date(), lang)
@@ -363,8 +363,7 @@ def scores_age_words(
         notice = t("scores.horizon_over", lang, date=date,
                    end=format_date((end - pd.Timedelta(days=1)).date(), lang), command=command)  # fmt: skip
     else:
-        notice = t("scores.old", lang, date=date, days=f"{days:,}" if lang == "en" else days,
-                   command=command)  # fmt: skip
+        notice = t("scores.old", lang, date=date, days=format_number(days, lang), command=command)
     return words, notice
 
 

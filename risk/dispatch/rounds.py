@@ -20,7 +20,7 @@ from risk import clock
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import read_crews
 from risk.dispatch.workdays import closed_days
-from risk.i18n import format_date, format_number, format_percent, has, label, plural, t
+from risk.i18n import and_list, format_date, format_number, format_percent, has, label, plural, t
 from risk.workspace import Workspace
 
 #: Capacity of a crew that has none on record.
@@ -279,18 +279,11 @@ def busy_crew_words(
             "dispatch.days_span", lang, first=_date(dates[0], lang), last=_date(dates[-1], lang)
         )  # fmt: skip
         names = sorted(set(mine["round_id"].astype(str)))
-        rounds = plural("dispatch.busy_rounds", len(names), lang, names=_and(names, lang))
+        rounds = plural("dispatch.busy_rounds", len(names), lang, names=and_list(names, lang))
         out.append(
             plural("dispatch.crew_busy", len(mine), lang, crew=str(crew), rounds=rounds, days=span)
         )
     return out
-
-
-def _and(items: list[str], lang: str) -> str:
-    """ "a", "a and b", "a, b and c" in ``lang``."""
-    if len(items) < 2:
-        return "".join(items)
-    return t("common.and_list", lang, first=", ".join(items[:-1]), last=items[-1])
 
 
 def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:

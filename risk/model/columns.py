@@ -79,6 +79,17 @@ def booster_start(booster) -> float:
     return float(value) if value is not None else 0.0
 
 
+def failure_chance(expected) -> np.ndarray:
+    """The chance of at least one failure of a Poisson count of mean ``expected``
+    (``1 - exp(-expected)``): never above the expected failures. The one rule of the model's
+    probabilities, its held-out reliability and the baselines'.
+
+    >>> failure_chance([0.0, 0.1, 2.0]).round(4).tolist()
+    [0.0, 0.0952, 0.8647]
+    """
+    return -np.expm1(-np.asarray(expected, dtype=float))
+
+
 def exposure_km(X: pd.DataFrame) -> np.ndarray:
     """Exposure of each row: its length in km, at least ``MIN_EXPOSURE_LENGTH_M``."""
     length_m = pd.to_numeric(X["length_m"]).fillna(MIN_EXPOSURE_LENGTH_M).to_numpy(float)

@@ -25,6 +25,7 @@ from risk.model.columns import (
     canonical_order,
     check_training_input,
     exposure_km,
+    failure_chance,
     in_record,
     inspection_rank,
     is_excluded_column,
@@ -551,7 +552,7 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         years = self.horizon_years / self.fit_horizon
         expected = rate * exposure_km(X) * self.count_scale_ * years
         return {
-            "probability": -np.expm1(-expected),  # P(N >= 1) of a Poisson count
+            "probability": failure_chance(expected),
             "expected_failures": expected,
             "expected_failures_per_km": rate * self.count_scale_ * years,
         }

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from risk.calibration import decile_table, pool_tables, reliability_table
+from risk.model.columns import failure_chance
 
 
 class HeldOutCalibration:
@@ -89,7 +90,7 @@ class HeldOutCalibration:
         mu = np.concatenate([p[1] for p in parts])
         observed = np.concatenate([p[2] for p in parts])
         weight = np.concatenate([p[3] for p in parts])
-        probability = -np.expm1(-mu)
+        probability = failure_chance(mu)
         self.count_scale_ = 1.0  # checked, not scaled
         raw = [float((p[3] * p[1]).sum()) for p in parts]
         seen = [float((p[3] * p[2]).sum()) for p in parts]
