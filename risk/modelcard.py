@@ -70,17 +70,29 @@ def version_labels(cards: list[tuple[str, dict]], lang: str = "en") -> dict[str,
     return out
 
 
-def versions_table(cards: list[tuple[str, dict]], lang: str = "en") -> pd.DataFrame:
-    """One row per model version: name, date trained, data up to, horizon (no times)."""
+def versions_table(
+    cards: list[tuple[str, dict]], lang: str = "en", in_use: str | None = None
+) -> pd.DataFrame:
+    """One row per model version, in words: the data it learnt from and its horizon, when
+    it was trained, the failures it learnt from, whether it made the current scores
+    (``in_use``: the version named in ``scores.json``), and last its folder's name, which
+    ``risk score --model`` takes (no times)."""
+    failures = [_number(c.get("training_failures")) for _, c in cards]
     return pd.DataFrame(
         {
-            t("model.version", lang): [name for name, _ in cards],
-            t("model.trained", lang): [_date(c.get("created"), lang) or "–" for _, c in cards],
             t("model.as_of", lang): [_date(c.get("as_of"), lang) or "–" for _, c in cards],
             t("model.horizon", lang): [
                 format_number(h, lang) if _number(h) is not None else "–"
                 for h in (c.get("horizon_years") for _, c in cards)
             ],
+            t("model.trained", lang): [_date(c.get("created"), lang) or "–" for _, c in cards],
+            t("model.failures_learnt", lang): [
+                format_number(round(f), lang) if f is not None else "–" for f in failures
+            ],
+            t("model.in_use", lang): [
+                t("model.in_use_yes", lang) if name == in_use else "" for name, _ in cards
+            ],
+            t("model.folder", lang): [name for name, _ in cards],
         }
     )
 

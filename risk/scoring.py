@@ -398,10 +398,13 @@ def unscored_words(pipes: pd.DataFrame, as_of) -> str | None:
 
 
 def _with_notes(scores: pd.DataFrame, model: RiskModel) -> pd.DataFrame:
-    """``scores`` with ``attrs["notes"]``: what the model's training means for its numbers."""
+    """``scores`` with ``attrs["notes"]``: what the model's training means for its numbers,
+    and ``attrs["model_version"]``: the saved version that made them (its folder's name, from
+    :func:`save_model` or :func:`load_model`; None for a model never saved)."""
     from risk.modelcard import model_cautions
 
     scores.attrs["notes"] = model_cautions(model)
+    scores.attrs["model_version"] = getattr(model, "version_", None)
     return scores
 
 
@@ -513,6 +516,7 @@ def save_model(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "booster.json").write_bytes(booster)
     (folder / "model_card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
+    model.version_ = folder.name  # the scores it makes name it (Workspace.write_scores)
     return folder
 
 
@@ -554,6 +558,7 @@ def load_model(path: str | Path) -> RiskModel:
     model.training_rows_ = card.get("training_rows")
     model.training_failures_ = card.get("training_failures")
     model.panel_dates_ = list(card.get("panel_dates") or [])
+    model.version_ = folder.name
     return model
 
 

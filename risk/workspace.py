@@ -123,8 +123,11 @@ class Workspace:
     ) -> Path:
         """Write ``scores`` (from :func:`risk.scoring.score_utility`) as the workspace's
         ``scores.parquet``, whole, then their basis (:meth:`write_scores_basis`, with the
-        totals under each past year's weather the scores carry)."""
+        totals under each past year's weather the scores carry). ``model``: the name of the
+        model version that made them (``models/<version>``), by default the one the scores
+        carry (``attrs["model_version"]``, :func:`risk.scoring.train_and_score`)."""
         replace_atomically(self.scores, lambda tmp: scores.to_parquet(tmp, index=False))
+        model = model or scores.attrs.get("model_version")
         by_weather_year = scores.attrs.get("expected_failures_by_weather_year")
         self.write_scores_basis(as_of, horizon_years, model, by_weather_year)
         return self.scores
@@ -158,6 +161,7 @@ class Workspace:
                     "as_of": pd.Timestamp(content["as_of"]),
                     "horizon_years": int(content.get("horizon_years") or 1),
                     "source": source,
+                    "model": content.get("model") if source == "scores" else None,
                     "by_weather_year": {
                         int(k): float(v)
                         for k, v in (content.get("expected_failures_by_weather_year") or {}).items()
@@ -169,7 +173,7 @@ class Workspace:
             else pd.Timestamp.now().year
         )
         return {"as_of": pd.Timestamp(year=year, month=1, day=1), "horizon_years": 1,
-                "source": "assumed", "by_weather_year": {}}  # fmt: skip
+                "source": "assumed", "model": None, "by_weather_year": {}}  # fmt: skip
 
     def _basis_candidates(self):
         """``scores.json``, then the model cards, newest first."""

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from risk.generate import generate_utility
+from risk.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,9 @@ def test_score_a_workspace_saves_scores_and_a_model_version(run, town, tmp_path)
     assert len(pd.read_parquet(ws / "scores.parquet")) == len(pipes) - removed
     (card,) = ws.glob("models/*/model_card.json")
     assert json.loads(card.read_text())["as_of"] == "2026-01-01"
+    # the scores name the model version that made them (the Model page marks it)
+    assert json.loads((ws / "scores.json").read_text())["model"] == card.parent.name
+    assert Workspace(ws).read_scores_basis()["model"] == card.parent.name
 
 
 def test_evaluate_reports_the_model_against_baselines_and_oracle(run, town, tmp_path):

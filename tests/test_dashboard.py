@@ -21,6 +21,7 @@ from risk import auth, clock
 from risk.i18n import format_date
 from risk.savings.impact import workspace_impact
 from risk.store import OutcomeStore
+from risk.workspace import Workspace
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,28 @@ def test_model_page_shows_the_backtest_and_the_model_cards(workspace):
     assert shown_version.startswith("Records up to Jan 1, 2026, forecasts of 1 year, trained ")
     summary = at.dataframe[0].value  # the backtest summary
     assert summary.iloc[0].tolist() == ["This model", "10%", "30%", "45%", "0.810"]
+
+
+def test_model_page_opens_on_the_version_that_made_the_scores(workspace):
+    # a newer version was trained after the scores (e.g. by 'risk train'); the page shows
+    # the one behind the scores the other pages read, and the table says which it is
+    newer = workspace / "models" / "2026-06-01_h1_def"
+    newer.mkdir()
+    card = {"created": "2026-11-20T10:00:00+00:00", "as_of": "2026-06-01", "horizon_years": 1,
+            "training_failures": 1234.0}  # fmt: skip
+    (newer / "model_card.json").write_text(json.dumps(card))
+    Workspace(workspace).write_scores_basis("2026-01-01", 1, model="2026-01-01_h1_abc")
+    at = app_as(workspace, "erin", "model")
+    assert not at.exception
+    assert at.selectbox(key="model_card").value == "2026-01-01_h1_abc"
+    table = at.dataframe[-1].value  # the versions, last on the page
+    assert table.columns.tolist() == [
+        "Data up to", "Horizon (years)", "Trained", "Failures learnt from", "Current scores",
+        "Folder (for risk score --model)",
+    ]  # fmt: skip
+    assert table.iloc[:, -1].tolist() == ["2026-06-01_h1_def", "2026-01-01_h1_abc"]
+    assert table["Current scores"].tolist() == ["", "made by this version"]
+    assert table["Failures learnt from"].tolist() == ["1,234", "–"]
 
 
 def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(workspace):

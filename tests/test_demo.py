@@ -15,7 +15,10 @@ def test_the_demo_runs_the_whole_loop_and_says_what_it_does(run, tmp_path):
     assert "Backtest 2024-2025: the model finds" in out
     # the forecast with the usual weather, and the range of the past years' weather
     assert "Expected failures in the year ahead: " in out and "with the usual weather" in out
-    assert json.loads((workspace / "scores.json").read_text())["expected_failures_by_weather_year"]
+    basis = json.loads((workspace / "scores.json").read_text())
+    assert basis["expected_failures_by_weather_year"]
+    (card,) = (workspace / "models").glob("*/model_card.json")
+    assert basis["model"] == card.parent.name  # the version behind the scores
     assert "year 2024 (1 of 2): training the model" in err  # progress while it runs
     assert "] done" in err
     assert backtest_state(workspace / "backtest") == {"state": "done"}

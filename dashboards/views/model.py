@@ -9,6 +9,7 @@ import streamlit as st
 from risk import modelcard
 from risk.i18n import format_number, format_percent
 from risk.savings import backtest_report
+from risk.workspace import Workspace
 
 workspace, user = common.require("model")
 lang = common.lang()
@@ -75,6 +76,7 @@ st.title(tr("model.title"))
 report = common.load_json(common.backtest_file(workspace, "json"))
 files = common.model_cards(workspace)
 cards = [(modelcard.card_name(f), common.load_json(f) or {}) for f in files]
+in_use = Workspace(workspace).read_scores_basis().get("model")  # made the current scores
 
 # -- the model in words ---------------------------------------------------------------------
 card = {}
@@ -86,6 +88,7 @@ else:
     chosen = st.selectbox(
         tr("model.version_shown"),
         names,
+        index=names.index(in_use) if in_use in names else 0,  # the one behind the scores
         format_func=lambda name, labels=labels: labels[name],  # bound: AppTest
         key="model_card",
         placeholder=tr("common.choose"),
@@ -225,6 +228,8 @@ if report is not None:
 # -- model versions -------------------------------------------------------------------------
 if cards:
     st.subheader(tr("model.versions"))
-    st.dataframe(modelcard.versions_table(cards, lang), hide_index=True, key="versions")
+    st.dataframe(
+        modelcard.versions_table(cards, lang, in_use=in_use), hide_index=True, key="versions"
+    )
     with st.expander(tr("model.raw_card")):
         st.json(card, expanded=False)

@@ -67,9 +67,9 @@ def run_demo(args) -> int:
     years = [as_of.year - 2, as_of.year - 1]
     say(f"3/7 Training on the history before {as_of.date()} and scoring every pipe ...")
     model = train_model(data, as_of, records_start_year=complete)
-    save_model(model, Workspace(workspace).models)
+    version = save_model(model, Workspace(workspace).models).name
     scores = score_utility(data, as_of, model=model)
-    Workspace(workspace).write_scores(scores, as_of, model.horizon_years)
+    Workspace(workspace).write_scores(scores, as_of, model.horizon_years, model=version)
     consequence = _consequence(data, town, workspace, scores, demo_simulated_pipes(args.segments))
     say("5/7 Planning the first inspection round (2 crews, 5 days) ...")
     # The first round starts on the next Monday: after the scores' date, and not in the past,

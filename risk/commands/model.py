@@ -224,7 +224,7 @@ def cmd_score(args) -> int:
         )
     used = model.horizon_years if model is not None else args.horizon_years
     if workspace is not None and Path(out) == Workspace(workspace).scores:
-        Workspace(workspace).write_scores(scores, as_of, used, args.model and str(args.model))
+        Workspace(workspace).write_scores(scores, as_of, used)
     else:  # a file for people and the GIS: the reasons in words too
         write_table(with_reasons_in_words(scores), out)
     by_weather_year = scores.attrs.get("expected_failures_by_weather_year") or {}
