@@ -18,6 +18,7 @@ from pyproj import Transformer
 from streamlit.testing.v1 import AppTest
 
 from risk import auth, clock
+from risk.dispatch import crewday
 from risk.i18n import format_date
 from risk.savings.impact import workspace_impact
 from risk.store import OutcomeStore
@@ -375,6 +376,40 @@ def test_crew_sees_only_their_list_and_records_once_despite_a_double_tap(workspa
         stored = store.outcomes()
     assert (stored["pipe_id"] == first["pipe_id"]).sum() == 1
     assert stored.loc[stored["pipe_id"] == first["pipe_id"], "recorded_by"].tolist() == ["nadia"]
+
+
+def test_later_taps_of_a_save_never_record_its_findings_on_the_next_pipe(tmp_path, monkeypatch):
+    """Quick taps of Save reach the page after it moved on to the next pipe, carrying the
+    leak typed for the first one (or an emptied form): in the browser, a leak was recorded
+    on a pipe nobody had inspected. Within seconds of a save, they repeat that save."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "nadia", "crew")
+    fill_outcome(at)
+    at.button(key="f_save").click()
+    at.run()
+    saved = at.session_state["last_outcome"]
+    following = at.selectbox(key="f_assignment").value  # the page moved on
+    fill_outcome(at)  # a later tap: the next pipe, with the first one's leak
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    assert f"Already recorded for pipe {saved['pipe_id']}: leak found" in texts(at)
+    at.button(key="f_save").click()  # and one with the emptied form: no "choose a result"
+    at.run()
+    assert "Already recorded for pipe" in texts(at) and "Choose a result" not in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        stored = store.outcomes()
+    assert stored["pipe_id"].tolist() == [saved["pipe_id"]]
+    assert at.selectbox(key="f_assignment").value == following  # still the next pipe, blank
+    assert at.radio(key="f_result").value is None
+    # A crew that really finds the same on the next pipe, later, records it.
+    at.session_state["last_outcome"]["saved_at"] -= crewday.REPEAT_TAP_S + 1
+    fill_outcome(at)
+    at.button(key="f_save").click()
+    at.run()
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.outcomes()) == 2
 
 
 def test_a_crew_sees_what_is_recorded_and_a_second_result_corrects_it(tmp_path, monkeypatch):

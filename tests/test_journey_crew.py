@@ -316,6 +316,29 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     assert (stored["pipe_id"] == "P-0001").sum() == 1
     assert len(stored) == 3
 
+    # Three quick taps on Save with a leak: one record, on the pipe the form was for. The
+    # later taps reached the page once it had moved on to the next pipe, still carrying the
+    # leak: it was recorded on a pipe nobody had inspected.
+    _settled(page)
+    page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
+    page.locator(".st-key-f_leak_kind").get_by_text("joint", exact=True).tap()
+    _settled(page)
+    box = save.bounding_box()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.touchscreen.tap(*centre)
+    page.get_by_text("Saved for pipe P-0002").wait_for(timeout=20_000)
+    page.touchscreen.tap(*centre)  # the next taps, as the page moves on to the next pipe
+    time.sleep(0.1)
+    page.touchscreen.tap(*centre)
+    _chosen(page, "4 · P-0006")
+    time.sleep(3)  # let the later taps reach the store
+    _settled(page)
+    stored = _outcomes(workspace)
+    assert stored.loc[stored["pipe_id"] == "P-0002", "result"].tolist() == ["leak_found"]
+    assert len(stored) == 4, stored[["pipe_id", "result"]]
+    expect(page.get_by_text("P-0002: leak found (record 4)")).to_be_visible()
+    assert page.locator(".st-key-f_result input:checked").count() == 0  # P-0006: blank
+
     # A pipe typed by hand: an unknown number is said in words (it was the store's English
     # refusal with a folder path); a number typed then ONE tap on Save records it (the
     # first tap was lost: the field sat outside the form), and its stop counts as done.
@@ -368,13 +391,13 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     page = desk.new_page()
     _watch(page, outside)
     sign_in(page, url, "nadia")
-    page.get_by_text(f"Nord, {day}: 27 pipes, 24 left to do.").wait_for(timeout=20_000)
+    page.get_by_text(f"Nord, {day}: 27 pipes, 23 left to do.").wait_for(timeout=20_000)
     page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
     _shoot(page, "journey-crew-desk", full=True)
     page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
     page.get_by_role("option", name="Français").click()
     page.get_by_role("heading", name="Liste d'inspection").wait_for(timeout=20_000)
-    page.get_by_text("27 conduites, 24 restantes").first.wait_for()
+    page.get_by_text("27 conduites, 23 restantes").first.wait_for()
     chosen = page.get_by_role("combobox", name="Conduite")
     expect(chosen).not_to_have_value(re.compile("cast iron|ductile iron|asbestos cement"))
     shown = page.get_by_test_id("stMain").inner_text()

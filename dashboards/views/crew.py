@@ -15,6 +15,7 @@ submission is read as it was sent (the form is only reset on the run after a sav
 import datetime
 import hashlib
 import json
+import time
 import uuid
 
 import common
@@ -272,10 +273,20 @@ if submitted:
         problems.append("form.error.unknown_pipe")
     if not on_plan and len(earlier) and asked_for != (shown_pipe, state.get("f_inspected")):
         problems.append("crew.say_replaces")  # typed with this tap: the question was not shown
+    since = time.monotonic() - last["saved_at"] if last and "saved_at" in last else None
+    typed = None if result is None else outcome  # no result: nothing a crew would save
+    if crewday.repeats_last_save(last and last["outcome"], typed, since):
+        # an extra tap of the save just made, arriving with the next pipe (or a blank form):
+        # that save again, never the findings of one pipe recorded on another
+        outcome, problems = last["outcome"], []
+        pipe_id, result, inspected_on = last["pipe_id"], last["result"], outcome["inspected_on"]
+        on_plan, assignment = outcome["assignment_id"] is not None, outcome["assignment_id"]
     if problems:
         saved_box.empty()
         problems_box.error("\n".join(f"- {tr(p)}" for p in problems))
     else:
+        # a leak's kind or flow given with another result is not kept: said, not silent
+        dropped = leak_details_dropped(result, leak_kind, flow)
         found = {k: v for k, v in outcome.items() if k != "corrects_key"}  # what was found
         content = hashlib.sha256(
             json.dumps(found, default=str, sort_keys=True).encode()
@@ -306,8 +317,8 @@ if submitted:
                 "outcome_id": stored.outcome_id,
                 "created": stored.created,
                 "corrects": crewday.recorded_words(corrects, lang) if len(corrects) else None,
-                # a leak's kind or flow given with another result is not kept: said, not silent
-                "dropped": leak_details_dropped(result, leak_kind, flow),
+                "dropped": last["dropped"] if key == (last or {}).get("key") else dropped,
+                "saved_at": time.monotonic(),
             }
             state["outcome_key"] = uuid.uuid4().hex
             state["crew_reset"] = {"after": int(assignment) if on_plan else None}

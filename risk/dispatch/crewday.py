@@ -347,6 +347,43 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
     )
 
 
+#: Seconds after a save in which a submission that cannot be a new inspection (a blank form,
+#: or the same findings for another pipe) is taken for an extra tap of that save.
+REPEAT_TAP_S = 10.0
+#: The fields that say which pipe an outcome is for (the rest is what was found).
+_WHICH_PIPE = ("pipe_id", "assignment_id", "corrects_key")
+
+
+def repeats_last_save(last: dict | None, outcome: dict | None, seconds_since: float | None) -> bool:
+    """Whether a submission of the crew's form is an extra tap of the save just made.
+
+    Taps of Save in quick succession reach the page one after the other; after the first
+    is saved the form moves on to the next pipe, and the later taps can arrive carrying the
+    next pipe with the findings typed for the first (a leak nobody found there), or an
+    emptied form. Within :data:`REPEAT_TAP_S` of a save, a submission with no result
+    (``outcome`` None) or with the saved findings for another pipe is that save again: the
+    page sends the saved outcome once more and the store answers "already recorded".
+    No crew inspects another pipe and finds the same within seconds.
+
+    >>> saved = {"pipe_id": "P1", "assignment_id": 7, "result": "leak_found", "flow_m3_per_h": 1.5}
+    >>> repeats_last_save(saved, {**saved, "pipe_id": "P2", "assignment_id": 8}, 0.6)
+    True
+    >>> repeats_last_save(saved, None, 1.2), repeats_last_save(saved, None, 40.0)
+    (True, False)
+    >>> repeats_last_save(saved, {**saved, "pipe_id": "P2", "result": "nothing_found"}, 0.6)
+    False
+    """
+    if last is None or seconds_since is None or seconds_since > REPEAT_TAP_S:
+        return False
+    if outcome is None:
+        return True
+
+    def found(o: dict) -> dict:
+        return {k: v for k, v in o.items() if k not in _WHICH_PIPE}
+
+    return outcome.get("pipe_id") != last.get("pipe_id") and found(outcome) == found(last)
+
+
 def recorded_before(outcomes: pd.DataFrame | None, pipe_id, day: date | None) -> pd.DataFrame:
     """The outcomes already recorded for ``pipe_id`` on ``day`` that still count
     (:func:`risk.store.counted_outcomes`), oldest first: a new result for that pipe and day
