@@ -412,6 +412,58 @@ def test_later_taps_of_a_save_never_record_its_findings_on_the_next_pipe(tmp_pat
         assert len(store.outcomes()) == 2
 
 
+def test_a_flow_in_litres_or_a_wrong_year_is_asked_about_or_refused(tmp_path, monkeypatch):
+    """100,000 m³/h was saved without a word and made the Impact page's figures absurd; an
+    inspection of 1901 put the pipe back on the next round."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "nadia", "crew")
+    fill_outcome(at, flow="100000")
+    at.button(key="f_save").click()
+    at.run()
+    assert "A leak flow is at most 1,000 m³/h: check the unit" in texts(at)
+    assert not at.checkbox  # refused, whatever is ticked
+    fill_outcome(at, flow="1500")  # litres per hour, typed as m³/h
+    at.button(key="f_save").click()
+    at.run()
+    assert "A leak flow is at most 1,000 m³/h" in texts(at)
+    fill_outcome(at, flow="120")  # possible, rarely right: asked about
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    assert "The flow is above 50 m³/h" in texts(at) and "tick the box below" in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert store.outcomes().empty
+    at.button(key="f_save").click()  # a second tap without the box: still asked
+    at.run()
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert store.outcomes().empty
+    at.checkbox(key="f_confirm").check()
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert store.outcomes()["flow_m3_per_h"].tolist() == [120.0]
+    assert not at.checkbox  # the next pipe's blank form asks nothing
+
+    # An inspection date: more than a month ago is asked about, more than a year refused.
+    fill_outcome(at, "nothing_found", flow=None)
+    at.date_input(key="f_inspected").set_value(dt.date(1901, 1, 1))
+    at.button(key="f_save").click()
+    at.run()
+    assert "The inspection date is more than a year ago: check the year." in texts(at)
+    at.date_input(key="f_inspected").set_value(TODAY - dt.timedelta(days=40))
+    at.button(key="f_save").click()
+    at.run()
+    assert "more than a month ago" in texts(at)
+    at.checkbox(key="f_confirm").check()
+    at.button(key="f_save").click()
+    at.run()
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        dates = store.outcomes()["inspected_on"].tolist()
+    assert len(dates) == 2 and str(dates[-1])[:10] == str(TODAY - dt.timedelta(days=40))
+
+
 def test_a_crew_sees_what_is_recorded_and_a_second_result_corrects_it(tmp_path, monkeypatch):
     """Tapping a pipe recorded today shows its outcome; saving another result is said to be
     a correction, both records stay, and only the last counts (Impact, training, dispatch)."""

@@ -52,6 +52,7 @@ BLANK = {
     "f_flow": "",
     "f_repair": None,
     "f_notes": "",
+    "f_confirm": False,
 }
 
 
@@ -118,6 +119,7 @@ if reset is not None and not state.get("f_save"):
         state["last_outcome"]["hidden"] = True  # another pipe: the last save is not news
     state["f_assignment"] = chosen if chosen in options else OFF_PLAN
     state.update(BLANK)
+    state.pop("f_checks", None)  # nothing to confirm on a blank form
     state["f_inspected"] = crewday.inspection_date(view.day, today)
     state["crew_scroll"] = bool(reset)
 if state.get("f_assignment") not in (*options, OFF_PLAN):
@@ -248,10 +250,18 @@ with st.container(key="crew-pipe"):
                 notes = st.text_area(
                     tr("crew.notes"), key="f_notes", height=80, max_chars=MAX_NOTES_LENGTH
                 )
+            # values possible but rarely right (a flow in l/h, a wrong year), asked about
+            # after a first tap: saved as they are only when the crew says they are right
+            confirm_drawn = bool(state.get("f_checks"))
+            if confirm_drawn:
+                st.checkbox(tr("crew.confirm"), key="f_confirm")
             submitted = st.form_submit_button(
                 tr("crew.save"), type="primary", width="stretch", key="f_save"
             )
         problems_box = st.empty()
+        asked = state.pop("f_problems", None)  # the problems of the tap that drew the box
+        if asked:
+            problems_box.error("\n".join(f"- {tr(p)}" for p in asked))
 
 if submitted:
     on_plan = assignment in options
@@ -268,6 +278,7 @@ if submitted:
         today=today,
         corrects_key=None if replaces in (None, ADDS) else replaces,
         adds_to=list(earlier["result"]) if replaces == ADDS else None,
+        confirmed=confirm_drawn and bool(state.get("f_confirm")),
     )
     if pipe_id and not on_plan and pipe_id not in known_pipe_ids(workspace):
         problems.append("form.error.unknown_pipe")
@@ -281,6 +292,14 @@ if submitted:
         outcome, problems = last["outcome"], []
         pipe_id, result, inspected_on = last["pipe_id"], last["result"], outcome["inspected_on"]
         on_plan, assignment = outcome["assignment_id"] is not None, outcome["assignment_id"]
+    checks = [p for p in problems if p.startswith("form.check.")]
+    if checks:
+        problems.append("crew.confirm_help")
+    if checks and not confirm_drawn:  # draw the box to tick inside the form, then say why
+        state["f_checks"], state["f_problems"] = checks, problems
+        if state.get("last_outcome"):
+            state["last_outcome"]["hidden"] = True  # as for any refused save
+        st.rerun()
     if problems:
         saved_box.empty()
         problems_box.error("\n".join(f"- {tr(p)}" for p in problems))

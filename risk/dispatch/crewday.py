@@ -402,7 +402,8 @@ def recorded_before(outcomes: pd.DataFrame | None, pipe_id, day: date | None) ->
 def saved_details(outcome: dict, lang: str = DEFAULT_LANGUAGE) -> str | None:
     """What a crew's save stored besides the result, in a few words, for the confirmation to
     repeat it (where the leak was, its flow, the days, the note): a crew member checks what
-    was kept, not only that something was. None when there is nothing besides the day.
+    was kept, not only that something was; the inspection day always (a wrong year or month
+    shows). None when there is nothing to say.
 
     >>> saved_details({"result": "leak_found", "leak_kind": "joint", "flow_m3_per_h": 2.5,
     ...                "inspected_on": date(2026, 12, 4), "notes": "valve box cracked"})
@@ -426,7 +427,7 @@ def saved_details(outcome: dict, lang: str = DEFAULT_LANGUAGE) -> str | None:
     if notes:
         notes = str(notes) if len(str(notes)) <= 60 else str(notes)[:57].rstrip() + "..."
         parts.append(t("crew.saved.notes", lang, notes=notes))
-    if not parts or (len(parts) == 1 and outcome.get("inspected_on")):
+    if not parts:
         return None
     return t("crew.saved.details", lang, details=", ".join(parts))
 

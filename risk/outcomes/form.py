@@ -18,7 +18,17 @@ import datetime as dt
 import math
 import re
 
-from risk.store import LEAK_KINDS, RESULTS
+from risk.store import LEAK_KINDS, MAX_FLOW_M3_PER_H, RESULTS
+
+#: A leak flow above this (m³/h) is asked about before it is saved: hidden leaks found on
+#: inspection mostly run under 10 m³/h, and a flow typed in litres per hour reads 1,000 times
+#: too large. Above :data:`risk.store.MAX_FLOW_M3_PER_H` it is refused.
+LARGE_FLOW_M3_PER_H = 50.0
+#: An inspection dated more than this many days before today is asked about (a wrong year or
+#: month); more than :data:`OLDEST_INSPECTION_DAYS` before, it is refused: older inspections
+#: are imported from a file (``risk outcomes import``), not typed on the crew's form.
+LONG_AGO_DAYS = 30
+OLDEST_INSPECTION_DAYS = 366
 
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 
@@ -59,6 +69,7 @@ def outcome_from_form(
     today: dt.date,
     corrects_key: str | None = None,
     adds_to: list[str] | None = None,
+    confirmed: bool = False,
 ) -> tuple[dict, list[str]]:
     """The outcome to record and the problems found, as message keys of ``risk.i18n``.
 
@@ -70,6 +81,21 @@ def outcome_from_form(
     ``corrects_key``, the key of the record it replaces (a correction), or ``adds_to``, the
     results of the records it comes beside; only a leak found can be added beside leaks
     found (two leaks on one pipe), anything else is a correction.
+
+    Values that are possible but rarely right are asked about: their problems' keys start
+    with ``form.check.`` and disappear once the crew says the values are right
+    (``confirmed``): a flow above :data:`LARGE_FLOW_M3_PER_H`, an inspection more than
+    :data:`LONG_AGO_DAYS` ago. Impossible ones are refused whatever is confirmed.
+
+    >>> day = dt.date(2026, 11, 23)
+    >>> fields = dict(pipe_id="P-1", assignment_id=None, result="leak_found", leak_kind="joint",
+    ...     repair_date=None, inspected_on=day, notes="", today=day)
+    >>> outcome_from_form(flow_m3_per_h="1500", **fields)[1]
+    ['form.error.flow_too_large']
+    >>> outcome_from_form(flow_m3_per_h="120", **fields)[1]
+    ['form.check.flow_large']
+    >>> outcome_from_form(flow_m3_per_h="120", confirmed=True, **fields)[1]
+    []
     """
     problems = []
     if not pipe_id:
@@ -88,12 +114,20 @@ def outcome_from_form(
         else:
             if flow is not None and flow < 0:
                 problems.append("form.error.flow")
+            elif flow is not None and flow > MAX_FLOW_M3_PER_H:
+                problems.append("form.error.flow_too_large")
+            elif flow is not None and flow > LARGE_FLOW_M3_PER_H and not confirmed:
+                problems.append("form.check.flow_large")
     if adds_to and (not leak or any(r != "leak_found" for r in adds_to)):
         problems.append("form.error.adds")
     if inspected_on is None:
         problems.append("form.error.inspected_on")
     elif inspected_on > today:
         problems.append("form.error.future")
+    elif (today - inspected_on).days > OLDEST_INSPECTION_DAYS:
+        problems.append("form.error.too_old")
+    elif (today - inspected_on).days > LONG_AGO_DAYS and not confirmed:
+        problems.append("form.check.long_ago")
     if leak and repair_date is not None and inspected_on is not None and repair_date < inspected_on:
         problems.append("form.error.repair_before")
     if leak and repair_date is not None and repair_date > today:

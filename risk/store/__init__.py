@@ -7,7 +7,7 @@ is created and upgraded by the Alembic migrations in ``risk/store/migrations``. 
 
 from risk.store.corrections import corrected_by, counted_outcomes
 from risk.store.db import upgrade
-from risk.store.models import ASSIGNMENT_STATUSES, LEAK_KINDS, RESULTS
+from risk.store.models import ASSIGNMENT_STATUSES, LEAK_KINDS, MAX_FLOW_M3_PER_H, RESULTS
 from risk.store.store import (
     IdempotencyConflictError,
     OutcomeStore,
@@ -18,6 +18,7 @@ from risk.store.validation import OUTCOME_COLUMNS, check_outcomes, derive_key
 __all__ = [
     "ASSIGNMENT_STATUSES",
     "LEAK_KINDS",
+    "MAX_FLOW_M3_PER_H",
     "OUTCOME_COLUMNS",
     "RESULTS",
     "IdempotencyConflictError",

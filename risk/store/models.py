@@ -17,6 +17,10 @@ RESULTS = ("leak_found", "nothing_found", "no_access")
 #: Where the leak was, required when ``result`` is ``leak_found``.
 LEAK_KINDS = ("main", "joint", "service", "valve", "hydrant", "other")
 
+#: Largest leak flow a record holds, in m³/h: above it a unit was mistaken (1,500 litres per
+#: hour is 1.5 m³/h) or the leak is a burst, which belongs to the break record.
+MAX_FLOW_M3_PER_H = 1_000.0
+
 #: Life cycle of a planned inspection.
 ASSIGNMENT_STATUSES = ("planned", "done", "cancelled")
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from risk import clock
 from risk.contract import Findings, Problem
-from risk.store.models import LEAK_KINDS, MAX_KEY_LENGTH, RESULTS
+from risk.store.models import LEAK_KINDS, MAX_FLOW_M3_PER_H, MAX_KEY_LENGTH, RESULTS
 from risk.textrules import (
     EARLIEST_DATE,
     IDENTIFIER_HINT,
@@ -227,6 +227,11 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
         "a flow of 0 m3/h or more",
         "Write the estimated leak flow as a positive number of m3/h",
     ),
+    ("too_large", "flow_m3_per_h"): (
+        f"is above {MAX_FLOW_M3_PER_H:,.0f} m3/h",
+        f"a leak flow in m3/h, at most {MAX_FLOW_M3_PER_H:,.0f}",
+        "Check the unit (1,500 litres per hour is 1.5 m3/h); a burst belongs to the break record",
+    ),
     ("not_date", "inspected_on"): (
         "is not a date",
         "a date written YYYY-MM-DD, e.g. 2026-11-20",
@@ -412,6 +417,8 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
             issues.add("not_number", "flow_m3_per_h", number, values["flow_m3_per_h"])
         elif flow < 0:
             issues.add("negative", "flow_m3_per_h", number, flow)
+        elif flow > MAX_FLOW_M3_PER_H:
+            issues.add("too_large", "flow_m3_per_h", number, flow)
         elif result in RESULTS and not leak:
             issues.add("without_leak", "flow_m3_per_h", number, flow)
 
