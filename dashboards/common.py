@@ -87,9 +87,11 @@ def scores_date(workspace: Path) -> None:
     from risk.scoring import scores_age_words
 
     basis = Workspace(workspace).read_scores_basis()
+    user = current_user()
     words, notice = scores_age_words(
-        basis["as_of"], basis["horizon_years"], clock.today(), workspace, lang()
-    )
+        basis["as_of"], basis["horizon_years"], clock.today(), workspace, lang(),
+        command=user is not None and user.role in auth.PLANNING_ROLES,  # who runs the model
+    )  # fmt: skip
     st.caption(words)
     if notice:
         st.info(notice)

@@ -336,7 +336,7 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
 
 
 def scores_age_words(
-    as_of, horizon_years: int, today, workspace=None, lang: str = "en"
+    as_of, horizon_years: int, today, workspace=None, lang: str = "en", *, command: bool = True
 ) -> tuple[str, str | None]:
     """The date of the scores a page or a list rests on, and a sentence when they are old:
     ``(date words, notice or None)``. More than :data:`RECORD_GAP_DAYS` after ``as_of`` the
@@ -348,6 +348,9 @@ def scores_age_words(
     ('Scores as of Jan 1, 2026 (forecast for 1 year).', None)
     >>> scores_age_words("2026-01-01", 1, "2026-12-04")[1][:66]
     'These scores are as of Jan 1, 2026, 337 days ago: failures and fie'
+
+    ``command``: whether the reader runs the model (an engineer: the notice ends with the
+    command that scores again) or not (a manager is told who does it, not given a command).
     """
     from risk.i18n import format_date, format_number, plural, t
 
@@ -357,13 +360,14 @@ def scores_age_words(
     days = (today - as_of).days
     if days <= RECORD_GAP_DAYS:
         return words, None
-    command = f"risk score {workspace or 'WORKSPACE'} --as-of {today.date()}"
+    run = f"risk score {workspace or 'WORKSPACE'} --as-of {today.date()}"
+    ask = "" if command else "_ask"  # the same sentence, ending with who scores again
     end = as_of + pd.DateOffset(years=int(horizon_years))
     if today >= end:
-        notice = t("scores.horizon_over", lang, date=date,
-                   end=format_date((end - pd.Timedelta(days=1)).date(), lang), command=command)  # fmt: skip
+        notice = t(f"scores.horizon_over{ask}", lang, date=date,
+                   end=format_date((end - pd.Timedelta(days=1)).date(), lang), command=run)  # fmt: skip
     else:
-        notice = t("scores.old", lang, date=date, days=format_number(days, lang), command=command)
+        notice = t(f"scores.old{ask}", lang, date=date, days=format_number(days, lang), command=run)
     return words, notice
 
 

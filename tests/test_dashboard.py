@@ -741,6 +741,12 @@ def test_pages_say_when_their_scores_are_old(tmp_path, monkeypatch):
     monkeypatch.setenv("RISK_TODAY", str((as_of + pd.Timedelta(days=400)).date()))
     over = app_as(workspace, "erin", "risk_map")
     assert any("the period they forecast ended on" in i.value for i in over.info)
+    # a manager is told who scores again, not given a command and a folder
+    for page in ("risk_map", "renewal"):
+        manager = app_as(workspace, "marc", page)
+        said = [i.value for i in manager.info if "These scores are as of" in i.value]
+        assert said and "The engineer in charge of the model scores them again" in said[0]
+        assert "risk score" not in said[0] and str(workspace) not in said[0], page
 
 
 def test_the_map_filters_have_no_untranslated_select_all_row(workspace):
