@@ -753,3 +753,21 @@ def test_the_map_filters_have_no_untranslated_select_all_row(workspace):
     at = app_as(workspace, "erin", "risk_map", lang="fr")
     shown = {m.key: m.proto.select_all for m in at.multiselect}
     assert shown == {"f_material": 0, "f_zone": 0, "f_band": 0}  # 0: no "Select all" row
+
+
+def test_impact_says_the_visits_without_access_that_dispatch_counts_as_done(tmp_path, monkeypatch):
+    """Dispatch said "19 done" and Impact "18 inspections": a visit without access is done
+    for the round but not an inspection, and Impact did not say it."""
+    from risk.outcomes import writes
+
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        first = store.assignments(crew="Nord").iloc[0]
+    row = {"pipe_id": first["pipe_id"], "assignment_id": int(first["assignment_id"]),
+           "result": "no_access", "inspected_on": TODAY}  # fmt: skip
+    writes.record_outcome(workspace, "nadia", row, idempotency_key="k-no-access")
+    at = app_as(workspace, "marc", "impact")
+    assert not at.exception
+    assert "and 1 visit where the pipe could not be reached (not counted)" in texts(at)
+    assert {m.label: m.value for m in at.metric}["Inspections"] == "0"

@@ -31,6 +31,8 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric(tr("impact.leaks_found"), texts["leaks_found"])
 c2.metric(tr("impact.km_inspected"), texts["km_inspected"])
 c3.metric(tr("impact.inspections"), texts["inspections"])
+if texts["no_access"]:  # done on the Dispatch page, not an inspection here: said
+    c3.caption(texts["no_access"])
 c4.metric(tr("impact.hit_rate"), texts["hit_rate"])
 
 # -- water saved: to date (recorded repairs) and projected over a year ----------------------

@@ -71,7 +71,9 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
     ``to_date``, ``projected``, ``repairs`` (what the water figures mean; None without
     leaks), ``no_leaks`` (None once a leak is found),
     ``backtest`` (the backtest in words, or None), ``no_backtest`` (what to run, or None),
-    ``no_outcomes`` (or None), ``small_sample`` (the warning, or None) and ``assumptions``.
+    ``no_outcomes`` (or None), ``small_sample`` (the warning, or None), ``assumptions`` and
+    ``no_access`` (the visits without access, which the inspections leave out and the
+    Dispatch page counts as done; None without any).
     """
     savings = summary["savings"]
     settings = summary["settings"]
@@ -82,6 +84,11 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         "as_of": t("impact.as_of", lang, date=as_of),
         "leaks_found": format_number(summary["leaks_found"], lang),
         "inspections": format_number(summary["inspections"], lang),
+        "no_access": (
+            plural("impact.no_access_visits", int(summary["no_access"]), lang)
+            if summary.get("no_access")
+            else None
+        ),
         "km_inspected": km,
         "hit_rate": format_quantity(rate, "/km", lang, decimals=2) if math.isfinite(rate) else "–",
         "saved_to_date": format_quantity(savings["saved_m3_to_date"], "m³", lang),
