@@ -484,7 +484,8 @@ def test_a_crew_sees_what_is_recorded_and_a_second_result_corrects_it(tmp_path, 
     at.button(key="f_save").click()
     at.run()
     assert not at.exception
-    assert f"correcting leak found (record {saved['outcome_id']}" in texts(at)
+    # what it corrects, with where the leak was and its flow
+    assert f"correcting leak found at a joint, 2.5 m³/h (record {saved['outcome_id']}" in texts(at)
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         every, counted = store.outcomes(), store.outcomes(counted=True)
     pipe = saved["pipe_id"]
@@ -515,12 +516,17 @@ def test_a_corrected_flow_replaces_the_leak_and_one_more_leak_adds(tmp_path, mon
     at.run()
     choice = replaces_choice(at)  # the last record is the one replaced unless told otherwise
     assert choice.value != "__adds__"
-    assert choice.options[0].startswith("remplace fuite trouvée (fiche 1, par nadia)")
+    assert choice.options[0].startswith(
+        "remplace fuite trouvée à un joint, 25\xa0m³/h (fiche 1, par"
+    )
     fill_outcome(at, flow="2,5")  # a French keyboard's decimal comma
     at.button(key="f_save").click()
     at.run()
     assert not at.exception
-    assert f"en correction de fuite trouvée (fiche {saved['outcome_id']}" in texts(at)
+    assert (
+        f"en correction de fuite trouvée à un joint, 25\xa0m³/h (fiche {saved['outcome_id']}"
+        in texts(at)
+    )
 
     at.button(key=f"crew_pick_{first}").click()
     at.run()

@@ -285,7 +285,9 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     first.tap()
     _chosen(page, "1 · P-0000")
     expect(page.get_by_text("Already recorded for this pipe on")).to_be_visible()
-    replaces = page.get_by_role("radio", name=re.compile(r"^replaces leak found \(record"))
+    replaces = page.get_by_role(
+        "radio", name=re.compile(r"^replaces leak found at a joint \(record")
+    )
     expect(replaces).to_be_checked()
     page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
     page.locator(".st-key-f_leak_kind").get_by_text("joint", exact=True).tap()

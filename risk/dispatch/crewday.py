@@ -433,17 +433,32 @@ def saved_details(outcome: dict, lang: str = DEFAULT_LANGUAGE) -> str | None:
 
 
 def recorded_words(earlier: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Outcomes in a few words: "leak found (record 11, by camille)", joined by commas."""
+    """Outcomes in a few words, a leak with where it was and its flow: "leak found at a joint,
+    2.5 m³/h (record 11, by camille)", joined by commas (a crew correcting a flow sees the
+    one recorded)."""
     return ", ".join(
         t(
             "crew.recorded_item",
             lang,
-            result=label("result", r.result, lang),
+            result=_result_words(r._asdict(), lang),
             id=int(r.outcome_id),
             by=r.recorded_by,
         )
         for r in earlier.itertuples()
     )
+
+
+def _result_words(outcome: dict, lang: str) -> str:
+    words = label("result", outcome["result"], lang)
+    if outcome["result"] != "leak_found":
+        return words
+    kind, flow = outcome.get("leak_kind"), outcome.get("flow_m3_per_h")
+    if isinstance(kind, str) and kind:
+        words += " " + label("leak_kind", kind, lang)
+    if flow is not None and not pd.isna(flow):
+        flow = float(flow)
+        words += ", " + format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1)
+    return words
 
 
 def recorded_notice(
