@@ -341,6 +341,7 @@ def test_a_longer_horizon_is_graded_by_its_yearly_chance(tiny_workspace):
         "as_of": pd.Timestamp("2026-01-01"),
         "horizon_years": 3,
         "source": "scores",
+        "model": None,  # no model version named
         "by_weather_year": {2024: 10.5, 2025: 12.25},
     }
     ws.write_scores_basis("2026-01-01", 1)
