@@ -777,3 +777,18 @@ def test_impact_says_the_visits_without_access_that_dispatch_counts_as_done(tmp_
     assert not at.exception
     assert "and 1 visit where the pipe could not be reached (not counted)" in texts(at)
     assert {m.label: m.value for m in at.metric}["Inspections"] == "0"
+
+
+def test_impact_names_a_leak_that_drives_every_figure(tmp_path, monkeypatch):
+    from risk.outcomes import writes
+
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    for number, flow in enumerate((1.5, 2.0, 900.0)):
+        row = {"pipe_id": f"P-000{number}", "result": "leak_found", "leak_kind": "joint",
+               "flow_m3_per_h": flow, "inspected_on": TODAY}  # fmt: skip
+        writes.record_outcome(workspace, "nadia", row, idempotency_key=f"k-{number}")
+    at = app_as(workspace, "marc", "impact")
+    assert not at.exception
+    said = [w.value for w in at.warning if "One leak gives" in w.value]
+    assert said and "pipe P-0002, recorded at 900 m³/h" in said[0]

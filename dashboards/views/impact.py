@@ -37,6 +37,8 @@ c4.metric(tr("impact.hit_rate"), texts["hit_rate"])
 
 # -- water saved: to date (recorded repairs) and projected over a year ----------------------
 st.subheader(tr("impact.water"))
+if texts["largest_leak"]:  # one record drives every figure below: named for checking
+    st.warning(texts["largest_leak"])
 w1, w2, w3 = st.columns(3)
 w1.metric(tr("impact.saved_to_date"), texts["saved_to_date"])
 w2.metric(tr("impact.projected_year"), texts["projected_year"])

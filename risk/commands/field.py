@@ -392,7 +392,7 @@ def cmd_savings(args) -> int:
         texts["as_of"],
         f"Leaks found: {texts['leaks_found']}; length inspected: {texts['km_inspected']}; "
         f"inspections: {texts['inspections']}; leaks per km inspected: {texts['hit_rate']}",
-        *(s for s in (texts["no_leaks"], texts["to_date"], texts["projected"]) if s),
+        *(s for s in (texts["no_leaks"], texts["largest_leak"], texts["to_date"], texts["projected"]) if s),
         *([texts["repairs"]] if texts["repairs"] else []),
         *([texts["money"]] if texts.get("money") else []),  # [costs], as on the Impact page
         texts["backtest"] or texts["no_backtest"],

@@ -210,7 +210,12 @@ def summarise_savings(
     at the default flow); ``saved_m3_to_date`` (recorded repairs, up to ``as_of``, default
     today); ``projected_m3_year`` (every leak found, first year after its repair) and
     ``households_for_a_year`` (that volume over a household's annual use);
-    ``saved_m3_total`` (the whole avoided run); ``as_of`` and ``settings``.
+    ``saved_m3_total`` (the whole avoided run); ``as_of`` and ``settings``;
+    ``largest_leak``: the leak that stands out, when several were found: it gives at least
+    :data:`ONE_LEAK_SHARE` of the projected volume and its flow is at least
+    :data:`STANDS_OUT_FACTOR` times the others' median (``pipe_id``, ``flow_m3_per_h``,
+    ``share``), else None. One record (a flow typed in the wrong unit, or a real large leak)
+    then drives every figure, and the pages name it for checking.
     """
     s = settings or SavingsSettings()
     as_of = pd.Timestamp(as_of if as_of is not None else clock.today()).normalize()
@@ -230,6 +235,28 @@ def summarise_savings(
         "households_for_a_year": year_m3 / s.household_m3_per_year,
         "saved_m3_total": float(leaks["saved_m3"].sum()) if n else 0.0,
         "settings": dict(s.__dict__),
+        "largest_leak": _largest_leak(leaks, year_m3),
+    }
+
+
+#: Share of the projected water saved above which one leak is named for checking...
+ONE_LEAK_SHARE = 0.5
+#: ... when its flow is also this many times the median flow of the other leaks.
+STANDS_OUT_FACTOR = 10.0
+
+
+def _largest_leak(leaks: pd.DataFrame, year_m3: float) -> dict | None:
+    if len(leaks) < 2 or year_m3 <= 0 or "saved_m3_year" not in leaks:
+        return None
+    top = leaks["saved_m3_year"].idxmax()
+    share = float(leaks.at[top, "saved_m3_year"]) / year_m3
+    others = float(leaks["flow_m3_per_h"].drop(index=top).median())
+    if share < ONE_LEAK_SHARE or leaks.at[top, "flow_m3_per_h"] < STANDS_OUT_FACTOR * others:
+        return None
+    return {
+        "pipe_id": str(leaks.at[top, "pipe_id"]),
+        "flow_m3_per_h": float(leaks.at[top, "flow_m3_per_h"]),
+        "share": share,
     }
 
 

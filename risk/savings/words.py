@@ -73,7 +73,8 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
     ``backtest`` (the backtest in words, or None), ``no_backtest`` (what to run, or None),
     ``no_outcomes`` (or None), ``small_sample`` (the warning, or None), ``assumptions`` and
     ``no_access`` (the visits without access, which the inspections leave out and the
-    Dispatch page counts as done; None without any).
+    Dispatch page counts as done; None without any) and ``largest_leak`` (one leak that gives
+    most of the water projected, named for checking; None otherwise).
     """
     savings = summary["savings"]
     settings = summary["settings"]
@@ -84,6 +85,7 @@ def impact_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
         "as_of": t("impact.as_of", lang, date=as_of),
         "leaks_found": format_number(summary["leaks_found"], lang),
         "inspections": format_number(summary["inspections"], lang),
+        "largest_leak": _largest_leak_words(savings.get("largest_leak"), lang),
         "no_access": (
             plural("impact.no_access_visits", int(summary["no_access"]), lang)
             if summary.get("no_access")
@@ -318,4 +320,18 @@ def leaks_export(summary: dict) -> pd.DataFrame:
             "projected_m3_year": leaks["saved_m3_year"],
             "saved_m3_until_next_survey": leaks["saved_m3"],
         }
+    )
+
+
+def _largest_leak_words(largest: dict | None, lang: str) -> str | None:
+    """One leak giving most of the projected water, in a sentence to check it by."""
+    if not largest:
+        return None
+    flow = float(largest["flow_m3_per_h"])
+    return t(
+        "impact.largest_leak",
+        lang,
+        share=format_percent(largest["share"], lang),
+        pipe=largest["pipe_id"],
+        flow=format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1),
     )
