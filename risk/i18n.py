@@ -161,6 +161,17 @@ def format_quantity(value, unit: str, lang: str = DEFAULT_LANGUAGE, *, decimals:
     return f"{number}{space}{unit}"
 
 
+def format_flow(m3_per_h, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A leak flow as every page and message writes it: ``2.5 m³/h``, ``120 m³/h`` (no
+    decimals for a whole number, one otherwise).
+
+    >>> format_flow(2.5), format_flow(1000.0, "fr")
+    ('2.5 m³/h', '1\u202f000\xa0m³/h')
+    """
+    flow = float(m3_per_h)
+    return format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1)
+
+
 def format_percent(share, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:
     """A share (0.125) as a percentage: ``12.5%`` or ``12,5 %``."""
     if _missing(share):

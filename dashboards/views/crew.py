@@ -24,10 +24,10 @@ import streamlit as st
 from risk import auth, clock
 from risk.dispatch import crewday
 from risk.errors import InputError
-from risk.i18n import format_date, label, t
+from risk.i18n import format_date, format_flow, label, t
 from risk.outcomes import writes
-from risk.outcomes.form import leak_details_dropped, outcome_from_form
-from risk.store import LEAK_KINDS, RESULTS
+from risk.outcomes.form import LARGE_FLOW_M3_PER_H, leak_details_dropped, outcome_from_form
+from risk.store import LEAK_KINDS, MAX_FLOW_M3_PER_H, RESULTS
 from risk.textrules import MAX_NOTES_LENGTH
 from risk.workspace import known_pipe_ids
 
@@ -44,6 +44,11 @@ ADDS = "__adds__"  # the new record comes beside the pipe's earlier ones (anothe
 #: The date pickers' range: wide, so that a wrong date reaches the form's own checks.
 FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
 DATE_FORMAT = "DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD"
+#: The flows the form asks about and refuses, in the messages that say so.
+LIMITS = {
+    "large": format_flow(LARGE_FLOW_M3_PER_H, lang),
+    "most": format_flow(MAX_FLOW_M3_PER_H, lang),
+}
 #: The form's fields and their blank values (the inspection date is set with the day).
 BLANK = {
     "f_other_pipe": "",
@@ -261,7 +266,7 @@ with st.container(key="crew-pipe"):
         problems_box = st.empty()
         asked = state.pop("f_problems", None)  # the problems of the tap that drew the box
         if asked:
-            problems_box.error("\n".join(f"- {tr(p)}" for p in asked))
+            problems_box.error("\n".join(f"- {tr(p, **LIMITS)}" for p in asked))
 
 if submitted:
     on_plan = assignment in options
@@ -302,7 +307,7 @@ if submitted:
         st.rerun()
     if problems:
         saved_box.empty()
-        problems_box.error("\n".join(f"- {tr(p)}" for p in problems))
+        problems_box.error("\n".join(f"- {tr(p, **LIMITS)}" for p in problems))
     else:
         # a leak's kind or flow given with another result is not kept: said, not silent
         dropped = leak_details_dropped(result, leak_kind, flow)

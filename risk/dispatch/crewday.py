@@ -30,7 +30,7 @@ import shapely
 from risk import maplayers
 from risk.dispatch.plan import look_for
 from risk.geometry import has_shape
-from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, plural, t
+from risk.i18n import DEFAULT_LANGUAGE, format_date, format_flow, format_quantity, label, plural, t
 
 #: Why the view opened on its day (see :func:`opening_day`).
 OPENING_KINDS = ("next", "last", "done", "none")
@@ -409,14 +409,7 @@ def saved_details(outcome: dict, lang: str = DEFAULT_LANGUAGE) -> str | None:
     ...                "inspected_on": date(2026, 12, 4), "notes": "valve box cracked"})
     'Details: at a joint, 2.5 m³/h, inspected on Dec 4, 2026, note "valve box cracked".'
     """
-    parts = []
-    leak = outcome.get("result") == "leak_found"  # a flow with another result is not kept
-    if leak and outcome.get("leak_kind"):
-        parts.append(label("leak_kind", outcome["leak_kind"], lang))
-    flow = outcome.get("flow_m3_per_h")
-    if leak and flow is not None and not pd.isna(flow):
-        flow = float(flow)
-        parts.append(format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1))
+    parts = [p for p in _leak_words(outcome, lang) if p]
     for key in ("inspected_on", "repair_date"):
         day = outcome.get(key)
         if day is not None and not pd.isna(day):
@@ -448,17 +441,22 @@ def recorded_words(earlier: pd.DataFrame, lang: str = DEFAULT_LANGUAGE) -> str:
     )
 
 
-def _result_words(outcome: dict, lang: str) -> str:
-    words = label("result", outcome["result"], lang)
-    if outcome["result"] != "leak_found":
-        return words
+def _leak_words(outcome: dict, lang: str) -> tuple[str | None, str | None]:
+    """Where a leak was and its flow, in words (None for what is not recorded, and for both
+    when the result is not a leak: a flow given with another result is not kept)."""
+    if outcome.get("result") != "leak_found":
+        return None, None
     kind, flow = outcome.get("leak_kind"), outcome.get("flow_m3_per_h")
-    if isinstance(kind, str) and kind:
-        words += " " + label("leak_kind", kind, lang)
-    if flow is not None and not pd.isna(flow):
-        flow = float(flow)
-        words += ", " + format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1)
-    return words
+    return (
+        label("leak_kind", kind, lang) if isinstance(kind, str) and kind else None,
+        format_flow(flow, lang) if flow is not None and not pd.isna(flow) else None,
+    )
+
+
+def _result_words(outcome: dict, lang: str) -> str:
+    kind, flow = _leak_words(outcome, lang)
+    words = label("result", outcome["result"], lang) + (f" {kind}" if kind else "")
+    return words + (f", {flow}" if flow else "")
 
 
 def recorded_notice(

@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 
 from risk.costs import inspection_return
-from risk.i18n import format_date, format_number, format_percent, format_quantity, plural, t
+from risk.i18n import (
+    format_date,
+    format_flow,
+    format_number,
+    format_percent,
+    format_quantity,
+    plural,
+    t,
+)
 from risk.savings.backtest_report import BASELINE_LABELS, baseline_ahead
 from risk.savings.impact import MIN_INSPECTIONS_TO_COMPARE, MIN_KM_TO_COMPARE
 
@@ -327,11 +335,10 @@ def _largest_leak_words(largest: dict | None, lang: str) -> str | None:
     """One leak giving most of the projected water, in a sentence to check it by."""
     if not largest:
         return None
-    flow = float(largest["flow_m3_per_h"])
     return t(
         "impact.largest_leak",
         lang,
         share=format_percent(largest["share"], lang),
         pipe=largest["pipe_id"],
-        flow=format_quantity(flow, "m³/h", lang, decimals=0 if flow.is_integer() else 1),
+        flow=format_flow(largest["flow_m3_per_h"], lang),
     )
