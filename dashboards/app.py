@@ -17,6 +17,7 @@ if str(HERE) not in sys.path:
 
 import common  # noqa: E402
 
+from risk import auth  # noqa: E402
 from risk.auth import PAGES_BY_ROLE  # noqa: E402
 
 #: Page name -> (file, title key). Pages have no Material icons: Streamlit fetches the
@@ -41,7 +42,7 @@ def _welcome(page: str | None = None):
         st.title(common.tr("app.title"))
         notice = st.session_state.get(common.NOTICE_KEY)
         if notice:
-            st.error(common.tr(notice))
+            st.error(common.tr(notice, hours=auth.SESSION_HOURS))
         st.write(common.tr("app.welcome"))
         user = common.sign_in_form(common.workspace_dir())
         if user is None:
@@ -99,6 +100,7 @@ def run() -> None:
     )
     user = common.sign_in(workspace)
     common.sidebar(workspace, user)
+    common.session_cookie(workspace)
     if user is None:
         title = common.tr("app.title")
         _SIGN_IN_PAGES.clear()

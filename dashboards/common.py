@@ -10,6 +10,7 @@ modification time, so re-running ``risk ingest``/``risk score`` shows the new re
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import sys
@@ -31,6 +32,10 @@ LANG_KEY = "lang"
 LANGUAGE_WIDGET = "language_choice"
 #: A message for the sign-in page (an i18n key), e.g. after an account was deactivated.
 NOTICE_KEY = "signin_notice"
+#: Session key: the token of this browser's sign-in (see :mod:`risk.auth.sessions`).
+SESSION_TOKEN_KEY = "session_token"
+#: Session key: the browser's sign-in cookie is to be removed (after a sign-out).
+FORGET_COOKIE_KEY = "forget_session_cookie"
 
 
 # -- the project folder ---------------------------------------------------------------------
@@ -283,14 +288,26 @@ def sign_in(workspace: Path) -> auth.User | None:
     if user is not None:
         # Read again on every run: a deactivated account is signed out at once, a changed
         # role counts at once (the language chosen in this session stays).
-        stored = auth.get_user(get_store(workspace), user.username)
+        store = get_store(workspace)
+        stored = auth.get_user(store, user.username)
         if stored is None:
             sign_out()
             st.session_state[NOTICE_KEY] = "app.account_disabled"
             return None
+        token = st.session_state.get(SESSION_TOKEN_KEY)
+        if token and auth.resume_session(store, token) is None:
+            # signed out in another tab, a new password, or SESSION_HOURS gone by
+            sign_out()
+            st.session_state[NOTICE_KEY] = "app.session_ended"
+            return None
         if stored != user:
             st.session_state[USER_KEY] = stored
         return stored
+    token = _cookie_token(workspace)
+    user = auth.resume_session(get_store(workspace), token) if token else None
+    if user is not None:  # a reload: the browser kept the sign-in
+        _signed_in(user, token)
+        return user
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         email = getattr(st.user, "email", None)
         user = auth.user_for_email(get_store(workspace), email)
@@ -316,26 +333,82 @@ def sign_in_form(workspace: Path) -> auth.User | None:
         if user is None:
             st.error(tr("signin.failed"))
         else:
-            _signed_in(user)
+            _signed_in(user, auth.start_session(get_store(workspace), user.username))
             return user
     if _oidc_configured():
         st.button(tr("signin.oidc"), on_click=st.login)
     return None
 
 
-def _signed_in(user: auth.User) -> None:
+def _signed_in(user: auth.User, token: str | None = None) -> None:
     """Start the session of ``user``, in the language saved with the account (it wins over
-    the browser's and over what was chosen before signing in)."""
+    the browser's and over what was chosen before signing in). ``token``: the sign-in kept
+    in the browser's cookie (:func:`session_cookie`), so that a reload keeps it."""
     st.session_state.pop(NOTICE_KEY, None)
+    st.session_state.pop(FORGET_COOKIE_KEY, None)
+    if token:
+        st.session_state[SESSION_TOKEN_KEY] = token
     st.session_state[USER_KEY] = user
     st.session_state[LANG_KEY] = user.language
 
 
 def sign_out() -> None:
+    """Sign out: the sign-in kept for reloads ends too (a shared phone is free for the next
+    person: a reload opens the sign-in form, whatever the browser still holds)."""
+    token = st.session_state.pop(SESSION_TOKEN_KEY, None)
+    if token:
+        auth.end_session(get_store(workspace_dir()), token)
+        st.session_state[FORGET_COOKIE_KEY] = True
     for key in (USER_KEY, "outcome_key", "last_outcome", "plan"):
         st.session_state.pop(key, None)
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
+
+
+def session_cookie_name(workspace: Path) -> str:
+    """The cookie of a workspace's sign-in: one per workspace, since browsers share cookies
+    between the ports of one host (two dashboards side by side keep their own sign-ins)."""
+    digest = hashlib.sha256(str(Path(workspace).resolve()).encode("utf-8")).hexdigest()
+    return f"risk_session_{digest[:12]}"
+
+
+def _cookie_token(workspace: Path) -> str | None:
+    """The sign-in token the browser sent with this session's connection, if any."""
+    try:
+        token = st.context.cookies.get(session_cookie_name(workspace))
+    except Exception:  # noqa: BLE001 - no browser connection (a test run): no cookie
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def session_cookie(workspace: Path) -> None:
+    """Keep this session's sign-in in the browser (set after a password sign-in, removed
+    after a sign-out), so that a reload finds it (:func:`sign_in`). Streamlit cannot set a
+    cookie from the server: a one-line script in the sidebar does (in the page it would
+    push the title down). The cookie lasts as long as the session
+    (:data:`risk.auth.SESSION_HOURS`), which the store enforces anyway.
+
+    After a sign-out on a phone the sidebar, opened to reach the button, would stay over
+    the sign-in form: the same script folds it."""
+    name = session_cookie_name(workspace)
+    token = st.session_state.get(SESSION_TOKEN_KEY)
+    if token:
+        script = _cookie_script(name, token, auth.SESSION_HOURS * 3600)
+    elif st.session_state.pop(FORGET_COOKIE_KEY, False):
+        script = _cookie_script(name, "", 0) + (
+            "if (window.innerWidth < 768) {"
+            "document.querySelector('[data-testid=stSidebarCollapseButton] button')?.click();}"
+        )
+    else:
+        return
+    st.sidebar.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+
+
+def _cookie_script(name: str, value: str, seconds: int) -> str:
+    return (
+        f"document.cookie = '{name}={value}; Max-Age={seconds}; Path=/; SameSite=Strict'"
+        " + (location.protocol === 'https:' ? '; Secure' : '');"
+    )
 
 
 def _language_changed(workspace: Path) -> None:

@@ -410,6 +410,46 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     assert not outside, f"requests left 127.0.0.1: {outside[:3]}"
 
 
+def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browser):
+    """A phone reloads the page when its owner switches apps and back: the crew stays
+    signed in on the day's list. After signing out (the sidebar folds away from the form)
+    a reload opens the sign-in form: the next person on a shared phone is not the last."""
+    from playwright.sync_api import expect
+
+    url, _ = server
+    try:
+        phone = browser.new_context(
+            viewport=PHONE, device_scale_factor=1, has_touch=True, is_mobile=True
+        )
+    except Exception:  # noqa: BLE001 - a Chromium without mobile emulation: a small window
+        phone = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+    page = phone.new_page()
+    sign_in(page, url, "sam")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+    for _ in range(100):  # the page keeps the sign-in once its script has run
+        if [c for c in phone.cookies() if c["name"].startswith("risk_session_")]:
+            break
+        time.sleep(0.1)
+    page.reload()
+    page.get_by_role("heading", name="Inspection list").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Sign in").count() == 0
+    _shoot(page, "journey-crew-reloaded")
+
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.is_visible():
+        expand.tap()
+    page.get_by_role("button", name="Sign out").tap()
+    page.get_by_role("button", name="Sign in").wait_for(timeout=20_000)
+    expect(page.get_by_role("button", name="Expand sidebar")).to_be_visible()
+    page.get_by_role("textbox", name="User name").tap()  # not under the sidebar
+    assert not [c for c in phone.cookies() if c["name"].startswith("risk_session_")]
+    page.reload()
+    page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    assert page.get_by_role("heading", name="Inspection list").count() == 0
+    _shoot(page, "journey-crew-signed-out-reloaded")
+    phone.close()
+
+
 def _a_pipe_to_visit(canvas) -> tuple[int, int] | None:
     """A point of a pipe still to visit (drawn in blue) on the crew map, found in a
     screenshot of the canvas once the map is drawn."""

@@ -263,12 +263,24 @@ def test_a_french_account_stays_french(server, browser):  # noqa: F811
     # Another page (its content is another test's business: only the address matters here).
     page.get_by_test_id("stSidebarNav").get_by_text("Modèle", exact=True).click()
     page.wait_for_url("**/model")
-    page.reload()  # a new session: the sign-in form at the same address, then that page
-    page.get_by_role("textbox", name="User name").wait_for()
-    assert page.get_by_text("Page not found").count() == 0
-    check_clean(page, "sign-in after a reload")
-    sign_in_french()
+    page.reload()  # a new Streamlit session: the sign-in is kept, at the same address
+    page.get_by_text("Connecté : lea").wait_for(timeout=30_000)
     assert page.url.endswith("/model")
+    assert page.get_by_role("textbox", name="User name").count() == 0
+    # A browser without the sign-in (a bookmark on another computer): the sign-in form at
+    # the page's address, then that page.
+    other = browser.new_context(viewport=DESK, locale="en-US")
+    bookmark = other.new_page()
+    bookmark.goto(f"{url}/model")
+    bookmark.get_by_role("textbox", name="User name").wait_for()
+    assert bookmark.get_by_text("Page not found").count() == 0
+    check_clean(bookmark, "sign-in at a page's address")
+    bookmark.get_by_role("textbox", name="User name").fill("lea")
+    bookmark.get_by_role("textbox", name="Password").fill(PASSWORD)
+    bookmark.get_by_role("button", name="Sign in").click()
+    bookmark.get_by_text("Connecté : lea").wait_for(timeout=20_000)
+    assert bookmark.url.endswith("/model")
+    other.close()
     language = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Langue")
     assert language.input_value() == "Français"
     page.get_by_test_id("stSidebarNav").get_by_text("Impact", exact=True).click()

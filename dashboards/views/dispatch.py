@@ -245,11 +245,12 @@ blocked = (
     or (bool(busy) and not anyway)
 )
 c1, c2 = st.columns([2, 1])
-round_id = c1.text_input(
-    tr("dispatch.round"),
-    rounds.free_round_id(f"{start:%Y-%m-%d}-{user.username}", assignments),
-    key="round_id",
-)
+if "round_id" not in st.session_state:
+    # the widget reads its value from the state alone (a default beside it warns)
+    st.session_state["round_id"] = rounds.free_round_id(
+        f"{start:%Y-%m-%d}-{user.username}", assignments
+    )
+round_id = c1.text_input(tr("dispatch.round"), key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=blocked):
     try:
         stored = writes.assign(

@@ -22,7 +22,8 @@ every write with the user. User and crew names follow the identifier rules of
 
 
 Modules: ``roles`` (the table of rules), ``passwords``, ``accounts``, ``permissions`` (what
-an account may do), ``audit`` (accounts and the audit log in words).
+an account may do), ``audit`` (accounts and the audit log in words), ``sessions`` (sign-ins
+that survive a page reload).
 """
 
 from risk.auth.accounts import (
@@ -70,6 +71,12 @@ from risk.auth.roles import (
     RECORDING_ROLES,
     ROLES,
 )
+from risk.auth.sessions import (
+    SESSION_HOURS,
+    end_session,
+    resume_session,
+    start_session,
+)
 
 __all__ = [
     "AccountChangeError",
@@ -81,6 +88,7 @@ __all__ = [
     "SCRYPT_N",
     "SCRYPT_P",
     "SCRYPT_R",
+    "SESSION_HOURS",
     "USER_COLUMNS",
     "UnknownAccountError",
     "User",
@@ -89,6 +97,7 @@ __all__ = [
     "check_password",
     "create_user",
     "deactivate",
+    "end_session",
     "dummy_hash",
     "get_user",
     "hash_password",
@@ -97,10 +106,12 @@ __all__ = [
     "reactivate",
     "require_role",
     "reset_password",
+    "resume_session",
     "set_active",
     "set_language",
     "set_password",
     "set_role",
+    "start_session",
     "store_location",
     "user_for_email",
     "users_table",

@@ -120,3 +120,22 @@ class AuditEntry(Base):
 assignments_table: sa.Table = Assignment.__table__  # type: ignore[assignment]
 outcomes_table: sa.Table = Outcome.__table__  # type: ignore[assignment]
 audit_table: sa.Table = AuditEntry.__table__  # type: ignore[assignment]
+
+
+class SignInSession(Base):
+    """A dashboard sign-in that survives a reload: the browser keeps a random token in a
+    cookie, the store only its SHA-256 (``token_hash``). It ends at ``expires_at``, at
+    sign-out (``ended_at``), and when the account's password changes (``password_stamp``
+    no longer matches): see :mod:`risk.auth.sessions`."""
+
+    __tablename__ = "sign_in_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(200), index=True)
+    password_stamp: Mapped[str] = mapped_column(sa.String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime, nullable=True)
+
+
+sessions_table: sa.Table = SignInSession.__table__  # type: ignore[assignment]

@@ -1,0 +1,114 @@
+"""Sign-ins that survive a page reload (a phone reloads the page when its owner switches
+apps): the store keeps only a digest of the browser's token; a session ends after
+SESSION_HOURS, at sign-out, when the password changes or the account is disabled. The
+browser half (a reload keeps the crew signed in; after sign-out it does not) is in
+test_journey_crew.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from apps import APP, PASSWORD, app_as, build_workspace, texts
+from streamlit.testing.v1 import AppTest
+
+from risk import auth
+from risk.auth.sessions import KEEP_ENDED_DAYS
+from risk.store import OutcomeStore
+from risk.store.models import sessions_table
+
+NOW = dt.datetime(2026, 12, 4, 7, 30)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    return workspace / "outcomes.sqlite"
+
+
+def test_a_session_resumes_the_account_until_it_expires(store):
+    token = auth.start_session(store, "NADIA", now=NOW)
+    user = auth.resume_session(store, token, now=NOW + dt.timedelta(hours=3))
+    assert (user.username, user.role, user.crew) == ("nadia", "crew", "Nord")
+    last = NOW + dt.timedelta(hours=auth.SESSION_HOURS) - dt.timedelta(seconds=1)
+    assert auth.resume_session(store, token, now=last) is not None
+    assert auth.resume_session(store, token, now=last + dt.timedelta(seconds=1)) is None
+
+
+def test_the_store_keeps_a_digest_never_the_token(store):
+    token = auth.start_session(store, "nadia", now=NOW)
+    with OutcomeStore(store) as opened, opened.engine.connect() as connection:
+        rows = connection.execute(sa.select(sessions_table)).mappings().all()
+    assert len(rows) == 1 and rows[0]["username"] == "nadia"
+    assert token not in str(dict(rows[0])) and len(rows[0]["token_hash"]) == 64
+    assert auth.resume_session(store, rows[0]["token_hash"], now=NOW) is None
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-token", "x" * 5000, "é'; DROP TABLE users"])
+def test_an_unknown_or_malformed_token_signs_nobody_in(store, token):
+    auth.start_session(store, "nadia", now=NOW)
+    assert auth.resume_session(store, token, now=NOW) is None
+
+
+def test_sign_out_ends_only_that_session(store):
+    phone = auth.start_session(store, "nadia", now=NOW)
+    laptop = auth.start_session(store, "nadia", now=NOW)
+    auth.end_session(store, phone, now=NOW)
+    assert auth.resume_session(store, phone, now=NOW) is None
+    assert auth.resume_session(store, laptop, now=NOW).username == "nadia"
+
+
+def test_a_new_password_or_a_disabled_account_ends_its_sessions(store):
+    nadia = auth.start_session(store, "nadia", now=NOW)
+    sam = auth.start_session(store, "sam", now=NOW)
+    auth.reset_password(store, "nadia", "another long secret", by=auth.User("ada", "admin"))
+    assert auth.resume_session(store, nadia, now=NOW) is None
+    auth.deactivate(store, "sam", by=auth.User("ada", "admin"))
+    assert auth.resume_session(store, sam, now=NOW) is None
+    auth.reactivate(store, "sam", by=auth.User("ada", "admin"))
+    assert auth.resume_session(store, sam, now=NOW).username == "sam"
+    with pytest.raises(ValueError, match="no active account"):
+        auth.start_session(store, "nobody", now=NOW)
+
+
+def test_old_sessions_are_removed_when_a_new_one_starts(store):
+    old = auth.start_session(store, "nadia", now=NOW - dt.timedelta(days=KEEP_ENDED_DAYS + 1))
+    recent = auth.start_session(store, "sam", now=NOW - dt.timedelta(days=2))
+    auth.start_session(store, "erin", now=NOW)
+    with OutcomeStore(store) as opened, opened.engine.connect() as connection:
+        users = connection.execute(sa.select(sessions_table.c.username)).scalars().all()
+    assert sorted(users) == ["erin", "sam"]
+    assert old != recent
+
+
+# -- the dashboard ---------------------------------------------------------------------------
+
+
+def test_a_password_sign_in_opens_a_session_and_sign_out_ends_it(store):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_input(key="signin_username").input("nadia")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    token = at.session_state["session_token"]
+    assert auth.resume_session(store, token).username == "nadia"
+    at.button(key="logout").click()
+    at.run()
+    assert "user" not in at.session_state and "session_token" not in at.session_state
+    assert auth.resume_session(store, token) is None
+    assert "Sign in" in [s.value for s in at.subheader]
+
+
+def test_a_page_whose_session_ended_elsewhere_signs_out_at_the_next_click(store):
+    """Signed out in another tab (or the password changed): this tab's next click opens the
+    sign-in form and says why, rather than carrying on as the account."""
+    token = auth.start_session(store, "nadia")
+    at = app_as(store.parent, "nadia", session_token=token)
+    assert at.session_state["user"].username == "nadia"
+    auth.end_session(store, token)
+    at.run()
+    assert "user" not in at.session_state
+    assert "Your sign-in has ended" in texts(at) and "12 hours" in texts(at)
