@@ -163,10 +163,25 @@ def backtest_file(workspace: Path, suffix: str) -> Path:
     return folder / f"report.{suffix}"
 
 
-def backtest_report_html(workspace: Path) -> bytes | None:
-    """The backtest's HTML report as a download gives it, or None when there is none."""
-    file = backtest_file(workspace, "html")
-    return file.read_bytes() if file.is_file() else None
+def backtest_report_html(workspace: Path, lang: str) -> str | None:
+    """The backtest's HTML report in ``lang``, made from its ``backtest.json`` (the file
+    ``risk backtest`` writes beside it is in English, shown when the JSON is of an older
+    shape), or None when there is none."""
+    file, written = backtest_file(workspace, "json"), backtest_file(workspace, "html")
+    made = _report_html(str(file), file.stat().st_mtime_ns, lang) if file.is_file() else None
+    if made is None and written.is_file():
+        return written.read_text(encoding="utf-8")  # a report of an older shape, as written
+    return made
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _report_html(path: str, modified_ns: int, lang: str) -> str | None:
+    from risk.report_html import backtest_html
+
+    try:
+        return backtest_html(json.loads(Path(path).read_text(encoding="utf-8")), lang)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # a report being written, or of an older shape: the page shows the rest
 
 
 def backtest_notice(workspace: Path) -> str | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,23 +28,20 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from risk.backtest_words import backtest_warnings
 from risk.baselines import age_rule_applies, default_baselines, install_year_known_share
 from risk.calibration import calibration_section, decile_table, reliability_table
 from risk.errors import InputError
 from risk.features import count_failures, to_timestamp
 from risk.forecast_checks import (
     beyond_training,
-    beyond_warnings,
     forecast_facts,
     hindcast,
-    range_warnings,
 )
-from risk.i18n import format_percent, t
 from risk.model import (
     RiskModel,
     gap_years_of,
 )
-from risk.modelcard import model_cautions
 from risk.units import UnitRules, build_units, rank_by_unit, units_for
 from risk.utility import UtilityData
 
@@ -172,6 +168,7 @@ def evaluate_utility(
     records_start_year: int | None = None,
     random_state: int = 0,
     title: str | None = None,
+    network: str | None = None,
     progress: Callable[[str], None] | None = None,
     unit_rules: UnitRules | None = None,
 ) -> dict:
@@ -202,7 +199,10 @@ def evaluate_utility(
     random_state : int
         Seed of the model and of the random baseline.
     title : str, optional
-        Title of the HTML report.
+        Title of the HTML report (default: "Backtest — ``network``" in the report's
+        language, or "Walk-forward backtest").
+    network : str, optional
+        Name of the network (the project folder's), for the report's title.
     unit_rules : UnitRules, optional
         How pipes are grouped into inspection units (settings ``[units]``).
     progress : callable, optional
@@ -255,9 +255,14 @@ def evaluate_utility(
 
         started = time.perf_counter()
         model = RiskModel(**params).fit_utility(data, as_of, builder=builder)
-        cautions = model_cautions(model)
-        if cautions:
-            entry["training_cautions"] = cautions
+        entry["training"] = {  # what its cautions say (risk.backtest_words)
+            "panel_dates": list(getattr(model, "panel_dates_", []) or []),
+            "panel_years": int(model.panel_years),
+            "failures": getattr(model, "training_failures_", None),
+            "records_start_year": (model.feature_options or {}).get("records_start_year"),
+            "horizon_years": int(model.horizon_years),
+            "fit_horizon_years": int(model.fit_horizon),
+        }
         X = model.build_features(data, as_of, builder=builder)
         # the forecast as it was made on 1 January: the year's weather unknown
         scores = model.score_frame(X, model.scenario_weather(builder, as_of, X.index))
@@ -335,37 +340,25 @@ def evaluate_utility(
         summary = {k: round(v["capture_at_5pct"], 3) for k, v in entry["methods"].items()}
         log.info("backtest %s: capture at 5%% of length %s", year, summary)
 
-    calibration, warnings = calibration_section(
-        deciles, label=" (given the year's weather)" if forecasts else ""
-    )
+    calibration, _ = calibration_section(deciles, kind="weather" if forecasts else "")
     calibration["basis"] = "weather of the year" if forecasts else "forecast"
     forecast_section = None
     if forecasts:
-        forecast_calibration, forecast_warnings = calibration_section(
-            forecasts, label=" (forecast)", yearly_references=("truth",)
+        forecast_calibration, _ = calibration_section(
+            forecasts, kind="forecast", yearly_references=("truth",)
         )
-        warnings += forecast_warnings + range_warnings(per_year) + beyond_warnings(per_year)
         forecast_section = {
             "calibration": forecast_calibration,
             "years": [{"year": e["year"], **e["forecast"]} for e in per_year if "forecast" in e],
         }
-    warnings += training_warnings(per_year)
     gaps = set(gap_years_of(data))
-    warnings += [
-        f"{year}: the break record has records missing in "
-        f"{', '.join(str(g) for g in sorted(gaps & window))} (see the ingestion report): "
-        "the failures of that window are undercounted, so its capture and calibration "
-        "are not comparable with the other years"
-        for year in years
-        if (window := set(range(int(year), int(year) + int(horizon_years)))) & gaps
-    ]
-    if not with_age:
-        share = format_percent(install_year_known_share(data.pipes), "en")
-        warnings.append(t("model.no_age_rule", "en", share=share).rstrip("."))
-    for warning in warnings:
-        log.info("calibration: %s", warning)
+    for entry in per_year:
+        window = set(range(int(entry["year"]), int(entry["year"]) + int(horizon_years)))
+        if window & gaps:
+            entry["record_gaps"] = sorted(window & gaps)
     result = {
-        "title": title or "Walk-forward backtest",
+        "title": title or (f"Backtest — {network}" if network else "Walk-forward backtest"),
+        "network": network,
         "horizon_years": horizon_years,
         "install_year_known_share": round(install_year_known_share(data.pipes), 4),
         "years": per_year,
@@ -378,12 +371,16 @@ def evaluate_utility(
         "calibration_held_out": model.calibration_ if model is not None else None,
         "calibration": calibration,
         "forecast": forecast_section,
-        "warnings": warnings,
+        "warnings": [],  # below, from the result's facts
         "feature_importance": _importance(model, X) if model is not None else {},
         "model_params": _jsonable(model.get_params()) if model is not None else {},
         "records_start_year": records_start_year,
         "timings_s": timings,
+        "age_rule": bool(with_age),
     }
+    result["warnings"] = backtest_warnings(result)
+    for warning in result["warnings"]:
+        log.info("calibration: %s", warning)
     if out_dir is not None:
         write_backtest(result, out_dir)
     return result
@@ -484,38 +481,6 @@ def _summarise(per_year: list[dict]) -> dict:
                 values["capture_at_5pct"] / oracle if oracle else None
             )
     return summary
-
-
-def training_warnings(per_year: list[dict]) -> list[str]:
-    """What each year's training record means for its numbers, as on its card; a caution
-    that differs between years only by its count of yearly dates is said once for them all,
-    with each year's count (four near-equal paragraphs read as a wall).
-
-    >>> years = [{"year": y, "training_cautions": [f"Its break record gives {n} yearly dates of the 8."]}
-    ...          for y, n in ((2022, 4), (2023, 5), (2024, 6))]
-    >>> training_warnings(years)
-    ['2022-2024, the models trained on the records before each year: Its break record gives 4 yearly dates of the 8. (2023: 5; 2024: 6.)']
-    """
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for entry in per_year:
-        for caution in entry.get("training_cautions", []):
-            key = re.sub(r"\d+ yearly dates?", "N yearly dates", caution)
-            groups.setdefault(key, []).append((int(entry["year"]), caution))
-    out = []
-    for items in groups.values():
-        year, first = items[0]
-        if len(items) == 1:
-            out.append(f"{year}, the model trained on the records before it: {first}")
-            continue
-        years = [y for y, _ in items]
-        consecutive = years == list(range(years[0], years[-1] + 1))
-        span = f"{years[0]}-{years[-1]}" if consecutive else ", ".join(map(str, years))
-        counts = [
-            f"{y}: {m.group(1)}" for y, c in items[1:] if (m := re.search(r"(\d+) yearly date", c))
-        ]
-        later = f" ({'; '.join(counts)}.)" if counts else ""
-        out.append(f"{span}, the models trained on the records before each year: {first}{later}")
-    return out
 
 
 def _read_truth(truth_dir) -> pd.DataFrame:

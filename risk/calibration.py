@@ -36,6 +36,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from risk.i18n import DEFAULT_LANGUAGE, format_number, format_percent, t
+
 #: Share by which a decile's predicted failures may differ from the reference.
 TOLERANCE = 0.20
 #: Fewest failures (predicted or reference, the larger) for a decile to be judged.
@@ -190,10 +192,11 @@ def calibration_warnings(
     tolerance: float = TOLERANCE,
     min_failures: float = MIN_FAILURES,
     references: Sequence[str] = ("observed", "truth"),
+    lang: str = DEFAULT_LANGUAGE,
 ) -> list[str]:
-    """Plain sentences for the deciles of ``table`` that are off (one per reference).
+    """Sentences in ``lang`` for the deciles of ``table`` that are off (one per reference).
 
-    ``period`` names the rows, e.g. ``"2022"`` or ``"2020-2024 pooled"``.
+    ``period`` names the rows, e.g. ``"2022"`` or ``"2020-2024 pooled"`` (:func:`period_words`).
 
     >>> table = [{"decile": 10, "pipes": 50, "predicted": 150.0, "observed": 100.0}]
     >>> calibration_warnings(table, "2022")
@@ -201,23 +204,84 @@ def calibration_warnings(
     """
     bins = max((r["decile"] for r in table if isinstance(r["decile"], int)), default=DECILES)
     out = []
-    for reference, words, noun in (
-        ("observed", "the observed ones", "observed"),
-        ("truth", "the true expected counts", "truly expected"),
-    ):
+    for reference in ("observed", "truth"):
         if reference not in references:
             continue
         off = off_deciles(table, reference, tolerance=tolerance, min_failures=min_failures)
         if not off:
             continue
         parts = [
-            f"{_decile_name(r['decile'], bins)}: {r['predicted']:,.0f} expected, "
-            f"{r[reference]:,.0f} {noun} ({_signed_percent(r['ratio'])})"
+            t(
+                f"backtest.off_part.{reference}", lang,
+                decile=_decile_name(r["decile"], bins, lang),
+                expected=format_number(r["predicted"], lang),
+                value=format_number(r[reference], lang),
+                gap=_signed_percent(r["ratio"], lang),
+            )
             for r in off
-        ]
+        ]  # fmt: skip
         out.append(
-            f"{period}: expected failures are more than {tolerance:.0%} off {words} in "
-            f"{'; '.join(parts)}."
+            t(
+                f"backtest.off.{reference}", lang, period=period,
+                tolerance=format_percent(tolerance, lang),
+                parts=t("backtest.separator", lang).join(parts),
+            )
+        )  # fmt: skip
+    return out
+
+
+#: What a calibration section's predictions knew of the year's weather, for its sentences:
+#: ``weather`` (given each year's weather, known afterwards), ``forecast`` (as made on
+#: 1 January) or ``""`` (a model without the window's weather).
+SECTION_KINDS = ("", "weather", "forecast")
+
+
+def period_words(years, kind: str = "", lang: str = DEFAULT_LANGUAGE) -> str:
+    """A year, or the years pooled, with what the predictions knew of the weather:
+    "2024 (given the year's weather)", "2021-2025 pooled (forecast)".
+
+    >>> period_words([2024], "weather"), period_words([2021, 2025], "forecast")
+    ("2024 (given the year's weather)", '2021-2025 pooled (forecast)')
+    """
+    years = [int(y) for y in years]
+    span = (
+        str(years[0])
+        if len(years) == 1
+        else t("backtest.pooled", lang, first=str(min(years)), last=str(max(years)))
+    )
+    return t(f"backtest.period.{kind}", lang, years=span) if kind else span
+
+
+def section_warnings(
+    section: dict | None,
+    *,
+    kind: str = "",
+    yearly_references: Sequence[str] = ("observed", "truth"),
+    tolerance: float = TOLERANCE,
+    min_failures: float = MIN_FAILURES,
+    lang: str = DEFAULT_LANGUAGE,
+) -> list[str]:
+    """The sentences of a calibration section (:func:`calibration_section`): each year's
+    deciles and total against ``yearly_references``, then the years pooled against both.
+    One rule for the backtest's stored warnings and its report in any language."""
+    if not section:
+        return []
+    out: list[str] = []
+    check = {"tolerance": tolerance, "min_failures": min_failures, "lang": lang}
+    years = section.get("years") or []
+    for entry in years:
+        out += calibration_warnings(
+            entry["deciles"] + [entry["total"]],
+            period_words([entry["year"]], kind, lang),
+            references=yearly_references,
+            **check,
+        )
+    pooled = section.get("pooled") or {}
+    if len(years) > 1 and pooled.get("deciles"):
+        out += calibration_warnings(
+            pooled["deciles"] + [pooled["total"]],
+            period_words(pooled["years"], kind, lang),
+            **check,
         )
     return out
 
@@ -227,46 +291,41 @@ def calibration_section(
     *,
     tolerance: float = TOLERANCE,
     min_failures: float = MIN_FAILURES,
-    label: str = "",
+    kind: str = "",
     yearly_references: Sequence[str] = ("observed", "truth"),
 ) -> tuple[dict, list[str]]:
-    """The backtest's ``calibration`` section and its warnings.
+    """The backtest's ``calibration`` section and its warnings (in English).
 
     ``years``: (year, decile table) pairs. Returns ``{"rule", "years": [{"year",
     "deciles", "total"}], "pooled": {"years", "deciles", "total"}}`` and the warning
-    sentences (per year, then pooled; the yearly total is checked like a decile).
-    ``label`` follows the period in each sentence (e.g. ``" (forecast)"``);
-    ``yearly_references``: what a single year is checked against (a forecast that cannot
-    know the year's weather is checked per year against true expected counts of a usual
-    year only, and against observed counts pooled over the years).
+    sentences of :func:`section_warnings` (per year, then pooled; the yearly total is
+    checked like a decile). ``kind``: what the predictions knew of the weather
+    (:data:`SECTION_KINDS`); ``yearly_references``: what a single year is checked against
+    (a forecast that cannot know the year's weather is checked per year against true
+    expected counts of a usual year only, and against observed counts pooled over the
+    years).
     """
     section: dict = {"rule": RULE, "years": []}
-    warnings: list[str] = []
     for year, table in years:
         total = total_row(table)
         section["years"].append({"year": int(year), "deciles": table, "total": total})
-        warnings += calibration_warnings(
-            table + [total],
-            f"{year}{label}",
-            tolerance=tolerance,
-            min_failures=min_failures,
-            references=yearly_references,
-        )
     if len(years) > 1:
-        pooled = pool_tables(t for _, t in years)
-        total = total_row(pooled)
-        span = f"{min(y for y, _ in years)}-{max(y for y, _ in years)} pooled"
+        pooled = pool_tables(table for _, table in years)
         section["pooled"] = {
             "years": [int(y) for y, _ in years],
             "deciles": pooled,
-            "total": total,
+            "total": total_row(pooled),
         }
-        warnings += calibration_warnings(
-            pooled + [total], span + label, tolerance=tolerance, min_failures=min_failures
-        )
     elif years:
         section["pooled"] = {**section["years"][0], "years": [int(years[0][0])]}
         section["pooled"].pop("year")
+    warnings = section_warnings(
+        section,
+        kind=kind,
+        yearly_references=yearly_references,
+        tolerance=tolerance,
+        min_failures=min_failures,
+    )
     return section, warnings
 
 
@@ -280,18 +339,19 @@ RULE = (
 )
 
 
-def _decile_name(decile, bins: int) -> str:
+def _decile_name(decile, bins: int, lang: str = DEFAULT_LANGUAGE) -> str:
     if decile == "all":
-        return "the whole network"
+        return t("backtest.whole_network", lang)
     if decile == bins:
-        return f"decile {decile} (the riskiest)"
-    return f"decile {decile}"
+        return t("backtest.decile_riskiest", lang, decile=str(decile))
+    return t("backtest.decile", lang, decile=str(decile))
 
 
-def _signed_percent(ratio: float | None) -> str:
+def _signed_percent(ratio: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if ratio is None:
-        return "none observed"
-    return f"{ratio - 1:+.0%}"
+        return t("backtest.none_observed", lang)
+    share = ratio - 1
+    return ("+" if share >= 0 else "-") + format_percent(abs(share), lang)
 
 
 __all__ = [
@@ -300,6 +360,8 @@ __all__ = [
     "RULE",
     "TOLERANCE",
     "calibration_section",
+    "period_words",
+    "section_warnings",
     "calibration_warnings",
     "decile_table",
     "is_off",

@@ -1,7 +1,7 @@
 """The backtest's forecast checks: the model given the evaluated year's weather (hindcast),
 each year's forecast against the range the past years' weather gives, and the years whose
 weather went beyond every training window (see docs/model.md, "The weather of the outcome
-window")."""
+window"; :func:`risk.modelcard.beyond_training_sentences` says the latter in words)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from risk.features import WINDOW_PREFIX
+from risk.i18n import DEFAULT_LANGUAGE, format_number, t
 from risk.model import RiskModel, gap_years_of, panel_dates, with_window_weather
 
 
@@ -28,19 +29,6 @@ def hindcast(model: RiskModel, builder, X: pd.DataFrame, as_of, end) -> np.ndarr
 #: Share of the training windows' range by which a window's weather must lie outside it to
 #: be named as beyond them.
 BEYOND_MARGIN = 0.1
-
-#: The window-weather indices in words, for the backtest's sentences: what a higher value
-#: and a lower one were (each read "... than any training year"), and the unit.
-WINDOW_WORDS = {
-    "freezing_index_degree_days_per_year": (
-        "a harder winter frost",
-        "a milder winter frost",
-        " degree-days",
-    ),
-    "freeze_thaw_per_year": ("more frost-thaw days", "fewer frost-thaw days", " days"),
-    "dry_summer_index": ("a drier summer", "a wetter summer", " on the dryness index"),
-    "summer_tmax_c": ("a hotter summer", "a cooler summer", " °C"),
-}
 
 
 def beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
@@ -73,31 +61,6 @@ def beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
     return out
 
 
-def beyond_warnings(per_year: list[dict]) -> list[str]:
-    """A sentence per year whose weather went beyond every training window's, e.g. "2025: it
-    had fewer frost-thaw days than any training year (2.12 days; 4.12 to 21.56 in
-    2017-2024). ..." """
-    out = []
-    for entry in per_year:
-        parts = []
-        for b in entry.get("weather_beyond_training") or []:
-            name = b["index"].replace("_", " ")
-            more, less, unit = WINDOW_WORDS.get(
-                b["index"], (f"a higher {name}", f"a lower {name}", "")
-            )
-            direction = more if b["value"] > b["high"] else less
-            parts.append(
-                f"{direction} than any training year ({b['value']:,.2f}{unit}; "
-                f"{b['low']:,.2f} to {b['high']:,.2f} in {b['years'][0]}-{b['years'][1]})"
-            )
-        if parts:
-            out.append(
-                f"{entry['year']}: it had {'; '.join(parts)}. Trees do not extrapolate: given "
-                "its weather, the model takes it for the most extreme year it learnt from."
-            )
-    return out
-
-
 def forecast_facts(forecast, observed, usual_truth, by_weather_year: dict) -> dict:
     """A year's forecast against what happened, and the range the weather makes;
     ``outside_range`` when the observed failures fall outside that range widened by three
@@ -121,21 +84,23 @@ def forecast_facts(forecast, observed, usual_truth, by_weather_year: dict) -> di
     return out
 
 
-def range_warnings(per_year: list[dict]) -> list[str]:
-    """The years whose observed failures fall outside the forecast's weather range."""
+def range_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The years whose observed failures fall outside the forecast's weather range, a
+    sentence each in ``lang``."""
     out = []
     for entry in per_year:
         facts = entry.get("forecast")
         if facts and facts["outside_range"]:
             years = sorted(int(k) for k in facts["by_weather_year"])
-            why = (
-                "its weather went beyond every year the model learnt from"
-                if entry.get("weather_beyond_training")
-                else "more than the weather can explain"
-            )
+            why = "beyond" if entry.get("weather_beyond_training") else "more"
             out.append(
-                f"{entry['year']} (forecast): {facts['observed']:,.0f} failures observed, "
-                f"outside what the weather of {years[0]}-{years[-1]} would have given "
-                f"({facts['low']:,.0f} to {facts['high']:,.0f} expected): {why}."
-            )
+                t(
+                    "backtest.range", lang, year=str(entry["year"]),
+                    observed=format_number(facts["observed"], lang),
+                    first=str(years[0]), last=str(years[-1]),
+                    low=format_number(facts["low"], lang),
+                    high=format_number(facts["high"], lang),
+                    why=t(f"backtest.range_why.{why}", lang),
+                )
+            )  # fmt: skip
     return out

@@ -385,18 +385,35 @@ def training_cautions(
     >>> training_cautions(["2016-01-01", "2023-01-01"], 2, 31, 2024)[0][:45]
     'Its break record is complete from 2024, after'
     """
+    items = training_caution_items(panel_dates, panel_years, failures, records_start_year)
+    return [caution_words(key, facts, lang) for key, facts in items]
+
+
+def training_caution_items(
+    panel_dates, panel_years, failures, records_start_year=None
+) -> list[tuple[str, dict]]:
+    """:func:`training_cautions` before words: (catalogue key, facts) pairs, so that the
+    backtest can say a caution once for the years it holds in (:func:`caution_words`)."""
     out = []
     start = None if records_start_year is None else int(records_start_year)
     if panel_dates and start is not None and max(str(d)[:4] for d in panel_dates) < str(start):
-        out.append(t("modelcard.before_record", lang, year=str(start)))
+        out.append(("modelcard.before_record", {"year": str(start)}))
     elif failures is not None and float(failures) == 0:
-        out.append(t("modelcard.no_failures", lang))
+        out.append(("modelcard.no_failures", {}))
     n = len(panel_dates or [])
     if n and panel_years and n < int(panel_years):
-        dates = plural("modelcard.yearly_dates", n, lang)
-        panel = format_number(int(panel_years), lang)
-        out.append(t("modelcard.short_record", lang, dates=dates, panel=panel))
+        out.append(("modelcard.short_record", {"dates": n, "panel": int(panel_years)}))
     return out
+
+
+def caution_words(key: str, facts: dict, lang: str = "en") -> str:
+    """One item of :func:`training_caution_items` in ``lang``."""
+    if key == "modelcard.short_record":
+        dates = plural("modelcard.yearly_dates", facts["dates"], lang)
+        return t(key, lang, dates=dates, panel=format_number(facts["panel"], lang))
+    if key == "modelcard.composed":
+        return t(key, lang, years=format_number(facts["years"], lang))
+    return t(key, lang, **facts)
 
 
 def composed_words(horizon_years, fit_horizon_years, lang: str = "en") -> list[str]:
@@ -409,8 +426,8 @@ def composed_words(horizon_years, fit_horizon_years, lang: str = "en") -> list[s
 
 
 def model_cautions(model, lang: str = "en") -> list[str]:
-    """:func:`training_cautions` of a fitted model (``risk score``'s notes, the backtest's
-    warnings for each year's model)."""
+    """:func:`training_cautions` of a fitted model (``risk score``'s notes; the backtest keeps
+    each year's facts and says them with :func:`training_caution_items`)."""
     return training_cautions(
         getattr(model, "panel_dates_", None),
         model.panel_years,

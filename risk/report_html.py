@@ -1,4 +1,8 @@
-"""Self-contained HTML report of a backtest: tables and inline PNG plots (no internet needed)."""
+"""Self-contained HTML report of a backtest, in any language of the interface: tables and
+inline PNG plots (no internet needed). ``risk backtest`` writes it in English beside
+``backtest.json``; the Model page makes it from that file in its reader's language. The
+methods carry the pages' names (``method.*``), the warnings are
+:func:`risk.backtest_words.backtest_warnings` in the same language."""
 
 from __future__ import annotations
 
@@ -8,23 +12,29 @@ import io
 
 from matplotlib.figure import Figure
 
-#: Display names of the methods, in report order.
-METHOD_LABELS = {
-    "model": "Risk model (XGBoost)",
-    "oracle": "Oracle (true expected failures)",
-    "weibull_leyp": "Weibull / LEYP",
-    "prior_failures": "Prior failures per km",
-    "material_decade": "Material x decade",
-    "age": "Age (oldest first)",
-    "random": "Random",
-}
+from risk.backtest_words import backtest_warnings
+from risk.calibration import DECILES, MIN_FAILURES, NOISE_SD, TOLERANCE
+from risk.i18n import DEFAULT_LANGUAGE, and_list, format_number, format_percent, has, plural, t
+from risk.modelcard import CONCEPTS
+from risk.pipecard import column_words
+
+#: The methods, in report order (their names: the catalogue's ``method.<name>``).
+METHODS = (
+    "model",
+    "oracle",
+    "weibull_leyp",
+    "prior_failures",
+    "material_decade",
+    "age",
+    "random",
+)
 _METRICS = (
-    ("capture_at_1pct", "Capture @1 % length"),
-    ("capture_at_5pct", "Capture @5 % length"),
-    ("capture_at_10pct", "Capture @10 % length"),
-    ("precision_top_100", "Precision top 100"),
-    ("roc_auc", "ROC AUC"),
-    ("brier", "Brier"),
+    "capture_at_1pct",
+    "capture_at_5pct",
+    "capture_at_10pct",
+    "precision_top_100",
+    "roc_auc",
+    "brier",
 )
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
@@ -32,148 +42,190 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding
 text-align:right}th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}
 .best{font-weight:bold}img{max-width:100%}.note{color:#555;font-size:.9rem}
 """
+#: The title :func:`risk.backtest.evaluate_utility` gives when it is given none.
+DEFAULT_TITLE = "Walk-forward backtest"
 
 
-def backtest_html(result: dict) -> str:
-    """The HTML page of a backtest result from :func:`risk.backtest.evaluate_utility`."""
-    title = html.escape(result.get("title", "Walk-forward backtest"))
+def backtest_html(result: dict, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The HTML page of a backtest result from :func:`risk.backtest.evaluate_utility`, in
+    ``lang``."""
+    network, given = result.get("network"), result.get("title")
+    if network:
+        title = t("report.title_for", lang, network=network)
+    elif given and given != DEFAULT_TITLE:
+        title = given  # a title chosen by the caller
+    else:
+        title = t("report.title", lang)
+    title = html.escape(title)
     years = [e["year"] for e in result["years"]]
+    horizon = int(result["horizon_years"])
+    intro = t(
+        "report.intro", lang,
+        horizon=plural("report.following_years", horizon, lang),
+        years=and_list([str(y) for y in years], lang),
+    )  # fmt: skip
     parts = [
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>",
-        f"<style>{_STYLE}</style></head><body><h1>{title}</h1>",
-        "<p class='note'>Walk-forward: for each year the model and the baselines are fitted on "
-        "records dated before 1 January of that year and measured on the failures of the "
-        f"following {html.escape(str(result['horizon_years']))} year(s). "
-        f"Years: {html.escape(', '.join(map(str, years)))}. "
-        "Capture = share of the failures found on the riskiest share of network length.</p>",
-        "<h2>Mean over years</h2>",
-        _summary_table(result["summary"]),
-        "<h2>Capture at 5 % of length, per year</h2>",
-        _per_year_table(result["years"]),
-        "<h2>Capture curves (failures pooled over years)</h2>",
-        _img(_capture_plot(result["curves"])),
-        "<h2>Calibration of the model's probabilities</h2>",
-        "<p class='note'>Pipes binned by predicted probability of at least one failure "
-        "(quantile bins, pooled over years); a calibrated model lies on the diagonal.</p>",
-        _img(_reliability_plot(result["reliability"])),
-        _reliability_table(result["reliability"]),
-        *_calibration_part(result.get("calibration"), result.get("warnings") or []),
-        *_forecast_part(result.get("forecast")),
-        "<h2>What drives the model (last year's model)</h2>",
-        _img(_importance_plot(result.get("feature_importance") or {})),
-        "<h2>Data per year</h2>",
-        _data_table(result["years"]),
+        f"<!DOCTYPE html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>",
+        f"<title>{title}</title><style>{_STYLE}</style></head><body><h1>{title}</h1>",
+        f"<p class='note'>{html.escape(intro)}</p>",
+        _h2(t("report.mean", lang)),
+        _summary_table(result["summary"], lang),
+        _h2(t("report.capture_per_year", lang)),
+        _per_year_table(result["years"], lang),
+        _h2(t("report.curves", lang)),
+        _img(_capture_plot(result["curves"], lang)),
+        _h2(t("report.reliability", lang)),
+        f"<p class='note'>{html.escape(t('report.reliability_note', lang))}</p>",
+        _img(_reliability_plot(result["reliability"], lang)),
+        _reliability_table(result["reliability"], lang),
+        *_calibration_part(result.get("calibration"), backtest_warnings(result, lang), lang),
+        *_forecast_part(result.get("forecast"), lang),
+        _h2(t("report.drivers", lang)),
+        _img(_importance_plot(result.get("feature_importance") or {}, lang)),
+        _h2(t("report.data", lang)),
+        _data_table(result["years"], lang),
         "</body></html>",
     ]
     return "\n".join(parts)
 
 
-def _label(name: str) -> str:
-    return METHOD_LABELS.get(name, name)
+def _h2(text: str) -> str:
+    return f"<h2>{html.escape(text)}</h2>"
+
+
+def _th(*labels: str) -> str:
+    return "".join(f"<th>{html.escape(label)}</th>" for label in labels)
+
+
+def _label(name: str, lang: str) -> str:
+    return t(f"method.{name}", lang) if has(f"method.{name}") else name
 
 
 def _order(names) -> list[str]:
-    known = [n for n in METHOD_LABELS if n in names]
-    return known + sorted(n for n in names if n not in METHOD_LABELS)
+    known = [n for n in METHODS if n in names]
+    return known + sorted(n for n in names if n not in METHODS)
 
 
-def _fmt(value, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+def _fmt(value, lang: str, digits: int = 3) -> str:
+    return "–" if value is None else format_number(value, lang, decimals=digits)
 
 
-def _summary_table(summary: dict) -> str:
+def _summary_table(summary: dict, lang: str) -> str:
     names = _order(summary)
     best = {}
-    for key, _ in _METRICS:
+    for key in _METRICS:
         values = [
             summary[n][key] for n in names if n != "oracle" and summary[n].get(key) is not None
         ]
         if values:
             best[key] = min(values) if key == "brier" else max(values)
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in _METRICS)
-    extra = "<th>Share of oracle @5 %</th>" if "oracle" in summary else ""
-    rows = [f"<table><tr><th>Method</th>{head}{extra}</tr>"]
+    heads = [t("report.col.method", lang), *(t(f"report.metric.{k}", lang) for k in _METRICS)]
+    oracle = "oracle" in summary
+    if oracle:
+        heads.append(t("report.share_of_oracle", lang))
+    rows = [f"<table><tr>{_th(*heads)}</tr>"]
     for name in names:
         cells = []
-        for key, _ in _METRICS:
+        for key in _METRICS:
             value = summary[name].get(key)
             css = " class='best'" if value is not None and value == best.get(key) else ""
-            cells.append(f"<td{css}>{_fmt(value)}</td>")
-        if extra:
-            cells.append(f"<td>{_fmt(summary[name].get('share_of_oracle_at_5pct'), 2)}</td>")
-        rows.append(f"<tr><td>{html.escape(_label(name))}</td>{''.join(cells)}</tr>")
+            cells.append(f"<td{css}>{_fmt(value, lang)}</td>")
+        if oracle:
+            cells.append(f"<td>{_fmt(summary[name].get('share_of_oracle_at_5pct'), lang, 2)}</td>")
+        rows.append(f"<tr><td>{html.escape(_label(name, lang))}</td>{''.join(cells)}</tr>")
     rows.append("</table>")
     return "".join(rows)
 
 
-def _per_year_table(years: list[dict]) -> str:
+def _per_year_table(years: list[dict], lang: str) -> str:
     names = _order({n for e in years for n in e["methods"]})
-    head = "".join(f"<th>{html.escape(str(e['year']))}</th>" for e in years)
-    rows = [f"<table><tr><th>Method</th>{head}</tr>"]
+    rows = [
+        f"<table><tr>{_th(t('report.col.method', lang), *(str(e['year']) for e in years))}</tr>"
+    ]
     for name in names:
         cells = "".join(
-            f"<td>{_fmt(e['methods'].get(name, {}).get('capture_at_5pct'))}</td>" for e in years
+            f"<td>{_fmt(e['methods'].get(name, {}).get('capture_at_5pct'), lang)}</td>"
+            for e in years
         )
-        rows.append(f"<tr><td>{html.escape(_label(name))}</td>{cells}</tr>")
+        rows.append(f"<tr><td>{html.escape(_label(name, lang))}</td>{cells}</tr>")
     rows.append("</table>")
     return "".join(rows)
 
 
-def _data_table(years: list[dict]) -> str:
-    keys = (
-        ("pipes", "Pipes in service"),
-        ("length_km", "Length (km)"),
-        ("failures", "Failures on them"),
-        ("pipes_with_failure", "Pipes with a failure"),
-        ("records_in_window", "Failure records in window"),
-        ("records_unlinked", "...not linked to a pipe"),
-    )
-    head = "".join(f"<th>{label}</th>" for _, label in keys)
-    rows = [f"<table><tr><th>Year</th>{head}</tr>"]
+_DATA_COLUMNS = (
+    "pipes",
+    "length_km",
+    "failures",
+    "pipes_with_failure",
+    "records_in_window",
+    "records_unlinked",
+)
+
+
+def _data_table(years: list[dict], lang: str) -> str:
+    heads = [t("report.col.year", lang), *(t(f"report.data.{k}", lang) for k in _DATA_COLUMNS)]
+    rows = [f"<table><tr>{_th(*heads)}</tr>"]
     for entry in years:
-        cells = "".join(f"<td>{html.escape(str(entry.get(k, '-')))}</td>" for k, _ in keys)
+        cells = "".join(
+            f"<td>{html.escape(_plain(entry.get(k), lang))}</td>" for k in _DATA_COLUMNS
+        )
         rows.append(f"<tr><td>{html.escape(str(entry['year']))}</td>{cells}</tr>")
     rows.append("</table>")
     return "".join(rows)
 
 
-def _reliability_table(rows: list[dict]) -> str:
-    out = ["<table><tr><th>Bin</th><th>Pipes</th><th>Predicted</th><th>Observed</th></tr>"]
+def _plain(value, lang: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return format_number(value, lang, decimals=1)
+    return format_number(value, lang) if isinstance(value, int | float) else str(value)
+
+
+def _reliability_table(rows: list[dict], lang: str) -> str:
+    heads = [t(f"report.reliability.{k}", lang) for k in ("bin", "pipes", "predicted", "observed")]
+    out = [f"<table><tr>{_th(*heads)}</tr>"]
     for i, row in enumerate(rows, start=1):
         out.append(
-            f"<tr><td>{i}</td><td>{row['count']}</td><td>{row['predicted']:.4f}</td>"
-            f"<td>{row['observed']:.4f}</td></tr>"
+            f"<tr><td>{i}</td><td>{format_number(row['count'], lang)}</td>"
+            f"<td>{_fmt(row['predicted'], lang, 4)}</td><td>{_fmt(row['observed'], lang, 4)}</td>"
+            "</tr>"
         )
     out.append("</table>")
     return "".join(out)
 
 
-def _calibration_part(section: dict | None, warnings: list[str]) -> list[str]:
+def _calibration_part(section: dict | None, warnings: list[str], lang: str) -> list[str]:
     """Expected against observed (and true expected) failures per decile, pooled over the
     years, then each year's total; the warnings in full."""
     if not section or not section.get("pooled", {}).get("deciles"):
         return []
     pooled = section["pooled"]
-    span = ", ".join(map(str, pooled.get("years", [])))
     given = section.get("basis") == "weather of the year"
+    heading = "report.deciles_weather" if given else "report.deciles"
+    rule = t(
+        "report.rule", lang, deciles=format_number(DECILES, lang),
+        tolerance=format_percent(TOLERANCE, lang), failures=format_number(MIN_FAILURES, lang),
+        sd=format_number(NOISE_SD, lang),
+    )  # fmt: skip
+    span = and_list([str(y) for y in pooled.get("years", [])], lang)
     parts = [
-        "<h2>Expected against observed failures, by decile of risk"
-        + (", given each year's weather</h2>" if given else "</h2>"),
-        f"<p class='note'>{html.escape(section.get('rule', ''))} Years pooled: "
-        f"{html.escape(span)}.</p>",
-        _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}]),
-        "<h3>Each year</h3>",
-        _decile_rows([{**e["total"], "decile": e["year"]} for e in section.get("years", [])]),
+        _h2(t(heading, lang)),
+        f"<p class='note'>{html.escape(rule)} "
+        f"{html.escape(t('report.years_pooled', lang, years=span))}</p>",
+        _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}], lang),
+        f"<h3>{html.escape(t('report.each_year', lang))}</h3>",
+        _decile_rows([{**e["total"], "decile": e["year"]} for e in section.get("years", [])], lang),
     ]
     if warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
-        parts.append(f"<p><b>Warnings</b></p><ul>{items}</ul>")
+        parts.append(f"<p><b>{html.escape(t('report.warnings', lang))}</b></p><ul>{items}</ul>")
     else:
-        parts.append("<p>No decile and no year is off by more than the rule allows.</p>")
+        parts.append(f"<p>{html.escape(t('report.no_warnings', lang))}</p>")
     return parts
 
 
-def _forecast_part(section: dict | None) -> list[str]:
+def _forecast_part(section: dict | None, lang: str) -> list[str]:
     """The forecast as made on 1 January (the year's weather unknown): each year's total
     against what happened and the range the weather of past years makes; the deciles pooled
     (true expected counts of a usual year, for a synthetic sample)."""
@@ -182,61 +234,69 @@ def _forecast_part(section: dict | None) -> list[str]:
     rows = []
     for e in section["years"]:
         years = sorted(int(y) for y in e.get("by_weather_year") or {})
-        span = f"{years[0]}-{years[-1]}" if years else "-"
+        span = f"{years[0]}-{years[-1]}" if years else "–"
         truth = e.get("truth_usual_weather")
+        low, high = e.get("low"), e.get("high")
+        weather = (
+            "–"
+            if low is None
+            else t(
+                "report.range_years", lang, span=span,
+                range=t("model.range", lang, low=format_number(low, lang),
+                        high=format_number(high, lang)),
+            )
+        )  # fmt: skip
         cells = [
             str(e["year"]),
-            f"{e['expected']:,.1f}",
-            "-" if e.get("low") is None else f"{e['low']:,.0f} to {e['high']:,.0f} ({span})",
-            f"{e['observed']:,.0f}",
-            "-" if truth is None else f"{truth:,.1f}",
+            format_number(e["expected"], lang, decimals=1),
+            weather,
+            format_number(e["observed"], lang),
+            "–" if truth is None else format_number(truth, lang, decimals=1),
         ]
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    head = (
-        "<th>Year</th><th>Forecast (usual weather)</th><th>With the weather of one past year"
-        "</th><th>Observed</th><th>True expected, usual weather</th>"
-    )
+    heads = [
+        t(f"report.forecast.{k}", lang) for k in ("year", "usual", "range", "observed", "truth")
+    ]
     pooled = (section.get("calibration") or {}).get("pooled") or {}
     parts = [
-        "<h2>The forecast, as made on 1 January</h2>",
-        "<p class='note'>The tables above give the model the weather of the year it is "
-        "checked on (known afterwards). A forecast cannot know it: it averages the model's "
-        "predictions under the weather of each of the past years. Here, each year's forecast "
-        "against what happened, and the range the weather of a single past year gives.</p>",
-        f"<table><tr>{head}</tr>{''.join(rows)}</table>",
+        _h2(t("report.forecast", lang)),
+        f"<p class='note'>{html.escape(t('report.forecast_note', lang))}</p>",
+        f"<table><tr>{_th(*heads)}</tr>{''.join(rows)}</table>",
     ]
     if pooled.get("deciles"):
         parts += [
-            "<h3>Forecast by decile, years pooled</h3>",
-            _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}]),
+            f"<h3>{html.escape(t('report.forecast_deciles', lang))}</h3>",
+            _decile_rows(pooled["deciles"] + [{**pooled["total"], "decile": "all"}], lang),
         ]
     return parts
 
 
-def _decile_rows(rows: list[dict]) -> str:
+def _decile_rows(rows: list[dict], lang: str) -> str:
     truth = any("truth" in r for r in rows)
-    head = "<th>Decile / year</th><th>Pipes</th><th>Expected</th><th>Observed</th>"
-    head += "<th>Expected ÷ observed</th>"
-    head += "<th>True expected</th><th>Expected ÷ true</th>" if truth else ""
-    out = [f"<table><tr>{head}</tr>"]
+    keys = ["decile", "pipes", "expected", "observed", "ratio_observed"]
+    keys += ["truth", "ratio_truth"] if truth else []
+    out = [f"<table><tr>{_th(*(t(f'report.deciles.{k}', lang) for k in keys))}</tr>"]
     for row in rows:
-        name = "all" if row.get("decile") == "all" else row.get("decile")
+        name = t("report.all", lang) if row.get("decile") == "all" else str(row.get("decile"))
         cells = [
-            html.escape(str(name)),
-            f"{row.get('pipes', 0):,}",
-            f"{row['predicted']:,.1f}",
-            f"{row['observed']:,.0f}",
-            _ratio(row["predicted"], row["observed"]),
+            html.escape(name),
+            format_number(row.get("pipes", 0), lang),
+            format_number(row["predicted"], lang, decimals=1),
+            format_number(row["observed"], lang),
+            _ratio(row["predicted"], row["observed"], lang),
         ]
         if truth:
-            cells += [f"{row.get('truth', 0.0):,.1f}", _ratio(row["predicted"], row.get("truth"))]
+            cells += [
+                format_number(row.get("truth", 0.0), lang, decimals=1),
+                _ratio(row["predicted"], row.get("truth"), lang),
+            ]
         out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
 
-def _ratio(a, b) -> str:
-    return "-" if not b else f"{a / b:.2f}"
+def _ratio(a, b, lang: str) -> str:
+    return "–" if not b else format_number(a / b, lang, decimals=2)
 
 
 def _img(png: bytes) -> str:
@@ -249,7 +309,7 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _capture_plot(curves: dict) -> bytes:
+def _capture_plot(curves: dict, lang: str) -> bytes:
     figure = Figure(figsize=(10, 4.2))
     shares = [100 * s for s in curves["shares"]]
     for ax, limit in zip(figure.subplots(1, 2), (20, 100), strict=True):
@@ -258,18 +318,18 @@ def _capture_plot(curves: dict) -> bytes:
             style = {"lw": 2.5} if name == "model" else {"lw": 1.2}
             if name == "oracle":
                 style["ls"] = "--"
-            ax.plot(shares, values, label=_label(name), **style)
+            ax.plot(shares, values, label=_label(name, lang), **style)
         ax.plot([0, limit], [0, limit / 100], color="grey", lw=0.8, ls=":")
         ax.set_xlim(0, limit)
         ax.set_ylim(0, 1)
-        ax.set_xlabel("share of network length inspected (%)")
-        ax.set_ylabel("share of failures found")
+        ax.set_xlabel(t("report.plot.length_share", lang))
+        ax.set_ylabel(t("report.plot.failures_share", lang))
         ax.grid(alpha=0.3)
     figure.axes[0].legend(fontsize=8, loc="upper left")
     return _png(figure)
 
 
-def _reliability_plot(rows: list[dict]) -> bytes:
+def _reliability_plot(rows: list[dict], lang: str) -> bytes:
     figure = Figure(figsize=(4.8, 4.2))
     ax = figure.subplots()
     if rows:
@@ -280,24 +340,28 @@ def _reliability_plot(rows: list[dict]) -> bytes:
         ax.plot(predicted, observed, marker="o")
         ax.set_xlim(0, top)
         ax.set_ylim(0, top)
-    ax.set_xlabel("predicted probability")
-    ax.set_ylabel("observed frequency")
+    ax.set_xlabel(t("report.plot.predicted", lang))
+    ax.set_ylabel(t("report.plot.observed", lang))
     ax.grid(alpha=0.3)
     return _png(figure)
 
 
-def _importance_plot(importance: dict) -> bytes:
+def _importance_plot(importance: dict, lang: str) -> bytes:
     concepts = importance.get("mean_abs_contribution_by_concept") or {}
     gain = importance.get("gain_share") or {}
-    figure = Figure(figsize=(10, 4.2))
-    left, right = figure.subplots(1, 2)
+    figure = Figure(figsize=(10, 8.4))  # one above the other: the labels are words
+    left, right = figure.subplots(2, 1)
     items = list(concepts.items())[:12][::-1]
-    left.barh([k.replace("_", " ") for k, _ in items], [v for _, v in items])
-    left.set_title("mean |contribution| per concept", fontsize=10)
+    left.barh([_concept(k, lang) for k, _ in items], [v for _, v in items])
+    left.set_title(t("report.plot.by_concept", lang), fontsize=10)
     items = sorted(gain.items(), key=lambda kv: kv[1], reverse=True)[:15][::-1]
-    right.barh([k for k, _ in items], [v for _, v in items])
-    right.set_title("share of total gain per feature", fontsize=10)
+    right.barh([column_words(k, lang) for k, _ in items], [v for _, v in items])
+    right.set_title(t("report.plot.by_feature", lang), fontsize=10)
     for ax in (left, right):
         ax.tick_params(labelsize=8)
     figure.tight_layout()
     return _png(figure)
+
+
+def _concept(name: str, lang: str) -> str:
+    return t(f"concept.{name}", lang) if name in CONCEPTS else column_words(name, lang)

@@ -117,6 +117,10 @@ def build_workspace(
     # As written by risk.backtest.evaluate_utility (the parts the pages read).
     shares = [0.0, 0.05, 0.1, 0.25, 0.5, 1.0]
     report = {
+        "horizon_years": 1,
+        "years": [{"year": 2025, "methods": {"model": {"capture_at_5pct": 0.3},
+                                             "age": {"capture_at_5pct": 0.1}},
+                   "pipes": n, "length_km": 3.4, "failures": 4}],
         "curves": {
             "shares": shares,
             "capture": {

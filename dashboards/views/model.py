@@ -214,7 +214,7 @@ if deciles:
     st.table(modelcard.deciles_table(deciles, lang), hide_index=True)
 
 if report is not None:
-    html = common.backtest_report_html(workspace)
+    html = common.backtest_report_html(workspace, lang)
     if html is not None:
         with st.expander(tr("model.full_report")):
             st.download_button(
@@ -223,7 +223,7 @@ if report is not None:
                 file_name="backtest-report.html",
                 mime="text/html",
             )
-            st.iframe(common.backtest_file(workspace, "html"), height=800)
+            st.iframe(html, height=800)
 
 # -- model versions -------------------------------------------------------------------------
 if cards:

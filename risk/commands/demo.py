@@ -141,7 +141,7 @@ def _backtest(data, years, town: Path, workspace: Path) -> dict:
             truth_dir=town / "truth",
             out_dir=Workspace(workspace).backtest,
             records_start_year=data.meta.get("records_complete_from"),
-            title="Backtest — sample town",
+            network="sample town",
             progress=step,
         )
 

@@ -281,7 +281,7 @@ def cmd_evaluate(args) -> int:
             truth_dir=truth,
             out_dir=out,
             records_start_year=data.meta.get("records_complete_from"),
-            title=f"Backtest — {Path(args.folder).resolve().name}",
+            network=Path(args.folder).resolve().name,
             progress=step,
             unit_rules=UnitRules.of_workspace(workspace),
         )
