@@ -32,6 +32,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
 from babel.numbers import format_decimal
 
 #: Folder of the catalogues, one sub-folder per language.
@@ -214,6 +215,28 @@ def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
     if lang.startswith("fr") and text.startswith("1 "):
         text = "1er " + text[2:]
     return text
+
+
+def format_moment(utc, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A moment stored in UTC (naive), in this machine's time zone: the day as
+    :func:`format_date` writes it, the time to the minute and the zone, e.g. ``Dec 4, 2026,
+    10:42 AM UTC`` or ``4 déc. 2026, 10:42 UTC`` (the utility's own machine keeps its own
+    zone). '–' when missing.
+
+    >>> import datetime as dt
+    >>> format_moment(dt.datetime(2026, 12, 4, 10, 42), "fr").startswith("4 déc. 2026, ")
+    True
+    """
+    import datetime as dt
+
+    import pandas as pd  # late: this module stays light
+
+    if utc is None or _missing(utc) or pd.isna(utc):
+        return "–"
+    local = pd.Timestamp(utc).to_pydatetime().replace(tzinfo=dt.UTC).astimezone()
+    time = _babel_time(local, format="short", locale=_locale(lang))
+    return t("common.moment", lang, day=format_date(local.date(), lang), time=time,
+             zone=local.tzname() or "")  # fmt: skip
 
 
 def _pd_na():

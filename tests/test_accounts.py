@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from apps import APP, PASSWORD, USERS, app_as, build_workspace, texts
@@ -135,11 +136,13 @@ def test_the_audit_log_reads_in_words(workspace):
     auth.set_role(store_of(workspace), "erin", "manager", by="ada")
     auth.deactivate(store_of(workspace), "sam", by="ada")
     table = auth.audit_for_people(store_of(workspace), "fr")
-    assert list(table.columns) == ["Date", "Qui", "Quoi"]
+    assert list(table.columns) == ["Date et heure", "Qui", "Quoi"]
     assert table["Quoi"].iloc[0] == "a désactivé sam"
     assert table["Quoi"].iloc[1] == "a changé le rôle de erin : ingénieur → responsable"
     text = table.to_string()
-    assert "set_role" not in text and "None" not in text and ":" not in table["Date"].iloc[0]
+    assert "set_role" not in text and "None" not in text
+    # the day in words, the time to the minute and the zone: never a raw timestamp
+    assert re.fullmatch(r"\d{1,2}(er)? \S+ \d{4}, \d{2}:\d{2} \S+", table["Date et heure"].iloc[0])
 
 
 # -- the command line ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from risk.auth.accounts import (
     open_store,
     users_table,
 )
-from risk.i18n import format_date, label, language_name, t
+from risk.i18n import format_date, format_moment, label, language_name, t
 from risk.store import OutcomeStore
 
 
@@ -46,8 +46,9 @@ def accounts_table(store_url: str | Path | OutcomeStore, lang: str = "en") -> pd
 def audit_for_people(
     store_url: str | Path | OutcomeStore, lang: str = "en", *, limit: int = 200
 ) -> pd.DataFrame:
-    """The latest ``limit`` entries of the store's audit log, latest first, in words: the
-    day, who, and what they did (account changes, outcomes, assignments); never a hash."""
+    """The latest ``limit`` entries of the store's audit log, latest first, in words: when
+    (day, time to the minute and time zone), who, and what they
+    did (account changes, outcomes, assignments); never a hash."""
     store, owned = open_store(store_url)
     try:
         full = store.audit()
@@ -72,7 +73,7 @@ def audit_for_people(
     ]
     return pd.DataFrame(
         {
-            t("admin.col.when", lang): [format_date(pd.Timestamp(a), lang) for a in audit["at"]],
+            t("admin.col.when", lang): [format_moment(a, lang) for a in audit["at"]],
             t("admin.col.who", lang): audit["user"].astype(str).tolist(),
             t("admin.col.what", lang): what,
         }
