@@ -380,6 +380,16 @@ def sign_out() -> None:
         st.logout()
 
 
+def keep_signed_in(workspace: Path, user: auth.User) -> None:
+    """After people set their own password: a new password ends every session opened with
+    the old one, this tab's too; this tab opens a new one (its cookie follows), the others
+    (a lost phone) stay ended."""
+    if st.session_state.get(SESSION_TOKEN_KEY):
+        st.session_state[SESSION_TOKEN_KEY] = auth.start_session(
+            get_store(workspace), user.username
+        )
+
+
 def session_cookie_name(workspace: Path) -> str:
     """The cookie of a workspace's sign-in: one per workspace, since browsers share cookies
     between the ports of one host (two dashboards side by side keep their own sign-ins)."""

@@ -112,3 +112,23 @@ def test_a_page_whose_session_ended_elsewhere_signs_out_at_the_next_click(store)
     at.run()
     assert "user" not in at.session_state
     assert "Your sign-in has ended" in texts(at) and "12 hours" in texts(at)
+
+
+def test_an_administrator_who_sets_their_own_password_stays_signed_in_here_only(store):
+    """A new password ends every session opened with the old one (a lost phone), but not
+    the tab where it was just set."""
+    elsewhere = auth.start_session(store, "ada")
+    here = auth.start_session(store, "ada")
+    at = app_as(store.parent, "ada", "admin", session_token=here)
+    at.selectbox(key="edit_user").set_value("ada")
+    at.run()
+    at.text_input(key="edit_password").input("ada's new long password")
+    at.get("form_submit_button")[1].click()  # set the new password
+    at.run()
+    assert not at.exception
+    assert "password" in at.success[0].value
+    at.run()  # the next click
+    assert at.session_state["user"].username == "ada"
+    assert auth.resume_session(store, at.session_state["session_token"]).username == "ada"
+    assert auth.resume_session(store, elsewhere) is None
+    assert auth.resume_session(store, here) is None  # replaced by this tab's new session

@@ -78,10 +78,13 @@ if name:
             key="edit_password",
         )
         if st.form_submit_button(tr("admin.reset_password")):
-            _change(
-                lambda: auth.reset_password(store, name, password, by=user),
-                tr("admin.password_reset", user=name),
-            )
+
+            def reset() -> None:
+                auth.reset_password(store, name, password, by=user)
+                if name.lower() == user.username.lower():
+                    common.keep_signed_in(workspace, user)  # a new password ends the others
+
+            _change(reset, tr("admin.password_reset", user=name))
     with a.container(border=True):
         st.markdown(f"**{tr('admin.access')}**")
         if active[name]:
