@@ -41,7 +41,9 @@ def _welcome(page: str | None = None):
     def welcome() -> None:
         st.title(common.tr("app.title"))
         notice = st.session_state.get(common.NOTICE_KEY)
-        if notice:
+        if notice == "app.session_ended":  # not a fault: said, not alarmed
+            st.info(common.tr(notice, hours=auth.SESSION_HOURS))
+        elif notice:
             st.error(common.tr(notice, hours=auth.SESSION_HOURS))
         st.write(common.tr("app.welcome"))
         user = common.sign_in_form(common.workspace_dir())

@@ -373,7 +373,7 @@ def sign_out() -> None:
     token = st.session_state.pop(SESSION_TOKEN_KEY, None)
     if token:
         auth.end_session(get_store(workspace_dir()), token)
-        st.session_state[FORGET_COOKIE_KEY] = True
+        st.session_state[FORGET_COOKIE_KEY] = token
     for key in (USER_KEY, "outcome_key", "last_outcome", "plan"):
         st.session_state.pop(key, None)
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
@@ -419,8 +419,11 @@ def session_cookie(workspace: Path) -> None:
     token = st.session_state.get(SESSION_TOKEN_KEY)
     if token:
         script = _cookie_script(name, token, auth.SESSION_HOURS * 3600)
-    elif st.session_state.pop(FORGET_COOKIE_KEY, False):
-        script = _cookie_script(name, "", 0) + (
+    elif ended := st.session_state.pop(FORGET_COOKIE_KEY, None):
+        # only the ended sign-in's cookie: another tab may have signed in since
+        script = (
+            f"if (document.cookie.split('; ').includes('{name}={ended}')) "
+            f"{{{_cookie_script(name, '', 0)}}}"
             "if (window.innerWidth < 768) {"
             "document.querySelector('[data-testid=stSidebarCollapseButton] button')?.click();}"
         )

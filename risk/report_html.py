@@ -275,7 +275,10 @@ def _decile_rows(rows: list[dict], lang: str) -> str:
     truth = any("truth" in r for r in rows)
     keys = ["decile", "pipes", "expected", "observed", "ratio_observed"]
     keys += ["truth", "ratio_truth"] if truth else []
-    out = [f"<table><tr>{_th(*(t(f'report.deciles.{k}', lang) for k in keys))}</tr>"]
+    page = {"pipes": "model.col.pipes", "expected": "model.col.expected",
+            "observed": "model.col.observed", "truth": "model.col.truth"}  # fmt: skip
+    heads = (t(page.get(k, f"report.deciles.{k}"), lang) for k in keys)  # the Model page's
+    out = [f"<table><tr>{_th(*heads)}</tr>"]
     for row in rows:
         name = t("report.all", lang) if row.get("decile") == "all" else str(row.get("decile"))
         cells = [

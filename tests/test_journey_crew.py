@@ -450,6 +450,30 @@ def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browse
     phone.close()
 
 
+def test_a_tab_left_behind_does_not_sign_out_a_newer_sign_in(server, browser):
+    """Two tabs of one browser: sign out in B, sign in again there; a click in the old tab
+    A ends A only (it says so), and B stays signed in across a reload (A's clean-up once
+    removed the cookie that held B's new sign-in)."""
+    url, _ = server
+    desk = browser.new_context(viewport=DESK)
+    a = desk.new_page()
+    sign_in(a, url, "erin")
+    b = desk.new_page()
+    b.goto(url)
+    b.get_by_text("Signed in as erin").wait_for(timeout=30_000)  # the kept sign-in
+    b.get_by_role("button", name="Sign out").click()
+    b.get_by_role("button", name="Sign in").wait_for(timeout=20_000)
+    sign_in(b, url, "erin")
+    a.bring_to_front()
+    a.get_by_role("link", name="Model").first.click()
+    a.get_by_text("Your sign-in has ended").wait_for(timeout=20_000)
+    time.sleep(1)  # the old tab's script has run
+    b.reload()
+    b.get_by_text("Signed in as erin").wait_for(timeout=30_000)
+    assert b.get_by_role("button", name="Sign in").count() == 0
+    desk.close()
+
+
 def _a_pipe_to_visit(canvas) -> tuple[int, int] | None:
     """A point of a pipe still to visit (drawn in blue) on the crew map, found in a
     screenshot of the canvas once the map is drawn."""
