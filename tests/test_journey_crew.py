@@ -173,6 +173,16 @@ def test_the_crew_page_in_french_has_no_codes(app_workspace, monkeypatch):
 # -- the journey in Chromium ------------------------------------------------------------------
 
 
+def _phone(browser):
+    """A 390x844 touch phone (a small touch window on a Chromium without mobile emulation)."""
+    try:
+        return browser.new_context(
+            viewport=PHONE, device_scale_factor=1, has_touch=True, is_mobile=True
+        )
+    except Exception:  # noqa: BLE001 - a Chromium without mobile emulation: a small window
+        return browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+
+
 def _watch(page, requests: list[str]) -> None:
     """Collect every request that leaves 127.0.0.1 (data: and blob: URLs stay in the page)."""
 
@@ -235,12 +245,7 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
 
     url, workspace = server
     outside: list[str] = []
-    try:
-        phone = browser.new_context(
-            viewport=PHONE, device_scale_factor=1, has_touch=True, is_mobile=True
-        )
-    except Exception:  # noqa: BLE001 - a Chromium without mobile emulation: a small window
-        phone = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+    phone = _phone(browser)
     page = phone.new_page()
     _watch(page, outside)
     sign_in(page, url, "nadia")
@@ -417,12 +422,7 @@ def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browse
     from playwright.sync_api import expect
 
     url, _ = server
-    try:
-        phone = browser.new_context(
-            viewport=PHONE, device_scale_factor=1, has_touch=True, is_mobile=True
-        )
-    except Exception:  # noqa: BLE001 - a Chromium without mobile emulation: a small window
-        phone = browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
+    phone = _phone(browser)
     page = phone.new_page()
     sign_in(page, url, "sam")
     page.get_by_role("heading", name="Inspection list").wait_for()
