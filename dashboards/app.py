@@ -45,6 +45,8 @@ def _welcome(page: str | None = None):
             st.info(common.tr(notice, hours=auth.SESSION_HOURS))
         elif notice:
             st.error(common.tr(notice, hours=auth.SESSION_HOURS))
+        if common.draft_waiting():
+            st.warning(common.tr("app.draft_kept"))
         st.write(common.tr("app.welcome"))
         user = common.sign_in_form(common.workspace_dir())
         if user is None:

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from risk import auth, clock, maplayers
+from risk.dispatch import crewday
 from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
 from risk.settings import SettingsError, read_settings
 from risk.store import OutcomeStore
@@ -36,6 +37,9 @@ NOTICE_KEY = "signin_notice"
 SESSION_TOKEN_KEY = "session_token"
 #: Session key: the browser's sign-in cookie is to be removed (after a sign-out).
 FORGET_COOKIE_KEY = "forget_session_cookie"
+#: Session key: what a crew typed in the inspection form when the sign-in ended (see
+#: :func:`keep_draft`).
+DRAFT_KEY = "unsaved_draft"
 
 
 # -- the project folder ---------------------------------------------------------------------
@@ -306,12 +310,14 @@ def sign_in(workspace: Path) -> auth.User | None:
         store = get_store(workspace)
         stored = auth.get_user(store, user.username)
         if stored is None:
+            keep_draft(user)
             sign_out()
             st.session_state[NOTICE_KEY] = "app.account_disabled"
             return None
         token = st.session_state.get(SESSION_TOKEN_KEY)
         if token and auth.resume_session(store, token) is None:
             # signed out in another tab, a new password, or SESSION_HOURS gone by
+            keep_draft(user)
             sign_out()
             st.session_state[NOTICE_KEY] = "app.session_ended"
             return None
@@ -378,6 +384,31 @@ def sign_out() -> None:
         st.session_state.pop(key, None)
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
+
+
+def keep_draft(user: auth.User) -> None:
+    """Keep what ``user`` typed in the inspection form when their sign-in ended under it (a
+    Save tapped after 12 hours, a password reset, a sign-out in another tab): the page
+    cannot record it, and the sign-in page would drop the form's fields. It waits in this
+    tab until the same person signs in again (:func:`take_draft`); nobody else sees it."""
+    draft = crewday.form_draft(st.session_state)
+    if draft:
+        st.session_state[DRAFT_KEY] = {"username": user.username, "values": draft}
+
+
+def take_draft(user: auth.User) -> dict | None:
+    """The form's values :func:`keep_draft` kept for ``user`` (removed from the session), or
+    None when there is none, or it is someone else's."""
+    draft = st.session_state.get(DRAFT_KEY)
+    if not draft or draft["username"] != user.username:
+        return None
+    del st.session_state[DRAFT_KEY]
+    return draft["values"]
+
+
+def draft_waiting() -> bool:
+    """Whether a form typed before the sign-in ended waits in this tab."""
+    return bool(st.session_state.get(DRAFT_KEY))
 
 
 def keep_signed_in(workspace: Path, user: auth.User) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from apps import APP, PASSWORD, app_as, build_workspace, texts
+from apps import APP, PASSWORD, add_account, app_as, build_workspace, texts
 from streamlit.testing.v1 import AppTest
 
 from risk import auth
@@ -132,3 +132,63 @@ def test_an_administrator_who_sets_their_own_password_stays_signed_in_here_only(
     assert auth.resume_session(store, at.session_state["session_token"]).username == "ada"
     assert auth.resume_session(store, elsewhere) is None
     assert auth.resume_session(store, here) is None  # replaced by this tab's new session
+
+
+def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again(store):
+    """A crew's Save tapped after the session ended (12 hours, a password reset) recorded
+    nothing and the sign-in page dropped what was typed. It waits in the tab for the same
+    person; signing in again puts it back in the form; Save records it once."""
+    token = auth.start_session(store, "nadia")
+    at = app_as(store.parent, "nadia", "crew", session_token=token)
+    pipe = at.selectbox(key="f_assignment").value
+    at.radio(key="f_result").set_value("leak_found")
+    at.radio(key="f_leak_kind").set_value("joint")
+    at.text_input(key="f_flow").input("2,5")
+    at.text_area(key="f_notes").input("under the bus stop")
+    auth.end_session(store, token)  # e.g. the password was reset during the round
+    at.button(key="f_save").click()
+    at.run()
+    assert "user" not in at.session_state
+    with OutcomeStore(store) as opened:
+        assert not len(opened.outcomes())  # nothing recorded by an ended sign-in
+    assert "not saved" in texts(at) and "kept in this tab" in texts(at)
+
+    at.text_input(key="signin_username").input("nadia")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception
+    assert "What you typed is back in the form" in texts(at)
+    assert at.selectbox(key="f_assignment").value == pipe
+    assert at.radio(key="f_result").value == "leak_found"
+    assert at.radio(key="f_leak_kind").value == "joint"
+    assert at.text_input(key="f_flow").value == "2,5"
+    assert at.text_area(key="f_notes").value == "under the bus stop"
+    at.button(key="f_save").click()
+    at.run()
+    with OutcomeStore(store) as opened:
+        saved = opened.outcomes()
+    assert len(saved) == 1 and saved["flow_m3_per_h"].tolist() == [2.5]
+    assert saved["notes"].tolist() == ["under the bus stop"]
+    assert "unsaved_draft" not in at.session_state
+
+
+def test_a_kept_record_is_shown_to_its_author_only(store):
+    """On a shared phone the next person signs in: they do not see (or save) the form the
+    last one typed; it still waits for its author."""
+    token = auth.start_session(store, "nadia")
+    at = app_as(store.parent, "nadia", "crew", session_token=token)
+    at.radio(key="f_result").set_value("nothing_found")
+    auth.end_session(store, token)
+    at.button(key="f_save").click()
+    at.run()
+    add_account(store.parent, "otto", "crew", "Nord")
+    at.text_input(key="signin_username").input("otto")
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["user"].username == "otto"
+    assert at.radio(key="f_result").value is None
+    assert "back in the form" not in texts(at)
+    assert at.session_state["unsaved_draft"]["username"] == "nadia"

@@ -49,16 +49,6 @@ LIMITS = {
     "large": format_flow(LARGE_FLOW_M3_PER_H, lang),
     "most": format_flow(MAX_FLOW_M3_PER_H, lang),
 }
-#: The form's fields and their blank values (the inspection date is set with the day).
-BLANK = {
-    "f_other_pipe": "",
-    "f_result": None,
-    "f_leak_kind": None,
-    "f_flow": "",
-    "f_repair": None,
-    "f_notes": "",
-    "f_confirm": False,
-}
 
 
 def choose(assignment_id: int) -> None:
@@ -69,7 +59,7 @@ def choose(assignment_id: int) -> None:
 def code_radio(label: str, field: str, codes) -> str | None:
     """One tap among the store's ``codes`` of ``field`` (``result``, ``leak_kind``), shown in
     the reader's words (``<field>.<code>`` messages), none chosen until tapped; its value is
-    ``state["f_<field>"]`` (see ``BLANK``)."""
+    ``state["f_<field>"]`` (see ``crewday.FORM_BLANK``)."""
     return st.radio(
         label,
         list(codes),
@@ -81,6 +71,11 @@ def code_radio(label: str, field: str, codes) -> str | None:
 
 
 st.title(tr("crew.title"))
+# What was typed when the sign-in ended (see common.keep_draft): back in the form, as typed.
+draft = common.take_draft(user)
+if draft:
+    state.update(draft)
+    state.pop("crew_reset", None)
 everything = auth.visible_assignments(store, user)
 if user.role != "crew":
     crews = sorted(everything["crew"].unique())
@@ -123,7 +118,7 @@ if reset is not None and not state.get("f_save"):
     if reset.get("choose") is not None and state.get("last_outcome"):
         state["last_outcome"]["hidden"] = True  # another pipe: the last save is not news
     state["f_assignment"] = chosen if chosen in options else OFF_PLAN
-    state.update(BLANK)
+    state.update(crewday.FORM_BLANK)
     state.pop("f_checks", None)  # nothing to confirm on a blank form
     state["f_inspected"] = crewday.inspection_date(view.day, today)
     state["crew_scroll"] = bool(reset)
@@ -207,6 +202,8 @@ with st.container(key="crew-pipe"):
         notice = crewday.recorded_notice(outcomes, shown_pipe, state.get("f_inspected"), lang)
         if notice:
             st.warning(notice)
+        if draft:
+            st.warning(tr("crew.draft_back"))
         with st.form("outcome", clear_on_submit=False, border=False):
             if row is None:  # inside the form: typing then tapping Save is one submission
                 st.text_input(tr("crew.other_pipe"), key="f_other_pipe")

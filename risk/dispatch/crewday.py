@@ -347,6 +347,43 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
     )
 
 
+#: The crew form's fields (session keys) and their blank values; the pipe chosen
+#: (``f_assignment``) and the inspection date (``f_inspected``) are set with the day.
+FORM_BLANK = {
+    "f_other_pipe": "",
+    "f_result": None,
+    "f_leak_kind": None,
+    "f_flow": "",
+    "f_repair": None,
+    "f_notes": "",
+    "f_confirm": False,
+}
+#: Session keys a draft of the form keeps beside its fields: the day shown and the crew.
+_DRAFT_CONTEXT = ("crew_day:", "crew_choice", "crew_form_day")
+
+
+def form_draft(state) -> dict | None:
+    """What the crew typed in the form, from the session ``state``, when the page cannot
+    save it (the sign-in ended between the form's opening and its Save: 12 hours, a password
+    reset, a sign-out in another tab): every ``f_`` field but the button, the day shown and
+    the crew. None when nothing was typed (no result, leak kind, flow, notes, repair date
+    or other pipe): a blank form is not a draft.
+
+    >>> form_draft({"f_assignment": 3, "f_result": None, "f_flow": ""}) is None
+    True
+    >>> form_draft({"f_assignment": 3, "f_result": "leak_found", "f_save": True, "user": "x"})
+    {'f_assignment': 3, 'f_result': 'leak_found'}
+    """
+    typed = any(state.get(key) not in (None, "", False) for key in FORM_BLANK)
+    if not typed:
+        return None
+    return {
+        key: value
+        for key, value in state.items()
+        if (key.startswith("f_") and key != "f_save") or key.startswith(_DRAFT_CONTEXT)
+    }
+
+
 #: Seconds after a save in which a submission that cannot be a new inspection (a blank form,
 #: or the same findings for another pipe) is taken for an extra tap of that save.
 REPEAT_TAP_S = 10.0
