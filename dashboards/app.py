@@ -112,7 +112,10 @@ def run() -> None:
             {name: st.Page(_welcome(name), title=title, url_path=name) for name in PAGES}
         )
         pages = [st.Page(_welcome(), title=title, default=True), *_SIGN_IN_PAGES.values()]
-        st.navigation(pages, position="hidden").run()
+        shown = st.navigation(pages, position="hidden")
+        if st.session_state.pop(common.SIGNED_OUT_KEY, False) and shown is not pages[0]:
+            st.switch_page(pages[0])  # signed out: the next person starts at the app's address
+        shown.run()
         return
     # In the role's order: its first page opens after sign-in.
     pages = [

@@ -40,6 +40,8 @@ FORGET_COOKIE_KEY = "forget_session_cookie"
 #: Session key: what a crew typed in the inspection form when the sign-in ended (see
 #: :func:`keep_draft`).
 DRAFT_KEY = "unsaved_draft"
+#: Session key: the person just signed out with the sidebar's button (see :func:`sign_out_here`).
+SIGNED_OUT_KEY = "signed_out"
 
 
 # -- the project folder ---------------------------------------------------------------------
@@ -411,6 +413,13 @@ def draft_waiting() -> bool:
     return bool(st.session_state.get(DRAFT_KEY))
 
 
+def sign_out_here() -> None:
+    """The sidebar's Sign out: :func:`sign_out`, then the app's first address (the next
+    person on a shared phone starts there, not at the page the last one left open)."""
+    sign_out()
+    st.session_state[SIGNED_OUT_KEY] = True
+
+
 def keep_signed_in(workspace: Path, user: auth.User) -> None:
     """After people set their own password: a new password ends every session opened with
     the old one, this tab's too; this tab opens a new one (its cookie follows), the others
@@ -502,7 +511,7 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
         role = tr(f"role.{user.role}")
         crew = f" · {user.crew}" if user.crew else ""
         st.sidebar.markdown(tr("app.signed_in_as", user=user.username, role=role) + crew)
-        st.sidebar.button(tr("signin.logout"), on_click=sign_out, key="logout")
+        st.sidebar.button(tr("signin.logout"), on_click=sign_out_here, key="logout")
 
 
 def require(page: str) -> tuple[Path, auth.User]:

@@ -113,11 +113,13 @@ def launch_chromium():
         browser.close()
 
 
-def sign_in(page, url: str, username: str) -> None:
-    """Sign in at ``url`` as an account of ``apps.build_workspace`` (its ``PASSWORD``)."""
+def sign_in(page, url: str, username: str, *, go: bool = True) -> None:
+    """Sign in at ``url`` as an account of ``apps.build_workspace`` (its ``PASSWORD``);
+    ``go=False``: in the sign-in form the page already shows."""
     from apps import PASSWORD  # apps loads Streamlit; conftest imports this module early
 
-    page.goto(url)
+    if go:
+        page.goto(url)
     page.get_by_role("textbox", name="User name").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

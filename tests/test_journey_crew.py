@@ -24,6 +24,7 @@ from apps import TODAY, USERS, app_as, build_workspace, texts
 from browsing import ARTIFACTS, sign_in
 from shapely.geometry import LineString
 
+from risk import auth
 from risk.dispatch import Crew, crewday, plan_inspections
 from risk.dispatch.sheets import render_sheets
 from risk.i18n import format_date
@@ -443,6 +444,8 @@ def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browse
     expect(page.get_by_role("button", name="Expand sidebar")).to_be_visible()
     page.get_by_role("textbox", name="User name").tap()  # not under the sidebar
     assert not [c for c in phone.cookies() if c["name"].startswith("risk_session_")]
+    # the next person starts at the app's address, not at the page the last one left open
+    expect(page).to_have_url(url.rstrip("/") + "/")
     page.reload()
     page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
     assert page.get_by_role("heading", name="Inspection list").count() == 0
@@ -472,6 +475,46 @@ def test_a_tab_left_behind_does_not_sign_out_a_newer_sign_in(server, browser):
     b.get_by_text("Signed in as erin").wait_for(timeout=30_000)
     assert b.get_by_role("button", name="Sign in").count() == 0
     desk.close()
+
+
+def test_a_leak_typed_when_the_sign_in_ended_is_saved_after_signing_in_again(server, browser):
+    """The crew's sign-in ends under the form (signed out on another phone, a password
+    reset, 12 hours): Save records nothing, the sign-in page says what was typed is kept;
+    signing in again brings it back in the form, and Save records it."""
+    from playwright.sync_api import expect
+
+    url, workspace = server
+    phone = _phone(browser)
+    page = phone.new_page()
+    sign_in(page, url, "sam")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+    pipe = page.get_by_role("combobox", name="Pipe").input_value()
+    for _ in range(100):  # the sign-in kept by the page's script
+        cookies = [c for c in phone.cookies() if c["name"].startswith("risk_session_")]
+        if cookies:
+            break
+        time.sleep(0.1)
+    before = len(_outcomes(workspace))
+    page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
+    page.locator(".st-key-f_leak_kind").get_by_text("main", exact=True).tap()
+    page.locator(".st-key-f_flow input").fill("0,8")
+    auth.end_session(workspace / "outcomes.sqlite", cookies[0]["value"])  # ended elsewhere
+    page.get_by_role("button", name="Save").tap()
+    page.get_by_text("It is kept in this tab").wait_for(timeout=20_000)
+    assert len(_outcomes(workspace)) == before
+    _shoot(page, "journey-crew-draft-kept")
+    sign_in(page, url, "sam", go=False)
+    page.get_by_text("What you typed is back in the form").wait_for(timeout=20_000)
+    expect(page.get_by_role("combobox", name="Pipe")).to_have_value(pipe)
+    expect(page.locator(".st-key-f_flow input")).to_have_value("0,8")
+    _shoot(page, "journey-crew-draft-back")
+    page.get_by_role("button", name="Save").tap()
+    expect(page.get_by_text("Saved for pipe")).to_be_visible(timeout=20_000)
+    stored = _outcomes(workspace).iloc[before:]
+    assert stored[["result", "leak_kind", "flow_m3_per_h", "recorded_by"]].values.tolist() == [
+        ["leak_found", "main", 0.8, "sam"]
+    ]
+    phone.close()
 
 
 def _a_pipe_to_visit(canvas) -> tuple[int, int] | None:
