@@ -96,13 +96,14 @@ _SIGN_IN_PAGES: dict[str, st.Page] = {}
 
 def run() -> None:
     workspace = common.workspace_dir()
-    user = common.current_user()
+    # Signed in first (a reload resumes the sign-in from the browser's cookie), so that a
+    # crew's page opens narrow at once, not wide then narrow at the first click.
+    user = common.sign_in(workspace)
     narrow = user is not None and user.role == "crew"
     st.set_page_config(
         page_title=common.tr("app.title"),
         layout="centered" if narrow else "wide",
     )
-    user = common.sign_in(workspace)
     common.sidebar(workspace, user)
     common.session_cookie(workspace)
     if user is None:

@@ -507,6 +507,10 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
         args=(workspace,),
         placeholder=tr("common.choose"),
     )
+    if lang() != "en":
+        # Streamlit's own hints under a field being typed in ("Press Enter to apply",
+        # "Press Enter to submit form") are English only: left out in another language.
+        st.sidebar.html('<style>[data-testid="InputInstructions"] { display: none; }</style>')
     if user is not None:
         role = tr(f"role.{user.role}")
         crew = f" · {user.crew}" if user.crew else ""

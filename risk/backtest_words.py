@@ -32,8 +32,8 @@ def backtest_warnings(result: dict, lang: str = DEFAULT_LANGUAGE) -> list[str]:
     ``lang``. A result written before its facts were kept (no ``training`` per year) keeps
     its stored English warnings."""
     per_year = result.get("years") or []
-    if per_year and not any("training" in e for e in per_year):
-        return list(result.get("warnings") or [])  # written before: its words, as stored
+    if written_before_facts(result):
+        return list(result.get("warnings") or [])  # its words, as stored
     forecast = result.get("forecast")
     calibration = result.get("calibration")
     out = section_warnings(
@@ -64,6 +64,13 @@ def backtest_warnings(result: dict, lang: str = DEFAULT_LANGUAGE) -> list[str]:
         share = format_percent(result.get("install_year_known_share") or 0.0, lang)
         out.append(t("model.no_age_rule", lang, share=share))
     return out
+
+
+def written_before_facts(result: dict) -> bool:
+    """Whether a backtest ``result`` was written before its warnings' facts were kept (no
+    ``training`` per year): its warnings are the English words it stored."""
+    per_year = result.get("years") or []
+    return bool(per_year) and not any("training" in e for e in per_year)
 
 
 def training_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> list[str]:

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from risk.i18n import DEFAULT_LANGUAGE, format_number, format_percent, t
+from risk.i18n import DEFAULT_LANGUAGE, format_number, format_percent, format_signed_percent, t
 
 #: Share by which a decile's predicted failures may differ from the reference.
 TOLERANCE = 0.20
@@ -350,8 +350,7 @@ def _decile_name(decile, bins: int, lang: str = DEFAULT_LANGUAGE) -> str:
 def _signed_percent(ratio: float | None, lang: str = DEFAULT_LANGUAGE) -> str:
     if ratio is None:
         return t("backtest.none_observed", lang)
-    share = ratio - 1
-    return ("+" if share >= 0 else "-") + format_percent(abs(share), lang)
+    return format_signed_percent(ratio - 1, lang)
 
 
 __all__ = [

@@ -181,6 +181,18 @@ def format_percent(share, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) ->
     return f"{prefix}{format_number(100 * float(share), lang, decimals=decimals)}{suffix}"
 
 
+def format_signed_percent(share, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A gap as a signed percentage, as every page and report writes it: ``+12%``, ``−8%``
+    (a minus sign, not a hyphen), ``+12 %`` in French; '–' when missing.
+
+    >>> format_signed_percent(0.125), format_signed_percent(-0.34, "fr")
+    ('+12%', '−34\\xa0%')
+    """
+    if _missing(share):
+        return "–"
+    return ("+" if float(share) >= 0 else "\u2212") + format_percent(abs(float(share)), lang)
+
+
 @functools.cache
 def _percent_affixes(lang: str) -> tuple[str, str]:
     """What the language writes before and after a percentage (``''``, ``'\u00a0%'``)."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from risk.calibration import MIN_FAILURES, TOLERANCE, is_off
 from risk.explain import concept_of
-from risk.i18n import format_date, format_number, format_percent, plural, t
+from risk.i18n import format_date, format_number, format_percent, format_signed_percent, plural, t
 from risk.pipecard import column_words
 
 #: Concepts in the order a reader expects them (others follow, by weight).
@@ -210,7 +210,7 @@ def deciles_table(rows: list[dict], lang: str = "en") -> pd.DataFrame:
         }
         if has_truth:
             line[columns["truth"]] = format_number(_number(row.get("truth")), lang, decimals=1)
-        line[columns["gap"]] = _signed(gap, lang)
+        line[columns["gap"]] = format_signed_percent(gap, lang)
         line[columns["check"]] = t(f"model.deciles.{_check(row, 'observed')}", lang)
         out.append(line)
     return pd.DataFrame(out)
@@ -231,7 +231,7 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
             "modelcard.deciles_top", lang,
             expected=format_number(_number(top.get("predicted")), lang),
             observed=format_number(_number(top.get("observed")), lang),
-            gap=_signed(top_gap, lang),
+            gap=format_signed_percent(top_gap, lang),
             expected_low=format_number(_number(low.get("predicted")), lang, decimals=1),
             observed_low=format_number(_number(low.get("observed")), lang),
         )
@@ -357,14 +357,6 @@ def current_forecast_sentence(workspace, lang: str = "en") -> str | None:
 def _ratio_gap(row: dict) -> float | None:
     predicted, observed = _number(row.get("predicted")), _number(row.get("observed"))
     return predicted / observed - 1 if predicted is not None and observed else None
-
-
-def _signed(share: float | None, lang: str) -> str:
-    """+12% / −8% in ``lang`` ('–' when missing)."""
-    if share is None:
-        return "–"
-    text = format_percent(abs(share), lang)
-    return ("+" if share >= 0 else "−") + text
 
 
 def training_cautions(

@@ -11,8 +11,9 @@ import html
 import io
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from risk.backtest_words import backtest_warnings
+from risk.backtest_words import backtest_warnings, written_before_facts
 from risk.calibration import DECILES, MIN_FAILURES, NOISE_SD, TOLERANCE
 from risk.i18n import DEFAULT_LANGUAGE, and_list, format_number, format_percent, has, plural, t
 from risk.modelcard import CONCEPTS
@@ -78,7 +79,12 @@ def backtest_html(result: dict, lang: str = DEFAULT_LANGUAGE) -> str:
         f"<p class='note'>{html.escape(t('report.reliability_note', lang))}</p>",
         _img(_reliability_plot(result["reliability"], lang)),
         _reliability_table(result["reliability"], lang),
-        *_calibration_part(result.get("calibration"), backtest_warnings(result, lang), lang),
+        *_calibration_part(
+            result.get("calibration"),
+            backtest_warnings(result, lang),
+            lang,
+            stored_words=written_before_facts(result),
+        ),
         *_forecast_part(result.get("forecast"), lang),
         _h2(t("report.drivers", lang)),
         _img(_importance_plot(result.get("feature_importance") or {}, lang)),
@@ -110,6 +116,18 @@ def _fmt(value, lang: str, digits: int = 3) -> str:
     return "–" if value is None else format_number(value, lang, decimals=digits)
 
 
+#: Metrics that are shares (of failures, of pipes): written as percentages, as on the pages.
+_SHARES = ("capture_at_1pct", "capture_at_5pct", "capture_at_10pct", "precision_top_100")
+
+
+def _metric(key: str, value, lang: str) -> str:
+    """A metric as the pages write it: shares in per cent (one decimal: methods a tenth of a
+    point apart stay apart), AUC and Brier score as numbers."""
+    if value is None:
+        return "–"
+    return format_percent(value, lang, decimals=1) if key in _SHARES else _fmt(value, lang)
+
+
 def _summary_table(summary: dict, lang: str) -> str:
     names = _order(summary)
     best = {}
@@ -121,17 +139,24 @@ def _summary_table(summary: dict, lang: str) -> str:
             best[key] = min(values) if key == "brier" else max(values)
     heads = [t("report.col.method", lang), *(t(f"report.metric.{k}", lang) for k in _METRICS)]
     oracle = "oracle" in summary
+    keys = [*_METRICS, *(["share_of_oracle_at_5pct"] if oracle else [])]
     if oracle:
         heads.append(t("report.share_of_oracle", lang))
+        values = [summary[n].get(keys[-1]) for n in names if n != "oracle"]
+        best[keys[-1]] = max((v for v in values if v is not None), default=None)
     rows = [f"<table><tr>{_th(*heads)}</tr>"]
     for name in names:
         cells = []
-        for key in _METRICS:
+        for key in keys:
             value = summary[name].get(key)
-            css = " class='best'" if value is not None and value == best.get(key) else ""
-            cells.append(f"<td{css}>{_fmt(value, lang)}</td>")
-        if oracle:
-            cells.append(f"<td>{_fmt(summary[name].get('share_of_oracle_at_5pct'), lang, 2)}</td>")
+            best_here = name != "oracle" and value is not None and value == best.get(key)
+            css = " class='best'" if best_here else ""
+            shown = (
+                format_percent(value, lang)
+                if key == "share_of_oracle_at_5pct" and value is not None
+                else _metric(key, value, lang)
+            )
+            cells.append(f"<td{css}>{shown}</td>")
         rows.append(f"<tr><td>{html.escape(_label(name, lang))}</td>{''.join(cells)}</tr>")
     rows.append("</table>")
     return "".join(rows)
@@ -144,7 +169,7 @@ def _per_year_table(years: list[dict], lang: str) -> str:
     ]
     for name in names:
         cells = "".join(
-            f"<td>{_fmt(e['methods'].get(name, {}).get('capture_at_5pct'), lang)}</td>"
+            f"<td>{_metric('capture_at_5pct', e['methods'].get(name, {}).get('capture_at_5pct'), lang)}</td>"
             for e in years
         )
         rows.append(f"<tr><td>{html.escape(_label(name, lang))}</td>{cells}</tr>")
@@ -195,9 +220,12 @@ def _reliability_table(rows: list[dict], lang: str) -> str:
     return "".join(out)
 
 
-def _calibration_part(section: dict | None, warnings: list[str], lang: str) -> list[str]:
+def _calibration_part(
+    section: dict | None, warnings: list[str], lang: str, *, stored_words: bool = False
+) -> list[str]:
     """Expected against observed (and true expected) failures per decile, pooled over the
-    years, then each year's total; the warnings in full."""
+    years, then each year's total; the warnings in full (``stored_words``: as an older
+    result stored them, in English)."""
     if not section or not section.get("pooled", {}).get("deciles"):
         return []
     pooled = section["pooled"]
@@ -220,6 +248,8 @@ def _calibration_part(section: dict | None, warnings: list[str], lang: str) -> l
     if warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in warnings)
         parts.append(f"<p><b>{html.escape(t('report.warnings', lang))}</b></p><ul>{items}</ul>")
+        if stored_words and lang != "en":  # English words in another language's report: said
+            parts.append(f"<p class='note'>{html.escape(t('report.older_words', lang))}</p>")
     else:
         parts.append(f"<p>{html.escape(t('report.no_warnings', lang))}</p>")
     return parts
@@ -312,6 +342,24 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _number_ticks(axis, lang: str, *, percent: bool = False) -> None:
+    """Tick labels of ``axis`` in ``lang``'s number format (``0,05``; ``20 %`` for a share
+    axis, whose values are 0-1), as the pages write numbers."""
+
+    def label(value, _position) -> str:
+        if percent:
+            return format_percent(value, lang)
+        return format_number(value, lang, decimals=_decimals(axis))
+
+    axis.set_major_formatter(FuncFormatter(label))
+
+
+def _decimals(axis) -> int:
+    """The fewest decimals that write every tick of ``axis`` exactly (2.5: 1; 0.05: 2)."""
+    ticks = axis.get_majorticklocs()
+    return next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-9 for v in ticks)), 4)
+
+
 def _capture_plot(curves: dict, lang: str) -> bytes:
     figure = Figure(figsize=(10, 4.2))
     shares = [100 * s for s in curves["shares"]]
@@ -327,6 +375,8 @@ def _capture_plot(curves: dict, lang: str) -> bytes:
         ax.set_ylim(0, 1)
         ax.set_xlabel(t("report.plot.length_share", lang))
         ax.set_ylabel(t("report.plot.failures_share", lang))
+        _number_ticks(ax.xaxis, lang)
+        _number_ticks(ax.yaxis, lang, percent=True)
         ax.grid(alpha=0.3)
     figure.axes[0].legend(fontsize=8, loc="upper left")
     return _png(figure)
@@ -345,6 +395,8 @@ def _reliability_plot(rows: list[dict], lang: str) -> bytes:
         ax.set_ylim(0, top)
     ax.set_xlabel(t("report.plot.predicted", lang))
     ax.set_ylabel(t("report.plot.observed", lang))
+    _number_ticks(ax.xaxis, lang)
+    _number_ticks(ax.yaxis, lang)
     ax.grid(alpha=0.3)
     return _png(figure)
 
@@ -362,6 +414,8 @@ def _importance_plot(importance: dict, lang: str) -> bytes:
     right.set_title(t("report.plot.by_feature", lang), fontsize=10)
     for ax in (left, right):
         ax.tick_params(labelsize=8)
+    _number_ticks(left.xaxis, lang)
+    _number_ticks(right.xaxis, lang, percent=True)
     figure.tight_layout()
     return _png(figure)
 

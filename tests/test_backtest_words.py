@@ -79,7 +79,7 @@ def test_every_kind_of_warning_is_said_from_the_results_facts():
     said = backtest_warnings(_result(), "en")
     assert said[0] == (
         "2025 (given the year's weather): expected failures are more than 20% off the observed "
-        "ones in the whole network: 99 expected, 165 observed (-40%)."
+        "ones in the whole network: 99 expected, 165 observed (−40%)."
     )
     assert any(w.startswith("2024-2025 pooled (forecast): expected failures") for w in said)
     assert any(w.startswith("2025 (forecast): 290 failures observed, outside what the weather of "
@@ -98,7 +98,7 @@ def test_the_warnings_in_french_are_the_same_facts_in_french_words():
     assert len(fr) == len(en)
     assert fr[0] == (
         "2025 (avec la météo de l'année) : les casses attendues s'écartent de plus de 20\u00a0% "
-        "des casses observées dans tout le réseau : 99 attendues, 165 observées (-40\u00a0%)."
+        "des casses observées dans tout le réseau : 99 attendues, 165 observées (\u221240\u00a0%)."
     )
     words = " ".join(fr)
     for english in ("expected", "observed", "the model", "records missing", "pooled"):
@@ -126,6 +126,10 @@ def test_a_result_written_before_its_facts_were_kept_keeps_its_stored_words():
         entry["training_cautions"] = ["Its break record gives 7 yearly dates of the 8."]
     old["warnings"] = ["2025: as stored."]
     assert backtest_warnings(old, "fr") == ["2025: as stored."]
+    # ... and a French report says these words are English, and how to have them in French
+    assert "écrits en anglais par une version antérieure" in backtest_html(old, "fr")
+    assert "earlier version" not in backtest_html(old, "en")
+    assert "version antérieure" not in backtest_html(_result(), "fr")
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -177,3 +181,35 @@ def test_the_model_pages_full_report_is_in_its_readers_language(tmp_path, user, 
     assert t("method.model", lang) in page and t("report.mean", lang) in page
     (download,) = at.get("download_button")
     assert download.proto.label == t("model.download_report", lang)
+
+
+def test_the_reports_numbers_read_as_the_pages_write_them():
+    """Shares in per cent (the Model page's "37 %", not 0,375), a gap with a minus sign,
+    the best of each column in bold (the share of the best possible too), the plots' ticks
+    in the reader's number format."""
+    result = _result()
+    result["summary"] = {
+        "model": {"capture_at_5pct": 0.375, "roc_auc": 0.8374, "share_of_oracle_at_5pct": 0.91},
+        "oracle": {"capture_at_5pct": 0.41, "roc_auc": 0.842, "share_of_oracle_at_5pct": 1.0},
+        "random": {"capture_at_5pct": 0.049, "roc_auc": 0.519, "share_of_oracle_at_5pct": 0.12},
+    }  # fmt: skip
+    page = backtest_html(result, "fr")
+    assert "<td class='best'>37,5\u00a0%</td>" in page and "0,375" not in page
+    assert "<td class='best'>91\u00a0%</td>" in page  # the share of the best possible
+    assert "<td class='best'>0,837</td>" in page  # AUC: a number
+    assert "(\u221240\u00a0%)" in page and "(-40" not in page
+
+    from matplotlib.figure import Figure
+
+    from risk.report_html import _number_ticks
+
+    figure = Figure()
+    ax = figure.subplots()
+    ax.plot([0, 2.5, 20], [0, 0.05, 0.8])
+    _number_ticks(ax.xaxis, "fr")
+    _number_ticks(ax.yaxis, "fr", percent=True)
+    figure.canvas.draw()
+    xs = [tick.get_text() for tick in ax.get_xticklabels()]
+    ys = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert "2,5" in xs and "17,5" in xs and not any("." in x for x in xs)
+    assert "20\u00a0%" in ys and not any("0." in y for y in ys)

@@ -411,6 +411,16 @@ def test_a_crew_member_on_a_phone_finds_the_day_and_records_a_leak_in_three_taps
     shown = page.get_by_test_id("stMain").inner_text()
     assert "fonte grise" in shown or "amiante-ciment" in shown
     assert not re.search(r"cast_iron|asbestos_cement|ductile_iron|\bNone\b|00:00:00", shown)
+    # Typing the flow then Enter neither saves half a form nor shows Streamlit's English
+    # hint ("Press Enter to submit form") under the French field.
+    recorded = len(_outcomes(workspace))
+    flow = page.locator(".st-key-f_flow input")
+    flow.fill("1,5")
+    flow.press("Enter")
+    time.sleep(1.5)
+    assert len(_outcomes(workspace)) == recorded
+    assert "Press Enter" not in page.get_by_test_id("stMain").inner_text()
+    assert flow.input_value() == "1,5"
     _shoot(page, "journey-crew-desk-fr", full=True)
     desk.close()
     assert not outside, f"requests left 127.0.0.1: {outside[:3]}"
@@ -451,6 +461,31 @@ def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browse
     assert page.get_by_role("heading", name="Inspection list").count() == 0
     _shoot(page, "journey-crew-signed-out-reloaded")
     phone.close()
+
+
+def test_a_crews_page_on_a_desk_stays_narrow_across_a_reload(server, browser):
+    """A crew's page is laid out narrow (one column, as on the phone); after a reload it
+    opened wide, and snapped narrow at the first click."""
+    url, _ = server
+    desk = browser.new_context(viewport=DESK)
+    page = desk.new_page()
+    sign_in(page, url, "sam")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+    main = page.get_by_test_id("stMainBlockContainer")
+
+    def width() -> float:
+        return main.bounding_box()["width"]
+
+    narrow = width()
+    assert narrow < 0.7 * DESK["width"]
+    for _ in range(100):  # the sign-in kept by the page's script
+        if [c for c in desk.cookies() if c["name"].startswith("risk_session_")]:
+            break
+        time.sleep(0.1)
+    page.reload()
+    page.get_by_role("heading", name="Inspection list").wait_for(timeout=30_000)
+    assert width() == narrow
+    desk.close()
 
 
 def test_a_tab_left_behind_does_not_sign_out_a_newer_sign_in(server, browser):

@@ -204,7 +204,8 @@ with st.container(key="crew-pipe"):
             st.warning(notice)
         if draft:
             st.warning(tr("crew.draft_back"))
-        with st.form("outcome", clear_on_submit=False, border=False):
+        # Save is a tap: the phone keyboard's Enter (after the flow) does not save half a form
+        with st.form("outcome", clear_on_submit=False, border=False, enter_to_submit=False):
             if row is None:  # inside the form: typing then tapping Save is one submission
                 st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
             result = code_radio(tr("crew.result"), "result", RESULTS)
