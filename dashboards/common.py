@@ -310,18 +310,18 @@ def sign_in(workspace: Path) -> auth.User | None:
         # Read again on every run: a deactivated account is signed out at once, a changed
         # role counts at once (the language chosen in this session stays).
         store = get_store(workspace)
-        stored = auth.get_user(store, user.username)
-        if stored is None:
-            keep_draft(user)
-            sign_out()
-            st.session_state[NOTICE_KEY] = "app.account_disabled"
-            return None
         token = st.session_state.get(SESSION_TOKEN_KEY)
-        if token and auth.resume_session(store, token) is None:
-            # signed out in another tab, a new password, or SESSION_HOURS gone by
+        # one read per click: the session's account, else the account alone (identity provider)
+        stored = auth.resume_session(store, token) if token else auth.get_user(store, user.username)
+        if stored is None or stored.username != user.username:
             keep_draft(user)
             sign_out()
-            st.session_state[NOTICE_KEY] = "app.session_ended"
+            # a disabled account, else signed out in another tab, a new password, or
+            # SESSION_HOURS gone by
+            disabled = auth.get_user(store, user.username) is None
+            st.session_state[NOTICE_KEY] = (
+                "app.account_disabled" if disabled else "app.session_ended"
+            )
             return None
         if stored != user:
             st.session_state[USER_KEY] = stored
