@@ -22,6 +22,7 @@ import streamlit as st
 from risk import auth, clock, maplayers
 from risk.dispatch import crewday
 from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
+from risk.outcomes import drafts
 from risk.settings import SettingsError, read_settings
 from risk.store import OutcomeStore
 from risk.workspace import Workspace, load_workspace
@@ -37,9 +38,11 @@ NOTICE_KEY = "signin_notice"
 SESSION_TOKEN_KEY = "session_token"
 #: Session key: the browser's sign-in cookie is to be removed (after a sign-out).
 FORGET_COOKIE_KEY = "forget_session_cookie"
-#: Session key: what a crew typed in the inspection form when the sign-in ended (see
+#: Session key: this tab kept what a crew typed when the sign-in ended (see
 #: :func:`keep_draft`).
 DRAFT_KEY = "unsaved_draft"
+#: Session key: a draft may wait in the store for the person just signed in.
+DRAFT_CHECK_KEY = "look_for_draft"
 #: Session key: the person just signed out with the sidebar's button (see :func:`sign_out_here`).
 SIGNED_OUT_KEY = "signed_out"
 
@@ -369,6 +372,7 @@ def _signed_in(user: auth.User, token: str | None = None) -> None:
     in the browser's cookie (:func:`session_cookie`), so that a reload keeps it."""
     st.session_state.pop(NOTICE_KEY, None)
     st.session_state.pop(FORGET_COOKIE_KEY, None)
+    st.session_state[DRAFT_CHECK_KEY] = True
     if token:
         st.session_state[SESSION_TOKEN_KEY] = token
     st.session_state[USER_KEY] = user
@@ -391,25 +395,27 @@ def sign_out() -> None:
 def keep_draft(user: auth.User) -> None:
     """Keep what ``user`` typed in the inspection form when their sign-in ended under it (a
     Save tapped after 12 hours, a password reset, a sign-out in another tab): the page
-    cannot record it, and the sign-in page would drop the form's fields. It waits in this
-    tab until the same person signs in again (:func:`take_draft`); nobody else sees it."""
-    draft = crewday.form_draft(st.session_state)
-    if draft:
-        st.session_state[DRAFT_KEY] = {"username": user.username, "values": draft}
+    cannot record it, and the sign-in page would drop the form's fields. The store keeps it
+    (:mod:`risk.outcomes.drafts`) until the same person signs in again, here or on another
+    phone, after a reload too (:func:`take_draft`); nobody else sees it."""
+    form = crewday.form_draft(st.session_state)
+    if form:
+        drafts.keep_draft(get_store(workspace_dir()), user.username, form)
+        st.session_state[DRAFT_KEY] = True  # said on the sign-in page
 
 
 def take_draft(user: auth.User) -> dict | None:
-    """The form's values :func:`keep_draft` kept for ``user`` (removed from the session), or
-    None when there is none, or it is someone else's."""
-    draft = st.session_state.get(DRAFT_KEY)
-    if not draft or draft["username"] != user.username:
+    """The form :func:`keep_draft` kept for ``user`` (removed from the store), looked for
+    once after each sign-in; None when there is none."""
+    if not st.session_state.pop(DRAFT_CHECK_KEY, False):
         return None
-    del st.session_state[DRAFT_KEY]
-    return draft["values"]
+    st.session_state.pop(DRAFT_KEY, None)
+    draft = drafts.take_draft(get_store(workspace_dir()), user.username)
+    return draft.form if draft else None
 
 
 def draft_waiting() -> bool:
-    """Whether a form typed before the sign-in ended waits in this tab."""
+    """Whether this tab just kept a form typed before the sign-in ended."""
     return bool(st.session_state.get(DRAFT_KEY))
 
 

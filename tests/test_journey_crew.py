@@ -535,7 +535,7 @@ def test_a_leak_typed_when_the_sign_in_ended_is_saved_after_signing_in_again(ser
     page.locator(".st-key-f_flow input").fill("0,8")
     auth.end_session(workspace / "outcomes.sqlite", cookies[0]["value"])  # ended elsewhere
     page.get_by_role("button", name="Save").tap()
-    page.get_by_text("It is kept in this tab").wait_for(timeout=20_000)
+    page.get_by_text("It is kept for you").wait_for(timeout=20_000)
     assert len(_outcomes(workspace)) == before
     _shoot(page, "journey-crew-draft-kept")
     sign_in(page, url, "sam", go=False)

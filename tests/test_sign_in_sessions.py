@@ -151,7 +151,7 @@ def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again
     assert "user" not in at.session_state
     with OutcomeStore(store) as opened:
         assert not len(opened.outcomes())  # nothing recorded by an ended sign-in
-    assert "not saved" in texts(at) and "kept in this tab" in texts(at)
+    assert "not saved" in texts(at) and "It is kept for you" in texts(at)
 
     at.text_input(key="signin_username").input("nadia")
     at.text_input(key="signin_password").input(PASSWORD)
@@ -170,7 +170,9 @@ def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again
         saved = opened.outcomes()
     assert len(saved) == 1 and saved["flow_m3_per_h"].tolist() == [2.5]
     assert saved["notes"].tolist() == ["under the bus stop"]
-    assert "unsaved_draft" not in at.session_state
+    from risk.outcomes import drafts
+
+    assert drafts.take_draft(store, "nadia") is None
 
 
 def test_a_kept_record_is_shown_to_its_author_only(store):
@@ -191,4 +193,38 @@ def test_a_kept_record_is_shown_to_its_author_only(store):
     assert at.session_state["user"].username == "otto"
     assert at.radio(key="f_result").value is None
     assert "back in the form" not in texts(at)
-    assert at.session_state["unsaved_draft"]["username"] == "nadia"
+    from risk.outcomes import drafts
+
+    assert drafts.take_draft(store, "nadia").form["f_result"] == "nothing_found"
+
+
+def test_a_kept_record_survives_a_reload_and_comes_back_on_another_phone(store):
+    """The store keeps the typed form, not the tab: after a reload (a new browser session)
+    or on another phone, the same person's next sign-in puts it back in the form."""
+    token = auth.start_session(store, "nadia")
+    at = app_as(store.parent, "nadia", "crew", session_token=token)
+    pipe = at.selectbox(key="f_assignment").value
+    at.radio(key="f_result").set_value("leak_found")
+    at.radio(key="f_leak_kind").set_value("valve")
+    at.text_input(key="f_flow").input("0,4")
+    auth.end_session(store, token)
+    at.button(key="f_save").click()
+    at.run()
+    assert "user" not in at.session_state
+
+    other = AppTest.from_file(APP, default_timeout=60)  # a new session: nothing of the last
+    other.run()
+    other.text_input(key="signin_username").input("nadia")
+    other.text_input(key="signin_password").input(PASSWORD)
+    other.get("form_submit_button")[0].click()
+    other.run()
+    assert not other.exception
+    assert "What you typed is back in the form" in texts(other)
+    assert other.selectbox(key="f_assignment").value == pipe
+    assert other.radio(key="f_leak_kind").value == "valve"
+    assert other.text_input(key="f_flow").value == "0,4"
+    other.run()  # the next click: the draft is not put back over what the crew changes
+    assert "back in the form" not in texts(other)
+    from risk.outcomes import drafts
+
+    assert drafts.take_draft(store, "nadia") is None  # taken: in the form now

@@ -15,7 +15,7 @@ from risk.store import IdempotencyConflictError, OutcomeStore, RecordResult, cor
 from risk.store.db import head_revision
 from risk.store.models import Base
 
-STORE_TABLES = ("assignments", "outcomes", "audit_log", "sign_in_sessions")
+STORE_TABLES = ("assignments", "outcomes", "audit_log", "sign_in_sessions", "form_drafts")
 
 TODAY = dt.date(2026, 11, 21)
 LEAK = {

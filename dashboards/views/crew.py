@@ -76,6 +76,7 @@ draft = common.take_draft(user)
 if draft:
     state.update(draft)
     state.pop("crew_reset", None)
+    state.pop("crew_map_key", None)  # a tap on the last map is not a new choice
 everything = auth.visible_assignments(store, user)
 if user.role != "crew":
     crews = sorted(everything["crew"].unique())
@@ -107,6 +108,8 @@ picked = crewday.picked_assignment(state.get(map_key) if map_key else None, view
 if picked is not None and (map_key, picked) != state.get("crew_map_seen"):  # a new tap
     state["crew_map_seen"] = (map_key, picked)
     state["crew_reset"] = {"choose": picked}
+if draft:  # the kept form is for this day
+    state["crew_form_day"] = (crew, view.day)
 if state.get("crew_form_day") != (crew, view.day):  # another day: its next pipe, blank form
     state["crew_form_day"] = (crew, view.day)
     state.setdefault("crew_reset", {})

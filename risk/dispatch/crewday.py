@@ -359,7 +359,7 @@ FORM_BLANK = {
     "f_confirm": False,
 }
 #: Session keys a draft of the form keeps beside its fields: the day shown and the crew.
-_DRAFT_CONTEXT = ("crew_day:", "crew_choice", "crew_form_day")
+_DRAFT_CONTEXT = ("crew_day:", "crew_choice")
 
 
 def form_draft(state) -> dict | None:
@@ -380,7 +380,8 @@ def form_draft(state) -> dict | None:
     return {
         key: value
         for key, value in state.items()
-        if (key.startswith("f_") and key != "f_save") or key.startswith(_DRAFT_CONTEXT)
+        if (key.startswith("f_") and key not in ("f_save", "f_asked_for"))
+        or key.startswith(_DRAFT_CONTEXT)
     }
 
 

@@ -139,3 +139,19 @@ class SignInSession(Base):
 
 
 sessions_table: sa.Table = SignInSession.__table__  # type: ignore[assignment]
+
+
+class FormDraft(Base):
+    """What a crew typed in the inspection form when their sign-in ended under it (a Save
+    tapped after the session's hours, a password reset, a sign-out elsewhere): not a record,
+    kept until the same person signs in again and it is put back in their form (see
+    :mod:`risk.outcomes.drafts`). One per account: a newer one replaces it."""
+
+    __tablename__ = "form_drafts"
+
+    username: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    typed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime)
+    form: Mapped[dict] = mapped_column(sa.JSON)
+
+
+drafts_table: sa.Table = FormDraft.__table__  # type: ignore[assignment]
