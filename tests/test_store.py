@@ -658,3 +658,21 @@ def test_store_urls_are_checked(tmp_path):
         OutcomeStore(tmp_path)
     with pytest.raises(ValueError, match="in-memory SQLite outcome store would lose"):
         OutcomeStore("sqlite://")
+
+
+def test_a_form_draft_waits_for_its_author_and_is_taken_once(url):
+    """A crew's form typed when the sign-in ended (see risk.outcomes.drafts): kept per
+    account, dates as dates, replaced by a newer one, taken once; old ones are removed."""
+    from risk.outcomes import drafts
+
+    typed = {"f_result": "leak_found", "f_flow": "2,5", "f_inspected": dt.date(2026, 12, 4)}
+    now = dt.datetime(2026, 12, 4, 18, 0)
+    drafts.keep_draft(url, "nadia", {"f_result": "nothing_found"}, now=now)
+    drafts.keep_draft(url, "nadia", typed, now=now)  # a newer one replaces it
+    drafts.keep_draft(url, "sam", typed, now=now - dt.timedelta(days=40))
+    drafts.keep_draft(url, "erin", typed, now=now)  # removes sam's, 40 days old
+    assert drafts.take_draft(url, "sam") is None
+    kept = drafts.take_draft(url, "nadia")
+    assert kept.form == typed and kept.typed_at == now
+    assert drafts.take_draft(url, "nadia") is None
+    assert drafts.take_draft(url, "erin").form["f_flow"] == "2,5"
