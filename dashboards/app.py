@@ -45,8 +45,14 @@ def _welcome(page: str | None = None):
             st.info(common.tr(notice, hours=auth.SESSION_HOURS))
         elif notice:
             st.error(common.tr(notice, hours=auth.SESSION_HOURS))
-        if common.draft_waiting():
-            st.warning(common.tr("app.draft_kept"))
+        if kept_for := common.draft_kept_for():
+            st.warning(common.tr("app.draft_kept", user=kept_for))
+        if notice or kept_for:  # the page kept the scroll of the form: back to the top
+            st.sidebar.html(  # in the sidebar: a script in the page would push the form down
+                "<script>document.querySelector('[data-testid=stMain]')?.scrollTo(0, 0);"
+                "window.scrollTo(0, 0);</script>",
+                unsafe_allow_javascript=True,
+            )
         st.write(common.tr("app.welcome"))
         user = common.sign_in_form(common.workspace_dir())
         if user is None:

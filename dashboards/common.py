@@ -372,6 +372,7 @@ def _signed_in(user: auth.User, token: str | None = None) -> None:
     in the browser's cookie (:func:`session_cookie`), so that a reload keeps it."""
     st.session_state.pop(NOTICE_KEY, None)
     st.session_state.pop(FORGET_COOKIE_KEY, None)
+    st.session_state.pop(DRAFT_KEY, None)  # said once: not to the next person on the phone
     st.session_state[DRAFT_CHECK_KEY] = True
     if token:
         st.session_state[SESSION_TOKEN_KEY] = token
@@ -401,7 +402,7 @@ def keep_draft(user: auth.User) -> None:
     form = crewday.form_draft(st.session_state)
     if form:
         drafts.keep_draft(get_store(workspace_dir()), user.username, form)
-        st.session_state[DRAFT_KEY] = True  # said on the sign-in page
+        st.session_state[DRAFT_KEY] = user.username  # said on the sign-in page, until a sign-in
 
 
 def take_draft(user: auth.User) -> dict | None:
@@ -409,14 +410,13 @@ def take_draft(user: auth.User) -> dict | None:
     once after each sign-in; None when there is none."""
     if not st.session_state.pop(DRAFT_CHECK_KEY, False):
         return None
-    st.session_state.pop(DRAFT_KEY, None)
     draft = drafts.take_draft(get_store(workspace_dir()), user.username)
     return draft.form if draft else None
 
 
-def draft_waiting() -> bool:
-    """Whether this tab just kept a form typed before the sign-in ended."""
-    return bool(st.session_state.get(DRAFT_KEY))
+def draft_kept_for() -> str | None:
+    """Whose form this tab kept when their sign-in ended (until the next sign-in here)."""
+    return st.session_state.get(DRAFT_KEY)
 
 
 def sign_out_here() -> None:
@@ -516,7 +516,11 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
     if lang() != "en":
         # Streamlit's own hints under a field being typed in ("Press Enter to apply",
         # "Press Enter to submit form") are English only: left out in another language.
-        st.sidebar.html('<style>[data-testid="InputInstructions"] { display: none; }</style>')
+        # (a text area's count of characters stays: the notes' limit)
+        st.sidebar.html(
+            '<style>[data-testid="stTextInput"] [data-testid="InputInstructions"]'
+            " { display: none; }</style>"
+        )
     if user is not None:
         role = tr(f"role.{user.role}")
         crew = f" · {user.crew}" if user.crew else ""

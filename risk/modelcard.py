@@ -97,6 +97,27 @@ def versions_table(
     )
 
 
+def concept_weights(importance: dict, features=None) -> dict[str, float]:
+    """Each concept's share of the model's feature importance (the gain of its features,
+    summed), in the order the Model page and the backtest report show them: largest first,
+    ties in :data:`CONCEPTS` order. ``features``: the model's features (those without
+    importance count as 0); by default those of ``importance``. Shares are 0 when no
+    feature has importance.
+
+    >>> concept_weights({"age_years": 0.3, "material": 0.3, "failures_last_5y": 0.4})
+    {'material_age': 0.6, 'failure_history': 0.4}
+    """
+    features = list(importance) if features is None else list(features)
+    total = sum(v for v in (_number(x) for x in importance.values()) if v) or None
+    weight: dict[str, float] = {}
+    for feature in features:
+        concept = concept_of(feature)
+        share = (_number(importance.get(feature)) or 0.0) / total if total else 0.0
+        weight[concept] = weight.get(concept, 0.0) + share
+    order = sorted(weight, key=lambda c: (-weight[c], CONCEPTS.index(c) if c in CONCEPTS else 99))
+    return {c: weight[c] for c in order}
+
+
 def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
     """The features the model uses, grouped into concepts in words, with each concept's
     share of the model's feature importance (when the card has it), largest first."""
@@ -104,15 +125,10 @@ def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
     importance = card.get("feature_importance") or {}
     total = sum(v for v in (_number(x) for x in importance.values()) if v) or None
     groups: dict[str, list[str]] = {}
-    weight: dict[str, float] = {}
     for feature in features:
-        concept = concept_of(feature)
-        groups.setdefault(concept, []).append(column_words(feature, lang))
-        weight[concept] = weight.get(concept, 0.0) + (_number(importance.get(feature)) or 0.0)
-    order = sorted(
-        groups,
-        key=lambda c: (-(weight[c] if total else 0), CONCEPTS.index(c) if c in CONCEPTS else 99),
-    )
+        groups.setdefault(concept_of(feature), []).append(column_words(feature, lang))
+    weight = concept_weights(importance, features)
+    order = list(weight)
     what, details, share = (
         t("model.col.what", lang),
         t("model.col.details", lang),
@@ -122,7 +138,7 @@ def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
         {
             what: t(f"concept.{c}", lang) if c in CONCEPTS else column_words(c, lang),
             details: ", ".join(dict.fromkeys(groups[c])),
-            share: format_percent(weight[c] / total, lang) if total else "–",
+            share: format_percent(weight[c], lang) if total else "–",
         }
         for c in order
     ]

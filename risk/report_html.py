@@ -15,8 +15,17 @@ from matplotlib.ticker import FuncFormatter
 
 from risk.backtest_words import backtest_warnings, written_before_facts
 from risk.calibration import DECILES, MIN_FAILURES, NOISE_SD, TOLERANCE
-from risk.i18n import DEFAULT_LANGUAGE, and_list, format_number, format_percent, has, plural, t
-from risk.modelcard import CONCEPTS
+from risk.i18n import (
+    DEFAULT_LANGUAGE,
+    and_list,
+    format_number,
+    format_percent,
+    format_signed_percent,
+    has,
+    plural,
+    t,
+)
+from risk.modelcard import CONCEPTS, concept_weights
 from risk.pipecard import column_words
 
 #: The methods, in report order (their names: the catalogue's ``method.<name>``).
@@ -213,7 +222,8 @@ def _reliability_table(rows: list[dict], lang: str) -> str:
     for i, row in enumerate(rows, start=1):
         out.append(
             f"<tr><td>{i}</td><td>{format_number(row['count'], lang)}</td>"
-            f"<td>{_fmt(row['predicted'], lang, 4)}</td><td>{_fmt(row['observed'], lang, 4)}</td>"
+            f"<td>{format_percent(row['predicted'], lang, decimals=2)}</td>"
+            f"<td>{format_percent(row['observed'], lang, decimals=2)}</td>"
             "</tr>"
         )
     out.append("</table>")
@@ -284,9 +294,9 @@ def _forecast_part(section: dict | None, lang: str) -> list[str]:
             "–" if truth is None else format_number(truth, lang, decimals=1),
         ]
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    heads = [
-        t(f"report.forecast.{k}", lang) for k in ("year", "usual", "range", "observed", "truth")
-    ]
+    heads = [t(f"report.forecast.{k}", lang) for k in ("year", "usual", "range", "observed")] + [
+        t("model.col.truth_usual", lang)
+    ]  # the Model page's words
     pooled = (section.get("calibration") or {}).get("pooled") or {}
     parts = [
         _h2(t("report.forecast", lang)),
@@ -303,10 +313,11 @@ def _forecast_part(section: dict | None, lang: str) -> list[str]:
 
 def _decile_rows(rows: list[dict], lang: str) -> str:
     truth = any("truth" in r for r in rows)
-    keys = ["decile", "pipes", "expected", "observed", "ratio_observed"]
-    keys += ["truth", "ratio_truth"] if truth else []
+    keys = ["decile", "pipes", "expected", "observed", "gap"]
+    keys += ["truth", "gap_truth"] if truth else []
     page = {"pipes": "model.col.pipes", "expected": "model.col.expected",
-            "observed": "model.col.observed", "truth": "model.col.truth"}  # fmt: skip
+            "observed": "model.col.observed", "truth": "model.col.truth",
+            "gap": "model.col.gap"}  # fmt: skip
     heads = (t(page.get(k, f"report.deciles.{k}"), lang) for k in keys)  # the Model page's
     out = [f"<table><tr>{_th(*heads)}</tr>"]
     for row in rows:
@@ -316,20 +327,21 @@ def _decile_rows(rows: list[dict], lang: str) -> str:
             format_number(row.get("pipes", 0), lang),
             format_number(row["predicted"], lang, decimals=1),
             format_number(row["observed"], lang),
-            _ratio(row["predicted"], row["observed"], lang),
+            _gap(row["predicted"], row["observed"], lang),
         ]
         if truth:
             cells += [
                 format_number(row.get("truth", 0.0), lang, decimals=1),
-                _ratio(row["predicted"], row.get("truth"), lang),
+                _gap(row["predicted"], row.get("truth"), lang),
             ]
         out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</table>")
     return "".join(out)
 
 
-def _ratio(a, b, lang: str) -> str:
-    return "–" if not b else format_number(a / b, lang, decimals=2)
+def _gap(expected, reference, lang: str) -> str:
+    """How far ``expected`` is from ``reference``, as the Model page writes it (−20 %)."""
+    return "–" if not reference else format_signed_percent(expected / reference - 1, lang)
 
 
 def _img(png: bytes) -> str:
@@ -361,7 +373,7 @@ def _decimals(axis) -> int:
 
 
 def _capture_plot(curves: dict, lang: str) -> bytes:
-    figure = Figure(figsize=(10, 4.2))
+    figure = Figure(figsize=(10, 4.2), layout="constrained")  # axis titles clear of ticks
     shares = [100 * s for s in curves["shares"]]
     for ax, limit in zip(figure.subplots(1, 2), (20, 100), strict=True):
         for name in _order(curves["capture"]):
@@ -395,15 +407,15 @@ def _reliability_plot(rows: list[dict], lang: str) -> bytes:
         ax.set_ylim(0, top)
     ax.set_xlabel(t("report.plot.predicted", lang))
     ax.set_ylabel(t("report.plot.observed", lang))
-    _number_ticks(ax.xaxis, lang)
-    _number_ticks(ax.yaxis, lang)
+    _number_ticks(ax.xaxis, lang, percent=True)
+    _number_ticks(ax.yaxis, lang, percent=True)
     ax.grid(alpha=0.3)
     return _png(figure)
 
 
 def _importance_plot(importance: dict, lang: str) -> bytes:
-    concepts = importance.get("mean_abs_contribution_by_concept") or {}
     gain = importance.get("gain_share") or {}
+    concepts = concept_weights(gain)  # the Model page's weights, from the same gains
     figure = Figure(figsize=(10, 8.4))  # one above the other: the labels are words
     left, right = figure.subplots(2, 1)
     items = list(concepts.items())[:12][::-1]
@@ -414,7 +426,7 @@ def _importance_plot(importance: dict, lang: str) -> bytes:
     right.set_title(t("report.plot.by_feature", lang), fontsize=10)
     for ax in (left, right):
         ax.tick_params(labelsize=8)
-    _number_ticks(left.xaxis, lang)
+    _number_ticks(left.xaxis, lang, percent=True)
     _number_ticks(right.xaxis, lang, percent=True)
     figure.tight_layout()
     return _png(figure)

@@ -68,7 +68,7 @@ def test_the_check_fires_on_a_mis_scaled_prediction_and_not_on_a_calibrated_one(
     assert [r["decile"] for r in off_deciles(doubled, "observed")][-1] == 10
     warnings = calibration_warnings(doubled, "2024")
     assert len(warnings) == 2  # against the observed and the true expected counts
-    assert warnings[1].startswith("2024: expected failures are more than 20% off the true")
+    assert warnings[1].startswith("2024: expected failures are more than 20% off the truly")
     assert "decile 10 (the riskiest)" in warnings[1] and "(+100%)" in warnings[1]
 
 

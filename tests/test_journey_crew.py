@@ -533,22 +533,31 @@ def test_a_leak_typed_when_the_sign_in_ended_is_saved_after_signing_in_again(ser
     page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
     page.locator(".st-key-f_leak_kind").get_by_text("main", exact=True).tap()
     page.locator(".st-key-f_flow input").fill("0,8")
+    page.get_by_text("Date, repair, notes").tap()
+    page.locator(".st-key-f_notes textarea").fill("by the school gate")
     auth.end_session(workspace / "outcomes.sqlite", cookies[0]["value"])  # ended elsewhere
     page.get_by_role("button", name="Save").tap()
-    page.get_by_text("It is kept for you").wait_for(timeout=20_000)
+    page.get_by_text("It is kept for sam").wait_for(timeout=20_000)
     assert len(_outcomes(workspace)) == before
+    # the page opens at its top (it kept the form's scroll: the notice was under the header)
+    expect(page.get_by_role("heading", name="Leak risk")).to_be_in_viewport()
+    time.sleep(0.5)
+    assert page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop") == 0
     _shoot(page, "journey-crew-draft-kept")
     sign_in(page, url, "sam", go=False)
     page.get_by_text("What you typed is back in the form").wait_for(timeout=20_000)
     expect(page.get_by_role("combobox", name="Pipe")).to_have_value(pipe)
     expect(page.locator(".st-key-f_flow input")).to_have_value("0,8")
+    # the details open by themselves: the kept note is seen
+    expect(page.locator(".st-key-f_notes textarea")).to_be_visible()
+    expect(page.locator(".st-key-f_notes textarea")).to_have_value("by the school gate")
     _shoot(page, "journey-crew-draft-back")
     page.get_by_role("button", name="Save").tap()
     expect(page.get_by_text("Saved for pipe")).to_be_visible(timeout=20_000)
     stored = _outcomes(workspace).iloc[before:]
-    assert stored[["result", "leak_kind", "flow_m3_per_h", "recorded_by"]].values.tolist() == [
-        ["leak_found", "main", 0.8, "sam"]
-    ]
+    assert stored[
+        ["result", "leak_kind", "flow_m3_per_h", "notes", "recorded_by"]
+    ].values.tolist() == [["leak_found", "main", 0.8, "by the school gate", "sam"]]
     phone.close()
 
 

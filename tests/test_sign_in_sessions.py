@@ -151,7 +151,7 @@ def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again
     assert "user" not in at.session_state
     with OutcomeStore(store) as opened:
         assert not len(opened.outcomes())  # nothing recorded by an ended sign-in
-    assert "not saved" in texts(at) and "It is kept for you" in texts(at)
+    assert "not saved" in texts(at) and "It is kept for nadia" in texts(at)
 
     at.text_input(key="signin_username").input("nadia")
     at.text_input(key="signin_password").input(PASSWORD)

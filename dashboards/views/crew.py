@@ -237,7 +237,7 @@ with st.container(key="crew-pipe"):
                     ),
                     key=f"f_replaces_{int(earlier['outcome_id'].max())}",
                 )
-            with st.expander(tr("crew.more")):
+            with st.expander(tr("crew.more"), expanded=bool(draft)):  # a kept note is seen
                 inspected_on = st.date_input(
                     tr("crew.inspected_on"),
                     min_value=FIRST_DAY,
