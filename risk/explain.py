@@ -99,6 +99,12 @@ def by_concept(contribution: pd.DataFrame) -> pd.DataFrame:
     return summed
 
 
+#: Least rise of a pipe's failure rate a reason names, as a log: a concept that raises the
+#: rate by under 5 % is no reason to inspect the pipe (a feature with a sliver of the
+#: model's weight, lining or pressure zone, was named for half the network; see
+#: :func:`explain_pipes`).
+MIN_REASON_LOG_RATE = float(np.log(1.05))
+
 #: Concepts the model uses but a reason never names (see :func:`reason_concepts`).
 NOT_REASONS = ("weather_ahead", "length")
 
@@ -156,7 +162,8 @@ def explain_pipes(
     -------
     Series
         ``top_reasons`` indexed like ``X``: phrases joined by "; ", most important first.
-        Only concepts that raise the pipe's risk above the network's average are named.
+        Only concepts that raise the pipe's rate above the network's average by at least
+        5 % (:data:`MIN_REASON_LOG_RATE`) are named.
     """
     if top_n < 1:
         raise ValueError(f"top_n must be >= 1; got {top_n!r}")
@@ -167,7 +174,7 @@ def explain_pipes(
     concepts = reason_concepts(features)
     values = concepts.to_numpy(dtype=float)
     order = np.argsort(-values, axis=1, kind="mergesort")[:, :top_n]
-    shown = np.take_along_axis(values, order, axis=1) > 0
+    shown = np.take_along_axis(values, order, axis=1) >= MIN_REASON_LOG_RATE
     medians = _medians(X, reference_medians)
     radius = (model.feature_options or {}).get("neighbour_radius_m")
     names = dict(X.attrs.get("source_names") or {}) if source_names is None else source_names

@@ -118,6 +118,26 @@ def concept_weights(importance: dict, features=None) -> dict[str, float]:
     return {c: weight[c] for c in order}
 
 
+def weight_words(weight: dict[str, float], lang: str = "en") -> dict[str, str]:
+    """Shares that sum to 1 as whole percentages that sum to 100 (largest remainders: 33 %,
+    33 %, 34 %, never 101 %); a share under 1 % but not nothing reads "< 1 %", since a
+    concept with a sliver of the weight still moves a few pipes.
+
+    >>> weight_words({"a": 0.505, "b": 0.49, "c": 0.005})
+    {'a': '51%', 'b': '49%', 'c': '< 1%'}
+    """
+    floors = {k: int(v * 100) for k, v in weight.items()}
+    left = 100 - sum(floors.values()) if weight and abs(sum(weight.values()) - 1) < 1e-6 else 0
+    for k in sorted(weight, key=lambda k: floors[k] - weight[k] * 100)[:left]:
+        floors[k] += 1
+    return {
+        k: format_percent(floors[k] / 100, lang)
+        if floors[k] or not weight[k]
+        else t("model.weight_below", lang, share=format_percent(0.01, lang))
+        for k in weight
+    }
+
+
 def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
     """The features the model uses, grouped into concepts in words, with each concept's
     share of the model's feature importance (when the card has it), largest first."""
@@ -129,6 +149,7 @@ def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
         groups.setdefault(concept_of(feature), []).append(column_words(feature, lang))
     weight = concept_weights(importance, features)
     order = list(weight)
+    shown = weight_words(weight, lang)
     what, details, share = (
         t("model.col.what", lang),
         t("model.col.details", lang),
@@ -138,7 +159,7 @@ def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
         {
             what: t(f"concept.{c}", lang) if c in CONCEPTS else column_words(c, lang),
             details: ", ".join(dict.fromkeys(groups[c])),
-            share: format_percent(weight[c], lang) if total else "–",
+            share: shown[c] if total else "–",
         }
         for c in order
     ]

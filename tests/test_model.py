@@ -14,6 +14,7 @@ from towns import add_break, make_utility, shuffled
 
 from risk.backtest import capture_at_length
 from risk.explain import (
+    MIN_REASON_LOG_RATE,
     _number,
     _phrases,
     concept_of,
@@ -363,6 +364,19 @@ def test_reasons_name_the_concepts_in_plain_words(explained):
     assert "failure" in reasons[busy]
 
 
+def test_a_concept_that_barely_raises_the_risk_is_no_reason(explained):
+    """A concept raising a pipe's rate by under 5 % is not named: lining, with a sliver of
+    the model's weight, was a reason for half the demo network ("unlined" for 10,746 pipes
+    of 19,821, while the Model page gave it 0 %)."""
+    model, X, scores = explained
+    concepts = reason_concepts(contributions(model, X))
+    top = -np.sort(-concepts.to_numpy(dtype=float), axis=1)[:, :3]
+    reasons = explain_pipes(model, X, scores["rank"], n_exact=0)
+    named = (reasons.str.count("; ") + 1).where(~reasons.str.startswith("no factor"), 0)
+    assert named.tolist() == (top >= MIN_REASON_LOG_RATE).sum(axis=1).tolist()
+    assert ((top > 0) & (top < MIN_REASON_LOG_RATE)).any()  # the rule left some out
+
+
 def every_phrase_reasons(model, X, rank, n_exact: int, top_n: int) -> pd.Series:
     """explain_pipes the plain way: every concept phrased for every pipe, then the best kept."""
     features = contributions(model, X, exact_rows=np.asarray(rank) <= n_exact)
@@ -373,7 +387,7 @@ def every_phrase_reasons(model, X, rank, n_exact: int, top_n: int) -> pd.Series:
     out = []
     for i, values in enumerate(concepts.to_numpy()):
         best = sorted(range(len(values)), key=lambda j: -values[j])[:top_n]  # stable
-        words = [phrases[concepts.columns[j]][i] for j in best if values[j] > 0]
+        words = [phrases[concepts.columns[j]][i] for j in best if values[j] >= MIN_REASON_LOG_RATE]
         out.append("; ".join(words) or "no factor above the network average")
     return pd.Series(out, index=X.index, name="top_reasons", dtype="string")
 
@@ -386,7 +400,8 @@ def test_reasons_equal_those_of_every_concept_phrased_for_every_pipe(explained, 
     got = explain_pipes(model, X, scores["rank"], n_exact=20, top_n=top_n)
     want = every_phrase_reasons(model, X, scores["rank"], 20, top_n)
     pd.testing.assert_series_equal(got, want, check_exact=True)
-    assert got.str.contains("diameter|soil corrosivity (?:high|low)").any()
+    if top_n > 1:  # as a first reason they do not reach 5 % in this small town
+        assert got.str.contains("diameter|soil corrosivity (?:high|low)").any()
     assert not got.str.contains("segment|short pipe|long pipe").any()  # no reason by length
 
 
