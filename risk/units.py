@@ -400,6 +400,6 @@ def rank_pipes(scores: pd.DataFrame, units: pd.DataFrame, rules: UnitRules = Uni
     out["unit_id"] = unit_id
     out["unit_order"] = order.astype(np.int64)
     out["unit_rank"] = per_unit["unit_rank"].reindex(unit_id).to_numpy()
-    out["unit_length_m"] = per_unit["length_m"].reindex(unit_id).to_numpy().round(1)
+    out["unit_length_m"] = per_unit["length_m"].reindex(unit_id).to_numpy().round(2)
     out["unit_expected_failures"] = per_unit["expected_failures"].reindex(unit_id).to_numpy()
     return out

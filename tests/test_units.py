@@ -204,3 +204,15 @@ def test_the_pipe_card_names_the_unit_and_its_place_in_the_order():
     french = pipecard.pipe_card(table, data, "B0", lang="fr")["unit"]
     assert french.startswith("inspectée avec B1 dans l'unité U-B0 (2 conduites, 200\u00a0m)")
     assert french.endswith("unité 2 sur 2 dans l'ordre d'inspection")
+
+
+def test_a_pipe_inspected_alone_reads_the_same_length_as_its_unit():
+    """The card said "133 m" for the pipe and "inspected on its own (132 m)": the unit's
+    length was kept to a tenth (132.51 → 132.5) and 132.5 then rounded to even (132)."""
+    from risk.i18n import format_quantity
+
+    scores = pd.DataFrame({"expected_failures": [0.1], "length_m": [132.51]}, index=["a"])
+    units = pd.DataFrame({"unit_id": ["U-a"], "unit_order": [1]}, index=["a"])
+    ranked = rank_pipes(scores, units)
+    assert ranked["unit_length_m"].tolist() == [132.51]
+    assert format_quantity(ranked["unit_length_m"].iloc[0], "m") == format_quantity(132.51, "m")
