@@ -118,11 +118,11 @@ if st.session_state.pop("dispatch_fresh", False):
     )
 last_day = rounds.last_planned_day(assignments)
 c1, c2, c3 = st.columns(3)
+st.session_state.setdefault("start", next_start)  # the widget reads its value from the state
 start = c1.date_input(
     tr("dispatch.start"),
-    next_start,
     key="start",
-    format="DD/MM/YYYY" if lang == "fr" else "YYYY/MM/DD",
+    format="DD/MM/YYYY" if lang == "fr" else "YYYY-MM-DD",  # as the crew's page writes it
     help=tr("dispatch.start_help", day=format_date(last_day, lang)) if last_day else None,
 )
 n_days = c2.number_input(tr("dispatch.days"), 1, 60, 5, key="n_days")
