@@ -163,6 +163,11 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
     assert not at.exception
     plan = at.session_state["plan"]
     assert len(plan) and not plan["pipe_id"].isin([f"P-{i:04d}" for i in range(6)]).any()
+    # each crew's day: its pipes and length against what the crew does in a day
+    (days,) = [d.value for d in at.dataframe if "The crew's day" in d.value.columns]
+    assert days.columns.tolist() == ["Crew", "Day", "Pipes", "Length", "The crew's day", "Over by"]
+    assert len(days) == plan.groupby(["crew", "date"]).ngroups
+    assert days["Pipes"].astype(int).sum() == len(plan)
     at.text_input(key="round_id").input("test-round")
     at.button(key="assign").click()
     at.run()

@@ -176,6 +176,9 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
     else:
         st.session_state["plan"] = plan
         st.session_state["plan_excluded"] = len(exclude)
+        st.session_state["plan_capacity"] = {
+            c.name: (c.km_per_day, c.checks_per_day) for c in crews
+        }
         st.session_state["plan_moves_planned"] = not skip_planned
         st.session_state.pop("plan_round", None)
         # a new plan gets a free name for its first day, not the last one (set: see above)
@@ -217,6 +220,13 @@ if isinstance(plan, gpd.GeoDataFrame) and len(plan):
         ),
         unsafe_allow_html=True,
     )
+st.markdown(f"**{tr('dispatch.days_title')}**")
+st.dataframe(
+    rounds.days_table(plan, st.session_state.get("plan_capacity"), lang),
+    hide_index=True,
+    key="plan_days",
+)
+st.caption(tr("dispatch.days_help"))
 st.dataframe(rounds.plan_table(plan, lang), hide_index=True, key="plan_table")
 check = rounds.general_check(lang)
 if check:

@@ -20,7 +20,18 @@ from risk import clock
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import read_crews
 from risk.dispatch.workdays import closed_days
-from risk.i18n import and_list, format_date, format_number, format_percent, has, label, plural, t
+from risk.i18n import (
+    and_list,
+    format_date,
+    format_number,
+    format_percent,
+    format_quantity,
+    format_signed_percent,
+    has,
+    label,
+    plural,
+    t,
+)
 from risk.workspace import Workspace
 
 #: Capacity of a crew that has none on record.
@@ -371,3 +382,46 @@ def plan_table(plan: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 def general_check(lang: str = "en") -> str | None:
     """What to check on every pipe, in ``lang`` (None when the catalogue has no such text)."""
     return t("look_for.general", lang) if has("look_for.general") else None
+
+
+def days_table(plan: pd.DataFrame, capacity: dict | None = None, lang: str = "en") -> pd.DataFrame:
+    """Each crew's day of a plan: its pipes and length, against what the crew can do in a
+    day (``capacity``: crew name to ``(km_per_day, checks_per_day)``, as the crews were
+    given). A day goes over by less than one inspection unit: units are never split between
+    days (their pipes are one run of main), so the page says by how much.
+
+    >>> plan = pd.DataFrame({"crew": ["Nord"] * 3, "date": pd.to_datetime(["2026-12-14"] * 3),
+    ...                      "length_m": [1500.0, 1500.0, 1181.0]})
+    >>> days_table(plan, {"Nord": (4.0, None)}).iloc[0].tolist()
+    ['Nord', 'Dec 14, 2026', '3', '4.18 km', '4 km', '+5%']
+    >>> days_table(plan, {"Nord": (3.5, None)}, "fr").iloc[0].tolist()[-2:]
+    ['3,5\xa0km', '+19\xa0%']
+    """
+
+    def col(name):
+        return t(f"dispatch.col.{name}", lang)
+
+    capacity = capacity or {}
+    rows = []
+    for (crew, day), group in plan.groupby(["crew", "date"], sort=True):
+        km = float(group["length_m"].fillna(0).sum()) / 1000.0
+        per_day_km, per_day_checks = capacity.get(crew, (None, None))
+        if per_day_km:
+            decimals = next((d for d in (0, 1, 2) if round(per_day_km, d) == per_day_km), 2)
+            can = format_quantity(per_day_km, "km", lang, decimals=decimals)  # 3.5 km, not 4
+            used = km / per_day_km - 1
+        elif per_day_checks:
+            can, used = format_number(per_day_checks, lang), len(group) / per_day_checks - 1
+        else:
+            can, used = "–", None
+        rows.append(
+            {
+                col("crew"): str(crew),
+                col("day"): _date(day, lang),
+                col("pipes"): format_number(len(group), lang),
+                col("day_length"): format_quantity(km, "km", lang, decimals=2),
+                col("per_day"): can,
+                col("over"): format_signed_percent(used, lang) if used and used > 0.005 else "",
+            }
+        )
+    return pd.DataFrame(rows)
