@@ -117,7 +117,7 @@ def test_backtest_writes_json_and_self_contained_html(backtest):
     assert result["reliability"] and result["feature_importance"]["gain_share"]
     # the decile table of the calibration, pooled and per year, with the true expected counts
     pooled = result["calibration"]["pooled"]
-    assert "by decile of risk" in page and "Expected ÷ true" in page
+    assert "by decile of risk" in page and "Gap to the truly expected" in page
     assert f"<td>all</td><td>{pooled['total']['pipes']:,}</td>" in page
     assert f"<td>{pooled['total']['predicted']:,.1f}</td>" in page
     for entry in result["calibration"]["years"]:
