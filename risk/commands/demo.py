@@ -186,7 +186,7 @@ def _backtest_line(backtest: dict, years, workspace: Path) -> str:
     )
     return (
         f"Backtest {years[0]}-{years[1]}: the model finds {model_5:.0%} of a year's failures in "
-        f"the riskiest 5 % of length (best baseline {best:.0%}); report "
+        f"the riskiest 5% of length (best baseline {best:.0%}); report "
         f"{workspace / 'backtest' / 'backtest.html'}"
     )
 
