@@ -43,6 +43,8 @@ FORGET_COOKIE_KEY = "forget_session_cookie"
 DRAFT_KEY = "unsaved_draft"
 #: Session key: a draft may wait in the store for the person just signed in.
 DRAFT_CHECK_KEY = "look_for_draft"
+#: Session key: a kept draft was put back in this tab's form (removed at the next save).
+DRAFT_SHOWN_KEY = "draft_in_form"
 #: Session key: the person just signed out with the sidebar's button (see :func:`sign_out_here`).
 SIGNED_OUT_KEY = "signed_out"
 
@@ -398,7 +400,7 @@ def keep_draft(user: auth.User) -> None:
     Save tapped after 12 hours, a password reset, a sign-out in another tab): the page
     cannot record it, and the sign-in page would drop the form's fields. The store keeps it
     (:mod:`risk.outcomes.drafts`) until the same person signs in again, here or on another
-    phone, after a reload too (:func:`take_draft`); nobody else sees it."""
+    phone, after a reload too (:func:`take_draft`), until they save; nobody else sees it."""
     form = crewday.form_draft(st.session_state)
     if form:
         drafts.keep_draft(get_store(workspace_dir()), user.username, form)
@@ -406,12 +408,22 @@ def keep_draft(user: auth.User) -> None:
 
 
 def take_draft(user: auth.User) -> dict | None:
-    """The form :func:`keep_draft` kept for ``user`` (removed from the store), looked for
-    once after each sign-in; None when there is none."""
+    """The form :func:`keep_draft` kept for ``user``, looked for once after each sign-in;
+    None when there is none. It stays in the store until the crew saves
+    (:func:`draft_saved`): a reload before Save brings it back again."""
     if not st.session_state.pop(DRAFT_CHECK_KEY, False):
         return None
-    draft = drafts.take_draft(get_store(workspace_dir()), user.username)
-    return draft.form if draft else None
+    draft = drafts.read_draft(get_store(workspace_dir()), user.username)
+    if draft is None:
+        return None
+    st.session_state[DRAFT_SHOWN_KEY] = True
+    return draft.form
+
+
+def draft_saved(user: auth.User) -> None:
+    """After a save on the crew's page: a draft put back in the form is done with."""
+    if st.session_state.pop(DRAFT_SHOWN_KEY, False):
+        drafts.drop_draft(get_store(workspace_dir()), user.username)
 
 
 def draft_kept_for() -> str | None:

@@ -212,19 +212,30 @@ def test_a_kept_record_survives_a_reload_and_comes_back_on_another_phone(store):
     at.run()
     assert "user" not in at.session_state
 
-    other = AppTest.from_file(APP, default_timeout=60)  # a new session: nothing of the last
-    other.run()
-    other.text_input(key="signin_username").input("nadia")
-    other.text_input(key="signin_password").input(PASSWORD)
-    other.get("form_submit_button")[0].click()
-    other.run()
-    assert not other.exception
-    assert "What you typed is back in the form" in texts(other)
-    assert other.selectbox(key="f_assignment").value == pipe
-    assert other.radio(key="f_leak_kind").value == "valve"
-    assert other.text_input(key="f_flow").value == "0,4"
-    other.run()  # the next click: the draft is not put back over what the crew changes
-    assert "back in the form" not in texts(other)
     from risk.outcomes import drafts
 
-    assert drafts.take_draft(store, "nadia") is None  # taken: in the form now
+    def signed_in_elsewhere() -> AppTest:  # a new session: nothing of the last
+        other = AppTest.from_file(APP, default_timeout=60)
+        other.run()
+        other.text_input(key="signin_username").input("nadia")
+        other.text_input(key="signin_password").input(PASSWORD)
+        other.get("form_submit_button")[0].click()
+        other.run()
+        assert not other.exception
+        assert "What you typed is back in the form" in texts(other)
+        assert other.selectbox(key="f_assignment").value == pipe
+        assert other.radio(key="f_leak_kind").value == "valve"
+        assert other.text_input(key="f_flow").value == "0,4"
+        return other
+
+    other = signed_in_elsewhere()
+    other.run()  # the next click: the draft is not put back over what the crew changes
+    assert "back in the form" not in texts(other)
+    # a reload before Save (a phone switching apps) brings it back again: kept until saved
+    other = signed_in_elsewhere()
+    other.button(key="f_save").click()
+    other.run()
+    assert not other.exception and "Saved for pipe" in texts(other)
+    assert drafts.read_draft(store, "nadia") is None  # saved: done with
+    with OutcomeStore(store) as opened:
+        assert opened.outcomes()["flow_m3_per_h"].tolist() == [0.4]

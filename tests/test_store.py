@@ -672,6 +672,10 @@ def test_a_form_draft_waits_for_its_author_and_is_taken_once(url):
     drafts.keep_draft(url, "sam", typed, now=now - dt.timedelta(days=40))
     drafts.keep_draft(url, "erin", typed, now=now)  # removes sam's, 40 days old
     assert drafts.take_draft(url, "sam") is None
+    assert drafts.read_draft(url, "nadia").form == typed  # read, still kept
+    drafts.drop_draft(url, "erin")
+    assert drafts.read_draft(url, "erin") is None
+    drafts.keep_draft(url, "erin", typed, now=now)
     kept = drafts.take_draft(url, "nadia")
     assert kept.form == typed and kept.typed_at == now
     assert drafts.take_draft(url, "nadia") is None

@@ -346,6 +346,7 @@ if submitted:
                 "saved_at": time.monotonic(),
             }
             state["outcome_key"] = uuid.uuid4().hex
+            common.draft_saved(user)  # a kept form put back and now saved is done with
             state["crew_reset"] = {"after": int(assignment) if on_plan else None}
             st.rerun()
 

@@ -6,7 +6,7 @@ A crew types a leak, and the sign-in ends before Save reaches the page (the sess
 tab): nothing can be recorded by an ended sign-in, and the sign-in page would drop every
 field. The dashboard keeps what was typed (:func:`keep_draft`) and puts it back in the form
 when the same person signs in again, on this phone or another, after a reload too
-(:func:`take_draft`). A draft is not a record: it is never counted, exported or audited,
+(:func:`read_draft`), until a save removes it (:func:`drop_draft`). A draft is not a record: it is never counted, exported or audited,
 and it waits for its author alone; a newer draft replaces it.
 
 >>> keep_draft("outcomes.sqlite", "camille", {"f_result": "leak_found"})  # doctest: +SKIP
@@ -95,6 +95,37 @@ def keep_draft(
             store.close()
 
 
+def read_draft(store_url: str | Path | OutcomeStore, username: str) -> Draft | None:
+    """The draft kept for ``username``, left in the store, or None: it is put back in their
+    form at each sign-in until a save (:func:`drop_draft`), so that a reload before Save
+    does not lose it again."""
+    store, owned = open_store(store_url)
+    try:
+        with store.engine.connect() as connection:
+            row = (
+                connection.execute(
+                    sa.select(drafts_table).where(drafts_table.c.username == username)
+                )
+                .mappings()
+                .first()
+            )
+    finally:
+        if owned:
+            store.close()
+    return None if row is None else Draft(form=from_json(row["form"]), typed_at=row["typed_at"])
+
+
+def drop_draft(store_url: str | Path | OutcomeStore, username: str) -> None:
+    """Remove the draft of ``username`` (their form was saved)."""
+    store, owned = open_store(store_url)
+    try:
+        with _write(store) as connection:
+            connection.execute(sa.delete(drafts_table).where(drafts_table.c.username == username))
+    finally:
+        if owned:
+            store.close()
+
+
 def take_draft(store_url: str | Path | OutcomeStore, username: str) -> Draft | None:
     """The draft kept for ``username``, removed from the store (it goes back in their form),
     or None."""
@@ -117,4 +148,13 @@ def take_draft(store_url: str | Path | OutcomeStore, username: str) -> Draft | N
     return Draft(form=from_json(row["form"]), typed_at=row["typed_at"])
 
 
-__all__ = ["KEEP_DRAFT_DAYS", "Draft", "from_json", "keep_draft", "take_draft", "to_json"]
+__all__ = [
+    "KEEP_DRAFT_DAYS",
+    "Draft",
+    "drop_draft",
+    "from_json",
+    "keep_draft",
+    "read_draft",
+    "take_draft",
+    "to_json",
+]
