@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from risk import auth
 from risk.auth.sessions import KEEP_ENDED_DAYS
+from risk.outcomes import drafts
 from risk.store import OutcomeStore
 from risk.store.models import sessions_table
 
@@ -134,6 +135,14 @@ def test_an_administrator_who_sets_their_own_password_stays_signed_in_here_only(
     assert auth.resume_session(store, here) is None  # replaced by this tab's new session
 
 
+def _sign_in_form(at: AppTest, username: str) -> None:
+    """Sign in with the page's form, as a person would."""
+    at.text_input(key="signin_username").input(username)
+    at.text_input(key="signin_password").input(PASSWORD)
+    at.get("form_submit_button")[0].click()
+    at.run()
+
+
 def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again(store):
     """A crew's Save tapped after the session ended (12 hours, a password reset) recorded
     nothing and the sign-in page dropped what was typed. It waits in the tab for the same
@@ -153,10 +162,7 @@ def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again
         assert not len(opened.outcomes())  # nothing recorded by an ended sign-in
     assert "not saved" in texts(at) and "It is kept for nadia" in texts(at)
 
-    at.text_input(key="signin_username").input("nadia")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.get("form_submit_button")[0].click()
-    at.run()
+    _sign_in_form(at, "nadia")
     assert not at.exception
     assert "What you typed is back in the form" in texts(at)
     assert at.selectbox(key="f_assignment").value == pipe
@@ -170,8 +176,6 @@ def test_a_record_typed_when_the_sign_in_ended_comes_back_after_signing_in_again
         saved = opened.outcomes()
     assert len(saved) == 1 and saved["flow_m3_per_h"].tolist() == [2.5]
     assert saved["notes"].tolist() == ["under the bus stop"]
-    from risk.outcomes import drafts
-
     assert drafts.take_draft(store, "nadia") is None
 
 
@@ -185,16 +189,11 @@ def test_a_kept_record_is_shown_to_its_author_only(store):
     at.button(key="f_save").click()
     at.run()
     add_account(store.parent, "otto", "crew", "Nord")
-    at.text_input(key="signin_username").input("otto")
-    at.text_input(key="signin_password").input(PASSWORD)
-    at.get("form_submit_button")[0].click()
-    at.run()
+    _sign_in_form(at, "otto")
     assert not at.exception
     assert at.session_state["user"].username == "otto"
     assert at.radio(key="f_result").value is None
     assert "back in the form" not in texts(at)
-    from risk.outcomes import drafts
-
     assert drafts.take_draft(store, "nadia").form["f_result"] == "nothing_found"
 
 
@@ -212,15 +211,10 @@ def test_a_kept_record_survives_a_reload_and_comes_back_on_another_phone(store):
     at.run()
     assert "user" not in at.session_state
 
-    from risk.outcomes import drafts
-
     def signed_in_elsewhere() -> AppTest:  # a new session: nothing of the last
         other = AppTest.from_file(APP, default_timeout=60)
         other.run()
-        other.text_input(key="signin_username").input("nadia")
-        other.text_input(key="signin_password").input(PASSWORD)
-        other.get("form_submit_button")[0].click()
-        other.run()
+        _sign_in_form(other, "nadia")
         assert not other.exception
         assert "What you typed is back in the form" in texts(other)
         assert other.selectbox(key="f_assignment").value == pipe
