@@ -47,6 +47,17 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     assert code == 0, err
     assert "Note: Nord already has 3 inspections planned on these days (round 2026-11-23-" in out
     assert "; Nov 23, 2026): this round adds to them." in out
+    assert "No active field account" not in out  # camille is in crew Nord
+
+
+def test_dispatch_says_a_crew_no_field_account_belongs_to(run, workspace, accounts, tmp_path):
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,2\nEst,2\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
+    code, out, err = run(*args, "--assign", "--user", "ingrid")
+    assert code == 0, err
+    assert "Note: No active field account is in the crew Est: nobody will see its list" in out
+    assert "crew Nord:" not in out
 
 
 def test_dispatch_sends_no_crew_on_the_projects_closed_days(run, workspace, tmp_path):

@@ -168,6 +168,14 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
     assert days.columns.tolist() == ["Crew", "Day", "Pipes", "Length", "The crew's day", "Over by"]
     assert len(days) == plan.groupby(["crew", "date"]).ngroups
     assert days["Pipes"].astype(int).sum() == len(plan)
+    # what the click will do, said before it: how many, when, whose lists
+    n_nord, n_sud = (int((plan["crew"] == crew).sum()) for crew in ("Nord", "Sud"))
+    assert (
+        f"Assigning puts these {len(plan)} inspections, " in texts(at)
+        and f"on the crews' inspection lists: Nord {n_nord} (nadia) and Sud {n_sud} (sam)."
+        in texts(at)
+    )
+    assert "No active field account" not in texts(at)
     at.text_input(key="round_id").input("test-round")
     at.button(key="assign").click()
     at.run()
@@ -180,9 +188,31 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
     # The lists stay to download, but a second click or a return to the page assigns nothing
     assert "These lists are assigned (round test-round)" in texts(at)
     assert at.button(key="assign").disabled
+    # the name box beside it shows the round these lists went to, not the next one's
+    shown = at.text_input(key="round_of_test-round")
+    assert shown.value == "test-round" and shown.disabled
     at.switch_page("views/risk_map.py").run()
     at.switch_page("views/dispatch.py").run()
     assert not at.exception and at.button(key="assign").disabled
+
+
+def test_a_crew_no_field_account_belongs_to_is_said_before_assigning(tmp_path, monkeypatch):
+    """A crew of crews.csv without an active field account would get a list nobody sees on
+    the crew's page: the page says so before the click, and so does 'risk dispatch'."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    (workspace / "crews.csv").write_text("name,km_per_day\nNord,3\nEst,3\n")
+    at = app_as(workspace, "erin", "dispatch")
+    at.button(key="generate").click()
+    at.run()
+    assert not at.exception
+    assert set(at.session_state["plan"]["crew"]) == {"Nord", "Est"}
+    warnings = [w.value for w in at.warning]
+    assert any(
+        w.startswith("No active field account is in the crew Est: nobody will see its list")
+        for w in warnings
+    ), warnings
+    assert not any("crew Nord" in w for w in warnings)
 
 
 def test_dispatch_refuses_stale_lists_and_cancels_a_round(tmp_path, monkeypatch):

@@ -453,16 +453,24 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
                                                    "status": ["planned"]}), today=TODAY)  # fmt: skip
     assert f"Nord · {i18n.format_date(monday)}" in main_text(page)
     check_clean(page, "dispatch")
-    # Assigned: the form moves on to the next free week under a free name. (Its state was
-    # only deleted: the browser kept showing the old day and name, and the name was refused.)
+    # What the click will do is said before it
+    page.get_by_text("on the crews' inspection lists: Nord").wait_for()
+    name = page.get_by_role("textbox", name="Round name").input_value()
+    # Assigned: the lists shown keep their round's name; the form moves on to the next free
+    # week, and the next lists get a free name. (Its state was only deleted: the browser
+    # kept showing the old day and name, and the name was refused.)
     page.get_by_role("button", name="Assign to the crews").click()
-    page.get_by_text("These lists are assigned (round").wait_for(timeout=30_000)
+    page.get_by_text(f"These lists are assigned (round {name})").wait_for(timeout=30_000)
+    round_name = page.get_by_role("textbox", name="Round name")
+    expect(round_name).to_have_value(name)
+    expect(round_name).to_be_disabled()
+    shoot(page, "engineer-dispatch-desk")
     after = pd.Timestamp(monday) + pd.Timedelta(days=7)
     day = page.get_by_role("spinbutton", name="day, First day").first
     expect(day).to_have_attribute("aria-valuenow", str(after.day), timeout=20_000)
-    round_name = page.get_by_role("textbox", name="Round name")
+    page.get_by_role("button", name="Make the lists").click()
+    expect(round_name).to_be_enabled(timeout=30_000)
     assert round_name.input_value().startswith(f"{after:%Y-%m-%d}-")
-    shoot(page, "engineer-dispatch-desk")
     context.close()
 
     (ARTIFACTS / "engineer-click-to-card.json").write_text(

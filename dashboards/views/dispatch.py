@@ -76,14 +76,15 @@ if cancellable:
 
 # -- crews, dates, exclusions ---------------------------------------------------------------
 st.subheader(tr("dispatch.crews"))
+accounts = auth.list_users(store)
 try:
     crews_default, unit_default, source = rounds.project_crews(
-        workspace, assignments, auth.list_users(store)
+        workspace, assignments, accounts
     )
 except InputError as exc:  # a crews.csv that cannot be read: say why, plan without it
     st.error(tr("dispatch.crews_bad_file", error=str(exc)))
     crews_default, unit_default, source = rounds.project_crews(
-        workspace, assignments, auth.list_users(store), use_file=False
+        workspace, assignments, accounts, use_file=False
     )
 st.caption(tr(f"dispatch.crews_from.{source}", names=", ".join(crews_default["name"])))
 units = ["km_per_day", "checks_per_day"]
@@ -254,13 +255,23 @@ blocked = (
     or (bool(warning) and not move)
     or (bool(busy) and not anyway)
 )
+if len(plan) and not assigned_as:  # what the click will do, and who would see nothing
+    what, unseen = rounds.assign_words(plan, accounts, lang)
+    st.caption(what)
+    for words in unseen:
+        st.warning(words)
 c1, c2 = st.columns([2, 1])
 if "round_id" not in st.session_state:
     # the widget reads its value from the state alone (a default beside it warns)
     st.session_state["round_id"] = rounds.free_round_id(
         f"{start:%Y-%m-%d}-{user.username}", assignments
     )
-round_id = c1.text_input(tr("dispatch.round"), key="round_id")
+if assigned_as:  # its name, not the next round's (set for after the next plan)
+    c1.text_input(
+        tr("dispatch.round"), value=assigned_as, disabled=True, key=f"round_of_{assigned_as}"
+    )
+else:
+    round_id = c1.text_input(tr("dispatch.round"), key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=blocked):
     try:
         stored = writes.assign(

@@ -202,7 +202,8 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 
 def cmd_dispatch(args) -> int:
     from risk.dispatch import closed_days, plan_inspections, read_crews
-    from risk.dispatch.rounds import busy_crew_words
+    from risk.auth import list_users
+    from risk.dispatch.rounds import assign_words, busy_crew_words
     from risk.dispatch.sheets import export_plan
     from risk.outcomes.writes import assign
     from risk.workspace import load_workspace
@@ -228,6 +229,7 @@ def cmd_dispatch(args) -> int:
         exclude = exclusions(store, start=start, recent_days=args.recent_days)
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
         busy = busy_crew_words(store.assignments(), plan)
+        unseen = assign_words(plan, list_users(store))[1] if len(plan) else []
         # An assigned round is a record: its lists go to plans/<round id>, never over another
         # round's; a draft (not assigned) goes to plans/<start>-draft, replaced by the next.
         folder = f"{start.isoformat()}-draft"
@@ -252,7 +254,7 @@ def cmd_dispatch(args) -> int:
 
     past = past_start_words(start, clock.today())
     text += f"\nNote: {past}" if past else ""
-    text += "".join(f"\nNote: {words}" for words in busy)
+    text += "".join(f"\nNote: {words}" for words in busy + unseen)
     if not args.scores:  # the workspace's scores: said when they are old
         from risk.scoring import scores_age_words
 

@@ -297,6 +297,46 @@ def busy_crew_words(
     return out
 
 
+def assign_words(
+    plan: pd.DataFrame, users: pd.DataFrame | None, lang: str = "en"
+) -> tuple[str, list[str]]:
+    """What "Assign to the crews" will do, said before the click, and a warning per crew of
+    the plan that no active field account belongs to (its list would be assigned and seen by
+    nobody on the crew's page). ``plan``: ``crew``, ``date``, ``pipe_id``; ``users``: the
+    accounts (``role``, ``crew``, ``active``, ``username``).
+
+    >>> plan = pd.DataFrame({"crew": ["Nord", "Nord", "Sud"], "pipe_id": ["P1", "P2", "P3"],
+    ...     "date": pd.to_datetime(["2026-12-14", "2026-12-15", "2026-12-14"])})
+    >>> users = pd.DataFrame({"username": ["anne"], "role": ["crew"], "crew": ["Nord"],
+    ...                       "active": [True]})
+    >>> what, missing = assign_words(plan, users)
+    >>> what[:65]
+    'Assigning puts these 3 inspections, Dec 14, 2026 to Dec 15, 2026,'
+    >>> what[65:]
+    " on the crews' inspection lists: Nord 2 (anne) and Sud 1."
+    >>> missing[0][:52]
+    'No active field account is in the crew Sud: nobody w'
+    """
+    days = pd.to_datetime(plan["date"])
+    first, last = days.min().date(), days.max().date()
+    span = _date(first, lang) if first == last else t(
+        "dispatch.days_span", lang, first=_date(first, lang), last=_date(last, lang)
+    )  # fmt: skip
+    accounts = users if users is not None else pd.DataFrame(columns=["role", "crew", "active"])
+    field = accounts[(accounts["role"] == "crew") & accounts["active"].astype(bool)]
+    parts, missing = [], []
+    for crew, group in plan.groupby(plan["crew"].astype(str), sort=True):
+        names = sorted(field.loc[field["crew"].astype(str) == crew, "username"].astype(str))
+        who = f" ({and_list(names, lang)})" if names else ""
+        parts.append(f"{crew} {format_number(len(group), lang)}{who}")
+        if not names:
+            missing.append(t("dispatch.crew_unseen", lang, crew=crew))
+    what = plural(
+        "dispatch.assign_what", len(plan), lang, days=span, crews=and_list(parts, lang)
+    )
+    return what, missing
+
+
 def free_round_id(base: str, assignments: pd.DataFrame | None) -> str:
     """``base``, or ``base-2``, ``base-3``... the first not taken by a stored round (a round
     re-planned from the same first day after a cancel must not be refused for its name).
