@@ -170,10 +170,10 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
     assert days["Pipes"].astype(int).sum() == len(plan)
     # what the click will do, said before it: how many, when, whose lists
     n_nord, n_sud = (int((plan["crew"] == crew).sum()) for crew in ("Nord", "Sud"))
-    assert (
-        f"Assigning puts these {len(plan)} inspections, " in texts(at)
-        and f"on the crews' inspection lists: Nord {n_nord} (nadia) and Sud {n_sud} (sam)."
-        in texts(at)
+    assert f"Assigning puts these {len(plan)} inspections, " in texts(
+        at
+    ) and f"on the crews' inspection lists: Nord {n_nord} (nadia) and Sud {n_sud} (sam)." in texts(
+        at
     )
     assert "No active field account" not in texts(at)
     at.text_input(key="round_id").input("test-round")

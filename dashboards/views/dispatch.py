@@ -78,9 +78,7 @@ if cancellable:
 st.subheader(tr("dispatch.crews"))
 accounts = auth.list_users(store)
 try:
-    crews_default, unit_default, source = rounds.project_crews(
-        workspace, assignments, accounts
-    )
+    crews_default, unit_default, source = rounds.project_crews(workspace, assignments, accounts)
 except InputError as exc:  # a crews.csv that cannot be read: say why, plan without it
     st.error(tr("dispatch.crews_bad_file", error=str(exc)))
     crews_default, unit_default, source = rounds.project_crews(

@@ -201,8 +201,8 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 
 
 def cmd_dispatch(args) -> int:
-    from risk.dispatch import closed_days, plan_inspections, read_crews
     from risk.auth import list_users
+    from risk.dispatch import closed_days, plan_inspections, read_crews
     from risk.dispatch.rounds import assign_words, busy_crew_words
     from risk.dispatch.sheets import export_plan
     from risk.outcomes.writes import assign

@@ -331,9 +331,7 @@ def assign_words(
         parts.append(f"{crew} {format_number(len(group), lang)}{who}")
         if not names:
             missing.append(t("dispatch.crew_unseen", lang, crew=crew))
-    what = plural(
-        "dispatch.assign_what", len(plan), lang, days=span, crews=and_list(parts, lang)
-    )
+    what = plural("dispatch.assign_what", len(plan), lang, days=span, crews=and_list(parts, lang))
     return what, missing
 
 
