@@ -82,6 +82,7 @@ def test_pipes_without_a_consequence_are_not_assessed_never_grade_1():
     texts, _ = matrix_table(result)
     assert texts.columns[-1] == "not assessed"
     assert "1 · 0.5 km · 0.25" in texts.iloc[1, -1]  # row "likely": E, 500 m
+    assert texts.iloc[0, -1] == "–"  # no pipe: a dash, as other tables write none
     listed = cell_table(result, 4, 0)
     assert listed["Pipe"].tolist() == ["E"]
     assert listed["Consequence"].tolist() == ["consequence not assessed"]
@@ -401,7 +402,7 @@ def test_the_risk_matrix_counts_the_pipes_the_filters_show(tmp_path):
         int(str(v).split(" · ")[0].replace(",", ""))
         for column in matrix.columns[1:]
         for v in matrix[column]
-        if str(v).strip() not in ("", "·")
+        if str(v).strip() not in ("", "–")
     )
     assert counted == shown.sum()
 

@@ -176,11 +176,13 @@ if card:
         )
 
 # -- calibration ----------------------------------------------------------------------------
-st.subheader(tr("model.calibration"))
+# Two calibrations with two headings: the current model's (its held-out years), or else the
+# backtest's (its test years, as its report shows them)
+calibration = modelcard.reliability_table(card)
+st.subheader(tr("model.calibration" if len(calibration) else "model.calibration_backtest"))
 sentence = modelcard.describe_card(card, lang)["calibration"] if card else None
 if sentence:
     st.markdown(sentence)
-calibration = modelcard.reliability_table(card)
 if not len(calibration):
     calibration = backtest_report.calibration_table(report)
 if len(calibration):

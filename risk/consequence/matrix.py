@@ -410,7 +410,7 @@ def matrix_table(result: RiskResult, lang: str = "en") -> tuple[pd.DataFrame, pd
         for name, cof in zip(columns, (1, 2, 3, 4, 5, 0), strict=False):
             cell = cells.loc[(lof, cof)]
             row[name] = (
-                "·"
+                "–"  # none: as other tables write it
                 if not cell["pipes"]
                 else t(
                     "riskmatrix.cell",
