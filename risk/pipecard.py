@@ -380,6 +380,12 @@ def _weld_phrases(data, pipe_id: str, lang: str) -> list[str]:
     for column, key in (("grade", "card.welds_grade"), ("condition", "card.welds_condition")):
         if column in rows and rows[column].notna().any():
             counts = rows[column].dropna().astype(str).value_counts().sort_index()
+            if column == "grade":  # a joint type is said as itself, not as a "grade"
+                joints = [k for k in counts.index if _coded_label("weld_grade", k, lang)]
+                phrases += [f"{grade_words(k, lang)} ({counts[k]})" for k in joints]
+                counts = counts.drop(joints)
+                if not len(counts):
+                    continue
             words = grade_words if column == "grade" else value_words
             parts = ", ".join(f"{words(k, lang)} ({v})" for k, v in counts.items())
             phrases.append(t(key, lang, what=parts))

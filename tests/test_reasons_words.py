@@ -207,3 +207,20 @@ def test_the_ingestion_report_does_not_call_used_weather_columns_unused(data, wo
     unread = report.split("## Columns not read", 1)[1].split("## Warnings", 1)[0]
     assert "weather" not in unread and "`RR`" not in unread, unread
     assert "`NOM_USUEL`" in unread
+
+
+def test_a_joint_type_in_the_grade_column_is_said_as_a_joint_not_as_a_grade():
+    from types import SimpleNamespace
+
+    from risk.pipecard import _weld_phrases
+
+    welds = pd.DataFrame(
+        {"pipe_id": ["P1"] * 3 + ["P2"], "grade": ["PLOMB", "PLOMB", "B", "C"],
+         "condition": ["MAUVAIS", None, None, None]}
+    )  # fmt: skip
+    data = SimpleNamespace(welds=welds)
+    assert _weld_phrases(data, "P1", "en") == [
+        "3 welds or joints", "lead-caulked joint (2)", "grade: B (1)", "condition: bad (1)",
+    ]  # fmt: skip
+    assert _weld_phrases(data, "P2", "en") == ["1 weld or joint", "grade: C (1)"]
+    assert _weld_phrases(data, "P1", "fr")[1] == "joint au plomb (2)"
