@@ -229,6 +229,21 @@ def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
     return text
 
 
+def format_month(value, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A month as its language writes it: ``Dec 2026`` (English), ``déc. 2026`` (French).
+    ``value``: a date or a ``2026-12`` string. '–' when missing.
+
+    >>> format_month("2026-12"), format_month("2026-12", "fr")
+    ('Dec 2026', 'déc. 2026')
+    """
+    import pandas as pd  # late: this module stays light
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    day = pd.Timestamp(str(value) + "-01" if len(str(value)) == 7 else value).date()
+    return _babel_date(day, format="MMM y", locale=_locale(lang))
+
+
 def format_moment(utc, lang: str = DEFAULT_LANGUAGE) -> str:
     """A moment stored in UTC (naive), in this machine's time zone: the day as
     :func:`format_date` writes it, the time to the minute and the zone, e.g. ``Dec 4, 2026,

@@ -661,7 +661,8 @@ def test_impact_counts_recorded_leaks_and_compares_with_baselines(workspace):
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         store.record(
             {"pipe_id": "P-0030", "result": "leak_found", "leak_kind": "main",
-             "flow_m3_per_h": 1.0, "inspected_on": TODAY - dt.timedelta(days=40)},
+             "flow_m3_per_h": 1.0, "inspected_on": TODAY - dt.timedelta(days=40),
+             "repair_date": TODAY - dt.timedelta(days=35)},
             user="erin", idempotency_key="impact-test",
         )  # fmt: skip
     at = app_as(workspace, "marc", "impact")
@@ -671,6 +672,9 @@ def test_impact_counts_recorded_leaks_and_compares_with_baselines(workspace):
     assert metrics["Water saved to date"].endswith("m³")
     assert "Hit rate against the old ways" in texts(at)
     assert len(at.get("download_button")) == 2
+    # months in words, as dates are written ("Dec 2026", not "2026-12")
+    (monthly,) = [d.value for d in at.dataframe if "Month" in d.value.columns]
+    assert monthly["Month"].str.fullmatch(r"[A-Z][a-z]{2} \d{4}").all(), monthly["Month"]
 
 
 def test_admin_lists_and_adds_users(workspace):

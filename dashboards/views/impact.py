@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from risk.csvsafe import to_csv_text
+from risk.i18n import format_month
 from risk.savings import impact, words
 
 workspace, user = common.require("impact")
@@ -99,12 +100,11 @@ monthly = summary["monthly"]
 if len(monthly) and monthly["saved_m3"].sum() > 0:
     # One scale for both (two axes would make the line and the bars look unrelated).
     saved, cumulative = tr("impact.saved_m3"), tr("impact.cumulative_m3")
+    months = [format_month(m, lang) for m in monthly["month"]]  # "Dec 2026", as the table
     long = pd.concat(
         [
-            pd.DataFrame({"month": monthly["month"], "what": saved, "m3": monthly["saved_m3"]}),
-            pd.DataFrame(
-                {"month": monthly["month"], "what": cumulative, "m3": monthly["cumulative_m3"]}
-            ),
+            pd.DataFrame({"month": months, "what": saved, "m3": monthly["saved_m3"]}),
+            pd.DataFrame({"month": months, "what": cumulative, "m3": monthly["cumulative_m3"]}),
         ]
     )
     colour = alt.Color(
@@ -114,7 +114,7 @@ if len(monthly) and monthly["saved_m3"].sum() > 0:
         legend=alt.Legend(orient="top", labelLimit=0),
     )
     base = alt.Chart(long).encode(
-        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("month:O", title=None, sort=months, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("m3:Q", title="m³", axis=alt.Axis(format=",.0f")),
         color=colour,
     )

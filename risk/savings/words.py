@@ -23,6 +23,7 @@ from risk.costs import inspection_return
 from risk.i18n import (
     format_date,
     format_flow,
+    format_month,
     format_number,
     format_percent,
     format_quantity,
@@ -295,7 +296,7 @@ def monthly_table(summary: dict, lang: str = "en") -> pd.DataFrame:
     monthly = summary["monthly"]
     return pd.DataFrame(
         {
-            t("impact.month", lang): monthly["month"].astype(str),
+            t("impact.month", lang): [format_month(m, lang) for m in monthly["month"]],
             t("impact.leaks_repaired", lang): [format_number(v, lang) for v in monthly["leaks_repaired"]],
             t("impact.saved_m3", lang): [format_number(v, lang) for v in monthly["saved_m3"]],
             t("impact.cumulative_m3", lang): [format_number(v, lang) for v in monthly["cumulative_m3"]],
