@@ -179,7 +179,8 @@ if card:
 # Two calibrations with two headings: the current model's (its held-out years), or else the
 # backtest's (its test years, as its report shows them)
 calibration = modelcard.reliability_table(card)
-st.subheader(tr("model.calibration" if len(calibration) else "model.calibration_backtest"))
+heading = tr("model.calibration") if len(calibration) else tr("model.calibration_backtest")
+st.subheader(heading)
 sentence = modelcard.describe_card(card, lang)["calibration"] if card else None
 if sentence:
     st.markdown(sentence)
