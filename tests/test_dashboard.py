@@ -580,6 +580,53 @@ def test_a_corrected_flow_replaces_the_leak_and_one_more_leak_adds(tmp_path, mon
     assert impact["leaks_found"] == 2 and impact["inspections"] == 1
 
 
+def test_a_pipe_of_another_crews_list_recorded_by_hand_is_said_and_never_replaced_unasked(
+    tmp_path, monkeypatch
+):
+    """nadia (crew Nord) types P-0003, on crew Sud's list today, and records it: she is told
+    Sud's visit stays planned. sam (crew Sud) then opens P-0003: he sees nadia's record, and
+    his own replaces it only when he says so (the form used to start on "replaces")."""
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "nadia", "crew")
+    at.selectbox(key="f_assignment").set_value(-1).run()  # "another pipe"
+    at.text_input(key="f_other_pipe").input("P-0003")
+    fill_outcome(at, "leak_found", flow="1.5")
+    at.button(key="f_save").click()
+    at.run()
+    assert not at.exception
+    assert "Saved for pipe P-0003: leak found" in texts(at)
+    assert "Pipe P-0003 is also on the list of crew Sud for " in texts(at)
+    assert "their visit stays planned" in texts(at)
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        theirs = store.assignments(crew="Sud").set_index("pipe_id").loc["P-0003"]
+    assert theirs["status"] == "planned"  # a mistyped number must not take Sud's visit away
+
+    sam = app_as(workspace, "sam", "crew")
+    sam.button(key=f"crew_pick_{int(theirs['assignment_id'])}").click()
+    sam.run()
+    assert "Already recorded for this pipe on " in texts(sam)
+    assert "leak found at a joint, 1.5 m³/h (record 1, by nadia)" in texts(sam)
+    assert replaces_choice(sam).value is None  # another person's record: not replaced unasked
+    fill_outcome(sam, "nothing_found", flow=None)
+    sam.button(key="f_save").click()
+    sam.run()
+    assert "This pipe already has a record that day: say below whether" in sam.error[0].value
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        (nadias,) = store.outcomes()["idempotency_key"]  # nothing recorded by the refused tap
+    replaces_choice(sam).set_value(nadias)  # he says: a correction
+    fill_outcome(sam, "nothing_found", flow=None)
+    sam.button(key="f_save").click()
+    sam.run()
+    assert not sam.exception
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert store.outcomes()["recorded_by"].tolist() == ["nadia", "sam"]
+        assert store.outcomes(counted=True)["recorded_by"].tolist() == ["sam"]
+        assert store.assignments(crew="Sud").set_index("pipe_id").loc["P-0003", "status"] == (
+            "done"
+        )
+
+
 def test_adding_another_result_beside_a_leak_is_refused_with_the_way_to_correct(workspace):
     at = app_as(workspace, "nadia", "crew", lang="fr")
     first = at.selectbox(key="f_assignment").value

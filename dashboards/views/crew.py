@@ -177,6 +177,8 @@ with st.container(key="crew-pipe"):
         )
         if last.get("dropped"):
             shown.caption(tr("crew.dropped", result=result))
+        if last.get("elsewhere"):
+            shown.info(last["elsewhere"])
     with st.container(border=True):
         is_next = state["f_assignment"] == state.get("crew_auto")
         st.markdown(f"**{tr('crew.next_pipe' if is_next else 'crew.chosen_pipe')}**")
@@ -223,7 +225,7 @@ with st.container(key="crew-pipe"):
                 replaces = st.radio(
                     tr("crew.new_record"),
                     [*choices, ADDS],
-                    index=len(choices) - 1,
+                    index=crewday.replaces_default(earlier, user.username),
                     format_func=lambda k, lang=lang, earlier=earlier: (  # bound: AppTest
                         t("crew.adds", lang)
                         if k == ADDS
@@ -290,6 +292,8 @@ if submitted:
         problems.append("form.error.unknown_pipe")
     if not on_plan and len(earlier) and asked_for != (shown_pipe, state.get("f_inspected")):
         problems.append("crew.say_replaces")  # typed with this tap: the question was not shown
+    elif len(earlier) and replaces is None and result is not None:
+        problems.append("crew.say_replaces")  # another person's record: not replaced unasked
     since = time.monotonic() - last["saved_at"] if last and "saved_at" in last else None
     typed = None if result is None else outcome  # no result: nothing a crew would save
     if crewday.repeats_last_save(last and last["outcome"], typed, since):
@@ -343,6 +347,13 @@ if submitted:
                 "created": stored.created,
                 "corrects": crewday.recorded_words(corrects, lang) if len(corrects) else None,
                 "dropped": last["dropped"] if key == (last or {}).get("key") else dropped,
+                # a pipe typed by a crew member that another crew has planned: their visit
+                # stays (the store completes only the recording crew's own stop)
+                "elsewhere": None
+                if on_plan or user.role != "crew"
+                else crewday.planned_elsewhere_words(
+                    store.assignments(status="planned"), pipe_id, crew, lang
+                ),
                 "saved_at": time.monotonic(),
             }
             state["outcome_key"] = uuid.uuid4().hex

@@ -497,6 +497,51 @@ def _result_words(outcome: dict, lang: str) -> str:
     return words + (f", {flow}" if flow else "")
 
 
+def planned_elsewhere_words(
+    planned: pd.DataFrame, pipe_id, crew, lang: str = DEFAULT_LANGUAGE
+) -> str | None:
+    """After a crew member records a pipe typed by hand: the sentence saying it is on another
+    crew's list, whose visit stays planned (a mistyped pipe number must not take a pipe off
+    another crew's list; the store completes only the recording crew's own stop), and that
+    they see the record when they open it. ``planned``: the store's planned assignments
+    (``pipe_id``, ``crew``, ``planned_date``). None when no other crew has it planned.
+
+    >>> planned = pd.DataFrame({"pipe_id": ["P7"], "crew": ["Sud"],
+    ...                         "planned_date": pd.to_datetime(["2026-12-07"])})
+    >>> planned_elsewhere_words(planned, "P7", "Nord")[:58]
+    'Pipe P7 is also on the list of crew Sud for Dec 7, 2026: t'
+    >>> planned_elsewhere_words(planned, "P7", "Sud") is None
+    True
+    """
+    if planned is None or not len(planned) or not pipe_id:
+        return None
+    theirs = planned[
+        (planned["pipe_id"].astype(str) == str(pipe_id))
+        & (planned["crew"].astype(str) != str(crew))
+    ].sort_values("planned_date")
+    if not len(theirs):
+        return None
+    first = theirs.iloc[0]
+    return t(
+        "crew.planned_elsewhere", lang, pipe_id=str(pipe_id), crew=str(first["crew"]),
+        day=format_date(pd.Timestamp(first["planned_date"]).date(), lang),
+    )  # fmt: skip
+
+
+def replaces_default(earlier: pd.DataFrame, username: str) -> int | None:
+    """Which answer the form's "your new record replaces ..." question starts on: the last
+    earlier record when the person recorded it themselves (a correction of their own); none
+    when someone else did (replacing another person's finding is said, never guessed).
+
+    >>> earlier = pd.DataFrame({"recorded_by": ["camille", "karim"]})
+    >>> replaces_default(earlier, "karim"), replaces_default(earlier, "camille")
+    (1, None)
+    """
+    if not len(earlier) or str(earlier["recorded_by"].iloc[-1]) != str(username):
+        return None
+    return len(earlier) - 1
+
+
 def recorded_notice(
     outcomes: pd.DataFrame | None, pipe_id, day: date | None, lang: str = DEFAULT_LANGUAGE
 ) -> str | None:
