@@ -718,7 +718,7 @@ def test_impact_counts_recorded_leaks_and_compares_with_baselines(workspace):
     assert int(metrics["Leaks found"]) >= 1
     assert metrics["Water saved to date"].endswith("m³")
     assert "Hit rate against the old ways" in texts(at)
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 3
     # months in words, as dates are written ("Dec 2026", not "2026-12")
     (monthly,) = [d.value for d in at.dataframe if "Month" in d.value.columns]
     assert monthly["Month"].str.fullmatch(r"[A-Z][a-z]{2} \d{4}").all(), monthly["Month"]

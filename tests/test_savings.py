@@ -122,3 +122,21 @@ def test_one_leak_that_stands_out_is_named_for_checking():
     # ordinary leaks of different sizes are not named
     assert summarise_savings(leak_savings(outcomes([1.5, 2.5])))["largest_leak"] is None
     assert summarise_savings(leak_savings(outcomes([0.5, 0.8, 6.0])))["largest_leak"] is None
+
+
+def test_the_leaks_export_gives_volumes_to_the_tenth_of_a_cubic_metre():
+    import datetime as dt
+
+    from risk.savings.impact import impact_summary
+    from risk.savings.words import leaks_export
+
+    outcomes = pd.DataFrame(
+        {"pipe_id": ["P1", "P2"], "result": "leak_found",
+         "inspected_on": pd.Timestamp("2026-10-02"),
+         "repair_date": [pd.Timestamp("2026-10-05"), pd.NaT], "flow_m3_per_h": [1.3, 0.7]}
+    )  # fmt: skip
+    pipes = pd.DataFrame({"pipe_id": ["P1", "P2"], "length_m": [95.0, 120.0]})
+    table = leaks_export(impact_summary(outcomes, pipes, as_of=dt.date(2026, 12, 1)))
+    for column in ("saved_m3_to_date", "projected_m3_year", "saved_m3_until_next_survey"):
+        assert (table[column] == table[column].round(1)).all(), table[column]
+    assert table["saved_m3_to_date"].iloc[0] > 0

@@ -391,6 +391,10 @@ def test_export_then_import_elsewhere_keeps_every_outcome_once(store, tmp_path):
         "repair_date,inspected_on,notes,recorded_by,recorded_at,corrects_key"
     )
     assert [r.created for r in store.import_csv(path, user="carla", today=TODAY)] == [False] * 5
+    # the Impact page's download is the same file
+    from risk.csvsafe import to_csv_text
+
+    assert to_csv_text(store.export_table()) == path.read_text(encoding="utf-8")
 
     with OutcomeStore(tmp_path / "copy.sqlite") as copy:
         assert [r.created for r in copy.import_csv(path, user="carla", today=TODAY)] == [True] * 5

@@ -126,7 +126,7 @@ else:
     st.info(tr("impact.no_repairs_yet") if summary["leaks_found"] else tr("impact.no_leaks"))
 
 st.caption(texts["assumptions"])
-d1, d2 = st.columns(2)
+d1, d2, d3 = st.columns(3)
 d1.download_button(
     tr("impact.export_monthly"), to_csv_text(monthly), "water-saved-by-month.csv",
     "text/csv", key="dl_monthly",
@@ -134,4 +134,9 @@ d1.download_button(
 d2.download_button(
     tr("impact.export_leaks"), to_csv_text(words.leaks_export(summary)), "leaks-found.csv",
     "text/csv", key="dl_leaks",
+)  # fmt: skip
+# every field record, nothing found and no access too: the file of 'risk outcomes export'
+d3.download_button(
+    tr("impact.export_records"), to_csv_text(common.get_store(workspace).export_table()),
+    "field-records.csv", "text/csv", key="dl_records", help=tr("impact.export_records_help"),
 )  # fmt: skip

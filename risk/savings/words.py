@@ -325,9 +325,10 @@ def leaks_export(summary: dict) -> pd.DataFrame:
             "repair_assumed_by": leaks["repair_date"].where(~leaks["repaired"]).dt.date,
             "flow_m3_per_h": leaks["flow_m3_per_h"],
             "flow_assumed": leaks["flow_assumed"],
-            "saved_m3_to_date": to_date,
-            "projected_m3_year": leaks["saved_m3_year"],
-            "saved_m3_until_next_survey": leaks["saved_m3"],
+            # to the tenth of a m³ (10519.199999999999 read as a fault in a spreadsheet)
+            "saved_m3_to_date": pd.Series(to_date, dtype=float, index=leaks.index).round(1),
+            "projected_m3_year": leaks["saved_m3_year"].astype(float).round(1),
+            "saved_m3_until_next_survey": leaks["saved_m3"].astype(float).round(1),
         }
     )
 

@@ -237,12 +237,18 @@ class OutcomeStore:
 
         The file can be imported again (into this or another store) without duplicates.
         """
+        table = self.export_table()
+        write_csv_atomically(table, path)
+        return len(table)
+
+    def export_table(self) -> pd.DataFrame:
+        """Every outcome as :meth:`export_csv` writes it (dates as text), for a download of
+        the same file from the dashboard."""
         table = self.outcomes()
         for column in ("inspected_on", "repair_date"):
             table[column] = table[column].dt.strftime("%Y-%m-%d")
         table["recorded_at"] = table["recorded_at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
-        write_csv_atomically(table, path)
-        return len(table)
+        return table
 
     # -- assignments ---------------------------------------------------------------------------
 
