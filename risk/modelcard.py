@@ -391,6 +391,44 @@ def current_forecast_sentence(workspace, lang: str = "en") -> str | None:
     return weather_range_words(by_year, expected, basis.get("horizon_years") or 1, lang)
 
 
+def field_records_words(
+    card: dict, outcomes: pd.DataFrame | None, lang: str = "en", *, command: str | None = None
+) -> str | None:
+    """Whether the crews' records are in the model of ``card``: how many it learnt from
+    (its ``field_records``: leaks found and nothing found inspected before its ``as_of``;
+    "no access" teaches nothing) and how many of ``outcomes`` (the records that count,
+    ``OutcomeStore.outcomes(counted=True)``) came since, with the way to learn from them
+    (``command``, for the people who run the model; else who does). None when there is
+    nothing to say.
+
+    >>> records = pd.DataFrame({"result": ["leak_found", "nothing_found", "no_access"],
+    ...     "inspected_on": pd.to_datetime(["2025-10-01", "2026-03-02", "2026-03-03"])})
+    >>> words = field_records_words({"as_of": "2026-01-01", "field_records": 1}, records)
+    >>> words[:61]
+    'This model learnt from 1 field record made before Jan 1, 2026'
+    >>> words[-45:]
+    'scores again to learn from the records since.'
+    """
+    if not card or not card.get("as_of"):
+        return None
+    day = pd.Timestamp(card["as_of"])
+    date = format_date(day.date(), lang)
+    parts = []
+    learnt = _number(card.get("field_records"))
+    if learnt:
+        parts.append(plural("model.records_before", int(learnt), lang, date=date))
+    since = 0
+    if outcomes is not None and len(outcomes):
+        useful = outcomes[outcomes["result"].isin(["leak_found", "nothing_found"])]
+        since = int((pd.to_datetime(useful["inspected_on"]) >= day).sum())
+    if since:
+        how = t("model.records_how", lang, command=command) if command else t(
+            "model.records_how_ask", lang
+        )  # fmt: skip
+        parts.append(plural("model.records_since", since, lang, date=date, how=how))
+    return " ".join(parts) or None
+
+
 def _ratio_gap(row: dict) -> float | None:
     predicted, observed = _number(row.get("predicted")), _number(row.get("observed"))
     return predicted / observed - 1 if predicted is not None and observed else None

@@ -335,6 +335,15 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
     ]
 
 
+def score_again_command(workspace, today) -> str:
+    """The command that scores the workspace again as of ``today``, as the pages give it.
+
+    >>> score_again_command("data/workspace/town", "2026-12-04")
+    'risk score data/workspace/town --as-of 2026-12-04'
+    """
+    return f"risk score {workspace or 'WORKSPACE'} --as-of {to_timestamp(today).date()}"
+
+
 def scores_age_words(
     as_of, horizon_years: int, today, workspace=None, lang: str = "en", *, command: bool = True
 ) -> tuple[str, str | None]:
@@ -360,7 +369,7 @@ def scores_age_words(
     days = (today - as_of).days
     if days <= RECORD_GAP_DAYS:
         return words, None
-    run = f"risk score {workspace or 'WORKSPACE'} --as-of {today.date()}"
+    run = score_again_command(workspace, today)
     ask = "" if command else "_ask"  # the same sentence, ending with who scores again
     end = as_of + pd.DateOffset(years=int(horizon_years))
     if today >= end:
@@ -499,6 +508,7 @@ def save_model(
         "data_fingerprint": getattr(model, "data_fingerprint_", None),
         "training_rows": getattr(model, "training_rows_", None),
         "training_failures": getattr(model, "training_failures_", None),
+        "field_records": getattr(model, "field_records_", None),
         "panel_dates": getattr(model, "panel_dates_", None),
         "parameters": _plain(model.get_params()),
         "features": list(model.feature_names_in_),
@@ -561,6 +571,7 @@ def load_model(path: str | Path) -> RiskModel:
     model.data_fingerprint_ = card.get("data_fingerprint")
     model.training_rows_ = card.get("training_rows")
     model.training_failures_ = card.get("training_failures")
+    model.field_records_ = card.get("field_records")
     model.panel_dates_ = list(card.get("panel_dates") or [])
     model.version_ = folder.name
     return model

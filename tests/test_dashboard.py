@@ -155,6 +155,26 @@ def test_model_page_opens_on_the_version_that_made_the_scores(workspace):
     assert table["Failures learnt from"].tolist() == ["1,234", "–"]
 
 
+def test_the_model_page_says_the_field_records_not_yet_in_the_model(tmp_path, monkeypatch):
+    workspace = build_workspace(tmp_path)
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        store.record(
+            {"pipe_id": "P-0030", "result": "nothing_found", "inspected_on": TODAY},
+            user="erin", idempotency_key="model-page-test",
+        )  # fmt: skip
+    at = app_as(workspace, "erin", "model")
+    at.selectbox(key="model_card").set_value("2026-01-01_h1_abc").run()
+    assert not at.exception
+    assert (
+        "1 field record made since Jan 1, 2026 is not in it yet. To learn from the records "
+        f"since, score again: risk score {workspace} --as-of {TODAY}" in texts(at)
+    )
+    manager = app_as(workspace, "marc", "model")  # told who does it, not given a command
+    manager.selectbox(key="model_card").set_value("2026-01-01_h1_abc").run()
+    assert "The engineer in charge of the model scores again" in texts(manager)
+
+
 def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(workspace):
     at = app_as(workspace, "erin", "dispatch")
     assert not at.exception

@@ -1,5 +1,7 @@
 """Feedback: leaks found join the failure history; 'nothing found' is evidence; no access is not."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -39,3 +41,42 @@ def test_leaks_found_become_failure_events_and_nothing_is_lost(tiny):
     assert added["date"] == pd.Timestamp("2024-03-01") and added["flow_m3_per_h"] == 1.5
     assert updated.breaks.crs == data.breaks.crs
     assert len(data.breaks) == 9  # the original is untouched
+
+
+def test_the_model_card_says_how_many_field_records_it_learnt_from(tmp_path):
+    """The Model page tells the engineer whether the crews' records are in the model: the
+    card keeps how many were before its date (a model scored without them keeps None)."""
+    from towns import make_utility
+
+    from risk.modelcard import field_records_words
+    from risk.scoring import load_model, save_model, train_model
+
+    data = make_utility(120, seed=3)
+    params = {"n_estimators": 5, "max_depth": 2}
+    without = train_model(data, "2017-01-01", records_start_year=2000, model_params=params)
+    assert without.field_records_ is None
+    data.inspections = pd.DataFrame(
+        {
+            "pipe_id": pd.array(["P0003", "P0010", "P0020"], dtype="string"),
+            "date": pd.to_datetime(["2015-05-01", "2016-03-01", "2017-02-01"]),
+            "leak_found": [True, False, False],
+        }
+    )
+    model = train_model(data, "2017-01-01", records_start_year=2000, model_params=params)
+    assert model.field_records_ == 2  # the third came after the model's date
+    card = json.loads((save_model(model, tmp_path) / "model_card.json").read_text())
+    assert card["field_records"] == 2
+    assert load_model(save_model(model, tmp_path / "again")).field_records_ == 2
+    since = pd.DataFrame(
+        {
+            "result": ["nothing_found", "no_access"],
+            "inspected_on": pd.to_datetime(["2017-02-01"] * 2),
+        }
+    )
+    words = field_records_words(card, since, "en", command="risk score town --as-of 2017-03-01")
+    assert words == (
+        "This model learnt from 2 field records made before Jan 1, 2017 (a leak found counts as "
+        "a failure, nothing found as a pipe checked without a leak). 1 field record made since "
+        "Jan 1, 2017 is not in it yet. To learn from the records since, score again: risk score "
+        "town --as-of 2017-03-01"
+    )

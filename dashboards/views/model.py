@@ -6,7 +6,7 @@ import common
 import pandas as pd
 import streamlit as st
 
-from risk import modelcard
+from risk import auth, clock, modelcard, scoring
 from risk.i18n import format_number, format_percent
 from risk.savings import backtest_report
 from risk.workspace import Workspace
@@ -100,6 +100,17 @@ else:
     if page["trained"] or page["method"]:
         st.subheader(tr("model.learned"))
         st.markdown(" ".join(p for p in (page["trained"], page["method"]) if p))
+    # the crews' records: those it learnt from, and those since (score again to use them)
+    records = modelcard.field_records_words(
+        card,
+        common.get_store(workspace).outcomes(counted=True),
+        lang,
+        command=scoring.score_again_command(workspace, clock.today())
+        if user.role in auth.PLANNING_ROLES
+        else None,
+    )
+    if records:
+        st.markdown(records)
     if page["backtest"]:
         st.subheader(tr("model.how_well"))
         st.markdown("\n".join(f"- {sentence}" for sentence in page["backtest"]))

@@ -290,6 +290,13 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         self.training_rows_ = rows
         self.training_rows_represented_ = round(float(represented))
         self.training_failures_ = float(failures)
+        # the crews' records among what it learnt from (None: scored without the store's)
+        inspections = getattr(data, "inspections", None)
+        self.field_records_ = (
+            None
+            if inspections is None
+            else int((pd.to_datetime(inspections["date"]) < to_timestamp(as_of)).sum())
+        )
         if self.training_failures_ == 0:
             log.warning(
                 "no failure in the training panel before %s: scores rest on attributes "
