@@ -116,8 +116,10 @@ def test_the_impact_page_money_comes_from_the_same_settings():
     # 5 km in 2 inspections is too little to judge: the sentence says so, as the hit rates do
     assert not summary["enough_to_compare"]
     assert texts["money"].endswith("one leak more or less changes it a lot.")
+    assert texts["return_caution"] == "on 5.00 km inspected: too little yet to judge"  # under it
     enough = {**summary, "enough_to_compare": True}
     assert "Too little" not in money_texts(enough, "en")["money"]
+    assert "return_caution" not in money_texts(enough, "en")
     nothing = inspection_return(0.0, 0, 0.0, 0.0)
     assert nothing["cost_eur"] == 0
     assert nothing["return_per_eur"] != nothing["return_per_eur"]  # NaN: nothing spent

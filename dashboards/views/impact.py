@@ -59,6 +59,8 @@ if texts["money"]:
     m2.caption(tr("impact.money_water_volume", m3=texts["water_value_m3"]))
     m3.metric(tr("impact.money_repairs"), texts["repairs_avoided"])
     m4.metric(tr("impact.money_return"), texts["return"])
+    if texts.get("return_caution"):
+        m4.caption(texts["return_caution"])
     st.markdown(texts["money"])
 
 # -- against the old ways: the backtest, then the field when enough was inspected ----------

@@ -266,6 +266,9 @@ def money_texts(summary: dict, lang: str = "en") -> dict[str, str | None]:
     if texts["money"] and not summary.get("enough_to_compare", True):
         # the same threshold as the hit rates: one leak more or less moves the return a lot
         texts["money"] += " " + t("impact.money_small_sample", lang)
+        # ... and under the figure itself, which a reader sees first
+        km = format_km(summary["km_inspected"], lang)
+        texts["return_caution"] = t("impact.return_caution", lang, km=km)
     return texts
 
 
