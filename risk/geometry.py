@@ -182,11 +182,51 @@ _TYPE_NAMES = {
 }
 
 
+#: A projected CRS whose lengths, at the network, are off by more than this share is not
+#: worked in (Web Mercator, EPSG:3857, of web and ArcGIS Online exports: 41 % too long at
+#: 45° of latitude); a national or local CRS is off by less than 0.1 %.
+MAX_LENGTH_DISTORTION = 0.01
+
+
+def length_distortion(crs: CRS, geometry: gpd.GeoSeries) -> float:
+    """How far off lengths measured in the projected ``crs`` are at the middle of
+    ``geometry``'s extent, as a share (0.41: 41 % too long); 0 when it cannot be told.
+
+    >>> from shapely.geometry import Point
+    >>> paris = gpd.GeoSeries([Point(2.35, 48.85)], crs=4326)
+    >>> round(length_distortion(CRS(3857), paris.to_crs(3857)), 2)
+    0.52
+    >>> length_distortion(CRS(2154), paris.to_crs(2154)) < 0.001
+    True
+    """
+    from pyproj import Proj, Transformer
+
+    located = geometry.dropna()
+    located = located[~located.is_empty]
+    if not len(located):
+        return 0.0
+    x0, y0, x1, y1 = located.total_bounds
+    try:
+        lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(
+            (x0 + x1) / 2, (y0 + y1) / 2
+        )
+        factors = Proj(crs).get_factors(lon, lat)
+        scale = max(abs(factors.meridional_scale - 1), abs(factors.parallel_scale - 1))
+    except Exception:  # noqa: BLE001 - a CRS pyproj cannot tell: taken as given
+        return 0.0
+    return float(scale) if np.isfinite(scale) else 0.0
+
+
 def working_crs(crs: CRS, geometry: gpd.GeoSeries) -> CRS:
-    """The CRS to work in: ``crs`` itself when projected in metres, else the local UTM zone
-    (lengths, link tolerances and radii are in metres: a State Plane CRS in US survey feet
-    would make a 10 m tolerance 10 feet and lengths 3.28 times too long)."""
-    if crs.is_projected and in_metres(crs):
+    """The CRS to work in: ``crs`` itself when projected in metres with true lengths at the
+    network, else the local UTM zone (lengths, link tolerances and radii are in metres: a
+    State Plane CRS in US survey feet would make a 10 m tolerance 10 feet and lengths 3.28
+    times too long; Web Mercator makes them 1 / cos(latitude) too long)."""
+    if (
+        crs.is_projected
+        and in_metres(crs)
+        and length_distortion(crs, geometry) <= MAX_LENGTH_DISTORTION
+    ):
         return crs
     estimated = gpd.GeoSeries(geometry.dropna(), crs=crs).estimate_utm_crs()
     return estimated

@@ -315,3 +315,42 @@ def test_a_full_folder_names_no_missing_layer(tiny):
     (tiny / "welds.csv").unlink()
     (warning,) = _warnings(read_utility(tiny), "layer_not_given")
     assert warning["layer"] == "welds"
+
+
+def test_pipes_in_web_mercator_are_measured_in_the_local_utm_zone(tiny):
+    """Web and ArcGIS Online exports come in EPSG:3857, whose lengths are 1 / cos(latitude)
+    too long (42 % at Lyon): the network was loaded 48 % too long, without a word."""
+    truth = read_utility(tiny).pipes["length_m"].sum()
+    _write_pipes(tiny, _pipes(tiny).to_crs(3857))
+    data = read_utility(tiny)
+    assert data.pipes.crs.to_epsg() != 3857 and data.pipes.crs.utm_zone
+    assert abs(data.pipes["length_m"].sum() / truth - 1) < 0.005
+
+
+def test_lengths_measured_in_web_mercator_are_refused_with_the_fix(run, tiny):
+    pipes = _pipes(tiny).to_crs(3857)
+    pipes["length_m"] = pipes.geometry.length  # 1.43 times the true lengths
+    _write_pipes(tiny, pipes)
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 2
+    assert "length_m is 1.43 times the length of the drawn lines (median of 16 pipes)" in err
+    assert "Leave length_m out of [pipes.columns]" in err
+    assert not (tiny.parent / "ws" / "meta.json").exists()
+
+
+def test_removed_year_0_or_9999_reads_as_still_in_service_and_is_said(tiny):
+    """Many exports write 0 or 9999 for "not removed": read as year 0, half a network left
+    the scores (removed before it was installed) with a warning about the order only."""
+    pipes = _pipes(tiny)
+    pipes["removed_year"] = 0
+    pipes.loc[3, "removed_year"] = 9999
+    pipes.loc[5, "removed_year"] = 2019
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (warning,) = _warnings(data, "removed_year_placeholder")
+    assert warning["message"].startswith(
+        "15 values of 'removed_year' are before 1850 or in the future (for example 0, 9999): "
+        "read as pipes still in service"
+    )
+    assert data.pipes["removed_year"].notna().sum() == 1
+    assert not _warnings(data, "implausible_value")  # no "removed before installed"

@@ -12,6 +12,7 @@ from risk.contract import (
 )
 from risk.geometry import has_shape, map_chunks, working_crs
 from risk.plausibility import (
+    check_length_scale,
     check_length_unit,
     id_format_hint,
     record_dates,
@@ -65,6 +66,7 @@ def unify_crs(layers: dict, files: dict, findings: Findings) -> str | None:
     if isinstance(pipes, gpd.GeoDataFrame):
         from_geometry = pipes.geometry.length.where(~shapely.is_missing(pipes.geometry.values))
         check_length_unit(pipes["length_m"], from_geometry, str(files["pipes"]), findings)
+        check_length_scale(pipes["length_m"], from_geometry, str(files["pipes"]), findings)
         warn_length_mismatch(pipes, from_geometry, str(files["pipes"]), findings)
         pipes["length_m"] = pipes["length_m"].fillna(from_geometry)
     epsg = target.to_epsg()

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from risk import clock
 from risk.contract import (
     BREAK_COLUMNS,
     EARLIEST_PLAUSIBLE_INSTALL_YEAR,
@@ -206,7 +207,25 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
     else:
         out["lined"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     if "removed_year" in table:
-        out["removed_year"] = parse_years(table, "removed_year", "pipes", file, lm, findings)
+        removed = parse_years(table, "removed_year", "pipes", file, lm, findings)
+        # 0, 9999 and the like stand for "still in service" in many exports: read as such
+        # and said (read as year 0, they took pipes in service out of the scores unsaid)
+        placeholder = removed.notna() & (
+            (removed < EARLIEST_PLAUSIBLE_INSTALL_YEAR) | (removed > clock.today().year)
+        )
+        if placeholder.any():
+            findings.warn(
+                "pipes",
+                file,
+                "removed_year_placeholder",
+                f"{int(placeholder.sum()):,} values of 'removed_year' are before "
+                f"{EARLIEST_PLAUSIBLE_INSTALL_YEAR} or in the future (for example "
+                f"{', '.join(str(int(v)) for v in removed[placeholder].unique()[:3])}): read "
+                "as pipes still in service",
+                "Leave removed_year blank for pipes in service, or correct the year at the source",
+                rows=out.loc[placeholder.to_numpy(), "_row"],
+            )
+        out["removed_year"] = removed.mask(placeholder)
     else:
         out["removed_year"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     order = (out["removed_year"] < out["install_year"]).fillna(False).astype(bool)

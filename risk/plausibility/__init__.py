@@ -30,6 +30,7 @@ from risk.plausibility.breaks import (
 )
 from risk.plausibility.columns import (
     MIN_MEDIAN_DIAMETER_MM,
+    check_length_scale,
     check_length_unit,
     diameter_unit_problem,
     id_format_hint,
@@ -57,6 +58,7 @@ __all__ = [
     "PLACEHOLDER_DATES",
     "WEATHER_SENTINELS",
     "check_crs_fit",
+    "check_length_scale",
     "check_length_unit",
     "check_short_segments",
     "check_weather",

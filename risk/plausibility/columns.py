@@ -182,6 +182,51 @@ def warn_length_mismatch(pipes: pd.DataFrame, drawn_m: pd.Series, file: str, fin
     )
 
 
+#: The median of stated over drawn lengths, beyond which the whole column is off: named
+#: past 5 %, refused past 25 % (a column measured in Web Mercator is 1 / cos(latitude) too
+#: long: 41 % at 45°; lengths rounded or measured along the ground stay within a few %).
+LENGTH_SCALE_WARN, LENGTH_SCALE_REFUSE = 0.05, 0.25
+
+
+def check_length_scale(length_m, drawn_m, file: str, findings: Findings) -> None:
+    """The ``length_m`` column against the drawn lengths as a whole: when the median of
+    their ratios is off by more than :data:`LENGTH_SCALE_WARN` it is named, by more than
+    :data:`LENGTH_SCALE_REFUSE` refused (every per-km figure would be off by as much).
+    Columns not in metres at all are :func:`check_length_unit`'s.
+
+    >>> findings = Findings()
+    >>> check_length_scale(pd.Series([148.0, 296.0, 74.0]), pd.Series([100.0, 200.0, 50.0]),
+    ...                    "pipes.csv", findings)
+    >>> findings.errors[0].message[:66]
+    'length_m is 1.48 times the length of the drawn lines (median of 3 '
+    """
+    if length_unit_problem(length_m, drawn_m):
+        return
+    stated = pd.to_numeric(length_m, errors="coerce")
+    drawn = pd.to_numeric(drawn_m, errors="coerce")
+    both = (stated > 1) & (drawn > 1)
+    if int(both.sum()) < 3:
+        return
+    ratio = float((stated[both] / drawn[both]).median())
+    off = abs(ratio - 1)
+    if off <= LENGTH_SCALE_WARN:
+        return
+    message = (
+        f"length_m is {ratio:.2f} times the length of the drawn lines (median of "
+        f"{int(both.sum()):,} pipes): the lengths were measured in another coordinate system "
+        "(Web Mercator, EPSG:3857, makes them 1 / cos(latitude) too long) or another unit"
+    )
+    fix = (
+        "Leave length_m out of [pipes.columns] in the mapping file so that every length is "
+        "measured on the drawn line, or export length_m measured in the utility's own "
+        "projected CRS"
+    )
+    if off > LENGTH_SCALE_REFUSE:
+        findings.error("pipes", file, "length_scale", message, fix)
+    else:
+        findings.warn("pipes", file, "length_scale", message + ". Kept as stated", fix)
+
+
 def diameter_unit_problem(diameter: pd.Series) -> str:
     """A sentence when the diameters look like inches or metres, else ''."""
     median = _positive_median(diameter)
