@@ -344,6 +344,18 @@ def test_negative_lengths_are_missing_and_named(run, tmp_path):
     assert load_workspace(tmp_path / "ws").pipes.set_index("pipe_id")["length_m"].isna()["B"]
 
 
+def test_blank_lengths_without_geometry_are_named(run, tmp_path):
+    """A pipe without length_m nor a line counts as 1 m long: its rank was not to be
+    trusted, and nothing said so."""
+    folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "", "30", ""])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert (
+        "2 pipes have no length_m and no drawn line to measure: the model counts each as 1 m "
+        "long" in out
+    )
+
+
 def test_a_spreadsheet_total_row_is_named(run, tmp_path):
     ids = [f"P{i}" for i in range(60)] + ["TOTAL"]
     lengths = [str(100 + i) for i in range(60)] + ["8970"]

@@ -354,3 +354,16 @@ def test_removed_year_0_or_9999_reads_as_still_in_service_and_is_said(tiny):
     )
     assert data.pipes["removed_year"].notna().sum() == 1
     assert not _warnings(data, "implausible_value")  # no "removed before installed"
+
+
+def test_breaks_in_another_place_than_the_pipes_are_refused_naming_both(run, tiny):
+    """Each layer fits its declared CRS, but not the same place (another UTM zone,
+    latitude and longitude exchanged): it loaded, with warnings about distances only."""
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks["x"] = breaks["x"] + 300_000.0  # 300 km east, still inside Lambert-93's area
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 2
+    assert "breaks.csv: the breaks lie 300 km from the pipes once both are in one CRS" in err
+    assert "(latitude and longitude exchanged? another UTM zone?)" in err
+    assert not (tiny.parent / "ws" / "meta.json").exists()

@@ -450,6 +450,10 @@ def test_a_break_record_that_links_to_no_pipe_is_refused(run, tiny, tmp_path):
     assert "breaks.csv: none of the 9 breaks could be linked to a pipe of the inventory" in err
     assert "the model would learn from no failure" in err
     assert "[breaks.columns]" in err  # the fix
+    # ... with the ids on both sides in the error itself (it said "the reasons are in the
+    # warnings above", which are not printed when an error stops ingest), and every row
+    assert "The breaks name pipes such as K-0, K-1, K-2; the inventory's ids read P-0001" in err
+    assert "(rows 1, 2, 3, 4, 5 and 4 more)" in err
 
 
 @pytest.mark.parametrize(("factor", "unit"), [(1 / 25.4, "inches"), (1 / 1000, "metres")])

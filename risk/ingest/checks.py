@@ -89,16 +89,28 @@ def warn_breaks(breaks, file, tolerance_m, findings: Findings, pipe_ids: pd.Seri
     warn_linked_otherwise(breaks, "breaks", file, tolerance_m, findings)
     linked = breaks["pipe_id"].notna()
     if not linked.any():
+        # the ids on both sides, said here: this error alone is printed when it stops ingest
+        given = (
+            breaks["reported_pipe_id"].dropna().astype(str).unique()[:3]
+            if "reported_pipe_id" in breaks
+            else []
+        )
+        ids = (
+            f" The breaks name pipes such as {', '.join(given)}; the inventory's ids read "
+            f"{', '.join(pd.Series(pipe_ids).dropna().astype(str).unique()[:3])}."
+            if len(given)
+            else f" No break names a pipe_id, and none lies within {tolerance_m:g} m of a pipe."
+        )
         findings.error(
             "breaks",
             file,
             "no_break_linked",
-            f"none of the {len(breaks):,} breaks could be linked to a pipe of the inventory "
-            "(the reasons are in the warnings above): the model would learn from no failure",
+            f"none of the {len(breaks):,} breaks could be linked to a pipe of the inventory: "
+            f"the model would learn from no failure.{ids}",
             "Check that the breaks' pipe_id column holds the inventory's ids (map it under "
             "[breaks.columns] in the mapping file), or give the breaks a location (x and y, "
             "or a geometry) so that they link to the nearest pipe",
-            rows=breaks["_row"].head(20),
+            rows=breaks["_row"],  # all of them: "and 15 more" hid 478
         )
 
 

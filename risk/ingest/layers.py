@@ -194,6 +194,18 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             out.loc[negative, "length_m"] = np.nan
         if not isinstance(table, gpd.GeoDataFrame):  # with geometry: against it (unify_crs)
             check_length_unit(out["length_m"], None, file, findings)
+            gap = out["length_m"].isna() & ~negative  # negative ones are said above
+            if gap.any():  # no line to measure them on either: said (they were ranked unsaid)
+                findings.warn(
+                    "pipes",
+                    file,
+                    "missing_values",
+                    f"{counted(int(gap.sum()), 'pipe has', 'pipes have')} no length_m and no "
+                    "drawn line to measure: the model counts each as 1 m long, so their "
+                    "failures per km and their rank are not to be trusted",
+                    "Fill length_m at the source, or give the pipes their geometry",
+                    rows=out.loc[gap, "_row"],
+                )
     else:
         out["length_m"] = np.nan
     if "pressure_zone" in table:

@@ -35,6 +35,7 @@ from risk.mapping import Mapping, read_mapping
 from risk.plausibility import (
     MIN_SEGMENT_LENGTH_M,
     check_crs_fit,
+    check_layers_meet,
     check_short_segments,
     check_weather,
     drop_duplicate_breaks,
@@ -182,6 +183,7 @@ def read_utility(
     check_crs_fit(layers, files, findings)
     declared = getattr(layers.get("pipes"), "crs", None)  # before unify_crs reprojects
     crs = unify_crs(layers, files, findings)
+    check_layers_meet(layers, files, findings)  # each fits its CRS, but not the same place
     if layers.get("pipes") is not None:
         warn_duplicate_geometries(layers["pipes"], str(files["pipes"]), findings)
         warn_material_era(layers["pipes"], str(files["pipes"]), findings)

@@ -41,7 +41,7 @@ from risk.plausibility.columns import (
     warn_length_mismatch,
     written_alike,
 )
-from risk.plausibility.crs import check_crs_fit
+from risk.plausibility.crs import check_crs_fit, check_layers_meet
 from risk.plausibility.network import (
     MIN_SEGMENT_LENGTH_M,
     check_short_segments,
@@ -58,6 +58,7 @@ __all__ = [
     "PLACEHOLDER_DATES",
     "WEATHER_SENTINELS",
     "check_crs_fit",
+    "check_layers_meet",
     "check_length_scale",
     "check_length_unit",
     "check_short_segments",

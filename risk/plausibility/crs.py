@@ -165,3 +165,67 @@ def _inside(bounds, box) -> bool:
 def _crs_name(crs: CRS) -> str:
     epsg = crs.to_epsg()
     return f"EPSG:{epsg} ({crs.name})" if epsg else crs.name
+
+
+#: Layers whose records lie on the pipes: their located records must meet the pipes
+#: (weather stations may be an airport away; a soil map of another area is only named, by
+#: the soils' own check).
+ON_THE_NETWORK = ("breaks", "welds")
+#: How far beyond the pipes' extent another layer may lie before it cannot be the same
+#: network's: this share of the extent's diagonal, at least MIN_GAP_M.
+GAP_SHARE, MIN_GAP_M = 0.5, 5_000.0
+
+
+def check_layers_meet(layers: dict, files: dict, findings: Findings) -> None:
+    """Refuse when a layer whose records lie on the pipes (breaks, welds) lies
+    nowhere near the pipes once both are in the working CRS: each fits its declared CRS,
+    but one of them is the wrong one (latitude and longitude exchanged, another UTM zone),
+    and every link, soil and distance would be wrong; named with both extents.
+
+    >>> from shapely.geometry import LineString, Point
+    >>> pipes = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1000, 0)])], crs=32631)
+    >>> breaks = gpd.GeoDataFrame(geometry=[Point(451_000, 0)], crs=32631)
+    >>> findings = Findings()
+    >>> check_layers_meet({"pipes": pipes, "breaks": breaks}, {}, findings)
+    >>> findings.errors[0].message[:60]
+    'the breaks lie 450 km from the pipes once both are in one CR'
+    """
+    pipes = layers.get("pipes")
+    if not isinstance(pipes, gpd.GeoDataFrame) or pipes.crs is None:
+        return
+    box = _located_box(pipes)
+    if box is None:
+        return
+    x0, y0, x1, y1 = box
+    reach = max(MIN_GAP_M, GAP_SHARE * float(np.hypot(x1 - x0, y1 - y0)))
+    area = shapely.box(x0, y0, x1, y1)
+    for name in ON_THE_NETWORK:
+        table = layers.get(name)
+        if not isinstance(table, gpd.GeoDataFrame) or table.crs != pipes.crs:
+            continue
+        other = _located_box(table)
+        if other is None:
+            continue
+        gap = float(area.distance(shapely.box(*other)))
+        if gap <= reach:
+            continue
+        findings.error(
+            name,
+            str(files.get(name, name)),
+            "layers_apart",
+            f"the {name} lie {gap / 1000:,.0f} km from the pipes once both are in one CRS "
+            f"({_crs_name(pipes.crs)}): one of the two layers declares the wrong CRS "
+            "(latitude and longitude exchanged? another UTM zone?)",
+            f"Check the CRS of the pipes and of the {name} at the source (QGIS: Layer > "
+            "Set CRS, not Reproject: both layers must show the same place), or give the "
+            f'right one under [{name}] or [pipes] in the mapping file, e.g. crs = "EPSG:2154"',
+        )
+
+
+def _located_box(table: gpd.GeoDataFrame):
+    geoms = np.asarray(table.geometry.values)
+    located = has_shape(geoms)
+    if not located.any():
+        return None
+    box = shapely.total_bounds(geoms[located])
+    return box if np.isfinite(box).all() else None
