@@ -11,6 +11,7 @@ traceback on stderr and exit code 1, so that it is reported rather than worked a
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -69,14 +70,44 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not _is_input_error(exc):
             return _internal_error(args, exc)
+        words = _machine_words(exc) or str(exc)
         if getattr(args, "json", False):
-            print(json.dumps({"ok": False, "error": str(exc)}))
-        print(f"error: {exc}", file=sys.stderr)
+            print(json.dumps({"ok": False, "error": words}))
+        print(f"error: {words}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
+#: The machine refused a file or folder (read-only disk, no space, a file where a folder is
+#: wanted): not a bug, said with what to do instead of a traceback.
+_MACHINE_ERRNOS = {
+    errno.EROFS: "the disk is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.ENOTDIR: "a file stands where a folder is needed",
+    errno.EISDIR: "a folder stands where a file is needed",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the operation is not permitted",
+}
+
+
 def _is_input_error(exc: Exception) -> bool:
-    return isinstance(exc, INPUT_ERRORS)
+    return isinstance(exc, INPUT_ERRORS) or _machine_words(exc) is not None
+
+
+def _machine_words(exc: Exception) -> str | None:
+    """A refused file or folder in words, with what to do; None for other errors.
+
+    >>> _machine_words(OSError(errno.EROFS, "Read-only file system", "/mnt/ws/v0002"))[:52]
+    '/mnt/ws/v0002: the disk is read-only. Nothing was ch'
+    """
+    if not isinstance(exc, OSError) or exc.errno not in _MACHINE_ERRNOS:
+        return None
+    where = exc.filename or "a file"
+    return (
+        f"{where}: {_MACHINE_ERRNOS[exc.errno]}. Nothing was changed there. Write elsewhere "
+        "(for 'risk ingest', --workspace DIR in a folder you can write to), or free the disk "
+        "or ask for the rights, then run the command again"
+    )
 
 
 def _internal_error(args, exc: Exception) -> int:

@@ -252,7 +252,38 @@ def inventory_versions(workspace: str | Path) -> list[str]:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def write_workspace(data: UtilityData, out_dir: str | Path) -> Path:
+#: A reload sharing fewer of the current inventory's pipe ids than this is taken for another
+#: network (two utilities' folders both named "export" went into one workspace unsaid).
+MIN_SHARED_PIPE_IDS = 0.1
+
+
+def other_network_problem(workspace: str | Path, pipe_ids) -> str | None:
+    """A sentence when ``pipe_ids`` (a new export) share almost none of the workspace's
+    current pipe ids (fewer than :data:`MIN_SHARED_PIPE_IDS` of either): another network, or
+    a new numbering, whose records would sit beside pipes of another; None otherwise."""
+    folder = data_folder(workspace) if _read_meta(Path(workspace)) else None
+    if folder is None or not (folder / "pipes.parquet").is_file():
+        return None
+    before = set(
+        pd.read_parquet(folder / "pipes.parquet", columns=["pipe_id"])["pipe_id"].astype(str)
+    )
+    now = set(pd.Series(pipe_ids).dropna().astype(str))
+    if not before or not now:
+        return None
+    shared = len(before & now)
+    if shared >= MIN_SHARED_PIPE_IDS * min(len(before), len(now)):
+        return None
+    return (
+        f"{workspace} already holds a network of {len(before):,} pipes, and only {shared:,} of "
+        f"their pipe ids are in this export of {len(now):,} pipes (for example "
+        f"{', '.join(sorted(before)[:2])} before, {', '.join(sorted(now)[:2])} now): another "
+        "utility's folder, or a new numbering? Nothing was written. Give this network its "
+        "own workspace (--workspace DIR); if it is the same network renumbered, load it with "
+        "--new-numbering (the field records keep their old pipe ids)"
+    )
+
+
+def write_workspace(data: UtilityData, out_dir: str | Path, *, new_numbering: bool = False) -> Path:
     """Write ``data`` and its report as a new inventory version of the workspace ``out_dir``.
 
     Records already in the workspace (outcome store, settings, models, plans, scores) are
@@ -262,11 +293,17 @@ def write_workspace(data: UtilityData, out_dir: str | Path) -> Path:
 
     The report gains a ``records`` section: how many field records point at pipes that the
     new inventory no longer lists (they are kept).
+
+    An export sharing almost none of the current pipe ids (:func:`other_network_problem`)
+    is refused (``InputError``) unless ``new_numbering``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _lock(out_dir):
         _remove_leftovers(out_dir)
+        problem = None if new_numbering else other_network_problem(out_dir, data.pipes["pipe_id"])
+        if problem:
+            raise InputError(problem)
         previous_meta = _read_meta(out_dir)
         previous = _known_pipes_table(out_dir) if previous_meta else None
         versions = inventory_versions(out_dir)

@@ -406,3 +406,13 @@ def test_pipe_ids_differing_only_by_case_are_named(run, tmp_path):
     assert code == 0, err
     assert "2 pipes have a pipe_id that differs from another's only by upper and lower case" in out
     assert "(for example A and a)" in out
+
+
+def test_a_workspace_that_cannot_be_written_is_said_without_a_traceback(run, tiny, tmp_path):
+    """A file where the workspace's folder should be (or a read-only disk): the machine's
+    refusal in words with what to do, exit 2; it was a traceback asking to report a bug."""
+    (tmp_path / "afile").write_text("")
+    code, out, err = run("ingest", tiny, "--workspace", tmp_path / "afile" / "ws")
+    assert code == 2
+    assert "a file stands where a folder is needed. Nothing was changed there." in err
+    assert "Traceback" not in err and "bug" not in err

@@ -127,6 +127,30 @@ def test_reloads_keep_every_record(run, tiny, recorded):
     assert "(3 field outcomes)" in err
 
 
+def test_another_network_is_not_loaded_over_a_workspace_without_being_asked(run, tiny, recorded):
+    """Two utilities' folders both named "export" went into one workspace without a word:
+    the second became the first's next version, its records beside another's pipes."""
+    before = _records(recorded)
+    pipes = gpd.read_file(tiny / "pipes.geojson")
+    pipes["pipe_id"] = "AEP-" + pipes["pipe_id"].str[2:]  # every id new
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks["pipe_id"] = "AEP-" + breaks["pipe_id"].str[2:]
+    (tiny / "pipes.geojson").unlink()
+    pipes.to_file(tiny / "pipes.geojson", driver="GeoJSON")
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    code, out, err = run("ingest", tiny, "--workspace", recorded)
+    assert code == 2
+    assert "already holds a network of 16 pipes, and only 0 of their pipe ids are in this" in err
+    assert "--new-numbering" in err and "Nothing was written" in err
+    assert json.loads((recorded / "meta.json").read_text())["inventory_version"] == "v0001"
+    assert _records(recorded) == before
+    # the same network renumbered: said so, loaded, and the records keep their old ids
+    code, out, err = run("ingest", tiny, "--workspace", recorded, "--new-numbering")
+    assert code == 0, err
+    assert json.loads((recorded / "meta.json").read_text())["inventory_version"] == "v0002"
+    assert _records(recorded) == before
+
+
 def test_a_failed_reload_keeps_data_and_records(run, tiny, recorded):
     before = _records(recorded)
     meta = (recorded / "meta.json").read_bytes()

@@ -37,6 +37,12 @@ def register(add) -> None:
         help="repair invalid geometries and keep rows with empty ones without a location",
     )
     p.add_argument("--strict", action="store_true", help="treat every warning as an error")
+    p.add_argument(
+        "--new-numbering",
+        action="store_true",
+        help="load an export that shares almost none of the workspace's pipe ids (the same "
+        "network renumbered); without it such an export is refused as another network",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = add(
@@ -79,7 +85,9 @@ def register(add) -> None:
     p.set_defaults(func=cmd_demo)
 
 
-def ingest_folder(folder: Path, *, workspace=None, mapping=None, **options):
+def ingest_folder(
+    folder: Path, *, workspace=None, mapping=None, new_numbering: bool = False, **options
+):
     """Read, check and write a workspace; returns (data, workspace, seconds)."""
     from risk.ingest import read_utility
     from risk.workspace import DEFAULT_WORKSPACE_ROOT, write_workspace
@@ -89,7 +97,7 @@ def ingest_folder(folder: Path, *, workspace=None, mapping=None, **options):
         data = read_utility(folder, mapping=mapping, progress=step, **options)
         workspace = Path(workspace or DEFAULT_WORKSPACE_ROOT / folder.resolve().name)
         step("write workspace")
-        write_workspace(data, workspace)
+        write_workspace(data, workspace, new_numbering=new_numbering)
     return data, workspace, time.perf_counter() - start
 
 
@@ -101,6 +109,7 @@ def cmd_ingest(args) -> int:
         link_tolerance_m=args.link_tolerance_m,
         repair_geometry=args.repair_geometry,
         strict=args.strict,
+        new_numbering=args.new_numbering,
     )
     report = data.meta["report"]
     pipes, breaks = report["pipes"], report["breaks"]
