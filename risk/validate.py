@@ -566,10 +566,23 @@ def check_year_range(
     *,
     earliest: int,
 ) -> pd.Series:
-    """Years before ``earliest`` or after this year are warned about and set missing."""
+    """Years before ``earliest`` or after this year are warned about and set missing; when
+    they are most of the column's years, refused (two-digit years or spreadsheet day numbers
+    throughout: the model would learn without any age, and the column was loaded so)."""
     this_year = clock.today().year
     bad = years.notna() & ((years < earliest) | (years > this_year))
-    if bad.any():
+    if bad.any() and bad.sum() > 0.5 * years.notna().sum():
+        findings.error(
+            layer,
+            file,
+            "implausible_year",
+            f"{int(bad.sum()):,} of the {int(years.notna().sum()):,} values of '{column}' are "
+            f"before {earliest} or in the future (for example {_examples(years[bad])}): the "
+            "column is not in years as written",
+            _year_fix(years[bad], layer),
+            rows=_rows(table, bad),
+        )
+    elif bad.any():
         findings.warn(
             layer,
             file,

@@ -527,9 +527,23 @@ def test_weld_records_not_linked_are_named_in_words_with_their_ids(tiny):
 
 def test_install_years_written_with_two_digits_are_named_as_such(tiny):
     pipes = _pipes(tiny)
-    pipes["install_year"] = pipes["install_year"] % 100  # 1962 exported as 62
+    pipes["install_year"] = pipes["install_year"].astype("int64")
+    pipes.loc[[1, 3], "install_year"] = pipes.loc[[1, 3], "install_year"] % 100  # 62 for 1962
     _write_pipes(tiny, pipes)
     data = read_utility(tiny)
     (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "implausible_year"]
     assert "written with two digits" in warning["fix"]
-    assert data.pipes["install_year"].isna().all()  # not guessed: 05 may be 1905 or 2005
+    assert data.pipes["install_year"].isna().sum() == 2  # not guessed: 05 may be 1905 or 2005
+
+
+def test_a_year_column_written_with_two_digits_throughout_is_refused(tiny):
+    """Every install year unreadable: it loaded with every age unknown, the cause in the
+    report only."""
+    pipes = _pipes(tiny)
+    pipes["install_year"] = pipes["install_year"] % 100
+    _write_pipes(tiny, pipes)
+    with pytest.raises(DataContractError) as refused:
+        read_utility(tiny)
+    text = str(refused.value)
+    assert "16 of the 16 values of 'install_year' are before 1850 or in the future" in text
+    assert "the column is not in years as written" in text and "written with two digits" in text
