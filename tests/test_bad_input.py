@@ -356,8 +356,10 @@ def test_blank_lengths_without_geometry_are_named(run, tmp_path):
     )
 
 
-def test_a_spreadsheet_total_row_is_named(run, tmp_path):
-    ids = [f"P{i}" for i in range(60)] + ["TOTAL"]
+def test_a_spreadsheet_total_row_is_refused_and_a_long_pipe_named(run, tmp_path):
+    """A TOTAL row loaded as one more pipe as long as the network (155 km for 77.5):
+    refused with its row. A real long main is named, and kept."""
+    ids = [f"P{i}" for i in range(60)] + ["Total:"]
     lengths = [str(100 + i) for i in range(60)] + ["8970"]
     folder = tmp_path / "u"
     folder.mkdir()
@@ -366,10 +368,21 @@ def test_a_spreadsheet_total_row_is_named(run, tmp_path):
          "length_m": lengths}
     ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 2
+    assert "1 row is a spreadsheet's total, not a pipe (pipe_id 'Total:')" in err
+    assert "(rows 61)" in err and "Delete the total row" in err
+    assert not (tmp_path / "ws" / "meta.json").exists()
+
+    ids[-1] = "P-TRUNK"  # a long main, not a total
+    pd.DataFrame(
+        {"pipe_id": ids, "material": "PVC", "diameter_mm": "100", "install_year": "1980",
+         "length_m": lengths}
+    ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
     assert code == 0, err
     assert (
-        "1 pipe is longer than 5,000 m and 50 times the median segment (130 m); for example TOTAL: 8,970 m"
-        in out
+        "1 pipe is longer than 5,000 m and 50 times the median segment (130 m); for example "
+        "P-TRUNK: 8,970 m" in out
     )
 
 

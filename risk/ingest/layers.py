@@ -43,6 +43,10 @@ from risk.validate import (
 )
 
 
+#: pipe_id values that are a spreadsheet's total or subtotal row, in English and French.
+TOTAL_ROW_IDS = r"(grand[ _-]?)?(sub[ _-]?|sous[ _-]?)?(total|totals|totaux|sum|somme)\s*:?"
+
+
 def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
     table = select_rows(table, "pipes", file, lm, findings)
     table = rename_columns(table, PIPE_COLUMNS, "pipes", file, lm, findings)
@@ -76,6 +80,19 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
             f"{unusable.iloc[first]}): field records, lists and exports name pipes by them",
             f"Use {IDENTIFIER_HINT} at the source",
             rows=out.loc[unusable.notna(), "_row"],
+        )
+    # a spreadsheet's total row is no pipe: kept, it added the network's length once more
+    totals = out["pipe_id"].str.strip().str.fullmatch(TOTAL_ROW_IDS, case=False).fillna(False)
+    if totals.any():
+        findings.error(
+            "pipes",
+            file,
+            "total_row",
+            f"{counted(int(totals.sum()), 'row is', 'rows are')} a spreadsheet's total, not a "
+            f"pipe (pipe_id {shorten(out.loc[totals, 'pipe_id'].iloc[0])!r}): it would count "
+            "as one more pipe, as long as the network",
+            "Delete the total row (or rows) from the export, then load the folder again",
+            rows=out.loc[totals.to_numpy(), "_row"],
         )
     missing = out["pipe_id"].isna()
     if missing.any():
