@@ -42,7 +42,6 @@ from risk.validate import (
     select_rows,
 )
 
-
 #: pipe_id values that are a spreadsheet's total or subtotal row, in English and French.
 TOTAL_ROW_IDS = r"(grand[ _-]?)?(sub[ _-]?|sous[ _-]?)?(total|totals|totaux|sum|somme)\s*:?"
 
