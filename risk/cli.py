@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 _MACHINE_ERRNOS = {
     errno.EROFS: "the disk is read-only",
     errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up",  # not on every system
     errno.ENOTDIR: "a file stands where a folder is needed",
     errno.EISDIR: "a folder stands where a file is needed",
     errno.EACCES: "permission denied",
