@@ -419,7 +419,9 @@ def field_records_words(
         parts.append(plural("model.records_before", int(learnt), lang, date=date))
     since = 0
     if outcomes is not None and len(outcomes):
-        useful = outcomes[outcomes["result"].isin(["leak_found", "nothing_found"])]
+        from risk.outcomes.feedback import EVIDENCE  # the results the model learns from
+
+        useful = outcomes[outcomes["result"].map(EVIDENCE).fillna(False).astype(bool)]
         since = int((pd.to_datetime(useful["inspected_on"]) >= day).sum())
     if since:
         how = t("model.records_how", lang, command=command) if command else t(

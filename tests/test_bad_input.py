@@ -1,6 +1,7 @@
 """Bad input: a clear message naming file, rows, expectation and fix; exit 2; nothing written."""
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -356,28 +357,28 @@ def test_blank_lengths_without_geometry_are_named(run, tmp_path):
     )
 
 
+def _sixty_pipes_and(last_id: str, folder: Path) -> Path:
+    """60 pipes of 100-159 m and one more row of 8,970 m (their sum) named ``last_id``."""
+    folder.mkdir(exist_ok=True)
+    pd.DataFrame(
+        {"pipe_id": [f"P{i}" for i in range(60)] + [last_id], "material": "PVC",
+         "diameter_mm": "100", "install_year": "1980",
+         "length_m": [str(100 + i) for i in range(60)] + ["8970"]}
+    ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
+    return folder
+
+
 def test_a_spreadsheet_total_row_is_refused_and_a_long_pipe_named(run, tmp_path):
     """A TOTAL row loaded as one more pipe as long as the network (155 km for 77.5):
     refused with its row. A real long main is named, and kept."""
-    ids = [f"P{i}" for i in range(60)] + ["Total:"]
-    lengths = [str(100 + i) for i in range(60)] + ["8970"]
-    folder = tmp_path / "u"
-    folder.mkdir()
-    pd.DataFrame(
-        {"pipe_id": ids, "material": "PVC", "diameter_mm": "100", "install_year": "1980",
-         "length_m": lengths}
-    ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
+    folder = _sixty_pipes_and("Total:", tmp_path / "u")
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
     assert code == 2
     assert "1 row is a spreadsheet's total, not a pipe (pipe_id 'Total:')" in err
     assert "(rows 61)" in err and "Delete the total row" in err
     assert not (tmp_path / "ws" / "meta.json").exists()
 
-    ids[-1] = "P-TRUNK"  # a long main, not a total
-    pd.DataFrame(
-        {"pipe_id": ids, "material": "PVC", "diameter_mm": "100", "install_year": "1980",
-         "length_m": lengths}
-    ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
+    folder = _sixty_pipes_and("P-TRUNK", folder)  # a long main, not a total
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
     assert code == 0, err
     assert (
