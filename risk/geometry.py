@@ -156,11 +156,41 @@ def check_geometry(
         rows = table.loc[bad, "_row"].to_numpy()
         if repair:
             geoms = geoms.copy()
-            geoms[bad] = shapely.make_valid(geoms[bad]) if code == "invalid_geometry" else None
+            if code == "invalid_geometry":
+                mended, collapsed = _of_kinds(shapely.make_valid(geoms[bad]), geoms[bad], allowed)
+                geoms[bad] = mended
+                if collapsed:
+                    words["first"] += (
+                        f"; {collapsed:,} of them have no length (every point in one place) and "
+                        "are kept as drawn, where they are"
+                    )
+            else:
+                geoms[bad] = None
             findings.warn(layer, file, code, repaired.format(**words), rows=rows)
         else:
             findings.error(layer, file, code, problem.format(**words), fix, rows=rows)
     return table.set_geometry(gpd.GeoSeries(geoms, index=table.index, crs=table.crs))
+
+
+def _of_kinds(mended: np.ndarray, drawn: np.ndarray, allowed: set[str]) -> tuple[np.ndarray, int]:
+    """``mended`` (``drawn`` repaired by ``make_valid``) kept to its parts of the ``allowed``
+    kinds, and how many had none: a line whose points are all in one place becomes a Point,
+    so it is kept as drawn, a line of length 0 at its place (the short-segment rule of
+    ingest names it, and merges or drops it if the mapping says so)."""
+    out = mended.copy()
+    collapsed = 0
+    for i, geom in enumerate(mended):
+        if geom is None or geom.geom_type in allowed:
+            continue
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type in allowed]
+        if not parts:
+            out[i] = drawn[i]
+            collapsed += 1
+        elif len(parts) == 1:
+            out[i] = parts[0]
+        else:
+            out[i] = shapely.union_all(parts)
+    return out, collapsed
 
 
 def _row_ident(table: pd.DataFrame, position: int) -> str:

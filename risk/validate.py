@@ -223,6 +223,13 @@ def _without_unit(
     return stripped.mask(carries, parts["number"])
 
 
+#: A number with its thousands grouped: ``1,250.5``, ``1.250,5``, ``1 250,5``, ``12'500``.
+_GROUPED_NUMBER = (
+    r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d{1,3}(?:\.\d{3})+,\d+"
+    r"|[-+]?\d{1,3}(?:[ \u00a0\u202f']\d{3})+(?:[.,]\d+)?"
+)
+
+
 def parse_numbers(
     table: pd.DataFrame,
     column: str,
@@ -262,6 +269,21 @@ def parse_numbers(
     text = stripped.str.replace(",", ".", regex=False)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = numbers.isna() & text.notna() & (text != "")
+    grouped = bad & stripped.str.fullmatch(_GROUPED_NUMBER).fillna(False).astype(bool)
+    if grouped.any():
+        findings.error(
+            layer,
+            file,
+            "thousands_separator",
+            f"column '{column}' writes {int(grouped.sum()):,} "
+            f"{'number' if int(grouped.sum()) == 1 else 'numbers'} with a thousands separator "
+            f"(for example {_examples(raw[grouped])}): which mark is the decimal one is not "
+            "guessed",
+            "Export the numbers without thousands separators (1250.5, or 1250,5), one decimal "
+            "mark throughout",
+            rows=_rows(table, grouped),
+        )
+        bad = bad & ~grouped
     if bad.any():
         other = stripped[bad].str.extract(_NUMBER_AND_UNIT, flags=re.IGNORECASE)["unit"].dropna()
         fix = (
@@ -324,6 +346,19 @@ def parse_dates(
         if better and lm.date_format:
             better = f"They do not match the mapping's date_format '{lm.date_format}'. {better}"
         hint = better or hint
+        read = parsed.notna()
+        iso = ("%Y-%m-%d",)
+        other = _formats_reading(text[bad], iso if lm.date_format else ())
+        if read.any() and other and not _formats_reading(text.dropna(), iso):
+            # some rows ISO, others DD/MM/YYYY: no one date_format reads the column
+            first = f"the date_format '{lm.date_format}'" if lm.date_format else "year-month-day"
+            second = _DATE_FORMAT_WORDS.get(other[0], other[0]) if len(other) == 1 else "another"
+            hint = (
+                f"The column mixes date formats: {counted(int(read.sum()), 'date reads', 'dates read')} as "
+                f"{first} (for example {_examples(raw[read])}) and "
+                f"{'this one' if int(bad.sum()) == 1 else 'these'} as {second}: one date_format cannot read both. Export every date in one format "
+                "(yyyy-mm-dd is the safest) and load the folder again"
+            )
         findings.error(
             layer,
             file,
@@ -340,6 +375,22 @@ def parse_dates(
 
 #: Date formats a utility's export often uses, tried on dates that did not parse.
 COMMON_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y")
+
+
+_DATE_FORMAT_WORDS = {
+    "%d/%m/%Y": "day/month/year",
+    "%m/%d/%Y": "month/day/year",
+    "%Y-%m-%d": "year-month-day",
+}
+
+
+def _formats_reading(text: pd.Series, more: tuple[str, ...] = ()) -> list[str]:
+    """The common date formats (and ``more``) that read every value of ``text``."""
+    return [
+        f
+        for f in COMMON_DATE_FORMATS + more
+        if pd.to_datetime(text, format=f, errors="coerce").notna().all()
+    ]
 
 
 def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
@@ -362,12 +413,8 @@ def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
             f"They look like spreadsheet day numbers ({first} is {day}): format the column as "
             "dates (yyyy-mm-dd) in the spreadsheet before exporting"
         )
-    words = {"%d/%m/%Y": "day/month/year", "%m/%d/%Y": "month/day/year"}
-    fits = [
-        f
-        for f in COMMON_DATE_FORMATS
-        if pd.to_datetime(text, format=f, errors="coerce").notna().all()
-    ]
+    words = _DATE_FORMAT_WORDS
+    fits = _formats_reading(text)
     if len(fits) == 1:
         return (
             f"They read as {words.get(fits[0], fits[0])}: {'set' if set_to else 'add'} "

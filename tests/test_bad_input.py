@@ -128,6 +128,21 @@ def test_repair_geometry_keeps_the_pipe(run, tmp_path):
     assert len(load_workspace(tmp_path / "ws").pipes) == 3
 
 
+def test_repair_geometry_keeps_a_line_with_no_length_as_a_line(run, tmp_path):
+    """make_valid turns a line whose points are all in one place into a Point: the pipes
+    layer then held a point. It stays the line drawn, of length 0, named as short."""
+    bad = LineString([(5, 5), (5, 5)])
+    folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], bad, LINES[1]])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws", "--repair-geometry")
+    assert code == 0, err
+    assert "1 invalid geometries were repaired" in out
+    assert "1 of them have no length (every point in one place) and are kept as drawn" in out
+    assert "shorter than 1 m" in out
+    pipes = load_workspace(tmp_path / "ws").pipes
+    assert len(pipes) == 3 and set(pipes.geom_type) == {"LineString"}
+    assert pipes.geometry.iloc[1].length == 0
+
+
 def test_wrong_geometry_type(run, tmp_path):
     from shapely.geometry import Point
 
@@ -155,7 +170,9 @@ def test_bad_break_dates_name_the_format(run, tmp_path):
     )
     err = ingest_fails(run, folder, tmp_path / "ws")
     assert "breaks.csv" in err and "'12/31/2019'" in err and "date_format" in err
-    assert 'They read as month/day/year: add date_format = "%m/%d/%Y" under [breaks]' in err
+    # one ISO date beside it: a date_format of "%m/%d/%Y" would refuse that one
+    assert "The column mixes date formats: 1 date reads as year-month-day" in err
+    assert "and this one as month/day/year" in err
 
 
 def test_a_mapping_date_format_that_does_not_read_the_dates_names_the_one_that_does(run, tmp_path):
@@ -173,7 +190,7 @@ def test_a_mapping_date_format_that_does_not_read_the_dates_names_the_one_that_d
     ("dates", "fix"),
     [
         (["43466", "43831"], "spreadsheet day numbers (43466 is 2019-01-01)"),
-        (["2019-01-02", "03/04/2019"], 'date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y"'),
+        (["02/01/2019", "03/04/2019"], 'date_format = "%d/%m/%Y" (day/month/year) or "%m/%d/%Y"'),
     ],
 )
 def test_break_dates_say_what_they_look_like(run, tmp_path, dates, fix):

@@ -235,6 +235,36 @@ def test_a_value_with_a_no_break_space_is_shown_readably(run, tmp_path):
     assert "(for example '1 234' (with a no-break space))" in err and "\\xa0" not in err
 
 
+def test_numbers_with_a_thousands_separator_are_refused_as_such(run, tmp_path):
+    """'1,250.5' in a comma-separated file (quoted) read as '1.250.5' and was refused as a
+    value "given in '.5'", a unit it does not carry."""
+    lengths = ["10.5", "1,250.5", "1.250,5", "1\u202f250,5"]
+    folder = _pipes_csv(tmp_path / "u", length_m=lengths)
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 2, err
+    assert "column 'length_m' writes 3 numbers with a thousands separator" in err
+    assert "'1,250.5'" in err and "(rows 2, 3, 4)" in err
+    assert "without thousands separators" in err and "given in" not in err
+    assert not (tmp_path / "ws" / "meta.json").exists()
+
+
+def test_iso_dates_mixed_with_day_month_year_are_refused_as_mixed(run, tiny):
+    """Rows written 2015-02-03 beside rows written 20/01/2016 (two systems' records in one
+    file): the fix said to set date_format = "%d/%m/%Y", which would refuse the others."""
+    breaks = pd.read_csv(tiny / "breaks.csv", dtype=str)
+    for row in (1, 3):
+        year, month, day = breaks.loc[row, "date"].split("-")
+        breaks.loc[row, "date"] = f"{day}/{month}/{year}"
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 2, err
+    assert "2 values could not be read (for example '20/01/2016', '01/07/2019') (rows 2, 4)" in err
+    assert "The column mixes date formats: 7 dates read as year-month-day" in err
+    assert "and these as day/month/year: one date_format cannot read both" in err
+    assert "Export every date in one format" in err and '"%d/%m/%Y"' not in err
+    assert not (tiny.parent / "ws" / "meta.json").exists()
+
+
 def test_counts_of_one_read_in_the_singular(run, tmp_path):
     folder = _pipes_csv(tmp_path / "u", install_year=["1950", "", "1975", "1965"])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
@@ -367,3 +397,52 @@ def test_breaks_in_another_place_than_the_pipes_are_refused_naming_both(run, tin
     assert "breaks.csv: the breaks lie 300 km from the pipes once both are in one CRS" in err
     assert "(latitude and longitude exchanged? another UTM zone?)" in err
     assert not (tiny.parent / "ws" / "meta.json").exists()
+
+
+def _street_grid_and_breaks(shift_m, *, with_ids):
+    """Six east-west and six north-south mains 100 m apart, and a break in the middle of
+    each stretch, moved ``shift_m`` east."""
+    from shapely.geometry import LineString, Point
+
+    lines, points, ids = [], [], []
+    for k in range(6):
+        lines += [LineString([(0, 100 * k), (500, 100 * k)])]
+        lines += [LineString([(100 * k, 0), (100 * k, 500)])]
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": [f"P{i:02d}" for i in range(len(lines))]}, geometry=lines, crs=2154
+    )
+    for i, line in enumerate(lines):
+        for share in (0.3, 0.7):
+            point = line.interpolate(share, normalized=True)
+            points.append(Point(point.x + shift_m, point.y))
+            ids.append(f"P{i:02d}" if with_ids else None)
+    breaks = gpd.GeoDataFrame(
+        {"reported_pipe_id": pd.Series(ids, dtype="string"), "_row": range(1, len(ids) + 1)},
+        geometry=points,
+        crs=2154,
+    )
+    return pipes, breaks
+
+
+def test_a_break_layer_shifted_off_the_pipes_is_named_with_its_direction():
+    """Breaks 30 m east of where they were (another datum): by id they stay linked, by
+    location alone a third link to the neighbouring main, each link plausible on its own."""
+    from risk.link import link_to_pipes
+    from risk.plausibility import warn_located_off_the_pipes
+
+    for with_ids, words in (
+        (True, "on average 15 m east of the pipe their pipe_id names"),
+        (False, "linked by location alone may be linked to a neighbouring"),
+    ):
+        pipes, breaks = _street_grid_and_breaks(30.0, with_ids=with_ids)
+        links = breaks.join(link_to_pipes(breaks, pipes, tolerance_m=10.0))
+        findings = Findings()
+        warn_located_off_the_pipes(links, pipes, 10.0, "breaks", "breaks.csv", findings)
+        (problem,) = findings.problems
+        assert problem.code == "located_off_the_pipes" and "looks shifted" in problem.message
+        assert words in problem.message, problem.message
+        pipes, breaks = _street_grid_and_breaks(2.0, with_ids=with_ids)  # GPS at the curb
+        links = breaks.join(link_to_pipes(breaks, pipes, tolerance_m=10.0))
+        findings = Findings()
+        warn_located_off_the_pipes(links, pipes, 10.0, "breaks", "breaks.csv", findings)
+        assert not findings.problems

@@ -44,6 +44,7 @@ from risk.plausibility import (
     warn_breaks_recorded_twice,
     warn_duplicate_geometries,
     warn_far_from_named_pipe,
+    warn_located_off_the_pipes,
     warn_long_pipes,
     warn_material_era,
     warn_weather_coverage,
@@ -238,11 +239,17 @@ def read_utility(
         breaks = breaks.drop(columns=["pipe_id"], errors="ignore").join(links)
         warn_breaks(breaks, str(files["breaks"]), link_tolerance_m, findings, pipes["pipe_id"])
         warn_far_from_named_pipe(breaks, str(files["breaks"]), findings)
+        warn_located_off_the_pipes(
+            breaks, pipes, link_tolerance_m, "breaks", str(files["breaks"]), findings
+        )
     welds = layers.get("welds")
     if welds is not None and len(welds):
         welds = follow_merged(welds, merged_ids)
         links = link_to_pipes(welds, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids)
         links = welds.join(links)
+        warn_located_off_the_pipes(
+            links, pipes, link_tolerance_m, "welds", str(files["welds"]), findings
+        )
         warn_unlinked(
             links, "welds", str(files["welds"]), link_tolerance_m, findings, pipes["pipe_id"]
         )

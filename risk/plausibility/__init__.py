@@ -27,6 +27,7 @@ from risk.plausibility.breaks import (
     record_dates,
     warn_breaks_recorded_twice,
     warn_far_from_named_pipe,
+    warn_located_off_the_pipes,
 )
 from risk.plausibility.columns import (
     MIN_MEDIAN_DIAMETER_MM,
@@ -80,6 +81,7 @@ __all__ = [
     "warn_material_era",
     "warn_weather_coverage",
     "warn_far_from_named_pipe",
+    "warn_located_off_the_pipes",
     "warn_inch_diameters",
     "warn_length_mismatch",
 ]

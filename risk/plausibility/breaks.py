@@ -10,6 +10,7 @@ import shapely
 
 from risk import clock
 from risk.contract import Findings, shorten
+from risk.features.common import positions
 from risk.plausibility.columns import BY_ID_METHODS
 from risk.validate import counted
 
@@ -199,6 +200,90 @@ def warn_far_from_named_pipe(breaks: pd.DataFrame, file: str, findings: Findings
         "Check those ids and locations at the source",
         rows=breaks.loc[far, "_row"],
     )
+
+
+#: Fewest located records from which their distance to the pipes tells a shifted layer.
+MIN_LOCATED_FOR_SHIFT = 20
+
+_NOUNS = {"breaks": ("break", "breaks"), "welds": ("weld or joint", "welds and joints")}
+_COMPASS = (
+    "east",
+    "north-east",
+    "north",
+    "north-west",
+    "west",
+    "south-west",
+    "south",
+    "south-east",
+)
+
+
+def warn_located_off_the_pipes(
+    records: pd.DataFrame,
+    pipes: pd.DataFrame,
+    tolerance_m: float,
+    layer: str,
+    file: str,
+    findings: Findings,
+) -> None:
+    """Name a layer of located records (breaks, welds) that lies off the pipes as a whole:
+    half of them further than the link tolerance from the pipe they name or the nearest
+    one. A break is recorded on its pipe; a layer shifted by some tens of metres (another
+    datum, an offset export) links its records without an id to neighbouring pipes, and
+    each such link looks plausible on its own.
+
+    ``records`` hold ``link_method`` and ``link_distance_m`` of :func:`risk.link.link_to_pipes`
+    and, for the direction of the shift, point geometry (``pipes`` with lines)."""
+    distance = records["link_distance_m"]
+    located = distance.notna()
+    if int(located.sum()) < MIN_LOCATED_FOR_SHIFT:
+        return
+    median = float(distance[located].median())
+    if median <= tolerance_m:
+        return
+    what = _NOUNS[layer][1]
+    direction = _mean_offset_words(records, pipes)
+    nearest = (records["link_method"] == "nearest").to_numpy()
+    findings.warn(
+        layer,
+        file,
+        "located_off_the_pipes",
+        f"half of the {int(located.sum()):,} located {what} lie more than {median:,.0f} m from "
+        f"the pipes (a record is usually on its pipe){direction}: the layer looks shifted "
+        "(another datum or CRS, an offset export). "
+        + (
+            f"{counted(int(nearest.sum()), *_NOUNS[layer])} linked by location alone may be "
+            "linked to a neighbouring pipe"
+            if nearest.any()
+            else "Their links by pipe_id are kept"
+        ),
+        "Compare the layer with the pipes in a GIS; fix the coordinates or the declared CRS at "
+        "the source and load the folder again",
+        rows=records.loc[nearest, "_row"],
+    )
+
+
+def _mean_offset_words(records: pd.DataFrame, pipes: pd.DataFrame) -> str:
+    """', on average 21 m east of the pipe their pipe_id names' when the records linked by
+    id lie off their pipes in one direction; else ''."""
+    if not isinstance(records, gpd.GeoDataFrame) or not isinstance(pipes, gpd.GeoDataFrame):
+        return ""
+    by_id = (
+        records["link_method"].isin(BY_ID_METHODS) & records["link_distance_m"].notna()
+    ).to_numpy()
+    if by_id.sum() < MIN_LOCATED_FOR_SHIFT:
+        return ""
+    lines = np.asarray(pipes.geometry.values)[
+        positions(pipes["pipe_id"], records["pipe_id"][by_id])
+    ]
+    shortest = shapely.shortest_line(lines, np.asarray(records.geometry.values)[by_id])
+    coords = shapely.get_coordinates(shortest).reshape(-1, 2, 2)
+    dx, dy = (coords[:, 1] - coords[:, 0]).mean(axis=0)
+    size = float(np.hypot(dx, dy))
+    if size < 0.5 * float(records["link_distance_m"][by_id].median()):
+        return ""
+    sector = int(np.round(np.degrees(np.arctan2(dy, dx)) / 45.0)) % 8
+    return f", on average {size:,.0f} m {_COMPASS[sector]} of the pipe their pipe_id names"
 
 
 def implausible_break_dates(dates: pd.Series) -> pd.Series:
