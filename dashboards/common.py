@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pandas as pd
@@ -426,6 +427,111 @@ def draft_saved(user: auth.User) -> None:
         drafts.drop_draft(get_store(workspace_dir()), user.username)
 
 
+#: Session key: the browser's copy of the form was looked for (once per session).
+TYPED_CHECKED_KEY = "typed_form_checked"
+#: Cookies the browser's copy of the form is split over (a cookie holds 4 KB; notes 2,000
+#: characters, URL-encoded, take up to 18 KB).
+TYPED_COOKIE_PARTS = 6
+#: Characters per cookie of the browser's copy.
+TYPED_COOKIE_CHARS = 3_500
+
+
+def typed_cookie_name(workspace: Path) -> str:
+    """Prefix of the cookies that keep the crew form as it is typed (``<prefix>0``, ...)."""
+    return session_cookie_name(workspace).replace("risk_session_", "risk_form_") + "_"
+
+
+def take_typed_form(user: auth.User, results, leak_kinds) -> dict | None:
+    """The crew form as this browser kept it while it was typed, looked for once when a
+    session starts (a reload: a phone reloads the page when its owner switches to the
+    camera, and a form's fields reach the server only at Save): session keys to put back,
+    ``_pipe`` the pipe it was for; None when there is none, it is someone else's, or it was
+    saved since (its outcome key is in the store). See :func:`keep_typed_form`."""
+    if st.session_state.get(TYPED_CHECKED_KEY):
+        return None
+    st.session_state[TYPED_CHECKED_KEY] = True
+    name = typed_cookie_name(workspace_dir())
+    try:
+        cookies = st.context.cookies
+        parts = [cookies.get(f"{name}{i}") or "" for i in range(TYPED_COOKIE_PARTS)]
+    except Exception:  # noqa: BLE001 - no browser connection (a test run): no cookie
+        return None
+    text = urllib.parse.unquote("".join(parts))
+    form = drafts.from_browser(text, user.username, results=results, leak_kinds=leak_kinds)
+    if form is None:
+        return None
+    saved = get_store(workspace_dir()).outcomes()["idempotency_key"]
+    return None if (saved == form["outcome_key"]).any() else form
+
+
+def keep_typed_form(user: auth.User, context: dict) -> None:
+    """Have the browser keep the crew form as it is typed, at each keystroke and tap, in
+    cookies of this workspace (:func:`take_typed_form` reads them after a reload). The copy
+    names its person, crew, day, pipe and outcome key (``context``: ``c``, ``d``, ``a``,
+    ``p``, ``k``); a copy of another form (saved since: a new key; another day) is removed
+    when the page shows the next one. A script in the sidebar (in the page it would
+    take room); nothing leaves the browser but to this server."""
+    ctx = {
+        **context,
+        "u": user.username,
+        "name": typed_cookie_name(workspace_dir()),
+        "parts": TYPED_COOKIE_PARTS,
+        "chars": TYPED_COOKIE_CHARS,
+        "age": drafts.KEEP_DRAFT_DAYS * 86_400,
+    }
+    st.sidebar.html(
+        f"<script>{_TYPED_SCRIPT.replace('__CONTEXT__', json.dumps(ctx))}</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+#: The browser's half of :func:`keep_typed_form`.
+_TYPED_SCRIPT = """(() => {
+const ctx = __CONTEXT__;
+const secure = location.protocol === 'https:' ? '; Secure' : '';
+const read = () => {
+  const jar = document.cookie.split('; ');
+  let text = '';
+  for (let i = 0; i < ctx.parts; i++) {
+    const c = jar.find((c) => c.startsWith(ctx.name + i + '='));
+    if (!c) break;
+    text += c.slice(ctx.name.length + String(i).length + 1);
+  }
+  return text;
+};
+const write = (text) => {
+  for (let i = 0; i < ctx.parts; i++) {
+    const part = text.slice(i * ctx.chars, (i + 1) * ctx.chars);
+    document.cookie = ctx.name + i + '=' + part + '; Max-Age=' + (part ? ctx.age : 0)
+      + '; Path=/; SameSite=Strict' + secure;
+  }
+};
+try {
+  const kept = JSON.parse(decodeURIComponent(read()) || 'null');
+  if (kept && (kept.u !== ctx.u || kept.k !== ctx.k || kept.d !== ctx.d)) {
+    write('');
+  }
+} catch (e) { write(''); }
+window.riskTypedForm = ctx;
+if (window.riskTypedFormOn) return;
+window.riskTypedFormOn = true;
+const tapped = (key) => [...document.querySelectorAll('.st-key-' + key + ' input[type=radio]')]
+  .findIndex((i) => i.checked);
+const keep = () => setTimeout(() => {
+  const c = window.riskTypedForm;
+  const value = (sel) => document.querySelector(sel)?.value || '';
+  const form = {u: c.u, c: c.c, d: c.d, a: c.a, p: c.p, k: c.k, t: Date.now(),
+    r: tapped('f_result'), lk: tapped('f_leak_kind'), flow: value('.st-key-f_flow input'),
+    notes: value('.st-key-f_notes textarea'), other: value('.st-key-f_other_pipe input')};
+  const typed = form.flow || form.notes || form.other || form.r >= 0 || form.lk >= 0;
+  write(typed ? encodeURIComponent(JSON.stringify(form)) : '');
+}, 0);
+const inForm = (e) => e.target.closest?.('[class*="st-key-f_"]') && keep();
+document.addEventListener('input', inForm, true);
+document.addEventListener('change', inForm, true);
+})();"""
+
+
 def draft_kept_for() -> str | None:
     """Whose form this tab kept when their sign-in ended (until the next sign-in here)."""
     return st.session_state.get(DRAFT_KEY)
@@ -479,9 +585,12 @@ def session_cookie(workspace: Path) -> None:
         script = _cookie_script(name, token, auth.SESSION_HOURS * 3600)
     elif ended := st.session_state.pop(FORGET_COOKIE_KEY, None):
         # only the ended sign-in's cookie: another tab may have signed in since
+        form = typed_cookie_name(workspace)  # the form this person typed, not the next one's
         script = (
             f"if (document.cookie.split('; ').includes('{name}={ended}')) "
-            f"{{{_cookie_script(name, '', 0)}}}"
+            f"{{{_cookie_script(name, '', 0)}"
+            + "".join(_cookie_script(f"{form}{i}", "", 0) for i in range(TYPED_COOKIE_PARTS))
+            + "}"
             "if (window.innerWidth < 768) {"
             "document.querySelector('[data-testid=stSidebarCollapseButton] button')?.click();}"
         )

@@ -561,6 +561,57 @@ def test_a_leak_typed_when_the_sign_in_ended_is_saved_after_signing_in_again(ser
     phone.close()
 
 
+def test_what_a_crew_typed_comes_back_after_the_page_reloads(server, browser):
+    """A phone reloads the page when its owner switches to the camera and back; a form's
+    fields reach the server only at Save, so the leak, flow and note typed were lost. The
+    page keeps them in the browser as they are typed: after the reload they are back, Save
+    records them, and a reload after the save shows a blank form."""
+    from playwright.sync_api import expect
+
+    url, workspace = server
+    phone = _phone(browser)
+    page = phone.new_page()
+    sign_in(page, url, "sam")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+    pipe = page.get_by_role("combobox", name="Pipe").input_value()
+    for _ in range(100):  # the sign-in kept by the page's script
+        if [c for c in phone.cookies() if c["name"].startswith("risk_session_")]:
+            break
+        time.sleep(0.1)
+    before = len(_outcomes(workspace))
+    page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
+    page.locator(".st-key-f_leak_kind").get_by_text("joint", exact=True).tap()
+    page.locator(".st-key-f_flow input").fill("1,2")
+    page.get_by_text("Date, repair, notes").tap()
+    page.locator(".st-key-f_notes textarea").fill("valve box cracked, water on the kerb")
+    time.sleep(0.5)  # typed, not saved: the crew switches to the camera
+    page.reload()
+    page.get_by_text("What you had typed is back in the form").wait_for(timeout=30_000)
+    expect(page.get_by_role("combobox", name="Pipe")).to_have_value(pipe)
+    expect(page.get_by_role("radio", name="Leak found")).to_be_checked()
+    expect(page.get_by_role("radio", name="joint")).to_be_checked()
+    expect(page.locator(".st-key-f_flow input")).to_have_value("1,2")
+    expect(page.locator(".st-key-f_notes textarea")).to_have_value(
+        "valve box cracked, water on the kerb"
+    )
+    assert len(_outcomes(workspace)) == before  # a copy in the browser, not a record
+    _shoot(page, "journey-crew-typed-back")
+    page.get_by_role("button", name="Save").tap()
+    expect(page.get_by_text("Saved for pipe")).to_be_visible(timeout=20_000)
+    stored = _outcomes(workspace).iloc[before:]
+    assert stored[["pipe_id", "result", "leak_kind", "flow_m3_per_h", "notes"]].values.tolist() == [
+        [pipe.split(" ")[2], "leak_found", "joint", 1.2, "valve box cracked, water on the kerb"]
+    ]
+    time.sleep(1)  # the next form's script has run
+    assert not [c for c in phone.cookies() if c["name"].startswith("risk_form_")]
+    page.reload()
+    page.get_by_role("heading", name="Inspection list").wait_for(timeout=30_000)
+    expect(page.get_by_role("button", name="Save")).to_be_visible(timeout=20_000)
+    assert page.get_by_text("What you had typed is back").count() == 0
+    assert page.locator(".st-key-f_flow input").input_value() == ""
+    phone.close()
+
+
 def _a_pipe_to_visit(canvas) -> tuple[int, int] | None:
     """A point of a pipe still to visit (drawn in blue) on the crew map, found in a
     screenshot of the canvas once the map is drawn."""

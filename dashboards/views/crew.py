@@ -73,6 +73,10 @@ def code_radio(label: str, field: str, codes) -> str | None:
 st.title(tr("crew.title"))
 # What was typed when the sign-in ended (see common.keep_draft): back in the form, as typed.
 draft = common.take_draft(user)
+# What was typed before the page reloaded (the phone switched to the camera): back too.
+typed_back = None if draft else common.take_typed_form(user, RESULTS, LEAK_KINDS)
+if typed_back:
+    draft = {k: v for k, v in typed_back.items() if k != "_pipe"}
 if draft:
     state.update(draft)
     state.pop("crew_reset", None)
@@ -98,6 +102,8 @@ if view.day is None:
     st.stop()
 state.setdefault(day_key, view.day)
 options = view.options()
+if typed_back and state.get("f_assignment") not in options:  # no longer on the day's list
+    state["f_assignment"], state["f_other_pipe"] = OFF_PLAN, typed_back["_pipe"]
 
 # -- which pipe the form is for, and a blank form when asked -----------------------------------
 # The map is drawn anew (its own key) for each chosen pipe: its selection is that map's
@@ -208,7 +214,7 @@ with st.container(key="crew-pipe"):
         if notice:
             st.warning(notice)
         if draft:
-            st.warning(tr("crew.draft_back"))
+            st.warning(tr("crew.typed_back") if typed_back else tr("crew.draft_back"))
         # Save is a tap: the phone keyboard's Enter (after the flow) does not save half a form
         with st.form("outcome", clear_on_submit=False, border=False, enter_to_submit=False):
             if row is None:  # inside the form: typing then tapping Save is one submission
@@ -271,6 +277,16 @@ with st.container(key="crew-pipe"):
         if asked:
             problems_box.error("\n".join(f"- {tr(p, **LIMITS)}" for p in asked))
 
+common.keep_typed_form(
+    user,
+    {
+        "c": crew,
+        "d": view.day.isoformat(),
+        "a": int(assignment) if assignment is not None else OFF_PLAN,
+        "p": shown_pipe or "",
+        "k": state["outcome_key"],
+    },
+)
 if submitted:
     on_plan = assignment in options
     pipe_id = str(row["pipe_id"]) if on_plan else (state.get("f_other_pipe") or "").strip()

@@ -17,6 +17,8 @@ Draft(form={'f_result': 'leak_found'}, typed_at=datetime.datetime(2026, 12, 4, 1
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ import sqlalchemy as sa
 from risk.auth.accounts import _utcnow, _write, open_store
 from risk.store import OutcomeStore
 from risk.store.models import drafts_table
+from risk.textrules import MAX_NOTES_LENGTH
 
 #: Days a draft waits for its author before it is removed (a crew away for weeks).
 KEEP_DRAFT_DAYS = 30
@@ -65,6 +68,73 @@ def from_json(form: dict) -> dict:
     return {
         key: dt.date.fromisoformat(value["date"]) if isinstance(value, dict) else value
         for key, value in form.items()
+    }
+
+
+#: Longest text kept of each typed field of the browser's copy of the form.
+MAX_TYPED_CHARS = {"flow": 40, "other": 100, "notes": MAX_NOTES_LENGTH}
+
+
+def from_browser(
+    text: str,
+    username: str,
+    *,
+    results: Sequence[str],
+    leak_kinds: Sequence[str],
+    now: dt.datetime | None = None,
+) -> dict | None:
+    """The inspection form as the crew's browser kept it while it was typed (JSON the page's
+    script writes to a cookie at each keystroke and tap), as session keys: a phone reloads
+    the page when its owner switches apps (to the camera) and a form's fields reach the
+    server only at Save. None when it is unreadable, someone else's, older than
+    :data:`KEEP_DRAFT_DAYS`, or blank.
+
+    ``"r"`` and ``"lk"`` are the positions of the result and leak kind tapped (the page shows
+    them in the reader's language), -1 for none; ``"t"`` the time typed (ms since 1970).
+
+    >>> kept = ('{"u": "camille", "c": "Nord", "d": "2026-12-14", "a": 12, "p": "P-0007",'
+    ...         ' "k": "9f2c", "r": 0, "lk": 1, "flow": "0,8", "notes": "gate", "other": "",'
+    ...         ' "t": 1796800000000}')
+    >>> form = from_browser(kept, "camille", results=["leak_found", "nothing_found"],
+    ...                     leak_kinds=["main", "joint"], now=dt.datetime(2026, 12, 14, 9))
+    >>> form["f_assignment"], form["f_result"], form["f_leak_kind"], form["f_flow"]
+    (12, 'leak_found', 'joint', '0,8')
+    >>> form["crew_day:Nord"], form["_pipe"], form["outcome_key"]
+    (datetime.date(2026, 12, 14), 'P-0007', '9f2c')
+    >>> from_browser(kept, "karim", results=["leak_found"], leak_kinds=["main"]) is None
+    True
+    """
+    try:
+        kept = json.loads(text)
+        if not isinstance(kept, dict) or kept.get("u") != username:
+            return None
+        typed_at = dt.datetime.fromtimestamp(float(kept["t"]) / 1000, dt.UTC).replace(tzinfo=None)
+        day = dt.date.fromisoformat(str(kept["d"]))
+        assignment = int(kept["a"])
+        crew, key = str(kept["c"]), str(kept["k"])
+        picked = [int(kept.get("r", -1)), int(kept.get("lk", -1))]
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return None
+    if (now or _utcnow()) - typed_at > dt.timedelta(days=KEEP_DRAFT_DAYS):
+        return None
+    typed = {field: str(kept.get(field) or "")[:limit] for field, limit in MAX_TYPED_CHARS.items()}
+    result, leak_kind = (
+        codes[i] if 0 <= i < len(codes) else None
+        for i, codes in zip(picked, (results, leak_kinds), strict=True)
+    )
+    if result is None and leak_kind is None and not any(typed.values()):
+        return None
+    return {
+        "f_assignment": assignment,
+        "f_result": result,
+        "f_leak_kind": leak_kind,
+        "f_flow": typed["flow"],
+        "f_notes": typed["notes"],
+        "f_other_pipe": typed["other"],
+        f"crew_day:{crew}": day,
+        "crew_choice": crew,
+        "outcome_key": key,
+        "_pipe": str(kept.get("p") or ""),
     }
 
 
