@@ -35,15 +35,16 @@ def has_shape(geoms) -> np.ndarray:
 
 
 #: What --repair-geometry mends, by finding code: the warning once mended, the error
-#: without the option, and its fix ({n} such geometries of {total}, {first} the first one).
+#: without the option, and its fix ({n} such geometries of {total}, {first} the first one,
+#: {were} "geometry was" or "geometries were").
 _MENDABLE = {
     "invalid_geometry": (
-        "{n:,} invalid geometries were repaired (first: {first})",
+        "{n:,} invalid {were} repaired (first: {first})",
         "{n:,} of {total:,} geometries are invalid (first: {first})",
         "Repair them at the source or pass --repair-geometry",
     ),
     "empty_geometry": (
-        "{n:,} empty geometries were removed (first: {first}); those rows are kept without a "
+        "{n:,} empty {were} removed (first: {first}); those rows are kept without a "
         "location",
         "{n:,} of {total:,} geometries are empty (first: {first})",
         "Fix or delete them at the source, or pass --repair-geometry to keep those rows "
@@ -153,6 +154,7 @@ def check_geometry(
             ident += f", {shapely.is_valid_reason(geoms[first])}"
         repaired, problem, fix = _MENDABLE[code]
         words = {"n": int(bad.sum()), "total": len(table), "first": ident}
+        words["were"] = "geometry was" if words["n"] == 1 else "geometries were"
         rows = table.loc[bad, "_row"].to_numpy()
         if repair:
             geoms = geoms.copy()

@@ -124,7 +124,7 @@ def test_repair_geometry_keeps_the_pipe(run, tmp_path):
     folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], LineString(), LINES[1]])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws", "--repair-geometry")
     assert code == 0, err
-    assert "empty geometries were removed" in out
+    assert "1 empty geometry was removed" in out
     assert len(load_workspace(tmp_path / "ws").pipes) == 3
 
 
@@ -135,7 +135,7 @@ def test_repair_geometry_keeps_a_line_with_no_length_as_a_line(run, tmp_path):
     folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], bad, LINES[1]])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws", "--repair-geometry")
     assert code == 0, err
-    assert "1 invalid geometries were repaired" in out
+    assert "1 invalid geometry was repaired" in out
     assert "1 of them have no length (every point in one place) and are kept as drawn" in out
     assert "shorter than 1 m" in out
     pipes = load_workspace(tmp_path / "ws").pipes
