@@ -453,9 +453,10 @@ def take_typed_form(user: auth.User, results, leak_kinds) -> dict | None:
     name = typed_cookie_name(workspace_dir())
     try:
         cookies = st.context.cookies
-        parts = [cookies.get(f"{name}{i}") or "" for i in range(TYPED_COOKIE_PARTS)]
+        parts = [cookies.get(f"{name}{i}") for i in range(TYPED_COOKIE_PARTS)]
     except Exception:  # noqa: BLE001 - no browser connection (a test run): no cookie
         return None
+    parts = [part if isinstance(part, str) else "" for part in parts]
     text = urllib.parse.unquote("".join(parts))
     form = drafts.from_browser(text, user.username, results=results, leak_kinds=leak_kinds)
     if form is None:
