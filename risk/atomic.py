@@ -59,3 +59,25 @@ def replace_atomically(path: str | Path, write: Callable[[Path], object]) -> Pat
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+@contextmanager
+def staged_folder(folder: str | Path) -> Iterator[Path]:
+    """A folder of files that go into ``folder`` only when the ``with`` block ends without
+    error: written in a temporary folder beside it, then each moved in by a rename (a reader
+    sees each file old or new, never half of one). An error leaves ``folder`` as it was and
+    no temporary folder behind: a command that fails after writing its files (a round that
+    cannot be assigned) or before (a folder that cannot be written) leaves nothing half done.
+    """
+    import shutil
+
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    try:
+        yield staging
+        folder.mkdir(exist_ok=True, mode=DIR_MODE)
+        for path in sorted(staging.iterdir()):
+            os.replace(path, folder / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

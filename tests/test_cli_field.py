@@ -50,6 +50,37 @@ def test_dispatch_assigns_and_then_excludes_planned_pipes(run, workspace, accoun
     assert "No active field account" not in out  # camille is in crew Nord
 
 
+def test_a_dispatch_whose_lists_cannot_be_written_assigns_no_round(
+    run, workspace, accounts, tmp_path
+):
+    """--out naming a file: the round was stored (76 assignments, their audit rows), then a
+    traceback and no lists: a failed command had changed the records."""
+    from risk.store import OutcomeStore
+
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    taken = tmp_path / "taken.csv"
+    taken.write_text("already here\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
+    code, _, err = run(*args, "--assign", "--user", "ingrid", "--out", taken)
+    assert code == 2, err
+    assert f"--out {taken} is a file: give a folder for the lists" in err
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert store.assignments().empty
+    assert taken.read_text() == "already here\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # the same into a folder: the lists and the round, together
+    code, out, err = run(*args, "--assign", "--user", "ingrid", "--out", tmp_path / "lists")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "lists").iterdir()) == [
+        "plan.csv",
+        "plan.geojson",
+        "sheets.html",
+    ]
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.assignments()) == 3
+
+
 def test_dispatch_says_a_crew_no_field_account_belongs_to(run, workspace, accounts, tmp_path):
     crews = tmp_path / "crews.csv"
     crews.write_text("name,checks_per_day\nNord,2\nEst,2\n")

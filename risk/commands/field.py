@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from risk import clock
+from risk.atomic import staged_folder
 from risk.commands._common import (
     emit,
     is_workspace,
@@ -233,11 +234,21 @@ def cmd_dispatch(args) -> int:
         # An assigned round is a record: its lists go to plans/<round id>, never over another
         # round's; a draft (not assigned) goes to plans/<start>-draft, replaced by the next.
         folder = f"{start.isoformat()}-draft"
-        if args.assign:  # before the files: a refused assignment leaves nothing behind
+        if args.assign:
             folder = round_id = f"{start.isoformat()}-{uuid.uuid4().hex[:6]}"
-            assign(args.workspace, args.user, plan, round_id=round_id, store=store)
-        out = args.out or Workspace(args.workspace).plan_folder(folder)
-        files = export_plan(plan, out, lang=args.language)
+        out = Path(args.out or Workspace(args.workspace).plan_folder(folder))
+        if out.exists() and not out.is_dir():
+            raise InputError(
+                f"--out {out} is a file: give a folder for the lists (plan.csv, plan.geojson, "
+                "sheets.html), a new one or one they may replace"
+            )
+        # The lists are written aside first and the round assigned after them: a folder that
+        # cannot be written leaves no round behind, and a refused round no lists.
+        with staged_folder(out) as staging:
+            files = export_plan(plan, staging, lang=args.language)
+            if args.assign:
+                assign(args.workspace, args.user, plan, round_id=round_id, store=store)
+        files = {kind: out / path.name for kind, path in files.items()}
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (
         f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "
