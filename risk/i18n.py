@@ -229,6 +229,16 @@ def format_date(value, lang: str = DEFAULT_LANGUAGE) -> str:
     return text
 
 
+def format_weekday(value, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The day of the week of a date in words: ``Saturday``, ``samedi``.
+
+    >>> import datetime as dt
+    >>> format_weekday(dt.date(2026, 12, 12)), format_weekday(dt.date(2026, 12, 12), "fr")
+    ('Saturday', 'samedi')
+    """
+    return _babel_date(value, format="EEEE", locale=_locale(lang))
+
+
 def format_month(value, lang: str = DEFAULT_LANGUAGE) -> str:
     """A month as its language writes it: ``Dec 2026`` (English), ``déc. 2026`` (French).
     ``value``: a date or a ``2026-12`` string. '–' when missing.

@@ -81,6 +81,22 @@ def test_a_dispatch_whose_lists_cannot_be_written_assigns_no_round(
         assert len(store.assignments()) == 3
 
 
+def test_dispatch_says_when_its_days_are_not_the_ones_asked(run, workspace, tmp_path, monkeypatch):
+    """A Saturday --start became Monday, and a crews file's weekend or past days were
+    planned, without a word."""
+    monkeypatch.setenv("RISK_TODAY", "2026-11-20")
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    args = ["dispatch", workspace, "--crews", crews, "--days", "1", "--out", tmp_path / "a"]
+    code, out, err = run(*args, "--start", "2026-11-28")  # a Saturday
+    assert code == 0, err
+    assert "Note: The round starts on Nov 30, 2026: Nov 28, 2026 (Saturday) is not a" in out
+    crews.write_text("name,checks_per_day,days\nNord,3,2026-11-28;2026-11-30\n")
+    code, out, err = run(*args, "--start", "2026-11-23")
+    assert code == 0, err
+    assert "Nord works on Nov 28, 2026 (Saturday), as the crews file's days say" in out
+
+
 def test_dispatch_says_a_crew_no_field_account_belongs_to(run, workspace, accounts, tmp_path):
     crews = tmp_path / "crews.csv"
     crews.write_text("name,checks_per_day\nNord,2\nEst,2\n")

@@ -9,6 +9,7 @@ from shapely.geometry import LineString
 
 from risk.dispatch import Crew, plan_inspections, read_crews, working_days
 from risk.dispatch.sheets import export_plan, render_sheets
+from risk.errors import InputError
 
 
 def town(n_west=6, n_east=6):
@@ -125,8 +126,32 @@ def test_bad_crews_are_explained(tmp_path):
     with pytest.raises(ValueError, match=r"crews need a 'name' column and a 'km_per_day'"):
         read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
     (tmp_path / "crews.csv").write_text("name,km_per_day\nNord,fast\n")
-    with pytest.raises(ValueError, match="row 1"):
+    with pytest.raises(ValueError, match=r"line 2 \(crew 'Nord'\): km_per_day 'fast' is not a"):
         read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # one crew on two rows was read as one crew of twice the capacity
+        ("name,km_per_day\nNord,4\nSud,3\nnord ,4\n", "lines 2 and 4: the crew 'nord' is on two"),
+        # a misspelt column: the crew worked the default days without a word
+        ("name,km_per_day,dayz\nNord,4,2026-11-24\n", "'dayz' (did you mean 'days'?)"),
+        ("name,km_per_day,hours_per_day\nNord,4,-8\n", "columns it does not use: 'hours_per_day'."),
+        ('name,km_per_day\nNord,"3,5"\n', "km_per_day '3,5' is not a number: write 3.5"),
+        ("name,checks_per_day\nNord,2.5\n", "'2.5' is not a whole number of checks"),
+        ("name,km_per_day\nNord,inf\n", "'inf' is not a day's work: give more than 0 and at most"),
+        ("name,km_per_day\nNord,100000\n", "at most 100 km a day"),
+        ("name,km_per_day,days\nNord,4,12/12/2026\n", "days '12/12/2026' is not a date"),
+        ("name,km_per_day\n", "no crew in the file (a header alone)"),
+        ("name,km_per_day,checks_per_day\nNord,4,\nSud,,20\n", "crews.csv: some crews give km"),
+    ],
+)
+def test_a_crews_file_that_would_plan_wrongly_is_refused_naming_the_line(tmp_path, text, said):
+    (tmp_path / "crews.csv").write_text(text)
+    with pytest.raises(InputError) as refused:
+        read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
+    assert said in str(refused.value) and "crews.csv" in str(refused.value)
 
 
 def test_export_writes_csv_geojson_and_printable_sheets(tmp_path):

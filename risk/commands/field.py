@@ -36,7 +36,10 @@ def register(add) -> None:
 
 crews.csv:
   name,km_per_day            (or name,checks_per_day; optional days column: 2026-01-05;2026-01-06)
-  Equipe Nord,3.5""",
+  Equipe Nord,3.5
+  One row per crew, one unit for all, these columns only (a misspelt days column is
+  refused, not ignored). A --start on a weekend or closed day starts on the next working
+  day, and that is said; so are a file's days on a weekend or already past.""",
     )
     p.add_argument("workspace", type=Path, help="a workspace (risk ingest) holding scores")
     p.add_argument("--crews", type=Path, required=True, help="CSV of crews and capacities")
@@ -261,10 +264,11 @@ def cmd_dispatch(args) -> int:
         )
     )
     from risk import clock
-    from risk.dispatch.rounds import past_start_words
+    from risk.dispatch.rounds import crew_days_words, past_start_words
 
     past = past_start_words(start, clock.today())
     text += f"\nNote: {past}" if past else ""
+    text += "".join(f"\nNote: {words}" for words in crew_days_words(crews, start, clock.today()))
     text += "".join(f"\nNote: {words}" for words in busy + unseen)
     if not args.scores:  # the workspace's scores: said when they are old
         from risk.scoring import scores_age_words

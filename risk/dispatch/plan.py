@@ -88,6 +88,14 @@ class Crew:
             raise InputError(f"Crew '{self.name}' has no working days.")
 
 
+#: The columns of a crews file; ``days`` is optional.
+CREW_COLUMNS = ("name", "km_per_day", "checks_per_day", "days")
+#: More than this a day is not a crew's walk or drive (a capacity in metres, a typo).
+MAX_KM_PER_DAY = 100.0
+MAX_CHECKS_PER_DAY = 1_000
+_CREWS_EXAMPLE = "Example:\nname,km_per_day\nEquipe Nord,3.5"
+
+
 def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
     """Read crews from a CSV with ``name`` and ``km_per_day`` or ``checks_per_day``.
 
@@ -96,7 +104,11 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
     (:func:`risk.dispatch.workdays.working_days`). The file is read strictly
     (:func:`risk.csvsafe.read_csv_rows`): a file that is not UTF-8, is empty, uses ``;``
     between columns or has broken quoting raises ``DataContractError`` (a ``ValueError``)
-    naming the file and line; a bad row raises ``ValueError`` naming the row.
+    naming the file and line. A column the file should not have (``dayz``: the crews would
+    work the default days without a word), no crew, one crew on two rows (read as one crew
+    of twice the capacity), a capacity that is not a number, not whole for checks, not above
+    0 or beyond what a crew does in a day, one crew in km and another in checks, and a day
+    that is not a date raise ``InputError`` naming the file and the rows, with the fix.
     """
     if not Path(path).is_file():
         raise InputError(
@@ -111,23 +123,92 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
         problems.append("a 'km_per_day' or 'checks_per_day' column")
     if problems:
         raise InputError(
-            f"{path}: crews need {' and '.join(problems)} (found {columns}). "
-            "Example:\nname,km_per_day\nEquipe Nord,3.5"
+            f"{path}: crews need {' and '.join(problems)} (found {columns}). {_CREWS_EXAMPLE}"
         )
-    crews = []
+    other = [c for c in columns if c not in CREW_COLUMNS]
+    if other:
+        import difflib
+
+        meant = {c: difflib.get_close_matches(c, CREW_COLUMNS, n=1, cutoff=0.75) for c in other}
+        said = ", ".join(f"'{c}'" + (f" (did you mean '{meant[c][0]}'?)" if meant[c] else "")
+                         for c in other)  # fmt: skip
+        raise InputError(
+            f"{path}: the crews file has columns it does not use: {said}. A crews file holds "
+            "name, km_per_day or checks_per_day, and days (optional: the crew's working days, "
+            "2026-11-23;2026-11-24). Rename or remove those columns"
+        )
+    if not rows:
+        raise InputError(f"{path}: no crew in the file (a header alone). {_CREWS_EXAMPLE}")
+    crews, first_row = [], {}
     for row_number, row in enumerate(rows, start=1):
-        try:
-            days = (
-                tuple(date.fromisoformat(d.strip()) for d in row["days"].split(";") if d.strip())
-                if row.get("days")
-                else working_days(start, n_days, closed)
+        name = str(row.get("name") or "").strip()
+        same = " ".join(name.casefold().split())
+        if same and same in first_row:
+            raise InputError(
+                f"{path}, lines {first_row[same] + 1} and {row_number + 1}: the crew '{name}' is "
+                "on two "
+                "rows, which would plan it as one crew of twice the capacity. Give each crew "
+                "one row (its capacity for a day), or each row a name of its own"
             )
-            km = float(row["km_per_day"]) if row.get("km_per_day") else None
-            checks = int(row["checks_per_day"]) if row.get("checks_per_day") else None
+        first_row[same] = row_number
+        where = f"{path}, line {row_number + 1} (crew '{name}')"
+        days = (
+            _crew_days(row["days"], where)
+            if row.get("days")
+            else working_days(start, n_days, closed)
+        )
+        km = _capacity(row.get("km_per_day"), "km_per_day", where, whole=False)
+        checks = _capacity(row.get("checks_per_day"), "checks_per_day", where, whole=True)
+        try:
             crews.append(Crew(row["name"], days, km_per_day=km, checks_per_day=checks))
         except ValueError as exc:
-            raise InputError(f"{path}, row {row_number}: {exc}") from exc
+            raise InputError(f"{where}: {exc}") from exc
+    units = {"km_per_day" if c.km_per_day is not None else "checks_per_day" for c in crews}
+    if len(units) > 1:
+        raise InputError(
+            f"{path}: some crews give km_per_day and others checks_per_day; a round is planned "
+            "in one unit. Give every crew the same one"
+        )
     return crews
+
+
+def _capacity(value, column: str, where: str, *, whole: bool) -> float | int | None:
+    """A crew's capacity read from its cell, or None when empty; a problem raises
+    ``InputError`` naming ``where`` and the fix."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    limit = MAX_CHECKS_PER_DAY if whole else MAX_KM_PER_DAY
+    unit = "pipes (or units) a day" if whole else "km a day"
+    try:
+        number = float(text)
+    except ValueError:
+        fix = f"write {text.replace(',', '.')}" if "," in text else "write a number"
+        raise InputError(f"{where}: {column} {text!r} is not a number: {fix}") from None
+    if whole and np.isfinite(number) and number != int(number):
+        raise InputError(f"{where}: {column} {text!r} is not a whole number of checks")
+    if not np.isfinite(number) or not 0 < number <= limit:
+        raise InputError(
+            f"{where}: {column} {text!r} is not a day's work: give more than 0 and at most "
+            f"{limit:,g} {unit}"
+        )
+    return int(number) if whole else number
+
+
+def _crew_days(text: str, where: str) -> tuple[date, ...]:
+    """The working days of a ``days`` cell (``2026-11-23;2026-11-24``)."""
+    days = []
+    for part in str(text).split(";"):
+        if not part.strip():
+            continue
+        try:
+            days.append(date.fromisoformat(part.strip()))
+        except ValueError:
+            raise InputError(
+                f"{where}: days {part.strip()!r} is not a date; write the days as year-month-day "
+                "separated by ';' (2026-11-23;2026-11-24)"
+            ) from None
+    return tuple(days)
 
 
 #: A pipe inspected within this many days before a round is not planned again.

@@ -27,6 +27,7 @@ from risk.i18n import (
     format_percent,
     format_quantity,
     format_signed_percent,
+    format_weekday,
     has,
     label,
     plural,
@@ -253,6 +254,44 @@ def past_start_words(start: date, today: date, lang: str = "en") -> str | None:
     if start >= today:
         return None
     return t("dispatch.start_past", lang, day=_date(start, lang), today=_date(today, lang))
+
+
+def crew_days_words(crews, start: date, today: date, lang: str = "en") -> list[str]:
+    """Sentences about the days a round's ``crews`` will work, when they are not the ones
+    asked for: the first day after ``start`` when ``start`` is not a working day (a
+    Saturday, a closed day: the round began on Monday without a word), and days of a crews
+    file's ``days`` column on a weekend or already past. Empty when there is nothing to
+    say.
+
+    >>> from risk.dispatch.plan import Crew
+    >>> crews = [Crew("Nord", (date(2026, 12, 14),), km_per_day=4)]
+    >>> crew_days_words(crews, date(2026, 12, 12), date(2026, 12, 4))
+    ['The round starts on Dec 14, 2026: Dec 12, 2026 (Saturday) is not a working day.']
+    """
+    words = []
+    first = min((d for c in crews for d in c.days), default=None)
+    if first is not None and first > start and start >= today:
+        words.append(
+            t(
+                "dispatch.start_moved",
+                lang,
+                first=format_date(first, lang),
+                start=format_date(start, lang),
+                weekday=format_weekday(start, lang),
+            )
+        )
+    for crew in crews:
+        weekend = [d for d in crew.days if d.weekday() >= 5]
+        past = [d for d in crew.days if d < today]
+        if weekend:
+            days = ", ".join(
+                f"{format_date(d, lang)} ({format_weekday(d, lang)})" for d in weekend[:3]
+            )
+            words.append(t("dispatch.crew_weekend", lang, crew=crew.name, days=days))
+        if past and start >= today:  # a past start is said once (past_start_words)
+            days = ", ".join(format_date(d, lang) for d in past[:3])
+            words.append(t("dispatch.crew_past", lang, crew=crew.name, days=days))
+    return words
 
 
 def busy_crew_words(
