@@ -72,6 +72,7 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
     import shutil
 
     folder = Path(folder)
+    made = [p for p in (folder.parent, *folder.parent.parents) if not p.exists()]
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
@@ -79,5 +80,13 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
         folder.mkdir(exist_ok=True, mode=DIR_MODE)
         for path in sorted(staging.iterdir()):
             os.replace(path, folder / path.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for parent in made:  # the folders made for it, nearest first, when left empty
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
