@@ -516,6 +516,19 @@ def known_pipe_ids(workspace: str | Path) -> set[str]:
     return set() if table is None else set(table["pipe_id"])
 
 
+def pipe_service_years(workspace: str | Path) -> pd.DataFrame:
+    """``pipe_id``, ``install_year`` and ``removed_year`` (those the inventory has) of the
+    workspace's current pipes, read alone (no geometry); empty without an inventory."""
+    folder = data_folder(workspace) if _read_meta(Path(workspace)) else None
+    if folder is None or not (folder / "pipes.parquet").is_file():
+        return pd.DataFrame({"pipe_id": pd.Series(dtype="string")})
+    import pyarrow.parquet as pq
+
+    names = set(pq.read_schema(folder / "pipes.parquet").names)
+    columns = [c for c in ("pipe_id", "install_year", "removed_year") if c in names]
+    return pd.read_parquet(folder / "pipes.parquet", columns=columns)
+
+
 def records_on_missing_pipes(workspace: str | Path, pipe_ids) -> dict:
     """Field records of the workspace on pipes that ``pipe_ids`` (a new inventory) lacks.
 

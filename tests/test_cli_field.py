@@ -186,6 +186,80 @@ def test_bad_outcome_import_writes_nothing(run, workspace, accounts, tmp_path):
     assert len(pd.read_csv(out_file)) == 0  # not even the good first row
 
 
+def test_a_row_beside_a_stored_record_says_if_it_corrects_it_or_adds_a_leak(
+    run, workspace, accounts, tmp_path
+):
+    """A file imported again after a typo in its notes was fixed counted the leak twice; a
+    "nothing found" for the same pipe and day replaced the leak unasked. Such rows say
+    what they are, as the crew's form asks."""
+    from risk.store import OutcomeStore
+
+    header = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,notes\n"
+    first = tmp_path / "first.csv"
+    first.write_text(header + "P-0001,leak_found,2026-01-05,joint,2.0,by the scool\n")
+    assert run("outcomes", "import", workspace, first, "--user", "camille")[0] == 0
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(header + "P-0001,leak_found,2026-01-05,joint,2.0,by the school\n")
+    code, _, err = run("outcomes", "import", workspace, fixed, "--user", "camille")
+    assert code == 2
+    assert "1 row is for a pipe and day that already have a record" in err
+    assert "(for example P-0001 on 2026-01-05: record 1 (leak found, key auto-" in err
+    assert "give that record's key in a corrects_key column" in err and "(rows 1)" in err
+    nothing = tmp_path / "nothing.csv"
+    nothing.write_text(header + "P-0001,nothing_found,2026-01-05,,,\n")
+    code, _, err = run("outcomes", "import", workspace, nothing, "--user", "camille", "--add-leaks")
+    assert code == 2 and "already have a record" in err  # never a leak's replacement unasked
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        stored = store.outcomes()
+    assert len(stored) == 1
+    # the fix the message gives: the key of the record it corrects; one leak counts
+    key = stored["idempotency_key"].iloc[0]
+    fixed.write_text(
+        header.replace("notes", "notes,corrects_key")
+        + f"P-0001,leak_found,2026-01-05,joint,2.0,by the school,{key}\n"
+    )
+    assert run("outcomes", "import", workspace, fixed, "--user", "camille")[0] == 0
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert store.outcomes(counted=True)["notes"].tolist() == ["by the school"]
+    # a second leak that day, said so
+    second = tmp_path / "second.csv"
+    second.write_text(header + "P-0001,leak_found,2026-01-05,valve,0.5,second leak\n")
+    code, out, err = run(
+        "outcomes", "import", workspace, second, "--user", "camille", "--add-leaks"
+    )
+    assert code == 0, err
+    assert "Note: 1 new leak was recorded on a pipe and day that had a leak recorded" in out
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.outcomes(counted=True)) == 2
+
+
+def test_an_import_names_what_is_possible_but_rarely_right(run, workspace, accounts, tmp_path):
+    """A flow of 800 m³/h (l/h written as m³/h) and a leak dated before its pipe was laid
+    were taken without a word; a row copied with one space more in its notes was a second
+    leak."""
+    header = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,notes\n"
+    copied = tmp_path / "copied.csv"
+    copied.write_text(
+        header + "P-0001,leak_found,2026-01-05,joint,2.0,gate\n"
+        "P-0001,leak_found,2026-01-05,joint,2.0,gate \n"
+    )
+    code, _, err = run("outcomes", "import", workspace, copied, "--user", "camille")
+    assert code == 2 and "same as row 1" in err
+    odd = tmp_path / "odd.csv"
+    odd.write_text(
+        header + "P-0002,leak_found,2026-01-05,main,800,\nP-0003,nothing_found,1930-06-01,,,\n"
+    )
+    code, out, err = run("outcomes", "import", workspace, odd, "--user", "camille")
+    assert code == 0, err
+    assert "Note: 1 record gives a flow above 50 m³/h (record 1: 800 m³/h)" in out
+    laid = pd.read_parquet(next(workspace.glob("inventory/v*/pipes.parquet")))
+    year = int(laid.set_index("pipe_id").loc["P-0003", "install_year"])
+    assert (
+        f"Note: 1 record is dated before its pipe was laid (record 2: P-0003 inspected on "
+        f"1930-06-01, laid in {year})" in out
+    )
+
+
 def test_import_export_and_savings(run, workspace, accounts, tmp_path):
     good = tmp_path / "outcomes.csv"
     good.write_text(

@@ -42,8 +42,9 @@ from risk.errors import InputError
 from risk.plausibility import id_format_hint
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
-from risk.store.validation import blank_to_none, check_outcomes, check_plan
+from risk.store.validation import LAYER, blank_to_none, check_outcomes, check_plan
 from risk.textrules import ROUND_ID_HINT, identifier_problem, round_id_problem
+from risk.validate import counted
 from risk.workspace import known_pipe_ids
 
 #: ``Problem.layer`` of the problems about who writes.
@@ -153,6 +154,7 @@ def import_outcomes(
     *,
     store: OutcomeStore | None = None,
     today: dt.date | None = None,
+    add_leaks: bool = False,
 ) -> list[RecordResult]:
     """Import a UTF-8 CSV of outcomes as ``user`` (audited with that name): all rows or none.
 
@@ -161,12 +163,19 @@ def import_outcomes(
     export puts in front of formula-like text is removed, so re-importing an export (here or
     in another workspace) gives the same values and creates nothing twice. A malformed file
     (not UTF-8, empty, ``;``-separated, broken quoting) is refused naming the file and line.
+
+    A new row for a pipe and day the store already has a record of is what the crew's form
+    asks about (:func:`_beside_stored`): it says whether it corrects that record
+    (``corrects_key``) or, for a leak beside a leak, is one more leak (``add_leaks``);
+    otherwise it is refused. A file imported again after a typo was fixed counted its leaks
+    twice, and a "nothing found" replaced a leak without a word.
     """
     columns, rows = read_outcomes_csv(path)
     with _open(workspace, store) as opened:
         account, crew = _check_outcomes(
             opened, workspace, user, rows, file=str(path), columns=columns, today=today
         )
+        _raise(_beside_stored(opened, rows, str(path), add_leaks=add_leaks))
         return opened.record_many(
             rows, user=account.username, file=str(path), crew=crew, today=today
         )
@@ -325,6 +334,55 @@ def _open(workspace: str | Path, store: OutcomeStore | None) -> Iterator[Outcome
         return
     with OutcomeStore(store_location(workspace)) as opened:
         yield opened
+
+
+def _beside_stored(
+    store: OutcomeStore, rows: list[Mapping], file: str, *, add_leaks: bool
+) -> list[Problem]:
+    """The rows that would be stored beside a record the store has for their pipe and day,
+    without saying whether they correct it: one problem naming them and the records. Rows
+    already stored (the same key) and rows with a ``corrects_key`` are fine; with
+    ``add_leaks``, a leak found beside leaks found is one more leak."""
+    clean, _ = check_outcomes(rows, file=file)
+    stored = store.outcomes()
+    if not len(stored) or not clean:
+        return []
+    keys = set(stored["idempotency_key"].astype(str))
+    day = pd.to_datetime(stored["inspected_on"]).dt.date
+    records: dict[tuple[str, dt.date], list] = {}
+    for record in stored.assign(on_day=day).itertuples():
+        records.setdefault((str(record.pipe_id), record.on_day), []).append(record)
+    beside = []
+    for row in clean:
+        earlier = records.get((row.pipe_id, row.inspected_on), [])
+        if not earlier or row.corrects_key or row.idempotency_key in keys:
+            continue
+        if add_leaks and row.result == "leak_found":
+            if all(r.result == "leak_found" for r in earlier):
+                continue
+        beside.append((row, earlier))
+    if not beside:
+        return []
+    row, earlier = beside[0]
+    shown = "; ".join(
+        f"record {r.outcome_id} ({r.result.replace('_', ' ')}, key {r.idempotency_key})"
+        for r in earlier[:3]
+    )
+    return [
+        _problem(
+            LAYER,
+            file,
+            "beside_stored",
+            f"{counted(len(beside), 'row is', 'rows are')} for a pipe and day that already have "
+            f"a record, and do not say whether they replace it (for example {row.pipe_id} on "
+            f"{row.inspected_on.isoformat()}: {shown}). Imported as they are, a leak would "
+            "count twice, or a later result would replace the earlier one unasked",
+            "If a row corrects a record (a typo fixed, the file imported again), give that "
+            "record's key in a corrects_key column; if it is one more leak found on that pipe "
+            "and day, import with --add-leaks",
+            rows=[r.row for r, _ in beside],
+        )
+    ]
 
 
 def _problem(layer: str, file: str, code: str, message: str, fix: str, rows=()) -> Problem:

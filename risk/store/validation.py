@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
@@ -494,7 +494,9 @@ def _check_repeated_keys(clean: list[CleanOutcome], issues: _Issues) -> None:
     first: dict[str, CleanOutcome] = {}
     for outcome in clean:
         if outcome.given_key is None:
-            key = outcome.idempotency_key
+            # notes that differ only by spaces (a copied row, one space added) are the same
+            notes = " ".join(outcome.notes.split()) if outcome.notes else outcome.notes
+            key = replace(outcome, notes=notes).idempotency_key
             seen = first.setdefault(key, outcome)
             if seen is not outcome:
                 where = f"{outcome.pipe_id} on {outcome.inspected_on.isoformat()}"
