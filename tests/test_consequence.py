@@ -538,3 +538,86 @@ def test_criticality_of_pipes_without_lines_says_why_none_is_estimated(
     assert "nan" not in out
     assert "the pipes have no lines (no graph to cut) and no EPANET model" in out
     assert "no proxies for 6 pipes: the inventory has no pipe lines" in err + out
+
+
+# --- a model whose units or sections are wrong ------------------------------------------------
+
+
+def _options(inp: Path, **values) -> Path:
+    """``inp`` with [OPTIONS] lines replaced (``UNITS="GPM"``), written beside it."""
+    import re
+
+    text = inp.read_text()
+    for key, value in values.items():
+        text = re.sub(rf"(?m)^{key}\s+\S+", f"{key}  {value}", text, count=1)  # [OPTIONS]
+    out = inp.with_name(f"{inp.stem}-{'-'.join(values.values())}.inp")
+    out.write_text(text)
+    return out
+
+
+def test_a_model_whose_units_make_its_diameters_25_times_the_gis_ones_is_refused(tmp_path):
+    """'Units GPM' in a model whose diameters are in mm: EPANET read them in inches, every pipe
+    still matched by id and the grades collapsed without a word."""
+    inp = tiny_network(tmp_path)
+    data = utility_from_model(inp)  # GIS diameters in mm, as the model's with Units LPS
+    with pytest.raises(InputError) as info:
+        assess_consequence(data, tmp_path, model_path=_options(inp, UNITS="GPM"), processes=1)
+    message = str(info.value)
+    assert message.startswith(
+        "network-GPM.inp: its pipe diameters are 25.4 times those of the GIS pipes (median "
+        "over 8 matched pipes;"
+    )
+    assert "declares Units GPM in [OPTIONS], so EPANET reads its diameters in inches" in message
+    assert "they look like millimetres" in message and "--proxy-only" in message
+    # the same file in a metric unit: the diameters agree, nothing said
+    metric = assess_consequence(data, tmp_path, model_path=_options(inp, UNITS="CMH"), processes=1)
+    assert metric.summary["method"] == "hydraulic"
+
+
+def test_a_darcy_weisbach_model_is_read_in_the_products_words(tmp_path, recwarn):
+    """WNTR's raw 'Changing the headloss formula' warning was printed; C factors under D-W
+    (130 mm of roughness) went unnoticed."""
+    inp = _options(tiny_network(tmp_path), HEADLOSS="D-W")
+    model = read_model(inp)
+    assert not [w for w in recwarn if "headloss formula" in str(w.message)]
+    assert model.headloss == "D-W"
+    assert any(
+        "declares Headloss D-W (Darcy-Weisbach), but its pipes' roughness (median 100 mm) "
+        "looks like Hazen-Williams C factors" in w
+        for w in model.warnings
+    ), model.warnings
+
+
+def test_a_broken_model_file_is_refused_saying_what_is_wrong(tmp_path):
+    """The messages were WNTR's ("'NoneType' object has no attribute 'factor'",
+    "('P000001')") or, for an empty file, 'the model has no reservoir or tank'."""
+    text = tiny_network(tmp_path).read_text()
+    with_vertex = text.replace(";Link      X-Coord    Y-Coord   \n", "L1a  250  100\n")
+
+    def refusal(name: str, content: str) -> str:
+        path = tmp_path / name
+        path.write_text(content)
+        with pytest.raises(InputError) as info:
+            read_model(path)
+        message = str(info.value)
+        assert message.startswith(f"{name}: cannot be read as an EPANET model: "), message
+        assert message.endswith("Export it again from your modelling software as an EPANET 2.2 "
+                                ".inp file (File > Export > Network in EPANET), or run with "
+                                "--proxy-only.")  # fmt: skip
+        return message[len(f"{name}: cannot be read as an EPANET model: ") :]
+
+    assert refusal("empty.inp", "").startswith("the file is empty.")
+    cut = text[: text.index(" D1 ")]
+    assert refusal("cut.inp", cut).startswith(
+        f"it ends at line {cut.count(chr(10)):,}, inside its [PIPES] section, before the "
+        "[END] line that closes an EPANET file: it was cut short"
+    )
+    start, end = with_vertex.index("[PIPES]"), with_vertex.index("[PUMPS]")
+    no_pipes = with_vertex[:start] + with_vertex[end:]
+    assert refusal("no_pipes.inp", no_pipes).startswith("it has no [PIPES] section")
+    fewer = with_vertex.replace(with_vertex[with_vertex.index(" L1a ") :].split("\n")[0] + "\n", "")
+    line = fewer[: fewer.index("L1a  250")].count("\n") + 1
+    assert refusal("fewer.inp", fewer).startswith(
+        f"its [VERTICES] section names link 'L1a' at line {line:,}, which no [PIPES], [PUMPS] "
+        "or [VALVES] line defines"
+    )

@@ -140,3 +140,87 @@ def test_the_leaks_export_gives_volumes_to_the_tenth_of_a_cubic_metre():
     for column in ("saved_m3_to_date", "projected_m3_year", "saved_m3_until_next_survey"):
         assert (table[column] == table[column].round(1)).all(), table[column]
     assert table["saved_m3_to_date"].iloc[0] > 0
+
+
+# -- the night-flow file is checked before it is compared -------------------------------------
+
+ZONES = pd.DataFrame({"pipe_id": ["P1", "P3"], "zone": ["HAUTE", "BASSE"]})
+
+
+def _night(**columns) -> pd.DataFrame:
+    table = {"zone": "HAUTE", "date": ["2026-01-01", "2026-01-02"], "min_night_flow_m3_per_h": 10.0}
+    table.update(columns)
+    return pd.DataFrame(table)
+
+
+def _refusal(night, zones=ZONES, source="night_flow.csv") -> str:
+    from risk.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        verify_with_night_flow(leak_savings(OUTCOMES, SETTINGS), night, zones, source=source)
+    return str(info.value)
+
+
+def test_night_flow_dates_that_could_be_day_or_month_first_are_refused():
+    """01/12/2026 was read as 12 January, 28 days of night flow compared in the wrong month."""
+    message = _refusal(_night(date=["01/11/2026", "01/12/2026"]))
+    assert message.startswith("night_flow.csv: the dates (for example '01/11/2026', '01/12/2026')")
+    assert "'01/11/2026' is 1 November 2026 or 11 January 2026" in message
+    assert "Write the dates as year-month-day (2026-12-01)" in message
+
+
+def test_night_flow_dates_read_day_first_when_a_day_above_12_tells():
+    leaks = leak_savings(OUTCOMES.iloc[:1], SETTINGS)  # P1 repaired 2026-01-15
+    days = pd.date_range("2025-12-20", "2026-02-10")
+    night = pd.DataFrame(
+        {"zone": "HAUTE", "date": days.strftime("%d/%m/%Y"),
+         "min_night_flow_m3_per_h": [10.0 if d < pd.Timestamp("2026-01-15") else 8.5 for d in days]}
+    )  # fmt: skip
+    row = verify_with_night_flow(leaks, night, ZONES).iloc[0]
+    assert row["observed_drop_m3_per_h"] == pytest.approx(1.5)
+    # ISO dates and day/month/year in one file: one cannot be told from the other
+    message = _refusal(_night(date=["2026-01-01", "13/01/2026"]))
+    assert "mixes formats" in message and "data rows 2" in message
+
+
+def test_night_flow_zones_the_network_lacks_are_refused_with_the_zones_it_has():
+    """A zone matching no pressure_zone gave an empty comparison (NaN) without a word."""
+    message = _refusal(_night(zone=["ZONE-1", "haute"]))
+    assert message.startswith(
+        "night_flow.csv: 2 zones match no pressure zone of the network: 'ZONE-1', 'haute' "
+        "(data rows 1, 2); the network's pressure zones are 'BASSE', 'HAUTE' ('haute' is "
+        "'HAUTE' in the network)."
+    )
+    no_zones = ZONES.assign(zone=None)
+    assert "the network's pipes have no pressure_zone" in _refusal(_night(), no_zones)
+
+
+def test_negative_night_flows_are_refused_with_their_rows():
+    message = _refusal(_night(min_night_flow_m3_per_h=[5.0, -10.0]))
+    assert message.startswith(
+        "night_flow.csv: 1 of 2 rows have a negative min_night_flow_m3_per_h (data rows 2; "
+        "for example -10)"
+    )
+
+
+def test_a_night_flow_file_without_rows_or_columns_is_refused_naming_it():
+    header_only = pd.DataFrame(columns=["zone", "date", "min_night_flow_m3_per_h"])
+    assert _refusal(header_only, source="/data/nf.csv").startswith(
+        "nf.csv: holds no night flow (a header and no rows)"
+    )
+    message = _refusal(pd.DataFrame({"Zone": ["HAUTE"], "Date": ["2026-11-01"], "MNF": [12]}))
+    assert message.startswith(
+        "night_flow.csv: lacks columns ['zone', 'date', 'min_night_flow_m3_per_h'] (found: "
+        "Zone, Date, MNF)"
+    )
+    assert "e.g. zone,date,min_night_flow_m3_per_h" in message
+
+
+def test_the_savings_command_refuses_an_ambiguous_night_flow_file(run, tiny_workspace, tmp_path):
+    night = tmp_path / "night.csv"
+    night.write_text(
+        "zone,date,min_night_flow_m3_per_h\nhaut,01/11/2026,12.5\nhaut,01/12/2026,10\n"
+    )
+    code, _, err = run("savings", tiny_workspace, "--night-flow", night)
+    assert code == 2, err
+    assert "'01/11/2026' is 1 November 2026 or 11 January 2026" in err

@@ -114,6 +114,12 @@ network; notes hold at most 2,000 characters.""",
     i.add_argument("workspace", type=Path)
     i.add_argument("file", type=Path)
     i.add_argument("--user", required=True, help="who imports it: an account (audited)")
+    i.add_argument(
+        "--add-leaks",
+        action="store_true",
+        help="a leak found on a pipe and day that already have leaks recorded is one more leak "
+        "(without it such a row is refused: a correction names its record in corrects_key)",
+    )
     i.set_defaults(func=cmd_outcomes_import)
     e = sub.add_parser("export", help="export every outcome to CSV")
     e.add_argument("workspace", type=Path)
@@ -306,6 +312,8 @@ def cmd_outcomes_record(args) -> int:
         "corrects_key": args.corrects,
     }
     key = args.key or uuid.uuid4().hex
+    with _store(args.workspace) as store:
+        before = store.outcomes()
     result = record_outcome(
         args.workspace,
         args.user,
@@ -323,7 +331,8 @@ def cmd_outcomes_record(args) -> int:
             "key": key,
             "completed_assignment": planned,
         },
-        f"{state}: outcome {result.outcome_id} (key {key}).{done}",
+        f"{state}: outcome {result.outcome_id} (key {key}).{done}"
+        + _outcome_notes(args.workspace, [result.outcome_id] if result.created else [], before),
     )
     return 0
 
@@ -331,7 +340,9 @@ def cmd_outcomes_record(args) -> int:
 def cmd_outcomes_import(args) -> int:
     from risk.outcomes.writes import import_outcomes
 
-    results = import_outcomes(args.workspace, args.user, args.file)
+    with _store(args.workspace) as store:
+        before = store.outcomes()
+    results = import_outcomes(args.workspace, args.user, args.file, add_leaks=args.add_leaks)
     created = sum(r.created for r in results)
     completed = sum(r.completed_assignment is not None for r in results)
     rounds = (
@@ -344,9 +355,25 @@ def cmd_outcomes_import(args) -> int:
         args,
         {"rows": len(results), "created": created, "completed_planned": completed},
         f"Imported {args.file}: {created:,} new outcome{'' if created == 1 else 's'}{rounds}, "
-        f"{len(results) - created:,} already stored.",
+        f"{len(results) - created:,} already stored."
+        + _outcome_notes(args.workspace, [r.outcome_id for r in results if r.created], before),
     )
     return 0
+
+
+def _outcome_notes(workspace, outcome_ids: list[int], before: pd.DataFrame) -> str:
+    """The notes of :func:`risk.outcomes.notes.outcome_notes` on the outcomes just recorded,
+    one line each."""
+    from risk.outcomes.notes import outcome_notes
+    from risk.workspace import pipe_service_years
+
+    if not outcome_ids:
+        return ""
+    with _store(workspace) as store:
+        stored = store.outcomes()
+    new = stored[stored["outcome_id"].isin(outcome_ids)]
+    notes = outcome_notes(new, before, pipe_service_years(workspace))
+    return "".join(f"\nNote: {words}" for words in notes)
 
 
 def cmd_outcomes_export(args) -> int:
@@ -403,8 +430,6 @@ def cmd_savings(args) -> int:
     summary = workspace_impact(args.workspace, as_of=as_of, **overrides)
     texts = impact_texts(summary, "en")
     months = summary["monthly"]
-    if args.out:
-        write_table(months, args.out)
     lines = [
         texts["as_of"],
         f"Leaks found: {texts['leaks_found']}; length inspected: {texts['km_inspected']}; "
@@ -426,9 +451,21 @@ def cmd_savings(args) -> int:
             {"pipe_id": data.pipes["pipe_id"].astype(str), "zone": data.pipes["pressure_zone"]}
         )
         leaks = summary["leaks"]
-        check = verify_with_night_flow(leaks[leaks["repaired"]], read_table(args.night_flow), zones)
+        check = verify_with_night_flow(
+            leaks[leaks["repaired"]],
+            read_table(args.night_flow),
+            zones,
+            source=args.night_flow,
+        )
         lines.append("Night-flow check of recorded repairs (median 28 days before / after):")
-        lines.append(check.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+        lines.append(
+            check.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+            if len(check)
+            else "  no repair to check: no leak found has a repair date yet (the crews' form, "
+            "'Date, repair, notes')"
+        )
+    if args.out:  # after the night flows are checked: a refused file leaves no table behind
+        write_table(months, args.out)
     emit(
         args,
         {

@@ -18,6 +18,7 @@ import pandas as pd
 
 from risk.consequence import hydraulic
 from risk.consequence.graph import cut_off
+from risk.consequence.inpfile import check_diameters
 from risk.consequence.network import (
     MODEL_FILE,
     find_sites_file,
@@ -220,8 +221,12 @@ def _fill_from_proxies(table: pd.DataFrame, proxies: pd.DataFrame, settings) -> 
 def _hydraulic(model, all_pipes, table, settings, sites, folder, processes, top, likelihood,
                summary, say, valves) -> None:  # fmt: skip
     """Match, simulate and fill the hydraulic rows of ``table`` (pipes in service)."""
-    say(f"model {model.path.name}: {len(model.node_ids):,} nodes, {len(model.links):,} links")
+    say(
+        f"model {model.path.name}: {len(model.node_ids):,} nodes, {len(model.links):,} links "
+        f"(Units {model.flow_units}, Headloss {model.headloss})"
+    )
     matching = match_pipes(model, all_pipes, settings)
+    check_diameters(model, matching.pairs, all_pipes)
     row_of = {pid: i for i, pid in enumerate(table["pipe_id"])}
     summary["matching"] = {
         **matching.summary(),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
+from risk.consequence.inpfile import EXPORT_AGAIN, inp_outline, roughness_words, why_unreadable
 from risk.consequence.settings import DEFAULT_SITE_WEIGHTS, CriticalitySettings
 from risk.errors import InputError
 from risk.geometry import coordinates_crs, has_shape
@@ -56,6 +58,8 @@ class HydraulicModel:
     average_demand_m3_per_day: np.ndarray  # (junctions,)
     links: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    flow_units: str = "LPS"  # the Units of [OPTIONS]: diameters in mm, or inches (US units)
+    headloss: str = "H-W"  # the Headloss formula of [OPTIONS]
 
     @property
     def junction_ids(self) -> list[str]:
@@ -72,14 +76,22 @@ def read_model(path: str | Path) -> HydraulicModel:
         )
     import wntr
 
-    try:
-        wn = wntr.network.WaterNetworkModel(str(path))
-    except Exception as exc:  # WNTR raises many kinds for a malformed file
-        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+    outline = inp_outline(path)
+    if outline is not None and not outline.sections and not outline.content:
         raise InputError(
-            f"{path.name}: cannot be read as an EPANET model ({reason}). Export it again from "
-            "your modelling software as an EPANET 2.2 .inp file (File > Export > Network in "
-            "EPANET), or run with --proxy-only."
+            f"{path.name}: cannot be read as an EPANET model: the file is empty"
+            f"{' (only blank lines and comments)' if outline.lines else ''}. {EXPORT_AGAIN}"
+        )
+    try:
+        with warnings.catch_warnings():
+            # WNTR warns whenever the formula is set, reading D-W models included; it reads
+            # the [OPTIONS] first, so the roughness is converted for the formula declared.
+            warnings.filterwarnings("ignore", "Changing the headloss formula", UserWarning)
+            wn = wntr.network.WaterNetworkModel(str(path))
+    except Exception as exc:  # WNTR raises many kinds for a malformed file
+        raise InputError(
+            f"{path.name}: cannot be read as an EPANET model: {why_unreadable(exc, outline)}. "
+            f"{EXPORT_AGAIN}"
         ) from None
     junctions = list(wn.junction_name_list)
     sources = list(wn.reservoir_name_list) + list(wn.tank_name_list)
@@ -125,7 +137,19 @@ def read_model(path: str | Path) -> HydraulicModel:
         sources=np.array([index[s] for s in sources], dtype=np.int64),
         average_demand_m3_per_day=_average_demand(wn, junctions),
         links=links,
+        flow_units=str(getattr(wn.options.hydraulic, "inpfile_units", None) or "LPS").upper(),
+        headloss=str(wn.options.hydraulic.headloss or "H-W").upper(),
     )
+    if outline is not None and not outline.has_end:
+        model.warnings.append(
+            f"{path.name}: has no [END] line; it ends at line {outline.lines:,}"
+            f"{f' in its {outline.last_section} section' if outline.last_section else ''}. "
+            "If the file was cut short (a copy or an export that did not finish), pipes or "
+            "coordinates are missing: export it again from the modelling software"
+        )
+    roughness = roughness_words(path.name, model.headloss, wn)
+    if roughness:
+        model.warnings.append(roughness)
     if wn.num_controls:
         model.warnings.append(
             f"{path.name}: the model's controls and rules are kept; a control that reopens "

@@ -27,6 +27,14 @@ The whole avoided run (``saved_m3_total``, until the next routine survey would h
 the leak) stays in the figures for analysts; it is longer than a year with the default
 three-year survey cycle, so it is never shown next to "households for a year".
 
+:func:`verify_with_night_flow` compares the flow of the repaired leaks with the drop of a
+district's minimum night flow (``risk savings --night-flow FILE``: ``zone``, ``date``,
+``min_night_flow_m3_per_h``, one row per zone and night). The file is checked first
+(:func:`check_night_flow`) and refused, naming it, the rows and the fix, when it has no
+rows, rows without a zone, date or number, negative flows, zones that are no
+``pressure_zone`` of the network, or dates whose day and month cannot be told apart
+(01/12/2026 without a day above 12 in the file; ISO dates, 2026-12-01, always read).
+
 :func:`savings_settings` applies a workspace's ``[savings]`` settings; the command line
 (``risk savings``) and the Impact page both compute through
 :func:`risk.savings.impact.workspace_impact`, so they give the same figures.
@@ -260,12 +268,18 @@ def _largest_leak(leaks: pd.DataFrame, year_m3: float) -> dict | None:
     }
 
 
+#: The columns of a night-flow file, one row per zone and night.
+NIGHT_FLOW_COLUMNS = ("zone", "date", "min_night_flow_m3_per_h")
+_NIGHT_FLOW_EXAMPLE = "zone,date,min_night_flow_m3_per_h then rows such as HAUTE,2026-11-01,12.5"
+
+
 def verify_with_night_flow(
     leaks: pd.DataFrame,
     night_flow: pd.DataFrame,
     pipe_zones: pd.DataFrame,
     *,
     window_days: int = 28,
+    source: str | Path | None = None,
 ) -> pd.DataFrame:
     """Compare the estimated flow of repaired leaks with the drop of minimum night flow.
 
@@ -279,6 +293,11 @@ def verify_with_night_flow(
         ``pipe_id`` and ``zone``: which district each pipe is in.
     window_days : int
         Days before the first repair and after the last repair compared (medians).
+    source : path, optional
+        The file ``night_flow`` was read from, named in the messages.
+
+    The night flows are checked first (:func:`check_night_flow`); an
+    :class:`~risk.errors.InputError` names the file, the rows and the fix.
 
     Returns
     -------
@@ -286,24 +305,9 @@ def verify_with_night_flow(
         Per zone: ``leaks_repaired``, ``estimated_flow_m3_per_h``, ``night_flow_before``,
         ``night_flow_after``, ``observed_drop_m3_per_h`` and ``observed_over_estimated``.
     """
-    missing = {"zone", "date", "min_night_flow_m3_per_h"} - set(night_flow.columns)
-    if missing:
-        raise InputError(
-            f"night-flow data lacks columns {sorted(missing)}: expected zone, date, "
-            "min_night_flow_m3_per_h (one row per zone and night)"
-        )
-    dates = pd.to_datetime(night_flow["date"], errors="coerce")
-    flow = pd.to_numeric(night_flow["min_night_flow_m3_per_h"], errors="coerce")
-    bad = np.flatnonzero((dates.isna() | flow.isna()).to_numpy())
-    if len(bad):
-        raise InputError(
-            f"night-flow data: {len(bad):,} of {len(night_flow):,} rows lack a date or a "
-            f"number (data rows {', '.join(str(i + 1) for i in bad[:5])}"
-            f"{', ...' if len(bad) > 5 else ''}); expected a date such as 2026-01-05 and "
-            "min_night_flow_m3_per_h in m3/h. Correct or remove those rows."
-        )
-    flows = night_flow.assign(date=dates, min_night_flow_m3_per_h=flow)
-    located = leaks.merge(pipe_zones[["pipe_id", "zone"]], on="pipe_id", how="inner")
+    flows = check_night_flow(night_flow, pipe_zones, source=source)
+    zones = pipe_zones[["pipe_id", "zone"]].assign(zone=lambda t: _zone_keys(t["zone"]))
+    located = leaks.merge(zones, on="pipe_id", how="inner")
     rows = []
     for zone, group in located.groupby("zone"):
         series = flows[flows["zone"] == zone].set_index("date")["min_night_flow_m3_per_h"]
@@ -327,4 +331,165 @@ def verify_with_night_flow(
                 "observed_over_estimated": drop / estimated if estimated else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=_CHECK_COLUMNS)
+
+
+_CHECK_COLUMNS = [
+    "zone",
+    "leaks_repaired",
+    "estimated_flow_m3_per_h",
+    "night_flow_before",
+    "night_flow_after",
+    "observed_drop_m3_per_h",
+    "observed_over_estimated",
+]
+
+
+def check_night_flow(
+    night_flow: pd.DataFrame, pipe_zones: pd.DataFrame, *, source: str | Path | None = None
+) -> pd.DataFrame:
+    """The night flows with ``date`` as dates and the flow as numbers, or an
+    :class:`~risk.errors.InputError` naming ``source`` (the file), the rows and the fix.
+
+    Refused: missing columns, no rows, rows without a zone, a date or a number, negative
+    flows, zones that are no ``pressure_zone`` of the network (``pipe_zones``), and dates
+    whose order of day and month the file does not tell (01/12/2026: 1 December or 12
+    January). Dates are ISO (2026-12-01); other common formats are read only when exactly
+    one of them reads every date (a day above 12 tells day/month/year), the rule of
+    :func:`risk.validate.date_hint`.
+    """
+    where = Path(source).name if source is not None else "night-flow data"
+    missing = [c for c in NIGHT_FLOW_COLUMNS if c not in night_flow.columns]
+    if missing:
+        found = ", ".join(str(c) for c in night_flow.columns) or "none"
+        raise InputError(
+            f"{where}: lacks columns {missing} (found: {found}); expected "
+            f"{', '.join(NIGHT_FLOW_COLUMNS)}, one row per zone and night. Name the columns "
+            f"so in the first line, e.g. {_NIGHT_FLOW_EXAMPLE}."
+        )
+    if night_flow.empty:
+        raise InputError(
+            f"{where}: holds no night flow (a header and no rows); expected one row per zone "
+            f"and night, e.g. {_NIGHT_FLOW_EXAMPLE}. Export the night flows again, or run "
+            "without --night-flow."
+        )
+    zone = _zone_keys(night_flow["zone"])
+    no_zone = zone.isna().to_numpy()
+    if no_zone.any():
+        raise InputError(
+            f"{where}: {_rows_lacking(no_zone, len(night_flow), 'a zone')}; expected the "
+            "pressure zone each night flow was measured in. Fill in the zone or remove those "
+            "rows."
+        )
+    dates = _night_flow_dates(night_flow["date"], where)
+    flow = pd.to_numeric(night_flow["min_night_flow_m3_per_h"], errors="coerce")
+    bad = (dates.isna() | flow.isna()).to_numpy()
+    if bad.any():
+        raise InputError(
+            f"{where}: {_rows_lacking(bad, len(night_flow), 'a date or a number')}; "
+            "expected a date such as 2026-01-05 and min_night_flow_m3_per_h in m3/h. Correct "
+            "or remove those rows."
+        )
+    negative = (flow < 0).to_numpy()
+    if negative.any():
+        examples = ", ".join(f"{v:g}" for v in flow[negative].head(3))
+        raise InputError(
+            f"{where}: {int(negative.sum()):,} of {len(flow):,} rows have a negative "
+            f"min_night_flow_m3_per_h ({_data_rows(negative)}; for example {examples}); a "
+            "minimum night flow is what enters the zone at night, 0 or more m3/h. Correct "
+            "those rows (a minus sign from a meter export?) or remove them."
+        )
+    _check_zones(zone, _zone_keys(pipe_zones["zone"]) if "zone" in pipe_zones else None, where)
+    return night_flow.assign(zone=zone, date=dates, min_night_flow_m3_per_h=flow)
+
+
+def _zone_keys(values: pd.Series) -> pd.Series:
+    """Zone names as text (``3.0`` as ``3``, spaces around removed, empty as missing)."""
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    text = text.mask(text == "")
+    return text.astype(object).where(text.notna(), None)
+
+
+def _data_rows(mask: np.ndarray, n: int = 5) -> str:
+    """``data rows 1, 3, ...`` (1 is the first row under the header) for a message."""
+    rows = np.flatnonzero(mask)
+    more = ", ..." if len(rows) > n else ""
+    return f"data rows {', '.join(str(i + 1) for i in rows[:n])}{more}"
+
+
+def _rows_lacking(mask: np.ndarray, total: int, what: str) -> str:
+    return f"{int(mask.sum()):,} of {total:,} rows lack {what} ({_data_rows(mask)})"
+
+
+def _night_flow_dates(raw: pd.Series, where: str) -> pd.Series:
+    """The dates of a night-flow file; NaT where a value is no date. ISO first; a file
+    whose dates are all in another common format is read in it only when exactly one
+    format reads them all (:func:`risk.validate.date_hint`'s rule), else refused."""
+    from risk.validate import _DATE_FORMAT_WORDS, _ISO_OFFSET, _examples, _formats_reading
+
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        out = pd.to_datetime(raw)
+        return out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
+    text = raw.astype("string").str.strip()
+    text = text.mask(text == "")
+    text = text.str.replace(_ISO_OFFSET, r"\1", regex=True)
+    dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    unread = (dates.isna() & text.notna()).to_numpy()
+    if not unread.any():
+        return dates
+    formats = _formats_reading(text[unread].dropna())
+    if not formats:
+        return dates  # no date at all: refused with the rows by the caller
+    words = [_DATE_FORMAT_WORDS.get(f, f) for f in formats]
+    if (~unread & text.notna().to_numpy()).any():
+        raise InputError(
+            f"{where}: the date column mixes formats: some dates are year-month-day, others "
+            f"({_data_rows(unread)}; for example {_examples(raw[unread])}) read as "
+            f"{' or '.join(words)}. Write every date as year-month-day (2026-12-01)."
+        )
+    if len(formats) > 1:
+        raise InputError(
+            f"{where}: the dates (for example {_examples(raw[unread])}) read as "
+            f"{' or '.join(words)}: no day in them is above 12, so the file does not tell whether "
+            f"{_ambiguous_date(text[unread].dropna().iloc[0], formats)}. Write the dates as "
+            "year-month-day (2026-12-01), as a spreadsheet does with the format yyyy-mm-dd."
+        )
+    return pd.to_datetime(text, format=formats[0], errors="coerce")
+
+
+def _ambiguous_date(value: str, formats: list[str]) -> str:
+    """``'01/12/2026' is 1 December 2026 or 12 January 2026`` for an ambiguous date."""
+    readings = [pd.to_datetime(value, format=f) for f in formats[:2]]
+    return f"'{value}' is " + " or ".join(f"{d.day} {d:%B %Y}" for d in readings)
+
+
+def _check_zones(zone: pd.Series, network: pd.Series | None, where: str) -> None:
+    """Refuse night-flow zones that are no pressure zone of the network."""
+    from risk.validate import counted
+
+    known = set(network.dropna()) if network is not None else set()
+    unknown = ~zone.isin(known).to_numpy()
+    if not unknown.any():
+        return
+    names = list(dict.fromkeys(zone[unknown]))
+    listed = ", ".join(f"'{z}'" for z in names[:5]) + (", ..." if len(names) > 5 else "")
+    if not known:
+        raise InputError(
+            f"{where}: the night flows are given by zone ({listed}), but the network's pipes "
+            "have no pressure_zone, so no repair can be placed in a zone. Give the pipes "
+            "their pressure_zone in the utility folder, ingest it again, then rerun."
+        )
+    ours = sorted(known, key=str)
+    have = ", ".join(f"'{z}'" for z in ours[:10]) + (
+        f" and {len(ours) - 10:,} more" if len(ours) > 10 else ""
+    )
+    by_case = {str(z).casefold(): z for z in ours}
+    alike = [f"'{z}' is '{by_case[z.casefold()]}'" for z in names if z.casefold() in by_case]
+    hint = f" ({'; '.join(alike[:3])} in the network)" if alike else ""
+    raise InputError(
+        f"{where}: {counted(len(names), 'zone matches', 'zones match')} no pressure zone of "
+        f"the network: {listed} "
+        f"({_data_rows(unknown)}); the network's pressure zones are {have}{hint}. Write "
+        "each zone as the pipes' pressure_zone names it, or remove the rows of other zones."
+    )
