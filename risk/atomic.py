@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,13 +22,22 @@ FILE_MODE = 0o666 & ~_UMASK
 DIR_MODE = 0o777 & ~_UMASK
 
 
+def _a_file(path: str | Path) -> Path:
+    """``path``, refused when a folder stands there: the rename at the end would fail naming
+    the temporary file, not the one asked for."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+    return path
+
+
 @contextmanager
 def atomic_text_file(path: str | Path, *, newline: str | None = None) -> Iterator:
     """A UTF-8 text file that replaces ``path`` only when the ``with`` block ends without
     error: written under a temporary name beside it (``.<name>.<random>.tmp``), flushed to
     disk, then renamed over ``path``. A reader, or a crash, sees the old file or the new one,
     never half of one; an error leaves no temporary file behind."""
-    path = Path(path)
+    path = _a_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -45,7 +55,7 @@ def atomic_text_file(path: str | Path, *, newline: str | None = None) -> Iterato
 def replace_atomically(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Replace ``path`` with what ``write(temporary_path)`` writes (any format: Parquet,
     GeoJSON, HTML), whole or not at all, with the permissions of a file written directly."""
-    path = Path(path)
+    path = _a_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix

@@ -14,6 +14,7 @@ import argparse
 import errno
 import json
 import logging
+import os
 import sys
 import traceback
 
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return args.func(args)
+    except BrokenPipeError:  # the reader stopped reading (risk rounds list | head): not a bug
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit would raise again
+        return 0
     except DataContractError as exc:
         if getattr(args, "json", False):
             print(json.dumps({"ok": False, "problems": [p.to_dict() for p in exc.problems]}))
@@ -84,6 +89,7 @@ _MACHINE_ERRNOS = {
     errno.ENOSPC: "the disk is full",
     getattr(errno, "EDQUOT", -1): "the disk quota is used up",  # not on every system
     errno.ENOTDIR: "a file stands where a folder is needed",
+    errno.EEXIST: "a file already stands where a folder is to be made",
     errno.EISDIR: "a folder stands where a file is needed",
     errno.EACCES: "permission denied",
     errno.EPERM: "the operation is not permitted",

@@ -44,8 +44,7 @@ _MENDABLE = {
         "Repair them at the source or pass --repair-geometry",
     ),
     "empty_geometry": (
-        "{n:,} empty {were} removed (first: {first}); those rows are kept without a "
-        "location",
+        "{n:,} empty {were} removed (first: {first}); those rows are kept without a location",
         "{n:,} of {total:,} geometries are empty (first: {first})",
         "Fix or delete them at the source, or pass --repair-geometry to keep those rows "
         "without a location",

@@ -25,6 +25,7 @@ and dates follow the language's conventions (CLDR, through Babel).
 
 from __future__ import annotations
 
+import decimal
 import functools
 import gettext
 import math
@@ -151,7 +152,10 @@ def format_number(value, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> 
     if _missing(value):
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(float(value), format=pattern, locale=_locale(lang))
+    try:
+        return format_decimal(float(value), format=pattern, locale=_locale(lang))
+    except decimal.InvalidOperation:  # beyond 28 digits: no reader needs them all
+        return f"{float(value):.3g}"
 
 
 def format_quantity(value, unit: str, lang: str = DEFAULT_LANGUAGE, *, decimals: int = 0) -> str:

@@ -260,6 +260,18 @@ def test_an_import_names_what_is_possible_but_rarely_right(run, workspace, accou
     )
 
 
+def test_a_header_alone_and_an_export_into_a_folder_are_said_as_such(
+    run, workspace, accounts, tmp_path
+):
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("pipe_id,result,inspected_on\n")
+    code, _, err = run("outcomes", "import", workspace, header_only, "--user", "camille")
+    assert code == 2 and "holds no outcome (a header alone)" in err  # was "missing columns"
+    code, _, err = run("outcomes", "export", workspace, tmp_path)
+    assert code == 2 and f"{tmp_path}: a folder stands where a file is needed" in err
+    assert ".tmp" not in err  # it named the temporary file
+
+
 def test_import_export_and_savings(run, workspace, accounts, tmp_path):
     good = tmp_path / "outcomes.csv"
     good.write_text(

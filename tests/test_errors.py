@@ -182,3 +182,25 @@ def test_night_flow_rows_without_a_date_or_number_are_named():
     zones = pd.DataFrame({"pipe_id": ["P1"], "zone": ["Z1"]})
     with pytest.raises(InputError, match=r"2 of 3 rows lack a date or a number \(data rows 2, 3\)"):
         verify_with_night_flow(leak_savings(OUTCOMES), night, zones)
+
+
+def test_a_reader_that_stops_reading_is_not_a_bug(tiny_workspace, monkeypatch):
+    """`risk rounds list | head -c1`: one run in three ended "This is a bug in risk" with a
+    BrokenPipeError traceback once head had its byte."""
+    import io
+    import os
+    import sys
+
+    from risk.cli import main
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone
+    stdout = io.TextIOWrapper(os.fdopen(write, "wb", buffering=0), write_through=True)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    errors_seen = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", errors_seen)
+    try:
+        assert main(["rounds", "list", str(tiny_workspace)]) == 0
+    finally:
+        stdout.close()
+    assert "bug" not in errors_seen.getvalue()

@@ -280,6 +280,9 @@ def test_the_command_line_and_the_page_function_give_the_same_plan(run, tiny_wor
         (["--budget-eur-per-year", 1e5, "--years", 0], "must last 1 to 50 years"),
         (["--budget-eur-per-year", 1e5, "--scenarios", "0.7,lots"], "'lots' is not a number"),
         (["--budget-eur-per-year", 1e5, "--by-unit"], "no inspection units"),
+        # 1e30 wrote the files, then a traceback formatting the figures
+        (["--budget-eur-per-year", 1e30], "the budget of 1e+30 euros per year is more than"),
+        (["--budget-eur-per-year", 1e5, "--out", "README.md"], "--out README.md is a file"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(run, tiny_workspace, args, message):

@@ -81,6 +81,11 @@ def cmd_plan(args) -> int:
             f"{args.workspace}: not a workspace (no meta.json). Run 'risk ingest FOLDER "
             f"--workspace {args.workspace}' and 'risk score' first."
         )
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise InputError(
+            f"--out {args.out} is a file: give a folder for the plan's three files "
+            "(renewal_plan.csv, renewal_plan.geojson, renewal_summary.json)"
+        )
     plan = workspace_renewal_plan(
         args.workspace,
         args.budget_eur_per_year,

@@ -171,6 +171,12 @@ def import_outcomes(
     twice, and a "nothing found" replaced a leak without a word.
     """
     columns, rows = read_outcomes_csv(path)
+    if not rows:
+        raise InputError(
+            f"{path}: holds no outcome (a header alone), so there is nothing to import. One "
+            f"row per inspection under the header, e.g. pipe_id,result,inspected_on then "
+            "P-0001,nothing_found,2026-01-05"
+        )
     with _open(workspace, store) as opened:
         account, crew = _check_outcomes(
             opened, workspace, user, rows, file=str(path), columns=columns, today=today

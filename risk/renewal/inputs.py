@@ -49,6 +49,11 @@ class RenewalInputs:
         return np.maximum(self.rate - self.new_rate[:, None], 0.0)
 
 
+#: More than the yearly renewal spending of any water utility (the largest spend some
+#: billions of euros a year).
+MAX_BUDGET_EUR_PER_YEAR = 1e11
+
+
 def check_plan_request(budget_eur_per_year: float, years: int) -> None:
     """Refuse a budget that is not a positive number of euros or a plan of no years."""
     budget = float(budget_eur_per_year)
@@ -56,6 +61,13 @@ def check_plan_request(budget_eur_per_year: float, years: int) -> None:
         raise InputError(
             f"the budget must be a number of euros per year > 0, got {budget_eur_per_year}; "
             "e.g. --budget-eur-per-year 2000000"
+        )
+    if budget > MAX_BUDGET_EUR_PER_YEAR:
+        shown = f"{budget:,.0f}" if budget < 1e15 else f"{budget:.3g}"
+        raise InputError(
+            f"the budget of {shown} euros per year is more than any water utility spends (at "
+            f"most {MAX_BUDGET_EUR_PER_YEAR:,.0f} here): a budget in cents, or a digit too "
+            "many? e.g. --budget-eur-per-year 2000000"
         )
     if int(years) != years or not 1 <= years <= MAX_YEARS:
         raise InputError(f"the plan must last 1 to {MAX_YEARS} years, got {years}; e.g. --years 10")
