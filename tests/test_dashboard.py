@@ -758,6 +758,35 @@ def test_admin_lists_and_adds_users(workspace):
     assert auth.get_user(workspace / "outcomes.sqlite", "zoe").role == "engineer"
 
 
+def test_a_refused_new_account_is_said_in_the_admins_language_and_kept_in_the_form(workspace):
+    """A French administrator read "Cannot create user '=evil': ... (crew='...')" in English,
+    and the form came back empty, role and all."""
+    at = app_as(workspace, "ada", "admin", lang="fr")
+    at.text_input(key="new_username").input("=evil")
+    at.selectbox(key="new_role").select("crew")
+    at.text_input(key="new_password").input("court")
+    next(b for b in at.button if b.label == "Créer").click()
+    at.run()
+    shown = at.error[0].value
+    assert shown.startswith("Le compte n'a pas été créé :")
+    assert "Le nom d'utilisateur « =evil » ne peut pas servir : utilisez des lettres" in shown
+    assert "Un membre d'équipe a besoin d'une équipe" in shown
+    assert "au moins 8 caractères" in shown
+    assert "Cannot" not in shown and "crew=" not in shown
+    assert at.text_input(key="new_username").value == "=evil"  # kept, to correct
+    assert at.selectbox(key="new_role").value == "crew"
+    assert at.selectbox(key="new_language").value == "fr"  # the page's language
+    at.text_input(key="new_username").input("yann")
+    at.text_input(key="new_crew").input("Nord")
+    at.text_input(key="new_password").input("un mot de passe long")
+    next(b for b in at.button if b.label == "Créer").click()
+    at.run()
+    assert not at.error
+    created = auth.get_user(workspace / "outcomes.sqlite", "yann")
+    assert (created.role, created.crew, created.language) == ("crew", "Nord", "fr")
+    assert at.text_input(key="new_username").value == ""  # emptied once created
+
+
 @pytest.mark.parametrize(
     ("username", "page"), [("nadia", "dispatch"), ("nadia", "admin"), ("marc", "dispatch")]
 )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from risk import auth
 from risk.errors import InputError
-from risk.i18n import language_name, languages
+from risk.i18n import language_name, languages, t
 
 workspace, user = common.require("admin")
 lang = common.lang()
@@ -16,8 +16,10 @@ store = common.get_store(workspace)
 DONE_KEY = "admin_done"
 
 
-def _role(role: str) -> str:
-    return tr(f"role.{role}")
+def _role(role: str, lang: str = lang) -> str:
+    """A role in the reader's words (``lang`` bound: AppTest formats options later, outside
+    the run that chose the language)."""
+    return t(f"role.{role}", lang)
 
 
 def _change(action, message: str) -> None:
@@ -103,12 +105,20 @@ if name:
                 )
 
 # -- add an account -------------------------------------------------------------------------
-with st.form("add_user", clear_on_submit=True):
+NEW_FIELDS = ("new_username", "new_password", "new_crew", "new_email", "new_role", "new_language")
+if st.session_state.pop("admin_new_done", False):  # emptied once created, kept when refused
+    for key in NEW_FIELDS:
+        st.session_state.pop(key, None)
+with st.form("add_user", clear_on_submit=False):
     st.subheader(tr("admin.add"))
     c1, c2 = st.columns(2)
     username = c1.text_input(tr("signin.username"), key="new_username")
     role = c2.selectbox(
-        tr("admin.role"), auth.ROLES, format_func=_role, placeholder=tr("common.choose")
+        tr("admin.role"),
+        auth.ROLES,
+        format_func=_role,
+        placeholder=tr("common.choose"),
+        key="new_role",
     )
     password = c1.text_input(tr("signin.password"), type="password", key="new_password")
     crew = c2.text_input(tr("admin.crew"), key="new_crew")
@@ -116,6 +126,7 @@ with st.form("add_user", clear_on_submit=True):
     language = c2.selectbox(
         tr("admin.language"),
         languages(),
+        index=languages().index(lang) if lang in languages() else 0,  # the page's language
         format_func=language_name,
         key="new_language",
         placeholder=tr("common.choose"),
@@ -128,10 +139,19 @@ if added:
             store, username, password or None, role, crew or None,
             email=email or None, language=language, created_by=user.username,
         )  # fmt: skip
+    except auth.NewAccountError as exc:
+        st.error(
+            "\n".join(
+                [tr("admin.new.refused")]
+                + [f"- {tr(f'admin.new.{code}', rule=tr('admin.new.rule'), **params)}"
+                   for code, params in exc.problems]
+            )
+        )  # fmt: skip
     except (InputError, PermissionError) as exc:
         st.error(str(exc))
     else:
         st.session_state[DONE_KEY] = tr("admin.created", user=username)
+        st.session_state["admin_new_done"] = True
         st.rerun()
 
 with st.expander(tr("admin.audit")):

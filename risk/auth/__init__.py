@@ -29,6 +29,7 @@ that survive a page reload).
 from risk.auth.accounts import (
     USER_COLUMNS,
     AccountChangeError,
+    NewAccountError,
     UnknownAccountError,
     User,
     create_user,
@@ -80,6 +81,7 @@ from risk.auth.sessions import (
 
 __all__ = [
     "AccountChangeError",
+    "NewAccountError",
     "MIN_PASSWORD_LENGTH",
     "PAGES_BY_ROLE",
     "PLANNING_ROLES",

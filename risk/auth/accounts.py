@@ -93,33 +93,50 @@ def create_user(
     username = (username or "").strip()
     email = email.strip().lower() if email else None
     crew = crew.strip() if crew else None
-    problems = []
+    problems = []  # (code, params, words): translated on the Accounts page (admin.new.*)
+
+    def refuse(code: str, words: str, **params) -> None:
+        problems.append((code, params, words))
+
     if not username:
-        problems.append("the username is empty")
+        refuse("username_empty", "the username is empty")
     elif (problem := identifier_problem(username)) is not None:
-        problems.append(f"the username {username[:60]!r} {problem} (use {IDENTIFIER_HINT})")
+        words = f"the username {username[:60]!r} {problem} (use {IDENTIFIER_HINT})"
+        refuse("username_bad", words, value=username[:60])
     if crew and (problem := identifier_problem(crew)) is not None:
-        problems.append(f"the crew name {crew[:60]!r} {problem} (use {IDENTIFIER_HINT})")
+        refuse("crew_bad", f"the crew name {crew[:60]!r} {problem} (use {IDENTIFIER_HINT})",
+               value=crew[:60])  # fmt: skip
     if email and (problem := identifier_problem(email, max_length=320)) is not None:
-        problems.append(f"the e-mail {email[:60]!r} {problem}")
+        refuse("email_bad", f"the e-mail {email[:60]!r} {problem}", value=email[:60])
     if role not in ROLES:
-        problems.append(f"the role must be one of {', '.join(ROLES)} (got {role!r})")
+        refuse("role", f"the role must be one of {', '.join(ROLES)} (got {role!r})")
     if role == "crew" and not crew:
-        problems.append("a crew member needs a crew name (crew='...')")
+        refuse("crew_missing", "a crew member needs a crew name (--crew NAME)")
     if language not in languages():
-        problems.append(f"the language must be one of {', '.join(languages())} (got {language!r})")
+        refuse(
+            "language", f"the language must be one of {', '.join(languages())} (got {language!r})"
+        )
     if password is None and not email:
-        problems.append("give a password, or an e-mail for sign-in through the identity provider")
+        refuse(
+            "password_or_email",
+            "give a password, or an e-mail for sign-in through the identity provider",
+        )
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        refuse("password_short", f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
+               n=MIN_PASSWORD_LENGTH)  # fmt: skip
     store, owned = open_store(store_url)
     try:
         if username and get_user(store, username, include_inactive=True) is not None:
-            problems.append(f"the username {username!r} is taken")
+            refuse("username_taken", f"the username {username!r} is taken", value=username)
         if email and user_for_email(store, email) is not None:
-            problems.append(f"the e-mail {email!r} belongs to another account")
+            refuse("email_taken", f"the e-mail {email!r} belongs to another account", value=email)
         if problems:
-            raise InputError(f"Cannot create user {username!r}: " + "; ".join(problems) + ".")
+            raise NewAccountError(
+                f"Cannot create user {username!r}: "
+                + "; ".join(words for _, _, words in problems)
+                + ".",
+                [(code, params) for code, params, _ in problems],
+            )
         values = {
             "username": username,
             "password_hash": hash_password(password) if password is not None else None,
@@ -206,6 +223,16 @@ def list_users(store_url: str | Path | OutcomeStore) -> pd.DataFrame:
         if owned:
             store.close()
     return pd.DataFrame(rows, columns=USER_COLUMNS)
+
+
+class NewAccountError(InputError):
+    """An account was not created; nothing was written. ``problems`` are ``(code, params)``
+    pairs, one per problem, for translated messages (``admin.new.<code>`` in
+    :mod:`risk.i18n`); the message lists them in English (the command line's)."""
+
+    def __init__(self, message: str, problems: list[tuple[str, dict]]):
+        super().__init__(message)
+        self.problems = problems
 
 
 class AccountChangeError(InputError):
