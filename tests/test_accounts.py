@@ -179,6 +179,38 @@ def test_the_command_line_changes_accounts_audited_with_who(run, workspace, monk
     assert auth.get_user(store_of(workspace), "sam").active
 
 
+def _strict(text: str) -> dict:
+    """JSON as a strict parser reads it: NaN or Infinity refused (a script's parser did)."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_the_audit_log_reads_the_same_on_the_command_line_and_the_page(run, workspace):
+    """The command line had no way to read the audit log; on the page an account change sat
+    under one line per pipe of each round assigned."""
+    auth.deactivate(store_of(workspace), "sam", by="ada")
+    code, out, err = run("audit", workspace, "--json")
+    assert code == 0, err
+    lines = _strict(out)["lines"]
+    assert (lines[0]["who"], lines[0]["what"]) == ("ada", "deactivated sam")
+    rounds = [line["what"] for line in lines if line["what"].startswith("assigned ")]
+    assert rounds and all(
+        re.fullmatch(r"assigned \d+ pipes to crew \S+ \(round .+\)", r) for r in rounds
+    )
+    code, out, err = run("audit", workspace, "--who", "ADA", "--kind", "accounts")
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("  ada deactivated sam") and "assigned" not in out
+    page = auth.audit_for_people(store_of(workspace), "en", who="ada", kind="accounts")
+    assert page["What"].tolist() == [line.split("  ada ", 1)[1] for line in out.splitlines()]
+    code, _, err = run("audit", workspace, "--since", "12/01/2026")
+    assert code == 2 and "--since must be a date such as" in err
+    code, out, _ = run("users", "list", workspace, "--json")
+    assert _strict(out)["users"]  # a crew of none was NaN: no strict parser read it
+
+
 def test_the_command_line_keeps_the_last_administrator_and_checks_by(run, workspace):
     code, _, err = run("users", "deactivate", workspace, "ada")
     assert code == 2 and "last active administrator" in err
@@ -315,3 +347,14 @@ def test_changing_the_language_in_the_sidebar_saves_it_to_the_account(workspace)
 
 def test_every_account_in_the_fixture_is_known():
     assert set(USERS) == {"erin", "nadia", "sam", "marc", "ada"}
+
+
+def test_the_accounts_page_filters_the_audit_log_by_person_and_kind(workspace):
+    auth.deactivate(store_of(workspace), "sam", by="ada")
+    at = app_as(workspace, "ada", "admin")
+    log = at.dataframe[-1].value
+    assert any(w.startswith("assigned ") and "pipes to crew" in w for w in log["What"])
+    at.selectbox(key="audit_who").select("ada")
+    at.selectbox(key="audit_kind").select("accounts")
+    at.run()
+    assert at.dataframe[-1].value["What"].tolist() == ["deactivated sam"]

@@ -155,4 +155,17 @@ if added:
         st.rerun()
 
 with st.expander(tr("admin.audit")):
-    st.dataframe(auth.audit_for_people(store, lang), hide_index=True)
+    f1, f2 = st.columns(2)
+    who = f1.selectbox(
+        tr("admin.audit_who"),
+        [None, *names],
+        format_func=lambda n, lang=lang: n if n else t("admin.audit_everyone", lang),
+        key="audit_who",
+    )
+    kind = f2.selectbox(
+        tr("admin.audit_kind"),
+        [None, *auth.AUDIT_KINDS],
+        format_func=lambda k, lang=lang: t(f"admin.audit_kind.{k or 'all'}", lang),
+        key="audit_kind",
+    )
+    st.dataframe(auth.audit_for_people(store, lang, who=who, kind=kind), hide_index=True)

@@ -49,7 +49,9 @@ from risk.auth.accounts import (
     verify,
 )
 from risk.auth.audit import (
+    AUDIT_KINDS,
     accounts_table,
+    audit_entries,
     audit_for_people,
 )
 from risk.auth.passwords import (
@@ -95,6 +97,8 @@ __all__ = [
     "UnknownAccountError",
     "User",
     "accounts_table",
+    "AUDIT_KINDS",
+    "audit_entries",
     "audit_for_people",
     "check_password",
     "create_user",

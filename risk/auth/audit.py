@@ -12,6 +12,7 @@ from risk.auth.accounts import (
     open_store,
     users_table,
 )
+from risk.errors import InputError
 from risk.i18n import format_date, format_moment, label, language_name, t
 from risk.store import OutcomeStore
 
@@ -43,39 +44,104 @@ def accounts_table(store_url: str | Path | OutcomeStore, lang: str = "en") -> pd
     )  # fmt: skip
 
 
-def audit_for_people(
-    store_url: str | Path | OutcomeStore, lang: str = "en", *, limit: int = 200
+#: What the audit log's entries are about, for its filter: the tables each kind writes.
+AUDIT_KINDS = {
+    "accounts": ("users",),
+    "outcomes": ("outcomes",),
+    "assignments": ("assignments",),
+}
+
+
+def audit_entries(
+    store_url: str | Path | OutcomeStore,
+    *,
+    who: str | None = None,
+    kind: str | None = None,
+    since=None,
 ) -> pd.DataFrame:
-    """The latest ``limit`` entries of the store's audit log, latest first, in words: when
-    (day, time to the minute and time zone), who, and what they
-    did (account changes, outcomes, assignments); never a hash."""
+    """The audit log, oldest first, of one person (``who``), one kind of change (a key of
+    :data:`AUDIT_KINDS`) and from a day on (``since``) when given; the store's columns."""
+    if kind is not None and kind not in AUDIT_KINDS:
+        raise InputError(f"kind must be one of {', '.join(AUDIT_KINDS)}, got {kind!r}")
     store, owned = open_store(store_url)
     try:
-        full = store.audit()
-        audit = full.tail(limit).iloc[::-1]
+        entries = store.audit()
+    finally:
+        if owned:
+            store.close()
+    keep = pd.Series(True, index=entries.index)
+    if who:
+        keep &= entries["user"].astype(str).str.casefold() == str(who).strip().casefold()
+    if kind:
+        keep &= entries["table_name"].isin(AUDIT_KINDS[kind])
+    if since is not None:
+        keep &= entries["at"] >= pd.Timestamp(since)
+    return entries[keep]
+
+
+def audit_for_people(
+    store_url: str | Path | OutcomeStore,
+    lang: str = "en",
+    *,
+    limit: int = 200,
+    who: str | None = None,
+    kind: str | None = None,
+    since=None,
+) -> pd.DataFrame:
+    """The latest ``limit`` lines of the store's audit log, latest first, in words: when
+    (day, time to the minute and time zone), who, and what they did (account changes,
+    outcomes, assignments); never a hash. The pipes of one round given to one crew by one
+    person read as one line ("assigned 175 pipes to crew Nord (round 2026-12-14-a1b2c3)"),
+    so that an account change is not lost under hundreds of them. ``who``, ``kind`` and
+    ``since`` filter as :func:`audit_entries`: the Accounts page and ``risk audit`` show the
+    same lines."""
+    full = audit_entries(store_url, who=who, kind=kind, since=since)
+    store, owned = open_store(store_url)
+    try:
         with store.engine.connect() as connection:
             names = dict(
                 connection.execute(sa.select(users_table.c.user_id, users_table.c.username)).all()
             )
+        # the pipes of status changes, from every assignment (the filter may leave them out)
+        planned = store.audit()
     finally:
         if owned:
             store.close()
-    planned = full[full["action"] == "add_assignment"]
+    planned = planned[planned["action"] == "add_assignment"]
     pipes = {
         row_id: (after or {}).get("pipe_id")
         for row_id, after in zip(planned["row_id"], planned["after"], strict=True)
     }
-    what = [
-        _audit_words(
-            row.action, row.table_name, row.row_id, row.before, row.after, names, lang, pipes
+    lines: list[dict] = []  # latest first; the pipes of one round and crew as one line
+    for row in full.iloc[::-1].itertuples(index=False):
+        after = row.after if isinstance(row.after, dict) else {}
+        group = (
+            (row.user, after.get("round_id"), after.get("crew"))
+            if row.action == "add_assignment"
+            else None
         )
-        for row in audit.itertuples(index=False)
-    ]
+        if group is not None and lines and lines[-1]["group"] == group:
+            lines[-1]["count"] += 1
+            continue
+        if len(lines) == limit:
+            break
+        lines.append({"row": row, "group": group, "count": 1})
+    shown = []
+    for line in lines:
+        row, group = line["row"], line["group"]
+        if line["count"] > 1:
+            words = t("audit.add_assignments", lang, n=line["count"], crew=group[2] or "–",
+                      round=group[1] or "–")  # fmt: skip
+        else:
+            words = _audit_words(
+                row.action, row.table_name, row.row_id, row.before, row.after, names, lang, pipes
+            )
+        shown.append((row.at, row.user, words))
     return pd.DataFrame(
         {
-            t("admin.col.when", lang): [format_moment(a, lang) for a in audit["at"]],
-            t("admin.col.who", lang): audit["user"].astype(str).tolist(),
-            t("admin.col.what", lang): what,
+            t("admin.col.when", lang): [format_moment(at, lang) for at, _, _ in shown],
+            t("admin.col.who", lang): [str(user) for _, user, _ in shown],
+            t("admin.col.what", lang): [words for _, _, words in shown],
         }
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,11 +24,33 @@ def say(text: str) -> None:
 
 
 def emit(args, summary: dict, text: str) -> None:
-    """Print ``summary`` as JSON with ``--json``, else ``text``."""
+    """Print ``summary`` as JSON with ``--json``, else ``text``. Missing numbers (NaN,
+    pandas' NA) are written ``null``: strict JSON has no NaN, and a script's parser
+    refused it."""
     if getattr(args, "json", False):
-        print(json.dumps({"ok": True, **summary}, default=str))
+        print(json.dumps({"ok": True, **_json_ready(summary)}, default=str, allow_nan=False))
     else:
         print(text)
+
+
+def _json_ready(value):
+    """``value`` with every NaN, infinite float and pandas missing value made None.
+
+    >>> _json_ready({"a": float("nan"), "b": [1.5, None, float("inf")]})
+    {'a': None, 'b': [1.5, None, None]}
+    """
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    try:
+        if value is not None and not isinstance(value, str | bool | int) and pd.isna(value):
+            return None
+    except (TypeError, ValueError):  # an array or another object: as it is
+        pass
+    return value
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import getpass
 import os
 import signal
@@ -74,6 +75,26 @@ administrator can be neither deactivated nor given another role.""",
         q.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
     p = add(
+        "audit",
+        "The audit log: who changed what, latest first, in words (the Accounts page's lines).",
+        """  risk audit data/workspace/town
+  risk audit data/workspace/town --who ada --kind accounts
+  risk audit data/workspace/town --kind outcomes --since 2026-12-01 --out audit.csv
+
+The pipes of one round given to one crew read as one line. The log is append-only: nothing
+here changes it.""",
+    )
+    p.add_argument("workspace", type=Path)
+    p.add_argument("--who", metavar="NAME", help="one person's changes (an account name)")
+    p.add_argument(
+        "--kind", choices=("accounts", "outcomes", "assignments"), help="one kind of change"
+    )
+    p.add_argument("--since", metavar="DATE", help="from this day on (YYYY-MM-DD)")
+    p.add_argument("--limit", type=int, default=50, help="lines shown (default: %(default)s)")
+    p.add_argument("--out", type=Path, metavar="CSV", help="also write the lines to a CSV")
+    p.set_defaults(func=cmd_audit)
+
+    p = add(
         "serve",
         "Start the dashboard (risk map, model, dispatch, crew view, impact) on a workspace.",
         """  risk serve data/workspace/town
@@ -112,6 +133,37 @@ def cmd_users_add(args) -> int:
         args,
         {"username": user.username, "role": user.role},
         f"Created {user.role} {user.username}.",
+    )
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from risk.auth import audit_for_people, store_location
+    from risk.commands._common import write_table
+
+    _check(args.workspace)
+    since = None
+    if args.since:
+        try:
+            since = pd.Timestamp(datetime.date.fromisoformat(args.since.strip()))
+        except ValueError:
+            raise InputError(
+                f"--since must be a date such as 2026-12-01. Got {args.since!r}."
+            ) from None
+    if args.limit < 1:
+        raise InputError(f"--limit must be 1 or more, got {args.limit}")
+    lines = audit_for_people(
+        store_location(args.workspace), "en", limit=args.limit, who=args.who, kind=args.kind,
+        since=since,
+    )  # fmt: skip
+    if args.out:
+        write_table(lines, args.out)
+    emit(
+        args,
+        {"lines": lines.rename(columns=str.lower).to_dict("records")},
+        "\n".join(f"{when}  {who} {what}" for when, who, what in lines.itertuples(index=False))
+        if len(lines)
+        else "No change recorded for this choice.",
     )
     return 0
 
