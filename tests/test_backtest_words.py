@@ -199,7 +199,7 @@ def test_the_reports_numbers_read_as_the_pages_write_them():
     assert "<td class='best'>0,837</td>" in page  # AUC: a number
     assert "(\u221240\u00a0%)" in page and "(-40" not in page
     # the decile tables say the gap as the Model page does ("Écart", −40 %), not a ratio
-    assert "<th>Écart</th>" in page and "<td>\u221240\u00a0%</td>" in page
+    assert "<th>Prévision face à l&#x27;observé</th>" in page and "<td>\u221240\u00a0%</td>" in page
     assert "÷" not in page and "<td>0,60</td>" not in page
     # the reliability table's probabilities are shares too
     assert "<td>10,00\u00a0%</td><td>12,00\u00a0%</td>" in page

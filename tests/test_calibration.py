@@ -165,7 +165,8 @@ def test_the_model_page_reads_the_deciles_of_the_backtest_else_of_the_card():
 
     shown = modelcard.deciles_table(section["pooled"]["deciles"], "en")
     assert list(shown.columns) == [
-        "Decile", "Pipe-years", "Expected", "Observed", "Truly expected (synthetic sample)", "Gap",
+        "Decile", "Pipe-years", "Expected", "Observed", "Truly expected (synthetic sample)",
+        "Forecast against observed",
         "Check",
     ]  # fmt: skip
     assert shown.iloc[0, 0] == "1 (least risky)" and shown.iloc[-1, 0] == "10 (riskiest)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
@@ -216,6 +217,10 @@ def test_a_pipe_already_planned_is_not_assigned_twice(run, workspace, tmp_path):
     assert len(writes.assign(workspace, "ingrid", plan, round_id="week-51")) == 3
     code, out, err = run("rounds", "list", workspace)
     assert code == 0 and "week-51" in out and "cancelled" in out, err
+    code, out, err = run("rounds", "list", workspace, "--json")  # values, not words
+    rounds = {r["round_id"]: r for r in json.loads(out)["rounds"]}
+    assert rounds["week-50"]["status"] == "cancelled" and rounds["week-51"]["pipes"] == 3
+    assert rounds["week-51"]["done"] == 0 and len(rounds["week-51"]["day"]) == 10
 
 
 # -- what ----------------------------------------------------------------------------------------

@@ -396,7 +396,8 @@ def cmd_rounds_list(args) -> int:
     text = rounds.rounds_summary(assignments, "en")
     if len(table):
         text += "\n" + table.to_string(index=False)
-    emit(args, {"rounds": table.to_dict("records")}, text)
+    records = [{**r, "day": r["day"].isoformat()} for r in rounds.rounds_records(assignments)]
+    emit(args, {"rounds": records}, text)
     return 0
 
 

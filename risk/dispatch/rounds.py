@@ -134,10 +134,43 @@ def next_round_start(assignments: pd.DataFrame | None, *, today: date | None = N
     return max(monday, today)
 
 
+def rounds_records(assignments: pd.DataFrame | None) -> list[dict]:
+    """The rounds already planned, one per day and crew (and round), as values: ``day``
+    (a date), ``crew``, ``round_id``, ``status`` (``planned``, ``in_progress``, ``done``,
+    ``cancelled``), ``pipes``, ``done`` and ``cancelled`` (counts); by day, then crew, a
+    cancelled round after the others of its day. What :func:`rounds_table` says in words
+    and ``risk rounds list --json`` gives.
+
+    >>> planned = pd.DataFrame({"round_id": ["a", "b"], "crew": ["Nord", "Nord"],
+    ...     "planned_date": pd.to_datetime(["2026-12-07"] * 2), "status": ["cancelled", "done"]})
+    >>> [(r["round_id"], r["status"]) for r in rounds_records(planned)]
+    [('b', 'done'), ('a', 'cancelled')]
+    """
+    if assignments is None or not len(assignments):
+        return []
+    table = assignments.assign(day=pd.to_datetime(assignments["planned_date"]).dt.date)
+    records = []
+    for (round_id, crew, day), group in table.groupby(["round_id", "crew", "day"], sort=False):
+        done = int((group["status"] == "done").sum())
+        cancelled = int((group["status"] == "cancelled").sum())
+        total = len(group)
+        if cancelled == total:
+            status = "cancelled"
+        elif done + cancelled == total:
+            status = "done"
+        else:
+            status = "in_progress" if done else "planned"
+        records.append(
+            {"day": day, "crew": str(crew), "round_id": str(round_id), "status": status,
+             "pipes": total, "done": done, "cancelled": cancelled}
+        )  # fmt: skip
+    records.sort(key=lambda r: (r["day"], r["crew"], r["status"] == "cancelled", r["round_id"]))
+    return records
+
+
 def rounds_table(assignments: pd.DataFrame | None, lang: str = "en") -> pd.DataFrame:
-    """The rounds already planned, one row per day and crew (and round): the status in words
-    (planned, in progress, done, cancelled), how many pipes and how many done; by day, then
-    crew, a cancelled round after the others of its day.
+    """The rounds already planned (:func:`rounds_records`), in words: the status (planned,
+    in progress, done, cancelled), how many pipes and how many done.
 
     >>> planned = pd.DataFrame({"round_id": ["a", "b"], "crew": ["Nord", "Nord"],
     ...     "planned_date": pd.to_datetime(["2026-12-07"] * 2), "status": ["cancelled", "planned"]})
@@ -146,27 +179,17 @@ def rounds_table(assignments: pd.DataFrame | None, lang: str = "en") -> pd.DataF
     """
     columns = [t(f"dispatch.col.{c}", lang) for c in ("day", "crew", "status", "pipes", "done")]
     columns.append(t("dispatch.col.round", lang))
-    if assignments is None or not len(assignments):
-        return pd.DataFrame(columns=columns)
-    table = assignments.assign(day=pd.to_datetime(assignments["planned_date"]).dt.date)
-    rows = []
-    for (round_id, crew, day), group in table.groupby(["round_id", "crew", "day"], sort=False):
-        done = int((group["status"] == "done").sum())
-        cancelled = int((group["status"] == "cancelled").sum())
-        total = len(group)
-        if cancelled == total:
-            status = t("dispatch.status.cancelled", lang)
-        elif done + cancelled == total:
-            status = t("dispatch.status.done", lang)
-        elif done:
-            status = t("dispatch.status.in_progress", lang, done=done, total=total - cancelled)
-        else:
-            status = t("dispatch.status.planned", lang)
-        rows.append((day, str(crew), status, total, done, str(round_id), cancelled == total))
-    rows.sort(key=lambda r: (r[0], r[1], r[6], r[5]))  # a cancelled round after the one kept
+
+    def status(r: dict) -> str:
+        if r["status"] == "in_progress":
+            left = r["pipes"] - r["cancelled"]
+            return t("dispatch.status.in_progress", lang, done=r["done"], total=left)
+        return t(f"dispatch.status.{r['status']}", lang)
+
     return pd.DataFrame(
-        [(_date(r[0], lang), r[1], r[2], format_number(r[3], lang), format_number(r[4], lang), r[5])
-         for r in rows],
+        [(_date(r["day"], lang), r["crew"], status(r), format_number(r["pipes"], lang),
+          format_number(r["done"], lang), r["round_id"])
+         for r in rounds_records(assignments)],
         columns=columns,
     )  # fmt: skip
 
