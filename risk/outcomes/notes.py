@@ -58,8 +58,10 @@ def _outside_service(new: pd.DataFrame, pipes: pd.DataFrame) -> list[str]:
     """Records dated before their pipe's install year or after its removal year."""
     if "pipe_id" not in pipes:
         return []
-    years = pipes.drop_duplicates("pipe_id").set_index(
-        pipes["pipe_id"].drop_duplicates().astype(str)
+    years = (
+        pipes.assign(pipe_id=pipes["pipe_id"].astype(str))
+        .drop_duplicates("pipe_id")
+        .set_index("pipe_id")
     )
     year = pd.to_datetime(new["inspected_on"]).dt.year
     ids = new["pipe_id"].astype(str)
