@@ -296,7 +296,8 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
             get_path="p",
             position_format=pdk.types.String("XY"),
             get_color=list(colour),
-            get_width=6 if name == "chosen" else 4,
+            # a finger's tap: lines a few pixels wide are hard to hit on a phone
+            get_width=10 if name == "chosen" else 7,
             width_units=pdk.types.String("pixels"),
             pickable=True,
         )
