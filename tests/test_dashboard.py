@@ -769,7 +769,7 @@ def test_a_refused_new_account_is_said_in_the_admins_language_and_kept_in_the_fo
     at.run()
     shown = at.error[0].value
     assert shown.startswith("Le compte n'a pas été créé :")
-    assert "Le nom d'utilisateur « =evil » ne peut pas servir : utilisez des lettres" in shown
+    assert "L'identifiant « =evil » ne peut pas servir : utilisez des lettres" in shown
     assert "Un membre d'équipe a besoin d'une équipe" in shown
     assert "au moins 8 caractères" in shown
     assert "Cannot" not in shown and "crew=" not in shown

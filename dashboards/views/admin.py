@@ -154,18 +154,21 @@ if added:
         st.session_state["admin_new_done"] = True
         st.rerun()
 
-with st.expander(tr("admin.audit")):
+with st.expander(tr("admin.audit"), key="audit_log"):  # stays open when a filter changes
     f1, f2 = st.columns(2)
     who = f1.selectbox(
         tr("admin.audit_who"),
-        [None, *names],
+        ["", *names],
         format_func=lambda n, lang=lang: n if n else t("admin.audit_everyone", lang),
         key="audit_who",
     )
     kind = f2.selectbox(
         tr("admin.audit_kind"),
-        [None, *auth.AUDIT_KINDS],
+        ["", *auth.AUDIT_KINDS],
         format_func=lambda k, lang=lang: t(f"admin.audit_kind.{k or 'all'}", lang),
         key="audit_kind",
     )
-    st.dataframe(auth.audit_for_people(store, lang, who=who, kind=kind), hide_index=True)
+    # "" (everyone, every change) rather than None: a None choice reads as none made
+    st.dataframe(
+        auth.audit_for_people(store, lang, who=who or None, kind=kind or None), hide_index=True
+    )
