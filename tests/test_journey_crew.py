@@ -588,6 +588,7 @@ def test_what_a_crew_typed_comes_back_after_the_page_reloads(server, browser):
     page.reload()
     page.get_by_text("What you had typed is back in the form").wait_for(timeout=30_000)
     expect(page.get_by_role("combobox", name="Pipe")).to_have_value(pipe)
+    expect(page.get_by_text("Next pipe to visit")).to_be_visible()  # still the next one
     expect(page.get_by_role("radio", name="Leak found")).to_be_checked()
     expect(page.get_by_role("radio", name="joint")).to_be_checked()
     expect(page.locator(".st-key-f_flow input")).to_have_value("1,2")

@@ -134,6 +134,8 @@ if reset is not None and not state.get("f_save"):
 if state.get("f_assignment") not in (*options, OFF_PLAN):
     state["crew_auto"] = view.next_assignment()
     state["f_assignment"] = state["crew_auto"] or OFF_PLAN
+if "crew_auto" not in state:  # a form put back: still the next pipe when it is
+    state["crew_auto"] = view.next_assignment()
 if state.get("crew_form_lang") != lang:  # set again, or the select keeps the old words shown
     state["crew_form_lang"] = lang
     state["f_assignment"] = state["f_assignment"]
