@@ -427,6 +427,10 @@ def draft_saved(user: auth.User) -> None:
         drafts.drop_draft(get_store(workspace_dir()), user.username)
 
 
+#: Session key: the sidebar was folded on a phone when the session began.
+SIDEBAR_FOLDED_KEY = "sidebar_folded"
+#: Session key: the language was just changed (a form's unsent taps are then lost).
+LANGUAGE_RELOAD_KEY = "language_changed"
 #: Session key: the browser's copy of the form was looked for (once per session).
 TYPED_CHECKED_KEY = "typed_form_checked"
 #: Cookies the browser's copy of the form is split over (a cookie holds 4 KB; notes 2,000
@@ -474,6 +478,9 @@ def keep_typed_form(user: auth.User, context: dict) -> None:
     take room); nothing leaves the browser but to this server."""
     ctx = {
         **context,
+        # a language change redraws the form's choices in the new words, which drops its
+        # unsent taps; a reload puts the kept copy back, in the new language
+        "reload": bool(st.session_state.pop(LANGUAGE_RELOAD_KEY, False)),
         "u": user.username,
         "name": typed_cookie_name(workspace_dir()),
         "parts": TYPED_COOKIE_PARTS,
@@ -514,6 +521,7 @@ try {
   }
 } catch (e) { write(''); }
 window.riskTypedForm = ctx;
+if (ctx.reload && read()) { location.reload(); return; }
 if (window.riskTypedFormOn) return;
 window.riskTypedFormOn = true;
 const tapped = (key) => [...document.querySelectorAll('.st-key-' + key + ' input[type=radio]')]
@@ -613,6 +621,7 @@ def _language_changed(workspace: Path) -> None:
     if chosen not in languages():
         return
     st.session_state[LANG_KEY] = chosen
+    st.session_state[LANGUAGE_RELOAD_KEY] = True  # see keep_typed_form
     user = current_user()
     if user is not None and chosen != user.language:
         auth.set_language(get_store(workspace), user.username, chosen, by=user.username)
@@ -642,6 +651,15 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
         st.sidebar.html(
             '<style>[data-testid="stTextInput"] [data-testid="InputInstructions"]'
             " { display: none; }</style>"
+        )
+    if not st.session_state.get(SIDEBAR_FOLDED_KEY):
+        # A page opened anew (a reload, a phone back from the camera) on a phone: the
+        # sidebar left open before came back open over the page; folded, as at first.
+        st.session_state[SIDEBAR_FOLDED_KEY] = True
+        st.sidebar.html(
+            "<script>if (window.innerWidth < 768) setTimeout(() => document.querySelector("
+            "'[data-testid=stSidebarCollapseButton] button')?.click(), 100);</script>",
+            unsafe_allow_javascript=True,
         )
     if user is not None:
         role = tr(f"role.{user.role}")

@@ -613,6 +613,46 @@ def test_what_a_crew_typed_comes_back_after_the_page_reloads(server, browser):
     phone.close()
 
 
+def test_a_language_switch_under_a_typed_form_keeps_what_was_tapped(server, browser):
+    """Switching language redrew the form's choices in the new words and dropped the result
+    and leak kind already tapped (a form's fields reach the server only at Save)."""
+    from playwright.sync_api import expect
+
+    url, workspace = server
+    phone = _phone(browser)
+    page = phone.new_page()
+    sign_in(page, url, "sam")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+    for _ in range(100):  # the sign-in kept by the page's script
+        if [c for c in phone.cookies() if c["name"].startswith("risk_session_")]:
+            break
+        time.sleep(0.1)
+    page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
+    page.locator(".st-key-f_leak_kind").get_by_text("valve", exact=True).tap()
+    page.locator(".st-key-f_flow input").fill("0,4")
+    time.sleep(0.5)
+
+    def switch(to: str) -> None:
+        expand = page.get_by_test_id("stExpandSidebarButton")
+        if expand.is_visible():
+            expand.tap()
+        page.get_by_test_id("stSidebar").get_by_role("combobox").first.click()
+        page.get_by_role("option", name=to).click()
+
+    switch("Français")
+    page.get_by_role("heading", name="Liste d'inspection").wait_for(timeout=30_000)
+    expect(page.get_by_role("radio", name="Fuite trouvée")).to_be_checked(timeout=30_000)
+    expect(page.get_by_role("radio", name="vanne")).to_be_checked()
+    expect(page.locator(".st-key-f_flow input")).to_have_value("0,4")
+    # the sidebar opened to switch does not come back over the form after the reload
+    expect(page.get_by_test_id("stExpandSidebarButton")).to_be_visible()
+    _shoot(page, "journey-crew-language-switched")
+    switch("English")  # the account's language back, for the other journeys
+    page.get_by_role("heading", name="Inspection list").wait_for(timeout=30_000)
+    expect(page.get_by_role("radio", name="Leak found")).to_be_checked(timeout=30_000)
+    phone.close()
+
+
 def _a_pipe_to_visit(canvas) -> tuple[int, int] | None:
     """A point of a pipe still to visit (drawn in blue) on the crew map, found in a
     screenshot of the canvas once the map is drawn."""
