@@ -211,6 +211,34 @@ def test_the_audit_log_reads_the_same_on_the_command_line_and_the_page(run, work
     assert _strict(out)["users"]  # a crew of none was NaN: no strict parser read it
 
 
+def test_a_crew_written_otherwise_joins_the_projects_crew_and_a_misspelt_one_is_said(
+    run, workspace, monkeypatch
+):
+    """An account of crew "nord" saw an empty list (the rounds are assigned to "Nord"), and
+    "Nrod" was taken without a word."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret\n"))
+    code, out, err = run(
+        "users", "add", workspace, "yves", "--role", "crew", "--crew", " nord", "--password-stdin"
+    )
+    assert code == 0, err
+    assert "Note: The crew 'nord' is written 'Nord' in this project" in out
+    yves = auth.get_user(store_of(workspace), "yves")
+    assert yves.crew == "Nord"
+    with OutcomeStore(store_of(workspace)) as store:
+        assert len(auth.visible_assignments(store, yves))  # the rounds of Nord
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long secret\n"))
+    code, out, err = run(
+        "users", "add", workspace, "zack", "--role", "crew", "--crew", "Nrod", "--password-stdin"
+    )
+    assert code == 0, err
+    assert "did you mean 'Nord'?" in out and "list stays empty" in out
+    code, out, err = run(
+        "users", "set-role", workspace, "zack", "--role", "crew", "--crew", "NORD", "--by", "ada"
+    )
+    assert code == 0 and "joins 'Nord'" in out, err
+    assert auth.get_user(store_of(workspace), "zack").crew == "Nord"
+
+
 def test_the_command_line_keeps_the_last_administrator_and_checks_by(run, workspace):
     code, _, err = run("users", "deactivate", workspace, "ada")
     assert code == 2 and "last active administrator" in err

@@ -6,6 +6,7 @@ import common
 import streamlit as st
 
 from risk import auth
+from risk.dispatch.rounds import crew_for_account
 from risk.errors import InputError
 from risk.i18n import language_name, languages, t
 
@@ -68,9 +69,11 @@ if name:
             tr("admin.crew_if_crew"), value=crews[name], key=f"edit_crew_{name}"
         )
         if st.form_submit_button(tr("admin.change_role")):
+            new_crew, crew_note = crew_for_account(workspace, new_crew or None, lang)
             _change(
                 lambda: auth.set_role(store, name, new_role, new_crew or None, by=user),
-                tr("admin.role_changed", user=name, role=_role(new_role)),
+                tr("admin.role_changed", user=name, role=_role(new_role))
+                + (f" {crew_note}" if crew_note else ""),
             )
     with p.form("reset_password", clear_on_submit=True):
         st.markdown(f"**{tr('admin.password_title')}**")
@@ -133,6 +136,7 @@ with st.form("add_user", clear_on_submit=False):
     )
     added = st.form_submit_button(tr("admin.create"))
 if added:
+    crew, crew_note = crew_for_account(workspace, crew or None, lang)  # as the project writes it
     try:
         auth.require_role(user, ("admin",), "create accounts")
         auth.create_user(
@@ -150,7 +154,8 @@ if added:
     except (InputError, PermissionError) as exc:
         st.error(str(exc))
     else:
-        st.session_state[DONE_KEY] = tr("admin.created", user=username)
+        done = tr("admin.created", user=username)
+        st.session_state[DONE_KEY] = done + (f" {crew_note}" if crew_note else "")
         st.session_state["admin_new_done"] = True
         st.rerun()
 

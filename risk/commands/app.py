@@ -119,12 +119,15 @@ def cmd_users_add(args) -> int:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass(f"Password for {args.username}: ")
+    from risk.dispatch.rounds import crew_for_account
+
+    crew, note = crew_for_account(args.workspace, args.crew)  # before the account is one
     user = create_user(
         store_location(args.workspace),
         args.username,
         password,
         args.role,
-        args.crew,
+        crew,
         email=args.email,
         language=args.language,
         created_by="cli",
@@ -132,7 +135,7 @@ def cmd_users_add(args) -> int:
     emit(
         args,
         {"username": user.username, "role": user.role},
-        f"Created {user.role} {user.username}.",
+        f"Created {user.role} {user.username}." + (f"\nNote: {note}" if note else ""),
     )
     return 0
 
@@ -220,11 +223,14 @@ def _change_user(args, change, message: str) -> int:
 
 def cmd_users_set_role(args) -> int:
     from risk.auth import set_role
+    from risk.dispatch.rounds import crew_for_account
 
+    _check(args.workspace)
+    crew, note = crew_for_account(args.workspace, args.crew)
     return _change_user(
         args,
-        lambda store, by: set_role(store, args.username, args.role, args.crew, by=by),
-        f"{args.username} is now {args.role}.",
+        lambda store, by: set_role(store, args.username, args.role, crew, by=by),
+        f"{args.username} is now {args.role}." + (f"\nNote: {note}" if note else ""),
     )
 
 

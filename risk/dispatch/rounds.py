@@ -105,6 +105,78 @@ def project_crews(
     return table, "km_per_day", source
 
 
+def crew_as_known(
+    crew: str | None,
+    *,
+    crews_file: list[str],
+    assignments: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    lang: str = "en",
+) -> tuple[str | None, str | None]:
+    """A new account's ``crew`` as the project writes it, and a sentence when there is
+    something to say; ``(crew, None)`` otherwise. A crew's list is the rounds assigned to
+    that exact name: "equipe nord" for "Equipe Nord" saw an empty list, so a name the
+    crews file, a round or another account writes otherwise (case, spaces) takes their
+    spelling, said; a name none of them writes, while some are named (a misspelt "Equipe
+    Nrod"), is kept and said, with the closest known name.
+
+    >>> crew_as_known("equipe  nord", crews_file=["Equipe Nord"], assignments=None, users=None)
+    ('Equipe Nord', "The crew 'equipe  nord' is written 'Equipe Nord' in this project: the account joins 'Equipe Nord'.")
+    >>> crew, words = crew_as_known("Equipe Nrod", crews_file=["Equipe Nord", "Equipe Sud"],
+    ...                             assignments=None, users=None)
+    >>> crew, "did you mean 'Equipe Nord'?" in words
+    ('Equipe Nrod', True)
+    """
+    if not crew or not crew.strip():
+        return crew, None
+    crew = crew.strip()
+    known = set(crews_file)
+    if assignments is not None and len(assignments):
+        known |= set(assignments["crew"].dropna().astype(str))
+    if users is not None and len(users) and "crew" in users:
+        known |= set(users["crew"].dropna().astype(str))
+    known.discard("")
+    if not known or crew in known:
+        return crew, None
+
+    def same(name: str) -> str:
+        return " ".join(name.casefold().split())
+
+    written = sorted(k for k in known if same(k) == same(crew))
+    if written:
+        return written[0], t("admin.crew_written", lang, crew=crew, known=written[0])
+    import difflib
+
+    close = difflib.get_close_matches(crew, sorted(known), n=1, cutoff=0.6)
+    crews = and_list(sorted(known)[:6], lang)
+    if close:
+        return crew, t("admin.unknown_crew_meant", lang, crew=crew, crews=crews, meant=close[0])
+    return crew, t("admin.unknown_crew", lang, crew=crew, crews=crews)
+
+
+def crew_for_account(workspace, crew: str | None, lang: str = "en"):
+    """:func:`crew_as_known` for ``crew`` against the workspace's crews file, rounds and
+    accounts: the one rule of ``risk users add`` and the Accounts page."""
+    from risk.auth import list_users, store_location
+    from risk.store import OutcomeStore
+
+    if not crew or not str(crew).strip():
+        return crew, None
+    file = Workspace(workspace).crews
+    names = []
+    if file.is_file():
+        try:
+            names = pd.read_csv(file, dtype=str)["name"].dropna().str.strip().tolist()
+        except (ValueError, KeyError):  # a crews file dispatch refuses: said there
+            names = []
+    with OutcomeStore(store_location(workspace)) as store:
+        assignments = store.assignments()
+    return crew_as_known(
+        crew, crews_file=names, assignments=assignments,
+        users=list_users(store_location(workspace)), lang=lang,
+    )  # fmt: skip
+
+
 def last_planned_day(assignments: pd.DataFrame | None) -> date | None:
     """The last day of any round not cancelled, or None."""
     if assignments is None or not len(assignments):
