@@ -95,6 +95,11 @@ def test_dispatch_says_when_its_days_are_not_the_ones_asked(run, workspace, tmp_
     code, out, err = run(*args, "--start", "2026-11-23")
     assert code == 0, err
     assert "Nord works on Nov 28, 2026 (Saturday), as the crews file's days say" in out
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    code, out, err = run(*args, "--start", "2026-12-24", "--days", "2")
+    assert code == 0, err
+    assert "Note: The round works on Dec 25, 2026, public holidays in most countries" in out
+    assert "closed_days in [dispatch]" in out
 
 
 def test_dispatch_says_a_crew_no_field_account_belongs_to(run, workspace, accounts, tmp_path):

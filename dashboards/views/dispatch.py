@@ -139,6 +139,9 @@ if skipped:
             days="; ".join(format_date(d, lang) for d in skipped),  # "Dec 25, 2026" has a comma
         )
     )
+holidays = rounds.holiday_words(working_days(start, int(n_days), closed), lang)
+if holidays:
+    st.caption(holidays)
 recent_days = c3.number_input(tr("dispatch.recent_days"), 0, 3650, 365, key="recent_days")
 skip_planned = st.checkbox(
     tr("dispatch.skip_planned"),

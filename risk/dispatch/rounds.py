@@ -351,6 +351,28 @@ def past_start_words(start: date, today: date, lang: str = "en") -> str | None:
     return t("dispatch.start_past", lang, day=_date(start, lang), today=_date(today, lang))
 
 
+#: Days that are public holidays in most countries (month, day): a round on them is said,
+#: never moved (the product ships no country's calendar; ``closed_days`` lists a utility's).
+COMMON_HOLIDAYS = ((1, 1), (5, 1), (12, 25))
+
+
+def holiday_words(days, lang: str = "en") -> str | None:
+    """A sentence when ``days`` (a round's working days) hold January 1st, May 1st or
+    December 25th, public holidays in most countries; None otherwise.
+
+    >>> holiday_words([date(2026, 12, 24), date(2026, 12, 25)])[:50]
+    'The round works on Dec 25, 2026, a public holiday '
+    """
+    hits = sorted({d for d in days if (d.month, d.day) in COMMON_HOLIDAYS})
+    if not hits:
+        return None
+    return t(
+        "dispatch.holidays",
+        lang,
+        days=and_list([format_date(d, lang) for d in hits], lang, separator="; "),
+    )
+
+
 def crew_days_words(crews, start: date, today: date, lang: str = "en") -> list[str]:
     """Sentences about the days a round's ``crews`` will work, when they are not the ones
     asked for: the first day after ``start`` when ``start`` is not a working day (a
@@ -375,6 +397,9 @@ def crew_days_words(crews, start: date, today: date, lang: str = "en") -> list[s
                 weekday=format_weekday(start, lang),
             )
         )
+    holidays = holiday_words([d for c in crews for d in c.days], lang)
+    if holidays:
+        words.append(holidays)
     for crew in crews:
         weekend = [d for d in crew.days if d.weekday() >= 5]
         past = [d for d in crew.days if d < today]
