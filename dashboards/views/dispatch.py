@@ -16,6 +16,7 @@ from risk.dispatch import (
     rounds,
     working_days,
 )
+from risk.dispatch.plan import MAX_CHECKS_PER_DAY, MAX_KM_PER_DAY, crews_named_twice
 from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.errors import InputError
 from risk.i18n import format_date, format_number, format_quantity, plural, t
@@ -101,9 +102,11 @@ crews_table = st.data_editor(
     hide_index=True,
     column_config={
         "name": st.column_config.TextColumn(tr("dispatch.crew_name"), required=True),
-        "km_per_day": st.column_config.NumberColumn(tr("dispatch.km_per_day"), min_value=0.1),
+        "km_per_day": st.column_config.NumberColumn(
+            tr("dispatch.km_per_day"), min_value=0.1, max_value=MAX_KM_PER_DAY
+        ),
         "checks_per_day": st.column_config.NumberColumn(
-            tr("dispatch.checks_per_day"), min_value=1, step=1
+            tr("dispatch.checks_per_day"), min_value=1, max_value=MAX_CHECKS_PER_DAY, step=1
         ),
     },
 )
@@ -153,7 +156,11 @@ skip_planned = st.checkbox(
 if st.button(tr("dispatch.generate"), type="primary", key="generate"):
     crews = []
     try:
-        for row in crews_table.dropna(subset=["name"]).itertuples(index=False):
+        named = crews_table.dropna(subset=["name"])
+        twice = crews_named_twice(named["name"])
+        if twice:  # one crew on two rows: planned as one crew of twice the capacity
+            raise InputError(tr("dispatch.crew_twice", crew=twice[0][0]))
+        for row in named.itertuples(index=False):
             capacity = pd.to_numeric(getattr(row, unit), errors="coerce")
             if not capacity > 0:  # empty, or letters typed in the number cell
                 raise InputError(tr("dispatch.capacity_missing", crew=str(row.name)))

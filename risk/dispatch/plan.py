@@ -139,18 +139,17 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
         )
     if not rows:
         raise InputError(f"{path}: no crew in the file (a header alone). {_CREWS_EXAMPLE}")
-    crews, first_row = [], {}
+    twice = crews_named_twice([row.get("name") for row in rows])
+    if twice:
+        name, (first, second) = twice[0]
+        raise InputError(
+            f"{path}, lines {first + 2} and {second + 2}: the crew '{name}' is on two rows, "
+            "which would plan it as one crew of twice the capacity. Give each crew one row "
+            "(its capacity for a day), or each row a name of its own"
+        )
+    crews = []
     for row_number, row in enumerate(rows, start=1):
         name = str(row.get("name") or "").strip()
-        same = " ".join(name.casefold().split())
-        if same and same in first_row:
-            raise InputError(
-                f"{path}, lines {first_row[same] + 1} and {row_number + 1}: the crew '{name}' is "
-                "on two "
-                "rows, which would plan it as one crew of twice the capacity. Give each crew "
-                "one row (its capacity for a day), or each row a name of its own"
-            )
-        first_row[same] = row_number
         where = f"{path}, line {row_number + 1} (crew '{name}')"
         days = (
             _crew_days(row["days"], where)
@@ -170,6 +169,28 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
             "in one unit. Give every crew the same one"
         )
     return crews
+
+
+def crews_named_twice(names) -> list[tuple[str, tuple[int, int]]]:
+    """Crew names given on two rows (whatever their case and spaces), with the positions of
+    the first two rows, in order: one crew on two rows is planned as one crew of twice the
+    capacity. The rule of the crews file and of the Dispatch page's table.
+
+    >>> crews_named_twice(["Nord", "Sud", " nord"])
+    [('nord', (0, 2))]
+    """
+    first: dict[str, int] = {}
+    twice = []
+    for position, name in enumerate(names):
+        text = str(name or "").strip()
+        same = " ".join(text.casefold().split())
+        if not same:
+            continue
+        if same in first:
+            twice.append((text, (first[same], position)))
+        else:
+            first[same] = position
+    return twice
 
 
 def _capacity(value, column: str, where: str, *, whole: bool) -> float | int | None:
