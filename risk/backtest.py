@@ -110,6 +110,8 @@ def _metrics(rank, length_m, failures, probability=None, score=None) -> dict:
         for share in CAPTURE_SHARES
     }
     out["precision_top_100"] = precision_at_k(rank, failures)
+    # how many pipes that share is of: fewer than 100 on a small network
+    out["top_pipes"] = float(min(TOP_K, len(np.asarray(rank))))
     hit = np.asarray(failures) > 0
     ranking_score = probability if probability is not None else score
     if ranking_score is not None and 0 < hit.sum() < len(hit):

@@ -610,7 +610,12 @@ def _backtest_sentences(metrics: dict, lang: str, report: dict | None) -> list[s
             out.append(ahead)
     precision = _number(metrics.get("precision_top_100"))
     if precision is not None:
-        out.append(t("modelcard.precision", lang, n=format_number(round(precision * 100), lang)))
+        # of the 100 first-ranked pipes, or of every pipe of a network of fewer
+        top = int(round(_number(metrics.get("top_pipes")) or 100))
+        key = "modelcard.precision" if top >= 100 else "modelcard.precision_all"
+        out.append(
+            t(key, lang, n=format_number(round(precision * top), lang), k=format_number(top, lang))
+        )
     oracle = _number(metrics.get("share_of_oracle_at_5pct"))
     if oracle is not None:
         out.append(t("modelcard.oracle", lang, share=format_percent(oracle, lang)))

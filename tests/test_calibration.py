@@ -215,3 +215,17 @@ def test_the_gap_of_the_chances_is_said_in_percentage_points():
     assert "differ by 0.2 percentage points on average" in en
     assert "follows from the expected failures" in en
     assert "diffèrent en moyenne de 0,2 point de pourcentage" in fr
+
+
+def test_a_network_of_fewer_than_100_pipes_is_not_said_to_have_100_first():
+    """80 pipes, 9 failed: the Model page said "Of the 100 pipes ranked first, 11 failed"
+    (the share of 80 read as a share of 100)."""
+    from risk.modelcard import _backtest_sentences
+
+    small = " ".join(
+        _backtest_sentences({"precision_top_100": 9 / 80, "top_pipes": 80.0}, "en", None)
+    )
+    assert "The network has 80 pipes, fewer than the 100 first-ranked pipes" in small
+    assert "9 of them failed" in small and "11" not in small
+    usual = " ".join(_backtest_sentences({"precision_top_100": 0.45}, "en", None))
+    assert "Of the 100 pipes ranked first, 45 failed" in usual  # a report made before
