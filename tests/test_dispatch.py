@@ -110,6 +110,9 @@ def test_attribute_only_inventory_groups_by_zone():
     )
     assert not isinstance(plan, gpd.GeoDataFrame)
     assert plan.groupby("date")["pressure_zone"].nunique().tolist() == [1, 1]
+    # the riskiest pipe's zone first ("west" holds rank 1; zones by name put it last)
+    first_day = plan[plan["date"] == plan["date"].min()]
+    assert 1 in first_day["rank"].tolist() and set(first_day["pressure_zone"]) == {"west"}
 
 
 def test_working_days_skip_weekends():

@@ -444,9 +444,16 @@ def _extent(values: np.ndarray) -> float:
 
 
 def _fill_in_order(chosen: pd.DataFrame, capacities: list[float]) -> dict[int, pd.Index]:
-    """Without geometry: keep pressure zones together, then fill the slots in rank order."""
-    keys = ["pressure_zone", "rank"] if "pressure_zone" in chosen else ["rank"]
-    ordered = chosen.sort_values(keys, na_position="last")
+    """Without geometry: keep pressure zones together, the zone of the riskiest pipe first
+    (zones in alphabetical order put rank 1 on the round's last day), then fill the slots in
+    rank order."""
+    if "pressure_zone" in chosen:
+        best = chosen.groupby("pressure_zone", dropna=True)["rank"].transform("min")
+        keys = ["_zone_best", "pressure_zone", "rank"]
+        ordered = chosen.assign(_zone_best=best).sort_values(keys, na_position="last")
+        ordered = ordered.drop(columns="_zone_best")
+    else:
+        ordered = chosen.sort_values(["rank"], na_position="last")
     bounds = np.cumsum(capacities)
     slot_of = np.searchsorted(bounds, np.cumsum(ordered["_cost"].to_numpy()) - 1e-9, side="left")
     slot_of = np.minimum(slot_of, len(capacities) - 1)
