@@ -265,6 +265,20 @@ def test_iso_dates_mixed_with_day_month_year_are_refused_as_mixed(run, tiny):
     assert not (tiny.parent / "ws" / "meta.json").exists()
 
 
+def test_a_length_column_named_in_feet_is_refused(run, tmp_path):
+    """An attribute-only export mapping length_m to 'Length_ft': 152 km loaded as 499 km,
+    without a word (feet cannot be told from metres by the values without lines)."""
+    folder = _pipes_csv(tmp_path / "u", length_m=["10.5", "20", "30", "40"])
+    pipes = pd.read_csv(folder / "pipes.csv").rename(columns={"length_m": "Length_ft"})
+    pipes.to_csv(folder / "pipes.csv", index=False)
+    (folder / "mapping.toml").write_text('[pipes.columns]\nlength_m = "Length_ft"\n')
+    code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 2, err
+    assert "length_m is mapped to the column 'Length_ft', whose name says feet" in err
+    assert "(feet × 0.3048)" in err
+    assert not (tmp_path / "ws" / "meta.json").exists()
+
+
 def test_counts_of_one_read_in_the_singular(run, tmp_path):
     folder = _pipes_csv(tmp_path / "u", install_year=["1950", "", "1975", "1965"])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -44,6 +46,30 @@ from risk.validate import (
 
 #: pipe_id values that are a spreadsheet's total or subtotal row, in English and French.
 TOTAL_ROW_IDS = r"(grand[ _-]?)?(sub[ _-]?|sous[ _-]?)?(total|totals|totaux|sum|somme)\s*:?"
+
+
+#: Units a column's name may say, other than metres, and the factor to metres.
+_NAMED_UNITS = {
+    "feet": r"ft|feet|foot|pieds?",
+    "kilometres": r"km|kilometres?|kilometers?",
+    "miles": r"mi|miles?",
+}
+_FACTORS = {"feet": " (feet × 0.3048)", "kilometres": " (km × 1000)", "miles": " (miles × 1609.3)"}
+
+
+def length_unit_in_name(column: str | None) -> str | None:
+    """The unit other than metres a length column's name says (``Length_ft``, ``LEN (km)``),
+    or None.
+
+    >>> length_unit_in_name("Length_ft"), length_unit_in_name("Shape__Length")
+    ('feet', None)
+    """
+    if not column:
+        return None
+    for unit, pattern in _NAMED_UNITS.items():
+        if re.search(rf"(?i)(^|[^a-z])({pattern})([^a-z]|$)", str(column)):
+            return unit
+    return None
 
 
 def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
@@ -185,7 +211,20 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 "The model treats them as unknown; fill them at the source if you can",
                 rows=out.loc[gap, "_row"],
             )
-    if "length_m" in table:
+    named = length_unit_in_name(lm.columns.get("length_m"))
+    if named and "length_m" in table:
+        # the mapping's own column name says the unit: feet cannot be told from metres by
+        # the values without lines, and loaded as metres a network is 3.28 times as long
+        findings.error(
+            "pipes",
+            file,
+            "wrong_unit",
+            f"length_m is mapped to the column '{lm.columns['length_m']}', whose name says "
+            f"{named}; length_m is in metres",
+            f"Convert the column to metres at the source{_FACTORS.get(named, '')}, or leave "
+            "length_m out of [pipes.columns] when the pipes are drawn (their lines are measured)",
+        )
+    if "length_m" in table and not named:
         out["length_m"] = parse_numbers(
             table, "length_m", "pipes", file, findings, unit=" (m)", symbols=("m",)
         )
