@@ -82,8 +82,8 @@ def training_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> lis
     >>> years = [{"year": y, "training": {**facts, "panel_dates": [f"{2016 + k}-01-01" for k in range(n)]}}
     ...          for y, n in ((2022, 4), (2023, 5), (2024, 6))]
     >>> (said,) = training_warnings(years)
-    >>> said[:95], said[-25:]
-    ('2022-2024, the models trained on the records before each year: Its break record gives 4 yearly ', 'over. (2023: 5; 2024: 6.)')
+    >>> said[:105], said[-25:]
+    ("2022-2024, the models trained on the records before each year: The network's break record gives 4 yearly ", 'over. (2023: 5; 2024: 6.)')
     """
     groups: dict[tuple, list[tuple[int, str, dict]]] = {}
     for entry in per_year:

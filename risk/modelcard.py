@@ -445,8 +445,8 @@ def training_cautions(
     learn from, or a record giving fewer panel dates than the model is built for. Empty
     when all is well.
 
-    >>> training_cautions(["2022-01-01", "2023-01-01"], 8, 120)[0][:47]
-    'Its break record gives 2 yearly dates of the 8 '
+    >>> training_cautions(["2022-01-01", "2023-01-01"], 8, 120)[0][:57]
+    "The network's break record gives 2 yearly dates of the 8 "
     >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 900)
     []
     >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 0)[0][:33]

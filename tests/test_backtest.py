@@ -151,8 +151,8 @@ def test_each_years_training_record_is_named_in_the_backtest():
     )  # the record ends in 2019: 2019 is the last year a backtest can evaluate
     short = [w for w in result["warnings"] if "yearly date" in w]
     assert len(short) == 1 and short[0].startswith(
-        "2017, the model trained on the records before it: Its break record gives 3 yearly "
-        "dates of the 5 it is built for:"
+        "2017, the model trained on the records before it: The network's break record gives 3 "
+        "yearly dates of the 5 the model is built for:"
     )
     assert [len(e["training"]["panel_dates"]) for e in result["years"]] == [3, 5]
 
@@ -164,8 +164,8 @@ def test_the_same_training_caution_of_several_years_is_said_once_with_each_count
     )
     (short,) = [w for w in result["warnings"] if "yearly date" in w]
     assert short.startswith(
-        "2017-2018, the models trained on the records before each year: Its break record gives "
-        "3 yearly dates of the 5 it is built for:"
+        "2017-2018, the models trained on the records before each year: The network's break "
+        "record gives 3 yearly dates of the 5 the model is built for:"
     )
     assert re.search(r"\(2018: \d+\.\)$", short)  # the later year's own count
 

@@ -86,8 +86,8 @@ def test_every_kind_of_warning_is_said_from_the_results_facts():
                             "2011-2024 would have given (120 to 200 expected)") for w in said)  # fmt: skip
     assert any(w.startswith("In 2025, the weather went beyond every year") for w in said)
     (short,) = [w for w in said if "yearly dates" in w]
-    assert short.startswith("2024, the model trained on the records before it: Its break "
-                            "record gives 7 yearly dates of the 8")  # fmt: skip
+    assert short.startswith("2024, the model trained on the records before it: The network's "
+                            "break record gives 7 yearly dates of the 8")  # fmt: skip
     assert any(w.startswith("2025: the break record has records missing in 2025") for w in said)
     assert said[-1].startswith("Oldest pipes first is not compared: only 42%")
     assert not any(w.startswith("2024 (given") for w in said)  # calibrated that year
@@ -112,8 +112,8 @@ def test_a_caution_shared_by_several_years_is_said_once_with_each_years_count():
         for y, n in ((2022, 4), (2023, 5), (2024, 6))
     ]
     (en,) = training_warnings(years, "en")
-    assert en.startswith("2022-2024, the models trained on the records before each year: Its "
-                         "break record gives 4 yearly dates of the 8")  # fmt: skip
+    assert en.startswith("2022-2024, the models trained on the records before each year: The "
+                         "network's break record gives 4 yearly dates of the 8")  # fmt: skip
     assert en.endswith("(2023: 5; 2024: 6.)")
     (fr,) = training_warnings(years, "fr")
     assert fr.startswith("2022-2024, les modèles entraînés sur les données d'avant chaque année")

@@ -99,7 +99,7 @@ def test_dispatch_says_when_its_days_are_not_the_ones_asked(run, workspace, tmp_
     code, out, err = run(*args, "--start", "2026-12-24", "--days", "2")
     assert code == 0, err
     assert "Note: The round works on Dec 25, 2026, public holidays in most countries" in out
-    assert "closed_days in [dispatch]" in out
+    assert "closed_days, in its dispatch section" in out
 
 
 def test_dispatch_says_a_crew_no_field_account_belongs_to(run, workspace, accounts, tmp_path):

@@ -127,7 +127,10 @@ def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
     assert "records look complete from 2022" in stdout
     code, stdout, err = run("score", ws, "--as-of", "2026-01-01")
     assert code == 0, err
-    assert "Note: Its break record gives 4 yearly dates of the 8 it is built for" in stdout
+    assert (
+        "Note: The network's break record gives 4 yearly dates of the 8 the model is built"
+        in stdout
+    )
     (card,) = ws.glob("models/*/model_card.json")
     assert json.loads(card.read_text())["panel_dates"] == [f"{y}-01-01" for y in range(2022, 2026)]
     # 5-year windows ending by 2026 all start before 2022, 1-year ones from 2022 to 2025 do
@@ -138,7 +141,7 @@ def test_a_break_record_starting_inside_the_panel_scores_and_says_what_it_costs(
         "score", ws, "--as-of", "2026-01-01", "--horizon-years", 5, "--out", out
     )
     assert code == 0, err
-    assert "it learnt from 1-year windows, and its 5-year forecast is 5 times" in stdout
+    assert "the model learnt from 1-year windows, and its 5-year forecast is 5 times" in stdout
     assert "after every date it learnt from" not in stdout
     # the whole record behind every panel date: nothing to say
     full = tmp_path / "full"

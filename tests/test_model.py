@@ -129,7 +129,7 @@ def test_a_record_starting_inside_the_panel_is_what_the_card_counts(utility, tmp
     assert card["panel_dates"] == model.panel_dates_
     trained = describe_card(card)["trained"]
     assert "each pipe seen at 3 yearly dates" in trained
-    assert "gives 3 yearly dates of the 6 it is built for" in trained
+    assert "gives 3 yearly dates of the 6 the model is built for" in trained
     assert load_model(save_model(model, tmp_path / "again")).panel_dates_ == model.panel_dates_
     # a record covering the whole panel: no such sentence
     whole = RiskModel(**FAST).fit_utility(utility, "2016-01-01")
@@ -280,7 +280,7 @@ def test_on_a_short_record_a_longer_horizon_is_the_year_ahead_times_the_years(ut
     again = load_model(folder)
     assert again.fit_horizon == 1
     card = json.loads((folder / "model_card.json").read_text())
-    said = "it learnt from 1-year windows, and its 3-year forecast is 3 times the year ahead's"
+    said = "the model learnt from 1-year windows, and its 3-year forecast is 3 times the year"
     assert said in describe_card(card)["trained"]
     assert said in " ".join(model_cautions(three)) and said not in " ".join(model_cautions(one))
     np.testing.assert_allclose(again.predict(X), three.predict(X))
