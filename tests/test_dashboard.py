@@ -79,6 +79,27 @@ def test_risk_map_shows_every_pipe_and_the_details_of_a_clicked_one(workspace):
     assert "Failure history (2)" in shown
 
 
+def test_a_pipe_card_says_a_layer_was_not_given_rather_than_no_data_under_it(tmp_path, monkeypatch):
+    """A network given without soils or welds read "No soil data where this pipe lies", as
+    if a soil map existed elsewhere."""
+    workspace = build_workspace(tmp_path)
+    for layer in ("soils", "welds"):
+        for file in workspace.glob(f"inventory/v*/{layer}.parquet"):
+            file.unlink()
+    monkeypatch.setenv("RISK_WORKSPACE", str(workspace))
+    at = app_as(workspace, "erin", "risk_map")
+    lon, lat = Transformer.from_crs(2154, 4326, always_xy=True).transform(842_040.0, 6_519_000.5)
+    at.session_state["map"] = {
+        "lon": lon, "lat": lat, "zoom": 17.0, "tolerance_px": 8, "nonce": "click-1"
+    }  # fmt: skip
+    at.run()
+    shown = texts(at)
+    assert "Pipe P-0000" in shown
+    assert "No soil map was given for this network." in shown
+    assert "No weld or joint record was given for this network." in shown
+    assert "No soil data where this pipe lies" not in shown
+
+
 def test_risk_map_says_why_some_pipes_have_no_score(tmp_path, monkeypatch):
     """ "20,000 of 20,000 pipes shown" beside a matrix of 19,821: the 179 pipes out of
     service were never explained."""

@@ -24,6 +24,13 @@ workspace, user = common.require("risk_map")
 lang = common.lang()
 tr = common.tr
 data = common.load_utility(workspace)
+
+
+def _has(layer) -> bool:
+    """Whether the utility gave this layer (a table with rows)."""
+    return layer is not None and len(layer) > 0
+
+
 scores = common.load_scores(workspace)
 year = clock.today().year
 table = common.load_map_table(workspace, year)
@@ -217,9 +224,12 @@ def show_card(pipe_id: str) -> None:
     else:
         st.caption(tr("map.no_history"))
     st.markdown(f"**{tr('map.soils')}**")
-    st.markdown("\n".join(f"- {s}" for s in card["soils"]) or tr("map.no_soils"))
+    # a network given without the layer is not "no data under this pipe"
+    no_soils = tr("map.no_soils") if _has(data.soils) else tr("map.no_soil_layer")
+    st.markdown("\n".join(f"- {s}" for s in card["soils"]) or no_soils)
     st.markdown(f"**{tr('map.welds')}**")
-    st.markdown(", ".join(card["welds"]) if card["welds"] else tr("map.no_welds"))
+    no_welds = tr("map.no_welds") if _has(data.welds) else tr("map.no_weld_layer")
+    st.markdown(", ".join(card["welds"]) if card["welds"] else no_welds)
     st.markdown(f"**{tr('map.inspections')}**")
     if len(card["inspections"]):
         st.dataframe(card["inspections"], hide_index=True, width="stretch")
