@@ -621,3 +621,14 @@ def test_a_broken_model_file_is_refused_saying_what_is_wrong(tmp_path):
         f"its [VERTICES] section names link 'L1a' at line {line:,}, which no [PIPES], [PUMPS] "
         "or [VALVES] line defines"
     )
+
+
+def test_pipes_no_method_could_estimate_are_not_counted_as_proxies(run, attribute_only, tmp_path):
+    """Without lines or a model the command said "no proxies for 6 pipes" and then
+    "methods: 6 proxy (proxy rows are estimates from the pipe graph)"."""
+    ws = tmp_path / "ws"
+    code, _, err = run("ingest", attribute_only, "--workspace", ws)
+    assert code == 0, err
+    code, out, err = run("criticality", ws)
+    assert code == 0, err
+    assert "methods: 6 not assessed" in out and "proxy rows are" not in out

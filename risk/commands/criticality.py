@@ -172,7 +172,8 @@ def summary_lines(result, out: Path) -> list[str]:
     table = result.table
     lines = [f"Consequence of failure of {len(table):,} pipes ({s['method']}); written to {out}."]
     methods = ", ".join(f"{n:,} {m}" for m, n in s["methods"].items())
-    lines.append(f"  methods: {methods} (proxy rows are estimates from the pipe graph)")
+    graph = " (proxy rows are estimates from the pipe graph)" if "proxy" in s["methods"] else ""
+    lines.append(f"  methods: {methods}{graph}")
     if "matching" in s:
         m = s["matching"]
         lines.append(

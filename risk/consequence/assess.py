@@ -202,7 +202,13 @@ def assess_consequence(
     summary["grades"] = {
         GRADE_NAMES[g - 1]: int((table["cof_grade"] == g).sum()) for g in range(1, 6)
     }
-    summary["methods"] = {k: int(v) for k, v in table["method"].value_counts().items()}
+    # a pipe no method could estimate (no line to cut, no model) is not a proxy's
+    assessed = table["cof_score"].notna()
+    summary["methods"] = {
+        k: int(v) for k, v in table.loc[assessed, "method"].value_counts().items()
+    }
+    if (~assessed).any():
+        summary["methods"]["not assessed"] = int((~assessed).sum())
     summary["wall_s"] = round(time.perf_counter() - began, 1)
     return ConsequenceResult(table=table, summary=summary)
 
