@@ -154,6 +154,8 @@ def _context_words(prefix: str, rest: str, lang: str) -> str:
         role = weather_role(clean_name(measured))
         if role is not None:
             _, unit = name_words(measured, units)
+            if not unit and role in ("tmin", "tmax", "tmean"):
+                unit = "°C"  # temperatures are read in °C (converted from °F when mapped)
             what = t(f"feature.weather.{role}", lang)
             return t("feature.with_unit", lang, what=what, unit=unit) if unit else what
         rest = measured  # weather features are means over years: "mean" goes without saying

@@ -100,8 +100,9 @@ def test_features_of_the_variant_know_the_names_they_come_from(data):
         ("soil_ph_eau", "soil pH eau", "pH eau du sol"),
         ("soil_classe_rga", "soil classe rga", "classe rga du sol"),
         ("weather_RR_mean", "mean rainfall", "pluie moyenne"),
-        ("weather_tn_mean", "mean lowest temperature", "température minimale moyenne"),
-        ("weather_TX_mean", "mean highest temperature", "température maximale moyenne"),
+        # a temperature is read in °C whatever its column's name says
+        ("weather_tn_mean", "mean lowest temperature (°C)", "température minimale moyenne (°C)"),
+        ("weather_TX_mean", "mean highest temperature (°C)", "température maximale moyenne (°C)"),
         ("weather_PRCP_mm_mean", "mean rainfall (mm)", "pluie moyenne (mm)"),
         ("weather_Tmoy_C_mean", "mean temperature (°C)", "température moyenne (°C)"),
         ("soil_classe_c", "soil classe c", "classe c du sol"),  # "c" is Celsius in weather only
@@ -141,7 +142,7 @@ def test_common_french_codes_have_plain_words():
         ("soil agressivité high (6.0)", "en", "soil agressivité: high (6.0)"),
         ("soil agressivité high (6.0)", "fr", "agressivité du sol : valeur élevée (6,0)"),
         ("weather RR mean low (1.9)", "en", "mean rainfall: low (1.9)"),
-        ("weather TN mean high (6.3)", "fr", "température minimale moyenne : valeur élevée (6,3)"),
+        ("weather TN mean high (6.3)", "fr", "température minimale moyenne (°C) : valeur élevée (6,3)"),
         ("soil resistivite ohm cm low (2,090.0)", "en", "soil resistivite (Ω·cm): low (2,090.0)"),
         ("soil classe rga: A3 (raises the risk)", "en", "soil classe rga: A3 (high clay shrink-swell hazard)"),
         ("soil classe rga: A3", "fr", f"classe rga du sol{NBSP_COLON}A3 (aléa retrait-gonflement fort)"),
