@@ -361,7 +361,7 @@ def holiday_words(days, lang: str = "en") -> str | None:
     December 25th, public holidays in most countries; None otherwise.
 
     >>> holiday_words([date(2026, 12, 24), date(2026, 12, 25)])[:50]
-    'The round works on Dec 25, 2026, a public holiday '
+    'The round works on Dec 25, 2026, public holidays i'
     """
     hits = sorted({d for d in days if (d.month, d.day) in COMMON_HOLIDAYS})
     if not hits:
