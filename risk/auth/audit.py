@@ -69,6 +69,11 @@ def audit_entries(
     finally:
         if owned:
             store.close()
+    return _filtered(entries, who=who, kind=kind, since=since)
+
+
+def _filtered(entries: pd.DataFrame, *, who, kind, since) -> pd.DataFrame:
+    """The lines of ``entries`` of ``who``, ``kind`` and from ``since`` (each when given)."""
     keep = pd.Series(True, index=entries.index)
     if who:
         keep &= entries["user"].astype(str).str.casefold() == str(who).strip().casefold()
@@ -95,19 +100,21 @@ def audit_for_people(
     so that an account change is not lost under hundreds of them. ``who``, ``kind`` and
     ``since`` filter as :func:`audit_entries`: the Accounts page and ``risk audit`` show the
     same lines."""
-    full = audit_entries(store_url, who=who, kind=kind, since=since)
+    if kind is not None and kind not in AUDIT_KINDS:
+        raise InputError(f"kind must be one of {', '.join(AUDIT_KINDS)}, got {kind!r}")
     store, owned = open_store(store_url)
     try:
         with store.engine.connect() as connection:
             names = dict(
                 connection.execute(sa.select(users_table.c.user_id, users_table.c.username)).all()
             )
-        # the pipes of status changes, from every assignment (the filter may leave them out)
-        planned = store.audit()
+        entries = store.audit()
     finally:
         if owned:
             store.close()
-    planned = planned[planned["action"] == "add_assignment"]
+    full = _filtered(entries, who=who, kind=kind, since=since)
+    # the pipes of status changes, from every assignment (the filter may leave them out)
+    planned = entries[entries["action"] == "add_assignment"]
     pipes = {
         row_id: (after or {}).get("pipe_id")
         for row_id, after in zip(planned["row_id"], planned["after"], strict=True)

@@ -112,7 +112,7 @@ def record_outcome(
     """
     row = {**outcome, "idempotency_key": idempotency_key}
     with _open(workspace, store) as opened:
-        account, crew = _check_outcomes(
+        account, crew, _ = _check_outcomes(
             opened, workspace, user, [row], file="<outcome>", columns=None, today=today
         )
         return opened.record(
@@ -141,7 +141,7 @@ def record_outcomes(
     else:
         rows, columns = list(rows), None
     with _open(workspace, store) as opened:
-        account, crew = _check_outcomes(
+        account, crew, _ = _check_outcomes(
             opened, workspace, user, rows, file=file, columns=columns, today=today
         )
         return opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
@@ -178,10 +178,10 @@ def import_outcomes(
             "P-0001,nothing_found,2026-01-05"
         )
     with _open(workspace, store) as opened:
-        account, crew = _check_outcomes(
+        account, crew, clean = _check_outcomes(
             opened, workspace, user, rows, file=str(path), columns=columns, today=today
         )
-        _raise(_beside_stored(opened, rows, str(path), add_leaks=add_leaks))
+        _raise(_beside_stored(opened, clean, str(path), add_leaks=add_leaks))
         return opened.record_many(
             rows, user=account.username, file=str(path), crew=crew, today=today
         )
@@ -196,8 +196,9 @@ def _check_outcomes(
     file: str,
     columns: list[str] | None,
     today: dt.date | None,
-) -> tuple[User, str | None]:
-    """The writer's account and crew (None unless a crew member), or every problem raised."""
+) -> tuple[User, str | None, list]:
+    """The writer's account, crew (None unless a crew member) and the rows as checked
+    (:func:`check_outcomes`), or every problem raised."""
     account, account_problems = writer_problems(store, user, RECORDING_ROLES, "record outcomes")
     problems = _account_problems(account_problems)
     clean, content = check_outcomes(rows, file=file, columns=columns, today=today)
@@ -207,7 +208,7 @@ def _check_outcomes(
     if not content:
         problems += store.check_references(clean, file=file, crew=crew)
     _raise(problems)
-    return account, crew
+    return account, crew, clean
 
 
 # -- assignments -------------------------------------------------------------------------------
@@ -343,13 +344,13 @@ def _open(workspace: str | Path, store: OutcomeStore | None) -> Iterator[Outcome
 
 
 def _beside_stored(
-    store: OutcomeStore, rows: list[Mapping], file: str, *, add_leaks: bool
+    store: OutcomeStore, clean: list, file: str, *, add_leaks: bool
 ) -> list[Problem]:
-    """The rows that would be stored beside a record the store has for their pipe and day,
-    without saying whether they correct it: one problem naming them and the records. Rows
-    already stored (the same key) and rows with a ``corrects_key`` are fine; with
-    ``add_leaks``, a leak found beside leaks found is one more leak."""
-    clean, _ = check_outcomes(rows, file=file)
+    """The rows (as checked by :func:`check_outcomes`) that would be stored beside a record
+    the store has for their pipe and day, without saying whether they correct it: one
+    problem naming them and the records. Rows already stored (the same key) and rows with a
+    ``corrects_key`` are fine; with ``add_leaks``, a leak found beside leaks found is one
+    more leak."""
     stored = store.outcomes()
     if not len(stored) or not clean:
         return []
