@@ -184,6 +184,27 @@ def _phone(browser):
         return browser.new_context(viewport=PHONE, device_scale_factor=1, has_touch=True)
 
 
+def _kept_sign_in(context) -> list[dict]:
+    """The browser's session cookies once the page's script has kept the sign-in (a reload
+    before then opens the sign-in form)."""
+    for _ in range(100):
+        cookies = [c for c in context.cookies() if c["name"].startswith("risk_session_")]
+        if cookies:
+            return cookies
+        time.sleep(0.1)
+    raise AssertionError("the page did not keep the sign-in within 10 s")
+
+
+def _crew_on_a_phone(browser, url: str):
+    """A phone signed in as the crew member sam, on the day's list, its sign-in kept."""
+    phone = _phone(browser)
+    page = phone.new_page()
+    sign_in(page, url, "sam")
+    page.get_by_role("heading", name="Inspection list").wait_for()
+    _kept_sign_in(phone)
+    return phone, page
+
+
 def _watch(page, requests: list[str]) -> None:
     """Collect every request that leaves 127.0.0.1 (data: and blob: URLs stay in the page)."""
 
@@ -433,14 +454,7 @@ def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browse
     from playwright.sync_api import expect
 
     url, _ = server
-    phone = _phone(browser)
-    page = phone.new_page()
-    sign_in(page, url, "sam")
-    page.get_by_role("heading", name="Inspection list").wait_for()
-    for _ in range(100):  # the page keeps the sign-in once its script has run
-        if [c for c in phone.cookies() if c["name"].startswith("risk_session_")]:
-            break
-        time.sleep(0.1)
+    phone, page = _crew_on_a_phone(browser, url)
     page.reload()
     page.get_by_role("heading", name="Inspection list").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Sign in").count() == 0
@@ -478,10 +492,7 @@ def test_a_crews_page_on_a_desk_stays_narrow_across_a_reload(server, browser):
 
     narrow = width()
     assert narrow < 0.7 * DESK["width"]
-    for _ in range(100):  # the sign-in kept by the page's script
-        if [c for c in desk.cookies() if c["name"].startswith("risk_session_")]:
-            break
-        time.sleep(0.1)
+    _kept_sign_in(desk)
     page.reload()
     page.get_by_role("heading", name="Inspection list").wait_for(timeout=30_000)
     assert width() == narrow
@@ -519,16 +530,9 @@ def test_a_leak_typed_when_the_sign_in_ended_is_saved_after_signing_in_again(ser
     from playwright.sync_api import expect
 
     url, workspace = server
-    phone = _phone(browser)
-    page = phone.new_page()
-    sign_in(page, url, "sam")
-    page.get_by_role("heading", name="Inspection list").wait_for()
+    phone, page = _crew_on_a_phone(browser, url)
     pipe = page.get_by_role("combobox", name="Pipe").input_value()
-    for _ in range(100):  # the sign-in kept by the page's script
-        cookies = [c for c in phone.cookies() if c["name"].startswith("risk_session_")]
-        if cookies:
-            break
-        time.sleep(0.1)
+    cookies = _kept_sign_in(phone)
     before = len(_outcomes(workspace))
     page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
     page.locator(".st-key-f_leak_kind").get_by_text("main", exact=True).tap()
@@ -569,15 +573,8 @@ def test_what_a_crew_typed_comes_back_after_the_page_reloads(server, browser):
     from playwright.sync_api import expect
 
     url, workspace = server
-    phone = _phone(browser)
-    page = phone.new_page()
-    sign_in(page, url, "sam")
-    page.get_by_role("heading", name="Inspection list").wait_for()
+    phone, page = _crew_on_a_phone(browser, url)
     pipe = page.get_by_role("combobox", name="Pipe").input_value()
-    for _ in range(100):  # the sign-in kept by the page's script
-        if [c for c in phone.cookies() if c["name"].startswith("risk_session_")]:
-            break
-        time.sleep(0.1)
     before = len(_outcomes(workspace))
     page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
     page.locator(".st-key-f_leak_kind").get_by_text("joint", exact=True).tap()
@@ -619,14 +616,7 @@ def test_a_language_switch_under_a_typed_form_keeps_what_was_tapped(server, brow
     from playwright.sync_api import expect
 
     url, workspace = server
-    phone = _phone(browser)
-    page = phone.new_page()
-    sign_in(page, url, "sam")
-    page.get_by_role("heading", name="Inspection list").wait_for()
-    for _ in range(100):  # the sign-in kept by the page's script
-        if [c for c in phone.cookies() if c["name"].startswith("risk_session_")]:
-            break
-        time.sleep(0.1)
+    phone, page = _crew_on_a_phone(browser, url)
     page.locator(".st-key-f_result").get_by_text("Leak found", exact=True).tap()
     page.locator(".st-key-f_leak_kind").get_by_text("valve", exact=True).tap()
     page.locator(".st-key-f_flow input").fill("0,4")
