@@ -308,7 +308,7 @@ def _phrases(
         window = column.removeprefix("neighbour_failures_last_").removesuffix("y")
         span = f" in the last {window} years" if columns else ""
         where = f"within {radius_m:g} m" if radius_m else "nearby"
-        return _number(X[column].astype(float)) + f" failures on other pipes {where}{span}"
+        return _plural(X[column].astype(float), "failure") + f" on other pipes {where}{span}"
     if concept in ("soil", "weather"):
         if names is None:
             names = X.attrs.get("source_names") or {}

@@ -263,10 +263,12 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
     out = [t(f"modelcard.deciles_source.{source}", lang, years=years)]
     top, low = rows[-1], rows[0]
     top_gap = _ratio_gap(top)
+    expected = _number(top.get("predicted"))
     out.append(
         t(
             "modelcard.deciles_top", lang,
-            expected=format_number(_number(top.get("predicted")), lang),
+            # tenths below 100: "1 failures and 1 happened (-33%)" read as a contradiction
+            expected=format_number(expected, lang, decimals=int(abs(expected or 0) < 100)),
             observed=format_number(_number(top.get("observed")), lang),
             gap=format_signed_percent(top_gap, lang),
             expected_low=format_number(_number(low.get("predicted")), lang, decimals=1),

@@ -252,7 +252,8 @@ def reason_words(phrase: str, lang: str = "en") -> str:
     if m:
         return _plural("reason.failures_last_years", m.group(1), lang, years=m.group(2))
     m = re.fullmatch(
-        _N + r" failures on other pipes (within ([\d.]+) m|nearby)( in the last (\d+) years)?", text
+        _N + r" failures? on other pipes (within ([\d.]+) m|nearby)( in the last (\d+) years)?",
+        text,
     )
     if m:
         where = (

@@ -229,3 +229,19 @@ def test_a_network_of_fewer_than_100_pipes_is_not_said_to_have_100_first():
     assert "9 of them failed" in small and "11" not in small
     usual = " ".join(_backtest_sentences({"precision_top_100": 0.45}, "en", None))
     assert "Of the 100 pipes ranked first, 45 failed" in usual  # a report made before
+
+
+def test_a_small_riskiest_tenth_is_said_with_its_tenths():
+    """On a network of 80 pipes the page said "it expected 1 failures and 1 happened
+    (−33%)": 1.5 rounded to 1, beside a gap computed from 1.5."""
+    from risk import modelcard
+
+    rows = [
+        {"decile": 1, "pipes": 8, "predicted": 0.2, "observed": 0},
+        {"decile": 10, "pipes": 8, "predicted": 1.5, "observed": 1},
+    ]
+    words = modelcard.deciles_sentences(rows, {"source": "backtest", "years": ["2025"]}, "en")
+    assert "in the riskiest tenth of pipes it expected 1.5 failures and 1 happened" in words[1]
+    big = [{**rows[1], "predicted": 150.0, "observed": 140}]
+    words = modelcard.deciles_sentences(big, {"source": "backtest", "years": ["2025"]}, "en")
+    assert "it expected 150 failures" in words[1]

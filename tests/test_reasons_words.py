@@ -225,3 +225,21 @@ def test_a_joint_type_in_the_grade_column_is_said_as_a_joint_not_as_a_grade():
     ]  # fmt: skip
     assert _weld_phrases(data, "P2", "en") == ["1 weld or joint", "grade: C (1)"]
     assert _weld_phrases(data, "P1", "fr")[1] == "joint au plomb (2)"
+
+
+def test_one_failure_nearby_is_one_failure_in_the_stored_reasons_and_in_words():
+    """risk.csv's top_reasons said "1 failures on other pipes nearby"; reasons stored
+    before read as before."""
+    import pandas as pd
+
+    from risk.explain import _phrases
+
+    X = pd.DataFrame({"neighbour_failures_last_10y": [1.0, 3.0]})
+    phrases = _phrases("neighbour_failures", X, X, None, {}).tolist()
+    assert phrases == [
+        "1 failure on other pipes nearby in the last 10 years",
+        "3 failures on other pipes nearby in the last 10 years",
+    ]
+    words = reason_words(phrases[0], "en")
+    assert words == reason_words("1 failures on other pipes nearby in the last 10 years", "en")
+    assert "1 failure " in words and "_" not in words and "reason." not in words
