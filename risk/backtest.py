@@ -375,6 +375,7 @@ def evaluate_utility(
         "forecast": forecast_section,
         "warnings": [],  # below, from the result's facts
         "feature_importance": _importance(model, X) if model is not None else {},
+        "source_names": dict(getattr(model, "source_names_", {}) or {}),
         "model_params": _jsonable(model.get_params()) if model is not None else {},
         "records_start_year": records_start_year,
         "timings_s": timings,

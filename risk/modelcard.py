@@ -138,15 +138,34 @@ def weight_words(weight: dict[str, float], lang: str = "en") -> dict[str, str]:
     }
 
 
+def feature_words(feature: str, names: dict[str, str], lang: str = "en") -> str:
+    """A feature in words, a column of the utility's layers as the utility spells it
+    (``names``: :func:`risk.features.source_names`, kept in the model card): the card of a
+    model trained on a column ``agressivité`` said "soil agressivite".
+
+    >>> feature_words("soil_agressivite", {"soil_agressivite": "agressivité"}, "fr")
+    'agressivité du sol'
+    >>> feature_words("weather_rr_mean", {"weather_rr_mean": "RR"})
+    'mean rainfall'
+    """
+    spelt = names.get(feature)
+    if spelt:
+        for prefix, suffix in (("soil_", ""), ("weather_", "_mean"), ("welds_grade_", "")):
+            if feature.startswith(prefix):
+                return column_words(prefix + spelt + suffix, lang)
+    return column_words(feature, lang)
+
+
 def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
     """The features the model uses, grouped into concepts in words, with each concept's
     share of the model's feature importance (when the card has it), largest first."""
     features = list(card.get("features") or [])
     importance = card.get("feature_importance") or {}
     total = sum(v for v in (_number(x) for x in importance.values()) if v) or None
+    names = card.get("source_names") or {}
     groups: dict[str, list[str]] = {}
     for feature in features:
-        groups.setdefault(concept_of(feature), []).append(column_words(feature, lang))
+        groups.setdefault(concept_of(feature), []).append(feature_words(feature, names, lang))
     weight = concept_weights(importance, features)
     order = list(weight)
     shown = weight_words(weight, lang)
@@ -157,7 +176,7 @@ def features_table(card: dict, lang: str = "en") -> pd.DataFrame:
     )
     rows = [
         {
-            what: t(f"concept.{c}", lang) if c in CONCEPTS else column_words(c, lang),
+            what: t(f"concept.{c}", lang) if c in CONCEPTS else feature_words(c, names, lang),
             details: ", ".join(dict.fromkeys(groups[c])),
             share: shown[c] if total else "–",
         }

@@ -25,8 +25,7 @@ from risk.i18n import (
     plural,
     t,
 )
-from risk.modelcard import CONCEPTS, concept_weights
-from risk.pipecard import column_words
+from risk.modelcard import CONCEPTS, concept_weights, feature_words
 
 #: The methods, in report order (their names: the catalogue's ``method.<name>``).
 METHODS = (
@@ -96,7 +95,11 @@ def backtest_html(result: dict, lang: str = DEFAULT_LANGUAGE) -> str:
         ),
         *_forecast_part(result.get("forecast"), lang),
         _h2(t("report.drivers", lang)),
-        _img(_importance_plot(result.get("feature_importance") or {}, lang)),
+        _img(
+            _importance_plot(
+                result.get("feature_importance") or {}, result.get("source_names") or {}, lang
+            )
+        ),
         _h2(t("report.data", lang)),
         _data_table(result["years"], lang),
         "</body></html>",
@@ -413,16 +416,16 @@ def _reliability_plot(rows: list[dict], lang: str) -> bytes:
     return _png(figure)
 
 
-def _importance_plot(importance: dict, lang: str) -> bytes:
+def _importance_plot(importance: dict, names: dict, lang: str) -> bytes:
     gain = importance.get("gain_share") or {}
     concepts = concept_weights(gain)  # the Model page's weights, from the same gains
     figure = Figure(figsize=(10, 8.4))  # one above the other: the labels are words
     left, right = figure.subplots(2, 1)
     items = list(concepts.items())[:12][::-1]
-    left.barh([_concept(k, lang) for k, _ in items], [v for _, v in items])
+    left.barh([_concept(k, names, lang) for k, _ in items], [v for _, v in items])
     left.set_title(t("report.plot.by_concept", lang), fontsize=10)
     items = sorted(gain.items(), key=lambda kv: kv[1], reverse=True)[:15][::-1]
-    right.barh([column_words(k, lang) for k, _ in items], [v for _, v in items])
+    right.barh([feature_words(k, names, lang) for k, _ in items], [v for _, v in items])
     right.set_title(t("report.plot.by_feature", lang), fontsize=10)
     for ax in (left, right):
         ax.tick_params(labelsize=8)
@@ -432,5 +435,5 @@ def _importance_plot(importance: dict, lang: str) -> bytes:
     return _png(figure)
 
 
-def _concept(name: str, lang: str) -> str:
-    return t(f"concept.{name}", lang) if name in CONCEPTS else column_words(name, lang)
+def _concept(name: str, names: dict, lang: str) -> str:
+    return t(f"concept.{name}", lang) if name in CONCEPTS else feature_words(name, names, lang)

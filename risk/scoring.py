@@ -514,6 +514,7 @@ def save_model(
         "features": list(model.feature_names_in_),
         "dropped_features": list(model.dropped_features_),
         "left_out_columns": _plain(getattr(model, "left_out_columns_", {})),
+        "source_names": _plain(getattr(model, "source_names_", {})),
         "categories": _plain(model.categories_),
         "count_scale": model.count_scale_,
         "probability": "poisson",  # 1 - exp(-expected failures); before: "calibrator"
@@ -562,6 +563,7 @@ def load_model(path: str | Path) -> RiskModel:
     model.set_booster(booster)
     model.set_features(card["features"], card["dropped_features"], card["categories"])
     model.left_out_columns_ = dict(card.get("left_out_columns") or {})
+    model.source_names_ = dict(card.get("source_names") or {})
     model.count_scale_ = float(card["count_scale"])
     # A model saved with a "calibrator" (a Platt curve on its probabilities) is read without
     # it: its chance of a failure now follows from its expected failures, as for new models.

@@ -54,9 +54,13 @@ def data(workspace):
 
 
 @pytest.fixture(scope="module")
-def scores(data) -> pd.DataFrame:
+def model(data):
     start = data.meta["records_complete_from"]
-    model = train_model(data, AS_OF, records_start_year=start, model_params=FAST)
+    return train_model(data, AS_OF, records_start_year=start, model_params=FAST)
+
+
+@pytest.fixture(scope="module")
+def scores(data, model) -> pd.DataFrame:
     return score_utility(data, AS_OF, model=model)
 
 
@@ -243,3 +247,22 @@ def test_one_failure_nearby_is_one_failure_in_the_stored_reasons_and_in_words():
     words = reason_words(phrases[0], "en")
     assert words == reason_words("1 failures on other pipes nearby in the last 10 years", "en")
     assert "1 failure " in words and "_" not in words and "reason." not in words
+
+
+def test_the_model_page_names_the_variants_columns_as_the_data_spells_them(model, tmp_path):
+    """The Model page's table of what the model uses said "soil agressivite" (the feature's
+    name, accents off) for the column ``agressivité``; a saved and reloaded model keeps the
+    spelling."""
+    import json
+
+    from risk.modelcard import features_table
+    from risk.scoring import load_model, save_model
+
+    folder = save_model(model, tmp_path)
+    card = json.loads((folder / "model_card.json").read_text(encoding="utf-8"))
+    assert card["source_names"]["soil_agressivite"] == "agressivité"
+    assert load_model(folder).source_names_ == card["source_names"]
+    for lang, soil in (("en", "soil agressivité"), ("fr", "agressivité du sol")):
+        details = " ".join(features_table(card, lang).iloc[:, 1])
+        assert soil in details, details
+        assert "agressivite" not in details and not UNREAD.search(details), details

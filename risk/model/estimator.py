@@ -16,6 +16,7 @@ from risk.errors import InputError
 from risk.features import (
     FeatureBuilder,
     left_out_columns,
+    source_names,
     to_timestamp,
 )
 from risk.model.columns import (
@@ -285,6 +286,7 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
         ``failures`` (a warning when there is none) and its ``panel_dates``."""
         self.data_fingerprint_ = data.fingerprint()
         self.left_out_columns_ = left_out_columns(data)
+        self.source_names_ = source_names(data)  # the utility's spelling, for its pages
         self.as_of_ = str(to_timestamp(as_of).date())
         self.panel_dates_ = sorted({str(to_timestamp(d).date()) for d in panel_dates})
         self.training_rows_ = rows
