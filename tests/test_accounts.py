@@ -386,3 +386,23 @@ def test_the_accounts_page_filters_the_audit_log_by_person_and_kind(workspace):
     at.selectbox(key="audit_kind").select("accounts")
     at.run()
     assert at.dataframe[-1].value["What"].tolist() == ["deactivated sam"]
+
+
+def test_an_account_created_at_the_command_line_names_the_system_user(run, workspace, monkeypatch):
+    """``risk users add`` wrote "cli" as who created the account, where account changes
+    without --by name the system user; the page said "cli" in every language."""
+    monkeypatch.setattr("getpass.getuser", lambda: "jdupont")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough secret\n"))
+    code, _, err = run("users", "add", workspace, "lea", "--role", "engineer", "--password-stdin")
+    assert code == 0, err
+    assert audit(workspace)["user"].iloc[-1] == "command line (jdupont)"
+    code, _, err = run("users", "deactivate", workspace, "lea")
+    assert code == 0, err
+    assert audit(workspace)["user"].iloc[-1] == "command line (jdupont)"  # one way to say it
+    fr = auth.audit_for_people(store_of(workspace), "fr", who="jdupont", kind="accounts")
+    assert fr.iloc[:, 1].tolist() == ["jdupont (ligne de commande)"] * 2
+    code, out, err = run("audit", workspace, "--who", "jdupont")
+    assert code == 0, err
+    assert out.splitlines()[-1].endswith(
+        "  jdupont (command line) created the account lea (engineer)"
+    )

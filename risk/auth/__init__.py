@@ -53,6 +53,8 @@ from risk.auth.audit import (
     accounts_table,
     audit_entries,
     audit_for_people,
+    command_line_writer,
+    writer_words,
 )
 from risk.auth.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -100,6 +102,8 @@ __all__ = [
     "AUDIT_KINDS",
     "audit_entries",
     "audit_for_people",
+    "command_line_writer",
+    "writer_words",
     "check_password",
     "create_user",
     "deactivate",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +78,9 @@ def _filtered(entries: pd.DataFrame, *, who, kind, since) -> pd.DataFrame:
     """The lines of ``entries`` of ``who``, ``kind`` and from ``since`` (each when given)."""
     keep = pd.Series(True, index=entries.index)
     if who:
-        keep &= entries["user"].astype(str).str.casefold() == str(who).strip().casefold()
+        wanted = str(who).strip().casefold()
+        user = entries["user"].astype(str).str.casefold()
+        keep &= (user == wanted) | (user == f"command line ({wanted})")
     if kind:
         keep &= entries["table_name"].isin(AUDIT_KINDS[kind])
     if since is not None:
@@ -147,10 +151,43 @@ def audit_for_people(
     return pd.DataFrame(
         {
             t("admin.col.when", lang): [format_moment(at, lang) for at, _, _ in shown],
-            t("admin.col.who", lang): [str(user) for _, user, _ in shown],
+            t("admin.col.who", lang): [writer_words(user, lang) for _, user, _ in shown],
             t("admin.col.what", lang): [words for _, _, words in shown],
         }
     )
+
+
+def command_line_writer() -> str:
+    """Who an audit line names for a change made at this machine's command line without an
+    account (``risk users add``, an account change without ``--by``): the system user, stored
+    as ``command line (<login>)``."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without one)
+        who = "unknown"
+    return f"command line ({who})"
+
+
+_COMMAND_LINE = re.compile(r"command line \((.*)\)")
+
+
+def writer_words(user, lang: str = "en") -> str:
+    """The "who" of an audit line in words: an account's name, the system user at the
+    command line (:func:`command_line_writer`; ``cli`` for accounts created before), or the
+    demo's setup.
+
+    >>> writer_words("ingrid"), writer_words("command line (root)"), writer_words("cli", "fr")
+    ('ingrid', 'root (command line)', 'la ligne de commande')
+    """
+    text = str(user)
+    if text == "demo":
+        return t("audit.who.demo", lang)
+    if text == "cli":
+        return t("audit.who.command_line", lang)
+    match = _COMMAND_LINE.fullmatch(text)
+    if match:
+        return t("audit.who.command_line_user", lang, name=match.group(1))
+    return text
 
 
 def _audit_words(action, table, row_id, before, after, names: dict, lang: str, pipes: dict) -> str:

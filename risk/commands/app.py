@@ -112,7 +112,7 @@ def _check(workspace: Path) -> None:
 
 
 def cmd_users_add(args) -> int:
-    from risk.auth import create_user, store_location
+    from risk.auth import command_line_writer, create_user, store_location
 
     _check(args.workspace)
     if args.password_stdin:
@@ -130,7 +130,7 @@ def cmd_users_add(args) -> int:
         crew,
         email=args.email,
         language=args.language,
-        created_by="cli",
+        created_by=command_line_writer(),
     )
     emit(
         args,
@@ -193,7 +193,7 @@ def _actor(store, by: str | None):
     """Who makes an account change from the command line: the active administrator
     account named by ``--by`` (checked in :mod:`risk.auth`), else "command line (<system
     user>)" for the audit log."""
-    from risk.auth import get_user
+    from risk.auth import command_line_writer, get_user
 
     if by:
         account = get_user(store, by, include_inactive=True)
@@ -203,11 +203,7 @@ def _actor(store, by: str | None):
                 "('risk users list')."
             )
         return account
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
-    return f"command line ({who})"
+    return command_line_writer()
 
 
 def _change_user(args, change, message: str) -> int:
