@@ -321,3 +321,23 @@ def test_the_assumptions_name_the_models_horizon_in_the_languages_grammar():
     assert plan.basis["horizon_years"] == 1
     assert "(1-year model)" in assumptions(plan, "en")
     assert "(modèle à 1 an)" in assumptions(plan, "fr")  # not "an(s)"
+
+
+def test_a_budget_below_the_cheapest_pipe_says_so_with_its_cost():
+    """A budget of 100 € a year renewed 0 km, and the plan said so as if it were a choice."""
+    from risk.renewal.words import plan_story
+
+    plan = plan_renewal(inputs_for(years=3), 40_000)
+    assert plan.main.renewed.empty
+    assert (plan.basis["cheapest_id"], plan.basis["cheapest_eur"]) == ("A", 48_000)
+    assert plan_story(plan, "en")[1] == (
+        "A budget of 40,000 € a year renews nothing: the cheapest pipe to renew (A) costs "
+        "48,000 €, and a year's budget is not carried over to the next. Give a budget of at "
+        "least 48,000 € a year."
+    )
+    assert "48\u202f000" in plan_story(plan, "fr")[1]
+    units = ["U1", "U2", "U3", "U1", "U4"]
+    by_unit = plan_renewal(inputs_for(units=units), 40_000, by_unit=True)
+    assert "inspection unit to renew (U2)" in plan_story(by_unit, "en")[1]
+    enough = plan_story(plan_renewal(inputs_for(years=3), 48_000), "en")
+    assert not any("renews nothing" in s for s in enough)

@@ -169,6 +169,7 @@ def plan_renewal(
         "by_unit": bool(by_unit),
         "install_year_known_share": round(install_year_known_share(inputs.pipes), 4),
         "weighted_by_consequence": bool(inputs.basis.get("consequence_pipes")),
+        **_cheapest(items),
     }
     return RenewalPlan(scenarios=scenarios, basis=basis, inputs=inputs)
 
@@ -188,6 +189,16 @@ def workspace_renewal_plan(
     factors = _factors(factors)
     inputs = renewal_inputs(workspace, years=years, use_consequence=use_consequence)
     return plan_renewal(inputs, budget_eur_per_year, factors=factors, by_unit=by_unit)
+
+
+def _cheapest(items: _Items) -> dict:
+    """The cheapest pipe (or unit) to renew, its id and cost: a budget a year below it
+    renews nothing, which the plan must say (it printed 0 km without a word)."""
+    priced = np.flatnonzero(np.isfinite(items.cost) & (items.cost > 0))
+    if not len(priced):
+        return {"cheapest_id": None, "cheapest_eur": None}
+    best = priced[np.lexsort((items.ids[priced], items.cost[priced]))[0]]
+    return {"cheapest_id": str(items.ids[best]), "cheapest_eur": float(items.cost[best])}
 
 
 def _factors(factors) -> tuple[float, ...]:

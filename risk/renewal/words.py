@@ -140,6 +140,15 @@ def plan_story(plan: RenewalPlan, lang: str = "en") -> list[str]:
             share=format_percent(b.get("install_year_known_share", 0.0), lang),
         ),
     ]
+    cheapest = b.get("cheapest_eur")
+    if cheapest is not None and b["budget_eur_per_year"] < cheapest:
+        key = (
+            "renewal.story.below_cheapest_unit"
+            if b.get("by_unit")
+            else "renewal.story.below_cheapest"
+        )
+        story.insert(1, t(key, lang, budget=euros(b["budget_eur_per_year"], lang),
+                          cheapest=euros(cheapest, lang), pipe=b["cheapest_id"]))  # fmt: skip
     if b.get("weighted_by_consequence"):
         story.append(
             t("renewal.story.consequence", lang, pipes=format_number(b["consequence_pipes"], lang))
