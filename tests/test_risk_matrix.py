@@ -226,7 +226,7 @@ def test_the_pipe_card_says_what_a_repair_closes_and_what_it_does():
         french
         == "Une réparation ferme son tronçon entre vannes : environ 3\u00a0m³ non distribués un jour de pointe."
     )
-    assert pipe_card(table, None, "E")["consequence_why"] is None  # not assessed
+    assert pipe_card(table, None, "E")["consequence_why"].startswith("This pipe was not in")
 
 
 # -- the risk map page (AppTest; the browser test clicks for real) ------------------------
@@ -418,3 +418,22 @@ def test_a_pipe_card_with_a_consequence_says_priority_and_risk_answer_two_questi
     page = texts(at)
     assert "Risk (likelihood × consequence)" in page
     assert "A likely failure with little consequence is a high priority and a low risk." in page
+
+
+def test_a_pipe_not_assessed_says_why_on_its_card():
+    """An attribute-only network's card said "consequence not assessed" and no more."""
+    from risk.consequence.words import risk_words
+
+    pipes = by_pipe(assess_risk(SCORES, CONSEQUENCE))
+    no_row, unknown = pipes.loc["E"], pipes.loc["G"]
+    assert (no_row["cof_method"], unknown["cof_method"]) == ("not_computed", "no_estimate")
+    assert risk_words(no_row)["consequence_why"] == (
+        "This pipe was not in the network when the consequence was last worked out: run risk "
+        "criticality again."
+    )
+    assert "EPANET" in risk_words(unknown)["consequence_why"]
+    assert "relancez risk criticality" in risk_words(no_row, "fr")["consequence_why"]
+    assert (
+        risk_words(pipes.loc["A"])["consequence_why"] is None
+        or "repair" in (risk_words(pipes.loc["A"])["consequence_why"])
+    )

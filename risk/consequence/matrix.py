@@ -77,6 +77,9 @@ CONSEQUENCE_NAMES = GRADE_NAMES
 RISK_NAMES = ("negligible", "low", "medium", "high", "extreme")
 #: Name of grade 0: a pipe without a consequence (or a likelihood) is not graded.
 NOT_ASSESSED = "not_assessed"
+#: ``cof_method`` of a pipe without a consequence: none could be estimated (no line to cut,
+#: not in the EPANET model), or it was not in the network when ``risk criticality`` ran.
+NO_ESTIMATE, NOT_COMPUTED = "no_estimate", "not_computed"
 #: Risk grade of each cell: ``RISK_MATRIX[likelihood - 1][consequence - 1]``.
 RISK_MATRIX = (
     (1, 1, 2, 3, 4),  # rare
@@ -258,6 +261,11 @@ def assess_risk(
             known = known.where(pd.to_numeric(cof["cof_grade"], errors="coerce") != 0)
         score = out["pipe_id"].map(known).astype(float)
         method = out["pipe_id"].map(cof["method"]).astype("string").where(score.notna())
+        # why a pipe has none, for its card: no method could estimate it, or it was not in
+        # the network when the consequence was worked out
+        listed = out["pipe_id"].isin(cof.index)
+        method = method.mask(score.isna() & listed, NO_ESTIMATE)
+        method = method.mask(score.isna() & ~listed, NOT_COMPUTED)
     out["cof_score"] = score
     out["cof_grade"] = np.where(score.notna(), cof_grade(score.fillna(0), settings), 0)
     out["cof_method"] = method

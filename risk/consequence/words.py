@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from risk.consequence.matrix import grade_words
+from risk.consequence.matrix import NO_ESTIMATE, NOT_COMPUTED, grade_words
 from risk.i18n import DEFAULT_LANGUAGE, format_number, format_quantity, t
 
 
@@ -39,9 +39,17 @@ def risk_words(row, lang: str = DEFAULT_LANGUAGE) -> dict:
     risk = 0 if _missing(row["risk_grade"]) else int(row["risk_grade"])
     return {
         "consequence": consequence,
-        "consequence_why": consequence_why(row, lang) if cof else None,
+        "consequence_why": consequence_why(row, lang) if cof else _not_assessed_why(row, lang),
         "risk": grade_words("risk", risk, lang),
     }
+
+
+def _not_assessed_why(row, lang: str) -> str | None:
+    """Why a pipe has no consequence (its ``cof_method``, :mod:`risk.consequence.matrix`)."""
+    method = row.get("cof_method")
+    if isinstance(method, str) and method in (NO_ESTIMATE, NOT_COMPUTED):
+        return t(f"card.not_assessed.{method}", lang)
+    return None
 
 
 def consequence_why(row, lang: str = DEFAULT_LANGUAGE) -> str | None:
