@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from store_writer import BACKENDS, database_url, outcome
 
+from risk import clock
 from risk.contract import DataContractError
 from risk.store import IdempotencyConflictError, OutcomeStore, RecordResult, corrected_by, upgrade
 from risk.store.db import head_revision
@@ -473,7 +474,7 @@ def test_an_outcome_completes_its_assignment(store, planned):
 def test_an_outcome_naming_no_assignment_completes_its_pipes_planned_inspection(store, planned):
     """A crew's sheet imported as CSV (no assignment_id column) or a pipe typed by hand
     completes the round's stop: it does not stay planned for ever beside its outcome."""
-    today = dt.date.today()  # the plan was made today, for 23-24 November 2026
+    today = clock.today()  # the plan was made today, for 23-24 November 2026
     before = dt.date(2026, 11, 20)  # before the plan's days and before it was made
     results = store.record_many(
         [
@@ -684,3 +685,41 @@ def test_a_form_draft_waits_for_its_author_and_is_taken_once(url):
     assert kept.form == typed and kept.typed_at == now
     assert drafts.take_draft(url, "nadia") is None
     assert drafts.take_draft(url, "erin").form["f_flow"] == "2,5"
+
+
+def test_a_round_is_made_on_the_local_day_and_never_after_the_products_today(monkeypatch):
+    """A round made at 8 pm in Kitchener is stamped the next day in UTC: that evening's
+    inspections counted as "before the plan existed" and did not complete it. With
+    RISK_TODAY fixed (the tests, a replayed day), a round made past midnight did the same."""
+    import time
+
+    from risk.store.store import _made_on
+
+    monkeypatch.setenv("TZ", "America/Toronto")
+    time.tzset()
+    try:
+        monkeypatch.setenv("RISK_TODAY", "2026-12-10")
+        assert _made_on(dt.datetime(2026, 12, 5, 1, 0)) == dt.date(2026, 12, 4)  # 8 pm local
+        monkeypatch.setenv("RISK_TODAY", "2026-12-04")
+        assert _made_on(dt.datetime(2026, 12, 5, 10, 0)) == dt.date(2026, 12, 4)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_a_round_made_past_midnight_of_a_fixed_day_is_completed_that_day(tmp_path, monkeypatch):
+    """The suite fixes RISK_TODAY at its start; a round made after midnight, for the next
+    day, was "made" after an inspection that day: a run across midnight failed."""
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    monkeypatch.setenv("RISK_TODAY", yesterday.isoformat())
+    with OutcomeStore(tmp_path / "outcomes.sqlite") as store:
+        plan = pd.DataFrame(
+            {"pipe_id": ["P-1"], "crew": ["A"], "date": [dt.date.today()], "visit_order": [1]}
+        )
+        store.add_assignments(plan, user="ingrid", round_id="r1")
+        done = store.record_many(
+            [{"pipe_id": "P-1", "result": "nothing_found", "inspected_on": yesterday}],
+            user="ingrid",
+            today=yesterday,
+        )
+        assert done[0].completed_assignment is not None

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from risk import clock
 from risk.contract import DataContractError, Findings, Problem
 from risk.errors import ConflictError
 from risk.store.corrections import counted_outcomes
@@ -629,10 +630,21 @@ def _planned_assignment(
     for assignment_id, assigned_crew, created_at, planned_on in rows:
         # a round entered after it was done (planned days before the day it was made)
         # counts from its planned day
-        since = min(pd.Timestamp(created_at).date(), pd.Timestamp(planned_on).date())
+        since = min(_made_on(created_at), pd.Timestamp(planned_on).date())
         if since <= outcome.inspected_on and (crew is None or assigned_crew == crew):
             return int(assignment_id)
     return None
+
+
+def _made_on(created_at) -> dt.date:
+    """The day a round was made, as the product counts days: its UTC time stamp on this
+    machine's local calendar (a round made at 8 pm in Kitchener is stamped the next day in
+    UTC, and that evening's inspections were "before it existed"), and never after the
+    product's today (:func:`risk.clock.today`: with ``RISK_TODAY`` fixed, a round made past
+    midnight is still made that day)."""
+    stamp = pd.Timestamp(created_at)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return min(stamp.to_pydatetime().astimezone().date(), clock.today())
 
 
 def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None:
