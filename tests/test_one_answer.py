@@ -115,3 +115,38 @@ def test_an_old_way_as_good_as_the_model_is_said_by_both_pages_and_risk_evaluate
     assert code == 0, err
     assert f"warning: On these years {said}" in out
     assert "Most past breaks first" in out and "prior_failures" not in out
+
+
+def test_too_few_failures_to_compare_the_ways_is_said_by_both_pages_and_risk_evaluate(
+    run, workspace, monkeypatch
+):
+    """A network of 80 pipes with 9 failures in its one test year: the pages said "the
+    model does not beat ageing curves by material yet" (0 % against 19 %: two failures)."""
+    from risk.workspace import Workspace
+
+    report = {
+        "years": [{"year": 2025, "failures": 9.0}],
+        "summary": {
+            "model": {"capture_at_5pct": 0.0},
+            "weibull_leyp": {"capture_at_5pct": 0.19},
+            "random": {"capture_at_5pct": 0.05},
+        },
+        "warnings": [],
+    }
+    folder = Workspace(workspace).backtest
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "backtest.json").write_text(json.dumps(report))
+    said = "Over 2025 the backtest counted only 9 failures: each is 11% of them"
+
+    for page in ("impact", "model"):
+        at = app_as(workspace, "erin", page)
+        assert not at.exception
+        text = " ".join(m.value for m in at.markdown)
+        assert said in text and "does not beat" not in text, page
+
+    import risk.backtest
+
+    monkeypatch.setattr(risk.backtest, "evaluate_utility", lambda *a, **k: report)
+    code, out, err = run("evaluate", workspace, "--years", "2025", "--out", folder)
+    assert code == 0, err
+    assert f"warning: {said}" in out and "does not beat" not in out

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from risk.calibration import MIN_FAILURES
 from risk.workspace import Workspace
 
 #: Share of network length at which the backtest's capture is told in words.
@@ -128,12 +129,32 @@ def backtest_summary(report: dict | None, share: float = STORY_SHARE) -> dict | 
     baselines = {
         m: v for m, v in figures.items() if m not in ("model", "oracle") and np.isfinite(v)
     }
+    counts = [
+        entry.get("failures")
+        for entry in report.get("years") or []
+        if isinstance(entry, dict) and entry.get("year") is not None
+    ]
+    known = [float(c) for c in counts if c is not None and np.isfinite(float(c))]
     return {
         "years": years,
         "share": share,
         "model": figures["model"],
         "baselines": dict(sorted(baselines.items(), key=lambda kv: -kv[1])),
+        # the test years' failures, which the shares are of (None: a report without them)
+        "failures": sum(known) if counts and len(known) == len(counts) else None,
     }
+
+
+def too_few_to_compare(story: dict | None) -> bool:
+    """Whether the test years hold fewer than :data:`risk.calibration.MIN_FAILURES`
+    failures: then a share of them moves by one failure in nine (on a small network's one
+    year) and no way can be said to beat another.
+
+    >>> too_few_to_compare({"failures": 9.0}), too_few_to_compare({"failures": 240.0})
+    (True, False)
+    """
+    failures = (story or {}).get("failures")
+    return failures is not None and failures < MIN_FAILURES
 
 
 def baseline_ahead(story: dict | None) -> tuple[str, float] | None:
@@ -141,14 +162,15 @@ def baseline_ahead(story: dict | None) -> tuple[str, float] | None:
     the same riskiest share of length (:func:`backtest_summary`), and its share: the one
     rule of the warning the Impact page, the Model page and ``risk evaluate`` give when the
     model does not beat the old ways on this network. None when the model is ahead (or
-    there is nothing to compare); the random choice never counts as a way.
+    there is nothing to compare, or too few failures to tell, :func:`too_few_to_compare`);
+    the random choice never counts as a way.
 
     >>> baseline_ahead({"model": 0.30, "baselines": {"prior_failures": 0.33, "age": 0.1}})
     ('prior_failures', 0.33)
     >>> baseline_ahead({"model": 0.40, "baselines": {"prior_failures": 0.33}}) is None
     True
     """
-    if not story:
+    if not story or too_few_to_compare(story):
         return None
     ways = {m: v for m, v in (story.get("baselines") or {}).items() if m != "random"}
     if not ways:

@@ -30,7 +30,7 @@ from risk.i18n import (
     plural,
     t,
 )
-from risk.savings.backtest_report import BASELINE_LABELS, baseline_ahead
+from risk.savings.backtest_report import BASELINE_LABELS, baseline_ahead, too_few_to_compare
 from risk.savings.impact import MIN_INSPECTIONS_TO_COMPARE, MIN_KM_TO_COMPARE
 
 #: The methods' names (Impact page, ``risk savings``): the backtest's, one set everywhere
@@ -201,13 +201,23 @@ def backtest_text(backtest: dict, lang: str = "en") -> str:
 
 
 def baseline_ahead_text(backtest: dict | None, lang: str = "en") -> str | None:
-    """The warning that an old way did as well as the model (:func:`baseline_ahead`), in
-    ``lang``; None when the model is ahead.
+    """The warning that an old way did as well as the model (:func:`baseline_ahead`), or
+    that the test years hold too few failures to compare the ways (:func:`too_few_to_compare`),
+    in ``lang``; None when the model is ahead.
 
     >>> baseline_ahead_text({"years": [2024], "share": 0.05, "model": 0.30,
     ...                      "baselines": {"prior_failures": 0.33}})[:63]
     'On these years the old way "most past breaks first" did as well'
     """
+    if too_few_to_compare(backtest):
+        failures = backtest["failures"]
+        return plural(
+            "impact.too_few_to_compare",
+            failures,
+            lang,
+            years=_years_text(backtest["years"], lang),
+            each=format_percent(1 / failures, lang) if failures else "–",
+        )
     ahead = baseline_ahead(backtest)
     if ahead is None:
         return None
