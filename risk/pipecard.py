@@ -419,6 +419,22 @@ def _breaks_table(data, pipe_id: str, lang: str) -> pd.DataFrame:
     )
 
 
+def _early_breaks_note(data, pipe_id: str, lang: str) -> str | None:
+    """A sentence when some of the pipe's breaks are older than the year the break record
+    is taken as complete from (``records_complete_from``): the list showed them as any
+    other, though the record of those years is partial and the model learns failure rates
+    only from that year on (it still counts them in the pipe's history)."""
+    breaks = getattr(data, "breaks", None)
+    start = (getattr(data, "meta", None) or {}).get("records_complete_from")
+    if breaks is None or not len(breaks) or "date" not in breaks or _missing(start):
+        return None
+    rows = breaks[breaks["pipe_id"].astype("string") == pipe_id]
+    early = int((pd.to_datetime(rows["date"], errors="coerce").dt.year < int(start)).sum())
+    if not early:
+        return None
+    return plural("card.early_breaks", early, lang, year=int(start))
+
+
 def _inspections_table(outcomes: pd.DataFrame | None, pipe_id: str, lang: str) -> pd.DataFrame:
     columns = [t(f"card.col.{c}", lang) for c in ("date", "result", "leak", "flow", "by")]
     if outcomes is None or not len(outcomes):
@@ -515,7 +531,8 @@ def pipe_card(
     dict
         ``pipe_id``, ``band`` (code, for the colour), ``band_words``, ``description``,
         ``probability``, ``expected_failures``, ``rank`` (texts), ``reasons`` (list),
-        ``breaks`` (table), ``soils`` and ``welds`` (lists of phrases), ``inspections``
+        ``breaks`` (table) and ``breaks_note`` (breaks older than the complete record, or
+        None), ``soils`` and ``welds`` (lists of phrases), ``inspections``
         (table, latest first) and ``planned`` (phrases); ``consequence`` and ``risk`` (the
         risk matrix's grades in words) when ``table`` carries ``cof_grade`` and ``risk_grade``
         (:mod:`risk.consequence.matrix`).
@@ -552,6 +569,7 @@ def pipe_card(
         **risk_words(row, lang),
         "reasons": reasons_in_words(row.get("top_reasons"), lang),
         "breaks": _breaks_table(data, pipe_id, lang),
+        "breaks_note": _early_breaks_note(data, pipe_id, lang),
         "soils": _soil_phrases(data, geometry, lang),
         "welds": _weld_phrases(data, pipe_id, lang),
         "inspections": _inspections_table(outcomes, pipe_id, lang),

@@ -226,3 +226,31 @@ def test_exclusions_and_hit_rates():
     rates = hit_rates(4, 10.0, 100.0, report).set_index("method")["leaks_per_km"]
     assert rates["field"] == pytest.approx(0.4) and rates["age"] == pytest.approx(0.2)
     assert "oracle" not in rates and "weibull_leyp" not in rates  # no curve: left out
+
+
+def test_the_card_says_which_breaks_are_older_than_the_complete_record():
+    """A network whose record is complete from 2016 listed a 1998 break as any other."""
+    from types import SimpleNamespace
+
+    from risk.pipecard import pipe_card
+
+    table = pd.DataFrame({"pipe_id": ["A", "B"], "rank": [1, 2], "band": "high"})
+    breaks = pd.DataFrame(
+        {"pipe_id": ["A", "A", "A", "B"],
+         "date": pd.to_datetime(["1998-03-01", "2012-01-05", "2019-06-01", "2020-01-01"])}
+    )  # fmt: skip
+    data = SimpleNamespace(breaks=breaks, meta={"records_complete_from": 2016})
+    card = pipe_card(table, data, "A")
+    assert len(card["breaks"]) == 3
+    assert card["breaks_note"].startswith(
+        "2 of these breaks are from before 2016, the year the network's break record is taken "
+        "as complete from"
+    )
+    assert (
+        "1 de ces casses date d'avant 2016"
+        in pipe_card(
+            table, SimpleNamespace(breaks=breaks.iloc[[0, 3]], meta=data.meta), "A", lang="fr"
+        )["breaks_note"]
+    )
+    assert pipe_card(table, data, "B")["breaks_note"] is None
+    assert pipe_card(table, SimpleNamespace(breaks=breaks, meta={}), "A")["breaks_note"] is None

@@ -221,6 +221,8 @@ def show_card(pipe_id: str) -> None:
     st.markdown(f"**{tr('map.history', n=len(card['breaks']))}**")
     if len(card["breaks"]):
         st.dataframe(card["breaks"], hide_index=True, width="stretch")
+        if card.get("breaks_note"):
+            st.caption(card["breaks_note"])
     else:
         st.caption(tr("map.no_history"))
     st.markdown(f"**{tr('map.soils')}**")
