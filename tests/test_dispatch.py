@@ -3,6 +3,7 @@
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString
@@ -191,3 +192,38 @@ def test_the_crew_map_tells_recorded_stops_from_those_left():
     fills = {stop["n"]: tuple(stop["fill"]) for stop in stops}
     assert fills["1"] != fills["2"] != fills["3"] != fills["1"]
     assert fills["2"] == (255, 255, 255, 255) and fills["3"][:3] == crewday.CHOSEN_COLOUR
+
+
+def test_the_crew_maps_stops_on_pipes_a_few_metres_apart_are_set_apart():
+    """Two pipes 3 m apart among pipes 2 km away: their numbered stops lay one on another
+    (a tap picked the top one). They are set apart on the phone's map, each with a line to
+    its pipe; the distant stop stays on its pipe."""
+    from risk.dispatch import crewday
+    from risk.maplayers import world_xy
+
+    day = date(2026, 12, 2)
+    pipes = gpd.GeoDataFrame(
+        {"pipe_id": ["A", "B", "C"], "material": "cast_iron", "length_m": 20.0},
+        geometry=[LineString([(700_000, 6_600_000), (700_020, 6_600_000)]),
+                  LineString([(700_000, 6_600_003), (700_020, 6_600_003)]),
+                  LineString([(702_000, 6_600_000), (702_020, 6_600_000)])],
+        crs=2154,
+    )  # fmt: skip
+    assignments = pd.DataFrame(
+        {"assignment_id": [1, 2, 3], "pipe_id": ["A", "B", "C"], "crew": "Nord",
+         "planned_date": pd.Timestamp(day), "visit_order": [1, 2, 3], "round_id": "r1",
+         "status": "planned"}
+    )  # fmt: skip
+    view = crewday.crew_view(assignments, pipes, today=day, lang="en")
+    deck = crewday.day_deck(view, pipes)
+    stops = {s["n"]: s for s in next(x for x in deck.layers if x.id == crewday.STOPS_LAYER).data}
+    zoom = deck.initial_view_state.zoom
+    x, y = world_xy([stops[n]["lon"] for n in "123"], [stops[n]["lat"] for n in "123"])
+    px = np.column_stack([x, y]) * 2.0**zoom
+    assert np.hypot(*(px[0] - px[1])) >= 25  # markers 24 px wide: both seen and tappable
+    assert px[0][1] > px[1][1]  # the first to visit on top
+    leaders = next(x for x in deck.layers if x.id == "crew-stop-leaders").data
+    assert len(leaders) == 2
+    middle_c = gpd.GeoSeries([pipes.geometry[2].interpolate(0.5, normalized=True)], crs=2154)
+    lonlat_c = middle_c.to_crs(4326).iloc[0]
+    assert (stops["3"]["lon"], stops["3"]["lat"]) == (round(lonlat_c.x, 6), round(lonlat_c.y, 6))

@@ -306,15 +306,41 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
     ]
     middles = shapely.line_interpolate_point(day_pipes.geometry.to_numpy(), 0.5, normalized=True)
     lonlat = gpd.GeoSeries(middles, crs=pipes.crs).to_crs(4326).to_numpy()
+    # Sized for a phone (the map is about 340 px wide there); no basemap is requested.
+    view = maplayers.view_state(paths.bounds, width_px=320, height_px=240)
+    # stops of pipes a few metres apart lay one on another: set apart, each with a line to
+    # its pipe, so that each number can be read and tapped
+    at_x, at_y = shapely.get_x(lonlat), shapely.get_y(lonlat)
+    order = np.argsort(rows["visit_order"].to_numpy(), kind="stable")
+    spread_x, spread_y = at_x.copy(), at_y.copy()
+    spread_x[order], spread_y[order] = maplayers.spread_apart(at_x[order], at_y[order], view.zoom)
     stops = [
-        {"lon": x, "lat": y, "id": pipe, "n": str(order), "aid": int(aid),
+        {"lon": x, "lat": y, "id": pipe, "n": str(number), "aid": int(aid),
          "fill": STOP_FILLS[s]}
-        for x, y, pipe, order, aid, s in zip(
-            np.round(shapely.get_x(lonlat), 6).tolist(),
-            np.round(shapely.get_y(lonlat), 6).tolist(),
+        for x, y, pipe, number, aid, s in zip(
+            np.round(spread_x, 6).tolist(), np.round(spread_y, 6).tolist(),
             ids, rows["visit_order"], rows["assignment_id"], state, strict=True,
         )
     ]  # fmt: skip
+    moved = np.flatnonzero((spread_x != at_x) | (spread_y != at_y))
+    if len(moved):
+        leaders = [
+            {"from": [round(float(at_x[i]), 6), round(float(at_y[i]), 6)],
+             "to": [round(float(spread_x[i]), 6), round(float(spread_y[i]), 6)]}
+            for i in moved
+        ]  # fmt: skip
+        layers.append(
+            pdk.Layer(
+                "LineLayer",
+                data=leaders,
+                id="crew-stop-leaders",
+                get_source_position="from",
+                get_target_position="to",
+                get_color=[40, 40, 40],
+                get_width=1.5,
+                width_units=pdk.types.String("pixels"),
+            )
+        )
     layers += [
         pdk.Layer(
             "ScatterplotLayer",
@@ -339,10 +365,9 @@ def day_deck(view: CrewView, pipes: gpd.GeoDataFrame, chosen: int | None = None)
             get_color=[20, 20, 20],
         ),
     ]
-    # Sized for a phone (the map is about 340 px wide there); no basemap is requested.
     return maplayers.CompactDeck(
         layers=layers,
-        initial_view_state=maplayers.view_state(paths.bounds, width_px=320, height_px=240),
+        initial_view_state=view,
         tooltip={"text": "{id}"},
         map_provider=None,
     )

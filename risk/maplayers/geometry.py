@@ -126,6 +126,57 @@ def world_xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def lonlat_of_world(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of Web-Mercator world coordinates (the inverse of :func:`world_xy`)."""
+    lon = np.degrees(np.asarray(x, dtype=float) * 2 * np.pi / WORLD_SIZE - np.pi)
+    merc = np.asarray(y, dtype=float) * 2 * np.pi / WORLD_SIZE - np.pi
+    lat = np.degrees(2 * np.arctan(np.exp(merc)) - np.pi / 2)
+    return lon, lat
+
+
+def spread_apart(lon, lat, zoom: float, *, min_px: float = 26.0) -> tuple[np.ndarray, np.ndarray]:
+    """Marker positions moved apart so that none covers another at ``zoom``: markers closer
+    than ``min_px`` (chained) are set on a circle around their centre, in their given order
+    clockwise from the top; the others stay where they are. A crew's numbered stops on
+    pipes a few metres apart lay one on another, and a tap picked the top one.
+
+    >>> lon, lat = spread_apart([6.0, 6.00001, 6.1], [45.0, 45.0, 45.0], zoom=14)
+    >>> bool(lon[2] == 6.1), bool(lat[0] > lat[1])  # the far one stays; the first on top
+    (True, True)
+    """
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    if len(lon) < 2:
+        return lon.copy(), lat.copy()
+    x, y = world_xy(lon, lat)
+    scale = 2.0**zoom  # pixels per world unit
+    px = np.column_stack([x, y]) * scale
+    pairs = cKDTree(px).query_pairs(min_px, output_type="ndarray")
+    if not len(pairs):
+        return lon.copy(), lat.copy()
+    from scipy.sparse import coo_matrix
+
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(px),) * 2)
+    _, group = connected_components(graph, directed=False)
+    out = px.copy()
+    moved = np.zeros(len(px), dtype=bool)
+    for g in np.unique(group):
+        members = np.flatnonzero(group == g)
+        k = len(members)
+        if k < 2:
+            continue
+        radius = min_px / (2 * np.sin(np.pi / k))  # neighbours on the circle min_px apart
+        angle = np.pi / 2 - 2 * np.pi * np.arange(k) / k  # from the top, clockwise
+        centre = px[members].mean(axis=0)
+        out[members, 0] = centre[0] + radius * np.cos(angle)
+        out[members, 1] = centre[1] + radius * np.sin(angle)  # world y grows northwards
+        moved[members] = True
+    new_lon, new_lat = lonlat_of_world(out[:, 0] / scale, out[:, 1] / scale)
+    return np.where(moved, new_lon, lon), np.where(moved, new_lat, lat)
+
+
 @dataclass(frozen=True)
 class SegmentIndex:
     """Every straight segment of the map's pipes, in world coordinates, for
