@@ -547,3 +547,40 @@ def test_a_year_column_written_with_two_digits_throughout_is_refused(tiny):
     text = str(refused.value)
     assert "16 of the 16 values of 'install_year' are before 1850 or in the future" in text
     assert "the column is not in years as written" in text and "written with two digits" in text
+
+
+def test_a_shapefile_without_its_cpg_is_read_in_the_encoding_its_text_is_in(run, tiny, tmp_path):
+    """A shapefile exported from Windows without its .cpg (common from older GIS) stopped
+    the ingest with "internal error: Invalid UTF8 sequence"; a UTF-8 one is read as UTF-8."""
+    pipes = _pipes(tiny)
+    pipes["pressure_zone"] = np.where(np.arange(len(pipes)) % 2, "Été", "Vallée")
+    pipes = pipes.rename(
+        columns={"pressure_zone": "ZONE", "install_year": "POSE", "diameter_mm": "DN"}
+    )
+    (tiny / "pipes.geojson").unlink()
+    mapping = tiny / "mapping.toml"  # the fixture's, with the shapefile's names
+    mapping.write_text(
+        mapping.read_text()
+        + '[pipes.columns]\npressure_zone = "ZONE"\ninstall_year = "POSE"\ndiameter_mm = "DN"\n'
+    )
+    for encoding, said in (("utf-8", None), ("cp1252", "it was read as Windows-1252")):
+        pipes.to_file(tiny / "pipes.shp", encoding=encoding)
+        (tiny / "pipes.cpg").unlink()
+        workspace = tmp_path / f"ws-{encoding}"
+        code, out, err = run("ingest", tiny, "--mapping", mapping, "--workspace", workspace)
+        assert code == 0, out + err
+        assert set(load_workspace(workspace).pipes["pressure_zone"]) == {"Été", "Vallée"}
+        if said:
+            assert "does not say its text encoding (no .cpg file beside it)" in out + err
+            assert said in out + err and "e.g. 'Vallée'" in out + err
+        else:
+            assert ".cpg" not in out + err
+    # the mapping's encoding is the file's
+    mapping.write_text(
+        mapping.read_text().replace(
+            "[pipes.columns]", '[pipes]\nencoding = "cp1252"\n[pipes.columns]'
+        )
+    )
+    code, out, err = run("ingest", tiny, "--mapping", mapping, "--workspace", tmp_path / "ws3")
+    assert code == 0 and ".cpg" not in out + err, out + err
+    assert set(load_workspace(tmp_path / "ws3").pipes["pressure_zone"]) == {"Été", "Vallée"}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 
@@ -137,9 +138,7 @@ def _read_ogr(path: Path, layer: str, lm: LayerMapping, findings: Findings):
             f'layer = "{shorten(_likely_layer(path, listed, layer))}"',
         )
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on odd files
-        table = gpd.read_file(path, layer=chosen, engine="pyogrio", use_arrow=True)
+    table = _read_text_as_meant(path, chosen, layer, lm, findings)
     if (
         "geometry" in table
         and shapely.is_missing(table.geometry.values).all()
@@ -147,6 +146,72 @@ def _read_ogr(path: Path, layer: str, lm: LayerMapping, findings: Findings):
     ):
         return pd.DataFrame(table.drop(columns="geometry"))
     return table
+
+
+#: Files whose text encoding the file itself may not say (a shapefile's .dbf needs a .cpg).
+_DBF = (".shp", ".dbf")
+
+
+def _read_text_as_meant(path: Path, chosen: str, layer: str, lm, findings: Findings):
+    """The layer ``chosen`` of ``path``, its text decoded as the file's author meant: the
+    mapping's ``encoding``; a shapefile's .cpg; else, for a shapefile without one, UTF-8,
+    or Windows-1252 when its text is not UTF-8, said. A Windows export without its .cpg
+    (common from older GIS) stopped the ingest with "internal error: Invalid UTF8"."""
+
+    def read(**options):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on odd files
+            return gpd.read_file(path, layer=chosen, engine="pyogrio", use_arrow=True, **options)
+
+    if lm.encoding and path.suffix.lower() in _DBF:
+        return read(encoding=lm.encoding)
+    if path.suffix.lower() not in _DBF or _sibling(path, ".cpg") is not None:
+        return read()
+    try:
+        table = read(encoding="utf-8")
+        _decoded_text(table)
+        return table
+    except (UnicodeDecodeError, ValueError, pa.ArrowException):
+        pass  # not UTF-8: the Windows code page of Western Europe, as GIS wrote it
+    name = "Windows-1252"
+    try:
+        table = read(encoding="cp1252")
+        example = _decoded_text(table)
+    except (UnicodeDecodeError, ValueError, pa.ArrowException):  # bytes cp1252 leaves out
+        name = "Latin-1"
+        table = read(encoding="latin-1")  # every byte is a Latin-1 letter
+        example = _decoded_text(table)
+    findings.warn(
+        layer,
+        str(path),
+        "encoding_guessed",
+        f"the shapefile does not say its text encoding (no .cpg file beside it) and its text "
+        f"is not UTF-8: it was read as {name} (Western European), e.g. '{shorten(example)}'",
+        f'If accents look wrong, add encoding = "..." (your file\'s encoding) under [{layer}] '
+        "in the mapping file; exporting the layer with its .cpg file avoids the guess",
+    )
+    return table
+
+
+def _sibling(path: Path, suffix: str) -> Path | None:
+    """The file beside ``path`` with the same name and ``suffix`` (any case), if any."""
+    for candidate in path.parent.glob(path.stem + ".*"):
+        if candidate.stem == path.stem and candidate.suffix.lower() == suffix:
+            return candidate
+    return None
+
+
+def _decoded_text(table: pd.DataFrame) -> str:
+    """Every text of ``table`` decoded (reading arrow text that is not valid UTF-8 raises
+    here, not later); returns one with letters beyond ASCII, or ''."""
+    example = ""
+    for column in table.columns:
+        if column == "geometry" or pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        values = table[column].dropna().to_numpy()
+        if not example:
+            example = next((v for v in values if isinstance(v, str) and not v.isascii()), "")
+    return example
 
 
 #: Tables GIS software keeps in a GeoPackage next to the data (QGIS styles and projects).
