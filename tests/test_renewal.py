@@ -341,3 +341,18 @@ def test_a_budget_below_the_cheapest_pipe_says_so_with_its_cost():
     assert "inspection unit to renew (U2)" in plan_story(by_unit, "en")[1]
     enough = plan_story(plan_renewal(inputs_for(years=3), 48_000), "en")
     assert not any("renews nothing" in s for s in enough)
+
+
+def test_a_plan_from_scores_of_a_past_year_says_its_first_years_are_past():
+    """Scores as of 1 January 2024 planned renewals "from 2024" in 2026, without a word."""
+    from datetime import date
+
+    from risk.renewal.words import plan_story
+
+    plan = plan_renewal(inputs_for(years=3), 96_000)  # scores as of 2026-01-01
+    assert not any("already past" in s for s in plan_story(plan, "en", today=date(2026, 12, 5)))
+    story = plan_story(plan, "en", today=date(2028, 3, 1))
+    assert story[1].startswith(
+        "The scores are of Jan 1, 2026, so the plan starts in 2026, and it is now 2028"
+    )
+    assert "nous sommes en 2028" in plan_story(plan, "fr", today=date(2028, 3, 1))[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from risk import clock
 from risk.i18n import (
     format_date,
     format_number,
@@ -107,9 +108,10 @@ def year_table(scenario: Scenario, lang: str = "en") -> pd.DataFrame:
     )
 
 
-def plan_story(plan: RenewalPlan, lang: str = "en") -> list[str]:
+def plan_story(plan: RenewalPlan, lang: str = "en", *, today=None) -> list[str]:
     """The plan in a few sentences: what it renews, avoids and saves, against the age rule
-    and doing nothing; then the assumptions."""
+    and doing nothing (and that it starts in a past year when the scores are of one, as of
+    ``today``, default :func:`risk.clock.today`); then the assumptions."""
     b = plan.basis
     main, nothing = plan.main.totals, plan.scenario("nothing").totals
     age = plan.scenario("age_rule")
@@ -149,6 +151,18 @@ def plan_story(plan: RenewalPlan, lang: str = "en") -> list[str]:
         )
         story.insert(1, t(key, lang, budget=euros(b["budget_eur_per_year"], lang),
                           cheapest=euros(cheapest, lang), pipe=b["cheapest_id"]))  # fmt: skip
+    this_year = (today or clock.today()).year
+    if b["first_year"] < this_year:  # scores of a past year: the plan's first years are gone
+        story.insert(
+            1,
+            t(
+                "renewal.story.past_start",
+                lang,
+                as_of=format_date(pd.Timestamp(b["as_of"]).date(), lang),
+                first=b["first_year"],
+                year=this_year,
+            ),
+        )
     if b.get("weighted_by_consequence"):
         story.append(
             t("renewal.story.consequence", lang, pipes=format_number(b["consequence_pipes"], lang))
