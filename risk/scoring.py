@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from risk.atomic import staged_folder
 from risk.errors import InputError
 from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
 from risk.features import FeatureBuilder, to_timestamp
@@ -528,9 +529,11 @@ def save_model(
         digest.update(str(card["data_fingerprint"]).encode())
         name = f"{card['as_of'] or 'unknown'}_h{model.horizon_years}_{digest.hexdigest()[:10]}"
     folder = Path(models_dir) / name
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "booster.json").write_bytes(booster)
-    (folder / "model_card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
+    # written aside, then moved in: a crash or a full disk leaves no half-written card or
+    # trees in the models folder (the card last, which readers look for)
+    with staged_folder(folder) as staging:
+        (staging / "booster.json").write_bytes(booster)
+        (staging / "model_card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
     model.version_ = folder.name  # the scores it makes name it (Workspace.write_scores)
     return folder
 

@@ -340,6 +340,30 @@ def test_save_and_load_model(tmp_path, utility):
         load_model(tmp_path)
 
 
+def test_a_model_that_cannot_be_written_whole_leaves_no_version(tmp_path, utility, monkeypatch):
+    """The trees were written, then the card failed (a full disk): a version folder with
+    trees and no card, or half a card, stayed among the models."""
+    import pathlib
+
+    model = train_model(utility, "2016-01-01", model_params=FAST)
+    real = pathlib.Path.write_text
+
+    def full_disk(self, *args, **kwargs):
+        if self.name == "model_card.json":
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        save_model(model, tmp_path / "models")
+    models = tmp_path / "models"
+    assert not models.exists() or list(models.iterdir()) == []
+    (models / "v0").mkdir(parents=True)  # a models folder with a version already
+    with pytest.raises(OSError, match="No space left"):
+        save_model(model, models)
+    assert [p.name for p in models.iterdir()] == ["v0"]
+
+
 @pytest.fixture(scope="module")
 def explained():
     """A model, the features it explains and their scores (300 pipes)."""
