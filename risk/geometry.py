@@ -16,6 +16,7 @@ from pyproj.exceptions import CRSError
 from risk.contract import Findings
 from risk.errors import InputError
 from risk.mapping import LayerMapping
+from risk.validate import of_total
 
 _SET_CRS_FIX = (
     "Set the CRS at the source (QGIS: Layer > Set CRS, then export again), or give it "
@@ -40,12 +41,12 @@ def has_shape(geoms) -> np.ndarray:
 _MENDABLE = {
     "invalid_geometry": (
         "{n:,} invalid {were} repaired (first: {first})",
-        "{n:,} of {total:,} geometries are invalid (first: {first})",
+        "{n:,} of {total:,} geometries {are} invalid (first: {first})",
         "Repair them at the source or pass --repair-geometry",
     ),
     "empty_geometry": (
         "{n:,} empty {were} removed (first: {first}); those rows are kept without a location",
-        "{n:,} of {total:,} geometries are empty (first: {first})",
+        "{n:,} of {total:,} geometries {are} empty (first: {first})",
         "Fix or delete them at the source, or pass --repair-geometry to keep those rows "
         "without a location",
     ),
@@ -135,7 +136,8 @@ def check_geometry(
             layer,
             file,
             "no_geometry",
-            f"{int(missing.sum()):,} of {len(table):,} pipes have no geometry (first: {first}): "
+            f"{of_total(int(missing.sum()), len(table), 'pipes', 'have')} no geometry (first: "
+            f"{first}): "
             "they are scored from their attributes and the breaks that name them, without "
             "soil, neighbours, a located break or a place on the map",
             "Draw them at the source if they should be on the map",
@@ -154,6 +156,7 @@ def check_geometry(
         repaired, problem, fix = _MENDABLE[code]
         words = {"n": int(bad.sum()), "total": len(table), "first": ident}
         words["were"] = "geometry was" if words["n"] == 1 else "geometries were"
+        words["are"] = "is" if words["n"] == 1 else "are"
         rows = table.loc[bad, "_row"].to_numpy()
         if repair:
             geoms = geoms.copy()

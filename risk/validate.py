@@ -30,6 +30,17 @@ def counted(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def of_total(n: int, total: int, noun: str, verb: str = "are") -> str:
+    """ "``n`` of ``total`` <noun> <verb>" with the verb agreeing with ``n`` ("is" / "are",
+    "has" / "have"), for messages.
+
+    >>> of_total(1, 10, "breaks"), of_total(3, 10, "pipes", "have")
+    ('1 of 10 breaks is', '3 of 10 pipes have')
+    """
+    singular = {"are": "is", "have": "has"}.get(verb, verb)
+    return f"{n:,} of {total:,} {noun} {singular if n == 1 else verb}"
+
+
 def _rows(table: pd.DataFrame, mask) -> np.ndarray:
     return table.loc[mask, "_row"].to_numpy()
 
@@ -623,7 +634,7 @@ def check_year_range(
             layer,
             file,
             "implausible_year",
-            f"{int(bad.sum()):,} of the {int(years.notna().sum()):,} values of '{column}' are "
+            f"{of_total(int(bad.sum()), int(years.notna().sum()), f'values of {column!r}')} "
             f"before {earliest} or in the future (for example {_examples(years[bad])}): the "
             "column is not in years as written",
             _year_fix(years[bad], layer),
@@ -634,7 +645,8 @@ def check_year_range(
             layer,
             file,
             "implausible_year",
-            f"{int(bad.sum()):,} values of '{column}' are before {earliest} or in the future "
+            f"{counted(int(bad.sum()), f'value of {column!r} is', f'values of {column!r} are')} "
+            f"before {earliest} or in the future "
             f"(for example {_examples(years[bad])}); they are treated as missing",
             _year_fix(years[bad], layer),
             rows=_rows(table, bad),

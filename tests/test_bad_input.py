@@ -108,7 +108,7 @@ def test_invalid_geometry(run, tmp_path):
     bad = LineString([(5, 5), (5, 5)])  # a line with one distinct point
     folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], bad, LINES[1]])
     err = ingest_fails(run, folder, tmp_path / "ws")
-    assert "1 of 3 geometries are invalid" in err
+    assert "1 of 3 geometries is invalid" in err
     assert "pipe_id 'P1'" in err and "Too few points" in err
     assert "--repair-geometry" in err
 
@@ -116,7 +116,7 @@ def test_invalid_geometry(run, tmp_path):
 def test_empty_geometry(run, tmp_path):
     folder = write_pipes_gpkg(tmp_path / "u", [LINES[0], LineString(), LINES[1]])
     err = ingest_fails(run, folder, tmp_path / "ws")
-    assert "1 of 3 geometries are empty" in err and "pipe_id 'P1'" in err
+    assert "1 of 3 geometries is empty" in err and "pipe_id 'P1'" in err
     assert "(rows 2)" in err
 
 
@@ -271,7 +271,7 @@ def test_a_break_far_from_any_pipe_is_reported_and_kept(run, tiny, tmp_path):
     pd.concat([breaks, far]).to_csv(tiny / "breaks.csv", index=False)
     code, out, err = run("ingest", tiny, "--workspace", tmp_path / "ws")
     assert code == 0, err
-    assert "1 of 10 breaks are not linked" in out and "no pipe within the link tolerance" in out
+    assert "1 of 10 breaks is not linked" in out and "no pipe within the link tolerance" in out
     assert re.search(r"10 m; nearest pipe at 1,2\d\d m", out)
     saved = pd.DataFrame(load_workspace(tmp_path / "ws").breaks)
     assert len(saved) == 10  # kept, not dropped

@@ -197,7 +197,7 @@ def test_a_break_located_far_from_the_pipe_its_id_names_is_pointed_out(tiny):
     assert row["link_distance_m"] > 400
     (warning,) = [w for w in data.meta["report"]["warnings"] if w["code"] == "far_from_named_pipe"]
     assert (
-        "1 of 10 breaks are located more than 100 m from the pipe their pipe_id names"
+        "1 of 10 breaks is located more than 100 m from the pipe their pipe_id names"
         in (warning["message"])
     )
     assert f"from {pipe}" in warning["message"] and warning["rows"] == [10]
@@ -515,7 +515,7 @@ def test_weld_records_not_linked_are_named_in_words_with_their_ids(tiny):
     warning, alike = [w for w in data.meta["report"]["warnings"] if w["layer"] == "welds"]
     assert warning["code"] == "unlinked_not_in_inventory"
     message = warning["message"]
-    assert message.startswith("1 of ") and "weld/joint records are not linked" in message
+    assert message.startswith("1 of ") and "weld/joint records is not linked" in message
     assert "its pipe_id is not in the pipe inventory" in message and "{" not in message
     assert "(for example P-9999)" in message
     # 'p 0005' names one pipe once written alike: linked, and named
@@ -545,7 +545,7 @@ def test_a_year_column_written_with_two_digits_throughout_is_refused(tiny):
     with pytest.raises(DataContractError) as refused:
         read_utility(tiny)
     text = str(refused.value)
-    assert "16 of the 16 values of 'install_year' are before 1850 or in the future" in text
+    assert "16 of 16 values of 'install_year' are before 1850 or in the future" in text
     assert "the column is not in years as written" in text and "written with two digits" in text
 
 

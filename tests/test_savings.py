@@ -198,7 +198,7 @@ def test_night_flow_zones_the_network_lacks_are_refused_with_the_zones_it_has():
 def test_negative_night_flows_are_refused_with_their_rows():
     message = _refusal(_night(min_night_flow_m3_per_h=[5.0, -10.0]))
     assert message.startswith(
-        "night_flow.csv: 1 of 2 rows have a negative min_night_flow_m3_per_h (data rows 2; "
+        "night_flow.csv: 1 of 2 rows has a negative min_night_flow_m3_per_h (data rows 2; "
         "for example -10)"
     )
 

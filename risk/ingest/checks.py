@@ -19,6 +19,7 @@ from risk.plausibility import (
     warn_length_mismatch,
 )
 from risk.report import gap_words, record_gap_years, records_complete_from
+from risk.validate import of_total
 
 
 def follow_merged(records: pd.DataFrame, merged_ids: dict[str, str]) -> pd.DataFrame:
@@ -192,7 +193,7 @@ def warn_unlinked(records, layer, file, tolerance_m, findings: Findings, pipe_id
             layer,
             file,
             f"unlinked_{reason}",
-            f"{count:,} of {len(records):,} {what} are not linked to a pipe because {text}",
+            f"{of_total(count, len(records), what)} not linked to a pipe because {text}",
             "They are kept in the workspace but are not part of any pipe's history",
             rows=records.loc[mask, "_row"],
         )
@@ -215,7 +216,7 @@ def warn_outside_soils(pipes, soils, file, findings: Findings) -> None:
             "soils",
             file,
             "outside_soils",
-            f"{int(outside.sum()):,} of {int(located.sum()):,} pipes are outside every soil "
+            f"{of_total(int(outside.sum()), int(located.sum()), 'pipes')} outside every soil "
             f"polygon (for example {', '.join(pipes.loc[outside, 'pipe_id'].head(3))}); "
             "their soil features are unknown",
             "Extend the soil layer to cover the whole network",

@@ -285,7 +285,8 @@ def read_pipes(table, file, lm: LayerMapping, findings: Findings, repair: bool):
                 "pipes",
                 file,
                 "removed_year_placeholder",
-                f"{int(placeholder.sum()):,} values of 'removed_year' are before "
+                f"{counted(int(placeholder.sum()), 'value', 'values')} of 'removed_year' "
+                f"{'is' if int(placeholder.sum()) == 1 else 'are'} before "
                 f"{EARLIEST_PLAUSIBLE_INSTALL_YEAR} or in the future (for example "
                 f"{', '.join(str(int(v)) for v in removed[placeholder].unique()[:3])}): read "
                 "as pipes still in service",
@@ -492,7 +493,8 @@ def _weather(table, file, lm, findings, repair):
             "weather",
             file,
             "duplicate_id",
-            f"{int(dup.sum()):,} rows repeat the same {' and '.join(keys)}",
+            f"{counted(int(dup.sum()), 'row repeats', 'rows repeat')} the same "
+            f"{' and '.join(keys)}",
             "Keep one row per date (per station)",
             rows=out.loc[dup, "_row"],
         )

@@ -12,7 +12,7 @@ from risk import clock
 from risk.contract import Findings, shorten
 from risk.features.common import positions
 from risk.plausibility.columns import BY_ID_METHODS
-from risk.validate import counted
+from risk.validate import counted, of_total
 
 #: Break dates before this are not plausible failure records of a water main.
 EARLIEST_PLAUSIBLE_BREAK_DATE = pd.Timestamp("1900-01-01")
@@ -93,7 +93,7 @@ def drop_duplicate_breaks(
             "breaks",
             file,
             "duplicate_rows",
-            f"{int(repeat.sum()):,} break rows repeat an "
+            f"{counted(int(repeat.sum()), 'break row repeats', 'break rows repeat')} an "
             f'earlier row exactly (first: {example}); they are kept (duplicates = "keep" in '
             "the mapping) and each counts as a failure",
             rows=breaks.loc[repeat, "_row"],
@@ -103,7 +103,8 @@ def drop_duplicate_breaks(
         "breaks",
         file,
         "duplicate_rows",
-        f"{int(repeat.sum()):,} break rows repeat an earlier row exactly (first: {example}); "
+        f"{counted(int(repeat.sum()), 'break row repeats', 'break rows repeat')} an earlier "
+        f"row exactly (first: {example}); "
         "the repeats were dropped so that each failure counts once",
         "If two failures really share date, pipe and place, give them distinct break ids, or "
         'set duplicates = "keep" under [breaks] in the mapping file',
@@ -193,7 +194,7 @@ def warn_far_from_named_pipe(breaks: pd.DataFrame, file: str, findings: Findings
         "breaks",
         file,
         "far_from_named_pipe",
-        f"{int(far.sum()):,} of {len(breaks):,} breaks are located more than "
+        f"{of_total(int(far.sum()), len(breaks), 'breaks')} located more than "
         f"{FAR_FROM_NAMED_PIPE_M:g} m from the pipe their pipe_id names (median {distance.median():,.0f} m; for example {label}, "
         f"{first['link_distance_m']:,.0f} m from {first['pipe_id']}): a mistyped id or a "
         "shifted location? They stay linked by their pipe_id",

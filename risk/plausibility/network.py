@@ -10,6 +10,7 @@ import shapely
 
 from risk.contract import Findings
 from risk.geometry import has_shape
+from risk.validate import counted
 
 #: Segments shorter than this (metres) are reported; the mapping's ``[pipes] min_length_m``
 #: changes it and ``short_segments = "drop"`` or ``"merge"`` acts on them.
@@ -34,7 +35,8 @@ def warn_duplicate_geometries(pipes: pd.DataFrame, file: str, findings: Findings
         "pipes",
         file,
         "duplicate_geometry",
-        f"{int(twice.sum()):,} pipes have exactly the same line as another pipe (for example "
+        f"{counted(int(twice.sum()), 'pipe has', 'pipes have')} exactly the same line as "
+        "another pipe (for example "
         f"{' and '.join(pair)}): drawn twice? Both are kept, so that length counts twice and "
         "a break located there links to one of them",
         "Remove the duplicate features at the source, or keep both if they are truly two mains",

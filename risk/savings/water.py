@@ -50,6 +50,7 @@ import pandas as pd
 
 from risk import clock
 from risk.errors import InputError
+from risk.validate import of_total
 
 #: Days in the year of "projected over a year".
 YEAR_DAYS = 365.25
@@ -394,7 +395,7 @@ def check_night_flow(
     if negative.any():
         examples = ", ".join(f"{v:g}" for v in flow[negative].head(3))
         raise InputError(
-            f"{where}: {int(negative.sum()):,} of {len(flow):,} rows have a negative "
+            f"{where}: {of_total(int(negative.sum()), len(flow), 'rows', 'have')} a negative "
             f"min_night_flow_m3_per_h ({_data_rows(negative)}; for example {examples}); a "
             "minimum night flow is what enters the zone at night, 0 or more m3/h. Correct "
             "those rows (a minus sign from a meter export?) or remove them."
