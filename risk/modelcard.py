@@ -556,7 +556,9 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
                 lang,
                 rows=format_number(rows, lang),
                 failures=format_number(failures or 0, lang),
-                panel=t("modelcard.panel", lang, years=format_number(panel, lang)) if panel else "",
+                panel=plural("modelcard.panel", panel, lang, years=format_number(panel, lang))
+                if panel
+                else "",
             )
         )
     start = (params.get("feature_options") or {}).get("records_start_year")

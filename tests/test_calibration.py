@@ -242,6 +242,7 @@ def test_a_small_riskiest_tenth_is_said_with_its_tenths():
     ]
     words = modelcard.deciles_sentences(rows, {"source": "backtest", "years": ["2025"]}, "en")
     assert "in the riskiest tenth of pipes it expected 1.5 failures and 1 happened" in words[1]
+    assert words[0] == "Over the backtest (2025), pooled:"  # was "the backtest years 2025"
     big = [{**rows[1], "predicted": 150.0, "observed": 140}]
     words = modelcard.deciles_sentences(big, {"source": "backtest", "years": ["2025"]}, "en")
     assert "it expected 150 failures" in words[1]

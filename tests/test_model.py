@@ -129,6 +129,8 @@ def test_a_record_starting_inside_the_panel_is_what_the_card_counts(utility, tmp
     assert card["panel_dates"] == model.panel_dates_
     trained = describe_card(card)["trained"]
     assert "each pipe seen at 3 yearly dates" in trained
+    one = describe_card({**card, "panel_dates": card["panel_dates"][:1]})["trained"]
+    assert "each pipe seen at 1 yearly date)" in one
     assert "gives 3 yearly dates of the 6 the model is built for" in trained
     assert load_model(save_model(model, tmp_path / "again")).panel_dates_ == model.panel_dates_
     # a record covering the whole panel: no such sentence
