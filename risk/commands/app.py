@@ -1,4 +1,4 @@
-"""``risk users`` and ``risk serve``."""
+"""``risk users``, ``risk audit``, ``risk backup`` and ``risk serve``."""
 
 from __future__ import annotations
 
@@ -95,6 +95,42 @@ here changes it.""",
     p.set_defaults(func=cmd_audit)
 
     p = add(
+        "backup",
+        "Back up a workspace's records and files into one file; check or restore a backup.",
+        """  risk backup create data/workspace/town --out /mnt/usb/backups
+  risk backup check /mnt/usb/backups/town-2026-12-05-010203.zip
+  risk backup restore /mnt/usb/backups/town-2026-12-05-010203.zip --to data/workspace/town-restored
+
+A copy of the workspace folder is not a backup: the outcome store keeps its latest records
+in a side file while the dashboard runs. 'create' copies it through SQLite's own backup (safe
+while crews save), with every other file of the workspace and a manifest (each file's
+SHA-256, the records counted); the file is written aside and renamed, never half written.
+'check' reads a backup back against its manifest. 'restore' checks it, then unpacks it into
+a new folder (never over a workspace): 'risk serve' opens it as it was. A store in PostgreSQL
+(store_url) is backed up with pg_dump; the backup says so.""",
+    )
+    sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    make = sub.add_parser("create", help="write a backup of a workspace")
+    make.add_argument("workspace", type=Path)
+    make.add_argument(
+        "--out",
+        type=Path,
+        help="a folder or a new .zip file (default: <workspace>-backups/ beside the workspace)",
+    )
+    make.set_defaults(func=cmd_backup_create)
+    check = sub.add_parser("check", help="read a backup back against its manifest")
+    check.add_argument("backup", type=Path)
+    check.set_defaults(func=cmd_backup_check)
+    back = sub.add_parser("restore", help="unpack a checked backup into a new folder")
+    back.add_argument("backup", type=Path)
+    back.add_argument(
+        "--to", type=Path, help="the new workspace folder (default: the backup's name, beside it)"
+    )
+    back.set_defaults(func=cmd_backup_restore)
+    for q in (make, check, back):
+        q.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+    p = add(
         "serve",
         "Start the dashboard (risk map, model, dispatch, crew view, impact) on a workspace.",
         """  risk serve data/workspace/town
@@ -167,6 +203,52 @@ def cmd_audit(args) -> int:
         "\n".join(f"{when}  {who} {what}" for when, who, what in lines.itertuples(index=False))
         if len(lines)
         else "No change recorded for this choice.",
+    )
+    return 0
+
+
+def _backup_json(backup) -> dict:
+    return {
+        "file": str(backup.path),
+        "created": backup.created,
+        "files": backup.files,
+        "bytes": backup.bytes,
+        "records": backup.records,
+        "note": backup.note,
+    }
+
+
+def cmd_backup_create(args) -> int:
+    from risk.backup import backup_words, create_backup
+
+    backup = create_backup(args.workspace, args.out)
+    emit(args, _backup_json(backup), f"Backup written: {backup.path}\n{backup_words(backup)}")
+    return 0
+
+
+def cmd_backup_check(args) -> int:
+    from risk.backup import backup_words, check_backup, made_words
+
+    backup = check_backup(args.backup)
+    emit(
+        args,
+        _backup_json(backup),
+        f"The backup is whole (made {made_words(backup)}): {backup_words(backup)}",
+    )
+    return 0
+
+
+def cmd_backup_restore(args) -> int:
+    from risk.backup import backup_words, default_restore_folder, made_words, restore_backup
+
+    to = args.to or default_restore_folder(args.backup)
+    backup = restore_backup(args.backup, to)
+    emit(
+        args,
+        _backup_json(backup),
+        f"Restored into {backup.path} (backup made {made_words(backup)}): "
+        f"{backup_words(backup)}\n"
+        f"Open it with: risk serve {backup.path}",
     )
     return 0
 

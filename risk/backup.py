@@ -1,0 +1,346 @@
+"""A workspace in one file, and back: ``risk backup create``, ``check`` and ``restore``.
+
+A utility's records (field outcomes, assignments, accounts, the audit log; settings, crews,
+models, plans, scores) live in the workspace folder. Copying that folder by hand is not a
+backup: the outcome store runs in SQLite's write-ahead mode, so a copy of
+``outcomes.sqlite`` without its ``-wal`` file, or taken while a crew saves, misses the latest
+records or is damaged. Here the store is copied through SQLite's own backup, consistent
+while the dashboard runs, checked, and counted.
+
+* :func:`create_backup` writes ``<name>-<YYYY-MM-DD-HHMMSS>.zip``: every file of the
+  workspace, the store as of one moment, and ``manifest.json`` (each file's size and SHA-256,
+  the records counted). The archive is written aside and renamed: never half a backup.
+* :func:`check_backup` reads a backup back: every file against its fingerprint, the store's
+  integrity and its counts against the manifest.
+* :func:`restore_backup` checks a backup, then unpacks it into a new folder (never over a
+  workspace), which ``risk serve`` opens as it was.
+
+A store in PostgreSQL (``store_url``) is not in the file: back it up with ``pg_dump``; the
+backup says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from risk.atomic import staged_folder
+from risk.errors import InputError
+from risk.store.db import to_url
+from risk.validate import counted
+from risk.workspace import Workspace
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+STORE = "outcomes.sqlite"
+#: What the records of a store are, by table: the counts a backup states and checks.
+RECORD_TABLES = {
+    "outcomes": "field outcomes",
+    "assignments": "assignments",
+    "users": "accounts",
+    "audit_log": "audit entries",
+}
+#: Files of a workspace that are not data: the load lock, SQLite's side files (the store is
+#: copied whole through its backup), half-written folders of a command that was stopped.
+_SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+@dataclass
+class Backup:
+    """A backup file and what it holds: its ``files`` (count), ``bytes`` and the
+    ``records`` counted in its store (None when the store is not a file, see ``note``)."""
+
+    path: Path
+    files: int
+    bytes: int
+    records: dict[str, int] | None
+    note: str | None = None
+    created: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def create_backup(workspace: str | Path, out: str | Path | None = None) -> Backup:
+    """Write a backup of ``workspace`` (see the module): into ``out`` when it is a folder or
+    ends with ``.zip``, else into ``<workspace>-backups/`` beside the workspace."""
+    ws = Workspace(workspace)
+    if not ws.meta.is_file():
+        raise InputError(f"{ws.root} is not a workspace; create one with: risk ingest FOLDER")
+    moment = dt.datetime.now().astimezone()
+    name = f"{ws.root.resolve().name}-{moment:%Y-%m-%d-%H%M%S}.zip"
+    target = _target(ws, out, name)
+    store_file, note = _store_file(ws)
+    with tempfile.TemporaryDirectory(prefix="risk-backup-") as scratch:
+        files: dict[str, Path] = {}
+        records = None
+        if store_file is not None:
+            snapshot = Path(scratch) / STORE
+            _copy_store(store_file, snapshot)
+            records = _records(snapshot)
+            files[STORE] = snapshot
+        for path in sorted(ws.root.rglob("*")):
+            relative = path.relative_to(ws.root).as_posix()
+            if not path.is_file() or _skipped(path, ws.root) or relative == STORE:
+                continue
+            if store_file is not None and path.resolve() == store_file.resolve():
+                continue
+            files[relative] = path
+        manifest = {
+            "format": FORMAT,
+            "created": moment.isoformat(timespec="seconds"),
+            "workspace": ws.root.resolve().name,
+            "records": records,
+            "note": note,
+            "files": {rel: _fingerprint(path) for rel, path in files.items()},
+        }
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+                for relative, path in files.items():
+                    archive.write(path, relative)
+                archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+            with partial.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    size = sum(entry["bytes"] for entry in manifest["files"].values())
+    return Backup(target, len(files), size, records, note, manifest["created"])
+
+
+def check_backup(path: str | Path) -> Backup:
+    """Read the backup ``path`` back: each file against the size and SHA-256 its manifest
+    states, the store's integrity (SQLite's own check) and its records against the counts.
+    Raises :class:`InputError` naming every problem; returns what it holds."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: there is no such backup file")
+    problems: list[str] = []
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(
+            f"{path}: cannot be read as a backup ({exc}); it is damaged or not a backup of "
+            "risk backup create. Use another copy"
+        ) from None
+    with archive, tempfile.TemporaryDirectory(prefix="risk-check-") as scratch:
+        manifest = _manifest(archive, path)
+        listed = manifest["files"]
+        names = set(archive.namelist()) - {MANIFEST}
+        missing = sorted(set(listed) - names)
+        if missing:
+            problems.append(f"{counted(len(missing), 'file is', 'files are')} missing: "
+                            f"{', '.join(missing[:5])}")  # fmt: skip
+        for relative in sorted(set(listed) & names):
+            try:
+                with archive.open(relative) as member:
+                    found = _fingerprint_stream(member)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a damaged member
+                problems.append(f"{relative} cannot be read ({exc})")
+                continue
+            if found != listed[relative]:
+                problems.append(f"{relative} differs from the file backed up (its SHA-256 or size)")
+        records = None
+        if STORE in listed and STORE in names and not problems:
+            store = Path(archive.extract(STORE, scratch))
+            integrity = _integrity(store)
+            if integrity != "ok":
+                problems.append(f"the outcome store fails SQLite's integrity check: {integrity}")
+            else:
+                records = _records(store)
+                if records != manifest.get("records"):
+                    problems.append(
+                        f"the outcome store holds {records}, the manifest states "
+                        f"{manifest.get('records')}"
+                    )
+    if problems:
+        raise InputError(
+            f"{path}: the backup is damaged: " + "; ".join(problems) + ". Nothing was changed; "
+            "use another copy of the backup"
+        )
+    size = sum(int(entry["bytes"]) for entry in listed.values())
+    return Backup(path, len(listed), size, records, manifest.get("note"), manifest["created"])
+
+
+def restore_backup(path: str | Path, to: str | Path) -> Backup:
+    """Check the backup ``path`` (:func:`check_backup`), then unpack it into the new folder
+    ``to``: refused when ``to`` exists and is not empty (a restore never writes over a
+    workspace); unpacked aside and moved in, so that a failure leaves no half workspace."""
+    target = Path(to)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(
+            f"{target} already exists: a backup is restored into a new folder, never over a "
+            "workspace. Name a folder that does not exist yet (e.g. "
+            f"{target.parent / (target.name + '-restored')})"
+        )
+    checked = check_backup(path)
+    with zipfile.ZipFile(path) as archive, staged_folder(target) as staging:
+        for relative in json.loads(archive.read(MANIFEST))["files"]:
+            destination = (staging / relative).resolve()
+            if staging.resolve() not in destination.parents:
+                raise InputError(f"{path}: the entry {relative!r} points outside the folder")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(relative) as member, destination.open("wb") as out:
+                shutil.copyfileobj(member, out)
+    checked.path = target
+    return checked
+
+
+def made_words(backup: Backup) -> str:
+    """When the backup was made, as the pages write a moment (``Dec 5, 2026, 1:20 AM UTC``)."""
+    import pandas as pd
+
+    from risk.i18n import format_moment
+
+    stamp = pd.Timestamp(backup.created)
+    stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+    return format_moment(stamp.to_pydatetime())
+
+
+def backup_words(backup: Backup) -> str:
+    """What a backup holds, in a sentence: its files, size and records."""
+    size = f"{backup.bytes / 1e6:,.1f} MB"
+    what = f"{counted(backup.files, 'file', 'files')} ({size})"
+    if backup.records is not None:
+        what += "; " + ", ".join(
+            counted(n, label[:-1] if label.endswith("s") else label, label)
+            for label, n in ((RECORD_TABLES[k], backup.records.get(k, 0)) for k in RECORD_TABLES)
+        )
+    return what + (f". {backup.note}" if backup.note else "")
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _target(ws: Workspace, out, name: str) -> Path:
+    if out is None:
+        folder = ws.root.resolve().parent / f"{ws.root.resolve().name}-backups"
+    else:
+        out = Path(out)
+        if out.suffix.lower() == ".zip":
+            if out.exists():
+                raise InputError(f"{out} already exists; name a new file or a folder")
+            folder, name = out.parent, out.name
+        elif out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} is a file; name a folder or a new .zip file")
+        else:
+            folder = out
+    if folder.resolve() == ws.root.resolve() or ws.root.resolve() in folder.resolve().parents:
+        raise InputError(
+            f"{folder} is inside the workspace: a backup there is lost with it, and the next "
+            "backup would hold the last. Write it elsewhere, best on another disk"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def _store_file(ws: Workspace) -> tuple[Path | None, str | None]:
+    """The SQLite file of the workspace's store, or None and why it is not in the backup."""
+    from risk.auth import store_location
+
+    url = to_url(store_location(ws.root))
+    if url.get_backend_name() != "sqlite":
+        return None, (
+            f"The outcome store is a {url.get_backend_name()} database ({url.host or ''}/"
+            f"{url.database or ''}), not a file: this backup holds the workspace's files, not "
+            "the records. Back the database up with its own tools (pg_dump)"
+        )
+    store = Path(url.database or "")
+    return (store if store.is_file() else None), (
+        None if store.is_file() else "No outcome store yet: no record to back up"
+    )
+
+
+def _copy_store(source: Path, snapshot: Path) -> None:
+    """The store as of one moment, through SQLite's backup (its write-ahead log included)."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(snapshot)
+    try:
+        with dst:
+            src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    finally:
+        src.close()
+        dst.close()
+    integrity = _integrity(snapshot)
+    if integrity != "ok":
+        raise InputError(
+            f"{source}: the outcome store fails SQLite's integrity check ({integrity}); no "
+            "backup was written. Keep the file as it is and ask for help restoring it"
+        )
+
+
+def _integrity(store: Path) -> str:
+    connection = sqlite3.connect(store)
+    try:
+        rows = connection.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        connection.close()
+    return "; ".join(str(r[0]) for r in rows[:3])
+
+
+def _records(store: Path) -> dict[str, int]:
+    connection = sqlite3.connect(store)
+    try:
+        names = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        return {
+            table: int(connection.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
+            if table in names
+            else 0
+            for table in RECORD_TABLES
+        }
+    finally:
+        connection.close()
+
+
+def _skipped(path: Path, root: Path) -> bool:
+    parts = path.relative_to(root).parts
+    if path.name == ".ingest.lock" or path.name.endswith(_SKIPPED_SUFFIXES):
+        return True
+    # half-written folders and files of a stopped command (".name.xxx.tmp", ".x.partial")
+    return any(p.startswith(".") and p.endswith((".tmp", ".partial")) for p in parts)
+
+
+def _fingerprint(path: Path) -> dict:
+    with path.open("rb") as handle:
+        return _fingerprint_stream(handle)
+
+
+def _fingerprint_stream(stream) -> dict:
+    digest, size = hashlib.sha256(), 0
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def _manifest(archive: zipfile.ZipFile, path: Path) -> dict:
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except KeyError:
+        raise InputError(
+            f"{path}: has no {MANIFEST}: it is not a backup of risk backup create"
+        ) from None
+    except (ValueError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{path}: its {MANIFEST} cannot be read ({exc})") from None
+    if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+        raise InputError(
+            f"{path}: a backup of format {manifest.get('format')!r}; this version reads "
+            f"format {FORMAT}"
+        )
+    return manifest
+
+
+def default_restore_folder(path: Path) -> Path:
+    """Where ``risk backup restore`` unpacks by default: beside the backup, its name without
+    ``.zip`` (``town-2026-12-05-010203``)."""
+    return path.with_suffix("")

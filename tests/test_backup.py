@@ -1,0 +1,126 @@
+"""``risk backup``: a workspace's records and files in one file, checked, and restored into
+a new folder as they were; a damaged backup is named, never restored."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+
+import pandas as pd
+import pytest
+from apps import build_workspace
+
+from risk.backup import check_backup, create_backup, restore_backup
+from risk.errors import InputError
+from risk.store import OutcomeStore
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    return build_workspace(tmp_path / "ws")
+
+
+def outcomes(workspace) -> pd.DataFrame:
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        return store.outcomes()
+
+
+def test_a_backup_holds_the_records_written_while_the_store_is_open(workspace, tmp_path):
+    """The store keeps its latest writes in its -wal file while open: a copy of
+    outcomes.sqlite alone missed them. The backup holds every record, and says how many."""
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:  # the dashboard's, still open
+        store.record(
+            {"pipe_id": "P-0001", "result": "leak_found", "inspected_on": "2026-11-02",
+             "leak_kind": "joint", "flow_m3_per_h": 0.5},
+            user="erin",
+            idempotency_key="k-backup-1",
+        )  # fmt: skip
+        backup = create_backup(workspace, tmp_path / "backups")
+        stored = store.outcomes()
+    assert backup.path.parent == tmp_path / "backups" and backup.path.suffix == ".zip"
+    assert backup.records["outcomes"] == len(stored) >= 1
+    assert backup.records["users"] >= 4 and backup.records["audit_log"] >= 1
+    with zipfile.ZipFile(backup.path) as archive:
+        names = set(archive.namelist())
+        archive.extract("outcomes.sqlite", tmp_path / "x")
+    assert "manifest.json" in names and "meta.json" in names
+    assert not [n for n in names if n.endswith(("-wal", "-shm", ".lock"))]
+    copy = sqlite3.connect(tmp_path / "x" / "outcomes.sqlite")
+    keys = {r[0] for r in copy.execute("SELECT idempotency_key FROM outcomes")}
+    copy.close()
+    assert "k-backup-1" in keys
+
+
+def test_a_restored_backup_is_the_workspace_as_it_was(workspace, tmp_path, run):
+    backup = create_backup(workspace, tmp_path / "backups")
+    restored = restore_backup(backup.path, tmp_path / "restored").path
+    pd.testing.assert_frame_equal(outcomes(restored), outcomes(workspace))
+    for name in ("meta.json", "scores.parquet", "settings.toml"):
+        if (workspace / name).is_file():
+            assert (restored / name).read_bytes() == (workspace / name).read_bytes()
+    code, out, err = run("users", "list", restored)
+    assert code == 0 and "erin" in out, err
+    # never over a workspace, even an empty-looking one with a file
+    with pytest.raises(InputError, match="restored into a new folder, never over a workspace"):
+        restore_backup(backup.path, workspace)
+
+
+def test_a_damaged_backup_is_named_and_never_restored(workspace, tmp_path):
+    backup = create_backup(workspace, tmp_path / "backups")
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(backup.path) as old, zipfile.ZipFile(damaged, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "scores.parquet":
+                data = data[:-10] + b"0123456789"  # one bad sector
+            new.writestr(item, data)
+    with pytest.raises(InputError, match="scores.parquet differs from the file backed up"):
+        check_backup(damaged)
+    with pytest.raises(InputError, match="the backup is damaged"):
+        restore_backup(damaged, tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(backup.path.read_bytes()[: backup.path.stat().st_size // 2])
+    with pytest.raises(InputError, match="cut.zip: cannot be read as a backup"):
+        check_backup(cut)
+    # a backup whose store was damaged after the manifest: its counts are checked too
+    lying = tmp_path / "lying.zip"
+    with zipfile.ZipFile(backup.path) as old, zipfile.ZipFile(lying, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "manifest.json":
+                manifest = json.loads(data)
+                manifest["records"]["outcomes"] += 1
+                data = json.dumps(manifest).encode()
+            new.writestr(item, data)
+    with pytest.raises(InputError, match="the manifest states"):
+        check_backup(lying)
+
+
+def test_a_backup_that_cannot_be_written_whole_leaves_no_file(workspace, tmp_path, monkeypatch):
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        create_backup(workspace, tmp_path / "backups")
+    assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_the_command_line_creates_checks_and_restores(workspace, tmp_path, run):
+    code, out, err = run("backup", "create", workspace, "--out", tmp_path / "b", "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    assert made["records"]["users"] >= 4 and made["file"].endswith(".zip")
+    code, out, err = run("backup", "check", made["file"])
+    assert code == 0 and out.startswith("The backup is whole (made "), err
+    assert "accounts" in out and "audit entries" in out
+    code, out, err = run("backup", "restore", made["file"], "--to", tmp_path / "again")
+    assert code == 0 and f"risk serve {tmp_path / 'again'}" in out, err
+    # a backup inside the workspace is lost with it
+    code, _, err = run("backup", "create", workspace, "--out", workspace / "backups")
+    assert code == 2 and "is inside the workspace" in err
+    assert not (workspace / "backups").exists()
+    code, _, err = run("backup", "check", tmp_path / "nothing.zip")
+    assert code == 2 and "there is no such backup file" in err
