@@ -360,11 +360,31 @@ def _records_warning(report: dict) -> list[dict]:
         f"{counted(records['assignments'], 'assignment', 'assignments')} are on "
         f"{counted(records['pipes'], 'pipe', 'pipes')} that this inventory no longer lists "
         f"({shown}{more}); "
-        "they are kept, with their pipe_id, and still count in the pipes' history",
-        "If pipes were renamed, keep their old pipe_id in the GIS export or tell us the "
-        "correspondence; renewed or abandoned pipes need nothing",
+        "they are kept, with their pipe_id, and still count in the pipes' history"
+        + _planned_words(records),
+        "If pipes were renamed, keep their old pipe_id in the GIS export (records follow the "
+        "pipe_id); renewed or abandoned pipes need nothing"
+        + (
+            ", but their planned inspections are still on the crews' lists: tell the crews, or "
+            "cancel the round and plan it again (risk rounds cancel WORKSPACE ROUND --user NAME)"
+            if records.get("planned")
+            else ""
+        ),
     )
     return [problem.to_dict()]
+
+
+def _planned_words(records: dict) -> str:
+    """The inspections still planned on pipes a new inventory lacks, and their rounds."""
+    planned = records.get("planned") or 0
+    if not planned:
+        return ""
+    rounds = records.get("planned_rounds") or []
+    return (
+        f". {counted(planned, 'inspection is', 'inspections are')} still planned there "
+        f"(round {', '.join(rounds[:3])}{' ...' if len(rounds) > 3 else ''}): a crew would look "
+        "for a pipe the network no longer has"
+    )
 
 
 def _write_tables(data: UtilityData, folder: Path) -> None:
@@ -532,8 +552,8 @@ def pipe_service_years(workspace: str | Path) -> pd.DataFrame:
 def records_on_missing_pipes(workspace: str | Path, pipe_ids) -> dict:
     """Field records of the workspace on pipes that ``pipe_ids`` (a new inventory) lacks.
 
-    Returns counts of outcomes and open assignments on such pipes and up to 50 of the pipe
-    ids; the records themselves are kept. Empty counts when the workspace has no store yet.
+    Returns counts of outcomes and assignments on such pipes, up to 50 of the pipe ids, and
+    the assignments still planned there with their rounds; the records themselves are kept. Empty counts when the workspace has no store yet.
     """
     from risk.auth import store_location
     from risk.store import OutcomeStore
@@ -553,9 +573,13 @@ def records_on_missing_pipes(workspace: str | Path, pipe_ids) -> dict:
         else assignments
     )
     missing = sorted(set(out_o.get("pipe_id", [])) | set(out_a.get("pipe_id", [])))
+    planned = out_a[out_a["status"] == "planned"] if len(out_a) else out_a
     return {
         "outcomes": int(len(out_o)),
         "assignments": int(len(out_a)),
         "pipes": len(missing),
         "pipe_ids": [str(p) for p in missing[:50]],
+        # still on a crew's list: a gone pipe the crew would look for
+        "planned": int(len(planned)),
+        "planned_rounds": sorted({str(r) for r in planned.get("round_id", [])}),
     }

@@ -106,17 +106,27 @@ def test_reloads_keep_every_record(run, tiny, recorded):
     assert _records(recorded) == before
     assert json.loads((recorded / "meta.json").read_text())["inventory_version"] == "v0002"
 
+    with OutcomeStore(store_location(recorded)) as store:  # P-0016 planned again
+        again = pd.DataFrame(
+            {"pipe_id": ["P-0016"], "crew": "Nord", "planned_date": pd.Timestamp("2026-02-02")}
+        )
+        store.add_assignments(again, user="anne", round_id="r2")
+    before = _records(recorded)
     _remove_and_rename(tiny)
     code, out, err = run("ingest", tiny, "--workspace", recorded)
     assert code == 0, err
     assert _records(recorded) == before
     assert "field outcomes" in out and "P-0015, P-0016" in out
+    # a crew would look for a pipe the export no longer has: said, with its round
+    assert "1 inspection is still planned there (round r2)" in out
     report = load_workspace(recorded).meta["report"]
     assert report["records"] == {
         "outcomes": 2,
-        "assignments": 2,
+        "assignments": 3,
         "pipes": 2,
         "pipe_ids": ["P-0015", "P-0016"],
+        "planned": 1,
+        "planned_rounds": ["r2"],
     }
     assert "P-0015, P-0016" in (recorded / "report.md").read_text()
     assert "P-0015-R" in set(load_workspace(recorded).pipes["pipe_id"])
