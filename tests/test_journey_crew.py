@@ -109,6 +109,20 @@ def test_the_days_list_is_in_plain_words_and_the_next_pipe_follows_the_last_save
     assert crewday.picked_assignment({"selection": {"objects": {}}}, view) is None
 
 
+def test_a_pipe_the_latest_export_no_longer_has_is_said_on_the_crews_list():
+    """Planned before a reload whose export dropped it: the list read "–, –, –"."""
+    table = _assignments(
+        [(1, "P1", "2026-01-05", 1, "planned"), (2, "GONE", "2026-01-05", 2, "planned")]
+    )
+    pipes = pd.DataFrame({"pipe_id": ["P1"], "material": ["pvc"], "diameter_mm": [100.0],
+                          "length_m": [95.0]})  # fmt: skip
+    view = crewday.crew_view(table, pipes, today=dt.date(2026, 1, 5), lang="en")
+    assert view.rows["details"].tolist()[1].startswith("not in the network's latest export")
+    french = crewday.crew_view(table, pipes, today=dt.date(2026, 1, 5), lang="fr")
+    assert "demandez à votre ingénieur" in french.rows["details"].tolist()[1]
+    assert "GONE" in french.rows["button"].tolist()[1]
+
+
 def test_a_cancelled_round_leaves_the_crews_list_of_that_day():
     """Two rounds on one day, one cancelled: the list read "76 pipes, 35 left", with its
     stop numbers twice."""

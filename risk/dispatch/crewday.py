@@ -137,6 +137,10 @@ def day_list(
             rows["material_words"], rows["diameter_mm"], rows["length_m"], strict=True
         )
     ]
+    # planned before the last export, which no longer has the pipe (renewed, abandoned,
+    # renamed): "–, – mm, – m" sent the crew to look for it
+    gone = ~rows["pipe_id"].isin(set(attributes["pipe_id"]))
+    rows.loc[gone, "details"] = t("crew.not_in_network", lang)
     rows["look_for"] = [look_for(m, lang) for m in rows["material"]]
     rows["unit_id"], rows["unit_line"] = _unit_lines(rows, units, lang)
     rows["title"] = [
