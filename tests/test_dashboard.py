@@ -138,6 +138,9 @@ def test_attribute_only_inventory_gets_a_ranked_table(tmp_path, monkeypatch):
     assert not at.exception
     assert "no geometry" in texts(at)
     assert len(at.dataframe) == 1
+    # without a map, nothing is "shown on the map" or "drawn on the map"
+    assert "Select a row to open the pipe's card." in texts(at)
+    assert "on the map" not in texts(at)
 
 
 def test_model_page_shows_the_backtest_and_the_model_cards(workspace):

@@ -212,7 +212,7 @@ def show_card(pipe_id: str) -> None:
             st.caption(card["consequence_why"])
         # "priority very high" beside "risk low" read as a contradiction: two questions
         st.caption(tr("map.priority_vs_risk"))
-    if selected_row is not None and not mask[selected_row]:
+    if data.has_geometry and selected_row is not None and not mask[selected_row]:
         st.caption(tr("map.hidden_by_filters"))
     st.markdown(f"**{tr('map.reasons')}**")
     st.markdown("\n".join(f"- {reason}" for reason in card["reasons"]) or tr("map.no_reasons"))
@@ -243,7 +243,7 @@ def ranked_list() -> None:
     st.subheader(
         tr("map.ranked_matches", query=query.strip()) if query.strip() else tr("map.ranked")
     )
-    help_text = tr("map.ranked_help")
+    help_text = tr("map.ranked_help" if data.has_geometry else "map.ranked_help_no_map")
     if len(listed) == pipecard.RANKED_ROWS:
         help_text += " " + tr("map.ranked_more", n=format_number(len(listed), lang))
     st.caption(help_text)
