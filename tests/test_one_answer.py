@@ -78,27 +78,34 @@ def test_the_command_line_and_the_impact_page_give_the_same_water_saved(run, wor
     assert shown["Water saved to date"] == f"{saved:,.0f} m³"
 
 
+def _backtest_report(workspace, years: list[dict], capture_at_5pct: dict):
+    """A backtest report of the workspace with these years and captures at 5 %, written
+    where the pages read it; the report and its folder."""
+    from risk.workspace import Workspace
+
+    report = {
+        "years": years,
+        "summary": {m: {"capture_at_5pct": v} for m, v in capture_at_5pct.items()},
+        "warnings": [],
+    }
+    folder = Workspace(workspace).backtest
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "backtest.json").write_text(json.dumps(report))
+    return report, folder
+
+
 def test_an_old_way_as_good_as_the_model_is_said_by_both_pages_and_risk_evaluate(
     run, workspace, monkeypatch
 ):
     """A small network where most past breaks first found more than the model: the Impact
     page said "held 30 %" beside "33 %" without a word, the Model page and risk evaluate
     too."""
-    from risk.workspace import Workspace
 
-    report = {
-        "years": [{"year": 2024}],
-        "summary": {
-            "model": {"capture_at_5pct": 0.30},
-            "prior_failures": {"capture_at_5pct": 0.33},
-            "age": {"capture_at_5pct": 0.12},
-            "random": {"capture_at_5pct": 0.05},
-        },
-        "warnings": [],
-    }
-    folder = Workspace(workspace).backtest
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "backtest.json").write_text(json.dumps(report))
+    report, folder = _backtest_report(
+        workspace,
+        [{"year": 2024}],
+        {"model": 0.30, "prior_failures": 0.33, "age": 0.12, "random": 0.05},
+    )
     said = 'the old way "most past breaks first" did as well as the model or better (33%'
 
     impact = app_as(workspace, "erin", "impact")
@@ -122,20 +129,12 @@ def test_too_few_failures_to_compare_the_ways_is_said_by_both_pages_and_risk_eva
 ):
     """A network of 80 pipes with 9 failures in its one test year: the pages said "the
     model does not beat ageing curves by material yet" (0 % against 19 %: two failures)."""
-    from risk.workspace import Workspace
 
-    report = {
-        "years": [{"year": 2025, "failures": 9.0}],
-        "summary": {
-            "model": {"capture_at_5pct": 0.0},
-            "weibull_leyp": {"capture_at_5pct": 0.19},
-            "random": {"capture_at_5pct": 0.05},
-        },
-        "warnings": [],
-    }
-    folder = Workspace(workspace).backtest
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "backtest.json").write_text(json.dumps(report))
+    report, folder = _backtest_report(
+        workspace,
+        [{"year": 2025, "failures": 9.0}],
+        {"model": 0.0, "weibull_leyp": 0.19, "random": 0.05},
+    )
     said = "Over 2025 the backtest counted only 9 failures: each is 11% of them"
 
     for page in ("impact", "model"):
