@@ -193,7 +193,7 @@ def restore_backup(path: str | Path, to: str | Path) -> Backup:
     return checked
 
 
-def made_words(backup: Backup) -> str:
+def made_words(backup: Backup, lang: str = "en") -> str:
     """When the backup was made, as the pages write a moment (``Dec 5, 2026, 1:20 AM UTC``)."""
     import pandas as pd
 
@@ -201,19 +201,50 @@ def made_words(backup: Backup) -> str:
 
     stamp = pd.Timestamp(backup.created)
     stamp = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
-    return format_moment(stamp.to_pydatetime())
+    return format_moment(stamp.to_pydatetime(), lang)
 
 
-def backup_words(backup: Backup) -> str:
-    """What a backup holds, in a sentence: its files, size and records."""
-    size = f"{backup.bytes / 1e6:,.1f} MB"
-    what = f"{counted(backup.files, 'file', 'files')} ({size})"
+def describe_backup(path: str | Path) -> Backup:
+    """What the backup ``path`` says it holds (its manifest), without checking its files:
+    :func:`check_backup` does."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = _manifest(archive, path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path}: cannot be read as a backup ({exc})") from None
+    listed = manifest["files"]
+    size = sum(int(entry["bytes"]) for entry in listed.values())
+    return Backup(
+        path, len(listed), size, manifest.get("records"), manifest.get("note"), manifest["created"]
+    )
+
+
+def backup_words(backup: Backup, lang: str = "en") -> str:
+    """What a backup holds, in a sentence in ``lang``: its files, size and records."""
+    from risk.i18n import format_number, plural, t
+
+    what = plural(
+        "backup.files", backup.files, lang,
+        size=format_number(backup.bytes / 1e6, lang, decimals=1),
+    )  # fmt: skip
     if backup.records is not None:
-        what += "; " + ", ".join(
-            counted(n, label[:-1] if label.endswith("s") else label, label)
-            for label, n in ((RECORD_TABLES[k], backup.records.get(k, 0)) for k in RECORD_TABLES)
-        )
-    return what + (f". {backup.note}" if backup.note else "")
+        counts = {k: format_number(backup.records.get(k, 0), lang) for k in RECORD_TABLES}
+        what += t("backup.records", lang, **counts)
+    return what + (f" {backup.note}" if backup.note else "")
+
+
+def default_folder(workspace: str | Path) -> Path:
+    """Where backups go unless told: ``<workspace>-backups/`` beside the workspace."""
+    root = Path(workspace).resolve()
+    return root.parent / f"{root.name}-backups"
+
+
+def latest_backup(workspace: str | Path) -> Path | None:
+    """The newest backup of ``workspace`` in :func:`default_folder`, or None."""
+    root = Path(workspace).resolve()
+    found = sorted(default_folder(root).glob(f"{root.name}-*.zip"), key=lambda p: p.name)
+    return found[-1] if found else None
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -221,7 +252,7 @@ def backup_words(backup: Backup) -> str:
 
 def _target(ws: Workspace, out, name: str) -> Path:
     if out is None:
-        folder = ws.root.resolve().parent / f"{ws.root.resolve().name}-backups"
+        folder = default_folder(ws.root)
     else:
         out = Path(out)
         if out.suffix.lower() == ".zip":

@@ -124,3 +124,21 @@ def test_the_command_line_creates_checks_and_restores(workspace, tmp_path, run):
     assert not (workspace / "backups").exists()
     code, _, err = run("backup", "check", tmp_path / "nothing.zip")
     assert code == 2 and "there is no such backup file" in err
+
+
+def test_the_accounts_page_backs_up_with_the_same_function(workspace):
+    """An administrator without the command line backs up from the Accounts page: the same
+    file as risk backup create, said in words, with the last backup's day."""
+    from apps import app_as, texts
+
+    at = app_as(workspace, "ada", "admin")
+    assert not at.exception
+    assert "No backup yet in" in texts(at)
+    at.button(key="backup_now").click()
+    at.run()
+    assert not at.exception
+    (made,) = (workspace.parent / f"{workspace.name}-backups").glob("*.zip")
+    assert f"Backup written: {made}" in at.success[0].value
+    assert "accounts: " in at.success[0].value
+    assert check_backup(made).records["users"] >= 4
+    assert f"Last backup: {made}, made " in texts(at)

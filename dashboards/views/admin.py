@@ -2,10 +2,12 @@
 and the audit log. Every change goes through :mod:`risk.auth` (audited there with the
 administrator's name; the last active administrator is kept)."""
 
+import os
+
 import common
 import streamlit as st
 
-from risk import auth
+from risk import auth, backup
 from risk.dispatch.rounds import crew_for_account
 from risk.errors import InputError
 from risk.i18n import language_name, languages, t
@@ -177,3 +179,37 @@ with st.expander(tr("admin.audit"), key="audit_log"):  # stays open when a filte
     st.dataframe(
         auth.audit_for_people(store, lang, who=who or None, kind=kind or None), hide_index=True
     )
+
+# -- backups: the records and files in one checked file (risk backup, the same function) ------
+with st.expander(tr("admin.backup"), key="backups"):
+    st.caption(tr("admin.backup_help"))
+    if st.button(tr("admin.backup_now"), key="backup_now"):
+        try:
+            made = backup.create_backup(workspace)
+        except (InputError, OSError) as exc:
+            st.error(tr("admin.backup_failed", error=str(exc)))
+        else:
+            st.session_state["backup_made"] = str(made.path)
+            st.success(
+                tr("admin.backup_done", file=str(made.path), what=backup.backup_words(made, lang))
+            )
+    last = backup.latest_backup(workspace)
+    if last is None:
+        st.caption(tr("admin.backup_none", folder=str(backup.default_folder(workspace))))
+    else:
+        try:
+            when = backup.made_words(backup.describe_backup(last), lang)
+        except InputError as exc:  # a damaged file in the folder: said, not a crash
+            st.warning(str(exc))
+        else:
+            st.caption(tr("admin.backup_last", file=str(last), when=when))
+    made = st.session_state.get("backup_made")
+    if made and os.path.isfile(made):
+        with open(made, "rb") as handle:
+            st.download_button(
+                tr("admin.backup_download"),
+                data=handle.read(),
+                file_name=os.path.basename(made),
+                mime="application/zip",
+                key="backup_download",
+            )
