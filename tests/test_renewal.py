@@ -258,6 +258,16 @@ def test_the_command_line_writes_the_plan(run, tiny_workspace):
     assert (table.groupby("year")["cost_eur"].sum() <= 150_000).all()
     features = json.loads((folder / "renewal_plan.geojson").read_text())["features"]
     assert len(features) == len(table)
+    # a second plan replaces the workspace's last plan; the first is kept with its budget
+    code, out, err = run("plan", tiny_workspace, "--budget-eur-per-year", 90_000, "--years", 3)
+    assert code == 0, err
+    kept = sorted((folder / "history").iterdir())
+    assert len(kept) == 2
+    assert kept[0].name.endswith("-150000eur") and kept[1].name.endswith("-90000eur")
+    first = json.loads((kept[0] / "renewal_summary.json").read_text(encoding="utf-8"))
+    assert first == summary and f"Kept with the earlier plans in {kept[1]}" in out
+    last = json.loads((folder / "renewal_summary.json").read_text(encoding="utf-8"))
+    assert last["basis"]["budget_eur_per_year"] == 90_000
 
 
 def test_the_command_line_and_the_page_function_give_the_same_plan(run, tiny_workspace, tmp_path):

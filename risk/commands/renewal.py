@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from risk.errors import InputError
@@ -96,12 +97,22 @@ def cmd_plan(args) -> int:
     )
     out_dir = args.out or Workspace(args.workspace).renewal
     paths = write_renewal(plan, out_dir)
+    kept = None
+    if args.out is None:  # the workspace's plan: the last one, and every one made, kept
+        stamp = f"{datetime.datetime.now():%Y-%m-%d-%H%M%S}-{args.budget_eur_per_year:.0f}eur"
+        kept = write_renewal(plan, out_dir / "history" / stamp)["summary"].parent
     lines = [*plan_story(plan, "en"), "", f"Scenarios over {plan.basis['years']} years:"]
     lines += [f"  - {line}" for line in scenario_lines(plan)]
     lines += ["", f"Written: {', '.join(str(p) for p in paths.values())}"]
+    if kept is not None:
+        lines.append(f"Kept with the earlier plans in {kept}")
     emit(
         args,
-        {"files": {k: str(v) for k, v in paths.items()}, **summary_document(plan)},
+        {
+            "files": {k: str(v) for k, v in paths.items()},
+            "kept_in": None if kept is None else str(kept),
+            **summary_document(plan),
+        },
         "\n".join(lines),
     )
     return 0
