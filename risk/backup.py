@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -48,6 +49,9 @@ RECORD_TABLES = {
     "users": "accounts",
     "audit_log": "audit entries",
 }
+#: The name ``create_backup`` gives a backup after the workspace's name: the only files
+#: ``keep`` deletes.
+_STAMPED = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}\.zip")
 #: Files of a workspace that are not data: the load lock, SQLite's side files (the store is
 #: copied whole through its backup), half-written folders of a command that was stopped.
 _SKIPPED_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -67,9 +71,15 @@ class Backup:
     problems: list[str] = field(default_factory=list)
 
 
-def create_backup(workspace: str | Path, out: str | Path | None = None) -> Backup:
+def create_backup(
+    workspace: str | Path, out: str | Path | None = None, *, keep: int | None = None
+) -> Backup:
     """Write a backup of ``workspace`` (see the module): into ``out`` when it is a folder or
-    ends with ``.zip``, else into ``<workspace>-backups/`` beside the workspace."""
+    ends with ``.zip``, else into ``<workspace>-backups/`` beside the workspace. ``keep``:
+    once it is written, only the ``keep`` newest backups of this workspace in that folder
+    stay (for a daily backup from cron); the others are deleted, never anything else."""
+    if keep is not None and keep < 1:
+        raise InputError(f"--keep must be 1 or more (the backups kept), got {keep}")
     ws = Workspace(workspace)
     if not ws.meta.is_file():
         raise InputError(f"{ws.root} is not a workspace; create one with: risk ingest FOLDER")
@@ -112,7 +122,14 @@ def create_backup(workspace: str | Path, out: str | Path | None = None) -> Backu
         finally:
             partial.unlink(missing_ok=True)
     size = sum(entry["bytes"] for entry in manifest["files"].values())
-    return Backup(target, len(files), size, records, note, manifest["created"])
+    made = Backup(target, len(files), size, records, note, manifest["created"])
+    if keep is not None:
+        ours = sorted(target.parent.glob(f"{ws.root.resolve().name}-*.zip"), key=lambda p: p.name)
+        stamped = [p for p in ours if _STAMPED.fullmatch(p.name[len(ws.root.resolve().name) + 1 :])]
+        for old in stamped[:-keep]:
+            if old != target:
+                old.unlink()
+    return made
 
 
 def check_backup(path: str | Path) -> Backup:

@@ -142,3 +142,21 @@ def test_the_accounts_page_backs_up_with_the_same_function(workspace):
     assert "accounts: " in at.success[0].value
     assert check_backup(made).records["users"] >= 4
     assert f"Last backup: {made}, made " in texts(at)
+
+
+def test_keep_deletes_only_the_oldest_backups_of_this_workspace(workspace, tmp_path):
+    folder = tmp_path / "daily"
+    folder.mkdir()
+    name = workspace.resolve().name
+    for day in ("2026-11-01-020000", "2026-11-02-020000", "2026-11-03-020000"):
+        (folder / f"{name}-{day}.zip").write_bytes(b"an older backup")
+    others = [folder / f"{name}-notes.zip", folder / "other-2026-11-01-020000.zip"]
+    for path in others:
+        path.write_bytes(b"not ours to delete")
+    made = create_backup(workspace, folder, keep=2)
+    left = sorted(p.name for p in folder.iterdir())
+    assert left == sorted(
+        [f"{name}-2026-11-03-020000.zip", made.path.name, *[p.name for p in others]]
+    )
+    with pytest.raises(InputError, match="--keep must be 1 or more"):
+        create_backup(workspace, folder, keep=0)

@@ -98,6 +98,7 @@ here changes it.""",
         "backup",
         "Back up a workspace's records and files into one file; check or restore a backup.",
         """  risk backup create data/workspace/town --out /mnt/usb/backups
+  risk backup create data/workspace/town --out /mnt/usb/backups --keep 30   (daily, from cron)
   risk backup check /mnt/usb/backups/town-2026-12-05-010203.zip
   risk backup restore /mnt/usb/backups/town-2026-12-05-010203.zip --to data/workspace/town-restored
 
@@ -116,6 +117,12 @@ a new folder (never over a workspace): 'risk serve' opens it as it was. A store 
         "--out",
         type=Path,
         help="a folder or a new .zip file (default: <workspace>-backups/ beside the workspace)",
+    )
+    make.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="then keep only the N newest backups of this workspace in that folder (daily cron)",
     )
     make.set_defaults(func=cmd_backup_create)
     check = sub.add_parser("check", help="read a backup back against its manifest")
@@ -221,7 +228,7 @@ def _backup_json(backup) -> dict:
 def cmd_backup_create(args) -> int:
     from risk.backup import backup_words, create_backup
 
-    backup = create_backup(args.workspace, args.out)
+    backup = create_backup(args.workspace, args.out, keep=args.keep)
     emit(args, _backup_json(backup), f"Backup written: {backup.path}\n{backup_words(backup)}")
     return 0
 
