@@ -30,7 +30,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from risk.atomic import staged_folder
@@ -68,7 +68,6 @@ class Backup:
     records: dict[str, int] | None
     note: str | None = None
     created: str = ""
-    problems: list[str] = field(default_factory=list)
 
 
 def create_backup(
@@ -108,13 +107,15 @@ def create_backup(
             "workspace": ws.root.resolve().name,
             "records": records,
             "note": note,
-            "files": {rel: _fingerprint(path) for rel, path in files.items()},
+            "files": {},
         }
         partial = target.with_name(f".{target.name}.partial")
         try:
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
                 for relative, path in files.items():
-                    archive.write(path, relative)
+                    # fingerprinted as written: a file a command replaces meanwhile is
+                    # backed up whole, old or new, and its manifest line says which
+                    manifest["files"][relative] = _copy_into(archive, path, relative)
                 archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
             with partial.open("rb") as handle:
                 os.fsync(handle.fileno())
@@ -358,9 +359,15 @@ def _skipped(path: Path, root: Path) -> bool:
     return any(p.startswith(".") and p.endswith((".tmp", ".partial")) for p in parts)
 
 
-def _fingerprint(path: Path) -> dict:
-    with path.open("rb") as handle:
-        return _fingerprint_stream(handle)
+def _copy_into(archive: zipfile.ZipFile, path: Path, relative: str) -> dict:
+    """``path`` written into ``archive`` as ``relative``; its size and SHA-256."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as source, archive.open(relative, "w", force_zip64=True) as member:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+            member.write(block)
+    return {"bytes": size, "sha256": digest.hexdigest()}
 
 
 def _fingerprint_stream(stream) -> dict:
