@@ -29,7 +29,17 @@ from pathlib import Path
 import pandas as pd
 
 HERE = Path(__file__).parent
-STAGES = ("generate", "ingest", "features", "train", "score", "dispatch", "map", "floor")
+STAGES = (
+    "generate",
+    "ingest",
+    "features",
+    "train",
+    "score",
+    "dispatch",
+    "map",
+    "backup",
+    "floor",
+)
 #: Stages run again with --repeat: the two sides of the "x floor" ratio.
 REPEATED = ("score", "floor")
 

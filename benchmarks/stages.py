@@ -85,6 +85,28 @@ def main(stage: str, work: Path, segments: int) -> dict:
         layers = pipe_layers(paths, pipes["pipe_id"].to_numpy(), risk_bands(rank, len(pipes)))
         payload = make_deck(layers, paths.bounds).to_json()
         info["payload_mib"] = round(len(payload.encode()) / 2**20, 1)
+    elif stage == "backup":
+        # risk backup create then check, on the workspace with a store of field records (one
+        # outcome per 50 pipes, recorded before the clock starts)
+        import pandas as pd
+
+        from risk.backup import check_backup, create_backup
+        from risk.store import OutcomeStore
+        from risk.workspace import load_workspace
+
+        ids = load_workspace(workspace).pipes["pipe_id"].astype(str).iloc[::50]
+        rows = pd.DataFrame(
+            {"pipe_id": ids, "result": "nothing_found", "inspected_on": "2026-01-05"}
+        )
+        with OutcomeStore(workspace / "outcomes.sqlite") as store:
+            if not len(store.outcomes()):
+                store.record_many(rows.to_dict("records"), user="bench", file="bench")
+        start = time.perf_counter()
+        made = create_backup(workspace, work / "backups", keep=1)
+        info["create_s"] = round(time.perf_counter() - start, 1)
+        check_backup(made.path)
+        info["backup_mib"] = round(made.path.stat().st_size / 2**20, 1)
+        info["outcomes"] = made.records["outcomes"]
     elif stage == "floor":
         info.update(_floor(town, workspace))
         start = time.perf_counter() - info.pop("seconds")
