@@ -139,8 +139,8 @@ def day_list(
     ]
     # planned before the last export, which no longer has the pipe (renewed, abandoned,
     # renamed): "–, – mm, – m" sent the crew to look for it
-    gone = ~rows["pipe_id"].isin(set(attributes["pipe_id"]))
-    rows.loc[gone, "details"] = t("crew.not_in_network", lang)
+    rows["in_network"] = rows["pipe_id"].isin(set(attributes["pipe_id"]))
+    rows.loc[~rows["in_network"], "details"] = t("crew.not_in_network", lang)
     rows["look_for"] = [look_for(m, lang) for m in rows["material"]]
     rows["unit_id"], rows["unit_line"] = _unit_lines(rows, units, lang)
     rows["title"] = [
@@ -200,10 +200,13 @@ class CrewView:
 
     def next_assignment(self, after: int | None = None) -> int | None:
         """The next pipe to visit: the first one still to do after the inspection
-        ``after`` (an assignment id) in visiting order, else the first one still to do."""
+        ``after`` (an assignment id) in visiting order, else the first one still to do;
+        pipes the network's latest export lacks only when nothing else is left."""
         pending = self.pending
         if not len(pending):
             return None
+        if "in_network" in pending and pending["in_network"].any():
+            pending = pending[pending["in_network"]]  # a pipe the export lacks is not "next"
         if after is not None and (self.rows["assignment_id"] == after).any():
             order = self.rows.loc[self.rows["assignment_id"] == after, "visit_order"].iloc[0]
             later = pending[pending["visit_order"] > order]

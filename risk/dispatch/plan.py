@@ -35,6 +35,8 @@ def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
     The words are in the catalogues, keys ``look_for.<material>``; what to check on every
     pipe (``look_for.general``) is printed once per sheet, not on every row.
     """
+    if not isinstance(material, str):  # unknown (NA): a pipe the network no longer lists
+        return ""
     key = f"look_for.{material}"
     return t(key, lang) if material != "general" and has(key) else ""
 
