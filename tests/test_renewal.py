@@ -324,6 +324,21 @@ def test_the_page_shows_the_package_plan(tmp_path):
     assert "Plan de renouvellement" in [t.value for t in french.title]
 
 
+def test_the_page_says_scores_older_than_the_network_in_words(tmp_path):
+    """After a reload whose export dropped scored pipes, the page showed a traceback."""
+    workspace = build_workspace(tmp_path)
+    scores = pd.read_parquet(workspace / "scores.parquet")
+    gone = scores.iloc[[0]].assign(pipe_id="P-GONE")
+    pd.concat([scores, gone], ignore_index=True).to_parquet(workspace / "scores.parquet")
+    french = app_as(workspace, "marc", "renewal", lang="fr")
+    assert not french.exception
+    (error,) = [e.value for e in french.error]
+    assert error.startswith("Les scores sont plus anciens que le dernier chargement du réseau")
+    assert "P-GONE" in error and f"risk score {workspace} --as-of " in error
+    with pytest.raises(InputError, match="older than the last 'risk ingest'"):
+        workspace_renewal_plan(workspace, 200_000, years=10)  # risk plan: the same rule
+
+
 def test_the_assumptions_name_the_models_horizon_in_the_languages_grammar():
     from risk.renewal.words import assumptions
 

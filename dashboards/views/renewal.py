@@ -10,10 +10,11 @@ import common
 import pandas as pd
 import streamlit as st
 
-from risk import renewal
+from risk import clock, renewal
 from risk.costs import cost_settings
-from risk.i18n import format_number, label
+from risk.i18n import format_number, label, plural
 from risk.renewal import words
+from risk.renewal.inputs import StaleScoresError
 from risk.renewal.plan import suggested_budget_eur_per_year
 from risk.workspace import Workspace
 
@@ -61,7 +62,14 @@ use_consequence = files.consequence.is_file() and st.checkbox(
 stamp = tuple(
     common.modified_time(f) for f in (files.scores, files.consequence, files.settings, files.meta)
 )
-plan = _plan(str(workspace), float(budget), years, bool(by_unit), bool(use_consequence), stamp)
+try:
+    plan = _plan(str(workspace), float(budget), years, bool(by_unit), bool(use_consequence), stamp)
+except StaleScoresError as exc:  # the network was loaded again since the scores
+    command = f"risk score {workspace} --as-of {clock.today().isoformat()}"
+    st.error(
+        plural("renewal.stale_scores", exc.count, lang, first=", ".join(exc.first), command=command)
+    )
+    st.stop()
 
 for sentence in words.plan_story(plan, lang)[:-1]:
     st.markdown(sentence)

@@ -54,6 +54,20 @@ class RenewalInputs:
 MAX_BUDGET_EUR_PER_YEAR = 1e11
 
 
+class StaleScoresError(InputError):
+    """Scored pipes the network no longer has: the scores are older than the last load
+    (``count`` of them, the ``first`` few ids). The Renewal page says it in the reader's
+    language; a plan would renew pipes that are gone."""
+
+    def __init__(self, count: int, first: list[str]):
+        self.count, self.first = count, first
+        super().__init__(
+            f"scores.parquet: {count:,} scored pipes are not in the network (first: "
+            f"{', '.join(first)}); the scores are older than the last 'risk ingest'. Run "
+            "'risk score WORKSPACE --as-of DATE' again"
+        )
+
+
 def check_plan_request(budget_eur_per_year: float, years: int) -> None:
     """Refuse a budget that is not a positive number of euros or a plan of no years."""
     budget = float(budget_eur_per_year)
@@ -105,12 +119,7 @@ def build_inputs(
     attributes = attributes.drop_duplicates("pipe_id").set_index("pipe_id")
     unknown = ~table["pipe_id"].isin(attributes.index)
     if unknown.any():
-        first = ", ".join(table.loc[unknown, "pipe_id"].head(3))
-        raise InputError(
-            f"scores.parquet: {int(unknown.sum()):,} scored pipes are not in the network "
-            f"(first: {first}); the scores are older than the last 'risk ingest'. Run "
-            "'risk score WORKSPACE --as-of DATE' again"
-        )
+        raise StaleScoresError(int(unknown.sum()), list(table.loc[unknown, "pipe_id"].head(3)))
     row = attributes.reindex(table["pipe_id"])
     length = _numbers(row, "length_m")
     if "length_m" in table:
