@@ -101,7 +101,7 @@ def scores_date(workspace: Path) -> None:
     """The date the page's scores rest on, and a notice when they are old
     (:func:`risk.scoring.scores_age_words`: a page in December read scores of 1 January as
     today's, without a word)."""
-    from risk.scoring import scores_age_words
+    from risk.scoring import scores_age_words, scores_network_words
 
     basis = Workspace(workspace).read_scores_basis()
     user = current_user()
@@ -112,6 +112,14 @@ def scores_date(workspace: Path) -> None:
     st.caption(words)
     if notice:
         st.info(notice)
+    older = scores_network_words(
+        workspace,
+        clock.today(),
+        lang(),
+        command=user is not None and user.role in auth.PLANNING_ROLES,
+    )
+    if older:
+        st.warning(older)
 
 
 @st.cache_data(show_spinner=False)

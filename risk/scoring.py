@@ -381,6 +381,24 @@ def scores_age_words(
     return words, notice
 
 
+def scores_network_words(workspace, today, lang: str = "en", *, command: bool = True) -> str | None:
+    """A sentence when the network was loaded again after the scores were made (the
+    inventory version ``scores.json`` names is not the current one): they rank the pipes of
+    the earlier export, without the pipes added since and with those removed. None otherwise,
+    or for scores written before they named their version. The one rule of the pages and
+    ``risk dispatch``."""
+    from risk.i18n import t
+    from risk.workspace import Workspace
+
+    ws = Workspace(workspace)
+    made_on = ws.read_scores_basis().get("inventory_version")
+    current = ws.inventory_version()
+    if not made_on or not current or made_on == current:
+        return None
+    ask = "" if command else "_ask"
+    return t(f"scores.older_network{ask}", lang, command=score_again_command(workspace, today))
+
+
 def unscored_words(pipes: pd.DataFrame, as_of) -> str | None:
     """The pipes of the inventory left out of the scores, and why, in a sentence: removed
     before ``as_of``'s year, or laid after ``as_of`` (the rule of

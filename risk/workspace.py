@@ -142,6 +142,8 @@ class Workspace:
             "as_of": str(pd.Timestamp(as_of).date()),
             "horizon_years": int(horizon_years),
             "model": model,
+            # the network they rank: a later load makes them the scores of an older export
+            "inventory_version": self.inventory_version(),
             "expected_failures_by_weather_year": {
                 str(k): round(float(v), 2) for k, v in (by_weather_year or {}).items()
             },
@@ -149,6 +151,10 @@ class Workspace:
         with atomic_text_file(self.scores_basis) as stream:
             stream.write(json.dumps(content, indent=2) + "\n")
         return self.scores_basis
+
+    def inventory_version(self) -> str | None:
+        """The current inventory version (``v0003``: the last load), None before any."""
+        return (_read_meta(self.root) or {}).get("inventory_version")
 
     def read_scores_basis(self) -> dict:
         """When and for which horizon the scores were made: ``as_of`` (Timestamp),
@@ -161,6 +167,9 @@ class Workspace:
                     "as_of": pd.Timestamp(content["as_of"]),
                     "horizon_years": int(content.get("horizon_years") or 1),
                     "source": source,
+                    "inventory_version": content.get("inventory_version")
+                    if source == "scores"
+                    else None,
                     "model": content.get("model") if source == "scores" else None,
                     "by_weather_year": {
                         int(k): float(v)
@@ -173,7 +182,8 @@ class Workspace:
             else pd.Timestamp.now().year
         )
         return {"as_of": pd.Timestamp(year=year, month=1, day=1), "horizon_years": 1,
-                "source": "assumed", "model": None, "by_weather_year": {}}  # fmt: skip
+                "source": "assumed", "model": None, "by_weather_year": {},
+                "inventory_version": None}  # fmt: skip
 
     def _basis_candidates(self):
         """``scores.json``, then the model cards, newest first."""

@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from risk import clock
 from risk.auth import create_user, store_location
 from risk.store import OutcomeStore
 from risk.workspace import known_pipe_ids, load_workspace
@@ -275,3 +276,43 @@ def test_inventory_versions_are_readable_like_folders_made_directly(tiny, tmp_pa
     (tmp_path / "direct").mkdir()
     mode = stat.S_IMODE((workspace / "inventory" / "v0001").stat().st_mode)
     assert mode == stat.S_IMODE((tmp_path / "direct").stat().st_mode)
+
+
+def test_scores_made_before_a_reload_are_said_to_rank_the_earlier_export(run, tiny, tmp_path):
+    """After a reload the pages showed the old scores as the network's: pipes added since
+    unscored, pipes removed still ranked, without a word."""
+    from risk.scoring import scores_network_words
+    from risk.workspace import Workspace
+
+    workspace = tmp_path / "ws"
+    assert run("ingest", tiny, "--workspace", workspace)[0] == 0
+    Workspace(workspace).write_scores_basis("2026-01-01", 1)  # as risk score writes it
+    assert json.loads((workspace / "scores.json").read_text())["inventory_version"] == "v0001"
+    assert scores_network_words(workspace, "2026-01-02") is None
+    assert run("ingest", tiny, "--workspace", workspace)[0] == 0  # the next export
+    said = scores_network_words(workspace, "2026-01-02")
+    assert said.startswith("The network was loaded again after these scores were made")
+    assert said.endswith(f"risk score {workspace} --as-of 2026-01-02")
+    assert "L'ingénieur responsable" in scores_network_words(
+        workspace, "2026-01-02", "fr", command=False
+    )
+    Workspace(workspace).write_scores_basis("2026-01-01", 1)  # scored again
+    assert scores_network_words(workspace, "2026-01-02") is None
+
+
+def test_the_pages_say_the_scores_rank_an_earlier_export(tmp_path):
+    from apps import app_as, build_workspace
+
+    from risk.workspace import Workspace
+
+    workspace = build_workspace(tmp_path / "ws")
+    Workspace(workspace).write_scores_basis(clock.today(), 1)
+    basis = json.loads((workspace / "scores.json").read_text())
+    assert basis["inventory_version"]  # the load the scores rank
+    basis["inventory_version"] = "v0000"  # made before the last load
+    (workspace / "scores.json").write_text(json.dumps(basis))
+    for user, page, ending in (("erin", "risk_map", "--as-of "), ("marc", "renewal", "again.")):
+        at = app_as(workspace, user, page)
+        assert not at.exception
+        warned = [w.value for w in at.warning if "loaded again after these scores" in w.value]
+        assert len(warned) == 1 and ending in warned[0], (page, [w.value for w in at.warning])

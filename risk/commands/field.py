@@ -277,13 +277,15 @@ def cmd_dispatch(args) -> int:
     text += "".join(f"\nNote: {words}" for words in crew_days_words(crews, start, clock.today()))
     text += "".join(f"\nNote: {words}" for words in busy + unseen)
     if not args.scores:  # the workspace's scores: said when they are old
-        from risk.scoring import scores_age_words
+        from risk.scoring import scores_age_words, scores_network_words
 
         basis = Workspace(args.workspace).read_scores_basis()
         _, old = scores_age_words(
             basis["as_of"], basis["horizon_years"], clock.today(), args.workspace
         )
         text += f"\nNote: {old}" if old else ""
+        older = scores_network_words(args.workspace, clock.today())
+        text += f"\nNote: {older}" if older else ""
     emit(
         args,
         {
