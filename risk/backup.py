@@ -37,7 +37,7 @@ from risk.atomic import staged_folder
 from risk.errors import InputError
 from risk.store.db import to_url
 from risk.validate import counted
-from risk.workspace import Workspace
+from risk.workspace import Workspace, workspace_lock
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -86,7 +86,8 @@ def create_backup(
     name = f"{ws.root.resolve().name}-{moment:%Y-%m-%d-%H%M%S}.zip"
     target = _target(ws, out, name)
     store_file, note = _store_file(ws)
-    with tempfile.TemporaryDirectory(prefix="risk-backup-") as scratch:
+    # no load meanwhile: a backup half of the last export and half of the next is no backup
+    with workspace_lock(ws.root), tempfile.TemporaryDirectory(prefix="risk-backup-") as scratch:
         files: dict[str, Path] = {}
         records = None
         if store_file is not None:

@@ -445,19 +445,30 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(handle.fileno())
 
 
+class WorkspaceBusyError(InputError):
+    """Another command holds the workspace's lock (a load or a backup): nothing was done."""
+
+
 @contextlib.contextmanager
-def _lock(workspace: Path):
-    """An exclusive lock on the workspace's network data (released when the process dies)."""
+def workspace_lock(workspace: str | Path):
+    """An exclusive lock on the workspace's files while a command loads (``risk ingest``) or
+    backs them up (``risk backup``): released when the process ends, even when killed.
+    A second command is refused with :class:`WorkspaceBusyError` (the CLI's exit code 2; it
+    was an "internal error" with a traceback)."""
     import fcntl
 
-    with (workspace / ".ingest.lock").open("w") as handle:
+    with (Path(workspace) / ".ingest.lock").open("w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(
-                f"{workspace} is being loaded by another 'risk ingest'; wait for it to finish"
+            raise WorkspaceBusyError(
+                f"{workspace} is being loaded (risk ingest) or backed up (risk backup) by "
+                "another command; nothing was done. Wait for it to finish, then run this again"
             ) from None
         yield
+
+
+_lock = workspace_lock
 
 
 def _remove_leftovers(workspace: Path) -> None:

@@ -160,3 +160,20 @@ def test_keep_deletes_only_the_oldest_backups_of_this_workspace(workspace, tmp_p
     )
     with pytest.raises(InputError, match="--keep must be 1 or more"):
         create_backup(workspace, folder, keep=0)
+
+
+def test_no_backup_while_the_network_is_loaded_and_no_load_while_backing_up(
+    workspace, tmp_path, run
+):
+    """A backup taken while risk ingest replaces the network holds half of each export; and
+    a second command on a busy workspace stopped with "internal error" and a traceback."""
+    from risk.workspace import WorkspaceBusyError, workspace_lock
+
+    with workspace_lock(workspace):  # a load (or a backup) in progress
+        with pytest.raises(WorkspaceBusyError, match="Wait for it to finish"):
+            create_backup(workspace, tmp_path / "b")
+        code, _, err = run("backup", "create", workspace, "--out", tmp_path / "b")
+        assert code == 2 and "being loaded (risk ingest) or backed up" in err
+        assert "internal error" not in err
+    assert not list((tmp_path / "b").glob("*.zip"))
+    assert create_backup(workspace, tmp_path / "b").path.is_file()  # once it is free
