@@ -59,6 +59,7 @@ import pandas as pd
 
 from risk.consequence.score import cof_grade
 from risk.consequence.settings import GRADE_NAMES, CriticalitySettings
+from risk.errors import InputError
 
 #: What a closure does, carried from ``consequence.parquet`` to say why a consequence is
 #: graded so (the pipe card): what a repair closes, water short on a peak day, customers
@@ -242,7 +243,7 @@ def assess_risk(
     settings = settings or CriticalitySettings()
     missing = [c for c in ("pipe_id", "probability", "expected_failures") if c not in scores]
     if missing:
-        raise ValueError(f"scores lack {', '.join(missing)}: run 'risk score WORKSPACE' again")
+        raise InputError(f"scores lack {', '.join(missing)}: run 'risk score WORKSPACE' again")
     table = scores.assign(pipe_id=scores["pipe_id"].astype(str)).drop_duplicates("pipe_id")
     table = table.reset_index(drop=True)
     out = pd.DataFrame({"pipe_id": table["pipe_id"]})
