@@ -344,6 +344,7 @@ def test_a_longer_horizon_is_graded_by_its_yearly_chance(tiny_workspace):
         "source": "scores",
         "model": None,  # no model version named
         "by_weather_year": {2024: 10.5, 2025: 12.25},
+        "inventory_version": "v0001",  # the load the scores rank
     }
     ws.write_scores_basis("2026-01-01", 1)
     graded = by_pipe(read_risk(tiny_workspace))
