@@ -243,7 +243,7 @@ def ranked_list() -> None:
     st.subheader(
         tr("map.ranked_matches", query=query.strip()) if query.strip() else tr("map.ranked")
     )
-    help_text = tr("map.ranked_help" if data.has_geometry else "map.ranked_help_no_map")
+    help_text = tr("map.ranked_help") if data.has_geometry else tr("map.ranked_help_no_map")
     if len(listed) == pipecard.RANKED_ROWS:
         help_text += " " + tr("map.ranked_more", n=format_number(len(listed), lang))
     st.caption(help_text)
