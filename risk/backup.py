@@ -209,6 +209,15 @@ def restore_backup(path: str | Path, to: str | Path) -> Backup:
             with archive.open(relative) as member, destination.open("wb") as out:
                 shutil.copyfileobj(member, out)
     checked.path = target
+    from risk.settings import read_settings
+
+    if read_settings(target).get("store_url"):  # the records live where settings.toml says
+        checked.note = (
+            f"{target / 'settings.toml'} names store_url: the restored workspace reads the "
+            "records there, not the copy in this backup. To use the backup's records, remove "
+            "store_url from it"
+            + (f" (the backup's {STORE} is in {target})" if (target / STORE).is_file() else "")
+        )
     return checked
 
 

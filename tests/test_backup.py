@@ -177,3 +177,18 @@ def test_no_backup_while_the_network_is_loaded_and_no_load_while_backing_up(
         assert "internal error" not in err
     assert not list((tmp_path / "b").glob("*.zip"))
     assert create_backup(workspace, tmp_path / "b").path.is_file()  # once it is free
+
+
+def test_a_restore_whose_settings_name_another_store_says_so(workspace, tmp_path):
+    settings = workspace / "settings.toml"
+    elsewhere = tmp_path / "shared" / "outcomes.sqlite"
+    elsewhere.parent.mkdir()
+    import shutil
+
+    shutil.copy(workspace / "outcomes.sqlite", elsewhere)
+    settings.write_text(
+        (settings.read_text() if settings.is_file() else "") + f'store_url = "{elsewhere}"\n'
+    )
+    backup = create_backup(workspace, tmp_path / "b")
+    restored = restore_backup(backup.path, tmp_path / "r")
+    assert "names store_url: the restored workspace reads the records there" in restored.note
