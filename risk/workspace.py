@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from risk.atomic import DIR_MODE, atomic_text_file, replace_atomically
@@ -328,7 +329,7 @@ def write_workspace(data: UtilityData, out_dir: str | Path, *, new_numbering: bo
                 report["records"] = records_on_missing_pipes(out_dir, data.pipes["pipe_id"])
                 report["warnings"] = [*report.get("warnings", []), *_records_warning(report)]
             _write_tables(data, tmp)
-            known = _known_pipes(previous, data.pipes["pipe_id"], version)
+            known = _known_pipes(previous, data.pipes, version)
             known.to_parquet(tmp / _KNOWN_PIPES, index=False)
             (tmp / "report.json").write_text(json.dumps(report, indent=2, default=str))
             if report:
@@ -408,20 +409,30 @@ def _write_tables(data: UtilityData, folder: Path) -> None:
             pd.DataFrame(table).to_parquet(folder / f"{name}.parquet", index=False)
 
 
-def _known_pipes(previous: pd.DataFrame | None, pipe_ids: pd.Series, version: str) -> pd.DataFrame:
-    """Every pipe id ever loaded: ``pipe_id``, ``first_version``, ``last_version``."""
-    current = pd.DataFrame({"pipe_id": pd.unique(pipe_ids.dropna().astype(str))})
+def _known_pipes(previous: pd.DataFrame | None, pipes: pd.DataFrame, version: str) -> pd.DataFrame:
+    """Every pipe id ever loaded: ``pipe_id``, ``first_version``, ``last_version`` and its
+    last known ``length_m`` (the km a crew inspected on a pipe a later export dropped still
+    count: the Impact page's km fell overnight with a reload)."""
+    pipes = pd.DataFrame(pipes).dropna(subset=["pipe_id"])
+    pipes = pipes.assign(pipe_id=pipes["pipe_id"].astype(str)).drop_duplicates("pipe_id")
+    current = pd.DataFrame({"pipe_id": pipes["pipe_id"].to_numpy()})
     current["first_version"] = version
     current["last_version"] = version
+    lengths = pipes["length_m"] if "length_m" in pipes else pd.Series(np.nan, index=pipes.index)
+    current["length_m"] = pd.to_numeric(lengths, errors="coerce").to_numpy(dtype=float)
     if previous is None or previous.empty:
         return current
     previous = previous.set_index("pipe_id")
+    if "length_m" not in previous:  # written before lengths were kept
+        previous["length_m"] = np.nan
     current = current.set_index("pipe_id")
     seen = current.index.intersection(previous.index)
     current.loc[seen, "first_version"] = previous.loc[seen, "first_version"]
     gone = previous.loc[previous.index.difference(current.index)]
     table = pd.concat([current, gone]).reset_index()
-    return table.astype({"pipe_id": str, "first_version": str, "last_version": str})
+    return table.astype(
+        {"pipe_id": str, "first_version": str, "last_version": str, "length_m": float}
+    )
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -542,6 +553,16 @@ def _known_pipes_table(workspace: Path) -> pd.DataFrame | None:
         return None
     ids = pd.read_parquet(pipes, columns=["pipe_id"])["pipe_id"].dropna().astype(str)
     return pd.DataFrame({"pipe_id": ids, "first_version": "v0000", "last_version": "v0000"})
+
+
+def known_lengths(workspace: str | Path) -> pd.Series:
+    """The last known ``length_m`` of every pipe ever loaded, by ``pipe_id`` (NaN when a
+    version written before lengths were kept is the last that listed it)."""
+    path = Path(workspace)
+    table = _known_pipes_table(path) if _read_meta(path) is not None else None
+    if table is None or "length_m" not in table:
+        return pd.Series(dtype=float)
+    return pd.Series(table["length_m"].to_numpy(dtype=float), index=table["pipe_id"].astype(str))
 
 
 def known_pipe_ids(workspace: str | Path) -> set[str]:

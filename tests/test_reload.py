@@ -316,3 +316,21 @@ def test_the_pages_say_the_scores_rank_an_earlier_export(tmp_path):
         assert not at.exception
         warned = [w.value for w in at.warning if "loaded again after these scores" in w.value]
         assert len(warned) == 1 and ending in warned[0], (page, [w.value for w in at.warning])
+
+
+def test_the_km_inspected_keep_pipes_a_later_export_dropped(run, tiny, recorded):
+    """A leak found on P-0016, then P-0016 renewed and gone from the next export: the
+    Impact page's km inspected fell overnight (its length read as 0) and the leaks per km
+    rose with it."""
+    from risk.savings.impact import workspace_impact
+    from risk.workspace import known_lengths
+
+    day = pd.Timestamp("2026-02-01").date()
+    before = workspace_impact(recorded, as_of=day, report={})  # its backtest file is a stub
+    length = float(load_workspace(recorded).pipes.set_index("pipe_id").loc["P-0016", "length_m"])
+    _remove_and_rename(tiny)  # P-0016 abandoned, P-0015 renamed
+    assert run("ingest", tiny, "--workspace", recorded)[0] == 0
+    assert known_lengths(recorded)["P-0016"] == pytest.approx(length)
+    after = workspace_impact(recorded, as_of=day, report={})
+    assert after["km_inspected"] == pytest.approx(before["km_inspected"])
+    assert after["leaks_found"] == before["leaks_found"] == 1

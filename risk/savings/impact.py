@@ -48,8 +48,12 @@ MIN_KM_TO_COMPARE = 10.0
 MIN_INSPECTIONS_TO_COMPARE = 30
 
 
-def inspected_length_km(outcomes: pd.DataFrame, pipes: pd.DataFrame) -> float:
-    """Kilometres of distinct pipes inspected (outcomes other than ``no_access``)."""
+def inspected_length_km(
+    outcomes: pd.DataFrame, pipes: pd.DataFrame, known_lengths: pd.Series | None = None
+) -> float:
+    """Kilometres of distinct pipes inspected (outcomes other than ``no_access``); a pipe
+    the network no longer lists counts with its last known length (``known_lengths``, by
+    pipe id: :func:`risk.workspace.known_lengths`)."""
     if not len(outcomes):
         return 0.0
     done = outcomes.loc[outcomes["result"] != "no_access", "pipe_id"].astype(str).unique()
@@ -58,7 +62,11 @@ def inspected_length_km(outcomes: pd.DataFrame, pipes: pd.DataFrame) -> float:
         index=pipes["pipe_id"].astype(str),
     )
     lengths = lengths[~lengths.index.duplicated()]
-    return float(lengths.reindex(done).fillna(0).sum() / 1000.0)
+    found = lengths.reindex(done)
+    if known_lengths is not None and len(known_lengths):
+        earlier = known_lengths[~known_lengths.index.duplicated()].reindex(done)
+        found = found.fillna(pd.Series(earlier.to_numpy(), index=found.index))
+    return float(found.fillna(0).sum() / 1000.0)
 
 
 def pipe_days(outcomes: pd.DataFrame) -> int:
@@ -113,8 +121,10 @@ def impact_summary(
     settings: SavingsSettings | None = None,
     as_of: dt.date | None = None,
     costs: CostSettings | None = None,
+    known_lengths: pd.Series | None = None,
 ) -> dict:
-    """Everything the impact page shows, in SI/metric units.
+    """Everything the impact page shows, in SI/metric units (``known_lengths``: the last
+    known length of pipes the network no longer lists, :func:`inspected_length_km`).
 
     Returns a dict with ``as_of``, ``inspections``, ``leaks_found``, ``no_access``,
     ``km_inspected``, ``network_km``, ``enough_to_compare`` (at least
@@ -131,7 +141,7 @@ def impact_summary(
     as_of = as_of or clock.today()
     leaks = leak_savings(outcomes, settings) if len(outcomes) else _no_leaks()
     monthly = monthly_savings(leaks, settings, as_of=as_of)
-    km = inspected_length_km(outcomes, pipes)
+    km = inspected_length_km(outcomes, pipes, known_lengths)
     network_km = float(pd.to_numeric(pipes["length_m"], errors="coerce").sum() / 1000.0)
     found = int((outcomes["result"] == "leak_found").sum()) if len(outcomes) else 0
     inspections = pipe_days(outcomes[outcomes["result"] != "no_access"]) if len(outcomes) else 0
@@ -176,7 +186,7 @@ def workspace_impact(
     """
     from risk.auth import store_location
     from risk.store import OutcomeStore
-    from risk.workspace import data_folder
+    from risk.workspace import data_folder, known_lengths
 
     workspace = Path(workspace)
     settings = savings_settings(workspace, **overrides)
@@ -198,6 +208,7 @@ def workspace_impact(
         settings=settings,
         as_of=as_of,
         costs=cost_settings(workspace),
+        known_lengths=known_lengths(workspace),
     )
 
 
