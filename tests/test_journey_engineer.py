@@ -472,6 +472,9 @@ def test_the_engineer_finds_a_pipe_by_click_search_and_list(server, browser):
     day = page.get_by_role("spinbutton", name="day, First day").first
     expect(day).to_have_attribute("aria-valuenow", str(after.day), timeout=20_000)
     page.get_by_role("button", name="Make the lists").click()
+    # the last run's form stays on the page, faded, until the new one is drawn: a slow
+    # machine (CI beside other jobs) showed both for over 30 s
+    expect(round_name).to_have_count(1, timeout=90_000)
     expect(round_name).to_be_enabled(timeout=30_000)
     assert round_name.input_value().startswith(f"{after:%Y-%m-%d}-")
     context.close()
