@@ -310,7 +310,7 @@ def write_workspace(data: UtilityData, out_dir: str | Path, *, new_numbering: bo
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _lock(out_dir):
+    with workspace_lock(out_dir):
         _remove_leftovers(out_dir)
         problem = None if new_numbering else other_network_problem(out_dir, data.pipes["pipe_id"])
         if problem:
@@ -479,9 +479,6 @@ def workspace_lock(workspace: str | Path):
         yield
 
 
-_lock = workspace_lock
-
-
 def _remove_leftovers(workspace: Path) -> None:
     """Temporary folders and uncommitted versions left by a killed run."""
     current = (_read_meta(workspace) or {}).get("inventory_version")
@@ -595,12 +592,14 @@ def records_on_missing_pipes(workspace: str | Path, pipe_ids) -> dict:
     """Field records of the workspace on pipes that ``pipe_ids`` (a new inventory) lacks.
 
     Returns counts of outcomes and assignments on such pipes, up to 50 of the pipe ids, and
-    the assignments still planned there with their rounds; the records themselves are kept. Empty counts when the workspace has no store yet.
+    the assignments still planned there with their rounds; the records themselves are kept.
+    Empty counts when the workspace has no store yet.
     """
     from risk.auth import store_location
     from risk.store import OutcomeStore
 
-    empty = {"outcomes": 0, "assignments": 0, "pipes": 0, "pipe_ids": []}
+    empty = {"outcomes": 0, "assignments": 0, "pipes": 0, "pipe_ids": [], "planned": 0,
+             "planned_rounds": []}  # fmt: skip
     location = store_location(workspace)
     if location.endswith(".sqlite") and not Path(location).is_file():
         return empty
