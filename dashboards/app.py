@@ -144,5 +144,22 @@ def run() -> None:
     st.navigation(pages).run()
 
 
+def main() -> None:
+    """:func:`run`, with a damaged outcome store said in words (with the backup to restore)
+    instead of a database traceback on every page."""
+    import sqlalchemy as sa
+
+    try:
+        run()
+    except sa.exc.DatabaseError as exc:
+        from risk.backup import store_damage
+
+        damage = store_damage(common.workspace_dir())
+        if damage is None:
+            raise
+        st.error(common.tr("app.store_damaged", detail=damage))
+        st.caption(" ".join(str(exc.orig or exc).split())[:300])
+
+
 if __name__ == "__main__":
-    run()
+    main()

@@ -76,6 +76,20 @@ def modified_time(path: Path) -> float:
 # -- cached loaders -------------------------------------------------------------------------
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _store_damage(path: str, stamp: tuple) -> str | None:
+    from risk.backup import store_damage
+
+    return store_damage(path)
+
+
+def store_damage(workspace: Path) -> str | None:
+    """:func:`risk.backup.store_damage`, checked again when the store file changes."""
+    store = Workspace(workspace).outcomes
+    stamp = (modified_time(store), store.stat().st_size if store.exists() else 0)
+    return _store_damage(str(workspace), stamp)
+
+
 @st.cache_resource(show_spinner=False)
 def _utility(path: str, mtime: float):
     return load_workspace(path)

@@ -262,6 +262,38 @@ def backup_words(backup: Backup, lang: str = "en") -> str:
     return what + (f" {backup.note}" if backup.note else "")
 
 
+def store_damage(workspace: str | Path) -> str | None:
+    """Why the workspace's SQLite store fails SQLite's own quick check, with what to do
+    (stop writing, restore the last backup), or None when it passes (or is no file). A
+    damaged file still read and even took writes, silently."""
+    store, _ = _store_file(Workspace(workspace))
+    if store is None:
+        return None
+    connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("PRAGMA quick_check").fetchall()
+        verdict = "; ".join(" ".join(str(r[0]).split()) for r in rows[:3])
+    except sqlite3.DatabaseError as exc:
+        verdict = str(exc)
+    finally:
+        connection.close()
+    if verdict == "ok":
+        return None
+    last = latest_backup(workspace)
+    restore = (
+        f"restore the last backup into a new folder (risk backup restore {last} --to "
+        f"{Path(workspace).resolve().parent / (Path(workspace).resolve().name + '-restored')}) "
+        "and re-enter the records made since from the crews' sheets"
+        if last is not None
+        else "restore your last copy of it (no backup of risk backup create was found beside "
+        "the workspace)"
+    )
+    return (
+        f"{store}: the outcome store is damaged ({verdict}). Records written now may be lost: "
+        f"stop recording, keep the file as it is, and {restore}"
+    )
+
+
 def default_folder(workspace: str | Path) -> Path:
     """Where backups go unless told: ``<workspace>-backups/`` beside the workspace."""
     root = Path(workspace).resolve()

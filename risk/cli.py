@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except Exception as exc:
         if not _is_input_error(exc):
-            return _internal_error(args, exc)
+            damage = _damaged_store_words(args, exc)
+            if damage is None:
+                return _internal_error(args, exc)
+            exc = InputError(damage)
         words = _machine_words(exc) or str(exc)
         if getattr(args, "json", False):
             print(json.dumps({"ok": False, "error": words}))
@@ -114,6 +117,22 @@ def _machine_words(exc: Exception) -> str | None:
         "(for 'risk ingest', --workspace DIR in a folder you can write to), or free the disk "
         "or ask for the rights, then run the command again"
     )
+
+
+def _damaged_store_words(args, exc: Exception) -> str | None:
+    """A database error of a workspace whose SQLite store is damaged, said with what to do
+    (:func:`risk.backup.store_damage`); None for any other error (a bug)."""
+    import sqlalchemy as sa
+
+    workspace = getattr(args, "workspace", None)
+    if not isinstance(exc, sa.exc.DatabaseError) or workspace is None:
+        return None
+    from risk.backup import store_damage
+
+    try:
+        return store_damage(workspace)
+    except Exception:  # the check itself failed: the original error is the bug report
+        return None
 
 
 def _internal_error(args, exc: Exception) -> int:

@@ -192,3 +192,30 @@ def test_a_restore_whose_settings_name_another_store_says_so(workspace, tmp_path
     backup = create_backup(workspace, tmp_path / "b")
     restored = restore_backup(backup.path, tmp_path / "r")
     assert "names store_url: the restored workspace reads the records there" in restored.note
+
+
+def test_a_damaged_store_is_said_with_the_backup_to_restore(workspace, tmp_path, run):
+    """A store with a damaged page still read and took writes, without a word; a backup of
+    it now refuses, the Accounts page says so with the last backup to restore."""
+    from apps import app_as
+
+    from risk.backup import store_damage
+
+    assert store_damage(workspace) is None
+    good = create_backup(workspace)  # beside the workspace, where the pages look
+    store = workspace / "outcomes.sqlite"
+    with sqlite3.connect(store) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with store.open("r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\x00garbage" * 500)
+    said = store_damage(workspace)
+    assert said.startswith(f"{store}: the outcome store is damaged (")
+    assert f"risk backup restore {good.path} --to " in said
+    with pytest.raises(InputError, match="fails SQLite's integrity check"):
+        create_backup(workspace, tmp_path / "b")
+    at = app_as(workspace, "ada", "admin")  # the page cannot even sign in: said, no traceback
+    assert not at.exception
+    assert any("the outcome store is damaged" in e.value for e in at.error)
+    code, _, err = run("rounds", "list", workspace)  # was "internal error" and a traceback
+    assert code == 2 and "the outcome store is damaged" in err and "Traceback" not in err

@@ -37,6 +37,8 @@ def _change(action, message: str) -> None:
 
 
 st.title(tr("admin.title"))
+if damage := common.store_damage(workspace):  # a damaged store still took writes, silently
+    st.error(damage)
 if done := st.session_state.pop(DONE_KEY, None):
     st.success(done)
 st.dataframe(auth.accounts_table(store, lang), hide_index=True, key="users")

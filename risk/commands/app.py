@@ -365,6 +365,11 @@ def serve(workspace: Path, *, port: int = 8501, address: str = "127.0.0.1") -> i
         "--client.toolbarMode", "viewer",
         "--", "--workspace", str(Path(workspace).resolve()),
     ]  # fmt: skip
+    from risk.backup import store_damage
+
+    damage = store_damage(workspace)  # said before anyone records into a damaged file
+    if damage:
+        print(f"warning: {damage}", file=sys.stderr)
     print(f"Dashboard on http://{address}:{port} (Ctrl+C to stop)", file=sys.stderr)
     env = {**os.environ, "RISK_WORKSPACE": str(Path(workspace).resolve())}
     child = subprocess.Popen(command, env=env)
