@@ -367,7 +367,10 @@ def serve(workspace: Path, *, port: int = 8501, address: str = "127.0.0.1") -> i
     ]  # fmt: skip
     from risk.backup import store_damage
 
-    damage = store_damage(workspace)  # said before anyone records into a damaged file
+    try:
+        damage = store_damage(workspace)  # said before anyone records into a damaged file
+    except InputError:  # a settings.toml the pages refuse, with its fix
+        damage = None
     if damage:
         print(f"warning: {damage}", file=sys.stderr)
     print(f"Dashboard on http://{address}:{port} (Ctrl+C to stop)", file=sys.stderr)
