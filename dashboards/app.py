@@ -154,7 +154,10 @@ def main() -> None:
     except sa.exc.DatabaseError as exc:
         from risk.backup import store_damage
 
-        damage = store_damage(common.workspace_dir())
+        try:
+            damage = store_damage(common.workspace_dir())
+        except Exception:  # the check failed too: the database error is what to report
+            damage = None
         if damage is None:
             raise
         st.error(common.tr("app.store_damaged", detail=damage))
