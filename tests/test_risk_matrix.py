@@ -438,3 +438,16 @@ def test_a_pipe_not_assessed_says_why_on_its_card():
         risk_words(pipes.loc["A"])["consequence_why"] is None
         or "repair" in (risk_words(pipes.loc["A"])["consequence_why"])
     )
+
+
+def test_the_matrix_says_when_its_scores_rank_an_earlier_export(run, tiny, tiny_workspace):
+    """The pages said it after a reload; risk matrix graded the old scores without a word."""
+    from risk.workspace import Workspace
+
+    Workspace(tiny_workspace).write_scores_basis("2026-01-01", 1)  # made on this load
+    code, out, err = run("matrix", tiny_workspace)
+    assert code == 0 and "loaded again after these scores" not in out, err
+    assert run("ingest", tiny, "--workspace", tiny_workspace)[0] == 0  # the next export
+    code, out, err = run("matrix", tiny_workspace)
+    assert code == 0, err
+    assert "The network was loaded again after these scores were made" in out

@@ -113,6 +113,12 @@ def cmd_matrix(args) -> int:
         )
     )  # fmt: skip
     lines.append(t("riskmatrix.cli.file", lang, out=out))
+    from risk import clock
+    from risk.scoring import scores_network_words
+
+    older = scores_network_words(args.workspace, clock.today(), lang)  # the pages' rule
+    if older:
+        lines.append(older)
     emit(args, {"out": str(out), **summary}, "\n".join(lines))
     return 0
 
