@@ -71,12 +71,17 @@ class Backup:
 
 
 def create_backup(
-    workspace: str | Path, out: str | Path | None = None, *, keep: int | None = None
+    workspace: str | Path,
+    out: str | Path | None = None,
+    *,
+    keep: int | None = None,
+    by: str | None = None,
 ) -> Backup:
     """Write a backup of ``workspace`` (see the module): into ``out`` when it is a folder or
     ends with ``.zip``, else into ``<workspace>-backups/`` beside the workspace. ``keep``:
     once it is written, only the ``keep`` newest backups of this workspace in that folder
-    stay (for a daily backup from cron); the others are deleted, never anything else."""
+    stay (for a daily backup from cron); the others are deleted, never anything else.
+    ``by``: who makes it, written in the audit log first (so that the backup holds the line)."""
     if keep is not None and keep < 1:
         raise InputError(f"--keep must be 1 or more (the backups kept), got {keep}")
     ws = Workspace(workspace)
@@ -91,6 +96,8 @@ def create_backup(
         files: dict[str, Path] = {}
         records = None
         if store_file is not None:
+            if by:
+                _note(store_file, "backup", by, {"file": target.name})
             snapshot = Path(scratch) / STORE
             _copy_store(store_file, snapshot)
             records = _records(snapshot)
@@ -188,7 +195,7 @@ def check_backup(path: str | Path) -> Backup:
     return Backup(path, len(listed), size, records, manifest.get("note"), manifest["created"])
 
 
-def restore_backup(path: str | Path, to: str | Path) -> Backup:
+def restore_backup(path: str | Path, to: str | Path, *, by: str | None = None) -> Backup:
     """Check the backup ``path`` (:func:`check_backup`), then unpack it into the new folder
     ``to``: refused when ``to`` exists and is not empty (a restore never writes over a
     workspace); unpacked aside and moved in, so that a failure leaves no half workspace."""
@@ -209,6 +216,8 @@ def restore_backup(path: str | Path, to: str | Path) -> Backup:
             with archive.open(relative) as member, destination.open("wb") as out:
                 shutil.copyfileobj(member, out)
     checked.path = target
+    if by and (target / STORE).is_file():  # where these records came from, in their log
+        _note(target / STORE, "restore", by, {"file": Path(path).name})
     from risk.settings import read_settings
 
     if read_settings(target).get("store_url"):  # the records live where settings.toml says
@@ -347,6 +356,20 @@ def _store_file(ws: Workspace) -> tuple[Path | None, str | None]:
     return (store if store.is_file() else None), (
         None if store.is_file() else "No outcome store yet: no record to back up"
     )
+
+
+def _note(store: Path, action: str, by: str, details: dict) -> None:
+    """An audit line about a backup or a restore in the SQLite ``store`` (a store that cannot
+    take it is left as it is: the backup's own integrity check then says why)."""
+    import sqlalchemy as sa
+
+    from risk.store import OutcomeStore
+
+    try:
+        with OutcomeStore(store) as opened:
+            opened.note_workspace_event(action, user=by, details=details)
+    except (sa.exc.DatabaseError, sqlite3.DatabaseError):
+        pass
 
 
 def _copy_store(source: Path, snapshot: Path) -> None:

@@ -219,3 +219,24 @@ def test_a_damaged_store_is_said_with_the_backup_to_restore(workspace, tmp_path,
     assert any("the outcome store is damaged" in e.value for e in at.error)
     code, _, err = run("rounds", "list", workspace)  # was "internal error" and a traceback
     assert code == 2 and "the outcome store is damaged" in err and "Traceback" not in err
+
+
+def test_backups_and_restores_are_lines_of_the_audit_log(workspace, tmp_path, run):
+    """Who backed up, when, and where a restored copy came from: in the log the backup holds."""
+    from risk import auth
+
+    code, out, err = run("backup", "create", workspace, "--out", tmp_path / "b", "--json")
+    assert code == 0, err
+    made = json.loads(out)
+    name = made["file"].rsplit("/", 1)[-1]
+    lines = auth.audit_for_people(workspace / "outcomes.sqlite", "en", kind="backups")
+    assert lines["What"].tolist() == [f"made a backup ({name})"]
+    assert lines["Who"].iloc[0].endswith("(command line)")
+    restored = restore_backup(made["file"], tmp_path / "r", by="ada").path
+    again = auth.audit_for_people(restored / "outcomes.sqlite", "fr", kind="backups")
+    assert again.iloc[:, 2].tolist() == [
+        f"a restauré ce projet depuis la sauvegarde {name}",
+        f"a fait une sauvegarde ({name})",  # the line the backup itself holds
+    ]
+    code, out, err = run("audit", workspace, "--kind", "backups")
+    assert code == 0 and f"made a backup ({name})" in out, err

@@ -187,7 +187,7 @@ with st.expander(tr("admin.backup"), key="backups"):
     st.caption(tr("admin.backup_help"))
     if st.button(tr("admin.backup_now"), key="backup_now"):
         try:
-            made = backup.create_backup(workspace)
+            made = backup.create_backup(workspace, by=user.username)
         except (InputError, OSError) as exc:
             st.error(tr("admin.backup_failed", error=str(exc)))
         else:

@@ -51,6 +51,7 @@ AUDIT_KINDS = {
     "accounts": ("users",),
     "outcomes": ("outcomes",),
     "assignments": ("assignments",),
+    "backups": ("workspace",),
 }
 
 
@@ -228,6 +229,8 @@ def _audit_words(action, table, row_id, before, after, names: dict, lang: str, p
             pipe=after.get("pipe_id") or "–",
             crew=after.get("crew") or "–",
         )
+    if table == "workspace" and action in ("backup", "restore"):
+        return t(f"audit.{action}", lang, file=after.get("file") or "–")
     if action == "set_assignment_status":
         return t(f"audit.assignment_{after.get('status')}", lang, pipe=pipes.get(row_id) or "–")
     return str(action).replace("_", " ")

@@ -87,7 +87,9 @@ here changes it.""",
     p.add_argument("workspace", type=Path)
     p.add_argument("--who", metavar="NAME", help="one person's changes (an account name)")
     p.add_argument(
-        "--kind", choices=("accounts", "outcomes", "assignments"), help="one kind of change"
+        "--kind",
+        choices=("accounts", "outcomes", "assignments", "backups"),
+        help="one kind of change",
     )
     p.add_argument("--since", metavar="DATE", help="from this day on (YYYY-MM-DD)")
     p.add_argument("--limit", type=int, default=50, help="lines shown (default: %(default)s)")
@@ -226,9 +228,10 @@ def _backup_json(backup) -> dict:
 
 
 def cmd_backup_create(args) -> int:
+    from risk.auth import command_line_writer
     from risk.backup import backup_words, create_backup
 
-    backup = create_backup(args.workspace, args.out, keep=args.keep)
+    backup = create_backup(args.workspace, args.out, keep=args.keep, by=command_line_writer())
     emit(args, _backup_json(backup), f"Backup written: {backup.path}\n{backup_words(backup)}")
     return 0
 
@@ -246,10 +249,11 @@ def cmd_backup_check(args) -> int:
 
 
 def cmd_backup_restore(args) -> int:
+    from risk.auth import command_line_writer
     from risk.backup import backup_words, default_restore_folder, made_words, restore_backup
 
     to = args.to or default_restore_folder(args.backup)
-    backup = restore_backup(args.backup, to)
+    backup = restore_backup(args.backup, to, by=command_line_writer())
     emit(
         args,
         _backup_json(backup),

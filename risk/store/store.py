@@ -372,6 +372,15 @@ class OutcomeStore:
                 _audit_status(connection, user, assignment_id, old, status)
         return old
 
+    def note_workspace_event(self, action: str, *, user: str, details: dict) -> None:
+        """An audit line about the whole workspace (``backup``: a backup was made;
+        ``restore``: this copy was restored from one), with ``details`` (the file)."""
+        if action not in ("backup", "restore"):
+            raise ValueError(f"unknown workspace event {action!r}: backup or restore")
+        _require_user(user)
+        with self._write() as connection:
+            _audit(connection, user, action, "workspace", 0, None, details)
+
     def cancel_round(self, round_id: str, *, user: str) -> int:
         """Cancel the assignments of ``round_id`` still ``planned`` (those done stay done), in
         one transaction, each audited; returns how many were cancelled. An unknown round
