@@ -22,6 +22,7 @@ backup says so.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -49,8 +50,9 @@ RECORD_TABLES = {
     "users": "accounts",
     "audit_log": "audit entries",
 }
-#: The name ``create_backup`` gives a backup after the workspace's name: the only files
-#: ``keep`` deletes.
+#: The moment ``create_backup`` writes after the workspace's name (``town-2026-12-05-041500.zip``)
+#: and the name it matches: the only files ``keep`` deletes and ``latest_backup`` finds.
+STAMP_FORMAT = "%Y-%m-%d-%H%M%S"
 _STAMPED = re.compile(r"\d{4}-\d{2}-\d{2}-\d{6}\.zip")
 #: Files of a workspace that are not data: the load lock, SQLite's side files (the store is
 #: copied whole through its backup), half-written folders of a command that was stopped.
@@ -88,7 +90,7 @@ def create_backup(
     if not ws.meta.is_file():
         raise InputError(f"{ws.root} is not a workspace; create one with: risk ingest FOLDER")
     moment = dt.datetime.now().astimezone()
-    name = f"{ws.root.resolve().name}-{moment:%Y-%m-%d-%H%M%S}.zip"
+    name = f"{ws.root.resolve().name}-{moment.strftime(STAMP_FORMAT)}.zip"
     target = _target(ws, out, name)
     store_file, note = _store_file(ws)
     # no load meanwhile: a backup half of the last export and half of the next is no backup
@@ -130,12 +132,9 @@ def create_backup(
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
-    size = sum(entry["bytes"] for entry in manifest["files"].values())
-    made = Backup(target, len(files), size, records, note, manifest["created"])
+    made = _from_manifest(target, manifest)
     if keep is not None:
-        ours = sorted(target.parent.glob(f"{ws.root.resolve().name}-*.zip"), key=lambda p: p.name)
-        stamped = [p for p in ours if _STAMPED.fullmatch(p.name[len(ws.root.resolve().name) + 1 :])]
-        for old in stamped[:-keep]:
+        for old in _stamped_backups(target.parent, ws.root.resolve().name)[:-keep]:
             if old != target:
                 old.unlink()
     return made
@@ -176,7 +175,7 @@ def check_backup(path: str | Path) -> Backup:
         records = None
         if STORE in listed and STORE in names and not problems:
             store = Path(archive.extract(STORE, scratch))
-            integrity = _integrity(store)
+            integrity = _sqlite_check(store, "integrity_check")
             if integrity != "ok":
                 problems.append(f"the outcome store fails SQLite's integrity check: {integrity}")
             else:
@@ -191,8 +190,7 @@ def check_backup(path: str | Path) -> Backup:
             f"{path}: the backup is damaged: " + "; ".join(problems) + ". Nothing was changed; "
             "use another copy of the backup"
         )
-    size = sum(int(entry["bytes"]) for entry in listed.values())
-    return Backup(path, len(listed), size, records, manifest.get("note"), manifest["created"])
+    return _from_manifest(path, {**manifest, "records": records})
 
 
 def restore_backup(path: str | Path, to: str | Path, *, by: str | None = None) -> Backup:
@@ -250,11 +248,7 @@ def describe_backup(path: str | Path) -> Backup:
             manifest = _manifest(archive, path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputError(f"{path}: cannot be read as a backup ({exc})") from None
-    listed = manifest["files"]
-    size = sum(int(entry["bytes"]) for entry in listed.values())
-    return Backup(
-        path, len(listed), size, manifest.get("records"), manifest.get("note"), manifest["created"]
-    )
+    return _from_manifest(path, manifest)
 
 
 def backup_words(backup: Backup, lang: str = "en") -> str:
@@ -278,14 +272,7 @@ def store_damage(workspace: str | Path) -> str | None:
     store, _ = _store_file(Workspace(workspace))
     if store is None:
         return None
-    connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = connection.execute("PRAGMA quick_check").fetchall()
-        verdict = "; ".join(" ".join(str(r[0]).split()) for r in rows[:3])
-    except sqlite3.DatabaseError as exc:
-        verdict = str(exc)
-    finally:
-        connection.close()
+    verdict = _sqlite_check(store, "quick_check")
     if verdict == "ok":
         return None
     last = latest_backup(workspace)
@@ -312,7 +299,7 @@ def default_folder(workspace: str | Path) -> Path:
 def latest_backup(workspace: str | Path) -> Path | None:
     """The newest backup of ``workspace`` in :func:`default_folder`, or None."""
     root = Path(workspace).resolve()
-    found = sorted(default_folder(root).glob(f"{root.name}-*.zip"), key=lambda p: p.name)
+    found = _stamped_backups(default_folder(root), root.name)
     return found[-1] if found else None
 
 
@@ -383,7 +370,7 @@ def _copy_store(source: Path, snapshot: Path) -> None:
     finally:
         src.close()
         dst.close()
-    integrity = _integrity(snapshot)
+    integrity = _sqlite_check(snapshot, "integrity_check")
     if integrity != "ok":
         raise InputError(
             f"{source}: the outcome store fails SQLite's integrity check ({integrity}); no "
@@ -391,15 +378,35 @@ def _copy_store(source: Path, snapshot: Path) -> None:
         )
 
 
-def _integrity(store: Path) -> str:
-    connection = sqlite3.connect(store)
+def _stamped_backups(folder: Path, name: str) -> list[Path]:
+    """The backups ``create_backup`` wrote of the workspace ``name`` into ``folder``, oldest
+    first (their stamp sorts in time); another file named ``<name>-notes.zip`` is not one."""
+    found = [
+        p for p in folder.glob(f"{glob.escape(name)}-*.zip")
+        if _STAMPED.fullmatch(p.name[len(name) + 1 :])
+    ]  # fmt: skip
+    return sorted(found, key=lambda p: p.name)
+
+
+def _sqlite_check(store: Path, pragma: str) -> str:
+    """SQLite's ``quick_check`` or ``integrity_check`` of ``store``, read-only: "ok" or the
+    first problems it names (the error when the file cannot even be read)."""
+    connection = sqlite3.connect(f"{store.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        rows = connection.execute("PRAGMA integrity_check").fetchall()
+        rows = connection.execute(f"PRAGMA {pragma}").fetchall()
     except sqlite3.DatabaseError as exc:
         return str(exc)
     finally:
         connection.close()
-    return "; ".join(str(r[0]) for r in rows[:3])
+    return "; ".join(" ".join(str(r[0]).split()) for r in rows[:3])
+
+
+def _from_manifest(path: Path, manifest: dict) -> Backup:
+    listed = manifest["files"]
+    size = sum(int(entry["bytes"]) for entry in listed.values())
+    return Backup(
+        path, len(listed), size, manifest.get("records"), manifest.get("note"), manifest["created"]
+    )
 
 
 def _records(store: Path) -> dict[str, int]:

@@ -162,6 +162,17 @@ def test_keep_deletes_only_the_oldest_backups_of_this_workspace(workspace, tmp_p
         create_backup(workspace, folder, keep=0)
 
 
+def test_the_last_backup_named_is_one_a_backup_wrote(workspace):
+    """The damaged-store message names the last backup to restore: never another zip beside
+    them (``town-notes.zip`` sorts after every dated backup)."""
+    from risk.backup import default_folder, latest_backup
+
+    assert latest_backup(workspace) is None
+    made = create_backup(workspace)
+    (default_folder(workspace) / f"{workspace.resolve().name}-notes.zip").write_bytes(b"notes")
+    assert latest_backup(workspace) == made.path
+
+
 def test_no_backup_while_the_network_is_loaded_and_no_load_while_backing_up(
     workspace, tmp_path, run
 ):
