@@ -146,11 +146,16 @@ def run() -> None:
 
 def main() -> None:
     """:func:`run`, with a damaged outcome store said in words (with the backup to restore)
-    instead of a database traceback on every page."""
+    instead of a database traceback on every page, and a file the page needs that cannot be
+    read (an :class:`InputError` of the package: which file, which command writes it anew)."""
     import sqlalchemy as sa
+
+    from risk.errors import InputError
 
     try:
         run()
+    except InputError as exc:
+        st.error(common.tr("app.input_error", detail=str(exc)))
     except sa.exc.DatabaseError as exc:
         from risk.backup import store_damage
 

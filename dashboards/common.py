@@ -22,6 +22,7 @@ import streamlit as st
 
 from risk import auth, clock, maplayers
 from risk.dispatch import crewday
+from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
 from risk.outcomes import drafts
 from risk.settings import SettingsError, read_settings
@@ -100,15 +101,35 @@ def load_utility(workspace: Path):
     return _utility(str(workspace), modified_time(Workspace(workspace).meta))
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def _known_lengths(path: str, mtime: float) -> pd.Series:
+    from risk.workspace import known_lengths
+
+    return known_lengths(path)
+
+
+def load_known_lengths(workspace: Path) -> pd.Series:
+    """The last known length of every pipe ever loaded (:func:`risk.workspace.known_lengths`),
+    read once per load of the network."""
+    return _known_lengths(str(workspace), modified_time(Workspace(workspace).meta))
+
+
 @st.cache_data(show_spinner=False)
 def _scores(path: str, mtime: float) -> pd.DataFrame | None:
-    return pd.read_parquet(path) if mtime else None
+    from risk.workspace import read_parquet_file
+
+    return read_parquet_file(path, "risk score") if mtime else None
 
 
 def load_scores(workspace: Path) -> pd.DataFrame | None:
-    """``scores.parquet`` from ``risk score``, or None when the network is not scored yet."""
+    """``scores.parquet`` from ``risk score``, or None when the network is not scored yet
+    (or its file cannot be read: said, with the command that writes it anew)."""
     file = Workspace(workspace).scores
-    return _scores(str(file), modified_time(file))
+    try:
+        return _scores(str(file), modified_time(file))
+    except InputError:
+        st.warning(tr("common.damaged_report", file=str(file), command="risk score"))
+        return None
 
 
 def scores_date(workspace: Path) -> None:
@@ -141,9 +162,15 @@ def _json(path: str, mtime: float):
     return json.loads(Path(path).read_text(encoding="utf-8")) if mtime else None
 
 
-def load_json(file: Path):
-    """A JSON file (backtest report, model card), or None when missing."""
-    return _json(str(file), modified_time(file))
+def load_json(file: Path, command: str = "risk evaluate"):
+    """A JSON file (backtest report, model card), or None when missing. One that cannot be
+    read (damaged, edited by hand) is said with the command that writes it (``command``),
+    and the page goes on without it."""
+    try:
+        return _json(str(file), modified_time(file))
+    except (ValueError, UnicodeDecodeError):
+        st.warning(tr("common.damaged_report", file=str(file), command=command))
+        return None
 
 
 @st.cache_resource(show_spinner=False)
@@ -168,12 +195,16 @@ def _map_table(path: str, mtime: float, scores_mtime: float, year: int) -> pd.Da
 def load_map_table(workspace: Path, year: int) -> pd.DataFrame:
     """:func:`risk.maplayers.map_table` of the project (read-only, shared): once per network,
     scores and year instead of once per rerun."""
-    return _map_table(
-        str(workspace),
-        modified_time(Workspace(workspace).meta),
-        modified_time(Workspace(workspace).scores),
-        year,
-    )
+    scores = Workspace(workspace).scores
+    try:  # scores that cannot be read map as none (load_scores says so)
+        scores_stamp = (
+            modified_time(scores)
+            if _scores(str(scores), modified_time(scores)) is not None
+            else 0.0
+        )
+    except InputError:
+        scores_stamp = 0.0
+    return _map_table(str(workspace), modified_time(Workspace(workspace).meta), scores_stamp, year)
 
 
 @st.cache_resource(show_spinner=False)

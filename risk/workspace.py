@@ -197,13 +197,15 @@ class Workspace:
 
     def read_scores(self, columns: list[str] | None = None) -> pd.DataFrame | None:
         """The last scores (``columns`` only, when given); None before ``risk score``."""
-        return pd.read_parquet(self.scores, columns=columns) if self.scores.is_file() else None
+        if not self.scores.is_file():
+            return None
+        return read_parquet_file(self.scores, "risk score", columns=columns)
 
     def read_consequence(self, columns: list[str] | None = None) -> pd.DataFrame | None:
         """The consequence of failure per pipe; None before ``risk criticality``."""
         if not self.consequence.is_file():
             return None
-        return pd.read_parquet(self.consequence, columns=columns)
+        return read_parquet_file(self.consequence, "risk criticality", columns=columns)
 
 
 def _json_or_empty(path: Path) -> dict:
@@ -213,6 +215,40 @@ def _json_or_empty(path: Path) -> dict:
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     return content if isinstance(content, dict) else {}
+
+
+def read_parquet_file(
+    path: str | Path, command: str, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """A table the product wrote (``command`` writes it, e.g. ``risk score``);
+    :class:`InputError` naming the file and the command to run again when it cannot be read
+    (cut by a full disk, damaged, replaced by hand), never a traceback."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except (pa.ArrowException, OSError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"{path}: cannot be read as a table ({first}); it is written by '{command}': run "
+            "it again to write it anew (records are not in it)"
+        ) from None
+
+
+def read_json_file(path: str | Path, command: str) -> dict | None:
+    """A JSON report the product wrote (``command`` writes it, e.g. ``risk evaluate``): its
+    content, None when missing; :class:`InputError` naming the file and the command to run
+    again when it cannot be read (damaged on disk, edited by hand), never a traceback."""
+    file = Path(path)
+    if not file.is_file():
+        return None
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"{file}: not valid JSON ({exc}); it is written by '{command}': run it again to "
+            "write it anew (records are not in it)"
+        ) from None
 
 
 def fingerprint(paths) -> str:
@@ -527,8 +563,8 @@ def load_workspace(path: str | Path) -> UtilityData:
             continue
         try:
             tables[name] = gpd.read_parquet(file)
-        except ValueError:
-            tables[name] = pd.read_parquet(file)
+        except ValueError:  # no geometry (a table), or damaged: said by the next read
+            tables[name] = read_parquet_file(file, "risk ingest")
     report_file = folder / "report.json"
     if report_file.is_file():
         meta["report"] = json.loads(report_file.read_text())

@@ -334,3 +334,36 @@ def test_the_km_inspected_keep_pipes_a_later_export_dropped(run, tiny, recorded)
     after = workspace_impact(recorded, as_of=day, report={})
     assert after["km_inspected"] == pytest.approx(before["km_inspected"])
     assert after["leaks_found"] == before["leaks_found"] == 1
+    from apps import app_as
+
+    from risk.savings.words import impact_texts
+
+    with OutcomeStore(store_location(recorded)) as store:
+        create_user(store, "marc", "a long secret", "manager", None)
+    at = app_as(recorded, "marc", "impact")  # the page's cached lengths: the same km
+    assert not at.exception  # its backtest file is a stub: said, with the command, no traceback
+    assert any("cannot be read" in w.value and "risk evaluate" in w.value for w in at.warning)
+    shown = {m.label: m.value for m in at.metric}
+    km = impact_texts(workspace_impact(recorded, report={}))["km_inspected"]
+    assert shown["Length inspected"] == km
+
+
+def test_a_damaged_backtest_report_is_named_with_the_command_that_writes_it(run, recorded):
+    """``backtest.json`` cut or edited by hand: ``risk savings`` printed "internal error" and
+    a JSON traceback; the Model page one too."""
+    from apps import app_as
+
+    code, _, err = run("savings", recorded)
+    assert code == 2 and "backtest.json: not valid JSON" in err and "'risk evaluate'" in err
+    assert "Traceback" not in err
+    code, _, err = run("matrix", recorded)  # its scores.parquet is a stub
+    assert code == 2 and "scores.parquet: cannot be read as a table" in err, err
+    with OutcomeStore(store_location(recorded)) as store:
+        create_user(store, "erin", "a long secret", "engineer", None)
+    at = app_as(recorded, "erin", "model")  # its scores.parquet is a stub too
+    assert not at.exception
+    assert any("cannot be read" in w.value for w in at.warning)
+    said = [e.value for e in at.error]
+    assert any(
+        "scores.parquet: cannot be read as a table" in e and "'risk score'" in e for e in said
+    )

@@ -20,7 +20,8 @@ summary = impact.workspace_impact(
     workspace,
     store=common.get_store(workspace),
     pipes=common.load_utility(workspace).pipes,
-    report=common.load_json(common.backtest_file(workspace, "json")),
+    report=common.load_json(common.backtest_file(workspace, "json")) or {},  # {}: none, read
+    known_lengths=common.load_known_lengths(workspace),
 )
 texts = words.impact_texts(summary, lang)
 

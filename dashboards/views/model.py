@@ -75,7 +75,7 @@ def deciles_chart(rows: list[dict]):
 st.title(tr("model.title"))
 report = common.load_json(common.backtest_file(workspace, "json"))
 files = common.model_cards(workspace)
-cards = [(modelcard.card_name(f), common.load_json(f) or {}) for f in files]
+cards = [(modelcard.card_name(f), common.load_json(f, "risk score") or {}) for f in files]
 in_use = Workspace(workspace).read_scores_basis().get("model")  # made the current scores
 
 # -- the model in words ---------------------------------------------------------------------

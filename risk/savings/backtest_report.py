@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -96,8 +95,9 @@ METHOD_COLOURS = {
 
 def read_backtest_report(workspace: str | Path) -> dict | None:
     """The workspace's backtest report (``risk evaluate``), or None when there is none."""
-    file = backtest_report_file(workspace)
-    return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else None
+    from risk.workspace import read_json_file
+
+    return read_json_file(backtest_report_file(workspace), "risk evaluate")
 
 
 def backtest_summary(report: dict | None, share: float = STORY_SHARE) -> dict | None:

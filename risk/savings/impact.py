@@ -173,6 +173,7 @@ def workspace_impact(
     store=None,
     pipes: pd.DataFrame | None = None,
     report: dict | None = None,
+    known_lengths: pd.Series | None = None,
     as_of: dt.date | None = None,
     **overrides,
 ) -> dict:
@@ -180,13 +181,15 @@ def workspace_impact(
     ``[savings]`` of its ``settings.toml`` (``overrides`` that are not None win, e.g. the
     flags of ``risk savings``).
 
-    ``store``, ``pipes`` and ``report`` may be given when already loaded (the dashboard's
-    cached copies); otherwise they are read from the workspace. The Impact page and
+    ``store``, ``pipes``, ``report`` and ``known_lengths`` (:func:`risk.workspace.known_lengths`)
+    may be given when already loaded (the dashboard's cached copies); otherwise they are read
+    from the workspace. The Impact page and
     ``risk savings`` both call this, so they show the same figures.
     """
     from risk.auth import store_location
     from risk.store import OutcomeStore
-    from risk.workspace import data_folder, known_lengths
+    from risk.workspace import data_folder
+    from risk.workspace import known_lengths as read_known_lengths
 
     workspace = Path(workspace)
     settings = savings_settings(workspace, **overrides)
@@ -208,7 +211,7 @@ def workspace_impact(
         settings=settings,
         as_of=as_of,
         costs=cost_settings(workspace),
-        known_lengths=known_lengths(workspace),
+        known_lengths=read_known_lengths(workspace) if known_lengths is None else known_lengths,
     )
 
 
