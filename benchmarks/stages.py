@@ -105,6 +105,11 @@ def main(stage: str, work: Path, segments: int) -> dict:
         made = create_backup(workspace, work / "backups", keep=1)
         info["create_s"] = round(time.perf_counter() - start, 1)
         check_backup(made.path)
+        from risk.backup import store_damage
+
+        checked = time.perf_counter()  # what risk serve runs at start (SQLite's quick check)
+        assert store_damage(workspace) is None
+        info["store_check_s"] = round(time.perf_counter() - checked, 2)
         info["backup_mib"] = round(made.path.stat().st_size / 2**20, 1)
         info["outcomes"] = made.records["outcomes"]
     elif stage == "floor":

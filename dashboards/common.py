@@ -85,9 +85,13 @@ def _store_damage(path: str, stamp: tuple) -> str | None:
 
 
 def store_damage(workspace: Path) -> str | None:
-    """:func:`risk.backup.store_damage`, checked again when the store file changes."""
+    """:func:`risk.backup.store_damage`, checked again when the store file or its
+    write-ahead log (``-wal``, where writes sit until a checkpoint) changes."""
     store = Workspace(workspace).outcomes
-    stamp = (modified_time(store), store.stat().st_size if store.exists() else 0)
+    stamp = tuple(
+        (modified_time(f), f.stat().st_size if f.exists() else 0)
+        for f in (store, store.with_name(store.name + "-wal"))
+    )
     return _store_damage(str(workspace), stamp)
 
 
