@@ -228,11 +228,7 @@ def read_parquet_file(
     try:
         return pd.read_parquet(path, columns=columns)
     except (pa.ArrowException, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            f"{path}: cannot be read as a table ({first}); it is written by '{command}': run "
-            "it again to write it anew (records are not in it)"
-        ) from None
+        raise _unreadable(path, "cannot be read as a table", exc, command) from None
 
 
 def read_json_file(path: str | Path, command: str) -> dict | None:
@@ -245,10 +241,15 @@ def read_json_file(path: str | Path, command: str) -> dict | None:
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{file}: not valid JSON ({exc}); it is written by '{command}': run it again to "
-            "write it anew (records are not in it)"
-        ) from None
+        raise _unreadable(file, "not valid JSON", exc, command) from None
+
+
+def _unreadable(path, what: str, exc: Exception, command: str) -> InputError:
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return InputError(
+        f"{path}: {what} ({first}); it is written by '{command}': run it again to write it "
+        "anew (records are not in it)"
+    )
 
 
 def fingerprint(paths) -> str:
@@ -266,16 +267,7 @@ def fingerprint(paths) -> str:
 
 
 def _read_meta(workspace: Path) -> dict | None:
-    file = workspace / "meta.json"
-    if not file.is_file():
-        return None
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{file}: not valid JSON ({exc}). The file is written by 'risk ingest'; run it "
-            f"again to rebuild the network data (records are kept)."
-        ) from None
+    return read_json_file(workspace / "meta.json", "risk ingest")
 
 
 def data_folder(workspace: str | Path) -> Path:
