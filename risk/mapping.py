@@ -123,6 +123,31 @@ def alias_key(code: str) -> str:
     return re.sub(r"[\s\-_./]+", "", code.upper())
 
 
+#: A grade, pressure class or thickness class written after a material code (PE100, PE 80,
+#: PVC PN16, PE100 SDR11, fonte ductile K9): the material is the code before it.
+_GRADE_SUFFIX = re.compile(r"(?:PN|SDR|K)?\d+$")
+
+
+def material_alias(code: str) -> str | None:
+    """The canonical material of a code :data:`risk.contract.MATERIAL_ALIASES` knows, with
+    or without a grade or class after it, else None.
+
+    >>> material_alias("PE100"), material_alias("pe 100 sdr11"), material_alias("PVC PN16")
+    ('pe', 'pe', 'pvc')
+    >>> material_alias("FONTE DUCTILE K9"), material_alias("B2") is None
+    ('ductile_iron', True)
+    """
+    key = alias_key(code)
+    while key:
+        if key in MATERIAL_ALIASES:
+            return MATERIAL_ALIASES[key]
+        shorter = _GRADE_SUFFIX.sub("", key)
+        if shorter == key:
+            return None
+        key = shorter
+    return None
+
+
 def read_mapping(path: str | Path | None) -> Mapping:
     """Read and check a mapping file; ``None`` gives the empty mapping.
 
@@ -404,7 +429,7 @@ class _Checker:
             return ("the value must be a text in quotes", 'Write it as "YOUR CODE" = "value"')
         if column == "material":
             text = str(value)
-            if text.lower() not in MATERIALS and alias_key(text) not in MATERIAL_ALIASES:
+            if text.lower() not in MATERIALS and material_alias(text) is None:
                 return (
                     f"'{shorten(text)}' is not a canonical material"
                     f"{_did_you_mean(text.lower(), MATERIALS)}",

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from risk import clock
-from risk.contract import MATERIAL_ALIASES, MATERIALS, Findings, shorten
-from risk.mapping import SEPARATORS, LayerMapping, alias_key
+from risk.contract import MATERIALS, Findings, shorten
+from risk.mapping import SEPARATORS, LayerMapping, alias_key, material_alias
 
 _TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
 _FALSE = {"false", "no", "n", "0", "f", "non", "faux"}
@@ -569,7 +569,7 @@ def canonical_materials(
         elif code.lower() in MATERIALS:
             lookup[code] = code.lower()
         else:
-            lookup[code] = MATERIAL_ALIASES.get(alias_key(code), "")
+            lookup[code] = material_alias(code) or ""
     ambiguous = [c for c in lookup if alias_key(c) in AMBIGUOUS_MATERIAL_CODES and c not in mapped]
     for code in ambiguous:
         read_as, other, canonical = AMBIGUOUS_MATERIAL_CODES[alias_key(code)]

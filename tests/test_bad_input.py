@@ -354,6 +354,18 @@ def test_fonte_alone_is_read_as_grey_cast_iron_and_named_as_ambiguous(run, tmp_p
     assert "'Fonte grise'" not in out
 
 
+def test_a_material_code_with_its_grade_is_the_material(run, tmp_path):
+    """'PE100' (a French export writes the polyethylene's grade) became 'unknown' for every
+    PE main: the model lost their material. A grade or pressure class after a known code is
+    the material; a code still not known is named."""
+    folder = write_pipes_csv(tmp_path / "u", material=["PE100", "PVC PN16", "PE 80 SDR11", "XB9"])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    materials = load_workspace(tmp_path / "ws").pipes.set_index("pipe_id")["material"]
+    assert materials.tolist() == ["pe", "pvc", "pe", "unknown"]
+    assert "not recognised and became 'unknown': 'XB9' (1)" in out
+
+
 def test_negative_lengths_are_missing_and_named(run, tmp_path):
     folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "-20", "30", "40"])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
