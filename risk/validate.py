@@ -379,9 +379,32 @@ def parse_dates(
             hint,
             rows=_rows(table, bad),
         )
+    if not lm.date_format and layer != "weather":  # monthly weather is written 2012-05
+        _note_partial_dates(table, text, parsed, column, layer, file, findings)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
     return parsed.dt.floor("D").astype("datetime64[ns]")
+
+
+def _note_partial_dates(table, text, parsed, column, layer, file, findings) -> None:
+    """Dates written as a year alone (2012) or a month (2012-05) read as its first day, said:
+    a failure of "2012" is not one of 1 January (its season, its weather are unknown)."""
+    for pattern, what, first in (
+        (r"\d{4}", "a year alone", "1 January of that year"),
+        (r"\d{4}-\d{1,2}", "a year and month only", "the first day of that month"),
+    ):
+        partial = text.str.fullmatch(pattern).fillna(False) & parsed.notna()
+        if partial.any():
+            findings.warn(
+                layer,
+                file,
+                "partial_dates",
+                f"column '{column}': {of_total(int(partial.sum()), int(parsed.notna().sum()), 'dates')} "
+                f"written as {what} (for example {_examples(text[partial])}): read as {first}",
+                "Their count per year is right; their season is not known. If another column "
+                "holds the full date, map it instead",
+                rows=_rows(table, partial),
+            )  # fmt: skip
 
 
 #: Date formats a utility's export often uses, tried on dates that did not parse.

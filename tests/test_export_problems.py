@@ -460,3 +460,48 @@ def test_a_break_layer_shifted_off_the_pipes_is_named_with_its_direction():
         findings = Findings()
         warn_located_off_the_pipes(links, pipes, 10.0, "breaks", "breaks.csv", findings)
         assert not findings.problems
+
+
+def test_breaks_dated_by_a_year_alone_are_said_and_two_in_one_year_kept(tiny):
+    """An old register writes the year of each failure ("2015"): it read as 1 January
+    without a word, two failures of one pipe in one year were "an exact repeat" and one was
+    dropped, and work orders were "one failure entered twice"."""
+    breaks = pd.read_csv(tiny / "breaks.csv", dtype=str)
+    breaks["date"] = breaks["date"].str[:4]
+    breaks.loc[1, "date"] = "2015"  # P-0001 twice in 2015
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    (said,) = _warnings(data, "partial_dates")
+    assert said["message"].startswith(
+        "column 'date': 9 of 9 dates are written as a year alone (for example '2015', '2018', "
+    )
+    assert "read as 1 January of that year" in said["message"]
+    assert (data.breaks["date"] == pd.Timestamp("2015-01-01")).sum() == 2  # both kept
+    (kept,) = _warnings(data, "duplicate_rows")
+    assert "they are kept (dated by a year or month alone" in kept["message"]
+    assert not _warnings(data, "same_pipe_and_day")
+    _breaks_with_ids(tiny, [("WO-77", "2015", "P-0001")])
+    assert not _warnings(read_utility(tiny), "same_pipe_and_day")
+
+
+def test_breaks_located_by_lon_lat_columns_are_told_the_mapping_that_reads_them(run, tiny):
+    """A break register with 'lon' and 'lat' columns and no pipe reference was told to map
+    a pipe_id column; the message now gives the lines that load it, and they do."""
+    breaks = pd.read_csv(tiny / "breaks.csv").dropna(subset=["x"])
+    points = gpd.GeoSeries(gpd.points_from_xy(breaks["x"], breaks["y"]), crs="EPSG:2154")
+    lonlat = points.to_crs(4326)
+    pd.DataFrame(
+        {"date": breaks["date"].to_numpy(), "lon": lonlat.x.to_numpy(), "lat": lonlat.y.to_numpy()}
+    ).to_csv(tiny / "breaks.csv", index=False)
+    mapping = (tiny / "mapping.toml").read_text()  # its [breaks] crs is for x and y
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 2
+    assert "The file has the coordinate columns 'lon' and 'lat'" in err
+    assert '[breaks.columns] x = "lon" and y = "lat"' in err and 'crs = "EPSG:4326"' in err
+    mapping = mapping.replace('crs = "EPSG:2154"', 'crs = "EPSG:4326"')
+    (tiny / "m.toml").write_text(mapping + '\n[breaks.columns]\nx = "lon"\ny = "lat"\n')
+    code, out, err = run(
+        "ingest", tiny, "--workspace", tiny.parent / "ws", "--mapping", tiny / "m.toml"
+    )
+    assert code == 0, err
+    assert "Breaks: 2, linked 2" in out

@@ -376,14 +376,47 @@ def _has_pipe_reference(table, layer: str, file: str, findings: Findings) -> boo
     has_location = isinstance(table, gpd.GeoDataFrame) or ("x" in table and "y" in table)
     if "pipe_id" in table or has_location:
         return True
+    fix = f'Map your pipe reference column: [{layer}.columns] pipe_id = "YOUR_COLUMN"'
+    pair = _coordinate_columns(table)
+    if pair is not None:  # lon/lat, easting/northing, X/Y: the mapping lines to write
+        x, y = pair
+        values = pd.to_numeric(table[x], errors="coerce"), pd.to_numeric(table[y], errors="coerce")
+        degrees = bool(values[0].abs().le(180).all() and values[1].abs().le(90).all())
+        crs = "EPSG:4326" if degrees else "EPSG:xxxx"
+        fix = (
+            f"The file has the coordinate columns '{x}' and '{y}': map them under "
+            f'[{layer}.columns] x = "{x}" and y = "{y}", and give their CRS under [{layer}]: '
+            f'crs = "{crs}"'
+            + (" (they read as longitude and latitude in degrees)" if degrees else
+               " (your projection's code)")
+            + f". Or map your pipe reference column: [{layer}.columns] pipe_id = \"YOUR_COLUMN\""
+        )  # fmt: skip
     findings.error(
         layer,
         file,
         "missing_columns",
         f"{layer} need a pipe_id column or a location (geometry, or x and y columns)",
-        f'Map your pipe reference column: [{layer}.columns] pipe_id = "YOUR_COLUMN"',
+        fix,
     )
     return False
+
+
+#: Column names of point coordinates as exports write them (compared in lower case).
+_COORDINATE_NAMES = (
+    ("lon", "lat"), ("lng", "lat"), ("long", "lat"), ("longitude", "latitude"),
+    ("x", "y"), ("coord_x", "coord_y"), ("x_coord", "y_coord"), ("easting", "northing"),
+    ("xcoord", "ycoord"), ("point_x", "point_y"),
+)  # fmt: skip
+
+
+def _coordinate_columns(table) -> tuple[str, str] | None:
+    """The columns of ``table`` that hold point coordinates under another name than x and
+    y (``lon``/``lat``, ``X``/``Y``, ``easting``/``northing``, ...), or None."""
+    by_lower = {str(c).lower(): str(c) for c in table.columns}
+    for x, y in _COORDINATE_NAMES:
+        if x in by_lower and y in by_lower:
+            return by_lower[x], by_lower[y]
+    return None
 
 
 def _with_location(out: pd.DataFrame, table, layer, file, lm, findings, repair):

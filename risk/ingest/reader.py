@@ -222,13 +222,18 @@ def read_utility(
         breaks = _empty_breaks()
     if len(breaks):
         step("link breaks")
+        # dated by a year or month alone: breaks of one pipe share "a day" by that alone
+        to_the_day = not any(
+            w.code == "partial_dates" and w.layer == "breaks" for w in findings.warnings
+        )
         breaks = drop_duplicate_breaks(
             breaks,
             str(files["breaks"]),
             findings,
             keep=mapping.layer("breaks").duplicates == "keep",
+            to_the_day=to_the_day,
         )
-        warn_breaks_recorded_twice(breaks, str(files["breaks"]), findings)
+        warn_breaks_recorded_twice(breaks, str(files["breaks"]), findings, to_the_day=to_the_day)
         breaks = follow_merged(breaks, merged_ids)
         links = link_to_pipes(
             breaks, pipes, tolerance_m=link_tolerance_m, excluded_ids=excluded_ids

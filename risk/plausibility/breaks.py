@@ -67,9 +67,11 @@ def placeholder_dates(dates: pd.Series) -> pd.Series:
 
 
 def drop_duplicate_breaks(
-    breaks: pd.DataFrame, file: str, findings: Findings, *, keep: bool
+    breaks: pd.DataFrame, file: str, findings: Findings, *, keep: bool, to_the_day: bool = True
 ) -> pd.DataFrame:
-    """Report rows that repeat another break exactly; drop the repeats unless ``keep``."""
+    """Report rows that repeat another break exactly; drop the repeats unless ``keep``, or
+    unless the dates are not ``to_the_day`` (a year or month alone: two failures of one pipe
+    that year are written alike)."""
     columns = [c for c in ("date", "reported_pipe_id", "kind", "flow_m3_per_h") if c in breaks]
     key = pd.DataFrame({c: breaks[c].to_numpy() for c in columns})
     if has_own_break_ids(breaks):
@@ -88,14 +90,19 @@ def drop_duplicate_breaks(
     example = f"{first['date'].date() if pd.notna(first['date']) else 'no date'}"
     if pd.notna(first.get("reported_pipe_id")):
         example += f" on pipe {first['reported_pipe_id']}"
-    if keep:
+    if keep or not to_the_day:
+        why = (
+            'duplicates = "keep" in the mapping'
+            if keep
+            else "dated by a year or month alone, two failures of one pipe in it are written alike"
+        )
         findings.warn(
             "breaks",
             file,
             "duplicate_rows",
             f"{counted(int(repeat.sum()), 'break row repeats', 'break rows repeat')} an "
-            f'earlier row exactly (first: {example}); they are kept (duplicates = "keep" in '
-            "the mapping) and each counts as a failure",
+            f"earlier row exactly (first: {example}); they are kept ({why}) and each counts "
+            "as a failure",
             rows=breaks.loc[repeat, "_row"],
         )
         return breaks
@@ -119,17 +126,20 @@ def has_own_break_ids(breaks: pd.DataFrame) -> bool:
     return not (breaks["break_id"].astype("string") == numbered).fillna(False).all()
 
 
-def warn_breaks_recorded_twice(breaks: pd.DataFrame, file: str, findings: Findings) -> None:
+def warn_breaks_recorded_twice(
+    breaks: pd.DataFrame, file: str, findings: Findings, *, to_the_day: bool = True
+) -> None:
     """Name the breaks of the file's own ``break_id``s that look recorded twice (kept: the
-    user decides): one pipe and day under several break_ids (a failure entered twice), and
-    one break_id on breaks of different days or pipes (a work-order number reused). Exact
-    repeats of a row are :func:`drop_duplicate_breaks`' business."""
+    user decides): one pipe and day under several break_ids (a failure entered twice; only
+    when the dates are ``to_the_day``, not a year or month alone), and one break_id on
+    breaks of different days or pipes (a work-order number reused). Exact repeats of a row
+    are :func:`drop_duplicate_breaks`' business."""
     if breaks.empty or not has_own_break_ids(breaks):
         return
     ids = breaks["break_id"].astype("string")
     day = breaks["date"].dt.strftime("%Y-%m-%d")
     pipe = breaks["reported_pipe_id"].astype("string")
-    named = ids.notna() & day.notna() & pipe.notna()
+    named = ids.notna() & day.notna() & pipe.notna() & to_the_day
     pipe_day = (pipe + " on " + day).where(named)
     ids_per_pipe_day = ids.groupby(pipe_day).transform("nunique")
     twice = (named & (ids_per_pipe_day > 1)).to_numpy(dtype=bool)
