@@ -706,6 +706,8 @@ def test_a_flow_that_is_not_a_number_is_said_not_dropped(workspace):
 
 def test_a_leak_kind_given_with_nothing_found_is_said_not_kept(workspace):
     at = app_as(workspace, "nadia", "crew")
+    # the leak's questions say whom they are for, before the crew answers them
+    assert "Only for a leak found (left out otherwise):" in texts(at)
     at.radio(key="f_result").set_value("nothing_found")
     at.radio(key="f_leak_kind").set_value("joint")
     at.text_input(key="f_flow").input("1.5")

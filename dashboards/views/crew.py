@@ -222,6 +222,10 @@ with st.container(key="crew-pipe"):
             if row is None:  # inside the form: typing then tapping Save is one submission
                 st.text_input(tr("crew.other_pipe"), key="f_other_pipe")
             result = code_radio(tr("crew.result"), "result", RESULTS)
+            # A form cannot hide the leak's questions until "Leak found" is tapped (nothing
+            # changes before Save; a result outside the form would cost a rerun per tap, and
+            # taps made meanwhile on a slow network are lost): they say whom they are for.
+            st.caption(tr("crew.if_leak"))
             leak_kind = code_radio(tr("crew.leak_kind"), "leak_kind", LEAK_KINDS)
             # Text, read by outcome_from_form: a number field drops a French decimal comma
             # ("2,5" became 25) and empties "abc" without a word; the form names each problem
