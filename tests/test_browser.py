@@ -31,7 +31,9 @@ def test_a_crew_records_a_leak_and_the_manager_sees_it(server, browser):
     page.get_by_role("heading", name="Inspection list").wait_for()
     page.locator("canvas").first.wait_for(state="attached", timeout=20_000)
     shoot(page, "crew-list")
-    page.get_by_text("Leak found", exact=True).click()  # the leak kinds are one tap each (radio buttons)
+    page.get_by_text(
+        "Leak found", exact=True
+    ).click()  # the leak kinds are one tap each (radio buttons)
     page.get_by_role("radiogroup", name="Where was the leak?").get_by_text("joint").click()
     page.get_by_role("textbox", name="Estimated flow (m³/h)").fill("2.5")
     page.get_by_role("button", name="Save").click()
