@@ -159,6 +159,15 @@ MAX_MESSAGE_CHARS = 1_000
 MAX_CELL_CHARS = 1_000
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """``n`` with the words that agree with it, for messages.
+
+    >>> counted(1, "pipe has", "pipes have"), counted(1204, "pipe has", "pipes have")
+    ('1 pipe has', '1,204 pipes have')
+    """
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def shorten(text, limit: int = MAX_VALUE_CHARS) -> str:
     """``text`` as a string of at most ``limit`` characters, cut with "…" when longer."""
     text = str(text)
@@ -211,7 +220,9 @@ class DataContractError(InputError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        lines = [f"{len(self.problems)} problem(s) in the input; nothing was written:"]
+        lines = [
+            f"{counted(len(self.problems), 'problem', 'problems')} in the input; nothing was written:"
+        ]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 

@@ -51,6 +51,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from risk.consequence.settings import CriticalitySettings
+from risk.contract import counted
 from risk.costs import CostSettings
 from risk.dispatch.workdays import DispatchSettings
 from risk.errors import InputError
@@ -223,7 +224,7 @@ def read_settings(workspace: str | Path) -> dict:
         ) from None
     problems = check_settings(raw)
     if problems:
-        lines = [f"{file}: {len(problems)} problem(s); nothing was changed:"]
+        lines = [f"{file}: {counted(len(problems), 'problem', 'problems')}; nothing was changed:"]
         raise SettingsError("\n".join([*lines, *(f"  - {p}" for p in problems)]))
     return raw
 

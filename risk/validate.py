@@ -14,20 +14,11 @@ import numpy as np
 import pandas as pd
 
 from risk import clock
-from risk.contract import MATERIALS, Findings, shorten
+from risk.contract import MATERIALS, Findings, counted, shorten
 from risk.mapping import SEPARATORS, LayerMapping, alias_key, material_alias
 
 _TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
 _FALSE = {"false", "no", "n", "0", "f", "non", "faux"}
-
-
-def counted(n: int, one: str, many: str) -> str:
-    """``n`` with the words that agree with it, for messages.
-
-    >>> counted(1, "pipe has", "pipes have"), counted(1204, "pipe has", "pipes have")
-    ('1 pipe has', '1,204 pipes have')
-    """
-    return f"{n:,} {one if n == 1 else many}"
 
 
 def of_total(n: int, total: int, noun: str, verb: str = "are") -> str:

@@ -233,7 +233,7 @@ def test_every_mapping_problem_is_reported_at_once(run, tmp_path):
     )
     folder = utility(tmp_path, {"pipes.csv": GOOD_CSV}, text)
     err = ingest_fails(run, folder, tmp_path / "ws")
-    assert "5 problem(s)" in err
+    assert "5 problems" in err
     for where in ("[pipes] file", "[pipes] drop", "[pipes] short_segments", "pipe_idd", "[breaks]"):
         assert where in err
 

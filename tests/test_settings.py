@@ -54,7 +54,8 @@ def _problems(tmp_path, text: str) -> list[str]:
     with pytest.raises(SettingsError) as info:
         read_settings(tmp_path)
     header, *lines = str(info.value).splitlines()
-    assert header == f"{tmp_path / 'settings.toml'}: {len(lines)} problem(s); nothing was changed:"
+    problems = "1 problem" if len(lines) == 1 else f"{len(lines)} problems"
+    assert header == f"{tmp_path / 'settings.toml'}: {problems}; nothing was changed:"
     return [line.removeprefix("  - ") for line in lines]
 
 

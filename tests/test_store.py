@@ -139,7 +139,7 @@ def test_each_bad_row_kind_is_named_and_nothing_is_written(store, changes, messa
     with pytest.raises(DataContractError, match=message) as raised:
         store.record_many(rows, user="amira", file="form.csv", today=TODAY)
 
-    assert str(raised.value).startswith("1 problem(s) in the input; nothing was written:")
+    assert str(raised.value).startswith("1 problem in the input; nothing was written:")
     assert "form.csv: " in str(raised.value)
     assert_nothing_written(store)
 
@@ -170,7 +170,7 @@ def test_import_reports_every_problem_with_file_rows_and_fix(store, tmp_path):
         store.import_csv(path, user="amira", today=TODAY)
 
     text = str(raised.value)
-    assert text.startswith("5 problem(s) in the input; nothing was written:")
+    assert text.startswith("5 problems in the input; nothing was written:")
     assert f"{path}: column 'result' has an unknown value in 2 rows (first: 'leak')" in text
     assert "(rows 2, 6)" in text
     assert "'leak_kind' is empty where result is leak_found in 1 row" in text
@@ -365,7 +365,7 @@ def test_a_correction_of_no_record_or_of_another_pipe_is_refused(store, tmp_path
     with pytest.raises(DataContractError) as refused:
         store.import_csv(path, user="amira", today=TODAY)
     message = str(refused.value)
-    assert "column 'corrects_key' names no stored outcome in 1 row(s) (first: 'form-9')" in message
+    assert "column 'corrects_key' names no stored outcome in 1 row (first: 'form-9')" in message
     assert "'P-0007' corrects an outcome of 'P-0042'" in message
     assert len(store.outcomes()) == 1
 
@@ -451,8 +451,8 @@ def test_add_assignments_names_bad_plan_rows(store):
     with pytest.raises(DataContractError) as raised:
         store.add_assignments(plan, user="planner", round_id="r1")
     text = str(raised.value)
-    assert "column 'pipe_id' is empty or invalid in 1 row(s) (rows 2)" in text
-    assert "column 'planned_date' is empty or invalid in 1 row(s) (rows 1)" in text
+    assert "column 'pipe_id' is empty or invalid in 1 row (rows 2)" in text
+    assert "column 'planned_date' is empty or invalid in 1 row (rows 1)" in text
     assert_nothing_written(store)
 
 
@@ -515,7 +515,7 @@ def test_unknown_or_mismatched_assignments_are_refused(store, planned):
     with pytest.raises(DataContractError) as raised:
         store.record_many(rows, user="amira")
     text = str(raised.value)
-    assert "column 'assignment_id' refers to no planned inspection in 1 row(s) (first: 99)" in text
+    assert "column 'assignment_id' refers to no planned inspection in 1 row (first: 99)" in text
     assert "(first: 'P-0005', but assignment 3 is for 'P-0003')" in text
     assert len(store.outcomes()) == 0
     assert store.assignments()["status"].tolist() == ["planned"] * 3

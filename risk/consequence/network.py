@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 
 from risk.consequence.inpfile import EXPORT_AGAIN, inp_outline, roughness_words, why_unreadable
 from risk.consequence.settings import DEFAULT_SITE_WEIGHTS, CriticalitySettings
+from risk.contract import counted
 from risk.errors import InputError
 from risk.geometry import coordinates_crs, has_shape
 
@@ -338,7 +339,7 @@ def read_customers(folder: Path, model: HydraulicModel) -> np.ndarray | None:
     unknown = int(position.isna().sum())
     if unknown:
         model.warnings.append(
-            f"{path.name}: {unknown:,} row(s) name no junction of the model (first: "
+            f"{path.name}: {counted(unknown, 'row', 'rows')} name no junction of the model (first: "
             f"{table.loc[position.isna(), 'junction_id'].iloc[0]!r}); they are ignored"
         )
     out = np.zeros(model.n_junctions)

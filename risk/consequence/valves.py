@@ -46,6 +46,7 @@ from scipy.sparse.csgraph import connected_components
 from risk.consequence.graph import depth_first
 from risk.consequence.network import find_file, given_crs
 from risk.consequence.settings import CriticalitySettings
+from risk.contract import counted
 from risk.errors import InputError
 
 VALVES_STEM = "valves"
@@ -199,7 +200,7 @@ def _place_ids(path, table, valve_id, model, pipe_to_link, link_row) -> ValveLay
             f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
         )
         raise ValveFileError(
-            f"{path.name}: {len(problems)} row(s) cannot be used: {shown}. Each row names a "
+            f"{path.name}: {counted(len(problems), 'row', 'rows')} cannot be used: {shown}. Each row names a "
             "pipe of the model (pipe_id) and one of its two end nodes (node_id, as in "
             "network.inp): fix those rows or remove them."
         )

@@ -58,7 +58,9 @@ class WriteRefusedError(DataContractError):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(problems)
-        lines = [f"Refused, nothing was written: {len(self.problems)} problem(s):"]
+        lines = [
+            f"Refused, nothing was written: {counted(len(self.problems), 'problem', 'problems')}:"
+        ]
         lines += [f"  - {p}" for p in self.problems]
         self.args = ("\n".join(lines),)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from risk.contract import Findings
+from risk.contract import Findings, counted
 from risk.store.models import assignments_table, outcomes_table
 from risk.store.validation import LAYER, CleanOutcome
 
@@ -40,7 +40,7 @@ def check_assignments(
             LAYER,
             file,
             "assignment_id_unknown",
-            f"column 'assignment_id' refers to no planned inspection in {len(unknown)} row(s) "
+            f"column 'assignment_id' refers to no planned inspection in {counted(len(unknown), 'row', 'rows')} "
             f"(first: {unknown[0].assignment_id}); expected the id of a stored assignment",
             "Copy the assignment_id from the inspection list, or leave it empty",
             rows=[o.row for o in unknown],
@@ -54,8 +54,8 @@ def check_assignments(
             LAYER,
             file,
             "pipe_id_not_assigned",
-            f"column 'pipe_id' differs from the pipe of the assignment in {len(other_pipe)} "
-            f"row(s) (first: {first.pipe_id!r}, but assignment {first.assignment_id} is for "
+            f"column 'pipe_id' differs from the pipe of the assignment in "
+            f"{counted(len(other_pipe), 'row', 'rows')} (first: {first.pipe_id!r}, but assignment {first.assignment_id} is for "
             f"{pipes[first.assignment_id]!r}); expected the assigned pipe",
             "Correct pipe_id, or leave assignment_id empty for a pipe checked off-plan",
             rows=[o.row for o in other_pipe],
@@ -88,7 +88,7 @@ def check_corrections(
             LAYER,
             file,
             "corrects_key_unknown",
-            f"column 'corrects_key' names no stored outcome in {len(unknown)} row(s) (first: "
+            f"column 'corrects_key' names no stored outcome in {counted(len(unknown), 'row', 'rows')} (first: "
             f"{unknown[0].corrects_key!r}); expected the idempotency_key of the outcome the row "
             "replaces, stored before or on an earlier row",
             "Copy the key from the export's idempotency_key column, or leave corrects_key "
@@ -101,8 +101,8 @@ def check_corrections(
             LAYER,
             file,
             "corrects_key_other_pipe",
-            f"column 'corrects_key' names an outcome of another pipe in {len(other_pipe)} "
-            f"row(s) (first: {first.pipe_id!r} corrects an outcome of {pipe!r}); expected an "
+            f"column 'corrects_key' names an outcome of another pipe in "
+            f"{counted(len(other_pipe), 'row', 'rows')} (first: {first.pipe_id!r} corrects an outcome of {pipe!r}); expected an "
             "outcome of the same pipe",
             "Check pipe_id and corrects_key: a correction replaces a record of its own pipe",
             rows=[o.row for o, _ in other_pipe],
@@ -134,8 +134,8 @@ def check_crew_of_rows(
             "accounts",
             file,
             "assignment_of_another_crew",
-            f"column 'assignment_id' names an assignment of another crew in {len(other)} "
-            f"row(s) (first: assignment {first} belongs to crew {owners[first]!r}, not "
+            f"column 'assignment_id' names an assignment of another crew in "
+            f"{counted(len(other), 'row', 'rows')} (first: assignment {first} belongs to crew {owners[first]!r}, not "
             f"{crew!r}); a crew member records only for their own crew's assignments",
             "Ask a supervisor to reassign it, or record the outcome without an assignment",
             rows=[o.row for o in other],

@@ -26,7 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from risk import clock
-from risk.contract import DataContractError, Findings, Problem
+from risk.contract import DataContractError, Findings, Problem, counted
 from risk.errors import ConflictError
 from risk.store.corrections import counted_outcomes
 from risk.store.csv_files import read_outcomes_csv, write_csv_atomically
@@ -610,7 +610,7 @@ def _raise_conflicts(conflicts: list[tuple[CleanOutcome, dict]], file: str) -> N
         file,
         "idempotency_key_stored_conflict",
         f"column 'idempotency_key' repeats a stored key with different content in "
-        f"{len(conflicts)} row(s) (first: {conflicts[0][0].idempotency_key!r}, stored as "
+        f"{counted(len(conflicts), 'row', 'rows')} (first: {conflicts[0][0].idempotency_key!r}, stored as "
         f"outcome {conflicts[0][1]['outcome_id']}); expected new keys for new outcomes",
         "Give these rows new keys, or remove them if they are already stored",
         rows=sorted(o.row for o, _ in conflicts),

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, replace
 import pandas as pd
 
 from risk import clock
-from risk.contract import Findings, Problem
+from risk.contract import Findings, Problem, counted
 from risk.store.models import LEAK_KINDS, MAX_FLOW_M3_PER_H, MAX_KEY_LENGTH, RESULTS
 from risk.textrules import (
     EARLIEST_DATE,
@@ -543,7 +543,7 @@ def check_plan(plan: pd.DataFrame) -> list[dict]:
                 "assignments",
                 file,
                 f"{column}_missing",
-                f"column '{column}' is empty or invalid in {int(bad.sum())} row(s)",
+                f"column '{column}' is empty or invalid in {counted(int(bad.sum()), 'row', 'rows')}",
                 f"Give every planned inspection a {column}",
                 rows=(table.index[bad] + 1).tolist(),
             )
@@ -555,7 +555,7 @@ def check_plan(plan: pd.DataFrame) -> list[dict]:
                 "assignments",
                 file,
                 "visit_order_invalid",
-                f"column 'visit_order' is not a whole number >= 1 in {int(bad.sum())} row(s)",
+                f"column 'visit_order' is not a whole number >= 1 in {counted(int(bad.sum()), 'row', 'rows')}",
                 "Number the visits of each crew and day 1, 2, 3, ... or drop the column",
                 rows=(table.index[bad] + 1).tolist(),
             )
@@ -569,7 +569,7 @@ def check_plan(plan: pd.DataFrame) -> list[dict]:
                 "assignments",
                 file,
                 f"{column}_unsafe",
-                f"column '{column}' is not a valid identifier in {int(bad.sum())} row(s) "
+                f"column '{column}' is not a valid identifier in {counted(int(bad.sum()), 'row', 'rows')} "
                 f"(first: {texts.iloc[first][:60]!r}, {unsafe.iloc[first]}); expected "
                 f"{IDENTIFIER_HINT}",
                 f"Correct the {column} values",
