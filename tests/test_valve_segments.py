@@ -172,7 +172,7 @@ def test_a_bad_valves_file_is_an_error_naming_the_file_and_the_row(tmp_path):
     model = read_model(inp)
     path = tmp_path / "valves.csv"
     path.write_text("pipe_id,node_id\nAB,A\nAB,C\nBC,Z\n")
-    with pytest.raises(ValveFileError, match=r"valves\.csv: 2 row\(s\) cannot be used") as info:
+    with pytest.raises(ValveFileError, match=r"valves\.csv: 2 rows cannot be used") as info:
         read_valves(path, model, {})
     assert "row 3: node 'C' is not an end of pipe 'AB'" in str(info.value)
     assert "row 4: node 'Z' is not a node of the model" in str(info.value)
