@@ -134,6 +134,14 @@ def test_bad_crews_are_explained(tmp_path):
         read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
 
 
+def test_a_crews_file_may_name_its_crews_in_a_crew_column(tmp_path):
+    """Rounds, accounts and the crew's page call it the crew: a crews file headed
+    ``crew,km_per_day`` was refused for want of a 'name' column."""
+    (tmp_path / "crews.csv").write_text("crew,km_per_day\nNord,3\nSud,2.5\n")
+    crews = read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
+    assert [(c.name, c.km_per_day) for c in crews] == [("Nord", 3.0), ("Sud", 2.5)]
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [

@@ -99,7 +99,8 @@ _CREWS_EXAMPLE = "Example:\nname,km_per_day\nEquipe Nord,3.5"
 
 
 def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
-    """Read crews from a CSV with ``name`` and ``km_per_day`` or ``checks_per_day``.
+    """Read crews from a CSV with ``name`` (or ``crew``, as the rounds call it) and
+    ``km_per_day`` or ``checks_per_day``.
 
     An optional ``days`` column lists working days as ``2026-11-23;2026-11-24``; crews
     without it work the next ``n_days`` weekdays from ``start``, less the ``closed`` days
@@ -118,6 +119,9 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
             "for example:\nname,km_per_day\nEquipe Nord,3.5"
         )
     columns, rows = read_csv_rows(path, layer="crews", example="name,km_per_day")
+    if "name" not in columns and "crew" in columns:  # as the rounds and accounts call it
+        columns = ["name" if c == "crew" else c for c in columns]
+        rows = [{("name" if k == "crew" else k): v for k, v in row.items()} for row in rows]
     problems = []
     if "name" not in columns:
         problems.append("a 'name' column")
