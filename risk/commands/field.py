@@ -38,9 +38,9 @@ crews.csv:
   name,km_per_day            (or name,checks_per_day; optional days column: 2026-01-05;2026-01-06)
   Equipe Nord,3.5
   One row per crew (the name column may be headed crew), one unit for all, these columns
-  only (a misspelt days column is
-  refused, not ignored). A --start on a weekend or closed day starts on the next working
-  day, and that is said; so are a file's days on a weekend or already past.""",
+  only (a misspelt days column is refused, not ignored). A --start on a weekend or closed
+  day starts on the next working day, and that is said; so are a file's days on a weekend
+  or already past.""",
     )
     p.add_argument("workspace", type=Path, help="a workspace (risk ingest) holding scores")
     p.add_argument("--crews", type=Path, required=True, help="CSV of crews and capacities")
