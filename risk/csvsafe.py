@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from risk.atomic import atomic_text_file
-from risk.contract import DataContractError, Findings
+from risk.contract import DataContractError, Findings, Problem
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -259,3 +259,32 @@ def read_csv_rows(
         values = values + [""] * (len(columns) - len(values))
         rows.append({c: restore_text(v) for c, v in zip(columns, values, strict=True)})
     return columns, rows
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A Parquet or CSV table (``pipe_id`` as text). CSV must be UTF-8 and comma-separated;
+    a malformed file raises ``DataContractError`` naming the file (and line) with the fix.
+    The quote :func:`write_table` puts in front of formula-like text is removed."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    text = decode_csv(path, layer="table", example="column names such as pipe_id,date,...")
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype={"pipe_id": str})
+    except pd.errors.ParserError as exc:
+        raise DataContractError(
+            [
+                Problem(
+                    "error",
+                    "table",
+                    str(path),
+                    "bad_csv",
+                    f"cannot be read as CSV ({str(exc).strip()})",
+                    "Quote values that contain commas, write a quote inside a value as two "
+                    'quotes (""), and give every row as many values as the header',
+                )
+            ]
+        ) from None
+    return restore_formulas(table)

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from risk.csvsafe import to_csv_text
-from risk.i18n import format_month
-from risk.savings import impact, words
+from risk.dispatch.crewday import markdown_safe
+from risk.i18n import format_month, plural
+from risk.savings import impact, night_flow, words
 
 workspace, user = common.require("impact")
 lang = common.lang()
@@ -50,6 +51,33 @@ for sentence in (texts["to_date"], texts["projected"]):
         st.markdown(sentence)
 if texts["repairs"]:
     st.info(texts["repairs"])
+
+# -- the water saved, checked against the meters: the zones' night flows -------------------
+st.subheader(tr("impact.night"))
+st.caption(tr("impact.night_help"))
+pipes = common.load_utility(workspace).pipes
+said = st.session_state.pop("night_said", None)  # the load of the last run, said once
+if said:
+    st.success(said)
+try:
+    check = night_flow.workspace_night_flow(workspace, summary["leaks"], pipes)
+except ValueError as exc:  # kept from an earlier load, no longer fits the network: said
+    st.warning(str(exc))
+else:
+    for sentence in night_flow.night_flow_words(check, lang):
+        st.markdown(markdown_safe(sentence))
+upload = st.file_uploader(tr("impact.night_upload"), type=["csv"], key="night_upload")
+if upload is not None and st.session_state.get("night_file") != upload.file_id:
+    st.session_state["night_file"] = upload.file_id  # once per file, not at each rerun
+    try:
+        rows = night_flow.save_night_flow(
+            workspace, upload.getvalue(), pipes, by=user.username, name=upload.name
+        )
+    except ValueError as exc:  # InputError and DataContractError: the file, rows and fix
+        st.error(tr("impact.night_refused", error=str(exc)))
+    else:
+        st.session_state["night_said"] = plural("impact.night_loaded", rows, lang, file=upload.name)
+        st.rerun()
 
 # -- money: what the rounds cost and what the leaks found are worth ([costs] settings) --------
 if texts["money"]:

@@ -15,7 +15,7 @@ from risk.auth.accounts import (
     users_table,
 )
 from risk.errors import InputError
-from risk.i18n import format_date, format_moment, label, language_name, t
+from risk.i18n import format_date, format_moment, label, language_name, plural, t
 from risk.store import OutcomeStore
 
 
@@ -52,6 +52,7 @@ AUDIT_KINDS = {
     "outcomes": ("outcomes",),
     "assignments": ("assignments",),
     "backups": ("workspace",),
+    "night_flows": ("night_flow",),
 }
 
 
@@ -231,6 +232,9 @@ def _audit_words(action, table, row_id, before, after, names: dict, lang: str, p
         )
     if table == "workspace" and action in ("backup", "restore"):
         return t(f"audit.{action}", lang, file=after.get("file") or "–")
+    if table == "night_flow":
+        return plural("audit.night_flow", int(after.get("rows") or 0), lang,
+                      file=after.get("file") or "–")  # fmt: skip
     if action == "set_assignment_status":
         return t(f"audit.assignment_{after.get('status')}", lang, pipe=pipes.get(row_id) or "–")
     return str(action).replace("_", " ")

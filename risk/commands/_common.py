@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import sys
@@ -12,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from risk.contract import DataContractError, Problem
-from risk.csvsafe import decode_csv, restore_formulas, write_csv
+from risk.csvsafe import read_table, restore_formulas, write_csv  # noqa: F401 - read_table: commands read tables
 from risk.errors import InputError
 from risk.utility import UtilityData
 
@@ -155,32 +153,3 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     from risk.atomic import replace_atomically
 
     return replace_atomically(path, lambda tmp: table.to_parquet(tmp, index=False))
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """A Parquet or CSV table (``pipe_id`` as text). CSV must be UTF-8 and comma-separated;
-    a malformed file raises ``DataContractError`` naming the file (and line) with the fix.
-    The quote :func:`write_table` puts in front of formula-like text is removed."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found")
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
-    text = decode_csv(path, layer="table", example="column names such as pipe_id,date,...")
-    try:
-        table = pd.read_csv(io.StringIO(text), dtype={"pipe_id": str})
-    except pd.errors.ParserError as exc:
-        raise DataContractError(
-            [
-                Problem(
-                    "error",
-                    "table",
-                    str(path),
-                    "bad_csv",
-                    f"cannot be read as CSV ({str(exc).strip()})",
-                    "Quote values that contain commas, write a quote inside a value as two "
-                    'quotes (""), and give every row as many values as the header',
-                )
-            ]
-        ) from None
-    return restore_formulas(table)

@@ -157,6 +157,9 @@ network; notes hold at most 2,000 characters.""",
   risk savings data/workspace/town --survey-interval-years 4 --out savings.csv
   risk savings data/workspace/town --night-flow night_flow.csv   (zone,date,min_night_flow_m3_per_h)
 
+The water saved is checked against the zones' minimum night flows: the workspace's
+night_flow.csv (loaded on the Impact page), or the file given with --night-flow.
+
 The assumptions come from [savings] in the workspace's settings.toml (as on the Impact
 page); a flag given here overrides that one setting for this run.""",
     )
@@ -420,7 +423,7 @@ def cmd_rounds_cancel(args) -> int:
 
 def cmd_savings(args) -> int:
     from risk.savings.impact import workspace_impact
-    from risk.savings.water import verify_with_night_flow
+    from risk.savings.night_flow import night_flow_file, night_flow_words, workspace_night_flow
     from risk.savings.words import impact_texts, monthly_table
     from risk.workspace import load_workspace
 
@@ -448,26 +451,20 @@ def cmd_savings(args) -> int:
     if len(months):
         lines.append("Water saved per month, to date:")
         lines.append(monthly_table(summary, "en").tail(12).to_string(index=False))
-    check = None
-    if args.night_flow:
-        data = load_workspace(args.workspace)
-        zones = pd.DataFrame(
-            {"pipe_id": data.pipes["pipe_id"].astype(str), "zone": data.pipes["pressure_zone"]}
-        )
-        leaks = summary["leaks"]
-        check = verify_with_night_flow(
-            leaks[leaks["repaired"]],
-            read_table(args.night_flow),
-            zones,
-            source=args.night_flow,
-        )
-        lines.append("Night-flow check of recorded repairs (median 28 days before / after):")
-        lines.append(
-            check.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
-            if len(check)
-            else "  no repair to check: no leak found has a repair date yet (the crews' form, "
-            "'Date, repair, notes')"
-        )
+    # the workspace's night flows (the Impact page's), or the file given: the same check
+    check = workspace_night_flow(
+        args.workspace,
+        summary["leaks"],
+        load_workspace(args.workspace).pipes
+        if args.night_flow or night_flow_file(args.workspace).is_file()
+        else pd.DataFrame(),
+        file=args.night_flow,
+    )
+    if check is not None:
+        lines.append("Checked against the meters (night flows):")
+        lines.extend(night_flow_words(check, "en"))
+        if len(check):
+            lines.append(check.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     if args.out:  # after the night flows are checked: a refused file leaves no table behind
         write_table(months, args.out)
     emit(

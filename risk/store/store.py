@@ -374,12 +374,14 @@ class OutcomeStore:
 
     def note_workspace_event(self, action: str, *, user: str, details: dict) -> None:
         """An audit line about the whole workspace (``backup``: a backup was made;
-        ``restore``: this copy was restored from one), with ``details`` (the file)."""
-        if action not in ("backup", "restore"):
-            raise ValueError(f"unknown workspace event {action!r}: backup or restore")
+        ``restore``: this copy was restored from one; ``night_flow``: night flows were
+        loaded), with ``details`` (the file)."""
+        tables = {"backup": "workspace", "restore": "workspace", "night_flow": "night_flow"}
+        if action not in tables:
+            raise ValueError(f"unknown workspace event {action!r}: {', '.join(tables)}")
         _require_user(user)
         with self._write() as connection:
-            _audit(connection, user, action, "workspace", 0, None, details)
+            _audit(connection, user, action, tables[action], 0, None, details)
 
     def cancel_round(self, round_id: str, *, user: str) -> int:
         """Cancel the assignments of ``round_id`` still ``planned`` (those done stay done), in

@@ -1,0 +1,147 @@
+"""Water saved, checked against the meters: the district minimum night flows of a workspace.
+
+A repaired leak stops flowing day and night; at night, when almost nobody draws water, the
+flow that enters a pressure zone falls by about the leaks' flow. The utility's telemetry
+(SCADA) exports it per zone and night; this module keeps that export in the workspace and
+compares it with the flows the crews estimated (:func:`risk.savings.water.verify_with_night_flow`).
+
+>>> check = workspace_night_flow("data/workspace/town", leaks, pipes)  # doctest: +SKIP
+>>> night_flow_words(check, "fr")  # doctest: +SKIP
+
+- ``<workspace>/night_flow.csv`` (:data:`NIGHT_FLOW_FILE`): ``zone``, ``date``,
+  ``min_night_flow_m3_per_h``, one row per zone and night; zones are the network's
+  ``pressure_zone``. :func:`save_night_flow` checks an export (the Impact page's upload)
+  before it replaces the file, whole, with a line in the audit log; a refused file leaves
+  the last one in place.
+- The Impact page and ``risk savings`` both call :func:`workspace_night_flow` and
+  :func:`night_flow_words`: the same check, the same sentences.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from risk.errors import InputError
+from risk.savings.water import check_night_flow, verify_with_night_flow
+
+NIGHT_FLOW_FILE = "night_flow.csv"
+#: Days of night flow compared before the first repair and after the last (medians).
+WINDOW_DAYS = 28
+#: The meters bear an estimate out when the drop is between these shares of it.
+AGREES = (0.5, 2.0)
+
+
+def night_flow_file(workspace: str | Path) -> Path:
+    """Where a workspace keeps its night flows."""
+    return Path(workspace) / NIGHT_FLOW_FILE
+
+
+def pipe_zones(pipes: pd.DataFrame) -> pd.DataFrame:
+    """``pipe_id`` and ``zone`` (the network's ``pressure_zone``); :class:`InputError` when
+    the network gives no zone, with the fix: night flows are measured per zone."""
+    zones = pipes["pressure_zone"] if "pressure_zone" in pipes else None
+    if zones is None or zones.isna().all():
+        raise InputError(
+            "the network gives no pressure zone (pressure_zone), and night flows are "
+            "measured per zone: map the column of your pipes that names their zone "
+            '([pipes.columns] pressure_zone = "YOUR_COLUMN") and load the network again'
+        )
+    return pd.DataFrame({"pipe_id": pipes["pipe_id"].astype(str), "zone": zones})
+
+
+def workspace_night_flow(
+    workspace: str | Path, leaks: pd.DataFrame, pipes: pd.DataFrame, *, file=None
+) -> pd.DataFrame | None:
+    """The check of the repaired ``leaks`` (``leak_savings``' table, as in
+    ``workspace_impact(...)["leaks"]``) against the workspace's night flows (or ``file``),
+    per zone; None when the workspace has none. A bad file raises :class:`InputError`."""
+    from risk.csvsafe import read_table
+
+    path = Path(file) if file is not None else night_flow_file(workspace)
+    if not path.is_file():
+        if file is not None:
+            raise InputError(f"{path}: no such file; expected a CSV of night flows")
+        return None
+    repaired = leaks[leaks["repaired"]] if "repaired" in leaks else leaks
+    return verify_with_night_flow(
+        repaired, read_table(path), pipe_zones(pipes), window_days=WINDOW_DAYS, source=path
+    )
+
+
+def save_night_flow(
+    workspace: str | Path, data: bytes, pipes: pd.DataFrame, *, by: str, name: str = ""
+) -> int:
+    """Check the night-flow export ``data`` (the bytes of a CSV, ``name`` its file name for
+    the messages) and make it the workspace's night flows; returns its rows. Refused with
+    :class:`InputError` (or ``DataContractError``), the workspace's file unchanged, when it
+    cannot be read or checked (:func:`risk.savings.water.check_night_flow`). ``by``: who
+    loads it, in the audit log."""
+    from risk.atomic import replace_atomically
+    from risk.csvsafe import read_table
+
+    target = night_flow_file(workspace)
+    with tempfile.TemporaryDirectory(prefix="risk-night-") as scratch:
+        copy = Path(scratch) / (Path(name).name or NIGHT_FLOW_FILE)
+        if copy.suffix.lower() != ".csv":
+            copy = copy.with_suffix(".csv")
+        copy.write_bytes(data)
+        table = read_table(copy)
+        check_night_flow(table, pipe_zones(pipes), source=copy.name)
+        replace_atomically(target, lambda tmp: tmp.write_bytes(data))
+    _note(workspace, by, {"file": Path(name).name or NIGHT_FLOW_FILE, "rows": len(table)})
+    return len(table)
+
+
+def _note(workspace, by: str, details: dict) -> None:
+    from risk.auth import store_location
+    from risk.store import OutcomeStore
+
+    with OutcomeStore(store_location(workspace)) as store:
+        store.note_workspace_event("night_flow", user=by, details=details)
+
+
+def night_flow_words(check: pd.DataFrame | None, lang: str = "en") -> list[str]:
+    """The check per zone in sentences in ``lang``: the leaks repaired and their estimated
+    flow, the night flow before and after, and whether the meters bear it out."""
+    from risk.i18n import format_flow, format_percent, plural, t
+
+    if check is None:
+        return [t("night.none", lang)]
+    if not len(check):
+        return [t("night.no_repairs", lang)]
+    said = []
+    for row in check.itertuples():
+        n = int(row.leaks_repaired)
+        estimated = format_flow(row.estimated_flow_m3_per_h, lang)
+        if np.isnan(row.observed_drop_m3_per_h):
+            said.append(
+                plural("night.no_data", n, lang, zone=row.zone, estimated=estimated,
+                       days=WINDOW_DAYS)
+            )  # fmt: skip
+            continue
+        drop, ratio = float(row.observed_drop_m3_per_h), float(row.observed_over_estimated)
+        if drop <= 0:
+            verdict = t("night.not_seen", lang, rise=format_flow(-drop, lang))
+        elif AGREES[0] <= ratio <= AGREES[1]:
+            verdict = t("night.agrees", lang, drop=format_flow(drop, lang),
+                        share=format_percent(ratio, lang))  # fmt: skip
+        elif ratio < AGREES[0]:
+            verdict = t("night.less", lang, drop=format_flow(drop, lang),
+                        share=format_percent(ratio, lang))  # fmt: skip
+        else:
+            verdict = t("night.more", lang, drop=format_flow(drop, lang),
+                        share=format_percent(ratio, lang))  # fmt: skip
+        said.append(
+            plural(
+                "night.zone", n, lang, zone=row.zone, estimated=estimated,
+                before=format_flow(row.night_flow_before, lang),
+                after=format_flow(row.night_flow_after, lang), days=WINDOW_DAYS,
+            )
+            + " "
+            + verdict
+        )  # fmt: skip
+    return said

@@ -1,0 +1,120 @@
+"""The water saved, checked against the meters: night flows loaded into the project (the
+Impact page), the same check and sentences on the page and in ``risk savings``, a bad
+export refused with the file in use kept, and each load a line of the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from apps import TODAY, app_as, build_workspace
+
+from risk.auth import audit_for_people, store_location
+from risk.errors import InputError
+from risk.outcomes import writes
+from risk.savings.impact import workspace_impact
+from risk.savings.night_flow import (
+    night_flow_file,
+    night_flow_words,
+    save_night_flow,
+    workspace_night_flow,
+)
+from risk.workspace import load_workspace
+
+REPAIRED = TODAY - dt.timedelta(days=40)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """The small town with a leak of 3 m³/h found on P-0000 and repaired 40 days ago."""
+    workspace = build_workspace(tmp_path)
+    outcome = {
+        "pipe_id": "P-0000",
+        "result": "leak_found",
+        "leak_kind": "joint",
+        "flow_m3_per_h": 3.0,
+        "inspected_on": REPAIRED - dt.timedelta(days=2),
+        "repair_date": REPAIRED,
+    }
+    writes.record_outcome(workspace, "erin", outcome, idempotency_key="leak-1")
+    return workspace
+
+
+def night_flows(zone: str, before: float, after: float) -> bytes:
+    """A telemetry export: ``before`` m³/h each night until the repair, ``after`` since."""
+    days = pd.date_range(REPAIRED - dt.timedelta(days=30), TODAY - dt.timedelta(days=1))
+    flow = np.where(days < pd.Timestamp(REPAIRED), before, after)
+    table = pd.DataFrame(
+        {"zone": zone, "date": days.strftime("%Y-%m-%d"), "min_night_flow_m3_per_h": flow}
+    )
+    return table.to_csv(index=False).encode()
+
+
+def zone_of(workspace, pipe_id: str = "P-0000") -> str:
+    return str(load_workspace(workspace).pipes.set_index("pipe_id").loc[pipe_id, "pressure_zone"])
+
+
+def test_a_drop_of_night_flow_like_the_leaks_flow_bears_the_estimate_out(workspace, run):
+    zone = zone_of(workspace)
+    pipes = load_workspace(workspace).pipes
+    rows = save_night_flow(
+        workspace, night_flows(zone, 12.0, 9.2), pipes, by="marc", name="scada.csv"
+    )
+    assert rows == 70 and night_flow_file(workspace).is_file()
+    leaks = workspace_impact(workspace)["leaks"]
+    check = workspace_night_flow(workspace, leaks, pipes)
+    assert check[["zone", "leaks_repaired", "observed_drop_m3_per_h"]].values.tolist() == [
+        [zone, 1, pytest.approx(2.8)]
+    ]
+    (said,) = night_flow_words(check, "en")
+    assert said == (
+        f"Zone {zone}: 1 leak repaired, estimated at 3 m³/h; the minimum night flow went from "
+        "12 m³/h in the 28 days before its repair to 9.2 m³/h in the 28 days after (medians). "
+        "A drop of 2.8 m³/h, 93% of the estimate: the meters bear it out."
+    )
+    # one answer: risk savings reads the project's file and says the same
+    code, out, err = run("savings", workspace)
+    assert code == 0, err
+    assert "Checked against the meters (night flows):" in out and said in out
+    # ... and the manager's Impact page, in French
+    at = app_as(workspace, "marc", "impact", lang="fr")
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert night_flow_words(check, "fr")[0] in shown
+    assert "les compteurs la confirment" in shown
+
+
+def test_no_drop_or_no_file_is_said_not_hidden(workspace, run):
+    pipes = load_workspace(workspace).pipes
+    leaks = workspace_impact(workspace)["leaks"]
+    assert workspace_night_flow(workspace, leaks, pipes) is None
+    assert night_flow_words(None, "en")[0].startswith("No night flows in this project yet")
+    save_night_flow(workspace, night_flows(zone_of(workspace), 12.0, 12.5), pipes, by="marc")
+    (said,) = night_flow_words(workspace_night_flow(workspace, leaks, pipes), "en")
+    assert said.endswith(
+        "The night flow did not fall (it rose by 0.5 m³/h): the meters do not show these "
+        "repairs. Other leaks, or more use at night?"
+    )
+
+
+def test_a_bad_export_is_refused_and_the_file_in_use_kept(workspace):
+    pipes = load_workspace(workspace).pipes
+    good = night_flows(zone_of(workspace), 12.0, 9.0)
+    save_night_flow(workspace, good, pipes, by="marc", name="october.csv")
+    wrong_zone = night_flows("NOWHERE", 12.0, 9.0)
+    with pytest.raises(InputError, match="NOWHERE"):
+        save_night_flow(workspace, wrong_zone, pipes, by="marc", name="november.csv")
+    with pytest.raises(InputError, match="semicolons"):
+        save_night_flow(workspace, good.replace(b",", b";"), pipes, by="marc", name="x.csv")
+    assert night_flow_file(workspace).read_bytes() == good  # the last good one, whole
+    lines = audit_for_people(store_location(workspace), "en", kind="night_flows")
+    assert lines["What"].tolist() == ["loaded night flows (october.csv, 70 rows)"]
+
+
+def test_a_network_without_pressure_zones_is_told_the_fix(tmp_path):
+    workspace = build_workspace(tmp_path)
+    pipes = load_workspace(workspace).pipes.drop(columns=["pressure_zone"])
+    with pytest.raises(InputError, match=r"no pressure zone .*\[pipes.columns\] pressure_zone"):
+        save_night_flow(workspace, night_flows("haut", 10.0, 9.0), pipes, by="marc")
