@@ -90,7 +90,7 @@ def test_no_drop_or_no_file_is_said_not_hidden(workspace, run):
     pipes = load_workspace(workspace).pipes
     leaks = workspace_impact(workspace)["leaks"]
     assert workspace_night_flow(workspace, leaks, pipes) is None
-    assert night_flow_words(None, "en")[0].startswith("No night flows in this project yet")
+    assert night_flow_words(None, "en")[0].startswith("No night flows loaded yet")
     save_night_flow(workspace, night_flows(zone_of(workspace), 12.0, 12.5), pipes, by="marc")
     (said,) = night_flow_words(workspace_night_flow(workspace, leaks, pipes), "en")
     assert said.endswith(

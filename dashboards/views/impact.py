@@ -66,9 +66,13 @@ except ValueError as exc:  # kept from an earlier load, no longer fits the netwo
 else:
     for sentence in night_flow.night_flow_words(check, lang):
         st.markdown(markdown_safe(sentence))
+with st.expander(tr("impact.night_format")):
+    st.markdown(tr("impact.night_format_help"))
+    st.code(night_flow.EXAMPLE, language=None)
 upload = st.file_uploader(tr("impact.night_upload"), type=["csv"], key="night_upload")
 if upload is not None and st.session_state.get("night_file") != upload.file_id:
     st.session_state["night_file"] = upload.file_id  # once per file, not at each rerun
+    had = night_flow.night_flow_file(workspace).is_file()
     try:
         rows = night_flow.save_night_flow(
             workspace, upload.getvalue(), pipes, by=user.username, name=upload.name
@@ -76,7 +80,8 @@ if upload is not None and st.session_state.get("night_file") != upload.file_id:
     except ValueError as exc:  # InputError and DataContractError: the file, rows and fix
         st.error(tr("impact.night_refused", error=str(exc)))
     else:
-        st.session_state["night_said"] = plural("impact.night_loaded", rows, lang, file=upload.name)
+        said = plural("impact.night_loaded", rows, lang, file=upload.name)
+        st.session_state["night_said"] = said + (f" {tr('impact.night_replaced')}" if had else "")
         st.rerun()
 
 # -- money: what the rounds cost and what the leaks found are worth ([costs] settings) --------

@@ -29,6 +29,8 @@ from risk.errors import InputError
 from risk.savings.water import check_night_flow, verify_with_night_flow
 
 NIGHT_FLOW_FILE = "night_flow.csv"
+#: The start of a night-flow file, as the Impact page shows it.
+EXAMPLE = "zone,date,min_night_flow_m3_per_h\nHAUTE,2026-11-01,12.5\nHAUTE,2026-11-02,12.1"
 #: Days of night flow compared before the first repair and after the last (medians).
 WINDOW_DAYS = 28
 #: The meters bear an estimate out when the drop is between these shares of it.
