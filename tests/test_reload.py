@@ -25,6 +25,7 @@ RECORD_FILES = (
     "models/v1/model_card.json",
     "plans/2026-01-05/plan.csv",
     "backtest/backtest.json",
+    "night_flow.csv",  # the zones' night flows loaded on the Impact page
 )
 
 
