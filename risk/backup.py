@@ -15,8 +15,9 @@ while the dashboard runs, checked, and counted.
 * :func:`restore_backup` checks a backup, then unpacks it into a new folder (never over a
   workspace), which ``risk serve`` opens as it was.
 
-A store in PostgreSQL (``store_url``) is not in the file: back it up with ``pg_dump``; the
-backup says so.
+A store in PostgreSQL (``store_url``) is copied into the backup's ``outcomes.sqlite`` in one
+repeatable-read transaction (every table but the sign-in sessions); a restored folder reads
+the database its settings name until ``store_url`` is removed (said).
 """
 
 from __future__ import annotations
@@ -93,15 +94,21 @@ def create_backup(
     name = f"{ws.root.resolve().name}-{moment.strftime(STAMP_FORMAT)}.zip"
     target = _target(ws, out, name)
     store_file, note = _store_file(ws)
+    database = _store_database(ws)
     # no load meanwhile: a backup half of the last export and half of the next is no backup
     with workspace_lock(ws.root), tempfile.TemporaryDirectory(prefix="risk-backup-") as scratch:
         files: dict[str, Path] = {}
         records = None
+        snapshot = Path(scratch) / STORE
         if store_file is not None:
             if by:
                 _note(store_file, "backup", by, {"file": target.name})
-            snapshot = Path(scratch) / STORE
             _copy_store(store_file, snapshot)
+        elif database is not None:  # PostgreSQL: its records copied into a SQLite file
+            if by:
+                _note(database, "backup", by, {"file": target.name})
+            _copy_database(database, snapshot)
+        if snapshot.is_file():
             records = _records(snapshot)
             files[STORE] = snapshot
         for path in sorted(ws.root.rglob("*")):
@@ -336,8 +343,10 @@ def _store_file(ws: Workspace) -> tuple[Path | None, str | None]:
     if url.get_backend_name() != "sqlite":
         return None, (
             f"The outcome store is a {url.get_backend_name()} database ({url.host or ''}/"
-            f"{url.database or ''}), not a file: this backup holds the workspace's files, not "
-            "the records. Back the database up with its own tools (pg_dump)"
+            f"{url.database or ''}): its records are in this backup as a copy in "
+            f"{STORE}, made in one transaction. The restored workspace still reads the "
+            "database its settings.toml names; to read the copy, remove store_url from it. "
+            "Back the database itself up with its own tools too (pg_dump)"
         )
     store = Path(url.database or "")
     return (store if store.is_file() else None), (
@@ -345,7 +354,48 @@ def _store_file(ws: Workspace) -> tuple[Path | None, str | None]:
     )
 
 
-def _note(store: Path, action: str, by: str, details: dict) -> None:
+def _store_database(ws: Workspace) -> str | None:
+    """The URL of the workspace's store when it is a database server (not a file)."""
+    from risk.auth import store_location
+
+    location = store_location(ws.root)
+    return location if to_url(location).get_backend_name() != "sqlite" else None
+
+
+def _copy_database(url: str, snapshot: Path) -> None:
+    """The records of the store at ``url`` (PostgreSQL) as of one moment, in a new SQLite
+    store ``snapshot`` at the same schema: every table but the sign-in sessions (a restored
+    copy starts signed out), read in one repeatable-read transaction."""
+    import sqlalchemy as sa
+
+    from risk.store import OutcomeStore
+    from risk.store.db import create_engine
+    from risk.store.models import sessions_table
+
+    with OutcomeStore(url), OutcomeStore(snapshot):  # both at the schema's head
+        pass
+    tables = [t for t in sessions_table.metadata.sorted_tables if t is not sessions_table]
+    reader, writer = create_engine(url), create_engine(snapshot)
+    try:
+        with reader.connect().execution_options(isolation_level="REPEATABLE READ") as read:
+            with read.begin(), writer.begin() as write:
+                for table in reversed(tables):
+                    write.execute(table.delete())
+                for table in tables:
+                    rows = [dict(r) for r in read.execute(sa.select(table)).mappings()]
+                    if rows:
+                        write.execute(table.insert(), rows)
+    finally:
+        reader.dispose()
+        writer.dispose()
+    with sqlite3.connect(snapshot) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+    integrity = _sqlite_check(snapshot, "integrity_check")
+    if integrity != "ok":  # pragma: no cover - a fresh file
+        raise InputError(f"the copy of the records failed SQLite's check ({integrity})")
+
+
+def _note(store: Path | str, action: str, by: str, details: dict) -> None:
     """An audit line about a backup or a restore in the SQLite ``store`` (a store that cannot
     take it is left as it is: the backup's own integrity check then says why)."""
     import sqlalchemy as sa

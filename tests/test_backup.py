@@ -251,3 +251,48 @@ def test_backups_and_restores_are_lines_of_the_audit_log(workspace, tmp_path, ru
     ]
     code, out, err = run("audit", workspace, "--kind", "backups")
     assert code == 0 and f"made a backup ({name})" in out, err
+
+
+def test_a_store_on_postgresql_is_backed_up_as_a_copy_of_its_records(workspace, tmp_path):
+    """A workspace whose records live in PostgreSQL (store_url) was backed up without them
+    ("use pg_dump"): a restore after a lost server had no field outcome. Its records are now
+    copied in one transaction into the backup's store; the sign-in sessions are not."""
+    from store_writer import database_url
+
+    from risk import auth
+
+    with database_url("postgresql", tmp_path) as url:
+        with OutcomeStore(url) as store:
+            for name, role in (("erin", "engineer"), ("nadia", "crew")):
+                auth.create_user(
+                    store, name, "a long secret", role, "Nord" if role == "crew" else None
+                )
+            store.record_many(
+                [
+                    {"pipe_id": "P-0001", "result": "leak_found", "leak_kind": "joint",
+                     "flow_m3_per_h": 1.5, "inspected_on": "2026-01-05", "notes": "près du té"},
+                    {"pipe_id": "P-0002", "result": "nothing_found", "inspected_on": "2026-01-05"},
+                ],
+                user="nadia",
+                file="week.csv",
+            )  # fmt: skip
+            auth.start_session(store, "nadia")
+            kept = store.outcomes().drop(columns=["recorded_at"])
+            audit_lines = len(store.audit())
+        (workspace / "settings.toml").write_text(f'store_url = "{url}"\n')
+        made = create_backup(workspace, tmp_path / "b", by="erin")
+        assert made.records["outcomes"] == 2 and made.records["users"] == 2
+        assert made.records["audit_log"] == audit_lines + 1  # and the backup's own line
+        assert "its records are in this backup as a copy" in made.note
+        restored = restore_backup(made.path, tmp_path / "r")
+        assert "names store_url" in restored.note  # the restored folder still reads the server
+        (tmp_path / "r" / "settings.toml").write_text("")  # the server is lost: read the copy
+        with OutcomeStore(tmp_path / "r" / "outcomes.sqlite") as copy:
+            pd.testing.assert_frame_equal(copy.outcomes().drop(columns=["recorded_at"]), kept)
+            assert sorted(auth.list_users(copy)["username"]) == ["erin", "nadia"]
+            assert copy.audit()["action"].iloc[-1] == "backup"
+            with copy.engine.connect() as connection:
+                assert (
+                    connection.exec_driver_sql("SELECT COUNT(*) FROM sign_in_sessions").scalar()
+                    == 0
+                )

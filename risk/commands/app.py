@@ -110,7 +110,8 @@ while crews save), with every other file of the workspace and a manifest (each f
 SHA-256, the records counted); the file is written aside and renamed, never half written.
 'check' reads a backup back against its manifest. 'restore' checks it, then unpacks it into
 a new folder (never over a workspace): 'risk serve' opens it as it was. A store in PostgreSQL
-(store_url) is backed up with pg_dump; the backup says so.""",
+(store_url) has its records copied into the backup (one transaction; back the database up
+with pg_dump as well).""",
     )
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     make = sub.add_parser("create", help="write a backup of a workspace")
