@@ -284,6 +284,7 @@ def evaluate_utility(
                 units["unit_id"].to_numpy(),
                 units["unit_order"].to_numpy(),
                 min_length_m=unit_rules.min_length_m,
+                install_year=units["install_year"].to_numpy() if "install_year" in units else None,
             )
 
         rank = by_unit(scores["expected_failures"])

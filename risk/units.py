@@ -320,17 +320,25 @@ def unit_rates(expected, length_m, unit_id, *, min_length_m: float = 50.0) -> pd
 
 
 def rank_by_unit(
-    expected, length_m, unit_id, unit_order, *, min_length_m: float = 50.0
+    expected, length_m, unit_id, unit_order, *, min_length_m: float = 50.0, install_year=None
 ) -> np.ndarray:
     """Inspection rank of each segment: units by failures per km, then along the unit.
 
-    Units are ordered by their rate per km (:func:`unit_rates`), ties by higher expected
-    failures, then by id; the segments of a unit follow each other in walking order, so a
-    list cut at any length takes whole units first.
+    Units are ordered by their rate per km (:func:`unit_rates`, read to 7 significant digits:
+    rates equal but for rounding are equal), ties by the oldest pipe laid (``install_year``,
+    when given: the usual rule, which orders a network whose model saw no failure and rates
+    every pipe alike), then by higher expected failures, then by id; the segments of a unit
+    follow each other in walking order, so a list cut at any length takes whole units first.
     """
     units = unit_rates(expected, length_m, unit_id, min_length_m=min_length_m)
+    units["_rate"] = units["rate_per_km"].astype(np.float32)
+    units["_laid"] = np.inf
+    if install_year is not None:
+        laid = pd.Series(pd.to_numeric(np.asarray(install_year), errors="coerce"))
+        oldest = laid.groupby(np.asarray(unit_id)).min()
+        units["_laid"] = oldest.reindex(units.index).fillna(np.inf).to_numpy(float)
     units = units.sort_values(
-        ["rate_per_km", "expected_failures"], ascending=[False, False], kind="stable"
+        ["_rate", "_laid", "expected_failures"], ascending=[False, True, False], kind="stable"
     )
     unit_rank = pd.Series(np.arange(len(units)), index=units.index)
     key = unit_rank.reindex(np.asarray(unit_id)).to_numpy()
@@ -373,6 +381,9 @@ def units_for(
     alone = table["unit_id"].isna()  # not in the inventory's table: a unit of its own
     table.loc[alone, "unit_id"] = "U-" + table.index[alone]
     table.loc[alone, "unit_order"] = 1
+    if "install_year" in pipes:  # ties of rate: the oldest first (rank_by_unit)
+        laid = pd.Series(pipes["install_year"].to_numpy(), index=pipes["pipe_id"].astype(str))
+        table["install_year"] = laid[~laid.index.duplicated()].reindex(table.index).to_numpy()
     return table
 
 
@@ -389,7 +400,10 @@ def rank_pipes(scores: pd.DataFrame, units: pd.DataFrame, rules: UnitRules = Uni
     unit_id = units["unit_id"].reindex(out.index).to_numpy()
     order = units["unit_order"].reindex(out.index).to_numpy()
     expected, length = out["expected_failures"], out["length_m"]
-    out["rank"] = rank_by_unit(expected, length, unit_id, order, min_length_m=rules.min_length_m)
+    laid = units["install_year"].reindex(out.index).to_numpy() if "install_year" in units else None
+    out["rank"] = rank_by_unit(
+        expected, length, unit_id, order, min_length_m=rules.min_length_m, install_year=laid
+    )
     per_unit = unit_rates(expected, length, unit_id, min_length_m=rules.min_length_m)
     first = pd.Series(out["rank"].to_numpy(), index=unit_id).groupby(level=0).min()
     per_unit["unit_rank"] = first.rank(method="first").astype(np.int64)

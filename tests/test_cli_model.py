@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from risk.generate import generate_utility
-from risk.workspace import Workspace
+from risk.workspace import Workspace, load_workspace
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +167,10 @@ def test_a_break_file_with_a_header_alone_scores_and_says_nothing_was_learnt(run
     code, stdout, err = run("score", ws, "--as-of", "2026-01-01")
     assert code == 0, err
     assert "Note: No failure is recorded in its training years" in stdout
+    # every pipe rated alike: the list put the longest first (a main of 2003 at the top);
+    # it follows the usual rule, the oldest first, and says so
+    assert "until then the list puts the oldest pipes first" in stdout
+    scores = pd.read_parquet(ws / "scores.parquet").sort_values("rank")
+    laid = load_workspace(ws).pipes.set_index("pipe_id")["install_year"]
+    first = laid.reindex(scores["pipe_id"].head(20)).to_numpy()
+    assert first[0] == laid.min() and first.max() <= laid.quantile(0.05)
