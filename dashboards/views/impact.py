@@ -108,7 +108,9 @@ if texts["no_outcomes"]:
 elif texts["small_sample"]:
     st.warning(texts["small_sample"])
 rates = words.hit_rate_table(summary, lang)
-if len(rates):
+# Too little inspected (said above): bars of the old ways scaled from one or two finds drew a
+# comparison the sentence refuses (all at 0.00 /km after a first "nothing found").
+if len(rates) and summary["enough_to_compare"]:
     top = float(rates["leaks_per_km"].max()) or 1.0
     bars = (
         alt.Chart(rates)
