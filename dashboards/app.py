@@ -155,7 +155,7 @@ def main() -> None:
     try:
         run()
     except InputError as exc:
-        st.error(common.tr("app.input_error", detail=str(exc)))
+        st.error(common.tr("app.input_error", detail=common.said(exc)))
     except sa.exc.DatabaseError as exc:
         from risk.backup import store_damage
 

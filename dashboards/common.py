@@ -22,7 +22,7 @@ import streamlit as st
 
 from risk import auth, clock, maplayers
 from risk.dispatch import crewday
-from risk.errors import InputError
+from risk.errors import InputError, in_words
 from risk.i18n import DEFAULT_LANGUAGE, language_name, languages, t
 from risk.outcomes import drafts
 from risk.settings import SettingsError, read_settings
@@ -348,6 +348,12 @@ def localized(chart):
 def tr(key: str, **kwargs) -> str:
     """``t(key)`` in this session's language."""
     return t(key, lang(), **kwargs)
+
+
+def said(error: BaseException) -> str:
+    """A refused input or write in this session's language (:func:`risk.errors.in_words`):
+    the file, rows and fix the package names, never the command line's English alone."""
+    return in_words(error, lang())
 
 
 def current_user() -> auth.User | None:

@@ -190,6 +190,10 @@ class Problem:
     fix: str = ""
     count: int = 0
     rows: tuple[int, ...] = ()
+    #: The values of the message, by name, when the catalogues hold it as
+    #: ``problem.<code>`` (and ``problem.<code>.fix``): a page then says it in its reader's
+    #: language (:func:`risk.errors.problem_words`). None: the English message only.
+    params: dict | None = field(default=None, compare=False, hash=False)
 
     def __str__(self) -> str:
         text = f"{self.file}: {shorten(self.message, MAX_MESSAGE_CHARS)}"
@@ -235,18 +239,25 @@ class Findings:
     #: Source columns each layer ignores because the contract has no place for them.
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
 
-    def error(self, layer: str, file: str, code: str, message: str, fix: str = "", rows=()):
-        self._add("error", layer, file, code, message, fix, rows)
+    def error(
+        self, layer: str, file: str, code: str, message: str, fix: str = "", rows=(), params=None
+    ):
+        self._add("error", layer, file, code, message, fix, rows, params)
 
-    def warn(self, layer: str, file: str, code: str, message: str, fix: str = "", rows=()):
-        self._add("warning", layer, file, code, message, fix, rows)
+    def warn(
+        self, layer: str, file: str, code: str, message: str, fix: str = "", rows=(), params=None
+    ):
+        self._add("warning", layer, file, code, message, fix, rows, params)
 
-    def _add(self, severity, layer, file, code, message, fix, rows):
+    def _add(self, severity, layer, file, code, message, fix, rows, params=None):
         rows = tuple(int(r) for r in rows)
         message, fix = shorten(message, MAX_MESSAGE_CHARS), shorten(fix, MAX_MESSAGE_CHARS)
         self.problems.append(
-            Problem(severity, layer, file, code, message, fix, count=len(rows), rows=rows[:20])
-        )
+            Problem(
+                severity, layer, file, code, message, fix, count=len(rows), rows=rows[:20],
+                params=params,
+            )
+        )  # fmt: skip
 
     @property
     def errors(self) -> list[Problem]:

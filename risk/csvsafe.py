@@ -32,6 +32,7 @@ import pandas as pd
 
 from risk.atomic import atomic_text_file
 from risk.contract import DataContractError, Findings, Problem
+from risk.errors import Term
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -134,14 +135,16 @@ _SAVE_AS_CSV = (
 )
 
 
-def decode_csv(path: str | Path, *, layer: str, example: str) -> str:
+def decode_csv(path: str | Path, *, layer: str, example: str, name: str | None = None) -> str:
     """The text of a CSV file: UTF-8 (with or without BOM), not empty, comma-separated.
 
     Raises ``FileNotFoundError`` when the file does not exist and ``DataContractError``
     (file, line, fix) when it is not UTF-8, is empty, or separates columns with ``;`` or tabs.
-    ``example`` is a header row shown in messages.
+    ``example`` is a header row shown in messages; ``name``, the file's name in them (an
+    upload's own name rather than the scratch copy it was saved to), else its path.
     """
     path = Path(path)
+    file = name or str(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file. Check the path.")
     data = path.read_bytes()
@@ -152,36 +155,52 @@ def decode_csv(path: str | Path, *, layer: str, example: str) -> str:
         line = data[: exc.start].count(b"\n") + 1
         findings.error(
             layer,
-            str(path),
+            file,
             "not_utf8",
             f"is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be read "
             "(the file was probably saved as Latin-1 or Windows-1252)",
             "Save it again as UTF-8: in Excel 'CSV UTF-8 (Comma delimited)', in LibreOffice "
             "character set 'Unicode (UTF-8)'",
+            params={"byte": f"0x{data[exc.start]:02x}", "line": line},
         )
+        # a spreadsheet's export on a French computer is both: say the two fixes at once
+        _check_separator(data.decode("latin-1"), findings, layer, file, example)
         raise DataContractError(findings.errors) from None
     if not text.strip():
         findings.error(
             layer,
-            str(path),
+            file,
             "empty_file",
             f"is empty; expected a header row ({example}) and one row per line",
             "Export the file again, or check that this is the right file",
+            params={"example": example},
         )
         raise DataContractError(findings.errors)
-    header = text.lstrip().splitlines()[0]
-    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+    _check_separator(text, findings, layer, file, example)
+    findings.raise_if_errors()
+    return text
+
+
+def _check_separator(text: str, findings: Findings, layer: str, file: str, example: str) -> None:
+    """A problem when the header separates its columns with semicolons or tabs."""
+    lines = text.lstrip().splitlines()
+    header = lines[0] if lines else ""
+    for separator, words in ((";", "semicolons"), ("\t", "tabs")):
         if "," not in header and separator in header:
             findings.error(
                 layer,
-                str(path),
+                file,
                 "wrong_separator",
-                f"separates its columns with {name} (line 1: {header[:80]!r}); expected commas, "
-                f"e.g. {example}",
+                f"separates its columns with {words} (line 1: {header[:80]!r}); expected "
+                f"commas, e.g. {example}",
                 _SAVE_AS_CSV,
+                params={
+                    "separator": Term(f"error.separator.{words}"),
+                    "line": repr(header[:80]),
+                    "example": example,
+                },
             )
-            raise DataContractError(findings.errors)
-    return text
+            return
 
 
 def read_csv_rows(
@@ -261,16 +280,20 @@ def read_csv_rows(
     return columns, rows
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(
+    path: Path, *, example: str = "column names such as pipe_id,date,...", name: str | None = None
+) -> pd.DataFrame:
     """A Parquet or CSV table (``pipe_id`` as text). CSV must be UTF-8 and comma-separated;
-    a malformed file raises ``DataContractError`` naming the file (and line) with the fix.
-    The quote :func:`write_table` puts in front of formula-like text is removed."""
+    a malformed file raises ``DataContractError`` naming the file (and line) with the fix
+    (``example``: a header the file could have, ``name``: the file as the messages name it,
+    else its path). The quote
+    :func:`write_table` puts in front of formula-like text is removed."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")
     if path.suffix.lower() == ".parquet":
         return pd.read_parquet(path)
-    text = decode_csv(path, layer="table", example="column names such as pipe_id,date,...")
+    text = decode_csv(path, layer="table", example=example, name=name)
     try:
         table = pd.read_csv(io.StringIO(text), dtype={"pipe_id": str})
     except pd.errors.ParserError as exc:
@@ -279,7 +302,7 @@ def read_table(path: Path) -> pd.DataFrame:
                 Problem(
                     "error",
                     "table",
-                    str(path),
+                    name or str(path),
                     "bad_csv",
                     f"cannot be read as CSV ({str(exc).strip()})",
                     "Quote values that contain commas, write a quote inside a value as two "

@@ -37,7 +37,7 @@ import pandas as pd
 
 from risk.atomic import DIR_MODE, atomic_text_file, replace_atomically
 from risk.contract import Problem
-from risk.errors import InputError
+from risk.errors import InputError, keyed
 from risk.report import render_markdown
 from risk.utility import UtilityData
 from risk.validate import counted
@@ -228,7 +228,7 @@ def read_parquet_file(
     try:
         return pd.read_parquet(path, columns=columns)
     except (pa.ArrowException, OSError) as exc:
-        raise _unreadable(path, "cannot be read as a table", exc, command) from None
+        raise _unreadable(path, "table", exc, command) from None
 
 
 def read_json_file(path: str | Path, command: str) -> dict | None:
@@ -241,15 +241,14 @@ def read_json_file(path: str | Path, command: str) -> dict | None:
     try:
         return json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise _unreadable(file, "not valid JSON", exc, command) from None
+        raise _unreadable(file, "json", exc, command) from None
 
 
-def _unreadable(path, what: str, exc: Exception, command: str) -> InputError:
+def _unreadable(path, kind: str, exc: Exception, command: str) -> InputError:
+    """A damaged file the product wrote (``kind``: ``table`` or ``json``), with the command
+    that writes it anew."""
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return InputError(
-        f"{path}: {what} ({first}); it is written by '{command}': run it again to write it "
-        "anew (records are not in it)"
-    )
+    return keyed(f"error.unreadable.{kind}", file=str(path), why=first, command=command)
 
 
 def fingerprint(paths) -> str:

@@ -204,3 +204,111 @@ def test_a_reader_that_stops_reading_is_not_a_bug(tiny_workspace, monkeypatch):
     finally:
         stdout.close()
     assert "bug" not in errors_seen.getvalue()
+
+
+# -- a refusal in the reader's language (the pages) ---------------------------------------------
+
+NIGHT_ZONES = pd.DataFrame({"pipe_id": ["P1", "P2"], "zone": ["HAUTE", "BASSE"]})
+#: Night-flow exports a utility could send, each refused for another reason.
+BAD_NIGHTS = {
+    "columns": {"Zone": ["HAUTE"], "Date": ["2026-11-01"], "MNF": [12]},
+    "no rows": {"zone": [], "date": [], "min_night_flow_m3_per_h": []},
+    "no zone": {"zone": [None, "HAUTE"], "date": ["2026-11-01"] * 2, "min_night_flow_m3_per_h": [1, 2]},
+    "no number": {"zone": ["HAUTE"] * 2, "date": ["2026-11-01", "x"], "min_night_flow_m3_per_h": [1, 2]},
+    "negative": {"zone": ["HAUTE"] * 2, "date": ["2026-11-01"] * 2, "min_night_flow_m3_per_h": [1, -2]},
+    "mixed dates": {"zone": ["HAUTE"] * 2, "date": ["2026-11-01", "13/11/2026"], "min_night_flow_m3_per_h": [1, 2]},
+    "day or month": {"zone": ["HAUTE"] * 2, "date": ["01/11/2026", "02/11/2026"], "min_night_flow_m3_per_h": [1, 2]},
+    "unknown zones": {"zone": ["haute", "X"], "date": ["2026-11-01"] * 2, "min_night_flow_m3_per_h": [1, 2]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BAD_NIGHTS)
+def test_a_night_flow_refusal_reads_in_french_on_a_french_page(case):
+    """A French manager loading the telemetry's export read the refusal in English."""
+    from risk.savings.water import check_night_flow
+
+    with pytest.raises(InputError) as info:
+        check_night_flow(pd.DataFrame(BAD_NIGHTS[case]), NIGHT_ZONES, source="nuits.csv")
+    english, french = str(info.value), errors.in_words(info.value, "fr")
+    assert english.startswith("nuits.csv: ") and errors.in_words(info.value, "en") == english
+    assert french.startswith("nuits.csv : ") and french != english
+    for word in (" rows ", " expected ", " or remove", "Write ", " the network"):
+        assert word not in french, (case, french)
+
+
+def test_a_spreadsheets_french_export_is_told_both_fixes_in_french(tmp_path):
+    """Excel on a French computer writes Windows-1252 and semicolons: both said at once (the
+    encoding alone was said, then the separator after a second try), in the reader's words."""
+    from risk.csvsafe import read_table
+
+    export = tmp_path / "débits.csv"
+    export.write_bytes("zone;date;débit\nHAUTE;01/11/2026;12,5\n".encode("cp1252"))
+    with pytest.raises(DataContractError) as info:
+        read_table(export, example="zone,date,min_night_flow_m3_per_h", name="débits.csv")
+    assert [p.code for p in info.value.problems] == ["not_utf8", "wrong_separator"]
+    french = errors.in_words(info.value, "fr").splitlines()
+    assert french[0] == "2 problèmes ; rien n'a été enregistré :"
+    assert french[1].startswith(
+        "- débits.csv : n'est pas un texte UTF-8 : l'octet 0xe9 de la ligne 1"
+    )
+    assert french[2].startswith("- débits.csv : sépare ses colonnes par des points-virgules")
+    assert str(tmp_path) not in "\n".join(french)  # the upload's own name, not a scratch path
+
+
+def test_a_refusal_without_words_in_the_catalogue_stays_in_english():
+    """An error the catalogues do not hold is said as the package wrote it, never emptied."""
+    plain = InputError("settings.toml: [costs] crew_day_eur must be a number")
+    assert errors.in_words(plain, "fr") == str(plain)
+    refused = WriteRefusedError(
+        [risk.contract.Problem("error", "outcomes", "f.csv", "code_unknown", "is odd", "fix it")]
+    )
+    assert errors.in_words(refused, "fr") == str(refused)
+
+
+def test_a_damaged_report_is_said_with_its_command_in_french(tmp_path):
+    from risk.workspace import read_json_file
+
+    (tmp_path / "backtest.json").write_text('{"cut": ')
+    with pytest.raises(InputError) as info:
+        read_json_file(tmp_path / "backtest.json", "risk evaluate")
+    assert "it is written by 'risk evaluate': run it again" in str(info.value)
+    french = errors.in_words(info.value, "fr")
+    assert "JSON non valide" in french and "relancez cette commande" in french
+
+
+def test_a_refused_account_is_said_in_french(tmp_path):
+    """A crew member's account may not plan rounds: the reason in the reader's language,
+    with the roles in words."""
+    from risk.auth import create_user, store_location
+    from risk.outcomes import writes
+
+    workspace = make_workspace(tmp_path / "ws")
+    create_user(store_location(workspace), "camille", "long-enough-pw-1", "crew", "Nord")
+    plan = pd.DataFrame(
+        {"pipe_id": ["P1"], "crew": ["Nord"], "date": ["2026-12-07"], "visit_order": [1]}
+    )
+    with pytest.raises(AccountRefusedError) as info:
+        writes.assign(workspace, "camille", plan, round_id="r1")
+    assert (
+        "camille (field crew) may not assign inspections; this needs the role engineer or "
+        in str(info.value)
+    )
+    french = errors.in_words(info.value, "fr")
+    assert (
+        "camille (équipe terrain) ne peut pas confier d'inspections ; il faut le rôle ingénieur ou administrateur"
+        in french
+    )
+
+
+def test_users_add_without_a_terminal_is_told_to_use_password_stdin(run, tmp_path, monkeypatch):
+    """`risk users add` from a script (no terminal) ended in "internal error: EOFError"."""
+    import io
+    import sys
+
+    workspace = make_workspace(tmp_path / "ws")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    monkeypatch.setattr("getpass.getpass", lambda prompt: input(prompt))  # no terminal: EOF
+    code, _, err = run("users", "add", workspace, "zoe", "--role", "engineer")
+    assert code == EXIT_BAD_INPUT, err
+    assert "no password was typed for zoe" in err and "--password-stdin" in err
+    assert "internal error" not in err

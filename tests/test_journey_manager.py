@@ -279,6 +279,22 @@ def test_a_french_account_stays_french(server, browser):  # noqa: F811
     assert metric(page, "Eau économisée à ce jour").endswith("\u00a0m³")  # French spacing
     check_clean(page, "impact (French)")
     shoot_all(page, "manager-impact-desk-fr")
+    # The telemetry's export as a spreadsheet saves it on a French computer (Windows-1252,
+    # semicolons), chosen in the file picker: refused in French with both fixes at once;
+    # the night flows in use are unchanged.
+    kept = workspace / "night_flow.csv"
+    before = kept.read_bytes() if kept.exists() else None
+    export = workspace.parent / "débits-nuit.csv"
+    export.write_bytes("zone;date;débit\nHAUTE;01/11/2026;12,5\n".encode("cp1252"))
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(export))
+    refusal = page.get_by_test_id("stAlertContainer").filter(has_text="débits-nuit.csv")
+    refusal.wait_for(timeout=30_000)
+    said = refusal.inner_text()
+    assert "débits-nuit.csv : n'est pas un texte UTF-8" in said, said
+    assert "sépare ses colonnes par des points-virgules" in said, said
+    assert "Save it" not in said and "nothing was written" not in said, said
+    shoot(page, "manager-night-refused-fr")
+    assert (kept.read_bytes() if kept.exists() else None) == before
     # Another page (its content is another test's business: only the address matters here).
     page.get_by_test_id("stSidebarNav").get_by_text("Modèle", exact=True).click()
     page.wait_for_url("**/model")

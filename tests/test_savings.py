@@ -96,7 +96,7 @@ def test_night_flow_drop_is_compared_with_the_estimate():
 def test_settings_are_checked():
     with pytest.raises(ValueError, match="'household_m3_per_year' setting must be > 0"):
         SavingsSettings(household_m3_per_year=0)
-    with pytest.raises(ValueError, match="lacks columns"):
+    with pytest.raises(ValueError, match="lacks the columns"):
         verify_with_night_flow(leak_savings(OUTCOMES), pd.DataFrame({"zone": []}), pd.DataFrame())
 
 
@@ -165,7 +165,7 @@ def test_night_flow_dates_that_could_be_day_or_month_first_are_refused():
     """01/12/2026 was read as 12 January, 28 days of night flow compared in the wrong month."""
     message = _refusal(_night(date=["01/11/2026", "01/12/2026"]))
     assert message.startswith("night_flow.csv: the dates (for example '01/11/2026', '01/12/2026')")
-    assert "'01/11/2026' is 1 November 2026 or 11 January 2026" in message
+    assert "'01/11/2026' is Nov 1, 2026 or Jan 11, 2026" in message
     assert "Write the dates as year-month-day (2026-12-01)" in message
 
 
@@ -188,18 +188,17 @@ def test_night_flow_zones_the_network_lacks_are_refused_with_the_zones_it_has():
     message = _refusal(_night(zone=["ZONE-1", "haute"]))
     assert message.startswith(
         "night_flow.csv: 2 zones match no pressure zone of the network: 'ZONE-1', 'haute' "
-        "(data rows 1, 2); the network's pressure zones are 'BASSE', 'HAUTE' ('haute' is "
-        "'HAUTE' in the network)."
+        "(data rows 1, 2); the network's pressure zones are 'BASSE', 'HAUTE' ('haute' → "
+        "'HAUTE')."
     )
     no_zones = ZONES.assign(zone=None)
-    assert "the network's pipes have no pressure_zone" in _refusal(_night(), no_zones)
+    assert "the network's pipes have no pressure zone" in _refusal(_night(), no_zones)
 
 
 def test_negative_night_flows_are_refused_with_their_rows():
     message = _refusal(_night(min_night_flow_m3_per_h=[5.0, -10.0]))
     assert message.startswith(
-        "night_flow.csv: 1 of 2 rows has a negative min_night_flow_m3_per_h (data rows 2; "
-        "for example -10)"
+        "night_flow.csv: 1 of 2 rows has a negative min_night_flow_m3_per_h (data row 2; -10)"
     )
 
 
@@ -210,7 +209,7 @@ def test_a_night_flow_file_without_rows_or_columns_is_refused_naming_it():
     )
     message = _refusal(pd.DataFrame({"Zone": ["HAUTE"], "Date": ["2026-11-01"], "MNF": [12]}))
     assert message.startswith(
-        "night_flow.csv: lacks columns ['zone', 'date', 'min_night_flow_m3_per_h'] (found: "
+        "night_flow.csv: lacks the columns zone, date, min_night_flow_m3_per_h (found: "
         "Zone, Date, MNF)"
     )
     assert "e.g. zone,date,min_night_flow_m3_per_h" in message
@@ -223,4 +222,4 @@ def test_the_savings_command_refuses_an_ambiguous_night_flow_file(run, tiny_work
     )
     code, _, err = run("savings", tiny_workspace, "--night-flow", night)
     assert code == 2, err
-    assert "'01/11/2026' is 1 November 2026 or 11 January 2026" in err
+    assert "'01/11/2026' is Nov 1, 2026 or Jan 11, 2026" in err

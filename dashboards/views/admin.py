@@ -156,7 +156,7 @@ if added:
             )
         )  # fmt: skip
     except (InputError, PermissionError) as exc:
-        st.error(str(exc))
+        st.error(common.said(exc))
     else:
         done = tr("admin.created", user=username)
         st.session_state[DONE_KEY] = done + (f" {crew_note}" if crew_note else "")
@@ -189,7 +189,7 @@ with st.expander(tr("admin.backup"), key="backups"):
         try:
             made = backup.create_backup(workspace, by=user.username)
         except (InputError, OSError) as exc:
-            st.error(tr("admin.backup_failed", error=str(exc)))
+            st.error(tr("admin.backup_failed", error=common.said(exc)))
         else:
             st.session_state["backup_made"] = str(made.path)
             st.success(
@@ -202,7 +202,7 @@ with st.expander(tr("admin.backup"), key="backups"):
         try:
             when = backup.made_words(backup.describe_backup(last), lang)
         except InputError as exc:  # a damaged file in the folder: said, not a crash
-            st.warning(str(exc))
+            st.warning(common.said(exc))
         else:
             st.caption(tr("admin.backup_last", file=str(last), when=when))
     made = st.session_state.get("backup_made")

@@ -352,7 +352,7 @@ if submitted:
                 workspace, user, outcome, idempotency_key=key, store=store
             )
         except (InputError, PermissionError, LookupError) as exc:
-            problems_box.error(tr("crew.not_saved", error=str(exc)))
+            problems_box.error(tr("crew.not_saved", error=common.said(exc)))
         else:
             # what counted for the pipe and day before this save and no longer does
             before = crewday.recorded_before(outcomes, pipe_id, inspected_on)

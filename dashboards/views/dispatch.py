@@ -81,7 +81,7 @@ accounts = auth.list_users(store)
 try:
     crews_default, unit_default, source = rounds.project_crews(workspace, assignments, accounts)
 except InputError as exc:  # a crews.csv that cannot be read: say why, plan without it
-    st.error(tr("dispatch.crews_bad_file", error=str(exc)))
+    st.error(tr("dispatch.crews_bad_file", error=common.said(exc)))
     crews_default, unit_default, source = rounds.project_crews(
         workspace, assignments, accounts, use_file=False
     )
@@ -181,7 +181,7 @@ if st.button(tr("dispatch.generate"), type="primary", key="generate"):
         )
         plan = plan_inspections(scores, data.pipes, crews, exclude=exclude)
     except (InputError, TypeError) as exc:
-        st.error(str(exc))
+        st.error(common.said(exc))
     else:
         st.session_state["plan"] = plan
         st.session_state["plan_excluded"] = len(exclude)

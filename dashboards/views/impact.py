@@ -62,7 +62,7 @@ if said:
 try:
     check = night_flow.workspace_night_flow(workspace, summary["leaks"], pipes)
 except ValueError as exc:  # kept from an earlier load, no longer fits the network: said
-    st.warning(str(exc))
+    st.warning(common.said(exc))
 else:
     for sentence in night_flow.night_flow_words(check, lang):
         st.markdown(markdown_safe(sentence))
@@ -78,7 +78,7 @@ if upload is not None and st.session_state.get("night_file") != upload.file_id:
             workspace, upload.getvalue(), pipes, by=user.username, name=upload.name
         )
     except ValueError as exc:  # InputError and DataContractError: the file, rows and fix
-        st.error(tr("impact.night_refused", error=str(exc)))
+        st.error(tr("impact.night_refused", error=common.said(exc)))
     else:
         said = plural("impact.night_loaded", rows, lang, file=upload.name)
         st.session_state["night_said"] = said + (f" {tr('impact.night_replaced')}" if had else "")

@@ -6,6 +6,7 @@ import pandas as pd
 
 from risk.auth.accounts import User, get_user
 from risk.auth.roles import ROLES
+from risk.errors import Term, keyed
 from risk.store import OutcomeStore
 from risk.textrules import identifier_problem
 
@@ -36,7 +37,9 @@ def writer_problems(
     """The stored account of ``user`` (a name or a signed-in :class:`User`) and what keeps it
     from ``action``: no such account, a disabled one, a role not in ``roles``, a crew member
     without a crew. The account is read again from the store, so a role changed or an account
-    disabled since sign-in counts. Returns ``(account or None, problems)``."""
+    disabled since sign-in counts. Returns ``(account or None, problems)``: each problem a
+    sentence, or a keyed :class:`~risk.errors.InputError` a page says in its reader's
+    language (a disabled account, a role that may not)."""
     name = user.username if isinstance(user, User) else user
     name = (name or "").strip() if isinstance(name, str) else ""
     if not name:
@@ -54,14 +57,16 @@ def writer_problems(
             "Accounts page), or use an existing account ('risk users list WORKSPACE')"
         ]
     if not account.active:
-        return account, [
-            f"the account {account.username!r} is disabled; ask an administrator to enable it, "
-            "or use another account"
-        ]
+        return account, [keyed("problem.account_disabled", user=account.username)]
     if account.role not in roles:
-        needed = " or ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
         return account, [
-            f"{account.username} ({account.role}) may not {action}; this needs the role {needed}"
+            keyed(
+                "problem.account_role",
+                user=account.username,
+                role=Term(f"role.{account.role}"),
+                action=Term(f"error.action.{action.replace(' ', '_')}"),
+                needed=[Term(f"role.{r}") for r in roles],
+            )
         ]
     if account.role == "crew" and not account.crew:
         return account, [f"{account.username} has no crew: ask an administrator to set it"]

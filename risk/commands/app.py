@@ -157,14 +157,27 @@ def _check(workspace: Path) -> None:
         raise InputError(f"{workspace} is not a workspace; create one with: risk ingest FOLDER")
 
 
+def _password(args, prompt: str) -> str:
+    """The password typed at ``prompt``, or the first line of stdin with
+    ``--password-stdin``. No terminal to type it in (a script, a scheduled job) is refused
+    with the fix, not a traceback."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise InputError(
+            f"no password was typed for {args.username} (the command has no terminal to ask "
+            f"in); give it on the standard input: printf '%s\\n' \"$PASSWORD\" | risk users "
+            f"{args.action} WORKSPACE {args.username} ... --password-stdin"
+        ) from None
+
+
 def cmd_users_add(args) -> int:
     from risk.auth import command_line_writer, create_user, store_location
 
     _check(args.workspace)
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"Password for {args.username}: ")
+    password = _password(args, f"Password for {args.username}: ")
     from risk.dispatch.rounds import crew_for_account
 
     crew, note = crew_for_account(args.workspace, args.crew)  # before the account is one
@@ -327,10 +340,7 @@ def cmd_users_set_role(args) -> int:
 def cmd_users_reset_password(args) -> int:
     from risk.auth import reset_password
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"New password for {args.username}: ")
+    password = _password(args, f"New password for {args.username}: ")
     return _change_user(
         args,
         lambda store, by: reset_password(store, args.username, password, by=by),

@@ -20,6 +20,7 @@ from risk import clock
 from risk.csvsafe import write_csv
 from risk.dispatch.plan import read_crews
 from risk.dispatch.workdays import closed_days
+from risk.errors import in_words, problem_words
 from risk.i18n import (
     and_list,
     format_date,
@@ -521,9 +522,9 @@ def refusal_words(error, round_id, lang: str = "en") -> str:
     lines = [
         t(words[p.code], lang, round=str(round_id or "").strip()[:60])
         if p.code in words
-        else f"{p.message}. {p.fix}".strip()
+        else problem_words(p, lang, with_file=False)
         for p in getattr(error, "problems", [])
-    ] or [str(error)]
+    ] or [in_words(error, lang)]
     return t("dispatch.refused", lang) + "\n" + "\n".join(f"- {line}" for line in lines)
 
 

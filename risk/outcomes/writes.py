@@ -394,14 +394,24 @@ def _beside_stored(
     ]
 
 
-def _problem(layer: str, file: str, code: str, message: str, fix: str, rows=()) -> Problem:
+def _problem(
+    layer: str, file: str, code: str, message: str, fix: str, rows=(), params=None
+) -> Problem:
     findings = Findings()
-    findings.error(layer, file, code, message, fix, rows=rows)
+    findings.error(layer, file, code, message, fix, rows=rows, params=params)
     return findings.errors[0]
 
 
-def _account_problems(messages: list[str]) -> list[Problem]:
-    return [_problem(ACCOUNT_LAYER, "user", "account_refused", m, "") for m in messages]
+def _account_problems(messages: list) -> list[Problem]:
+    """:func:`risk.auth.writer_problems`' findings as problems of the ``user``; a keyed one
+    (``problem.<code>``) keeps its code and values, for a page to say it in its language."""
+    problems = []
+    for message in messages:
+        key = getattr(message, "key", None) or ""
+        code = key.removeprefix("problem.") if key.startswith("problem.") else "account_refused"
+        params = message.params if code != "account_refused" else None
+        problems.append(_problem(ACCOUNT_LAYER, "user", code, str(message), "", params=params))
+    return problems
 
 
 def _unknown_pipes(workspace, pipe_ids: list, file: str, layer: str) -> list[Problem]:

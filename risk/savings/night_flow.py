@@ -25,11 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from risk.errors import InputError
+from risk.errors import Term, keyed
 from risk.savings.water import check_night_flow, verify_with_night_flow
 
 NIGHT_FLOW_FILE = "night_flow.csv"
 #: The start of a night-flow file, as the Impact page shows it.
+#: The header of a night-flow file, as refusals show it.
+NIGHT_FLOW_HEADER = "zone,date,min_night_flow_m3_per_h"
 EXAMPLE = "zone,date,min_night_flow_m3_per_h\nHAUTE,2026-11-01,12.5\nHAUTE,2026-11-02,12.1"
 #: Days of night flow compared before the first repair and after the last (medians).
 WINDOW_DAYS = 28
@@ -47,11 +49,7 @@ def pipe_zones(pipes: pd.DataFrame) -> pd.DataFrame:
     the network gives no zone, with the fix: night flows are measured per zone."""
     zones = pipes["pressure_zone"] if "pressure_zone" in pipes else None
     if zones is None or zones.isna().all():
-        raise InputError(
-            "the network gives no pressure zone (pressure_zone), and night flows are "
-            "measured per zone: map the column of your pipes that names their zone "
-            '([pipes.columns] pressure_zone = "YOUR_COLUMN") and load the network again'
-        )
+        raise keyed("error.night.no_pressure_zone")
     return pd.DataFrame({"pipe_id": pipes["pipe_id"].astype(str), "zone": zones})
 
 
@@ -66,11 +64,15 @@ def workspace_night_flow(
     path = Path(file) if file is not None else night_flow_file(workspace)
     if not path.is_file():
         if file is not None:
-            raise InputError(f"{path}: no such file; expected a CSV of night flows")
+            raise keyed("error.no_file", file=str(path), expected=Term("error.night.a_csv"))
         return None
     repaired = leaks[leaks["repaired"]] if "repaired" in leaks else leaks
     return verify_with_night_flow(
-        repaired, read_table(path), pipe_zones(pipes), window_days=WINDOW_DAYS, source=path
+        repaired,
+        read_table(path, example=NIGHT_FLOW_HEADER),
+        pipe_zones(pipes),
+        window_days=WINDOW_DAYS,
+        source=path,
     )
 
 
@@ -91,7 +93,7 @@ def save_night_flow(
         if copy.suffix.lower() != ".csv":
             copy = copy.with_suffix(".csv")
         copy.write_bytes(data)
-        table = read_table(copy)
+        table = read_table(copy, example=NIGHT_FLOW_HEADER, name=Path(name).name or None)
         check_night_flow(table, pipe_zones(pipes), source=copy.name)
         replace_atomically(target, lambda tmp: tmp.write_bytes(data))
     _note(workspace, by, {"file": Path(name).name or NIGHT_FLOW_FILE, "rows": len(table)})

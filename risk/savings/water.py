@@ -49,8 +49,7 @@ import numpy as np
 import pandas as pd
 
 from risk import clock
-from risk.errors import InputError
-from risk.validate import of_total
+from risk.errors import InputError, Term, keyed
 
 #: Days in the year of "projected over a year".
 YEAR_DAYS = 365.25
@@ -271,7 +270,8 @@ def _largest_leak(leaks: pd.DataFrame, year_m3: float) -> dict | None:
 
 #: The columns of a night-flow file, one row per zone and night.
 NIGHT_FLOW_COLUMNS = ("zone", "date", "min_night_flow_m3_per_h")
-_NIGHT_FLOW_EXAMPLE = "zone,date,min_night_flow_m3_per_h then rows such as HAUTE,2026-11-01,12.5"
+#: A night-flow file's first line and a row under it, in refusals.
+_NIGHT_FLOW_EXAMPLE = {"header": ",".join(NIGHT_FLOW_COLUMNS), "row": "HAUTE,2026-11-01,12.5"}
 
 
 def verify_with_night_flow(
@@ -362,44 +362,29 @@ def check_night_flow(
     where = Path(source).name if source is not None else "night-flow data"
     missing = [c for c in NIGHT_FLOW_COLUMNS if c not in night_flow.columns]
     if missing:
-        found = ", ".join(str(c) for c in night_flow.columns) or "none"
-        raise InputError(
-            f"{where}: lacks columns {missing} (found: {found}); expected "
-            f"{', '.join(NIGHT_FLOW_COLUMNS)}, one row per zone and night. Name the columns "
-            f"so in the first line, e.g. {_NIGHT_FLOW_EXAMPLE}."
+        raise keyed(
+            "error.night.columns",
+            file=where,
+            missing=", ".join(missing),
+            found=", ".join(str(c) for c in night_flow.columns) or "–",
+            expected=", ".join(NIGHT_FLOW_COLUMNS),
+            **_NIGHT_FLOW_EXAMPLE,
         )
     if night_flow.empty:
-        raise InputError(
-            f"{where}: holds no night flow (a header and no rows); expected one row per zone "
-            f"and night, e.g. {_NIGHT_FLOW_EXAMPLE}. Export the night flows again, or run "
-            "without --night-flow."
-        )
+        raise keyed("error.night.empty", file=where, **_NIGHT_FLOW_EXAMPLE)
     zone = _zone_keys(night_flow["zone"])
     no_zone = zone.isna().to_numpy()
     if no_zone.any():
-        raise InputError(
-            f"{where}: {_rows_lacking(no_zone, len(night_flow), 'a zone')}; expected the "
-            "pressure zone each night flow was measured in. Fill in the zone or remove those "
-            "rows."
-        )
+        raise keyed("error.night.no_zone", **_rows_of(no_zone), file=where)
     dates = _night_flow_dates(night_flow["date"], where)
     flow = pd.to_numeric(night_flow["min_night_flow_m3_per_h"], errors="coerce")
     bad = (dates.isna() | flow.isna()).to_numpy()
     if bad.any():
-        raise InputError(
-            f"{where}: {_rows_lacking(bad, len(night_flow), 'a date or a number')}; "
-            "expected a date such as 2026-01-05 and min_night_flow_m3_per_h in m3/h. Correct "
-            "or remove those rows."
-        )
+        raise keyed("error.night.no_date_or_flow", **_rows_of(bad), file=where)
     negative = (flow < 0).to_numpy()
     if negative.any():
         examples = ", ".join(f"{v:g}" for v in flow[negative].head(3))
-        raise InputError(
-            f"{where}: {of_total(int(negative.sum()), len(flow), 'rows', 'have')} a negative "
-            f"min_night_flow_m3_per_h ({_data_rows(negative)}; for example {examples}); a "
-            "minimum night flow is what enters the zone at night, 0 or more m3/h. Correct "
-            "those rows (a minus sign from a meter export?) or remove them."
-        )
+        raise keyed("error.night.negative", **_rows_of(negative), file=where, examples=examples)
     _check_zones(zone, _zone_keys(pipe_zones["zone"]) if "zone" in pipe_zones else None, where)
     return night_flow.assign(zone=zone, date=dates, min_night_flow_m3_per_h=flow)
 
@@ -413,21 +398,29 @@ def _zone_keys(values: pd.Series) -> pd.Series:
 
 
 def _data_rows(mask: np.ndarray, n: int = 5) -> str:
-    """``data rows 1, 3, ...`` (1 is the first row under the header) for a message."""
+    """``1, 3, ...``: the data rows of ``mask`` (1 is the first row under the header)."""
     rows = np.flatnonzero(mask)
     more = ", ..." if len(rows) > n else ""
-    return f"data rows {', '.join(str(i + 1) for i in rows[:n])}{more}"
+    return f"{', '.join(str(i + 1) for i in rows[:n])}{more}"
 
 
-def _rows_lacking(mask: np.ndarray, total: int, what: str) -> str:
-    return f"{int(mask.sum()):,} of {total:,} rows lack {what} ({_data_rows(mask)})"
+#: The order of day, month and year of each common date format, in words (``error.date_format``).
+_DATE_ORDER = {
+    "%d/%m/%Y": "dmy", "%d.%m.%Y": "dmy", "%d-%m-%Y": "dmy", "%d/%m/%y": "dmy_short",
+    "%m/%d/%Y": "mdy", "%Y/%m/%d": "ymd", "%Y-%m-%d": "ymd",
+}  # fmt: skip
+
+
+def _rows_of(mask: np.ndarray) -> dict:
+    """A message's ``n`` (rows concerned), ``total`` and ``rows`` (the first few)."""
+    return {"n": int(mask.sum()), "total": len(mask), "rows": _data_rows(mask)}
 
 
 def _night_flow_dates(raw: pd.Series, where: str) -> pd.Series:
     """The dates of a night-flow file; NaT where a value is no date. ISO first; a file
     whose dates are all in another common format is read in it only when exactly one
     format reads them all (:func:`risk.validate.date_hint`'s rule), else refused."""
-    from risk.validate import _DATE_FORMAT_WORDS, _ISO_OFFSET, _examples, _formats_reading
+    from risk.validate import _ISO_OFFSET, _examples, _formats_reading
 
     if pd.api.types.is_datetime64_any_dtype(raw):
         out = pd.to_datetime(raw)
@@ -442,33 +435,32 @@ def _night_flow_dates(raw: pd.Series, where: str) -> pd.Series:
     formats = _formats_reading(text[unread].dropna())
     if not formats:
         return dates  # no date at all: refused with the rows by the caller
-    words = [_DATE_FORMAT_WORDS.get(f, f) for f in formats]
+    words = list(dict.fromkeys(Term(f"error.date_format.{_DATE_ORDER[f]}") for f in formats))
     if (~unread & text.notna().to_numpy()).any():
-        raise InputError(
-            f"{where}: the date column mixes formats: some dates are year-month-day, others "
-            f"({_data_rows(unread)}; for example {_examples(raw[unread])}) read as "
-            f"{' or '.join(words)}. Write every date as year-month-day (2026-12-01)."
+        raise keyed(
+            "error.night.mixed_dates",
+            file=where,
+            rows=_data_rows(unread),
+            examples=_examples(raw[unread]),
+            formats=words,
         )
     if len(formats) > 1:
-        raise InputError(
-            f"{where}: the dates (for example {_examples(raw[unread])}) read as "
-            f"{' or '.join(words)}: no day in them is above 12, so the file does not tell whether "
-            f"{_ambiguous_date(text[unread].dropna().iloc[0], formats)}. Write the dates as "
-            "year-month-day (2026-12-01), as a spreadsheet does with the format yyyy-mm-dd."
+        value = text[unread].dropna().iloc[0]
+        first, second = (pd.to_datetime(value, format=f).date() for f in formats[:2])
+        raise keyed(
+            "error.night.ambiguous_dates",
+            file=where,
+            examples=_examples(raw[unread]),
+            formats=words,
+            value=value,
+            first=first,
+            second=second,
         )
     return pd.to_datetime(text, format=formats[0], errors="coerce")
 
 
-def _ambiguous_date(value: str, formats: list[str]) -> str:
-    """``'01/12/2026' is 1 December 2026 or 12 January 2026`` for an ambiguous date."""
-    readings = [pd.to_datetime(value, format=f) for f in formats[:2]]
-    return f"'{value}' is " + " or ".join(f"{d.day} {d:%B %Y}" for d in readings)
-
-
 def _check_zones(zone: pd.Series, network: pd.Series | None, where: str) -> None:
     """Refuse night-flow zones that are no pressure zone of the network."""
-    from risk.validate import counted
-
     known = set(network.dropna()) if network is not None else set()
     unknown = ~zone.isin(known).to_numpy()
     if not unknown.any():
@@ -476,21 +468,16 @@ def _check_zones(zone: pd.Series, network: pd.Series | None, where: str) -> None
     names = list(dict.fromkeys(zone[unknown]))
     listed = ", ".join(f"'{z}'" for z in names[:5]) + (", ..." if len(names) > 5 else "")
     if not known:
-        raise InputError(
-            f"{where}: the night flows are given by zone ({listed}), but the network's pipes "
-            "have no pressure_zone, so no repair can be placed in a zone. Give the pipes "
-            "their pressure_zone in the utility folder, ingest it again, then rerun."
-        )
+        raise keyed("error.night.network_without_zones", file=where, zones=listed)
     ours = sorted(known, key=str)
-    have = ", ".join(f"'{z}'" for z in ours[:10]) + (
-        f" and {len(ours) - 10:,} more" if len(ours) > 10 else ""
-    )
+    have = ", ".join(f"'{z}'" for z in ours[:10]) + (", ..." if len(ours) > 10 else "")
     by_case = {str(z).casefold(): z for z in ours}
-    alike = [f"'{z}' is '{by_case[z.casefold()]}'" for z in names if z.casefold() in by_case]
-    hint = f" ({'; '.join(alike[:3])} in the network)" if alike else ""
-    raise InputError(
-        f"{where}: {counted(len(names), 'zone matches', 'zones match')} no pressure zone of "
-        f"the network: {listed} "
-        f"({_data_rows(unknown)}); the network's pressure zones are {have}{hint}. Write "
-        "each zone as the pipes' pressure_zone names it, or remove the rows of other zones."
+    alike = [f"'{z}' → '{by_case[z.casefold()]}'" for z in names if z.casefold() in by_case]
+    raise keyed(
+        "error.night.unknown_zones",
+        n=len(names),
+        file=where,
+        zones=listed,
+        rows=_data_rows(unknown),
+        network=have + (f" ({'; '.join(alike[:3])})" if alike else ""),
     )
