@@ -135,11 +135,26 @@ def rename_columns(
             continue
         renames[source] = contract
     lower = {str(c).lower(): c for c in table.columns if c not in renames}
+    cut = _cut_names(spec) if _is_shapefile(file) else {}
+    read_whole = []
     for contract in spec:
         if contract in renames.values() or contract in table.columns:
             continue
         if contract in lower:
             renames[lower[contract]] = contract
+        elif cut.get(contract) in lower and lower[cut[contract]] not in renames:
+            renames[lower[cut[contract]]] = contract
+            read_whole.append(f"{lower[cut[contract]]} as {contract}")
+    if read_whole:
+        findings.warn(
+            layer,
+            file,
+            "shapefile_names",
+            "column names cut to 10 characters by the Shapefile format, read as the names "
+            f"they begin: {', '.join(read_whole)}",
+            "Nothing to do if this is right; otherwise name the columns in the mapping file "
+            f"([{layer}.columns])",
+        )
     # A source column renamed onto an existing contract name replaces it.
     clash = [c for c in renames.values() if c in table.columns and c not in renames]
     table = table.drop(columns=clash).rename(columns=renames)
@@ -147,6 +162,26 @@ def rename_columns(
         str(c) for c in table.columns if c not in spec and c not in ("_row", "geometry", "x", "y")
     ]
     return table
+
+
+#: A Shapefile's table (dBase) keeps at most this many characters of a column name.
+SHAPEFILE_NAME_CHARS = 10
+
+
+def _is_shapefile(file) -> bool:
+    return str(file).lower().endswith((".shp", ".dbf", ".shp.zip"))
+
+
+def _cut_names(spec) -> dict[str, str]:
+    """The contract names longer than a Shapefile keeps, each with the name it is cut to
+    (``install_year``: ``install_ye``), when no other name of ``spec`` is cut to the same.
+
+    >>> _cut_names({"install_year": 0, "diameter_mm": 0, "pipe_id": 0})
+    {'install_year': 'install_ye', 'diameter_mm': 'diameter_m'}
+    """
+    cut = {c: c[:SHAPEFILE_NAME_CHARS] for c in spec if len(c) > SHAPEFILE_NAME_CHARS}
+    shared = [n for n in cut.values() if list(cut.values()).count(n) > 1 or n in spec]
+    return {c: n for c, n in cut.items() if n not in shared}
 
 
 def require_columns(
@@ -186,8 +221,11 @@ def parse_ids(table: pd.DataFrame, column: str) -> pd.Series:
     return out.mask(out == "")
 
 
-#: A number written with a unit after it (``150 mm``), or ``DN`` before it (``DN 150``).
-_NUMBER_AND_UNIT = r"^(?P<prefix>DN\s*)?(?P<number>[-+]?\d+(?:[.,]\d+)?)\s*(?P<unit>[^\d\s].*)?$"
+#: A number written with a unit after it (``150 mm``), or ``DN`` or the diameter sign
+#: before it (``DN 150``, ``Ø150``, as French plans write a diameter).
+_NUMBER_AND_UNIT = (
+    r"^(?P<prefix>(?:DN|Ø|⌀)\s*)?(?P<number>[-+]?\d+(?:[.,]\d+)?)\s*(?P<unit>[^\d\s].*)?$"
+)
 
 
 def _without_unit(
@@ -200,7 +238,7 @@ def _without_unit(
     symbols,
 ) -> pd.Series:
     """``stripped`` with the column's own unit taken off the numbers that carry it
-    (``150 mm``, ``150mm``, and for millimetres ``DN150``, the nominal diameter), said in a
+    (``150 mm``, ``150mm``, and for millimetres ``DN150`` or ``Ø150``, the diameter), said in a
     warning; a number with another unit (``6 in``) is left as it is, to be refused."""
     if not symbols:
         return stripped
@@ -354,7 +392,7 @@ def parse_dates(
         if read.any() and other and not _formats_reading(text.dropna(), iso):
             # some rows ISO, others DD/MM/YYYY: no one date_format reads the column
             first = f"the date_format '{lm.date_format}'" if lm.date_format else "year-month-day"
-            second = _DATE_FORMAT_WORDS.get(other[0], other[0]) if len(other) == 1 else "another"
+            second = _format_words(other[0]) if len(other) == 1 else "another"
             hint = (
                 f"The column mixes date formats: {counted(int(read.sum()), 'date reads', 'dates read')} as "
                 f"{first} (for example {_examples(raw[read])}) and "
@@ -402,18 +440,36 @@ def _note_partial_dates(table, text, parsed, column, layer, file, findings) -> N
 COMMON_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y")
 
 
+#: The same with a time of day after the date (a work order's "03/02/2015 14:35").
+_WITH_TIME = tuple(f"{f} {t}" for f in COMMON_DATE_FORMATS for t in ("%H:%M", "%H:%M:%S"))
+
 _DATE_FORMAT_WORDS = {
     "%d/%m/%Y": "day/month/year",
     "%m/%d/%Y": "month/day/year",
     "%Y-%m-%d": "year-month-day",
+    "%d.%m.%Y": "day.month.year",
+    "%d-%m-%Y": "day-month-year",
+    "%Y/%m/%d": "year/month/day",
+    "%d/%m/%y": "day/month/two-digit year",
 }
 
 
+def _format_words(fmt: str) -> str:
+    """A date format in words: ``day/month/year``, ``day/month/year and a time``."""
+    day, _, time = fmt.partition(" ")
+    return _DATE_FORMAT_WORDS.get(day, fmt) + (" and a time" if time else "")
+
+
 def _formats_reading(text: pd.Series, more: tuple[str, ...] = ()) -> list[str]:
-    """The common date formats (and ``more``) that read every value of ``text``."""
+    """The common date formats, with or without a time of day after them (and ``more``),
+    that read every value of ``text``.
+
+    >>> _formats_reading(pd.Series(["03/02/2015 14:35", "20/01/2016 08:05"]))
+    ['%d/%m/%Y %H:%M']
+    """
     return [
         f
-        for f in COMMON_DATE_FORMATS + more
+        for f in COMMON_DATE_FORMATS + _WITH_TIME + more
         if pd.to_datetime(text, format=f, errors="coerce").notna().all()
     ]
 
@@ -438,15 +494,14 @@ def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
             f"They look like spreadsheet day numbers ({first} is {day}): format the column as "
             "dates (yyyy-mm-dd) in the spreadsheet before exporting"
         )
-    words = _DATE_FORMAT_WORDS
     fits = _formats_reading(text)
     if len(fits) == 1:
         return (
-            f"They read as {words.get(fits[0], fits[0])}: {'set' if set_to else 'add'} "
+            f"They read as {_format_words(fits[0])}: {'set' if set_to else 'add'} "
             f'date_format = "{fits[0]}" under [{layer}] in the mapping file'
         )
     if fits:  # 03/04/2000: the 3rd of April or the 4th of March; the utility knows
-        options = " or ".join(f'"{f}" ({words.get(f, f)})' for f in fits)
+        options = " or ".join(f'"{f}" ({_format_words(f)})' for f in fits)
         return f"Give date_format = {options} under [{layer}] in the mapping file"
     return ""
 

@@ -325,6 +325,36 @@ def test_numbers_written_with_the_columns_own_unit_are_read_and_said(run, tmp_pa
     assert pipes["length_m"].tolist()[0] == 10.5
 
 
+def test_diameters_written_with_the_diameter_sign_are_read(run, tmp_path):
+    """'Ø150' (plans and French exports write a diameter so) was refused as not a number."""
+    folder = _pipes_csv(tmp_path / "u", diameter_mm=["Ø100", "ø 150", "⌀200", "80"])
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    assert "column 'diameter_mm' writes 3 values with the unit written" in out
+    from risk.workspace import load_workspace
+
+    assert load_workspace(tmp_path / "ws").pipes["diameter_mm"].tolist() == [100, 150, 200, 80]
+
+
+def test_break_dates_with_a_time_of_day_are_told_their_format(run, tiny):
+    """A work-order export writes '20/01/2016 08:05': the hint named no format that reads it
+    (its date_format example could not read it either)."""
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    when = pd.to_datetime(breaks["date"])
+    breaks["date"] = when.dt.strftime("%d/%m/%Y 08:05")
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 2
+    assert 'They read as day/month/year and a time: add date_format = "%d/%m/%Y %H:%M"' in err
+    mapping = (tiny / "mapping.toml").read_text()
+    (tiny / "mapping.toml").write_text(
+        mapping.replace("[breaks]\n", '[breaks]\ndate_format = "%d/%m/%Y %H:%M"\n')
+    )
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 0, err
+    assert read_utility(tiny).breaks["date"].tolist() == when.tolist()  # the day, not the hour
+
+
 def test_numbers_in_another_unit_are_refused_naming_it(run, tmp_path):
     folder = _pipes_csv(tmp_path / "u", diameter_mm=["100", "6 in", "200", "8 in"])
     code, _, err = run("ingest", folder, "--workspace", tmp_path / "ws")
@@ -505,3 +535,23 @@ def test_breaks_located_by_lon_lat_columns_are_told_the_mapping_that_reads_them(
     )
     assert code == 0, err
     assert "Breaks: 2, linked 2" in out
+
+
+def test_a_shapefiles_column_names_cut_to_ten_characters_are_read_and_said(tiny):
+    """A Shapefile keeps 10 characters of a column name: every GIS export of the pipes in
+    the product's own names became install_ye, diameter_m, pressure_z and was refused."""
+    import warnings
+
+    pipes = _pipes(tiny)
+    (tiny / "pipes.geojson").unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyogrio says it cuts the names: that is the point
+        pipes.to_file(tiny / "pipes.shp")
+    data = read_utility(tiny)
+    loaded = data.pipes.set_index("pipe_id")
+    assert loaded.loc["P-0001", "install_year"] == 1931
+    assert loaded.loc["P-0002", "diameter_mm"] == 150
+    assert loaded.loc["P-0001", "pressure_zone"] == "haut"
+    (said,) = _warnings(data, "shapefile_names")
+    assert "install_ye as install_year" in said["message"]
+    assert "diameter_m as diameter_mm" in said["message"]

@@ -435,7 +435,9 @@ def _night_flow_dates(raw: pd.Series, where: str) -> pd.Series:
     formats = _formats_reading(text[unread].dropna())
     if not formats:
         return dates  # no date at all: refused with the rows by the caller
-    words = list(dict.fromkeys(Term(f"error.date_format.{_DATE_ORDER[f]}") for f in formats))
+    words = list(
+        dict.fromkeys(Term(f"error.date_format.{_DATE_ORDER[f.split(' ')[0]]}") for f in formats)
+    )
     if (~unread & text.notna().to_numpy()).any():
         raise keyed(
             "error.night.mixed_dates",
