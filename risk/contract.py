@@ -71,11 +71,15 @@ MATERIAL_ALIASES: dict[str, str] = {
     "GI": "galvanized_steel",  # galvanised iron
     "GALVANIZEDSTEEL": "galvanized_steel",
     "ACIERGALVANISE": "galvanized_steel",
+    "AG": "galvanized_steel",  # acier galvanisé
+    "GALVANISED": "galvanized_steel",
+    "GALVANIZED": "galvanized_steel",
     # asbestos cement / amiante-ciment, fibrociment
     "AC": "asbestos_cement",
     "ASBESTOSCEMENT": "asbestos_cement",
     "AMIANTECIMENT": "asbestos_cement",
     "FIBROCIMENT": "asbestos_cement",
+    "AMIANTE": "asbestos_cement",
     "FC": "asbestos_cement",
     "AMC": "asbestos_cement",
     "ACP": "asbestos_cement",
@@ -85,21 +89,23 @@ MATERIAL_ALIASES: dict[str, str] = {
     "PCCP": "concrete",
     "RCP": "concrete",
     "BETON": "concrete",
-    "BÉTON": "concrete",
     "BA": "concrete",
     "BET": "concrete",
+    "BONNA": "concrete",  # Bonna (Sabla) pipes: the prestressed concrete mains of France
     # plastics
     "PVC": "pvc",
     "PVCO": "pvc",
     "PVCU": "pvc",
     "UPVC": "pvc",
+    "PVCBO": "pvc",  # bi-oriented PVC
+    "POLYCHLORUREDEVINYLE": "pvc",
+    "OPVC": "pvc",
     "PE": "pe",
     "HDPE": "pe",
     "MDPE": "pe",
     "PEHD": "pe",
     "PEBD": "pe",
     "POLYETHYLENE": "pe",
-    "POLYÉTHYLÈNE": "pe",
     # others
     "COP": "copper",
     "CU": "copper",
@@ -112,6 +118,15 @@ MATERIAL_ALIASES: dict[str, str] = {
     "UNK": "unknown",
     "UNKNOWN": "unknown",
     "INCONNU": "unknown",
+    "INCONNUE": "unknown",
+    "NR": "unknown",  # non renseigné
+    "ND": "unknown",  # non déterminé
+    "NONRENSEIGNE": "unknown",
+    "INDETERMINE": "unknown",
+    "?": "unknown",
+    # glass-reinforced plastic / polyester renforcé de fibres de verre
+    "PRV": "other",
+    "GRP": "other",
 }
 
 #: Canonical columns of each layer: name -> (kind, required).

@@ -21,6 +21,7 @@ import difflib
 import math
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,8 +120,15 @@ class Mapping:
 
 
 def alias_key(code: str) -> str:
-    """A material code compared with :data:`risk.contract.MATERIAL_ALIASES`."""
-    return re.sub(r"[\s\-_./]+", "", code.upper())
+    """A material code compared with :data:`risk.contract.MATERIAL_ALIASES`: upper case,
+    without accents, spaces or punctuation between words.
+
+    >>> alias_key("Béton armé"), alias_key("pe-100")
+    ('BETONARME', 'PE100')
+    """
+    plain = unicodedata.normalize("NFKD", code.upper())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[\s\-_./]+", "", plain)
 
 
 #: A grade, pressure class or thickness class written after a material code (PE100, PE 80,
@@ -130,21 +138,40 @@ _GRADE_SUFFIX = re.compile(r"(?:PN|SDR|K)?\d+$")
 
 def material_alias(code: str) -> str | None:
     """The canonical material of a code :data:`risk.contract.MATERIAL_ALIASES` knows, with
-    or without a grade or class after it, else None.
+    or without a grade or class after it, or followed by words that describe it, else None.
 
     >>> material_alias("PE100"), material_alias("pe 100 sdr11"), material_alias("PVC PN16")
     ('pe', 'pe', 'pvc')
     >>> material_alias("FONTE DUCTILE K9"), material_alias("B2") is None
     ('ductile_iron', True)
+    >>> material_alias("Polyéthylène haute densité"), material_alias("Béton armé")
+    ('pe', 'concrete')
     """
-    key = alias_key(code)
-    while key:
-        if key in MATERIAL_ALIASES:
-            return MATERIAL_ALIASES[key]
-        shorter = _GRADE_SUFFIX.sub("", key)
-        if shorter == key:
-            return None
-        key = shorter
+    key = alias_matched(code)
+    return None if key is None else MATERIAL_ALIASES[key]
+
+
+def alias_matched(code: str) -> str | None:
+    """The key of :data:`risk.contract.MATERIAL_ALIASES` that reads ``code``: the whole code,
+    without a grade or class at its end (``PE100``), or its first words (``Fonte ductile
+    verrouillée`` is ``FONTEDUCTILE``, ``Acier galvanisé`` ``ACIERGALVANISE`` before
+    ``ACIER``). None when no key reads it.
+
+    >>> alias_matched("Fonte ductile verrouillée"), alias_matched("Acier galvanisé")
+    ('FONTEDUCTILE', 'ACIERGALVANISE')
+    """
+    words = [w for w in re.split(r"[\s\-_./]+", str(code)) if w]
+    for n in range(len(words), 0, -1):
+        key = alias_key("".join(words[:n]))
+        if n < len(words) and len(key) < 3:
+            break  # "ST GOBAIN" is no steel: a two-letter code reads only as the whole code
+        while key:
+            if key in MATERIAL_ALIASES:
+                return key
+            shorter = _GRADE_SUFFIX.sub("", key)
+            if shorter == key:
+                break
+            key = shorter
     return None
 
 

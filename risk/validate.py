@@ -15,7 +15,7 @@ import pandas as pd
 
 from risk import clock
 from risk.contract import MATERIALS, Findings, counted, shorten
-from risk.mapping import SEPARATORS, LayerMapping, alias_key, material_alias
+from risk.mapping import SEPARATORS, LayerMapping, alias_key, alias_matched, material_alias
 
 _TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
 _FALSE = {"false", "no", "n", "0", "f", "non", "faux"}
@@ -639,9 +639,13 @@ def canonical_materials(
             lookup[code] = code.lower()
         else:
             lookup[code] = material_alias(code) or ""
-    ambiguous = [c for c in lookup if alias_key(c) in AMBIGUOUS_MATERIAL_CODES and c not in mapped]
-    for code in ambiguous:
-        read_as, other, canonical = AMBIGUOUS_MATERIAL_CODES[alias_key(code)]
+    ambiguous = {
+        c: alias_matched(c) for c in lookup if alias_matched(c) in AMBIGUOUS_MATERIAL_CODES
+    }
+    for code, key in ambiguous.items():
+        if code in mapped:
+            continue
+        read_as, other, canonical = AMBIGUOUS_MATERIAL_CODES[key]
         rows = raw == code
         findings.warn(
             layer,

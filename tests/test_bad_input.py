@@ -366,6 +366,32 @@ def test_a_material_code_with_its_grade_is_the_material(run, tmp_path):
     assert "not recognised and became 'unknown': 'XB9' (1)" in out
 
 
+def test_materials_written_in_words_are_the_material(run, tmp_path):
+    """A French export writes the material in words ('Polyéthylène haute densité', 'Fonte
+    ductile verrouillée', 'Béton armé', 'Acier galvanisé'): each became 'unknown'. The first
+    words name the material; 'non renseigné' is said unknown without a warning; a code read
+    by its first word keeps the ambiguity warning of that word."""
+    materials = [
+        "Polyéthylène haute densité", "Fonte ductile verrouillée", "Béton armé",
+        "Acier galvanisé", "PVC BO", "BONNA", "NR", "FONTE VERROUILLEE",
+    ]  # fmt: skip
+    folder = tmp_path / "u"
+    folder.mkdir()
+    pd.DataFrame(
+        {"pipe_id": [f"P{i}" for i in range(8)], "material": materials, "diameter_mm": 150,
+         "install_year": 1980, "length_m": 100.0}
+    ).to_csv(folder / "pipes.csv", index=False)  # fmt: skip
+    code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
+    assert code == 0, err
+    read = load_workspace(tmp_path / "ws").pipes["material"].tolist()
+    assert read == [
+        "pe", "ductile_iron", "concrete", "galvanized_steel", "pvc", "concrete", "unknown",
+        "cast_iron",
+    ]  # fmt: skip
+    assert "not recognised" not in out
+    assert "the material code 'FONTE VERROUILLEE', read as grey cast iron" in out
+
+
 def test_negative_lengths_are_missing_and_named(run, tmp_path):
     folder = write_pipes_csv(tmp_path / "u", length_m=["10.5", "-20", "30", "40"])
     code, out, err = run("ingest", folder, "--workspace", tmp_path / "ws")
