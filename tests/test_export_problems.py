@@ -555,3 +555,30 @@ def test_a_shapefiles_column_names_cut_to_ten_characters_are_read_and_said(tiny)
     (said,) = _warnings(data, "shapefile_names")
     assert "install_ye as install_year" in said["message"]
     assert "diameter_m as diameter_mm" in said["message"]
+
+
+def test_a_national_weather_services_daily_file_gives_weather_not_its_codes(run, tiny):
+    """Météo-France's daily file (semicolons, AAAAMMJJ, RR/TN/TX/TM with their quality codes
+    QRR/QTN and hours HTN/HTX, the station's NUM_POSTE/LAT/LON/ALTI): the codes and hours
+    became weather features ("weather htn mean", the hour of the night's minimum)."""
+    days = pd.date_range("2014-01-01", "2016-12-31")
+    warm = (days.month.isin([6, 7, 8]) * 12.0).astype(float)
+    pd.DataFrame(
+        {"NUM_POSTE": 44020001, "NOM_USUEL": "NANTES", "LAT": 47.15, "LON": -1.61, "ALTI": 26,
+         "AAAAMMJJ": days.strftime("%Y%m%d").astype(int), "RR": (days.day % 5) * 1.5, "QRR": 1,
+         "TN": warm + days.day % 3, "QTN": days.day % 2, "HTN": 500 + days.day, "TX": warm + 9,
+         "HTX": 1400 + days.day % 7}
+    ).to_csv(tiny / "weather.csv", sep=";", index=False)  # fmt: skip
+    mapping = (tiny / "mapping.toml").read_text()
+    (tiny / "mapping.toml").write_text(mapping + '\n[weather.columns]\ndate = "AAAAMMJJ"\n')
+    code, _, err = run("ingest", tiny, "--workspace", tiny.parent / "ws")
+    assert code == 0, err
+    from risk.features.context import weather_measure_columns
+    from risk.workspace import load_workspace
+
+    weather = load_workspace(tiny.parent / "ws").weather
+    assert weather_measure_columns(weather) == ["RR", "TN", "TX"]
+    report = (tiny.parent / "ws" / "report.md").read_text()
+    assert (
+        "- weather: `NUM_POSTE`, `NOM_USUEL`, `LAT`, `LON`, `ALTI`, `QRR`, `QTN`, `HTN`" in report
+    )

@@ -274,15 +274,38 @@ def weather_role(column) -> str | None:
 
 def weather_measure_columns(weather: pd.DataFrame) -> list[str]:
     """The weather columns summarised into features (``weather_<column>_mean``): every
-    numeric column but the date, the station and calendar fields (year, month, ...)."""
+    numeric column but the date, the station and calendar fields (year, month, ...), the
+    station's own numbers (Météo-France's ``NUM_POSTE``, ``LAT``, ``LON``, ``ALTI``), the
+    quality codes and hours of a measure (``QRR``, ``QTN``, ``HTN``: a code or time beside
+    ``RR`` and ``TN``), and columns of one value throughout (they tell nothing).
+
+    >>> w = pd.DataFrame({"date": [1, 2], "TN": [1.5, 2.0], "QTN": [1, 0], "HTN": [512, 604],
+    ...                   "NUM_POSTE": [44020001] * 2, "RR": [0.0, 3.2], "wind": [2.0, 5.0]})
+    >>> weather_measure_columns(w)
+    ['TN', 'RR', 'wind']
+    """
     return [
         c
         for c in weather.columns
         if c != "date"
-        and str(c).lower() not in _CALENDAR_COLUMNS
+        and str(c).lower() not in _CALENDAR_COLUMNS | _STATION_COLUMNS
+        and not _flags_a_measure(c)
         and pd.api.types.is_numeric_dtype(weather[c])
         and not pd.api.types.is_bool_dtype(weather[c])
+        and weather[c].nunique() > 1
     ]
+
+
+#: Numbers of a weather export that describe its station, not the weather.
+_STATION_COLUMNS = {
+    "num_poste", "lat", "lon", "alti", "latitude", "longitude", "altitude", "elevation", "x", "y"
+}  # fmt: skip
+
+
+def _flags_a_measure(column) -> bool:
+    """``QRR``, ``QTN``, ``HTN``, ``QHTX``: a quality code (Q) or hour (H) of a measure."""
+    match = re.match(r"^[qh]{1,2}(.+)$", str(column).lower())
+    return bool(match) and weather_role(match.group(1)) is not None
 
 
 def summarise_weather(
