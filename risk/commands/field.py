@@ -423,9 +423,8 @@ def cmd_rounds_cancel(args) -> int:
 
 def cmd_savings(args) -> int:
     from risk.savings.impact import workspace_impact
-    from risk.savings.night_flow import night_flow_file, night_flow_words, workspace_night_flow
+    from risk.savings.night_flow import night_flow_words, workspace_night_flow
     from risk.savings.words import impact_texts, monthly_table
-    from risk.workspace import load_workspace
 
     if not is_workspace(args.workspace):
         raise InputError(
@@ -452,14 +451,7 @@ def cmd_savings(args) -> int:
         lines.append("Water saved per month, to date:")
         lines.append(monthly_table(summary, "en").tail(12).to_string(index=False))
     # the workspace's night flows (the Impact page's), or the file given: the same check
-    check = workspace_night_flow(
-        args.workspace,
-        summary["leaks"],
-        load_workspace(args.workspace).pipes
-        if args.night_flow or night_flow_file(args.workspace).is_file()
-        else pd.DataFrame(),
-        file=args.night_flow,
-    )
+    check = workspace_night_flow(args.workspace, summary["leaks"], file=args.night_flow)
     if check is not None:
         lines.append("Checked against the meters (night flows):")
         lines.extend(night_flow_words(check, "en"))

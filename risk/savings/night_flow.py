@@ -54,11 +54,17 @@ def pipe_zones(pipes: pd.DataFrame) -> pd.DataFrame:
 
 
 def workspace_night_flow(
-    workspace: str | Path, leaks: pd.DataFrame, pipes: pd.DataFrame, *, file=None
+    workspace: str | Path,
+    leaks: pd.DataFrame,
+    pipes: pd.DataFrame | None = None,
+    *,
+    file=None,
 ) -> pd.DataFrame | None:
     """The check of the repaired ``leaks`` (``leak_savings``' table, as in
     ``workspace_impact(...)["leaks"]``) against the workspace's night flows (or ``file``),
-    per zone; None when the workspace has none. A bad file raises :class:`InputError`."""
+    per zone; None when the workspace has none. ``pipes``: the network's, read from the
+    workspace when not given (and only when there are night flows to check). A bad file
+    raises :class:`InputError`."""
     from risk.csvsafe import read_table
 
     path = Path(file) if file is not None else night_flow_file(workspace)
@@ -66,6 +72,10 @@ def workspace_night_flow(
         if file is not None:
             raise keyed("error.no_file", file=str(path), expected=Term("error.night.a_csv"))
         return None
+    if pipes is None:
+        from risk.workspace import load_workspace
+
+        pipes = load_workspace(workspace).pipes
     repaired = leaks[leaks["repaired"]] if "repaired" in leaks else leaks
     return verify_with_night_flow(
         repaired,
