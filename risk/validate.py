@@ -525,7 +525,8 @@ def parse_years(
         number = raw.to_numpy(dtype=float, na_value=np.nan)
         whole = np.isnan(number) | (np.isfinite(number) & (number == np.floor(number)))
         if whole.all():  # years already: nothing to parse (else the checks below report)
-            return pd.Series(number, index=raw.index).astype("Int64")
+            years = pd.Series(number, index=raw.index).astype("Int64")
+            return _without_placeholder_years(years, table, column, layer, file, findings)
     text = raw.astype("string").str.strip()
     text = text.mask((text == "") | text.str.lower().isin(MISSING_MARKERS))
     as_number = pd.to_numeric(text, errors="coerce")
@@ -538,7 +539,39 @@ def parse_years(
         dates = _without_placeholders(dates, sub, column, layer, file, findings)
         years = years.copy()
         years.loc[rest] = dates.dt.year.astype("Int64")
-    return years
+        return years
+    return _without_placeholder_years(years, table, column, layer, file, findings)
+
+
+def _without_placeholder_years(
+    years: pd.Series, table, column, layer, file, findings: Findings
+) -> pd.Series:
+    """``years`` with a year written for an unknown one set missing, and named: 1900 or 1970
+    far more common than the years around (the rule of the same dates,
+    :func:`risk.plausibility.placeholder_dates`, on years written alone)."""
+    from risk.plausibility import placeholder_dates
+
+    known = years.notna()
+    if not known.any():
+        return years
+    dates = pd.to_datetime(
+        {"year": years.fillna(2000), "month": 1, "day": 1}, errors="coerce"
+    ).where(known.to_numpy())
+    hit = (placeholder_dates(pd.Series(dates, index=years.index)) & known).to_numpy()
+    if not hit.any():
+        return years
+    counts = years[hit].value_counts()
+    listed = ", ".join(f"{int(y)} on {counted(int(n), 'row', 'rows')}" for y, n in counts.items())
+    findings.warn(
+        layer,
+        file,
+        "placeholder_year",
+        f"'{column}' holds {listed}, far more than the years around it: a year written for an "
+        "unknown one; treated as missing (the model then knows these pipes' age is unknown)",
+        "Empty those cells at the source, or give the real years",
+        rows=_rows(table, hit),
+    )
+    return years.mask(hit)
 
 
 def _without_placeholders(dates, table, column, layer, file, findings: Findings) -> pd.Series:

@@ -81,6 +81,27 @@ def test_placeholder_install_dates_are_named_and_treated_as_missing(tiny):
     assert data.pipes.loc[0, "install_year"] == 1931
 
 
+def test_an_install_year_written_for_an_unknown_one_is_missing_and_named(tiny):
+    """1900 for 10 of 16 pipes (a register's year for "unknown"): ten pipes 126 years old,
+    among them PVC and PE; only their material was named. The rule of the placeholder dates,
+    on years written alone."""
+    pipes = _pipes(tiny)
+    pipes.loc[:9, "install_year"] = 1900
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    (said,) = _warnings(data, "placeholder_year")
+    assert said["message"].startswith("'install_year' holds 1900 on 10 rows, far more than")
+    assert said["count"] == 10
+    assert data.pipes["install_year"].isna().sum() == 10
+    # a year as common as the years around it is a year
+    pipes = _pipes(tiny)
+    pipes["install_year"] = [1896, 1897, 1898, 1899, 1900, 1901, 1902, 1903] * 2
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    assert not _warnings(data, "placeholder_year")
+    assert (data.pipes["install_year"] == 1900).sum() == 2
+
+
 def test_january_first_of_1970_is_a_year_where_years_are_written_so(tiny):
     """Kitchener writes a year known alone as January 1st: its 127 mains of 1970-01-01 sit
     among 188 of 1969-01-01 and 191 of 1971-01-01, and are real 1970 mains. 1970-01-01 is a
