@@ -403,6 +403,18 @@ def test_break_ids_written_otherwise_than_the_inventory_are_linked_and_named(tin
     assert "p 9999" in unknown["message"]
 
 
+def test_break_ids_without_the_inventorys_zero_padding_are_linked(tiny):
+    """'P-1' for 'P-0001' (a work-order system that does not pad its numbers): 7 of 9
+    breaks stayed unlinked, the loose comparison knowing only zeros at the very start."""
+    clean = read_utility(tiny).breaks
+    breaks = pd.read_csv(tiny / "breaks.csv")
+    breaks["pipe_id"] = breaks["pipe_id"].str.replace(r"P-0*", "P-", regex=True)
+    breaks.to_csv(tiny / "breaks.csv", index=False)
+    data = read_utility(tiny)
+    assert data.breaks["pipe_id"].tolist() == clean["pipe_id"].tolist()
+    assert data.breaks["reported_pipe_id"].iloc[0] == "P-1"
+
+
 def test_a_chance_look_alike_among_ids_the_inventory_lacks_is_not_linked(tiny):
     """Among breaks on pipes since removed (ids the inventory lacks), one id that happens to
     read like an inventory pipe once written alike is not a way of writing ids: it stays

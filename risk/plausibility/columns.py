@@ -10,13 +10,15 @@ from risk.contract import Findings
 
 
 def normalised_id(ids: pd.Series) -> pd.Series:
-    """Identifiers compared loosely: upper case, no spaces or punctuation, no leading zeros,
-    and a number read as a decimal ('502.0') as the whole number it was.
+    """Identifiers compared loosely: upper case, no spaces or punctuation, no zeros in front
+    of a number (``P-0012`` and ``P-12``, ``007`` and ``7``), and a number read as a decimal
+    ('502.0') as the whole number it was.
 
-    >>> normalised_id(pd.Series(["p-0012 ", "502.0", "12", "A1.5"])).tolist()
-    ['P0012', '502', '12', 'A15']
+    >>> normalised_id(pd.Series(["p-0012 ", "502.0", "12", "A1.5", "P-12", "0", "R-100"])).tolist()
+    ['P12', '502', '12', 'A15', 'P12', '0', 'R100']
     """
     text = ids.astype("string").str.strip().str.replace(r"^(\d+)[.,]0+$", r"\1", regex=True)
+    text = text.str.replace(r"(?<![0-9])0+(?=[0-9])", "", regex=True)  # before punctuation goes
     text = text.str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
     return text.str.replace(r"^0+(?=.)", "", regex=True)
 
