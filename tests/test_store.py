@@ -273,6 +273,26 @@ def test_import_accepts_a_bom_and_mixed_case_header_and_is_idempotent(store, tmp
     assert table["notes"].tolist()[1] == "à l'angle"
 
 
+def test_import_reads_results_written_in_the_words_of_the_sheets(store, tmp_path):
+    """A French crew's sheet says "Fuite trouvée", "à un joint", "Rien trouvé": typed into
+    the import file so, every row was refused as an unknown value."""
+    path = write_csv(
+        tmp_path / "tournee.csv",
+        "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h\n"
+        "P-1,Fuite trouvée,2026-11-20,à un joint,0.5\n"
+        "P-2,rien trouve,2026-11-20,,\n"
+        "P-3,Accès impossible,2026-11-20,,\n"
+        "P-4,leak found,2026-11-20,on the main,1.5\n",
+    )
+    store.import_csv(path, user="amira", today=TODAY)
+    table = store.outcomes()
+    assert table["result"].tolist() == ["leak_found", "nothing_found", "no_access", "leak_found"]
+    assert table["leak_kind"].tolist()[::3] == ["joint", "main"]
+    typo = write_csv(tmp_path / "typo.csv", "pipe_id,result,inspected_on\nP-5,fuite?,2026-11-20\n")
+    with pytest.raises(DataContractError, match="result"):
+        store.import_csv(typo, user="amira", today=TODAY)
+
+
 def test_import_refuses_a_stored_key_with_new_content(store, tmp_path):
     store.record(outcome(1), user="amira", idempotency_key="k-1")
     path = write_csv(

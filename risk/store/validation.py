@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 
@@ -179,6 +182,39 @@ def check_outcomes(
 
 # -- one row -----------------------------------------------------------------------------------
 
+
+def read_code(value: str, kind: str, codes: tuple[str, ...]) -> str | None:
+    """The code among ``codes`` that ``value`` writes: the code itself (any case), or its
+    words in any language of the catalogues, as the crew's form and printed sheets show
+    them (``label.<kind>.<code>``: "fuite trouvée", "Rien trouvé", "could not access"),
+    accents and case aside. None when it writes none.
+
+    >>> read_code("Fuite trouvee", "result", ("leak_found", "nothing_found"))
+    'leak_found'
+    >>> read_code("NOTHING_FOUND", "result", ("leak_found", "nothing_found"))
+    'nothing_found'
+    """
+    return _code_words(kind, codes).get(_plain(value))
+
+
+@functools.cache
+def _code_words(kind: str, codes: tuple[str, ...]) -> dict[str, str]:
+    from risk.i18n import label, languages
+
+    words = {_plain(code): code for code in codes}
+    for lang in languages():
+        for code in codes:
+            words.setdefault(_plain(label(kind, code, lang)), code)
+    return words
+
+
+def _plain(text: str) -> str:
+    """``text`` compared loosely: case, accents, spaces, underscores and hyphens aside."""
+    folded = unicodedata.normalize("NFKD", str(text).casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[\s_\-’']+", " ", folded).strip()
+
+
 # (code, column) -> (what is wrong, what was expected, how to fix)
 _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("missing", "pipe_id"): ("is empty", "the inspected pipe's pipe_id", "Fill in pipe_id"),
@@ -195,7 +231,8 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("unknown", "result"): (
         "has an unknown value",
         f"one of {', '.join(RESULTS)}",
-        "Use no_access when the crew could not reach the pipe",
+        "Use no_access when the crew could not reach the pipe (the words of the crew's form "
+        "and sheets are read too: 'nothing found', 'rien trouvé')",
     ),
     ("unknown", "leak_kind"): (
         "has an unknown value",
@@ -394,15 +431,15 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
     result = _text(values["result"])
     if result is None:
         issues.add("missing", "result", number, None)
-    elif result.lower() not in RESULTS:
+    elif read_code(result, "result", RESULTS) is None:
         issues.add("unknown", "result", number, result)
     else:
-        result = result.lower()
+        result = read_code(result, "result", RESULTS)
     leak = result == "leak_found"
 
     leak_kind = _text(values["leak_kind"])
     if leak_kind is not None:
-        leak_kind = leak_kind.lower()
+        leak_kind = read_code(leak_kind, "leak_kind", LEAK_KINDS) or leak_kind.lower()
         if leak_kind not in LEAK_KINDS:
             issues.add("unknown", "leak_kind", number, values["leak_kind"])
         elif result in RESULTS and not leak:
