@@ -142,6 +142,8 @@ def test_the_accounts_page_backs_up_with_the_same_function(workspace):
     assert "accounts: " in at.success[0].value
     assert check_backup(made).records["users"] >= 4
     assert f"Last backup: {made}, made " in texts(at)
+    (download,) = at.get("download_button")  # the file is read when it is clicked, not here
+    assert download.proto.label == "Download this backup"
 
 
 def test_keep_deletes_only_the_oldest_backups_of_this_workspace(workspace, tmp_path):

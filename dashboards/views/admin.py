@@ -2,7 +2,9 @@
 and the audit log. Every change goes through :mod:`risk.auth` (audited there with the
 administrator's name; the last active administrator is kept)."""
 
+import functools
 import os
+from pathlib import Path
 
 import common
 import streamlit as st
@@ -207,11 +209,10 @@ with st.expander(tr("admin.backup"), key="backups"):
             st.caption(tr("admin.backup_last", file=str(last), when=when))
     made = st.session_state.get("backup_made")
     if made and os.path.isfile(made):
-        with open(made, "rb") as handle:
-            st.download_button(
-                tr("admin.backup_download"),
-                data=handle.read(),
-                file_name=os.path.basename(made),
-                mime="application/zip",
-                key="backup_download",
-            )
+        st.download_button(
+            tr("admin.backup_download"),
+            data=functools.partial(Path(made).read_bytes),  # read on the click, not each run
+            file_name=os.path.basename(made),
+            mime="application/zip",
+            key="backup_download",
+        )
