@@ -16,6 +16,7 @@ from risk.dispatch.plan import look_for, plan_advice
 from risk.geometry import has_shape
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
 from risk.pipecard import reasons_in_words, with_reasons_in_words
+from risk.store.models import RESULTS
 
 #: Printed on A4: the guidance once per sheet, three lines per pipe (about half the width
 #: for the reasons in words, longer than the phrases stored in the scores), the table's head
@@ -107,7 +108,7 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
     of about 30 pipes prints on two A4 pages.
     """
     sections = []
-    boxes = _text(t("sheets.outcomes", lang))
+    boxes = " ".join(f"☐ {_text(t(f'sheets.box.{code}', lang))}" for code in RESULTS)
     where = _text(t("sheets.where_flow", lang))
     for (crew, day), group in plan.groupby(["crew", "date"], sort=True):
         lengths = pd.to_numeric(group["length_m"], errors="coerce")

@@ -186,7 +186,8 @@ def check_outcomes(
 def read_code(value: str, kind: str, codes: tuple[str, ...]) -> str | None:
     """The code among ``codes`` that ``value`` writes: the code itself (any case), or its
     words in any language of the catalogues, as the crew's form and printed sheets show
-    them (``label.<kind>.<code>``: "fuite trouvée", "Rien trouvé", "could not access"),
+    them (``label.<kind>.<code>``: "fuite trouvée", "Rien trouvé", "could not access"; for
+    a result also the printed sheet's boxes, ``sheets.box.<code>``: "fuite", "rien"),
     accents and case aside. None when it writes none.
 
     >>> read_code("Fuite trouvee", "result", ("leak_found", "nothing_found"))
@@ -199,12 +200,14 @@ def read_code(value: str, kind: str, codes: tuple[str, ...]) -> str | None:
 
 @functools.cache
 def _code_words(kind: str, codes: tuple[str, ...]) -> dict[str, str]:
-    from risk.i18n import label, languages
+    from risk.i18n import has, label, languages, t
 
     words = {_plain(code): code for code in codes}
     for lang in languages():
         for code in codes:
             words.setdefault(_plain(label(kind, code, lang)), code)
+            if kind == "result" and has(f"sheets.box.{code}"):  # the printed sheet's boxes
+                words.setdefault(_plain(t(f"sheets.box.{code}", lang)), code)
     return words
 
 
