@@ -277,7 +277,8 @@ def weather_measure_columns(weather: pd.DataFrame) -> list[str]:
     numeric column but the date, the station and calendar fields (year, month, ...), the
     station's own numbers (Météo-France's ``NUM_POSTE``, ``LAT``, ``LON``, ``ALTI``), the
     quality codes and hours of a measure (``QRR``, ``QTN``, ``HTN``: a code or time beside
-    ``RR`` and ``TN``), and columns of one value throughout (they tell nothing).
+    ``RR`` and ``TN``), and columns of one value throughout (they tell nothing) unless named
+    as a temperature or precipitation.
 
     >>> w = pd.DataFrame({"date": [1, 2], "TN": [1.5, 2.0], "QTN": [1, 0], "HTN": [512, 604],
     ...                   "NUM_POSTE": [44020001] * 2, "RR": [0.0, 3.2], "wind": [2.0, 5.0]})
@@ -292,7 +293,7 @@ def weather_measure_columns(weather: pd.DataFrame) -> list[str]:
         and not _flags_a_measure(c)
         and pd.api.types.is_numeric_dtype(weather[c])
         and not pd.api.types.is_bool_dtype(weather[c])
-        and weather[c].nunique() > 1
+        and (weather_role(c) is not None or weather[c].nunique() > 1)
     ]
 
 
