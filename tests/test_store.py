@@ -112,7 +112,7 @@ def test_record_many_derives_keys_so_repeating_a_batch_creates_nothing(store):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"result": "leak"}, r"column 'result' has an unknown value in 1 row \(first: 'leak'\); "
+        ({"result": "leaky"}, r"column 'result' has an unknown value in 1 row \(first: 'leaky'\); "
          r"expected one of leak_found, nothing_found, no_access \(rows 2\)"),
         ({"leak_kind": None}, r"column 'leak_kind' is empty where result is leak_found .*"
          r"expected one of main, joint, service, valve, hydrant, other \(rows 2\)"),
@@ -159,7 +159,7 @@ def test_import_reports_every_problem_with_file_rows_and_fix(store, tmp_path):
         tmp_path / "week47.csv",
         HEADER
         + "P-1,nothing_found,2026-11-20,,,,\n"
-        + "P-2,leak,2026-11-20,,,,\n"
+        + "P-2,leaky,2026-11-20,,,,\n"
         + "P-3,leak_found,2026-11-20,,,,no kind\n"
         + "P-4,leak_found,2026-11-20,joint,-1,,\n"
         + "P-5,leak_found,2026-11-20,main,1.0,2026-11-01,\n"
@@ -171,7 +171,7 @@ def test_import_reports_every_problem_with_file_rows_and_fix(store, tmp_path):
 
     text = str(raised.value)
     assert text.startswith("5 problems in the input; nothing was written:")
-    assert f"{path}: column 'result' has an unknown value in 2 rows (first: 'leak')" in text
+    assert f"{path}: column 'result' has an unknown value in 2 rows (first: 'leaky')" in text
     assert "(rows 2, 6)" in text
     assert "'leak_kind' is empty where result is leak_found in 1 row" in text
     assert "(rows 3)" in text and "(rows 4)" in text and "(rows 5)" in text
