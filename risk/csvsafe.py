@@ -17,7 +17,8 @@ The product's own readers undo the prefix with :func:`restore_formulas` /
     >>> neutralise_text("'=x"), restore_text("''=x")   # a leading quote is kept exactly too
     ("''=x", "'=x")
 
-:func:`read_csv_rows` reads a CSV strictly (UTF-8, comma-separated, well-formed quoting) and
+:func:`read_csv_rows` reads a CSV strictly (UTF-8, well-formed quoting; commas between columns,
+or semicolons as a spreadsheet on a French computer writes them) and
 turns every malformation into a :class:`~risk.contract.DataContractError` naming the file,
 the line and the fix, never a parser traceback.
 """
@@ -26,13 +27,18 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from risk.atomic import atomic_text_file
 from risk.contract import DataContractError, Findings, Problem
-from risk.errors import Term
+from risk.mapping import SEPARATORS
+
+#: The separators in a message's words.
+_SEPARATOR_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -127,19 +133,12 @@ def write_csv(table: pd.DataFrame, path: str | Path, **options) -> Path:
 
 # -- reading -----------------------------------------------------------------------------------
 
-_SAVE_AS_CSV = (
-    "Save it as comma-separated UTF-8: in LibreOffice character set 'Unicode (UTF-8)' and "
-    "field delimiter ','; in Excel 'CSV UTF-8 (Comma delimited)', which writes commas only "
-    "where the computer's list separator is a comma (on a French Windows it is ';': save from "
-    "LibreOffice, or set the list separator to ',' in the regional settings)"
-)
-
 
 def decode_csv(path: str | Path, *, layer: str, example: str, name: str | None = None) -> str:
-    """The text of a CSV file: UTF-8 (with or without BOM), not empty, comma-separated.
+    """The text of a CSV file: UTF-8 (with or without BOM), not empty.
 
     Raises ``FileNotFoundError`` when the file does not exist and ``DataContractError``
-    (file, line, fix) when it is not UTF-8, is empty, or separates columns with ``;`` or tabs.
+    (file, line, fix) when it is not UTF-8 or is empty.
     ``example`` is a header row shown in messages; ``name``, the file's name in them (an
     upload's own name rather than the scratch copy it was saved to), else its path.
     """
@@ -163,8 +162,6 @@ def decode_csv(path: str | Path, *, layer: str, example: str, name: str | None =
             "character set 'Unicode (UTF-8)'",
             params={"byte": f"0x{data[exc.start]:02x}", "line": line},
         )
-        # a spreadsheet's export on a French computer is both: say the two fixes at once
-        _check_separator(data.decode("latin-1"), findings, layer, file, example)
         raise DataContractError(findings.errors) from None
     if not text.strip():
         findings.error(
@@ -176,31 +173,55 @@ def decode_csv(path: str | Path, *, layer: str, example: str, name: str | None =
             params={"example": example},
         )
         raise DataContractError(findings.errors)
-    _check_separator(text, findings, layer, file, example)
-    findings.raise_if_errors()
     return text
 
 
-def _check_separator(text: str, findings: Findings, layer: str, file: str, example: str) -> None:
-    """A problem when the header separates its columns with semicolons or tabs."""
-    lines = text.lstrip().splitlines()
-    header = lines[0] if lines else ""
-    for separator, words in ((";", "semicolons"), ("\t", "tabs")):
-        if "," not in header and separator in header:
-            findings.error(
-                layer,
-                file,
-                "wrong_separator",
-                f"separates its columns with {words} (line 1: {header[:80]!r}); expected "
-                f"commas, e.g. {example}",
-                _SAVE_AS_CSV,
-                params={
-                    "separator": Term(f"error.separator.{words}"),
-                    "line": repr(header[:80]),
-                    "example": example,
-                },
-            )
-            return
+def detect_separator(sample: str, *, truncated: bool = False) -> str:
+    """The field separator of a CSV text: the one of ``, ; tab |`` that splits the header
+    into the most fields with every sample line having as many (``,`` when in doubt).
+    A spreadsheet's "CSV" on a French computer separates with ``;``: read as written.
+
+    >>> detect_separator("id;material;diameter_mm\\n1;CI;12,5\\n")
+    ';'
+    >>> detect_separator("id,comment\\n1,a;b;c\\n")
+    ','
+    """
+    if truncated and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    best, best_score = ",", None
+    for sep in SEPARATORS:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=sep) if r][:50]
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        score = (width > 1, all(len(r) == width for r in rows[1:]), width)
+        if best_score is None or score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def read_number(value) -> float | None:
+    """A number written in a cell, or None: a decimal comma is read (``1,5``: a spreadsheet
+    on a French computer), as ingest reads numbers (:func:`risk.validate.parse_numbers`);
+    a number with a thousands separator (``1,250.5``) is not one.
+
+    >>> read_number("1,5"), read_number(" 2.25 "), read_number("1,250.5"), read_number("x")
+    (1.5, 2.25, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if re.fullmatch(r"[-+]?\d*,\d+", value):
+            value = value.replace(",", ".")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def read_csv_rows(
@@ -210,18 +231,20 @@ def read_csv_rows(
 
     Column names are stripped and lower-cased; every value is a string (``''`` when empty),
     with the quote :func:`write_csv` adds in front of formula-like text removed
-    (:func:`restore_text`). Blank lines are skipped; a row with fewer values than the header
-    is padded with ``''``.
+    (:func:`restore_text`). The separator is the file's (:func:`detect_separator`: commas,
+    or the semicolons of a spreadsheet on a French computer). Blank lines are skipped; a row
+    with fewer values than the header is padded with ``''``.
 
     Raises ``DataContractError`` naming the file, the line and the fix when the file is not
-    UTF-8, is empty, uses another separator than ``,``, has broken quoting, repeats a column
+    UTF-8, is empty, has broken quoting, repeats a column
     name or has rows with more values than the header. ``FileNotFoundError`` when the file
     does not exist.
     """
     text = decode_csv(path, layer=layer, example=example)
     findings = Findings()
     file = str(path)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    separator = detect_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
     try:
@@ -269,8 +292,8 @@ def read_csv_rows(
             "too_many_values",
             f"has more values than the {len(columns)} columns of the header on line(s) "
             f"{lines}{more} (first: {too_long[0][1]} values)",
-            'Quote values that contain commas ("near valve, north side"), or remove the '
-            "extra values",
+            f"Quote values that contain {_SEPARATOR_WORDS[separator]} "
+            '("near valve, north side"), or remove the extra values',
         )
     findings.raise_if_errors()
     rows = []
@@ -283,7 +306,8 @@ def read_csv_rows(
 def read_table(
     path: Path, *, example: str = "column names such as pipe_id,date,...", name: str | None = None
 ) -> pd.DataFrame:
-    """A Parquet or CSV table (``pipe_id`` as text). CSV must be UTF-8 and comma-separated;
+    """A Parquet or CSV table (``pipe_id`` as text). CSV must be UTF-8, its columns separated
+    by commas or semicolons (then with decimal commas, :func:`detect_separator`);
     a malformed file raises ``DataContractError`` naming the file (and line) with the fix
     (``example``: a header the file could have, ``name``: the file as the messages name it,
     else its path). The quote
@@ -294,8 +318,14 @@ def read_table(
     if path.suffix.lower() == ".parquet":
         return pd.read_parquet(path)
     text = decode_csv(path, layer="table", example=example, name=name)
+    separator = detect_separator(text)
     try:
-        table = pd.read_csv(io.StringIO(text), dtype={"pipe_id": str})
+        table = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            dtype={"pipe_id": str},
+            decimal="," if separator == ";" else ".",  # a French spreadsheet's 12,5
+        )
     except pd.errors.ParserError as exc:
         raise DataContractError(
             [

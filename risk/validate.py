@@ -15,6 +15,7 @@ import pandas as pd
 
 from risk import clock
 from risk.contract import MATERIALS, Findings, counted, shorten
+from risk.dates import ISO_OFFSET, format_words, formats_reading
 from risk.mapping import SEPARATORS, LayerMapping, alias_key, alias_matched, material_alias
 
 _TRUE = {"true", "yes", "y", "1", "t", "oui", "o", "vrai"}
@@ -344,12 +345,6 @@ def parse_numbers(
     return numbers
 
 
-#: An ISO 8601 date and time followed by its UTC offset (``Z``, ``+01:00``, ``-0500``).
-_ISO_OFFSET = (
-    r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
-)
-
-
 def parse_dates(
     table: pd.DataFrame,
     column: str,
@@ -371,7 +366,7 @@ def parse_dates(
     if not lm.date_format:
         # 2015-02-03T00:30:00+01:00 is 3 February where it happened: the local date and time
         # as written, its offset dropped (offsets differ in summer and winter)
-        text = text.str.replace(_ISO_OFFSET, r"\1", regex=True)
+        text = text.str.replace(ISO_OFFSET, r"\1", regex=True)
     parsed = pd.to_datetime(text, format=fmt, errors="coerce")
     bad = parsed.isna() & text.notna()
     if bad.any():
@@ -388,11 +383,11 @@ def parse_dates(
         hint = better or hint
         read = parsed.notna()
         iso = ("%Y-%m-%d",)
-        other = _formats_reading(text[bad], iso if lm.date_format else ())
-        if read.any() and other and not _formats_reading(text.dropna(), iso):
+        other = formats_reading(text[bad], iso if lm.date_format else ())
+        if read.any() and other and not formats_reading(text.dropna(), iso):
             # some rows ISO, others DD/MM/YYYY: no one date_format reads the column
             first = f"the date_format '{lm.date_format}'" if lm.date_format else "year-month-day"
-            second = _format_words(other[0]) if len(other) == 1 else "another"
+            second = format_words(other[0]) if len(other) == 1 else "another"
             hint = (
                 f"The column mixes date formats: {counted(int(read.sum()), 'date reads', 'dates read')} as "
                 f"{first} (for example {_examples(raw[read])}) and "
@@ -436,44 +431,6 @@ def _note_partial_dates(table, text, parsed, column, layer, file, findings) -> N
             )  # fmt: skip
 
 
-#: Date formats a utility's export often uses, tried on dates that did not parse.
-COMMON_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%d/%m/%y")
-
-
-#: The same with a time of day after the date (a work order's "03/02/2015 14:35").
-_WITH_TIME = tuple(f"{f} {t}" for f in COMMON_DATE_FORMATS for t in ("%H:%M", "%H:%M:%S"))
-
-_DATE_FORMAT_WORDS = {
-    "%d/%m/%Y": "day/month/year",
-    "%m/%d/%Y": "month/day/year",
-    "%Y-%m-%d": "year-month-day",
-    "%d.%m.%Y": "day.month.year",
-    "%d-%m-%Y": "day-month-year",
-    "%Y/%m/%d": "year/month/day",
-    "%d/%m/%y": "day/month/two-digit year",
-}
-
-
-def _format_words(fmt: str) -> str:
-    """A date format in words: ``day/month/year``, ``day/month/year and a time``."""
-    day, _, time = fmt.partition(" ")
-    return _DATE_FORMAT_WORDS.get(day, fmt) + (" and a time" if time else "")
-
-
-def _formats_reading(text: pd.Series, more: tuple[str, ...] = ()) -> list[str]:
-    """The common date formats, with or without a time of day after them (and ``more``),
-    that read every value of ``text``.
-
-    >>> _formats_reading(pd.Series(["03/02/2015 14:35", "20/01/2016 08:05"]))
-    ['%d/%m/%Y %H:%M']
-    """
-    return [
-        f
-        for f in COMMON_DATE_FORMATS + _WITH_TIME + more
-        if pd.to_datetime(text, format=f, errors="coerce").notna().all()
-    ]
-
-
 def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
     """The fix for dates that did not parse, when they say what they are: spreadsheet day
     numbers, or one common format that reads them all; else ''. ``set_to``: the mapping
@@ -494,14 +451,14 @@ def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
             f"They look like spreadsheet day numbers ({first} is {day}): format the column as "
             "dates (yyyy-mm-dd) in the spreadsheet before exporting"
         )
-    fits = _formats_reading(text)
+    fits = formats_reading(text)
     if len(fits) == 1:
         return (
-            f"They read as {_format_words(fits[0])}: {'set' if set_to else 'add'} "
+            f"They read as {format_words(fits[0])}: {'set' if set_to else 'add'} "
             f'date_format = "{fits[0]}" under [{layer}] in the mapping file'
         )
     if fits:  # 03/04/2000: the 3rd of April or the 4th of March; the utility knows
-        options = " or ".join(f'"{f}" ({_format_words(f)})' for f in fits)
+        options = " or ".join(f'"{f}" ({format_words(f)})' for f in fits)
         return f"Give date_format = {options} under [{layer}] in the mapping file"
     return ""
 

@@ -150,9 +150,9 @@ def test_a_crews_file_may_name_its_crews_in_a_crew_column(tmp_path):
         # a misspelt column: the crew worked the default days without a word
         ("name,km_per_day,dayz\nNord,4,2026-11-24\n", "'dayz' (did you mean 'days'?)"),
         ("name,km_per_day,hours_per_day\nNord,4,-8\n", "columns it does not use: 'hours_per_day'."),
-        ('name,km_per_day\nNord,"3,5"\n', "km_per_day '3,5' is not a number: write 3.5"),
+        ('name,km_per_day\nNord,"3.500,5"\n', "km_per_day '3.500,5' is not a number"),
         ("name,checks_per_day\nNord,2.5\n", "'2.5' is not a whole number of checks"),
-        ("name,km_per_day\nNord,inf\n", "'inf' is not a day's work: give more than 0 and at most"),
+        ("name,km_per_day\nNord,inf\n", "km_per_day 'inf' is not a number"),
         ("name,km_per_day\nNord,100000\n", "at most 100 km a day"),
         ("name,km_per_day,days\nNord,4,12/12/2026\n", "days '12/12/2026' is not a date"),
         ("name,km_per_day\n", "no crew in the file (a header alone)"),

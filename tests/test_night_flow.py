@@ -5,6 +5,7 @@ export refused with the file in use kept, and each load a line of the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 from apps import TODAY, app_as, build_workspace
 
 from risk.auth import audit_for_people, store_location
+from risk.contract import DataContractError
 from risk.errors import InputError
 from risk.outcomes import writes
 from risk.savings.impact import workspace_impact
@@ -106,8 +108,8 @@ def test_a_bad_export_is_refused_and_the_file_in_use_kept(workspace):
     wrong_zone = night_flows("NOWHERE", 12.0, 9.0)
     with pytest.raises(InputError, match="NOWHERE"):
         save_night_flow(workspace, wrong_zone, pipes, by="marc", name="november.csv")
-    with pytest.raises(InputError, match="semicolons"):
-        save_night_flow(workspace, good.replace(b",", b";"), pipes, by="marc", name="x.csv")
+    with pytest.raises(DataContractError, match="x.csv: is not UTF-8"):
+        save_night_flow(workspace, b"zone,date,\xe9\n", pipes, by="marc", name="x.csv")
     assert night_flow_file(workspace).read_bytes() == good  # the last good one, whole
     lines = audit_for_people(store_location(workspace), "en", kind="night_flows")
     assert lines["What"].tolist() == ["loaded night flows (october.csv, 70 rows)"]
@@ -118,3 +120,21 @@ def test_a_network_without_pressure_zones_is_told_the_fix(tmp_path):
     pipes = load_workspace(workspace).pipes.drop(columns=["pressure_zone"])
     with pytest.raises(InputError, match=r"no pressure zone.*\[pipes.columns\].* as pressure_zone"):
         save_night_flow(workspace, night_flows("haut", 10.0, 9.0), pipes, by="marc")
+
+
+def test_a_spreadsheets_csv_utf8_on_a_french_computer_reads_the_same_night_flows(workspace):
+    """Excel's "CSV UTF-8" on a French computer: a BOM, semicolons, decimal commas and
+    day/month/year dates. Read as written, the same check as the plain export's."""
+    pipes = load_workspace(workspace).pipes
+    leaks = workspace_impact(workspace)["leaks"]
+    plain = night_flows(zone_of(workspace), 12.5, 9.25)
+    table = pd.read_csv(io.BytesIO(plain))
+    table["date"] = pd.to_datetime(table["date"]).dt.strftime("%d/%m/%Y")
+    french = "\ufeff" + table.to_csv(index=False, sep=";", decimal=",")
+    assert "12,5" in french and ";" in french.splitlines()[0]
+    save_night_flow(workspace, french.encode(), pipes, by="marc", name="débits.csv")
+    check_french = workspace_night_flow(workspace, leaks, pipes)
+    save_night_flow(workspace, plain, pipes, by="marc", name="flows.csv")
+    check_plain = workspace_night_flow(workspace, leaks, pipes)
+    pd.testing.assert_frame_equal(check_french, check_plain)
+    assert check_plain["observed_drop_m3_per_h"].iloc[0] == pytest.approx(3.25)

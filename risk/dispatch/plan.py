@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from risk.csvsafe import read_csv_rows
+from risk.csvsafe import read_csv_rows, read_number
 from risk.dispatch.workdays import working_days
 from risk.errors import InputError
 from risk.i18n import DEFAULT_LANGUAGE, has, t
@@ -105,9 +105,9 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
     An optional ``days`` column lists working days as ``2026-11-23;2026-11-24``; crews
     without it work the next ``n_days`` weekdays from ``start``, less the ``closed`` days
     (:func:`risk.dispatch.workdays.working_days`). The file is read strictly
-    (:func:`risk.csvsafe.read_csv_rows`): a file that is not UTF-8, is empty, uses ``;``
-    between columns or has broken quoting raises ``DataContractError`` (a ``ValueError``)
-    naming the file and line. A column the file should not have (``dayz``: the crews would
+    (:func:`risk.csvsafe.read_csv_rows`; semicolons between columns and decimal commas are
+    read): a file that is not UTF-8, is empty or has broken quoting raises
+    ``DataContractError`` (a ``ValueError``) naming the file and line. A column the file should not have (``dayz``: the crews would
     work the default days without a word), no crew, one crew on two rows (read as one crew
     of twice the capacity), a capacity that is not a number, not whole for checks, not above
     0 or beyond what a crew does in a day, one crew in km and another in checks, and a day
@@ -207,11 +207,9 @@ def _capacity(value, column: str, where: str, *, whole: bool) -> float | int | N
         return None
     limit = MAX_CHECKS_PER_DAY if whole else MAX_KM_PER_DAY
     unit = "pipes (or units) a day" if whole else "km a day"
-    try:
-        number = float(text)
-    except ValueError:
-        fix = f"write {text.replace(',', '.')}" if "," in text else "write a number"
-        raise InputError(f"{where}: {column} {text!r} is not a number: {fix}") from None
+    number = read_number(text)  # 3,5 as a spreadsheet on a French computer writes it
+    if number is None:
+        raise InputError(f"{where}: {column} {text!r} is not a number: write a number") from None
     if whole and np.isfinite(number) and number != int(number):
         raise InputError(f"{where}: {column} {text!r} is not a whole number of checks")
     if not np.isfinite(number) or not 0 < number <= limit:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -15,6 +13,7 @@ import pandas as pd
 import shapely
 
 from risk.contract import MAX_CELL_CHARS, Findings, shorten
+from risk.csvsafe import detect_separator
 from risk.io.locate import HEAD_BYTES
 from risk.mapping import SEPARATORS, LayerMapping
 
@@ -153,32 +152,6 @@ def _extra_fields(table, sep, layer, file, findings) -> pd.DataFrame | None:
 
 def _sep_name(sep: str) -> str:
     return "tab" if sep == "\t" else f"'{sep}'"
-
-
-def detect_separator(sample: str, *, truncated: bool = False) -> str:
-    """The field separator of a CSV text: the one of ``, ; tab |`` that splits the header
-    into the most fields with every sample line having as many (``,`` when in doubt).
-
-    >>> detect_separator("id;material;diameter_mm\\n1;CI;12,5\\n")
-    ';'
-    >>> detect_separator("id,comment\\n1,a;b;c\\n")
-    ','
-    """
-    if truncated and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
-    best, best_score = ",", None
-    for sep in SEPARATORS:
-        try:
-            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=sep) if r][:50]
-        except csv.Error:
-            continue
-        if not rows:
-            continue
-        width = len(rows[0])
-        score = (width > 1, all(len(r) == width for r in rows[1:]), width)
-        if best_score is None or score > best_score:
-            best, best_score = sep, score
-    return best
 
 
 def _parser_problem(exc: Exception, sep: str) -> tuple[str, str]:

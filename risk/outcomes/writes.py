@@ -163,8 +163,10 @@ def import_outcomes(
     The header names the columns of :func:`record_outcomes`; the ``outcome_id``,
     ``recorded_by`` and ``recorded_at`` columns of an export are ignored, and the quote an
     export puts in front of formula-like text is removed, so re-importing an export (here or
-    in another workspace) gives the same values and creates nothing twice. A malformed file
-    (not UTF-8, empty, ``;``-separated, broken quoting) is refused naming the file and line.
+    in another workspace) gives the same values and creates nothing twice. A spreadsheet's
+    file is read as written (semicolons, decimal commas, dates in one format the file tells:
+    :func:`risk.store.validation.check_outcomes`); a malformed one (not UTF-8, empty, broken
+    quoting) is refused naming the file and line.
 
     A new row for a pipe and day the store already has a record of is what the crew's form
     asks about (:func:`_beside_stored`): it says whether it corrects that record

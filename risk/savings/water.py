@@ -404,61 +404,44 @@ def _data_rows(mask: np.ndarray, n: int = 5) -> str:
     return f"{', '.join(str(i + 1) for i in rows[:n])}{more}"
 
 
-#: The order of day, month and year of each common date format, in words (``error.date_format``).
-_DATE_ORDER = {
-    "%d/%m/%Y": "dmy", "%d.%m.%Y": "dmy", "%d-%m-%Y": "dmy", "%d/%m/%y": "dmy_short",
-    "%m/%d/%Y": "mdy", "%Y/%m/%d": "ymd", "%Y-%m-%d": "ymd",
-}  # fmt: skip
-
-
 def _rows_of(mask: np.ndarray) -> dict:
     """A message's ``n`` (rows concerned), ``total`` and ``rows`` (the first few)."""
     return {"n": int(mask.sum()), "total": len(mask), "rows": _data_rows(mask)}
 
 
 def _night_flow_dates(raw: pd.Series, where: str) -> pd.Series:
-    """The dates of a night-flow file; NaT where a value is no date. ISO first; a file
-    whose dates are all in another common format is read in it only when exactly one
-    format reads them all (:func:`risk.validate.date_hint`'s rule), else refused."""
-    from risk.validate import _ISO_OFFSET, _examples, _formats_reading
+    """The dates of a night-flow file by :func:`risk.dates.read_file_dates`' rule (ISO, or
+    one common format the file tells); NaT where a value is no date. A file mixing formats
+    or whose day and month could be either way round is refused."""
+    from risk.dates import DATE_ORDER, read_file_dates
+    from risk.validate import _examples
 
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        out = pd.to_datetime(raw)
-        return out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
-    text = raw.astype("string").str.strip()
-    text = text.mask(text == "")
-    text = text.str.replace(_ISO_OFFSET, r"\1", regex=True)
-    dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    unread = (dates.isna() & text.notna()).to_numpy()
-    if not unread.any():
-        return dates
-    formats = _formats_reading(text[unread].dropna())
-    if not formats:
-        return dates  # no date at all: refused with the rows by the caller
+    read = read_file_dates(raw)
+    if not (read.mixed or read.ambiguous):
+        return read.dates
     words = list(
-        dict.fromkeys(Term(f"error.date_format.{_DATE_ORDER[f.split(' ')[0]]}") for f in formats)
+        dict.fromkeys(
+            Term(f"error.date_format.{DATE_ORDER[f.split(' ')[0]]}") for f in read.formats
+        )
     )
-    if (~unread & text.notna().to_numpy()).any():
+    if read.mixed:
         raise keyed(
             "error.night.mixed_dates",
             file=where,
-            rows=_data_rows(unread),
-            examples=_examples(raw[unread]),
+            rows=_data_rows(read.unread),
+            examples=_examples(raw[read.unread]),
             formats=words,
         )
-    if len(formats) > 1:
-        value = text[unread].dropna().iloc[0]
-        first, second = (pd.to_datetime(value, format=f).date() for f in formats[:2])
-        raise keyed(
-            "error.night.ambiguous_dates",
-            file=where,
-            examples=_examples(raw[unread]),
-            formats=words,
-            value=value,
-            first=first,
-            second=second,
-        )
-    return pd.to_datetime(text, format=formats[0], errors="coerce")
+    value, first, second = read.first_two_readings()
+    raise keyed(
+        "error.night.ambiguous_dates",
+        file=where,
+        examples=_examples(raw[read.unread]),
+        formats=words,
+        value=value,
+        first=first.date(),
+        second=second.date(),
+    )
 
 
 def _check_zones(zone: pd.Series, network: pd.Series | None, where: str) -> None:

@@ -18,9 +18,10 @@ def read_outcomes_csv(path: str | Path) -> tuple[list[str], list[dict]]:
     """Columns and rows of an outcome CSV, every value a string ('' when empty).
 
     Column names are stripped and lower-cased; a ``'`` that :func:`write_outcomes_csv` put in
-    front of formula-like text is removed, so an export imports back exactly. Raises
-    ``DataContractError`` (file, line, fix) when the file is not UTF-8, is empty, uses ``;``
-    or tabs between columns, has broken quoting or rows longer than the header;
+    front of formula-like text is removed, so an export imports back exactly; semicolons
+    between columns are read (:func:`risk.csvsafe.detect_separator`). Raises
+    ``DataContractError`` (file, line, fix) when the file is not UTF-8, is empty, has broken
+    quoting or rows longer than the header;
     ``FileNotFoundError`` when it does not exist.
     """
     path = Path(path)

@@ -23,6 +23,7 @@ import pandas as pd
 
 from risk import clock
 from risk.contract import Findings, Problem, counted
+from risk.csvsafe import read_number
 from risk.store.models import LEAK_KINDS, MAX_FLOW_M3_PER_H, MAX_KEY_LENGTH, RESULTS
 from risk.textrules import (
     EARLIEST_DATE,
@@ -169,10 +170,11 @@ def check_outcomes(
     if not check_columns(columns, file=file, findings=findings):
         return [], findings.errors
 
+    date_format = _file_date_format(rows, file, findings)
     issues = _Issues()
     clean = []
     for number, row in enumerate(rows, start=1):
-        outcome = _check_row(row, number, issues, today)
+        outcome = _check_row(row, number, issues, today, date_format)
         if outcome is not None:
             clean.append(outcome)
     _check_repeated_keys(clean, issues)
@@ -259,7 +261,7 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
     ),
     ("not_number", "flow_m3_per_h"): (
         "is not a number",
-        "a flow in m3/h such as 1.5 (dot as decimal separator, no unit)",
+        "a flow in m3/h such as 1.5 or 1,5 (no unit, no thousands separator)",
         "Write the estimated flow in m3/h, or leave it empty when unknown",
     ),
     ("negative", "flow_m3_per_h"): (
@@ -274,12 +276,12 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
     ),
     ("not_date", "inspected_on"): (
         "is not a date",
-        "a date written YYYY-MM-DD, e.g. 2026-11-20",
+        "a date written YYYY-MM-DD (2026-11-20), or one format throughout the file (20/11/2026)",
         "Write dates as YYYY-MM-DD (ISO 8601)",
     ),
     ("not_date", "repair_date"): (
         "is not a date",
-        "a date written YYYY-MM-DD, e.g. 2026-11-20",
+        "a date written YYYY-MM-DD (2026-11-20), or one format throughout the file (20/11/2026)",
         "Write dates as YYYY-MM-DD (ISO 8601), or leave repair_date empty",
     ),
     ("future", "inspected_on"): (
@@ -402,12 +404,71 @@ class _Issues:
             findings.error(LAYER, file, f"{column}_{code}", message, fix, rows=rows)
 
 
+#: The dates of the rows are refused as a whole (the file does not tell how it writes
+#: them): no row is refused again for them.
+_DATES_REFUSED = "refused"
+
+
+def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str | None:
+    """How the rows write their dates (``inspected_on`` and ``repair_date`` together), by
+    :func:`risk.dates.read_file_dates`' rule: None for ISO dates, the common format every
+    other date is written in (``%d/%m/%Y``: a crew's spreadsheet on a French computer), or
+    :data:`_DATES_REFUSED` when the rows mix formats or do not tell day from month (the
+    problem added to ``findings``, with both readings)."""
+    from risk.dates import format_words, read_file_dates
+
+    cells = [
+        (number, value.strip())
+        for number, row in enumerate(rows, start=1)
+        for column in ("inspected_on", "repair_date")
+        if isinstance(value := row.get(column), str) and value.strip()
+    ]
+    if not cells:
+        return None
+    read = read_file_dates(pd.Series([value for _, value in cells], dtype=object))
+    if not (read.mixed or read.ambiguous):
+        return read.formats[0] if read.formats else None
+    english = " or ".join(dict.fromkeys(format_words(f) for f in read.formats))
+    others = [value for (_, value), unread in zip(cells, read.unread, strict=True) if unread]
+    examples = ", ".join(repr(v) for v in list(dict.fromkeys(others))[:3])
+    rows_ = sorted(
+        {number for (number, _), unread in zip(cells, read.unread, strict=True) if unread}
+    )
+    if read.mixed:
+        findings.error(
+            LAYER,
+            file,
+            "mixed_dates",
+            f"writes some dates as year-month-day and others as {english} (for example "
+            f"{examples}): one way of writing dates throughout the file tells which is the day",
+            "Write every date as YYYY-MM-DD (ISO 8601), or every one day/month/year",
+            rows=rows_,
+        )
+    else:
+        value, first, second = read.first_two_readings()
+        findings.error(
+            LAYER,
+            file,
+            "ambiguous_dates",
+            f"writes dates (for example {examples}) that read as {english}: no day is above "
+            f"12, so the file does not say whether {value!r} is {first.date()} or "
+            f"{second.date()}",
+            "Write the dates as YYYY-MM-DD (ISO 8601)",
+            rows=rows_,
+        )
+    return _DATES_REFUSED
+
+
 def _check_date(
-    value, column: str, number: int, issues: _Issues, today: dt.date
+    value, column: str, number: int, issues: _Issues, today: dt.date, date_format: str | None
 ) -> tuple[dt.date | None, bool]:
-    """``value`` read as a date (None when it is not one) and whether it is a date from
-    ``EARLIEST_DATE`` to ``today``; otherwise the problem is added to ``issues``."""
-    date = to_date(value)
+    """``value`` read as a date (None when it is not one; ``date_format``: the file's, see
+    :func:`_file_date_format`) and whether it is a date from ``EARLIEST_DATE`` to ``today``;
+    otherwise the problem is added to ``issues``."""
+    if date_format == _DATES_REFUSED:
+        date = to_date(value)
+        return date, date is not None and EARLIEST_DATE <= date <= today
+    date = to_date(value, date_format)
     if date is None:
         issues.add("not_date", column, number, value)
     elif date > today:
@@ -419,7 +480,9 @@ def _check_date(
     return date, False
 
 
-def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> CleanOutcome | None:
+def _check_row(
+    row: Mapping, number: int, issues: _Issues, today: dt.date, date_format: str | None = None
+) -> CleanOutcome | None:
     values = {column: blank_to_none(row.get(column)) for column in OUTCOME_COLUMNS}
     before = sum(len(r) for r in issues.rows.values())
 
@@ -434,10 +497,10 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
     result = _text(values["result"])
     if result is None:
         issues.add("missing", "result", number, None)
-    elif read_code(result, "result", RESULTS) is None:
+    elif (code := read_code(result, "result", RESULTS)) is None:
         issues.add("unknown", "result", number, result)
     else:
-        result = read_code(result, "result", RESULTS)
+        result = code
     leak = result == "leak_found"
 
     leak_kind = _text(values["leak_kind"])
@@ -452,7 +515,7 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
 
     flow = values["flow_m3_per_h"]
     if flow is not None:
-        flow = _number(flow)
+        flow = read_number(flow)
         if flow is None:
             issues.add("not_number", "flow_m3_per_h", number, values["flow_m3_per_h"])
         elif flow < 0:
@@ -466,11 +529,15 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
     if inspected_on is None:
         issues.add("missing", "inspected_on", number, None)
     else:
-        inspected_on, _ = _check_date(inspected_on, "inspected_on", number, issues, today)
+        inspected_on, _ = _check_date(
+            inspected_on, "inspected_on", number, issues, today, date_format
+        )
 
     repair_date = values["repair_date"]
     if repair_date is not None:
-        repair_date, fine = _check_date(repair_date, "repair_date", number, issues, today)
+        repair_date, fine = _check_date(
+            repair_date, "repair_date", number, issues, today, date_format
+        )
         if fine and isinstance(inspected_on, dt.date) and repair_date < inspected_on:
             issues.add("before_inspection", "repair_date", number, repair_date.isoformat())
 
@@ -506,6 +573,8 @@ def _check_row(row: Mapping, number: int, issues: _Issues, today: dt.date) -> Cl
             issues.add("control", "notes", number, notes[:30], problem)
 
     if sum(len(r) for r in issues.rows.values()) > before:
+        return None
+    if not isinstance(inspected_on, dt.date):  # the file's dates refused as a whole
         return None
     return CleanOutcome(
         row=number,
@@ -650,31 +719,27 @@ def _text(value) -> str | None:
     return None if value is None else str(value).strip()
 
 
-def _number(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def _whole_number(value) -> int | None:
-    number = _number(value)
+    number = read_number(value)
     if number is None or not number.is_integer() or number < 1:
         return None
     return int(number)
 
 
-def to_date(value) -> dt.date | None:
-    """A date from a date, datetime or ISO string (YYYY-MM-DD); None when it is none of these."""
+def to_date(value, date_format: str | None = None) -> dt.date | None:
+    """A date from a date, datetime or ISO string (YYYY-MM-DD), or a string in
+    ``date_format`` (``%d/%m/%Y``); None when it is none of these."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
         text = value.strip()
+        if date_format is not None:
+            try:
+                return dt.datetime.strptime(text, date_format).date()
+            except ValueError:
+                pass
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
