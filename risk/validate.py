@@ -629,9 +629,8 @@ def canonical_materials(
             lookup[code] = code.lower()
         else:
             lookup[code] = material_alias(code) or ""
-    ambiguous = {
-        c: alias_matched(c) for c in lookup if alias_matched(c) in AMBIGUOUS_MATERIAL_CODES
-    }
+    matched = {c: alias_matched(c) for c in lookup}
+    ambiguous = {c: key for c, key in matched.items() if key in AMBIGUOUS_MATERIAL_CODES}
     for code, key in ambiguous.items():
         if code in mapped:
             continue

@@ -15,7 +15,6 @@ from risk.features.common import DAYS_PER_YEAR, category_list
 from risk.geometry import map_chunks
 
 #: Weather columns that are calendar fields, not measurements.
-_CALENDAR_COLUMNS = {"year", "month", "day", "doy", "dayofyear", "station_id", "n_days"}
 
 
 #: Soil columns that are identifiers or geometry bookkeeping, not soil properties (names
@@ -289,23 +288,29 @@ def weather_measure_columns(weather: pd.DataFrame) -> list[str]:
         c
         for c in weather.columns
         if c != "date"
-        and str(c).lower() not in _CALENDAR_COLUMNS | _STATION_COLUMNS
-        and not _flags_a_measure(c)
+        and not _no_measure(c)
         and pd.api.types.is_numeric_dtype(weather[c])
         and not pd.api.types.is_bool_dtype(weather[c])
         and (weather_role(c) is not None or weather[c].nunique() > 1)
     ]
 
 
-#: Numbers of a weather export that describe its station, not the weather.
-_STATION_COLUMNS = {
-    "num_poste", "lat", "lon", "alti", "latitude", "longitude", "altitude", "elevation", "x", "y"
+#: Numbers of a weather export that are no weather: the calendar (year, month, ...) and
+#: the station (its id and place).
+_NOT_MEASURES = {
+    "year", "month", "day", "doy", "dayofyear", "n_days",
+    "station_id", "num_poste", "lat", "lon", "alti", "latitude", "longitude", "altitude",
+    "elevation", "x", "y",
 }  # fmt: skip
 
 
-def _flags_a_measure(column) -> bool:
-    """``QRR``, ``QTN``, ``HTN``, ``QHTX``: a quality code (Q) or hour (H) of a measure."""
-    match = re.match(r"^[qh]{1,2}(.+)$", str(column).lower())
+def _no_measure(column) -> bool:
+    """A column of :data:`_NOT_MEASURES`, or a quality code (Q) or hour (H) of a measure:
+    ``QRR``, ``QTN``, ``HTN``, ``QHTX``."""
+    name = str(column).lower()
+    if name in _NOT_MEASURES:
+        return True
+    match = re.match(r"^[qh]{1,2}(.+)$", name)
     return bool(match) and weather_role(match.group(1)) is not None
 
 
