@@ -281,16 +281,17 @@ def parse_numbers(
     unit: str = "",
     symbols: tuple[str, ...] = (),
 ) -> pd.Series:
-    """Numbers of ``column``: a decimal comma is read, a thousands separator beside decimal
-    points is refused, and a value carrying the column's unit (one of ``symbols``, e.g.
+    """Numbers of ``column``: a decimal comma is read, a cell that says the value is not
+    known is empty (:func:`says_unknown`), a thousands separator beside decimal points is
+    refused, and a value carrying the column's unit (one of ``symbols``, e.g.
     ``("mm",)``) is read without it; anything else that is not a number is refused naming
     the rows."""
     raw = table[column]
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
-    stripped = _without_unit(
-        table, raw.astype("string").str.strip(), column, layer, file, findings, symbols
-    )
+    stripped = raw.astype("string").str.strip()
+    stripped = stripped.mask(says_unknown(stripped))  # NR, inconnu, n/a: not known
+    stripped = _without_unit(table, stripped, column, layer, file, findings, symbols)
     dot = stripped.str.contains(r"\d\.\d", regex=True).fillna(False)
     comma = stripped.str.contains(r"\d,\d", regex=True).fillna(False)
     if dot.any() and comma.any() and not (dot & comma).any():
@@ -463,8 +464,29 @@ def date_hint(text: pd.Series, layer: str, *, set_to: bool = False) -> str:
     return ""
 
 
-#: Cell values that mean "no value" in a year column, read as empty (case aside).
+#: Cell values that mean "no value", read as empty (case aside).
 MISSING_MARKERS = ("n/a", "na", "#n/a", "null", "none", "nan", "-")
+
+
+def says_unknown(text: pd.Series) -> pd.Series:
+    """True where a cell says its value is not known, read as empty in number and year
+    columns: :data:`MISSING_MARKERS`, or a word the material codes read as unknown
+    (``inconnu``, ``NR``, ``non renseigné``, ``?``: :data:`risk.contract.MATERIAL_ALIASES`),
+    case, accents and spaces aside. One list for every column.
+
+    >>> says_unknown(pd.Series(["NR", "Non renseigné", "?", "n/a", "150", None])).tolist()
+    [True, True, True, True, False, False]
+    """
+    from risk.contract import MATERIAL_ALIASES
+
+    words = {key for key, code in MATERIAL_ALIASES.items() if code == "unknown"}
+    text = text.astype("string").str.strip()
+    said = [  # once per distinct value: a million pipes write a few
+        v
+        for v in pd.unique(text.dropna().to_numpy(dtype=object))
+        if v.lower() in MISSING_MARKERS or alias_key(v) in words
+    ]
+    return text.isin(said).fillna(False).astype(bool)
 
 
 def parse_years(
@@ -472,7 +494,8 @@ def parse_years(
 ) -> pd.Series:
     """A year column may hold years (1937, 1937.0) or dates; the year is kept (Int64).
 
-    Empty cells and :data:`MISSING_MARKERS` (``N/A``) are missing; so are placeholder
+    Empty cells and cells that say the value is not known (:func:`says_unknown`: ``N/A``,
+    ``NR``, ``inconnu``) are missing; so are placeholder
     dates (1899-12-30, 1970-01-01: :func:`risk.plausibility.placeholder_dates`), named."""
     raw = table[column]
     if pd.api.types.is_datetime64_any_dtype(raw):
@@ -485,7 +508,7 @@ def parse_years(
             years = pd.Series(number, index=raw.index).astype("Int64")
             return _without_placeholder_years(years, table, column, layer, file, findings)
     text = raw.astype("string").str.strip()
-    text = text.mask((text == "") | text.str.lower().isin(MISSING_MARKERS))
+    text = text.mask((text == "") | says_unknown(text))
     as_number = pd.to_numeric(text, errors="coerce")
     is_year = as_number.notna() & (as_number == np.floor(as_number.fillna(0)))
     years = as_number.where(is_year).astype("Int64")

@@ -603,3 +603,21 @@ def test_a_national_weather_services_daily_file_gives_weather_not_its_codes(run,
     assert (
         "- weather: `NUM_POSTE`, `NOM_USUEL`, `LAT`, `LON`, `ALTI`, `QRR`, `QTN`, `HTN`" in report
     )
+
+
+def test_numbers_and_years_written_as_not_known_are_missing_values_not_a_refusal(tiny):
+    """A French export writes 'NR' (non renseigné), 'inconnu' or '?' where a diameter or an
+    install year is not known: the whole ingest was refused ("must hold numbers", "must hold
+    dates") while an empty cell loads, as 'NR' does in the material column."""
+    pipes = _pipes(tiny)
+    pipes["diameter_mm"] = pipes["diameter_mm"].astype(str)
+    pipes["install_year"] = pipes["install_year"].astype(str)
+    pipes.loc[[0, 5], "diameter_mm"] = ["NR", "Non renseigné"]
+    pipes.loc[[1, 6, 7], "install_year"] = ["inconnu", "?", "N/A"]
+    _write_pipes(tiny, pipes)
+    data = read_utility(tiny)
+    assert data.pipes.index[data.pipes["diameter_mm"].isna()].tolist() == [0, 5]
+    assert data.pipes["install_year"].isna().sum() == 3
+    assert data.pipes.loc[2, "install_year"] == int(pipes.loc[2, "install_year"])
+    said = " ".join(w["message"] for w in data.meta["report"]["warnings"])
+    assert "2 pipes have no diameter_mm" in said and "3 pipes have no install_year" in said
