@@ -10,6 +10,8 @@ a file mixing ISO and another format, or whose dates two formats read (01/12/202
 ['2026-11-20', '2026-12-03']
 >>> read_file_dates(pd.Series(["03/12/2026"])).formats
 ['%d/%m/%Y', '%m/%d/%Y']
+>>> read_file_dates(pd.Series(["12/12/2026"])).formats  # the same day either way
+['%d/%m/%Y']
 """
 
 from __future__ import annotations
@@ -116,6 +118,10 @@ def read_file_dates(raw: pd.Series) -> FileDates:
     if not unread.any():
         return FileDates(dates, unread, [], text)
     formats = formats_reading(text[unread].dropna())
+    if len(formats) > 1:  # 12/12/2026: either way round the same day, no doubt
+        first = pd.to_datetime(text[unread], format=formats[0])
+        same = [f for f in formats if pd.to_datetime(text[unread], format=f).equals(first)]
+        formats = formats[:1] if same == formats else formats
     read = FileDates(dates, unread, formats, text)
     if len(formats) == 1 and not read.mixed:
         dates = pd.to_datetime(text, format=formats[0], errors="coerce")

@@ -23,6 +23,7 @@ from risk.csvsafe import (
 )
 from risk.dispatch import Crew, plan_inspections
 from risk.dispatch.sheets import export_plan, render_sheets
+from risk.errors import InputError
 from risk.outcomes import writes
 from risk.report_html import backtest_html
 from risk.store import OutcomeStore
@@ -243,6 +244,18 @@ def test_a_crews_spreadsheet_on_a_french_computer_is_read_as_written(run, tmp_pa
     crews.write_text("\ufeffname;km_per_day\nEquipe Nord;3,5\nEquipe Sud;2\n", encoding="utf-8")
     read = read_crews(crews, start=dt.date(2026, 11, 23), n_days=1)
     assert [(c.name, c.km_per_day) for c in read] == [("Equipe Nord", 3.5), ("Equipe Sud", 2.0)]
+    # its working days written day/month/year (a day above 12 tells the order)
+    crews.write_text(
+        'name;km_per_day;days\nEquipe Nord;3,5;"23/11/2026;24/11/2026"\nEquipe Sud;2;02/12/2026\n',
+        encoding="utf-8",
+    )
+    read = read_crews(crews, start=dt.date(2026, 11, 23), n_days=1)
+    assert [c.days for c in read] == [
+        (dt.date(2026, 11, 23), dt.date(2026, 11, 24)), (dt.date(2026, 12, 2),)
+    ]  # fmt: skip
+    crews.write_text("name;km_per_day;days\nEquipe Nord;3;02/12/2026\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"'02/12/2026' is 2026-12-02 or 2026-02-12"):
+        read_crews(crews, start=dt.date(2026, 11, 23), n_days=1)
 
 
 FRENCH_SHEET = (

@@ -154,7 +154,7 @@ def test_a_crews_file_may_name_its_crews_in_a_crew_column(tmp_path):
         ("name,checks_per_day\nNord,2.5\n", "'2.5' is not a whole number of checks"),
         ("name,km_per_day\nNord,inf\n", "km_per_day 'inf' is not a number"),
         ("name,km_per_day\nNord,100000\n", "at most 100 km a day"),
-        ("name,km_per_day,days\nNord,4,12/12/2026\n", "days '12/12/2026' is not a date"),
+        ("name,km_per_day,days\nNord,4,31/31/2026\n", "days '31/31/2026' is not a date"),
         ("name,km_per_day\n", "no crew in the file (a header alone)"),
         ("name,km_per_day,checks_per_day\nNord,4,\nSud,,20\n", "crews.csv: some crews give km"),
     ],

@@ -153,12 +153,13 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
             "which would plan it as one crew of twice the capacity. Give each crew one row "
             "(its capacity for a day), or each row a name of its own"
         )
+    days_format = _days_format(rows, path)
     crews = []
     for row_number, row in enumerate(rows, start=1):
         name = str(row.get("name") or "").strip()
         where = f"{path}, line {row_number + 1} (crew '{name}')"
         days = (
-            _crew_days(row["days"], where)
+            _crew_days(row["days"], where, days_format)
             if row.get("days")
             else working_days(start, n_days, closed)
         )
@@ -220,14 +221,46 @@ def _capacity(value, column: str, where: str, *, whole: bool) -> float | int | N
     return int(number) if whole else number
 
 
-def _crew_days(text: str, where: str) -> tuple[date, ...]:
-    """The working days of a ``days`` cell (``2026-11-23;2026-11-24``)."""
+def _days_format(rows: list[dict], path) -> str | None:
+    """How the crews file writes its days: None for ISO, else the one common format every
+    day is written in (:func:`risk.dates.read_file_dates`, the rule of every file's dates:
+    ``23/11/2026`` on a French computer); a file mixing formats or whose days read either
+    way round raises ``InputError`` with both readings."""
+    from risk.dates import format_words, read_file_dates
+
+    parts = [p.strip() for row in rows for p in str(row.get("days") or "").split(";")]
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    read = read_file_dates(pd.Series(parts, dtype=object))
+    if read.mixed or read.ambiguous:
+        english = " or ".join(dict.fromkeys(format_words(f) for f in read.formats))
+        value = read.text[read.unread].iloc[0]
+        readings = ", ".join(str(pd.to_datetime(value, format=f).date()) for f in read.formats[:2])
+        why = (
+            "some are written year-month-day and others " + english
+            if read.mixed
+            else f"they read as {english} (no day above 12): {value!r} is {readings.replace(', ', ' or ')}"
+        )
+        raise InputError(
+            f"{path}: the crews' days do not say which is the day and which the month: {why}. "
+            "Write the days as year-month-day separated by ';' (2026-11-23;2026-11-24)"
+        )
+    return read.formats[0] if read.formats else None
+
+
+def _crew_days(text: str, where: str, date_format: str | None = None) -> tuple[date, ...]:
+    """The working days of a ``days`` cell (``2026-11-23;2026-11-24``; in ``date_format``
+    when given, the file's: :func:`_days_format`)."""
     days = []
     for part in str(text).split(";"):
         if not part.strip():
             continue
         try:
-            days.append(date.fromisoformat(part.strip()))
+            if date_format is None:
+                days.append(date.fromisoformat(part.strip()))
+            else:
+                days.append(pd.to_datetime(part.strip(), format=date_format).date())
         except ValueError:
             raise InputError(
                 f"{where}: days {part.strip()!r} is not a date; write the days as year-month-day "
