@@ -138,3 +138,73 @@ def test_a_spreadsheets_csv_utf8_on_a_french_computer_reads_the_same_night_flows
     check_plain = workspace_night_flow(workspace, leaks, pipes)
     pd.testing.assert_frame_equal(check_french, check_plain)
     assert check_plain["observed_drop_m3_per_h"].iloc[0] == pytest.approx(3.25)
+
+
+def meter_readings(zone: str, before: float, after: float) -> bytes:
+    """A meter's readings every 15 minutes: the day's draw on top of the night's minimum
+    (``before`` until the repair, ``after`` since), one noisy reading low at 3:15."""
+    times = pd.date_range(
+        pd.Timestamp(REPAIRED - dt.timedelta(days=30)), pd.Timestamp(TODAY), freq="15min"
+    )[:-1]
+    base = np.where(times < pd.Timestamp(REPAIRED), before, after)
+    hour = times.hour + times.minute / 60
+    flow = np.asarray(base + 20 * np.clip(np.sin((hour - 5) / 19 * np.pi), 0, None) + 0.5)
+    flow[(times.hour == 3) & (times.minute == 15)] -= 1.0  # one reading: the hour's mean evens it
+    table = pd.DataFrame(
+        {"zone": zone, "date": times.strftime("%Y-%m-%d %H:%M"), "flow_m3_per_h": flow}
+    )
+    return table.to_csv(index=False).encode()
+
+
+def test_a_meters_readings_through_the_day_give_each_nights_minimum(workspace, run):
+    """A SCADA export of the zone's inflow every 15 minutes, not the night's minimum: read
+    as daily night flows, their median mixed the day's draw in (and said nothing). Each
+    night's minimum is the lowest hourly mean between 0:00 and 6:00: the same check as the
+    file of minimums, and it says where the night flows come from."""
+    zone = zone_of(workspace)
+    pipes = load_workspace(workspace).pipes
+    leaks = workspace_impact(workspace)["leaks"]
+    readings = meter_readings(zone, 12.0, 9.2)
+    rows = save_night_flow(workspace, readings, pipes, by="marc", name="scada-15min.csv")
+    assert rows == 70 * 96
+    check = workspace_night_flow(workspace, leaks, pipes)
+    assert check["night_flow_before"].iloc[0] == pytest.approx(12.25, abs=0.01)
+    assert check["observed_drop_m3_per_h"].iloc[0] == pytest.approx(2.8, abs=0.01)
+    said = night_flow_words(check, "en")
+    assert said[0] == (
+        "Night flows computed from the meters' readings: each night's minimum is the lowest "
+        "hourly mean between 0:00 and 6:00."
+    )
+    assert "the meters bear it out" in said[1]
+    assert "entre 0 h et 6 h" in night_flow_words(check, "fr")[0]
+    code, out, err = run("savings", workspace)
+    assert code == 0, err
+    assert said[0] in out and said[1] in out
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (  # readings under the name of the night's minimum: two values for one night
+            "zone,date,min_night_flow_m3_per_h\n{z},2026-11-01 02:00,12\n{z},2026-11-01 14:00,30\n",
+            r"1 row gives a second night flow for a zone and night already given \(data row 2; "
+            r"zone {z} on Nov 1, 2026\).*name their column flow_m3_per_h",
+        ),
+        (  # readings without a time of day
+            "zone,date,flow_m3_per_h\n{z},2026-11-01,12\n{z},2026-11-02,30\n",
+            r"the readings \(flow_m3_per_h\) carry no time of day",
+        ),
+        (  # the day's readings only
+            "zone,date,flow_m3_per_h\n{z},2026-11-01 08:00,30\n{z},2026-11-01 20:00,25\n",
+            r"no reading falls in the night \(0:00 to 6:00; the readings run from 08:00 to 20:00",
+        ),
+    ],
+)
+def test_readings_that_give_no_nights_minimum_are_refused_with_the_fix(workspace, text, said):
+    zone = zone_of(workspace)
+    pipes = load_workspace(workspace).pipes
+    with pytest.raises(InputError, match=said.replace("{z}", zone)):
+        save_night_flow(
+            workspace, text.replace("{z}", zone).encode(), pipes, by="marc", name="m.csv"
+        )
+    assert not night_flow_file(workspace).exists()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import Term, keyed
-from risk.savings.water import check_night_flow, verify_with_night_flow
+from risk.savings.water import NIGHT_HOURS, check_night_flow, verify_with_night_flow
 
 NIGHT_FLOW_FILE = "night_flow.csv"
 #: The start of a night-flow file, as the Impact page shows it.
@@ -128,6 +128,9 @@ def night_flow_words(check: pd.DataFrame | None, lang: str = "en") -> list[str]:
     if not len(check):
         return [t("night.no_repairs", lang)]
     said = []
+    if "from_readings" in check and check["from_readings"].any():
+        start, end = NIGHT_HOURS
+        said.append(t("night.from_readings", lang, start=start, end=end))
     for row in check.itertuples():
         n = int(row.leaks_repaired)
         estimated = format_flow(row.estimated_flow_m3_per_h, lang)

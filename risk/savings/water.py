@@ -29,7 +29,9 @@ three-year survey cycle, so it is never shown next to "households for a year".
 
 :func:`verify_with_night_flow` compares the flow of the repaired leaks with the drop of a
 district's minimum night flow (``risk savings --night-flow FILE``: ``zone``, ``date``,
-``min_night_flow_m3_per_h``, one row per zone and night). The file is checked first
+``min_night_flow_m3_per_h``, one row per zone and night; or a meter's readings through the
+day, ``zone``, ``date`` with the time, ``flow_m3_per_h``, from which each night's minimum is
+computed: :func:`nightly_minimum`). The file is checked first
 (:func:`check_night_flow`) and refused, naming it, the rows and the fix, when it has no
 rows, rows without a zone, date or number, negative flows, zones that are no
 ``pressure_zone`` of the network, or dates whose day and month cannot be told apart
@@ -270,6 +272,12 @@ def _largest_leak(leaks: pd.DataFrame, year_m3: float) -> dict | None:
 
 #: The columns of a night-flow file, one row per zone and night.
 NIGHT_FLOW_COLUMNS = ("zone", "date", "min_night_flow_m3_per_h")
+#: The columns of a meter's readings through the day (``date`` with the time of day), from
+#: which each night's minimum flow is computed (:func:`nightly_minimum`).
+READING_COLUMNS = ("zone", "date", "flow_m3_per_h")
+#: The night: readings from this hour up to (not including) the next; the night's minimum
+#: flow is the lowest hourly mean between them, in the time the readings are written in.
+NIGHT_HOURS = (0, 6)
 #: A night-flow file's first line and a row under it, in refusals.
 _NIGHT_FLOW_EXAMPLE = {"header": ",".join(NIGHT_FLOW_COLUMNS), "row": "HAUTE,2026-11-01,12.5"}
 
@@ -304,7 +312,9 @@ def verify_with_night_flow(
     -------
     DataFrame
         Per zone: ``leaks_repaired``, ``estimated_flow_m3_per_h``, ``night_flow_before``,
-        ``night_flow_after``, ``observed_drop_m3_per_h`` and ``observed_over_estimated``.
+        ``night_flow_after``, ``observed_drop_m3_per_h``, ``observed_over_estimated`` and
+        ``from_readings`` (the night flows were computed from a meter's readings,
+        :func:`nightly_minimum`).
     """
     flows = check_night_flow(night_flow, pipe_zones, source=source)
     zones = pipe_zones[["pipe_id", "zone"]].assign(zone=lambda t: _zone_keys(t["zone"]))
@@ -330,6 +340,7 @@ def verify_with_night_flow(
                 "night_flow_after": float(after.median()) if len(after) else np.nan,
                 "observed_drop_m3_per_h": drop,
                 "observed_over_estimated": drop / estimated if estimated else np.nan,
+                "from_readings": bool(flows["from_readings"].any()),
             }
         )
     return pd.DataFrame(rows, columns=_CHECK_COLUMNS)
@@ -343,6 +354,7 @@ _CHECK_COLUMNS = [
     "night_flow_after",
     "observed_drop_m3_per_h",
     "observed_over_estimated",
+    "from_readings",
 ]
 
 
@@ -360,7 +372,9 @@ def check_night_flow(
     :func:`risk.validate.date_hint`.
     """
     where = Path(source).name if source is not None else "night-flow data"
-    missing = [c for c in NIGHT_FLOW_COLUMNS if c not in night_flow.columns]
+    readings = NIGHT_FLOW_COLUMNS[2] not in night_flow.columns and READING_COLUMNS[2] in night_flow
+    columns = READING_COLUMNS if readings else NIGHT_FLOW_COLUMNS
+    missing = [c for c in columns if c not in night_flow.columns]
     if missing:
         raise keyed(
             "error.night.columns",
@@ -377,16 +391,71 @@ def check_night_flow(
     if no_zone.any():
         raise keyed("error.night.no_zone", **_rows_of(no_zone), file=where)
     dates = _night_flow_dates(night_flow["date"], where)
-    flow = pd.to_numeric(night_flow["min_night_flow_m3_per_h"], errors="coerce")
+    flow = pd.to_numeric(night_flow[columns[2]], errors="coerce")
     bad = (dates.isna() | flow.isna()).to_numpy()
     if bad.any():
-        raise keyed("error.night.no_date_or_flow", **_rows_of(bad), file=where)
+        raise keyed("error.night.no_date_or_flow", **_rows_of(bad), file=where, column=columns[2])
     negative = (flow < 0).to_numpy()
     if negative.any():
         examples = ", ".join(f"{v:g}" for v in flow[negative].head(3))
-        raise keyed("error.night.negative", **_rows_of(negative), file=where, examples=examples)
+        raise keyed(
+            "error.night.negative",
+            **_rows_of(negative),
+            file=where,
+            examples=examples,
+            column=columns[2],
+        )
     _check_zones(zone, _zone_keys(pipe_zones["zone"]) if "zone" in pipe_zones else None, where)
-    return night_flow.assign(zone=zone, date=dates, min_night_flow_m3_per_h=flow)
+    if readings:
+        return nightly_minimum(zone, dates, flow, where)
+    _one_a_night(zone, dates, where)
+    return pd.DataFrame(
+        {"zone": zone, "date": dates.dt.normalize(), "min_night_flow_m3_per_h": flow}
+    ).assign(from_readings=False)
+
+
+def nightly_minimum(zone: pd.Series, time: pd.Series, flow: pd.Series, where: str) -> pd.DataFrame:
+    """Each zone's minimum night flow per night from a meter's readings: the lowest hourly
+    mean of the readings from :data:`NIGHT_HOURS` (0:00 to 6:00), one row per zone and night
+    it has readings in (``from_readings`` True). Refused with the fix when the readings
+    carry no time of day (one value a day is no reading: the night's minimum, named
+    ``min_night_flow_m3_per_h``, or a day's mean) or none falls in the night."""
+    day = time.dt.normalize()
+    if (time == day).all():  # every reading at midnight: dates without a time of day
+        raise keyed("error.night.readings_without_time", file=where)
+    hour = time.dt.hour
+    night = ((hour >= NIGHT_HOURS[0]) & (hour < NIGHT_HOURS[1])).to_numpy()
+    if not night.any():
+        raise keyed(
+            "error.night.no_night_readings",
+            file=where,
+            first=time.min().strftime("%H:%M"),
+            last=time.max().strftime("%H:%M"),
+            start=NIGHT_HOURS[0],
+            end=NIGHT_HOURS[1],
+        )
+    hourly = (
+        pd.DataFrame({"zone": zone, "date": day, "hour": hour, "flow": flow})[night]
+        .groupby(["zone", "date", "hour"], sort=True)["flow"]
+        .mean()
+    )
+    nights = hourly.groupby(level=["zone", "date"]).min().rename("min_night_flow_m3_per_h")
+    return nights.reset_index().assign(from_readings=True)
+
+
+def _one_a_night(zone: pd.Series, dates: pd.Series, where: str) -> None:
+    """Refuse a night-flow file giving a zone two values for one night: a meter's readings
+    under the name of the night's minimum (their median would mix day and night)."""
+    again = pd.DataFrame({"zone": zone, "day": dates.dt.normalize()}).duplicated().to_numpy()
+    if again.any():
+        first = int(np.flatnonzero(again)[0])
+        raise keyed(
+            "error.night.several_a_night",
+            **_rows_of(again),
+            file=where,
+            zone=zone.iloc[first],
+            day=dates.iloc[first].date(),
+        )
 
 
 def _zone_keys(values: pd.Series) -> pd.Series:
