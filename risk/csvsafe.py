@@ -203,6 +203,15 @@ def detect_separator(sample: str, *, truncated: bool = False) -> str:
     return best
 
 
+#: The start of a file its separator is told from (the first lines, not a million rows).
+_SAMPLE_CHARS = 65_536
+
+
+def _separator_of(text: str) -> str:
+    """:func:`detect_separator` on the first lines of ``text``."""
+    return detect_separator(text[:_SAMPLE_CHARS], truncated=len(text) > _SAMPLE_CHARS)
+
+
 def read_number(value) -> float | None:
     """A number written in a cell, or None: a decimal comma is read (``1,5``: a spreadsheet
     on a French computer), as ingest reads numbers (:func:`risk.validate.parse_numbers`);
@@ -243,7 +252,7 @@ def read_csv_rows(
     text = decode_csv(path, layer=layer, example=example)
     findings = Findings()
     file = str(path)
-    separator = detect_separator(text)
+    separator = _separator_of(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
@@ -318,7 +327,7 @@ def read_table(
     if path.suffix.lower() == ".parquet":
         return pd.read_parquet(path)
     text = decode_csv(path, layer="table", example=example, name=name)
-    separator = detect_separator(text)
+    separator = _separator_of(text)
     try:
         table = pd.read_csv(
             io.StringIO(text),

@@ -105,13 +105,25 @@ def read_file_dates(raw: pd.Series) -> FileDates:
     """The dates of one file (one column, or several columns' values together): ISO first
     (a UTC offset dropped: the local date as written); when every other value is read by
     exactly one common format, they all are in it. :attr:`FileDates.mixed` and
-    :attr:`FileDates.ambiguous` say when the file does not tell, for the caller to refuse."""
+    :attr:`FileDates.ambiguous` say when the file does not tell, for the caller to refuse.
+    Each distinct value is read once (a meter's readings repeat their times per zone)."""
     if pd.api.types.is_datetime64_any_dtype(raw):
         out = pd.to_datetime(raw)
         out = out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
         return FileDates(out, np.zeros(len(out), dtype=bool), [], raw.astype("string"))
     text = raw.astype("string").str.strip()
     text = text.mask(text == "")
+    codes, values = pd.factorize(text)  # missing values: -1
+    if not len(values):
+        return FileDates(pd.Series(pd.NaT, index=text.index), codes >= 0, [], text)
+    distinct = _read_distinct(pd.Series(values, dtype="string"))
+    at = np.where(codes < 0, 0, codes)
+    dates = pd.Series(distinct.dates.to_numpy()[at], index=text.index).where(codes >= 0)
+    return FileDates(dates, distinct.unread[at] & (codes >= 0), distinct.formats, text)
+
+
+def _read_distinct(text: pd.Series) -> FileDates:
+    """:func:`read_file_dates` on distinct, stripped, non-empty values."""
     text = text.str.replace(ISO_OFFSET, r"\1", regex=True)
     dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
     unread = (dates.isna() & text.notna()).to_numpy()

@@ -167,6 +167,9 @@ def test_a_meters_readings_through_the_day_give_each_nights_minimum(workspace, r
     readings = meter_readings(zone, 12.0, 9.2)
     rows = save_night_flow(workspace, readings, pipes, by="marc", name="scada-15min.csv")
     assert rows == 70 * 96
+    kept = pd.read_csv(night_flow_file(workspace))  # each night's minimum, not 6,720 readings
+    assert kept.columns.tolist() == ["zone", "date", "min_night_flow_m3_per_h", "readings"]
+    assert len(kept) == 70 and set(kept["readings"]) == {24}  # 0:00-6:00 every 15 minutes
     check = workspace_night_flow(workspace, leaks, pipes)
     assert check["night_flow_before"].iloc[0] == pytest.approx(12.25, abs=0.01)
     assert check["observed_drop_m3_per_h"].iloc[0] == pytest.approx(2.8, abs=0.01)

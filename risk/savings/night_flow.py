@@ -12,7 +12,9 @@ compares it with the flows the crews estimated (:func:`risk.savings.water.verify
   ``min_night_flow_m3_per_h``, one row per zone and night; zones are the network's
   ``pressure_zone``. :func:`save_night_flow` checks an export (the Impact page's upload)
   before it replaces the file, whole, with a line in the audit log; a refused file leaves
-  the last one in place.
+  the last one in place. A meter's readings through the day are kept as each night's
+  minimum computed from them (:func:`risk.savings.water.nightly_minimum`), with the count
+  of ``readings`` a night: the page reads a few thousand rows, not a year of readings.
 - The Impact page and ``risk savings`` both call :func:`workspace_night_flow` and
   :func:`night_flow_words`: the same check, the same sentences.
 """
@@ -26,7 +28,12 @@ import numpy as np
 import pandas as pd
 
 from risk.errors import Term, keyed
-from risk.savings.water import NIGHT_HOURS, check_night_flow, verify_with_night_flow
+from risk.savings.water import (
+    NIGHT_FLOW_COLUMNS,
+    NIGHT_HOURS,
+    check_night_flow,
+    verify_with_night_flow,
+)
 
 NIGHT_FLOW_FILE = "night_flow.csv"
 #: The start of a night-flow file, as the Impact page shows it.
@@ -104,8 +111,13 @@ def save_night_flow(
             copy = copy.with_suffix(".csv")
         copy.write_bytes(data)
         table = read_table(copy, example=NIGHT_FLOW_HEADER, name=Path(name).name or None)
-        check_night_flow(table, pipe_zones(pipes), source=copy.name)
-        replace_atomically(target, lambda tmp: tmp.write_bytes(data))
+        nights = check_night_flow(table, pipe_zones(pipes), source=copy.name)
+        if nights["from_readings"].any():  # kept as each night's minimum, read at each view
+            kept = nights.assign(date=nights["date"].dt.strftime("%Y-%m-%d"))
+            text = kept[[*NIGHT_FLOW_COLUMNS, "readings"]].to_csv(index=False)
+            replace_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        else:
+            replace_atomically(target, lambda tmp: tmp.write_bytes(data))
     _note(workspace, by, {"file": Path(name).name or NIGHT_FLOW_FILE, "rows": len(table)})
     return len(table)
 

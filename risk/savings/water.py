@@ -409,15 +409,21 @@ def check_night_flow(
     if readings:
         return nightly_minimum(zone, dates, flow, where)
     _one_a_night(zone, dates, where)
-    return pd.DataFrame(
+    daily = pd.DataFrame(
         {"zone": zone, "date": dates.dt.normalize(), "min_night_flow_m3_per_h": flow}
-    ).assign(from_readings=False)
+    )
+    # nightly_minimum's table as a workspace keeps it: its count of readings a night
+    computed = "readings" in night_flow and bool(
+        pd.to_numeric(night_flow["readings"], errors="coerce").notna().all()
+    )
+    return daily.assign(from_readings=computed)
 
 
 def nightly_minimum(zone: pd.Series, time: pd.Series, flow: pd.Series, where: str) -> pd.DataFrame:
     """Each zone's minimum night flow per night from a meter's readings: the lowest hourly
     mean of the readings from :data:`NIGHT_HOURS` (0:00 to 6:00), one row per zone and night
-    it has readings in (``from_readings`` True). Refused with the fix when the readings
+    it has readings in (``readings``: how many; ``from_readings`` True). Refused with the fix
+    when the readings
     carry no time of day (one value a day is no reading: the night's minimum, named
     ``min_night_flow_m3_per_h``, or a day's mean) or none falls in the night."""
     day = time.dt.normalize()
@@ -440,7 +446,8 @@ def nightly_minimum(zone: pd.Series, time: pd.Series, flow: pd.Series, where: st
         .mean()
     )
     nights = hourly.groupby(level=["zone", "date"]).min().rename("min_night_flow_m3_per_h")
-    return nights.reset_index().assign(from_readings=True)
+    counts = pd.DataFrame({"zone": zone, "date": day})[night].value_counts().rename("readings")
+    return nights.to_frame().join(counts).reset_index().assign(from_readings=True)
 
 
 def _one_a_night(zone: pd.Series, dates: pd.Series, where: str) -> None:
