@@ -35,10 +35,11 @@ import pandas as pd
 
 from risk.atomic import atomic_text_file
 from risk.contract import DataContractError, Findings, Problem
+from risk.errors import Term
 from risk.mapping import SEPARATORS
 
-#: The separators in a message's words.
-_SEPARATOR_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "'|'"}
+#: The separators in a message's words (``error.separator.<word>`` on a page).
+_SEPARATOR_WORDS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -234,7 +235,7 @@ def read_number(value) -> float | None:
 
 
 def read_csv_rows(
-    path: str | Path, *, layer: str, example: str
+    path: str | Path, *, layer: str, example: str, name: str | None = None
 ) -> tuple[list[str], list[dict[str, str]]]:
     """Columns and rows of a CSV file the product reads (outcomes, crews), strictly.
 
@@ -247,11 +248,12 @@ def read_csv_rows(
     Raises ``DataContractError`` naming the file, the line and the fix when the file is not
     UTF-8, is empty, has broken quoting, repeats a column
     name or has rows with more values than the header. ``FileNotFoundError`` when the file
-    does not exist.
+    does not exist. ``name``: the file as the messages name it (an upload's own name), else
+    its path.
     """
-    text = decode_csv(path, layer=layer, example=example)
+    text = decode_csv(path, layer=layer, example=example, name=name)
     findings = Findings()
-    file = str(path)
+    file = name or str(path)
     separator = _separator_of(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     records: list[tuple[int, list[str]]] = []
@@ -263,19 +265,27 @@ def read_csv_rows(
             start = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
+            code = "long_value"
             what = f"has a value longer than {csv.field_size_limit():,} characters"
             fix = "Check the file: a quote is probably missing, or shorten the value"
         elif "unexpected end of data" in str(exc):
+            code = "unclosed_quote"
             what = "has a quoted value that is never closed (a '\"' without its closing '\"')"
             fix = 'Close the quote, or write a quote inside a value as two quotes ("")'
         else:
+            code = "bad_quoting"
             what = f"has broken quoting ({exc})"
             fix = (
                 'Put quotes around whole values only, e.g. "near valve, north side", and write '
                 'a quote inside a value as two quotes ("")'
             )
         findings.error(
-            layer, file, "bad_quoting", f"{what} in the record starting on line {start}", fix
+            layer,
+            file,
+            code,
+            f"{what} in the record starting on line {start}",
+            fix,
+            params={"line": start, "limit": csv.field_size_limit()},
         )
         raise DataContractError(findings.errors) from None
     if not records:  # only blank lines: decode_csv has refused it already
@@ -290,6 +300,7 @@ def read_csv_rows(
             "repeated_columns",
             f"repeats column(s) {', '.join(map(repr, repeated))} in the header (line 1)",
             "Keep one column of each name",
+            params={"names": ", ".join(map(repr, repeated))},
         )
     too_long = [(line, len(values)) for line, values in records[1:] if len(values) > len(columns)]
     if too_long:
@@ -303,6 +314,12 @@ def read_csv_rows(
             f"{lines}{more} (first: {too_long[0][1]} values)",
             f"Quote values that contain {_SEPARATOR_WORDS[separator]} "
             '("near valve, north side"), or remove the extra values',
+            params={
+                "columns": len(columns),
+                "lines": lines + more,
+                "values": too_long[0][1],
+                "separator": Term(f"error.separator.{_SEPARATOR_WORDS[separator]}"),
+            },
         )
     findings.raise_if_errors()
     rows = []

@@ -492,7 +492,7 @@ def test_a_reload_keeps_the_crew_signed_in_and_a_sign_out_ends_it(server, browse
         expand.tap()
     page.get_by_role("button", name="Sign out").tap()
     page.get_by_role("button", name="Sign in").wait_for(timeout=20_000)
-    expect(page.get_by_role("button", name="Expand sidebar")).to_be_visible()
+    expect(page.get_by_role("button", name="Expand sidebar")).to_be_visible(timeout=20_000)
     page.get_by_role("textbox", name="User name").tap()  # not under the sidebar
     assert not [c for c in phone.cookies() if c["name"].startswith("risk_session_")]
     # the next person starts at the app's address, not at the page the last one left open

@@ -38,7 +38,7 @@ import pandas as pd
 
 from risk.auth import PLANNING_ROLES, RECORDING_ROLES, User, store_location, writer_problems
 from risk.contract import DataContractError, Findings, Problem
-from risk.errors import InputError
+from risk.errors import InputError, keyed
 from risk.plausibility import id_format_hint
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
@@ -157,8 +157,11 @@ def import_outcomes(
     store: OutcomeStore | None = None,
     today: dt.date | None = None,
     add_leaks: bool = False,
+    name: str | None = None,
 ) -> list[RecordResult]:
     """Import a UTF-8 CSV of outcomes as ``user`` (audited with that name): all rows or none.
+    ``name``: the file as messages and the audit log name it (an upload's own name, not the
+    scratch copy it was saved to), else its path.
 
     The header names the columns of :func:`record_outcomes`; the ``outcome_id``,
     ``recorded_by`` and ``recorded_at`` columns of an export are ignored, and the quote an
@@ -174,21 +177,16 @@ def import_outcomes(
     otherwise it is refused. A file imported again after a typo was fixed counted its leaks
     twice, and a "nothing found" replaced a leak without a word.
     """
-    columns, rows = read_outcomes_csv(path)
+    file = name or str(path)
+    columns, rows = read_outcomes_csv(path, name=file)
     if not rows:
-        raise InputError(
-            f"{path}: holds no outcome (a header alone), so there is nothing to import. One "
-            f"row per inspection under the header, e.g. pipe_id,result,inspected_on then "
-            "P-0001,nothing_found,2026-01-05"
-        )
+        raise keyed("error.outcomes.header_alone", file=file)
     with _open(workspace, store) as opened:
         account, crew, clean = _check_outcomes(
-            opened, workspace, user, rows, file=str(path), columns=columns, today=today
+            opened, workspace, user, rows, file=file, columns=columns, today=today
         )
-        _raise(_beside_stored(opened, clean, str(path), add_leaks=add_leaks))
-        return opened.record_many(
-            rows, user=account.username, file=str(path), crew=crew, today=today
-        )
+        _raise(_beside_stored(opened, clean, file, add_leaks=add_leaks))
+        return opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
 
 
 def _check_outcomes(
@@ -392,6 +390,7 @@ def _beside_stored(
             "record's key in a corrects_key column; if it is one more leak found on that pipe "
             "and day, import with --add-leaks",
             rows=[r.row for r, _ in beside],
+            params={"pipe": row.pipe_id, "day": row.inspected_on},
         )
     ]
 
@@ -443,6 +442,7 @@ def _unknown_pipes(workspace, pipe_ids: list, file: str, layer: str) -> list[Pro
             "Check the ids against the network (risk map or pipes table); if the pipes are "
             "new, load the new inventory first (risk ingest)",
             rows=[n for n, _ in unknown],
+            params={"examples": shown + more},
         )
     ]
 

@@ -102,7 +102,7 @@ def save_night_flow(
     cannot be read or checked (:func:`risk.savings.water.check_night_flow`). ``by``: who
     loads it, in the audit log."""
     from risk.atomic import replace_atomically
-    from risk.csvsafe import read_table
+    from risk.csvsafe import read_table, write_csv
 
     target = night_flow_file(workspace)
     with tempfile.TemporaryDirectory(prefix="risk-night-") as scratch:
@@ -114,8 +114,7 @@ def save_night_flow(
         nights = check_night_flow(table, pipe_zones(pipes), source=copy.name)
         if nights["from_readings"].any():  # kept as each night's minimum, read at each view
             kept = nights.assign(date=nights["date"].dt.strftime("%Y-%m-%d"))
-            text = kept[[*NIGHT_FLOW_COLUMNS, "readings"]].to_csv(index=False)
-            replace_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            write_csv(kept[[*NIGHT_FLOW_COLUMNS, "readings"]], target)  # atomically
         else:
             replace_atomically(target, lambda tmp: tmp.write_bytes(data))
     _note(workspace, by, {"file": Path(name).name or NIGHT_FLOW_FILE, "rows": len(table)})

@@ -14,7 +14,7 @@ from risk.store.validation import LAYER
 _EXAMPLE_HEADER = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date,notes"
 
 
-def read_outcomes_csv(path: str | Path) -> tuple[list[str], list[dict]]:
+def read_outcomes_csv(path: str | Path, name: str | None = None) -> tuple[list[str], list[dict]]:
     """Columns and rows of an outcome CSV, every value a string ('' when empty).
 
     Column names are stripped and lower-cased; a ``'`` that :func:`write_outcomes_csv` put in
@@ -22,12 +22,13 @@ def read_outcomes_csv(path: str | Path) -> tuple[list[str], list[dict]]:
     between columns are read (:func:`risk.csvsafe.detect_separator`). Raises
     ``DataContractError`` (file, line, fix) when the file is not UTF-8, is empty, has broken
     quoting or rows longer than the header;
-    ``FileNotFoundError`` when it does not exist.
+    ``FileNotFoundError`` when it does not exist. ``name``: the file as the messages name it
+    (an upload's own name), else its path.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such outcome file. Check the path.")
-    return read_csv_rows(path, layer=LAYER, example=_EXAMPLE_HEADER)
+    return read_csv_rows(path, layer=LAYER, example=_EXAMPLE_HEADER, name=name)
 
 
 def write_csv_atomically(table: pd.DataFrame, path: str | Path) -> Path:

@@ -44,6 +44,7 @@ def check_assignments(
             f"(first: {unknown[0].assignment_id}); expected the id of a stored assignment",
             "Copy the assignment_id from the inspection list, or leave it empty",
             rows=[o.row for o in unknown],
+            params={"value": unknown[0].assignment_id},
         )
     other_pipe = [
         o for o in clean if o.assignment_id in pipes and pipes[o.assignment_id] != o.pipe_id
@@ -59,6 +60,11 @@ def check_assignments(
             f"{pipes[first.assignment_id]!r}); expected the assigned pipe",
             "Correct pipe_id, or leave assignment_id empty for a pipe checked off-plan",
             rows=[o.row for o in other_pipe],
+            params={
+                "value": repr(first.pipe_id),
+                "assignment": first.assignment_id,
+                "assigned": repr(pipes[first.assignment_id]),
+            },
         )
 
 
@@ -94,6 +100,7 @@ def check_corrections(
             "Copy the key from the export's idempotency_key column, or leave corrects_key "
             "empty for a new finding",
             rows=[o.row for o in unknown],
+            params={"value": repr(unknown[0].corrects_key)},
         )
     if other_pipe:
         first, pipe = other_pipe[0]
@@ -106,6 +113,7 @@ def check_corrections(
             "outcome of the same pipe",
             "Check pipe_id and corrects_key: a correction replaces a record of its own pipe",
             rows=[o.row for o, _ in other_pipe],
+            params={"value": repr(first.pipe_id), "other": repr(pipe)},
         )
 
 
@@ -139,6 +147,7 @@ def check_crew_of_rows(
             f"{crew!r}); a crew member records only for their own crew's assignments",
             "Ask a supervisor to reassign it, or record the outcome without an assignment",
             rows=[o.row for o in other],
+            params={"assignment": first, "owner": repr(owners[first]), "crew": repr(crew)},
         )
 
 

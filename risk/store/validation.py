@@ -118,6 +118,11 @@ def check_columns(columns: Iterable[str], *, file: str, findings: Findings) -> b
             f"missing required column(s) {', '.join(missing)} "
             f"(found: {', '.join(columns) or 'none'})",
             f"Add them to the header row, e.g. '{_EXAMPLE_HEADER}'",
+            params={
+                "missing": ", ".join(missing),
+                "found": ", ".join(columns) or "–",
+                "example": _EXAMPLE_HEADER,
+            },
         )
     if unknown:
         hints = []
@@ -131,6 +136,7 @@ def check_columns(columns: Iterable[str], *, file: str, findings: Findings) -> b
             f"unknown column(s) {', '.join(hints)}; an outcome has only "
             f"{', '.join(OUTCOME_COLUMNS)}",
             "Rename or remove these columns",
+            params={"names": ", ".join(hints), "columns": ", ".join(OUTCOME_COLUMNS)},
         )
     return not missing
 
@@ -401,7 +407,15 @@ class _Issues:
             message = (
                 f"column '{column}' {what} in {len(rows)} {plural}{shown}; expected {expected}"
             )
-            findings.error(LAYER, file, f"{column}_{code}", message, fix, rows=rows)
+            findings.error(
+                LAYER,
+                file,
+                f"{column}_{code}",
+                message,
+                fix,
+                rows=rows,
+                params={"value": "" if value is None else repr(value)},  # problem.<code>
+            )
 
 
 #: The dates of the rows are refused as a whole (the file does not tell how it writes
@@ -415,7 +429,8 @@ def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str
     other date is written in (``%d/%m/%Y``: a crew's spreadsheet on a French computer), or
     :data:`_DATES_REFUSED` when the rows mix formats or do not tell day from month (the
     problem added to ``findings``, with both readings)."""
-    from risk.dates import format_words, read_file_dates
+    from risk.dates import DATE_ORDER, format_words, read_file_dates
+    from risk.errors import Term
 
     cells = [
         (number, value.strip())
@@ -429,6 +444,11 @@ def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str
     if not (read.mixed or read.ambiguous):
         return read.formats[0] if read.formats else None
     english = " or ".join(dict.fromkeys(format_words(f) for f in read.formats))
+    words = list(
+        dict.fromkeys(
+            Term(f"error.date_format.{DATE_ORDER[f.split(' ')[0]]}") for f in read.formats
+        )
+    )
     others = [value for (_, value), unread in zip(cells, read.unread, strict=True) if unread]
     examples = ", ".join(repr(v) for v in list(dict.fromkeys(others))[:3])
     rows_ = sorted(
@@ -443,6 +463,7 @@ def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str
             f"{examples}): one way of writing dates throughout the file tells which is the day",
             "Write every date as YYYY-MM-DD (ISO 8601), or every one day/month/year",
             rows=rows_,
+            params={"examples": examples, "formats": words},
         )
     else:
         value, first, second = read.first_two_readings()
@@ -455,6 +476,13 @@ def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str
             f"{second.date()}",
             "Write the dates as YYYY-MM-DD (ISO 8601)",
             rows=rows_,
+            params={
+                "examples": examples,
+                "formats": words,
+                "value": repr(value),
+                "first": first.date(),
+                "second": second.date(),
+            },
         )
     return _DATES_REFUSED
 
