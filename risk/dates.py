@@ -101,12 +101,18 @@ class FileDates:
         return value, first, second
 
 
-def read_file_dates(raw: pd.Series) -> FileDates:
+def read_file_dates(raw: pd.Series, day_first: bool | None = None) -> FileDates:
     """The dates of one file (one column, or several columns' values together): ISO first
     (a UTC offset dropped: the local date as written); when every other value is read by
     exactly one common format, they all are in it. :attr:`FileDates.mixed` and
-    :attr:`FileDates.ambiguous` say when the file does not tell, for the caller to refuse.
-    Each distinct value is read once (a meter's readings repeat their times per zone)."""
+    :attr:`FileDates.ambiguous` say when the file does not tell, for the caller to refuse,
+    unless the person said it: ``day_first`` True (20/11/2026, as France writes dates) or
+    False (11/20/2026). Each distinct value is read once (a meter's readings repeat their
+    times per zone).
+
+    >>> read_file_dates(pd.Series(["03/12/2026"]), day_first=True).dates.dt.month.tolist()
+    [12]
+    """
     if pd.api.types.is_datetime64_any_dtype(raw):
         out = pd.to_datetime(raw)
         out = out.dt.tz_localize(None) if getattr(out.dt, "tz", None) is not None else out
@@ -116,13 +122,13 @@ def read_file_dates(raw: pd.Series) -> FileDates:
     codes, values = pd.factorize(text)  # missing values: -1
     if not len(values):
         return FileDates(pd.Series(pd.NaT, index=text.index), codes >= 0, [], text)
-    distinct = _read_distinct(pd.Series(values, dtype="string"))
+    distinct = _read_distinct(pd.Series(values, dtype="string"), day_first)
     at = np.where(codes < 0, 0, codes)
     dates = pd.Series(distinct.dates.to_numpy()[at], index=text.index).where(codes >= 0)
     return FileDates(dates, distinct.unread[at] & (codes >= 0), distinct.formats, text)
 
 
-def _read_distinct(text: pd.Series) -> FileDates:
+def _read_distinct(text: pd.Series, day_first: bool | None) -> FileDates:
     """:func:`read_file_dates` on distinct, stripped, non-empty values."""
     text = text.str.replace(ISO_OFFSET, r"\1", regex=True)
     dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
@@ -134,6 +140,8 @@ def _read_distinct(text: pd.Series) -> FileDates:
         first = pd.to_datetime(text[unread], format=formats[0])
         same = [f for f in formats if pd.to_datetime(text[unread], format=f).equals(first)]
         formats = formats[:1] if same == formats else formats
+    if len(formats) > 1 and day_first is not None:  # the person says which
+        formats = [f for f in formats if DATE_ORDER[f.split(" ")[0]].startswith("d") == day_first]
     read = FileDates(dates, unread, formats, text)
     if len(formats) == 1 and not read.mixed:
         dates = pd.to_datetime(text, format=formats[0], errors="coerce")

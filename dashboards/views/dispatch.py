@@ -23,6 +23,13 @@ from risk.i18n import format_date, format_number, format_quantity, plural, t
 from risk.outcomes import writes
 from risk.workspace import Workspace
 
+#: A file of results typed from the printed sheets, as the import reads it.
+IMPORT_EXAMPLE = (
+    "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,notes\n"
+    "P000123,leak found,2026-11-20,joint,0.8,at the valve\n"
+    "P000124,nothing found,2026-11-20,,,"
+)
+
 workspace, user = common.require("dispatch")
 lang = common.lang()
 tr = common.tr
@@ -74,6 +81,37 @@ if cancellable:
                     "dispatch.cancelled", n, lang, round=to_cancel
                 )
                 st.rerun()
+
+# -- results typed from the printed sheets ---------------------------------------------------
+with st.expander(tr("dispatch.import_title"), key="import_results"):
+    st.caption(tr("dispatch.import_help"))
+    st.code(IMPORT_EXAMPLE, language=None)
+    orders = {
+        None: tr("dispatch.import_order.none"),
+        True: tr("dispatch.import_order.true"),
+        False: tr("dispatch.import_order.false"),
+    }
+    order = st.radio(
+        tr("dispatch.import_order"),
+        list(orders),
+        format_func=orders.get,
+        horizontal=True,
+        key="results_day_first",
+    )
+    upload = st.file_uploader(tr("dispatch.import_upload"), type=["csv"], key="results_upload")
+    tried = (upload.file_id, order) if upload is not None else None
+    if tried is not None and st.session_state.get("results_tried") != tried:
+        st.session_state["results_tried"] = tried  # once per file and order, not at each rerun
+        try:
+            results = writes.import_outcome_upload(
+                workspace, user, upload.getvalue(), upload.name, store=store, day_first=order
+            )
+        except (ValueError, PermissionError) as exc:  # the file, rows and fix, in words
+            st.error(tr("dispatch.import_refused", error=common.said(exc)))
+        else:
+            st.session_state["dispatch_done"] = writes.imported_words(results, upload.name, lang)
+            st.session_state.pop("plan", None)  # the pipes inspected now leave the next list
+            st.rerun()
 
 # -- crews, dates, exclusions ---------------------------------------------------------------
 st.subheader(tr("dispatch.crews"))

@@ -121,6 +121,22 @@ network; notes hold at most 2,000 characters.""",
         help="a leak found on a pipe and day that already have leaks recorded is one more leak "
         "(without it such a row is refused: a correction names its record in corrects_key)",
     )
+    order = i.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_const",
+        const=True,
+        help="dates that read either way (03/12/2026) are day/month/year, as France writes "
+        "them (without it such a file is refused: which is the day, it does not say)",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_first",
+        action="store_const",
+        const=False,
+        help="dates that read either way (12/03/2026) are month/day/year",
+    )
     i.set_defaults(func=cmd_outcomes_import)
     e = sub.add_parser("export", help="export every outcome to CSV")
     e.add_argument("workspace", type=Path)
@@ -344,24 +360,19 @@ def cmd_outcomes_record(args) -> int:
 
 
 def cmd_outcomes_import(args) -> int:
-    from risk.outcomes.writes import import_outcomes
+    from risk.outcomes.writes import import_outcomes, imported_words
 
     with _store(args.workspace) as store:
         before = store.outcomes()
-    results = import_outcomes(args.workspace, args.user, args.file, add_leaks=args.add_leaks)
+    results = import_outcomes(
+        args.workspace, args.user, args.file, add_leaks=args.add_leaks, day_first=args.day_first
+    )
     created = sum(r.created for r in results)
     completed = sum(r.completed_assignment is not None for r in results)
-    rounds = (
-        f" ({completed:,} of them complete{'s' if completed == 1 else ''} an inspection "
-        "planned in a round)"
-        if completed
-        else ""
-    )
     emit(
         args,
         {"rows": len(results), "created": created, "completed_planned": completed},
-        f"Imported {args.file}: {created:,} new outcome{'' if created == 1 else 's'}{rounds}, "
-        f"{len(results) - created:,} already stored."
+        imported_words(results, str(args.file))
         + _outcome_notes(args.workspace, [r.outcome_id for r in results if r.created], before),
     )
     return 0

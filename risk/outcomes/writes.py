@@ -158,10 +158,12 @@ def import_outcomes(
     today: dt.date | None = None,
     add_leaks: bool = False,
     name: str | None = None,
+    day_first: bool | None = None,
 ) -> list[RecordResult]:
     """Import a UTF-8 CSV of outcomes as ``user`` (audited with that name): all rows or none.
     ``name``: the file as messages and the audit log name it (an upload's own name, not the
-    scratch copy it was saved to), else its path.
+    scratch copy it was saved to), else its path. ``day_first``: how the file writes dates
+    that read either way (03/12/2026), when the person says it (else they are refused).
 
     The header names the columns of :func:`record_outcomes`; the ``outcome_id``,
     ``recorded_by`` and ``recorded_at`` columns of an export are ignored, and the quote an
@@ -183,10 +185,64 @@ def import_outcomes(
         raise keyed("error.outcomes.header_alone", file=file)
     with _open(workspace, store) as opened:
         account, crew, clean = _check_outcomes(
-            opened, workspace, user, rows, file=file, columns=columns, today=today
+            opened,
+            workspace,
+            user,
+            rows,
+            file=file,
+            columns=columns,
+            today=today,
+            day_first=day_first,
         )
         _raise(_beside_stored(opened, clean, file, add_leaks=add_leaks))
+        rows = [_dated(row, outcome) for row, outcome in zip(rows, clean, strict=True)]
         return opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
+
+
+def import_outcome_upload(
+    workspace: str | Path,
+    user: User | str | None,
+    data: bytes,
+    name: str,
+    *,
+    store: OutcomeStore | None = None,
+    today: dt.date | None = None,
+    day_first: bool | None = None,
+) -> list[RecordResult]:
+    """:func:`import_outcomes` of an uploaded file's bytes (a page's upload), named ``name``
+    in messages and the audit log: the same checks, all rows or none."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="risk-outcomes-") as scratch:
+        copy = Path(scratch) / "outcomes.csv"
+        copy.write_bytes(data)
+        return import_outcomes(
+            workspace,
+            user,
+            copy,
+            store=store,
+            today=today,
+            name=Path(name).name or None,
+            day_first=day_first,
+        )
+
+
+def imported_words(results: list[RecordResult], file: str, lang: str = "en") -> str:
+    """What an import did, in ``lang``: new outcomes, those that complete a planned
+    inspection, those already stored. The command line and the Dispatch page say this."""
+    from risk.i18n import plural
+
+    created = sum(r.created for r in results)
+    completed = sum(r.completed_assignment is not None for r in results)
+    rounds = plural("outcomes.imported_completes", completed, lang) if completed else ""
+    return plural(
+        "outcomes.imported",
+        created,
+        lang,
+        file=file,
+        rounds=rounds,
+        already=len(results) - created,
+    )
 
 
 def _check_outcomes(
@@ -198,12 +254,15 @@ def _check_outcomes(
     file: str,
     columns: list[str] | None,
     today: dt.date | None,
+    day_first: bool | None = None,
 ) -> tuple[User, str | None, list]:
     """The writer's account, crew (None unless a crew member) and the rows as checked
     (:func:`check_outcomes`), or every problem raised."""
     account, account_problems = writer_problems(store, user, RECORDING_ROLES, "record outcomes")
     problems = _account_problems(account_problems)
-    clean, content = check_outcomes(rows, file=file, columns=columns, today=today)
+    clean, content = check_outcomes(
+        rows, file=file, columns=columns, today=today, day_first=day_first
+    )
     problems += content
     problems += _unknown_pipes(workspace, [r.get("pipe_id") for r in rows], file, "outcomes")
     crew = account.crew if account is not None and account.role == "crew" else None
@@ -393,6 +452,15 @@ def _beside_stored(
             params={"pipe": row.pipe_id, "day": row.inspected_on},
         )
     ]
+
+
+def _dated(row: Mapping, outcome) -> dict:
+    """``row`` with its dates as checked (``outcome``), in ISO: a file's 03/12/2026 read as
+    the person said is stored as that day, whatever the store would guess."""
+    dated = {**row, "inspected_on": outcome.inspected_on.isoformat()}
+    if outcome.repair_date is not None:
+        dated["repair_date"] = outcome.repair_date.isoformat()
+    return dated
 
 
 def _problem(

@@ -147,6 +147,7 @@ def check_outcomes(
     file: str,
     columns: Iterable[str] | None = None,
     today: dt.date | None = None,
+    day_first: bool | None = None,
 ) -> tuple[list[CleanOutcome], list[Problem]]:
     """Check outcome rows; returns the cleaned rows and every problem found.
 
@@ -160,6 +161,9 @@ def check_outcomes(
         The input's columns; by default the union of the rows' keys.
     today : date, optional
         Inspections after this day are refused (default: today on this machine).
+    day_first : bool, optional
+        How the rows write dates that read either way (03/12/2026): day first (True) or
+        month first (False), as the person says; by default such dates are refused.
 
     Returns
     -------
@@ -176,7 +180,7 @@ def check_outcomes(
     if not check_columns(columns, file=file, findings=findings):
         return [], findings.errors
 
-    date_format = _file_date_format(rows, file, findings)
+    date_format = _file_date_format(rows, file, findings, day_first)
     issues = _Issues()
     clean = []
     for number, row in enumerate(rows, start=1):
@@ -423,7 +427,9 @@ class _Issues:
 _DATES_REFUSED = "refused"
 
 
-def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str | None:
+def _file_date_format(
+    rows: list[Mapping], file: str, findings: Findings, day_first: bool | None = None
+) -> str | None:
     """How the rows write their dates (``inspected_on`` and ``repair_date`` together), by
     :func:`risk.dates.read_file_dates`' rule: None for ISO dates, the common format every
     other date is written in (``%d/%m/%Y``: a crew's spreadsheet on a French computer), or
@@ -440,7 +446,7 @@ def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str
     ]
     if not cells:
         return None
-    read = read_file_dates(pd.Series([value for _, value in cells], dtype=object))
+    read = read_file_dates(pd.Series([value for _, value in cells], dtype=object), day_first)
     if not (read.mixed or read.ambiguous):
         return read.formats[0] if read.formats else None
     english = " or ".join(dict.fromkeys(format_words(f) for f in read.formats))
@@ -474,7 +480,8 @@ def _file_date_format(rows: list[Mapping], file: str, findings: Findings) -> str
             f"writes dates (for example {examples}) that read as {english}: no day is above "
             f"12, so the file does not say whether {value!r} is {first.date()} or "
             f"{second.date()}",
-            "Write the dates as YYYY-MM-DD (ISO 8601)",
+            "Say which comes first (risk outcomes import --day-first or --month-first), or "
+            "write the dates as YYYY-MM-DD (ISO 8601)",
             rows=rows_,
             params={
                 "examples": examples,
