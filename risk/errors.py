@@ -124,7 +124,9 @@ def problem_words(problem, lang: str = "en", *, with_file: bool = True) -> str:
             more = max(problem.count - 5, 0)
             shown = ", ".join(str(r) for r in problem.rows[:5])
             text += _said(
-                "error.rows_more" if more else "error.rows", {"rows": shown, "more": more}, lang
+                "error.rows_more" if more else "error.rows",
+                {"rows": shown, "more": more, "n": len(problem.rows[:5])},
+                lang,
             )
         if has(f"{key}.fix"):
             text += ". " + _said(f"{key}.fix", params, lang)

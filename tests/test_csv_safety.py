@@ -320,3 +320,31 @@ def test_outcome_dates_the_file_does_not_tell_are_refused_with_both_readings(
     assert "not a date" not in err  # said once, for the file, not again per row
     with OutcomeStore(auth.store_location(workspace)) as store:
         assert store.outcomes().empty
+
+
+def test_the_person_says_which_comes_first_when_the_file_does_not(run, tmp_path):
+    """03/11/2025 and 04/11/2025: the 3rd and 4th of November as France writes them, or the
+    11th of March and April. Refused until the person says it; then stored as said."""
+    workspace = make_workspace(tmp_path / "ws")
+    path = tmp_path / "tournée.csv"
+    path.write_text(
+        "pipe_id;result;inspected_on;repair_date;leak_kind;flow_m3_per_h\n"
+        "P-1;Rien trouvé;03/11/2025;;;\nP-2;Fuite trouvée;04/11/2025;06/11/2025;joint;0,5\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("outcomes", "import", workspace, path, "--user", "ingrid")
+    assert code == 2 and "--day-first or --month-first" in err
+    code, out, err = run("outcomes", "import", workspace, path, "--user", "ingrid", "--day-first")
+    assert code == 0, err
+    with OutcomeStore(auth.store_location(workspace)) as store:
+        stored = store.outcomes().set_index("pipe_id")
+    assert stored["inspected_on"].dt.strftime("%Y-%m-%d").to_dict() == {
+        "P-1": "2025-11-03", "P-2": "2025-11-04"
+    }  # fmt: skip
+    assert stored.loc["P-2", "repair_date"] == pd.Timestamp("2025-11-06")
+    # the same file again, month first: other days, so other outcomes (nothing replaced)
+    code, out, err = run("outcomes", "import", workspace, path, "--user", "ingrid", "--month-first")
+    assert code == 0, err
+    with OutcomeStore(auth.store_location(workspace)) as store:
+        days = sorted(store.outcomes()["inspected_on"].dt.strftime("%Y-%m-%d"))
+    assert days == ["2025-03-11", "2025-04-11", "2025-11-03", "2025-11-04"]

@@ -26,11 +26,11 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from apps import TODAY, app_as, build_workspace, texts
+from apps import PASSWORD, TODAY, app_as, build_workspace, texts
 from browsing import ARTIFACTS, main_text, sign_in, watch_internet
 from pyproj import Transformer
 
-from risk import i18n, maplayers, modelcard, pipecard
+from risk import auth, i18n, maplayers, modelcard, pipecard
 from risk.dispatch import rounds
 from risk.outcomes import writes
 from risk.store import OutcomeStore
@@ -532,3 +532,77 @@ def test_the_model_page_gives_one_set_of_backtest_figures():
     report = {"summary": {"model": {"capture_at_5pct": 0.30, "capture_at_1pct": 0.10}}}
     sentences = " ".join(describe_card(card, "en", report=report)["backtest"])
     assert "30%" in sentences and "38%" not in sentences  # the report the table shows
+
+
+def test_a_french_engineer_imports_the_results_typed_from_the_printed_sheets(server, browser):
+    """The crews' paper sheets typed into a spreadsheet on a French computer (semicolons, a
+    decimal comma, day/month/year, the sheet's words) and chosen in the Dispatch page's
+    picker: a mistyped file is refused in French with every fix and nothing stored; dates
+    that read either way are asked (day or month first), then the rows are stored as
+    meant. Clicked and typed like a person, never put into the session state."""
+    from playwright.sync_api import expect
+
+    url, workspace = server
+    store = workspace / "outcomes.sqlite"
+    if auth.get_user(store, "elise", include_inactive=True) is None:
+        auth.create_user(store, "elise", PASSWORD, "engineer", language="fr")
+    context = browser.new_context(viewport=DESK, locale="en-US")
+    page = context.new_page()
+    internet: list[str] = []
+    watch_internet(page, url, internet)
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill("elise")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Connecté : elise").wait_for(timeout=20_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Planification", exact=True).click()
+    page.get_by_role("heading", name="Planification").wait_for(timeout=30_000)
+    page.get_by_text("Résultats saisis depuis les fiches imprimées").click()
+    picker = page.get_by_test_id("stFileUploaderDropzoneInput")
+    with OutcomeStore(store) as opened:
+        before = len(opened.outcomes())
+
+    typo = workspace.parent / "tournée-nord.csv"
+    typo.write_text(
+        "pipe_id;result;inspected_on\nP-0000;fuite?;20/11/2026\nP-9999;Rien trouvé;21/11/2026\n",
+        encoding="utf-8",
+    )
+    picker.set_input_files(str(typo))
+    refusal = page.get_by_test_id("stAlertContainer").filter(has_text="tournée-nord.csv")
+    refusal.wait_for(timeout=30_000)
+    said = refusal.inner_text()
+    assert said.startswith("Non importé. 2 problèmes ; rien n'a été enregistré :"), said
+    assert "'fuite?') ; attendu fuite trouvée, rien trouvé ou pas d'accès" in said, said
+    assert "(ligne 1)" in said and "(ligne 2)" in said, said
+    assert "la colonne 'result' a une valeur inconnue (première : 'fuite?')" in said, said
+    assert "absente de tout inventaire du projet ('P-9999')" in said, said
+    for english in ("column", "expected", "rows", "Check"):
+        assert english not in said, (english, said)
+    shoot(page, "engineer-import-refused-fr")
+    with OutcomeStore(store) as opened:
+        assert len(opened.outcomes()) == before
+
+    sheet = workspace.parent / "tournée-sud.csv"
+    sheet.write_text(
+        "\ufeffpipe_id;result;inspected_on;leak_kind;flow_m3_per_h;notes\n"
+        "P-0003;Rien trouvé;03/11/2026;;;\n"
+        "P-0004;Fuite trouvée;03/11/2026;à un joint;0,8;joint de la vanne, côté nord\n",
+        encoding="utf-8",
+    )
+    picker.set_input_files(str(sheet))
+    asked = page.get_by_test_id("stAlertContainer").filter(has_text="tournée-sud.csv")
+    asked.wait_for(timeout=30_000)
+    assert "le fichier ne dit donc pas si '03/11/2026' est le" in asked.inner_text()
+    page.get_by_text("le jour d'abord : 3 décembre").click()  # the person says which
+    done = page.get_by_text("tournée-sud.csv importé : 2 nouveaux résultats")
+    expect(done).to_be_visible(timeout=30_000)
+    shoot(page, "engineer-import-done-fr")
+    with OutcomeStore(store) as opened:
+        new = opened.outcomes().iloc[before:].set_index("pipe_id")
+    assert new["result"].to_dict() == {"P-0003": "nothing_found", "P-0004": "leak_found"}
+    assert set(new["inspected_on"].dt.strftime("%Y-%m-%d")) == {"2026-11-03"}
+    assert new.loc["P-0004", "flow_m3_per_h"] == 0.8
+    assert new.loc["P-0004", "notes"] == "joint de la vanne, côté nord"
+    assert set(new["recorded_by"]) == {"elise"}
+    assert internet == []
+    context.close()

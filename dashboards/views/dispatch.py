@@ -23,13 +23,6 @@ from risk.i18n import format_date, format_number, format_quantity, plural, t
 from risk.outcomes import writes
 from risk.workspace import Workspace
 
-#: A file of results typed from the printed sheets, as the import reads it.
-IMPORT_EXAMPLE = (
-    "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,notes\n"
-    "P000123,leak found,2026-11-20,joint,0.8,at the valve\n"
-    "P000124,nothing found,2026-11-20,,,"
-)
-
 workspace, user = common.require("dispatch")
 lang = common.lang()
 tr = common.tr
@@ -85,7 +78,7 @@ if cancellable:
 # -- results typed from the printed sheets ---------------------------------------------------
 with st.expander(tr("dispatch.import_title"), key="import_results"):
     st.caption(tr("dispatch.import_help"))
-    st.code(IMPORT_EXAMPLE, language=None)
+    st.code(tr("dispatch.import_example"), language=None)  # as a person types it
     orders = {
         None: tr("dispatch.import_order.none"),
         True: tr("dispatch.import_order.true"),

@@ -230,14 +230,20 @@ def _plain(text: str) -> str:
     return re.sub(r"[\s_\-’']+", " ", folded).strip()
 
 
+#: What a result or a leak kind may be written as (:func:`read_code`), in messages.
+_RESULT_WORDS = (
+    "leak found, nothing found or no access (the words of the crew's form and sheet; or the "
+    f"codes {', '.join(RESULTS)})"
+)
+_KIND_WORDS = (
+    "where the leak was, in the form's words (on the main, at a joint, on a service pipe, at "
+    f"a valve, at a hydrant, elsewhere) or its code ({', '.join(LEAK_KINDS)})"
+)
+
 # (code, column) -> (what is wrong, what was expected, how to fix)
 _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
     ("missing", "pipe_id"): ("is empty", "the inspected pipe's pipe_id", "Fill in pipe_id"),
-    ("missing", "result"): (
-        "is empty",
-        f"one of {', '.join(RESULTS)}",
-        "Fill in what the crew found",
-    ),
+    ("missing", "result"): ("is empty", _RESULT_WORDS, "Fill in what the crew found"),
     ("missing", "inspected_on"): (
         "is empty",
         "the inspection date as YYYY-MM-DD",
@@ -245,29 +251,28 @@ _MESSAGES: dict[tuple[str, str], tuple[str, str, str]] = {
     ),
     ("unknown", "result"): (
         "has an unknown value",
-        f"one of {', '.join(RESULTS)}",
-        "Use no_access when the crew could not reach the pipe (the words of the crew's form "
-        "and sheets are read too: 'nothing found', 'rien trouvé')",
+        _RESULT_WORDS,
+        "Write no access when the crew could not reach the pipe",
     ),
     ("unknown", "leak_kind"): (
         "has an unknown value",
-        f"one of {', '.join(LEAK_KINDS)}",
-        "Use 'other' and describe the leak in notes when no kind fits",
+        _KIND_WORDS,
+        "Write elsewhere and describe the leak in notes when no kind fits",
     ),
     ("missing", "leak_kind"): (
         "is empty where result is leak_found",
-        f"one of {', '.join(LEAK_KINDS)}",
+        _KIND_WORDS,
         "Give the kind of leak for every leak found",
     ),
     ("without_leak", "leak_kind"): (
         "is filled where result is not leak_found",
         "no leak_kind unless a leak was found",
-        "Clear leak_kind, or set result to leak_found",
+        "Clear leak_kind, or write leak found in result",
     ),
     ("without_leak", "flow_m3_per_h"): (
         "is filled where result is not leak_found",
         "no flow unless a leak was found",
-        "Clear flow_m3_per_h, or set result to leak_found",
+        "Clear flow_m3_per_h, or write leak found in result",
     ),
     ("not_number", "flow_m3_per_h"): (
         "is not a number",
