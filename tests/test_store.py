@@ -286,14 +286,16 @@ def test_import_reads_results_written_in_the_words_of_the_sheets(store, tmp_path
         "P-3,Accès impossible,2026-11-20,,\n"
         "P-4,leak found,2026-11-20,on the main,1.5\n"
         "P-5,Rien,2026-11-20,,\n"  # the printed sheet's box
-        "P-6,pas d'accès,2026-11-20,,\n",
+        "P-6,pas d'accès,2026-11-20,,\n"
+        "P-7,fuite,2026-11-20,vanne,0.2\n",  # where, as the French sheet asks it written
     )
     store.import_csv(path, user="amira", today=TODAY)
     table = store.outcomes()
     assert table["result"].tolist() == [
-        "leak_found", "nothing_found", "no_access", "leak_found", "nothing_found", "no_access"
+        "leak_found", "nothing_found", "no_access", "leak_found", "nothing_found", "no_access",
+        "leak_found",
     ]  # fmt: skip
-    assert table["leak_kind"].tolist()[::3] == ["joint", "main"]
+    assert table["leak_kind"].tolist()[::3] == ["joint", "main", "valve"]
     typo = write_csv(tmp_path / "typo.csv", "pipe_id,result,inspected_on\nP-5,fuite?,2026-11-20\n")
     with pytest.raises(DataContractError, match="result"):
         store.import_csv(typo, user="amira", today=TODAY)

@@ -16,7 +16,10 @@ from risk.dispatch.plan import look_for, plan_advice
 from risk.geometry import has_shape
 from risk.i18n import DEFAULT_LANGUAGE, format_date, format_quantity, label, t
 from risk.pipecard import reasons_in_words, with_reasons_in_words
-from risk.store.models import RESULTS
+from risk.store.models import LEAK_KINDS, RESULTS
+
+#: Where a leak was, as the sheet asks it written (every kind but 'other': a note says it).
+SHEET_LEAK_KINDS = LEAK_KINDS[:-1]
 
 #: Printed on A4: the guidance once per sheet, three lines per pipe (about half the width
 #: for the reasons in words, longer than the phrases stored in the scores), the table's head
@@ -98,6 +101,12 @@ def _reasons_text(value, lang: str) -> str:
     return "; ".join(reasons_in_words(value, lang))
 
 
+def _where_words(lang: str) -> str:
+    """Where a leak was, as the sheet asks a crew to write it (``sheets.where.<kind>``: the
+    words an outcome import reads back, :func:`risk.store.validation.read_code`)."""
+    return ", ".join(t(f"sheets.where.{kind}", lang) for kind in SHEET_LEAK_KINDS)
+
+
 def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
     """A self-contained printable HTML page per crew and day, with a small map, in ``lang``.
 
@@ -129,7 +138,7 @@ def render_sheets(plan: pd.DataFrame, *, lang: str = DEFAULT_LANGUAGE) -> str:
                 if advice
                 else ""
             )
-            + f"<p>{_text(t('sheets.record', lang))}</p></div>"
+            + f"<p>{_text(t('sheets.record', lang, where=_where_words(lang)))}</p></div>"
         )
         drawn = _drawn(group)  # a day without any line (no geometry at all) needs no note
         svg = _svg_map(group) if drawn.any() else ""

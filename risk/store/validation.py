@@ -199,7 +199,8 @@ def read_code(value: str, kind: str, codes: tuple[str, ...]) -> str | None:
     """The code among ``codes`` that ``value`` writes: the code itself (any case), or its
     words in any language of the catalogues, as the crew's form and printed sheets show
     them (``label.<kind>.<code>``: "fuite trouvée", "Rien trouvé", "could not access"; for
-    a result also the printed sheet's boxes, ``sheets.box.<code>``: "fuite", "rien"),
+    a result also the printed sheet's boxes, ``sheets.box.<code>``: "fuite", "rien"; for a
+    leak kind the words the sheet asks for, ``sheets.where.<code>``: "vanne", "branchement"),
     accents and case aside. None when it writes none.
 
     >>> read_code("Fuite trouvee", "result", ("leak_found", "nothing_found"))
@@ -220,6 +221,8 @@ def _code_words(kind: str, codes: tuple[str, ...]) -> dict[str, str]:
             words.setdefault(_plain(label(kind, code, lang)), code)
             if kind == "result" and has(f"sheets.box.{code}"):  # the printed sheet's boxes
                 words.setdefault(_plain(t(f"sheets.box.{code}", lang)), code)
+            if kind == "leak_kind" and has(f"sheets.where.{code}"):  # "vanne", as it asks
+                words.setdefault(_plain(t(f"sheets.where.{code}", lang)), code)
     return words
 
 
