@@ -361,15 +361,17 @@ _CHECK_COLUMNS = [
 def check_night_flow(
     night_flow: pd.DataFrame, pipe_zones: pd.DataFrame, *, source: str | Path | None = None
 ) -> pd.DataFrame:
-    """The night flows with ``date`` as dates and the flow as numbers, or an
-    :class:`~risk.errors.InputError` naming ``source`` (the file), the rows and the fix.
+    """Each zone's minimum night flow per night (``zone``, ``date``,
+    ``min_night_flow_m3_per_h``, ``from_readings``), or an :class:`~risk.errors.InputError`
+    naming ``source`` (the file), the rows and the fix. A file of a meter's readings
+    (``flow_m3_per_h`` and dates with their time) gives each night's minimum
+    (:func:`nightly_minimum`).
 
     Refused: missing columns, no rows, rows without a zone, a date or a number, negative
-    flows, zones that are no ``pressure_zone`` of the network (``pipe_zones``), and dates
-    whose order of day and month the file does not tell (01/12/2026: 1 December or 12
-    January). Dates are ISO (2026-12-01); other common formats are read only when exactly
-    one of them reads every date (a day above 12 tells day/month/year), the rule of
-    :func:`risk.validate.date_hint`.
+    flows, zones that are no ``pressure_zone`` of the network (``pipe_zones``), two values
+    for one zone and night in a file of minimums, and dates whose order of day and month
+    the file does not tell (01/12/2026: 1 December or 12 January). Dates are ISO
+    (2026-12-01) or in one common format the file tells (:func:`risk.dates.read_file_dates`).
     """
     where = Path(source).name if source is not None else "night-flow data"
     readings = NIGHT_FLOW_COLUMNS[2] not in night_flow.columns and READING_COLUMNS[2] in night_flow
@@ -423,9 +425,9 @@ def nightly_minimum(zone: pd.Series, time: pd.Series, flow: pd.Series, where: st
     """Each zone's minimum night flow per night from a meter's readings: the lowest hourly
     mean of the readings from :data:`NIGHT_HOURS` (0:00 to 6:00), one row per zone and night
     it has readings in (``readings``: how many; ``from_readings`` True). Refused with the fix
-    when the readings
-    carry no time of day (one value a day is no reading: the night's minimum, named
-    ``min_night_flow_m3_per_h``, or a day's mean) or none falls in the night."""
+    when the readings carry no time of day (one value a day is no reading: the night's
+    minimum, named ``min_night_flow_m3_per_h``, or a day's mean) or none falls in the
+    night."""
     day = time.dt.normalize()
     if (time == day).all():  # every reading at midnight: dates without a time of day
         raise keyed("error.night.readings_without_time", file=where)
@@ -435,8 +437,8 @@ def nightly_minimum(zone: pd.Series, time: pd.Series, flow: pd.Series, where: st
         raise keyed(
             "error.night.no_night_readings",
             file=where,
-            first=time.min().strftime("%H:%M"),
-            last=time.max().strftime("%H:%M"),
+            first=time.dt.strftime("%H:%M").min(),  # the times of day the readings span
+            last=time.dt.strftime("%H:%M").max(),
             start=NIGHT_HOURS[0],
             end=NIGHT_HOURS[1],
         )
