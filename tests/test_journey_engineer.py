@@ -259,6 +259,8 @@ def test_dispatch_starts_from_the_project_crews_and_the_next_free_monday(app_wor
     ]  # fmt: skip
     assert table.iloc[1, 2] == "planned"
     assert "1 round, 6 inspections, 1 done" in rounds.rounds_summary(assignments, "en")
+    # French agrees each count with its noun: "dont 1 faites" read wrong
+    assert "1 campagne, 6 inspections, dont 1 faite ;" in rounds.rounds_summary(assignments, "fr")
 
 
 def test_the_risk_map_page_opens_the_clicked_and_the_searched_pipe(app_workspace, monkeypatch):

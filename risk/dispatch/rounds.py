@@ -274,14 +274,13 @@ def rounds_summary(assignments: pd.DataFrame | None, lang: str = "en") -> str:
     kept = assignments[assignments["status"] != "cancelled"]  # a cancelled round is not one
     if not len(kept):
         return t("dispatch.no_rounds", lang)
-    n_rounds = kept["round_id"].nunique()
-    return plural(
+    done = int((kept["status"] == "done").sum())
+    return t(
         "dispatch.rounds_summary",
-        n_rounds,
         lang,
-        rounds=format_number(n_rounds, lang),
-        n=format_number(len(kept), lang),
-        done=format_number(int((kept["status"] == "done").sum()), lang),
+        rounds=plural("dispatch.summary_rounds", kept["round_id"].nunique(), lang),
+        inspections=plural("dispatch.summary_inspections", len(kept), lang),
+        done=plural("dispatch.summary_done", done, lang),
         day=_date(last_planned_day(assignments), lang),
     )
 
