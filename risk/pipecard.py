@@ -230,7 +230,7 @@ def reason_words(phrase: str, lang: str = "en") -> str:
     if m:
         material = label("material", _MATERIALS_EN.get(m.group(1), m.group(1)), lang)
         age = (
-            t("reason.age", lang, age=_text_number(m.group(2), lang))
+            _plural("reason.age", m.group(2), lang, age=_text_number(m.group(2), lang))
             if m.group(2)
             else t("reason.age_unknown", lang)
         )
@@ -285,8 +285,9 @@ def reason_words(phrase: str, lang: str = "en") -> str:
     m = re.fullmatch(_N + r" past inspections, " + _N + r" leaks found", text)
     if m:
         return t(
-            "reason.inspections", lang, n=_text_number(m.group(1), lang),
-            leaks=_text_number(m.group(2), lang),
+            "reason.inspections", lang,
+            inspections=_plural("reason.past_inspections", m.group(1), lang),
+            leaks=_plural("reason.leaks_found", m.group(2), lang),
         )  # fmt: skip
     if text == "diameter unknown":
         return t("reason.diameter_unknown", lang)
@@ -495,7 +496,13 @@ def describe_pipe(row: pd.Series, lang: str = "en") -> str:
         parts.append(t("card.laid_unknown", lang))
     elif not _missing(row.get("age_years")):
         parts.append(
-            t("card.laid_age", lang, year=int(row["install_year"]), age=int(row["age_years"]))
+            plural(
+                "card.laid_age",
+                int(row["age_years"]),
+                lang,
+                year=int(row["install_year"]),
+                age=int(row["age_years"]),
+            )
         )
     else:
         parts.append(t("card.laid", lang, year=int(row["install_year"])))

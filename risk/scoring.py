@@ -377,7 +377,9 @@ def scores_age_words(
         notice = t(f"scores.horizon_over{ask}", lang, date=date,
                    end=format_date((end - pd.Timedelta(days=1)).date(), lang), command=run)  # fmt: skip
     else:
-        notice = t(f"scores.old{ask}", lang, date=date, days=format_number(days, lang), command=run)
+        notice = plural(
+            f"scores.old{ask}", days, lang, date=date, days=format_number(days, lang), command=run
+        )
     return words, notice
 
 

@@ -24,7 +24,7 @@ import streamlit as st
 from risk import auth, clock
 from risk.dispatch import crewday
 from risk.errors import InputError
-from risk.i18n import format_date, format_flow, label, t
+from risk.i18n import format_date, format_flow, label, plural, t
 from risk.outcomes import writes
 from risk.outcomes.form import LARGE_FLOW_M3_PER_H, leak_details_dropped, outcome_from_form
 from risk.store import LEAK_KINDS, MAX_FLOW_M3_PER_H, RESULTS
@@ -149,8 +149,8 @@ st.caption(
         "crew.summary",
         crew=crew,
         day=format_date(view.day, lang),
-        n=len(view.rows),
-        left=len(view.pending),
+        pipes=plural("count.pipes", len(view.rows), lang),
+        left=plural("crew.left", len(view.pending), lang),
     )
 )
 if view.day == view.opening_day and view.opening in ("last", "done"):
@@ -391,7 +391,13 @@ ICONS = {
 }
 if len(view.rows):
     with st.expander(
-        tr("crew.list", n=len(view.rows), left=len(view.pending)), expanded=True, key="crew_list"
+        tr(
+            "crew.list",
+            pipes=plural("count.pipes", len(view.rows), lang),
+            left=plural("crew.left_short", len(view.pending), lang),
+        ),
+        expanded=True,
+        key="crew_list",
     ):
         st.caption(tr("crew.list_help"))
         for r in view.rows.itertuples(index=False):

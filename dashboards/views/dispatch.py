@@ -19,7 +19,7 @@ from risk.dispatch import (
 from risk.dispatch.plan import MAX_CHECKS_PER_DAY, MAX_KM_PER_DAY, crews_named_twice
 from risk.dispatch.sheets import export_plan, plan_records, render_sheets
 from risk.errors import InputError
-from risk.i18n import format_date, format_number, format_quantity, plural, t
+from risk.i18n import format_date, format_quantity, plural, t
 from risk.outcomes import writes
 from risk.workspace import Workspace
 
@@ -236,9 +236,9 @@ km = plan["length_m"].sum() / 1000 if len(plan) else 0.0
 st.caption(
     tr(
         "dispatch.summary",
-        n=format_number(len(plan), lang),
+        pipes=plural("count.pipes", len(plan), lang),
         km=format_quantity(km, "km", lang, decimals=1),
-        excluded=format_number(st.session_state.get("plan_excluded", 0), lang),
+        excluded=plural("dispatch.excluded", st.session_state.get("plan_excluded", 0), lang),
     )
 )
 if isinstance(plan, gpd.GeoDataFrame) and len(plan):

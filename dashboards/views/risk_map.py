@@ -104,8 +104,10 @@ mask = maplayers.filter_mask(
     table, materials=materials, zones=zones, bands=chosen_bands, age_years=age_range
 )
 st.caption(
-    tr(
+    plural(
         "map.shown",
+        int(mask.sum()),
+        lang,
         shown=format_number(mask.sum(), lang),
         total=format_number(len(table), lang),
         km=format_quantity(table.loc[mask, "length_m"].sum() / 1000, "km", lang, decimals=1),
