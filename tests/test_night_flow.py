@@ -18,6 +18,7 @@ from risk.errors import InputError
 from risk.outcomes import writes
 from risk.savings.impact import workspace_impact
 from risk.savings.night_flow import (
+    loaded_words,
     night_flow_file,
     night_flow_words,
     save_night_flow,
@@ -170,6 +171,10 @@ def test_a_meters_readings_through_the_day_give_each_nights_minimum(workspace, r
     kept = pd.read_csv(night_flow_file(workspace))  # each night's minimum, not 6,720 readings
     assert kept.columns.tolist() == ["zone", "date", "min_night_flow_m3_per_h", "readings"]
     assert len(kept) == 70 and set(kept["readings"]) == {24}  # 0:00-6:00 every 15 minutes
+    assert loaded_words(workspace, rows, "scada-15min.csv", "fr") == (
+        "6\u202f720 relevés de compteur chargés depuis scada-15min.csv : le débit minimum de "
+        "70 nuits dans 1 zone."
+    )
     check = workspace_night_flow(workspace, leaks, pipes)
     assert check["night_flow_before"].iloc[0] == pytest.approx(12.25, abs=0.01)
     assert check["observed_drop_m3_per_h"].iloc[0] == pytest.approx(2.8, abs=0.01)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from risk.csvsafe import to_csv_text
 from risk.dispatch.crewday import markdown_safe
-from risk.i18n import format_month, plural
+from risk.i18n import format_month
 from risk.savings import impact, night_flow, words
 
 workspace, user = common.require("impact")
@@ -80,7 +80,7 @@ if upload is not None and st.session_state.get("night_file") != upload.file_id:
     except ValueError as exc:  # InputError and DataContractError: the file, rows and fix
         st.error(tr("impact.night_refused", error=common.said(exc)))
     else:
-        said = plural("impact.night_loaded", rows, lang, file=upload.name)
+        said = night_flow.loaded_words(workspace, rows, upload.name, lang)
         st.session_state["night_said"] = said + (f" {tr('impact.night_replaced')}" if had else "")
         st.rerun()
 

@@ -121,6 +121,25 @@ def save_night_flow(
     return len(table)
 
 
+def loaded_words(workspace: str | Path, rows: int, name: str, lang: str = "en") -> str:
+    """What a load of night flows (:func:`save_night_flow`, ``rows`` of the file ``name``)
+    gave, in ``lang``: its rows, and for a meter's readings the nights they made."""
+    from risk.csvsafe import read_table
+    from risk.i18n import plural
+
+    kept = read_table(night_flow_file(workspace))
+    if "readings" not in kept:
+        return plural("impact.night_loaded", rows, lang, file=name)
+    return plural(
+        "impact.night_loaded_readings",
+        rows,
+        lang,
+        file=name,
+        nights=plural("count.nights", len(kept), lang),
+        zones=plural("count.zones", kept["zone"].nunique(), lang),
+    )
+
+
 def _note(workspace, by: str, details: dict) -> None:
     from risk.auth import store_location
     from risk.store import OutcomeStore
