@@ -230,7 +230,7 @@ def import_outcome_upload(
 def imported_words(results: list[RecordResult], file: str, lang: str = "en") -> str:
     """What an import did, in ``lang``: new outcomes, those that complete a planned
     inspection, those already stored. The command line and the Dispatch page say this."""
-    from risk.i18n import plural
+    from risk.i18n import format_number, plural
 
     created = sum(r.created for r in results)
     completed = sum(r.completed_assignment is not None for r in results)
@@ -241,7 +241,7 @@ def imported_words(results: list[RecordResult], file: str, lang: str = "en") -> 
         lang,
         file=file,
         rounds=rounds,
-        already=len(results) - created,
+        already=format_number(len(results) - created, lang),
     )
 
 
