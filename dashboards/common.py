@@ -350,6 +350,20 @@ def tr(key: str, **kwargs) -> str:
     return t(key, lang(), **kwargs)
 
 
+def date_order(key: str) -> bool | None:
+    """The person's answer to "dates that read either way (03/12/2026)": None (as the file
+    tells, else refused), True (day first) or False (month first), for
+    :func:`risk.dates.read_file_dates`. The same question wherever a file is loaded."""
+    orders = {
+        None: tr("dates.order.none"),
+        True: tr("dates.order.true"),
+        False: tr("dates.order.false"),
+    }
+    return st.radio(
+        tr("dates.order"), list(orders), format_func=orders.get, horizontal=True, key=key
+    )
+
+
 def said(error: BaseException) -> str:
     """A refused input or write in this session's language (:func:`risk.errors.in_words`):
     the file, rows and fix the package names, never the command line's English alone."""

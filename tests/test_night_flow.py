@@ -111,7 +111,8 @@ def test_a_bad_export_is_refused_and_the_file_in_use_kept(workspace):
         save_night_flow(workspace, wrong_zone, pipes, by="marc", name="november.csv")
     with pytest.raises(DataContractError, match="x.csv: is not UTF-8"):
         save_night_flow(workspace, b"zone,date,\xe9\n", pipes, by="marc", name="x.csv")
-    assert night_flow_file(workspace).read_bytes() == good  # the last good one, whole
+    kept = pd.read_csv(night_flow_file(workspace))  # the last good one, whole, as checked
+    pd.testing.assert_frame_equal(kept, pd.read_csv(io.BytesIO(good)))
     lines = audit_for_people(store_location(workspace), "en", kind="night_flows")
     assert lines["What"].tolist() == ["loaded night flows (october.csv, 70 rows)"]
 
@@ -216,3 +217,25 @@ def test_readings_that_give_no_nights_minimum_are_refused_with_the_fix(workspace
             workspace, text.replace("{z}", zone).encode(), pipes, by="marc", name="m.csv"
         )
     assert not night_flow_file(workspace).exists()
+
+
+def test_night_flows_whose_dates_read_either_way_load_once_the_person_says_which(workspace):
+    """A telemetry export of 1-12 November written day/month/year: no day above 12, so the
+    file does not say whether 03/11 is the 3rd of November or the 11th of March. Refused,
+    then loaded when the manager says day first, and kept with ISO dates: every later
+    reading (the page, risk savings) reads the same nights without asking again."""
+    pipes = load_workspace(workspace).pipes
+    zone = zone_of(workspace)
+    text = "zone;date;min_night_flow_m3_per_h\n" + "".join(
+        f"{zone};{day:02d}/11/2025;{12 + day / 10:.1f}\n".replace(".", ",")
+        for day in range(1, 13)
+    )
+    with pytest.raises(InputError, match=r"does not tell whether '01/11/2025' is"):
+        save_night_flow(workspace, text.encode(), pipes, by="marc", name="nov.csv")
+    assert not night_flow_file(workspace).exists()
+    save_night_flow(workspace, text.encode(), pipes, by="marc", name="nov.csv", day_first=True)
+    kept = pd.read_csv(night_flow_file(workspace))
+    assert kept["date"].tolist() == [f"2025-11-{day:02d}" for day in range(1, 13)]
+    assert kept["min_night_flow_m3_per_h"].tolist()[:2] == [12.1, 12.2]
+    leaks = workspace_impact(workspace)["leaks"]
+    assert workspace_night_flow(workspace, leaks, pipes) is not None  # read back, no question

@@ -79,18 +79,7 @@ if cancellable:
 with st.expander(tr("dispatch.import_title"), key="import_results"):
     st.caption(tr("dispatch.import_help"))
     st.code(tr("dispatch.import_example"), language=None)  # as a person types it
-    orders = {
-        None: tr("dispatch.import_order.none"),
-        True: tr("dispatch.import_order.true"),
-        False: tr("dispatch.import_order.false"),
-    }
-    order = st.radio(
-        tr("dispatch.import_order"),
-        list(orders),
-        format_func=orders.get,
-        horizontal=True,
-        key="results_day_first",
-    )
+    order = common.date_order("results_day_first")
     upload = st.file_uploader(tr("dispatch.import_upload"), type=["csv"], key="results_upload")
     tried = (upload.file_id, order) if upload is not None else None
     if tried is not None and st.session_state.get("results_tried") != tried:

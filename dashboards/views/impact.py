@@ -69,14 +69,17 @@ else:
 with st.expander(tr("impact.night_format")):
     st.markdown(tr("impact.night_format_help"))
     st.code(night_flow.EXAMPLE, language=None)
+order = common.date_order("night_day_first")
 upload = st.file_uploader(tr("impact.night_upload"), type=["csv"], key="night_upload")
-if upload is not None and st.session_state.get("night_file") != upload.file_id:
-    st.session_state["night_file"] = upload.file_id  # once per file, not at each rerun
+tried = (upload.file_id, order) if upload is not None else None
+if tried is not None and st.session_state.get("night_file") != tried:
+    st.session_state["night_file"] = tried  # once per file and order, not at each rerun
     had = night_flow.night_flow_file(workspace).is_file()
     try:
         rows = night_flow.save_night_flow(
-            workspace, upload.getvalue(), pipes, by=user.username, name=upload.name
-        )
+            workspace, upload.getvalue(), pipes, by=user.username, name=upload.name,
+            day_first=order,
+        )  # fmt: skip
     except ValueError as exc:  # InputError and DataContractError: the file, rows and fix
         st.error(tr("impact.night_refused", error=common.said(exc)))
     else:

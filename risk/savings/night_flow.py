@@ -12,9 +12,10 @@ compares it with the flows the crews estimated (:func:`risk.savings.water.verify
   ``min_night_flow_m3_per_h``, one row per zone and night; zones are the network's
   ``pressure_zone``. :func:`save_night_flow` checks an export (the Impact page's upload)
   before it replaces the file, whole, with a line in the audit log; a refused file leaves
-  the last one in place. A meter's readings through the day are kept as each night's
-  minimum computed from them (:func:`risk.savings.water.nightly_minimum`), with the count
-  of ``readings`` a night: the page reads a few thousand rows, not a year of readings.
+  the last one in place. It keeps the night flows as checked (ISO dates, commas): a
+  meter's readings through the day as each night's minimum computed from them
+  (:func:`risk.savings.water.nightly_minimum`), with the count of ``readings`` a night, so
+  the page reads a few thousand rows, not a year of readings.
 - The Impact page and ``risk savings`` both call :func:`workspace_night_flow` and
   :func:`night_flow_words`: the same check, the same sentences.
 """
@@ -94,14 +95,22 @@ def workspace_night_flow(
 
 
 def save_night_flow(
-    workspace: str | Path, data: bytes, pipes: pd.DataFrame, *, by: str, name: str = ""
+    workspace: str | Path,
+    data: bytes,
+    pipes: pd.DataFrame,
+    *,
+    by: str,
+    name: str = "",
+    day_first: bool | None = None,
 ) -> int:
     """Check the night-flow export ``data`` (the bytes of a CSV, ``name`` its file name for
     the messages) and make it the workspace's night flows; returns its rows. Refused with
     :class:`InputError` (or ``DataContractError``), the workspace's file unchanged, when it
-    cannot be read or checked (:func:`risk.savings.water.check_night_flow`). ``by``: who
-    loads it, in the audit log."""
-    from risk.atomic import replace_atomically
+    cannot be read or checked (:func:`risk.savings.water.check_night_flow`; ``day_first``:
+    how its dates read either way, 03/12/2026, as the person said). ``by``: who loads it, in
+    the audit log. The workspace keeps the night flows as checked: each zone's minimum a
+    night with ISO dates (and, from a meter's readings, their count a night), so every page
+    and command reads them the same way, whatever the export's separators and dates."""
     from risk.csvsafe import read_table, write_csv
 
     target = night_flow_file(workspace)
@@ -111,12 +120,10 @@ def save_night_flow(
             copy = copy.with_suffix(".csv")
         copy.write_bytes(data)
         table = read_table(copy, example=NIGHT_FLOW_HEADER, name=Path(name).name or None)
-        nights = check_night_flow(table, pipe_zones(pipes), source=copy.name)
-        if nights["from_readings"].any():  # kept as each night's minimum, read at each view
-            kept = nights.assign(date=nights["date"].dt.strftime("%Y-%m-%d"))
-            write_csv(kept[[*NIGHT_FLOW_COLUMNS, "readings"]], target)  # atomically
-        else:
-            replace_atomically(target, lambda tmp: tmp.write_bytes(data))
+        nights = check_night_flow(table, pipe_zones(pipes), source=copy.name, day_first=day_first)
+        kept = nights.assign(date=nights["date"].dt.strftime("%Y-%m-%d"))
+        columns = [*NIGHT_FLOW_COLUMNS, "readings"] if "readings" in kept else NIGHT_FLOW_COLUMNS
+        write_csv(kept[list(columns)], target)  # atomically: the old file or the new one
     _note(workspace, by, {"file": Path(name).name or NIGHT_FLOW_FILE, "rows": len(table)})
     return len(table)
 

@@ -359,7 +359,11 @@ _CHECK_COLUMNS = [
 
 
 def check_night_flow(
-    night_flow: pd.DataFrame, pipe_zones: pd.DataFrame, *, source: str | Path | None = None
+    night_flow: pd.DataFrame,
+    pipe_zones: pd.DataFrame,
+    *,
+    source: str | Path | None = None,
+    day_first: bool | None = None,
 ) -> pd.DataFrame:
     """Each zone's minimum night flow per night (``zone``, ``date``,
     ``min_night_flow_m3_per_h``, ``from_readings``), or an :class:`~risk.errors.InputError`
@@ -370,8 +374,9 @@ def check_night_flow(
     Refused: missing columns, no rows, rows without a zone, a date or a number, negative
     flows, zones that are no ``pressure_zone`` of the network (``pipe_zones``), two values
     for one zone and night in a file of minimums, and dates whose order of day and month
-    the file does not tell (01/12/2026: 1 December or 12 January). Dates are ISO
-    (2026-12-01) or in one common format the file tells (:func:`risk.dates.read_file_dates`).
+    the file does not tell (01/12/2026: 1 December or 12 January) unless the person says it
+    (``day_first``). Dates are ISO (2026-12-01) or in one common format the file tells
+    (:func:`risk.dates.read_file_dates`).
     """
     where = Path(source).name if source is not None else "night-flow data"
     readings = NIGHT_FLOW_COLUMNS[2] not in night_flow.columns and READING_COLUMNS[2] in night_flow
@@ -392,7 +397,7 @@ def check_night_flow(
     no_zone = zone.isna().to_numpy()
     if no_zone.any():
         raise keyed("error.night.no_zone", **_rows_of(no_zone), file=where)
-    dates = _night_flow_dates(night_flow["date"], where)
+    dates = _night_flow_dates(night_flow["date"], where, day_first)
     flow = pd.to_numeric(night_flow[columns[2]], errors="coerce")
     bad = (dates.isna() | flow.isna()).to_numpy()
     if bad.any():
@@ -487,14 +492,14 @@ def _rows_of(mask: np.ndarray) -> dict:
     return {"n": int(mask.sum()), "total": len(mask), "rows": _data_rows(mask)}
 
 
-def _night_flow_dates(raw: pd.Series, where: str) -> pd.Series:
+def _night_flow_dates(raw: pd.Series, where: str, day_first: bool | None = None) -> pd.Series:
     """The dates of a night-flow file by :func:`risk.dates.read_file_dates`' rule (ISO, or
     one common format the file tells); NaT where a value is no date. A file mixing formats
     or whose day and month could be either way round is refused."""
     from risk.dates import DATE_ORDER, read_file_dates
     from risk.validate import _examples
 
-    read = read_file_dates(raw)
+    read = read_file_dates(raw, day_first)
     if not (read.mixed or read.ambiguous):
         return read.dates
     words = list(
