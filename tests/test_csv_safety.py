@@ -254,7 +254,7 @@ def test_a_crews_spreadsheet_on_a_french_computer_is_read_as_written(run, tmp_pa
         (dt.date(2026, 11, 23), dt.date(2026, 11, 24)), (dt.date(2026, 12, 2),)
     ]  # fmt: skip
     crews.write_text("name;km_per_day;days\nEquipe Nord;3;02/12/2026\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"'02/12/2026' is 2026-12-02 or 2026-02-12"):
+    with pytest.raises(InputError, match=r"'02/12/2026' is Dec 2, 2026 or Feb 12, 2026"):
         read_crews(crews, start=dt.date(2026, 11, 23), n_days=1)
 
 

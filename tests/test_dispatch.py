@@ -235,3 +235,22 @@ def test_the_crew_maps_stops_on_pipes_a_few_metres_apart_are_set_apart():
     middle_c = gpd.GeoSeries([pipes.geometry[2].interpolate(0.5, normalized=True)], crs=2154)
     lonlat_c = middle_c.to_crs(4326).iloc[0]
     assert (stops["3"]["lon"], stops["3"]["lat"]) == (round(lonlat_c.x, 6), round(lonlat_c.y, 6))
+
+
+def test_a_crews_files_refusal_is_said_in_the_readers_language(tmp_path):
+    """The Dispatch page says a bad crews.csv in its reader's language: the same catalogue
+    key as the command line's English."""
+    from risk.errors import in_words
+
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name;km_per_day\nNord;trois\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_crews(crews, start=MONDAY, n_days=1)
+    assert (
+        str(info.value)
+        == f"{crews}, line 2 (crew 'Nord'): km_per_day 'trois' is not a number: write a number"
+    )
+    assert in_words(info.value, "fr") == (
+        f"{crews}, ligne 2 (équipe 'Nord') : km_per_day 'trois' n'est pas un nombre : écrivez un "
+        "nombre"
+    )

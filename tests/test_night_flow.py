@@ -227,8 +227,7 @@ def test_night_flows_whose_dates_read_either_way_load_once_the_person_says_which
     pipes = load_workspace(workspace).pipes
     zone = zone_of(workspace)
     text = "zone;date;min_night_flow_m3_per_h\n" + "".join(
-        f"{zone};{day:02d}/11/2025;{12 + day / 10:.1f}\n".replace(".", ",")
-        for day in range(1, 13)
+        f"{zone};{day:02d}/11/2025;{12 + day / 10:.1f}\n".replace(".", ",") for day in range(1, 13)
     )
     with pytest.raises(InputError, match=r"does not tell whether '01/11/2025' is"):
         save_night_flow(workspace, text.encode(), pipes, by="marc", name="nov.csv")

@@ -24,7 +24,7 @@ import shapely
 
 from risk.csvsafe import read_csv_rows, read_number
 from risk.dispatch.workdays import working_days
-from risk.errors import InputError
+from risk.errors import InputError, Term, keyed
 from risk.i18n import DEFAULT_LANGUAGE, has, t
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
@@ -95,7 +95,6 @@ CREW_COLUMNS = ("name", "km_per_day", "checks_per_day", "days")
 #: More than this a day is not a crew's walk or drive (a capacity in metres, a typo).
 MAX_KM_PER_DAY = 100.0
 MAX_CHECKS_PER_DAY = 1_000
-_CREWS_EXAMPLE = "Example:\nname,km_per_day\nEquipe Nord,3.5"
 
 
 def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
@@ -107,57 +106,50 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
     (:func:`risk.dispatch.workdays.working_days`). The file is read strictly
     (:func:`risk.csvsafe.read_csv_rows`; semicolons between columns and decimal commas are
     read): a file that is not UTF-8, is empty or has broken quoting raises
-    ``DataContractError`` (a ``ValueError``) naming the file and line. A column the file should not have (``dayz``: the crews would
-    work the default days without a word), no crew, one crew on two rows (read as one crew
-    of twice the capacity), a capacity that is not a number, not whole for checks, not above
-    0 or beyond what a crew does in a day, one crew in km and another in checks, and a day
-    that is not a date raise ``InputError`` naming the file and the rows, with the fix.
+    ``DataContractError`` (a ``ValueError``) naming the file and line. A column the file
+    should not have (``dayz``: the crews would work the default days without a word), no
+    crew, one crew on two rows (read as one crew of twice the capacity), a capacity that is
+    not a number, not whole for checks, not above 0 or beyond what a crew does in a day, one
+    crew in km and another in checks, and a day that is not a date raise ``InputError``
+    naming the file and the rows, with the fix (catalogue keys ``error.crews.*``: a page
+    says them in its reader's language).
     """
     if not Path(path).is_file():
-        raise InputError(
-            f"{path}: no such file. The crews are a CSV file of names and daily capacities, "
-            "for example:\nname,km_per_day\nEquipe Nord,3.5"
-        )
+        raise keyed("error.crews.no_file", file=str(path))
     columns, rows = read_csv_rows(path, layer="crews", example="name,km_per_day")
     if "name" not in columns and "crew" in columns:  # as the rounds and accounts call it
         columns = ["name" if c == "crew" else c for c in columns]
         rows = [{("name" if k == "crew" else k): v for k, v in row.items()} for row in rows]
-    problems = []
-    if "name" not in columns:
-        problems.append("a 'name' column")
-    if "km_per_day" not in columns and "checks_per_day" not in columns:
-        problems.append("a 'km_per_day' or 'checks_per_day' column")
-    if problems:
-        raise InputError(
-            f"{path}: crews need {' and '.join(problems)} (found {columns}). {_CREWS_EXAMPLE}"
-        )
+    no_name = "name" not in columns
+    no_capacity = "km_per_day" not in columns and "checks_per_day" not in columns
+    if no_name or no_capacity:
+        what = "name_capacity" if no_name and no_capacity else "name" if no_name else "capacity"
+        raise keyed(f"error.crews.no_{what}", file=str(path), found=", ".join(columns) or "–")
     other = [c for c in columns if c not in CREW_COLUMNS]
     if other:
         import difflib
 
         meant = {c: difflib.get_close_matches(c, CREW_COLUMNS, n=1, cutoff=0.75) for c in other}
-        said = ", ".join(f"'{c}'" + (f" (did you mean '{meant[c][0]}'?)" if meant[c] else "")
-                         for c in other)  # fmt: skip
-        raise InputError(
-            f"{path}: the crews file has columns it does not use: {said}. A crews file holds "
-            "name, km_per_day or checks_per_day, and days (optional: the crew's working days, "
-            "2026-11-23;2026-11-24). Rename or remove those columns"
+        guesses = ", ".join(f"'{meant[c][0]}'" for c in other if meant[c])
+        raise keyed(
+            "error.crews.other_columns_meant" if guesses else "error.crews.other_columns",
+            file=str(path),
+            columns=", ".join(f"'{c}'" for c in other),
+            meant=guesses,
         )
     if not rows:
-        raise InputError(f"{path}: no crew in the file (a header alone). {_CREWS_EXAMPLE}")
+        raise keyed("error.crews.header_alone", file=str(path))
     twice = crews_named_twice([row.get("name") for row in rows])
     if twice:
         name, (first, second) = twice[0]
-        raise InputError(
-            f"{path}, lines {first + 2} and {second + 2}: the crew '{name}' is on two rows, "
-            "which would plan it as one crew of twice the capacity. Give each crew one row "
-            "(its capacity for a day), or each row a name of its own"
+        raise keyed(
+            "error.crews.twice", file=str(path), first=first + 2, second=second + 2, name=name
         )
     days_format = _days_format(rows, path)
     crews = []
     for row_number, row in enumerate(rows, start=1):
         name = str(row.get("name") or "").strip()
-        where = f"{path}, line {row_number + 1} (crew '{name}')"
+        where = {"file": str(path), "line": row_number + 1, "crew": name}
         days = (
             _crew_days(row["days"], where, days_format)
             if row.get("days")
@@ -168,13 +160,10 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
         try:
             crews.append(Crew(row["name"], days, km_per_day=km, checks_per_day=checks))
         except ValueError as exc:
-            raise InputError(f"{where}: {exc}") from exc
+            raise InputError(f"{path}, line {row_number + 1} (crew '{name}'): {exc}") from exc
     units = {"km_per_day" if c.km_per_day is not None else "checks_per_day" for c in crews}
     if len(units) > 1:
-        raise InputError(
-            f"{path}: some crews give km_per_day and others checks_per_day; a round is planned "
-            "in one unit. Give every crew the same one"
-        )
+        raise keyed("error.crews.mixed_units", file=str(path))
     return crews
 
 
@@ -200,24 +189,22 @@ def crews_named_twice(names) -> list[tuple[str, tuple[int, int]]]:
     return twice
 
 
-def _capacity(value, column: str, where: str, *, whole: bool) -> float | int | None:
+def _capacity(value, column: str, where: dict, *, whole: bool) -> float | int | None:
     """A crew's capacity read from its cell, or None when empty; a problem raises
-    ``InputError`` naming ``where`` and the fix."""
+    ``InputError`` naming ``where`` (file, line, crew) and the fix."""
     text = str(value or "").strip()
     if not text:
         return None
-    limit = MAX_CHECKS_PER_DAY if whole else MAX_KM_PER_DAY
-    unit = "pipes (or units) a day" if whole else "km a day"
+    said = {**where, "column": column, "value": repr(text)}
     number = read_number(text)  # 3,5 as a spreadsheet on a French computer writes it
     if number is None:
-        raise InputError(f"{where}: {column} {text!r} is not a number: write a number") from None
-    if whole and np.isfinite(number) and number != int(number):
-        raise InputError(f"{where}: {column} {text!r} is not a whole number of checks")
-    if not np.isfinite(number) or not 0 < number <= limit:
-        raise InputError(
-            f"{where}: {column} {text!r} is not a day's work: give more than 0 and at most "
-            f"{limit:,g} {unit}"
-        )
+        raise keyed("error.crews.not_number", **said)
+    if whole and number != int(number):
+        raise keyed("error.crews.not_whole", **said)
+    if not 0 < number <= (MAX_CHECKS_PER_DAY if whole else MAX_KM_PER_DAY):
+        if whole:
+            raise keyed("error.crews.too_many_checks", **said, limit=MAX_CHECKS_PER_DAY)
+        raise keyed("error.crews.too_many_km", **said, limit=f"{MAX_KM_PER_DAY:g}")
     return int(number) if whole else number
 
 
@@ -226,30 +213,34 @@ def _days_format(rows: list[dict], path) -> str | None:
     day is written in (:func:`risk.dates.read_file_dates`, the rule of every file's dates:
     ``23/11/2026`` on a French computer); a file mixing formats or whose days read either
     way round raises ``InputError`` with both readings."""
-    from risk.dates import format_words, read_file_dates
+    from risk.dates import DATE_ORDER, read_file_dates
 
     parts = [p.strip() for row in rows for p in str(row.get("days") or "").split(";")]
     parts = [p for p in parts if p]
     if not parts:
         return None
     read = read_file_dates(pd.Series(parts, dtype=object))
-    if read.mixed or read.ambiguous:
-        english = " or ".join(dict.fromkeys(format_words(f) for f in read.formats))
-        value = read.text[read.unread].iloc[0]
-        readings = ", ".join(str(pd.to_datetime(value, format=f).date()) for f in read.formats[:2])
-        why = (
-            "some are written year-month-day and others " + english
-            if read.mixed
-            else f"they read as {english} (no day above 12): {value!r} is {readings.replace(', ', ' or ')}"
+    if not (read.mixed or read.ambiguous):
+        return read.formats[0] if read.formats else None
+    formats = list(
+        dict.fromkeys(
+            Term(f"error.date_format.{DATE_ORDER[f.split(' ')[0]]}") for f in read.formats
         )
-        raise InputError(
-            f"{path}: the crews' days do not say which is the day and which the month: {why}. "
-            "Write the days as year-month-day separated by ';' (2026-11-23;2026-11-24)"
-        )
-    return read.formats[0] if read.formats else None
+    )
+    if read.mixed:
+        raise keyed("error.crews.days_mixed", file=str(path), formats=formats)
+    value, first, second = read.first_two_readings()
+    raise keyed(
+        "error.crews.days_ambiguous",
+        file=str(path),
+        formats=formats,
+        value=repr(value),
+        first=first.date(),
+        second=second.date(),
+    )
 
 
-def _crew_days(text: str, where: str, date_format: str | None = None) -> tuple[date, ...]:
+def _crew_days(text: str, where: dict, date_format: str | None = None) -> tuple[date, ...]:
     """The working days of a ``days`` cell (``2026-11-23;2026-11-24``; in ``date_format``
     when given, the file's: :func:`_days_format`)."""
     days = []
@@ -262,10 +253,7 @@ def _crew_days(text: str, where: str, date_format: str | None = None) -> tuple[d
             else:
                 days.append(pd.to_datetime(part.strip(), format=date_format).date())
         except ValueError:
-            raise InputError(
-                f"{where}: days {part.strip()!r} is not a date; write the days as year-month-day "
-                "separated by ';' (2026-11-23;2026-11-24)"
-            ) from None
+            raise keyed("error.crews.day_not_date", **where, value=repr(part.strip())) from None
     return tuple(days)
 
 
