@@ -166,7 +166,10 @@ def test_night_flow_dates_that_could_be_day_or_month_first_are_refused():
     message = _refusal(_night(date=["01/11/2026", "01/12/2026"]))
     assert message.startswith("night_flow.csv: the dates (for example '01/11/2026', '01/12/2026')")
     assert "'01/11/2026' is Nov 1, 2026 or Jan 11, 2026" in message
-    assert "Write the dates as year-month-day (2026-12-01)" in message
+    assert (
+        "Say which comes first (day or month) where the file is loaded, or write the dates as year-month-day (2026-12-01)"
+        in message
+    )
 
 
 def test_night_flow_dates_read_day_first_when_a_day_above_12_tells():
