@@ -219,7 +219,7 @@ def test_readings_that_give_no_nights_minimum_are_refused_with_the_fix(workspace
     assert not night_flow_file(workspace).exists()
 
 
-def test_night_flows_whose_dates_read_either_way_load_once_the_person_says_which(workspace):
+def test_night_flows_whose_dates_read_either_way_load_once_the_person_says_which(workspace, run):
     """A telemetry export of 1-12 November written day/month/year: no day above 12, so the
     file does not say whether 03/11 is the 3rd of November or the 11th of March. Refused,
     then loaded when the manager says day first, and kept with ISO dates: every later
@@ -238,3 +238,11 @@ def test_night_flows_whose_dates_read_either_way_load_once_the_person_says_which
     assert kept["min_night_flow_m3_per_h"].tolist()[:2] == [12.1, 12.2]
     leaks = workspace_impact(workspace)["leaks"]
     assert workspace_night_flow(workspace, leaks, pipes) is not None  # read back, no question
+    # the command line asks the same question of a file it is given
+    given = workspace.parent / "nov.csv"
+    given.write_text(text, encoding="utf-8")
+    code, _, err = run("savings", workspace, "--night-flow", given)
+    assert code == 2 and "does not tell whether '01/11/2025' is" in err
+    code, out, err = run("savings", workspace, "--night-flow", given, "--day-first")
+    assert code == 0, err
+    assert "Checked against the meters (night flows):" in out

@@ -187,7 +187,27 @@ page); a flag given here overrides that one setting for this run.""",
             type=float,
             help=f"override [savings] {setting.name} (default {setting.default:g})",
         )
-    p.add_argument("--night-flow", type=Path, help="CSV: zone, date, min_night_flow_m3_per_h")
+    p.add_argument(
+        "--night-flow",
+        type=Path,
+        help="CSV: zone, date, min_night_flow_m3_per_h (or a meter's readings: zone, date "
+        "with the time, flow_m3_per_h)",
+    )
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_const",
+        const=True,
+        help="the night flows' dates that read either way (03/12/2026) are day/month/year",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_first",
+        action="store_const",
+        const=False,
+        help="the night flows' dates that read either way (12/03/2026) are month/day/year",
+    )
     p.add_argument("--out", type=table_path, help="CSV of the monthly table (saved to date)")
     p.set_defaults(func=cmd_savings)
 
@@ -462,7 +482,9 @@ def cmd_savings(args) -> int:
         lines.append("Water saved per month, to date:")
         lines.append(monthly_table(summary, "en").tail(12).to_string(index=False))
     # the workspace's night flows (the Impact page's), or the file given: the same check
-    check = workspace_night_flow(args.workspace, summary["leaks"], file=args.night_flow)
+    check = workspace_night_flow(
+        args.workspace, summary["leaks"], file=args.night_flow, day_first=args.day_first
+    )
     if check is not None:
         lines.append("Checked against the meters (night flows):")
         lines.extend(night_flow_words(check, "en"))

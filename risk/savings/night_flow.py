@@ -67,11 +67,13 @@ def workspace_night_flow(
     pipes: pd.DataFrame | None = None,
     *,
     file=None,
+    day_first: bool | None = None,
 ) -> pd.DataFrame | None:
     """The check of the repaired ``leaks`` (``leak_savings``' table, as in
     ``workspace_impact(...)["leaks"]``) against the workspace's night flows (or ``file``),
     per zone; None when the workspace has none. ``pipes``: the network's, read from the
-    workspace when not given (and only when there are night flows to check). A bad file
+    workspace when not given (and only when there are night flows to check); ``day_first``:
+    how the file's dates that read either way are written, as the person says. A bad file
     raises :class:`InputError`."""
     from risk.csvsafe import read_table
 
@@ -91,6 +93,7 @@ def workspace_night_flow(
         pipe_zones(pipes),
         window_days=WINDOW_DAYS,
         source=path,
+        day_first=day_first,
     )
 
 

@@ -289,6 +289,7 @@ def verify_with_night_flow(
     *,
     window_days: int = 28,
     source: str | Path | None = None,
+    day_first: bool | None = None,
 ) -> pd.DataFrame:
     """Compare the estimated flow of repaired leaks with the drop of minimum night flow.
 
@@ -304,6 +305,9 @@ def verify_with_night_flow(
         Days before the first repair and after the last repair compared (medians).
     source : path, optional
         The file ``night_flow`` was read from, named in the messages.
+    day_first : bool, optional
+        How the file's dates that read either way (03/12/2026) are written, when the person
+        says it (:func:`check_night_flow`); by default such a file is refused.
 
     The night flows are checked first (:func:`check_night_flow`); an
     :class:`~risk.errors.InputError` names the file, the rows and the fix.
@@ -316,7 +320,7 @@ def verify_with_night_flow(
         ``from_readings`` (the night flows were computed from a meter's readings,
         :func:`nightly_minimum`).
     """
-    flows = check_night_flow(night_flow, pipe_zones, source=source)
+    flows = check_night_flow(night_flow, pipe_zones, source=source, day_first=day_first)
     zones = pipe_zones[["pipe_id", "zone"]].assign(zone=lambda t: _zone_keys(t["zone"]))
     located = leaks.merge(zones, on="pipe_id", how="inner")
     rows = []
