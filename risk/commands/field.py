@@ -121,22 +121,7 @@ network; notes hold at most 2,000 characters.""",
         help="a leak found on a pipe and day that already have leaks recorded is one more leak "
         "(without it such a row is refused: a correction names its record in corrects_key)",
     )
-    order = i.add_mutually_exclusive_group()
-    order.add_argument(
-        "--day-first",
-        dest="day_first",
-        action="store_const",
-        const=True,
-        help="dates that read either way (03/12/2026) are day/month/year, as France writes "
-        "them (without it such a file is refused: which is the day, it does not say)",
-    )
-    order.add_argument(
-        "--month-first",
-        dest="day_first",
-        action="store_const",
-        const=False,
-        help="dates that read either way (12/03/2026) are month/day/year",
-    )
+    _add_date_order(i, "the file's dates")
     i.set_defaults(func=cmd_outcomes_import)
     e = sub.add_parser("export", help="export every outcome to CSV")
     e.add_argument("workspace", type=Path)
@@ -193,21 +178,7 @@ page); a flag given here overrides that one setting for this run.""",
         help="CSV: zone, date, min_night_flow_m3_per_h (or a meter's readings: zone, date "
         "with the time, flow_m3_per_h)",
     )
-    order = p.add_mutually_exclusive_group()
-    order.add_argument(
-        "--day-first",
-        dest="day_first",
-        action="store_const",
-        const=True,
-        help="the night flows' dates that read either way (03/12/2026) are day/month/year",
-    )
-    order.add_argument(
-        "--month-first",
-        dest="day_first",
-        action="store_const",
-        const=False,
-        help="the night flows' dates that read either way (12/03/2026) are month/day/year",
-    )
+    _add_date_order(p, "the night flows' dates")
     p.add_argument("--out", type=table_path, help="CSV of the monthly table (saved to date)")
     p.set_defaults(func=cmd_savings)
 
@@ -542,3 +513,25 @@ def cmd_simulate_loop(args) -> int:
         )
     emit(args, {"rounds": table.to_dict("records")}, "\n".join(lines))
     return 0
+
+
+def _add_date_order(parser, whose: str) -> None:
+    """``--day-first`` / ``--month-first``: how a file writes dates that read either way
+    (03/12/2026), as the person says; without either such a file is refused
+    (:func:`risk.dates.read_file_dates`)."""
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument(
+        "--day-first",
+        dest="day_first",
+        action="store_const",
+        const=True,
+        help=f"{whose} that read either way (03/12/2026) are day/month/year, as France "
+        "writes them (without it such a file is refused: which is the day, it does not say)",
+    )
+    order.add_argument(
+        "--month-first",
+        dest="day_first",
+        action="store_const",
+        const=False,
+        help=f"{whose} that read either way (12/03/2026) are month/day/year",
+    )
