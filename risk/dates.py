@@ -94,6 +94,14 @@ class FileDates:
         """The dates read in two formats (no day above 12): which one, the file does not say."""
         return len(self.formats) > 1 and not self.mixed
 
+    def format_terms(self) -> list:
+        """The formats that read the file, as terms a message says in its reader's language
+        (``error.date_format.dmy``: "day/month/year"), each order once."""
+        from risk.errors import Term
+
+        orders = dict.fromkeys(DATE_ORDER[f.split(" ")[0]] for f in self.formats)
+        return [Term(f"error.date_format.{order}") for order in orders]
+
     def first_two_readings(self) -> tuple[str, pd.Timestamp, pd.Timestamp]:
         """An ambiguous value and its dates in the first two formats."""
         value = self.text[self.unread].dropna().iloc[0]
@@ -142,8 +150,6 @@ def _read_distinct(text: pd.Series, day_first: bool | None) -> FileDates:
         formats = formats[:1] if same == formats else formats
     if len(formats) > 1 and day_first is not None:  # the person says which
         formats = [f for f in formats if DATE_ORDER[f.split(" ")[0]].startswith("d") == day_first]
-    read = FileDates(dates, unread, formats, text)
-    if len(formats) == 1 and not read.mixed:
+    if len(formats) == 1 and not (~unread & text.notna().to_numpy()).any():
         dates = pd.to_datetime(text, format=formats[0], errors="coerce")
-        return FileDates(dates, unread, formats, text)
-    return read
+    return FileDates(dates, unread, formats, text)

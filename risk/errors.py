@@ -66,7 +66,7 @@ __all__ = ["ConflictError", "InputError", "Term", "in_words", "keyed", "problem_
 
 class Term(str):
     """A word of the catalogues among a keyed message's ``params`` (its key, such as
-    ``"error.date_format.%d/%m/%Y"``): said in the reader's language. A list of terms reads
+    ``"error.date_format.dmy"``): said in the reader's language. A list of terms reads
     "a or b"."""
 
 

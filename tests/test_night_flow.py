@@ -18,7 +18,6 @@ from risk.errors import InputError
 from risk.outcomes import writes
 from risk.savings.impact import workspace_impact
 from risk.savings.night_flow import (
-    loaded_words,
     night_flow_file,
     night_flow_words,
     save_night_flow,
@@ -62,10 +61,12 @@ def zone_of(workspace, pipe_id: str = "P-0000") -> str:
 def test_a_drop_of_night_flow_like_the_leaks_flow_bears_the_estimate_out(workspace, run):
     zone = zone_of(workspace)
     pipes = load_workspace(workspace).pipes
-    rows = save_night_flow(
+    load = save_night_flow(
         workspace, night_flows(zone, 12.0, 9.2), pipes, by="marc", name="scada.csv"
     )
-    assert rows == 70 and night_flow_file(workspace).is_file()
+    assert (load.rows, load.nights, load.zones) == (70, 70, 1)
+    assert load.words("en") == "70 rows of night flows loaded from scada.csv."
+    assert night_flow_file(workspace).is_file()
     leaks = workspace_impact(workspace)["leaks"]
     check = workspace_night_flow(workspace, leaks, pipes)
     assert check[["zone", "leaks_repaired", "observed_drop_m3_per_h"]].values.tolist() == [
@@ -167,12 +168,12 @@ def test_a_meters_readings_through_the_day_give_each_nights_minimum(workspace, r
     pipes = load_workspace(workspace).pipes
     leaks = workspace_impact(workspace)["leaks"]
     readings = meter_readings(zone, 12.0, 9.2)
-    rows = save_night_flow(workspace, readings, pipes, by="marc", name="scada-15min.csv")
-    assert rows == 70 * 96
+    load = save_night_flow(workspace, readings, pipes, by="marc", name="scada-15min.csv")
+    assert load.rows == 70 * 96
     kept = pd.read_csv(night_flow_file(workspace))  # each night's minimum, not 6,720 readings
     assert kept.columns.tolist() == ["zone", "date", "min_night_flow_m3_per_h", "readings"]
     assert len(kept) == 70 and set(kept["readings"]) == {24}  # 0:00-6:00 every 15 minutes
-    assert loaded_words(workspace, rows, "scada-15min.csv", "fr") == (
+    assert load.words("fr") == (
         "6\u202f720 relevés de compteur chargés depuis scada-15min.csv : le débit minimum de "
         "70 nuits dans 1 zone."
     )

@@ -76,14 +76,14 @@ if tried is not None and st.session_state.get("night_file") != tried:
     st.session_state["night_file"] = tried  # once per file and order, not at each rerun
     had = night_flow.night_flow_file(workspace).is_file()
     try:
-        rows = night_flow.save_night_flow(
+        load = night_flow.save_night_flow(
             workspace, upload.getvalue(), pipes, by=user.username, name=upload.name,
             day_first=order,
         )  # fmt: skip
     except ValueError as exc:  # InputError and DataContractError: the file, rows and fix
         st.error(tr("impact.night_refused", error=common.said(exc)))
     else:
-        said = night_flow.loaded_words(workspace, rows, upload.name, lang)
+        said = load.words(lang)
         st.session_state["night_said"] = said + (f" {tr('impact.night_replaced')}" if had else "")
         st.rerun()
 

@@ -24,7 +24,7 @@ import shapely
 
 from risk.csvsafe import read_csv_rows, read_number
 from risk.dispatch.workdays import working_days
-from risk.errors import InputError, Term, keyed
+from risk.errors import InputError, keyed
 from risk.i18n import DEFAULT_LANGUAGE, has, t
 from risk.textrules import IDENTIFIER_HINT, identifier_problem
 
@@ -213,7 +213,7 @@ def _days_format(rows: list[dict], path) -> str | None:
     day is written in (:func:`risk.dates.read_file_dates`, the rule of every file's dates:
     ``23/11/2026`` on a French computer); a file mixing formats or whose days read either
     way round raises ``InputError`` with both readings."""
-    from risk.dates import DATE_ORDER, read_file_dates
+    from risk.dates import read_file_dates
 
     parts = [p.strip() for row in rows for p in str(row.get("days") or "").split(";")]
     parts = [p for p in parts if p]
@@ -222,11 +222,7 @@ def _days_format(rows: list[dict], path) -> str | None:
     read = read_file_dates(pd.Series(parts, dtype=object))
     if not (read.mixed or read.ambiguous):
         return read.formats[0] if read.formats else None
-    formats = list(
-        dict.fromkeys(
-            Term(f"error.date_format.{DATE_ORDER[f.split(' ')[0]]}") for f in read.formats
-        )
-    )
+    formats = read.format_terms()
     if read.mixed:
         raise keyed("error.crews.days_mixed", file=str(path), formats=formats)
     value, first, second = read.first_two_readings()

@@ -23,6 +23,7 @@ compares it with the flows the crews estimated (:func:`risk.savings.water.verify
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,38 @@ def workspace_night_flow(
     )
 
 
+@dataclass(frozen=True)
+class NightFlowLoad:
+    """What a load of night flows (:func:`save_night_flow`) gave."""
+
+    #: the file's name, as the person chose it
+    file: str
+    #: its rows (readings or nights' minimums)
+    rows: int
+    #: the zone-nights kept
+    nights: int
+    #: the zones they are in
+    zones: int
+    #: the file held a meter's readings through the day, not each night's minimum
+    from_readings: bool
+
+    def words(self, lang: str = "en") -> str:
+        """The load in one sentence in ``lang``: its rows, and for a meter's readings the
+        nights they made."""
+        from risk.i18n import plural
+
+        if not self.from_readings:
+            return plural("impact.night_loaded", self.rows, lang, file=self.file)
+        return plural(
+            "impact.night_loaded_readings",
+            self.rows,
+            lang,
+            file=self.file,
+            nights=plural("count.nights", self.nights, lang),
+            zones=plural("count.zones", self.zones, lang),
+        )
+
+
 def save_night_flow(
     workspace: str | Path,
     data: bytes,
@@ -105,11 +138,11 @@ def save_night_flow(
     by: str,
     name: str = "",
     day_first: bool | None = None,
-) -> int:
+) -> NightFlowLoad:
     """Check the night-flow export ``data`` (the bytes of a CSV, ``name`` its file name for
-    the messages) and make it the workspace's night flows; returns its rows. Refused with
-    :class:`InputError` (or ``DataContractError``), the workspace's file unchanged, when it
-    cannot be read or checked (:func:`risk.savings.water.check_night_flow`; ``day_first``:
+    the messages) and make it the workspace's night flows; returns what it loaded. Refused
+    with :class:`InputError` (or ``DataContractError``), the workspace's file unchanged, when
+    it cannot be read or checked (:func:`risk.savings.water.check_night_flow`; ``day_first``:
     how its dates read either way, 03/12/2026, as the person said). ``by``: who loads it, in
     the audit log. The workspace keeps the night flows as checked: each zone's minimum a
     night with ISO dates (and, from a meter's readings, their count a night), so every page
@@ -117,8 +150,9 @@ def save_night_flow(
     from risk.csvsafe import read_table, write_csv
 
     target = night_flow_file(workspace)
+    file = Path(name).name or NIGHT_FLOW_FILE
     with tempfile.TemporaryDirectory(prefix="risk-night-") as scratch:
-        copy = Path(scratch) / (Path(name).name or NIGHT_FLOW_FILE)
+        copy = Path(scratch) / file
         if copy.suffix.lower() != ".csv":
             copy = copy.with_suffix(".csv")
         copy.write_bytes(data)
@@ -127,26 +161,9 @@ def save_night_flow(
         kept = nights.assign(date=nights["date"].dt.strftime("%Y-%m-%d"))
         columns = [*NIGHT_FLOW_COLUMNS, "readings"] if "readings" in kept else NIGHT_FLOW_COLUMNS
         write_csv(kept[list(columns)], target)  # atomically: the old file or the new one
-    _note(workspace, by, {"file": Path(name).name or NIGHT_FLOW_FILE, "rows": len(table)})
-    return len(table)
-
-
-def loaded_words(workspace: str | Path, rows: int, name: str, lang: str = "en") -> str:
-    """What a load of night flows (:func:`save_night_flow`, ``rows`` of the file ``name``)
-    gave, in ``lang``: its rows, and for a meter's readings the nights they made."""
-    from risk.csvsafe import read_table
-    from risk.i18n import plural
-
-    kept = read_table(night_flow_file(workspace))
-    if "readings" not in kept:
-        return plural("impact.night_loaded", rows, lang, file=name)
-    return plural(
-        "impact.night_loaded_readings",
-        rows,
-        lang,
-        file=name,
-        nights=plural("count.nights", len(kept), lang),
-        zones=plural("count.zones", kept["zone"].nunique(), lang),
+    _note(workspace, by, {"file": file, "rows": len(table)})
+    return NightFlowLoad(
+        file, len(table), len(kept), int(kept["zone"].nunique()), "readings" in kept
     )
 
 

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from risk import clock
-from risk.errors import InputError, Term, keyed
+from risk.errors import InputError, keyed
 
 #: Days in the year of "projected over a year".
 YEAR_DAYS = 365.25
@@ -500,17 +500,13 @@ def _night_flow_dates(raw: pd.Series, where: str, day_first: bool | None = None)
     """The dates of a night-flow file by :func:`risk.dates.read_file_dates`' rule (ISO, or
     one common format the file tells); NaT where a value is no date. A file mixing formats
     or whose day and month could be either way round is refused."""
-    from risk.dates import DATE_ORDER, read_file_dates
+    from risk.dates import read_file_dates
     from risk.validate import _examples
 
     read = read_file_dates(raw, day_first)
     if not (read.mixed or read.ambiguous):
         return read.dates
-    words = list(
-        dict.fromkeys(
-            Term(f"error.date_format.{DATE_ORDER[f.split(' ')[0]]}") for f in read.formats
-        )
-    )
+    words = read.format_terms()
     if read.mixed:
         raise keyed(
             "error.night.mixed_dates",

@@ -180,11 +180,11 @@ def check_outcomes(
     if not check_columns(columns, file=file, findings=findings):
         return [], findings.errors
 
-    date_format = _file_date_format(rows, file, findings, day_first)
+    date_format, dates_refused = _file_date_format(rows, file, findings, day_first)
     issues = _Issues()
     clean = []
     for number, row in enumerate(rows, start=1):
-        outcome = _check_row(row, number, issues, today, date_format)
+        outcome = _check_row(row, number, issues, today, date_format, dates_refused)
         if outcome is not None:
             clean.append(outcome)
     _check_repeated_keys(clean, issues)
@@ -430,21 +430,16 @@ class _Issues:
             )
 
 
-#: The dates of the rows are refused as a whole (the file does not tell how it writes
-#: them): no row is refused again for them.
-_DATES_REFUSED = "refused"
-
-
 def _file_date_format(
     rows: list[Mapping], file: str, findings: Findings, day_first: bool | None = None
-) -> str | None:
+) -> tuple[str | None, bool]:
     """How the rows write their dates (``inspected_on`` and ``repair_date`` together), by
     :func:`risk.dates.read_file_dates`' rule: None for ISO dates, the common format every
-    other date is written in (``%d/%m/%Y``: a crew's spreadsheet on a French computer), or
-    :data:`_DATES_REFUSED` when the rows mix formats or do not tell day from month (the
-    problem added to ``findings``, with both readings)."""
-    from risk.dates import DATE_ORDER, format_words, read_file_dates
-    from risk.errors import Term
+    other date is written in (``%d/%m/%Y``: a crew's spreadsheet on a French computer); and
+    whether the rows' dates are refused as a whole, when they mix formats or do not tell day
+    from month (the problem added to ``findings``, with both readings: no row is refused
+    again for its dates)."""
+    from risk.dates import format_words, read_file_dates
 
     cells = [
         (number, value.strip())
@@ -453,16 +448,12 @@ def _file_date_format(
         if isinstance(value := row.get(column), str) and value.strip()
     ]
     if not cells:
-        return None
+        return None, False
     read = read_file_dates(pd.Series([value for _, value in cells], dtype=object), day_first)
     if not (read.mixed or read.ambiguous):
-        return read.formats[0] if read.formats else None
+        return (read.formats[0] if read.formats else None), False
     english = " or ".join(dict.fromkeys(format_words(f) for f in read.formats))
-    words = list(
-        dict.fromkeys(
-            Term(f"error.date_format.{DATE_ORDER[f.split(' ')[0]]}") for f in read.formats
-        )
-    )
+    words = read.format_terms()
     others = [value for (_, value), unread in zip(cells, read.unread, strict=True) if unread]
     examples = ", ".join(repr(v) for v in list(dict.fromkeys(others))[:3])
     rows_ = sorted(
@@ -499,16 +490,23 @@ def _file_date_format(
                 "second": second.date(),
             },
         )
-    return _DATES_REFUSED
+    return None, True
 
 
 def _check_date(
-    value, column: str, number: int, issues: _Issues, today: dt.date, date_format: str | None
+    value,
+    column: str,
+    number: int,
+    issues: _Issues,
+    today: dt.date,
+    date_format: str | None,
+    refused: bool = False,
 ) -> tuple[dt.date | None, bool]:
     """``value`` read as a date (None when it is not one; ``date_format``: the file's, see
     :func:`_file_date_format`) and whether it is a date from ``EARLIEST_DATE`` to ``today``;
-    otherwise the problem is added to ``issues``."""
-    if date_format == _DATES_REFUSED:
+    otherwise the problem is added to ``issues`` (unless the file's dates are ``refused`` as
+    a whole)."""
+    if refused:
         date = to_date(value)
         return date, date is not None and EARLIEST_DATE <= date <= today
     date = to_date(value, date_format)
@@ -524,7 +522,12 @@ def _check_date(
 
 
 def _check_row(
-    row: Mapping, number: int, issues: _Issues, today: dt.date, date_format: str | None = None
+    row: Mapping,
+    number: int,
+    issues: _Issues,
+    today: dt.date,
+    date_format: str | None = None,
+    dates_refused: bool = False,
 ) -> CleanOutcome | None:
     values = {column: blank_to_none(row.get(column)) for column in OUTCOME_COLUMNS}
     before = sum(len(r) for r in issues.rows.values())
@@ -573,13 +576,13 @@ def _check_row(
         issues.add("missing", "inspected_on", number, None)
     else:
         inspected_on, _ = _check_date(
-            inspected_on, "inspected_on", number, issues, today, date_format
+            inspected_on, "inspected_on", number, issues, today, date_format, dates_refused
         )
 
     repair_date = values["repair_date"]
     if repair_date is not None:
         repair_date, fine = _check_date(
-            repair_date, "repair_date", number, issues, today, date_format
+            repair_date, "repair_date", number, issues, today, date_format, dates_refused
         )
         if fine and isinstance(inspected_on, dt.date) and repair_date < inspected_on:
             issues.add("before_inspection", "repair_date", number, repair_date.isoformat())
