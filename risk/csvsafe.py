@@ -235,11 +235,18 @@ def read_number(value) -> float | None:
 
 
 def read_csv_rows(
-    path: str | Path, *, layer: str, example: str, name: str | None = None
+    path: str | Path,
+    *,
+    layer: str,
+    example: str,
+    name: str | None = None,
+    columns: tuple[str, ...] = (),
 ) -> tuple[list[str], list[dict[str, str]]]:
     """Columns and rows of a CSV file the product reads (outcomes, crews), strictly.
 
-    Column names are stripped and lower-cased; every value is a string (``''`` when empty),
+    Column names are stripped and lower-cased; a header that writes one of ``columns`` in
+    words ("Résultat" for ``result``: :func:`risk.headers.column_named`) is read as that
+    column. Every value is a string (``''`` when empty),
     with the quote :func:`write_csv` adds in front of formula-like text removed
     (:func:`restore_text`). The separator is the file's (:func:`detect_separator`: commas,
     or the semicolons of a spreadsheet on a French computer). Blank lines are skipped; a row
@@ -291,16 +298,24 @@ def read_csv_rows(
     if not records:  # only blank lines: decode_csv has refused it already
         raise AssertionError("unreachable")  # pragma: no cover
     _, header = records[0]
-    columns = [name.strip().lower() for name in header]
+    written = [name.strip().lower() for name in header]
+    known = tuple(columns)
+    if known:
+        from risk.headers import column_named
+
+        columns = [column_named(name, layer, known) for name in written]
+    else:
+        columns = written
     repeated = sorted({c for c in columns if columns.count(c) > 1})
     if repeated:
+        names = ", ".join(_repeated_words(c, columns, written) for c in repeated)
         findings.error(
             layer,
             file,
             "repeated_columns",
-            f"repeats column(s) {', '.join(map(repr, repeated))} in the header (line 1)",
+            f"repeats column(s) {names} in the header (line 1)",
             "Keep one column of each name",
-            params={"names": ", ".join(map(repr, repeated))},
+            params={"names": names},
         )
     too_long = [(line, len(values)) for line, values in records[1:] if len(values) > len(columns)]
     if too_long:
@@ -327,6 +342,13 @@ def read_csv_rows(
         values = values + [""] * (len(columns) - len(values))
         rows.append({c: restore_text(v) for c, v in zip(columns, values, strict=True)})
     return columns, rows
+
+
+def _repeated_words(column: str, columns: list[str], written: list[str]) -> str:
+    """A repeated column in a message: ``'pipe_id'``, or with the headers that name it when
+    they differ (``'pipe_id' ('conduite', 'pipe_id')``)."""
+    headers = list(dict.fromkeys(w for c, w in zip(columns, written, strict=True) if c == column))
+    return repr(column) + (f" ({', '.join(map(repr, headers))})" if len(headers) > 1 else "")
 
 
 def read_table(

@@ -289,6 +289,43 @@ def test_a_crews_outcome_sheet_on_a_french_computer_is_imported_exactly(run, tmp
     assert stored.loc["P-1", "notes"] == "rue des Lilas, côté nord"
 
 
+def test_a_sheet_typed_under_the_sheets_own_headings_is_imported(run, tmp_path):
+    """The supervisor types the printed sheet into a spreadsheet under its headings
+    ("Conduite", "Résultat"), as the crew's form names the rest ("Débit estimé (m³/h)",
+    "Remarques"): the columns are read as the contract's, the values stored as meant."""
+    workspace = make_workspace(tmp_path / "ws")
+    path = tmp_path / "tournée.csv"
+    path.write_text(
+        "Conduite;Résultat;Date;Type de fuite;Débit m3/h;Réparée le (si connu);REMARQUES\n"
+        "P-1;Fuite trouvée;20/11/2025;vanne;1,5;02/12/2025;rue des Lilas\n"
+        "P-2;rien;20/11/2025;;;;\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("outcomes", "import", workspace, path, "--user", "ingrid")
+    assert code == 0, err
+    with OutcomeStore(auth.store_location(workspace)) as store:
+        stored = store.outcomes().set_index("pipe_id")
+    assert stored["result"].to_dict() == {"P-1": "leak_found", "P-2": "nothing_found"}
+    assert stored.loc["P-1", "leak_kind"] == "valve" and stored.loc["P-1", "flow_m3_per_h"] == 1.5
+    assert stored.loc["P-1", "repair_date"] == pd.Timestamp("2025-12-02")
+    assert stored.loc["P-1", "notes"] == "rue des Lilas"
+
+
+def test_a_column_given_twice_under_two_names_is_refused_naming_both(run, tmp_path):
+    """ "Conduite" and "pipe_id" in one header: which one is the pipe, the file does not say."""
+    workspace = make_workspace(tmp_path / "ws")
+    path = tmp_path / "tournée.csv"
+    path.write_text(
+        "pipe_id,Conduite,result,inspected_on\nP-1,P-2,nothing found,2025-11-20\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("outcomes", "import", workspace, path, "--user", "ingrid")
+    assert code == 2
+    assert "repeats column(s) 'pipe_id' ('pipe_id', 'conduite')" in err
+    with OutcomeStore(auth.store_location(workspace)) as store:
+        assert store.outcomes().empty
+
+
 @pytest.mark.parametrize(
     ("dates", "said"),
     [

@@ -126,7 +126,7 @@ def test_bad_crews_are_explained(tmp_path):
         Crew("A", (MONDAY,))
     with pytest.raises(ValueError, match="capacity must be > 0"):
         Crew("A", (MONDAY,), km_per_day=0)
-    (tmp_path / "crews.csv").write_text("team,km\nNord,3\n")
+    (tmp_path / "crews.csv").write_text("squad,km\nNord,3\n")
     with pytest.raises(ValueError, match=r"crews need a 'name' column and a 'km_per_day'"):
         read_crews(tmp_path / "crews.csv", start=MONDAY, n_days=1)
     (tmp_path / "crews.csv").write_text("name,km_per_day\nNord,fast\n")
@@ -235,6 +235,15 @@ def test_the_crew_maps_stops_on_pipes_a_few_metres_apart_are_set_apart():
     middle_c = gpd.GeoSeries([pipes.geometry[2].interpolate(0.5, normalized=True)], crs=2154)
     lonlat_c = middle_c.to_crs(4326).iloc[0]
     assert (stops["3"]["lon"], stops["3"]["lat"]) == (round(lonlat_c.x, 6), round(lonlat_c.y, 6))
+
+
+def test_a_crews_file_headed_in_french_words_is_read(tmp_path):
+    """ "Équipe;km/jour;Jours", as a French supervisor heads it: the same crews as
+    name,km_per_day,days."""
+    path = tmp_path / "équipes.csv"
+    path.write_text("Équipe;Km/jour;Jours\nEquipe Nord;3,5;24/11/2026\n", encoding="utf-8")
+    (crew,) = read_crews(path, start=date(2026, 11, 23), n_days=2)
+    assert (crew.name, crew.km_per_day, crew.days) == ("Equipe Nord", 3.5, (date(2026, 11, 24),))
 
 
 def test_a_crews_files_refusal_is_said_in_the_readers_language(tmp_path):

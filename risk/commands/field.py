@@ -87,7 +87,10 @@ crews.csv:
 
 --user names an account of the workspace (risk users add) that may record outcomes: crew
 (only for their own crew's assignments), engineer or admin. Every pipe_id must be in the
-network; notes hold at most 2,000 characters.""",
+network; notes hold at most 2,000 characters. An import's header names the columns
+(pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date,notes) or says them as the
+printed sheet does, in English or French (Pipe, Result, Date; Conduite, Résultat, Débit
+(m³/h)).""",
     )
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     r = sub.add_parser("record", help="record one outcome")

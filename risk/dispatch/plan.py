@@ -98,8 +98,9 @@ MAX_CHECKS_PER_DAY = 1_000
 
 
 def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
-    """Read crews from a CSV with ``name`` (or ``crew``, as the rounds call it) and
-    ``km_per_day`` or ``checks_per_day``.
+    """Read crews from a CSV with ``name`` (or ``crew``, as the rounds call it, or the
+    column's words in a language of the catalogues: "Équipe") and ``km_per_day`` or
+    ``checks_per_day`` ("km par jour").
 
     An optional ``days`` column lists working days as ``2026-11-23;2026-11-24``; crews
     without it work the next ``n_days`` weekdays from ``start``, less the ``closed`` days
@@ -116,10 +117,9 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
     """
     if not Path(path).is_file():
         raise keyed("error.crews.no_file", file=str(path))
-    columns, rows = read_csv_rows(path, layer="crews", example="name,km_per_day")
-    if "name" not in columns and "crew" in columns:  # as the rounds and accounts call it
-        columns = ["name" if c == "crew" else c for c in columns]
-        rows = [{("name" if k == "crew" else k): v for k, v in row.items()} for row in rows]
+    columns, rows = read_csv_rows(
+        path, layer="crews", example="name,km_per_day", columns=CREW_COLUMNS
+    )  # "crew" as the rounds call it, "Équipe", "km/jour": the columns' words
     no_name = "name" not in columns
     no_capacity = "km_per_day" not in columns and "checks_per_day" not in columns
     if no_name or no_capacity:
