@@ -157,12 +157,15 @@ def _said(key: str, params: dict, lang: str) -> str:
 
 def _formatted(params: dict, lang: str) -> dict:
     """``params`` for a sentence in ``lang``: whole numbers in the language's digits (1,204;
-    1 204), dates with the month in words, terms (:class:`Term`) in words."""
+    1 204), dates with the month in words, terms (:class:`Term`) in words, a keyed error
+    (the problem of one row inside the sentence naming the row) in its words."""
     import datetime as dt
 
     from risk.i18n import format_date, format_number, t
 
     def said(value):
+        if isinstance(value, InputError) and value.key:  # a keyed error inside another
+            return _said(value.key, value.params, lang)
         if isinstance(value, Term):
             return t(value, lang)
         if isinstance(value, list | tuple) and value and all(isinstance(v, Term) for v in value):

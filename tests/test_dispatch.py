@@ -238,7 +238,7 @@ def test_the_crew_maps_stops_on_pipes_a_few_metres_apart_are_set_apart():
 
 
 def test_a_crews_file_headed_in_french_words_is_read(tmp_path):
-    """ "Équipe;km/jour;Jours", as a French supervisor heads it: the same crews as
+    """A French supervisor heads it "Équipe;km/jour;Jours": the same crews as
     name,km_per_day,days."""
     path = tmp_path / "équipes.csv"
     path.write_text("Équipe;Km/jour;Jours\nEquipe Nord;3,5;24/11/2026\n", encoding="utf-8")
@@ -262,4 +262,45 @@ def test_a_crews_files_refusal_is_said_in_the_readers_language(tmp_path):
     assert in_words(info.value, "fr") == (
         f"{crews}, ligne 2 (équipe 'Nord') : km_per_day 'trois' n'est pas un nombre : écrivez un "
         "nombre"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "french"),
+    [
+        (  # a name a spreadsheet would run as a formula
+            "name;km_per_day\n=Nord;3\n",
+            "line 2 (crew '=Nord'): The crew name '=Nord' cannot be used: use letters",
+            "ligne 2 (équipe '=Nord') : Le nom d'équipe « =Nord » ne peut pas servir : utilisez",
+        ),
+        (  # two capacities for one crew: which one plans its days?
+            "name;km_per_day;checks_per_day\nNord;3;20\n",
+            "line 2 (crew 'Nord'): Crew 'Nord' needs exactly one capacity",
+            "ligne 2 (équipe 'Nord') : L'équipe « Nord » a besoin d'une seule capacité",
+        ),
+    ],
+)
+def test_a_crew_the_file_cannot_give_is_refused_in_the_readers_words(
+    tmp_path, text, english, french
+):
+    """A crew row the crew itself refuses (its name, its capacities) was said in English on
+    a French page: the row's problem is said inside the sentence naming the file and line."""
+    from risk.errors import in_words
+
+    crews = tmp_path / "crews.csv"
+    crews.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_crews(crews, start=MONDAY, n_days=1)
+    assert f"{crews}, {english}" in str(info.value)
+    assert f"{crews}, {french}" in in_words(info.value, "fr")
+
+
+def test_a_plan_without_crews_is_refused_in_the_readers_words():
+    from risk.errors import in_words
+
+    with pytest.raises(InputError) as info:
+        plan_inspections(pd.DataFrame(columns=["pipe_id", "rank", "expected_failures"]), None, [])
+    assert str(info.value) == "No crews given: add at least one crew to plan inspections."
+    assert in_words(info.value, "fr") == (
+        "Aucune équipe : ajoutez au moins une équipe pour planifier des inspections."
     )

@@ -24,9 +24,9 @@ import shapely
 
 from risk.csvsafe import read_csv_rows, read_number
 from risk.dispatch.workdays import working_days
-from risk.errors import InputError, keyed
+from risk.errors import InputError, Term, keyed
 from risk.i18n import DEFAULT_LANGUAGE, has, t
-from risk.textrules import IDENTIFIER_HINT, identifier_problem
+from risk.textrules import identifier_problem
 
 
 def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -74,20 +74,18 @@ class Crew:
     checks_per_day: int | None = None
 
     def __post_init__(self):
-        problem = (
-            identifier_problem(str(self.name).strip()) if str(self.name).strip() else "is empty"
-        )
-        if problem is not None:
-            raise InputError(f"Crew name {str(self.name)[:60]!r} {problem}; use {IDENTIFIER_HINT}.")
+        name = str(self.name).strip()
+        if not name:
+            raise keyed("error.crew.name_empty")
+        if identifier_problem(name) is not None:
+            raise keyed("error.crew.name_bad", value=name[:60], rule=Term("admin.new.rule"))
         if (self.km_per_day is None) == (self.checks_per_day is None):
-            raise InputError(
-                f"Crew '{self.name}' needs exactly one capacity: km_per_day or checks_per_day."
-            )
+            raise keyed("error.crew.one_capacity", crew=name)
         capacity = self.km_per_day if self.km_per_day is not None else self.checks_per_day
         if not capacity > 0:
-            raise InputError(f"Crew '{self.name}' capacity must be > 0. Got {capacity} instead.")
+            raise keyed("error.crew.capacity_zero", crew=name, capacity=capacity)
         if not self.days:
-            raise InputError(f"Crew '{self.name}' has no working days.")
+            raise keyed("error.crew.no_days", crew=name)
 
 
 #: The columns of a crews file; ``days`` is optional.
@@ -159,8 +157,8 @@ def read_crews(path, *, start: date, n_days: int, closed=()) -> list[Crew]:
         checks = _capacity(row.get("checks_per_day"), "checks_per_day", where, whole=True)
         try:
             crews.append(Crew(row["name"], days, km_per_day=km, checks_per_day=checks))
-        except ValueError as exc:
-            raise InputError(f"{path}, line {row_number + 1} (crew '{name}'): {exc}") from exc
+        except InputError as exc:  # said inside the sentence naming the file and line
+            raise keyed("error.crews.row", **where, problem=exc) from exc
     units = {"km_per_day" if c.km_per_day is not None else "checks_per_day" for c in crews}
     if len(units) > 1:
         raise keyed("error.crews.mixed_units", file=str(path))
@@ -295,7 +293,7 @@ def inspection_exclusions(
     row per pipe.
     """
     if recent_days < 0:
-        raise InputError(f"recent_days must be >= 0 days. Got {recent_days} instead.")
+        raise keyed("error.plan.recent_days", days=recent_days)
     parts = []
     if len(outcomes):
         since = pd.Timestamp(start) - pd.Timedelta(days=recent_days)
@@ -345,15 +343,13 @@ def plan_inspections(
         ``diameter_mm``, ``install_year``, ``top_reasons``, ``look_for``.
     """
     if not crews:
-        raise InputError("No crews given: add at least one crew to plan inspections.")
+        raise keyed("error.plan.no_crews")
     missing = {"pipe_id", "rank", "expected_failures"} - set(scores.columns)
     if missing:
-        raise InputError(f"scores lack columns {sorted(missing)}; produce them with 'risk score'.")
+        raise keyed("error.plan.scores_columns", columns=", ".join(sorted(missing)))
     by_km = crews[0].km_per_day is not None
     if any((c.km_per_day is not None) != by_km for c in crews):
-        raise InputError(
-            "All crews must use the same capacity unit (km_per_day or checks_per_day)."
-        )
+        raise keyed("error.plan.mixed_units")
 
     attributes = [
         c
