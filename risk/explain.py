@@ -188,7 +188,24 @@ def explain_pipes(
             f = features[[c for c in features.columns if concept_of(c) == name]].iloc[rows]
             text = _phrases(name, x, f, radius, medians, names)
             phrases[rows, slots] = text.to_numpy(dtype=object)
+    if getattr(model, "training_failures_", None) == 0:
+        return _oldest_first_reasons(X)
     return _joined(phrases, shown, X.index)
+
+
+#: The reason a model that saw no failure gives every pipe: the list is the usual rule's.
+OLDEST_FIRST = "no failure recorded yet: the oldest first"
+
+
+def _oldest_first_reasons(X: pd.DataFrame) -> pd.Series:
+    """The reasons of a model that saw no failure in its training years: it rates every
+    pipe alike and the list puts the oldest first (:func:`risk.units.rank_by_unit`), so each
+    pipe's reason is its material and age, and that rule ("cast iron, 95 years old; no
+    failure recorded yet: the oldest first"), not "no factor above the network average"."""
+    columns = [c for c in ("material", "age_years") if c in X]
+    words = _phrases("material_age", X[columns], X[columns], None, {}) if columns else ""
+    text = (pd.Series(words, index=X.index, dtype=object) + "; " + OLDEST_FIRST).str.lstrip("; ")
+    return text.rename("top_reasons").astype("string")
 
 
 def feature_medians(X: pd.DataFrame) -> dict[str, float]:

@@ -304,6 +304,8 @@ def reason_words(phrase: str, lang: str = "en") -> str:
         return t("reason.zone", lang, zone=m.group(1))
     if text == "no factor above the network average":
         return t("reason.none", lang)
+    if text == "no failure recorded yet: the oldest first":
+        return t("reason.oldest_first", lang)
     return text.replace("_", " ")
 
 

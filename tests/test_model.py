@@ -588,3 +588,26 @@ def test_time_only_columns_are_those_with_one_value_per_panel_date():
     )
     assert time_only_columns(X, dates) == ["weather_tmin_c_mean", "zone", "all_missing", "flag"]
     assert time_only_columns(X.iloc[:1], dates[:1]) == []
+
+
+def test_a_network_with_no_failure_recorded_says_why_its_list_is_oldest_first():
+    """A utility that loads its pipes before its break records: the model rates every pipe
+    alike and the list puts the oldest first. Each pipe's reason said "no factor above the
+    network average" (a crew cannot act on it); it says its material and age, and the rule."""
+    from risk.pipecard import reasons_in_words
+
+    data = make_utility(60, seed=2)
+    data.breaks = data.breaks.iloc[:0]
+    scores = score_utility(data, "2018-01-01", model_params=FAST)
+    first = scores.iloc[0]
+    laid = data.pipes.set_index("pipe_id")["install_year"]
+    assert laid[first["pipe_id"]] == laid[scores["pipe_id"]].min()  # the oldest first
+    assert scores["top_reasons"].str.endswith("no failure recorded yet: the oldest first").all()
+    assert laid[first["pipe_id"]] == 1901
+    assert first["top_reasons"] == (
+        "cast iron, 117 years old; no failure recorded yet: the oldest first"
+    )
+    assert reasons_in_words(first["top_reasons"], "fr") == [
+        "fonte grise, 117 ans",
+        "aucune casse enregistrée encore : les plus anciennes d'abord",
+    ]
