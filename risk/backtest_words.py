@@ -12,8 +12,9 @@ facts the result keeps:
   training year (:func:`risk.modelcard.beyond_training_sentences`, as on the Model page);
 - what each year's training record means (:func:`risk.modelcard.training_caution_items`),
   said once for the years that share it;
-- the years whose window holds a gap in the break record, and a network without laying
-  years (no "oldest first" rule).
+- the years whose window holds a gap in the break record, or no failure at all (nothing
+  to find: no ranking measured on it), and a network without laying years (no "oldest
+  first" rule).
 
 >>> backtest_warnings({"years": [], "calibration": None})
 []
@@ -50,6 +51,9 @@ def backtest_warnings(result: dict, lang: str = DEFAULT_LANGUAGE) -> list[str]:
         out += range_warnings(per_year, lang)
         out += beyond_training_sentences({"years": per_year}, lang)
     out += training_warnings(per_year, lang)
+    empty = [str(e["year"]) for e in per_year if e.get("failures") == 0]
+    if empty:  # nothing to find: every share of it is blank, not zero
+        out.append(t("backtest.no_failure_tested", lang, years=and_list(empty, lang)))
     out += [
         t(
             "backtest.gaps",

@@ -297,6 +297,10 @@ class PriorFailuresBaseline(_Baseline):
         return _frame(pipes, per_km + jitter, expected)
 
 
+#: The log rate a baseline that saw no failure gives every pipe: none (e^-50 a km a year).
+_NO_RATE_LOG = -50.0
+
+
 class WeibullBaseline(_Baseline):
     """LEYP-style model: Weibull power-law ageing, covariates and failure history.
 
@@ -469,6 +473,14 @@ class WeibullBaseline(_Baseline):
 
     def _fit_likelihood(self, X, length_km, iv_pipe, iv_t0, iv_t1, iv_n, ev_pipe, ev_age, ev_n):
         n_beta = X.shape[1]
+        if not len(ev_age):  # no failure recorded: the likeliest rate is none at all
+            # (a start guess from "one failure over no exposure" predicted 100 million
+            # failures a pipe on a network whose break record was not loaded yet)
+            self.theta_, self.theta_materials_ = None, list(self.materials_)
+            self.n_iter_, self.converged_, self.log_likelihood_ = 0, True, 0.0
+            self.delta_, self.alpha_ = 1.0, 0.0
+            self.beta_ = np.r_[_NO_RATE_LOG, np.zeros(n_beta - 1)]
+            return
         ridge = np.full(n_beta, float(self.ridge))
         ridge[0] = 0.0
         # Pipes share few distinct covariate rows (material, diameter class, lining): the

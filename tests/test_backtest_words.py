@@ -218,3 +218,18 @@ def test_the_reports_numbers_read_as_the_pages_write_them():
     ys = [tick.get_text() for tick in ax.get_yticklabels()]
     assert "2,5" in xs and "17,5" in xs and not any("." in x for x in xs)
     assert "20\u00a0%" in ys and not any("0." in y for y in ys)
+
+
+def test_a_year_with_no_failure_to_find_is_said_not_scored_as_zero():
+    """A network whose break records stop before the tested years: every share is blank
+    (nothing to find). Said in words, not left as a table of "nan"."""
+    result = _result()
+    result["years"][1]["failures"] = 0
+    en, fr = backtest_warnings(result, "en"), backtest_warnings(result, "fr")
+    assert (
+        "No failure is recorded in 2025: there was nothing to find, so no ranking can be "
+        "measured there (the shares are blank). Load the break records of those years, or "
+        "test later years."
+    ) in en
+    assert any(w.startswith("Aucune casse n'est enregistrée en 2025 : il n'y avait") for w in fr)
+    assert not any("nothing to find" in w for w in backtest_warnings(_result(), "en"))

@@ -169,6 +169,18 @@ def test_weibull_without_any_install_year_ranks_by_history(tiny):
     assert order(predicted)[0] in {"A", "C"}
 
 
+@pytest.mark.parametrize("records_start_year", [None, 2000])
+def test_weibull_without_any_failure_recorded_expects_none(tiny, records_start_year):
+    """A network loaded before its break records: the ageing curves saw no failure. They
+    predicted 100 million failures a pipe (a start guess of one failure over no exposure),
+    and a probability of 1 everywhere in the backtest."""
+    tiny.breaks = tiny.breaks.iloc[:0]
+    model = WeibullBaseline(records_start_year=records_start_year).fit(tiny, "2015-01-01")
+    predicted = model.predict(tiny, "2015-01-01")
+    assert predicted["expected_failures"].sum() < 1e-9
+    assert predicted["probability"].max() < 1e-9
+
+
 def test_weibull_fitted_on_a_sample_of_a_large_network_keeps_its_estimates():
     data = simulated_weibull_utility(6000)
     full = WeibullBaseline(records_start_year=2000, max_fit_pipes=None).fit(data, "2020-01-01")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -261,6 +262,11 @@ def score_summary(top: pd.DataFrame, *, horizon_years: int) -> list[str]:
     return lines
 
 
+def _blank(value) -> bool:
+    """A measure the backtest could not take (no failure to find): shown as a dash."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def cmd_evaluate(args) -> int:
     from risk.backtest import evaluate_utility
 
@@ -294,11 +300,11 @@ def cmd_evaluate(args) -> int:
     ]
     lines.append(f"{'method':<28}{'@1%':>7}{'@5%':>7}{'@10%':>7}{'AUC':>7}")
     for method, m in summary.items():
+        cells = (m.get(k) for k in ("capture_at_1pct", "capture_at_5pct", "capture_at_10pct"))
+        cells = [*cells, m.get("roc_auc")]
         lines.append(
-            f"{method_label(method, 'en'):<28}{m.get('capture_at_1pct', float('nan')):>7.3f}"
-            f"{m.get('capture_at_5pct', float('nan')):>7.3f}"
-            f"{m.get('capture_at_10pct', float('nan')):>7.3f}"
-            f"{(m.get('roc_auc') or float('nan')):>7.3f}"
+            f"{method_label(method, 'en'):<28}"
+            + "".join(f"{'–' if _blank(v) else f'{v:.3f}':>7}" for v in cells)
         )
     lines.append("(share of each year's failures found in the riskiest 1/5/10 % of length)")
     lines.append(f"Report: {Path(out) / 'backtest.html'}")
