@@ -295,7 +295,7 @@ def settings(workspace: Path) -> dict:
     try:
         return _settings(str(workspace), modified_time(file))
     except SettingsError as exc:
-        st.error(str(exc))
+        st.error(said(exc))  # keyed problems in the reader's words
         st.stop()
 
 
@@ -362,6 +362,16 @@ def date_order(key: str) -> bool | None:
     return st.radio(
         tr("dates.order"), list(orders), format_func=orders.get, horizontal=True, key=key
     )
+
+
+def new_upload(upload, order, key: str) -> bool:
+    """Whether ``upload`` (a file picker's file) is to be loaded now: once per file and
+    date order, not again at each rerun of the page (``key`` keeps what was tried)."""
+    tried = (upload.file_id, order) if upload is not None else None
+    if tried is None or st.session_state.get(key) == tried:
+        return False
+    st.session_state[key] = tried
+    return True
 
 
 def said(error: BaseException) -> str:

@@ -81,9 +81,7 @@ with st.expander(tr("dispatch.import_title"), key="import_results"):
     st.code(tr("dispatch.import_example"), language=None)  # as a person types it
     order = common.date_order("results_day_first")
     upload = st.file_uploader(tr("dispatch.import_upload"), type=["csv"], key="results_upload")
-    tried = (upload.file_id, order) if upload is not None else None
-    if tried is not None and st.session_state.get("results_tried") != tried:
-        st.session_state["results_tried"] = tried  # once per file and order, not at each rerun
+    if common.new_upload(upload, order, "results_tried"):
         try:
             results = writes.import_outcome_upload(
                 workspace, user, upload.getvalue(), upload.name, store=store, day_first=order

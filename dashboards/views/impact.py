@@ -71,9 +71,7 @@ with st.expander(tr("impact.night_format")):
     st.code(night_flow.EXAMPLE, language=None)
 order = common.date_order("night_day_first")
 upload = st.file_uploader(tr("impact.night_upload"), type=["csv"], key="night_upload")
-tried = (upload.file_id, order) if upload is not None else None
-if tried is not None and st.session_state.get("night_file") != tried:
-    st.session_state["night_file"] = tried  # once per file and order, not at each rerun
+if common.new_upload(upload, order, "night_file"):
     had = night_flow.night_flow_file(workspace).is_file()
     try:
         load = night_flow.save_night_flow(
