@@ -76,6 +76,20 @@ def test_an_unknown_pipe_is_refused_naming_it(run, workspace, tmp_path):
     assert "match a pipe_id once written alike (for example 'p 0003' and 'P-0003'" in err
     assert_nothing_written(workspace)
 
+    # the same on a French page: the pipe it would be, in the reader's words
+    from risk.errors import in_words
+    from risk.outcomes.writes import import_outcomes
+
+    typed = write_csv(tmp_path / "typed.csv", f"pipe_id,result,inspected_on\np 0003,rien,{TODAY}\n")
+    with pytest.raises(ValueError) as info:
+        import_outcomes(workspace, "ingrid", typed)
+    said = in_words(info.value, "fr")
+    assert (
+        "1 d'entre eux correspondent à un pipe_id écrit autrement (par exemple 'p 0003' et" in said
+    )
+    assert "match" not in said
+    assert_nothing_written(workspace)
+
     batch = write_csv(
         tmp_path / "week.csv",
         "pipe_id,result,inspected_on\n"

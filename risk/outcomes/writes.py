@@ -39,7 +39,7 @@ import pandas as pd
 from risk.auth import PLANNING_ROLES, RECORDING_ROLES, User, store_location, writer_problems
 from risk.contract import DataContractError, Findings, Problem
 from risk.errors import InputError, keyed
-from risk.plausibility import id_format_hint
+from risk.plausibility import id_format_match
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
 from risk.store.validation import LAYER, blank_to_none, check_outcomes, check_plan
@@ -498,6 +498,12 @@ def _unknown_pipes(workspace, pipe_ids: list, file: str, layer: str) -> list[Pro
     examples = list(dict.fromkeys(t for _, t in unknown))
     shown = ", ".join(repr(t[:60]) for t in examples[:_EXAMPLES])
     more = f" and {len(examples) - _EXAMPLES:,} more" if len(examples) > _EXAMPLES else ""
+    match = id_format_match(pd.Series(examples, dtype="string"), pd.Series(sorted(known)))
+    alike = (  # "000123" typed as 123: a spreadsheet's number, said in the reader's words
+        ""
+        if match is None
+        else keyed("problem.pipe_id_alike", n=match[0], first=match[1], known=match[2])
+    )
     return [
         _problem(
             layer,
@@ -505,12 +511,11 @@ def _unknown_pipes(workspace, pipe_ids: list, file: str, layer: str) -> list[Pro
             "pipe_id_unknown",
             f"column 'pipe_id' names a pipe that is in no inventory of {workspace} in "
             f"{len(unknown)} row(s) ({shown}{more}); expected the pipe_id of a pipe of the "
-            "current or an earlier inventory"
-            + id_format_hint(pd.Series(examples, dtype="string"), pd.Series(sorted(known))),
+            "current or an earlier inventory" + (str(alike) if alike else ""),
             "Check the ids against the network (risk map or pipes table); if the pipes are "
             "new, load the new inventory first (risk ingest)",
             rows=[n for n, _ in unknown],
-            params={"examples": shown + more},
+            params={"examples": shown + more, "alike": alike},
         )
     ]
 

@@ -45,19 +45,28 @@ def written_alike(reported: pd.Series, known: pd.Series) -> pd.Series:
 def id_format_hint(reported: pd.Series, pipe_ids: pd.Series, what: str = "pipe_id") -> str:
     """A sentence when unmatched ids would match the known ones (``what``: pipe_id by
     default) once written alike, else ''."""
+    match = id_format_match(reported, pipe_ids)
+    if match is None:
+        return ""
+    n, first, known = match
+    return (
+        f"; {n:,} of them match a {what} once written alike (for example "
+        f"'{first}' and '{known}': case, spaces, punctuation or leading zeros "
+        "differ, as when a spreadsheet turns ids into numbers)"
+    )
+
+
+def id_format_match(reported: pd.Series, pipe_ids: pd.Series) -> tuple[int, str, str] | None:
+    """How many unmatched ``reported`` ids match one of ``pipe_ids`` once written alike, and
+    a first pair (as reported, as known); None when none does."""
     reported = reported.dropna()
     if reported.empty:
-        return ""
+        return None
     matched = written_alike(reported, pipe_ids)
     hits = matched.notna()
     if not hits.any():
-        return ""
-    first = reported[hits].iloc[0]
-    return (
-        f"; {int(hits.sum()):,} of them match a {what} once written alike (for example "
-        f"'{first}' and '{matched[hits].iloc[0]}': case, spaces, punctuation or leading zeros "
-        "differ, as when a spreadsheet turns ids into numbers)"
-    )
+        return None
+    return int(hits.sum()), str(reported[hits].iloc[0]), str(matched[hits].iloc[0])
 
 
 #: A median pipe diameter below this (in the file's unit) means the file is not in mm.
