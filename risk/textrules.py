@@ -20,7 +20,7 @@ import datetime as dt
 import unicodedata
 
 from risk.csvsafe import FORMULA_TRIGGERS
-from risk.errors import InputError
+from risk.errors import InputError, keyed
 
 #: Longest free-text note of an outcome, in characters.
 MAX_NOTES_LENGTH = 2_000
@@ -52,16 +52,27 @@ def identifier_problem(value: str, *, max_length: int = MAX_TEXT_LENGTH) -> str 
     >>> identifier_problem("=cmd()")
     "starts with '=', which a spreadsheet runs as a formula"
     """
+    reason = identifier_reason(value, max_length=max_length)
+    return None if reason is None else str(reason)
+
+
+def identifier_reason(value: str, *, max_length: int = MAX_TEXT_LENGTH) -> InputError | None:
+    """:func:`identifier_problem` as a keyed error (``error.identifier.*``), for a sentence
+    that says it in its reader's language; None when ``value`` is acceptable.
+
+    >>> str(identifier_reason("<b>Nord</b>"))
+    'holds the markup character(s) < >'
+    """
     if len(value) > max_length:
-        return f"is longer than {max_length} characters ({len(value):,})"
+        return keyed("error.identifier.too_long", limit=max_length, length=len(value))
     if value and value[0] in FORMULA_TRIGGERS:
-        return f"starts with {value[0]!r}, which a spreadsheet runs as a formula"
+        return keyed("error.identifier.formula", character=repr(value[0]))
     markup = sorted({c for c in value if c in MARKUP_CHARACTERS})
     if markup:
-        return f"holds the markup character(s) {' '.join(markup)}"
+        return keyed("error.identifier.markup", characters=" ".join(markup))
     controls = [c for c in value if _is_control(c)]
     if controls:
-        return f"holds a control character (U+{ord(controls[0]):04X})"
+        return keyed("error.identifier.control", code=f"U+{ord(controls[0]):04X}")
     return None
 
 

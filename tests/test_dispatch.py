@@ -270,8 +270,10 @@ def test_a_crews_files_refusal_is_said_in_the_readers_language(tmp_path):
     [
         (  # a name a spreadsheet would run as a formula
             "name;km_per_day\n=Nord;3\n",
-            "line 2 (crew '=Nord'): The crew name '=Nord' cannot be used: use letters",
-            "ligne 2 (équipe '=Nord') : Le nom d'équipe « =Nord » ne peut pas servir : utilisez",
+            "line 2 (crew '=Nord'): The crew name '=Nord' starts with '=', which a spreadsheet "
+            "runs as a formula; use letters",
+            "ligne 2 (équipe '=Nord') : Le nom d'équipe « =Nord » commence par '=', qu'un "
+            "tableur exécute comme une formule ; utilisez",
         ),
         (  # two capacities for one crew: which one plans its days?
             "name;km_per_day;checks_per_day\nNord;3;20\n",

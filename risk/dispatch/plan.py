@@ -26,7 +26,7 @@ from risk.csvsafe import read_csv_rows, read_number
 from risk.dispatch.workdays import working_days
 from risk.errors import InputError, Term, keyed
 from risk.i18n import DEFAULT_LANGUAGE, has, t
-from risk.textrules import identifier_problem
+from risk.textrules import identifier_reason
 
 
 def look_for(material, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -77,8 +77,10 @@ class Crew:
         name = str(self.name).strip()
         if not name:
             raise keyed("error.crew.name_empty")
-        if identifier_problem(name) is not None:
-            raise keyed("error.crew.name_bad", value=name[:60], rule=Term("admin.new.rule"))
+        if (reason := identifier_reason(name)) is not None:
+            raise keyed(
+                "error.crew.name_bad", value=name[:60], reason=reason, rule=Term("admin.new.rule")
+            )
         if (self.km_per_day is None) == (self.checks_per_day is None):
             raise keyed("error.crew.one_capacity", crew=name)
         capacity = self.km_per_day if self.km_per_day is not None else self.checks_per_day
