@@ -30,6 +30,23 @@ def column_named(header: str, layer: str, columns: tuple[str, ...]) -> str:
     return _words(layer, tuple(columns)).get(fold(header), header)
 
 
+def header_word(layer: str, column: str, lang: str) -> str:
+    """The heading a file the product writes gives ``column`` in ``lang``: its first word
+    (``header.<layer>.<column>``), capitalised; the column's name when it has none. What
+    :func:`column_named` reads back.
+
+    >>> header_word("outcomes", "flow_m3_per_h", "fr")
+    'Débit (m³/h)'
+    """
+    from risk.i18n import has, t
+
+    key = f"header.{layer}.{column}"
+    if not has(key):
+        return column
+    word = t(key, lang).split("|")[0].strip()
+    return word[:1].upper() + word[1:]
+
+
 def fold(text: str) -> str:
     """``text`` compared loosely: case, accents, punctuation and spacing aside.
 

@@ -334,3 +334,66 @@ def test_dispatch_with_a_crews_file_that_is_not_there_says_what_it_should_hold(r
     assert code == 2
     assert "2: no such file. The crews are a CSV file of names and daily capacities" in err
     assert "name,km_per_day" in err
+
+
+def test_a_crews_results_sheet_filled_in_from_paper_completes_its_round(
+    run, workspace, accounts, tmp_path
+):
+    """The supervisor's loop for crews on paper: the round's results sheet of crew Nord
+    (French headings, semicolons, the assignment numbers), two rows filled in as Excel
+    saves them, one left blank; the import completes those two inspections and leaves the
+    third planned, and says so. The blank row is not refused as a row without a result."""
+    from risk.store import OutcomeStore
+
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
+    code, out, err = run(*args, "--assign", "--user", "ingrid", "--json")
+    assert code == 0, err
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        (round_id,) = store.assignments()["round_id"].unique()
+    sheet = tmp_path / "résultats.csv"
+    code, out, err = run(
+        "rounds", "sheet", workspace, round_id, "--crew", "Nord", "--language", "fr",
+        "--out", sheet,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "3 inspection(s) of crew Nord still planned" in out
+    raw = sheet.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the accents
+    table = pd.read_csv(sheet, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert table.columns.tolist() == [
+        "Ordre de visite", "Jour prévu", "Conduite", "N° d'affectation", "Résultat", "Date",
+        "Type de fuite", "Débit (m³/h)", "Date de réparation", "Remarques",
+    ]  # fmt: skip
+    assert table["Ordre de visite"].tolist() == ["1", "2", "3"]
+    assert set(table["Conduite"]) == {"P-0001", "P-0002", "P-0003"}
+    table.loc[0, ["Résultat", "Date", "Type de fuite", "Débit (m³/h)"]] = [
+        "fuite", "24/11/2026", "joint", "0,5"
+    ]  # fmt: skip
+    table.loc[1, ["Résultat", "Date"]] = ["rien", "24/11/2026"]
+    sheet.write_bytes(table.to_csv(index=False, sep=";").encode("utf-8-sig"))
+    code, out, err = run("outcomes", "import", workspace, sheet, "--user", "camille")
+    assert code == 0, err
+    assert out.splitlines()[0] == (
+        f"Imported {sheet}: 2 new outcomes (2 of them complete an inspection planned in "
+        "a round), 0 already stored. 1 row without a result stays planned (not inspected yet)."
+    )
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        stored = store.outcomes().set_index("pipe_id")
+        status = store.assignments().set_index("pipe_id")["status"]
+    done = table.loc[[0, 1], "Conduite"].tolist()
+    assert sorted(stored.index) == sorted(done)
+    assert stored.loc[done[0], "flow_m3_per_h"] == 0.5
+    assert stored.loc[done[0], "inspected_on"] == pd.Timestamp("2026-11-24")
+    assert status.to_dict() == {
+        done[0]: "done", done[1]: "done", table.loc[2, "Conduite"]: "planned"
+    }  # fmt: skip
+    # the same file again: nothing twice, the blank row still said
+    code, out, err = run("outcomes", "import", workspace, sheet, "--user", "camille")
+    assert code == 0 and "0 new outcomes" in out and "1 row without a result" in out
+    # a round's crew with nothing left: said, with the rounds that have some
+    code, _, err = run("rounds", "sheet", workspace, round_id, "--crew", "Sud")
+    assert code == 2
+    assert f"Round {round_id} has no inspection still planned for crew 'Sud'" in err
+    assert f"{round_id} Nord (1)" in err

@@ -112,7 +112,7 @@ def test_the_impact_page_money_comes_from_the_same_settings():
     assert f"worth {money['water_value_eur']:,.0f} € at 0.50 €/m³" in texts["money"]
     assert "settings.toml" not in texts["money"]
     assert "€ for each euro spent" in texts["money"]
-    assert money_texts(summary, "fr")["money"].startswith("Les tournées d'inspection")
+    assert money_texts(summary, "fr")["money"].startswith("Les campagnes d'inspection")
     # 5 km in 2 inspections is too little to judge: the sentence says so, as the hit rates do
     assert not summary["enough_to_compare"]
     assert texts["money"].endswith("one leak more or less changes it a lot.")

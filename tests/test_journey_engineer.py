@@ -614,3 +614,71 @@ def test_a_french_engineer_imports_the_results_typed_from_the_printed_sheets(ser
     assert set(new["recorded_by"]) == {"elise"}
     assert internet == []
     context.close()
+
+
+def test_a_french_engineer_fills_in_a_crews_results_sheet_and_imports_it(server, browser):
+    """The results sheet of crew Nord's round, chosen and downloaded on the Dispatch page
+    (French headings, semicolons, the assignment numbers), one row filled in as a
+    spreadsheet saves it and two left blank, then chosen in the picker: one outcome, its
+    inspection done, the blank rows still planned and said so. Clicked like a person."""
+    from playwright.sync_api import expect
+
+    url, workspace = server
+    store = workspace / "outcomes.sqlite"
+    if auth.get_user(store, "elise", include_inactive=True) is None:
+        auth.create_user(store, "elise", PASSWORD, "engineer", language="fr")
+    context = browser.new_context(viewport=DESK, locale="en-US", accept_downloads=True)
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill("elise")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Connecté : elise").wait_for(timeout=20_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Planification", exact=True).click()
+    page.get_by_role("heading", name="Planification").wait_for(timeout=30_000)
+    page.get_by_text("Résultats saisis depuis les fiches imprimées").click()
+    page.get_by_text("Campagne et équipe").wait_for(timeout=30_000)
+    which = page.get_by_role("combobox", name="Campagne et équipe")
+    which.click()
+    page.keyboard.type("Nord")  # as a person narrows the list
+    page.get_by_role("option", name=re.compile(r"round-1, Nord : \d+ inspections? encore")).click()
+    expect(which).to_have_value(re.compile("^round-1, Nord"), timeout=10_000)
+    time.sleep(1)
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Télécharger la feuille de résultats à remplir").click()
+    assert download.value.suggested_filename == "résultats-round-1-Nord.csv"
+    sheet = workspace.parent / "résultats-round-1-Nord.csv"
+    download.value.save_as(sheet)
+    table = pd.read_csv(sheet, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert table.columns[:5].tolist() == [
+        "Ordre de visite", "Jour prévu", "Conduite", "N° d'affectation", "Résultat"
+    ]  # fmt: skip
+    with OutcomeStore(store) as opened:
+        planned = opened.assignments()
+        before = len(opened.outcomes())
+    nord = planned[(planned["round_id"] == "round-1") & (planned["crew"] == "Nord")]
+    still = nord[nord["status"] == "planned"].sort_values("visit_order")
+    assert table["Conduite"].tolist() == still["pipe_id"].tolist()
+    table.loc[0, ["Résultat", "Date", "Remarques"]] = ["rien", TODAY.isoformat(), "vu à 9 h"]
+    sheet.write_bytes(table.to_csv(index=False, sep=";").encode("utf-8-sig"))
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(sheet))
+    left = len(still) - 1
+    done = page.get_by_text("résultats-round-1-Nord.csv importé : 1 nouveau résultat")
+    expect(done).to_be_visible(timeout=30_000)
+    said = done.inner_text()
+    assert "(dont 1 qui clôt une inspection planifiée dans une campagne)" in said, said
+    words = "ligne sans résultat reste prévue" if left == 1 else "lignes sans résultat restent"
+    assert f"{left} {words}" in said, said
+    shoot(page, "engineer-results-sheet-fr")
+    # the round's choice counts what is left: the inspection done is not in it any more
+    n_left = "1 inspection encore prévue" if left == 1 else f"{left} inspections encore prévues"
+    expect(which).to_have_value(f"round-1, Nord : {n_left}", timeout=10_000)
+    with OutcomeStore(store) as opened:
+        new = opened.outcomes().iloc[before:]
+        status = opened.assignments().set_index("assignment_id")["status"]
+    assert new["pipe_id"].tolist() == [table.loc[0, "Conduite"]]
+    assert new["notes"].tolist() == ["vu à 9 h"] and set(new["recorded_by"]) == {"elise"}
+    first = int(table.loc[0, "N° d'affectation"])
+    assert status[first] == "done"
+    assert set(status[still["assignment_id"].iloc[1:]]) == {"planned"}
+    context.close()

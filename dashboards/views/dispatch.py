@@ -13,6 +13,7 @@ from risk.dispatch import (
     closed_days,
     inspection_exclusions,
     plan_inspections,
+    results_sheet,
     rounds,
     working_days,
 )
@@ -77,6 +78,28 @@ if cancellable:
 
 # -- results typed from the printed sheets ---------------------------------------------------
 with st.expander(tr("dispatch.import_title"), key="import_results"):
+    sheets = results_sheet.sheet_crews(assignments)
+    if sheets:  # a crew's inspections still planned, to fill in from its paper sheets
+        st.caption(tr("dispatch.sheet_help"))
+        # the count in the value: a label alone changed is not redrawn after an import
+        choices = {f"{r}\x1f{c}\x1f{n}": (r, c, n) for r, c, n in sheets}
+        chosen = st.selectbox(
+            tr("dispatch.sheet_which"),
+            list(choices),
+            format_func=lambda k, c=choices, lang=lang: plural(
+                "dispatch.sheet_option", c[k][2], lang, round=c[k][0], crew=c[k][1]
+            ),  # bound: AppTest
+            key="sheet_which",
+        )
+        sheet_round, sheet_crew, _ = choices[chosen]
+        sheet = results_sheet.results_sheet(assignments, sheet_round, sheet_crew, lang)
+        st.download_button(
+            tr("dispatch.sheet_download"),
+            results_sheet.sheet_csv(sheet, lang),
+            results_sheet.sheet_file_name(sheet_round, sheet_crew, lang),
+            "text/csv",
+            key="dl_results_sheet",
+        )
     st.caption(tr("dispatch.import_help"))
     st.code(tr("dispatch.import_example"), language=None)  # as a person types it
     order = common.date_order("results_day_first")

@@ -138,18 +138,37 @@ printed sheet does, in English or French (Pipe, Result, Date; Conduite, Résulta
         "The rounds of inspections assigned to crews: list them, or cancel the inspections of "
         "one not yet done (its pipes can then be planned again).",
         """  risk rounds list data/workspace/town
-  risk rounds cancel data/workspace/town 2026-01-05-ingrid --user ingrid""",
+  risk rounds sheet data/workspace/town 2026-01-05-ingrid --crew Nord --language fr
+  risk rounds cancel data/workspace/town 2026-01-05-ingrid --user ingrid
+
+'risk rounds sheet' writes a crew's results sheet: its inspections still planned in the
+round, in the printed sheet's order, with empty columns for what the crew found. Fill it in
+from the paper sheets and import it (risk outcomes import, or the Dispatch page): rows left
+without a result stay planned.""",
     )
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     q = sub.add_parser("list", help="the rounds: day, crew, status, pipes and pipes done")
     q.add_argument("workspace", type=Path)
     q.set_defaults(func=cmd_rounds_list)
+    h = sub.add_parser(
+        "sheet", help="a crew's results sheet: a CSV of its planned inspections to fill in"
+    )
+    h.add_argument("workspace", type=Path)
+    h.add_argument("round_id", help="the round, as listed by: risk rounds list WORKSPACE")
+    h.add_argument("--crew", required=True, help="the crew whose inspections it lists")
+    h.add_argument(
+        "--language", choices=languages(), default=DEFAULT_LANGUAGE, help="its headings' language"
+    )
+    h.add_argument(
+        "--out", type=Path, help="the file (default: plans/ROUND/results-ROUND-CREW.csv)"
+    )
+    h.set_defaults(func=cmd_rounds_sheet)
     c = sub.add_parser("cancel", help="cancel a round's inspections not yet done")
     c.add_argument("workspace", type=Path)
     c.add_argument("round_id", help="the round, as listed by: risk rounds list WORKSPACE")
     c.add_argument("--user", required=True, help="who cancels: an engineer or admin (audited)")
     c.set_defaults(func=cmd_rounds_cancel)
-    for parser in (q, c):
+    for parser in (q, h, c):
         parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
     p = add(
@@ -409,6 +428,23 @@ def cmd_rounds_list(args) -> int:
         text += "\n" + table.to_string(index=False)
     records = [{**r, "day": r["day"].isoformat()} for r in rounds.rounds_records(assignments)]
     emit(args, {"rounds": records}, text)
+    return 0
+
+
+def cmd_rounds_sheet(args) -> int:
+    from risk.dispatch.results_sheet import write_results_sheet
+
+    _store(args.workspace).close()  # a workspace, or the fix
+    path, rows = write_results_sheet(
+        args.workspace, args.round_id, args.crew, out=args.out, lang=args.language
+    )
+    emit(
+        args,
+        {"file": str(path), "rows": rows},
+        f"Wrote {path}: {rows:,} inspection(s) of crew {args.crew} still planned in round "
+        f"{args.round_id}. Fill in what the crew found and import it: risk outcomes import "
+        f"{args.workspace} {path} --user NAME (rows left without a result stay planned).",
+    )
     return 0
 
 

@@ -42,7 +42,7 @@ from risk.errors import InputError, keyed
 from risk.plausibility import id_format_match
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
-from risk.store.validation import LAYER, blank_to_none, check_outcomes, check_plan
+from risk.store.validation import LAYER, blank_to_none, check_outcomes, check_plan, unfilled
 from risk.textrules import ROUND_ID_HINT, identifier_problem, round_id_problem
 from risk.validate import counted
 from risk.workspace import known_pipe_ids
@@ -195,8 +195,19 @@ def import_outcomes(
             day_first=day_first,
         )
         _raise(_beside_stored(opened, clean, file, add_leaks=add_leaks))
-        rows = [_dated(row, outcome) for row, outcome in zip(rows, clean, strict=True)]
-        return opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
+        left = sum(unfilled(row) for row in rows)  # a results sheet's rows not done yet
+        rows = [_dated(rows[outcome.row - 1], outcome) for outcome in clean]
+        stored = opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
+        return ImportedRows(stored, unfilled=left)
+
+
+class ImportedRows(list):
+    """What :func:`import_outcomes` stored (a list of ``RecordResult``, one per outcome row)
+    and ``unfilled``: the rows of a results sheet left without a result, still planned."""
+
+    def __init__(self, results=(), *, unfilled: int = 0):
+        super().__init__(results)
+        self.unfilled = unfilled
 
 
 def import_outcome_upload(
@@ -229,13 +240,14 @@ def import_outcome_upload(
 
 def imported_words(results: list[RecordResult], file: str, lang: str = "en") -> str:
     """What an import did, in ``lang``: new outcomes, those that complete a planned
-    inspection, those already stored. The command line and the Dispatch page say this."""
+    inspection, those already stored, and a results sheet's rows left without a result
+    (:class:`ImportedRows`). The command line and the Dispatch page say this."""
     from risk.i18n import format_number, plural
 
     created = sum(r.created for r in results)
     completed = sum(r.completed_assignment is not None for r in results)
     rounds = plural("outcomes.imported_completes", completed, lang) if completed else ""
-    return plural(
+    said = plural(
         "outcomes.imported",
         created,
         lang,
@@ -243,6 +255,8 @@ def imported_words(results: list[RecordResult], file: str, lang: str = "en") -> 
         rounds=rounds,
         already=format_number(len(results) - created, lang),
     )
+    left = getattr(results, "unfilled", 0)
+    return said + (" " + plural("outcomes.unfilled", left, lang) if left else "")
 
 
 def _check_outcomes(

@@ -9,7 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from risk.csvsafe import read_csv_rows, write_csv
-from risk.store.validation import EXPORT_ONLY_COLUMNS, LAYER, OUTCOME_COLUMNS
+from risk.store.validation import (
+    EXPORT_ONLY_COLUMNS,
+    LAYER,
+    OUTCOME_COLUMNS,
+    SHEET_ONLY_COLUMNS,
+)
 
 _EXAMPLE_HEADER = "pipe_id,result,inspected_on,leak_kind,flow_m3_per_h,repair_date,notes"
 
@@ -28,7 +33,7 @@ def read_outcomes_csv(path: str | Path, name: str | None = None) -> tuple[list[s
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such outcome file. Check the path.")
-    known = (*OUTCOME_COLUMNS, *EXPORT_ONLY_COLUMNS)
+    known = (*OUTCOME_COLUMNS, *EXPORT_ONLY_COLUMNS, *SHEET_ONLY_COLUMNS)
     return read_csv_rows(path, layer=LAYER, example=_EXAMPLE_HEADER, name=name, columns=known)
 
 

@@ -65,8 +65,9 @@ class RecordResult:
     outcome_id: int
     created: bool
     idempotency_key: str = ""
-    #: the planned inspection this new outcome completed, when it named none: the pipe's
-    #: planned assignment (see :func:`_planned_assignment`); None otherwise
+    #: the planned inspection this new outcome completed: the one it names, or when it
+    #: names none the pipe's planned assignment (see :func:`_planned_assignment`); None
+    #: otherwise (an inspection done already, or none planned)
     completed_assignment: int | None = None
 
 
@@ -492,11 +493,13 @@ class OutcomeStore:
             if conflicts:
                 _raise_conflicts(conflicts, file)
 
-            completed = {o.assignment_id for o, r in zip(clean, results, strict=True) if r.created}
-            for assignment_id in sorted(completed - {None}):
-                _mark_done(connection, assignment_id, user)
+            named = {o.assignment_id for o, r in zip(clean, results, strict=True) if r.created}
+            completed = {a for a in sorted(named - {None}) if _mark_done(connection, a, user)}
             for k, (outcome, result) in enumerate(zip(clean, results, strict=True)):
-                if result.created and outcome.assignment_id is None:
+                if result.created and outcome.assignment_id in completed:
+                    completed.discard(outcome.assignment_id)  # said once, by its first row
+                    results[k] = replace(result, completed_assignment=outcome.assignment_id)
+                elif result.created and outcome.assignment_id is None:
                     planned = _planned_assignment(connection, outcome, crew)
                     if planned is not None:
                         _mark_done(connection, planned, user)
@@ -658,14 +661,15 @@ def _made_on(created_at) -> dt.date:
     return min(stamp.to_pydatetime().astimezone().date(), clock.today())
 
 
-def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None:
-    """An outcome completes its assignment (audited; no-op when already done)."""
+def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> bool:
+    """An outcome completes its assignment (audited; no-op when already done); whether it
+    was still to do."""
     table = assignments_table
     old = connection.execute(
         sa.select(table.c.status).where(table.c.assignment_id == assignment_id)
     ).scalar_one()
     if old == "done":
-        return
+        return False
     updated = connection.execute(
         sa.update(table)
         .where(table.c.assignment_id == assignment_id, table.c.status == old)
@@ -673,3 +677,4 @@ def _mark_done(connection: sa.Connection, assignment_id: int, user: str) -> None
     )
     if updated.rowcount == 1:
         _audit_status(connection, user, assignment_id, old, "done")
+    return updated.rowcount == 1

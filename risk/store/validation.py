@@ -54,6 +54,15 @@ OUTCOME_COLUMNS: dict[str, bool] = {
 #: store sets them), so that an exported file can be re-imported without duplicates.
 EXPORT_ONLY_COLUMNS = ("outcome_id", "recorded_by", "recorded_at")
 
+#: Columns of a round's results sheet (:mod:`risk.dispatch.results_sheet`) that help the
+#: person who fills it in and that an import accepts but ignores: the assignment says the
+#: pipe's day and place in the round.
+SHEET_ONLY_COLUMNS = ("visit_order", "planned_date")
+
+#: What a row says about an inspection: a row of a results sheet with none of them is an
+#: inspection not done yet (:func:`unfilled`).
+_FINDINGS = ("result", "leak_kind", "flow_m3_per_h", "repair_date", "notes")
+
 #: Longest pipe_id, in characters.
 MAX_PIPE_ID_LENGTH = MAX_TEXT_LENGTH
 
@@ -107,7 +116,7 @@ def derive_key(content: Mapping) -> str:
 def check_columns(columns: Iterable[str], *, file: str, findings: Findings) -> bool:
     """Record missing and unknown columns; True when every required column is present."""
     columns = list(columns)
-    known = set(OUTCOME_COLUMNS) | set(EXPORT_ONLY_COLUMNS)
+    known = set(OUTCOME_COLUMNS) | set(EXPORT_ONLY_COLUMNS) | set(SHEET_ONLY_COLUMNS)
     missing = [c for c, required in OUTCOME_COLUMNS.items() if required and c not in columns]
     unknown = [c for c in columns if c not in known]
     if missing:
@@ -521,6 +530,15 @@ def _check_date(
     return date, False
 
 
+def unfilled(row: Mapping) -> bool:
+    """A row of a results sheet left as it was downloaded: it names a planned inspection
+    (``assignment_id``) and says nothing about it (no result, leak, flow, repair or note).
+    The crew has not been there yet: an import leaves it planned, and says how many."""
+    return blank_to_none(row.get("assignment_id")) is not None and all(
+        blank_to_none(row.get(column)) is None for column in _FINDINGS
+    )
+
+
 def _check_row(
     row: Mapping,
     number: int,
@@ -529,6 +547,8 @@ def _check_row(
     date_format: str | None = None,
     dates_refused: bool = False,
 ) -> CleanOutcome | None:
+    if unfilled(row):  # not inspected yet: no outcome, and nothing to refuse
+        return None
     values = {column: blank_to_none(row.get(column)) for column in OUTCOME_COLUMNS}
     before = sum(len(r) for r in issues.rows.values())
 
