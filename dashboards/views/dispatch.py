@@ -1,6 +1,8 @@
 """Dispatch (engineers): the rounds already planned, the project's crews and the next round's
 first day in; inspection lists out; review, assign, export."""
 
+import zlib
+
 import common
 import geopandas as gpd
 import pandas as pd
@@ -81,16 +83,20 @@ with st.expander(tr("dispatch.import_title"), key="import_results"):
     sheets = results_sheet.sheet_crews(assignments)
     if sheets:  # a crew's inspections still planned, to fill in from its paper sheets
         st.caption(tr("dispatch.sheet_help"))
-        # the count in the value: a label alone changed is not redrawn after an import
-        choices = {f"{r}\x1f{c}\x1f{n}": (r, c, n) for r, c, n in sheets}
+        choices = {f"{r}\x1f{c}": (r, c, n) for r, c, n in sheets}
+        keys = list(choices)
+        kept = st.session_state.get("sheet_chosen")  # the person's choice, kept across imports
+        counts = zlib.crc32("|".join(f"{k}:{n}" for k, (_, _, n) in choices.items()).encode())
         chosen = st.selectbox(
             tr("dispatch.sheet_which"),
-            list(choices),
+            keys,
+            index=keys.index(kept) if kept in keys else 0,
             format_func=lambda k, c=choices, lang=lang: plural(
                 "dispatch.sheet_option", c[k][2], lang, round=c[k][0], crew=c[k][1]
             ),  # bound: AppTest
-            key="sheet_which",
+            key=f"sheet_which_{counts}",  # counts changed: drawn anew (a label is not redrawn)
         )
+        st.session_state["sheet_chosen"] = chosen
         sheet_round, sheet_crew, _ = choices[chosen]
         sheet = results_sheet.results_sheet(assignments, sheet_round, sheet_crew, lang)
         st.download_button(
