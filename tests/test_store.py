@@ -751,3 +751,25 @@ def test_a_round_made_past_midnight_of_a_fixed_day_is_completed_that_day(tmp_pat
             today=yesterday,
         )
         assert done[0].completed_assignment is not None
+
+
+def test_a_results_sheet_row_left_blank_is_no_outcome_and_no_problem():
+    """A row of a crew's results sheet that names its inspection and says nothing about it
+    is an inspection not done yet: no outcome, nothing refused. A row that says something
+    (a note) but no result, or names no whole assignment number, is refused as before."""
+    from risk.store.validation import check_outcomes
+
+    rows = [
+        {"assignment_id": "12", "pipe_id": "P-1", "visit_order": "1", "planned_date": "x"},
+        {"assignment_id": "13", "pipe_id": "P-2", "result": "nothing_found",
+         "inspected_on": "2026-11-20"},
+    ]  # fmt: skip
+    clean, problems = check_outcomes(rows, file="sheet.csv", today=dt.date(2026, 12, 1))
+    assert problems == [] and [(c.row, c.pipe_id) for c in clean] == [(2, "P-2")]
+    for said in ({"assignment_id": "12", "pipe_id": "P-1", "notes": "gate shut"},
+                 {"assignment_id": "abc", "pipe_id": "P-1"}):  # fmt: skip
+        columns = ["assignment_id", "pipe_id", "result", "inspected_on", "notes"]
+        clean, problems = check_outcomes(
+            [said], file="sheet.csv", columns=columns, today=dt.date(2026, 12, 1)
+        )
+        assert clean == [] and "result_missing" in {p.code for p in problems}

@@ -534,8 +534,11 @@ def unfilled(row: Mapping) -> bool:
     """A row of a results sheet left as it was downloaded: it names a planned inspection
     (``assignment_id``) and says nothing about it (no result, leak, flow, repair or note).
     The crew has not been there yet: an import leaves it planned, and says how many."""
-    return blank_to_none(row.get("assignment_id")) is not None and all(
-        blank_to_none(row.get(column)) is None for column in _FINDINGS
+    named = blank_to_none(row.get("assignment_id"))
+    return (
+        named is not None
+        and _whole_number(named) is not None  # "abc": refused as a row, not left aside
+        and all(blank_to_none(row.get(column)) is None for column in _FINDINGS)
     )
 
 
