@@ -196,7 +196,12 @@ def import_outcomes(
         )
         _raise(_beside_stored(opened, clean, file, add_leaks=add_leaks))
         left = sum(unfilled(row) for row in rows)  # a results sheet's rows not done yet
-        rows = [_dated(rows[outcome.row - 1], outcome) for outcome in clean]
+        checked = {outcome.row: outcome for outcome in clean}
+        # every row, in the file's order (the store's messages name the file's rows); a row
+        # left blank is skipped there as here
+        rows = [
+            _dated(row, checked[n]) if n in checked else row for n, row in enumerate(rows, start=1)
+        ]
         stored = opened.record_many(rows, user=account.username, file=file, crew=crew, today=today)
         return ImportedRows(stored, unfilled=left)
 
