@@ -542,6 +542,21 @@ def test_the_model_page_gives_one_set_of_backtest_figures():
     assert "30%" in sentences and "38%" not in sentences  # the report the table shows
 
 
+def _to_the_import_fold_as_elise(page, url: str, store) -> None:
+    """Elise, an engineer who reads French, signs in and opens the Dispatch page's fold
+    "Résultats saisis depuis les fiches imprimées"."""
+    if auth.get_user(store, "elise", include_inactive=True) is None:
+        auth.create_user(store, "elise", PASSWORD, "engineer", language="fr")
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill("elise")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Connecté : elise").wait_for(timeout=20_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Planification", exact=True).click()
+    page.get_by_role("heading", name="Planification").wait_for(timeout=30_000)
+    page.get_by_text("Résultats saisis depuis les fiches imprimées").click()
+
+
 def test_a_french_engineer_imports_the_results_typed_from_the_printed_sheets(server, browser):
     """The crews' paper sheets typed into a spreadsheet on a French computer (semicolons, a
     decimal comma, day/month/year, the sheet's words) and chosen in the Dispatch page's
@@ -552,20 +567,11 @@ def test_a_french_engineer_imports_the_results_typed_from_the_printed_sheets(ser
 
     url, workspace = server
     store = workspace / "outcomes.sqlite"
-    if auth.get_user(store, "elise", include_inactive=True) is None:
-        auth.create_user(store, "elise", PASSWORD, "engineer", language="fr")
     context = browser.new_context(viewport=DESK, locale="en-US")
     page = context.new_page()
     internet: list[str] = []
     watch_internet(page, url, internet)
-    page.goto(url)
-    page.get_by_role("textbox", name="User name").fill("elise")
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Connecté : elise").wait_for(timeout=20_000)
-    page.get_by_test_id("stSidebarNav").get_by_text("Planification", exact=True).click()
-    page.get_by_role("heading", name="Planification").wait_for(timeout=30_000)
-    page.get_by_text("Résultats saisis depuis les fiches imprimées").click()
+    _to_the_import_fold_as_elise(page, url, store)
     picker = page.get_by_test_id("stFileUploaderDropzoneInput")
     with OutcomeStore(store) as opened:
         before = len(opened.outcomes())
@@ -625,18 +631,9 @@ def test_a_french_engineer_fills_in_a_crews_results_sheet_and_imports_it(server,
 
     url, workspace = server
     store = workspace / "outcomes.sqlite"
-    if auth.get_user(store, "elise", include_inactive=True) is None:
-        auth.create_user(store, "elise", PASSWORD, "engineer", language="fr")
     context = browser.new_context(viewport=DESK, locale="en-US", accept_downloads=True)
     page = context.new_page()
-    page.goto(url)
-    page.get_by_role("textbox", name="User name").fill("elise")
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Connecté : elise").wait_for(timeout=20_000)
-    page.get_by_test_id("stSidebarNav").get_by_text("Planification", exact=True).click()
-    page.get_by_role("heading", name="Planification").wait_for(timeout=30_000)
-    page.get_by_text("Résultats saisis depuis les fiches imprimées").click()
+    _to_the_import_fold_as_elise(page, url, store)
     page.get_by_text("Campagne et équipe").wait_for(timeout=30_000)
     which = page.get_by_role("combobox", name="Campagne et équipe")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
