@@ -638,10 +638,11 @@ def test_a_french_engineer_fills_in_a_crews_results_sheet_and_imports_it(server,
     which = page.get_by_role("combobox", name="Campagne et équipe")
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=30_000)
     which.click()  # the list opens; the arrow keys walk it, as a person does in a long list
-    focused = page.locator('[role="option"][data-focused="true"]')
-    for _ in range(12):
-        page.keyboard.press("ArrowDown")
-        if focused.count() and focused.first.inner_text().startswith("round-1, Nord :"):
+    focused = """() => document.querySelector('[role="option"][data-focused="true"]')?.innerText"""
+    for key in ["ArrowDown"] * 12 + ["ArrowUp"] * 12:  # down the list, then back up
+        page.keyboard.press(key)
+        time.sleep(0.2)  # the list draws the option the arrow reached (read in one look)
+        if (page.evaluate(focused) or "").startswith("round-1, Nord :"):
             page.keyboard.press("Enter")
             break
     expect(which).to_have_value(re.compile("^round-1, Nord"), timeout=10_000)
