@@ -300,6 +300,8 @@ def deciles_sentences(rows: list[dict], where: dict, lang: str = "en") -> list[s
     ]
     if off:
         out.append(plural("modelcard.deciles_off", len(off), lang, deciles=_joined(off, lang)))
+    elif all(_check(r, "observed") == "few" for r in rows):  # none judged: say so, not "fine"
+        out.append(t("modelcard.deciles_none_judged", lang, n=format_number(MIN_FAILURES, lang)))
     else:
         out.append(t("modelcard.deciles_within", lang))
     if off and chance:  # the table marks them too: the words must not leave them out
@@ -551,11 +553,11 @@ def describe_card(card: dict, lang: str = "en", *, report: dict | None = None) -
     panel = len(dates) if dates else built_for
     if rows:
         trained.append(
-            t(
+            plural(
                 "modelcard.rows",
+                failures or 0,
                 lang,
                 rows=format_number(rows, lang),
-                failures=format_number(failures or 0, lang),
                 panel=plural("modelcard.panel", panel, lang, years=format_number(panel, lang))
                 if panel
                 else "",

@@ -246,3 +246,32 @@ def test_a_small_riskiest_tenth_is_said_with_its_tenths():
     big = [{**rows[1], "predicted": 150.0, "observed": 140}]
     words = modelcard.deciles_sentences(big, {"source": "backtest", "years": ["2025"]}, "en")
     assert "it expected 150 failures" in words[1]
+
+
+def test_deciles_too_small_to_judge_are_not_said_to_be_within_20_percent():
+    """A network with no failure in its backtest years: "within 20% of each other" was said
+    of deciles that were never judged. It says none holds enough failures to judge."""
+    from risk import modelcard
+
+    rows = [{"decile": k, "pipes": 2, "predicted": 0.01, "observed": 0} for k in range(1, 11)]
+    words = modelcard.deciles_sentences(rows, {"source": "backtest", "years": ["2024"]}, "en")
+    assert words[-1] == (
+        "No decile holds 20 failures, expected or observed: too few to judge the calibration here."
+    )
+    assert not any("within 20%" in w for w in words)
+    said = modelcard.deciles_sentences(rows, {"source": "backtest", "years": ["2024"]}, "fr")
+    assert said[-1].startswith("Aucun décile ne compte 20 casses")
+
+
+@pytest.mark.parametrize(
+    ("failures", "french"),
+    [(0, "au cours desquelles 0 casse s'est produite."),
+     (1, "au cours desquelles 1 casse s'est produite."),
+     (12.0, "au cours desquelles 12 casses se sont produites.")],
+)  # fmt: skip
+def test_the_failures_a_model_learned_from_agree_with_their_noun(failures, french):
+    """'0 casses se sont produites' on the French Model page of a network without breaks."""
+    from risk.modelcard import describe_card
+
+    card = {"training_rows": 128, "training_failures": failures, "parameters": {}}
+    assert french in describe_card(card, "fr")["trained"]
