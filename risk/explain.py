@@ -167,6 +167,8 @@ def explain_pipes(
     """
     if top_n < 1:
         raise ValueError(f"top_n must be >= 1; got {top_n!r}")
+    if getattr(model, "training_failures_", None) == 0:  # rated alike: the usual rule's order
+        return _oldest_first_reasons(X)
     exact = np.zeros(len(X), dtype=bool)
     if rank is not None and n_exact > 0:
         exact = np.asarray(rank) <= n_exact
@@ -188,8 +190,6 @@ def explain_pipes(
             f = features[[c for c in features.columns if concept_of(c) == name]].iloc[rows]
             text = _phrases(name, x, f, radius, medians, names)
             phrases[rows, slots] = text.to_numpy(dtype=object)
-    if getattr(model, "training_failures_", None) == 0:
-        return _oldest_first_reasons(X)
     return _joined(phrases, shown, X.index)
 
 
