@@ -38,13 +38,8 @@ def header_word(layer: str, column: str, lang: str) -> str:
     >>> header_word("outcomes", "flow_m3_per_h", "fr")
     'Débit (m³/h)'
     """
-    from risk.i18n import has, t
-
-    key = f"header.{layer}.{column}"
-    if not has(key):
-        return column
-    word = t(key, lang).split("|")[0].strip()
-    return word[:1].upper() + word[1:]
+    words = _alternatives(layer, column, lang)
+    return words[0][:1].upper() + words[0][1:] if words else column
 
 
 def fold(text: str) -> str:
@@ -58,16 +53,23 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
+def _alternatives(layer: str, column: str, lang: str) -> list[str]:
+    """The words of ``column`` in ``lang`` (``header.<layer>.<column>``, split at ``|``),
+    the first the heading the product writes; none when the catalogue has no such key."""
+    from risk.i18n import has, t
+
+    key = f"header.{layer}.{column}"
+    return [w.strip() for w in t(key, lang).split("|")] if has(key) else []
+
+
 @functools.cache
 def _words(layer: str, columns: tuple[str, ...]) -> dict[str, str]:
-    from risk.i18n import has, languages, t
+    from risk.i18n import languages
 
     words = {fold(column): column for column in columns}
     for lang in languages():
         for column in columns:
-            key = f"header.{layer}.{column}"
-            if has(key):
-                for word in t(key, lang).split("|"):
-                    words.setdefault(fold(word), column)
+            for word in _alternatives(layer, column, lang):
+                words.setdefault(fold(word), column)
     words.pop("", None)
     return words
