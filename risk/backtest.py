@@ -32,7 +32,13 @@ from risk.backtest_words import backtest_warnings
 from risk.baselines import age_rule_applies, default_baselines, install_year_known_share
 from risk.calibration import calibration_section, decile_table, reliability_table
 from risk.errors import InputError
-from risk.features import count_failures, to_timestamp
+from risk.features import (
+    count_failures,
+    earliest_weather_as_of,
+    no_weather_window,
+    to_timestamp,
+    weather_span_words,
+)
 from risk.forecast_checks import (
     beyond_training,
     forecast_facts,
@@ -159,6 +165,39 @@ def check_years_recorded(data: UtilityData, years: Sequence[int], horizon_years:
     )
 
 
+def check_years_weather(data: UtilityData, years: Sequence[int], horizon_years: int) -> None:
+    """Refuse evaluation years before the weather table holds a past window's weather for
+    their forecast (:func:`risk.features.earliest_weather_as_of`, the rule ``risk score``
+    refuses a date by), naming the first year it allows. Nothing to check without weather.
+
+    >>> import pandas as pd
+    >>> weather = pd.DataFrame({"date": pd.date_range("2014-01-01", "2022-12-31")})
+    >>> data = UtilityData(pipes=pd.DataFrame(), breaks=pd.DataFrame(), weather=weather)
+    >>> check_years_weather(data, [2016, 2017], 1)
+    >>> check_years_weather(data, [2014, 2015, 2016], 1)
+    Traceback (most recent call last):
+    ...
+    risk.errors.InputError: evaluation years 2014 and 2015: the weather table runs from 2014-01-01 to 2022-12-31: before 2015-01-01 it holds no whole 1-year window, ... Evaluate years from 2016, or add the weather of the years before.
+    """
+    if data.weather is None or "date" not in data.weather or not len(data.weather):
+        return
+    dates = data.weather["date"]
+    horizon = int(horizon_years)
+    early = [int(y) for y in years if no_weather_window(dates, pd.Timestamp(int(y), 1, 1), horizon)]
+    if not early:
+        return
+    named = " and ".join(str(y) for y in early) if len(early) <= 2 else f"{early[0]}-{early[-1]}"
+    noun = "year" if len(early) == 1 else "years"
+    words = weather_span_words(dates, horizon, pd.Timestamp(early[-1], 1, 1))
+    earliest = earliest_weather_as_of(dates, horizon)
+    if earliest is None:
+        fix = f"Add the weather of at least {horizon} year(s) and two months."
+    else:
+        first = earliest.year + (0 if (earliest.month, earliest.day) == (1, 1) else 1)
+        fix = f"Evaluate years from {first}, or add the weather of the years before."
+    raise InputError(f"evaluation {noun} {named}: {words}. {fix}")
+
+
 def evaluate_utility(
     data: UtilityData,
     years: Sequence[int],
@@ -226,6 +265,7 @@ def evaluate_utility(
     if not years:
         raise ValueError("years must list at least one evaluation year, e.g. [2015, 2016]")
     check_years_recorded(data, years, horizon_years)
+    check_years_weather(data, years, horizon_years)
     params = dict(model_params or {})
     params.setdefault("random_state", random_state)
     params["horizon_years"] = horizon_years

@@ -24,8 +24,8 @@ import xgboost as xgb
 from risk.atomic import staged_folder
 from risk.errors import InputError
 from risk.explain import DEFAULT_N_EXACT, DEFAULT_TOP_N, explain_pipes
-from risk.features import FeatureBuilder, to_timestamp
-from risk.model import RiskModel, is_fitted
+from risk.features import FeatureBuilder, no_weather_window, to_timestamp
+from risk.model import RiskModel, is_fitted, panel_dates
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
@@ -149,6 +149,7 @@ def score_utility(
         failures had the window the weather of each past window (empty without weather).
     """
     as_of = to_timestamp(as_of)
+    check_weather_for(data, as_of, horizon_years, model)
     started = time.perf_counter()
     if model is None:
         # as train_model, keeping the feature builder: scoring reuses its static parts
@@ -206,6 +207,21 @@ def score_table(scores: pd.DataFrame, reasons: pd.Series, by_weather_year: dict)
     return out
 
 
+def check_weather_for(data: UtilityData, as_of, horizon_years: int, model=None) -> None:
+    """Refuse (:class:`InputError`) a forecast at ``as_of`` whose weather table holds no
+    past outcome window to stand for the one ahead (:func:`risk.features.no_weather_window`),
+    before any training: both engines call it. Nothing to check without weather or for a
+    ``model`` that did not learn from the window's weather."""
+    if data.weather is None or "date" not in data.weather:
+        return
+    if model is not None and not model.uses_window_weather:
+        return
+    horizon = model.horizon_years if model is not None else horizon_years
+    problem = no_weather_window(data.weather["date"], to_timestamp(as_of), horizon)
+    if problem:
+        raise InputError(problem)
+
+
 def check_model_for(model: RiskModel, as_of: pd.Timestamp, horizon_years: int) -> None:
     if not is_fitted(model):
         raise ValueError("model must be a fitted RiskModel (train_model or load_model)")
@@ -246,6 +262,7 @@ def train_and_score(
     """
     say = progress or (lambda text: None)
     as_of = to_timestamp(as_of)
+    check_weather_for(data, as_of, horizon_years, model)
     start = (data.meta or {}).get("records_complete_from")
     if model is not None:
         check_model_for(model, as_of, horizon_years)
@@ -296,7 +313,7 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
     """Whether the utility's break record reaches ``as_of``: a note when its last break is
     more than :data:`RECORD_GAP_DAYS` before, refused (:class:`InputError`) when more than a
     year before on a record of at least 5 breaks a year, where a year without any is not
-    believable. Past that end the model reads the months since as months without failures:
+    believable, or when not one recorded break falls in the years the model learns from. Past that end the model reads the months since as months without failures:
     a network scored in 2030 from breaks to 2025 got 96 expected failures instead of 238,
     and training labels those months with zeros. Give it the utility's own breaks (before
     field outcomes are added: a crew's leak does not extend the utility's export).
@@ -328,6 +345,15 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
             f"({last.date()}; about {per_year:,.0f} breaks a year before it): the model would "
             "read the time since as without any failure, and forecast far too few. Load the "
             f"newer breaks (risk ingest), or give an as-of date up to {suggest.date()}."
+        )
+    panel_years = RiskModel().panel_years
+    if last < panel_dates(as_of, 1, panel_years)[0]:
+        raise InputError(
+            f"--as-of {as_of.date()} is {gap:,} days after the last recorded break "
+            f"({last.date()}): the model learns from the {panel_years} years before the "
+            "as-of date, and not one break is recorded in them, so it would learn that pipes "
+            "do not fail. Load the newer breaks (risk ingest), or give an as-of date up to "
+            f"{pd.Timestamp(year=last.year + panel_years, month=1, day=1).date()}."
         )
     return [
         f"The last recorded break is on {last.date()}, {gap:,} days before {as_of.date()}: "

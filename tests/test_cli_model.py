@@ -91,6 +91,40 @@ def test_scoring_long_after_the_break_record_is_refused_and_a_while_after_said(r
     assert "Note: The last recorded break is on 2025-" in stdout
 
 
+def test_dates_before_the_weather_are_refused_with_the_first_date_that_has_it(
+    run, tiny_workspace, tmp_path
+):
+    """The tiny utility's weather starts in 2014: a score at 1990 trained, then said "score
+    at an earlier date"; a backtest of 2014 said "give an as-of date", an option it lacks."""
+    out = tmp_path / "s.csv"
+    code, _, err = run("score", tiny_workspace, "--as-of", "1990-01-01", "--out", out)
+    assert code == 2 and not out.exists()
+    assert "the weather table runs from 2014-01-01 to 2022-12-01" in err
+    assert "Give an as-of date from 2015-03-01, or add the weather of the years before." in err
+    assert "training" not in err  # refused before training
+    code, _, err = run("score", tiny_workspace, "--as-of", "2015-03-01", "--out", out)
+    assert code == 0, err
+    code, _, err = run("evaluate", tiny_workspace, "--years", "2014-2016", "--out", tmp_path / "b")
+    assert code == 2 and not (tmp_path / "b").exists()
+    assert "error: evaluation years 2014 and 2015: the weather table runs from" in err
+    assert "Evaluate years from 2016, or add the weather of the years before." in err
+
+
+def test_a_sparse_record_scored_past_the_years_the_model_learns_from_is_refused(
+    run, tiny_workspace, tmp_path
+):
+    """A break a year or so, the last in 2022: scored in 2035, the model learnt from eight
+    years without any recorded break and said each pipe had "no failure recorded yet"."""
+    out = tmp_path / "s.csv"
+    code, _, err = run("score", tiny_workspace, "--as-of", "2035-01-01", "--out", out)
+    assert code == 2 and not out.exists()
+    assert "after the last recorded break (2022-08-09)" in err
+    assert "give an as-of date up to 2030-01-01" in err
+    code, stdout, err = run("score", tiny_workspace, "--as-of", "2030-01-01", "--out", out)
+    assert code == 0, err
+    assert "Note: The last recorded break is on 2022-08-09" in stdout
+
+
 def test_bad_years_and_dates_are_explained(run, town):
     code, _, err = run("evaluate", town, "--years", "last-year")
     assert code == 2 and "--years must look like 2015-2019" in err

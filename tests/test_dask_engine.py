@@ -16,6 +16,7 @@ gaps of +0.017 and 0.000. Distributed runs repeat exactly on the same cluster sh
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import socket
@@ -32,6 +33,7 @@ import risk
 from risk import dask_engine
 from risk.backtest import capture_at_length
 from risk.cli import main
+from risk.errors import InputError
 from risk.features import FeatureBuilder, count_failures
 from risk.generate import generate_utility
 from risk.ingest import read_utility
@@ -324,3 +326,16 @@ def test_a_short_record_composes_a_longer_horizon_alike_in_both_engines(client, 
         npartitions=3,
     )  # fmt: skip
     assert remote.fit_horizon == 1 and remote.panel_dates_ == local.panel_dates_
+
+
+def test_a_date_before_the_weather_is_refused_alike_by_both_engines(client, data, local_model):
+    """A date before the weather table holds one past window: the local engine refused it,
+    the Dask engine stopped on an internal error (the window weather columns missing)."""
+    old = data.weather[data.weather["date"] >= "2024-01-01"]
+    late = dataclasses.replace(data, weather=old)
+    for score in (
+        lambda: score_utility(late, AS_OF, model=local_model),
+        lambda: dask_engine.score_utility_dask(late, AS_OF, client, model=local_model),
+    ):
+        with pytest.raises(InputError, match="Give an as-of date from 2025-03-01"):
+            score()

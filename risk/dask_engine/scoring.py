@@ -31,7 +31,7 @@ from risk.features import (
 from risk.model import (
     RiskModel,
 )
-from risk.scoring import check_model_for, score_table
+from risk.scoring import check_model_for, check_weather_for, score_table
 from risk.units import UnitRules, rank_pipes, units_for
 from risk.utility import UtilityData
 
@@ -89,6 +89,7 @@ def score_utility_dask(
     """
     as_of = to_timestamp(as_of)
     check_model_for(model, as_of, model.horizon_years)
+    check_weather_for(data, as_of, model.horizon_years, model)
     parts = partitions or partition_utility(
         data, client, feature_options=model.feature_options, npartitions=npartitions
     )

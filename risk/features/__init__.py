@@ -49,15 +49,18 @@ from risk.features.common import (
 from risk.features.context import (
     WINDOW_PREFIX,
     clean_name,
+    earliest_weather_as_of,
     hemisphere_of,
     left_out_columns,
     nearest_station,
+    no_weather_window,
     overlay_soils,
     scenario_starts,
     soil_property_columns,
     source_names,
     weather_measure_columns,
     weather_role,
+    weather_span_words,
     window_weather,
 )
 
@@ -73,6 +76,9 @@ __all__ = [
     "left_out_columns",
     "nearest_station",
     "overlay_soils",
+    "earliest_weather_as_of",
+    "no_weather_window",
+    "weather_span_words",
     "scenario_starts",
     "soil_property_columns",
     "source_names",

@@ -496,6 +496,72 @@ def scenario_starts(
     return sorted(out)
 
 
+def earliest_weather_as_of(weather_dates: pd.Series, horizon_years: int) -> pd.Timestamp | None:
+    """The first date whose forecast has a past window's weather to stand for the one ahead
+    (:func:`scenario_starts` finds one from it on: a whole window of ``horizon_years`` after
+    the November before it); None when the table is too short for any, or empty.
+
+    >>> dates = pd.Series(pd.date_range("2014-01-01", "2022-12-31", freq="D"))
+    >>> earliest_weather_as_of(dates, 1).date(), earliest_weather_as_of(dates, 5).date()
+    (datetime.date(2015, 3, 1), datetime.date(2019, 3, 1))
+    >>> earliest_weather_as_of(dates[:200], 1) is None
+    True
+    """
+    dates = pd.to_datetime(pd.Series(weather_dates)).dropna()
+    if dates.empty:
+        return None
+    earliest = dates.min() + pd.DateOffset(months=2, years=int(horizon_years))
+    return earliest if scenario_starts(dates, earliest, horizon_years, 1) else None
+
+
+def weather_span_words(weather_dates: pd.Series, horizon_years: int, before) -> str:
+    """Why there is no past window's weather before ``before`` (see
+    :func:`earliest_weather_as_of`), the table's dates said.
+
+    >>> dates = pd.Series(pd.date_range("2014-01-01", "2022-12-31", freq="D"))
+    >>> print(weather_span_words(dates, 1, pd.Timestamp("1990-01-01")))
+    the weather table runs from 2014-01-01 to 2022-12-31: before 1990-01-01 it holds no \
+whole 1-year window, and the forecast takes the weather of past windows (each from the \
+November before it)
+    """
+    dates = pd.to_datetime(pd.Series(weather_dates)).dropna()
+    span = f"the weather table runs from {dates.min().date()} to {dates.max().date()}"
+    if earliest_weather_as_of(dates, horizon_years) is None:
+        return (
+            f"{span}: it holds no whole {horizon_years}-year window (each from the November "
+            "before it), and the forecast takes the weather of past windows"
+        )
+    return (
+        f"{span}: before {pd.Timestamp(before).date()} it holds no whole {horizon_years}-year "
+        "window, and the forecast takes the weather of past windows (each from the November "
+        "before it)"
+    )
+
+
+def no_weather_window(weather_dates: pd.Series, as_of, horizon_years: int) -> str | None:
+    """Why a forecast at ``as_of`` has no past window's weather to stand for the one ahead,
+    and the fix; None when it has one (:func:`scenario_starts`), or without weather. Both
+    engines refuse such a date with it before training.
+
+    >>> dates = pd.Series(pd.date_range("2014-01-01", "2022-12-31", freq="D"))
+    >>> no_weather_window(dates, pd.Timestamp("2020-01-01"), 1) is None
+    True
+    >>> print(no_weather_window(dates, pd.Timestamp("1990-01-01"), 1)[-80:])
+    it). Give an as-of date from 2015-03-01, or add the weather of the years before.
+    """
+    dates = pd.to_datetime(pd.Series(weather_dates)).dropna()
+    if dates.empty or scenario_starts(dates, pd.Timestamp(as_of), horizon_years, 1):
+        return None
+    words = weather_span_words(dates, horizon_years, as_of)
+    earliest = earliest_weather_as_of(dates, horizon_years)
+    if earliest is None:
+        return f"{words}. Add the weather of at least {horizon_years} year(s) and two months."
+    return (
+        f"{words}. Give an as-of date from {earliest.date()}, or add the weather of the years "
+        "before."
+    )
+
+
 def _dry_summer_index(
     dates: pd.Series, precip: pd.Series, start: pd.Timestamp, hemisphere: str = "north"
 ) -> float:

@@ -16,6 +16,7 @@ from risk.errors import InputError
 from risk.features import (
     FeatureBuilder,
     left_out_columns,
+    no_weather_window,
     source_names,
     to_timestamp,
 )
@@ -411,9 +412,8 @@ class RiskModel(HeldOutCalibration, WeatherForecast, BaseEstimator):
             features = with_window_weather(features, usual_weather(scenarios, features.index))
             if not scenarios and hasattr(self, "feature_names_in_"):
                 raise InputError(
-                    f"the weather table covers no {self.horizon_years}-year window before "
-                    f"{to_timestamp(as_of).date()}: the model learnt from the weather of each "
-                    "window. Add the missing years of weather, or score at an earlier date."
+                    no_weather_window(data.weather["date"], as_of, self.horizon_years)
+                    or f"no weather window before {to_timestamp(as_of).date()}"
                 )
         return features
 
