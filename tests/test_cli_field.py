@@ -72,13 +72,15 @@ def test_a_dispatch_whose_lists_cannot_be_written_assigns_no_round(
     # the same into a folder: the lists and the round, together
     code, out, err = run(*args, "--assign", "--user", "ingrid", "--out", tmp_path / "lists")
     assert code == 0, err
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        assert len(store.assignments()) == 3
+        (round_id,) = store.assignments()["round_id"].unique()
     assert sorted(p.name for p in (tmp_path / "lists").iterdir()) == [
         "plan.csv",
         "plan.geojson",
+        f"results-{round_id}-Nord.csv",
         "sheets.html",
     ]
-    with OutcomeStore(workspace / "outcomes.sqlite") as store:
-        assert len(store.assignments()) == 3
 
 
 def test_dispatch_says_when_its_days_are_not_the_ones_asked(run, workspace, tmp_path, monkeypatch):
@@ -352,6 +354,11 @@ def test_a_crews_results_sheet_filled_in_from_paper_completes_its_round(
     assert code == 0, err
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         (round_id,) = store.assignments()["round_id"].unique()
+    # the assigned round's folder holds each crew's results sheet beside its printed sheets
+    written = Path(json.loads(out)["files"]["results sheet Nord"])
+    assert written.parent == Path(json.loads(out)["files"]["html"]).parent
+    assert written.name == f"results-{round_id}-Nord.csv"
+    assert pd.read_csv(written, encoding="utf-8-sig")["Assignment number"].notna().sum() == 3
     sheet = tmp_path / "résultats.csv"
     code, out, err = run(
         "rounds", "sheet", workspace, round_id, "--crew", "Nord", "--language", "fr",

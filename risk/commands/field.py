@@ -62,7 +62,8 @@ crews.csv:
     p.add_argument(
         "--assign",
         action="store_true",
-        help="save the plan as crews' assignments (needs --user: an engineer or admin account)",
+        help="save the plan as crews' assignments (needs --user: an engineer or admin account); "
+        "each crew's results sheet to fill in from the paper sheets is written beside the lists",
     )
     p.add_argument(
         "--user", help="with --assign: who assigns, an engineer or admin account (audited)"
@@ -246,6 +247,7 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 def cmd_dispatch(args) -> int:
     from risk.auth import list_users
     from risk.dispatch import closed_days, plan_inspections, read_crews
+    from risk.dispatch.results_sheet import write_round_sheets
     from risk.dispatch.rounds import assign_words, busy_crew_words
     from risk.dispatch.sheets import export_plan
     from risk.outcomes.writes import assign
@@ -291,6 +293,9 @@ def cmd_dispatch(args) -> int:
             if args.assign:
                 assign(args.workspace, args.user, plan, round_id=round_id, store=store)
         files = {kind: out / path.name for kind, path in files.items()}
+        if args.assign:  # the crews' results sheets, with the assignment numbers just given
+            sheets = write_round_sheets(store.assignments(), round_id, out, args.language)
+            files.update({f"results sheet {crew}": path for crew, path in sheets.items()})
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (
         f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "

@@ -95,6 +95,26 @@ def sheet_file_name(round_id: str, crew: str, lang: str = DEFAULT_LANGUAGE) -> s
     return f"{t('results_sheet.file', lang)}-{round_id}-{crew_part}.csv"
 
 
+def write_round_sheets(
+    assignments: pd.DataFrame, round_id: str, folder, lang: str = DEFAULT_LANGUAGE
+) -> dict:
+    """Write the results sheet of every crew of ``round_id`` with inspections still
+    planned into ``folder`` (``risk dispatch --assign``, beside the printed sheets), each
+    file whole; returns {crew: path}."""
+    from pathlib import Path
+
+    from risk.atomic import replace_atomically
+
+    written = {}
+    for round_, crew, _ in sheet_crews(assignments):
+        if round_ == str(round_id):
+            path = Path(folder) / sheet_file_name(round_id, crew, lang)
+            data = sheet_csv(results_sheet(assignments, round_id, crew, lang), lang)
+            replace_atomically(path, lambda p, data=data: Path(p).write_bytes(data))
+            written[crew] = path
+    return written
+
+
 def write_results_sheet(
     workspace, round_id: str, crew: str, *, out=None, lang: str = DEFAULT_LANGUAGE
 ):
