@@ -506,14 +506,18 @@ def _summarise(per_year: list[dict]) -> dict:
     names = []
     for entry in per_year:
         names += [n for n in entry["methods"] if n not in names]
+
+    def measured(value) -> bool:  # a year with nothing to find has no share (NaN or None)
+        return value is not None and bool(np.isfinite(value))
+
     summary = {}
     for name in names:
         rows = [e["methods"][name] for e in per_year if name in e["methods"]]
         keys = rows[0].keys()
         summary[name] = {
             key: (
-                float(np.mean([r[key] for r in rows if r[key] is not None]))
-                if any(r[key] is not None for r in rows)
+                float(np.mean([r[key] for r in rows if measured(r[key])]))
+                if any(measured(r[key]) for r in rows)
                 else None
             )
             for key in keys

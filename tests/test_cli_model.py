@@ -208,3 +208,21 @@ def test_a_break_file_with_a_header_alone_scores_and_says_nothing_was_learnt(run
     laid = load_workspace(ws).pipes.set_index("pipe_id")["install_year"]
     first = laid.reindex(scores["pipe_id"].head(20)).to_numpy()
     assert first[0] == laid.min() and first.max() <= laid.quantile(0.05)
+
+
+def test_a_year_without_failure_leaves_the_other_years_shares_measured(
+    run, tiny_workspace, tmp_path
+):
+    """The tiny network has no failure in 2017: the shares over 2016-2018 were all blank
+    (a year's NaN spread into the mean of every year), so no method could be compared."""
+    code, stdout, err = run(
+        "evaluate", tiny_workspace, "--years", "2016-2018", "--out", tmp_path / "b", "--json"
+    )
+    assert code == 0, err
+    result = json.loads((tmp_path / "b" / "backtest.json").read_text())
+    assert json.loads(stdout)["summary"] == result["summary"]
+    assert [y["methods"]["model"]["capture_at_5pct"] for y in result["years"]][1] is None
+    by_year = [y["methods"]["age"]["capture_at_10pct"] for y in result["years"]]
+    want = (by_year[0] + by_year[2]) / 2
+    assert result["summary"]["age"]["capture_at_10pct"] == pytest.approx(want)
+    assert result["summary"]["model"]["capture_at_5pct"] is not None
