@@ -29,6 +29,10 @@ def hindcast(model: RiskModel, builder, X: pd.DataFrame, as_of, end) -> np.ndarr
 #: Share of the training windows' range by which a window's weather must lie outside it to
 #: be named as beyond them.
 BEYOND_MARGIN = 0.1
+#: Least distance beyond the range named: half the last decimal the sentence shows (a value
+#: said "30.97 (at least 30.97 before)" is not beyond; training years of the same weather
+#: leave no range, only rounding).
+BEYOND_LEAST = 0.005
 
 
 def beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
@@ -46,7 +50,8 @@ def beyond_training(model, builder, data, as_of, end, index) -> list[dict]:
     out = []
     for column in seen.columns:
         low, high, value = seen[column].min(), seen[column].max(), now.get(column)
-        margin = BEYOND_MARGIN * (high - low)  # a hair beyond changes nothing in a tree
+        # a hair beyond changes nothing in a tree
+        margin = max(BEYOND_MARGIN * (high - low), BEYOND_LEAST)
         if pd.isna(value) or pd.isna(low) or low - margin <= value <= high + margin:
             continue
         out.append(

@@ -226,3 +226,20 @@ def test_a_year_without_failure_leaves_the_other_years_shares_measured(
     want = (by_year[0] + by_year[2]) / 2
     assert result["summary"]["age"]["capture_at_10pct"] == pytest.approx(want)
     assert result["summary"]["model"]["capture_at_5pct"] is not None
+
+
+def test_weather_alike_every_year_is_not_said_beyond_the_training_years(
+    run, tiny_workspace, tmp_path
+):
+    """The tiny network's weather repeats each year: its 3-year windows differ only by
+    rounding, yet the backtest said "summer heat ... 30.97 (at least 30.97 before)"."""
+    code, stdout, err = run(
+        "evaluate", tiny_workspace, "--years", "2019", "--horizon-years", "3",
+        "--out", tmp_path / "b", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert not [w for w in json.loads(stdout)["warnings"] if "went beyond" in w]
+    assert (
+        "weather_beyond_training"
+        not in json.loads((tmp_path / "b" / "backtest.json").read_text())["years"][0]
+    )
