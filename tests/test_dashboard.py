@@ -228,7 +228,17 @@ def test_dispatch_makes_lists_without_already_planned_pipes_and_assigns_them(wor
     with OutcomeStore(workspace / "outcomes.sqlite") as store:
         assert len(store.assignments(round_id="test-round")) == len(plan)
         assert set(store.audit().query("action == 'add_assignment'")["user"]) == {"erin"}
-    assert (workspace / "plans" / "test-round" / "sheets.html").is_file()
+    # the round's folder as `risk dispatch --assign` writes it: the lists and the crews'
+    # results sheets, their assignment numbers those just stored
+    folder = workspace / "plans" / "test-round"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "plan.csv", "plan.geojson", "results-test-round-Nord.csv", "results-test-round-Sud.csv",
+        "sheets.html",
+    ]  # fmt: skip
+    sheet = pd.read_csv(folder / "results-test-round-Nord.csv", encoding="utf-8-sig")
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        nord = store.assignments(round_id="test-round").query("crew == 'Nord'")
+    assert sorted(sheet["Assignment number"]) == sorted(nord["assignment_id"])
     # The lists stay to download, but a second click or a return to the page assigns nothing
     assert "These lists are assigned (round test-round)" in texts(at)
     assert at.button(key="assign").disabled

@@ -383,4 +383,4 @@ def test_no_product_code_writes_to_the_store_but_the_guarded_path():
     assert offenders == []
     crew_page = (ROOT / "dashboards" / "views" / "crew.py").read_text()
     dispatch_page = (ROOT / "dashboards" / "views" / "dispatch.py").read_text()
-    assert "writes.record_outcome(" in crew_page and "writes.assign(" in dispatch_page
+    assert "writes.record_outcome(" in crew_page and "writes.assign_round(" in dispatch_page

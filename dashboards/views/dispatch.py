@@ -20,7 +20,7 @@ from risk.dispatch import (
     working_days,
 )
 from risk.dispatch.plan import MAX_CHECKS_PER_DAY, MAX_KM_PER_DAY, crews_named_twice
-from risk.dispatch.sheets import export_plan, plan_records, render_sheets
+from risk.dispatch.sheets import plan_records, render_sheets
 from risk.errors import InputError
 from risk.i18n import format_date, format_quantity, plural, t
 from risk.outcomes import writes
@@ -329,13 +329,14 @@ else:
     round_id = c1.text_input(tr("dispatch.round"), key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=blocked):
     try:
-        stored = writes.assign(
-            workspace, user, plan, round_id=round_id, store=store, move_planned=move
-        )
+        stored, _ = writes.assign_round(
+            workspace, user, plan, round_id=round_id,
+            folder=Workspace(workspace).plan_folder(round_id), lang=lang, store=store,
+            move_planned=move,
+        )  # fmt: skip
     except (InputError, PermissionError) as exc:
         st.error(rounds.refusal_words(exc, round_id, lang))
     else:
-        export_plan(plan, Workspace(workspace).plan_folder(round_id), lang=lang)
         st.session_state["plan_round"] = round_id
         st.session_state["dispatch_fresh"] = True  # the next round starts after this one
         st.session_state["dispatch_done"] = tr("dispatch.assigned", n=len(stored), round=round_id)

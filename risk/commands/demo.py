@@ -48,9 +48,8 @@ def run_demo(args) -> int:
     from risk.commands.field import exclusions
     from risk.dispatch import plan_inspections
     from risk.dispatch.rounds import crews_for_round
-    from risk.dispatch.sheets import export_plan
     from risk.generate import generate_utility
-    from risk.outcomes.writes import assign
+    from risk.outcomes.writes import assign_round
     from risk.scoring import save_model, score_utility, train_model, weather_range_words
     from risk.store import OutcomeStore
 
@@ -92,8 +91,9 @@ def run_demo(args) -> int:
             plan = plan_inspections(
                 scores, data.pipes, crews, exclude=exclusions(store, start=start, recent_days=365)
             )
-            assign(workspace, DEMO_PLANNER, plan, round_id=round_id, store=store)
-            files = export_plan(plan, plan_dir)
+            _, files = assign_round(
+                workspace, DEMO_PLANNER, plan, round_id=round_id, folder=plan_dir, store=store
+            )
         else:  # planned by an earlier run: the round and its sheets are records, kept
             say("   the first round was planned by an earlier run; kept as it is")
             files = {"html": plan_dir / "sheets.html"}

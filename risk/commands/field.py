@@ -247,10 +247,9 @@ def exclusions(store, *, start: date, recent_days: int) -> pd.DataFrame:
 def cmd_dispatch(args) -> int:
     from risk.auth import list_users
     from risk.dispatch import closed_days, plan_inspections, read_crews
-    from risk.dispatch.results_sheet import write_round_sheets
     from risk.dispatch.rounds import assign_words, busy_crew_words
     from risk.dispatch.sheets import export_plan
-    from risk.outcomes.writes import assign
+    from risk.outcomes.writes import assign_round
     from risk.workspace import load_workspace
 
     if args.assign and not args.user:
@@ -286,16 +285,15 @@ def cmd_dispatch(args) -> int:
                 f"--out {out} is a file: give a folder for the lists (plan.csv, plan.geojson, "
                 "sheets.html), a new one or one they may replace"
             )
-        # The lists are written aside first and the round assigned after them: a folder that
-        # cannot be written leaves no round behind, and a refused round no lists.
-        with staged_folder(out) as staging:
-            files = export_plan(plan, staging, lang=args.language)
-            if args.assign:
-                assign(args.workspace, args.user, plan, round_id=round_id, store=store)
-        files = {kind: out / path.name for kind, path in files.items()}
-        if args.assign:  # the crews' results sheets, with the assignment numbers just given
-            sheets = write_round_sheets(store.assignments(), round_id, out, args.language)
-            files.update({f"results sheet {crew}": path for crew, path in sheets.items()})
+        if args.assign:  # the lists, the round and the crews' results sheets, all or none
+            _, files = assign_round(
+                args.workspace, args.user, plan, round_id=round_id, folder=out,
+                lang=args.language, store=store,
+            )  # fmt: skip
+        else:
+            with staged_folder(out) as staging:
+                files = export_plan(plan, staging, lang=args.language)
+            files = {kind: out / path.name for kind, path in files.items()}
     km = plan["length_m"].sum() / 1000.0 if len(plan) else 0.0
     text = (
         f"Planned {len(plan):,} inspections ({km:,.1f} km) for {len(crews)} crew(s); "

@@ -359,6 +359,44 @@ def assign(
         )
 
 
+def assign_round(
+    workspace: str | Path,
+    user: User | str | None,
+    plan: pd.DataFrame,
+    *,
+    round_id: str,
+    folder: str | Path,
+    lang: str = "en",
+    store: OutcomeStore | None = None,
+    move_planned: bool = False,
+) -> tuple[pd.DataFrame, dict]:
+    """Assign ``plan`` as round ``round_id`` (:func:`assign`) and write its files into
+    ``folder``: the one way the command line, the Dispatch page and ``risk demo`` do it.
+
+    The lists (CSV, GeoJSON, printed sheets: :func:`risk.dispatch.sheets.export_plan`) are
+    written aside first and the round assigned after them, so that a folder that cannot be
+    written leaves no round behind and a refused round no lists; then each crew's results
+    sheet, with the assignment numbers just given
+    (:func:`risk.dispatch.results_sheet.write_round_sheets`). Returns the stored assignments
+    and the files ({kind: path}; ``results sheet <crew>`` for the sheets).
+    """
+    from risk.atomic import staged_folder
+    from risk.dispatch.results_sheet import write_round_sheets
+    from risk.dispatch.sheets import export_plan
+
+    folder = Path(folder)
+    with _open(workspace, store) as opened:
+        with staged_folder(folder) as staging:
+            files = export_plan(plan, staging, lang=lang)
+            stored = assign(
+                workspace, user, plan, round_id=round_id, store=opened, move_planned=move_planned
+            )
+        files = {kind: folder / path.name for kind, path in files.items()}
+        sheets = write_round_sheets(opened.assignments(), str(round_id).strip(), folder, lang)
+    files.update({f"results sheet {crew}": path for crew, path in sheets.items()})
+    return stored, files
+
+
 def cancel_round(
     workspace: str | Path,
     user: User | str | None,
