@@ -34,6 +34,8 @@ USER_KEY = "user"
 LANG_KEY = "lang"
 #: The sidebar's language selector (kept equal to ``LANG_KEY`` before it is drawn).
 LANGUAGE_WIDGET = "language_choice"
+#: The file picker's words said in the page's language (Streamlit's own are English only).
+UPLOAD_WORDS = ("app.upload_button", "app.upload_hint")
 #: A message for the sign-in page (an i18n key), e.g. after an account was deactivated.
 NOTICE_KEY = "signin_notice"
 #: Session key: the token of this browser's sign-in (see :mod:`risk.auth.sessions`).
@@ -735,9 +737,18 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
         # Streamlit's own hints under a field being typed in ("Press Enter to apply",
         # "Press Enter to submit form") are English only: left out in another language.
         # (a text area's count of characters stays: the notes' limit)
+        # The file picker's button and its "200MB per file • CSV" are English only too: said
+        # in the page's language instead (every picker of the product takes a CSV).
+        button, hint = (json.dumps(tr(k), ensure_ascii=False) for k in UPLOAD_WORDS)
+        picker = '[data-testid="stFileUploaderDropzone"]'
         st.sidebar.html(
             '<style>[data-testid="stTextInput"] [data-testid="InputInstructions"]'
-            " { display: none; }</style>"
+            " { display: none; }"
+            f" {picker} button [data-testid=stMarkdownContainer] p {{ display: none; }}"
+            f" {picker} button [data-testid=stMarkdownContainer]::after {{ content: {button}; }}"
+            f" {picker} [data-testid=stFileUploaderDropzoneInstructions] span {{ display: none; }}"
+            f" {picker} [data-testid=stFileUploaderDropzoneInstructions] div::after"
+            f" {{ content: {hint}; font-size: 0.875rem; opacity: 0.6; }}</style>"
         )
     if not st.session_state.get(SIDEBAR_FOLDED_KEY):
         # A page opened anew (a reload, a phone back from the camera) on a phone: the

@@ -279,6 +279,14 @@ def test_a_french_account_stays_french(server, browser):  # noqa: F811
     assert metric(page, "Eau économisée à ce jour").endswith("\u00a0m³")  # French spacing
     check_clean(page, "impact (French)")
     shoot_all(page, "manager-impact-desk-fr")
+    # The file picker's own words were English ("Upload", "200MB per file • CSV"): in French.
+    seen = page.get_by_test_id("stFileUploaderDropzone").evaluate(
+        """zone => [...zone.querySelectorAll('button [data-testid=stMarkdownContainer],'
+            + ' [data-testid=stFileUploaderDropzoneInstructions] div')].map(el => [
+            getComputedStyle(el, '::after').content,
+            [...el.children].map(c => getComputedStyle(c).display)])"""
+    )
+    assert seen == [['"Choisir un fichier"', ["none"]], ['"CSV, 200 Mo au plus"', ["none"]]]
     # The telemetry's export as a spreadsheet saves it on a French computer (Windows-1252,
     # semicolons), chosen in the file picker: refused in French with the fix (the
     # semicolons would be read); the night flows in use are unchanged.
