@@ -175,6 +175,23 @@ class DateContext:
     weather_scenarios: int | None = None  # None: no outcome-window weather
 
 
+#: Seconds a cluster without a worker is given for one to join (or come back: a worker
+#: restarted by its nanny, or one whose heartbeat a busy machine delayed) before it is said.
+WORKER_WAIT_S = 20
+
+
+def _workers(client: Client) -> dict:
+    """The cluster's workers ({address: info}), waiting up to :data:`WORKER_WAIT_S` for one."""
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    if not workers:
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+        except TimeoutError:
+            return {}
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    return workers
+
+
 def partition_utility(
     data: UtilityData,
     client: Client,
@@ -237,11 +254,12 @@ def partition_utility(
         return np.where(pos >= 0, part_of_pipe[np.maximum(pos, 0)], -1)
 
     # partition k lives on worker k mod W, workers in the order of their names
-    workers = sorted(
-        client.scheduler_info(n_workers=-1)["workers"].items(), key=lambda w: str(w[1].get("name"))
-    )
+    workers = sorted(_workers(client).items(), key=lambda w: str(w[1].get("name")))
     if not workers:
-        raise InputError("the Dask cluster has no worker; start some with 'dask worker ADDRESS'")
+        raise InputError(
+            f"the Dask cluster has no worker (none joined within {WORKER_WAIT_S} s); start some "
+            "with 'dask worker ADDRESS'"
+        )
     placement = [workers[k % len(workers)][0] for k in range(len(chunks))]
     break_part, weld_part, outcome_part = part_of(breaks), part_of(welds), part_of(outcomes)
     if data.has_geometry:
