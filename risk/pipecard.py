@@ -216,6 +216,8 @@ def reason_words(phrase: str, lang: str = "en") -> str:
 
     >>> reason_words("cast iron, 95 years old (LEYP rate 6.05/km)", "fr")
     'fonte grise, 95 ans (conduites de ce matériau et de cet âge : 6,05 casses par km attendues)'
+    >>> reason_words("cast iron, age unknown (LEYP rate 3.76/km)")
+    'cast iron, age unknown (pipes of this material: 3.76 failures per km expected)'
     >>> reason_words("soil resistivite ohm m low (20.9)")
     'soil resistivity (Ω·m): low (20.9)'
     >>> reason_words("soil agressivité high (6.0)", "fr")
@@ -235,8 +237,9 @@ def reason_words(phrase: str, lang: str = "en") -> str:
             else t("reason.age_unknown", lang)
         )
         out = f"{material}, {age}"
-        if m.group(3) and m.group(3) != "?":
-            out += " " + t("reason.similar_rate", lang, rate=_text_number(m.group(3), lang))
+        if m.group(3) and m.group(3) != "?":  # an age unknown: the material's rate alone
+            key = "reason.similar_rate" if m.group(2) else "reason.similar_rate_material"
+            out += " " + t(key, lang, rate=_text_number(m.group(3), lang))
         return out
     if text == "no recorded failure":
         return t("reason.no_failure", lang)

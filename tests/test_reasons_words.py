@@ -158,6 +158,11 @@ def test_common_french_codes_have_plain_words():
         # reasons written before this change read as before
         ("soil alea argile: fort", "en", "clay shrink-swell hazard: high"),
         ("soil resistivite ohm m low (20.9)", "en", "soil resistivity (Ω·m): low (20.9)"),
+        # an install year unknown: the rate is the material's, not "of this material and age"
+        ("cast iron, age unknown (LEYP rate 3.76/km)", "en",
+         "cast iron, age unknown (pipes of this material: 3.76 failures per km expected)"),
+        ("cast iron, age unknown (LEYP rate 3.76/km)", "fr",
+         "fonte grise, âge inconnu (conduites de ce matériau : 3,76 casses par km attendues)"),
     ],
 )  # fmt: skip
 def test_reasons_read_as_words(phrase, lang, words):
