@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from risk.features import WINDOW_PREFIX
-from risk.i18n import DEFAULT_LANGUAGE, format_number, t
+from risk.i18n import DEFAULT_LANGUAGE, format_number, number_range, t, year_span
 from risk.model import RiskModel, gap_years_of, panel_dates, with_window_weather
 
 
@@ -102,9 +102,8 @@ def range_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> list[s
                 t(
                     "backtest.range", lang, year=str(entry["year"]),
                     observed=format_number(facts["observed"], lang),
-                    first=str(years[0]), last=str(years[-1]),
-                    low=format_number(facts["low"], lang),
-                    high=format_number(facts["high"], lang),
+                    years=year_span(years[0], years[-1]),
+                    expected=number_range(facts["low"], facts["high"], lang),
                     why=t(f"backtest.range_why.{why}", lang),
                 )
             )  # fmt: skip

@@ -204,6 +204,27 @@ def _percent_affixes(lang: str) -> tuple[str, str]:
     return pattern.prefix[0], pattern.suffix[0]
 
 
+def year_span(first, last) -> str:
+    """Years from ``first`` to ``last`` as a sentence says them: one year alone.
+
+    >>> year_span(2016, 2023), year_span(2023, 2023)
+    ('2016-2023', '2023')
+    """
+    return str(first) if str(first) == str(last) else f"{first}-{last}"
+
+
+def number_range(low, high, lang: str = DEFAULT_LANGUAGE) -> str:
+    """``low`` to ``high`` in ``lang``; one number when they read alike.
+
+    >>> number_range(612, 1323.4, "fr"), number_range(54.2, 53.9)
+    ('de 612 à 1\\u202f323', '54')
+    """
+    low_text, high_text = format_number(low, lang), format_number(high, lang)
+    if low_text == high_text:
+        return low_text
+    return t("model.range", lang, low=low_text, high=high_text)
+
+
 def and_list(items, lang: str = DEFAULT_LANGUAGE, *, separator: str = ", ") -> str:
     """ "a", "a and b", "a, b and c" in ``lang`` (``separator`` between all but the last two).
 

@@ -16,7 +16,16 @@ import pandas as pd
 
 from risk.calibration import MIN_FAILURES, TOLERANCE, is_off
 from risk.explain import concept_of
-from risk.i18n import format_date, format_number, format_percent, format_signed_percent, plural, t
+from risk.i18n import (
+    format_date,
+    format_number,
+    format_percent,
+    format_signed_percent,
+    number_range,
+    plural,
+    t,
+    year_span,
+)
 from risk.pipecard import column_words
 
 #: Concepts in the order a reader expects them (others follow, by weight).
@@ -326,12 +335,7 @@ def forecast_table(report: dict | None, lang: str = "en") -> pd.DataFrame:
             t("model.col.forecast", lang): format_number(_number(e.get("expected")), lang),
             t("model.col.weather_range", lang): "–"
             if e.get("low") is None
-            else t(
-                "model.range",
-                lang,
-                low=format_number(e["low"], lang),
-                high=format_number(e["high"], lang),
-            ),  # fmt: skip
+            else number_range(e["low"], e["high"], lang),
             t("model.col.observed", lang): format_number(_number(e.get("observed")), lang),
         }
         if e.get("truth_usual_weather") is not None:
@@ -388,8 +392,8 @@ def beyond_training_sentences(report: dict | None, lang: str = "en") -> list[str
         effect = "mixed" if len(harsher) > 1 else "harsher" if harsher == {True} else "milder"
         out.append(
             t(
-                "model.beyond_training", lang, year=str(entry["year"]), first=str(first),
-                last=str(last), parts=_joined(parts, lang),
+                "model.beyond_training", lang, year=str(entry["year"]),
+                years=year_span(first, last), parts=_joined(parts, lang),
                 effect=t(f"model.beyond_effect.{effect}", lang),
             )
         )  # fmt: skip

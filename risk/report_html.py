@@ -22,8 +22,10 @@ from risk.i18n import (
     format_percent,
     format_signed_percent,
     has,
+    number_range,
     plural,
     t,
+    year_span,
 )
 from risk.modelcard import CONCEPTS, concept_weights, feature_words
 
@@ -277,7 +279,7 @@ def _forecast_part(section: dict | None, lang: str) -> list[str]:
     rows = []
     for e in section["years"]:
         years = sorted(int(y) for y in e.get("by_weather_year") or {})
-        span = f"{years[0]}-{years[-1]}" if years else "–"
+        span = year_span(years[0], years[-1]) if years else "–"
         truth = e.get("truth_usual_weather")
         low, high = e.get("low"), e.get("high")
         weather = (
@@ -285,8 +287,7 @@ def _forecast_part(section: dict | None, lang: str) -> list[str]:
             if low is None
             else t(
                 "report.range_years", lang, span=span,
-                range=t("model.range", lang, low=format_number(low, lang),
-                        high=format_number(high, lang)),
+                range=number_range(low, high, lang),
             )
         )  # fmt: skip
         cells = [

@@ -503,10 +503,12 @@ def weather_range_words(
 
     >>> weather_range_words({2023: 520.0, 2024: 890.4, 2025: 700.0}, 682.2, 1)
     'Expected failures in the year ahead: 682 with the usual weather; 520 to 890 with the weather of one of the years 2023-2025.'
+    >>> weather_range_words({2024: 1.2, 2025: 0.9}, 1.0, 1)[-51:]
+    '; 1 with the weather of one of the years 2024-2025.'
     >>> weather_range_words({}, 52.4, 3)
     'Expected failures in the next 3 years: 52 (the weather of the coming years is not taken into account).'
     """
-    from risk.i18n import format_number, t
+    from risk.i18n import format_number, number_range, t, year_span
 
     if not by_weather_year:
         key = "weather.total_1" if int(horizon_years) == 1 else "weather.total_n"
@@ -517,8 +519,8 @@ def weather_range_words(
     key = "weather.range_1" if int(horizon_years) == 1 else "weather.range_n"
     return t(
         key, lang, years=format_number(int(horizon_years), lang),
-        expected=format_number(expected, lang), low=format_number(min(values), lang),
-        high=format_number(max(values), lang), first=str(years[0]), last=str(years[-1]),
+        expected=format_number(expected, lang), range=number_range(min(values), max(values), lang),
+        span=year_span(years[0], years[-1]),
     )  # fmt: skip
 
 

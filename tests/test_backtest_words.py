@@ -93,6 +93,22 @@ def test_every_kind_of_warning_is_said_from_the_results_facts():
     assert not any(w.startswith("2024 (given") for w in said)  # calibrated that year
 
 
+def test_a_model_of_one_training_year_is_said_without_a_range_of_one_value():
+    """A record of two years: the 2024 model learnt from 2023 alone and no weather moved its
+    forecast: "(2023-2023)" and "(54 to 54 expected)" were said."""
+    result = _result()
+    entry = result["years"][1]
+    entry["weather_beyond_training"][0]["years"] = [2023, 2023]
+    entry["forecast"].update(low=54.2, high=53.9, by_weather_year={"2009": 54.2, "2023": 53.9})
+    en, fr = backtest_warnings(result, "en"), backtest_warnings(result, "fr")
+    assert any(w.startswith("2025 (forecast): 290 failures observed, outside what the weather of "
+                            "2009-2023 would have given (54 expected)") for w in en)  # fmt: skip
+    assert any(w.startswith("In 2025, the weather went beyond every year the backtest's model "
+                            "for 2025 learnt from (2023): ") for w in en)  # fmt: skip
+    assert any("la météo de 2009-2023 (54 attendues)" in w for w in fr)
+    assert not any("2023-2023" in w or "54 to 54" in w for w in en)
+
+
 def test_the_warnings_in_french_are_the_same_facts_in_french_words():
     en, fr = backtest_warnings(_result(), "en"), backtest_warnings(_result(), "fr")
     assert len(fr) == len(en)
