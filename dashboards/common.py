@@ -518,6 +518,17 @@ def draft_saved(user: auth.User) -> None:
 
 #: Session key: the sidebar was folded on a phone when the session began.
 SIDEBAR_FOLDED_KEY = "sidebar_folded"
+#: On a screen narrower than 768 px, fold the sidebar: its fold button clicked while it is
+#: there, checked again a little later (a page still drawing, a busy phone: one click made
+#: too early left the sidebar open over the sign-in form), for about 3 seconds at most.
+FOLD_SIDEBAR_ON_A_PHONE = (
+    "if (window.innerWidth < 768) { let tries = 0; const fold = () => {"
+    " const open = document.querySelector('[data-testid=stSidebarCollapseButton] button');"
+    " if (open) open.click();"
+    " if (tries++ < 6) setTimeout(() => { if (document.querySelector("
+    "'[data-testid=stSidebarCollapseButton] button')) fold(); }, 500); };"
+    " setTimeout(fold, 100); }"
+)
 #: Session key: the language was just changed (a form's unsent taps are then lost).
 LANGUAGE_RELOAD_KEY = "language_changed"
 #: Session key: the browser's copy of the form was looked for (once per session).
@@ -689,8 +700,7 @@ def session_cookie(workspace: Path) -> None:
             f"{{{_cookie_script(name, '', 0)}"
             + "".join(_cookie_script(f"{form}{i}", "", 0) for i in range(TYPED_COOKIE_PARTS))
             + "}"
-            "if (window.innerWidth < 768) {"
-            "document.querySelector('[data-testid=stSidebarCollapseButton] button')?.click();}"
+            + FOLD_SIDEBAR_ON_A_PHONE
         )
     else:
         return
@@ -754,11 +764,7 @@ def sidebar(workspace: Path, user: auth.User | None) -> None:
         # A page opened anew (a reload, a phone back from the camera) on a phone: the
         # sidebar left open before came back open over the page; folded, as at first.
         st.session_state[SIDEBAR_FOLDED_KEY] = True
-        st.sidebar.html(
-            "<script>if (window.innerWidth < 768) setTimeout(() => document.querySelector("
-            "'[data-testid=stSidebarCollapseButton] button')?.click(), 100);</script>",
-            unsafe_allow_javascript=True,
-        )
+        st.sidebar.html(f"<script>{FOLD_SIDEBAR_ON_A_PHONE}</script>", unsafe_allow_javascript=True)
     if user is not None:
         role = tr(f"role.{user.role}")
         crew = f" · {user.crew}" if user.crew else ""
