@@ -404,3 +404,33 @@ def test_a_crews_results_sheet_filled_in_from_paper_completes_its_round(
     assert code == 2
     assert f"Round {round_id} has no inspection still planned for crew 'Sud'" in err
     assert f"{round_id} Nord (1)" in err
+
+
+def test_results_sheets_that_cannot_be_written_leave_the_round_assigned_and_say_how(
+    run, workspace, accounts, tmp_path, monkeypatch
+):
+    """The round is a record once assigned: a disk full when its results sheets are written
+    must not fail the command (a second try would assign a second round); said, with the
+    command that writes them later."""
+    import errno
+
+    from risk.dispatch import results_sheet
+    from risk.store import OutcomeStore
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(results_sheet, "write_round_sheets", full)
+    crews = tmp_path / "crews.csv"
+    crews.write_text("name,checks_per_day\nNord,3\n")
+    args = ["dispatch", workspace, "--crews", crews, "--start", "2026-11-23", "--days", "1"]
+    code, out, err = run(*args, "--assign", "--user", "ingrid", "--out", tmp_path / "lists")
+    assert code == 0, err
+    with OutcomeStore(workspace / "outcomes.sqlite") as store:
+        (round_id,) = store.assignments()["round_id"].unique()
+    assert len(list((tmp_path / "lists").iterdir())) == 3  # the lists, no sheet
+    assert (
+        f"Note: Round {round_id} is assigned and its lists are in {tmp_path / 'lists'}, but the "
+        "crews' results sheets could not be written there (No space left on device). Make "
+        f"them when there is room: risk rounds sheet {workspace} {round_id} --crew NAME"
+    ) in out

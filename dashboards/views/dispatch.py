@@ -42,6 +42,8 @@ assignments = store.assignments()
 done_message = st.session_state.pop("dispatch_done", None)  # set before the last rerun
 if done_message:
     st.success(done_message)
+for words in st.session_state.pop("dispatch_notes", []):  # the round's sheets not written
+    st.warning(words)
 
 # -- the rounds already planned -------------------------------------------------------------
 st.subheader(tr("dispatch.planned_rounds"))
@@ -329,7 +331,7 @@ else:
     round_id = c1.text_input(tr("dispatch.round"), key="round_id")
 if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=blocked):
     try:
-        stored, _ = writes.assign_round(
+        stored, _, unwritten = writes.assign_round(
             workspace, user, plan, round_id=round_id,
             folder=Workspace(workspace).plan_folder(round_id), lang=lang, store=store,
             move_planned=move,
@@ -340,6 +342,7 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=block
         st.session_state["plan_round"] = round_id
         st.session_state["dispatch_fresh"] = True  # the next round starts after this one
         st.session_state["dispatch_done"] = tr("dispatch.assigned", n=len(stored), round=round_id)
+        st.session_state["dispatch_notes"] = unwritten
         st.rerun()
 
 csv = to_csv_text(shown)

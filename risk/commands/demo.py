@@ -91,7 +91,7 @@ def run_demo(args) -> int:
             plan = plan_inspections(
                 scores, data.pipes, crews, exclude=exclusions(store, start=start, recent_days=365)
             )
-            _, files = assign_round(
+            _, files, _ = assign_round(
                 workspace, DEMO_PLANNER, plan, round_id=round_id, folder=plan_dir, store=store
             )
         else:  # planned by an earlier run: the round and its sheets are records, kept

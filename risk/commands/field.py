@@ -286,10 +286,11 @@ def cmd_dispatch(args) -> int:
                 "sheets.html), a new one or one they may replace"
             )
         if args.assign:  # the lists, the round and the crews' results sheets, all or none
-            _, files = assign_round(
+            _, files, unwritten = assign_round(
                 args.workspace, args.user, plan, round_id=round_id, folder=out,
                 lang=args.language, store=store,
             )  # fmt: skip
+            busy += unwritten
         else:
             with staged_folder(out) as staging:
                 files = export_plan(plan, staging, lang=args.language)

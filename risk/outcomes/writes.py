@@ -39,6 +39,7 @@ import pandas as pd
 from risk.auth import PLANNING_ROLES, RECORDING_ROLES, User, store_location, writer_problems
 from risk.contract import DataContractError, Findings, Problem
 from risk.errors import InputError, keyed
+from risk.i18n import t
 from risk.plausibility import id_format_match
 from risk.store import OutcomeStore, RecordResult
 from risk.store.csv_files import read_outcomes_csv
@@ -369,7 +370,7 @@ def assign_round(
     lang: str = "en",
     store: OutcomeStore | None = None,
     move_planned: bool = False,
-) -> tuple[pd.DataFrame, dict]:
+) -> tuple[pd.DataFrame, dict, list[str]]:
     """Assign ``plan`` as round ``round_id`` (:func:`assign`) and write its files into
     ``folder``: the one way the command line, the Dispatch page and ``risk demo`` do it.
 
@@ -377,8 +378,11 @@ def assign_round(
     written aside first and the round assigned after them, so that a folder that cannot be
     written leaves no round behind and a refused round no lists; then each crew's results
     sheet, with the assignment numbers just given
-    (:func:`risk.dispatch.results_sheet.write_round_sheets`). Returns the stored assignments
-    and the files ({kind: path}; ``results sheet <crew>`` for the sheets).
+    (:func:`risk.dispatch.results_sheet.write_round_sheets`). Returns the stored assignments,
+    the files ({kind: path}; ``results sheet <crew>`` for the sheets) and what to tell the
+    person: the round is a record once assigned, so sheets that cannot be written then (a
+    full disk) are said, with the command that writes them later, not raised (a second try
+    would assign the round twice).
     """
     from risk.atomic import staged_folder
     from risk.dispatch.results_sheet import write_round_sheets
@@ -392,9 +396,18 @@ def assign_round(
                 workspace, user, plan, round_id=round_id, store=opened, move_planned=move_planned
             )
         files = {kind: folder / path.name for kind, path in files.items()}
-        sheets = write_round_sheets(opened.assignments(), str(round_id).strip(), folder, lang)
+        round_text = str(round_id).strip()
+        notes = []
+        try:
+            sheets = write_round_sheets(opened.assignments(), round_text, folder, lang)
+        except OSError as exc:
+            sheets = {}
+            notes.append(
+                t("dispatch.sheets_unwritten", lang, round=round_text, folder=str(folder),
+                  why=exc.strerror or str(exc), workspace=str(workspace))
+            )  # fmt: skip
     files.update({f"results sheet {crew}": path for crew, path in sheets.items()})
-    return stored, files
+    return stored, files, notes
 
 
 def cancel_round(
