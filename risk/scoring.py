@@ -313,7 +313,8 @@ def record_end_notes(data: UtilityData, as_of) -> list[str]:
     """Whether the utility's break record reaches ``as_of``: a note when its last break is
     more than :data:`RECORD_GAP_DAYS` before, refused (:class:`InputError`) when more than a
     year before on a record of at least 5 breaks a year, where a year without any is not
-    believable, or when not one recorded break falls in the years the model learns from. Past that end the model reads the months since as months without failures:
+    believable, or when not one recorded break falls in the years the model learns from.
+    Past that end the model reads the months since as months without failures:
     a network scored in 2030 from breaks to 2025 got 96 expected failures instead of 238,
     and training labels those months with zeros. Give it the utility's own breaks (before
     field outcomes are added: a crew's leak does not extend the utility's export).

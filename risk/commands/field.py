@@ -285,12 +285,12 @@ def cmd_dispatch(args) -> int:
                 f"--out {out} is a file: give a folder for the lists (plan.csv, plan.geojson, "
                 "sheets.html), a new one or one they may replace"
             )
-        if args.assign:  # the lists, the round and the crews' results sheets, all or none
+        unwritten = []
+        if args.assign:  # the lists and the round, all or none; then the results sheets
             _, files, unwritten = assign_round(
                 args.workspace, args.user, plan, round_id=round_id, folder=out,
                 lang=args.language, store=store,
             )  # fmt: skip
-            busy += unwritten
         else:
             with staged_folder(out) as staging:
                 files = export_plan(plan, staging, lang=args.language)
@@ -312,7 +312,7 @@ def cmd_dispatch(args) -> int:
     past = past_start_words(start, clock.today())
     text += f"\nNote: {past}" if past else ""
     text += "".join(f"\nNote: {words}" for words in crew_days_words(crews, start, clock.today()))
-    text += "".join(f"\nNote: {words}" for words in busy + unseen)
+    text += "".join(f"\nNote: {words}" for words in busy + unseen + unwritten)
     if not args.scores:  # the workspace's scores: said when they are old
         from risk.scoring import scores_age_words, scores_network_words
 
