@@ -258,12 +258,12 @@ def _report_html(path: str, modified_ns: int, lang: str) -> str | None:
 def backtest_notice(workspace: Path) -> str | None:
     """A sentence when the backtest runs in the background or stopped, else None."""
     from risk.backtest import backtest_state
-    from risk.i18n import format_date
+    from risk.i18n import format_date, year_span
 
     state = backtest_state(Workspace(workspace).backtest)
     if state["state"] == "running":
         years = state.get("years") or []
-        span = f"{years[0]}-{years[-1]}" if years else ""
+        span = year_span(years[0], years[-1]) if years else ""
         started = str(state.get("started", ""))
         when = started[11:16] if len(started) >= 16 else started
         try:

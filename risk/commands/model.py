@@ -161,6 +161,13 @@ def parse_years(text: str) -> list[int]:
     return years
 
 
+def _years_words(years) -> str:
+    """'years 2015-2019', 'year 2019'."""
+    from risk.i18n import year_span
+
+    return ("year " if years[0] == years[-1] else "years ") + year_span(years[0], years[-1])
+
+
 def _as_of(text: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(text).normalize()
@@ -279,7 +286,7 @@ def cmd_evaluate(args) -> int:
     )
     truth = args.truth or source_folder(data, args.folder) / "truth"
     truth = truth if (Path(truth) / "expected_failures.parquet").is_file() else None
-    with timed_steps(f"Walk-forward backtest over {years[0]}-{years[-1]} ...") as step:
+    with timed_steps(f"Walk-forward backtest over {_years_words(years)} ...") as step:
         result = evaluate_utility(
             data,
             years,
@@ -295,9 +302,7 @@ def cmd_evaluate(args) -> int:
     from risk.savings.words import baseline_ahead_text, method_label
 
     summary = result["summary"]
-    lines = [
-        f"Walk-forward backtest, years {years[0]}-{years[-1]}, horizon {args.horizon_years} y:"
-    ]
+    lines = [f"Walk-forward backtest, {_years_words(years)}, horizon {args.horizon_years} y:"]
     lines.append(f"{'method':<28}{'@1%':>7}{'@5%':>7}{'@10%':>7}{'AUC':>7}")
     for method, m in summary.items():
         cells = (m.get(k) for k in ("capture_at_1pct", "capture_at_5pct", "capture_at_10pct"))
