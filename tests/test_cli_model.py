@@ -239,6 +239,7 @@ def test_weather_alike_every_year_is_not_said_beyond_the_training_years(
     )  # fmt: skip
     assert code == 0, err
     assert not [w for w in json.loads(stdout)["warnings"] if "went beyond" in w]
+    assert "Walk-forward backtest over year 2019 ..." in err  # not "2019-2019"
     assert (
         "weather_beyond_training"
         not in json.loads((tmp_path / "b" / "backtest.json").read_text())["years"][0]
