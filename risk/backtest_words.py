@@ -77,6 +77,11 @@ def written_before_facts(result: dict) -> bool:
     return bool(per_year) and not any("training" in e for e in per_year)
 
 
+#: The facts of a training caution that differ from year to year while the sentence stays
+#: the same: the first year's are said, the others' listed after it ("(2023: 5; 2024: 6.)").
+COUNTED = ("dates", "failures")
+
+
 def training_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> list[str]:
     """What each year's training record means for its numbers, as on its card; a caution
     that differs between years only by its count of yearly dates is said once for them all,
@@ -102,7 +107,7 @@ def training_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> lis
         if horizon and fitted and int(horizon) != int(fitted):
             items.append(("modelcard.composed", {"years": int(horizon)}))
         for key, item in items:
-            same = tuple(sorted((k, v) for k, v in item.items() if k != "dates"))
+            same = tuple(sorted((k, v) for k, v in item.items() if k not in COUNTED))
             groups.setdefault((key, same), []).append((int(entry["year"]), key, item))
     out = []
     for members in groups.values():
@@ -114,7 +119,7 @@ def training_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> lis
         years = [y for y, _, _ in members]
         consecutive = years == list(range(years[0], years[-1] + 1))
         span = f"{years[0]}-{years[-1]}" if consecutive else ", ".join(map(str, years))
-        counts = [f"{y}: {item['dates']}" for y, _, item in members[1:] if "dates" in item]
+        counts = [f"{y}: {item[k]}" for y, _, item in members[1:] for k in COUNTED if k in item]
         later = f" ({'; '.join(counts)}.)" if counts else ""
         out.append(t("backtest.training_many", lang, years=span, caution=words) + later)
     return out

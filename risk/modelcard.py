@@ -463,14 +463,19 @@ def _ratio_gap(row: dict) -> float | None:
     return predicted / observed - 1 if predicted is not None and observed else None
 
 
+#: Fewer failures than this in the training panel: the model is said to be rough (a tree
+#: needs failures on both sides of a split; a few dozen leave it little beyond the prior).
+FEW_FAILURES = 50
+
+
 def training_cautions(
     panel_dates, panel_years, failures, records_start_year=None, lang: str = "en"
 ) -> list[str]:
     """What the training record means for the model's numbers, in sentences in ``lang``
     (the card, the Model page and ``risk score``): a complete break record starting after
     every panel date (the fit then keeps them all, for want of better), no failure to
-    learn from, or a record giving fewer panel dates than the model is built for. Empty
-    when all is well.
+    learn from or only a few (fewer than :data:`FEW_FAILURES`), or a record giving fewer
+    panel dates than the model is built for. Empty when all is well.
 
     >>> training_cautions(["2022-01-01", "2023-01-01"], 8, 120)[0][:57]
     "The network's break record gives 2 yearly dates of the 8 "
@@ -478,6 +483,8 @@ def training_cautions(
     []
     >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 0)[0][:33]
     'No failure is recorded in its tra'
+    >>> training_cautions([f"{y}-01-01" for y in range(2018, 2026)], 8, 7)[0][:44]
+    'It learnt from only 7 failures: too few to t'
     >>> training_cautions(["2016-01-01", "2023-01-01"], 2, 31, 2024)[0][:45]
     'Its break record is complete from 2024, after'
     """
@@ -496,6 +503,8 @@ def training_caution_items(
         out.append(("modelcard.before_record", {"year": str(start)}))
     elif failures is not None and float(failures) == 0:
         out.append(("modelcard.no_failures", {}))
+    elif failures is not None and float(failures) < FEW_FAILURES:
+        out.append(("modelcard.few_failures", {"failures": int(failures)}))
     n = len(panel_dates or [])
     if n and panel_years and n < int(panel_years):
         out.append(("modelcard.short_record", {"dates": n, "panel": int(panel_years)}))
@@ -507,6 +516,8 @@ def caution_words(key: str, facts: dict, lang: str = "en") -> str:
     if key == "modelcard.short_record":
         dates = plural("modelcard.yearly_dates", facts["dates"], lang)
         return t(key, lang, dates=dates, panel=format_number(facts["panel"], lang))
+    if key == "modelcard.few_failures":
+        return plural(key, facts["failures"], lang, n=format_number(facts["failures"], lang))
     if key == "modelcard.composed":
         return t(key, lang, years=format_number(facts["years"], lang))
     return t(key, lang, **facts)

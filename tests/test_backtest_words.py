@@ -249,3 +249,23 @@ def test_a_year_with_no_failure_to_find_is_said_not_scored_as_zero():
     ) in en
     assert any(w.startswith("Aucune casse n'est enregistrée en 2025 : il n'y avait") for w in fr)
     assert not any("nothing to find" in w for w in backtest_warnings(_result(), "en"))
+
+
+def test_a_model_that_learnt_from_a_few_failures_says_it_is_rough():
+    """The tiny network's models learnt from 3 to 7 failures and were said only to have a
+    short record, as if their numbers were those of a network of thousands of failures."""
+    from risk.modelcard import training_cautions
+
+    dates = [f"{y}-01-01" for y in range(2018, 2026)]
+    assert training_cautions(dates, 8, 1)[0].startswith("It learnt from only 1 failure: too few")
+    assert training_cautions(dates, 8, 49, lang="fr")[0].startswith(
+        "Il n'a appris que de 49 casses : trop peu"
+    )
+    assert training_cautions(dates, 8, 50) == []
+    result = _result()
+    for entry, failures in zip(result["years"], (12, 15), strict=True):
+        entry["training"]["failures"] = failures
+    (said,) = [w for w in backtest_warnings(result, "en") if "learnt from only" in w]
+    assert said.startswith("2024-2025, the models trained on the records before each year: It "
+                           "learnt from only 12 failures")  # fmt: skip
+    assert said.endswith("(2025: 15.)")
