@@ -518,15 +518,17 @@ def draft_saved(user: auth.User) -> None:
 
 #: Session key: the sidebar was folded on a phone when the session began.
 SIDEBAR_FOLDED_KEY = "sidebar_folded"
-#: On a screen narrower than 768 px, fold the sidebar: its fold button clicked while it is
-#: there, checked again a little later (a page still drawing, a busy phone: one click made
-#: too early left the sidebar open over the sign-in form), for about 3 seconds at most.
+#: On a screen narrower than 768 px, fold the sidebar once: its fold button clicked as soon
+#: as it is drawn (one click made while the page was still drawing found no button and left
+#: the sidebar open over the sign-in form); nothing when the sidebar is already folded (its
+#: open button drawn), so that a person who opens it is never overruled. Looked for during
+#: 3 seconds at most.
 FOLD_SIDEBAR_ON_A_PHONE = (
     "if (window.innerWidth < 768) { let tries = 0; const fold = () => {"
     " const open = document.querySelector('[data-testid=stSidebarCollapseButton] button');"
-    " if (open) open.click();"
-    " if (tries++ < 6) setTimeout(() => { if (document.querySelector("
-    "'[data-testid=stSidebarCollapseButton] button')) fold(); }, 500); };"
+    " if (open) { open.click(); return; }"
+    " if (document.querySelector('[data-testid=stExpandSidebarButton]')) return;"
+    " if (tries++ < 30) setTimeout(fold, 100); };"
     " setTimeout(fold, 100); }"
 )
 #: Session key: the language was just changed (a form's unsent taps are then lost).
