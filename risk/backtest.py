@@ -132,6 +132,12 @@ def _metrics(rank, length_m, failures, probability=None, score=None) -> dict:
 
 
 # ------------------------------------------------------------------- backtest
+def _years_named(years: list[int]) -> tuple[str, str]:
+    """("2014 and 2015", "years"), ("2016-2019", "years"), ("2019", "year")."""
+    named = " and ".join(map(str, years)) if len(years) <= 2 else f"{years[0]}-{years[-1]}"
+    return named, "year" if len(years) == 1 else "years"
+
+
 def check_years_recorded(data: UtilityData, years: Sequence[int], horizon_years: int) -> None:
     """Refuse evaluation years whose outcome window reaches past the break record: the year
     of its last break ends it (a window there would compare forecasts with failures never
@@ -153,8 +159,7 @@ def check_years_recorded(data: UtilityData, years: Sequence[int], horizon_years:
     late = [int(y) for y in years if int(y) + horizon - 1 > last.year]
     if not late:
         return
-    named = " and ".join(str(y) for y in late) if len(late) <= 2 else f"{late[0]}-{late[-1]}"
-    noun = "year" if len(late) == 1 else "years"
+    named, noun = _years_named(late)
     them = "it" if len(late) == 1 else "them"
     latest = last.year - horizon + 1
     raise InputError(
@@ -186,8 +191,7 @@ def check_years_weather(data: UtilityData, years: Sequence[int], horizon_years: 
     early = [int(y) for y in years if no_weather_window(dates, pd.Timestamp(int(y), 1, 1), horizon)]
     if not early:
         return
-    named = " and ".join(str(y) for y in early) if len(early) <= 2 else f"{early[0]}-{early[-1]}"
-    noun = "year" if len(early) == 1 else "years"
+    named, noun = _years_named(early)
     words = weather_span_words(dates, horizon, pd.Timestamp(early[-1], 1, 1))
     earliest = earliest_weather_as_of(dates, horizon)
     if earliest is None:
