@@ -215,4 +215,5 @@ with st.expander(tr("admin.backup"), key="backups"):
             file_name=os.path.basename(made),
             mime="application/zip",
             key="backup_download",
+            on_click="ignore",
         )

@@ -107,6 +107,7 @@ with st.expander(tr("dispatch.import_title"), key="import_results"):
             results_sheet.sheet_file_name(sheet_round, sheet_crew, lang),
             "text/csv",
             key="dl_results_sheet",
+            on_click="ignore",
         )
     st.caption(tr("dispatch.import_help"))
     st.code(tr("dispatch.import_example"), language=None)  # as a person types it
@@ -347,13 +348,18 @@ if c2.button(tr("dispatch.assign"), type="primary", key="assign", disabled=block
 
 csv = to_csv_text(shown)
 d1, d2, d3 = st.columns(3)
-d1.download_button(tr("dispatch.csv"), csv, "plan.csv", "text/csv", key="dl_csv")
+d1.download_button(tr("dispatch.csv"), csv, "plan.csv", "text/csv", key="dl_csv", on_click="ignore")
 if isinstance(plan, gpd.GeoDataFrame) and len(plan):
     geojson = gpd.GeoDataFrame(shown, geometry=plan.geometry.values, crs=plan.crs).to_crs(4326)
     d2.download_button(
         tr("dispatch.geojson"), geojson.to_json(), "plan.geojson", "application/geo+json",
-        key="dl_geojson",
+        key="dl_geojson", on_click="ignore",
     )  # fmt: skip
 d3.download_button(
-    tr("dispatch.sheets"), render_sheets(plan, lang=lang), "sheets.html", "text/html", key="dl_html"
+    tr("dispatch.sheets"),
+    render_sheets(plan, lang=lang),
+    "sheets.html",
+    "text/html",
+    key="dl_html",
+    on_click="ignore",
 )

@@ -168,14 +168,15 @@ st.caption(texts["assumptions"])
 d1, d2, d3 = st.columns(3)
 d1.download_button(
     tr("impact.export_monthly"), to_csv_text(monthly), "water-saved-by-month.csv",
-    "text/csv", key="dl_monthly",
+    "text/csv", key="dl_monthly", on_click="ignore",
 )  # fmt: skip
 d2.download_button(
     tr("impact.export_leaks"), to_csv_text(words.leaks_export(summary)), "leaks-found.csv",
-    "text/csv", key="dl_leaks",
+    "text/csv", key="dl_leaks", on_click="ignore",
 )  # fmt: skip
 # every field record, nothing found and no access too: the file of 'risk outcomes export'
 d3.download_button(
     tr("impact.export_records"), to_csv_text(common.get_store(workspace).export_table()),
     "field-records.csv", "text/csv", key="dl_records", help=tr("impact.export_records_help"),
+    on_click="ignore",
 )  # fmt: skip

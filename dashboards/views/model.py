@@ -236,6 +236,7 @@ if report is not None:
                 html,
                 file_name="backtest-report.html",
                 mime="text/html",
+                on_click="ignore",
             )
             st.iframe(html, height=800)
 

@@ -130,9 +130,9 @@ st.caption(words.assumptions(plan, lang))
 d1, d2 = st.columns(2)
 d1.download_button(
     tr("renewal.export_csv"), renewal.plan_csv_text(plan), "renewal_plan.csv", "text/csv",
-    key="dl_renewal_csv",
+    key="dl_renewal_csv", on_click="ignore",
 )  # fmt: skip
 d2.download_button(
     tr("renewal.export_geojson"), renewal.plan_geojson_text(plan), "renewal_plan.geojson",
-    "application/geo+json", key="dl_renewal_geojson",
+    "application/geo+json", key="dl_renewal_geojson", on_click="ignore",
 )  # fmt: skip
