@@ -84,8 +84,9 @@ COUNTED = ("dates", "failures")
 
 def training_warnings(per_year: list[dict], lang: str = DEFAULT_LANGUAGE) -> list[str]:
     """What each year's training record means for its numbers, as on its card; a caution
-    that differs between years only by its count of yearly dates is said once for them all,
-    with each year's count (four near-equal paragraphs read as a wall).
+    that differs between years only by a count (yearly dates, failures: :data:`COUNTED`) is
+    said once for them all, with each year's count (four near-equal paragraphs read as a
+    wall).
 
     >>> facts = {"panel_years": 8, "failures": 90, "horizon_years": 1, "fit_horizon_years": 1}
     >>> years = [{"year": y, "training": {**facts, "panel_dates": [f"{2016 + k}-01-01" for k in range(n)]}}
