@@ -103,16 +103,23 @@ def write_round_sheets(
     file whole; returns {crew: path}."""
     from pathlib import Path
 
-    from risk.atomic import replace_atomically
-
     written = {}
     for round_, crew, _ in sheet_crews(assignments):
         if round_ == str(round_id):
             path = Path(folder) / sheet_file_name(round_id, crew, lang)
-            data = sheet_csv(results_sheet(assignments, round_id, crew, lang), lang)
-            replace_atomically(path, lambda p, data=data: Path(p).write_bytes(data))
+            _write_sheet(path, results_sheet(assignments, round_id, crew, lang), lang)
             written[crew] = path
     return written
+
+
+def _write_sheet(path, table: pd.DataFrame, lang: str) -> None:
+    """``table`` as :func:`sheet_csv` at ``path``, whole or not at all."""
+    from pathlib import Path
+
+    from risk.atomic import replace_atomically
+
+    data = sheet_csv(table, lang)
+    replace_atomically(path, lambda p: Path(p).write_bytes(data))
 
 
 def write_results_sheet(
@@ -124,7 +131,6 @@ def write_results_sheet(
     ``InputError`` naming the rounds that have some."""
     from pathlib import Path
 
-    from risk.atomic import replace_atomically
     from risk.auth import store_location
     from risk.errors import keyed
     from risk.store import OutcomeStore
@@ -141,7 +147,6 @@ def write_results_sheet(
         if out
         else (Workspace(workspace).plan_folder(round_id) / sheet_file_name(round_id, crew, lang))
     )
-    data = sheet_csv(table, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_atomically(path, lambda p: Path(p).write_bytes(data))
+    _write_sheet(path, table, lang)
     return path, len(table)
